@@ -1,0 +1,57 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "swiftvs",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "IPVS", targets: ["IPVS"]),
+        .library(name: "IPVSRules", targets: ["IPVSRules"]),
+        .library(name: "FirewallMarks", targets: ["FirewallMarks"]),
+        .library(name: "HealthCheck", targets: ["HealthCheck"]),
+        .executable(name: "swiftvs", targets: ["swiftvs"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+    ],
+    targets: [
+        // libnl-3 / libnl-genl-3, found by pkg-config. The only C the project talks to.
+        .systemLibrary(
+            name: "CNetlink",
+            pkgConfig: "libnl-genl-3.0",
+            providers: [.apt(["libnl-3-dev", "libnl-genl-3-dev"])]
+        ),
+        // The IPVS generic-netlink binding: domain types, wire encoding, the socket handle.
+        .target(name: "IPVS", dependencies: ["CNetlink"]),
+        // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering.
+        .target(name: "IPVSRules", dependencies: ["IPVS"]),
+        // iptables / nft mangle MARK rules that feed fwmark services.
+        .target(name: "FirewallMarks", dependencies: []),
+        // keepalived-compatible configuration, checkers and the daemon's state machine.
+        .target(
+            name: "HealthCheck",
+            dependencies: [
+                "IPVS", "IPVSRules", "FirewallMarks",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "swiftvs",
+            dependencies: [
+                "IPVS", "IPVSRules", "FirewallMarks", "HealthCheck",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Host tests: no kernel IPVS needed.
+        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink"]),
+        .testTarget(name: "IPVSRulesTests", dependencies: ["IPVSRules", "IPVS"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "FirewallMarksTests", dependencies: ["FirewallMarks"]),
+        // Kernel tests: run inside the VM (Scripts/vm-run) against the real ip_vs modules.
+        .testTarget(name: "KernelTests", dependencies: ["IPVS"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,47 @@
+#ifndef SWIFTVS_CNETLINK_SHIM_H
+#define SWIFTVS_CNETLINK_SHIM_H
+
+// libnl-3 and libnl-genl-3: socket lifetime, connect, family resolution.
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/genl/genl.h>
+#include <netlink/genl/ctrl.h>
+
+// Kernel UAPI headers, so tests can check that the Swift wire constants match the kernel's.
+#include <linux/netlink.h>
+#include <linux/genetlink.h>
+#include <linux/ip_vs.h>
+
+#include <errno.h>
+#include <sched.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+// Swift imports neither function-like macros nor macros built from other macros;
+// these wrappers give them a typed, callable form.
+static inline unsigned int swiftvs_nlmsg_align(unsigned int len) { return NLMSG_ALIGN(len); }
+static inline unsigned int swiftvs_nlmsg_hdrlen(void) { return NLMSG_HDRLEN; }
+static inline unsigned int swiftvs_genl_hdrlen(void) { return GENL_HDRLEN; }
+static inline unsigned int swiftvs_nla_align(unsigned int len) { return NLA_ALIGN(len); }
+static inline unsigned int swiftvs_nla_hdrlen(void) { return NLA_HDRLEN; }
+static inline unsigned short swiftvs_nlm_f_dump(void) { return NLM_F_DUMP; }
+static inline unsigned short swiftvs_nlm_f_request(void) { return NLM_F_REQUEST; }
+static inline unsigned short swiftvs_nlm_f_ack(void) { return NLM_F_ACK; }
+static inline unsigned int swiftvs_ip_vs_conn_f_fwd_mask(void) { return IP_VS_CONN_F_FWD_MASK; }
+static inline unsigned int swiftvs_ip_vs_tunnel_encap_flag_nocsum(void) { return IP_VS_TUNNEL_ENCAP_FLAG_NOCSUM; }
+static inline unsigned int swiftvs_ip_vs_tunnel_encap_flag_csum(void) { return IP_VS_TUNNEL_ENCAP_FLAG_CSUM; }
+static inline unsigned int swiftvs_ip_vs_tunnel_encap_flag_remcsum(void) { return IP_VS_TUNNEL_ENCAP_FLAG_REMCSUM; }
+static inline unsigned int swiftvs_ip_vs_svc_f_sched_sh_fallback(void) { return IP_VS_SVC_F_SCHED_SH_FALLBACK; }
+static inline unsigned int swiftvs_ip_vs_svc_f_sched_sh_port(void) { return IP_VS_SVC_F_SCHED_SH_PORT; }
+
+// setns(2) is only declared under _GNU_SOURCE, which the C library module is built without.
+extern int setns(int fd, int nstype);
+static inline int swiftvs_setns_net(int fd) { return setns(fd, 0x40000000 /* CLONE_NEWNET */); }
+
+// errno is a macro over a thread-local; read it right after the failing call.
+static inline int swiftvs_errno(void) { return errno; }
+
+#endif

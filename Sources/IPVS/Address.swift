@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Address family of a service or destination, with the kernel's numeric values.
+public enum AddressFamily: UInt16, Sendable, Hashable, CaseIterable {
+    case inet = 2     // AF_INET
+    case inet6 = 10   // AF_INET6
+}
+
+/// An IPv4 or IPv6 address, stored in network byte order.
+public enum IPAddress: Sendable, Hashable, Comparable {
+    case v4(UInt8, UInt8, UInt8, UInt8)
+    case v6(bytes: [UInt8])  // always 16 bytes
+
+    public var family: AddressFamily {
+        switch self {
+        case .v4: return .inet
+        case .v6: return .inet6
+        }
+    }
+
+    /// The address bytes in network order: 4 for IPv4, 16 for IPv6.
+    public var bytes: [UInt8] {
+        switch self {
+        case let .v4(a, b, c, d): return [a, b, c, d]
+        case let .v6(bytes): return bytes
+        }
+    }
+
+    /// Builds an address from network-order bytes (4 or 16 of them).
+    public init?(bytes: some Collection<UInt8>) {
+        let b = Array(bytes)
+        switch b.count {
+        case 4: self = .v4(b[0], b[1], b[2], b[3])
+        case 16: self = .v6(bytes: b)
+        default: return nil
+        }
+    }
+
+    /// Parses dotted-quad IPv4 or any RFC 4291 IPv6 text form (no brackets, no zone).
+    public init?(_ text: some StringProtocol) {
+        let s = String(text)
+        if s.contains(":") {
+            var storage = in6_addr()
+            guard inet_pton(AF_INET6, s, &storage) == 1 else { return nil }
+            let b = withUnsafeBytes(of: storage) { Array($0) }
+            self = .v6(bytes: b)
+        } else {
+            var storage = in_addr()
+            guard inet_pton(AF_INET, s, &storage) == 1 else { return nil }
+            let b = withUnsafeBytes(of: storage) { Array($0) }
+            self = .v4(b[0], b[1], b[2], b[3])
+        }
+    }
+
+    /// The zero address of a family (0.0.0.0 or ::).
+    public static func any(_ family: AddressFamily) -> IPAddress {
+        switch family {
+        case .inet: return .v4(0, 0, 0, 0)
+        case .inet6: return .v6(bytes: [UInt8](repeating: 0, count: 16))
+        }
+    }
+
+    public var isZero: Bool { bytes.allSatisfy { $0 == 0 } }
+
+    public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
+        if lhs.family != rhs.family { return lhs.family.rawValue < rhs.family.rawValue }
+        return lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+    }
+}
+
+extension IPAddress: CustomStringConvertible {
+    /// Text as inet_ntop writes it (what ipvsadm prints).
+    public var description: String {
+        switch self {
+        case let .v4(a, b, c, d):
+            return "\(a).\(b).\(c).\(d)"
+        case let .v6(bytes):
+            var storage = in6_addr()
+            withUnsafeMutableBytes(of: &storage) { raw in
+                for i in 0..<16 { raw[i] = bytes[i] }
+            }
+            var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            return buffer.withUnsafeMutableBufferPointer { out -> String in
+                guard inet_ntop(AF_INET6, &storage, out.baseAddress, socklen_t(out.count)) != nil else {
+                    return bytes.map { String($0, radix: 16) }.joined(separator: ":")
+                }
+                return String(cString: out.baseAddress!)
+            }
+        }
+    }
+}

@@ -1,0 +1,402 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A connection to the kernel's IPVS: one generic-netlink socket for the handle's life.
+///
+/// All calls are synchronous (the kernel answers netlink requests at once) and serialised
+/// on the handle; use one handle per concurrent worker for parallelism.
+public final class IPVSHandle: Sendable {
+    private let connection: Mutex<Connection>
+
+    /// The namespace the handle works in, nil for the caller's.
+    public let namespace: String?
+
+    /// Opens a handle in the calling thread's network namespace, or in `/run/netns/NAME`.
+    /// With `loadModule` (the default) a missing IPVS family triggers `modprobe ip_vs` once.
+    public init(namespace: String? = nil, loadModule: Bool = true) throws(IPVSError) {
+        self.namespace = namespace
+        let socket = try NetlinkSocket(namespace: namespace, loadModule: loadModule)
+        connection = Mutex(Connection(socket: socket))
+    }
+
+    private func perform<R: Sendable>(_ body: (inout Connection) throws(IPVSError) -> R) throws(IPVSError) -> R {
+        try connection.withLock { (c: inout Connection) throws(IPVSError) -> R in try body(&c) }
+    }
+
+    // MARK: Information
+
+    /// IPVS version and connection table size (GET_INFO).
+    public func info() throws(IPVSError) -> Info {
+        try perform { c throws(IPVSError) in
+            let reply = try c.requestOne(.getInfo)
+            return try c.decode(.getInfo) { () throws(DecodeError) in try IPVSWire.decodeInfo(reply.body) }
+        }
+    }
+
+    public func timeouts() throws(IPVSError) -> Timeouts {
+        try perform { c throws(IPVSError) in
+            let reply = try c.requestOne(.getConfig)
+            return try c.decode(.getConfig) { () throws(DecodeError) in try IPVSWire.decodeTimeouts(reply.body) }
+        }
+    }
+
+    /// Sets the tcp, tcpfin and udp timeouts; a 0 leaves that one unchanged.
+    public func setTimeouts(_ t: Timeouts) throws(IPVSError) {
+        try perform { c throws(IPVSError) in try c.requestAck(.setTimeouts(t)) }
+    }
+
+    // MARK: Listing
+
+    /// Every service with its destinations and 64-bit stats: one service dump, then one
+    /// destination dump per service (the kernel allows only one dump in flight per socket).
+    public func services() throws(IPVSError) -> [ServiceEntry] {
+        try perform { c throws(IPVSError) in
+            var entries = try c.dumpServices()
+            for i in entries.indices {
+                entries[i].destinations = try c.dumpDestinations(entries[i].service.key)
+            }
+            return entries
+        }
+    }
+
+    /// One service and its destinations; `.noSuchService` if absent.
+    public func service(_ key: ServiceKey) throws(IPVSError) -> ServiceEntry {
+        try perform { c throws(IPVSError) in
+            let reply = try c.requestOne(.getService(key))
+            var entry = try c.decode(.getService(key)) { () throws(DecodeError) in try IPVSWire.decodeService(reply.body) }
+            entry.destinations = try c.dumpDestinations(key)
+            return entry
+        }
+    }
+
+    public func destinations(of key: ServiceKey) throws(IPVSError) -> [DestinationEntry] {
+        try perform { c throws(IPVSError) in try c.dumpDestinations(key) }
+    }
+
+    // MARK: Changes
+
+    public func addService(_ s: Service) throws(IPVSError) { try one(.addService(s)) }
+    public func editService(_ s: Service) throws(IPVSError) { try one(.editService(s)) }
+    public func deleteService(_ key: ServiceKey) throws(IPVSError) { try one(.deleteService(key)) }
+    public func addDestination(_ d: Destination, to key: ServiceKey) throws(IPVSError) { try one(.addDestination(d, to: key)) }
+    public func editDestination(_ d: Destination, in key: ServiceKey) throws(IPVSError) { try one(.editDestination(d, in: key)) }
+    public func deleteDestination(_ d: DestinationKey, from key: ServiceKey) throws(IPVSError) { try one(.deleteDestination(d, from: key)) }
+    /// Removes every service (and so every destination).
+    public func flush() throws(IPVSError) { try one(.flush) }
+    /// Zeroes the counters of one service, or of all when `key` is nil.
+    public func zero(_ key: ServiceKey? = nil) throws(IPVSError) { try one(.zero(key)) }
+
+    private func one(_ request: Request) throws(IPVSError) {
+        try Validation.check(request)
+        try perform { c throws(IPVSError) in try c.requestAck(request) }
+    }
+
+    /// Applies `changes` in order, packing many requests into each datagram. Every change is
+    /// validated before anything is sent; if one is invalid nothing is sent and the result
+    /// holds the validation failures. The kernel goes on after a refused change; with
+    /// `stopAtFirstFailure` no further datagram is sent once one has failed.
+    public func apply(_ changes: [Change], stopAtFirstFailure: Bool = false) throws(IPVSError) -> BatchResult {
+        var invalid: [BatchFailure] = []
+        let requests = changes.map(Request.init)
+        for (i, r) in requests.enumerated() {
+            do throws(IPVSError) { try Validation.check(r) } catch {
+                invalid.append(BatchFailure(index: i, change: changes[i], error: error))
+            }
+        }
+        if !invalid.isEmpty { return BatchResult(processed: 0, failures: invalid) }
+        return try perform { c throws(IPVSError) in
+            try c.batch(requests, changes: changes, stopAtFirstFailure: stopAtFirstFailure)
+        }
+    }
+
+    // MARK: Sync daemon
+
+    public func syncDaemons() throws(IPVSError) -> [SyncDaemon] {
+        try perform { c throws(IPVSError) in
+            let replies = try c.dump(.getDaemons)
+            var result: [SyncDaemon] = []
+            for r in replies {
+                result.append(try c.decode(.getDaemons) { () throws(DecodeError) in try IPVSWire.decodeDaemon(r.body) })
+            }
+            return result
+        }
+    }
+
+    public func startSyncDaemon(_ d: SyncDaemon) throws(IPVSError) { try one(.startDaemon(d)) }
+    public func stopSyncDaemon(_ role: SyncDaemon.Role) throws(IPVSError) { try one(.stopDaemon(role)) }
+}
+
+/// One change the kernel (or validation) refused, with its position in the batch.
+public struct BatchFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    public var index: Int
+    public var change: Change
+    public var error: IPVSError
+    public var description: String { "change \(index + 1): \(error)" }
+}
+
+/// What a batch did: changes `0..<processed` reached the kernel, and all of them succeeded
+/// except those in `failures`. Changes from `processed` on were not sent.
+public struct BatchResult: Sendable, Hashable {
+    public var processed: Int
+    public var failures: [BatchFailure]
+    public var succeeded: Bool { failures.isEmpty }
+}
+
+/// The socket plus the state that goes with it, only ever touched under the handle's lock.
+struct Connection: ~Copyable {
+    let socket: NetlinkSocket
+    private var sequence: UInt32
+    private var buffer: [UInt8]
+    private let maxDatagram: Int
+
+    init(socket: consuming NetlinkSocket) {
+        // Start from a time-derived sequence so replies to an earlier process on a reused
+        // port id can never be mistaken for ours.
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        sequence = UInt32(truncatingIfNeeded: ts.tv_nsec ^ ts.tv_sec)
+        buffer = [UInt8](repeating: 0, count: 64 << 10)
+        maxDatagram = max(16 << 10, min(NetlinkSocket.sendBufferLimit(socket.fd) / 2, 256 << 10))
+        self.socket = socket
+    }
+
+    private mutating func nextSequence() -> UInt32 {
+        sequence &+= 1
+        if sequence == 0 { sequence = 1 }
+        return sequence
+    }
+
+    private mutating func encode(_ request: Request, flags: UInt16, into w: inout MessageWriter) -> UInt32 {
+        let seq = nextSequence()
+        w.beginMessage(family: socket.familyID, flags: flags, sequence: seq, port: socket.localPort,
+                       command: request.command.rawValue, version: IPVSWire.version)
+        IPVSWire.encode(request, into: &w)
+        w.endMessage()
+        return seq
+    }
+
+    func decode<T>(_ request: Request, _ body: () throws(DecodeError) -> T) throws(IPVSError) -> T {
+        do { return try body() } catch {
+            throw IPVSError(code: .malformedReply, operation: request.operation, object: request.object,
+                            reason: "malformed reply from the kernel: \(error.message)")
+        }
+    }
+
+    private func sendError(_ e: SystemCallError, _ request: Request) -> IPVSError {
+        if e.errno == EPERM || e.errno == EACCES {
+            return IPVSError.fromKernel(errno: e.errno, request: request, extAck: nil)
+        }
+        return IPVSError(code: .system, errno: e.errno, operation: request.operation, object: request.object,
+                         reason: "\(e.call) failed: \(e.text)")
+    }
+
+    /// Receives the next datagram and splits it into messages addressed to us.
+    private mutating func receiveMessages(for request: Request) throws(IPVSError) -> [ReceivedMessage] {
+        let n: Int
+        do { n = try socket.receive(into: &buffer) } catch {
+            if error.errno == ENOBUFS {
+                throw IPVSError(code: .system, errno: ENOBUFS, operation: request.operation, object: request.object,
+                                reason: "replies were lost: the socket's receive buffer overflowed")
+            }
+            throw sendError(error, request)
+        }
+        do { return try splitMessages(buffer, count: n) } catch {
+            throw IPVSError(code: .malformedReply, operation: request.operation, object: request.object,
+                            reason: "malformed netlink datagram: \(error.message)")
+        }
+    }
+
+    private func kernelError(_ msg: ReceivedMessage, _ request: Request) throws(IPVSError) -> NetlinkErrorReply {
+        try decode(request) { () throws(DecodeError) in try NetlinkErrorReply(msg) }
+    }
+
+    /// A request answered by exactly one message (GET_INFO, GET_CONFIG, GET_SERVICE).
+    mutating func requestOne(_ request: Request) throws(IPVSError) -> ReceivedMessage {
+        var w = MessageWriter()
+        let seq = encode(request, flags: NetlinkConstants.request, into: &w)
+        do { try socket.send(w.bytes) } catch { throw sendError(error, request) }
+        while true {
+            for msg in try receiveMessages(for: request) where msg.sequence == seq {
+                if msg.type == NetlinkConstants.error {
+                    let reply = try kernelError(msg, request)
+                    if reply.error == 0 { continue }
+                    throw IPVSError.fromKernel(errno: -reply.error, request: request, extAck: reply.message)
+                }
+                return msg
+            }
+        }
+    }
+
+    /// A request answered by an acknowledgement.
+    mutating func requestAck(_ request: Request) throws(IPVSError) {
+        var w = MessageWriter()
+        let seq = encode(request, flags: NetlinkConstants.request | NetlinkConstants.ack, into: &w)
+        do { try socket.send(w.bytes) } catch { throw sendError(error, request) }
+        while true {
+            for msg in try receiveMessages(for: request) where msg.sequence == seq && msg.type == NetlinkConstants.error {
+                let reply = try kernelError(msg, request)
+                if reply.error == 0 { return }
+                throw IPVSError.fromKernel(errno: -reply.error, request: request, extAck: reply.message)
+            }
+        }
+    }
+
+    /// A dump: every message up to NLMSG_DONE.
+    mutating func dump(_ request: Request) throws(IPVSError) -> [ReceivedMessage] {
+        var w = MessageWriter()
+        let seq = encode(request, flags: NetlinkConstants.request | NetlinkConstants.dump, into: &w)
+        do { try socket.send(w.bytes) } catch { throw sendError(error, request) }
+        var result: [ReceivedMessage] = []
+        while true {
+            for msg in try receiveMessages(for: request) where msg.sequence == seq {
+                switch msg.type {
+                case NetlinkConstants.done:
+                    let status = (try? msg.body.native(Int32.self)) ?? 0
+                    if status < 0 { throw IPVSError.fromKernel(errno: -status, request: request, extAck: nil) }
+                    return result
+                case NetlinkConstants.error:
+                    let reply = try kernelError(msg, request)
+                    if reply.error == 0 { return result }
+                    throw IPVSError.fromKernel(errno: -reply.error, request: request, extAck: reply.message)
+                case NetlinkConstants.noop:
+                    continue
+                case NetlinkConstants.overrun:
+                    throw IPVSError(code: .system, errno: ENOBUFS, operation: request.operation, object: request.object,
+                                    reason: "the dump overran the receive buffer")
+                default:
+                    result.append(msg)
+                }
+            }
+        }
+    }
+
+    mutating func dumpServices() throws(IPVSError) -> [ServiceEntry] {
+        let replies = try dump(.dumpServices)
+        var result: [ServiceEntry] = []
+        result.reserveCapacity(replies.count)
+        for r in replies {
+            result.append(try decode(.dumpServices) { () throws(DecodeError) in try IPVSWire.decodeService(r.body) })
+        }
+        return result
+    }
+
+    mutating func dumpDestinations(_ key: ServiceKey) throws(IPVSError) -> [DestinationEntry] {
+        let request = Request.dumpDestinations(key)
+        let replies = try dump(request)
+        var result: [DestinationEntry] = []
+        result.reserveCapacity(replies.count)
+        for r in replies {
+            result.append(try decode(request) { () throws(DecodeError) in
+                try IPVSWire.decodeDestination(r.body, serviceFamily: key.family)
+            })
+        }
+        return result
+    }
+
+    /// Sends requests in datagrams of many messages. Only the last message of each datagram
+    /// asks for an ACK: the kernel handles a datagram's messages in order and reports every
+    /// failure as it goes, so the final ACK proves the datagram is done, and each error names
+    /// the failed message by its sequence number.
+    mutating func batch(_ requests: [Request], changes: [Change], stopAtFirstFailure: Bool) throws(IPVSError) -> BatchResult {
+        var failures: [BatchFailure] = []
+        var start = 0
+        while start < requests.count {
+            var w = MessageWriter(reservingCapacity: maxDatagram + 512)
+            var seqToIndex: [UInt32: Int] = [:]
+            var end = start
+            var lastSeq: UInt32 = 0
+            while end < requests.count {
+                let isLast = end == requests.count - 1 || w.bytes.count >= maxDatagram - 512 || end - start >= 4095
+                let flags = NetlinkConstants.request | (isLast ? NetlinkConstants.ack : 0)
+                lastSeq = encode(requests[end], flags: flags, into: &w)
+                seqToIndex[lastSeq] = end
+                end += 1
+                if isLast { break }
+            }
+            do { try socket.send(w.bytes) } catch { throw sendError(error, requests[start]) }
+            var finished = false
+            while !finished {
+                for msg in try receiveMessages(for: requests[start]) where msg.type == NetlinkConstants.error {
+                    guard let index = seqToIndex[msg.sequence] else { continue }
+                    let reply = try kernelError(msg, requests[index])
+                    if reply.error != 0 {
+                        failures.append(BatchFailure(
+                            index: index, change: changes[index],
+                            error: IPVSError.fromKernel(errno: -reply.error, request: requests[index], extAck: reply.message)))
+                    }
+                    if msg.sequence == lastSeq { finished = true }
+                }
+            }
+            start = end
+            if stopAtFirstFailure && !failures.isEmpty { break }
+        }
+        failures.sort { $0.index < $1.index }
+        return BatchResult(processed: start, failures: failures)
+    }
+}
+
+/// Checks made before anything is sent, so the kernel never sees a value it would refuse
+/// for a reason we can name precisely.
+enum Validation {
+    static let schedulerNameMax = 15   // IP_VS_SCHEDNAME_MAXLEN - 1
+    static let peNameMax = 15          // IP_VS_PENAME_MAXLEN - 1
+    static let interfaceNameMax = 15   // IP_VS_IFNAME_MAXLEN - 1
+
+    static func check(_ request: Request) throws(IPVSError) {
+        let op = request.operation
+        let object = request.object
+        func fail(_ reason: String) -> IPVSError { IPVSError.invalid(op, object, reason) }
+        func checkKey(_ key: ServiceKey) throws(IPVSError) {
+            if case let .fwmark(mark, _) = key, mark == 0 {
+                throw fail("Invalid firewall mark 0: must be 1 to 4294967295")
+            }
+        }
+        switch request {
+        case let .addService(s), let .editService(s):
+            try checkKey(s.key)
+            if s.scheduler.isEmpty { throw fail("Empty scheduler name") }
+            if s.scheduler.utf8.count > schedulerNameMax {
+                throw fail("Scheduler name \"\(s.scheduler)\" is longer than \(schedulerNameMax) characters")
+            }
+            if let pe = s.persistenceEngine, pe.utf8.count > peNameMax {
+                throw fail("Persistence engine name \"\(pe)\" is longer than \(peNameMax) characters")
+            }
+            if s.key.family == .inet6, !(1...128).contains(s.netmask) {
+                throw fail("Invalid IPv6 persistence netmask /\(s.netmask): must be 1 to 128")
+            }
+            if s.flags.rawValue & ~ServiceFlags.settable.rawValue != 0 {
+                throw fail("Invalid service flags 0x\(String(s.flags.rawValue, radix: 16))")
+            }
+        case let .getService(k), let .deleteService(k), let .dumpDestinations(k):
+            try checkKey(k)
+        case let .zero(k):
+            if let k { try checkKey(k) }
+        case let .addDestination(d, k), let .editDestination(d, k):
+            try checkKey(k)
+            if d.weight < 0 || d.weight > 65535 { throw fail("Invalid weight \(d.weight): must be 0 to 65535") }
+            if d.lowerThreshold > d.upperThreshold {
+                throw fail("Lower threshold \(d.lowerThreshold) is above upper threshold \(d.upperThreshold)")
+            }
+            if d.address.isZero { throw fail("Invalid destination address \(d.address)") }
+            if case let .tunnel(t) = d.forwarding, t.kind == .gue, t.port == 0 {
+                throw fail("A GUE tunnel needs a tunnel port (--tun-port)")
+            }
+            if case .tunnel = d.forwarding {} else if d.address.family != k.family {
+                throw fail("Mixed address families: an \(k.family == .inet ? "IPv4" : "IPv6") service takes an \(d.address.family == .inet ? "IPv4" : "IPv6") destination only with tunnelling (-i)")
+            }
+        case let .deleteDestination(_, k):
+            try checkKey(k)
+        case let .startDaemon(d):
+            if d.interface.isEmpty { throw fail("Empty multicast interface name") }
+            if d.interface.utf8.count > interfaceNameMax {
+                throw fail("Interface name \"\(d.interface)\" is longer than \(interfaceNameMax) characters")
+            }
+        default:
+            break
+        }
+    }
+}

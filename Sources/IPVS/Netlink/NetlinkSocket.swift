@@ -1,0 +1,214 @@
+// The one place where the binding calls C: libnl-3 / libnl-genl-3 for the socket's life,
+// connection and family resolution; the C library for namespaces and raw I/O.
+internal import CNetlink
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A failed system call: which one, and its errno.
+struct SystemCallError: Error {
+    var call: String
+    var errno: Int32
+    var text: String { String(cString: strerror(errno)) }
+}
+
+/// Owns one libnl generic-netlink socket for its whole life; freed exactly once in `deinit`.
+struct NetlinkSocket: ~Copyable {
+    private let sock: OpaquePointer
+    let fd: Int32
+    let familyID: UInt16
+    let localPort: UInt32
+
+    static let receiveBufferSize: Int32 = 8 << 20
+    static let sendBufferSize: Int32 = 2 << 20
+
+    /// Opens a socket (inside `/run/netns/NAME` when `namespace` is given) and resolves the
+    /// IPVS family. With `loadModule`, a missing family triggers one `modprobe ip_vs`, as ipvsadm does.
+    init(namespace: String?, loadModule: Bool) throws(IPVSError) {
+        let created: OpaquePointer
+        if let namespace {
+            created = try Self.createInNamespace(namespace)
+        } else {
+            created = try Self.createAndConnect(operation: .open)
+        }
+        var id = genl_ctrl_resolve(created, IPVSWire.familyName)
+        if id == -NLE_OBJ_NOTFOUND, loadModule, Self.runModprobe() {
+            id = genl_ctrl_resolve(created, IPVSWire.familyName)
+        }
+        guard id > 0 else {
+            nl_socket_free(created)
+            if id == -NLE_OBJ_NOTFOUND {
+                throw IPVSError.unavailable(.open, errno: ENOENT,
+                    detail: "the kernel has no \"IPVS\" generic-netlink family")
+            }
+            if id == -NLE_PERM || id == -NLE_NOACCESS {
+                throw IPVSError(code: .permissionDenied, errno: EPERM, operation: .open,
+                                reason: "Operation not permitted (needs CAP_NET_ADMIN)")
+            }
+            throw IPVSError(code: .setupFailed, operation: .open,
+                            reason: "resolving the IPVS generic-netlink family: \(String(cString: nl_geterror(id)))")
+        }
+        sock = created
+        fd = nl_socket_get_fd(created)
+        localPort = nl_socket_get_local_port(created)
+        familyID = UInt16(id)
+        Self.tune(fd)
+    }
+
+    deinit {
+        nl_socket_free(sock)
+    }
+
+    /// Sends one datagram holding one or more messages.
+    func send(_ bytes: [UInt8]) throws(SystemCallError) {
+        let sent = bytes.withUnsafeBytes { raw -> Int32 in
+            nl_sendto(sock, UnsafeMutableRawPointer(mutating: raw.baseAddress), raw.count)
+        }
+        if sent < 0 { throw SystemCallError(call: "sendto", errno: swiftvs_errno()) }
+        if Int(sent) != bytes.count { throw SystemCallError(call: "sendto", errno: EMSGSIZE) }
+    }
+
+    /// Receives one datagram into `buffer`; returns its length. A datagram larger than the
+    /// buffer is reported, never silently cut.
+    func receive(into buffer: inout [UInt8]) throws(SystemCallError) -> Int {
+        while true {
+            let n = buffer.withUnsafeMutableBytes { raw in
+                recv(fd, raw.baseAddress, raw.count, Int32(MSG_TRUNC))
+            }
+            if n < 0 {
+                let e = swiftvs_errno()
+                if e == EINTR { continue }
+                throw SystemCallError(call: "recv", errno: e)
+            }
+            if n > buffer.count { throw SystemCallError(call: "recv", errno: EMSGSIZE) }
+            return n
+        }
+    }
+
+    // MARK: - Setup
+
+    private static func createAndConnect(operation: IPVSError.Operation) throws(IPVSError) -> OpaquePointer {
+        guard let s = nl_socket_alloc() else {
+            throw IPVSError(code: .noMemory, errno: ENOMEM, operation: operation, reason: "Memory allocation problem (nl_socket_alloc)")
+        }
+        let rc = genl_connect(s)
+        if rc < 0 {
+            let e = swiftvs_errno()
+            nl_socket_free(s)
+            throw IPVSError(code: .setupFailed, errno: e, operation: operation,
+                            reason: "cannot open a generic-netlink socket: \(String(cString: nl_geterror(rc)))")
+        }
+        return s
+    }
+
+    /// Bigger buffers let a batch of thousands of requests and their replies through in one
+    /// go; NETLINK_CAP_ACK keeps error replies small; NETLINK_EXT_ACK asks for the kernel's words.
+    private static func tune(_ fd: Int32) {
+        var on: Int32 = 1
+        let size = MemoryLayout<Int32>.size
+        _ = setsockopt(fd, NetlinkConstants.solNetlink, NetlinkConstants.capAck, &on, socklen_t(size))
+        _ = setsockopt(fd, NetlinkConstants.solNetlink, NetlinkConstants.extAck, &on, socklen_t(size))
+        for (force, plain, wanted) in [(SO_RCVBUFFORCE, SO_RCVBUF, receiveBufferSize), (SO_SNDBUFFORCE, SO_SNDBUF, sendBufferSize)] {
+            var value = wanted
+            if setsockopt(fd, SOL_SOCKET, force, &value, socklen_t(size)) != 0 {
+                _ = setsockopt(fd, SOL_SOCKET, plain, &value, socklen_t(size))
+            }
+        }
+    }
+
+    /// The socket's send buffer as the kernel granted it: a batch datagram must stay below it.
+    static func sendBufferLimit(_ fd: Int32) -> Int {
+        var value: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &value, &length) == 0 else { return 128 << 10 }
+        return Int(value)
+    }
+
+    /// Creates the socket on a short-lived thread that enters the namespace, so the calling
+    /// thread never changes namespace. The socket stays bound to the namespace it was made in.
+    private static func createInNamespace(_ name: String) throws(IPVSError) -> OpaquePointer {
+        let path = name.contains("/") ? name : "/run/netns/\(name)"
+        let nsfd = open(path, O_RDONLY | O_CLOEXEC)
+        if nsfd < 0 {
+            let e = swiftvs_errno()
+            throw IPVSError(code: .setupFailed, errno: e, operation: .open, object: .namespace(name),
+                            reason: "cannot open \(path): \(String(cString: strerror(e)))")
+        }
+        defer { close(nsfd) }
+        let job = NamespaceJob(nsfd: nsfd, name: name)
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(job).toOpaque()
+        let rc = pthread_create(&thread, nil, { raw in
+            let job = Unmanaged<NamespaceJob>.fromOpaque(raw!).takeRetainedValue()
+            job.run()
+            return nil
+        }, context)
+        if rc != 0 {
+            Unmanaged<NamespaceJob>.fromOpaque(context).release()
+            throw IPVSError(code: .setupFailed, errno: rc, operation: .open, object: .namespace(name),
+                            reason: "cannot start a thread to enter the namespace: \(String(cString: strerror(rc)))")
+        }
+        pthread_join(thread, nil)
+        switch job.outcome {
+        case let .socket(address):
+            return OpaquePointer(bitPattern: address)!
+        case let .failure(error):
+            throw error
+        case .none:
+            throw IPVSError(code: .setupFailed, operation: .open, object: .namespace(name), reason: "namespace thread produced nothing")
+        }
+    }
+
+    /// Work handed to the namespace thread and read back after `pthread_join`.
+    /// `@unchecked Sendable`: only one thread touches it at a time, and the hand-offs are
+    /// ordered by pthread_create and pthread_join.
+    private final class NamespaceJob: @unchecked Sendable {
+        enum Outcome { case socket(UInt), failure(IPVSError) }
+        let nsfd: Int32
+        let name: String
+        var outcome: Outcome?
+
+        init(nsfd: Int32, name: String) {
+            self.nsfd = nsfd
+            self.name = name
+        }
+
+        func run() {
+            // Namespace membership is per thread; this thread ends right after, so nothing
+            // else ever runs in the entered namespace by accident.
+            if swiftvs_setns_net(nsfd) != 0 {
+                let e = swiftvs_errno()
+                let reason = e == EPERM
+                    ? "cannot enter the namespace: Operation not permitted (needs CAP_SYS_ADMIN)"
+                    : "cannot enter the namespace: \(String(cString: strerror(e)))"
+                outcome = .failure(IPVSError(code: e == EPERM ? .permissionDenied : .setupFailed, errno: e,
+                                             operation: .open, object: .namespace(name), reason: reason))
+                return
+            }
+            do {
+                let s = try NetlinkSocket.createAndConnect(operation: .open)
+                outcome = .socket(UInt(bitPattern: s))
+            } catch {
+                outcome = .failure(error)
+            }
+        }
+    }
+
+    /// `modprobe -q ip_vs`, without a shell. True when it exited 0.
+    private static func runModprobe() -> Bool {
+        for path in ["/sbin/modprobe", "/usr/sbin/modprobe"] where access(path, X_OK) == 0 {
+            var pid = pid_t()
+            let argv: [UnsafeMutablePointer<CChar>?] = [strdup(path), strdup("-q"), strdup("--"), strdup("ip_vs"), nil]
+            defer { for p in argv { free(p) } }
+            guard posix_spawn(&pid, path, nil, nil, argv, environ) == 0 else { return false }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 {
+                if swiftvs_errno() != EINTR { return false }
+            }
+            return status == 0
+        }
+        return false
+    }
+}

@@ -1,0 +1,533 @@
+// The kernel's IPVS generic-netlink protocol (include/uapi/linux/ip_vs.h), and the mapping
+// between it and the domain types. Nothing here talks to a socket.
+
+enum IPVSWire {
+    static let familyName = "IPVS"
+    static let version: UInt8 = 1
+
+    enum Command: UInt8 {
+        case newService = 1, setService, delService, getService
+        case newDest, setDest, delDest, getDest
+        case newDaemon, delDaemon, getDaemon
+        case setConfig, getConfig
+        case setInfo, getInfo
+        case zero, flush
+    }
+
+    enum CommandAttr {
+        static let service: UInt16 = 1
+        static let dest: UInt16 = 2
+        static let daemon: UInt16 = 3
+        static let timeoutTCP: UInt16 = 4
+        static let timeoutTCPFin: UInt16 = 5
+        static let timeoutUDP: UInt16 = 6
+    }
+
+    enum ServiceAttr {
+        static let af: UInt16 = 1
+        static let `protocol`: UInt16 = 2
+        static let addr: UInt16 = 3
+        static let port: UInt16 = 4
+        static let fwmark: UInt16 = 5
+        static let schedName: UInt16 = 6
+        static let flags: UInt16 = 7
+        static let timeout: UInt16 = 8
+        static let netmask: UInt16 = 9
+        static let stats: UInt16 = 10
+        static let peName: UInt16 = 11
+        static let stats64: UInt16 = 12
+    }
+
+    enum DestAttr {
+        static let addr: UInt16 = 1
+        static let port: UInt16 = 2
+        static let fwdMethod: UInt16 = 3
+        static let weight: UInt16 = 4
+        static let upperThreshold: UInt16 = 5
+        static let lowerThreshold: UInt16 = 6
+        static let activeConns: UInt16 = 7
+        static let inactiveConns: UInt16 = 8
+        static let persistConns: UInt16 = 9
+        static let stats: UInt16 = 10
+        static let addrFamily: UInt16 = 11
+        static let stats64: UInt16 = 12
+        static let tunType: UInt16 = 13
+        static let tunPort: UInt16 = 14
+        static let tunFlags: UInt16 = 15
+    }
+
+    enum DaemonAttr {
+        static let state: UInt16 = 1
+        static let mcastInterface: UInt16 = 2
+        static let syncID: UInt16 = 3
+        static let syncMaxLen: UInt16 = 4
+        static let mcastGroup: UInt16 = 5
+        static let mcastGroup6: UInt16 = 6
+        static let mcastPort: UInt16 = 7
+        static let mcastTTL: UInt16 = 8
+    }
+
+    enum StatsAttr {
+        static let conns: UInt16 = 1
+        static let inPkts: UInt16 = 2
+        static let outPkts: UInt16 = 3
+        static let inBytes: UInt16 = 4
+        static let outBytes: UInt16 = 5
+        static let cps: UInt16 = 6
+        static let inPPS: UInt16 = 7
+        static let outPPS: UInt16 = 8
+        static let inBPS: UInt16 = 9
+        static let outBPS: UInt16 = 10
+    }
+
+    enum InfoAttr {
+        static let version: UInt16 = 1
+        static let connTabSize: UInt16 = 2
+    }
+
+    enum ForwardingCode {
+        static let masq: UInt32 = 0
+        static let localNode: UInt32 = 1
+        static let tunnel: UInt32 = 2
+        static let directRoute: UInt32 = 3
+        static let bypass: UInt32 = 4
+        static let mask: UInt32 = 0x7
+    }
+
+    static let hashedFlag: UInt32 = 0x0002
+    /// Size of union nf_inet_addr: addresses always travel as 16 bytes.
+    static let inetAddrLength = 16
+}
+
+// MARK: - Encoding
+
+extension IPVSWire {
+    /// nf_inet_addr: IPv4 in the first four bytes, zero padded to 16.
+    static func inetAddr(_ address: IPAddress) -> [UInt8] {
+        var b = address.bytes
+        if b.count < inetAddrLength { b += [UInt8](repeating: 0, count: inetAddrLength - b.count) }
+        return b
+    }
+
+    /// The attributes that identify a service (what DEL_SERVICE and GET_SERVICE need).
+    static func putServiceKey(_ key: ServiceKey, into w: inout MessageWriter) {
+        w.put(ServiceAttr.af, u16: key.family.rawValue)
+        switch key {
+        case let .address(proto, address, port):
+            w.put(ServiceAttr.protocol, u16: proto.rawValue)
+            w.put(ServiceAttr.addr, bytes: inetAddr(address))
+            w.put(ServiceAttr.port, be16: port)
+        case let .fwmark(mark, _):
+            w.put(ServiceAttr.fwmark, u32: mark)
+        }
+    }
+
+    /// A complete service, as NEW_SERVICE and SET_SERVICE need it.
+    static func putService(_ s: Service, into w: inout MessageWriter) {
+        w.beginNested(CommandAttr.service)
+        putServiceKey(s.key, into: &w)
+        w.put(ServiceAttr.schedName, string: s.scheduler)
+        if let pe = s.persistenceEngine, !pe.isEmpty {
+            w.put(ServiceAttr.peName, string: pe)
+        }
+        // struct ip_vs_flags { __u32 flags; __u32 mask; }: the mask says which bits to set or clear.
+        var flags: [UInt8] = []
+        withUnsafeBytes(of: s.flags.rawValue) { flags += $0 }
+        withUnsafeBytes(of: UInt32.max) { flags += $0 }
+        w.put(ServiceAttr.flags, bytes: flags)
+        w.put(ServiceAttr.timeout, u32: s.timeout)
+        w.put(ServiceAttr.netmask, bytes: netmaskBytes(s.netmask, family: s.key.family))
+        w.endNested()
+    }
+
+    /// IPv4: a __be32 mask. IPv6: the prefix length as a native u32 (the kernel reads the
+    /// same field with a cast).
+    static func netmaskBytes(_ netmask: UInt32, family: AddressFamily) -> [UInt8] {
+        switch family {
+        case .inet: return withUnsafeBytes(of: netmask.bigEndian) { Array($0) }
+        case .inet6: return withUnsafeBytes(of: netmask) { Array($0) }
+        }
+    }
+
+    static func netmaskValue(_ raw: [UInt8], family: AddressFamily) -> UInt32 {
+        var value: UInt32 = 0
+        withUnsafeMutableBytes(of: &value) { for i in 0..<4 { $0[i] = raw[i] } }
+        return family == .inet ? UInt32(bigEndian: value) : value
+    }
+
+    static func putServiceKeyNest(_ key: ServiceKey, into w: inout MessageWriter) {
+        w.beginNested(CommandAttr.service)
+        putServiceKey(key, into: &w)
+        w.endNested()
+    }
+
+    static func forwardingCode(_ f: ForwardingMethod) -> UInt32 {
+        switch f {
+        case .masquerade: return ForwardingCode.masq
+        case .local: return ForwardingCode.localNode
+        case .tunnel: return ForwardingCode.tunnel
+        case .directRouting: return ForwardingCode.directRoute
+        case .bypass: return ForwardingCode.bypass
+        }
+    }
+
+    /// A complete destination, as NEW_DEST and SET_DEST need it.
+    static func putDestination(_ d: Destination, into w: inout MessageWriter) {
+        w.beginNested(CommandAttr.dest)
+        w.put(DestAttr.addr, bytes: inetAddr(d.address))
+        w.put(DestAttr.port, be16: d.port)
+        w.put(DestAttr.fwdMethod, u32: forwardingCode(d.forwarding))
+        w.put(DestAttr.weight, u32: UInt32(bitPattern: d.weight))
+        if case let .tunnel(t) = d.forwarding {
+            w.put(DestAttr.tunType, u8: t.kind.rawValue)
+            w.put(DestAttr.tunPort, be16: t.port)
+            w.put(DestAttr.tunFlags, u16: t.checksum.rawValue)
+        }
+        w.put(DestAttr.upperThreshold, u32: d.upperThreshold)
+        w.put(DestAttr.lowerThreshold, u32: d.lowerThreshold)
+        w.put(DestAttr.addrFamily, u16: d.address.family.rawValue)
+        w.endNested()
+    }
+
+    static func putDestinationKey(_ k: DestinationKey, into w: inout MessageWriter) {
+        w.beginNested(CommandAttr.dest)
+        w.put(DestAttr.addr, bytes: inetAddr(k.address))
+        w.put(DestAttr.port, be16: k.port)
+        w.put(DestAttr.addrFamily, u16: k.address.family.rawValue)
+        w.endNested()
+    }
+
+    static func putDaemon(_ d: SyncDaemon, into w: inout MessageWriter) {
+        w.beginNested(CommandAttr.daemon)
+        w.put(DaemonAttr.state, u32: d.role.rawValue)
+        w.put(DaemonAttr.mcastInterface, string: d.interface)
+        w.put(DaemonAttr.syncID, u32: d.syncID)
+        if let maxLength = d.maxLength { w.put(DaemonAttr.syncMaxLen, u16: maxLength) }
+        if let group = d.group {
+            switch group {
+            case .v4: w.put(DaemonAttr.mcastGroup, bytes: group.bytes)
+            case .v6: w.put(DaemonAttr.mcastGroup6, bytes: group.bytes)
+            }
+        }
+        // The kernel reads the sync port as a host-order u16 (nla_get_u16), unlike service ports.
+        if let port = d.port { w.put(DaemonAttr.mcastPort, u16: port) }
+        if let ttl = d.ttl { w.put(DaemonAttr.mcastTTL, u8: ttl) }
+        w.endNested()
+    }
+
+    /// The body (command and attributes) of one request. Framing is added by the caller.
+    static func encode(_ request: Request, into w: inout MessageWriter) {
+        switch request {
+        case .getInfo, .getConfig, .getDaemons, .dumpServices, .flush:
+            break
+        case let .getService(key), let .deleteService(key), let .dumpDestinations(key):
+            putServiceKeyNest(key, into: &w)
+        case let .addService(s), let .editService(s):
+            putService(s, into: &w)
+        case let .addDestination(d, key), let .editDestination(d, key):
+            putServiceKeyNest(key, into: &w)
+            putDestination(d, into: &w)
+        case let .deleteDestination(k, key):
+            putServiceKeyNest(key, into: &w)
+            putDestinationKey(k, into: &w)
+        case let .zero(key):
+            if let key { putServiceKeyNest(key, into: &w) }
+        case let .setTimeouts(t):
+            w.put(CommandAttr.timeoutTCP, u32: t.tcp)
+            w.put(CommandAttr.timeoutTCPFin, u32: t.tcpFin)
+            w.put(CommandAttr.timeoutUDP, u32: t.udp)
+        case let .startDaemon(d):
+            putDaemon(d, into: &w)
+        case let .stopDaemon(role):
+            w.beginNested(CommandAttr.daemon)
+            w.put(DaemonAttr.state, u32: role.rawValue)
+            w.endNested()
+        }
+    }
+}
+
+/// Every request the binding sends, one netlink message each.
+enum Request: Hashable, Sendable {
+    case getInfo
+    case getConfig
+    case setTimeouts(Timeouts)
+    case getDaemons
+    case startDaemon(SyncDaemon)
+    case stopDaemon(SyncDaemon.Role)
+    case dumpServices
+    case getService(ServiceKey)
+    case addService(Service)
+    case editService(Service)
+    case deleteService(ServiceKey)
+    case dumpDestinations(ServiceKey)
+    case addDestination(Destination, to: ServiceKey)
+    case editDestination(Destination, in: ServiceKey)
+    case deleteDestination(DestinationKey, from: ServiceKey)
+    case zero(ServiceKey?)
+    case flush
+
+    init(_ change: Change) {
+        switch change {
+        case let .addService(s): self = .addService(s)
+        case let .editService(s): self = .editService(s)
+        case let .deleteService(k): self = .deleteService(k)
+        case let .addDestination(d, k): self = .addDestination(d, to: k)
+        case let .editDestination(d, k): self = .editDestination(d, in: k)
+        case let .deleteDestination(d, k): self = .deleteDestination(d, from: k)
+        case .flush: self = .flush
+        case let .zero(k): self = .zero(k)
+        }
+    }
+
+    var command: IPVSWire.Command {
+        switch self {
+        case .getInfo: return .getInfo
+        case .getConfig: return .getConfig
+        case .setTimeouts: return .setConfig
+        case .getDaemons: return .getDaemon
+        case .startDaemon: return .newDaemon
+        case .stopDaemon: return .delDaemon
+        case .dumpServices, .getService: return .getService
+        case .addService: return .newService
+        case .editService: return .setService
+        case .deleteService: return .delService
+        case .dumpDestinations: return .getDest
+        case .addDestination: return .newDest
+        case .editDestination: return .setDest
+        case .deleteDestination: return .delDest
+        case .zero: return .zero
+        case .flush: return .flush
+        }
+    }
+
+    var isDump: Bool {
+        switch self {
+        case .dumpServices, .dumpDestinations, .getDaemons: return true
+        default: return false
+        }
+    }
+
+    var operation: IPVSError.Operation {
+        switch self {
+        case .getInfo: return .getInfo
+        case .getConfig: return .getTimeouts
+        case .setTimeouts: return .setTimeouts
+        case .getDaemons: return .listDaemons
+        case .startDaemon: return .startDaemon
+        case .stopDaemon: return .stopDaemon
+        case .dumpServices: return .listServices
+        case .getService: return .getService
+        case .addService: return .addService
+        case .editService: return .editService
+        case .deleteService: return .deleteService
+        case .dumpDestinations: return .listDestinations
+        case .addDestination: return .addDestination
+        case .editDestination: return .editDestination
+        case .deleteDestination: return .deleteDestination
+        case .zero: return .zero
+        case .flush: return .flush
+        }
+    }
+
+    var object: IPVSError.Object? {
+        switch self {
+        case let .getService(k), let .deleteService(k), let .dumpDestinations(k):
+            return .service(k)
+        case let .addService(s), let .editService(s):
+            return .service(s.key)
+        case let .addDestination(d, k), let .editDestination(d, k):
+            return .destination(d.key, in: k)
+        case let .deleteDestination(d, k):
+            return .destination(d, in: k)
+        case let .zero(k):
+            return k.map { .service($0) }
+        case let .startDaemon(d):
+            return .daemon(d.role)
+        case let .stopDaemon(role):
+            return .daemon(role)
+        default:
+            return nil
+        }
+    }
+}
+
+// MARK: - Decoding
+
+extension IPVSWire {
+    static func decodeAddress(_ attr: Attribute, family: AddressFamily) throws(DecodeError) -> IPAddress {
+        let raw = Array(attr.payload.bytes)
+        switch family {
+        case .inet:
+            guard raw.count >= 4 else { throw DecodeError(message: "IPv4 address attribute has \(raw.count) bytes") }
+            return .v4(raw[0], raw[1], raw[2], raw[3])
+        case .inet6:
+            guard raw.count >= 16 else { throw DecodeError(message: "IPv6 address attribute has \(raw.count) bytes") }
+            return .v6(bytes: Array(raw[0..<16]))
+        }
+    }
+
+    static func decodeFamily(_ attr: Attribute) throws(DecodeError) -> AddressFamily {
+        let raw = try attr.u16()
+        guard let family = AddressFamily(rawValue: raw) else {
+            throw DecodeError(message: "unknown address family \(raw)")
+        }
+        return family
+    }
+
+    /// Reads STATS64 when present (kernel 4.1+), else the 32-bit STATS nest.
+    static func decodeStats(_ attrs: AttributeSet, stats64 type64: UInt16, stats type32: UInt16) throws(DecodeError) -> Stats {
+        var s = Stats()
+        if let nest = attrs[type64] {
+            let a = try nest.nested()
+            s.connections = try a[StatsAttr.conns]?.u64() ?? 0
+            s.inPackets = try a[StatsAttr.inPkts]?.u64() ?? 0
+            s.outPackets = try a[StatsAttr.outPkts]?.u64() ?? 0
+            s.inBytes = try a[StatsAttr.inBytes]?.u64() ?? 0
+            s.outBytes = try a[StatsAttr.outBytes]?.u64() ?? 0
+            s.connectionRate = try a[StatsAttr.cps]?.u64() ?? 0
+            s.inPacketRate = try a[StatsAttr.inPPS]?.u64() ?? 0
+            s.outPacketRate = try a[StatsAttr.outPPS]?.u64() ?? 0
+            s.inByteRate = try a[StatsAttr.inBPS]?.u64() ?? 0
+            s.outByteRate = try a[StatsAttr.outBPS]?.u64() ?? 0
+        } else if let nest = attrs[type32] {
+            let a = try nest.nested()
+            s.connections = UInt64(try a[StatsAttr.conns]?.u32() ?? 0)
+            s.inPackets = UInt64(try a[StatsAttr.inPkts]?.u32() ?? 0)
+            s.outPackets = UInt64(try a[StatsAttr.outPkts]?.u32() ?? 0)
+            s.inBytes = try a[StatsAttr.inBytes]?.u64() ?? 0
+            s.outBytes = try a[StatsAttr.outBytes]?.u64() ?? 0
+            s.connectionRate = UInt64(try a[StatsAttr.cps]?.u32() ?? 0)
+            s.inPacketRate = UInt64(try a[StatsAttr.inPPS]?.u32() ?? 0)
+            s.outPacketRate = UInt64(try a[StatsAttr.outPPS]?.u32() ?? 0)
+            s.inByteRate = UInt64(try a[StatsAttr.inBPS]?.u32() ?? 0)
+            s.outByteRate = UInt64(try a[StatsAttr.outBPS]?.u32() ?? 0)
+        }
+        return s
+    }
+
+    /// Decodes one GET_SERVICE reply message body (genl header included).
+    static func decodeService(_ body: ByteView) throws(DecodeError) -> ServiceEntry {
+        let top = try AttributeSet(parsing: body.slice(NetlinkConstants.genlHeaderLength..<body.count))
+        let a = try top.require(CommandAttr.service, "service").nested()
+        let family = try decodeFamily(try a.require(ServiceAttr.af, "service address family"))
+        let key: ServiceKey
+        if let fw = a[ServiceAttr.fwmark] {
+            key = .fwmark(try fw.u32(), family: family)
+        } else {
+            let protoRaw = try a.require(ServiceAttr.protocol, "service protocol").u16()
+            guard let proto = TransportProtocol(rawValue: protoRaw) else {
+                throw DecodeError(message: "unknown service protocol \(protoRaw)")
+            }
+            let address = try decodeAddress(try a.require(ServiceAttr.addr, "service address"), family: family)
+            let port = try a.require(ServiceAttr.port, "service port").be16()
+            key = .address(proto, address, port: port)
+        }
+        let flagsAttr = try a.require(ServiceAttr.flags, "service flags")
+        guard flagsAttr.payload.count == 8 else {
+            throw DecodeError(message: "service flags attribute has \(flagsAttr.payload.count) bytes, expected 8")
+        }
+        let rawFlags = try flagsAttr.payload.native(UInt32.self, at: 0)
+        let netmaskAttr = try a.require(ServiceAttr.netmask, "service netmask")
+        guard netmaskAttr.payload.count == 4 else {
+            throw DecodeError(message: "service netmask attribute has \(netmaskAttr.payload.count) bytes, expected 4")
+        }
+        let pe = try a[ServiceAttr.peName]?.string()
+        let service = Service(
+            key: key,
+            scheduler: try a.require(ServiceAttr.schedName, "scheduler name").string(),
+            flags: ServiceFlags(rawValue: rawFlags & ~hashedFlag),
+            timeout: try a.require(ServiceAttr.timeout, "service timeout").u32(),
+            netmask: netmaskValue(Array(netmaskAttr.payload.bytes), family: family),
+            persistenceEngine: (pe?.isEmpty ?? true) ? nil : pe
+        )
+        return ServiceEntry(service: service, stats: try decodeStats(a, stats64: ServiceAttr.stats64, stats: ServiceAttr.stats))
+    }
+
+    /// Decodes one GET_DEST reply message body. `serviceFamily` is used when the kernel
+    /// predates the per-destination address family attribute.
+    static func decodeDestination(_ body: ByteView, serviceFamily: AddressFamily) throws(DecodeError) -> DestinationEntry {
+        let top = try AttributeSet(parsing: body.slice(NetlinkConstants.genlHeaderLength..<body.count))
+        let a = try top.require(CommandAttr.dest, "destination").nested()
+        let family = try a[DestAttr.addrFamily].map { attr throws(DecodeError) in try decodeFamily(attr) } ?? serviceFamily
+        let address = try decodeAddress(try a.require(DestAttr.addr, "destination address"), family: family)
+        let port = try a.require(DestAttr.port, "destination port").be16()
+        let code = try a.require(DestAttr.fwdMethod, "forwarding method").u32() & ForwardingCode.mask
+        let forwarding: ForwardingMethod
+        switch code {
+        case ForwardingCode.masq: forwarding = .masquerade
+        case ForwardingCode.localNode: forwarding = .local
+        case ForwardingCode.directRoute: forwarding = .directRouting
+        case ForwardingCode.bypass: forwarding = .bypass
+        case ForwardingCode.tunnel:
+            var t = Tunnel()
+            if let raw = try a[DestAttr.tunType]?.u8() {
+                guard let kind = Tunnel.Kind(rawValue: raw) else { throw DecodeError(message: "unknown tunnel type \(raw)") }
+                t.kind = kind
+            }
+            t.port = try a[DestAttr.tunPort]?.be16() ?? 0
+            if let raw = try a[DestAttr.tunFlags]?.u16() {
+                guard let csum = Tunnel.Checksum(rawValue: raw) else { throw DecodeError(message: "unknown tunnel flags \(raw)") }
+                t.checksum = csum
+            }
+            forwarding = .tunnel(t)
+        default:
+            throw DecodeError(message: "unknown forwarding method \(code)")
+        }
+        let destination = Destination(
+            address: address,
+            port: port,
+            forwarding: forwarding,
+            weight: Int32(bitPattern: try a.require(DestAttr.weight, "weight").u32()),
+            upperThreshold: try a[DestAttr.upperThreshold]?.u32() ?? 0,
+            lowerThreshold: try a[DestAttr.lowerThreshold]?.u32() ?? 0
+        )
+        return DestinationEntry(
+            destination: destination,
+            activeConnections: try a[DestAttr.activeConns]?.u32() ?? 0,
+            inactiveConnections: try a[DestAttr.inactiveConns]?.u32() ?? 0,
+            persistentConnections: try a[DestAttr.persistConns]?.u32() ?? 0,
+            stats: try decodeStats(a, stats64: DestAttr.stats64, stats: DestAttr.stats)
+        )
+    }
+
+    static func decodeInfo(_ body: ByteView) throws(DecodeError) -> Info {
+        let a = try AttributeSet(parsing: body.slice(NetlinkConstants.genlHeaderLength..<body.count))
+        return Info(
+            versionCode: try a.require(InfoAttr.version, "version").u32(),
+            connectionTableSize: try a.require(InfoAttr.connTabSize, "connection table size").u32()
+        )
+    }
+
+    static func decodeTimeouts(_ body: ByteView) throws(DecodeError) -> Timeouts {
+        let a = try AttributeSet(parsing: body.slice(NetlinkConstants.genlHeaderLength..<body.count))
+        return Timeouts(
+            tcp: try a[CommandAttr.timeoutTCP]?.u32() ?? 0,
+            tcpFin: try a[CommandAttr.timeoutTCPFin]?.u32() ?? 0,
+            udp: try a[CommandAttr.timeoutUDP]?.u32() ?? 0
+        )
+    }
+
+    static func decodeDaemon(_ body: ByteView) throws(DecodeError) -> SyncDaemon {
+        let top = try AttributeSet(parsing: body.slice(NetlinkConstants.genlHeaderLength..<body.count))
+        let a = try top.require(CommandAttr.daemon, "daemon").nested()
+        let rawState = try a.require(DaemonAttr.state, "daemon state").u32()
+        guard let role = SyncDaemon.Role(rawValue: rawState) else {
+            throw DecodeError(message: "unknown sync daemon state \(rawState)")
+        }
+        var group: IPAddress? = nil
+        if let g = a[DaemonAttr.mcastGroup6] {
+            group = try decodeAddress(g, family: .inet6)
+        } else if let g = a[DaemonAttr.mcastGroup] {
+            group = try decodeAddress(g, family: .inet)
+        }
+        return SyncDaemon(
+            role: role,
+            interface: try a.require(DaemonAttr.mcastInterface, "multicast interface").string(),
+            syncID: try a.require(DaemonAttr.syncID, "sync id").u32(),
+            maxLength: try a[DaemonAttr.syncMaxLen]?.u16(),
+            group: group,
+            port: try a[DaemonAttr.mcastPort]?.u16(),
+            ttl: try a[DaemonAttr.mcastTTL]?.u8()
+        )
+    }
+}

@@ -1,0 +1,296 @@
+// Netlink and generic-netlink framing, in plain Swift so every byte is testable.
+// Multi-byte header fields and most attributes are in host (native) byte order, as netlink
+// defines them; ports and IPv4 masks are the exceptions, encoded big-endian on purpose.
+
+enum NetlinkConstants {
+    static let headerLength = 16          // struct nlmsghdr
+    static let genlHeaderLength = 4       // struct genlmsghdr
+    static let attributeHeaderLength = 4  // struct nlattr
+
+    // nlmsg_type values
+    static let noop: UInt16 = 1
+    static let error: UInt16 = 2
+    static let done: UInt16 = 3
+    static let overrun: UInt16 = 4
+
+    // nlmsg_flags
+    static let request: UInt16 = 0x01
+    static let multi: UInt16 = 0x02
+    static let ack: UInt16 = 0x04
+    static let dump: UInt16 = 0x300      // NLM_F_ROOT | NLM_F_MATCH
+    static let capped: UInt16 = 0x100    // NLM_F_CAPPED, in error messages
+    static let ackTLVs: UInt16 = 0x200   // NLM_F_ACK_TLVS, in error messages
+
+    // nla_type bits
+    static let nested: UInt16 = 0x8000
+    static let netByteOrder: UInt16 = 0x4000
+    static let typeMask: UInt16 = 0x3FFF
+
+    // struct nlmsgerr TLVs (extended ack)
+    static let extAckMessage: UInt16 = 1
+    static let extAckOffset: UInt16 = 2
+
+    // socket options at SOL_NETLINK
+    static let solNetlink: Int32 = 270
+    static let capAck: Int32 = 10
+    static let extAck: Int32 = 11
+}
+
+@inline(__always)
+func align4(_ n: Int) -> Int { (n + 3) & ~3 }
+
+/// Builds one or more netlink messages into a single buffer.
+struct MessageWriter {
+    private(set) var bytes: [UInt8] = []
+    private var messageStart = 0
+    private var nestStack: [Int] = []
+
+    init(reservingCapacity: Int = 256) {
+        bytes.reserveCapacity(reservingCapacity)
+    }
+
+    /// Starts a generic-netlink message. Finish it with `endMessage()`.
+    mutating func beginMessage(family: UInt16, flags: UInt16, sequence: UInt32, port: UInt32,
+                               command: UInt8, version: UInt8) {
+        messageStart = bytes.count
+        appendNative(UInt32(0))        // nlmsg_len, patched in endMessage
+        appendNative(family)           // nlmsg_type
+        appendNative(flags)            // nlmsg_flags
+        appendNative(sequence)         // nlmsg_seq
+        appendNative(port)             // nlmsg_pid
+        bytes.append(command)          // genlmsghdr.cmd
+        bytes.append(version)          // genlmsghdr.version
+        bytes.append(0)                // genlmsghdr.reserved
+        bytes.append(0)
+    }
+
+    mutating func endMessage() {
+        precondition(nestStack.isEmpty, "unbalanced nested attribute")
+        let length = UInt32(bytes.count - messageStart)
+        patchNative(length, at: messageStart)
+    }
+
+    mutating func beginNested(_ type: UInt16) {
+        nestStack.append(bytes.count)
+        appendNative(UInt16(0))
+        appendNative(type | NetlinkConstants.nested)
+    }
+
+    mutating func endNested() {
+        let start = nestStack.removeLast()
+        patchNative(UInt16(bytes.count - start), at: start)
+    }
+
+    mutating func put(_ type: UInt16, bytes payload: some Collection<UInt8>) {
+        let length = NetlinkConstants.attributeHeaderLength + payload.count
+        appendNative(UInt16(length))
+        appendNative(type)
+        bytes.append(contentsOf: payload)
+        pad()
+    }
+
+    mutating func put(_ type: UInt16, u8 value: UInt8) { put(type, bytes: CollectionOfOne(value)) }
+
+    mutating func put(_ type: UInt16, u16 value: UInt16) {
+        put(type, bytes: withUnsafeBytes(of: value) { Array($0) })
+    }
+
+    mutating func put(_ type: UInt16, u32 value: UInt32) {
+        put(type, bytes: withUnsafeBytes(of: value) { Array($0) })
+    }
+
+    mutating func put(_ type: UInt16, be16 value: UInt16) {
+        put(type, bytes: withUnsafeBytes(of: value.bigEndian) { Array($0) })
+    }
+
+    mutating func put(_ type: UInt16, be32 value: UInt32) {
+        put(type, bytes: withUnsafeBytes(of: value.bigEndian) { Array($0) })
+    }
+
+    /// A NUL-terminated string, as the kernel's NLA_NUL_STRING policy wants.
+    mutating func put(_ type: UInt16, string: String) {
+        var payload = Array(string.utf8)
+        payload.append(0)
+        put(type, bytes: payload)
+    }
+
+    private mutating func pad() {
+        while bytes.count % 4 != 0 { bytes.append(0) }
+    }
+
+    private mutating func appendNative<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value) { bytes.append(contentsOf: $0) }
+    }
+
+    private mutating func patchNative<T: FixedWidthInteger>(_ value: T, at offset: Int) {
+        withUnsafeBytes(of: value) { raw in
+            for (i, b) in raw.enumerated() { bytes[offset + i] = b }
+        }
+    }
+}
+
+/// Why a reply could not be decoded.
+struct DecodeError: Error, Equatable, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// A read-only view of a byte range, with bounds-checked integer reads.
+struct ByteView {
+    let base: [UInt8]
+    let range: Range<Int>
+
+    init(_ base: [UInt8], _ range: Range<Int>? = nil) {
+        self.base = base
+        self.range = range ?? 0..<base.count
+    }
+
+    var count: Int { range.count }
+    var bytes: ArraySlice<UInt8> { base[range] }
+
+    func native<T: FixedWidthInteger>(_: T.Type, at offset: Int = 0) throws(DecodeError) -> T {
+        let size = MemoryLayout<T>.size
+        guard offset >= 0, offset + size <= range.count else {
+            throw DecodeError(message: "need \(size) bytes at offset \(offset), have \(range.count)")
+        }
+        var value: T = 0
+        withUnsafeMutableBytes(of: &value) { raw in
+            for i in 0..<size { raw[i] = base[range.lowerBound + offset + i] }
+        }
+        return value
+    }
+
+    func bigEndian<T: FixedWidthInteger>(_ type: T.Type, at offset: Int = 0) throws(DecodeError) -> T {
+        T(bigEndian: try native(type, at: offset))
+    }
+
+    func slice(_ sub: Range<Int>) -> ByteView {
+        ByteView(base, (range.lowerBound + sub.lowerBound)..<(range.lowerBound + sub.upperBound))
+    }
+}
+
+/// One netlink attribute: its type (flags stripped) and payload.
+struct Attribute {
+    let type: UInt16
+    let payload: ByteView
+
+    func u8() throws(DecodeError) -> UInt8 { try exact(1); return try payload.native(UInt8.self) }
+    func u16() throws(DecodeError) -> UInt16 { try exact(2); return try payload.native(UInt16.self) }
+    func u32() throws(DecodeError) -> UInt32 { try exact(4); return try payload.native(UInt32.self) }
+    func u64() throws(DecodeError) -> UInt64 { try exact(8); return try payload.native(UInt64.self) }
+    func be16() throws(DecodeError) -> UInt16 { try exact(2); return try payload.bigEndian(UInt16.self) }
+    func be32() throws(DecodeError) -> UInt32 { try exact(4); return try payload.bigEndian(UInt32.self) }
+
+    /// A string attribute; a trailing NUL (and anything after it) is dropped.
+    func string() throws(DecodeError) -> String {
+        let raw = payload.bytes
+        let end = raw.firstIndex(of: 0) ?? raw.endIndex
+        guard let s = String(validating: raw[raw.startIndex..<end], as: UTF8.self) else {
+            throw DecodeError(message: "attribute \(type): string is not UTF-8")
+        }
+        return s
+    }
+
+    func nested() throws(DecodeError) -> AttributeSet { try AttributeSet(parsing: payload) }
+
+    private func exact(_ n: Int) throws(DecodeError) {
+        guard payload.count == n else {
+            throw DecodeError(message: "attribute \(type): expected \(n) bytes, got \(payload.count)")
+        }
+    }
+}
+
+/// The attributes of one message or nest, keyed by type. Unknown types are kept but ignored
+/// by decoders; a length that runs past the buffer is an error, never a crash.
+struct AttributeSet {
+    private(set) var attributes: [UInt16: Attribute] = [:]
+
+    init(parsing view: ByteView) throws(DecodeError) {
+        var offset = 0
+        while offset < view.count {
+            guard view.count - offset >= NetlinkConstants.attributeHeaderLength else {
+                throw DecodeError(message: "truncated attribute header at offset \(offset)")
+            }
+            let length = Int(try view.native(UInt16.self, at: offset))
+            let rawType = try view.native(UInt16.self, at: offset + 2)
+            guard length >= NetlinkConstants.attributeHeaderLength else {
+                throw DecodeError(message: "attribute length \(length) at offset \(offset) is shorter than its header")
+            }
+            guard offset + length <= view.count else {
+                throw DecodeError(message: "attribute \(rawType & NetlinkConstants.typeMask) at offset \(offset) claims \(length) bytes, only \(view.count - offset) left")
+            }
+            let type = rawType & NetlinkConstants.typeMask
+            attributes[type] = Attribute(
+                type: type,
+                payload: view.slice((offset + NetlinkConstants.attributeHeaderLength)..<(offset + length))
+            )
+            offset += align4(length)
+        }
+    }
+
+    subscript(_ type: UInt16) -> Attribute? { attributes[type] }
+
+    func require(_ type: UInt16, _ what: String) throws(DecodeError) -> Attribute {
+        guard let a = attributes[type] else { throw DecodeError(message: "missing \(what) attribute") }
+        return a
+    }
+}
+
+/// One message out of a receive buffer.
+struct ReceivedMessage {
+    let type: UInt16
+    let flags: UInt16
+    let sequence: UInt32
+    let port: UInt32
+    /// Everything after the 16-byte netlink header.
+    let body: ByteView
+}
+
+/// Splits a datagram into netlink messages, checking every length.
+func splitMessages(_ buffer: [UInt8], count: Int) throws(DecodeError) -> [ReceivedMessage] {
+    var result: [ReceivedMessage] = []
+    let view = ByteView(buffer, 0..<count)
+    var offset = 0
+    while offset + NetlinkConstants.headerLength <= count {
+        let length = Int(try view.native(UInt32.self, at: offset))
+        guard length >= NetlinkConstants.headerLength, offset + length <= count else {
+            throw DecodeError(message: "netlink message at offset \(offset) has bad length \(length) (datagram \(count) bytes)")
+        }
+        result.append(ReceivedMessage(
+            type: try view.native(UInt16.self, at: offset + 4),
+            flags: try view.native(UInt16.self, at: offset + 6),
+            sequence: try view.native(UInt32.self, at: offset + 8),
+            port: try view.native(UInt32.self, at: offset + 12),
+            body: view.slice((offset + NetlinkConstants.headerLength)..<(offset + length))
+        ))
+        offset += align4(length)
+    }
+    return result
+}
+
+/// The content of an NLMSG_ERROR message: 0 is an ACK, otherwise a negative errno.
+struct NetlinkErrorReply {
+    let error: Int32
+    let originalSequence: UInt32
+    /// The kernel's own words (extended ack), when it gave any.
+    let message: String?
+
+    init(_ msg: ReceivedMessage) throws(DecodeError) {
+        error = try msg.body.native(Int32.self, at: 0)
+        originalSequence = try msg.body.native(UInt32.self, at: 4 + 8)
+        var text: String? = nil
+        if msg.flags & NetlinkConstants.ackTLVs != 0 {
+            // The original header (16 bytes) follows the errno; its payload only when not capped.
+            var tlvStart = 4 + NetlinkConstants.headerLength
+            if msg.flags & NetlinkConstants.capped == 0 {
+                let originalLength = Int(try msg.body.native(UInt32.self, at: 4))
+                tlvStart = 4 + align4(originalLength)
+            }
+            if tlvStart < msg.body.count {
+                let tlvs = try AttributeSet(parsing: msg.body.slice(tlvStart..<msg.body.count))
+                text = try tlvs[NetlinkConstants.extAckMessage]?.string()
+            }
+        }
+        message = text
+    }
+}
