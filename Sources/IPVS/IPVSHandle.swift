@@ -172,10 +172,8 @@ struct Connection: ~Copyable {
 
     private mutating func encode(_ request: Request, flags: UInt16, into w: inout MessageWriter) -> UInt32 {
         let seq = nextSequence()
-        w.beginMessage(family: socket.familyID, flags: flags, sequence: seq, port: socket.localPort,
-                       command: request.command.rawValue, version: IPVSWire.version)
-        IPVSWire.encode(request, into: &w)
-        w.endMessage()
+        IPVSWire.appendMessage(request, family: socket.familyID, flags: flags, sequence: seq,
+                               port: socket.localPort, into: &w)
         return seq
     }
 

@@ -215,6 +215,15 @@ extension IPVSWire {
         w.endNested()
     }
 
+    /// Appends one complete request message (netlink + genl headers, attributes) to `w`.
+    static func appendMessage(_ request: Request, family: UInt16, flags: UInt16, sequence: UInt32,
+                              port: UInt32, into w: inout MessageWriter) {
+        w.beginMessage(family: family, flags: flags, sequence: sequence, port: port,
+                       command: request.command.rawValue, version: version)
+        encode(request, into: &w)
+        w.endMessage()
+    }
+
     /// The body (command and attributes) of one request. Framing is added by the caller.
     static func encode(_ request: Request, into w: inout MessageWriter) {
         switch request {
@@ -354,6 +363,14 @@ enum Request: Hashable, Sendable {
 // MARK: - Decoding
 
 extension IPVSWire {
+    /// The attributes after a reply's generic-netlink header.
+    static func attributes(_ body: ByteView) throws(DecodeError) -> AttributeSet {
+        guard body.count >= NetlinkConstants.genlHeaderLength else {
+            throw DecodeError(message: "reply of \(body.count) bytes has no generic-netlink header")
+        }
+        return try AttributeSet(parsing: body.slice(NetlinkConstants.genlHeaderLength..<body.count))
+    }
+
     static func decodeAddress(_ attr: Attribute, family: AddressFamily) throws(DecodeError) -> IPAddress {
         let raw = Array(attr.payload.bytes)
         switch family {
@@ -407,7 +424,7 @@ extension IPVSWire {
 
     /// Decodes one GET_SERVICE reply message body (genl header included).
     static func decodeService(_ body: ByteView) throws(DecodeError) -> ServiceEntry {
-        let top = try AttributeSet(parsing: body.slice(NetlinkConstants.genlHeaderLength..<body.count))
+        let top = try attributes(body)
         let a = try top.require(CommandAttr.service, "service").nested()
         let family = try decodeFamily(try a.require(ServiceAttr.af, "service address family"))
         let key: ServiceKey
@@ -446,7 +463,7 @@ extension IPVSWire {
     /// Decodes one GET_DEST reply message body. `serviceFamily` is used when the kernel
     /// predates the per-destination address family attribute.
     static func decodeDestination(_ body: ByteView, serviceFamily: AddressFamily) throws(DecodeError) -> DestinationEntry {
-        let top = try AttributeSet(parsing: body.slice(NetlinkConstants.genlHeaderLength..<body.count))
+        let top = try attributes(body)
         let a = try top.require(CommandAttr.dest, "destination").nested()
         let family = try a[DestAttr.addrFamily].map { attr throws(DecodeError) in try decodeFamily(attr) } ?? serviceFamily
         let address = try decodeAddress(try a.require(DestAttr.addr, "destination address"), family: family)
@@ -491,7 +508,7 @@ extension IPVSWire {
     }
 
     static func decodeInfo(_ body: ByteView) throws(DecodeError) -> Info {
-        let a = try AttributeSet(parsing: body.slice(NetlinkConstants.genlHeaderLength..<body.count))
+        let a = try attributes(body)
         return Info(
             versionCode: try a.require(InfoAttr.version, "version").u32(),
             connectionTableSize: try a.require(InfoAttr.connTabSize, "connection table size").u32()
@@ -499,7 +516,7 @@ extension IPVSWire {
     }
 
     static func decodeTimeouts(_ body: ByteView) throws(DecodeError) -> Timeouts {
-        let a = try AttributeSet(parsing: body.slice(NetlinkConstants.genlHeaderLength..<body.count))
+        let a = try attributes(body)
         return Timeouts(
             tcp: try a[CommandAttr.timeoutTCP]?.u32() ?? 0,
             tcpFin: try a[CommandAttr.timeoutTCPFin]?.u32() ?? 0,
@@ -508,7 +525,7 @@ extension IPVSWire {
     }
 
     static func decodeDaemon(_ body: ByteView) throws(DecodeError) -> SyncDaemon {
-        let top = try AttributeSet(parsing: body.slice(NetlinkConstants.genlHeaderLength..<body.count))
+        let top = try attributes(body)
         let a = try top.require(CommandAttr.daemon, "daemon").nested()
         let rawState = try a.require(DaemonAttr.state, "daemon state").u32()
         guard let role = SyncDaemon.Role(rawValue: rawState) else {

@@ -1,0 +1,166 @@
+import Testing
+@testable import IPVS
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Builds a reply body (genl header + attributes) for decoder tests.
+func replyBody(_ build: (inout MessageWriter) -> Void) -> ByteView {
+    var w = MessageWriter()
+    w.beginMessage(family: 0x1c, flags: 0, sequence: 0, port: 0, command: 4, version: 1)
+    build(&w)
+    w.endMessage()
+    return ByteView(w.bytes, NetlinkConstants.headerLength..<w.bytes.count)
+}
+
+@Suite("Reply decoding")
+struct DecodeTests {
+    @Test func unknownAttributesAreSkipped() throws {
+        let body = replyBody { w in
+            w.beginNested(IPVSWire.CommandAttr.service)
+            w.put(IPVSWire.ServiceAttr.af, u16: 2)
+            w.put(IPVSWire.ServiceAttr.fwmark, u32: 80)
+            w.put(99, bytes: [1, 2, 3, 4, 5])          // an attribute from a future kernel
+            w.put(IPVSWire.ServiceAttr.schedName, string: "lc")
+            w.put(IPVSWire.ServiceAttr.flags, bytes: [0x03, 0, 0, 0, 0xff, 0xff, 0xff, 0xff])  // persistent|hashed
+            w.put(IPVSWire.ServiceAttr.timeout, u32: 360)
+            w.put(IPVSWire.ServiceAttr.netmask, be32: 0xFFFF_FF00)
+            w.beginNested(IPVSWire.ServiceAttr.stats64)
+            w.put(IPVSWire.StatsAttr.conns, bytes: withUnsafeBytes(of: UInt64(5_000_000_000)) { Array($0) })
+            w.put(IPVSWire.StatsAttr.inBytes, bytes: withUnsafeBytes(of: UInt64(1) << 40) { Array($0) })
+            w.put(42, u32: 1)                           // unknown stats field
+            w.endNested()
+            w.endNested()
+            w.put(77, string: "top-level future attribute")
+        }
+        let entry = try IPVSWire.decodeService(body)
+        #expect(entry.service == Service(key: .fwmark(80, family: .inet), scheduler: "lc", flags: [.persistent],
+                                         timeout: 360, netmask: 0xFFFF_FF00))
+        #expect(!entry.service.flags.contains(ServiceFlags(rawValue: 0x2)), "HASHED must not leak")
+        #expect(entry.stats.connections == 5_000_000_000)
+        #expect(entry.stats.inBytes == 1 << 40)
+    }
+
+    @Test func thirtyTwoBitStatsWhenNoStats64() throws {
+        let body = replyBody { w in
+            w.beginNested(IPVSWire.CommandAttr.dest)
+            w.put(IPVSWire.DestAttr.addr, bytes: [192, 0, 2, 11] + [UInt8](repeating: 0, count: 12))
+            w.put(IPVSWire.DestAttr.port, be16: 80)
+            w.put(IPVSWire.DestAttr.fwdMethod, u32: 3)
+            w.put(IPVSWire.DestAttr.weight, u32: 4)
+            w.put(IPVSWire.DestAttr.activeConns, u32: 9)
+            w.beginNested(IPVSWire.DestAttr.stats)
+            w.put(IPVSWire.StatsAttr.conns, u32: 12)
+            w.put(IPVSWire.StatsAttr.inBytes, bytes: withUnsafeBytes(of: UInt64(700)) { Array($0) })
+            w.endNested()
+            w.endNested()
+        }
+        // No ADDR_FAMILY attribute (old kernels): the service's family is used.
+        let entry = try IPVSWire.decodeDestination(body, serviceFamily: .inet)
+        #expect(entry.destination == Destination(address: IPAddress("192.0.2.11")!, port: 80, forwarding: .directRouting, weight: 4))
+        #expect(entry.activeConnections == 9)
+        #expect(entry.stats.connections == 12)
+        #expect(entry.stats.inBytes == 700)
+    }
+
+    /// A length that runs past the buffer is an error, never a read out of bounds.
+    @Test func truncatedAttributeIsAnError() throws {
+        var w = MessageWriter()
+        w.beginMessage(family: 0x1c, flags: 0, sequence: 0, port: 0, command: 4, version: 1)
+        w.beginNested(IPVSWire.CommandAttr.service)
+        w.put(IPVSWire.ServiceAttr.af, u16: 2)
+        w.put(IPVSWire.ServiceAttr.schedName, string: "wlc")
+        w.endNested()
+        w.endMessage()
+        var bytes = w.bytes
+        // Claim the scheduler name is 40 bytes long.
+        let schedOffset = NetlinkConstants.headerLength + 4 + 4 + 8
+        bytes[schedOffset] = 40
+        #expect(throws: DecodeError.self) {
+            try IPVSWire.decodeService(ByteView(bytes, NetlinkConstants.headerLength..<bytes.count))
+        }
+        // Cut in the middle of an attribute header.
+        let cut = Array(w.bytes.prefix(NetlinkConstants.headerLength + 4 + 4 + 2))
+        #expect(throws: DecodeError.self) {
+            try IPVSWire.decodeService(ByteView(cut, NetlinkConstants.headerLength..<cut.count))
+        }
+        // Every prefix of a valid reply either decodes or throws; none crashes.
+        for n in NetlinkConstants.headerLength..<w.bytes.count {
+            let prefix = Array(w.bytes.prefix(n))
+            _ = try? IPVSWire.decodeService(ByteView(prefix, NetlinkConstants.headerLength..<n))
+        }
+    }
+
+    @Test func wrongSizedIntegerIsAnError() {
+        let body = replyBody { w in
+            w.put(IPVSWire.InfoAttr.version, u16: 1)   // should be u32
+            w.put(IPVSWire.InfoAttr.connTabSize, u32: 4096)
+        }
+        #expect(throws: DecodeError.self) { try IPVSWire.decodeInfo(body) }
+    }
+
+    @Test func badNetlinkLengthIsAnError() {
+        var datagram = [UInt8](repeating: 0, count: 20)
+        datagram[0] = 200  // nlmsg_len beyond the datagram
+        #expect(throws: DecodeError.self) { try splitMessages(datagram, count: datagram.count) }
+        datagram[0] = 8    // shorter than a header
+        #expect(throws: DecodeError.self) { try splitMessages(datagram, count: datagram.count) }
+    }
+
+    @Test func extendedAckMessageIsRead() throws {
+        var w = MessageWriter()
+        // NLMSG_ERROR, capped, with TLVs: errno -22, the original header, then NLMSGERR_ATTR_MSG.
+        w.beginMessage(family: NetlinkConstants.error, flags: NetlinkConstants.capped | NetlinkConstants.ackTLVs,
+                       sequence: 9, port: 0, command: 0, version: 0)
+        var raw = w.bytes
+        raw.removeLast(4)                                          // drop the genl header placeholder
+        raw += withUnsafeBytes(of: Int32(-22)) { Array($0) }
+        raw += withUnsafeBytes(of: UInt32(36)) { Array($0) }       // original nlmsg_len
+        raw += [0x1c, 0, 5, 0] + withUnsafeBytes(of: UInt32(9)) { Array($0) } + [0, 0, 0, 0]
+        var tlv = MessageWriter()
+        tlv.put(NetlinkConstants.extAckMessage, string: "Attribute failed policy validation")
+        raw += tlv.bytes
+        raw.replaceSubrange(0..<4, with: withUnsafeBytes(of: UInt32(raw.count)) { Array($0) })
+        let msgs = try splitMessages(raw, count: raw.count)
+        let reply = try NetlinkErrorReply(msgs[0])
+        #expect(reply.error == -22)
+        #expect(reply.originalSequence == 9)
+        #expect(reply.message == "Attribute failed policy validation")
+    }
+}
+
+@Suite("Errors")
+struct ErrorTests {
+    /// On a kernel without IPVS (this host) opening a handle says so; where IPVS exists it opens.
+    @Test func unavailableIPVSIsExplained() throws {
+        let hasIPVS = access("/proc/net/ip_vs", F_OK) == 0
+        do throws(IPVSError) {
+            let handle = try IPVSHandle(loadModule: false)
+            #expect(hasIPVS, "opened a handle on a kernel without /proc/net/ip_vs")
+            _ = try handle.info()
+        } catch {
+            #expect(!hasIPVS)
+            #expect(error.code == .ipvsUnavailable)
+            #expect(error.description == "open IPVS: IPVS is not available (is the ip_vs module loaded?): the kernel has no \"IPVS\" generic-netlink family")
+        }
+    }
+
+    @Test func messagesNameOperationAndObject() {
+        let key = ServiceKey.address(.tcp, IPAddress("192.0.2.1")!, port: 80)
+        let d = Destination(address: IPAddress("192.0.2.11")!, port: 80)
+        #expect(IPVSError.fromKernel(errno: EEXIST, request: .addService(Service(key: key)), extAck: nil).description
+                == "add service TCP 192.0.2.1:80: Service already exists")
+        #expect(IPVSError.fromKernel(errno: ENOENT, request: .deleteDestination(d.key, from: key), extAck: nil).description
+                == "delete destination 192.0.2.11:80 of service TCP 192.0.2.1:80: No such destination")
+        #expect(IPVSError.fromKernel(errno: ESRCH, request: .deleteDestination(d.key, from: key), extAck: nil).reason
+                == "Service not defined")
+        #expect(IPVSError.fromKernel(errno: EPERM, request: .flush, extAck: nil).description
+                == "flush the table: Operation not permitted (needs CAP_NET_ADMIN)")
+        #expect(IPVSError.fromKernel(errno: ENOMEM, request: .dumpServices, extAck: nil).reason == "Memory allocation problem")
+        let v6 = ServiceKey.fwmark(1, family: .inet6)
+        #expect(IPVSError.fromKernel(errno: EINVAL, request: .addDestination(Destination(address: IPAddress("192.0.2.9")!), to: v6), extAck: nil)
+                .reason.contains("Mixed address families"))
+        #expect(IPVSError.fromKernel(errno: EINVAL, request: .addDestination(d, to: key), extAck: "bad attr").reason
+                .hasSuffix("(kernel: bad attr)"))
+    }
+}
