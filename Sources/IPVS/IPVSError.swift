@@ -191,7 +191,7 @@ public struct IPVSError: Error, Sendable, Hashable, CustomStringConvertible {
                 return "GUE tunnel needs a tunnel port (--tun-port)"
             }
             if !isMasquerade, e == EINVAL {
-                return "Invalid operation: address not unicast or no route to it (a direct-routing or tunnel destination needs a unicast address the director can route to)"
+                return "Invalid operation: address not unicast (the kernel takes only a unicast or local address as a direct-routing or tunnel real server, not a broadcast, multicast or link-local one)"
             }
             if e == EAFNOSUPPORT { return "Operation not supported with specified address family" }
             return "Invalid operation: the kernel refused the destination's values"

@@ -77,4 +77,5 @@ func freshTable() throws -> IPVSHandle {
 let vip4 = IPAddress("192.0.2.100")!
 let vip6 = IPAddress("2001:db8::100")!
 func rs(_ n: Int) -> IPAddress { IPAddress("192.0.2.\(10 + n)")! }
-func rs6(_ n: Int) -> IPAddress { IPAddress("2001:db8::\(String(10 + n, radix: 16))")! }
+/// 2001:db8::11, ::12, … (the same digits as the IPv4 real servers).
+func rs6(_ n: Int) -> IPAddress { IPAddress("2001:db8::\(10 + n)")! }
