@@ -104,7 +104,7 @@ struct BindingKernelTests {
         try ipvs.addDestination(Destination(address: rs(1), port: 80, upperThreshold: 1000, lowerThreshold: 100), to: key)
         let listing = try ipvsadm("-Ln", "--thresholds").stdout
         let row = listing.split(separator: "\n").first { $0.contains("192.0.2.11:80") }.map(String.init) ?? ""
-        #expect(Array(row.split(separator: " ").dropFirst().prefix(2)) == ["1000", "100"], "\(listing)")
+        #expect(Array(row.split(separator: " ").dropFirst(2).prefix(2)) == ["1000", "100"], "\(listing)")
         try ipvs.editDestination(Destination(address: rs(1), port: 80, upperThreshold: 0, lowerThreshold: 0), in: key)
         #expect(try ipvs.destinations(of: key).first?.destination.upperThreshold == 0)
     }
