@@ -92,5 +92,6 @@ mount --move /proc $R/proc || die "move /proc"
 
 ip link set lo up
 
+# shellcheck disable=SC2093
 exec switch_root $R /bin/bash /run/vm-job/stage2.sh
 die "switch_root failed"

@@ -54,7 +54,7 @@ _vm_moddeps() {
     local base=${path##*/}; base=${base%%.ko*}
     deps[$base]="$path:$rest"
   done <"$moddir/modules.dep"
-  local out=()
+  local _vm_order=()
   _vm_visit() {
     local name=$1 entry p d
     [[ -n ${seen[$name]:-} ]] && return 0
@@ -72,11 +72,11 @@ _vm_moddeps() {
       d=${d##*/}; d=${d%%.ko*}
       _vm_visit "$d" || return 1
     done
-    out+=("$p")
+    _vm_order+=("$p")
   }
   local m
   for m in "$@"; do _vm_visit "$m" || return 1; done
-  printf '%s\n' "${out[@]}"
+  printf '%s\n' "${_vm_order[@]}"
 }
 
 _vm_build_initrd() { # KDIR(root of extracted deb) KVER INIT_SRC OUT
@@ -224,6 +224,7 @@ _vm_prepare_locked() {
     fi
   fi
   [[ ! -f $dir/vmlinux ]] || VM_VMLINUZ=$dir/vmlinux
+  # shellcheck disable=SC2034 # used by the sourcing script
   VM_MODDIR=$dir/root/lib/modules/$VM_KVER
 
   # 3. Initramfs, keyed on its inputs.

@@ -30,6 +30,7 @@ fi
 BB=/bin/busybox
 $BB mkfifo /run/.vm-out /run/.vm-err /run/.vm-hold
 
+# shellcheck disable=SC2317 # trap handler
 poweroff_now() {
   echo o >/proc/sysrq-trigger
   # Wait for the power-off without exec'ing anything (the root is going away).
@@ -58,6 +59,7 @@ fi
 echo swiftvs-vm >/proc/sys/kernel/hostname
 
 while IFS= read -r kv; do
+  # shellcheck disable=SC2163 # NAME=VALUE
   [[ $kv == *=* ]] && export "$kv"
 done <"$J/env"
 
@@ -80,7 +82,7 @@ rc=$?
 exec 3>&- 4>&-
 
 # Kill leftovers (background daemons would keep the pipes open).
-for round in 1 2 3; do
+for _ in 1 2 3; do
   n=0
   for p in /proc/[0-9]*; do
     pid=${p#/proc/}

@@ -1,0 +1,249 @@
+#!/bin/bash
+# Scripts/lib/demo-inside.sh — the swiftvs IPVS demo scenario. Runs INSIDE the
+# throwaway VM; start it with Scripts/demo (= Scripts/vm-run 'bash
+# Scripts/lib/demo-inside.sh'). Exits 0 only if every check passed.
+#
+# Topology (all inside the VM; addresses from 192.0.2.0/24 only):
+#
+#   netns client  192.0.2.50 ──┐            route 192.0.2.100 via 192.0.2.1
+#                              │
+#   director (VM root netns)  br0 192.0.2.1 + VIP 192.0.2.100/32
+#     iptables mangle: -d VIP -j MARK 80;  IPVS: fwmark 80, lc, direct routing
+#                              │
+#   netns rs1/rs2/rs3  192.0.2.101-103 ─┘  VIP on lo, arp_ignore=1,
+#                                          arp_announce=2, HTTP server on :80
+set -euo pipefail
+
+if [[ ${SWIFTVS_IN_VM:-} != 1 ]]; then
+  echo "demo-inside: this runs inside the VM; use Scripts/demo" >&2
+  exit 2
+fi
+
+# ===========================================================================
+# IPVS control tool.
+# TODO(swiftvs): switch to the project's own CLI when it exists: point IPVS at
+# the swiftvs binary (or run Scripts/demo with SWIFTVS_DEMO_IPVS=...) and adapt
+# the ipvs_* functions below; they are the ONLY places that drive IPVS.
+# Everything the demo *checks* is read from the kernel (/proc/net/ip_vs_stats,
+# packet counters in the real servers), not parsed from this tool's output.
+IPVS=${SWIFTVS_DEMO_IPVS:-ipvsadm}
+ipvs_add_service() { run "$IPVS" -A -f "$1" -s "$2"; }   # FWMARK SCHEDULER
+ipvs_add_real()    { run "$IPVS" -a -f "$1" -r "$2" -g; } # FWMARK RS_IP (DR)
+ipvs_del_real()    { run "$IPVS" -d -f "$1" -r "$2"; }    # FWMARK RS_IP
+ipvs_show()        { run "$IPVS" -Ln; }
+ipvs_stats()       { run "$IPVS" -Ln --stats; }
+# ===========================================================================
+
+VIP=192.0.2.100
+DIRECTOR_IP=192.0.2.1
+CLIENT_IP=192.0.2.50
+MARK=80
+SCHED=lc
+RS_NAMES=(rs1 rs2 rs3)
+declare -A RS_IP=([rs1]=192.0.2.101 [rs2]=192.0.2.102 [rs3]=192.0.2.103)
+declare -A HTTPD_PID=()
+FETCHES=6
+WORK=/tmp/demo
+
+# ---- narration and checks ----------------------------------------------------
+step() { printf '\n==> %s\n' "$*"; }
+say()  { printf '    %s\n' "$*"; }
+run() { # show the command like a tutorial, then run it (output indented)
+  printf '    $ %s\n' "$*"
+  "$@" 2>&1 | sed 's/^/      /'
+  return "${PIPESTATUS[0]}"
+}
+PASSED=0 FAILED=0 FINISHED=0
+trap 'rc=$?; ((FINISHED)) || echo "demo: ABORTED (exit $rc) after $PASSED passed and $FAILED failed checks" >&2' EXIT
+check() { # DESCRIPTION COMMAND...
+  local desc=$1; shift
+  if "$@"; then
+    PASSED=$((PASSED + 1)); say "[ok]   $desc"
+  else
+    FAILED=$((FAILED + 1)); say "[FAIL] $desc"
+  fi
+}
+
+in_ns() { # NS COMMAND... ("director" = the VM's root netns)
+  local ns=$1; shift
+  if [[ $ns == director ]]; then "$@"; else ip netns exec "$ns" "$@"; fi
+}
+
+# Total connections IPVS has scheduled (kernel counter, hex in /proc).
+ipvs_total_conns() {
+  local hex
+  hex=$(awk 'NR == 3 { print $1 }' /proc/net/ip_vs_stats)
+  echo $((16#$hex))
+}
+
+# wait_ipvs_conns N: IPVS folds its per-CPU counters into the totals every
+# 2 s (estimator); poll until the total reaches N (bounded).
+wait_ipvs_conns() {
+  local want=$1 i
+  for ((i = 1; i <= 50; i++)); do
+    (($(ipvs_total_conns) >= want)) && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# Packets that reached real server $1 for VIP:80 (iptables counter in its netns).
+rs_packets() {
+  in_ns "$1" iptables -v -S INPUT | awk '/-d 192\.0\.2\.100\/32/ { for (i = 1; i < NF; i++) if ($i == "-c") print $(i + 1) }'
+}
+
+# wait_http FROM_NS URL EXPECTED: poll until URL answers with EXPECTED (bounded).
+wait_http() {
+  local ns=$1 url=$2 expect=$3 i body
+  for ((i = 1; i <= 100; i++)); do
+    if body=$(in_ns "$ns" curl -s --max-time 2 "$url") && [[ $body == *"$expect"* ]]; then
+      say "ready: $url answered '$body' (attempt $i)"
+      return 0
+    fi
+    sleep 0.2
+  done
+  say "not ready after $((i - 1)) attempts: $url"
+  return 1
+}
+
+start_httpd() { # NAME
+  local rs=$1
+  # Not via a function: $! must be the server itself (ip netns exec execs it).
+  ip netns exec "$rs" busybox httpd -f -vv -p 80 -h "$WORK/$rs" 2>>"$WORK/$rs.log" &
+  HTTPD_PID[$rs]=$!
+  say "started busybox httpd in netns $rs (pid ${HTTPD_PID[$rs]})"
+}
+
+# fetch_round LABEL: $FETCHES fetches of http://VIP/ from the client.
+# Sets OK_COUNT, FAIL_COUNT and SERVED[rsN].
+declare -A SERVED=()
+fetch_round() {
+  local i body rc who
+  OK_COUNT=0 FAIL_COUNT=0
+  SERVED=([rs1]=0 [rs2]=0 [rs3]=0)
+  for ((i = 1; i <= FETCHES; i++)); do
+    rc=0
+    body=$(in_ns client curl -s --max-time 3 "http://$VIP/") || rc=$?
+    if ((rc == 0)) && [[ $body == "served by "* ]]; then
+      who=${body#served by }
+      OK_COUNT=$((OK_COUNT + 1))
+      SERVED[$who]=$((${SERVED[$who]:-0} + 1))
+      say "fetch $i: $body"
+    else
+      FAIL_COUNT=$((FAIL_COUNT + 1))
+      say "fetch $i: FAILED (curl exit $rc)"
+    fi
+  done
+  say "=> $OK_COUNT/$FETCHES succeeded; served by rs1: ${SERVED[rs1]}, rs2: ${SERVED[rs2]}, rs3: ${SERVED[rs3]}"
+}
+
+# ---- the scenario ---------------------------------------------------------------
+printf 'swiftvs demo: an IPVS direct-routing load balancer on a firewall mark\n'
+printf '(IPVS tool: %s, kernel %s)\n' "$IPVS" "$(uname -r)"
+mkdir -p "$WORK"
+
+step "1. Network: bridge br0 on the director, netns client + rs1..rs3 on veth"
+run ip link add br0 type bridge
+run ip addr add "$DIRECTOR_IP/24" dev br0
+run ip link set br0 up
+for ns in client "${RS_NAMES[@]}"; do
+  if [[ $ns == client ]]; then ip=$CLIENT_IP; else ip=${RS_IP[$ns]}; fi
+  run ip netns add "$ns"
+  run ip link add "veth-$ns" type veth peer name eth0 netns "$ns"
+  run ip link set "veth-$ns" master br0 up
+  run ip -n "$ns" link set lo up
+  run ip -n "$ns" addr add "$ip/24" dev eth0
+  run ip -n "$ns" link set eth0 up
+done
+say "the client reaches the VIP through the director:"
+run ip -n client route add "$VIP/32" via "$DIRECTOR_IP"
+
+step "2. Real servers: VIP on lo, no ARP for it, an HTTP server each"
+for rs in "${RS_NAMES[@]}"; do
+  run ip -n "$rs" addr add "$VIP/32" dev lo
+  run ip netns exec "$rs" sysctl -q -w net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 \
+    net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2
+  # Count packets for VIP:80 that reach this server (proof of who got traffic).
+  run ip netns exec "$rs" iptables -A INPUT -d "$VIP/32" -p tcp --dport 80
+  mkdir -p "$WORK/$rs"
+  echo "served by $rs" >"$WORK/$rs/index.html"
+  start_httpd "$rs"
+done
+say "waiting for the servers (polling, not sleeping):"
+for rs in "${RS_NAMES[@]}"; do
+  wait_http client "http://${RS_IP[$rs]}/" "served by $rs" || { echo "demo: $rs did not come up" >&2; exit 1; }
+done
+
+step "3. Director: VIP, firewall mark, IPVS service (fwmark $MARK, $SCHED, direct routing)"
+run ip addr add "$VIP/32" dev br0
+run iptables -t mangle -A PREROUTING -d "$VIP" -j MARK --set-mark "$MARK"
+ipvs_add_service "$MARK" "$SCHED"
+for rs in "${RS_NAMES[@]}"; do
+  ipvs_add_real "$MARK" "${RS_IP[$rs]}"
+done
+ipvs_show
+
+step "4. Client: $FETCHES fetches of http://$VIP/"
+conns0=$(ipvs_total_conns)
+fetch_round
+say "(IPVS updates its counters every 2 s; waiting for them to catch up)"
+wait_ipvs_conns $((conns0 + FETCHES)) || true
+conns1=$(ipvs_total_conns)
+ipvs_stats
+check "all $FETCHES fetches succeeded" test "$FAIL_COUNT" -eq 0
+check "every real server answered at least once (lc spreads the load)" \
+  test "${SERVED[rs1]}" -ge 1 -a "${SERVED[rs2]}" -ge 1 -a "${SERVED[rs3]}" -ge 1
+check "IPVS connection counter moved by $FETCHES ($conns0 -> $conns1)" test $((conns1 - conns0)) -eq "$FETCHES"
+
+step "5. rs2 fails: its HTTP server dies"
+run kill "${HTTPD_PID[rs2]}"
+wait "${HTTPD_PID[rs2]}" 2>/dev/null || true
+say "health check from the director (what keepalived would do):"
+hc_rc=0
+run curl -s --max-time 2 "http://${RS_IP[rs2]}/" || hc_rc=$?
+check "health check sees rs2 down (curl exit $hc_rc)" test "$hc_rc" -ne 0
+say "take rs2 out of the pool:"
+ipvs_del_real "$MARK" "${RS_IP[rs2]}"
+ipvs_show
+
+step "6. Traffic continues on rs1 and rs3"
+rs2_before=$(rs_packets rs2)
+fetch_round
+rs2_after=$(rs_packets rs2)
+wait_ipvs_conns $((conns1 + OK_COUNT)) || true
+conns1=$(ipvs_total_conns)
+ipvs_stats
+check "all $FETCHES fetches succeeded without rs2" test "$FAIL_COUNT" -eq 0
+check "no fetch was served by rs2" test "${SERVED[rs2]}" -eq 0
+check "rs2 received no packets while removed ($rs2_before -> $rs2_after)" test "$rs2_before" -eq "$rs2_after"
+
+step "7. rs2 comes back"
+start_httpd rs2
+say "health check from the director until rs2 answers:"
+wait_http director "http://${RS_IP[rs2]}/" "served by rs2" || true
+hc_rc=0
+run curl -s --max-time 2 "http://${RS_IP[rs2]}/" || hc_rc=$?
+check "health check sees rs2 up again" test "$hc_rc" -eq 0
+ipvs_add_real "$MARK" "${RS_IP[rs2]}"
+ipvs_show
+say "lc = least connections: rs1/rs3 hold more inactive (TIME_WAIT) entries than"
+say "rs2, so rs2 gets the next connections until the counts even out."
+rs2_before=$(rs_packets rs2)
+fetch_round
+rs2_after=$(rs_packets rs2)
+wait_ipvs_conns $((conns1 + OK_COUNT)) || true
+ipvs_stats
+check "all $FETCHES fetches succeeded after re-adding rs2" test "$FAIL_COUNT" -eq 0
+check "rs2 serves traffic again (${SERVED[rs2]} fetches, packets $rs2_before -> $rs2_after)" \
+  test "${SERVED[rs2]}" -ge 1 -a "$rs2_after" -gt "$rs2_before"
+
+step "Done"
+# shellcheck disable=SC2034 # read by the EXIT trap
+FINISHED=1
+for rs in "${RS_NAMES[@]}"; do kill "${HTTPD_PID[$rs]}" 2>/dev/null || true; done
+if ((FAILED == 0)); then
+  printf 'demo: all %d checks passed\n' "$PASSED"
+  exit 0
+fi
+printf 'demo: %d of %d checks FAILED\n' "$FAILED" $((PASSED + FAILED))
+exit 1
