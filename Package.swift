@@ -48,8 +48,9 @@ let package = Package(
         ),
         // Host tests: no kernel IPVS needed.
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink"]),
+        .testTarget(name: "FirewallMarksTests", dependencies: ["FirewallMarks"]),
         // Kernel tests: run inside the VM (Scripts/vm-run) against the real ip_vs modules.
-        .testTarget(name: "KernelTests", dependencies: ["IPVS"]),
+        .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import ArgumentParser
 import IPVS
 
@@ -6,31 +11,37 @@ struct SwiftVS: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftvs",
         abstract: "Run an IPVS direct-routing director: services, real servers, marks, health checks.",
-        subcommands: [Info.self]
+        discussion: """
+            Exit status: 0 success, 1 the operation or the kernel failed, 2 bad usage or input.
+            """,
+        subcommands: [Info.self, Mark.self]
     )
+
+    /// ArgumentParser's usage errors exit 64; swiftvs keeps ipvsadm's convention of 2 for
+    /// bad usage and input, with the message first and the usage after it.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                var stderr = StandardError()
+                print(fullMessage(for: error), to: &stderr)
+                Glibc.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 struct Info: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show the kernel's IPVS version and connection table size.")
 
-    @Option(name: .customLong("netns"), help: "Work inside the named network namespace.")
-    var namespace: String?
+    @OptionGroup var common: CommonOptions
 
     func run() throws {
-        do {
-            let ipvs = try IPVSHandle(namespace: namespace)
-            let info = try ipvs.info()
-            print("IP Virtual Server version \(info.version) (size=\(info.connectionTableSize))")
-        } catch {
-            var stderr = StandardError()
-            print("swiftvs: \(error)", to: &stderr)
-            throw ExitCode(1)
-        }
-    }
-}
-
-struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) {
-        FileHandleWriter.stderr(string)
+        let ipvs = try common.open()
+        let info = try report { () throws(IPVSError) in try ipvs.info() }
+        print("IP Virtual Server version \(info.version) (size=\(info.connectionTableSize))")
     }
 }

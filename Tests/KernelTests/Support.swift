@@ -2,6 +2,10 @@ import Foundation
 import Testing
 import IPVS
 
+/// Every kernel suite nests in this one: they share the VM's single IPVS table, so they
+/// run one test at a time, never two suites at once.
+@Suite(.serialized) enum Kernel {}
+
 /// Runs a program without a shell and returns its exit status and output.
 @discardableResult
 func run(_ argv: [String], input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
@@ -79,3 +83,45 @@ let vip6 = IPAddress("2001:db8::100")!
 func rs(_ n: Int) -> IPAddress { IPAddress("192.0.2.\(10 + n)")! }
 /// 2001:db8::11, ::12, … (the same digits as the IPv4 real servers).
 func rs6(_ n: Int) -> IPAddress { IPAddress("2001:db8::\(10 + n)")! }
+
+/// A client in its own network namespace, routed to the VM's root namespace (the director)
+/// over a veth pair: 203.0.113.2 (client) -> 203.0.113.1 (director).
+struct ClientNamespace {
+    let name: String
+    let hostVeth: String
+
+    init(tag: String) throws {
+        name = "swvs-\(tag)-\(getpid())"
+        hostVeth = "swvs\(tag.prefix(6))"
+        try sh("""
+            ip netns add \(name)
+            ip link add \(hostVeth) type veth peer name eth0 netns \(name)
+            ip addr add 203.0.113.1/24 dev \(hostVeth)
+            ip link set \(hostVeth) up
+            ip -n \(name) addr add 203.0.113.2/24 dev eth0
+            ip -n \(name) link set eth0 up
+            ip -n \(name) link set lo up
+            ip -n \(name) route add default via 203.0.113.1
+            """)
+    }
+
+    /// `count` UDP datagrams to address:port, each from a new source port.
+    func sendUDP(to address: String, port: UInt16, count: Int) throws {
+        try sh("ip netns exec \(name) bash -c 'for i in $(seq \(count)); do echo swiftvs-$i > /dev/udp/\(address)/\(port); done'")
+    }
+
+    func remove() {
+        try? sh("ip netns del \(name); ip link del \(hostVeth) 2>/dev/null || true")
+    }
+}
+
+/// Waits (bounded) until `condition` holds: IPVS folds its per-CPU counters into the totals
+/// on a 2-second estimator tick, and there is no event to wait for.
+func eventually(within limit: Duration = .seconds(15), _ condition: () throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + limit
+    while true {
+        if try condition() { return true }
+        if ContinuousClock.now >= deadline { return false }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+}

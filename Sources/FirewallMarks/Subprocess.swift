@@ -1,0 +1,251 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// What a finished command produced.
+struct CommandResult: Sendable {
+    var argv: [String]
+    /// Exit code, or 128 + signal number when killed by a signal.
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    /// stdout went past the capture limit and was cut.
+    var stdoutTruncated: Bool
+    var timedOut: Bool
+
+    var succeeded: Bool { status == 0 && !timedOut }
+}
+
+/// Runs programs without a shell: `posix_spawn` of an absolute path with an argv, a fixed
+/// environment (`PATH`, `LC_ALL=C` so messages are parseable), stdin from a string or
+/// /dev/null, stdout and stderr captured up to a limit, nothing else inherited (every fd
+/// from 3 up is closed in the child), a time limit, and the child always reaped.
+enum Subprocess {
+    static let environment = ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"]
+
+    static func run(_ argv: [String], input: String? = nil, timeout: Duration = .seconds(60),
+                    outputLimit: Int = 16 << 20) throws(MarkError) -> CommandResult {
+        precondition(!argv.isEmpty && argv[0].hasPrefix("/"), "Subprocess.run needs an absolute program path")
+        func failure(_ what: String, _ e: Int32) -> MarkError {
+            MarkError(code: .system, message: "cannot run \(argv[0]): \(what): \(String(cString: strerror(e)))",
+                      command: argv)
+        }
+
+        // [parent end, child end] for stdout, stderr, stdin; all close-on-exec.
+        var outPipe: [Int32] = [-1, -1]
+        var errPipe: [Int32] = [-1, -1]
+        var inPair: [Int32] = [-1, -1]
+        var opened: [Int32] = []
+        defer { for fd in opened where fd >= 0 { close(fd) } }
+
+        // Socket pairs rather than pipes: SOCK_CLOEXEC makes them close-on-exec atomically
+        // (pipe2 is not visible to Swift), and send(MSG_NOSIGNAL) on the stdin one cannot
+        // raise SIGPIPE in this process when the child exits without reading everything.
+        func makePipe(_ fds: inout [Int32]) throws(MarkError) {
+            var raw: [Int32] = [-1, -1]
+            guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &raw) == 0 else {
+                throw failure("socketpair", errno)
+            }
+            fds = [try aboveStdio(raw[0]), try aboveStdio(raw[1])]
+            opened += fds
+        }
+        // A descriptor the child's dup2 onto 0/1/2 cannot clobber (matters only if the
+        // parent runs with a standard descriptor closed).
+        func aboveStdio(_ fd: Int32) throws(MarkError) -> Int32 {
+            if fd > 2 { return fd }
+            let moved = fcntl(fd, F_DUPFD_CLOEXEC, 3)
+            let e = errno
+            close(fd)
+            guard moved >= 0 else { throw failure("fcntl", e) }
+            return moved
+        }
+        try makePipe(&outPipe)
+        try makePipe(&errPipe)
+        if input != nil { try makePipe(&inPair) }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if input != nil {
+            posix_spawn_file_actions_adddup2(&actions, inPair[1], 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        if let closefrom = Self.addCloseFrom {
+            _ = closefrom(&actions, 3)
+        }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        var cEnv: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
+        defer {
+            for p in cArgs { free(p) }
+            for p in cEnv { free(p) }
+        }
+        var pid = pid_t()
+        let rc = posix_spawn(&pid, argv[0], &actions, &attributes, &cArgs, &cEnv)
+        guard rc == 0 else { throw failure("posix_spawn", rc) }
+
+        // The child's ends now belong to the child.
+        func closeOwned(_ fd: Int32) {
+            close(fd)
+            opened.removeAll { $0 == fd }
+        }
+        closeOwned(outPipe[1])
+        closeOwned(errPipe[1])
+        if input != nil { closeOwned(inPair[1]) }
+
+        var io = IOState(stdoutFD: outPipe[0], stderrFD: errPipe[0], stdinFD: input != nil ? inPair[0] : -1,
+                         input: Array((input ?? "").utf8), limit: outputLimit)
+        opened.removeAll()  // the parent ends now belong to `io`, which closes them
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        var timedOut = false
+        var ioError: Int32 = 0
+        while io.active {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            if remaining <= .zero {
+                timedOut = true
+                kill(pid, SIGKILL)
+                break
+            }
+            let (seconds, attoseconds) = remaining.components
+            let ms = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
+            if let e = io.step(timeoutMilliseconds: ms) {
+                ioError = e
+                kill(pid, SIGKILL)
+                break
+            }
+        }
+        // Whatever happened, close our ends so a killed child cannot block, then reap.
+        for fd in [io.stdoutFD, io.stderrFD, io.stdinFD] where fd >= 0 { close(fd) }
+        var status: Int32 = 0
+        var waitError: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 {
+            if errno != EINTR { waitError = errno; break }
+        }
+        if ioError != 0 { throw failure("reading its output", ioError) }
+        if waitError != 0 { throw failure("waitpid (is SIGCHLD ignored?)", waitError) }
+        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return CommandResult(argv: argv, status: exitStatus,
+                             stdout: String(decoding: io.stdout, as: UTF8.self),
+                             stderr: String(decoding: io.stderr, as: UTF8.self),
+                             stdoutTruncated: io.stdoutTruncated, timedOut: timedOut)
+    }
+
+    /// glibc ≥ 2.34's `posix_spawn_file_actions_addclosefrom_np`, looked up at run time so
+    /// the library still loads on older C libraries (where only close-on-exec protects).
+    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+    static var addCloseFrom: AddCloseFrom? {
+        guard closeFromAddress != 0, let p = UnsafeRawPointer(bitPattern: closeFromAddress) else { return nil }
+        return unsafeBitCast(p, to: AddCloseFrom.self)
+    }
+    private static let closeFromAddress: Int = Int(bitPattern: dlsym(UnsafeMutableRawPointer(bitPattern: 0),
+                                                                      "posix_spawn_file_actions_addclosefrom_np"))
+
+    /// Non-blocking pump of stdin/stdout/stderr with poll(2).
+    struct IOState {
+        var stdoutFD: Int32
+        var stderrFD: Int32
+        var stdinFD: Int32
+        var input: [UInt8]
+        var written = 0
+        var limit: Int
+        var stdout: [UInt8] = []
+        var stderr: [UInt8] = []
+        var stdoutTruncated = false
+
+        init(stdoutFD: Int32, stderrFD: Int32, stdinFD: Int32, input: [UInt8], limit: Int) {
+            self.stdoutFD = stdoutFD
+            self.stderrFD = stderrFD
+            self.stdinFD = stdinFD
+            self.input = input
+            self.limit = limit
+            for fd in [stdoutFD, stderrFD, stdinFD] where fd >= 0 {
+                _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            }
+            if stdinFD >= 0 && input.isEmpty { finishInput() }
+        }
+
+        var active: Bool { stdoutFD >= 0 || stderrFD >= 0 }
+
+        mutating func finishInput() {
+            if stdinFD >= 0 { close(stdinFD) }
+            stdinFD = -1
+        }
+
+        /// One poll round; returns an errno on failure.
+        mutating func step(timeoutMilliseconds: Int32) -> Int32? {
+            var fds: [pollfd] = []
+            if stdoutFD >= 0 { fds.append(pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)) }
+            if stderrFD >= 0 { fds.append(pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0)) }
+            if stdinFD >= 0 { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
+            let n = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
+            if n < 0 { return errno == EINTR ? nil : errno }
+            if n == 0 { return nil }
+            for p in fds where p.revents != 0 {
+                if p.fd == stdinFD {
+                    if let e = writeInput() { return e }
+                } else if let e = drain(p.fd) {
+                    return e
+                }
+            }
+            return nil
+        }
+
+        private mutating func writeInput() -> Int32? {
+            while written < input.count {
+                let n = input.withUnsafeBytes { raw in
+                    send(stdinFD, raw.baseAddress! + written, raw.count - written, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+                }
+                if n > 0 { written += n; continue }
+                if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) { return nil }
+                // EPIPE/ECONNRESET: the child stopped reading; its exit status will tell.
+                break
+            }
+            finishInput()
+            return nil
+        }
+
+        private mutating func drain(_ fd: Int32) -> Int32? {
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if n > 0 {
+                    let chunk = buffer[0..<n]
+                    if fd == stdoutFD {
+                        let room = limit - stdout.count
+                        if room >= n { stdout += chunk } else {
+                            if room > 0 { stdout += chunk.prefix(room) }
+                            stdoutTruncated = true
+                        }
+                    } else {
+                        let room = 65536 - stderr.count  // stderr is for messages: keep 64 KiB
+                        if room > 0 { stderr += chunk.prefix(room) }
+                    }
+                    continue
+                }
+                if n == 0 {
+                    close(fd)
+                    if fd == stdoutFD { stdoutFD = -1 } else { stderrFD = -1 }
+                    return nil
+                }
+                if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return nil }
+                return errno
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import ArgumentParser
+import IPVS
+
+/// Options every kernel-facing subcommand takes.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .customLong("netns"), help: "Work inside the named network namespace (/run/netns/NAME).")
+    var namespace: String?
+
+    /// A handle on the kernel's IPVS, or the explained error and exit status 1.
+    func open() throws -> IPVSHandle {
+        try report { () throws(IPVSError) in try IPVSHandle(namespace: namespace) }
+    }
+}
+
+/// Runs a kernel operation; on failure prints `swiftvs: <what>: <why>` and a hint, exit 1.
+func report<T>(_ body: () throws(IPVSError) -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        fail(error.description, hint: hint(for: error), status: error.code == .invalidValue ? 2 : 1)
+    }
+}
+
+func hint(for error: IPVSError) -> String? {
+    switch error.code {
+    case .ipvsUnavailable:
+        return "load the module with 'modprobe ip_vs', or run on a kernel built with CONFIG_IP_VS"
+    case .permissionDenied:
+        return "run as root, or give the program CAP_NET_ADMIN"
+    case .schedulerNotFound:
+        return "schedulers: rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh (twos on newer kernels)"
+    case .noSuchService:
+        return "'swiftvs list -n' shows the services the kernel has"
+    case .noSuchDestination:
+        return "'swiftvs list -n' shows each service's real servers"
+    default:
+        return nil
+    }
+}
+
+/// Prints the error (first line: what and where) and an optional hint, then exits.
+func fail(_ message: String, hint: String? = nil, status: Int32) -> Never {
+    var stderr = StandardError()
+    print("swiftvs: \(message)", to: &stderr)
+    if let hint { print("hint: \(hint)", to: &stderr) }
+    exit(status)
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        var s = string
+        s.withUTF8 { buf in _ = Glibc.write(2, buf.baseAddress, buf.count) }
+    }
+}
