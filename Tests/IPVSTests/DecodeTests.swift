@@ -164,3 +164,93 @@ struct ErrorTests {
                 .hasSuffix("(kernel: bad attr)"))
     }
 }
+
+/// Replies the Debian kernel sent in the VM (Scripts/capture-wire-fixtures), decoded on the host.
+@Suite("Decoding captured kernel replies")
+struct CapturedReplyTests {
+    func body(_ name: String) throws -> ByteView {
+        let text = try #require(capturedReplies[name], "no captured reply \(name)")
+        return ByteView(hex(text))
+    }
+
+    let vip4 = IPAddress("192.0.2.100")!
+    let vip6 = IPAddress("2001:db8::100")!
+
+    @Test func services() throws {
+        let tcp = try IPVSWire.decodeService(body("service-tcp4-persistent"))
+        #expect(tcp.service == Service(key: .address(.tcp, vip4, port: 80), scheduler: "wrr", flags: [.persistent],
+                                       timeout: 300, netmask: 0xFFFF_FF00))
+        let udp6 = try IPVSWire.decodeService(body("service-udp6-sh-flags"))
+        #expect(udp6.service == Service(key: .address(.udp, vip6, port: 53), scheduler: "sh",
+                                        flags: [.shFallback, .shPort, .onePacket]))
+        let fw6 = try IPVSWire.decodeService(body("service-fwmark6-persistent"))
+        #expect(fw6.service == Service(key: .fwmark(80, family: .inet6), scheduler: "lc", flags: [.persistent],
+                                       timeout: 60, netmask: 64))
+        // STATS64 with real traffic: 12 datagrams, 12 connections.
+        let traffic = try IPVSWire.decodeService(body("service-udp4-traffic"))
+        #expect(traffic.service.key == .address(.udp, IPAddress("192.0.2.202")!, port: 7))
+        #expect(traffic.stats.connections == 12)
+        #expect(traffic.stats.inPackets == 12)
+        #expect(traffic.stats.inBytes >= 12 * 28)
+        #expect(traffic.stats.outPackets == 0)
+    }
+
+    @Test func tunnelAndMixedFamilyDestinations() throws {
+        var decoded: [Destination] = []
+        for i in 0..<4 {
+            decoded.append(try IPVSWire.decodeDestination(body("service-tcp4-persistent-dest\(i)"), serviceFamily: .inet).destination)
+        }
+        let expected: Set<Destination> = [
+            Destination(address: IPAddress("192.0.2.11")!, port: 80,
+                        forwarding: .tunnel(Tunnel(kind: .gue, port: 6080, checksum: .remote)), weight: 3),
+            Destination(address: IPAddress("192.0.2.12")!, port: 80,
+                        forwarding: .tunnel(Tunnel(kind: .gre, checksum: .checksum)), weight: 2,
+                        upperThreshold: 500, lowerThreshold: 50),
+            // An IPv6 real server of an IPv4 service: its own address family attribute.
+            Destination(address: IPAddress("2001:db8::13")!, port: 80, forwarding: .tunnel(Tunnel()), weight: 1),
+            Destination(address: IPAddress("192.0.2.14")!, port: 8080, forwarding: .masquerade, weight: 0),
+        ]
+        #expect(Set(decoded) == expected)
+        let v6 = try IPVSWire.decodeDestination(body("service-fwmark6-persistent-dest0"), serviceFamily: .inet6)
+        #expect(v6.destination == Destination(address: IPAddress("2001:db8::12")!, port: 0, weight: 7))
+        let traffic = try IPVSWire.decodeDestination(body("service-udp4-traffic-dest0"), serviceFamily: .inet)
+        #expect(traffic.stats.connections == 12)
+        #expect(traffic.inactiveConnections + traffic.activeConnections == 12)
+    }
+
+    @Test func infoTimeoutsDaemon() throws {
+        let info = try IPVSWire.decodeInfo(body("info"))
+        #expect(info.version == "1.2.1")
+        #expect(info.connectionTableSize == 4096)
+        let t = try IPVSWire.decodeTimeouts(body("timeouts"))
+        #expect(t == Timeouts(tcp: 900, tcpFin: 120, udp: 300))
+        let d = try IPVSWire.decodeDaemon(body("daemon-backup"))
+        #expect(d.role == .backup)
+        #expect(d.interface == "swvs0")
+        #expect(d.syncID == 42)
+        #expect(d.port == 8848)
+        #expect(d.group == IPAddress("224.0.0.81"))
+    }
+
+    /// A kernel reply with an attribute appended that no kernel has yet still decodes, and a
+    /// reply cut anywhere is an error, not a crash.
+    @Test func futureAndTruncatedKernelReplies() throws {
+        let original = Array(try body("service-tcp4-persistent").bytes)
+        var extended = original
+        // Grow the service nest (first attribute after the 4-byte genl header) by one attribute.
+        var extra = MessageWriter()
+        extra.put(200, bytes: [0xde, 0xad, 0xbe, 0xef])
+        let nestLength = Int(UInt16(extended[4]) | UInt16(extended[5]) << 8)
+        extended.insert(contentsOf: extra.bytes, at: 4 + nestLength)
+        let newLength = UInt16(nestLength + extra.bytes.count)
+        extended[4] = UInt8(newLength & 0xff)
+        extended[5] = UInt8(newLength >> 8)
+        #expect(try IPVSWire.decodeService(ByteView(extended)) == (try IPVSWire.decodeService(ByteView(original))))
+
+        var failures = 0
+        for n in 0..<original.count {
+            do { _ = try IPVSWire.decodeService(ByteView(Array(original.prefix(n)))) } catch { failures += 1 }
+        }
+        #expect(failures > original.count / 2, "most truncations must be rejected")
+    }
+}
