@@ -14,14 +14,20 @@ struct SwiftVS: ParsableCommand {
         discussion: """
             Exit status: 0 success, 1 the operation or the kernel failed, 2 bad usage or input.
             """,
-        subcommands: [Info.self, Mark.self]
+        subcommands: [
+            AddService.self, EditService.self, DeleteService.self,
+            AddServer.self, EditServer.self, DeleteServer.self,
+            List.self, Save.self, Restore.self,
+            Clear.self, Zero.self, SetTimeouts.self, StartDaemon.self, StopDaemon.self,
+            Mark.self, Info.self,
+        ]
     )
 
     /// ArgumentParser's usage errors exit 64; swiftvs keeps ipvsadm's convention of 2 for
     /// bad usage and input, with the message first and the usage after it.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(normalizedArguments(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch {
             if exitCode(for: error) == .validationFailure {
@@ -44,4 +50,30 @@ struct Info: ParsableCommand {
         let info = try report { () throws(IPVSError) in try ipvs.info() }
         print("IP Virtual Server version \(info.version) (size=\(info.connectionTableSize))")
     }
+}
+
+/// ipvsadm's `-p` takes its timeout only when one follows: `-p 600` or a bare `-p` (360 s).
+/// ArgumentParser has no optional option values, so a bare `-p`/`--persistent` of the
+/// service subcommands becomes `--persistent=360` before parsing.
+func normalizedArguments(_ args: [String]) -> [String] {
+    guard let sub = args.first, ["add-service", "edit-service"].contains(sub) else { return args }
+    var out: [String] = []
+    var i = 0
+    while i < args.count {
+        let a = args[i]
+        if a == "-p" || a == "--persistent" {
+            let next = i + 1 < args.count ? args[i + 1] : nil
+            if let next, !next.hasPrefix("-") {
+                out.append("--persistent=\(next)")
+                i += 2
+            } else {
+                out.append("--persistent=\(Service.defaultPersistenceTimeout)")
+                i += 1
+            }
+            continue
+        }
+        out.append(a)
+        i += 1
+    }
+    return out
 }

@@ -1,0 +1,1088 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import IPVS
+
+/// ipvsadm's commands.
+enum IpvsadmCommand: Hashable, Sendable {
+    case add, edit, delete, flush, list, zero, addServer, editServer, deleteServer
+    case set, help, version, restore, save, startDaemon, stopDaemon
+
+    /// ipvsadm's own name, used in its messages.
+    var name: String {
+        switch self {
+        case .add: return "add-service"
+        case .edit: return "edit-service"
+        case .delete: return "delete-service"
+        case .flush: return "clear"
+        case .list: return "list"
+        case .zero: return "zero"
+        case .addServer: return "add-server"
+        case .editServer: return "edit-server"
+        case .deleteServer: return "delete-server"
+        case .set: return "set"
+        case .help: return "help"
+        case .version: return "version"
+        case .restore: return "restore"
+        case .save: return "save"
+        case .startDaemon: return "start-daemon"
+        case .stopDaemon: return "stop-daemon"
+        }
+    }
+
+    var short: String {
+        switch self {
+        case .add: return "-A"
+        case .edit: return "-E"
+        case .delete: return "-D"
+        case .flush: return "-C"
+        case .list: return "-L"
+        case .zero: return "-Z"
+        case .addServer: return "-a"
+        case .editServer: return "-e"
+        case .deleteServer: return "-d"
+        case .set: return "--set"
+        case .help: return "-h"
+        case .version: return "-v"
+        case .restore: return "-R"
+        case .save: return "-S"
+        case .startDaemon: return "--start-daemon"
+        case .stopDaemon: return "--stop-daemon"
+        }
+    }
+
+    var allowedInRules: Bool {
+        switch self {
+        case .list, .help, .version, .restore, .save: return false
+        default: return true
+        }
+    }
+
+    /// ipvsadm's commands_v_options table, for the commands a rules file may hold.
+    var required: [OptionClass] {
+        switch self {
+        case .add, .edit, .delete: return [.service]
+        case .addServer, .editServer, .deleteServer: return [.service, .server]
+        default: return []
+        }
+    }
+
+    var optional: Set<OptionClass> {
+        switch self {
+        case .add, .edit: return [.scheduler, .persistent, .netmask, .ops, .pe, .schedFlags]
+        case .addServer, .editServer:
+            return [.forward, .weight, .uThreshold, .lThreshold, .tunType, .tunPort, .tunNocsum, .tunCsum, .tunRemcsum]
+        case .startDaemon: return [.mcastInterface, .syncid, .mcastGroup, .mcastPort, .mcastTTL, .syncMaxlen]
+        case .stopDaemon: return [.syncid]
+        case .zero: return [.service]
+        default: return []
+        }
+    }
+}
+
+/// ipvsadm's option classes (OPTC_*): each may be given once per command.
+enum OptionClass: Hashable, Sendable {
+    case numeric, connection, service, scheduler, persistent, netmask, server, forward, weight
+    case uThreshold, lThreshold, mcastInterface, timeout, daemon, stats, rate, thresholds
+    case persistentConn, nosort, syncid, exact, ops, pe, schedFlags, mcastGroup, mcastPort
+    case mcastTTL, syncMaxlen, tunInfo, tunType, tunPort, tunNocsum, tunCsum, tunRemcsum
+
+    /// What the option is, for messages.
+    var what: String {
+        switch self {
+        case .service: return "a virtual service (-t, -u, --sctp-service or -f)"
+        case .server: return "a real server (-r ADDRESS[:PORT])"
+        case .forward: return "a forwarding method (-g, -i or -m)"
+        default: return "this option"
+        }
+    }
+}
+
+/// Every option ipvsadm knows, with its popt spelling.
+enum IpvsadmOption: Hashable, Sendable {
+    case command(IpvsadmCommand)
+    case tcp, udp, sctp, fwmark, scheduler, persistent, netmask, realServer
+    case masquerading, ipip, gatewaying, weight, uThreshold, lThreshold
+    case numeric, connection, mcastInterface, syncid, timeout, daemon, stats, rate
+    case thresholds, persistentConn, nosort, sort, exact, ipv6, ops, pe, schedFlags
+    case mcastGroup, mcastPort, mcastTTL, syncMaxlen, tunInfo, tunType, tunPort
+    case tunNocsum, tunCsum, tunRemcsum
+
+    enum Argument { case none, required, optional }
+
+    struct Spec {
+        var long: String
+        var short: Character?
+        var argument: Argument
+        var option: IpvsadmOption
+    }
+
+    static let specs: [Spec] = [
+        Spec(long: "add-service", short: "A", argument: .none, option: .command(.add)),
+        Spec(long: "edit-service", short: "E", argument: .none, option: .command(.edit)),
+        Spec(long: "delete-service", short: "D", argument: .none, option: .command(.delete)),
+        Spec(long: "clear", short: "C", argument: .none, option: .command(.flush)),
+        Spec(long: "list", short: "L", argument: .none, option: .command(.list)),
+        Spec(long: "list", short: "l", argument: .none, option: .command(.list)),
+        Spec(long: "zero", short: "Z", argument: .none, option: .command(.zero)),
+        Spec(long: "add-server", short: "a", argument: .none, option: .command(.addServer)),
+        Spec(long: "edit-server", short: "e", argument: .none, option: .command(.editServer)),
+        Spec(long: "delete-server", short: "d", argument: .none, option: .command(.deleteServer)),
+        Spec(long: "set", short: nil, argument: .none, option: .command(.set)),
+        Spec(long: "help", short: "h", argument: .none, option: .command(.help)),
+        Spec(long: "version", short: "v", argument: .none, option: .command(.version)),
+        Spec(long: "restore", short: "R", argument: .none, option: .command(.restore)),
+        Spec(long: "save", short: "S", argument: .none, option: .command(.save)),
+        Spec(long: "start-daemon", short: nil, argument: .required, option: .command(.startDaemon)),
+        Spec(long: "stop-daemon", short: nil, argument: .required, option: .command(.stopDaemon)),
+        Spec(long: "tcp-service", short: "t", argument: .required, option: .tcp),
+        Spec(long: "udp-service", short: "u", argument: .required, option: .udp),
+        Spec(long: "sctp-service", short: nil, argument: .required, option: .sctp),
+        Spec(long: "fwmark-service", short: "f", argument: .required, option: .fwmark),
+        Spec(long: "scheduler", short: "s", argument: .required, option: .scheduler),
+        Spec(long: "persistent", short: "p", argument: .optional, option: .persistent),
+        Spec(long: "netmask", short: "M", argument: .required, option: .netmask),
+        Spec(long: "real-server", short: "r", argument: .required, option: .realServer),
+        Spec(long: "masquerading", short: "m", argument: .none, option: .masquerading),
+        Spec(long: "ipip", short: "i", argument: .none, option: .ipip),
+        Spec(long: "gatewaying", short: "g", argument: .none, option: .gatewaying),
+        Spec(long: "weight", short: "w", argument: .required, option: .weight),
+        Spec(long: "u-threshold", short: "x", argument: .required, option: .uThreshold),
+        Spec(long: "l-threshold", short: "y", argument: .required, option: .lThreshold),
+        Spec(long: "numeric", short: "n", argument: .none, option: .numeric),
+        Spec(long: "connection", short: "c", argument: .none, option: .connection),
+        Spec(long: "mcast-interface", short: nil, argument: .required, option: .mcastInterface),
+        Spec(long: "syncid", short: nil, argument: .required, option: .syncid),
+        Spec(long: "timeout", short: nil, argument: .none, option: .timeout),
+        Spec(long: "daemon", short: nil, argument: .none, option: .daemon),
+        Spec(long: "stats", short: nil, argument: .none, option: .stats),
+        Spec(long: "rate", short: nil, argument: .none, option: .rate),
+        Spec(long: "thresholds", short: nil, argument: .none, option: .thresholds),
+        Spec(long: "persistent-conn", short: nil, argument: .none, option: .persistentConn),
+        Spec(long: "nosort", short: nil, argument: .none, option: .nosort),
+        Spec(long: "sort", short: nil, argument: .none, option: .sort),
+        Spec(long: "exact", short: "X", argument: .none, option: .exact),
+        Spec(long: "ipv6", short: "6", argument: .none, option: .ipv6),
+        Spec(long: "ops", short: "o", argument: .none, option: .ops),
+        Spec(long: "pe", short: nil, argument: .required, option: .pe),
+        Spec(long: "sched-flags", short: "b", argument: .required, option: .schedFlags),
+        Spec(long: "mcast-group", short: nil, argument: .required, option: .mcastGroup),
+        Spec(long: "mcast-port", short: nil, argument: .required, option: .mcastPort),
+        Spec(long: "mcast-ttl", short: nil, argument: .required, option: .mcastTTL),
+        Spec(long: "sync-maxlen", short: nil, argument: .required, option: .syncMaxlen),
+        Spec(long: "tun-info", short: nil, argument: .none, option: .tunInfo),
+        Spec(long: "tun-type", short: nil, argument: .required, option: .tunType),
+        Spec(long: "tun-port", short: nil, argument: .required, option: .tunPort),
+        Spec(long: "tun-nocsum", short: nil, argument: .none, option: .tunNocsum),
+        Spec(long: "tun-csum", short: nil, argument: .none, option: .tunCsum),
+        Spec(long: "tun-remcsum", short: nil, argument: .none, option: .tunRemcsum),
+    ]
+
+    static let byLong: [String: Spec] = {
+        var d: [String: Spec] = [:]
+        for s in specs where d[s.long] == nil { d[s.long] = s }
+        return d
+    }()
+
+    static let byShort: [Character: Spec] = {
+        var d: [Character: Spec] = [:]
+        for s in specs { if let c = s.short { d[c] = s } }
+        return d
+    }()
+
+    var optionClass: OptionClass? {
+        switch self {
+        case .command, .sort, .ipv6: return nil
+        case .tcp, .udp, .sctp, .fwmark: return .service
+        case .scheduler: return .scheduler
+        case .persistent: return .persistent
+        case .netmask: return .netmask
+        case .realServer: return .server
+        case .masquerading, .ipip, .gatewaying: return .forward
+        case .weight: return .weight
+        case .uThreshold: return .uThreshold
+        case .lThreshold: return .lThreshold
+        case .numeric: return .numeric
+        case .connection: return .connection
+        case .mcastInterface: return .mcastInterface
+        case .syncid: return .syncid
+        case .timeout: return .timeout
+        case .daemon: return .daemon
+        case .stats: return .stats
+        case .rate: return .rate
+        case .thresholds: return .thresholds
+        case .persistentConn: return .persistentConn
+        case .nosort: return .nosort
+        case .exact: return .exact
+        case .ops: return .ops
+        case .pe: return .pe
+        case .schedFlags: return .schedFlags
+        case .mcastGroup: return .mcastGroup
+        case .mcastPort: return .mcastPort
+        case .mcastTTL: return .mcastTTL
+        case .syncMaxlen: return .syncMaxlen
+        case .tunInfo: return .tunInfo
+        case .tunType: return .tunType
+        case .tunPort: return .tunPort
+        case .tunNocsum: return .tunNocsum
+        case .tunCsum: return .tunCsum
+        case .tunRemcsum: return .tunRemcsum
+        }
+    }
+}
+
+/// Numbers and addresses the way ipvsadm reads them.
+enum CParse {
+    /// `strtol(s, &end, 10)` that must consume all of a non-empty `s` without overflow.
+    static func integer(_ s: some StringProtocol) -> Int? {
+        var chars = Substring(s)
+        var negative = false
+        if let f = chars.first, f == "+" || f == "-" {
+            negative = f == "-"
+            chars = chars.dropFirst()
+        }
+        guard !chars.isEmpty else { return nil }
+        var v: Int = 0
+        for c in chars.unicodeScalars {
+            guard c.value >= 48, c.value <= 57 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int(c.value - 48))
+            if o1 || o2 { return nil }
+            v = a
+        }
+        return negative ? -v : v
+    }
+
+    /// ipvsadm's `string_to_number(s, min, max)`.
+    static func number(_ s: some StringProtocol, _ range: ClosedRange<Int>) -> Int? {
+        guard let v = integer(s), range.contains(v) else { return nil }
+        return v
+    }
+
+    /// `inet_aton`: dotted quads and their short, octal and hex forms.
+    static func inetAton(_ s: String) -> IPAddress? {
+        var a = in_addr()
+        guard inet_aton(s, &a) != 0 else { return nil }
+        return withUnsafeBytes(of: &a) { IPAddress(bytes: $0) }
+    }
+
+    static func inetPton6(_ s: String) -> IPAddress? {
+        var a = in6_addr()
+        guard inet_pton(AF_INET6, s, &a) == 1 else { return nil }
+        return withUnsafeBytes(of: &a) { IPAddress(bytes: $0) }
+    }
+
+    static func inetPton4(_ s: String) -> IPAddress? {
+        var a = in_addr()
+        guard inet_pton(AF_INET, s, &a) == 1 else { return nil }
+        return withUnsafeBytes(of: &a) { IPAddress(bytes: $0) }
+    }
+
+    static func isAllDigits(_ s: String) -> Bool {
+        s.unicodeScalars.allSatisfy { $0.value >= 48 && $0.value <= 57 }
+    }
+}
+
+/// Parses one line's tokens into a command, emulating `ipvsadm` (popt option handling,
+/// `parse_options`, `process_options`), and reports every problem it finds.
+struct LineParser {
+    let file: String
+    let line: Int
+    let resolver: any NameResolver
+    private(set) var diagnostics: [RuleDiagnostic] = []
+
+    init(file: String, line: Int, resolver: any NameResolver) {
+        self.file = file
+        self.line = line
+        self.resolver = resolver
+    }
+
+    struct Occurrence {
+        var option: IpvsadmOption
+        /// As written: `-w`, `--weight`.
+        var spelled: String
+        var column: Int
+        var value: String?
+        var valueColumn: Int
+        var spot: Spot { Spot(column: column, text: spelled) }
+        var valueSpot: Spot { Spot(column: valueColumn, text: value ?? "") }
+    }
+
+    struct Result {
+        var command: RuleCommand?
+        var isAddService = false
+        var serviceKey: ServiceKey?
+    }
+
+    mutating func error(_ spot: Spot, _ message: String, _ hint: String) {
+        diagnostics.append(RuleDiagnostic(file: file, line: line, column: spot.column, token: spot.text,
+                                          message: message, hint: hint))
+    }
+
+    mutating func error(_ token: Tokenizer.Token, _ message: String, _ hint: String) {
+        error(Spot(column: token.column, text: token.text), message, hint)
+    }
+
+    // MARK: popt
+
+    /// Splits tokens into options (with their values) and positional arguments, like popt.
+    mutating func expand(_ tokens: [Tokenizer.Token]) -> ([Occurrence], [Tokenizer.Token]) {
+        var options: [Occurrence] = []
+        var positional: [Tokenizer.Token] = []
+        var i = 0
+        var optionsEnded = false
+        while i < tokens.count {
+            let t = tokens[i]
+            i += 1
+            if optionsEnded || !t.text.hasPrefix("-") || t.text == "-" {
+                positional.append(t)
+                continue
+            }
+            if t.text == "--" {
+                optionsEnded = true
+                continue
+            }
+            if t.text.hasPrefix("--") {
+                let body = t.text.dropFirst(2)
+                let name: String
+                var inline: String? = nil
+                if let eq = body.firstIndex(of: "=") {
+                    name = String(body[..<eq])
+                    inline = String(body[body.index(after: eq)...])
+                } else {
+                    name = String(body)
+                }
+                let spelled = "--" + name
+                guard let spec = IpvsadmOption.byLong[name] else {
+                    error(Spot(column: t.column, text: spelled), "unknown option \(spelled)", Self.unknownOptionHint(spelled))
+                    continue
+                }
+                let valueColumn = t.column + 2 + name.count + 1
+                switch spec.argument {
+                case .none:
+                    if inline != nil {
+                        error(Spot(column: t.column, text: t.text), "option \(spelled) takes no value",
+                              "write \(spelled) alone")
+                        continue
+                    }
+                    options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column, value: nil, valueColumn: t.column))
+                case .required:
+                    if let inline {
+                        options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column, value: inline, valueColumn: valueColumn))
+                    } else if i < tokens.count {
+                        options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column,
+                                                  value: tokens[i].text, valueColumn: tokens[i].column))
+                        i += 1
+                    } else if spec.option == .schedFlags {
+                        // Bare at the end of the line: what ipvsadm-save writes for flag-3 of sh/mh.
+                        options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column, value: nil, valueColumn: t.column))
+                    } else {
+                        error(Spot(column: t.column, text: spelled), "option \(spelled) needs a value", Self.valueHint(spec.option, spelled))
+                    }
+                case .optional:
+                    if let inline {
+                        options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column, value: inline, valueColumn: valueColumn))
+                    } else if i < tokens.count, !tokens[i].text.hasPrefix("-") {
+                        options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column,
+                                                  value: tokens[i].text, valueColumn: tokens[i].column))
+                        i += 1
+                    } else {
+                        options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column, value: nil, valueColumn: t.column))
+                    }
+                }
+                continue
+            }
+            // A bundle of short options: -At, -w5, -mw3.
+            let chars = Array(t.text)
+            var k = 1
+            while k < chars.count {
+                let c = chars[k]
+                // The first option of a bundle is located at its dash, later ones at their letter.
+                let column = k == 1 ? t.column : t.column + k
+                let spelled = "-" + String(c)
+                guard let spec = IpvsadmOption.byShort[c] else {
+                    error(Spot(column: column, text: spelled), "unknown option \(spelled)", Self.unknownOptionHint(spelled))
+                    break
+                }
+                let rest = k + 1 < chars.count ? String(chars[(k + 1)...]) : ""
+                if spec.argument == .none {
+                    options.append(Occurrence(option: spec.option, spelled: spelled, column: column, value: nil, valueColumn: column))
+                    k += 1
+                    continue
+                }
+                if !rest.isEmpty {
+                    options.append(Occurrence(option: spec.option, spelled: spelled, column: column, value: rest, valueColumn: t.column + k + 1))
+                } else if i < tokens.count, spec.argument == .required || !tokens[i].text.hasPrefix("-") {
+                    options.append(Occurrence(option: spec.option, spelled: spelled, column: column,
+                                              value: tokens[i].text, valueColumn: tokens[i].column))
+                    i += 1
+                } else if spec.argument == .optional || spec.option == .schedFlags {
+                    options.append(Occurrence(option: spec.option, spelled: spelled, column: column, value: nil, valueColumn: column))
+                } else {
+                    error(Spot(column: column, text: spelled), "option \(spelled) needs a value", Self.valueHint(spec.option, spelled))
+                }
+                break
+            }
+        }
+        return (options, positional)
+    }
+
+    static func unknownOptionHint(_ spelled: String) -> String {
+        "ipvsadm has no such option (long options are written out in full, e.g. --scheduler)"
+    }
+
+    static func valueHint(_ option: IpvsadmOption, _ spelled: String) -> String {
+        switch option {
+        case .tcp, .udp, .sctp: return "write \(spelled) ADDRESS:PORT, or \(spelled) [IPV6-ADDRESS]:PORT"
+        case .fwmark: return "write \(spelled) MARK, MARK an integer from 1 to 4294967295"
+        case .realServer: return "write \(spelled) ADDRESS[:PORT]"
+        case .scheduler: return "write \(spelled) NAME, e.g. rr, wrr, lc, wlc, sh, mh"
+        case .weight: return "write \(spelled) WEIGHT, 0 to 65535"
+        case .uThreshold, .lThreshold: return "write \(spelled) CONNECTIONS, 0 to 2147483647"
+        case .netmask: return "write \(spelled) 255.255.255.0 (IPv4) or \(spelled) 64 (IPv6)"
+        case .schedFlags: return "write \(spelled) FLAG[,FLAG...]"
+        case .tunType: return "write \(spelled) ipip|gue|gre"
+        case .tunPort: return "write \(spelled) PORT, 1 to 65535"
+        case .command(.startDaemon), .command(.stopDaemon): return "write \(spelled) master or \(spelled) backup"
+        default: return "write \(spelled) VALUE"
+        }
+    }
+
+    // MARK: Lines
+
+    mutating func parse(_ tokens: [Tokenizer.Token]) -> Result {
+        if let word = tokens.first, !word.text.hasPrefix("-") || word.text == "-" {
+            error(word, "expected a command, found '\(word.text)'",
+                  "begin the line with -A, -E, -D, -C, -a, -e, -d, -Z, --set, --start-daemon or --stop-daemon")
+            return Result()
+        }
+        let (occurrences, positional) = expand(tokens)
+
+        guard let first = occurrences.first, case let .command(command) = first.option else {
+            if let first = occurrences.first {
+                error(first.spot, "a line must start with a command, not \(first.spelled)",
+                      "begin the line with -A, -E, -D, -C, -a, -e, -d, -Z, --set, --start-daemon or --stop-daemon")
+            } else if let p = positional.first {
+                error(p, "expected a command, found '\(p.text)'",
+                      "begin the line with -A, -E, -D, -C, -a, -e, -d, -Z, --set, --start-daemon or --stop-daemon")
+            }
+            return Result()
+        }
+        guard command.allowedInRules else {
+            error(first.spot, "\(first.spelled) (\(command.name)) cannot be used in a rules file",
+                  "rules files hold -A, -E, -D, -C, -a, -e, -d, -Z, --set, --start-daemon and --stop-daemon lines")
+            return Result()
+        }
+        var state = LineState(command: command, commandSpot: first.spot)
+        if command == .startDaemon || command == .stopDaemon {
+            switch first.value {
+            case "master": state.role = .master
+            case "backup": state.role = .backup
+            default:
+                error(first.valueSpot, "invalid sync daemon role '\(first.value ?? "")'",
+                      "write \(first.spelled) master or \(first.spelled) backup")
+                state.broken = true
+            }
+        }
+
+        var seen: [OptionClass: Occurrence] = [:]
+        for occ in occurrences.dropFirst() {
+            if case .command = occ.option {
+                error(occ.spot, "more than one command on a line (\(first.spelled) and \(occ.spelled))",
+                      "put each command on its own line")
+                state.broken = true
+                continue
+            }
+            if let cls = occ.option.optionClass {
+                if let earlier = seen[cls] {
+                    let same = earlier.spelled == occ.spelled
+                    error(occ.spot, same ? "option \(occ.spelled) is given twice"
+                                         : "option \(occ.spelled) conflicts with \(earlier.spelled) (column \(earlier.column))",
+                          cls == .service || cls == .forward
+                              ? "give one \(cls == .service ? "virtual service" : "forwarding method") per line"
+                              : "give each option once per line")
+                    state.broken = true
+                    continue
+                }
+                seen[cls] = occ
+            }
+            apply(occ, to: &state)
+        }
+
+        // Positional arguments: only --set takes them.
+        var rest = positional[...]
+        if command == .set {
+            var values: [UInt32] = []
+            while values.count < 3, let p = rest.first {
+                rest = rest.dropFirst()
+                if let v = CParse.number(p.text, 0...Self.maxTimeout) {
+                    values.append(UInt32(v))
+                } else {
+                    error(p, "invalid timeout '\(p.text)'", "a timeout is 0 to \(Self.maxTimeout) seconds (0 leaves it unchanged)")
+                    values.append(0)
+                    state.broken = true
+                }
+            }
+            if values.count < 3 {
+                error(first.spot, "--set needs 3 timeout values", "write --set TCP TCPFIN UDP, in seconds (0 leaves one unchanged)")
+                state.broken = true
+            } else {
+                state.timeouts = Timeouts(tcp: values[0], tcpFin: values[1], udp: values[2])
+            }
+        }
+        for p in rest {
+            if p.text.hasPrefix("#") {
+                error(p, "unexpected argument '\(p.text)'",
+                      "comments must be on a line of their own, starting with # in column 1")
+            } else {
+                error(p, "unexpected argument '\(p.text)'", "every value belongs to an option; check for a missing option or a stray word")
+            }
+            state.broken = true
+        }
+
+        // Scheduler flags are read last, against the final scheduler (default wlc).
+        if let occ = state.schedFlags {
+            if let arg = occ.value {
+                if !arg.isEmpty {
+                    state.flags.subtract(IpvsadmNames.anySchedulerFlag)
+                    parseSchedulerFlags(arg, occ, &state)
+                }
+            } else if state.scheduler == "sh" || state.scheduler == "mh" {
+                // ipvsadm-save names only two flags of sh and mh, and writes a bare "-b"
+                // at the end of the line when just the third is set: read it back as that.
+                state.flags.subtract(IpvsadmNames.anySchedulerFlag)
+                state.flags.insert(.schedulerFlag3)
+            } else {
+                error(occ.spot, "option \(occ.spelled) needs a value", Self.valueHint(.schedFlags, occ.spelled))
+                state.broken = true
+            }
+        }
+
+        // ipvsadm's table of legal options per command.
+        for (cls, occ) in seen.sorted(by: { $0.value.column < $1.value.column }) {
+            if !command.required.contains(cls) && !command.optional.contains(cls) {
+                error(occ.spot, "option \(occ.spelled) cannot be used with \(first.spelled) (\(command.name))",
+                      Self.allowedHint(command, first.spelled))
+                state.broken = true
+            }
+        }
+        for cls in command.required where seen[cls] == nil {
+            error(first.spot, "\(first.spelled) (\(command.name)) needs \(cls.what)", Self.allowedHint(command, first.spelled))
+            state.broken = true
+        }
+
+        switch command {
+        case .add, .edit:
+            checkService(&state, seen)
+        case .addServer, .editServer:
+            checkDestination(&state, seen)
+        default:
+            break
+        }
+        return build(state, seen)
+    }
+
+    static let maxTimeout = 86400 * 31
+
+    static func allowedHint(_ command: IpvsadmCommand, _ spelled: String) -> String {
+        switch command {
+        case .add, .edit: return "\(spelled) takes a service and -s, -p, -M, -o, --pe, -b"
+        case .delete: return "\(spelled) takes a service only"
+        case .addServer, .editServer: return "\(spelled) takes a service, -r and -g|-i|-m, -w, -x, -y, --tun-type, --tun-port, --tun-nocsum|--tun-csum|--tun-remcsum"
+        case .deleteServer: return "\(spelled) takes a service and -r only"
+        case .zero: return "\(spelled) takes an optional service only"
+        case .flush: return "\(spelled) takes no options"
+        case .set: return "write --set TCP TCPFIN UDP"
+        case .startDaemon: return "\(spelled) takes --mcast-interface, --syncid, --mcast-group, --mcast-port, --mcast-ttl, --sync-maxlen"
+        case .stopDaemon: return "\(spelled) takes --syncid only"
+        default: return ""
+        }
+    }
+
+    /// Everything ipvsadm's `struct ipvs_command_entry` holds while a line is parsed.
+    struct LineState {
+        var command: IpvsadmCommand
+        var commandSpot: Spot
+        var broken = false
+
+        // Service.
+        var serviceFamily: AddressFamily? = nil
+        var serviceProtocol: TransportProtocol? = nil
+        var serviceAddress: IPAddress? = nil
+        var servicePort: UInt16 = 0
+        var fwmark: UInt32 = 0
+        var fwmarkGiven = false
+        var serviceBroken = false
+        var serviceSpot: Spot? = nil
+        var scheduler = ""
+        var flags: ServiceFlags = []
+        var timeout: UInt32 = 0
+        var netmask: UInt32 = 0xFFFF_FFFF
+        var pe: String? = nil
+        var schedFlags: Occurrence? = nil
+
+        // Destination.
+        var destinationAddress: IPAddress? = nil
+        var destinationPort: UInt16 = 0
+        var destinationBroken = false
+        var serverSpot: Spot? = nil
+        var forwarding: Forwarding = .directRouting
+        var weight: Int32 = 1
+        var upperThreshold: UInt32 = 0
+        var lowerThreshold: UInt32 = 0
+        var tunnelKind: Tunnel.Kind = .ipip
+        var tunnelPort: UInt16 = 0
+        var tunnelFlags: UInt16 = 0
+
+        // Daemon, timeouts.
+        var role: SyncDaemon.Role? = nil
+        var interface = ""
+        var syncID: UInt32 = 0
+        var group: IPAddress? = nil
+        var mcastPort: UInt16? = nil
+        var ttl: UInt8? = nil
+        var maxLength: UInt16? = nil
+        var timeouts: Timeouts? = nil
+
+        enum Forwarding { case masquerade, directRouting, tunnel }
+
+        var serviceKey: ServiceKey? {
+            if fwmarkGiven { return fwmark == 0 ? nil : .fwmark(fwmark, family: serviceFamily ?? .inet) }
+            guard let p = serviceProtocol, let a = serviceAddress, !serviceBroken else { return nil }
+            return .address(p, a, port: servicePort)
+        }
+    }
+
+    /// One option, in order, as ipvsadm's `parse_options` applies it.
+    mutating func apply(_ occ: Occurrence, to s: inout LineState) {
+        let v = occ.value ?? ""
+        switch occ.option {
+        case .tcp, .udp, .sctp:
+            let proto: TransportProtocol = occ.option == .tcp ? .tcp : occ.option == .udp ? .udp : .sctp
+            s.serviceProtocol = proto
+            s.serviceSpot = occ.valueSpot
+            if let parsed = parseAddressPort(occ, protocol: proto, role: "virtual service") {
+                s.serviceAddress = parsed.address
+                s.serviceFamily = parsed.address.family
+                if parsed.address.family == .inet6 { s.netmask = 128 }
+                if let p = parsed.port { s.servicePort = p }
+            } else {
+                s.serviceBroken = true
+            }
+        case .fwmark:
+            s.serviceFamily = .inet
+            s.serviceProtocol = .tcp
+            s.fwmarkGiven = true
+            s.serviceSpot = occ.valueSpot
+            if let n = CParse.integer(v), n >= 1, n <= Int(UInt32.max) {
+                s.fwmark = UInt32(n)
+            } else if let n = CParse.integer(v), n >= Int(Int32.min), n <= -1 {
+                // ipvsadm-save prints marks as signed: read -1 back as 4294967295.
+                s.fwmark = UInt32(bitPattern: Int32(n))
+            } else {
+                error(occ.valueSpot, "invalid firewall mark '\(v)'", "a firewall mark is an integer from 1 to 4294967295")
+                s.serviceBroken = true
+            }
+        case .scheduler:
+            if v.utf8.count > 15 {
+                error(occ.valueSpot, "scheduler name '\(v)' is longer than 15 characters",
+                      "use a scheduler module's name without the ip_vs_ prefix: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos")
+                s.broken = true
+            }
+            s.scheduler = v
+        case .persistent:
+            s.flags.insert(.persistent)
+            if let value = occ.value {
+                if let n = CParse.number(value, 1...Self.maxTimeout) {
+                    s.timeout = UInt32(n)
+                } else {
+                    error(occ.valueSpot, "invalid persistence timeout '\(value)'",
+                          "a timeout is 1 to \(Self.maxTimeout) seconds; -p alone means 360")
+                    s.broken = true
+                }
+            } else {
+                s.timeout = Service.defaultPersistenceTimeout
+            }
+        case .netmask:
+            if s.serviceFamily != .inet6 {
+                if let a = CParse.inetAton(v) ?? resolver.ipv4Address(forHost: v), case let .v4(b0, b1, b2, b3) = a {
+                    s.netmask = UInt32(b0) << 24 | UInt32(b1) << 16 | UInt32(b2) << 8 | UInt32(b3)
+                } else {
+                    error(occ.valueSpot, "invalid IPv4 persistence netmask '\(v)'",
+                          "write an IPv4 mask such as 255.255.255.0 (for an IPv6 service, give the service first, then -M PREFIXLEN)")
+                    s.broken = true
+                }
+            } else {
+                if let n = CParse.number(v, 1...128) {
+                    s.netmask = UInt32(n)
+                } else {
+                    error(occ.valueSpot, "invalid IPv6 persistence netmask '\(v)'", "an IPv6 netmask is a prefix length from 1 to 128")
+                    s.broken = true
+                }
+            }
+        case .realServer:
+            s.serverSpot = occ.valueSpot
+            if let parsed = parseAddressPort(occ, protocol: s.serviceProtocol, role: "real server") {
+                s.destinationAddress = parsed.address
+                s.destinationPort = parsed.port ?? s.servicePort
+            } else {
+                s.destinationBroken = true
+            }
+        case .masquerading: s.forwarding = .masquerade
+        case .ipip: s.forwarding = .tunnel
+        case .gatewaying: s.forwarding = .directRouting
+        case .weight:
+            if let n = CParse.number(v, 0...65535) {
+                s.weight = Int32(n)
+            } else {
+                let out = CParse.integer(v) != nil
+                error(occ.valueSpot, out ? "weight \(v) is out of range" : "invalid weight '\(v)'",
+                      "a weight is 0 to 65535 (0 quiesces the real server)")
+                s.broken = true
+            }
+        case .uThreshold, .lThreshold:
+            let upper = occ.option == .uThreshold
+            if let n = CParse.number(v, 0...Int(Int32.max)) {
+                if upper { s.upperThreshold = UInt32(n) } else { s.lowerThreshold = UInt32(n) }
+            } else {
+                error(occ.valueSpot, "invalid \(upper ? "upper" : "lower") connection threshold '\(v)'",
+                      "a threshold is 0 to 2147483647 connections (0: none)")
+                s.broken = true
+            }
+        case .mcastInterface:
+            if v.isEmpty || v.utf8.count > 15 {
+                error(occ.valueSpot, "invalid multicast interface name '\(v)'", "an interface name is 1 to 15 characters")
+                s.broken = true
+            }
+            s.interface = v
+        case .syncid:
+            if let n = CParse.number(v, 0...255) { s.syncID = UInt32(n) } else {
+                error(occ.valueSpot, "invalid sync id '\(v)'", "a sync id is 0 to 255")
+                s.broken = true
+            }
+        case .ipv6:
+            if s.fwmarkGiven {
+                s.serviceFamily = .inet6
+                s.netmask = 128
+            } else {
+                error(occ.spot, "\(occ.spelled) used before -f",
+                      "\(occ.spelled) marks a firewall-mark service as IPv6: write it after -f MARK")
+                s.broken = true
+            }
+        case .ops:
+            s.flags.insert(.onePacket)
+        case .pe:
+            if v.isEmpty || v.utf8.count > 15 {
+                error(occ.valueSpot, "invalid persistence engine name '\(v)'", "the kernel has one persistence engine: sip")
+                s.broken = true
+            }
+            s.pe = v
+        case .schedFlags:
+            s.schedFlags = occ
+        case .mcastGroup:
+            let a = v.contains(":") ? CParse.inetPton6(v) : CParse.inetPton4(v)
+            let multicast: Bool
+            switch a {
+            case let .v4(b0, _, _, _)?: multicast = b0 >= 224 && b0 <= 239
+            case let .v6(bytes)?: multicast = bytes[0] == 0xFF
+            case nil: multicast = false
+            }
+            if multicast { s.group = a } else {
+                error(occ.valueSpot, "invalid multicast group '\(v)'", "give an IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast address")
+                s.broken = true
+            }
+        case .mcastPort:
+            if let n = CParse.number(v, 1...65535) { s.mcastPort = UInt16(n) } else {
+                error(occ.valueSpot, "invalid multicast port '\(v)'", "a port is 1 to 65535")
+                s.broken = true
+            }
+        case .mcastTTL:
+            if let n = CParse.number(v, 1...255) { s.ttl = UInt8(n) } else {
+                error(occ.valueSpot, "invalid multicast TTL '\(v)'", "a TTL is 1 to 255")
+                s.broken = true
+            }
+        case .syncMaxlen:
+            if let n = CParse.number(v, 1...(65535 - 20 - 8)) { s.maxLength = UInt16(n) } else {
+                error(occ.valueSpot, "invalid sync message length '\(v)'", "a sync message length is 1 to 65507 bytes")
+                s.broken = true
+            }
+        case .tunType:
+            switch v {
+            case "ipip": s.tunnelKind = .ipip
+            case "gue": s.tunnelKind = .gue
+            case "gre": s.tunnelKind = .gre
+            default:
+                error(occ.valueSpot, "unknown tunnel type '\(v)'", "a tunnel type is ipip, gue or gre")
+                s.broken = true
+            }
+        case .tunPort:
+            if let n = CParse.number(v, 1...65535) { s.tunnelPort = UInt16(n) } else {
+                error(occ.valueSpot, "invalid tunnel port '\(v)'", "a tunnel port is 1 to 65535")
+                s.broken = true
+            }
+        case .tunNocsum: s.tunnelFlags |= 0
+        case .tunCsum: s.tunnelFlags |= 1
+        case .tunRemcsum: s.tunnelFlags |= 2
+        case .command, .sort, .numeric, .connection, .timeout, .daemon, .stats, .rate, .thresholds,
+             .persistentConn, .nosort, .exact, .tunInfo:
+            break
+        }
+    }
+
+    /// ipvsadm's `parse_service`: `ADDRESS[:PORT]`, `IPV6`, `[IPV6]:PORT`, host and service
+    /// names. A bracketed host name is resolved as IPv6 (an extension: ipvsadm cannot).
+    mutating func parseAddressPort(_ occ: Occurrence, protocol proto: TransportProtocol?, role: String)
+        -> (address: IPAddress, port: UInt16?)?
+    {
+        let text = occ.value ?? ""
+        let spot = occ.valueSpot
+        let hint = role == "real server"
+            ? "write ADDRESS[:PORT], IPV6-ADDRESS or [IPV6-ADDRESS]:PORT (a port is 0 to 65535 or a service name)"
+            : "write ADDRESS:PORT or [IPV6-ADDRESS]:PORT (a port is 0 to 65535 or a service name)"
+        if text.isEmpty || CParse.isAllDigits(text) {
+            error(spot, "invalid \(role) address '\(text)'", hint)
+            return nil
+        }
+        var host = text
+        var portText: String? = nil
+        var portColumn = spot.column
+        var bracketed = false
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else {
+                error(spot, "invalid \(role) address '\(text)': missing ]", hint)
+                return nil
+            }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let after = text[text.index(after: close)...]
+            guard after.hasPrefix(":") else {
+                error(spot, "invalid \(role) address '\(text)': a bracketed address needs :PORT", hint)
+                return nil
+            }
+            portText = String(after.dropFirst())
+            portColumn = spot.column + text.distance(from: text.startIndex, to: close) + 2
+            bracketed = true
+        }
+        var address: IPAddress
+        if let a = CParse.inetPton6(host) {
+            address = a
+        } else if bracketed {
+            guard let a = resolver.ipv6Address(forHost: host) else {
+                error(spot, "unknown IPv6 host '\(host)'", "write an IPv6 address, or a host name the resolver knows")
+                return nil
+            }
+            address = a
+        } else {
+            if let colon = text.lastIndex(of: ":") {
+                host = String(text[..<colon])
+                portText = String(text[text.index(after: colon)...])
+                portColumn = spot.column + text.distance(from: text.startIndex, to: colon) + 1
+            }
+            guard let a = CParse.inetAton(host) ?? resolver.ipv4Address(forHost: host) else {
+                error(spot, "invalid \(role) address '\(text)': '\(host)' is neither an address nor a known host name", hint)
+                return nil
+            }
+            address = a
+        }
+        var port: UInt16? = nil
+        if let p = portText {
+            let portSpot = Spot(column: portColumn, text: p)
+            if let n = CParse.number(p, 0...65535) {
+                port = UInt16(n)
+            } else if let proto, let n = resolver.port(forService: p, protocol: proto) {
+                port = n
+            } else if CParse.integer(p) != nil {
+                error(portSpot, "port \(p) is out of range", "a port is 0 to 65535")
+                return nil
+            } else {
+                let known = proto.map { " for \(SystemResolver.protocolName($0))" } ?? ""
+                error(portSpot, "unknown port or service name '\(p)'\(known)",
+                      proto == nil ? "give the virtual service before -r, or write the port as a number"
+                                   : "write the port as a number, or a name from /etc/services")
+                return nil
+            }
+        }
+        return (address, port)
+    }
+
+    /// ipvsadm's `parse_sched_flags`.
+    mutating func parseSchedulerFlags(_ arg: String, _ occ: Occurrence, _ s: inout LineState) {
+        let scheduler = s.scheduler.isEmpty ? Service.defaultScheduler : s.scheduler
+        var column = occ.valueColumn
+        var any = false
+        for part in arg.split(separator: ",", omittingEmptySubsequences: false) {
+            defer { column += part.count + 1 }
+            if part.isEmpty { continue }
+            any = true
+            let spot = Spot(column: column, text: String(part))
+            switch part {
+            case "flag-1": s.flags.insert(.schedulerFlag1)
+            case "flag-2": s.flags.insert(.schedulerFlag2)
+            case "flag-3": s.flags.insert(.schedulerFlag3)
+            case "sh-fallback", "sh-port", "mh-fallback", "mh-port":
+                let owner = String(part.prefix(2))
+                s.flags.insert(part.hasSuffix("fallback") ? .schedulerFlag1 : .schedulerFlag2)
+                if owner != scheduler {
+                    error(spot, "scheduler flag '\(part)' is for the \(owner) scheduler, not \(scheduler)",
+                          "add -s \(owner), or use flag-1, flag-2, flag-3")
+                    s.broken = true
+                }
+            default:
+                error(spot, "unknown scheduler flag '\(part)'",
+                      "scheduler flags are sh-fallback, sh-port (sh), mh-fallback, mh-port (mh), flag-1, flag-2, flag-3")
+                s.broken = true
+            }
+        }
+        if !any {
+            error(occ.valueSpot, "empty scheduler flags '\(arg)'", "give at least one flag, comma-separated")
+            s.broken = true
+        }
+    }
+
+    /// `process_options` checks for -A/-E.
+    mutating func checkService(_ s: inout LineState, _ seen: [OptionClass: Occurrence]) {
+        guard !s.serviceBroken, seen[.service] != nil else { return }
+        if !s.fwmarkGiven, s.servicePort == 0, !s.flags.contains(.persistent) {
+            error(s.serviceSpot ?? s.commandSpot, "port 0 is only allowed for a persistent service",
+                  "give the service a port, or make it persistent with -p (port 0 then takes every port)")
+            s.broken = true
+        }
+        if s.flags.contains(.onePacket), !s.fwmarkGiven, s.serviceProtocol != .udp, let o = seen[.ops] {
+            error(o.spot, "one-packet scheduling (\(o.spelled)) is only for UDP and firewall-mark services",
+                  "remove \(o.spelled), or use a UDP (-u) or firewall-mark (-f) service")
+            s.broken = true
+        }
+        if s.scheduler.isEmpty { s.scheduler = Service.defaultScheduler }
+    }
+
+    /// `process_options` checks for -a/-e, plus what the kernel would refuse.
+    mutating func checkDestination(_ s: inout LineState, _ seen: [OptionClass: Occurrence]) {
+        // Direct routing and tunnelling keep the service's port.
+        if !s.fwmarkGiven, s.forwarding == .directRouting || s.forwarding == .tunnel {
+            s.destinationPort = s.servicePort
+        }
+        if !s.serviceBroken, !s.destinationBroken, let d = s.destinationAddress, let family = s.serviceFamily,
+           d.family != family, s.forwarding != .tunnel
+        {
+            error(s.serverSpot ?? s.commandSpot,
+                  "an \(family == .inet ? "IPv4" : "IPv6") service takes an \(d.family == .inet ? "IPv4" : "IPv6") real server only with tunnelling",
+                  "add -i, or use a real server of the service's address family")
+            s.broken = true
+        }
+        if let d = s.destinationAddress, d.isZero {
+            error(s.serverSpot ?? s.commandSpot, "\(d) is not a usable real server address", "give the real server's unicast address")
+            s.broken = true
+        }
+        let tunnelOptions: [OptionClass] = [.tunType, .tunPort, .tunNocsum, .tunCsum, .tunRemcsum]
+        let given = tunnelOptions.compactMap { seen[$0] }.sorted { $0.column < $1.column }
+        if s.forwarding != .tunnel {
+            if let t = given.first {
+                error(t.spot, "tunnel option \(t.spelled) needs tunnelling (-i)", "add -i, or remove the tunnel options")
+                s.broken = true
+            }
+        } else {
+            let kindName = IpvsadmNames.tunnelType(s.tunnelKind)
+            if s.tunnelKind != .gue, let p = seen[.tunPort] {
+                error(p.spot, "option \(p.spelled) is not used by the \(kindName) tunnel type", "only gue tunnels have a port")
+                s.broken = true
+            }
+            if s.tunnelKind == .ipip, let c = given.first(where: { $0.option != .tunType && $0.option != .tunPort }) {
+                error(c.spot, "option \(c.spelled) is not used by the ipip tunnel type", "checksum options are for gue and gre tunnels")
+                s.broken = true
+            }
+            if s.tunnelKind == .gre, let c = seen[.tunRemcsum] {
+                error(c.spot, "option \(c.spelled) is not used by the gre tunnel type", "gre tunnels take --tun-nocsum or --tun-csum")
+                s.broken = true
+            }
+            if s.tunnelKind != .ipip {
+                let checksums = given.filter { [.tunNocsum, .tunCsum, .tunRemcsum].contains($0.option.optionClass!) }
+                if checksums.count > 1 {
+                    error(checksums[1].spot, "option \(checksums[1].spelled) conflicts with \(checksums[0].spelled)",
+                          "give one of --tun-nocsum, --tun-csum, --tun-remcsum")
+                    s.broken = true
+                }
+            }
+            if s.tunnelKind == .gue, seen[.tunPort] == nil, let t = seen[.tunType] {
+                error(t.valueSpot, "a gue tunnel needs --tun-port", "add --tun-port PORT (the real server's GUE port)")
+                s.broken = true
+            }
+        }
+        if s.lowerThreshold > s.upperThreshold {
+            let spot = seen[.lThreshold]?.valueSpot ?? s.commandSpot
+            error(spot, "lower threshold \(s.lowerThreshold) is above the upper threshold \(s.upperThreshold)",
+                  s.upperThreshold == 0
+                      ? "the kernel refuses a lower threshold without an upper one: add -x, or remove -y"
+                      : "the kernel refuses it: lower -y or raise -x")
+            s.broken = true
+        }
+    }
+
+    /// The command, once every check passed.
+    func build(_ s: LineState, _ seen: [OptionClass: Occurrence]) -> Result {
+        var result = Result()
+        result.isAddService = s.command == .add
+        result.serviceKey = s.serviceKey
+        guard !s.broken, !s.serviceBroken, !s.destinationBroken, diagnostics.isEmpty else { return result }
+        let location = RuleLocation(file: file, line: line, column: s.commandSpot.column)
+        let action: RuleAction
+        func service(_ key: ServiceKey) -> Service {
+            Service(key: key, scheduler: s.scheduler, flags: s.flags, timeout: s.timeout, netmask: s.netmask,
+                    persistenceEngine: s.pe)
+        }
+        func destination() -> Destination? {
+            guard let a = s.destinationAddress else { return nil }
+            let f: ForwardingMethod
+            switch s.forwarding {
+            case .masquerade: f = .masquerade
+            case .directRouting: f = .directRouting
+            case .tunnel:
+                f = .tunnel(Tunnel(kind: s.tunnelKind, port: s.tunnelPort,
+                                   checksum: Tunnel.Checksum(rawValue: s.tunnelFlags) ?? .none))
+            }
+            return Destination(address: a, port: s.destinationPort, forwarding: f, weight: s.weight,
+                               upperThreshold: s.upperThreshold, lowerThreshold: s.lowerThreshold)
+        }
+        switch s.command {
+        case .add, .edit:
+            guard let key = s.serviceKey else { return result }
+            action = s.command == .add ? .addService(service(key)) : .editService(service(key))
+        case .delete:
+            guard let key = s.serviceKey else { return result }
+            action = .deleteService(key)
+        case .addServer, .editServer:
+            guard let key = s.serviceKey, let d = destination() else { return result }
+            action = s.command == .addServer ? .addDestination(d, to: key) : .editDestination(d, in: key)
+        case .deleteServer:
+            guard let key = s.serviceKey, let a = s.destinationAddress else { return result }
+            action = .deleteDestination(DestinationKey(address: a, port: s.destinationPort), from: key)
+        case .flush:
+            action = .flush
+        case .zero:
+            if seen[.service] != nil {
+                guard let key = s.serviceKey else { return result }
+                action = .zero(key)
+            } else {
+                action = .zero(nil)
+            }
+        case .set:
+            guard let t = s.timeouts else { return result }
+            action = .setTimeouts(t)
+        case .startDaemon:
+            guard let role = s.role else { return result }
+            action = .startDaemon(SyncDaemon(role: role, interface: s.interface.isEmpty ? "eth0" : s.interface,
+                                             syncID: s.syncID, maxLength: s.maxLength, group: s.group,
+                                             port: s.mcastPort, ttl: s.ttl))
+        case .stopDaemon:
+            guard let role = s.role else { return result }
+            action = .stopDaemon(role)
+        case .list, .help, .version, .restore, .save:
+            return result
+        }
+        var command = RuleCommand(location: location, action: action)
+        command.serviceSpot = s.serviceSpot
+        command.serverSpot = s.serverSpot
+        result.command = command
+        return result
+    }
+}

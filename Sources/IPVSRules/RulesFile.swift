@@ -1,0 +1,396 @@
+import IPVS
+
+/// A place in a rules file: 1-based line and column (columns count characters).
+public struct RuleLocation: Hashable, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// One problem in a rules file, at the offending token.
+public struct RuleDiagnostic: Hashable, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    /// 1-based column of `token` (of its value part for `--option=value` and `-wVALUE`).
+    public var column: Int
+    /// The offending text as written.
+    public var token: String
+    public var message: String
+    /// What to do about it.
+    public var hint: String
+
+    public init(file: String, line: Int, column: Int, token: String, message: String, hint: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.token = token
+        self.message = message
+        self.hint = hint
+    }
+
+    public var location: RuleLocation { RuleLocation(file: file, line: line, column: column) }
+
+    /// `FILE:LINE:COLUMN: error: MESSAGE` and an indented `hint:` line.
+    public var description: String {
+        "\(file):\(line):\(column): error: \(message)\n    hint: \(hint)"
+    }
+}
+
+/// Every problem found in a rules file (parsing never stops at the first one).
+public struct RulesError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// In file order (line, then column).
+    public var diagnostics: [RuleDiagnostic]
+
+    public init(diagnostics: [RuleDiagnostic]) {
+        self.diagnostics = diagnostics
+    }
+
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+/// What one line of a rules file asks for. Options ipvsadm leaves out get ipvsadm's
+/// defaults: scheduler wlc, direct routing (`-g`), weight 1, persistence 360 s for a bare
+/// `-p`, netmask /32 (IPv4) or /128 (IPv6), tunnel type ipip, multicast interface eth0.
+public enum RuleAction: Hashable, Sendable {
+    /// `-A`
+    case addService(Service)
+    /// `-E`: every attribute is replaced (options left out take their defaults), as with ipvsadm.
+    case editService(Service)
+    /// `-D`
+    case deleteService(ServiceKey)
+    /// `-a`
+    case addDestination(Destination, to: ServiceKey)
+    /// `-e`: every attribute is replaced, as with ipvsadm.
+    case editDestination(Destination, in: ServiceKey)
+    /// `-d`
+    case deleteDestination(DestinationKey, from: ServiceKey)
+    /// `-C`
+    case flush
+    /// `-Z [service]`
+    case zero(ServiceKey?)
+    /// `--set TCP TCPFIN UDP` (0 leaves a value unchanged).
+    case setTimeouts(Timeouts)
+    /// `--start-daemon master|backup [daemon options]`
+    case startDaemon(SyncDaemon)
+    /// `--stop-daemon master|backup`
+    case stopDaemon(SyncDaemon.Role)
+
+    /// The table change for `IPVSHandle.apply`; nil for timeouts and sync daemons.
+    public var change: Change? {
+        switch self {
+        case let .addService(s): return .addService(s)
+        case let .editService(s): return .editService(s)
+        case let .deleteService(k): return .deleteService(k)
+        case let .addDestination(d, k): return .addDestination(d, to: k)
+        case let .editDestination(d, k): return .editDestination(d, in: k)
+        case let .deleteDestination(d, k): return .deleteDestination(d, from: k)
+        case .flush: return .flush
+        case let .zero(k): return .zero(k)
+        case .setTimeouts, .startDaemon, .stopDaemon: return nil
+        }
+    }
+}
+
+/// A parsed line: what it does and where it is.
+public struct RuleCommand: Hashable, Sendable {
+    /// The line, and the column of its command option (`-A`, `-a`, …).
+    public var location: RuleLocation
+    public var action: RuleAction
+
+    /// Where the service and real-server arguments are, for diagnostics about them.
+    var serviceSpot: Spot?
+    var serverSpot: Spot?
+
+    public init(location: RuleLocation, action: RuleAction) {
+        self.location = location
+        self.action = action
+    }
+}
+
+/// A line of the firewall-mark section.
+public struct MarkLine: Hashable, Sendable {
+    /// Where the payload starts (the column after the prefix).
+    public var location: RuleLocation
+    /// The rest of the line after `# swiftvs-mark ` (``RulesFile/markPrefix``), verbatim.
+    public var text: String
+
+    public init(location: RuleLocation, text: String) {
+        self.location = location
+        self.text = text
+    }
+}
+
+/// A token's place, kept for diagnostics.
+struct Spot: Hashable, Sendable {
+    var column: Int
+    var text: String
+}
+
+/// A rules file in ipvsadm-save / ipvsadm-restore syntax.
+///
+/// Each line is one ipvsadm command without the program name (a leading `ipvsadm` word
+/// is skipped), parsed the way `ipvsadm -R` parses it: short and long options, bundled
+/// short options (`-At`, `-w5`), `--option=value`, `-p` with an optional value. Allowed
+/// commands: `-A -E -D -C -a -e -d -Z --set --start-daemon --stop-daemon`. Blank lines
+/// are skipped; a line starting with `#` (in column 1, the only comments ipvsadm-restore
+/// drops) is a comment.
+///
+/// **Firewall-mark section.** Lines starting with `# swiftvs-mark ` are comments to
+/// ipvsadm-restore, and collected here verbatim into ``marks`` (for the firewall-mark
+/// rules engine) instead of being ignored.
+///
+/// Beyond ipvsadm, this reads back what ipvsadm-save writes but ipvsadm cannot: negative
+/// firewall marks (`-f -1`, ipvsadm prints marks as signed) and bracketed IPv6 host names.
+/// It is stricter where ipvsadm would silently truncate or where the kernel would refuse:
+/// weights above 65535, scheduler/engine/interface names that are too long, a lower
+/// threshold above the upper one, a zero real-server address, and, across lines, a
+/// service or real server defined twice or used before it is defined.
+public struct RulesFile: Hashable, Sendable {
+    /// Prefix of the firewall-mark section's lines.
+    public static let markPrefix = "# swiftvs-mark "
+
+    public var fileName: String
+    public var commands: [RuleCommand]
+    public var marks: [MarkLine]
+
+    public init(fileName: String, commands: [RuleCommand], marks: [MarkLine]) {
+        self.fileName = fileName
+        self.commands = commands
+        self.marks = marks
+    }
+
+    /// Parses and validates a whole file, collecting every error.
+    /// - Parameters:
+    ///   - resolver: resolves host and service names as ipvsadm does (`NumericResolver` to refuse names).
+    ///   - base: the table the file starts from, for the checks across lines (a real server
+    ///     before its service, a service defined twice…): empty for ipvsadm-restore, which
+    ///     flushes first; the current table for an `ipvsadm -R`-style merge; nil skips them.
+    public static func parse(
+        _ text: String,
+        fileName: String,
+        resolver: any NameResolver = SystemResolver(),
+        startingFrom base: [ServiceEntry]? = []
+    ) throws(RulesError) -> RulesFile {
+        var diagnostics: [RuleDiagnostic] = []
+        var commands: [RuleCommand] = []
+        var marks: [MarkLine] = []
+        var failedServices: [(line: Int, key: ServiceKey)] = []
+
+        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        for (index, rawLine) in lines.enumerated() {
+            let number = index + 1
+            let line = String(rawLine)
+            if line.hasPrefix(markPrefix) || line == "# swiftvs-mark" {
+                var payload = line.hasPrefix(markPrefix) ? String(line.dropFirst(markPrefix.count)) : ""
+                if payload.hasSuffix("\r") { payload.removeLast() }
+                marks.append(MarkLine(location: RuleLocation(file: fileName, line: number, column: markPrefix.count + 1),
+                                      text: payload))
+                continue
+            }
+            if line.hasPrefix("#") { continue }
+            var parser = LineParser(file: fileName, line: number, resolver: resolver)
+            var tokens = Tokenizer.tokens(line)
+            if tokens.isEmpty { continue }
+            if tokens[0].text.hasPrefix("#") {
+                parser.error(tokens[0], "a comment must start in column 1",
+                             "ipvsadm-restore only drops lines whose first character is #; remove the leading blanks")
+                diagnostics += parser.diagnostics
+                continue
+            }
+            if tokens[0].text == "ipvsadm" { tokens.removeFirst() }
+            if tokens.isEmpty { continue }
+            let result = parser.parse(tokens)
+            diagnostics += parser.diagnostics
+            if let command = result.command {
+                commands.append(command)
+            } else if result.isAddService, let key = result.serviceKey {
+                failedServices.append((number, key))
+            }
+        }
+
+        let file = RulesFile(fileName: fileName, commands: commands, marks: marks)
+        if let base {
+            var sim = TableSimulator(base: base, file: fileName, laterDefinitions: file.serviceDefinitions())
+            sim.tolerate(failedServices)
+            sim.run(commands)
+            diagnostics += sim.diagnostics
+        }
+        if !diagnostics.isEmpty {
+            diagnostics.sort { ($0.line, $0.column) < ($1.line, $1.column) }
+            throw RulesError(diagnostics: diagnostics)
+        }
+        return file
+    }
+
+    /// The table the file's commands produce from `base` (ipvsadm-restore: from empty):
+    /// services in the order they were first added, each with its destinations in order.
+    /// Stats and connection counts of entries from `base` are kept; new ones are zero.
+    public func table(startingFrom base: [ServiceEntry] = []) throws(RulesError) -> [ServiceEntry] {
+        var sim = TableSimulator(base: base, file: fileName, laterDefinitions: serviceDefinitions())
+        sim.run(commands)
+        if !sim.diagnostics.isEmpty { throw RulesError(diagnostics: sim.diagnostics) }
+        return sim.table
+    }
+
+    /// The table changes, in order (timeouts and sync daemon commands left out).
+    public var changes: [Change] { commands.compactMap(\.action.change) }
+
+    private func serviceDefinitions() -> [ServiceKey: [Int]] {
+        var d: [ServiceKey: [Int]] = [:]
+        for c in commands {
+            if case let .addService(s) = c.action { d[s.key, default: []].append(c.location.line) }
+        }
+        return d
+    }
+}
+
+/// Splits a line like ipvsadm's config_stream: tokens separated by blanks, tabs and CRs.
+enum Tokenizer {
+    struct Token {
+        var text: String
+        var column: Int
+    }
+
+    static func tokens(_ line: String) -> [Token] {
+        var result: [Token] = []
+        var current = ""
+        var start = 0
+        var column = 0
+        for ch in line {
+            column += 1
+            if ch == " " || ch == "\t" || ch == "\r" {
+                if !current.isEmpty { result.append(Token(text: current, column: start)); current = "" }
+            } else {
+                if current.isEmpty { start = column }
+                current.append(ch)
+            }
+        }
+        if !current.isEmpty { result.append(Token(text: current, column: start)) }
+        return result
+    }
+}
+
+/// Replays commands on an in-memory table, reporting what the kernel would refuse.
+struct TableSimulator {
+    struct Entry {
+        var entry: ServiceEntry
+        var line: Int?
+        var destinationLines: [DestinationKey: Int]
+    }
+
+    var order: [ServiceKey] = []
+    var entries: [ServiceKey: Entry] = [:]
+    var diagnostics: [RuleDiagnostic] = []
+    let file: String
+    let laterDefinitions: [ServiceKey: [Int]]
+    /// Services whose -A line had errors: treated as defined so their -a lines do not cascade.
+    var tolerated: Set<ServiceKey> = []
+
+    init(base: [ServiceEntry], file: String, laterDefinitions: [ServiceKey: [Int]]) {
+        self.file = file
+        self.laterDefinitions = laterDefinitions
+        for e in base where entries[e.service.key] == nil {
+            order.append(e.service.key)
+            entries[e.service.key] = Entry(entry: e, line: nil, destinationLines: [:])
+        }
+    }
+
+    mutating func tolerate(_ failed: [(line: Int, key: ServiceKey)]) {
+        for f in failed { tolerated.insert(f.key) }
+    }
+
+    var table: [ServiceEntry] { order.compactMap { entries[$0]?.entry } }
+
+    private mutating func error(_ c: RuleCommand, _ spot: Spot?, _ message: String, _ hint: String) {
+        let s = spot ?? Spot(column: c.location.column, text: "")
+        diagnostics.append(RuleDiagnostic(file: file, line: c.location.line, column: s.column, token: s.text,
+                                          message: message, hint: hint))
+    }
+
+    private func definedWhere(_ line: Int?) -> String {
+        line.map { " on line \($0)" } ?? " in the current table"
+    }
+
+    /// The service must exist: reports it (and where it is defined later, if it is).
+    private mutating func requireService(_ key: ServiceKey, _ c: RuleCommand) -> Bool {
+        if entries[key] != nil { return true }
+        if tolerated.contains(key) { return false }
+        if let later = laterDefinitions[key]?.first(where: { $0 > c.location.line }) {
+            error(c, c.serviceSpot, "service \(key) is not defined yet (it is added on line \(later))",
+                  "move the -A line of the service above the lines that use it")
+        } else {
+            error(c, c.serviceSpot, "service \(key) is not defined",
+                  "add the service with -A before adding, changing or removing it or its real servers")
+        }
+        return false
+    }
+
+    mutating func run(_ commands: [RuleCommand]) {
+        for c in commands { apply(c) }
+    }
+
+    mutating func apply(_ c: RuleCommand) {
+        switch c.action {
+        case let .addService(s):
+            if let existing = entries[s.key] {
+                error(c, c.serviceSpot, "service \(s.key) is already defined\(definedWhere(existing.line))",
+                      "define each service once; use -E to change one")
+                return
+            }
+            tolerated.remove(s.key)
+            order.append(s.key)
+            entries[s.key] = Entry(entry: ServiceEntry(service: s), line: c.location.line, destinationLines: [:])
+        case let .editService(s):
+            guard requireService(s.key, c) else { return }
+            entries[s.key]!.entry.service = s
+        case let .deleteService(k):
+            guard requireService(k, c) else { return }
+            entries[k] = nil
+            order.removeAll { $0 == k }
+        case let .addDestination(d, k):
+            guard requireService(k, c), var e = entries[k] else { return }
+            if e.entry.destinations.contains(where: { $0.destination.key == d.key }) {
+                error(c, c.serverSpot, "real server \(d.key) is already in service \(k)\(definedWhere(e.destinationLines[d.key]))",
+                      "add each real server once per service; use -e to change one")
+                return
+            }
+            e.entry.destinations.append(DestinationEntry(destination: d))
+            e.destinationLines[d.key] = c.location.line
+            entries[k] = e
+        case let .editDestination(d, k):
+            guard requireService(k, c), var e = entries[k] else { return }
+            guard let i = e.entry.destinations.firstIndex(where: { $0.destination.key == d.key }) else {
+                error(c, c.serverSpot, "real server \(d.key) is not in service \(k)",
+                      "add it with -a first (a real server without a port takes the service's port)")
+                return
+            }
+            e.entry.destinations[i].destination = d
+            entries[k] = e
+        case let .deleteDestination(dk, k):
+            guard requireService(k, c), var e = entries[k] else { return }
+            guard let i = e.entry.destinations.firstIndex(where: { $0.destination.key == dk }) else {
+                error(c, c.serverSpot, "real server \(dk) is not in service \(k)",
+                      "check the address and port (a real server without a port takes the service's port)")
+                return
+            }
+            e.entry.destinations.remove(at: i)
+            e.destinationLines[dk] = nil
+            entries[k] = e
+        case .flush:
+            order = []
+            entries = [:]
+        case let .zero(k):
+            if let k { _ = requireService(k, c) }
+        case .setTimeouts, .startDaemon, .stopDaemon:
+            break
+        }
+    }
+}

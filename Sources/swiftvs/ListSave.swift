@@ -1,0 +1,103 @@
+import ArgumentParser
+import FirewallMarks
+import IPVS
+import IPVSRules
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the table as ipvsadm -L does, or as JSON.",
+        discussion: """
+            The output is byte for byte what 'ipvsadm -L' prints with the same options.
+            --json prints the same data in swiftvs's documented JSON format (docs/json.md).
+            """)
+
+    @OptionGroup var service: ServiceOptions
+    @Flag(name: [.customShort("n"), .customLong("numeric")], help: "Numeric addresses and ports.")
+    var numeric = false
+    @Flag(name: .customLong("stats"), help: "Connection, packet and byte counters.")
+    var stats = false
+    @Flag(name: .customLong("rate"), help: "Connection, packet and byte rates.")
+    var rate = false
+    @Flag(name: .customLong("thresholds"), help: "Upper and lower connection thresholds.")
+    var thresholds = false
+    @Flag(name: .customLong("persistent-conn"), help: "Persistent connection counts.")
+    var persistentConnections = false
+    @Flag(name: .customLong("tun-info"), help: "Tunnel type, port and checksum mode.")
+    var tunnelInfo = false
+    @Flag(name: .customLong("exact"), help: "Exact counters (no K, M, G).")
+    var exact = false
+    @Flag(name: .customLong("sort"), help: "Sort services and real servers (ipvsadm's default; kept for compatibility).")
+    var sort = false
+    @Flag(name: .customLong("nosort"), help: "Keep the kernel's order.")
+    var noSort = false
+    @Flag(name: .customLong("timeout"), help: "Show the tcp, tcpfin and udp timeouts.")
+    var timeout = false
+    @Flag(name: .customLong("daemon"), help: "Show the connection-sync daemons.")
+    var daemon = false
+    @Flag(name: .customLong("json"), help: "JSON instead of ipvsadm's text.")
+    var json = false
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        try service.validate(required: false)
+        if sort && noSort { throw ValidationError("--sort and --nosort exclude each other.") }
+    }
+
+    func run() throws {
+        let ipvs = try common.open()
+        let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()
+        if timeout {
+            let t = try report { () throws(IPVSError) in try ipvs.timeouts() }
+            print(ListFormat.timeouts(t), terminator: "")
+            return
+        }
+        if daemon {
+            let d = try report { () throws(IPVSError) in try ipvs.syncDaemons() }
+            print(ListFormat.daemons(d), terminator: "")
+            return
+        }
+        let options = ListOptions(numeric: numeric, stats: stats, rate: rate, thresholds: thresholds,
+                                  persistentConnections: persistentConnections, tunnelInfo: tunnelInfo,
+                                  exact: exact, sort: !noSort)
+        if service.given > 0 {
+            guard case let .zero(key?) = parseAction(["-Z"] + service.arguments, command: "list", numeric: numeric) else { return }
+            let entry = try report { () throws(IPVSError) in try ipvs.service(key) }
+            print(json ? JSONFormat.render([entry], sorted: !noSort) : ListFormat.render(service: entry, options: options, resolver: resolver),
+                  terminator: "")
+            return
+        }
+        let (info, services) = try report { () throws(IPVSError) in (try ipvs.info(), try ipvs.services()) }
+        print(json ? JSONFormat.render(services, sorted: !noSort) : ListFormat.render(services, info: info, options: options, resolver: resolver),
+              terminator: "")
+    }
+}
+
+struct Save: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the table in ipvsadm-save's format (byte for byte), optionally with the mark rules.",
+        discussion: """
+            'swiftvs save -n > FILE' writes what 'ipvsadm-save -n' writes; both ipvsadm-restore and
+            'swiftvs restore' read it back. --with-marks appends swiftvs's firewall-mark rules as
+            '# swiftvs-mark …' lines, which ipvsadm-restore skips as comments.
+            """)
+
+    @Flag(name: [.customShort("n"), .customLong("numeric")], help: "Numeric addresses and ports.")
+    var numeric = false
+    @Flag(name: .customLong("with-marks"), help: "Append swiftvs's mangle MARK rules (# swiftvs-mark lines).")
+    var withMarks = false
+    @Option(name: .customLong("mark-backend"), help: "iptables or nft (default: as 'swiftvs mark').")
+    var backend: String?
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let ipvs = try common.open()
+        let services = try report { () throws(IPVSError) in try ipvs.services() }
+        var marks: [String] = []
+        if withMarks {
+            let manager = try markManager(backend, namespace: common.namespace, command: "save")
+            marks = try markCall("save") { () throws(MarkError) in try manager.list() }.map(\.description)
+        }
+        let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()
+        print(SaveFormat.render(services, numeric: numeric, resolver: resolver, marks: marks), terminator: "")
+    }
+}

@@ -1,0 +1,170 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import ArgumentParser
+import IPVS
+import IPVSRules
+
+/// The virtual service a command is about: ipvsadm's `-t|-u|--sctp-service|-f`.
+struct ServiceOptions: ParsableArguments {
+    @Option(name: [.customShort("t"), .customLong("tcp-service")],
+            help: ArgumentHelp("A TCP service: host:port, IPv6 in brackets ([2001:db8::1]:80).", valueName: "service-address"))
+    var tcp: String?
+
+    @Option(name: [.customShort("u"), .customLong("udp-service")],
+            help: ArgumentHelp("A UDP service.", valueName: "service-address"))
+    var udp: String?
+
+    @Option(name: .customLong("sctp-service"), help: ArgumentHelp("An SCTP service.", valueName: "service-address"))
+    var sctp: String?
+
+    @Option(name: [.customShort("f"), .customLong("fwmark-service")],
+            help: ArgumentHelp("A firewall-mark service (decimal or 0x hex).", valueName: "fwmark"))
+    var fwmark: String?
+
+    @Flag(name: [.customShort("6"), .customLong("ipv6")], help: "The firewall-mark service takes IPv6 packets.")
+    var ipv6 = false
+
+    var given: Int { [tcp, udp, sctp, fwmark].compactMap { $0 }.count }
+
+    /// ipvsadm's tokens for the service, or none.
+    var arguments: [String] {
+        var a: [String] = []
+        if let tcp { a += ["-t", tcp] }
+        if let udp { a += ["-u", udp] }
+        if let sctp { a += ["--sctp-service", sctp] }
+        if let fwmark { a += ["-f", fwmark] }
+        if ipv6 { a.append("-6") }
+        return a
+    }
+
+    func validate(required: Bool) throws {
+        if given > 1 { throw ValidationError("Give one service: -t, -u, --sctp-service or -f, not several.") }
+        if required && given == 0 { throw ValidationError("Missing the service: -t, -u, --sctp-service or -f.") }
+        if ipv6 && fwmark == nil { throw ValidationError("-6 applies to a firewall-mark service (-f) only.") }
+    }
+}
+
+/// A service's attributes: `-s -p -M -b -o --pe`.
+struct ServiceAttributeOptions: ParsableArguments {
+    @Option(name: [.customShort("s"), .customLong("scheduler")],
+            help: "Scheduler: rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh twos (default wlc).")
+    var scheduler: String?
+
+    /// `-p [TIMEOUT]`: the value is optional, as in ipvsadm. `SwiftVS.main` turns a bare
+    /// `-p` into `--persistent=360` before parsing.
+    @Option(name: [.customShort("p"), .customLong("persistent")],
+            help: ArgumentHelp("Persistent service, with a timeout in seconds (360 when left out).", valueName: "timeout"))
+    var persistent: String?
+
+    @Option(name: [.customShort("M"), .customLong("netmask")],
+            help: ArgumentHelp("Persistence granularity: an IPv4 netmask or an IPv6 prefix length.", valueName: "netmask"))
+    var netmask: String?
+
+    @Option(name: [.customShort("b"), .customLong("sched-flags")],
+            help: ArgumentHelp("Scheduler flags: sh-fallback, sh-port, mh-fallback, mh-port, flag-1..3 (comma-separated).", valueName: "flags"))
+    var schedulerFlags: String?
+
+    @Flag(name: [.customShort("o"), .customLong("ops")], help: "One-packet scheduling (UDP).")
+    var onePacket = false
+
+    @Option(name: .customLong("pe"), help: ArgumentHelp("Persistence engine (sip).", valueName: "engine"))
+    var persistenceEngine: String?
+
+    var arguments: [String] {
+        var a: [String] = []
+        if let scheduler { a += ["-s", scheduler] }
+        if let persistent { a += ["-p", persistent] }
+        if let netmask { a += ["-M", netmask] }
+        if let schedulerFlags { a += ["-b", schedulerFlags] }
+        if onePacket { a.append("-o") }
+        if let persistenceEngine { a += ["--pe", persistenceEngine] }
+        return a
+    }
+}
+
+/// The real server: `-r`.
+struct ServerAddressOption: ParsableArguments {
+    @Option(name: [.customShort("r"), .customLong("real-server")],
+            help: ArgumentHelp("Real server: host[:port]; without a port a DR or tunnel server takes the service's.", valueName: "server-address"))
+    var server: String
+}
+
+/// A real server's attributes: `-g|-i|-m -w -x -y --tun-*`.
+struct ServerAttributeOptions: ParsableArguments {
+    @Flag(name: [.customShort("g"), .customLong("gatewaying")], help: "Direct routing (the default).")
+    var gatewaying = false
+
+    @Flag(name: [.customShort("i"), .customLong("ipip")], help: "Tunnelling (IPIP, GUE or GRE).")
+    var tunnelling = false
+
+    @Flag(name: [.customShort("m"), .customLong("masquerading")], help: "NAT.")
+    var masquerading = false
+
+    @Option(name: [.customShort("w"), .customLong("weight")], help: "Weight, 0 to 65535 (default 1).")
+    var weight: String?
+
+    @Option(name: [.customShort("x"), .customLong("u-threshold")], help: "Upper connection threshold (0: none).")
+    var upperThreshold: String?
+
+    @Option(name: [.customShort("y"), .customLong("l-threshold")], help: "Lower connection threshold (0: none).")
+    var lowerThreshold: String?
+
+    @Option(name: .customLong("tun-type"), help: "Tunnel type: ipip, gue or gre.")
+    var tunnelType: String?
+
+    @Option(name: .customLong("tun-port"), help: "Tunnel (GUE) destination port.")
+    var tunnelPort: String?
+
+    @Flag(name: .customLong("tun-nocsum"), help: "Tunnel without checksum.")
+    var tunnelNoChecksum = false
+
+    @Flag(name: .customLong("tun-csum"), help: "Tunnel with checksum.")
+    var tunnelChecksum = false
+
+    @Flag(name: .customLong("tun-remcsum"), help: "Tunnel with remote checksum offload.")
+    var tunnelRemoteChecksum = false
+
+    func validate() throws {
+        if [gatewaying, tunnelling, masquerading].filter({ $0 }).count > 1 {
+            throw ValidationError("Give one forwarding method: -g, -i or -m.")
+        }
+        if [tunnelNoChecksum, tunnelChecksum, tunnelRemoteChecksum].filter({ $0 }).count > 1 {
+            throw ValidationError("Give one of --tun-nocsum, --tun-csum, --tun-remcsum.")
+        }
+    }
+
+    var arguments: [String] {
+        var a: [String] = []
+        if gatewaying { a.append("-g") }
+        if tunnelling { a.append("-i") }
+        if masquerading { a.append("-m") }
+        if let weight { a += ["-w", weight] }
+        if let upperThreshold { a += ["-x", upperThreshold] }
+        if let lowerThreshold { a += ["-y", lowerThreshold] }
+        if let tunnelType { a += ["--tun-type", tunnelType] }
+        if let tunnelPort { a += ["--tun-port", tunnelPort] }
+        if tunnelNoChecksum { a.append("--tun-nocsum") }
+        if tunnelChecksum { a.append("--tun-csum") }
+        if tunnelRemoteChecksum { a.append("--tun-remcsum") }
+        return a
+    }
+}
+
+/// Parses the ipvsadm form of a subcommand with the rules-file parser (one set of
+/// semantics for the command line and for restore files); bad input exits 2.
+func parseAction(_ arguments: [String], command: String, numeric: Bool = false) -> RuleAction {
+    do {
+        let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()
+        return try RulesFile.parseCommand(arguments, source: command, resolver: resolver).action
+    } catch {
+        var stderr = StandardError()
+        for d in error.diagnostics {
+            print("swiftvs \(command): \(d.message) (argument '\(d.token)')", to: &stderr)
+            if !d.hint.isEmpty { print("hint: \(d.hint)", to: &stderr) }
+        }
+        Glibc.exit(2)
+    }
+}

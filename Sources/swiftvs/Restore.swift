@@ -1,0 +1,232 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import ArgumentParser
+import FirewallMarks
+import IPVS
+import IPVSRules
+
+struct Restore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make the kernel table equal to a saved one (ipvsadm-save format), all or nothing.",
+        discussion: """
+            Reads what ipvsadm-save and 'swiftvs save' write (with or without -n, blank and # lines,
+            lines starting with the word ipvsadm, and '# swiftvs-mark' lines for the mark rules).
+
+            Every line is checked before anything is sent; an error names FILE:LINE:COLUMN and exits 2
+            with the table untouched. By default only the difference is applied, so unchanged
+            services keep their connections and counters. If the kernel refuses a change midway,
+            the table is put back as it was and the kernel's reason is reported with its line (exit 1).
+
+            Modes:
+              (default)   the table becomes the file's, changing only what differs
+              --flush     like ipvsadm-restore: clear the table, then add the file's entries
+              --append    like 'ipvsadm -R': add the file's entries to the table
+              --dry-run   print the planned changes, touch nothing
+
+            Mark rules are changed only when the file has '# swiftvs-mark' lines: then swiftvs's
+            rules become exactly those (with --append, they are added).
+            """)
+
+    @Argument(help: ArgumentHelp("The rules file; - or nothing for standard input.", valueName: "file"))
+    var file: String?
+
+    @Flag(name: .customLong("flush"), help: "Clear the table first, then add (ipvsadm-restore).")
+    var flush = false
+    @Flag(name: .customLong("append"), help: "Only add the file's entries (ipvsadm -R).")
+    var append = false
+    @Flag(name: .customLong("dry-run"), help: "Print the planned changes and change nothing.")
+    var dryRun = false
+    @Flag(name: [.customShort("n"), .customLong("numeric")], help: "Refuse host and service names in the file.")
+    var numeric = false
+    @Option(name: .customLong("mark-backend"), help: "iptables or nft (default: as 'swiftvs mark').")
+    var backend: String?
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        if flush && append { throw ValidationError("--flush and --append exclude each other.") }
+    }
+
+    func run() throws {
+        let name = (file == nil || file == "-") ? "<stdin>" : file!
+        let text: String
+        do { text = try readText(file == "-" ? nil : file) } catch {
+            fail("restore: cannot read \(name): \(error)", status: 2)
+        }
+        let ipvs = try common.open()
+        let current = try report { () throws(IPVSError) in try ipvs.services() }
+
+        // 1. Parse and validate everything.
+        let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()
+        let rules: RulesFile
+        do {
+            rules = try RulesFile.parse(text, fileName: name, resolver: resolver, startingFrom: append ? current : [])
+        } catch {
+            printDiagnostics(error.diagnostics)
+            Glibc.exit(2)
+        }
+        var markRules: [MarkRule] = []
+        var markProblems: [RuleDiagnostic] = []
+        for line in rules.marks where !line.text.isEmpty {
+            do {
+                markRules.append(try MarkRule.parseSaveLine(RulesFile.markPrefix + line.text))
+            } catch {
+                markProblems.append(RuleDiagnostic(
+                    file: name, line: line.location.line, column: error.column ?? line.location.column,
+                    token: line.text, message: error.message, hint: error.hint ?? ""))
+            }
+        }
+        if !markProblems.isEmpty {
+            printDiagnostics(markProblems)
+            Glibc.exit(2)
+        }
+
+        // 2. Plan.
+        let plan = makePlan(rules, current: current)
+        let others = rules.commands.filter { $0.action.change == nil }
+        if dryRun {
+            for (i, change) in plan.changes.enumerated() {
+                let origin = plan.origins[i].map { "   # \($0.file):\($0.line)" } ?? ""
+                print(SaveFormat.commandLine(for: change) + origin)
+            }
+            for c in others { print("\(describe(c.action))   # \(c.location.file):\(c.location.line)") }
+            if !rules.marks.isEmpty {
+                for r in markRules { print("mark: \(r.description)") }
+            }
+            return
+        }
+
+        // 3. Apply, all or nothing.
+        let result = try report { () throws(IPVSError) in try ipvs.apply(plan.changes, stopAtFirstFailure: true) }
+        if let failure = result.failures.first {
+            let rollback = rollBack(Plan.applied(plan.changes, result: result), before: current, ipvs: ipvs)
+            let place = plan.origins[failure.index].map { "\($0.file):\($0.line): " } ?? "\(name): "
+            fail("restore: \(place)\(failure.error)", hint: rollback, status: 1)
+        }
+        let tableChanges = plan.changes
+        for c in others {
+            do throws(IPVSError) {
+                try apply(c.action, ipvs)
+            } catch {
+                let rollback = rollBack(tableChanges, before: current, ipvs: ipvs)
+                fail("restore: \(c.location.file):\(c.location.line): \(error)", hint: rollback, status: 1)
+            }
+        }
+        if !rules.marks.isEmpty {
+            let marks = try markManager(backend, namespace: common.namespace, command: "restore")
+            do throws(MarkError) {
+                if append {
+                    for r in markRules { try marks.add(r) }
+                } else {
+                    try marks.apply(desired: markRules)
+                }
+            } catch {
+                let rollback = rollBack(tableChanges, before: current, ipvs: ipvs)
+                fail("restore: mark rules: \(error.message)", hint: rollback, status: error.exitCode)
+            }
+        }
+    }
+
+    struct PlannedChanges {
+        var changes: [Change]
+        /// The file line each change comes from (nil for deletions of what the file leaves out).
+        var origins: [RuleLocation?]
+    }
+
+    func makePlan(_ rules: RulesFile, current: [ServiceEntry]) -> PlannedChanges {
+        let sourced = rules.commands.compactMap { c in c.action.change.map { ($0, c.location) } }
+        if append {
+            return PlannedChanges(changes: sourced.map(\.0), origins: sourced.map(\.1))
+        }
+        if flush {
+            return PlannedChanges(changes: [.flush] + sourced.map(\.0), origins: [nil] + sourced.map(\.1))
+        }
+        let desired: [ServiceEntry]
+        do { desired = try rules.table(startingFrom: []) } catch {
+            printDiagnostics(error.diagnostics)
+            Glibc.exit(2)
+        }
+        // Where each service and real server of the file is defined, for error reports.
+        var serviceLine: [ServiceKey: RuleLocation] = [:]
+        var destinationLine: [DestinationKey: [ServiceKey: RuleLocation]] = [:]
+        for (change, location) in sourced {
+            switch change {
+            case let .addService(s), let .editService(s): serviceLine[s.key] = location
+            case let .addDestination(d, k), let .editDestination(d, k): destinationLine[d.key, default: [:]][k] = location
+            default: break
+            }
+        }
+        let changes = Plan.diff(current: current, desired: desired)
+        let origins: [RuleLocation?] = changes.map { change in
+            switch change {
+            case let .addService(s), let .editService(s): return serviceLine[s.key]
+            case let .addDestination(d, k), let .editDestination(d, k): return destinationLine[d.key]?[k]
+            default: return nil
+            }
+        }
+        return PlannedChanges(changes: changes, origins: origins)
+    }
+
+    /// Undoes `applied` (the changes the kernel made) and says how that went.
+    func rollBack(_ applied: [Change], before: [ServiceEntry], ipvs: IPVSHandle) -> String {
+        let undo = Plan.inverse(of: applied, before: before)
+        guard !undo.isEmpty else { return "nothing was changed" }
+        do throws(IPVSError) {
+            let r = try ipvs.apply(undo)
+            if r.succeeded { return "the table was put back as it was (\(undo.count) changes undone)" }
+            return "ROLLBACK INCOMPLETE: " + r.failures.map(\.description).joined(separator: "; ")
+        } catch {
+            return "ROLLBACK FAILED: \(error)"
+        }
+    }
+
+    func apply(_ action: RuleAction, _ ipvs: IPVSHandle) throws(IPVSError) {
+        switch action {
+        case let .setTimeouts(t): try ipvs.setTimeouts(t)
+        case let .startDaemon(d): try ipvs.startSyncDaemon(d)
+        case let .stopDaemon(role): try ipvs.stopSyncDaemon(role)
+        default: break
+        }
+    }
+
+    func describe(_ action: RuleAction) -> String {
+        switch action {
+        case let .setTimeouts(t): return "--set \(t.tcp) \(t.tcpFin) \(t.udp)"
+        case let .startDaemon(d): return "--start-daemon \(d.role) --mcast-interface \(d.interface) --syncid \(d.syncID)"
+        case let .stopDaemon(role): return "--stop-daemon \(role)"
+        default: return ""
+        }
+    }
+}
+
+/// Prints every diagnostic as FILE:LINE:COLUMN: error: MESSAGE, with its hint.
+func printDiagnostics(_ diagnostics: [RuleDiagnostic]) {
+    var stderr = StandardError()
+    for d in diagnostics { print(d.description, to: &stderr) }
+}
+
+struct ReadError: Error, CustomStringConvertible {
+    var errno: Int32
+    var description: String { String(cString: strerror(errno)) }
+}
+
+/// The whole file (or standard input when `path` is nil) as UTF-8 text.
+func readText(_ path: String?) throws -> String {
+    let fd = path.map { open($0, O_RDONLY | O_CLOEXEC) } ?? 0
+    if fd < 0 { throw ReadError(errno: errno) }
+    defer { if path != nil { close(fd) } }
+    var data: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw ReadError(errno: errno)
+        }
+        if n == 0 { break }
+        data.append(contentsOf: chunk[0..<n])
+    }
+    return String(decoding: data, as: UTF8.self)
+}

@@ -1,0 +1,292 @@
+import ArgumentParser
+import FirewallMarks
+import IPVS
+import IPVSRules
+
+/// Applies one parsed command to the kernel (exit 1 with the kernel's reason on failure).
+func perform(_ action: RuleAction, on ipvs: IPVSHandle) throws {
+    try report { () throws(IPVSError) in
+        switch action {
+        case let .addService(s): try ipvs.addService(s)
+        case let .editService(s): try ipvs.editService(s)
+        case let .deleteService(k): try ipvs.deleteService(k)
+        case let .addDestination(d, k): try ipvs.addDestination(d, to: k)
+        case let .editDestination(d, k): try ipvs.editDestination(d, in: k)
+        case let .deleteDestination(d, k): try ipvs.deleteDestination(d, from: k)
+        case .flush: try ipvs.flush()
+        case let .zero(k): try ipvs.zero(k)
+        case let .setTimeouts(t): try ipvs.setTimeouts(t)
+        case let .startDaemon(d): try ipvs.startSyncDaemon(d)
+        case let .stopDaemon(role): try ipvs.stopSyncDaemon(role)
+        }
+    }
+}
+
+/// The mark rule `add-service -f N --vip ADDR` installs with a firewall-mark service.
+struct VIPMarkOptions: ParsableArguments {
+    @Option(name: .customLong("vip"),
+            help: ArgumentHelp("With -f: also mark packets to this address (a mangle MARK rule, as 'swiftvs mark add').", valueName: "addr[/prefix]"))
+    var vip: String?
+
+    @Option(name: .customLong("vip-protocol"), help: "With --vip: mark only tcp, udp or sctp packets.")
+    var vipProtocol: String?
+
+    @Option(name: .customLong("vip-dport"), help: ArgumentHelp("With --vip-protocol: destination port or range.", valueName: "port[:port]"))
+    var vipPorts: String?
+
+    @Option(name: .customLong("mark-backend"), help: "iptables or nft (default: as 'swiftvs mark').")
+    var backend: String?
+}
+
+struct AddService: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add-service",
+        abstract: "Add a virtual service (ipvsadm -A).",
+        discussion: """
+            Examples:
+              swiftvs add-service -f 80 -s lc --vip 192.0.2.100
+              swiftvs add-service -t 192.0.2.100:80 -s wrr -p 600
+            """)
+
+    @OptionGroup var service: ServiceOptions
+    @OptionGroup var attributes: ServiceAttributeOptions
+    @OptionGroup var mark: VIPMarkOptions
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        try service.validate(required: true)
+        if mark.vip != nil && service.fwmark == nil {
+            throw ValidationError("--vip installs a mark rule for a firewall-mark service: use it with -f.")
+        }
+        if mark.vip == nil && (mark.vipProtocol != nil || mark.vipPorts != nil || mark.backend != nil) {
+            throw ValidationError("--vip-protocol, --vip-dport and --mark-backend go with --vip.")
+        }
+    }
+
+    func run() throws {
+        let action = parseAction(["-A"] + service.arguments + attributes.arguments, command: "add-service")
+        // Check the mark rule before touching anything.
+        var rule: MarkRule?
+        var marks: MarkManager?
+        if let vip = mark.vip, case let .addService(s) = action, case let .fwmark(value, _) = s.key {
+            rule = try markCall("add-service") { () throws(MarkError) in
+                try MarkRule(destination: vip, protocol: mark.vipProtocol, ports: mark.vipPorts, mark: String(value))
+            }
+            marks = try markManager(mark.backend, namespace: common.namespace, command: "add-service")
+        }
+        let ipvs = try common.open()
+        try perform(action, on: ipvs)
+        if let rule, let marks {
+            do {
+                try marks.add(rule)
+            } catch {
+                // Nothing half-done: the service goes again if its mark rule cannot be made.
+                if case let .addService(s) = action { try? ipvs.deleteService(s.key) }
+                fail("add-service: \(error.message)", hint: error.hint, status: error.exitCode)
+            }
+        }
+    }
+}
+
+struct EditService: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edit-service",
+        abstract: "Edit a virtual service (ipvsadm -E); options left out take their defaults, as with ipvsadm.")
+
+    @OptionGroup var service: ServiceOptions
+    @OptionGroup var attributes: ServiceAttributeOptions
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws { try service.validate(required: true) }
+
+    func run() throws {
+        let action = parseAction(["-E"] + service.arguments + attributes.arguments, command: "edit-service")
+        try perform(action, on: try common.open())
+    }
+}
+
+struct DeleteService: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete-service",
+        abstract: "Delete a virtual service and its real servers (ipvsadm -D).",
+        discussion: "For a firewall-mark service, swiftvs's own mark rules for that mark go too (--keep-marks keeps them).")
+
+    @OptionGroup var service: ServiceOptions
+    @Flag(name: .customLong("keep-marks"), help: "Leave the mark rules of a firewall-mark service alone.")
+    var keepMarks = false
+    @Option(name: .customLong("mark-backend"), help: "iptables or nft (default: as 'swiftvs mark').")
+    var backend: String?
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws { try service.validate(required: true) }
+
+    func run() throws {
+        let action = parseAction(["-D"] + service.arguments, command: "delete-service")
+        let ipvs = try common.open()
+        try perform(action, on: ipvs)
+        guard !keepMarks, case let .deleteService(key) = action, case let .fwmark(value, family) = key else { return }
+        let marks = try markManager(backend, namespace: common.namespace, command: "delete-service")
+        let ours = try markCall("delete-service") { () throws(MarkError) in try marks.list() }
+        for rule in ours where rule.mark == value && (rule.family == .ipv6) == (family == .inet6) {
+            _ = try markCall("delete-service") { () throws(MarkError) in try marks.delete(rule, ifExists: true) }
+        }
+    }
+}
+
+struct AddServer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add-server",
+        abstract: "Add a real server to a service (ipvsadm -a).",
+        discussion: """
+            Examples:
+              swiftvs add-server -f 80 -r 192.0.2.101 -g
+              swiftvs add-server -t 192.0.2.100:80 -r 192.0.2.11:8080 -m -w 3
+            """)
+
+    @OptionGroup var service: ServiceOptions
+    @OptionGroup var server: ServerAddressOption
+    @OptionGroup var attributes: ServerAttributeOptions
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws { try service.validate(required: true) }
+
+    func run() throws {
+        let action = parseAction(["-a"] + service.arguments + ["-r", server.server] + attributes.arguments, command: "add-server")
+        try perform(action, on: try common.open())
+    }
+}
+
+struct EditServer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edit-server",
+        abstract: "Edit a real server (ipvsadm -e); options left out take their defaults, as with ipvsadm.")
+
+    @OptionGroup var service: ServiceOptions
+    @OptionGroup var server: ServerAddressOption
+    @OptionGroup var attributes: ServerAttributeOptions
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws { try service.validate(required: true) }
+
+    func run() throws {
+        let action = parseAction(["-e"] + service.arguments + ["-r", server.server] + attributes.arguments, command: "edit-server")
+        try perform(action, on: try common.open())
+    }
+}
+
+struct DeleteServer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete-server",
+        abstract: "Delete a real server from a service (ipvsadm -d).")
+
+    @OptionGroup var service: ServiceOptions
+    @OptionGroup var server: ServerAddressOption
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws { try service.validate(required: true) }
+
+    func run() throws {
+        let action = parseAction(["-d"] + service.arguments + ["-r", server.server], command: "delete-server")
+        try perform(action, on: try common.open())
+    }
+}
+
+struct Clear: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Delete every virtual service (ipvsadm -C).")
+    @OptionGroup var common: CommonOptions
+    func run() throws { try perform(.flush, on: try common.open()) }
+}
+
+struct Zero: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Zero the counters of one service, or of all (ipvsadm -Z).")
+    @OptionGroup var service: ServiceOptions
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws { try service.validate(required: false) }
+
+    func run() throws {
+        let action = parseAction(["-Z"] + service.arguments, command: "zero")
+        try perform(action, on: try common.open())
+    }
+}
+
+struct SetTimeouts: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set-timeouts",
+        abstract: "Set the tcp, tcpfin and udp connection timeouts in seconds (ipvsadm --set); 0 keeps a value.")
+    @Argument var tcp: String
+    @Argument var tcpFin: String
+    @Argument var udp: String
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let action = parseAction(["--set", tcp, tcpFin, udp], command: "set-timeouts")
+        try perform(action, on: try common.open())
+    }
+}
+
+struct DaemonOptions: ParsableArguments {
+    @Option(name: .customLong("mcast-interface"), help: "Multicast interface (default eth0).")
+    var interface: String?
+    @Option(name: .customLong("syncid"), help: "Sync ID, 0 to 255.")
+    var syncID: String?
+    @Option(name: .customLong("sync-maxlen"), help: "Maximum UDP payload of sync messages.")
+    var maxLength: String?
+    @Option(name: .customLong("mcast-group"), help: "Multicast group (IPv4 or IPv6).")
+    var group: String?
+    @Option(name: .customLong("mcast-port"), help: "Multicast port.")
+    var port: String?
+    @Option(name: .customLong("mcast-ttl"), help: "Multicast TTL.")
+    var ttl: String?
+
+    var arguments: [String] {
+        var a: [String] = []
+        if let interface { a += ["--mcast-interface", interface] }
+        if let syncID { a += ["--syncid", syncID] }
+        if let maxLength { a += ["--sync-maxlen", maxLength] }
+        if let group { a += ["--mcast-group", group] }
+        if let port { a += ["--mcast-port", port] }
+        if let ttl { a += ["--mcast-ttl", ttl] }
+        return a
+    }
+}
+
+struct StartDaemon: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start-daemon", abstract: "Start the kernel's connection-sync daemon (ipvsadm --start-daemon).")
+    @Argument(help: "master or backup") var role: String
+    @OptionGroup var options: DaemonOptions
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let action = parseAction(["--start-daemon", role] + options.arguments, command: "start-daemon")
+        try perform(action, on: try common.open())
+    }
+}
+
+struct StopDaemon: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stop-daemon", abstract: "Stop the kernel's connection-sync daemon (ipvsadm --stop-daemon).")
+    @Argument(help: "master or backup") var role: String
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        let action = parseAction(["--stop-daemon", role], command: "stop-daemon")
+        try perform(action, on: try common.open())
+    }
+}
+
+/// Runs a firewall-mark call; its error is printed with its hint and exit status.
+func markCall<T>(_ command: String, _ body: () throws(MarkError) -> T) throws -> T {
+    do { return try body() } catch {
+        fail("\(command): \(error.message)", hint: error.hint, status: error.exitCode)
+    }
+}
+
+/// The mark rules' manager for `--mark-backend` and `--netns`, or the explained error.
+func markManager(_ backend: String?, namespace: String?, command: String) throws -> MarkManager {
+    try markCall(command) { () throws(MarkError) in
+        let kind = try backend.map { (b: String) throws(MarkError) in try MarkBackendKind(parsing: b) }
+        return try MarkManager(backend: kind, namespace: namespace)
+    }
+}
