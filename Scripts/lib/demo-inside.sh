@@ -20,18 +20,16 @@ if [[ ${SWIFTVS_IN_VM:-} != 1 ]]; then
 fi
 
 # ===========================================================================
-# IPVS control tool.
-# TODO(swiftvs): switch to the project's own CLI when it exists: point IPVS at
-# the swiftvs binary (or run Scripts/demo with SWIFTVS_DEMO_IPVS=...) and adapt
-# the ipvs_* functions below; they are the ONLY places that drive IPVS.
-# Everything the demo *checks* is read from the kernel (/proc/net/ip_vs_stats,
-# packet counters in the real servers), not parsed from this tool's output.
-IPVS=${SWIFTVS_DEMO_IPVS:-ipvsadm}
-ipvs_add_service() { run "$IPVS" -A -f "$1" -s "$2"; }   # FWMARK SCHEDULER
-ipvs_add_real()    { run "$IPVS" -a -f "$1" -r "$2" -g; } # FWMARK RS_IP (DR)
-ipvs_del_real()    { run "$IPVS" -d -f "$1" -r "$2"; }    # FWMARK RS_IP
-ipvs_show()        { run "$IPVS" -Ln; }
-ipvs_stats()       { run "$IPVS" -Ln --stats; }
+# The director is driven by swiftvs (Scripts/demo builds it and passes its path
+# in SWIFTVS). Everything the demo *checks* is read from the kernel
+# (/proc/net/ip_vs_stats, packet counters in the real servers) or from ipvsadm,
+# never parsed from swiftvs's own output.
+SWIFTVS=${SWIFTVS:?Scripts/demo passes the swiftvs binary in SWIFTVS}
+ipvs_add_service() { run "$SWIFTVS" add-service -f "$1" -s "$2" --vip "$3"; }  # FWMARK SCHEDULER VIP
+ipvs_add_real()    { run "$SWIFTVS" add-server -f "$1" -r "$2" -g; }          # FWMARK RS_IP (DR)
+ipvs_del_real()    { run "$SWIFTVS" delete-server -f "$1" -r "$2"; }          # FWMARK RS_IP
+ipvs_show()        { run "$SWIFTVS" list -n; }
+ipvs_stats()       { run "$SWIFTVS" list -n --stats; }
 # ===========================================================================
 
 VIP=192.0.2.100
@@ -139,7 +137,7 @@ fetch_round() {
 
 # ---- the scenario ---------------------------------------------------------------
 printf 'swiftvs demo: an IPVS direct-routing load balancer on a firewall mark\n'
-printf '(IPVS tool: %s, kernel %s)\n' "$IPVS" "$(uname -r)"
+printf '(director: %s, kernel %s)\n' "$SWIFTVS" "$(uname -r)"
 mkdir -p "$WORK"
 
 step "1. Network: bridge br0 on the director, netns client + rs1..rs3 on veth"
@@ -176,8 +174,9 @@ done
 
 step "3. Director: VIP, firewall mark, IPVS service (fwmark $MARK, $SCHED, direct routing)"
 run ip addr add "$VIP/32" dev br0
-run iptables -t mangle -A PREROUTING -d "$VIP" -j MARK --set-mark "$MARK"
-ipvs_add_service "$MARK" "$SCHED"
+say "the service and its mangle rule (-d VIP -j MARK --set-mark $MARK) in one command:"
+ipvs_add_service "$MARK" "$SCHED" "$VIP"
+run iptables -t mangle -S PREROUTING
 for rs in "${RS_NAMES[@]}"; do
   ipvs_add_real "$MARK" "${RS_IP[$rs]}"
 done
@@ -236,6 +235,25 @@ ipvs_stats
 check "all $FETCHES fetches succeeded after re-adding rs2" test "$FAIL_COUNT" -eq 0
 check "rs2 serves traffic again (${SERVED[rs2]} fetches, packets $rs2_before -> $rs2_after)" \
   test "${SERVED[rs2]}" -ge 1 -a "$rs2_after" -gt "$rs2_before"
+
+step "8. The table survives a reboot: save, lose everything, restore"
+run "$SWIFTVS" save -n --with-marks
+"$SWIFTVS" save -n --with-marks >"$WORK/rules"
+ipvsadm-save -n >"$WORK/before.ipvsadm"
+say "the file is ipvsadm-save's format; ipvsadm-restore skips the # swiftvs-mark lines."
+run "$SWIFTVS" clear
+run "$SWIFTVS" mark delete -d "$VIP" --mark "$MARK"
+ipvs_show
+check "the table is empty after the 'reboot'" test -z "$(ipvsadm-save -n)"
+run "$SWIFTVS" restore "$WORK/rules"
+ipvs_show
+run iptables -t mangle -S PREROUTING
+check "restore gives back the same table (ipvsadm-save -n before = after)" \
+  cmp -s "$WORK/before.ipvsadm" <(ipvsadm-save -n)
+check "restore gives back the mark rule" \
+  bash -c "iptables -t mangle -S PREROUTING | grep -q -- '-d $VIP/32 .*--set-xmark 0x50/0xffffffff'"
+fetch_round
+check "all $FETCHES fetches succeed after the restore" test "$FAIL_COUNT" -eq 0
 
 step "Done"
 # shellcheck disable=SC2034 # read by the EXIT trap
