@@ -20,15 +20,19 @@ public enum SaveFormat {
     ///     (an extension; ipvsadm accepts these options but its save omits them).
     ///   - marks: payloads of a firewall-mark section, written after the rules as
     ///     `# swiftvs-mark PAYLOAD` lines.
+    ///   - sorted: ipvsadm's order (the default); false keeps the given order, e.g. a
+    ///     rules file's. (ipvsadm's sort is not idempotent: re-sorting its own output
+    ///     can reorder services whose addresses differ by 2^31 or more in a 32-bit word.)
     public static func render(
         _ services: [ServiceEntry],
         numeric: Bool,
         resolver: any NameResolver = SystemResolver(),
         includeThresholds: Bool = false,
-        marks: [String] = []
+        marks: [String] = [],
+        sorted: Bool = true
     ) -> String {
         var out = ""
-        for entry in IpvsadmOrder.sorted(services) {
+        for entry in sorted ? IpvsadmOrder.sorted(services) : services {
             let name = serviceName(entry.service.key, numeric: numeric, resolver: resolver)
             out += serviceLine(entry.service, name: name)
             for d in entry.destinations {
