@@ -50,6 +50,7 @@ let package = Package(
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink"]),
         .testTarget(name: "IPVSRulesTests", dependencies: ["IPVSRules", "IPVS"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FirewallMarksTests", dependencies: ["FirewallMarks"]),
+        .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "IPVS"]),
         // Kernel tests: run inside the VM (Scripts/vm-run) against the real ip_vs modules.
         .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks"]),
     ],

@@ -1,0 +1,133 @@
+import IPVS
+
+/// What one check found.
+public struct CheckResult: Sendable, Equatable, CustomStringConvertible {
+    public enum Reason: Error, Sendable, Equatable, CustomStringConvertible {
+        case ok
+        /// MISC_CHECK exit status (a failure, or with misc_dynamic a new weight).
+        case exitStatus(Int32)
+        case killedBySignal(Int32)
+        case scriptTimedOut
+        case cannotRun(String)
+        case connectFailed(errno: Int32, message: String)
+        case timedOut(String)
+        case httpStatus(Int)
+        case digestMismatch(expected: String, actual: String)
+        case badResponse(String)
+        case icmp(String)
+        case disabled
+
+        public var description: String {
+            switch self {
+            case .ok: return "ok"
+            case let .exitStatus(c): return "exit status \(c)"
+            case let .killedBySignal(s): return "killed by signal \(s)"
+            case .scriptTimedOut: return "script timed out"
+            case let .cannotRun(m): return "cannot run script: \(m)"
+            case let .connectFailed(_, m): return "connect failed: \(m)"
+            case let .timedOut(what): return "timed out (\(what))"
+            case let .httpStatus(s): return "HTTP status \(s)"
+            case let .digestMismatch(e, a): return "digest \(a) != expected \(e)"
+            case let .badResponse(m): return "bad response: \(m)"
+            case let .icmp(m): return "ping: \(m)"
+            case .disabled: return "checker disabled"
+            }
+        }
+    }
+
+    public var success: Bool
+    public var reason: Reason
+    public var latency: Duration
+    /// misc_dynamic: the weight the server should now have.
+    public var weight: Int32?
+
+    public init(success: Bool, reason: Reason, latency: Duration = .zero, weight: Int32? = nil) {
+        self.success = success
+        self.reason = reason
+        self.latency = latency
+        self.weight = weight
+    }
+
+    public static func ok(latency: Duration = .zero, weight: Int32? = nil) -> CheckResult {
+        CheckResult(success: true, reason: .ok, latency: latency, weight: weight)
+    }
+
+    public static func failed(_ reason: Reason, latency: Duration = .zero) -> CheckResult {
+        CheckResult(success: false, reason: reason, latency: latency)
+    }
+
+    public var description: String {
+        let w = weight.map { ", weight \($0)" } ?? ""
+        return (success ? "success" : "failure: \(reason)") + w
+    }
+}
+
+/// One health check of one real server, run again and again by the scheduler.
+public protocol Checker: Sendable {
+    func check() async -> CheckResult
+}
+
+/// Builds the checker a configuration asks for.
+public struct CheckerFactory: Sendable {
+    public let runner: ProcessRunner
+    public let reactor: Reactor
+
+    public init(runner: ProcessRunner, reactor: Reactor = .shared) {
+        self.runner = runner
+        self.reactor = reactor
+    }
+
+    public func make(_ c: CheckerConfig) -> any Checker {
+        let endpoint = Endpoint(address: c.connectIP, port: c.connectPort, bindTo: c.bindTo, bindPort: c.bindPort,
+                                bindInterface: c.bindInterface, fwmark: c.fwmark)
+        switch c.kind {
+        case .tcp:
+            return TCPChecker(endpoint: endpoint, timeout: c.connectTimeout, reactor: reactor)
+        case let .http(h):
+            if h.tls { return TCPChecker(endpoint: endpoint, timeout: c.connectTimeout, reactor: reactor) }
+            return HTTPChecker(endpoint: endpoint, urls: h.urls, version: h.version, virtualhost: h.virtualhost,
+                               timeout: c.connectTimeout, reactor: reactor)
+        case .ping:
+            return PingChecker(address: c.connectIP, timeout: c.connectTimeout, reactor: reactor)
+        case let .misc(m):
+            return MiscChecker(command: m.command, timeout: m.timeout ?? c.delayLoop, dynamic: m.dynamic, runner: runner)
+        }
+    }
+}
+
+/// MISC_CHECK: runs a program. Exit 0 is success, 1 failure; with misc_dynamic 2–255 is
+/// success with weight status − 2 (keepalived's rule), without it any non-zero is failure.
+public struct MiscChecker: Checker {
+    public var command: CheckCommand
+    public var timeout: Duration
+    public var dynamic: Bool
+    public let runner: ProcessRunner
+
+    public init(command: CheckCommand, timeout: Duration, dynamic: Bool, runner: ProcessRunner) {
+        self.command = command
+        self.timeout = timeout
+        self.dynamic = dynamic
+        self.runner = runner
+    }
+
+    public func check() async -> CheckResult {
+        Self.interpret(await runner.run(command, timeout: timeout), dynamic: dynamic)
+    }
+
+    public static func interpret(_ o: CheckOutcome, dynamic: Bool) -> CheckResult {
+        switch o.termination {
+        case .exited(0):
+            return .ok(latency: o.latency)
+        case let .exited(code) where dynamic && code >= 2:
+            return .ok(latency: o.latency, weight: code - 2)
+        case let .exited(code):
+            return .failed(.exitStatus(code), latency: o.latency)
+        case let .signaled(sig):
+            return .failed(.killedBySignal(sig), latency: o.latency)
+        case .timedOut:
+            return .failed(.scriptTimedOut, latency: o.latency)
+        case let .spawnFailed(_, message):
+            return .failed(.cannotRun(message), latency: o.latency)
+        }
+    }
+}

@@ -1,0 +1,165 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import IPVS
+
+/// Where a checker connects, and from where.
+public struct Endpoint: Sendable, Hashable {
+    public var address: IPAddress
+    public var port: UInt16
+    public var bindTo: IPAddress?
+    public var bindPort: UInt16?
+    public var bindInterface: String?
+    public var fwmark: UInt32?
+
+    public init(address: IPAddress, port: UInt16, bindTo: IPAddress? = nil, bindPort: UInt16? = nil,
+                bindInterface: String? = nil, fwmark: UInt32? = nil) {
+        self.address = address
+        self.port = port
+        self.bindTo = bindTo
+        self.bindPort = bindPort
+        self.bindInterface = bindInterface
+        self.fwmark = fwmark
+    }
+}
+
+struct SocketError: Error {
+    var errno: Int32
+    var what: String
+    var message: String { "\(what): \(Sys.errnoString(errno))" }
+}
+
+enum SocketAddress {
+    /// Calls `body` with a sockaddr for `address:port`.
+    static func with<R>(_ address: IPAddress, port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        switch address {
+        case .v4:
+            var sa = sockaddr_in()
+            sa.sin_family = sa_family_t(AF_INET)
+            sa.sin_port = port.bigEndian
+            withUnsafeMutableBytes(of: &sa.sin_addr) { raw in
+                for (i, b) in address.bytes.enumerated() { raw[i] = b }
+            }
+            return withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        case .v6:
+            var sa = sockaddr_in6()
+            sa.sin6_family = sa_family_t(AF_INET6)
+            sa.sin6_port = port.bigEndian
+            withUnsafeMutableBytes(of: &sa.sin6_addr) { raw in
+                for (i, b) in address.bytes.enumerated() { raw[i] = b }
+            }
+            return withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        }
+    }
+
+    static func family(_ a: IPAddress) -> Int32 { a.family == .inet ? AF_INET : AF_INET6 }
+}
+
+/// A non-blocking, close-on-exec TCP connection driven by the reactor.
+final class TCPConnection {
+    let fd: Int32
+    let reactor: Reactor
+
+    private init(fd: Int32, reactor: Reactor) {
+        self.fd = fd
+        self.reactor = reactor
+    }
+
+    deinit { close(fd) }
+
+    /// Connects before `deadline`.
+    static func connect(_ ep: Endpoint, deadline: ContinuousClock.Instant, reactor: Reactor) async -> Result<TCPConnection, CheckResult.Reason> {
+        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
+        let fd = socket(SocketAddress.family(ep.address), type, 0)
+        guard fd >= 0 else { return .failure(.connectFailed(errno: errno, message: "socket: \(Sys.errnoString(errno))")) }
+        let conn = TCPConnection(fd: fd, reactor: reactor)
+        if let r = conn.prepare(ep) { return .failure(r) }
+        let rc = SocketAddress.with(ep.address, port: ep.port) { Glibc.connect(fd, $0, $1) }
+        if rc != 0 {
+            guard errno == EINPROGRESS else { return .failure(.connectFailed(errno: errno, message: Sys.errnoString(errno))) }
+            switch await reactor.wait(fd: fd, events: Sys.EPOLLOUT, deadline: deadline) {
+            case .timedOut: return .failure(.timedOut("connect"))
+            case .cancelled: return .failure(.timedOut("cancelled"))
+            case .ready: break
+            }
+            var err: Int32 = 0
+            var len = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
+            if err != 0 { return .failure(.connectFailed(errno: err, message: Sys.errnoString(err))) }
+        }
+        return .success(conn)
+    }
+
+    /// bindto / bind_port / bind_if / fwmark.
+    func prepare(_ ep: Endpoint) -> CheckResult.Reason? {
+        if let mark = ep.fwmark {
+            var m = mark
+            if setsockopt(fd, SOL_SOCKET, 36 /* SO_MARK */, &m, socklen_t(4)) != 0 {
+                return .connectFailed(errno: errno, message: "SO_MARK: \(Sys.errnoString(errno))")
+            }
+        }
+        if let ifname = ep.bindInterface {
+            let rc = ifname.withCString { setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, $0, socklen_t(strlen($0) + 1)) }
+            if rc != 0 { return .connectFailed(errno: errno, message: "bind_if \(ifname): \(Sys.errnoString(errno))") }
+        }
+        if ep.bindTo != nil || ep.bindPort != nil {
+            let src = ep.bindTo ?? .any(ep.address.family)
+            let rc = SocketAddress.with(src, port: ep.bindPort ?? 0) { bind(fd, $0, $1) }
+            if rc != 0 { return .connectFailed(errno: errno, message: "bind \(src): \(Sys.errnoString(errno))") }
+        }
+        return nil
+    }
+
+    func writeAll(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async -> CheckResult.Reason? {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
+            if n > 0 { sent += n; continue }
+            if n < 0 && errno == EINTR { continue }
+            guard n < 0 && errno == EAGAIN else { return .badResponse("send: \(Sys.errnoString(errno))") }
+            switch await reactor.wait(fd: fd, events: Sys.EPOLLOUT, deadline: deadline) {
+            case .ready: continue
+            default: return .timedOut("send")
+            }
+        }
+        return nil
+    }
+
+    /// Reads what is available (waiting until `deadline`); empty array at EOF.
+    func read(max: Int, deadline: ContinuousClock.Instant) async -> Result<[UInt8], CheckResult.Reason> {
+        var buf = [UInt8](repeating: 0, count: max)
+        while true {
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, max, 0) }
+            if n >= 0 { return .success(Array(buf[0..<n])) }
+            if errno == EINTR { continue }
+            guard errno == EAGAIN else { return .failure(.badResponse("recv: \(Sys.errnoString(errno))")) }
+            switch await reactor.wait(fd: fd, events: Sys.EPOLLIN | Sys.EPOLLRDHUP, deadline: deadline) {
+            case .ready: continue
+            default: return .failure(.timedOut("read"))
+            }
+        }
+    }
+}
+
+/// TCP_CHECK: a TCP connection that opens within connect_timeout.
+public struct TCPChecker: Checker {
+    public var endpoint: Endpoint
+    public var timeout: Duration
+    let reactor: Reactor
+
+    public init(endpoint: Endpoint, timeout: Duration, reactor: Reactor = .shared) {
+        self.endpoint = endpoint
+        self.timeout = timeout
+        self.reactor = reactor
+    }
+
+    public func check() async -> CheckResult {
+        let start = ContinuousClock.now
+        switch await TCPConnection.connect(endpoint, deadline: start + timeout, reactor: reactor) {
+        case .success: return .ok(latency: start.duration(to: .now))
+        case let .failure(r): return .failed(r, latency: start.duration(to: .now))
+        }
+    }
+}

@@ -1,0 +1,251 @@
+import IPVS
+
+/// Where something is in the configuration: file, 1-based line and 1-based column.
+public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// A problem found in the configuration.
+public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
+    public enum Severity: String, Hashable, Sendable {
+        case error
+        case warning
+    }
+
+    public var severity: Severity
+    public var location: SourceLocation
+    public var message: String
+
+    public init(_ severity: Severity, _ location: SourceLocation, _ message: String) {
+        self.severity = severity
+        self.location = location
+        self.message = message
+    }
+
+    /// `FILE:LINE:COLUMN: message` for errors, `FILE:LINE:COLUMN: warning: message` for warnings.
+    public var description: String {
+        severity == .error ? "\(location): \(message)" : "\(location): warning: \(message)"
+    }
+}
+
+/// Every error in a configuration (thrown by `ConfigParser.parse`), with the warnings beside them.
+public struct ConfigErrors: Error, Sendable, CustomStringConvertible {
+    public var errors: [Diagnostic]
+    public var warnings: [Diagnostic]
+
+    public init(errors: [Diagnostic], warnings: [Diagnostic] = []) {
+        self.errors = errors
+        self.warnings = warnings
+    }
+
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
+/// The LVS half of a keepalived.conf.
+public struct DaemonConfig: Sendable, Hashable {
+    public var virtualServers: [VirtualServerConfig]
+    /// Things accepted but not acted on (global_defs, vrrp_* blocks, unsupported checkers…).
+    public var warnings: [Diagnostic]
+
+    public init(virtualServers: [VirtualServerConfig] = [], warnings: [Diagnostic] = []) {
+        self.virtualServers = virtualServers
+        self.warnings = warnings
+    }
+
+    /// Every kernel service the configuration declares.
+    public var services: [Service] { virtualServers.flatMap(\.services) }
+}
+
+/// A script keepalived runs on a transition (notify_up/down, quorum_up/down).
+public struct ScriptConfig: Sendable, Hashable {
+    /// The script as written (after keepalived's first unquoting).
+    public var text: String
+    public var command: CheckCommand
+
+    public init(text: String, command: CheckCommand) {
+        self.text = text
+        self.command = command
+    }
+}
+
+/// What `virtual_server` names.
+public enum VirtualServerAddress: Sendable, Hashable, CustomStringConvertible {
+    case address(IPAddress, port: UInt16)
+    case fwmark(UInt32)
+    case group(String)
+
+    public var description: String {
+        switch self {
+        case let .address(a, port): return a.family == .inet6 ? "[\(a)]:\(port)" : "\(a):\(port)"
+        case let .fwmark(m): return "fwmark \(m)"
+        case let .group(g): return "group \(g)"
+        }
+    }
+}
+
+public struct SorryServerConfig: Sendable, Hashable {
+    public var location: SourceLocation
+    public var address: IPAddress
+    public var port: UInt16
+    public var forwarding: ForwardingMethod
+    /// sorry_server_inhibit: weight 0 instead of removal when it goes out.
+    public var inhibit: Bool
+
+    public var destination: Destination {
+        Destination(address: address, port: port, forwarding: forwarding, weight: 1)
+    }
+}
+
+public struct VirtualServerConfig: Sendable, Hashable {
+    public var location: SourceLocation
+    public var address: VirtualServerAddress
+    /// The kernel services: one, or one per virtual_server_group entry.
+    public var services: [Service]
+    public var proto: TransportProtocol
+    public var scheduler: String
+    public var flags: ServiceFlags
+    public var forwarding: ForwardingMethod
+    public var persistenceTimeout: UInt32?
+    public var persistenceGranularity: UInt32?
+    public var persistenceEngine: String?
+    public var delayLoop: Duration
+    public var inhibitOnFailure: Bool
+    public var alpha: Bool
+    public var omega: Bool
+    public var quorum: Int64
+    public var hysteresis: Int64
+    public var quorumUp: ScriptConfig?
+    public var quorumDown: ScriptConfig?
+    public var sorryServer: SorryServerConfig?
+    public var virtualhost: String?
+    public var haSuspend: Bool
+    public var realServers: [RealServerConfig]
+
+    /// A name for logs and events: `192.0.2.1:80`, `fwmark 80`, `group web`.
+    public var name: String { address.description }
+}
+
+public struct RealServerConfig: Sendable, Hashable {
+    public var location: SourceLocation
+    public var address: IPAddress
+    public var port: UInt16
+    /// Configured weight (0...65535), what the server gets while it is up.
+    public var weight: Int32
+    public var forwarding: ForwardingMethod
+    public var upperThreshold: UInt32
+    public var lowerThreshold: UInt32
+    public var inhibitOnFailure: Bool
+    /// Starts down until its checkers first succeed.
+    public var alpha: Bool
+    public var notifyUp: ScriptConfig?
+    public var notifyDown: ScriptConfig?
+    public var virtualhost: String?
+    public var checkers: [CheckerConfig]
+
+    /// The destination as configured (up, configured weight).
+    public var destination: Destination {
+        Destination(address: address, port: port, forwarding: forwarding, weight: weight,
+                    upperThreshold: upperThreshold, lowerThreshold: lowerThreshold)
+    }
+
+    public var key: DestinationKey { DestinationKey(address: address, port: port) }
+}
+
+public struct URLCheckConfig: Sendable, Hashable {
+    public var path: String
+    /// Accepted status codes; 200-299 by default.
+    public var statusCodes: [ClosedRange<Int>]
+    /// Lower-case hex MD5 of the body, keepalived's `digest`.
+    public var digest: String?
+    public var virtualhost: String?
+
+    public init(path: String, statusCodes: [ClosedRange<Int>] = [200...299], digest: String? = nil, virtualhost: String? = nil) {
+        self.path = path
+        self.statusCodes = statusCodes
+        self.digest = digest
+        self.virtualhost = virtualhost
+    }
+
+    public func accepts(status: Int) -> Bool { statusCodes.contains { $0.contains(status) } }
+}
+
+public struct HTTPCheckConfig: Sendable, Hashable {
+    public enum ProtocolVersion: String, Sendable, Hashable {
+        case http10 = "1.0"
+        /// 1.0 plus `Connection: close`.
+        case http10Close = "1.0C"
+        case http11 = "1.1"
+    }
+    public var urls: [URLCheckConfig]
+    public var version: ProtocolVersion
+    public var virtualhost: String?
+    public var fastRecovery: Bool
+    public var tls: Bool
+    public var enableSNI: Bool
+}
+
+public struct MiscCheckConfig: Sendable, Hashable {
+    /// misc_path as written (after keepalived's first unquoting).
+    public var path: String
+    public var command: CheckCommand
+    /// misc_timeout; the checker's delay_loop when nil.
+    public var timeout: Duration?
+    public var dynamic: Bool
+    public var user: String?
+    public var group: String?
+}
+
+public struct CheckerConfig: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case tcp
+        case http(HTTPCheckConfig)
+        case misc(MiscCheckConfig)
+        case ping
+
+        public var name: String {
+            switch self {
+            case .tcp: return "TCP_CHECK"
+            case let .http(h): return h.tls ? "SSL_GET" : "HTTP_GET"
+            case .misc: return "MISC_CHECK"
+            case .ping: return "PING_CHECK"
+            }
+        }
+    }
+
+    public var location: SourceLocation
+    public var kind: Kind
+    /// Where to connect: connect_ip/connect_port or the real server's address and port.
+    public var connectIP: IPAddress
+    public var connectPort: UInt16
+    public var bindTo: IPAddress?
+    public var bindPort: UInt16?
+    public var bindInterface: String?
+    /// SO_MARK for the checker's packets.
+    public var fwmark: UInt32?
+    public var connectTimeout: Duration
+    /// Additional attempts after a failure before the server is declared down.
+    public var retry: Int
+    public var delayBeforeRetry: Duration
+    public var delayLoop: Duration
+    /// Random initial delay up to this; 0 disables.
+    public var warmup: Duration
+    public var alpha: Bool
+    /// False when keepalived would disable it (e.g. its MISC_CHECK program does not exist).
+    public var enabled: Bool
+
+    /// The MISC_CHECK timeout in force.
+    public var miscTimeout: Duration? {
+        if case let .misc(m) = kind { return m.timeout ?? delayLoop }
+        return nil
+    }
+}

@@ -1,0 +1,920 @@
+import IPVS
+
+/// The outcome of checking a configuration: every diagnostic, and the configuration when
+/// there were no errors.
+public struct ConfigCheckResult: Sendable {
+    public var config: DaemonConfig?
+    public var diagnostics: [Diagnostic]
+
+    public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
+    public var warnings: [Diagnostic] { diagnostics.filter { $0.severity == .warning } }
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    /// What `swiftvs check-config` exits with: 2 on errors, 0 otherwise.
+    public var exitCode: Int32 { hasErrors ? 2 : 0 }
+}
+
+/// Parses the LVS part of keepalived.conf (keepalived 2.2 keywords and defaults).
+public enum ConfigParser {
+    /// Parses `file`; throws every error found.
+    public static func parse(file: String, fileSystem: ConfigFileSystem = LocalFileSystem()) throws(ConfigErrors) -> DaemonConfig {
+        let result = check(file: file, fileSystem: fileSystem)
+        if let config = result.config, !result.hasErrors { return config }
+        throw ConfigErrors(errors: result.errors, warnings: result.warnings)
+    }
+
+    /// Parses configuration text as if it were the file `file`.
+    public static func parse(text: String, file: String = "keepalived.conf", fileSystem: ConfigFileSystem? = nil) throws(ConfigErrors) -> DaemonConfig {
+        try parse(file: file, fileSystem: TextOverlay(file: file, text: text, base: fileSystem ?? LocalFileSystem()))
+    }
+
+    /// Every diagnostic for `file`, errors and warnings, in source order.
+    public static func check(file: String, fileSystem: ConfigFileSystem = LocalFileSystem()) -> ConfigCheckResult {
+        var builder = TreeBuilder(fileSystem: fileSystem)
+        let tree = builder.build(file: file)
+        var sema = Semantics(fileSystem: fileSystem)
+        sema.diagnostics = builder.diagnostics
+        let config = sema.run(tree)
+        // Source order: files in the order they were first reported, then line, column.
+        var fileOrder: [String: Int] = [:]
+        for d in sema.diagnostics where fileOrder[d.location.file] == nil { fileOrder[d.location.file] = fileOrder.count }
+        let diags = sema.diagnostics.enumerated().sorted { a, b in
+            let (l, r) = (a.element.location, b.element.location)
+            return (fileOrder[l.file]!, l.line, l.column, a.offset) < (fileOrder[r.file]!, r.line, r.column, b.offset)
+        }.map(\.element)
+        let hasErrors = diags.contains { $0.severity == .error }
+        var out = config
+        out.warnings = diags.filter { $0.severity == .warning }
+        return ConfigCheckResult(config: hasErrors ? nil : out, diagnostics: diags)
+    }
+
+    public static func check(text: String, file: String = "keepalived.conf", fileSystem: ConfigFileSystem? = nil) -> ConfigCheckResult {
+        check(file: file, fileSystem: TextOverlay(file: file, text: text, base: fileSystem ?? LocalFileSystem()))
+    }
+}
+
+private struct TextOverlay: ConfigFileSystem {
+    let file: String
+    let text: String
+    let base: ConfigFileSystem
+    func read(_ path: String) throws -> String { path == file ? text : try base.read(path) }
+    func glob(_ pattern: String) -> [String] { base.glob(pattern) }
+    func isExecutable(_ path: String) -> Bool { base.isExecutable(path) }
+}
+
+// MARK: - Semantics
+
+/// Settings that cascade virtual server → real server → checker.
+private struct Cascade {
+    var delayLoop: Duration?
+    var retry: Int?
+    var delayBeforeRetry: Duration?
+    var warmup: Duration?
+    var connectTimeout: Duration?
+    var alpha: Bool?
+    var inhibit: Bool?
+    var virtualhost: String?
+
+    func over(_ base: Cascade) -> Cascade {
+        Cascade(delayLoop: delayLoop ?? base.delayLoop, retry: retry ?? base.retry,
+                delayBeforeRetry: delayBeforeRetry ?? base.delayBeforeRetry, warmup: warmup ?? base.warmup,
+                connectTimeout: connectTimeout ?? base.connectTimeout, alpha: alpha ?? base.alpha,
+                inhibit: inhibit ?? base.inhibit, virtualhost: virtualhost ?? base.virtualhost)
+    }
+}
+
+private struct PendingChecker {
+    var location: SourceLocation
+    var kind: CheckerConfig.Kind
+    var cascade = Cascade()
+    var connectIP: IPAddress?
+    var connectPort: UInt16?
+    var bindTo: IPAddress?
+    var bindPort: UInt16?
+    var bindInterface: String?
+    var fwmark: UInt32?
+    var enabled = true
+}
+
+private struct PendingRS {
+    var config: RealServerConfig
+    var cascade = Cascade()
+    var checkers: [PendingChecker] = []
+    var forwarding: ForwardingMethod?
+}
+
+struct Semantics {
+    let fileSystem: ConfigFileSystem
+    var diagnostics: [Diagnostic] = []
+    private var warnedBlocks: Set<String> = []
+    private var groups: [String: (SourceLocation, [GroupEntry])] = [:]
+
+    enum GroupEntry {
+        case address(IPAddress, port: UInt16?)
+        case fwmark(UInt32, AddressFamily?)
+    }
+
+    init(fileSystem: ConfigFileSystem) {
+        self.fileSystem = fileSystem
+    }
+
+    static let ignoredTopLevel: Set<String> = [
+        "global_defs", "vrrp_instance", "vrrp_script", "vrrp_sync_group", "vrrp_track_process",
+        "vrrp_garp_interval", "garp_group", "static_ipaddress", "static_routes", "static_rules",
+        "static_track_group", "track_file", "linkbeat_interfaces", "bfd_instance", "net_namespace",
+        "SSL", "vrrp_gna_interval", "use_pid_dir", "instance", "child_wait_time",
+    ]
+
+    static let schedulers: Set<String> = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos"]
+
+    mutating func error(_ loc: SourceLocation, _ msg: String) { diagnostics.append(Diagnostic(.error, loc, msg)) }
+    mutating func warn(_ loc: SourceLocation, _ msg: String) { diagnostics.append(Diagnostic(.warning, loc, msg)) }
+
+    mutating func run(_ tree: [Statement]) -> DaemonConfig {
+        // Groups first: a virtual_server may name a group defined after it.
+        for st in tree where st.keyword.text == "virtual_server_group" { parseGroup(st) }
+        var servers: [VirtualServerConfig] = []
+        var seenKeys: [ServiceKey: SourceLocation] = [:]
+        for st in tree {
+            let kw = st.keyword.text
+            switch kw {
+            case "virtual_server":
+                if let vs = parseVirtualServer(st) {
+                    for svc in vs.services {
+                        if let first = seenKeys[svc.key] {
+                            error(vs.location, "duplicate virtual_server \(svc.key) (first at \(first))")
+                        } else {
+                            seenKeys[svc.key] = vs.location
+                        }
+                    }
+                    servers.append(vs)
+                }
+            case "virtual_server_group":
+                break
+            default:
+                if Self.ignoredTopLevel.contains(kw) || kw.hasPrefix("vrrp_") || kw.hasPrefix("static_") {
+                    if warnedBlocks.insert(kw).inserted {
+                        warn(st.location, "'\(kw)' is not handled by swiftvs (only the LVS part is); ignored")
+                    }
+                } else if kw.hasPrefix("@") || kw.hasPrefix("$") || kw.hasPrefix("~SEQ") || kw.hasPrefix("~LST") {
+                    warn(st.location, "conditional configuration and parameter substitution are not supported; line ignored")
+                } else {
+                    error(st.location, "unknown keyword '\(kw)'")
+                }
+            }
+        }
+        return DaemonConfig(virtualServers: servers)
+    }
+
+    // MARK: value helpers
+
+    private mutating func arg(_ st: Statement, _ i: Int = 0, what: String = "value") -> Token? {
+        if i < st.args.count { return st.args[i] }
+        error(st.location, "\(st.keyword.text): missing \(what)")
+        return nil
+    }
+
+    private mutating func noMoreArgs(_ st: Statement, after n: Int) {
+        for t in st.args.dropFirst(n) { error(t.location, "\(st.keyword.text): unexpected argument '\(t.text)'") }
+    }
+
+    private mutating func noBlock(_ st: Statement) {
+        if st.block != nil { error(st.blockOpen ?? st.location, "'\(st.keyword.text)' does not take a block") }
+    }
+
+    private mutating func timer(_ st: Statement, allowZero: Bool) -> Duration? {
+        noBlock(st)
+        guard let t = arg(st) else { return nil }
+        noMoreArgs(st, after: 1)
+        guard let v = Double(t.text), v.isFinite, v >= 0, !t.text.hasPrefix("+"), !t.text.lowercased().contains("e"), !t.text.lowercased().contains("n") else {
+            error(t.location, "\(st.keyword.text): invalid time '\(t.text)' (seconds, fractions allowed)")
+            return nil
+        }
+        let micros = (v * 1_000_000).rounded()
+        if micros == 0 && !allowZero {
+            error(t.location, "\(st.keyword.text): must be greater than 0")
+            return nil
+        }
+        guard micros < 9e15 else {
+            error(t.location, "\(st.keyword.text): time '\(t.text)' too large")
+            return nil
+        }
+        return .microseconds(Int64(micros))
+    }
+
+    private mutating func integer(_ st: Statement, _ range: ClosedRange<Int64>, index: Int = 0, what: String = "value", last: Bool = true) -> Int64? {
+        if last { noBlock(st) }
+        guard let t = arg(st, index, what: what) else { return nil }
+        if last { noMoreArgs(st, after: index + 1) }
+        return integer(t, range, name: st.keyword.text)
+    }
+
+    private mutating func integer(_ t: Token, _ range: ClosedRange<Int64>, name: String) -> Int64? {
+        guard let v = Int64(t.text) else {
+            error(t.location, "\(name): invalid number '\(t.text)'")
+            return nil
+        }
+        guard range.contains(v) else {
+            error(t.location, "\(name) \(v) out of range \(range.lowerBound)-\(range.upperBound)")
+            return nil
+        }
+        return v
+    }
+
+    /// Optional BOOL argument; absent means true.
+    private mutating func flag(_ st: Statement) -> Bool? {
+        noBlock(st)
+        guard let t = st.args.first else { return true }
+        noMoreArgs(st, after: 1)
+        switch t.text.lowercased() {
+        case "on", "true", "yes": return true
+        case "off", "false", "no": return false
+        default:
+            error(t.location, "\(st.keyword.text): expected on|off|true|false|yes|no, got '\(t.text)'")
+            return nil
+        }
+    }
+
+    private mutating func address(_ t: Token, what: String) -> IPAddress? {
+        if let a = IPAddress(t.text) { return a }
+        error(t.location, "invalid \(what) address '\(t.text)'")
+        return nil
+    }
+
+    private mutating func port(_ t: Token, name: String) -> UInt16? {
+        integer(t, 0...65535, name: name).map { UInt16($0) }
+    }
+
+    private mutating func string(_ st: Statement) -> String? {
+        noBlock(st)
+        guard let t = arg(st) else { return nil }
+        noMoreArgs(st, after: 1)
+        return t.text
+    }
+
+    private mutating func script(_ st: Statement, allowUser: Bool = true) -> ScriptConfig? {
+        noBlock(st)
+        guard arg(st, what: "script") != nil else { return nil }
+        guard let words = st.quotedEscapedWords() else {
+            error(st.location, "\(st.keyword.text): missing terminating quote")
+            return nil
+        }
+        guard words.count >= 2 else {
+            error(st.location, "\(st.keyword.text): missing script")
+            return nil
+        }
+        if words.count > (allowUser ? 4 : 2) {
+            error(st.location, "\(st.keyword.text): too many arguments (quote the script if it has parameters)")
+        }
+        let user = allowUser && words.count > 2 ? words[2] : nil
+        let group = allowUser && words.count > 3 ? words[3] : nil
+        guard let cmd = CheckCommand.parse(words[1], user: user, group: group) else {
+            error(st.location, "\(st.keyword.text): cannot parse script '\(words[1])'")
+            return nil
+        }
+        return ScriptConfig(text: words[1], command: cmd)
+    }
+
+    private mutating func tunnelMethod(_ st: Statement) -> ForwardingMethod? {
+        noBlock(st)
+        guard let m = arg(st, what: "forwarding method") else { return nil }
+        switch m.text {
+        case "NAT": noMoreArgs(st, after: 1); return .masquerade
+        case "DR": noMoreArgs(st, after: 1); return .directRouting
+        case "TUN": break
+        default:
+            error(m.location, "\(st.keyword.text): unknown forwarding method '\(m.text)' (NAT, DR or TUN)")
+            return nil
+        }
+        var tunnel = Tunnel()
+        var i = 1
+        let a = st.args
+        if i < a.count && a[i].text == "type" {
+            guard i + 1 < a.count else { error(a[i].location, "\(st.keyword.text): missing tunnel type"); return nil }
+            let t = a[i + 1]
+            i += 2
+            switch t.text {
+            case "ipip": tunnel.kind = .ipip
+            case "gre": tunnel.kind = .gre
+            case "gue":
+                tunnel.kind = .gue
+                guard i + 1 < a.count, a[i].text == "port" else {
+                    error(t.location, "\(st.keyword.text): gue tunnel needs 'port NUM'")
+                    return nil
+                }
+                guard let p = integer(a[i + 1], 1...65535, name: "tunnel port") else { return nil }
+                tunnel.port = UInt16(p)
+                i += 2
+            default:
+                error(t.location, "\(st.keyword.text): unknown tunnel type '\(t.text)' (ipip, gue or gre)")
+                return nil
+            }
+        }
+        if i < a.count {
+            let c = a[i]
+            switch c.text {
+            case "nocsum": tunnel.checksum = .none
+            case "csum": tunnel.checksum = .checksum
+            case "remcsum": tunnel.checksum = .remote
+            default:
+                error(c.location, "\(st.keyword.text): unexpected argument '\(c.text)'")
+                return nil
+            }
+            if tunnel.kind == .ipip {
+                error(c.location, "\(st.keyword.text): checksum options need a gue or gre tunnel")
+                return nil
+            }
+            if tunnel.kind == .gre && tunnel.checksum == .remote {
+                error(c.location, "\(st.keyword.text): remcsum is not supported with gre")
+                return nil
+            }
+            i += 1
+        }
+        noMoreArgs(st, after: i)
+        return .tunnel(tunnel)
+    }
+
+    // MARK: virtual_server_group
+
+    private mutating func parseGroup(_ st: Statement) {
+        guard let nameTok = arg(st, what: "group name") else { return }
+        noMoreArgs(st, after: 1)
+        guard let block = st.block else {
+            error(st.location, "virtual_server_group \(nameTok.text): missing '{' block")
+            return
+        }
+        if let prev = groups[nameTok.text] {
+            error(nameTok.location, "duplicate virtual_server_group '\(nameTok.text)' (first at \(prev.0))")
+            return
+        }
+        var entries: [GroupEntry] = []
+        for e in block {
+            noBlock(e)
+            if e.keyword.text == "fwmark" {
+                guard let m = integer(e, 1...Int64(UInt32.max), what: "mark", last: false) else { continue }
+                var fam: AddressFamily?
+                if let f = e.args.dropFirst().first {
+                    switch f.text {
+                    case "inet": fam = .inet
+                    case "inet6": fam = .inet6
+                    default: error(f.location, "fwmark: expected inet or inet6, got '\(f.text)'")
+                    }
+                }
+                noMoreArgs(e, after: 2)
+                entries.append(.fwmark(UInt32(m), fam))
+                continue
+            }
+            var port: UInt16?
+            if let p = e.args.first { port = self.port(p, name: "virtual_server_group port") }
+            noMoreArgs(e, after: 1)
+            guard let addrs = expandRange(e.keyword) else { continue }
+            for a in addrs { entries.append(.address(a, port: port)) }
+        }
+        groups[nameTok.text] = (nameTok.location, entries)
+    }
+
+    static func v4(_ x: UInt32) -> IPAddress {
+        .v4(UInt8(x >> 24), UInt8((x >> 16) & 0xFF), UInt8((x >> 8) & 0xFF), UInt8(x & 0xFF))
+    }
+
+    /// IPv4 `a.b.c.d`, `a.b.c.d-e`, `a.b.c.d/nn`; IPv6 single or `x::y-z` (last group).
+    private mutating func expandRange(_ t: Token) -> [IPAddress]? {
+        let text = t.text
+        if let a = IPAddress(text) { return [a] }
+        if let slash = text.firstIndex(of: "/"), let base = IPAddress(text[..<slash]), case let .v4(a, b, c, d) = base,
+           let len = Int(text[text.index(after: slash)...]), (8...32).contains(len) {
+            let v = UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d)
+            let mask: UInt32 = len == 32 ? ~0 : ~(UInt32.max >> UInt32(len))
+            let first = v & mask, count = UInt64(1) << UInt64(32 - len)
+            return (0..<count).map { Self.v4(first &+ UInt32($0)) }
+        }
+        if let dash = text.lastIndex(of: "-") {
+            let head = String(text[..<dash]), tail = String(text[text.index(after: dash)...])
+            if let base = IPAddress(head) {
+                switch base {
+                case let .v4(a, b, c, d):
+                    if let end = UInt8(tail), end >= d {
+                        return (d...end).map { .v4(a, b, c, $0) }
+                    }
+                    if let endAddr = IPAddress(tail), case let .v4(e0, e1, e2, e3) = endAddr {
+                        let s = UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d)
+                        let e = UInt32(e0) << 24 | UInt32(e1) << 16 | UInt32(e2) << 8 | UInt32(e3)
+                        if e >= s && e - s < 65536 {
+                            return (s...e).map(Self.v4)
+                        }
+                    }
+                case let .v6(bytes):
+                    if let end = UInt16(tail, radix: 16) {
+                        let start = UInt16(bytes[14]) << 8 | UInt16(bytes[15])
+                        if end >= start {
+                            return (start...end).map { v in
+                                var b = bytes
+                                b[14] = UInt8(v >> 8); b[15] = UInt8(v & 0xFF)
+                                return .v6(bytes: b)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        error(t.location, "invalid virtual_server_group address or range '\(text)'")
+        return nil
+    }
+
+    // MARK: virtual_server
+
+    private mutating func parseVirtualServer(_ st: Statement) -> VirtualServerConfig? {
+        guard let first = arg(st, what: "address, 'fwmark N' or 'group NAME'") else { return nil }
+        var vsAddr: VirtualServerAddress?
+        var portGiven = false
+        switch first.text {
+        case "fwmark":
+            if let m = integer(st, 1...Int64(UInt32.max), index: 1, what: "mark", last: false) { vsAddr = .fwmark(UInt32(m)) }
+            noMoreArgs(st, after: 2)
+        case "group":
+            if let g = arg(st, 1, what: "group name") {
+                if groups[g.text] == nil { error(g.location, "unknown virtual_server_group '\(g.text)'") } else { vsAddr = .group(g.text) }
+            }
+            noMoreArgs(st, after: 2)
+        default:
+            let ip = self.address(first, what: "virtual server")
+            var p: UInt16 = 0
+            if st.args.count > 1 {
+                portGiven = true
+                if let v = port(st.args[1], name: "virtual server port") { p = v }
+            }
+            noMoreArgs(st, after: 2)
+            if let ip { vsAddr = .address(ip, port: p) }
+        }
+        guard let block = st.block else {
+            error(st.location, "virtual_server: missing '{' block")
+            return nil
+        }
+        _ = portGiven
+
+        var vs = VirtualServerConfig(
+            location: st.location, address: vsAddr ?? .fwmark(0), services: [], proto: .udp, scheduler: "",
+            flags: [], forwarding: .masquerade, persistenceTimeout: nil, persistenceGranularity: nil,
+            persistenceEngine: nil, delayLoop: .seconds(60), inhibitOnFailure: false, alpha: false, omega: false,
+            quorum: 1, hysteresis: 0, quorumUp: nil, quorumDown: nil, sorryServer: nil, virtualhost: nil,
+            haSuspend: false, realServers: [])
+        var cascade = Cascade()
+        var proto: TransportProtocol?
+        var forwarding: ForwardingMethod?
+        var scheduler: String?
+        var family: AddressFamily?
+        var schedFlags: [(Token, String)] = []
+        var granularityTok: Token?
+        var persistenceGiven = false
+        var sorryForwarding: ForwardingMethod?
+        var sorryLoc: SourceLocation?
+        var pending: [PendingRS] = []
+        var seenRS: [DestinationKey: SourceLocation] = [:]
+
+        for s in block {
+            let kw = s.keyword.text
+            switch kw {
+            case "delay_loop": cascade.delayLoop = timer(s, allowZero: false) ?? cascade.delayLoop
+            case "delay_before_retry": cascade.delayBeforeRetry = timer(s, allowZero: true) ?? cascade.delayBeforeRetry
+            case "warmup": cascade.warmup = timer(s, allowZero: true) ?? cascade.warmup
+            case "connect_timeout": cascade.connectTimeout = timer(s, allowZero: false) ?? cascade.connectTimeout
+            case "retry": if let v = integer(s, 1...Int64(UInt32.max)) { cascade.retry = Int(v) }
+            case "nb_get_retry":
+                warn(s.location, "nb_get_retry is deprecated - please use 'retry'")
+                if let v = integer(s, 1...Int64(UInt32.max)) { cascade.retry = Int(v) }
+            case "inhibit_on_failure": if let b = flag(s) { cascade.inhibit = b }
+            case "alpha": if let b = flag(s) { cascade.alpha = b; vs.alpha = b }
+            case "omega": if let b = flag(s) { vs.omega = b }
+            case "lb_algo", "lvs_sched":
+                if let v = string(s) {
+                    if Self.schedulers.contains(v) { scheduler = v } else { error(s.args[0].location, "\(kw): unknown scheduler '\(v)'") }
+                }
+            case "lb_kind", "lvs_method": forwarding = tunnelMethod(s) ?? forwarding
+            case "protocol":
+                if let v = string(s) {
+                    switch v.uppercased() {
+                    case "TCP": proto = .tcp
+                    case "UDP": proto = .udp
+                    case "SCTP": proto = .sctp
+                    default: error(s.args[0].location, "protocol: unknown protocol '\(v)' (TCP, UDP or SCTP)")
+                    }
+                }
+            case "persistence_timeout":
+                noBlock(s)
+                persistenceGiven = true
+                if s.args.isEmpty { vs.persistenceTimeout = Service.defaultPersistenceTimeout }
+                else if let v = integer(s, 1...Int64(UInt32.max)) { vs.persistenceTimeout = UInt32(v) }
+            case "persistence_granularity":
+                noBlock(s)
+                granularityTok = arg(s)
+                noMoreArgs(s, after: 1)
+            case "persistence_engine": vs.persistenceEngine = string(s)
+            case "quorum": if let v = integer(s, 1...Int64(UInt32.max)) { vs.quorum = v }
+            case "hysteresis": if let v = integer(s, 0...Int64(UInt32.max)) { vs.hysteresis = v }
+            case "quorum_up": vs.quorumUp = script(s)
+            case "quorum_down": vs.quorumDown = script(s)
+            case "ip_family":
+                if let v = string(s) {
+                    switch v {
+                    case "inet": family = .inet
+                    case "inet6": family = .inet6
+                    default: error(s.args[0].location, "ip_family: expected inet or inet6, got '\(v)'")
+                    }
+                }
+            case "virtualhost": cascade.virtualhost = string(s)
+            case "ha_suspend": noBlock(s); noMoreArgs(s, after: 0); vs.haSuspend = true
+            case "smtp_alert": _ = flag(s)
+            case "snmp_name": _ = string(s)
+            case "ops": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.onePacket)
+            case "hashed": noBlock(s); noMoreArgs(s, after: 0)
+            case "flag-1": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.schedulerFlag1)
+            case "flag-2": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.schedulerFlag2)
+            case "flag-3": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.schedulerFlag3)
+            case "sh-port", "sh-fallback", "mh-port", "mh-fallback":
+                noBlock(s); noMoreArgs(s, after: 0)
+                schedFlags.append((s.keyword, kw))
+            case "weight":
+                warn(s.location, "virtual_server weight is ignored (set weight on each real_server)")
+                _ = integer(s, 0...65535)
+            case "sorry_server":
+                noBlock(s)
+                guard let a = arg(s, what: "address"), let ip = address(a, what: "sorry server") else { continue }
+                var p: UInt16 = 0
+                if s.args.count > 1, let v = port(s.args[1], name: "sorry server port") { p = v }
+                noMoreArgs(s, after: 2)
+                vs.sorryServer = SorryServerConfig(location: s.location, address: ip, port: p, forwarding: .masquerade, inhibit: false)
+            case "sorry_server_inhibit":
+                noBlock(s)
+                _ = flag(s)
+                sorryLoc = s.location
+            case "sorry_server_lvs_method": sorryForwarding = tunnelMethod(s) ?? sorryForwarding
+            case "real_server":
+                if var rs = parseRealServer(s, vsAddress: vsAddr) {
+                    if let prev = seenRS[rs.config.key] {
+                        error(s.location, "duplicate real_server \(rs.config.key) (first at \(prev))")
+                        continue
+                    }
+                    seenRS[rs.config.key] = s.location
+                    if rs.config.weight < 0 { rs.config.weight = 1 }
+                    pending.append(rs)
+                }
+            default:
+                if ["TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK", "PING_CHECK"].contains(kw) {
+                    error(s.location, "\(kw) must be inside a real_server block")
+                } else {
+                    error(s.location, "unknown keyword '\(kw)' in virtual_server")
+                }
+            }
+        }
+
+        if let sorryLoc {
+            if vs.sorryServer == nil { error(sorryLoc, "sorry_server_inhibit without sorry_server") } else { vs.sorryServer!.inhibit = true }
+        }
+
+        // Defaults that keepalived fills in once the block is read.
+        if proto == nil, case .address = vs.address {
+            warn(st.location, "no protocol set - defaulting to UDP (as keepalived 2.2 does)")
+        }
+        if proto == nil, case .group = vs.address, let g = groups[vs.address.groupName ?? ""], g.1.contains(where: { if case .address = $0 { return true } else { return false } }) {
+            warn(st.location, "no protocol set - defaulting to UDP (as keepalived 2.2 does)")
+        }
+        vs.proto = proto ?? .udp
+        vs.scheduler = scheduler ?? Service.defaultScheduler
+        vs.forwarding = forwarding ?? .masquerade
+        for (tok, name) in schedFlags {
+            let needs = String(name.prefix(2))
+            guard vs.scheduler == needs else {
+                warn(tok.location, "\(name) only applies to the \(needs) scheduler - ignored")
+                continue
+            }
+            switch name {
+            case "sh-port": vs.flags.insert(.shPort)
+            case "sh-fallback": vs.flags.insert(.shFallback)
+            case "mh-port": vs.flags.insert(.mhPort)
+            default: vs.flags.insert(.mhFallback)
+            }
+        }
+        if vs.flags.contains(.onePacket) && vs.proto != .udp, case .address = vs.address {
+            warn(st.location, "ops (one-packet scheduling) only applies to UDP services")
+        }
+        vs.delayLoop = cascade.delayLoop ?? .seconds(60)
+        vs.inhibitOnFailure = cascade.inhibit ?? false
+        vs.virtualhost = cascade.virtualhost
+
+        // Real servers: forwarding and cascaded checker settings.
+        for var p in pending {
+            p.config.forwarding = p.forwarding ?? vs.forwarding
+            let rsCascade = p.cascade.over(cascade)
+            p.config.inhibitOnFailure = rsCascade.inhibit ?? false
+            p.config.alpha = rsCascade.alpha ?? false
+            p.config.virtualhost = rsCascade.virtualhost
+            p.config.checkers = p.checkers.map { resolve($0, rs: p.config, cascade: $0.cascade.over(rsCascade)) }
+            vs.realServers.append(p.config)
+        }
+        if var sorry = vs.sorryServer {
+            sorry.forwarding = sorryForwarding ?? vs.forwarding
+            vs.sorryServer = sorry
+        }
+
+        // Address family: the VS address, else ip_family, else the non-tunnelled real servers.
+        let vsFamily: AddressFamily
+        switch vs.address {
+        case let .address(ip, _):
+            vsFamily = ip.family
+            if let family, family != ip.family { error(st.location, "ip_family \(family == .inet ? "inet" : "inet6") conflicts with the virtual server address") }
+        default:
+            let direct = vs.realServers.filter { if case .tunnel = $0.forwarding { return false } else { return true } }
+            if let family { vsFamily = family }
+            else if let f = direct.first?.address.family { vsFamily = f }
+            else if let f = vs.sorryServer?.address.family { vsFamily = f }
+            else {
+                let fams = Set(vs.realServers.map(\.address.family))
+                vsFamily = fams.count == 1 ? fams.first! : .inet
+            }
+        }
+        for rs in vs.realServers {
+            if case .tunnel = rs.forwarding { continue }
+            if rs.address.family != vsFamily {
+                error(rs.location, "real server \(rs.key) address family differs from the virtual server's (only tunnelled real servers may differ)")
+            }
+        }
+        if let sorry = vs.sorryServer, sorry.address.family != vsFamily {
+            if case .tunnel = sorry.forwarding {} else {
+                error(sorry.location, "sorry server \(sorry.address) address family differs from the virtual server's")
+            }
+        }
+
+        // Persistence.
+        if let g = granularityTok {
+            if vsFamily == .inet {
+                if let m = IPAddress(g.text), case let .v4(a, b, c, d) = m {
+                    let v = UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d)
+                    if v == 0 || (~v & (~v &+ 1)) != 0 {
+                        error(g.location, "persistence_granularity: netmask '\(g.text)' is not contiguous")
+                    } else {
+                        vs.persistenceGranularity = v
+                    }
+                } else {
+                    error(g.location, "persistence_granularity: invalid IPv4 netmask '\(g.text)'")
+                }
+            } else if let v = integer(g, 1...128, name: "persistence_granularity") {
+                vs.persistenceGranularity = UInt32(v)
+            }
+            if vs.persistenceTimeout == nil { vs.persistenceTimeout = Service.defaultPersistenceTimeout }
+        }
+        _ = persistenceGiven
+        if case let .address(_, port) = vs.address, port == 0, vs.persistenceTimeout == nil {
+            warn(st.location, "zero port only valid for persistent services - making it persistent (\(Service.defaultPersistenceTimeout)s)")
+            vs.persistenceTimeout = Service.defaultPersistenceTimeout
+        }
+
+        // Kernel services.
+        var keys: [ServiceKey] = []
+        switch vs.address {
+        case let .address(ip, port): keys = [.address(vs.proto, ip, port: port)]
+        case let .fwmark(m): keys = [.fwmark(m, family: vsFamily)]
+        case let .group(name):
+            for e in groups[name]?.1 ?? [] {
+                switch e {
+                case let .address(ip, port):
+                    if port == nil && vs.persistenceTimeout == nil {
+                        error(st.location, "group \(name) entry \(ip) has no port: the virtual server must be persistent")
+                    }
+                    keys.append(.address(vs.proto, ip, port: port ?? 0))
+                case let .fwmark(m, fam): keys.append(.fwmark(m, family: fam ?? vsFamily))
+                }
+            }
+        }
+        vs.services = keys.map { key in
+            var svc = Service(key: key, scheduler: vs.scheduler, flags: vs.flags, persistenceEngine: vs.persistenceEngine)
+            if let t = vs.persistenceTimeout { svc.persistence = t }
+            if let g = vs.persistenceGranularity, key.family == (vsFamily == .inet ? AddressFamily.inet : .inet6) { svc.netmask = g }
+            return svc
+        }
+        if vsAddr == nil { return nil }
+        return vs
+    }
+
+    // MARK: real_server
+
+    private mutating func parseRealServer(_ st: Statement, vsAddress: VirtualServerAddress?) -> PendingRS? {
+        guard let a = arg(st, what: "address") else { return nil }
+        let ip = address(a, what: "real server")
+        var p: UInt16 = 0
+        if st.args.count > 1, let v = port(st.args[1], name: "real server port") { p = v }
+        noMoreArgs(st, after: 2)
+        guard let ip else { return nil }
+        var rs = PendingRS(config: RealServerConfig(
+            location: st.location, address: ip, port: p, weight: 1, forwarding: .masquerade, upperThreshold: 0,
+            lowerThreshold: 0, inhibitOnFailure: false, alpha: false, notifyUp: nil, notifyDown: nil,
+            virtualhost: nil, checkers: []))
+        guard let block = st.block else { return rs }
+        for s in block {
+            let kw = s.keyword.text
+            switch kw {
+            case "weight": if let v = integer(s, 0...65535) { rs.config.weight = Int32(v) }
+            case "lvs_method", "lb_kind": rs.forwarding = tunnelMethod(s) ?? rs.forwarding
+            case "uthreshold": if let v = integer(s, 0...Int64(UInt32.max)) { rs.config.upperThreshold = UInt32(v) }
+            case "lthreshold": if let v = integer(s, 0...Int64(UInt32.max)) { rs.config.lowerThreshold = UInt32(v) }
+            case "inhibit_on_failure": if let b = flag(s) { rs.cascade.inhibit = b }
+            case "alpha": if let b = flag(s) { rs.cascade.alpha = b }
+            case "notify_up": rs.config.notifyUp = script(s)
+            case "notify_down": rs.config.notifyDown = script(s)
+            case "retry": if let v = integer(s, 1...Int64(UInt32.max)) { rs.cascade.retry = Int(v) }
+            case "delay_before_retry": rs.cascade.delayBeforeRetry = timer(s, allowZero: true) ?? rs.cascade.delayBeforeRetry
+            case "warmup": rs.cascade.warmup = timer(s, allowZero: true) ?? rs.cascade.warmup
+            case "delay_loop": rs.cascade.delayLoop = timer(s, allowZero: false) ?? rs.cascade.delayLoop
+            case "connect_timeout": rs.cascade.connectTimeout = timer(s, allowZero: false) ?? rs.cascade.connectTimeout
+            case "virtualhost": rs.cascade.virtualhost = string(s)
+            case "smtp_alert": _ = flag(s)
+            case "snmp_name": _ = string(s)
+            case "TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK", "PING_CHECK":
+                if let c = parseChecker(s) { rs.checkers.append(c) }
+            case "SMTP_CHECK", "DNS_CHECK", "UDP_CHECK", "BFD_CHECK", "FILE_CHECK":
+                warn(s.location, "\(kw) is not supported by swiftvs; checker ignored")
+            default:
+                error(s.location, "unknown keyword '\(kw)' in real_server")
+            }
+        }
+        if rs.config.upperThreshold != 0 && rs.config.lowerThreshold > rs.config.upperThreshold {
+            error(st.location, "lthreshold \(rs.config.lowerThreshold) is above uthreshold \(rs.config.upperThreshold)")
+        }
+        return rs
+    }
+
+    // MARK: checkers
+
+    private mutating func parseChecker(_ st: Statement) -> PendingChecker? {
+        let kw = st.keyword.text
+        noMoreArgs(st, after: 0)
+        var c: PendingChecker
+        var http = HTTPCheckConfig(urls: [], version: .http10, virtualhost: nil, fastRecovery: false, tls: kw == "SSL_GET", enableSNI: false)
+        var misc = MiscCheckConfig(path: "", command: .exec([]), timeout: nil, dynamic: false, user: nil, group: nil)
+        var miscPathSeen = false
+        switch kw {
+        case "TCP_CHECK": c = PendingChecker(location: st.location, kind: .tcp)
+        case "PING_CHECK": c = PendingChecker(location: st.location, kind: .ping)
+        case "MISC_CHECK": c = PendingChecker(location: st.location, kind: .misc(misc))
+        default: c = PendingChecker(location: st.location, kind: .http(http))
+        }
+        let isMisc = kw == "MISC_CHECK"
+        for s in st.block ?? [] {
+            let k = s.keyword.text
+            switch k {
+            case "alpha": if let b = flag(s) { c.cascade.alpha = b }
+            case "retry": if let v = integer(s, 0...Int64(UInt32.max)) { c.cascade.retry = Int(v) }
+            case "nb_get_retry":
+                warn(s.location, "nb_get_retry is deprecated - please use 'retry'")
+                if let v = integer(s, 0...Int64(UInt32.max)) { c.cascade.retry = Int(v) }
+            case "delay_before_retry": c.cascade.delayBeforeRetry = timer(s, allowZero: true) ?? c.cascade.delayBeforeRetry
+            case "warmup": c.cascade.warmup = timer(s, allowZero: true) ?? c.cascade.warmup
+            case "delay_loop": c.cascade.delayLoop = timer(s, allowZero: false) ?? c.cascade.delayLoop
+            case "log_all_failures": _ = flag(s)
+            case "connect_timeout" where !isMisc: c.cascade.connectTimeout = timer(s, allowZero: false) ?? c.cascade.connectTimeout
+            case "connect_ip" where !isMisc:
+                noBlock(s)
+                if let t = arg(s) { c.connectIP = address(t, what: "connect_ip") }
+                noMoreArgs(s, after: 1)
+            case "connect_port" where !isMisc: if let v = integer(s, 1...65535) { c.connectPort = UInt16(v) }
+            case "bindto" where !isMisc:
+                noBlock(s)
+                if let t = arg(s) { c.bindTo = address(t, what: "bindto") }
+                noMoreArgs(s, after: 1)
+            case "bind_port" where !isMisc: if let v = integer(s, 1...65535) { c.bindPort = UInt16(v) }
+            case "bind_if" where !isMisc: c.bindInterface = string(s)
+            case "fwmark" where !isMisc: if let v = integer(s, 0...Int64(UInt32.max)) { c.fwmark = UInt32(v) }
+            case "misc_path" where isMisc:
+                miscPathSeen = true
+                if let sc = script(s, allowUser: false) {
+                    misc.path = sc.text
+                    misc.command = sc.command
+                }
+            case "misc_timeout" where isMisc: misc.timeout = timer(s, allowZero: false) ?? misc.timeout
+            case "misc_dynamic" where isMisc: noBlock(s); noMoreArgs(s, after: 0); misc.dynamic = true
+            case "user" where isMisc:
+                noBlock(s)
+                if let u = arg(s, what: "user name") { misc.user = u.text }
+                if s.args.count > 1 { misc.group = s.args[1].text }
+                noMoreArgs(s, after: 2)
+            case "url" where !isMisc && (kw == "HTTP_GET" || kw == "SSL_GET"):
+                if let u = parseURL(s) { http.urls.append(u) }
+            case "http_protocol" where kw == "HTTP_GET" || kw == "SSL_GET":
+                if let v = string(s) {
+                    if let p = HTTPCheckConfig.ProtocolVersion(rawValue: v) { http.version = p } else { error(s.args[0].location, "http_protocol: expected 1.0, 1.0C or 1.1, got '\(v)'") }
+                }
+            case "fast_recovery" where kw == "HTTP_GET" || kw == "SSL_GET": if let b = flag(s) { http.fastRecovery = b }
+            case "virtualhost" where kw == "HTTP_GET" || kw == "SSL_GET": http.virtualhost = string(s)
+            case "enable_sni" where kw == "SSL_GET": noBlock(s); http.enableSNI = true
+            default:
+                error(s.location, "unknown keyword '\(k)' in \(kw)")
+            }
+        }
+        switch kw {
+        case "MISC_CHECK":
+            if !miscPathSeen {
+                error(st.location, "MISC_CHECK without misc_path")
+                return nil
+            }
+            misc.command.user = misc.user
+            misc.command.group = misc.group
+            if case let .exec(argv) = misc.command.form, let prog = argv.first {
+                let path = prog.contains("/") ? prog : (["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"].map { $0 + "/" + prog }.first { fileSystem.isExecutable($0) } ?? prog)
+                if !fileSystem.isExecutable(path) {
+                    warn(st.location, "MISC_CHECK program '\(prog)' not found or not executable; checker disabled (as keepalived does)" + (prog.contains(" ") ? ". keepalived reads the whole quoted string as one file name: write misc_path \"prog arg…\" to pass arguments" : ""))
+                    c.enabled = false
+                }
+            }
+            c.kind = .misc(misc)
+        case "HTTP_GET", "SSL_GET":
+            if http.urls.isEmpty {
+                warn(st.location, "\(kw) has no url; checker disabled")
+                c.enabled = false
+            }
+            if http.tls {
+                warn(st.location, "SSL_GET is checked as a plain TCP connect (TLS is not implemented)")
+            }
+            c.kind = .http(http)
+        default:
+            break
+        }
+        return c
+    }
+
+    private mutating func parseURL(_ st: Statement) -> URLCheckConfig? {
+        noMoreArgs(st, after: 0)
+        var url = URLCheckConfig(path: "")
+        var pathSeen = false
+        for s in st.block ?? [] {
+            switch s.keyword.text {
+            case "path":
+                if let p = string(s) { url.path = p; pathSeen = true }
+            case "digest":
+                if let d = string(s) {
+                    let lower = d.lowercased()
+                    if lower.count == 32 && lower.allSatisfy({ $0.isHexDigit }) { url.digest = lower } else { error(s.args[0].location, "digest: expected 32 hex digits, got '\(d)'") }
+                }
+            case "status_code":
+                noBlock(s)
+                guard !s.args.isEmpty else { _ = arg(s); continue }
+                var ranges: [ClosedRange<Int>] = []
+                for t in s.args {
+                    let parts = t.text.split(separator: "-", omittingEmptySubsequences: false)
+                    if parts.count == 1, let v = Int(parts[0]), (100...999).contains(v) { ranges.append(v...v) }
+                    else if parts.count == 2, let a = Int(parts[0]), let b = Int(parts[1]), (100...999).contains(a), (100...999).contains(b), a <= b { ranges.append(a...b) }
+                    else { error(t.location, "status_code: invalid code or range '\(t.text)'") }
+                }
+                if !ranges.isEmpty { url.statusCodes = ranges }
+            case "virtualhost": url.virtualhost = string(s)
+            case "regex", "regex_no_match", "regex_options", "regex_stack", "regex_min_offset", "regex_max_offset":
+                warn(s.location, "\(s.keyword.text) is not supported by swiftvs; ignored")
+            default:
+                error(s.location, "unknown keyword '\(s.keyword.text)' in url")
+            }
+        }
+        if !pathSeen {
+            error(st.location, "url without path")
+            return nil
+        }
+        return url
+    }
+
+    private mutating func resolve(_ c: PendingChecker, rs: RealServerConfig, cascade: Cascade) -> CheckerConfig {
+        let delayLoop = cascade.delayLoop ?? .seconds(60)
+        var retryDefault = 1
+        var dbrDefault: Duration = .seconds(1)
+        var kind = c.kind
+        switch kind {
+        case .misc: retryDefault = 0
+        case var .http(h):
+            dbrDefault = .seconds(3)
+            h.virtualhost = h.virtualhost ?? cascade.virtualhost
+            kind = .http(h)
+        default: break
+        }
+        var enabled = c.enabled
+        let port = c.connectPort ?? rs.port
+        switch kind {
+        case .tcp, .http:
+            if port == 0 {
+                warn(c.location, "\(kind.name) has no port to connect to (set connect_port or the real server's port); checker disabled")
+                enabled = false
+            }
+        default: break
+        }
+        if let bind = c.bindTo, bind.family != (c.connectIP ?? rs.address).family {
+            error(c.location, "bindto \(bind) does not match the address family of \(c.connectIP ?? rs.address)")
+        }
+        return CheckerConfig(
+            location: c.location, kind: kind, connectIP: c.connectIP ?? rs.address, connectPort: port,
+            bindTo: c.bindTo, bindPort: c.bindPort, bindInterface: c.bindInterface, fwmark: c.fwmark,
+            connectTimeout: cascade.connectTimeout ?? .seconds(5), retry: cascade.retry ?? retryDefault,
+            delayBeforeRetry: cascade.delayBeforeRetry ?? dbrDefault, delayLoop: delayLoop,
+            warmup: cascade.warmup ?? delayLoop, alpha: cascade.alpha ?? false, enabled: enabled)
+    }
+}
+
+extension VirtualServerAddress {
+    var groupName: String? {
+        if case let .group(g) = self { return g }
+        return nil
+    }
+}

@@ -1,0 +1,149 @@
+/// A keyword line with its arguments and, if it opened one, its block.
+final class Statement {
+    let keyword: Token
+    let args: [Token]
+    let line: Line
+    var block: [Statement]?
+    var blockOpen: SourceLocation?
+
+    init(keyword: Token, args: [Token], line: Line) {
+        self.keyword = keyword
+        self.args = args
+        self.line = line
+    }
+
+    var location: SourceLocation { keyword.location }
+
+    /// keepalived's re-split of a script keyword's line (`alloc_strvec_quoted_escaped` on the
+    /// line from the keyword to the end, or to a brace that follows on the same line).
+    func quotedEscapedWords() -> [String]? {
+        let chars = Array(line.text)
+        var end = chars.count
+        for t in line.tokens where t.offset > keyword.offset && (t.isOpen || t.isClose) {
+            end = t.offset
+            break
+        }
+        return KeepalivedQuoting.splitQuotedEscaped(String(chars[keyword.offset..<end]))
+    }
+}
+
+/// Builds the statement tree: braces, `include` expansion, unbalanced-brace errors.
+struct TreeBuilder {
+    let fileSystem: ConfigFileSystem
+    var diagnostics: [Diagnostic] = []
+    private var stack: [(owner: Statement?, children: [Statement])] = [(nil, [])]
+    private var includeDepth = 0
+
+    static let includeKeywords: Set<String> = ["include", "includet", "includer", "includem", "includew", "includeb", "includea"]
+
+    init(fileSystem: ConfigFileSystem) {
+        self.fileSystem = fileSystem
+    }
+
+    mutating func build(file: String) -> [Statement] {
+        do {
+            let text = try fileSystem.read(file)
+            feed(text: text, file: file)
+        } catch {
+            diagnostics.append(Diagnostic(.error, SourceLocation(file: file, line: 1, column: 1), "cannot read configuration: \((error as? FileReadError)?.reason ?? "\(error)")"))
+        }
+        while stack.count > 1 {
+            let (owner, children) = stack.removeLast()
+            owner!.block = children
+            diagnostics.append(Diagnostic(.error, owner!.blockOpen ?? owner!.location, "missing '}' for '\(owner!.keyword.text)' block opened here"))
+            stack[stack.count - 1].children.append(owner!)
+        }
+        return stack[0].children
+    }
+
+    private mutating func feed(text: String, file: String) {
+        let lines = ConfigLexer.lex(text, file: file, diagnostics: &diagnostics)
+        for line in lines {
+            var pending: [Token] = []
+            func flush(_ b: inout TreeBuilder, opening brace: Token?) {
+                guard let kw = pending.first else {
+                    if let brace {
+                        // A '{' alone on its line belongs to the statement just before it.
+                        if let last = b.stack[b.stack.count - 1].children.last, last.block == nil,
+                           !TreeBuilder.includeKeywords.contains(last.keyword.text) {
+                            b.stack[b.stack.count - 1].children.removeLast()
+                            last.blockOpen = brace.location
+                            b.stack.append((last, []))
+                        } else {
+                            b.diagnostics.append(Diagnostic(.error, brace.location, "unexpected '{'"))
+                            b.stack.append((nil, []))
+                        }
+                    }
+                    return
+                }
+                let st = Statement(keyword: kw, args: Array(pending.dropFirst()), line: line)
+                pending = []
+                if let brace {
+                    st.blockOpen = brace.location
+                    b.stack.append((st, []))
+                } else if TreeBuilder.includeKeywords.contains(kw.text) && !kw.quoted {
+                    b.include(st, from: file)
+                } else {
+                    b.stack[b.stack.count - 1].children.append(st)
+                }
+            }
+            for tok in line.tokens {
+                if tok.isOpen {
+                    flush(&self, opening: tok)
+                } else if tok.isClose {
+                    flush(&self, opening: nil)
+                    if stack.count == 1 {
+                        diagnostics.append(Diagnostic(.error, tok.location, "unexpected '}' (no block is open)"))
+                    } else {
+                        let (owner, children) = stack.removeLast()
+                        if let owner {
+                            owner.block = children
+                            stack[stack.count - 1].children.append(owner)
+                        }
+                    }
+                } else {
+                    pending.append(tok)
+                }
+            }
+            flush(&self, opening: nil)
+        }
+    }
+
+    private mutating func include(_ st: Statement, from file: String) {
+        guard let patternTok = st.args.first else {
+            diagnostics.append(Diagnostic(.error, st.location, "\(st.keyword.text): missing file name"))
+            return
+        }
+        for extra in st.args.dropFirst() {
+            diagnostics.append(Diagnostic(.error, extra.location, "\(st.keyword.text): unexpected argument '\(extra.text)'"))
+        }
+        guard includeDepth < 16 else {
+            diagnostics.append(Diagnostic(.error, st.location, "includes nested too deeply (include loop?)"))
+            return
+        }
+        var pattern = patternTok.text
+        if !pattern.hasPrefix("/") {
+            let dir = file.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            pattern = dir.isEmpty ? pattern : dir + "/" + pattern
+        }
+        let isWildcard = pattern.contains { "*?[{".contains($0) }
+        let matches = fileSystem.glob(pattern)
+        if matches.isEmpty {
+            // keepalived's plain `include` tolerates a wildcard that matches nothing.
+            if !isWildcard || st.keyword.text != "include" {
+                diagnostics.append(Diagnostic(.error, patternTok.location, "include file not found: \(pattern)"))
+            }
+            return
+        }
+        includeDepth += 1
+        for path in matches {
+            do {
+                let text = try fileSystem.read(path)
+                feed(text: text, file: path)
+            } catch {
+                diagnostics.append(Diagnostic(.error, patternTok.location, "cannot read included file \(path): \((error as? FileReadError)?.reason ?? "\(error)")"))
+            }
+        }
+        includeDepth -= 1
+    }
+}

@@ -1,0 +1,270 @@
+import IPVS
+
+/// Identifies one checker: virtual server, real server and checker indexes in the configuration.
+public struct CheckerID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var virtualServer: Int
+    public var realServer: Int
+    public var checker: Int
+
+    public init(virtualServer: Int, realServer: Int, checker: Int) {
+        self.virtualServer = virtualServer
+        self.realServer = realServer
+        self.checker = checker
+    }
+
+    public static func < (a: CheckerID, b: CheckerID) -> Bool {
+        (a.virtualServer, a.realServer, a.checker) < (b.virtualServer, b.realServer, b.checker)
+    }
+
+    public var description: String { "vs\(virtualServer)/rs\(realServer)/c\(checker)" }
+}
+
+/// A transition the daemon should log, and a script it may have to run.
+public struct HealthEvent: Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        case checkerUp
+        case checkerDown
+        case realServerUp
+        case realServerDown
+        case weightChanged(from: Int32, to: Int32)
+        case quorumGained(weight: Int64)
+        case quorumLost(weight: Int64)
+        case sorryServerIn
+        case sorryServerOut
+    }
+
+    public var kind: Kind
+    public var virtualServer: Int
+    /// The real (or sorry) server concerned.
+    public var server: DestinationKey?
+    public var checker: CheckerID?
+    public var reason: String
+    /// notify_up/notify_down/quorum_up/quorum_down to run, if configured.
+    public var script: ScriptConfig?
+
+    public var description: String {
+        var s = "vs\(virtualServer)"
+        if let server { s += " \(server)" }
+        switch kind {
+        case .checkerUp: s += " checker \(checker?.checker ?? 0) up"
+        case .checkerDown: s += " checker \(checker?.checker ?? 0) down"
+        case .realServerUp: s += " UP"
+        case .realServerDown: s += " DOWN"
+        case let .weightChanged(f, t): s += " weight \(f) -> \(t)"
+        case let .quorumGained(w): s += " quorum gained (weight \(w))"
+        case let .quorumLost(w): s += " quorum lost (weight \(w))"
+        case .sorryServerIn: s += " sorry server in"
+        case .sorryServerOut: s += " sorry server out"
+        }
+        return reason.isEmpty ? s : s + ": " + reason
+    }
+}
+
+/// The health of every real server, driven by check results. Pure and synchronous: the
+/// scheduler (or a test) feeds results, and reads back when to check next, the events, and
+/// the destinations each service should have.
+///
+/// keepalived's rules:
+/// * a checker that is up and fails is retried `retry` times, `delay_before_retry` apart,
+///   before it goes down; one success brings it back up (and resets the retries);
+/// * a real server is up when all its enabled checkers are up (always, when it has none);
+///   `alpha` starts its checkers down, so it stays out until they have all succeeded;
+/// * down: removed, or kept with weight 0 under `inhibit_on_failure`;
+/// * misc_dynamic results set the server's weight (exit status − 2);
+/// * quorum: the summed weight of live servers; lost below quorum − hysteresis, regained at
+///   quorum + hysteresis. While lost, a configured sorry server replaces the real servers;
+/// * `omega`: `shutdown()` reports real servers down and quorum lost, with their scripts.
+public struct HealthStateMachine: Sendable {
+    struct CheckerState: Sendable {
+        var config: CheckerConfig
+        var up: Bool
+        var retriesLeft: Int
+        var dynamicWeight: Int32?
+    }
+
+    struct RealState: Sendable {
+        var config: RealServerConfig
+        var checkers: [CheckerState]
+        var alive: Bool
+        var weight: Int32 { checkers.compactMap(\.dynamicWeight).last ?? config.weight }
+    }
+
+    struct VirtualState: Sendable {
+        var config: VirtualServerConfig
+        var reals: [RealState]
+        var quorumUp: Bool
+        var sorryActive: Bool
+    }
+
+    public let config: DaemonConfig
+    private var vss: [VirtualState]
+
+    public init(config: DaemonConfig) {
+        self.config = config
+        vss = config.virtualServers.map { vs in
+            let reals = vs.realServers.map { rs in
+                let checkers = rs.checkers.map { c in
+                    CheckerState(config: c, up: !(c.alpha || rs.alpha) || !c.enabled, retriesLeft: c.retry, dynamicWeight: nil)
+                }
+                return RealState(config: rs, checkers: checkers, alive: checkers.allSatisfy { $0.up || !$0.config.enabled })
+            }
+            return VirtualState(config: vs, reals: reals, quorumUp: true, sorryActive: false)
+        }
+    }
+
+    /// Every enabled checker, for the scheduler.
+    public var checkers: [(id: CheckerID, config: CheckerConfig)] {
+        var out: [(CheckerID, CheckerConfig)] = []
+        for (v, vs) in vss.enumerated() {
+            for (r, rs) in vs.reals.enumerated() {
+                for (c, ch) in rs.checkers.enumerated() where ch.config.enabled {
+                    out.append((CheckerID(virtualServer: v, realServer: r, checker: c), ch.config))
+                }
+            }
+        }
+        return out
+    }
+
+    /// Settles quorum after startup (alpha servers start down). Call once before the first result.
+    public mutating func start() -> [HealthEvent] {
+        var events: [HealthEvent] = []
+        for v in vss.indices { updateQuorum(v, &events) }
+        return events
+    }
+
+    public func isAlive(virtualServer v: Int, realServer r: Int) -> Bool { vss[v].reals[r].alive }
+    public func isCheckerUp(_ id: CheckerID) -> Bool { vss[id.virtualServer].reals[id.realServer].checkers[id.checker].up }
+    public func hasQuorum(virtualServer v: Int) -> Bool { vss[v].quorumUp }
+    public func isSorryServerActive(virtualServer v: Int) -> Bool { vss[v].sorryActive }
+    public func weight(virtualServer v: Int, realServer r: Int) -> Int32 { vss[v].reals[r].weight }
+
+    /// The summed weight of live real servers.
+    public func liveWeight(virtualServer v: Int) -> Int64 {
+        vss[v].reals.filter(\.alive).reduce(0) { $0 + Int64($1.weight) }
+    }
+
+    /// Records one result; returns the delay before this checker runs next and the events.
+    public mutating func record(_ id: CheckerID, _ result: CheckResult) -> (next: Duration, events: [HealthEvent]) {
+        var events: [HealthEvent] = []
+        let (v, r, c) = (id.virtualServer, id.realServer, id.checker)
+        var ch = vss[v].reals[r].checkers[c]
+        let key = vss[v].reals[r].config.key
+        var next = ch.config.delayLoop
+        let oldWeight = vss[v].reals[r].weight
+
+        if result.success {
+            ch.retriesLeft = ch.config.retry
+            if let w = result.weight { ch.dynamicWeight = w }
+            if !ch.up {
+                ch.up = true
+                events.append(HealthEvent(kind: .checkerUp, virtualServer: v, server: key, checker: id, reason: "\(ch.config.kind.name) succeeded"))
+            }
+        } else if ch.up {
+            if ch.retriesLeft > 0 {
+                ch.retriesLeft -= 1
+                next = ch.config.delayBeforeRetry
+            } else {
+                ch.up = false
+                ch.retriesLeft = ch.config.retry
+                events.append(HealthEvent(kind: .checkerDown, virtualServer: v, server: key, checker: id,
+                                          reason: "\(ch.config.kind.name) \(result.reason)" + (ch.config.retry > 0 ? " after \(ch.config.retry) retries" : "")))
+            }
+        }
+        vss[v].reals[r].checkers[c] = ch
+
+        let rs = vss[v].reals[r]
+        let alive = rs.checkers.allSatisfy { $0.up || !$0.config.enabled }
+        if alive != rs.alive {
+            vss[v].reals[r].alive = alive
+            events.append(HealthEvent(kind: alive ? .realServerUp : .realServerDown, virtualServer: v, server: key,
+                                      checker: id, reason: alive ? "all checkers up" : "\(ch.config.kind.name) \(result.reason)",
+                                      script: alive ? rs.config.notifyUp : rs.config.notifyDown))
+        }
+        let newWeight = vss[v].reals[r].weight
+        if newWeight != oldWeight {
+            events.append(HealthEvent(kind: .weightChanged(from: oldWeight, to: newWeight), virtualServer: v, server: key,
+                                      checker: id, reason: "misc_dynamic"))
+        }
+        updateQuorum(v, &events)
+        return (next, events)
+    }
+
+    /// omega: on shutdown, the scripts keepalived runs (real servers down, quorum lost).
+    public mutating func shutdown() -> [HealthEvent] {
+        var events: [HealthEvent] = []
+        for v in vss.indices where vss[v].config.omega {
+            for r in vss[v].reals.indices where vss[v].reals[r].alive {
+                vss[v].reals[r].alive = false
+                let rs = vss[v].reals[r]
+                events.append(HealthEvent(kind: .realServerDown, virtualServer: v, server: rs.config.key, reason: "shutdown",
+                                          script: rs.config.notifyDown))
+            }
+            if vss[v].quorumUp {
+                vss[v].quorumUp = false
+                events.append(HealthEvent(kind: .quorumLost(weight: 0), virtualServer: v, reason: "shutdown",
+                                          script: vss[v].config.quorumDown))
+            }
+        }
+        return events
+    }
+
+    private mutating func updateQuorum(_ v: Int, _ events: inout [HealthEvent]) {
+        let vs = vss[v].config
+        let weight = liveWeight(virtualServer: v)
+        if vss[v].quorumUp && weight < vs.quorum - vs.hysteresis {
+            vss[v].quorumUp = false
+            events.append(HealthEvent(kind: .quorumLost(weight: weight), virtualServer: v,
+                                      reason: "live weight \(weight) < quorum \(vs.quorum) - hysteresis \(vs.hysteresis)",
+                                      script: vs.quorumDown))
+            if let sorry = vs.sorryServer, !vss[v].sorryActive {
+                vss[v].sorryActive = true
+                events.append(HealthEvent(kind: .sorryServerIn, virtualServer: v, server: sorry.destination.key, reason: "quorum lost"))
+            }
+        } else if !vss[v].quorumUp && weight >= vs.quorum + vs.hysteresis {
+            vss[v].quorumUp = true
+            events.append(HealthEvent(kind: .quorumGained(weight: weight), virtualServer: v,
+                                      reason: "live weight \(weight) >= quorum \(vs.quorum) + hysteresis \(vs.hysteresis)",
+                                      script: vs.quorumUp))
+            if let sorry = vs.sorryServer, vss[v].sorryActive {
+                vss[v].sorryActive = false
+                events.append(HealthEvent(kind: .sorryServerOut, virtualServer: v, server: sorry.destination.key, reason: "quorum regained"))
+            }
+        }
+    }
+
+    /// The destinations virtual server `v`'s services should have now.
+    public func desiredDestinations(virtualServer v: Int) -> [Destination] {
+        let vs = vss[v]
+        var out: [Destination] = []
+        for rs in vs.reals {
+            var d = rs.config.destination
+            if vs.sorryActive || !rs.alive {
+                guard rs.config.inhibitOnFailure else { continue }
+                d.weight = 0
+            } else {
+                d.weight = rs.weight
+            }
+            out.append(d)
+        }
+        if let sorry = vs.config.sorryServer {
+            if vs.sorryActive {
+                out.append(sorry.destination)
+            } else if sorry.inhibit {
+                var d = sorry.destination
+                d.weight = 0
+                out.append(d)
+            }
+        }
+        return out.sorted { $0.key < $1.key }
+    }
+
+    /// Every service with the destinations it should have now.
+    public var desiredTable: [ServiceKey: [Destination]] {
+        var table: [ServiceKey: [Destination]] = [:]
+        for (v, vs) in vss.enumerated() {
+            let dests = desiredDestinations(virtualServer: v)
+            for svc in vs.config.services { table[svc.key] = dests }
+        }
+        return table
+    }
+}

@@ -1,0 +1,214 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+@testable import HealthCheck
+
+@Suite("MISC_CHECK process runner", .serialized)
+struct ProcessRunnerTests {
+    let runner = ProcessRunner(maxConcurrent: 16)
+
+    private func assertNoChildren(sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        let kids = childProcesses()
+        #expect(kids.isEmpty, "children left: \(kids)", sourceLocation: sourceLocation)
+        var status: Int32 = 0
+        #expect(waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD, sourceLocation: sourceLocation)
+    }
+
+    @Test func exitStatusesAndMiscDynamic() async throws {
+        let dir = try TempDir()
+        for (code, dynamic, expected) in [
+            (0, false, CheckResult.ok()), (1, false, .failed(.exitStatus(1))), (12, false, .failed(.exitStatus(12))),
+            (0, true, .ok()), (1, true, .failed(.exitStatus(1))), (2, true, .ok(weight: 0)), (12, true, .ok(weight: 10)),
+            (255, true, .ok(weight: 253)),
+        ] as [(Int, Bool, CheckResult)] {
+            let script = try dir.script("exit\(code).sh", "exit \(code)")
+            let checker = MiscChecker(command: .exec([script]), timeout: .seconds(5), dynamic: dynamic, runner: runner)
+            var r = await checker.check()
+            #expect(r.latency > .zero)
+            r.latency = .zero
+            #expect(r == expected, "exit \(code) dynamic \(dynamic)")
+        }
+        assertNoChildren()
+    }
+
+    @Test func miscCheckFromConfig() async throws {
+        let config = try ConfigParser.parse(text: """
+        virtual_server fwmark 1 {
+          real_server 127.0.0.1 {
+            MISC_CHECK {
+              misc_path "/bin/sh -c 'exit 7'"
+              misc_dynamic
+              misc_timeout 2
+            }
+          }
+        }
+        """)
+        let c = config.virtualServers[0].realServers[0].checkers[0]
+        #expect(c.enabled)
+        let r = await CheckerFactory(runner: runner).make(c).check()
+        #expect(r.success && r.weight == 5)
+        assertNoChildren()
+    }
+
+    @Test func outputIsCapturedFromStdoutAndStderr() async throws {
+        let o = await runner.run(.shell("echo out; echo err >&2; exit 3"), timeout: .seconds(5))
+        #expect(o.termination == .exited(3))
+        #expect(o.outputText == "out\nerr\n")
+        #expect(!o.outputTruncated)
+        assertNoChildren()
+    }
+
+    @Test func hangingScriptIsTerminatedAtTheTimeout() async throws {
+        let dir = try TempDir()
+        let script = try dir.script("hang.sh", "sleep 30")
+        let start = ContinuousClock.now
+        let o = await runner.run(.exec([script]), timeout: .milliseconds(300))
+        let took = start.duration(to: .now)
+        #expect(o.termination == .timedOut(killedWith: SIGTERM))
+        #expect(took >= .milliseconds(300) && took < .seconds(2))
+        #expect(!processGroupAlive(try #require(o.pid)))
+        let r = MiscChecker.interpret(o, dynamic: false)
+        #expect(!r.success && r.reason == .scriptTimedOut)
+        assertNoChildren()
+    }
+
+    @Test func scriptIgnoringSIGTERMIsKilledTwoSecondsLater() async throws {
+        let dir = try TempDir()
+        let script = try dir.script("stubborn.sh", "trap '' TERM\necho ready\nwhile :; do sleep 0.05; done")
+        let start = ContinuousClock.now
+        let o = await runner.run(.exec([script]), timeout: .milliseconds(200))
+        let took = start.duration(to: .now)
+        #expect(o.termination == .timedOut(killedWith: SIGKILL))
+        #expect(took >= .milliseconds(2200) && took < .seconds(4))
+        #expect(o.outputText == "ready\n")
+        #expect(!processGroupAlive(try #require(o.pid)))
+        assertNoChildren()
+    }
+
+    @Test func theWholeProcessGroupDiesAtTheTimeout() async throws {
+        let dir = try TempDir()
+        let script = try dir.script("forks.sh", "sleep 100 &\nsleep 100 &\n(trap '' TERM; sleep 100) &\necho forked\nwait")
+        let o = await runner.run(.exec([script]), timeout: .milliseconds(300))
+        let pgid = try #require(o.pid)
+        // The leader may die of SIGTERM; the subshell ignoring it is then SIGKILLed with the group.
+        #expect(o.termination == .timedOut(killedWith: SIGTERM))
+        #expect(o.outputText == "forked\n")
+        #expect(!processGroupAlive(pgid))
+        assertNoChildren()
+    }
+
+    @Test func backgroundChildrenLeftByAFinishedScriptAreKilled() async throws {
+        // The straggler keeps the output pipe open: the runner must not wait for EOF.
+        let start = ContinuousClock.now
+        let o = await runner.run(.shell("sleep 100 & echo bye; exit 0"), timeout: .seconds(10))
+        #expect(o.termination == .exited(0))
+        #expect(o.outputText == "bye\n")
+        #expect(start.duration(to: .now) < .seconds(2))
+        #expect(!processGroupAlive(try #require(o.pid)))
+        assertNoChildren()
+    }
+
+    @Test func megabytesOfOutputAreBoundedWithoutDeadlock() async throws {
+        let o = await runner.run(.shell("head -c 5000000 /dev/zero | tr '\\0' x; echo; echo done >&2; exit 4"), timeout: .seconds(20))
+        #expect(o.termination == .exited(4))
+        #expect(o.output.count == 4096)
+        #expect(o.output.allSatisfy { $0 == UInt8(ascii: "x") })
+        #expect(o.outputBytes == 5_000_000 + 1 + 5)
+        #expect(o.outputTruncated)
+        assertNoChildren()
+    }
+
+    @Test func noDescriptorLeaksIntoTheChild() async throws {
+        // A descriptor opened WITHOUT close-on-exec must not reach the child either.
+        let leaky = open("/dev/null", O_RDONLY)
+        #expect(leaky > 2)
+        defer { close(leaky) }
+        let o = await runner.run(.exec(["/bin/ls", "/proc/self/fd"]), timeout: .seconds(5))
+        #expect(o.termination == .exited(0))
+        // 0, 1, 2, and the descriptor ls itself opened to read the directory.
+        #expect(o.outputText.split(separator: "\n") == ["0", "1", "2", "3"])
+        let stdin = await runner.run(.exec(["/bin/readlink", "/proc/self/fd/0"]), timeout: .seconds(5))
+        #expect(stdin.outputText == "/dev/null\n")
+        assertNoChildren()
+    }
+
+    @Test func signalMaskAndDispositionsAreReset() async throws {
+        // Block and ignore a few signals here; the child must see none of it.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGUSR1)
+        var old = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &set, &old)
+        let oldUSR2 = signal(SIGUSR2, SIG_IGN)
+        defer {
+            pthread_sigmask(SIG_SETMASK, &old, nil)
+            signal(SIGUSR2, oldUSR2)
+        }
+        let o = await runner.run(.exec(["/bin/grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"]), timeout: .seconds(5))
+        #expect(o.outputText == "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n")
+        let pg = await runner.run(.shell("ps -o pid=,pgid= -p $$"), timeout: .seconds(5))
+        let fields = pg.outputText.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        #expect(fields.count == 2 && fields[0] == fields[1], "own process group: \(pg.outputText)")
+        assertNoChildren()
+    }
+
+    @Test func spawnFailureIsReported() async {
+        let o = await runner.run(.exec(["/nonexistent/check"]), timeout: .seconds(1))
+        guard case let .spawnFailed(e, message) = o.termination else {
+            Issue.record("expected spawn failure, got \(o.termination)")
+            return
+        }
+        #expect(e == ENOENT)
+        #expect(message.contains("/nonexistent/check"))
+        let r = MiscChecker.interpret(o, dynamic: true)
+        #expect(!r.success)
+        let unknown = await runner.run(.exec(["/bin/true"], user: "no-such-user-hopefully"), timeout: .seconds(1))
+        #expect(unknown.termination == .spawnFailed(errno: ESRCH, message: "unknown user no-such-user-hopefully"))
+        assertNoChildren()
+    }
+
+    @Test(.enabled(if: getuid() == 0 && access("/usr/bin/setpriv", X_OK) == 0))
+    func runsAsTheConfiguredUser() async throws {
+        let o = await runner.run(.exec(["/usr/bin/id", "-u"], user: "nobody"), timeout: .seconds(5))
+        #expect(o.termination == .exited(0))
+        #expect(o.outputText == "65534\n")
+        let g = await runner.run(.shell("id -u; id -g", user: "nobody", group: "daemon"), timeout: .seconds(5))
+        #expect(g.outputText == "65534\n1\n")
+        assertNoChildren()
+    }
+
+    @Test func concurrencyIsCappedAndTheRestQueued() async throws {
+        let capped = ProcessRunner(maxConcurrent: 3)
+        let dir = try TempDir()
+        let marks = dir.path + "/running"
+        mkdir(marks, 0o755)
+        let script = try dir.script("count.sh", "touch \(marks)/$$\nls \(marks) | wc -l >> \(dir.path)/counts\nsleep 0.1\nrm \(marks)/$$")
+        let results = await withTaskGroup(of: CheckOutcome.self) { group in
+            for _ in 0..<12 { group.addTask { await capped.run(.exec([script]), timeout: .seconds(10)) } }
+            var all: [CheckOutcome] = []
+            for await o in group { all.append(o) }
+            return all
+        }
+        #expect(results.count == 12 && results.allSatisfy { $0.termination == .exited(0) })
+        let counts = try LocalFileSystem().read(dir.path + "/counts").split(separator: "\n").compactMap { Int($0.trimmingCharacters()) }
+        #expect(counts.count == 12)
+        #expect(counts.max()! <= 3)
+        #expect(capped.running == 0 && capped.queued == 0)
+        assertNoChildren()
+    }
+
+    @Test func manyQuickChecks() async {
+        let busy = ProcessRunner(maxConcurrent: 64)
+        let start = ContinuousClock.now
+        let ok = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<300 { group.addTask { await busy.run(.exec(["/bin/true"]), timeout: .seconds(10)).termination == .exited(0) } }
+            var n = 0
+            for await r in group where r { n += 1 }
+            return n
+        }
+        #expect(ok == 300)
+        #expect(start.duration(to: .now) < .seconds(20))
+        assertNoChildren()
+    }
+}

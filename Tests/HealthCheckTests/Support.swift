@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+@testable import HealthCheck
+
+/// A temporary directory, removed with everything in it when released.
+final class TempDir: @unchecked Sendable {
+    let path: String
+
+    init() throws {
+        var template = Array("/tmp/swiftvs-hc-XXXXXX".utf8CString)
+        guard let p = mkdtemp(&template) else { throw TestError("mkdtemp failed") }
+        path = String(cString: p)
+    }
+
+    deinit { Self.remove(path) }
+
+    /// Writes `text` to `name` (directories created), optionally executable.
+    @discardableResult
+    func write(_ name: String, _ text: String, executable: Bool = false) throws -> String {
+        let full = path + "/" + name
+        var dir = ""
+        for part in full.split(separator: "/").dropLast() {
+            dir += "/" + part
+            mkdir(dir, 0o755)
+        }
+        guard let f = fopen(full, "w") else { throw TestError("cannot write \(full)") }
+        fputs(text, f)
+        fclose(f)
+        if executable { chmod(full, 0o755) }
+        return full
+    }
+
+    /// A shell script.
+    @discardableResult
+    func script(_ name: String, _ body: String) throws -> String {
+        try write(name, "#!/bin/sh\n" + body + "\n", executable: true)
+    }
+
+    private static func remove(_ path: String) {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }
+        if (st.st_mode & S_IFMT) == S_IFDIR, let d = opendir(path) {
+            while let e = readdir(d) {
+                let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
+                    String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+                }
+                if name == "." || name == ".." { continue }
+                remove(path + "/" + name)
+            }
+            closedir(d)
+            rmdir(path)
+        } else {
+            unlink(path)
+        }
+    }
+}
+
+struct TestError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
+
+/// Direct children of this process that still exist (zombies included).
+func childProcesses() -> [(pid: Int32, state: String)] {
+    let me = getpid()
+    var out: [(Int32, String)] = []
+    guard let d = opendir("/proc") else { return [] }
+    defer { closedir(d) }
+    while let e = readdir(d) {
+        let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+        guard let pid = Int32(name) else { continue }
+        guard let f = fopen("/proc/\(pid)/stat", "r") else { continue }
+        var buf = [CChar](repeating: 0, count: 1024)
+        let line = fgets(&buf, 1024, f) != nil ? String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        fclose(f)
+        // pid (comm) state ppid …
+        guard let close = line.lastIndex(of: ")") else { continue }
+        let fields = line[line.index(after: close)...].split(separator: " ")
+        guard fields.count > 2, Int32(fields[1]) == me else { continue }
+        out.append((pid, String(fields[0])))
+    }
+    return out
+}
+
+/// Whether any process in process group `pgid` is still alive (not a zombie).
+func processGroupAlive(_ pgid: Int32) -> Bool {
+    guard let d = opendir("/proc") else { return false }
+    defer { closedir(d) }
+    while let e = readdir(d) {
+        let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+        guard let pid = Int32(name) else { continue }
+        guard let f = fopen("/proc/\(pid)/stat", "r") else { continue }
+        var buf = [CChar](repeating: 0, count: 1024)
+        let line = fgets(&buf, 1024, f) != nil ? String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+        fclose(f)
+        guard let close = line.lastIndex(of: ")") else { continue }
+        let fields = line[line.index(after: close)...].split(separator: " ")
+        // state ppid pgrp
+        if fields.count > 3, Int32(fields[3]) == pgid, fields[0] != "Z" { return true }
+    }
+    return false
+}
