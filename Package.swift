@@ -51,6 +51,10 @@ let package = Package(
         .testTarget(name: "IPVSRulesTests", dependencies: ["IPVSRules", "IPVS"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FirewallMarksTests", dependencies: ["FirewallMarks"]),
         .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "IPVS"]),
+        .testTarget(name: "SwiftVSTests", dependencies: [
+            "swiftvs", "IPVS", "IPVSRules",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // Kernel tests: run inside the VM (Scripts/vm-run) against the real ip_vs modules.
         .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks"]),
     ],

@@ -686,7 +686,11 @@ struct LineParser {
                 s.serviceBroken = true
             }
         case .scheduler:
-            if v.utf8.count > 15 {
+            if v.isEmpty {
+                error(occ.valueSpot, "empty scheduler name",
+                      "name a scheduler module without the ip_vs_ prefix: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos")
+                s.broken = true
+            } else if v.utf8.count > 15 {
                 error(occ.valueSpot, "scheduler name '\(v)' is longer than 15 characters",
                       "use a scheduler module's name without the ip_vs_ prefix: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos")
                 s.broken = true

@@ -60,7 +60,9 @@ struct List: ParsableCommand {
                                   persistentConnections: persistentConnections, tunnelInfo: tunnelInfo,
                                   exact: exact, sort: !noSort)
         if service.given > 0 {
-            guard case let .zero(key?) = parseAction(["-Z"] + service.arguments, command: "list", numeric: numeric) else { return }
+            guard case let .zero(key?) = exitOnBadInput("list", { () throws(RulesError) in
+                try ruleAction(["-Z"] + service.arguments, command: "list", numeric: numeric)
+            }) else { return }
             let entry = try report { () throws(IPVSError) in try ipvs.service(key) }
             print(json ? JSONFormat.render([entry], sorted: !noSort) : ListFormat.render(service: entry, options: options, resolver: resolver),
                   terminator: "")

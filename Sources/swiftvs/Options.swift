@@ -21,7 +21,7 @@ struct ServiceOptions: ParsableArguments {
     var sctp: String?
 
     @Option(name: [.customShort("f"), .customLong("fwmark-service")],
-            help: ArgumentHelp("A firewall-mark service (decimal or 0x hex).", valueName: "fwmark"))
+            help: ArgumentHelp("A firewall-mark service: its mark, 1 to 4294967295.", valueName: "fwmark"))
     var fwmark: String?
 
     @Flag(name: [.customShort("6"), .customLong("ipv6")], help: "The firewall-mark service takes IPv6 packets.")
@@ -153,12 +153,30 @@ struct ServerAttributeOptions: ParsableArguments {
     }
 }
 
-/// Parses the ipvsadm form of a subcommand with the rules-file parser (one set of
-/// semantics for the command line and for restore files); bad input exits 2.
-func parseAction(_ arguments: [String], command: String, numeric: Bool = false) -> RuleAction {
+/// The ipvsadm form of a subcommand, parsed by the rules-file parser: one set of semantics
+/// for the command line and for restore files.
+func ruleAction(_ arguments: [String], command: String, numeric: Bool = false) throws(RulesError) -> RuleAction {
+    let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()
+    return try RulesFile.parseCommand(arguments, source: command, resolver: resolver).action
+}
+
+/// A subcommand that stands for one ipvsadm command: its action is known before anything
+/// is opened (and testable without a kernel).
+protocol TableCommand: ParsableCommand {
+    func action() throws(RulesError) -> RuleAction
+}
+
+extension TableCommand {
+    /// The action, or every diagnostic on stderr and exit 2 (bad input).
+    var checkedAction: RuleAction {
+        exitOnBadInput(Self.configuration.commandName ?? "\(Self.self)") { () throws(RulesError) in try action() }
+    }
+}
+
+/// The value, or every diagnostic of the input on stderr and exit 2.
+func exitOnBadInput<T>(_ command: String, _ body: () throws(RulesError) -> T) -> T {
     do {
-        let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()
-        return try RulesFile.parseCommand(arguments, source: command, resolver: resolver).action
+        return try body()
     } catch {
         var stderr = StandardError()
         for d in error.diagnostics {

@@ -38,7 +38,7 @@ struct VIPMarkOptions: ParsableArguments {
     var backend: String?
 }
 
-struct AddService: ParsableCommand {
+struct AddService: TableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add-service",
         abstract: "Add a virtual service (ipvsadm -A).",
@@ -63,8 +63,12 @@ struct AddService: ParsableCommand {
         }
     }
 
+    func action() throws(RulesError) -> RuleAction {
+        try ruleAction(["-A"] + service.arguments + attributes.arguments, command: Self.configuration.commandName!)
+    }
+
     func run() throws {
-        let action = parseAction(["-A"] + service.arguments + attributes.arguments, command: "add-service")
+        let action = checkedAction
         // Check the mark rule before touching anything.
         var rule: MarkRule?
         var marks: MarkManager?
@@ -88,7 +92,7 @@ struct AddService: ParsableCommand {
     }
 }
 
-struct EditService: ParsableCommand {
+struct EditService: TableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edit-service",
         abstract: "Edit a virtual service (ipvsadm -E); options left out take their defaults, as with ipvsadm.")
@@ -99,13 +103,17 @@ struct EditService: ParsableCommand {
 
     func validate() throws { try service.validate(required: true) }
 
+    func action() throws(RulesError) -> RuleAction {
+        try ruleAction(["-E"] + service.arguments + attributes.arguments, command: Self.configuration.commandName!)
+    }
+
     func run() throws {
-        let action = parseAction(["-E"] + service.arguments + attributes.arguments, command: "edit-service")
+        let action = checkedAction
         try perform(action, on: try common.open())
     }
 }
 
-struct DeleteService: ParsableCommand {
+struct DeleteService: TableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete-service",
         abstract: "Delete a virtual service and its real servers (ipvsadm -D).",
@@ -120,8 +128,12 @@ struct DeleteService: ParsableCommand {
 
     func validate() throws { try service.validate(required: true) }
 
+    func action() throws(RulesError) -> RuleAction {
+        try ruleAction(["-D"] + service.arguments, command: Self.configuration.commandName!)
+    }
+
     func run() throws {
-        let action = parseAction(["-D"] + service.arguments, command: "delete-service")
+        let action = checkedAction
         let ipvs = try common.open()
         try perform(action, on: ipvs)
         guard !keepMarks, case let .deleteService(key) = action, case let .fwmark(value, family) = key else { return }
@@ -133,7 +145,7 @@ struct DeleteService: ParsableCommand {
     }
 }
 
-struct AddServer: ParsableCommand {
+struct AddServer: TableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add-server",
         abstract: "Add a real server to a service (ipvsadm -a).",
@@ -150,13 +162,17 @@ struct AddServer: ParsableCommand {
 
     func validate() throws { try service.validate(required: true) }
 
+    func action() throws(RulesError) -> RuleAction {
+        try ruleAction(["-a"] + service.arguments + ["-r", server.server] + attributes.arguments, command: Self.configuration.commandName!)
+    }
+
     func run() throws {
-        let action = parseAction(["-a"] + service.arguments + ["-r", server.server] + attributes.arguments, command: "add-server")
+        let action = checkedAction
         try perform(action, on: try common.open())
     }
 }
 
-struct EditServer: ParsableCommand {
+struct EditServer: TableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edit-server",
         abstract: "Edit a real server (ipvsadm -e); options left out take their defaults, as with ipvsadm.")
@@ -168,13 +184,17 @@ struct EditServer: ParsableCommand {
 
     func validate() throws { try service.validate(required: true) }
 
+    func action() throws(RulesError) -> RuleAction {
+        try ruleAction(["-e"] + service.arguments + ["-r", server.server] + attributes.arguments, command: Self.configuration.commandName!)
+    }
+
     func run() throws {
-        let action = parseAction(["-e"] + service.arguments + ["-r", server.server] + attributes.arguments, command: "edit-server")
+        let action = checkedAction
         try perform(action, on: try common.open())
     }
 }
 
-struct DeleteServer: ParsableCommand {
+struct DeleteServer: TableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete-server",
         abstract: "Delete a real server from a service (ipvsadm -d).")
@@ -185,32 +205,41 @@ struct DeleteServer: ParsableCommand {
 
     func validate() throws { try service.validate(required: true) }
 
+    func action() throws(RulesError) -> RuleAction {
+        try ruleAction(["-d"] + service.arguments + ["-r", server.server], command: Self.configuration.commandName!)
+    }
+
     func run() throws {
-        let action = parseAction(["-d"] + service.arguments + ["-r", server.server], command: "delete-server")
+        let action = checkedAction
         try perform(action, on: try common.open())
     }
 }
 
-struct Clear: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Delete every virtual service (ipvsadm -C).")
+struct Clear: TableCommand {
+    static let configuration = CommandConfiguration(commandName: "clear", abstract: "Delete every virtual service (ipvsadm -C).")
     @OptionGroup var common: CommonOptions
-    func run() throws { try perform(.flush, on: try common.open()) }
+    func action() throws(RulesError) -> RuleAction { .flush }
+    func run() throws { try perform(checkedAction, on: try common.open()) }
 }
 
-struct Zero: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Zero the counters of one service, or of all (ipvsadm -Z).")
+struct Zero: TableCommand {
+    static let configuration = CommandConfiguration(commandName: "zero", abstract: "Zero the counters of one service, or of all (ipvsadm -Z).")
     @OptionGroup var service: ServiceOptions
     @OptionGroup var common: CommonOptions
 
     func validate() throws { try service.validate(required: false) }
 
+    func action() throws(RulesError) -> RuleAction {
+        try ruleAction(["-Z"] + service.arguments, command: Self.configuration.commandName!)
+    }
+
     func run() throws {
-        let action = parseAction(["-Z"] + service.arguments, command: "zero")
+        let action = checkedAction
         try perform(action, on: try common.open())
     }
 }
 
-struct SetTimeouts: ParsableCommand {
+struct SetTimeouts: TableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set-timeouts",
         abstract: "Set the tcp, tcpfin and udp connection timeouts in seconds (ipvsadm --set); 0 keeps a value.")
@@ -219,8 +248,12 @@ struct SetTimeouts: ParsableCommand {
     @Argument var udp: String
     @OptionGroup var common: CommonOptions
 
+    func action() throws(RulesError) -> RuleAction {
+        try ruleAction(["--set", tcp, tcpFin, udp], command: Self.configuration.commandName!)
+    }
+
     func run() throws {
-        let action = parseAction(["--set", tcp, tcpFin, udp], command: "set-timeouts")
+        let action = checkedAction
         try perform(action, on: try common.open())
     }
 }
@@ -251,27 +284,35 @@ struct DaemonOptions: ParsableArguments {
     }
 }
 
-struct StartDaemon: ParsableCommand {
+struct StartDaemon: TableCommand {
     static let configuration = CommandConfiguration(
         commandName: "start-daemon", abstract: "Start the kernel's connection-sync daemon (ipvsadm --start-daemon).")
     @Argument(help: "master or backup") var role: String
     @OptionGroup var options: DaemonOptions
     @OptionGroup var common: CommonOptions
 
+    func action() throws(RulesError) -> RuleAction {
+        try ruleAction(["--start-daemon", role] + options.arguments, command: Self.configuration.commandName!)
+    }
+
     func run() throws {
-        let action = parseAction(["--start-daemon", role] + options.arguments, command: "start-daemon")
+        let action = checkedAction
         try perform(action, on: try common.open())
     }
 }
 
-struct StopDaemon: ParsableCommand {
+struct StopDaemon: TableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stop-daemon", abstract: "Stop the kernel's connection-sync daemon (ipvsadm --stop-daemon).")
     @Argument(help: "master or backup") var role: String
     @OptionGroup var common: CommonOptions
 
+    func action() throws(RulesError) -> RuleAction {
+        try ruleAction(["--stop-daemon", role], command: Self.configuration.commandName!)
+    }
+
     func run() throws {
-        let action = parseAction(["--stop-daemon", role], command: "stop-daemon")
+        let action = checkedAction
         try perform(action, on: try common.open())
     }
 }
