@@ -415,8 +415,7 @@ extension Kernel {
         /// Without CAP_NET_ADMIN the kernel says EPERM, and the binding says why.
         @Test func permissionDeniedIsExplained() throws {
             _ = try freshTable()
-            let binary = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().appendingPathComponent(".build/debug/swiftvs").path
+            let binary = swiftvsBinary
             try #require(FileManager.default.isExecutableFile(atPath: binary), "build swiftvs first")
             let r = try run(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                              "--inh-caps=-all", "--bounding-set=-all", binary, "info"])

@@ -125,3 +125,20 @@ func eventually(within limit: Duration = .seconds(15), _ condition: () throws ->
         try await Task.sleep(for: .milliseconds(100))
     }
 }
+
+/// The package root, from this file's path (the VM sees the repository at the same path).
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// The swiftvs binary built next to the test bundle.
+var swiftvsBinary: String {
+    let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let beside = bundle.appendingPathComponent("swiftvs").path
+    if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+    return packageRoot.appendingPathComponent(".build/debug/swiftvs").path
+}
+
+@discardableResult
+func swiftvs(_ args: [String], input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    try run([swiftvsBinary] + args, input: input)
+}
