@@ -40,5 +40,50 @@ extension Kernel {
             #expect(try marks.delete(rule))
             #expect(try marks.list().contains(rule) == false)
         }
+
+        /// `swiftvs save --with-marks` carries the mark rules in `# swiftvs-mark` lines:
+        /// ipvsadm-restore reads the file as plain comments and builds the same table, and
+        /// `swiftvs restore` puts the rules back (once, however often it runs).
+        @Test(arguments: [MarkBackendKind.iptables, .nft])
+        func marksTravelInTheSaveFile(_ backend: MarkBackendKind) throws {
+            _ = try freshTable()
+            let b = backend == .nft ? "nft" : "iptables"
+            let marks = try MarkManager(backend: backend)
+            defer { _ = try? swiftvs(["delete-service", "-f", "82", "--mark-backend", b]) }
+            #expect(try swiftvs(["add-service", "-f", "82", "-s", "lc", "--vip", "192.0.2.202",
+                                 "--vip-protocol", "tcp", "--vip-dport", "80", "--mark-backend", b]).status == 0)
+            #expect(try swiftvs(["add-server", "-f", "82", "-r", "192.0.2.11", "-g"]).status == 0)
+            let rule = try MarkRule(destination: "192.0.2.202", protocol: "tcp", ports: "80", mark: "82")
+            #expect(try marks.list() == [rule])
+
+            let saved = try swiftvs(["save", "-n", "--with-marks", "--mark-backend", b])
+            #expect(saved.status == 0, "\(saved.stderr)")
+            let table = try ipvsadmSave()
+            #expect(saved.stdout == table + "# swiftvs-mark -d 192.0.2.202/32 -p tcp --dport 80 --mark 82\n")
+
+            // ipvsadm-restore: the mark lines are comments to it.
+            _ = try freshTable()
+            let theirs = try run(["/usr/sbin/ipvsadm-restore"], input: saved.stdout)
+            #expect(theirs.status == 0 && theirs.stderr.isEmpty, "\(theirs.stderr)")
+            #expect(try ipvsadmSave() == table)
+
+            // swiftvs restore after a reboot-like loss of table and rules.
+            _ = try freshTable()
+            #expect(try marks.delete(rule))
+            #expect(try marks.list().isEmpty)
+            for _ in 0..<2 {
+                let r = try swiftvs(["restore", "--mark-backend", b], input: saved.stdout)
+                #expect(r.status == 0, "\(r.stderr)")
+                #expect(try ipvsadmSave() == table)
+                #expect(try marks.list() == [rule], "one rule, however often restore runs")
+            }
+            if backend == .iptables {
+                let rules = try run(["/usr/sbin/iptables", "-w", "-t", "mangle", "-S", "PREROUTING"]).stdout
+                #expect(rules.split(separator: "\n").filter { $0.contains("--set-xmark 0x52/") }.count == 1, "\(rules)")
+            } else {
+                let ruleset = try run(["/usr/sbin/nft", "list", "table", "inet", "swiftvs"]).stdout
+                #expect(ruleset.contains("meta mark set 0x00000052"), "\(ruleset)")
+            }
+        }
     }
 }
