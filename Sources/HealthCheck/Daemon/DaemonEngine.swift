@@ -136,9 +136,7 @@ public actor DaemonEngine {
             for r in ownedMarks where omegaMarks.contains(r.mark) { removeMark(r, because: "shutdown (omega)") }
             if changes > 0 { writeState() }
         }
-        let pending = scripts
-        scripts = []
-        for s in pending { await s.value }
+        await waitForScripts()
         logger.notice("stopped\(omega.isEmpty ? "; the kernel table is left as it is" : "")")
     }
 
@@ -281,6 +279,13 @@ public actor DaemonEngine {
             }
             if let script = e.script { spawn(script, for: describe(e)) }
         }
+    }
+
+    /// Waits for the notify and quorum scripts started so far.
+    public func waitForScripts() async {
+        let pending = scripts
+        scripts = []
+        for s in pending { await s.value }
     }
 
     private func spawn(_ script: ScriptConfig, for event: String) {
