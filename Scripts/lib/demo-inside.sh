@@ -25,9 +25,6 @@ fi
 # (/proc/net/ip_vs_stats, packet counters in the real servers) or from ipvsadm,
 # never parsed from swiftvs's own output.
 SWIFTVS=${SWIFTVS:?Scripts/demo passes the swiftvs binary in SWIFTVS}
-ipvs_add_service() { run "$SWIFTVS" add-service -f "$1" -s "$2" --vip "$3"; }  # FWMARK SCHEDULER VIP
-ipvs_add_real()    { run "$SWIFTVS" add-server -f "$1" -r "$2" -g; }          # FWMARK RS_IP (DR)
-ipvs_del_real()    { run "$SWIFTVS" delete-server -f "$1" -r "$2"; }          # FWMARK RS_IP
 ipvs_show()        { run "$SWIFTVS" list -n; }
 ipvs_stats()       { run "$SWIFTVS" list -n --stats; }
 # ===========================================================================
@@ -42,6 +39,8 @@ declare -A RS_IP=([rs1]=192.0.2.101 [rs2]=192.0.2.102 [rs3]=192.0.2.103)
 declare -A HTTPD_PID=()
 FETCHES=6
 WORK=/tmp/demo
+DELAY=2          # the daemon's delay_loop (seed 003 has 6; shorter keeps the demo brisk)
+DAEMON_PID=
 
 # ---- narration and checks ----------------------------------------------------
 step() { printf '\n==> %s\n' "$*"; }
@@ -80,6 +79,26 @@ wait_ipvs_conns() {
   local want=$1 i
   for ((i = 1; i <= 50; i++)); do
     (($(ipvs_total_conns) >= want)) && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# wait_table_has N: poll (bounded, 15 s) until fwmark MARK has N real servers in the kernel.
+wait_table_has() {
+  local want=$1 i
+  for ((i = 1; i <= 75; i++)); do
+    (($(ipvsadm-save -n | grep -c "^-a -f $MARK ") == want)) && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# wait_table_lacks ADDR: poll (bounded, 20 s) until no real server ADDR is in the table.
+wait_table_lacks() {
+  local i
+  for ((i = 1; i <= 100; i++)); do
+    ipvsadm-save -n | grep -q -- "-r $1:" || return 0
     sleep 0.2
   done
   return 1
@@ -172,15 +191,52 @@ for rs in "${RS_NAMES[@]}"; do
   wait_http client "http://${RS_IP[$rs]}/" "served by $rs" || { echo "demo: $rs did not come up" >&2; exit 1; }
 done
 
-step "3. Director: VIP, firewall mark, IPVS service (fwmark $MARK, $SCHED, direct routing)"
+step "3. Director: VIP, and the swiftvs health-check daemon with seed 003's configuration"
 run ip addr add "$VIP/32" dev br0
-say "the service and its mangle rule (-d VIP -j MARK --set-mark $MARK) in one command:"
-ipvs_add_service "$MARK" "$SCHED" "$VIP"
+say "seed 003's keepalived block, as written (192.168.1.x there), passes swiftvs check-config;"
+say "its warnings say what keepalived itself would do with it:"
+sed -e 's/192\.168\.1\./192.0.2./g' >"$WORK/seed.conf" <<'SEED'
+global_defs {
+  router_id io
+}
+
+virtual_server fwmark 80 {
+  delay_loop 6
+  lb_algo lc
+  lb_kind DR
+
+  real_server 192.168.1.101 {
+    weight 1
+    MISC_CHECK {
+      misc_path '"/usr/bin/ping -c 3"'
+      misc_timeout 5
+      warmup 5
+    }
+  }
+}
+SEED
+check "swiftvs check-config accepts seed 003's block" run "$SWIFTVS" check-config "$WORK/seed.conf"
+say "keepalived reads '\"/usr/bin/ping -c 3\"' as one program name and never runs it; the demo"
+say "passes the arguments in double quotes, with the address to ping, and checks every ${DELAY}s:"
+{
+  printf 'virtual_server fwmark %s {\n  delay_loop %s\n  lb_algo %s\n  lb_kind DR\n' "$MARK" "$DELAY" "$SCHED"
+  for rs in "${RS_NAMES[@]}"; do
+    printf '\n  real_server %s {\n    weight 1\n    MISC_CHECK {\n' "${RS_IP[$rs]}"
+    printf '      misc_path "/usr/bin/ping -c 1 -W 1 %s"\n      misc_timeout 3\n    }\n  }\n' "${RS_IP[$rs]}"
+  done
+  printf '}\n'
+} >"$WORK/swiftvs.conf"
+run cat "$WORK/swiftvs.conf"
+check "swiftvs check-config accepts the demo's configuration" run "$SWIFTVS" check-config "$WORK/swiftvs.conf"
+say "the daemon: checks, the IPVS table, the mark rule for the VIP, a state file after every change:"
+printf '    $ %s\n' "$SWIFTVS daemon --config $WORK/swiftvs.conf --vip-mark $VIP=$MARK --state $WORK/state --control $WORK/control.sock &"
+"$SWIFTVS" daemon --config "$WORK/swiftvs.conf" --vip-mark "$VIP=$MARK" --state "$WORK/state" \
+  --control "$WORK/control.sock" 2>"$WORK/daemon.log" &
+DAEMON_PID=$!
+check "the daemon puts all three real servers in (within 15 s)" wait_table_has 3
 run iptables -t mangle -S PREROUTING
-for rs in "${RS_NAMES[@]}"; do
-  ipvs_add_real "$MARK" "${RS_IP[$rs]}"
-done
 ipvs_show
+run "$SWIFTVS" status --control "$WORK/control.sock"
 
 step "4. Client: $FETCHES fetches of http://$VIP/"
 conns0=$(ipvs_total_conns)
@@ -194,16 +250,16 @@ check "every real server answered at least once (lc spreads the load)" \
   test "${SERVED[rs1]}" -ge 1 -a "${SERVED[rs2]}" -ge 1 -a "${SERVED[rs3]}" -ge 1
 check "IPVS connection counter moved by $FETCHES ($conns0 -> $conns1)" test $((conns1 - conns0)) -eq "$FETCHES"
 
-step "5. rs2 fails: its HTTP server dies"
-run kill "${HTTPD_PID[rs2]}"
-wait "${HTTPD_PID[rs2]}" 2>/dev/null || true
-say "health check from the director (what keepalived would do):"
-hc_rc=0
-run curl -s --max-time 2 "http://${RS_IP[rs2]}/" || hc_rc=$?
-check "health check sees rs2 down (curl exit $hc_rc)" test "$hc_rc" -ne 0
-say "take rs2 out of the pool:"
-ipvs_del_real "$MARK" "${RS_IP[rs2]}"
+step "5. rs2 fails: its network goes down"
+run ip -n rs2 link set eth0 down
+t0=$(date +%s.%N)
+say "the daemon's ping check fails and it takes rs2 out (polling the kernel's table):"
+check "rs2 is removed from the table" wait_table_lacks "${RS_IP[rs2]}"
+say "$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "removed %.1f s after the failure (delay_loop %s s)", b - a, '"$DELAY"' }')"
 ipvs_show
+run "$SWIFTVS" status --control "$WORK/control.sock"
+say "what the daemon logged:"
+grep -E 'down|removed|DOWN' "$WORK/daemon.log" | sed 's/^/      /' | tail -5 || true
 
 step "6. Traffic continues on rs1 and rs3"
 rs2_before=$(rs_packets rs2)
@@ -217,13 +273,9 @@ check "no fetch was served by rs2" test "${SERVED[rs2]}" -eq 0
 check "rs2 received no packets while removed ($rs2_before -> $rs2_after)" test "$rs2_before" -eq "$rs2_after"
 
 step "7. rs2 comes back"
-start_httpd rs2
-say "health check from the director until rs2 answers:"
-wait_http director "http://${RS_IP[rs2]}/" "served by rs2" || true
-hc_rc=0
-run curl -s --max-time 2 "http://${RS_IP[rs2]}/" || hc_rc=$?
-check "health check sees rs2 up again" test "$hc_rc" -eq 0
-ipvs_add_real "$MARK" "${RS_IP[rs2]}"
+run ip -n rs2 link set eth0 up
+check "the daemon puts rs2 back (its check passes again)" wait_table_has 3
+grep -E ' up|added|UP' "$WORK/daemon.log" | sed 's/^/      /' | tail -3 || true
 ipvs_show
 say "lc = least connections: rs1/rs3 hold more inactive (TIME_WAIT) entries than"
 say "rs2, so rs2 gets the next connections until the counts even out."
@@ -236,16 +288,21 @@ check "all $FETCHES fetches succeeded after re-adding rs2" test "$FAIL_COUNT" -e
 check "rs2 serves traffic again (${SERVED[rs2]} fetches, packets $rs2_before -> $rs2_after)" \
   test "${SERVED[rs2]}" -ge 1 -a "$rs2_after" -gt "$rs2_before"
 
-step "8. The table survives a reboot: save, lose everything, restore"
-run "$SWIFTVS" save -n --with-marks
-"$SWIFTVS" save -n --with-marks >"$WORK/rules"
+step "8. The table survives a reboot: the daemon's state file, restored"
+say "after every change the daemon wrote the table and its mark rule to $WORK/state:"
+run cat "$WORK/state"
+check "the state file is ipvsadm-save -n, plus the mark line" \
+  cmp -s "$WORK/state" <(ipvsadm-save -n; echo "# swiftvs-mark -d $VIP/32 --mark $MARK")
 ipvsadm-save -n >"$WORK/before.ipvsadm"
-say "the file is ipvsadm-save's format; ipvsadm-restore skips the # swiftvs-mark lines."
+say "SIGTERM: the daemon stops and leaves the table as it is (no omega)"
+run kill -TERM "$DAEMON_PID"
+wait "$DAEMON_PID" || true
+check "the table is unchanged after the daemon stopped" cmp -s "$WORK/before.ipvsadm" <(ipvsadm-save -n)
+say "a 'reboot': the table and the mark rule are gone"
 run "$SWIFTVS" clear
 run "$SWIFTVS" mark delete -d "$VIP" --mark "$MARK"
-ipvs_show
 check "the table is empty after the 'reboot'" test -z "$(ipvsadm-save -n)"
-run "$SWIFTVS" restore "$WORK/rules"
+run "$SWIFTVS" restore "$WORK/state"
 ipvs_show
 run iptables -t mangle -S PREROUTING
 check "restore gives back the same table (ipvsadm-save -n before = after)" \
@@ -259,6 +316,7 @@ step "Done"
 # shellcheck disable=SC2034 # read by the EXIT trap
 FINISHED=1
 for rs in "${RS_NAMES[@]}"; do kill "${HTTPD_PID[$rs]}" 2>/dev/null || true; done
+[[ -n $DAEMON_PID ]] && kill "$DAEMON_PID" 2>/dev/null || true
 if ((FAILED == 0)); then
   printf 'demo: all %d checks passed\n' "$PASSED"
   exit 0
