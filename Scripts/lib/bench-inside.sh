@@ -65,14 +65,34 @@ line() { # CASE SIZE SWIFTVS_T ANCHOR_NAME ANCHOR_T [UNIT]
   printf '%-10s %-9s  swiftvs %s %s  %s %s %s  %sx\n' "$1" "$2" "$(fmt "$3")" "$unit" "$4" "$(fmt "$5")" "$unit" "$(ratio "$5" "$3")"
 }
 
-# --- the table -------------------------------------------------------------------------------
-network() {
-  ip link show swvs0 >/dev/null 2>&1 && return
-  ip link add swvs0 type dummy
-  ip link set swvs0 up
-  ip addr add 192.0.2.1/24 dev swvs0
-  ip addr add 198.51.100.1/24 dev swvs0
+# --- network namespaces ----------------------------------------------------------------------
+# Every case runs in a network namespace of its own, and every timed restore in a fresh one.
+# IPVS keeps deleted real servers in a per-namespace "trash" list for a minute or two, and
+# adding a real server scans that whole list: after a flush of 40000 real servers, re-adding
+# them is quadratic (minutes in the VM, for ipvsadm-restore and swiftvs alike). A fresh
+# namespace is what "an empty table" means here.
+network() { # [NS]: lo up, and a dummy interface with the documentation subnets (DR routes)
+  local ipx=(ip); [[ -n ${1:-} ]] && ipx=(ip -n "$1")
+  "${ipx[@]}" link set lo up
+  "${ipx[@]}" link show swvs0 >/dev/null 2>&1 && return
+  "${ipx[@]}" link add swvs0 type dummy
+  "${ipx[@]}" link set swvs0 up
+  "${ipx[@]}" addr add 192.0.2.1/24 dev swvs0
+  "${ipx[@]}" addr add 198.51.100.1/24 dev swvs0
 }
+NSN=0
+fresh_ns() { # -> NS, a new namespace with the network set up
+  NS=bench-$$-$((++NSN))
+  ip netns add "$NS"
+  network "$NS"
+}
+drop_ns() { # NS: flush (synchronously) and delete; give the kernel's cleanup a moment
+  ip netns exec "$1" ipvsadm -C 2>/dev/null || true
+  ip netns del "$1"
+  sleep 1
+}
+
+# --- the table -------------------------------------------------------------------------------
 rules() { # SIZE [change] -> path of the generated rules file (the expected ipvsadm-save -n)
   local n=${1%x*} m=${1#*x} change=${2:-0} f
   f=$W/rules-$1${2:+-changed}
@@ -80,12 +100,16 @@ rules() { # SIZE [change] -> path of the generated rules file (the expected ipvs
   echo "$f"
 }
 table_is() { # RULES_FILE: the live table is exactly the file's (order-insensitive: ipvsadm sorts)
-  ipvsadm-save -n | sort >"$W/live.sorted"
-  sort "$1" | cmp -s - "$W/live.sorted"
+  ipvsadm-save -n >"$W/live.save"
+  sorted_same "$1" "$W/live.save"
 }
-load() { # SIZE: the live table becomes rules(SIZE), untimed, by the anchor tool
-  ipvsadm -C
-  ipvsadm-restore <"$(rules "$1")"
+sorted_same() { # FILE FILE: the same lines
+  sort "$1" >"$W/a.sorted"; sort "$2" >"$W/b.sorted"
+  cmp -s "$W/a.sorted" "$W/b.sorted"
+}
+load() { # SIZE: the live table becomes rules(SIZE), untimed (swiftvs, diff: no flush, see above)
+  "$SV" restore "$(rules "$1")"
+  table_is "$(rules "$1")" || { detail "SANITY FAILED: loading $1"; FAILED=$((FAILED + 1)); return 1; }
 }
 
 # =============================================================================================
@@ -96,23 +120,24 @@ case_restore() {
     sv=() svu=() fl=() an=()
     local areps=$ANCHOR_REPS
     [[ $size == "$BIG" ]] || areps=$((ANCHOR_REPS > 3 ? ANCHOR_REPS : 3))
+    # Each run: a fresh namespace (empty table, empty IPVS trash), `ip netns exec` for both tools.
     for ((i = 0; i < areps; i++)); do
-      ipvsadm -C; TIN=$f timed ipvsadm-restore || return 0
+      fresh_ns; TIN=$f timed ip netns exec "$NS" ipvsadm-restore || return 0
       an+=("$T_REAL")
+      ip netns exec "$NS" ipvsadm-save -n >"$W/anchor.save"; drop_ns "$NS"
     done
-    ipvsadm-save -n >"$W/anchor.save"
-    sanity "ipvsadm-restore built the generated table ($size)" table_is "$f"
+    sanity "ipvsadm-restore built the generated table ($size)" sorted_same "$f" "$W/anchor.save"
     for ((i = 0; i < REPS; i++)); do
-      ipvsadm -C; timed "$SV" restore "$f" || return 0
+      fresh_ns; timed ip netns exec "$NS" "$SV" restore "$f" || return 0
       sv+=("$T_REAL"); svu+=("$T_USER")
+      ip netns exec "$NS" ipvsadm-save -n >"$W/swiftvs.save"; drop_ns "$NS"
     done
-    ipvsadm-save -n >"$W/swiftvs.save"
     sanity "swiftvs restore leaves what ipvsadm-restore left (ipvsadm-save -n, byte for byte)" cmp -s "$W/anchor.save" "$W/swiftvs.save"
     for ((i = 0; i < (REPS + 1) / 2; i++)); do
-      ipvsadm -C; timed "$SV" restore --flush "$f" || return 0
+      fresh_ns; timed ip netns exec "$NS" "$SV" restore --flush "$f" || return 0
       fl+=("$T_REAL")
+      ip netns exec "$NS" ipvsadm-save -n >"$W/swiftvs.save"; drop_ns "$NS"
     done
-    ipvsadm-save -n >"$W/swiftvs.save"
     sanity "swiftvs restore --flush leaves the same table" cmp -s "$W/anchor.save" "$W/swiftvs.save"
     local msv man mu mfl
     msv=$(median "${sv[@]}") man=$(median "${an[@]}") mu=$(median "${svu[@]}") mfl=$(median "${fl[@]}")
@@ -131,7 +156,7 @@ case_restore() {
 # =============================================================================================
 case_save() {
   local f sv=() an=() i
-  f=$(rules "$BIG"); load "$BIG"
+  f=$(rules "$BIG"); load "$BIG" || return 0
   for ((i = 0; i < (ANCHOR_REPS > 3 ? ANCHOR_REPS : 3); i++)); do
     TOUT=$W/anchor.save timed ipvsadm-save -n || return 0
     an+=("$T_REAL")
@@ -154,7 +179,7 @@ case_save() {
 reconcile_at() { # SIZE -> RC_TIMES (array), sanity checks
   local size=$1 f g i
   f=$(rules "$size"); g=$(rules "$size" 1)
-  load "$size"
+  load "$size" || return 1
   RC_TIMES=()
   "$SV" restore --dry-run "$g" >"$W/plan"
   sanity "the plan for $size is exactly one change ($(head -1 "$W/plan"))" test "$(wc -l <"$W/plan")" -eq 1
@@ -187,7 +212,7 @@ case_reconcile() {
 # =============================================================================================
 case_edit() {
   local f sv=() an=() i svc="-t 203.0.113.1:1024" rs=192.0.2.250
-  f=$(rules "$BIG"); load "$BIG"
+  f=$(rules "$BIG"); load "$BIG" || return 0
   for ((i = 0; i < REPS; i++)); do
     timed ipvsadm -a $svc -r $rs -g -w 7 || return 0
     an+=("$T_REAL")
@@ -425,18 +450,24 @@ case_checks() {
 }
 
 # =============================================================================================
+if [[ ${1:-} == --case ]]; then   # one case, already inside its namespace
+  network
+  "case_$2"
+  ipvsadm -C
+  exit $((FAILED > 0))
+fi
 echo "# kernel: $(uname -r) ($(uname -v))"
 echo "# vm: $(nproc) vCPU, $(awk '/MemTotal/ { printf "%d MB", $2 / 1024 }' /proc/meminfo)"
 echo "# sizes: ${SIZES[*]}; swiftvs repetitions $REPS; ipvsadm-restore at $BIG: $ANCHOR_REPS run(s)$( ((SMOKE)) && echo '; SMOKE (tiny sizes)')"
-network
 CASES=("$@")
 ((${#CASES[@]})) || CASES=(restore save reconcile edit checks)
 for c in "${CASES[@]}"; do
-  "case_$c"
+  ip netns add "bench-$c"
+  ip netns exec "bench-$c" bash "$0" --case "$c" || FAILED=$((FAILED + 1))
+  ip netns del "bench-$c"
 done
-ipvsadm -C
 if ((FAILED)); then
-  echo "bench: $FAILED sanity check(s) FAILED" >&2
+  echo "bench: sanity checks FAILED in $FAILED case(s)" >&2
   exit 1
 fi
 echo "# all sanity checks passed"
