@@ -36,6 +36,7 @@ let package = Package(
                 "IPVS", "IPVSRules", "FirewallMarks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -50,9 +51,10 @@ let package = Package(
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink"]),
         .testTarget(name: "IPVSRulesTests", dependencies: ["IPVSRules", "IPVS"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FirewallMarksTests", dependencies: ["FirewallMarks"]),
-        .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "IPVS"]),
+        .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "IPVS", "IPVSRules", "FirewallMarks",
+                                                           .product(name: "Logging", package: "swift-log")]),
         // Kernel tests: run inside the VM (Scripts/vm-run) against the real ip_vs modules.
-        .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks"]),
+        .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks", "HealthCheck"]),
     ],
     swiftLanguageModes: [.v6]
 )

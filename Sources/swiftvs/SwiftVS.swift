@@ -7,7 +7,7 @@ import ArgumentParser
 import IPVS
 
 @main
-struct SwiftVS: ParsableCommand {
+struct SwiftVS: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftvs",
         abstract: "Run an IPVS direct-routing director: services, real servers, marks, health checks.",
@@ -20,15 +20,20 @@ struct SwiftVS: ParsableCommand {
             List.self, Save.self, Restore.self,
             Clear.self, Zero.self, SetTimeouts.self, StartDaemon.self, StopDaemon.self,
             Mark.self, Info.self,
+            HealthCheckDaemon.self, CheckConfig.self, Status.self,
         ]
     )
 
     /// ArgumentParser's usage errors exit 64; swiftvs keeps ipvsadm's convention of 2 for
     /// bad usage and input, with the message first and the usage after it.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot(normalizedArguments(Array(CommandLine.arguments.dropFirst())))
-            try command.run()
+            if var daemon = command as? AsyncParsableCommand {
+                try await daemon.run()
+            } else {
+                try command.run()
+            }
         } catch {
             if exitCode(for: error) == .validationFailure {
                 var stderr = StandardError()

@@ -112,6 +112,67 @@ public struct HealthStateMachine: Sendable {
         }
     }
 
+    /// A machine for `config` that keeps the check state of what it shares with `old` (a
+    /// reload): a real server with the same address and port in a virtual server with the same
+    /// address keeps the state of each checker whose configuration is unchanged (its place in
+    /// the file may move); a virtual server keeps its quorum and sorry-server state. Everything
+    /// else starts as at startup. `carried` maps each kept checker to its id in `old`.
+    /// Call `start()` afterwards to settle quorum.
+    public static func reloaded(_ config: DaemonConfig, from old: HealthStateMachine)
+        -> (machine: HealthStateMachine, carried: [CheckerID: CheckerID]) {
+        var machine = HealthStateMachine(config: config)
+        var carried: [CheckerID: CheckerID] = [:]
+        var usedVS = Set<Int>()
+        for v in machine.vss.indices {
+            let vsConfig = machine.vss[v].config
+            guard let ov = old.vss.indices.first(where: { !usedVS.contains($0) && Self.sameVirtualServer(old.vss[$0].config, vsConfig) })
+            else { continue }
+            usedVS.insert(ov)
+            machine.vss[v].quorumUp = old.vss[ov].quorumUp
+            machine.vss[v].sorryActive = old.vss[ov].sorryActive && vsConfig.sorryServer != nil
+            var usedRS = Set<Int>()
+            for r in machine.vss[v].reals.indices {
+                let key = machine.vss[v].reals[r].config.key
+                guard let or = old.vss[ov].reals.indices.first(where: { !usedRS.contains($0) && old.vss[ov].reals[$0].config.key == key })
+                else { continue }
+                usedRS.insert(or)
+                var usedC = Set<Int>()
+                for c in machine.vss[v].reals[r].checkers.indices {
+                    let want = Self.identity(machine.vss[v].reals[r].checkers[c].config)
+                    guard let oc = old.vss[ov].reals[or].checkers.indices.first(where: {
+                        !usedC.contains($0) && Self.identity(old.vss[ov].reals[or].checkers[$0].config) == want
+                    }) else { continue }
+                    usedC.insert(oc)
+                    let o = old.vss[ov].reals[or].checkers[oc]
+                    machine.vss[v].reals[r].checkers[c].up = o.up
+                    machine.vss[v].reals[r].checkers[c].retriesLeft = o.retriesLeft
+                    machine.vss[v].reals[r].checkers[c].dynamicWeight = o.dynamicWeight
+                    if o.config.enabled {
+                        carried[CheckerID(virtualServer: v, realServer: r, checker: c)] = CheckerID(virtualServer: ov, realServer: or, checker: oc)
+                    }
+                }
+                let rs = machine.vss[v].reals[r]
+                machine.vss[v].reals[r].alive = rs.checkers.allSatisfy { $0.up || !$0.config.enabled }
+            }
+        }
+        return (machine, carried)
+    }
+
+    /// The same virtual server for a reload: same address (or mark, or group) and protocol.
+    static func sameVirtualServer(_ a: VirtualServerConfig, _ b: VirtualServerConfig) -> Bool {
+        a.address == b.address && a.proto == b.proto
+    }
+
+    /// A checker's configuration without its place in the file.
+    static func identity(_ c: CheckerConfig) -> CheckerConfig {
+        var c = c
+        c.location = SourceLocation(file: "", line: 0, column: 0)
+        return c
+    }
+
+    /// Real server `r` of virtual server `v` (for status).
+    public func realServerConfig(virtualServer v: Int, realServer r: Int) -> RealServerConfig { vss[v].reals[r].config }
+
     /// Every enabled checker, for the scheduler.
     public var checkers: [(id: CheckerID, config: CheckerConfig)] {
         var out: [(CheckerID, CheckerConfig)] = []

@@ -1,0 +1,152 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The daemon's control socket: a Unix stream socket, mode 0600 (owner only). A client sends
+/// one request line and reads the answer until the daemon closes the connection.
+///
+/// Requests: `status` (text), `status json`, `ping` (answers `pong`).
+public enum ControlSocket {
+    public static let defaultPath = "/run/swiftvs/control.sock"
+
+    public struct SocketError: Error, Sendable, CustomStringConvertible {
+        public var path: String
+        public var step: String
+        public var errno: Int32
+        public var description: String { "\(path): \(step): \(String(cString: strerror(errno)))" }
+    }
+
+    /// Binds and listens on `path` (its directory is created, a stale socket replaced), mode 0600.
+    public static func listen(path: String) throws(SocketError) -> Int32 {
+        do { try AtomicFile.makeDirectories(AtomicFile.directory(of: path)) } catch {
+            throw SocketError(path: error.path, step: error.step, errno: error.errno)
+        }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        if fd < 0 { throw SocketError(path: path, step: "socket", errno: errno) }
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            guard st.st_mode & S_IFMT == S_IFSOCK else {
+                close(fd)
+                throw SocketError(path: path, step: "exists and is not a socket", errno: EEXIST)
+            }
+            unlink(path)
+        }
+        let rc = withAddress(path) { bind(fd, $0, $1) }
+        if rc != 0 {
+            let e = errno
+            close(fd)
+            throw SocketError(path: path, step: "bind", errno: e)
+        }
+        // Not listening yet, so nobody can connect before the mode is right.
+        if chmod(path, 0o600) != 0 {
+            let e = errno
+            close(fd)
+            throw SocketError(path: path, step: "chmod 0600", errno: e)
+        }
+        if Glibc.listen(fd, 16) != 0 {
+            let e = errno
+            close(fd)
+            throw SocketError(path: path, step: "listen", errno: e)
+        }
+        return fd
+    }
+
+    /// Serves requests on `fd` until the task is cancelled, then closes it and removes `path`.
+    public static func serve(fd: Int32, path: String, reactor: Reactor = .shared,
+                             handler: @escaping @Sendable (String) async -> String) async {
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                let outcome = await reactor.wait(fd: fd, events: Sys.EPOLLIN)
+                if outcome == .cancelled || Task.isCancelled { break }
+                let conn = Sys.accept4(fd, nil, nil, O_CLOEXEC | O_NONBLOCK)
+                if conn < 0 { continue }  // EAGAIN or a client that went away: wait again
+                group.addTask {
+                    await answer(conn, reactor: reactor, handler: handler)
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    private static func answer(_ fd: Int32, reactor: Reactor, handler: @Sendable (String) async -> String) async {
+        defer { close(fd) }
+        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+        var request: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 512)
+        while !request.contains(10) && request.count < 4096 {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n > 0 {
+                request += buf[0..<n]
+                continue
+            }
+            if n == 0 { break }
+            if errno == EINTR { continue }
+            guard errno == EAGAIN, case .ready = await reactor.wait(fd: fd, events: Sys.EPOLLIN, deadline: deadline) else { return }
+        }
+        let line = String(decoding: request.prefix { $0 != 10 }, as: UTF8.self).trimmingWhitespace()
+        let reply = Array(await handler(line).utf8)
+        var done = 0
+        while done < reply.count {
+            let n = reply.withUnsafeBytes { send(fd, $0.baseAddress! + done, $0.count - done, Int32(MSG_NOSIGNAL)) }
+            if n > 0 {
+                done += n
+                continue
+            }
+            if n < 0 && errno == EINTR { continue }
+            guard n < 0, errno == EAGAIN, case .ready = await reactor.wait(fd: fd, events: Sys.EPOLLOUT, deadline: deadline) else { return }
+        }
+    }
+
+    /// Sends `request` to the daemon at `path` and returns its answer (blocking; for the CLI).
+    public static func request(_ request: String, path: String, timeout: Int32 = 10) throws(SocketError) -> String {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        if fd < 0 { throw SocketError(path: path, step: "socket", errno: errno) }
+        defer { close(fd) }
+        var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        if withAddress(path, { connect(fd, $0, $1) }) != 0 { throw SocketError(path: path, step: "connect", errno: errno) }
+        let bytes = Array((request + "\n").utf8)
+        if bytes.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) != bytes.count {
+            throw SocketError(path: path, step: "send", errno: errno)
+        }
+        var out: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n > 0 { out += buf[0..<n]; continue }
+            if n == 0 { break }
+            if errno == EINTR { continue }
+            throw SocketError(path: path, step: "read", errno: errno)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func withAddress<R>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8.prefix(MemoryLayout.size(ofValue: addr.sun_path) - 1))
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                body($0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
+        }
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        let s = drop { $0 == " " || $0 == "\t" || $0 == "\r" }
+        return String(s.reversed().drop { $0 == " " || $0 == "\t" || $0 == "\r" }.reversed())
+    }
+}

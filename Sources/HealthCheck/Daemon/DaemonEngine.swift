@@ -1,0 +1,470 @@
+import FirewallMarks
+import IPVS
+import IPVSRules
+import Logging
+
+/// The daemon's settings that do not come from keepalived.conf.
+public struct DaemonSettings: Sendable {
+    /// Where the table (and mark rules) is saved after every kernel change; nil: nowhere.
+    public var statePath: String?
+    /// VIPs of firewall-mark virtual servers (`--vip-mark`).
+    public var vipMarks: [VIPMark]
+    /// How long a notify/quorum script may run.
+    public var scriptTimeout: Duration
+
+    public init(statePath: String? = nil, vipMarks: [VIPMark] = [], scriptTimeout: Duration = .seconds(30)) {
+        self.statePath = statePath
+        self.vipMarks = vipMarks
+        self.scriptTimeout = scriptTimeout
+    }
+}
+
+/// The health-check daemon's core: runs every checker, feeds the state machine, and keeps the
+/// kernel table (and the fwmark VIPs' mark rules) true to it.
+///
+/// * Startup adopts the kernel's table: real servers start up (unless alpha), and the
+///   managed services are diffed against the live table, so a restart with a healthy table
+///   changes nothing. Services not in the configuration are never touched.
+/// * Every transition re-reads the managed services and applies the difference in one batch;
+///   a change the kernel refuses is logged with its reason and tried again at the next
+///   transition.
+/// * `reload` applies only what changed; unchanged checkers keep their state and schedule.
+/// * `stop` leaves the table, except for `omega` virtual servers, which are removed (with
+///   their notify_down and quorum_down scripts).
+public actor DaemonEngine {
+    public typealias ScriptRunner = @Sendable (CheckCommand, Duration) async -> CheckOutcome
+    public typealias CheckerMaker = @Sendable (CheckerConfig) -> any Checker
+
+    struct CheckRecord: Sendable {
+        var result: CheckResult
+        var at: WallTime
+    }
+
+    /// A real server in a virtual server, stable across reloads.
+    struct ServerRef: Hashable, Sendable {
+        var virtualServer: VirtualServerAddress
+        var server: DestinationKey
+    }
+
+    private let table: any KernelTable
+    private let marks: (any MarkTable)?
+    private let makeChecker: CheckerMaker
+    private let runScript: ScriptRunner
+    private let settings: DaemonSettings
+    private let logger: Logger
+
+    public private(set) var config: DaemonConfig
+    private var machine: HealthStateMachine
+    private var serialOf: [CheckerID: Int] = [:]
+    private var idOf: [Int: CheckerID] = [:]
+    private var tasks: [Int: Task<Void, Never>] = [:]
+    private var nextSerial = 0
+    private var lastResult: [Int: CheckRecord] = [:]
+    private var lastChange: [ServerRef: WallTime] = [:]
+    /// Services removed from the configuration that are still to be deleted from the kernel.
+    private var pendingRemoval: Set<ServiceKey> = []
+    /// Mark rules the daemon keeps in place.
+    private var ownedMarks: Set<MarkRule> = []
+    private var scripts: [Task<Void, Never>] = []
+    private var running = false
+    private var runCheckers = true
+    public private(set) var startedAt: WallTime?
+    /// Every change the kernel accepted from this daemon, oldest first (bounded), for tests
+    /// and the status report.
+    public private(set) var appliedChanges: [Change] = []
+    /// Changes the kernel refused so far.
+    public private(set) var refusedChanges = 0
+    public private(set) var checksRun = 0
+    public private(set) var reloads = 0
+
+    public init(config: DaemonConfig, table: any KernelTable, marks: (any MarkTable)?, settings: DaemonSettings,
+                logger: Logger, makeChecker: @escaping CheckerMaker, runScript: @escaping ScriptRunner) {
+        self.config = config
+        self.machine = HealthStateMachine(config: config)
+        self.table = table
+        self.marks = marks
+        self.settings = settings
+        self.logger = logger
+        self.makeChecker = makeChecker
+        self.runScript = runScript
+    }
+
+    public var state: HealthStateMachine { machine }
+
+    // MARK: - Lifecycle
+
+    /// Adopts the kernel's table, starts the checkers (unless `runCheckers` is false: then
+    /// results come only through `deliver`, as in tests).
+    public func start(runCheckers: Bool = true) {
+        guard !running else { return }
+        running = true
+        self.runCheckers = runCheckers
+        startedAt = .now
+        var toStart: [(Int, CheckerConfig)] = []
+        for (id, c) in machine.checkers {
+            let s = newSerial(for: id)
+            toStart.append((s, c))
+        }
+        handle(machine.start())
+        ensureMarks()
+        let n = reconcile(because: "startup")
+        if n == 0 { writeState() }
+        logger.notice("started: \(config.virtualServers.count) virtual servers, \(config.virtualServers.reduce(0) { $0 + $1.realServers.count }) real servers, \(toStart.count) checkers; \(n == 0 ? "kernel table adopted as it is" : "\(n) kernel changes")")
+        if runCheckers { for (s, c) in toStart { launch(serial: s, config: c) } }
+    }
+
+    /// Stops every checker. Virtual servers with `omega` run their scripts and are removed from
+    /// the kernel (with their mark rules); the others stay as they are.
+    public func stop() async {
+        guard running else { return }
+        running = false
+        for t in tasks.values { t.cancel() }
+        tasks = [:]
+        handle(machine.shutdown())
+        let omega = config.virtualServers.filter(\.omega)
+        var changes = 0
+        if !omega.isEmpty {
+            let keys = Set(omega.flatMap(\.services).map(\.key))
+            do {
+                let current = try table.services()
+                let deletions = current.map(\.service.key).filter { keys.contains($0) }.map { Change.deleteService($0) }
+                changes = applyLogged(deletions, because: "shutdown (omega)")
+            } catch {
+                logger.error("shutdown: cannot read the IPVS table to remove the omega virtual servers: \(error)")
+            }
+            let omegaMarks = Set(omega.compactMap { vs -> UInt32? in if case let .fwmark(m) = vs.address { return m }; return nil })
+            for r in ownedMarks where omegaMarks.contains(r.mark) { removeMark(r, because: "shutdown (omega)") }
+            if changes > 0 { writeState() }
+        }
+        await waitForScripts()
+        logger.notice("stopped\(omega.isEmpty ? "; the kernel table is left as it is" : "")")
+    }
+
+    /// Applies a new configuration: only the difference reaches the kernel, and checkers whose
+    /// real server and configuration are unchanged keep their state and schedule.
+    public func reload(_ new: DaemonConfig) {
+        let oldKeys = Set(config.services.map(\.key))
+        let (m, carried) = HealthStateMachine.reloaded(new, from: machine)
+        var newSerialOf: [CheckerID: Int] = [:]
+        var kept = Set<Int>()
+        var toStart: [(Int, CheckerConfig)] = []
+        for (id, c) in m.checkers {
+            if let old = carried[id], let s = serialOf[old] {
+                newSerialOf[id] = s
+                kept.insert(s)
+            } else {
+                let s = nextSerial
+                nextSerial += 1
+                newSerialOf[id] = s
+                toStart.append((s, c))
+            }
+        }
+        var stopped = 0
+        for (s, t) in tasks where !kept.contains(s) {
+            t.cancel()
+            tasks[s] = nil
+            stopped += 1
+        }
+        for s in lastResult.keys where !kept.contains(s) { lastResult[s] = nil }
+        machine = m
+        config = new
+        serialOf = newSerialOf
+        idOf = Dictionary(uniqueKeysWithValues: newSerialOf.map { ($1, $0) })
+        let newKeys = Set(new.services.map(\.key))
+        pendingRemoval.formUnion(oldKeys.subtracting(newKeys))
+        pendingRemoval.subtract(newKeys)
+        reloads += 1
+        handle(machine.start())
+        ensureMarks()
+        let n = reconcile(because: "reload")
+        logger.notice("reloaded: \(new.virtualServers.count) virtual servers; \(kept.count) checkers kept their state, \(toStart.count) new, \(stopped) stopped; \(n) kernel changes")
+        if running && runCheckers { for (s, c) in toStart { launch(serial: s, config: c) } }
+    }
+
+    // MARK: - Results
+
+    /// Feeds one result of checker `id` (the scheduler's path goes through its serial).
+    @discardableResult
+    public func deliver(_ id: CheckerID, _ result: CheckResult) -> Duration {
+        checksRun += 1
+        if let s = serialOf[id] { lastResult[s] = CheckRecord(result: result, at: .now) }
+        let (next, events) = machine.record(id, result)
+        if !events.isEmpty {
+            handle(events)
+            reconcile(because: events.map { describe($0) }.joined(separator: "; "))
+        }
+        return next
+    }
+
+    private func deliver(serial: Int, _ result: CheckResult) -> Duration? {
+        guard running, let id = idOf[serial] else { return nil }
+        return deliver(id, result)
+    }
+
+    private func newSerial(for id: CheckerID) -> Int {
+        let s = nextSerial
+        nextSerial += 1
+        serialOf[id] = s
+        idOf[s] = id
+        return s
+    }
+
+    private func launch(serial: Int, config c: CheckerConfig) {
+        let checker = makeChecker(c)
+        let first = Self.jitter(c.warmup)
+        tasks[serial] = Task { [weak self] in
+            let clock = ContinuousClock()
+            var slot = clock.now.advanced(by: first)
+            do {
+                try await clock.sleep(until: slot, tolerance: nil)
+                while !Task.isCancelled {
+                    let result = await checker.check()
+                    if Task.isCancelled { return }
+                    guard let next = await self?.deliver(serial: serial, result) else { return }
+                    // No drift: the next slot follows the planned one, not the check's end.
+                    slot = slot.advanced(by: next)
+                    if slot < clock.now { slot = clock.now }
+                    try await clock.sleep(until: slot, tolerance: nil)
+                }
+            } catch {
+                // Only sleep throws, and only on cancellation: the checker was stopped.
+            }
+        }
+    }
+
+    /// keepalived's warmup: the first check waits a random part of it.
+    static func jitter(_ warmup: Duration) -> Duration {
+        let ns = warmup.components.seconds * 1_000_000_000 + warmup.components.attoseconds / 1_000_000_000
+        return ns > 0 ? .nanoseconds(Int64.random(in: 0..<ns)) : .zero
+    }
+
+    // MARK: - Events and scripts
+
+    private func describe(_ e: HealthEvent) -> String {
+        var s = config.virtualServers.indices.contains(e.virtualServer) ? config.virtualServers[e.virtualServer].name : "vs\(e.virtualServer)"
+        if let server = e.server { s += " \(server)" }
+        switch e.kind {
+        case .checkerUp: s += " \(checkerName(e.checker)) up"
+        case .checkerDown: s += " \(checkerName(e.checker)) down"
+        case .realServerUp: s += " UP"
+        case .realServerDown: s += " DOWN"
+        case let .weightChanged(f, t): s += " weight \(f) -> \(t)"
+        case let .quorumGained(w): s += " quorum gained (live weight \(w))"
+        case let .quorumLost(w): s += " quorum lost (live weight \(w))"
+        case .sorryServerIn: s += " sorry server in"
+        case .sorryServerOut: s += " sorry server out"
+        }
+        return e.reason.isEmpty ? s : s + ": " + e.reason
+    }
+
+    private func checkerName(_ id: CheckerID?) -> String {
+        guard let id, let c = config.virtualServers[safe: id.virtualServer]?.realServers[safe: id.realServer]?.checkers[safe: id.checker]
+        else { return "checker" }
+        return "\(c.kind.name) (\(c.location))"
+    }
+
+    private func handle(_ events: [HealthEvent]) {
+        let now = WallTime.now
+        for e in events {
+            switch e.kind {
+            case .checkerUp, .checkerDown: logger.info("\(describe(e))")
+            default: logger.notice("\(describe(e))")
+            }
+            if let server = e.server, let vs = config.virtualServers[safe: e.virtualServer] {
+                switch e.kind {
+                case .realServerUp, .realServerDown, .weightChanged, .sorryServerIn, .sorryServerOut:
+                    lastChange[ServerRef(virtualServer: vs.address, server: server)] = now
+                default: break
+                }
+            }
+            if let script = e.script { spawn(script, for: describe(e)) }
+        }
+    }
+
+    /// Waits for the notify and quorum scripts started so far.
+    public func waitForScripts() async {
+        let pending = scripts
+        scripts = []
+        for s in pending { await s.value }
+    }
+
+    private func spawn(_ script: ScriptConfig, for event: String) {
+        let run = runScript
+        let timeout = settings.scriptTimeout
+        let logger = logger
+        scripts.removeAll { $0.isCancelled }
+        scripts.append(Task {
+            let o = await run(script.command, timeout)
+            switch o.termination {
+            case .exited(0):
+                logger.info("script '\(script.text)' (\(event)) succeeded")
+            default:
+                logger.warning("script '\(script.text)' (\(event)): \(o.termination)")
+            }
+        })
+    }
+
+    // MARK: - Kernel
+
+    /// What the managed services should be now.
+    public var desiredTable: [ServiceEntry] {
+        var out: [ServiceEntry] = []
+        for (v, vs) in config.virtualServers.enumerated() {
+            let dests = machine.desiredDestinations(virtualServer: v).map { DestinationEntry(destination: $0) }
+            for svc in vs.services { out.append(ServiceEntry(service: svc, destinations: dests)) }
+        }
+        return out
+    }
+
+    /// Applies the difference between the managed part of the kernel table and the desired
+    /// table; returns how many changes the kernel accepted.
+    @discardableResult
+    private func reconcile(because why: String) -> Int {
+        let desired = desiredTable
+        let managed = Set(desired.map(\.service.key)).union(pendingRemoval)
+        let current: [ServiceEntry]
+        do {
+            current = try table.services()
+        } catch {
+            logger.error("kernel: cannot read the IPVS table (\(why)): \(error); will try again at the next transition")
+            return 0
+        }
+        let changes = Reconciler.changes(current: current, desired: desired, managed: managed)
+        guard !changes.isEmpty else { return 0 }
+        let n = applyLogged(changes, because: why)
+        if !pendingRemoval.isEmpty, let now = try? table.services() {
+            pendingRemoval.formIntersection(Set(now.map(\.service.key)))
+        }
+        if n > 0 { writeState() }
+        return n
+    }
+
+    private func applyLogged(_ changes: [Change], because why: String) -> Int {
+        guard !changes.isEmpty else { return 0 }
+        let result: BatchResult
+        do {
+            result = try table.apply(changes, stopAtFirstFailure: false)
+        } catch {
+            logger.error("kernel: cannot apply \(changes.count) changes (\(why)): \(error); will try again at the next transition")
+            return 0
+        }
+        let applied = Plan.applied(changes, result: result)
+        for c in applied { logger.info("kernel: \(SaveFormat.commandLine(for: c))  [\(why)]") }
+        for f in result.failures {
+            logger.error("kernel refused \(SaveFormat.commandLine(for: f.change)): \(f.error)  [\(why)]; will try again at the next transition")
+        }
+        refusedChanges += result.failures.count
+        appliedChanges.append(contentsOf: applied)
+        if appliedChanges.count > 10_000 { appliedChanges.removeFirst(appliedChanges.count - 10_000) }
+        return applied.count
+    }
+
+    // MARK: - Marks
+
+    private var wantedMarks: [MarkRule] {
+        let marksInConfig = Set(config.virtualServers.compactMap { vs -> UInt32? in
+            if case let .fwmark(m) = vs.address { return m }
+            return nil
+        })
+        return settings.vipMarks.map(\.rule).filter { marksInConfig.contains($0.mark) }
+    }
+
+    private func ensureMarks() {
+        guard let marks else { return }
+        let wanted = wantedMarks
+        for r in ownedMarks where !wanted.contains(r) { removeMark(r, because: "no longer configured") }
+        for r in wanted {
+            do {
+                if try marks.add(r) { logger.notice("mark rule added: \(r)") }
+                ownedMarks.insert(r)
+            } catch {
+                logger.error("mark rule \(r): \(error.message)\(error.hint.map { " (hint: \($0))" } ?? "")")
+            }
+        }
+    }
+
+    private func removeMark(_ r: MarkRule, because why: String) {
+        guard let marks else { return }
+        do {
+            if try marks.delete(r, ifExists: true) { logger.notice("mark rule removed: \(r) [\(why)]") }
+            ownedMarks.remove(r)
+        } catch {
+            logger.error("mark rule \(r): cannot remove it (\(why)): \(error.message)")
+        }
+    }
+
+    // MARK: - State file
+
+    /// The table in ipvsadm-save -n format, plus swiftvs's mark rules when the daemon keeps any.
+    public func stateText() throws -> String {
+        let entries = try table.services()
+        var markLines: [String] = []
+        if let marks, !settings.vipMarks.isEmpty {
+            markLines = try marks.list().map(\.description)
+        }
+        return SaveFormat.render(entries, numeric: true, marks: markLines)
+    }
+
+    private func writeState() {
+        guard let path = settings.statePath else { return }
+        do {
+            try AtomicFile.write(try stateText(), to: path)
+        } catch {
+            logger.error("state file: \(error)")
+        }
+    }
+
+    // MARK: - Status
+
+    public func status() -> DaemonStatus {
+        var vss: [DaemonStatus.VirtualServer] = []
+        for (v, vs) in config.virtualServers.enumerated() {
+            var reals: [DaemonStatus.RealServer] = []
+            for (r, rs) in vs.realServers.enumerated() {
+                var checkers: [DaemonStatus.Checker] = []
+                for (c, ch) in rs.checkers.enumerated() {
+                    let id = CheckerID(virtualServer: v, realServer: r, checker: c)
+                    let rec = serialOf[id].flatMap { lastResult[$0] }
+                    checkers.append(DaemonStatus.Checker(
+                        type: ch.kind.name, location: ch.location.description,
+                        target: ch.kind == .ping || isMisc(ch) ? ch.connectIP.description : DestinationKey(address: ch.connectIP, port: ch.connectPort).description,
+                        state: !ch.enabled ? "disabled" : (machine.isCheckerUp(id) ? "up" : "down"),
+                        lastResult: rec.map { $0.result.success ? "ok" : $0.result.reason.description },
+                        latency: rec?.result.latency, lastCheck: rec?.at))
+                }
+                let alive = machine.isAlive(virtualServer: v, realServer: r)
+                let latest = checkers.compactMap { c in c.lastCheck.map { (c, $0) } }.max { $0.1 < $1.1 }?.0
+                reals.append(DaemonStatus.RealServer(
+                    address: rs.key.description, state: alive ? "up" : "down",
+                    weight: machine.weight(virtualServer: v, realServer: r), configuredWeight: rs.weight,
+                    lastResult: latest?.lastResult, latency: latest?.latency,
+                    lastChange: lastChange[ServerRef(virtualServer: vs.address, server: rs.key)] ?? startedAt,
+                    checkers: checkers))
+            }
+            vss.append(DaemonStatus.VirtualServer(
+                name: vs.name, location: vs.location.description,
+                services: vs.services.map { SaveFormat.commandLine(for: .addService($0)).replacingFirst("-A ", with: "") },
+                scheduler: vs.scheduler, quorum: vs.quorum, quorumUp: machine.hasQuorum(virtualServer: v),
+                liveWeight: machine.liveWeight(virtualServer: v),
+                sorryServer: vs.sorryServer.map { DestinationKey(address: $0.address, port: $0.port).description },
+                sorryServerActive: machine.isSorryServerActive(virtualServer: v), realServers: reals))
+        }
+        return DaemonStatus(startedAt: startedAt, checksRun: checksRun, kernelChanges: appliedChanges.count,
+                            refusedChanges: refusedChanges, reloads: reloads, virtualServers: vss)
+    }
+
+    private func isMisc(_ c: CheckerConfig) -> Bool {
+        if case .misc = c.kind { return true }
+        return false
+    }
+}
+
+extension Array {
+    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+}
+
+extension String {
+    func replacingFirst(_ prefix: String, with replacement: String) -> String {
+        hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
+    }
+}

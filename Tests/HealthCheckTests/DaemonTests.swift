@@ -1,0 +1,418 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FirewallMarks
+@testable import HealthCheck
+@testable import IPVS
+import IPVSRules
+import Logging
+import Synchronization
+import Testing
+
+/// An in-memory kernel table with the kernel's rules (Plan.simulate), recording every change
+/// it is sent; it can be told to refuse changes to some real servers.
+final class FakeTable: KernelTable {
+    private struct State {
+        var entries: [ServiceEntry]
+        var sent: [Change] = []
+        var refuse: Set<IPAddress> = []
+    }
+    private let state: Mutex<State>
+
+    init(_ entries: [ServiceEntry] = []) { state = Mutex(State(entries: entries)) }
+
+    var entries: [ServiceEntry] { state.withLock { $0.entries } }
+    var sent: [Change] { state.withLock { $0.sent } }
+    func refuse(_ a: IPAddress?) { state.withLock { s in if let a { s.refuse.insert(a) } else { s.refuse = [] } } }
+    func resetLog() { state.withLock { $0.sent = [] } }
+
+    func services() throws(IPVSError) -> [ServiceEntry] { entries }
+
+    func apply(_ changes: [Change], stopAtFirstFailure: Bool) throws(IPVSError) -> BatchResult {
+        state.withLock { s in
+            var failures: [BatchFailure] = []
+            for (i, c) in changes.enumerated() {
+                s.sent.append(c)
+                if case let .addDestination(d, k) = c, s.refuse.contains(d.address) {
+                    failures.append(BatchFailure(index: i, change: c, error: IPVSError(
+                        code: .invalidValue, errno: EINVAL, operation: .addDestination, object: .destination(d.key, in: k),
+                        reason: "refused by the fake kernel")))
+                    continue
+                }
+                let sim = Plan.simulate([c], on: s.entries)
+                s.entries = sim.table
+                if !sim.rejected.isEmpty {
+                    failures.append(BatchFailure(index: i, change: c, error: IPVSError(
+                        code: .invalidValue, errno: EEXIST, operation: .addService, reason: "rejected")))
+                }
+            }
+            return BatchResult(processed: changes.count, failures: failures)
+        }
+    }
+}
+
+/// Keeps every log line (level and message).
+struct CapturingLogHandler: LogHandler {
+    let lines: Lines
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) {
+        lines.append("\(event.level) \(event.message)")
+    }
+
+    final class Lines: Sendable {
+        private let m = Mutex<[String]>([])
+        func append(_ s: String) { m.withLock { $0.append(s) } }
+        var all: [String] { m.withLock { $0 } }
+        func contains(_ s: String) -> Bool { all.contains { $0.contains(s) } }
+    }
+}
+
+/// A checker that is never run (tests deliver results by hand).
+struct IdleChecker: Checker {
+    func check() async -> CheckResult { .ok() }
+}
+
+final class ScriptLog: Sendable {
+    private let m = Mutex<[String]>([])
+    func append(_ s: String) { m.withLock { $0.append(s) } }
+    var all: [String] { m.withLock { $0 } }
+}
+
+let vipService = ServiceKey.address(.tcp, IPAddress("192.0.2.100")!, port: 80)
+let foreignService = Service(key: .address(.tcp, IPAddress("198.51.100.1")!, port: 80), scheduler: "rr")
+func real(_ n: Int) -> IPAddress { IPAddress("192.0.2.\(100 + n)")! }
+
+func webConfig(extraServer: Bool = false, omega: Bool = false, leadingLines: String = "", quorum: Int = 1) -> String {
+    var s = leadingLines + """
+        virtual_server 192.0.2.100 80 {
+          delay_loop 1
+          lb_algo wlc
+          lb_kind DR
+          protocol TCP
+          quorum \(quorum)
+          sorry_server 192.0.2.200 80
+          quorum_down "/bin/true quorum-down"
+        \(omega ? "  omega\n" : "")
+        """
+    for n in 1...(extraServer ? 4 : 3) {
+        s += """
+              real_server 192.0.2.\(100 + n) 80 {
+                weight 1
+                notify_down "/bin/true down \(n)"
+                TCP_CHECK {
+                  connect_timeout 1
+                  retry 1
+                }
+              }
+
+            """
+    }
+    return s + "}\n"
+}
+
+struct DaemonHarness {
+    let table: FakeTable
+    let engine: DaemonEngine
+    let logs = CapturingLogHandler.Lines()
+    let scripts = ScriptLog()
+
+    init(config text: String, table: FakeTable = FakeTable(), statePath: String? = nil) throws {
+        let config = try ConfigParser.parse(text: text, file: "test.conf")
+        self.table = table
+        let logs = logs, scripts = scripts
+        engine = DaemonEngine(
+            config: config, table: table, marks: nil, settings: DaemonSettings(statePath: statePath),
+            logger: Logger(label: "test", factory: { _ in CapturingLogHandler(lines: logs) }),
+            makeChecker: { _ in IdleChecker() },
+            runScript: { command, _ in
+                scripts.append(command.description)
+                return CheckOutcome(termination: .exited(0), latency: .zero, output: [], outputBytes: 0, pid: nil)
+            })
+    }
+
+    /// The checker of real server n (1-based) of the first virtual server.
+    static func checker(_ n: Int) -> CheckerID { CheckerID(virtualServer: 0, realServer: n - 1, checker: 0) }
+
+    func fail(_ n: Int, times: Int = 1) async {
+        for _ in 0..<times { await engine.deliver(Self.checker(n), .failed(.connectFailed(errno: ECONNREFUSED, message: "Connection refused"))) }
+    }
+
+    func succeed(_ n: Int) async { await engine.deliver(Self.checker(n), .ok(latency: .milliseconds(1))) }
+
+    func destinations(_ key: ServiceKey = vipService) -> [DestinationKey] {
+        (table.entries.first { $0.service.key == key }?.destinations.map(\.destination.key) ?? []).sorted()
+    }
+}
+
+@Suite("Daemon: reconciling the kernel table")
+struct DaemonEngineTests {
+    @Test func startupOnEmptyTableAddsTheConfiguredServices() async throws {
+        let h = try DaemonHarness(config: webConfig())
+        await h.engine.start(runCheckers: false)
+        #expect(h.destinations() == (1...3).map { DestinationKey(address: real($0), port: 80) })
+        #expect(h.table.sent.count == 4, "one service and three real servers: \(h.table.sent)")
+    }
+
+    @Test func restartWithAHealthyTableChangesNothing() async throws {
+        // What a first daemon made, plus a service the configuration does not name.
+        let first = try DaemonHarness(config: webConfig())
+        await first.engine.start(runCheckers: false)
+        var kernel = first.table.entries
+        kernel.append(ServiceEntry(service: foreignService, destinations: [DestinationEntry(destination: Destination(address: real(9), port: 80))]))
+        // Counters that a recreation would lose.
+        kernel[0].stats.connections = 42
+
+        let second = try DaemonHarness(config: webConfig(), table: FakeTable(kernel))
+        await second.engine.start(runCheckers: false)
+        #expect(second.table.sent.isEmpty, "a restart must not touch the kernel: \(second.table.sent)")
+        #expect(second.table.entries == kernel)
+    }
+
+    @Test func startupFixesOnlyManagedServicesAndNeverForeignOnes() async throws {
+        let svc = Service(key: vipService, scheduler: "rr")   // config says wlc
+        let wrong = ServiceEntry(service: svc, destinations: [
+            DestinationEntry(destination: Destination(address: real(1), port: 80, forwarding: .directRouting, weight: 1)),
+            DestinationEntry(destination: Destination(address: real(7), port: 80, forwarding: .directRouting, weight: 1)),
+        ])
+        let foreign = ServiceEntry(service: foreignService)
+        let h = try DaemonHarness(config: webConfig(), table: FakeTable([wrong, foreign]))
+        await h.engine.start(runCheckers: false)
+        #expect(h.destinations() == (1...3).map { DestinationKey(address: real($0), port: 80) })
+        #expect(h.table.entries.first { $0.service.key == vipService }?.service.scheduler == "wlc")
+        #expect(h.table.entries.contains(foreign))
+        #expect(!h.table.sent.contains(.deleteService(vipService)), "edited in place, not recreated")
+    }
+
+    @Test func serverGoesDownAfterRetryPlusOneFailuresAndComesBackOnFirstSuccess() async throws {
+        let h = try DaemonHarness(config: webConfig())
+        await h.engine.start(runCheckers: false)
+        h.table.resetLog()
+        await h.fail(2)
+        #expect(h.table.sent.isEmpty, "retry 1: the first failure is retried")
+        await h.fail(2)
+        #expect(h.table.sent == [.deleteDestination(DestinationKey(address: real(2), port: 80), from: vipService)])
+        #expect(h.logs.contains("192.0.2.100:80 192.0.2.102:80 DOWN: TCP_CHECK connect failed: Connection refused"))
+        await h.engine.waitForScripts()
+        #expect(h.scripts.all.contains { $0.contains("down 2") }, "notify_down ran: \(h.scripts.all)")
+        h.table.resetLog()
+        await h.succeed(2)
+        #expect(h.table.sent.count == 1)
+        #expect(h.destinations().contains(DestinationKey(address: real(2), port: 80)))
+    }
+
+    @Test func quorumLossBringsTheSorryServerIn() async throws {
+        let h = try DaemonHarness(config: webConfig(quorum: 2))
+        await h.engine.start(runCheckers: false)
+        await h.fail(1, times: 2)
+        #expect(h.destinations().count == 2)
+        await h.fail(2, times: 2)
+        #expect(h.destinations() == [DestinationKey(address: IPAddress("192.0.2.200")!, port: 80)])
+        await h.engine.waitForScripts()
+        #expect(h.scripts.all.contains { $0.contains("quorum-down") })
+        await h.succeed(1)
+        #expect(h.destinations() == [1, 3].map { DestinationKey(address: real($0), port: 80) })
+    }
+
+    @Test func reloadAppliesOnlyTheDifferenceAndKeepsCheckState() async throws {
+        let h = try DaemonHarness(config: webConfig())
+        await h.engine.start(runCheckers: false)
+        await h.fail(2, times: 2)                 // rs2 down, removed
+        await h.fail(3)                           // rs3 has used its retry
+        h.table.resetLog()
+        // The same servers one line further down, plus a fourth.
+        let new = try ConfigParser.parse(text: webConfig(extraServer: true, leadingLines: "# moved\n"), file: "test.conf")
+        await h.engine.reload(new)
+        #expect(h.table.sent == [.addDestination(Destination(address: real(4), port: 80, forwarding: .directRouting, weight: 1), to: vipService)])
+        let state = await h.engine.state
+        #expect(state.isAlive(virtualServer: 0, realServer: 1) == false, "rs2 stays down across the reload")
+        // rs3's retry was used up before the reload: one more failure takes it down.
+        await h.fail(3)
+        #expect(!h.destinations().contains(DestinationKey(address: real(3), port: 80)))
+        // Removing the virtual server deletes its service, and only it.
+        h.table.resetLog()
+        await h.engine.reload(DaemonConfig())
+        #expect(h.table.sent == [.deleteService(vipService)])
+    }
+
+    @Test func invalidReloadKeepsTheRunningConfiguration() async throws {
+        let dir = try TempDir()
+        let file = try dir.write("swiftvs.conf", webConfig())
+        let h = try DaemonHarness(config: webConfig())
+        let daemon = HealthDaemon(configPath: file, engine: h.engine, logger: Logger(label: "t", factory: { _ in CapturingLogHandler(lines: h.logs) }))
+        await h.engine.start(runCheckers: false)
+        h.table.resetLog()
+        try dir.write("swiftvs.conf", webConfig(extraServer: true).replacingOccurrences("lb_algo wlc", "lb_algo nope"))
+        #expect(await daemon.reload() == false)
+        #expect(h.table.sent.isEmpty)
+        #expect(await h.engine.config.virtualServers[0].realServers.count == 3)
+        #expect(h.logs.contains("\(file):3:11: lb_algo: unknown scheduler 'nope'"), "\(h.logs.all)")
+        #expect(h.logs.contains("keeping the running configuration"))
+        // A valid file is taken.
+        try dir.write("swiftvs.conf", webConfig(extraServer: true))
+        #expect(await daemon.reload())
+        #expect(h.table.sent.count == 1)
+    }
+
+    @Test func refusedChangesAreLoggedAndRetriedAtTheNextTransition() async throws {
+        let h = try DaemonHarness(config: webConfig())
+        h.table.refuse(real(3))
+        await h.engine.start(runCheckers: false)
+        #expect(h.destinations().count == 2)
+        #expect(await h.engine.refusedChanges == 1)
+        #expect(h.logs.contains("kernel refused -a -t 192.0.2.100:80 -r 192.0.2.103:80 -g -w 1"))
+        h.table.refuse(nil)
+        await h.fail(1, times: 2)   // the next transition
+        #expect(h.destinations() == [2, 3].map { DestinationKey(address: real($0), port: 80) })
+    }
+
+    @Test func stopLeavesTheTableWithoutOmega() async throws {
+        let h = try DaemonHarness(config: webConfig())
+        await h.engine.start(runCheckers: false)
+        h.table.resetLog()
+        await h.engine.stop()
+        #expect(h.table.sent.isEmpty)
+        #expect(h.destinations().count == 3)
+    }
+
+    @Test func stopWithOmegaRemovesWhatItManagesAndRunsTheScripts() async throws {
+        let h = try DaemonHarness(config: webConfig(omega: true), table: FakeTable([ServiceEntry(service: foreignService)]))
+        await h.engine.start(runCheckers: false)
+        h.table.resetLog()
+        await h.engine.stop()
+        #expect(h.table.sent == [.deleteService(vipService)])
+        #expect(h.table.entries == [ServiceEntry(service: foreignService)])
+        #expect(h.scripts.all.filter { $0.contains("/bin/true down") }.count == 3, "\(h.scripts.all)")
+        #expect(h.scripts.all.contains { $0.contains("quorum-down") })
+    }
+
+    @Test func stateFileIsWrittenAtomicallyAfterEveryChange() async throws {
+        let dir = try TempDir()
+        let path = dir.path + "/state/ipvs.rules"
+        try AtomicFile.makeDirectories(dir.path + "/state")
+        let h = try DaemonHarness(config: webConfig(), table: FakeTable([ServiceEntry(service: foreignService)]), statePath: path)
+        await h.engine.start(runCheckers: false)
+        #expect(try readFile(path) == SaveFormat.render(h.table.entries, numeric: true))
+        await h.fail(1, times: 2)
+        let text = try readFile(path)
+        #expect(text == SaveFormat.render(h.table.entries, numeric: true))
+        #expect(!text.contains("192.0.2.101"))
+        #expect(text.contains("-A -t 198.51.100.1:80 -s rr"), "the whole table, foreign services too")
+        #expect(try listDirectory(dir.path + "/state") == ["ipvs.rules"], "no temporary file left behind")
+    }
+}
+
+@Suite("Daemon: control socket and CLI")
+struct DaemonControlTests {
+    @Test func statusRoundTripOverTheControlSocket() async throws {
+        let dir = try TempDir()
+        let path = dir.path + "/run/control.sock"
+        let h = try DaemonHarness(config: webConfig())
+        await h.engine.start(runCheckers: false)
+        await h.fail(2, times: 2)
+        await h.succeed(1)
+        let daemon = HealthDaemon(configPath: "test.conf", engine: h.engine, logger: Logger(label: "t", factory: { _ in CapturingLogHandler(lines: h.logs) }))
+        let fd = try ControlSocket.listen(path: path)
+        var st = stat()
+        #expect(stat(path, &st) == 0)
+        #expect(st.st_mode & 0o777 == 0o600, "owner only")
+        let server = Task { await ControlSocket.serve(fd: fd, path: path) { await daemon.answer($0) } }
+        defer { server.cancel() }
+
+        let json = try await Task.detached { try ControlSocket.request("status json", path: path) }.value
+        #expect(json.hasPrefix("{\"started_at\":\""))
+        #expect(json.contains("\"address\":\"192.0.2.102:80\",\"state\":\"down\""), "\(json)")
+        #expect(json.contains("\"last_result\":\"connect failed: Connection refused\""))
+        #expect(json.contains("\"address\":\"192.0.2.101:80\",\"state\":\"up\",\"weight\":1,\"configured_weight\":1,\"last_result\":\"ok\",\"latency_ms\":1.000"), "\(json)")
+        let text = try await Task.detached { try ControlSocket.request("status", path: path) }.value
+        #expect(text.contains("virtual_server 192.0.2.100:80 (wlc)"))
+        #expect(text.contains("192.0.2.102:80  DOWN"))
+        #expect(try await Task.detached { try ControlSocket.request("ping", path: path) }.value == "pong\n")
+        server.cancel()
+        await server.value
+        #expect(access(path, F_OK) != 0, "the socket is removed when the server stops")
+    }
+
+    @Test func checkConfigExitCodesAndOutput() async throws {
+        let swiftvs = try siblingExecutable("swiftvs")
+        let dir = try TempDir()
+        let good = try dir.write("good.conf", webConfig())
+        let warned = try dir.write("warned.conf", "global_defs {\n  router_id x\n}\n" + webConfig())
+        let bad = try dir.write("bad.conf", webConfig().replacingOccurrences("lb_algo wlc", "lb_algo nope").replacingOccurrences("192.0.2.102 80", "192.0.2.x 80"))
+        let runner = ProcessRunner(outputLimit: 1 << 16)
+        let ok = await runner.run(.exec([swiftvs, "check-config", good]), timeout: .seconds(30))
+        #expect(ok.termination == .exited(0))
+        #expect(ok.outputText.contains("OK: 1 virtual servers, 3 real servers, 3 checkers"))
+        let w = await runner.run(.exec([swiftvs, "check-config", warned]), timeout: .seconds(30))
+        #expect(w.termination == .exited(0))
+        #expect(w.outputText.contains("\(warned):1:1: warning: 'global_defs'"))
+        let b = await runner.run(.exec([swiftvs, "check-config", bad]), timeout: .seconds(30))
+        #expect(b.termination == .exited(2))
+        #expect(b.outputText.contains("\(bad):3:11: lb_algo: unknown scheduler 'nope'"), "\(b.outputText)")
+        #expect(b.outputText.contains("\(bad):17:15: invalid real server address"), "every problem is listed: \(b.outputText)")
+    }
+
+    @Test func vipMarkOption() throws {
+        let m = try VIPMark(parsing: "192.0.2.100=80")
+        #expect(m.mark == 80)
+        #expect(m.rule.description.contains("192.0.2.100"))
+        #expect(throws: MarkError.self) { try VIPMark(parsing: "192.0.2.100") }
+        #expect(throws: MarkError.self) { try VIPMark(parsing: "192.0.2.100=0") }
+    }
+}
+
+func readFile(_ path: String) throws -> String {
+    guard let f = fopen(path, "r") else { throw TestError("cannot open \(path)") }
+    defer { fclose(f) }
+    var out: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = fread(&buf, 1, buf.count, f)
+        if n <= 0 { break }
+        out += buf[0..<n]
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+func listDirectory(_ path: String) throws -> [String] {
+    guard let d = opendir(path) else { throw TestError("cannot open \(path)") }
+    defer { closedir(d) }
+    var names: [String] = []
+    while let e = readdir(d) {
+        let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names.sorted()
+}
+
+/// A program built beside the test bundle (the package's bin directory).
+func siblingExecutable(_ name: String) throws -> String {
+    var buf = [CChar](repeating: 0, count: 4096)
+    let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+    guard n > 0 else { throw TestError("readlink /proc/self/exe failed") }
+    let exe = String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    let dir = String(exe[..<exe.lastIndex(of: "/")!])
+    let path = dir + "/" + name
+    guard access(path, X_OK) == 0 else { throw TestError("\(path) not built (swift build first)") }
+    return path
+}
+
+extension String {
+    func replacingOccurrences(_ a: String, _ b: String) -> String {
+        var out = ""
+        var rest = self[...]
+        while !rest.isEmpty {
+            if rest.hasPrefix(a) {
+                out += b
+                rest = rest.dropFirst(a.count)
+            } else {
+                out.append(rest.removeFirst())
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,373 @@
+import Foundation
+import Testing
+import HealthCheck
+import IPVS
+
+/// `swiftvs daemon` end to end, in the seed's topology: a client netns reaches VIP
+/// 192.0.2.150 through the director (fwmark 80, lc, direct routing), three real servers in
+/// their own netns (VIP on lo, arp_ignore=1/arp_announce=2, busybox httpd), each checked by
+/// MISC_CHECK (ping of its address), TCP_CHECK and HTTP_GET.
+///
+/// Addresses: 192.0.2.128/25 on a bridge, so the /24 of the other kernel suites' dummy
+/// interface stays untouched (the longer prefix wins).
+extension Kernel {
+    @Suite("swiftvs daemon end to end", .serialized)
+    struct DaemonKernelTests {
+        static let vip = "192.0.2.150"
+        static let director = "192.0.2.129"
+        static let client = "192.0.2.130"
+        static let servers = ["192.0.2.131", "192.0.2.132", "192.0.2.133"]
+        static let sorry = "192.0.2.134"
+        static let work = "/tmp/swiftvs-daemon-e2e"
+        static let delayLoop = 1.0, retry = 1.0, timeout = 1.0
+        /// keepalived's bound for noticing a dead server: delay_loop × (retry + 1) + timeout.
+        static var downBound: Double { delayLoop * (retry + 1) + timeout }
+
+        static func config(weight3: Int = 1, withServer1: Bool = true, broken: Bool = false) -> String {
+            var s = """
+                global_defs {
+                  router_id swiftvs-e2e
+                }
+
+                virtual_server fwmark 80 {
+                  delay_loop 1
+                  lb_algo \(broken ? "nonsense" : "lc")
+                  lb_kind DR
+                  quorum 2
+                  sorry_server \(sorry) 0
+
+                """
+            for (i, rs) in servers.enumerated() where withServer1 || i != 0 {
+                s += """
+                      real_server \(rs) {
+                        weight \(i == 2 ? weight3 : 1)
+                        retry 1
+                        delay_before_retry 1
+                        MISC_CHECK {
+                          misc_path "/usr/bin/ping -c 1 -W 1 \(rs)"
+                          misc_timeout 1
+                        }
+                        TCP_CHECK {
+                          connect_port 80
+                          connect_timeout 1
+                        }
+                        HTTP_GET {
+                          url {
+                            path /
+                            status_code 200
+                          }
+                          connect_port 80
+                          connect_timeout 1
+                        }
+                      }
+
+                    """
+            }
+            return s + "}\n"
+        }
+
+        /// Commands run through swiftvs's own ProcessRunner (posix_spawn + pidfd): the set-up
+        /// leaves daemons (httpd) behind, which Foundation's Process does not cope with here.
+        static let runner = ProcessRunner(outputLimit: 1 << 20, killStragglers: false)
+
+        @discardableResult
+        static func shell(_ script: String, timeout: Duration = .seconds(120)) async throws -> String {
+            let o = await runner.run(.exec(["/bin/sh", "-ec", script]), timeout: timeout)
+            guard o.termination == .exited(0) else {
+                throw SetupError(message: "\(o.termination): \(script)\n\(o.outputText)")
+            }
+            return o.outputText
+        }
+
+        /// Polls an async condition every 100 ms until it holds or `limit` passes.
+        static func until(within limit: Duration, _ condition: () async throws -> Bool) async throws -> Bool {
+            let deadline = ContinuousClock.now + limit
+            while true {
+                if try await condition() { return true }
+                if ContinuousClock.now >= deadline { return false }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+
+        static func save() async throws -> String { try await shell("ipvsadm-save -n") }
+
+        static func setUpNetwork() async throws {
+            var script = """
+                rm -rf \(work); mkdir -p \(work)
+                ip link add swvsbr0 type bridge
+                ip addr add \(director)/25 dev swvsbr0
+                ip addr add \(vip)/32 dev swvsbr0
+                ip link set swvsbr0 up
+                ip netns add swvs-cl
+                ip link add swvs-cl type veth peer name eth0 netns swvs-cl
+                ip link set swvs-cl master swvsbr0 up
+                ip -n swvs-cl link set lo up
+                ip -n swvs-cl addr add \(client)/25 dev eth0
+                ip -n swvs-cl link set eth0 up
+                ip -n swvs-cl route add \(vip)/32 via \(director)
+
+                """
+            for (i, rs) in servers.enumerated() {
+                let ns = "swvs-rs\(i + 1)"
+                script += """
+                    ip netns add \(ns)
+                    ip link add \(ns) type veth peer name eth0 netns \(ns)
+                    ip link set \(ns) master swvsbr0 up
+                    ip -n \(ns) link set lo up
+                    ip -n \(ns) addr add \(rs)/25 dev eth0
+                    ip -n \(ns) addr add \(vip)/32 dev lo
+                    ip netns exec \(ns) sysctl -q -w net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2
+                    ip -n \(ns) link set eth0 up
+                    mkdir -p \(work)/rs\(i + 1)
+                    echo "served by rs\(i + 1)" > \(work)/rs\(i + 1)/index.html
+                    ip netns exec \(ns) busybox httpd -p 80 -h \(work)/rs\(i + 1) </dev/null >/dev/null 2>&1
+
+                    """
+            }
+            try await shell(script)
+        }
+
+        static func tearDownNetwork() async {
+            _ = try? await shell("""
+                for ns in swvs-cl swvs-rs1 swvs-rs2 swvs-rs3; do
+                  ip netns pids $ns 2>/dev/null | xargs -r kill 2>/dev/null || true
+                  ip netns del $ns 2>/dev/null || true
+                done
+                ip link del swvsbr0 2>/dev/null || true
+                iptables -t mangle -F PREROUTING 2>/dev/null || true
+                """)
+        }
+
+        /// The daemon as a child process (through the runner), its log in a file.
+        final class DaemonProcess: Sendable {
+            let log: String
+            let exit: Task<CheckOutcome, Never>
+
+            init(config: String, tag: String) throws {
+                log = "\(work)/daemon-\(tag).log"
+                let argv = [try swiftvsPath(), "daemon", "--config", config, "--state", "\(work)/state.rules",
+                            "--control", "\(work)/control.sock", "--vip-mark", "\(vip)=80",
+                            "--mark-backend", "iptables", "--log-level", "debug"]
+                let line = argv.map { "'\($0)'" }.joined(separator: " ")
+                let command = CheckCommand.exec(["/bin/sh", "-c", "exec \(line) >\(log) 2>&1"])
+                exit = Task { await DaemonKernelTests.runner.run(command, timeout: .seconds(1800)) }
+            }
+
+            var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+
+            /// From the daemon's first log line ("… pid N").
+            var pid: Int32? {
+                guard let r = logText.range(of: ", pid ") else { return nil }
+                return Int32(logText[r.upperBound...].prefix { $0.isNumber })
+            }
+
+            func signal(_ sig: Int32) {
+                if let pid { kill(pid, sig) }
+            }
+
+            /// SIGTERM, then the exit status.
+            func stop() async -> CheckOutcome.Termination {
+                signal(SIGTERM)
+                return await exit.value.termination
+            }
+        }
+
+        static func swiftvsPath() throws -> String {
+            let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            var dir = exe.deletingLastPathComponent()
+            // The test bundle may be a directory (…/swiftvsPackageTests.xctest/…) on some layouts.
+            while !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("swiftvs").path) && dir.path != "/" {
+                dir = dir.deletingLastPathComponent()
+            }
+            let path = dir.appendingPathComponent("swiftvs").path
+            guard FileManager.default.isExecutableFile(atPath: path) else { throw SetupError(message: "swiftvs binary not found beside the tests") }
+            return path
+        }
+
+        static func status() async -> String {
+            guard let p = try? swiftvsPath() else { return "" }
+            return (try? await shell("'\(p)' status --json --control \(work)/control.sock")) ?? ""
+        }
+
+        /// Real servers of fwmark 80 in the kernel, from ipvsadm, with their weights.
+        static func kernelServers() async throws -> [String: Int] {
+            var out: [String: Int] = [:]
+            for line in try await save().split(separator: "\n") where line.hasPrefix("-a -f 80 ") {
+                let f = line.split(separator: " ")
+                if let r = f.firstIndex(of: "-r"), let w = f.firstIndex(of: "-w") {
+                    out[String(f[r + 1])] = Int(f[w + 1])
+                }
+            }
+            return out
+        }
+
+        static func stateFileMatchesKernel() async throws -> Bool {
+            let state = (try? String(contentsOfFile: "\(work)/state.rules", encoding: .utf8)) ?? ""
+            let rules = state.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("#") }.joined(separator: "\n")
+            return rules == (try await save()) && state.contains("# swiftvs-mark -d \(vip)/32 --mark 80")
+        }
+
+        /// Six fetches of http://VIP/ from the client: who answered (nil for a failure).
+        static func fetches(_ n: Int = 6) async throws -> [String?] {
+            var out: [String?] = []
+            for _ in 0..<n {
+                let r = try? await shell("ip netns exec swvs-cl curl -s --max-time 3 http://\(vip)/")
+                out.append(r.flatMap { $0.hasPrefix("served by ") ? String($0.dropFirst(10).prefix(3)) : nil })
+            }
+            return out
+        }
+
+        /// Seconds until `condition` holds, polled every 50 ms (nil if not within `limit`).
+        static func measure(within limit: Double, _ condition: () async throws -> Bool) async throws -> Double? {
+            let start = ContinuousClock.now
+            while true {
+                if try await condition() {
+                    let d = ContinuousClock.now - start
+                    return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+                }
+                if ContinuousClock.now - start > .milliseconds(Int(limit * 1000)) { return nil }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+
+        static func serviceConnections() throws -> UInt64 {
+            try IPVSHandle().service(.fwmark(80, family: .inet)).stats.connections
+        }
+
+        static func step(_ s: String) {
+            FileHandle.standardError.write(Data("e2e: \(s)\n".utf8))
+        }
+
+        @Test static func seedTopologyEndToEnd() async throws {
+            guard ProcessInfo.processInfo.environment["SWIFTVS_IN_VM"] == "1" else { return }
+            step("fresh table")
+            _ = try freshTable()
+            step("teardown")
+            await tearDownNetwork()
+            step("setup")
+            try await setUpNetwork()
+            step("network ready")
+            do {
+                try await scenario()
+            } catch {
+                await tearDownNetwork()
+                throw error
+            }
+            await tearDownNetwork()
+        }
+
+        static func scenario() async throws {
+            // A service the configuration does not name: the daemon must never touch it.
+            try await shell("ipvsadm -A -t 198.51.100.7:80 -s rr && ipvsadm -a -t 198.51.100.7:80 -r 198.51.100.8:80 -g")
+            let allUp = Set(servers.map { "\($0):0" })
+            let configPath = "\(work)/swiftvs.conf"
+            try config().write(toFile: configPath, atomically: true, encoding: .utf8)
+
+            // 1. Start: the service, three real servers, the mark rule; the state file follows.
+            var daemon = try DaemonProcess(config: configPath, tag: "1")
+            var ok = try await until(within: .seconds(60)) {
+                let st = await status()
+                return Set(try await kernelServers().keys) == allUp && st.contains("\"checks_run\":") && !st.contains("\"checks_run\":0,")
+            }
+            #expect(ok, "daemon up with three real servers\n\(daemon.logText)")
+            ok = try await until(within: .seconds(20)) { !(await status()).contains("\"last_result\":null") }
+            #expect(ok, "every checker has run: see status")
+            #expect((await status()).contains("\"state\":\"up\""))
+            #expect(try await stateFileMatchesKernel(), "state file = ipvsadm-save -n")
+            let mangle = try run(["/usr/sbin/iptables", "-t", "mangle", "-S", "PREROUTING"]).stdout
+            #expect(mangle.contains("-d \(vip)/32") && mangle.contains("0x50"), "mark rule: \(mangle)")
+            #expect(try await save().contains("-A -t 198.51.100.7:80 -s rr"))
+
+            step("2. Traffic"); // 2. Traffic flows through the VIP.
+            var served = try await fetches()
+            #expect(served.allSatisfy { $0 != nil }, "all fetches succeed: \(served)")
+            #expect(Set(served.compactMap { $0 }).count >= 2, "lc spreads: \(served)")
+
+            step("3. rs2 is cut"); // 3. rs2 is cut off: removed within delay_loop × (retry+1) + timeout.
+            try await shell("ip -n swvs-rs2 link set eth0 down")
+            let down = try await measure(within: downBound + 10) { try await kernelServers()["\(servers[1]):0"] == nil }
+            #expect(down != nil, "rs2 removed\n\(daemon.logText)")
+            if let down {
+                print("DaemonKernelTests: rs2 removed \(down) s after it was cut (bound \(downBound) s)")
+                #expect(down <= downBound + 0.5, "removed after \(down) s, bound \(downBound) s + 0.5 s of polling and scheduling")
+            }
+            #expect(daemon.logText.contains("fwmark 80 \(servers[1]):0 DOWN: "), "\(daemon.logText)")
+            ok = try await until(within: .seconds(5)) { try await stateFileMatchesKernel() }
+            #expect(ok, "state file follows the removal")
+            served = try await fetches()
+            #expect(served.allSatisfy { $0 != nil } && !served.contains("rs2"), "traffic keeps flowing to rs1/rs3: \(served)")
+
+            step("4. rs2 comes"); // 4. rs2 comes back: re-added on its checkers' first success.
+            try await shell("ip -n swvs-rs2 link set eth0 up")
+            let up = try await measure(within: 20) { try await kernelServers()["\(servers[1]):0"] == 1 }
+            #expect(up != nil, "rs2 re-added\n\(daemon.logText)")
+            if let up { print("DaemonKernelTests: rs2 re-added \(up) s after it was restored") }
+            #expect(try await until(within: .seconds(5)) { try await stateFileMatchesKernel() }, "state file follows the re-add")
+
+            step("5. Quorum"); // 5. Quorum (2): with two servers out, the sorry server replaces them; back when regained.
+            try await shell("ip -n swvs-rs1 link set eth0 down; ip -n swvs-rs2 link set eth0 down")
+            ok = try await until(within: .seconds(15)) { try await kernelServers() == ["\(sorry):0": 1] }
+            #expect(ok, "sorry server in: \n\(daemon.logText)")
+            #expect(daemon.logText.contains("quorum lost"))
+            try await shell("ip -n swvs-rs1 link set eth0 up; ip -n swvs-rs2 link set eth0 up")
+            ok = try await until(within: .seconds(20)) { Set(try await kernelServers().keys) == allUp }
+            #expect(ok, "sorry server out: \n\(daemon.logText)")
+            #expect(daemon.logText.contains("sorry server out"))
+            #expect(try await until(within: .seconds(5)) { try await stateFileMatchesKernel() })
+
+            step("6. SIGHUP with a changed"); // 6. SIGHUP with a changed configuration: only the difference is applied.
+            served = try await fetches(3)
+            let connectionsBefore = try await { () async throws -> UInt64 in
+                _ = try await until(within: .seconds(5)) { try serviceConnections() >= 3 }
+                return try serviceConnections()
+            }()
+            let logBefore = daemon.logText.count
+            try config(weight3: 2, withServer1: false).write(toFile: configPath, atomically: true, encoding: .utf8)
+            daemon.signal(SIGHUP)
+            ok = try await until(within: .seconds(15)) {
+                try await kernelServers() == ["\(servers[1]):0": 1, "\(servers[2]):0": 2]
+                    && daemon.logText.dropFirst(logBefore).contains("reloaded:")
+            }
+            #expect(ok, "reload applied: \n\(daemon.logText)")
+            let reloadLog = String(daemon.logText.dropFirst(logBefore))
+            let kernelLines = reloadLog.split(separator: "\n").filter { $0.contains("kernel: ") }
+            #expect(kernelLines.count == 2, "exactly two changes: \(kernelLines)")
+            #expect(!reloadLog.contains("kernel: -D") && !reloadLog.contains("kernel: -A"), "the service is not recreated")
+            #expect(try serviceConnections() >= connectionsBefore, "counters kept")
+            #expect(reloadLog.contains("checkers kept their state"))
+            #expect(try await until(within: .seconds(5)) { try await stateFileMatchesKernel() })
+
+            step("7. SIGHUP with a broken"); // 7. SIGHUP with a broken configuration: logged with FILE:LINE:COL, nothing changes.
+            let saved = try await save()
+            let logBefore2 = daemon.logText.count
+            try config(weight3: 2, withServer1: false, broken: true).write(toFile: configPath, atomically: true, encoding: .utf8)
+            daemon.signal(SIGHUP)
+            ok = try await until(within: .seconds(10)) { daemon.logText.contains("keeping the running configuration") }
+            #expect(ok, "\(daemon.logText)")
+            #expect(daemon.logText.dropFirst(logBefore2).contains("\(configPath):7:11: lb_algo: unknown scheduler 'nonsense'"), "\(daemon.logText)")
+            #expect(try await save() == saved)
+            #expect((await status()).contains("\"checks_run\""), "still running")
+
+            step("8. Restart"); // 8. Restart: the table is adopted as it is, nothing flaps.
+            try config(weight3: 2, withServer1: false).write(toFile: configPath, atomically: true, encoding: .utf8)
+            let connections = try serviceConnections()
+            #expect(await daemon.stop() == .exited(0))
+            #expect(try await save() == saved, "SIGTERM leaves the table")
+            daemon = try DaemonProcess(config: configPath, tag: "2")
+            ok = try await until(within: .seconds(30)) {
+                let st = await status()
+                return st.contains("\"checks_run\":") && !st.contains("\"last_result\":null")
+            }
+            #expect(ok, "restarted daemon has checked everything\n\(daemon.logText)")
+            // Two more rounds of checks.
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await save() == saved, "restart changed nothing")
+            #expect(daemon.logText.contains("kernel table adopted as it is"), "\(daemon.logText)")
+            #expect(!daemon.logText.contains("kernel: "), "no kernel change at all: \(daemon.logText)")
+            #expect(try serviceConnections() >= connections, "counters kept")
+            #expect(try await stateFileMatchesKernel())
+            #expect(await daemon.stop() == .exited(0))
+            #expect(try ipvsadm("-L", "-n", "-t", "198.51.100.7:80").status == 0, "the foreign service was never touched")
+        }
+    }
+}
