@@ -272,7 +272,7 @@ tree_pids() { # PID: it and its descendants
 tree_cpu() { # PID: utime+stime+cutime+cstime of the tree, in seconds (bash builtins only)
   local pid ticks=0 s f
   for pid in $(tree_pids "$1"); do
-    read -r s <"/proc/$pid/stat" 2>/dev/null || continue
+    { read -r s <"/proc/$pid/stat"; } 2>/dev/null || continue   # a check may have exited
     read -r -a f <<<"${s##*) }"
     ticks=$((ticks + f[11] + f[12] + f[13] + f[14]))
   done
