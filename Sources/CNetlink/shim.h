@@ -41,6 +41,34 @@ static inline unsigned int swiftvs_ip_vs_svc_f_sched_sh_port(void) { return IP_V
 extern int setns(int fd, int nstype);
 static inline int swiftvs_setns_net(int fd) { return setns(fd, 0x40000000 /* CLONE_NEWNET */); }
 
+// recvmmsg(2) through syscall(2): struct mmsghdr and recvmmsg are GNU extensions, which the
+// C library module is built without. Receives up to `count` (at most 8) datagrams of at most
+// `size` bytes, buffer i at base + i * size: blocks for the first, then takes only what is
+// already queued (MSG_WAITFORONE). lengths[i] is each datagram's full length (MSG_TRUNC), so
+// a datagram larger than `size` shows as a length above it. Returns how many, or -1 (errno).
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <string.h>
+struct swiftvs_mmsghdr { struct msghdr msg_hdr; unsigned int msg_len; };
+static inline int swiftvs_recv_many(int fd, unsigned char *base, size_t size, unsigned int count, size_t *lengths) {
+    struct swiftvs_mmsghdr vec[8];
+    struct iovec iov[8];
+    if (count > 8) count = 8;
+    memset(vec, 0, sizeof vec);
+    for (unsigned int i = 0; i < count; i++) {
+        iov[i].iov_base = base + (size_t)i * size;
+        iov[i].iov_len = size;
+        vec[i].msg_hdr.msg_iov = &iov[i];
+        vec[i].msg_hdr.msg_iovlen = 1;
+    }
+    long n = syscall(SYS_recvmmsg, fd, vec, count, 0x10000 /* MSG_WAITFORONE */ | MSG_TRUNC, (void *)0);
+    for (long i = 0; i < n; i++) {
+        lengths[i] = vec[i].msg_len;
+        if ((vec[i].msg_hdr.msg_flags & MSG_TRUNC) && lengths[i] <= size) lengths[i] = size + 1;
+    }
+    return (int)n;
+}
+
 // errno is a macro over a thread-local; read it right after the failing call.
 static inline int swiftvs_errno(void) { return errno; }
 

@@ -151,6 +151,9 @@ struct Connection: ~Copyable {
     let socket: NetlinkSocket
     private var sequence: UInt32
     private var buffer: [UInt8]
+    /// `dumpSlots` datagrams for one recvmmsg in dumps; allocated on the first dump.
+    private var dumpBuffer: [UInt8] = []
+    private static let dumpSlots = 4
     private let maxDatagram: Int
 
     init(socket: consuming NetlinkSocket) {
@@ -202,10 +205,37 @@ struct Connection: ~Copyable {
             }
             throw sendError(error, request)
         }
-        do { return try splitMessages(buffer, count: n) } catch {
+        // The messages keep a reference to the bytes they view: hand them a copy of just this
+        // datagram, so `buffer` stays uniquely owned and the next receive does not copy all of it.
+        let datagram = Array(buffer[0..<n])
+        do { return try splitMessages(datagram, count: n) } catch {
             throw IPVSError(code: .malformedReply, operation: request.operation, object: request.object,
                             reason: "malformed netlink datagram: \(error.message)")
         }
+    }
+
+    /// Like `receiveMessages`, but takes every datagram already queued (up to `dumpSlots`)
+    /// in one system call: a dump's last data and its NLMSG_DONE arrive together.
+    private mutating func receiveDumpMessages(for request: Request) throws(IPVSError) -> [ReceivedMessage] {
+        let slot = buffer.count
+        if dumpBuffer.isEmpty { dumpBuffer = [UInt8](repeating: 0, count: slot * Self.dumpSlots) }
+        let lengths: [Int]
+        do { lengths = try socket.receiveMany(into: &dumpBuffer, slot: slot, count: Self.dumpSlots) } catch {
+            if error.errno == ENOBUFS {
+                throw IPVSError(code: .system, errno: ENOBUFS, operation: request.operation, object: request.object,
+                                reason: "replies were lost: the socket's receive buffer overflowed")
+            }
+            throw sendError(error, request)
+        }
+        var result: [ReceivedMessage] = []
+        for (i, n) in lengths.enumerated() {
+            let datagram = Array(dumpBuffer[(i * slot)..<(i * slot + n)])
+            do { result += try splitMessages(datagram, count: n) } catch {
+                throw IPVSError(code: .malformedReply, operation: request.operation, object: request.object,
+                                reason: "malformed netlink datagram: \(error.message)")
+            }
+        }
+        return result
     }
 
     private func kernelError(_ msg: ReceivedMessage, _ request: Request) throws(IPVSError) -> NetlinkErrorReply {
@@ -250,7 +280,7 @@ struct Connection: ~Copyable {
         do { try socket.send(w.bytes) } catch { throw sendError(error, request) }
         var result: [ReceivedMessage] = []
         while true {
-            for msg in try receiveMessages(for: request) where msg.sequence == seq {
+            for msg in try receiveDumpMessages(for: request) where msg.sequence == seq {
                 switch msg.type {
                 case NetlinkConstants.done:
                     let status = (try? msg.body.native(Int32.self)) ?? 0
@@ -304,22 +334,32 @@ struct Connection: ~Copyable {
         var start = 0
         while start < requests.count {
             var w = MessageWriter(reservingCapacity: maxDatagram + 512)
-            var seqToIndex: [UInt32: Int] = [:]
+            // The messages of a datagram have consecutive sequence numbers (mod 2^32, skipping
+            // 0), so a reply's sequence maps back to its request without a table.
+            var sequences: [UInt32] = []
+            sequences.reserveCapacity(min(4096, requests.count - start))
             var end = start
             var lastSeq: UInt32 = 0
             while end < requests.count {
                 let isLast = end == requests.count - 1 || w.bytes.count >= maxDatagram - 512 || end - start >= 4095
                 let flags = NetlinkConstants.request | (isLast ? NetlinkConstants.ack : 0)
                 lastSeq = encode(requests[end], flags: flags, into: &w)
-                seqToIndex[lastSeq] = end
+                sequences.append(lastSeq)
                 end += 1
                 if isLast { break }
+            }
+            let firstSeq = sequences[0]
+            func indexOf(_ seq: UInt32) -> Int? {
+                var offset = Int(seq &- firstSeq)
+                if seq < firstSeq && firstSeq > lastSeq { offset -= 1 }   // wrapped past 0, which is skipped
+                guard offset >= 0, offset < sequences.count, sequences[offset] == seq else { return nil }
+                return start + offset
             }
             do { try socket.send(w.bytes) } catch { throw sendError(error, requests[start]) }
             var finished = false
             while !finished {
                 for msg in try receiveMessages(for: requests[start]) where msg.type == NetlinkConstants.error {
-                    guard let index = seqToIndex[msg.sequence] else { continue }
+                    guard let index = indexOf(msg.sequence) else { continue }
                     let reply = try kernelError(msg, requests[index])
                     if reply.error != 0 {
                         failures.append(BatchFailure(

@@ -55,13 +55,18 @@ enum CFormat {
 /// the kernel's dump order. Both are emulated so listings match byte for byte.
 enum IpvsadmOrder {
     /// The address as four host-order 32-bit words (IPv4 in the first, like `nf_inet_addr`).
-    static func words(_ a: IPAddress) -> [UInt32] {
-        let b = a.bytes
-        var w: [UInt32] = [0, 0, 0, 0]
-        for i in 0..<(b.count / 4) {
-            w[i] = UInt32(b[4 * i]) << 24 | UInt32(b[4 * i + 1]) << 16 | UInt32(b[4 * i + 2]) << 8 | UInt32(b[4 * i + 3])
+    /// A SIMD value, not an array: the sorts compare addresses O(n log n) times.
+    static func words(_ a: IPAddress) -> SIMD4<UInt32> {
+        switch a {
+        case let .v4(b0, b1, b2, b3):
+            return SIMD4(UInt32(b0) << 24 | UInt32(b1) << 16 | UInt32(b2) << 8 | UInt32(b3), 0, 0, 0)
+        case let .v6(b):
+            var w = SIMD4<UInt32>(repeating: 0)
+            for i in 0..<(b.count / 4) {
+                w[i] = UInt32(b[4 * i]) << 24 | UInt32(b[4 * i + 1]) << 16 | UInt32(b[4 * i + 2]) << 8 | UInt32(b[4 * i + 3])
+            }
+            return w
         }
-        return w
     }
 
     /// `(int)(a - b)` for unsigned 32-bit operands.
@@ -70,12 +75,12 @@ enum IpvsadmOrder {
 
     /// libipvs `ipvs_cmp_services`.
     static func compareServices(_ s1: ServiceKey, _ s2: ServiceKey) -> Int32 {
-        func parts(_ k: ServiceKey) -> (mark: UInt32, af: UInt16, proto: UInt16, addr: [UInt32], port: UInt16) {
+        func parts(_ k: ServiceKey) -> (mark: UInt32, af: UInt16, proto: UInt16, addr: SIMD4<UInt32>, port: UInt16) {
             switch k {
             case let .address(proto, address, port):
                 return (0, address.family.rawValue, proto.rawValue, words(address), port)
             case let .fwmark(mark, family):
-                return (mark, family.rawValue, 0, [0, 0, 0, 0], 0)
+                return (mark, family.rawValue, 0, SIMD4(repeating: 0), 0)
             }
         }
         let a = parts(s1), b = parts(s2)
@@ -133,10 +138,18 @@ enum IpvsadmOrder {
     }
 
     /// Services (and each one's destinations) in the order ipvsadm lists them.
+    ///
+    /// Sorts positions, not entries: the same merge sort (so the same order) on plain integers,
+    /// instead of moving entries with their arrays and strings around O(n log n) times.
     static func sorted(_ services: [ServiceEntry]) -> [ServiceEntry] {
-        mergeSort(services) { compareServices($0.service.key, $1.service.key) }.map { entry in
-            var e = entry
-            e.destinations = mergeSort(entry.destinations) { compareDestinations($0.destination, $1.destination) }
+        let keys = services.map(\.service.key)
+        let order = mergeSort(Array(services.indices)) { compareServices(keys[$0], keys[$1]) }
+        return order.map { i in
+            var e = services[i]
+            if e.destinations.count > 1 {
+                let d = e.destinations
+                e.destinations = mergeSort(Array(d.indices)) { compareDestinations(d[$0].destination, d[$1].destination) }.map { d[$0] }
+            }
             return e
         }
     }

@@ -71,14 +71,43 @@ enum IpvsadmCommand: Hashable, Sendable {
 
     var optional: Set<OptionClass> {
         switch self {
-        case .add, .edit: return [.scheduler, .persistent, .netmask, .ops, .pe, .schedFlags]
-        case .addServer, .editServer:
-            return [.forward, .weight, .uThreshold, .lThreshold, .tunType, .tunPort, .tunNocsum, .tunCsum, .tunRemcsum]
-        case .startDaemon: return [.mcastInterface, .syncid, .mcastGroup, .mcastPort, .mcastTTL, .syncMaxlen]
-        case .stopDaemon: return [.syncid]
-        case .zero: return [.service]
+        case .add, .edit: return Self.serviceOptional
+        case .addServer, .editServer: return Self.serverOptional
+        case .startDaemon: return Self.startDaemonOptional
+        case .stopDaemon: return Self.stopDaemonOptional
+        case .zero: return Self.zeroOptional
         default: return []
         }
+    }
+
+    // Built once: `optional` is consulted for every option of every line of a rules file.
+    private static let serviceOptional: Set<OptionClass> = [.scheduler, .persistent, .netmask, .ops, .pe, .schedFlags]
+    private static let serverOptional: Set<OptionClass> =
+        [.forward, .weight, .uThreshold, .lThreshold, .tunType, .tunPort, .tunNocsum, .tunCsum, .tunRemcsum]
+    private static let startDaemonOptional: Set<OptionClass> = [.mcastInterface, .syncid, .mcastGroup, .mcastPort, .mcastTTL, .syncMaxlen]
+    private static let stopDaemonOptional: Set<OptionClass> = [.syncid]
+    private static let zeroOptional: Set<OptionClass> = [.service]
+}
+
+/// The options of one line by class: a handful at most, so a small array (a dictionary
+/// here cost more than the rest of the line's parsing).
+struct SeenOptions {
+    private var items: [(key: OptionClass, value: LineParser.Occurrence)] = []
+
+    subscript(_ cls: OptionClass) -> LineParser.Occurrence? {
+        get { items.first(where: { $0.key == cls })?.value }
+        set {
+            if let i = items.firstIndex(where: { $0.key == cls }) {
+                if let newValue { items[i].value = newValue } else { items.remove(at: i) }
+            } else if let newValue {
+                items.append((cls, newValue))
+            }
+        }
+    }
+
+    func sorted(by areInIncreasingOrder: ((key: OptionClass, value: LineParser.Occurrence), (key: OptionClass, value: LineParser.Occurrence)) -> Bool)
+        -> [(key: OptionClass, value: LineParser.Occurrence)] {
+        items.sorted(by: areInIncreasingOrder)
     }
 }
 
@@ -191,6 +220,18 @@ enum IpvsadmOption: Hashable, Sendable {
         for s in specs { if let c = s.short { d[c] = s } }
         return d
     }()
+
+    /// `byShort` for ASCII letters, by code: no Character hashing on the hot path.
+    static let byShortASCII: [Spec?] = {
+        var t = [Spec?](repeating: nil, count: 128)
+        for s in specs { if let c = s.short, let a = c.asciiValue, t[Int(a)] == nil { t[Int(a)] = byShort[c] } }
+        return t
+    }()
+
+    static func short(_ c: Character) -> Spec? {
+        if let a = c.asciiValue { return byShortASCII[Int(a)] }
+        return byShort[c]
+    }
 
     var optionClass: OptionClass? {
         switch self {
@@ -336,7 +377,7 @@ struct LineParser {
         while i < tokens.count {
             let t = tokens[i]
             i += 1
-            if optionsEnded || !t.text.hasPrefix("-") || t.text == "-" {
+            if optionsEnded || !Self.hasDashes(t.text, 1) || t.text == "-" {
                 positional.append(t)
                 continue
             }
@@ -344,7 +385,7 @@ struct LineParser {
                 optionsEnded = true
                 continue
             }
-            if t.text.hasPrefix("--") {
+            if Self.hasDashes(t.text, 2) {
                 let body = t.text.dropFirst(2)
                 let name: String
                 var inline: String? = nil
@@ -402,7 +443,7 @@ struct LineParser {
                 // The first option of a bundle is located at its dash, later ones at their letter.
                 let column = k == 1 ? t.column : t.column + k
                 let spelled = "-" + String(c)
-                guard let spec = IpvsadmOption.byShort[c] else {
+                guard let spec = IpvsadmOption.short(c) else {
                     error(Spot(column: column, text: spelled), "unknown option \(spelled)", Self.unknownOptionHint(spelled))
                     break
                 }
@@ -427,6 +468,15 @@ struct LineParser {
             }
         }
         return (options, positional)
+    }
+
+    /// `text.hasPrefix(String(repeating: "-", count: n))` for n = 1 or 2, on bytes when the
+    /// answer cannot depend on a combining character after the dashes (Character semantics).
+    static func hasDashes(_ text: String, _ n: Int) -> Bool {
+        var it = text.utf8.makeIterator()
+        for _ in 0..<n { guard it.next() == UInt8(ascii: "-") else { return false } }
+        if let next = it.next(), next >= 0x80 { return text.hasPrefix(n == 1 ? "-" : "--") }
+        return true
     }
 
     static func unknownOptionHint(_ spelled: String) -> String {
@@ -487,7 +537,7 @@ struct LineParser {
             }
         }
 
-        var seen: [OptionClass: Occurrence] = [:]
+        var seen = SeenOptions()
         for occ in occurrences.dropFirst() {
             if case .command = occ.option {
                 error(occ.spot, "more than one command on a line (\(first.spelled) and \(occ.spelled))",
@@ -869,7 +919,10 @@ struct LineParser {
             bracketed = true
         }
         var address: IPAddress
-        if let a = CParse.inetPton6(host) {
+        // Every IPv6 text form has at least two colons: skip inet_pton for the rest (IPv4:PORT).
+        var colons = 0
+        for b in host.utf8 where b == UInt8(ascii: ":") { colons += 1 }
+        if colons >= 2, let a = CParse.inetPton6(host) {
             address = a
         } else if bracketed {
             guard let a = resolver.ipv6Address(forHost: host) else {
@@ -945,7 +998,7 @@ struct LineParser {
     }
 
     /// `process_options` checks for -A/-E.
-    mutating func checkService(_ s: inout LineState, _ seen: [OptionClass: Occurrence]) {
+    mutating func checkService(_ s: inout LineState, _ seen: SeenOptions) {
         guard !s.serviceBroken, seen[.service] != nil else { return }
         if !s.fwmarkGiven, s.servicePort == 0, !s.flags.contains(.persistent) {
             error(s.serviceSpot ?? s.commandSpot, "port 0 is only allowed for a persistent service",
@@ -961,7 +1014,7 @@ struct LineParser {
     }
 
     /// `process_options` checks for -a/-e, plus what the kernel would refuse.
-    mutating func checkDestination(_ s: inout LineState, _ seen: [OptionClass: Occurrence]) {
+    mutating func checkDestination(_ s: inout LineState, _ seen: SeenOptions) {
         // Direct routing and tunnelling keep the service's port.
         if !s.fwmarkGiven, s.forwarding == .directRouting || s.forwarding == .tunnel {
             s.destinationPort = s.servicePort
@@ -1023,7 +1076,7 @@ struct LineParser {
     }
 
     /// The command, once every check passed.
-    func build(_ s: LineState, _ seen: [OptionClass: Occurrence]) -> Result {
+    func build(_ s: LineState, _ seen: SeenOptions) -> Result {
         var result = Result()
         result.isAddService = s.command == .add
         result.serviceKey = s.serviceKey

@@ -179,12 +179,43 @@ public struct RulesFile: Hashable, Sendable {
         resolver: any NameResolver = SystemResolver(),
         startingFrom base: [ServiceEntry]? = []
     ) throws(RulesError) -> RulesFile {
+        try parseWithTable(text, fileName: fileName, resolver: resolver, startingFrom: base).file
+    }
+
+    /// `parse`, plus the table the file's commands produce from `base` (what
+    /// `table(startingFrom: base)` returns), which the checks across lines build anyway:
+    /// a restore of a big file need not replay it twice. The table is nil when `base` is.
+    public static func parseWithTable(
+        _ text: String,
+        fileName: String,
+        resolver: any NameResolver = SystemResolver(),
+        startingFrom base: [ServiceEntry]? = []
+    ) throws(RulesError) -> (file: RulesFile, table: [ServiceEntry]?) {
+        var table: [ServiceEntry]? = nil
         var diagnostics: [RuleDiagnostic] = []
         var commands: [RuleCommand] = []
         var marks: [MarkLine] = []
         var failedServices: [(line: Int, key: ServiceKey)] = []
 
-        let lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        // Lines end at LF or CRLF (a CR before the LF belongs to the break, as "\r\n" is one
+        // Character). Split the UTF-8 bytes: the same lines as splitting Characters, without
+        // grapheme breaking over the whole file.
+        var lines: [Substring] = []
+        do {
+            let utf8 = text.utf8
+            var start = utf8.startIndex
+            var i = start
+            while i != utf8.endIndex {
+                if utf8[i] == UInt8(ascii: "\n") {
+                    var end = i
+                    if end != start, utf8[utf8.index(before: end)] == UInt8(ascii: "\r") { end = utf8.index(before: end) }
+                    lines.append(Substring(text[start..<end]))
+                    start = utf8.index(after: i)
+                }
+                i = utf8.index(after: i)
+            }
+            lines.append(Substring(text[start..<utf8.endIndex]))
+        }
         for (index, rawLine) in lines.enumerated() {
             let number = index + 1
             let line = String(rawLine)
@@ -222,12 +253,13 @@ public struct RulesFile: Hashable, Sendable {
             sim.tolerate(failedServices)
             sim.run(commands)
             diagnostics += sim.diagnostics
+            if diagnostics.isEmpty { table = sim.table }
         }
         if !diagnostics.isEmpty {
             diagnostics.sort { ($0.line, $0.column) < ($1.line, $1.column) }
             throw RulesError(diagnostics: diagnostics)
         }
-        return file
+        return (file, table)
     }
 
     /// The table the file's commands produce from `base` (ipvsadm-restore: from empty):
@@ -260,6 +292,8 @@ enum Tokenizer {
     }
 
     static func tokens(_ line: String) -> [Token] {
+        var line = line
+        if let fast = line.withUTF8({ asciiTokens($0) }) { return fast }
         var result: [Token] = []
         var current = ""
         var start = 0
@@ -274,6 +308,28 @@ enum Tokenizer {
             }
         }
         if !current.isEmpty { result.append(Token(text: current, column: start)) }
+        return result
+    }
+
+    /// The same split for an all-ASCII line (one byte per Character, so columns are byte
+    /// offsets + 1), without Character iteration; nil if the line has other bytes.
+    private static func asciiTokens(_ bytes: UnsafeBufferPointer<UInt8>) -> [Token]? {
+        var result: [Token] = []
+        var start = -1
+        for (i, b) in bytes.enumerated() {
+            if b >= 0x80 { return nil }
+            if b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\r") {
+                if start >= 0 {
+                    result.append(Token(text: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self), column: start + 1))
+                    start = -1
+                }
+            } else if start < 0 {
+                start = i
+            }
+        }
+        if start >= 0 {
+            result.append(Token(text: String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self), column: start + 1))
+        }
         return result
     }
 }

@@ -61,8 +61,10 @@ struct Restore: ParsableCommand {
         // 1. Parse and validate everything.
         let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()
         let rules: RulesFile
+        let simulated: [ServiceEntry]?
         do {
-            rules = try RulesFile.parse(text, fileName: name, resolver: resolver, startingFrom: append ? current : [])
+            (rules, simulated) = try RulesFile.parseWithTable(text, fileName: name, resolver: resolver,
+                                                              startingFrom: append ? current : [])
         } catch {
             printDiagnostics(error.diagnostics)
             Glibc.exit(2)
@@ -84,11 +86,12 @@ struct Restore: ParsableCommand {
         }
 
         // 2. Plan.
-        let plan = makePlan(rules, current: current)
+        let plan = makePlan(rules, current: current, desired: append ? nil : simulated)
         let others = rules.commands.filter { $0.action.change == nil }
         if dryRun {
+            let origins = plan.origins()
             for (i, change) in plan.changes.enumerated() {
-                let origin = plan.origins[i].map { "   # \($0.file):\($0.line)" } ?? ""
+                let origin = origins[i].map { "   # \($0.file):\($0.line)" } ?? ""
                 print(SaveFormat.commandLine(for: change) + origin)
             }
             for c in others { print("\(describe(c.action))   # \(c.location.file):\(c.location.line)") }
@@ -102,7 +105,7 @@ struct Restore: ParsableCommand {
         let result = try report { () throws(IPVSError) in try ipvs.apply(plan.changes, stopAtFirstFailure: true) }
         if let failure = result.failures.first {
             let rollback = rollBack(Plan.applied(plan.changes, result: result), before: current, ipvs: ipvs)
-            let place = plan.origins[failure.index].map { "\($0.file):\($0.line): " } ?? "\(name): "
+            let place = plan.origins()[failure.index].map { "\($0.file):\($0.line): " } ?? "\(name): "
             fail("restore: \(place)\(failure.error)", hint: rollback, status: 1)
         }
         let tableChanges = plan.changes
@@ -132,41 +135,49 @@ struct Restore: ParsableCommand {
     struct PlannedChanges {
         var changes: [Change]
         /// The file line each change comes from (nil for deletions of what the file leaves out).
-        var origins: [RuleLocation?]
+        /// Computed only when needed (a failure, --dry-run): a big restore that succeeds never
+        /// builds the lookup tables.
+        var origins: () -> [RuleLocation?]
     }
 
-    func makePlan(_ rules: RulesFile, current: [ServiceEntry]) -> PlannedChanges {
+    /// `desired`: the file's table when the caller already has it (from parsing).
+    func makePlan(_ rules: RulesFile, current: [ServiceEntry], desired known: [ServiceEntry]? = nil) -> PlannedChanges {
         let sourced = rules.commands.compactMap { c in c.action.change.map { ($0, c.location) } }
         if append {
-            return PlannedChanges(changes: sourced.map(\.0), origins: sourced.map(\.1))
+            return PlannedChanges(changes: sourced.map(\.0), origins: { sourced.map(\.1) })
         }
         if flush {
-            return PlannedChanges(changes: [.flush] + sourced.map(\.0), origins: [nil] + sourced.map(\.1))
+            return PlannedChanges(changes: [.flush] + sourced.map(\.0), origins: { [nil] + sourced.map(\.1) })
         }
         let desired: [ServiceEntry]
-        do { desired = try rules.table(startingFrom: []) } catch {
-            printDiagnostics(error.diagnostics)
-            Glibc.exit(2)
-        }
-        // Where each service and real server of the file is defined, for error reports.
-        var serviceLine: [ServiceKey: RuleLocation] = [:]
-        var destinationLine: [DestinationKey: [ServiceKey: RuleLocation]] = [:]
-        for (change, location) in sourced {
-            switch change {
-            case let .addService(s), let .editService(s): serviceLine[s.key] = location
-            case let .addDestination(d, k), let .editDestination(d, k): destinationLine[d.key, default: [:]][k] = location
-            default: break
+        if let known {
+            desired = known
+        } else {
+            do { desired = try rules.table(startingFrom: []) } catch {
+                printDiagnostics(error.diagnostics)
+                Glibc.exit(2)
             }
         }
         let changes = Plan.diff(current: current, desired: desired)
-        let origins: [RuleLocation?] = changes.map { change in
-            switch change {
-            case let .addService(s), let .editService(s): return serviceLine[s.key]
-            case let .addDestination(d, k), let .editDestination(d, k): return destinationLine[d.key]?[k]
-            default: return nil
+        return PlannedChanges(changes: changes, origins: {
+            // Where each service and real server of the file is defined, for error reports.
+            var serviceLine: [ServiceKey: RuleLocation] = [:]
+            var destinationLine: [DestinationKey: [ServiceKey: RuleLocation]] = [:]
+            for (change, location) in sourced {
+                switch change {
+                case let .addService(s), let .editService(s): serviceLine[s.key] = location
+                case let .addDestination(d, k), let .editDestination(d, k): destinationLine[d.key, default: [:]][k] = location
+                default: break
+                }
             }
-        }
-        return PlannedChanges(changes: changes, origins: origins)
+            return changes.map { change in
+                switch change {
+                case let .addService(s), let .editService(s): return serviceLine[s.key]
+                case let .addDestination(d, k), let .editDestination(d, k): return destinationLine[d.key]?[k]
+                default: return nil
+                }
+            }
+        })
     }
 
     /// Undoes `applied` (the changes the kernel made) and says how that went.

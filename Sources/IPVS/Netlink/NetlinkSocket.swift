@@ -87,6 +87,29 @@ struct NetlinkSocket: ~Copyable {
         }
     }
 
+    /// Receives one or more datagrams (up to `count`, blocking only for the first) into
+    /// `buffer`, datagram i at offset i * `slot`; returns their lengths. One system call
+    /// takes a dump's data and its NLMSG_DONE, which the kernel queues as two datagrams.
+    func receiveMany(into buffer: inout [UInt8], slot: Int, count: Int) throws(SystemCallError) -> [Int] {
+        precondition(buffer.count >= slot * count && count <= 8)
+        var lengths = [Int](repeating: 0, count: count)
+        while true {
+            let n = buffer.withUnsafeMutableBufferPointer { raw in
+                lengths.withUnsafeMutableBufferPointer { out in
+                    swiftvs_recv_many(fd, raw.baseAddress!, slot, UInt32(count), out.baseAddress!)
+                }
+            }
+            if n < 0 {
+                let e = swiftvs_errno()
+                if e == EINTR { continue }
+                throw SystemCallError(call: "recvmmsg", errno: e)
+            }
+            let result = Array(lengths[0..<Int(n)])
+            if result.contains(where: { $0 > slot }) { throw SystemCallError(call: "recvmmsg", errno: EMSGSIZE) }
+            return result
+        }
+    }
+
     // MARK: - Setup
 
     private static func createAndConnect(operation: IPVSError.Operation) throws(IPVSError) -> OpaquePointer {

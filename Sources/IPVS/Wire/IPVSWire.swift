@@ -115,7 +115,7 @@ extension IPVSWire {
         switch key {
         case let .address(proto, address, port):
             w.put(ServiceAttr.protocol, u16: proto.rawValue)
-            w.put(ServiceAttr.addr, bytes: inetAddr(address))
+            w.put(ServiceAttr.addr, inetAddr: address)
             w.put(ServiceAttr.port, be16: port)
         case let .fwmark(mark, _):
             w.put(ServiceAttr.fwmark, u32: mark)
@@ -131,10 +131,7 @@ extension IPVSWire {
             w.put(ServiceAttr.peName, string: pe)
         }
         // struct ip_vs_flags { __u32 flags; __u32 mask; }: the mask says which bits to set or clear.
-        var flags: [UInt8] = []
-        withUnsafeBytes(of: s.flags.rawValue) { flags += $0 }
-        withUnsafeBytes(of: UInt32.max) { flags += $0 }
-        w.put(ServiceAttr.flags, bytes: flags)
+        w.put(ServiceAttr.flags, u32: s.flags.rawValue, u32: UInt32.max)
         w.put(ServiceAttr.timeout, u32: s.timeout)
         w.put(ServiceAttr.netmask, bytes: netmaskBytes(s.netmask, family: s.key.family))
         w.endNested()
@@ -174,7 +171,7 @@ extension IPVSWire {
     /// A complete destination, as NEW_DEST and SET_DEST need it.
     static func putDestination(_ d: Destination, into w: inout MessageWriter) {
         w.beginNested(CommandAttr.dest)
-        w.put(DestAttr.addr, bytes: inetAddr(d.address))
+        w.put(DestAttr.addr, inetAddr: d.address)
         w.put(DestAttr.port, be16: d.port)
         w.put(DestAttr.fwdMethod, u32: forwardingCode(d.forwarding))
         w.put(DestAttr.weight, u32: UInt32(bitPattern: d.weight))
@@ -191,7 +188,7 @@ extension IPVSWire {
 
     static func putDestinationKey(_ k: DestinationKey, into w: inout MessageWriter) {
         w.beginNested(CommandAttr.dest)
-        w.put(DestAttr.addr, bytes: inetAddr(k.address))
+        w.put(DestAttr.addr, inetAddr: k.address)
         w.put(DestAttr.port, be16: k.port)
         w.put(DestAttr.addrFamily, u16: k.address.family.rawValue)
         w.endNested()

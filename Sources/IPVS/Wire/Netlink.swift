@@ -89,22 +89,42 @@ struct MessageWriter {
         pad()
     }
 
-    mutating func put(_ type: UInt16, u8 value: UInt8) { put(type, bytes: CollectionOfOne(value)) }
+    mutating func put(_ type: UInt16, u8 value: UInt8) { putScalar(type, value) }
+    mutating func put(_ type: UInt16, u16 value: UInt16) { putScalar(type, value) }
+    mutating func put(_ type: UInt16, u32 value: UInt32) { putScalar(type, value) }
+    mutating func put(_ type: UInt16, be16 value: UInt16) { putScalar(type, value.bigEndian) }
+    mutating func put(_ type: UInt16, be32 value: UInt32) { putScalar(type, value.bigEndian) }
 
-    mutating func put(_ type: UInt16, u16 value: UInt16) {
-        put(type, bytes: withUnsafeBytes(of: value) { Array($0) })
+    /// An address as `union nf_inet_addr` (16 bytes, IPv4 in the first four), without a
+    /// temporary array for the common IPv4 case.
+    mutating func put(_ type: UInt16, inetAddr address: IPAddress) {
+        appendNative(UInt16(NetlinkConstants.attributeHeaderLength + 16))
+        appendNative(type)
+        switch address {
+        case let .v4(a, b, c, d):
+            bytes.append(a); bytes.append(b); bytes.append(c); bytes.append(d)
+            bytes.append(contentsOf: repeatElement(0, count: 12))
+        case let .v6(raw):
+            bytes.append(contentsOf: raw)
+            if raw.count < 16 { bytes.append(contentsOf: repeatElement(0, count: 16 - raw.count)) }
+        }
     }
 
-    mutating func put(_ type: UInt16, u32 value: UInt32) {
-        put(type, bytes: withUnsafeBytes(of: value) { Array($0) })
+    /// Two native u32s in one attribute (`struct ip_vs_flags { flags; mask; }`).
+    mutating func put(_ type: UInt16, u32 first: UInt32, u32 second: UInt32) {
+        appendNative(UInt16(NetlinkConstants.attributeHeaderLength + 8))
+        appendNative(type)
+        appendNative(first)
+        appendNative(second)
     }
 
-    mutating func put(_ type: UInt16, be16 value: UInt16) {
-        put(type, bytes: withUnsafeBytes(of: value.bigEndian) { Array($0) })
-    }
-
-    mutating func put(_ type: UInt16, be32 value: UInt32) {
-        put(type, bytes: withUnsafeBytes(of: value.bigEndian) { Array($0) })
+    /// A fixed-size attribute written straight into the buffer (no temporary array: a batch
+    /// encodes tens of thousands of these).
+    private mutating func putScalar<T: FixedWidthInteger>(_ type: UInt16, _ value: T) {
+        appendNative(UInt16(NetlinkConstants.attributeHeaderLength + MemoryLayout<T>.size))
+        appendNative(type)
+        appendNative(value)
+        pad()
     }
 
     /// A NUL-terminated string, as the kernel's NLA_NUL_STRING policy wants.
@@ -115,7 +135,8 @@ struct MessageWriter {
     }
 
     private mutating func pad() {
-        while bytes.count % 4 != 0 { bytes.append(0) }
+        let n = align4(bytes.count) - bytes.count
+        if n > 0 { bytes.append(contentsOf: repeatElement(0, count: n)) }
     }
 
     private mutating func appendNative<T: FixedWidthInteger>(_ value: T) {
@@ -123,9 +144,7 @@ struct MessageWriter {
     }
 
     private mutating func patchNative<T: FixedWidthInteger>(_ value: T, at offset: Int) {
-        withUnsafeBytes(of: value) { raw in
-            for (i, b) in raw.enumerated() { bytes[offset + i] = b }
-        }
+        bytes.withUnsafeMutableBytes { raw in raw.storeBytes(of: value, toByteOffset: offset, as: T.self) }
     }
 }
 
@@ -153,11 +172,10 @@ struct ByteView {
         guard offset >= 0, offset + size <= range.count else {
             throw DecodeError(message: "need \(size) bytes at offset \(offset), have \(range.count)")
         }
-        var value: T = 0
-        withUnsafeMutableBytes(of: &value) { raw in
-            for i in 0..<size { raw[i] = base[range.lowerBound + offset + i] }
-        }
-        return value
+        // One unaligned load (the bounds are checked above): decoding a dump of thousands of
+        // entries reads hundreds of thousands of fields.
+        let start = range.lowerBound + offset
+        return base.withUnsafeBytes { raw in raw.loadUnaligned(fromByteOffset: start, as: T.self) }
     }
 
     func bigEndian<T: FixedWidthInteger>(_ type: T.Type, at offset: Int = 0) throws(DecodeError) -> T {
@@ -202,10 +220,20 @@ struct Attribute {
 
 /// The attributes of one message or nest, keyed by type. Unknown types are kept but ignored
 /// by decoders; a length that runs past the buffer is an error, never a crash.
+///
+/// Indexed by type in one small array of plain integers (payload offset + 1 and length; IPVS
+/// and netlink types are small numbers), not a dictionary of attributes: a dump decodes
+/// several sets per entry, and hashing and reference counting dominated that work. A later
+/// attribute of the same type replaces an earlier one, as with a dictionary.
 struct AttributeSet {
-    private(set) var attributes: [UInt16: Attribute] = [:]
+    private let view: ByteView
+    private var spans: [Int32] = []
+    /// Types too large for `spans` (never sent by IPVS; kept for completeness).
+    private var large: [UInt16: Attribute] = [:]
+    private static let indexedTypes = 64
 
     init(parsing view: ByteView) throws(DecodeError) {
+        self.view = view
         var offset = 0
         while offset < view.count {
             guard view.count - offset >= NetlinkConstants.attributeHeaderLength else {
@@ -220,18 +248,31 @@ struct AttributeSet {
                 throw DecodeError(message: "attribute \(rawType & NetlinkConstants.typeMask) at offset \(offset) claims \(length) bytes, only \(view.count - offset) left")
             }
             let type = rawType & NetlinkConstants.typeMask
-            attributes[type] = Attribute(
-                type: type,
-                payload: view.slice((offset + NetlinkConstants.attributeHeaderLength)..<(offset + length))
-            )
+            let payloadStart = offset + NetlinkConstants.attributeHeaderLength
+            let index = Int(type)
+            if index < Self.indexedTypes {
+                if 2 * index + 1 >= spans.count {
+                    spans.append(contentsOf: repeatElement(0, count: max(2 * index + 2, 24) - spans.count))
+                }
+                spans[2 * index] = Int32(payloadStart + 1)
+                spans[2 * index + 1] = Int32(length - NetlinkConstants.attributeHeaderLength)
+            } else {
+                large[type] = Attribute(type: type, payload: view.slice(payloadStart..<(offset + length)))
+            }
             offset += align4(length)
         }
     }
 
-    subscript(_ type: UInt16) -> Attribute? { attributes[type] }
+    subscript(_ type: UInt16) -> Attribute? {
+        let index = Int(type)
+        guard index < Self.indexedTypes else { return large[type] }
+        guard 2 * index + 1 < spans.count, spans[2 * index] > 0 else { return nil }
+        let start = Int(spans[2 * index]) - 1
+        return Attribute(type: type, payload: view.slice(start..<(start + Int(spans[2 * index + 1]))))
+    }
 
     func require(_ type: UInt16, _ what: String) throws(DecodeError) -> Attribute {
-        guard let a = attributes[type] else { throw DecodeError(message: "missing \(what) attribute") }
+        guard let a = self[type] else { throw DecodeError(message: "missing \(what) attribute") }
         return a
     }
 }

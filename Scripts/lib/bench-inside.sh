@@ -1,0 +1,478 @@
+#!/bin/bash
+# Scripts/lib/bench-inside.sh — the cases of Scripts/bench. Runs INSIDE the throwaway VM
+# (Scripts/bench starts it with Scripts/vm-run); see Scripts/bench --help.
+#
+# Output: one line per case and size, `CASE SIZE  swiftvs T  ANCHOR T  RATIOx`, then indented
+# details. Exit 1 if any sanity check failed (a fast wrong answer must not pass); missed
+# goals are reported but do not change the exit status.
+set -euo pipefail
+
+if [[ ${SWIFTVS_IN_VM:-} != 1 ]]; then
+  echo "bench-inside: this runs inside the VM; use Scripts/bench" >&2
+  exit 2
+fi
+SV=${BENCH_BIN:?}
+CHECK_PROG=${BENCH_CHECK:?}
+SMOKE=${BENCH_SMOKE:-0}
+LIB=$(cd "$(dirname "$0")" && pwd)
+W=/tmp/bench
+mkdir -p "$W"
+export LC_ALL=C
+
+if ((SMOKE)); then
+  SIZES=(20x4 200x4); BIG=200x4 SMALL=10x4
+  REPS=${BENCH_REPS:-2}; ANCHOR_REPS=${BENCH_ANCHOR_REPS:-1}
+  CHECK_SERVERS=40 CHECK_SECONDS=${BENCH_CHECK_SECONDS:-4} LAT_TRIALS=2
+else
+  SIZES=(1000x4 10000x4); BIG=10000x4 SMALL=10x4
+  REPS=${BENCH_REPS:-5}; ANCHOR_REPS=${BENCH_ANCHOR_REPS:-1}
+  CHECK_SERVERS=1000 CHECK_SECONDS=${BENCH_CHECK_SECONDS:-20} LAT_TRIALS=5
+fi
+[[ -n $REPS ]] || REPS=5
+[[ -n $ANCHOR_REPS ]] || ANCHOR_REPS=1
+
+FAILED=0
+detail() { printf '    %s\n' "$*"; }
+sanity() { # DESCRIPTION COMMAND... — a check whose failure fails the run
+  local desc=$1; shift
+  if "$@"; then detail "sanity ok: $desc"; else detail "SANITY FAILED: $desc"; FAILED=$((FAILED + 1)); fi
+}
+goal() { # DESCRIPTION MET(0/1)
+  if (($2)); then detail "goal met: $1"; else detail "goal MISSED: $1"; fi
+}
+
+# --- timing ----------------------------------------------------------------------------------
+# timed [<IN] COMMAND... : runs COMMAND with stdout to $TOUT, stderr to $W/err; sets T_REAL,
+# T_USER, T_SYS (seconds, bash's `time`: the command and its children). Fails if COMMAND does.
+TOUT=/dev/null TIN=/dev/null
+timed() {
+  local rc=0 tf=$W/time
+  { TIMEFORMAT='%3R %3U %3S'; time "$@" <"$TIN" >"$TOUT" 2>"$W/err" || rc=$?; } 2>"$tf"
+  read -r T_REAL T_USER T_SYS <"$tf"
+  if ((rc != 0)); then
+    detail "FAILED (exit $rc): $*"; sed 's/^/      /' "$W/err" | head -20
+    FAILED=$((FAILED + 1)); return 1
+  fi
+}
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+fmt() { awk -v t="$1" 'BEGIN { if (t < 1) printf "%.3f", t; else if (t < 10) printf "%.2f", t; else if (t < 100) printf "%.1f", t; else printf "%.0f", t }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) print "inf"; else { r = a / b; printf (r < 10 ? "%.2f" : "%.1f"), r } }'; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }   # a >= b, as a status
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
+list() { local s="" x; for x in "$@"; do s+="$(fmt "$x") "; done; printf '%s' "${s% }"; }
+line() { # CASE SIZE SWIFTVS_T ANCHOR_NAME ANCHOR_T [UNIT]
+  local unit=${6:-s}
+  printf '%-10s %-9s  swiftvs %s %s  %s %s %s  %sx\n' "$1" "$2" "$(fmt "$3")" "$unit" "$4" "$(fmt "$5")" "$unit" "$(ratio "$5" "$3")"
+}
+
+# --- network namespaces ----------------------------------------------------------------------
+# Every case runs in a network namespace of its own, and every timed restore in a fresh one.
+# IPVS keeps deleted real servers in a per-namespace "trash" list for a minute or two, and
+# adding a real server scans that whole list: after a flush of 40000 real servers, re-adding
+# them is quadratic (minutes in the VM, for ipvsadm-restore and swiftvs alike). A fresh
+# namespace is what "an empty table" means here.
+network() { # [NS]: lo up, and a dummy interface with the documentation subnets (DR routes)
+  local ipx=(ip); [[ -n ${1:-} ]] && ipx=(ip -n "$1")
+  "${ipx[@]}" link set lo up
+  "${ipx[@]}" link show swvs0 >/dev/null 2>&1 && return
+  "${ipx[@]}" link add swvs0 type dummy
+  "${ipx[@]}" link set swvs0 up
+  "${ipx[@]}" addr add 192.0.2.1/24 dev swvs0
+  "${ipx[@]}" addr add 198.51.100.1/24 dev swvs0
+}
+NSN=0
+fresh_ns() { # -> NS, a new namespace with the network set up
+  NS=bench-$$-$((++NSN))
+  ip netns add "$NS"
+  network "$NS"
+}
+drop_ns() { # NS: flush (synchronously) and delete; give the kernel's cleanup a moment
+  ip netns exec "$1" ipvsadm -C 2>/dev/null || true
+  ip netns del "$1"
+  sleep 1
+}
+
+# --- the table -------------------------------------------------------------------------------
+rules() { # SIZE [change] -> path of the generated rules file (the expected ipvsadm-save -n)
+  local n=${1%x*} m=${1#*x} change=${2:-0} f
+  f=$W/rules-$1${2:+-changed}
+  [[ -s $f ]] || awk -v n="$n" -v m="$m" -v change="$change" -f "$LIB/bench-gen.awk" >"$f"
+  echo "$f"
+}
+table_is() { # RULES_FILE: the live table is exactly the file's (order-insensitive: ipvsadm sorts)
+  ipvsadm-save -n >"$W/live.save"
+  sorted_same "$1" "$W/live.save"
+}
+sorted_same() { # FILE FILE: the same lines
+  sort "$1" >"$W/a.sorted"; sort "$2" >"$W/b.sorted"
+  cmp -s "$W/a.sorted" "$W/b.sorted"
+}
+load() { # SIZE: the live table becomes rules(SIZE), untimed (swiftvs, diff: no flush, see above)
+  "$SV" restore "$(rules "$1")"
+  table_is "$(rules "$1")" || { detail "SANITY FAILED: loading $1"; FAILED=$((FAILED + 1)); return 1; }
+}
+
+# =============================================================================================
+case_restore() {
+  local size f i sv=() svu=() fl=() an=() first=1
+  for size in "${SIZES[@]}"; do
+    f=$(rules "$size")
+    sv=() svu=() fl=() an=()
+    local areps=$ANCHOR_REPS
+    [[ $size == "$BIG" ]] || ((SMOKE)) || areps=$((ANCHOR_REPS > 3 ? ANCHOR_REPS : 3))
+    # Each run: a fresh namespace (empty table, empty IPVS trash), `ip netns exec` for both tools.
+    for ((i = 0; i < areps; i++)); do
+      fresh_ns; TIN=$f timed ip netns exec "$NS" ipvsadm-restore || return 0
+      an+=("$T_REAL")
+      ip netns exec "$NS" ipvsadm-save -n >"$W/anchor.save"; drop_ns "$NS"
+    done
+    sanity "ipvsadm-restore built the generated table ($size)" sorted_same "$f" "$W/anchor.save"
+    for ((i = 0; i < REPS; i++)); do
+      fresh_ns; timed ip netns exec "$NS" "$SV" restore "$f" || return 0
+      sv+=("$T_REAL"); svu+=("$T_USER")
+      ip netns exec "$NS" ipvsadm-save -n >"$W/swiftvs.save"; drop_ns "$NS"
+    done
+    sanity "swiftvs restore leaves what ipvsadm-restore left (ipvsadm-save -n, byte for byte)" cmp -s "$W/anchor.save" "$W/swiftvs.save"
+    for ((i = 0; i < (REPS + 1) / 2; i++)); do
+      fresh_ns; timed ip netns exec "$NS" "$SV" restore --flush "$f" || return 0
+      fl+=("$T_REAL")
+      ip netns exec "$NS" ipvsadm-save -n >"$W/swiftvs.save"; drop_ns "$NS"
+    done
+    sanity "swiftvs restore --flush leaves the same table" cmp -s "$W/anchor.save" "$W/swiftvs.save"
+    local msv man mu mfl
+    msv=$(median "${sv[@]}") man=$(median "${an[@]}") mu=$(median "${svu[@]}") mfl=$(median "${fl[@]}")
+    line restore "$size" "$msv" ipvsadm-restore "$man"
+    detail "swiftvs restore (diff from empty): $(list "${sv[@]}") s; user CPU $(list "${svu[@]}") s"
+    detail "swiftvs restore --flush: $(list "${fl[@]}") s (median $(fmt "$mfl") s)"
+    detail "ipvsadm-restore: $(list "${an[@]}") s ($areps run(s))"
+    if [[ $size == "$BIG" ]]; then
+      goal "at least 10x faster than ipvsadm-restore at $size ($(ratio "$man" "$msv")x)" "$(ge "$(ratio "$man" "$msv")" 10 && echo 1 || echo 0)"
+      local share; share=$(awk -v u="$mu" -v r="$msv" 'BEGIN { printf "%.0f", 100 * u / r }')
+      goal "swiftvs user CPU at most 1/4 of its wall time ($(fmt "$mu") s of $(fmt "$msv") s = ${share}%)" "$( ((share <= 25)) && echo 1 || echo 0)"
+    fi
+  done
+}
+
+# =============================================================================================
+case_save() {
+  local f sv=() an=() i
+  f=$(rules "$BIG"); load "$BIG" || return 0
+  for ((i = 0; i < (ANCHOR_REPS > 3 ? ANCHOR_REPS : 3); i++)); do
+    TOUT=$W/anchor.save timed ipvsadm-save -n || return 0
+    an+=("$T_REAL")
+  done
+  for ((i = 0; i < REPS; i++)); do
+    TOUT=$W/swiftvs.save timed "$SV" save -n || return 0
+    sv+=("$T_REAL")
+  done
+  local msv man; msv=$(median "${sv[@]}") man=$(median "${an[@]}")
+  line save "$BIG" "$msv" "ipvsadm-save" "$man"
+  detail "swiftvs save -n: $(list "${sv[@]}") s; ipvsadm-save -n: $(list "${an[@]}") s"
+  sanity "swiftvs save -n prints what ipvsadm-save -n prints, byte for byte" cmp -s "$W/anchor.save" "$W/swiftvs.save"
+  sanity "and that is the generated table" table_is "$f"
+  goal "at least 3x faster than ipvsadm-save ($(ratio "$man" "$msv")x)" "$(ge "$(ratio "$man" "$msv")" 3 && echo 1 || echo 0)"
+}
+
+# =============================================================================================
+# One changed weight: the file differs from the live table in one real server. Alternates
+# between the changed and the original file, so every timed run applies exactly one change.
+reconcile_at() { # SIZE -> RC_TIMES (array), sanity checks
+  local size=$1 f g i
+  f=$(rules "$size"); g=$(rules "$size" 1)
+  load "$size" || return 1
+  RC_TIMES=()
+  "$SV" restore --dry-run "$g" >"$W/plan"
+  sanity "the plan for $size is exactly one change ($(head -1 "$W/plan"))" test "$(wc -l <"$W/plan")" -eq 1
+  for ((i = 0; i < REPS; i++)); do
+    timed "$SV" restore "$g" || return 1
+    RC_TIMES+=("$T_REAL")
+    if ((i == 0)); then sanity "after the restore the table is the changed file ($size)" table_is "$g"; fi
+    timed "$SV" restore "$f" || return 1
+    RC_TIMES+=("$T_REAL")
+  done
+  sanity "and back to the original ($size)" table_is "$f"
+}
+case_reconcile() {
+  local small=() big=() dump=() i
+  reconcile_at "$SMALL" || return 0; small=("${RC_TIMES[@]}")
+  reconcile_at "$BIG" || return 0; big=("${RC_TIMES[@]}")
+  for ((i = 0; i < REPS; i++)); do   # one dump of the big table, as swiftvs does it
+    timed "$SV" save -n || return 0
+    dump+=("$T_REAL")
+  done
+  local mb ms md ref
+  mb=$(median "${big[@]}") ms=$(median "${small[@]}") md=$(median "${dump[@]}")
+  ref=$(awk -v a="$ms" -v b="$md" 'BEGIN { print a + b }')
+  line reconcile "$BIG" "$mb" "$SMALL+dump" "$ref"
+  detail "swiftvs restore, one change in $BIG: $(list "${big[@]}") s"
+  detail "swiftvs restore, one change in $SMALL: $(list "${small[@]}") s; one dump of $BIG (save -n): $(list "${dump[@]}") s"
+  goal "within 2x of the small case plus one dump ($(fmt "$mb") s <= 2 x $(fmt "$ref") s)" "$(le "$mb" "$(awk -v r="$ref" 'BEGIN { print 2 * r }')" && echo 1 || echo 0)"
+}
+
+# =============================================================================================
+case_edit() {
+  local f sv=() an=() i svc="-t 203.0.113.1:1024" rs=192.0.2.250
+  f=$(rules "$BIG"); load "$BIG" || return 0
+  for ((i = 0; i < REPS; i++)); do
+    timed ipvsadm -a $svc -r $rs -g -w 7 || return 0
+    an+=("$T_REAL")
+    ((i > 0)) || ipvsadm-save -n >"$W/anchor.save"
+    ipvsadm -d $svc -r $rs
+  done
+  for ((i = 0; i < REPS; i++)); do
+    timed "$SV" add-server $svc -r $rs -g -w 7 || return 0
+    sv+=("$T_REAL")
+    ((i > 0)) || ipvsadm-save -n >"$W/swiftvs.save"
+    "$SV" delete-server $svc -r $rs
+  done
+  local msv man; msv=$(median "${sv[@]}") man=$(median "${an[@]}")
+  line edit "${BIG%x*}svc" "$msv" "ipvsadm -a" "$man"
+  detail "swiftvs add-server: $(list "${sv[@]}") s; ipvsadm -a: $(list "${an[@]}") s"
+  sanity "both leave the same table (ipvsadm-save -n, byte for byte)" cmp -s "$W/anchor.save" "$W/swiftvs.save"
+  sanity "which has the new real server" grep -q -- "-a $svc -r $rs:1024 -g -w 7" "$W/swiftvs.save"
+  sanity "and the table is back to the original afterwards" table_is "$f"
+}
+
+# =============================================================================================
+# Health checks. The same keepalived.conf for both: CHECK_SERVERS real servers (4 per virtual
+# server) with MISC_CHECK running the bench-check program at delay_loop 1. Checks are counted
+# from the bytes the program appended; CPU is the daemon's process tree (its own time plus its
+# reaped children's, i.e. the checks) over the measuring window, from /proc.
+checks_config() { # FILE SERVERS COUNTFILE
+  local file=$1 servers=$2 count=$3 v r
+  {
+    echo "global_defs {"
+    echo "  router_id swiftvs_bench"
+    echo "}"
+    for ((v = 0; v < servers / 4; v++)); do
+      echo "virtual_server 203.0.113.$((1 + v % 250)) $((2000 + v / 250)) {"
+      echo "  delay_loop 1"
+      echo "  lb_algo wlc"
+      echo "  lb_kind DR"
+      echo "  protocol TCP"
+      for ((r = 0; r < 4; r++)); do
+        echo "  real_server 192.0.2.$((10 + (v * 4 + r) % 240)) $((2000 + v / 250)) {"
+        echo "    weight 1"
+        echo "    MISC_CHECK {"
+        echo "      misc_path \"$CHECK_PROG $count\""
+        echo "      misc_timeout 5"
+        echo "    }"
+        echo "  }"
+      done
+      echo "}"
+    done
+  } >"$file"
+}
+tree_pids() { # PID: it and its descendants
+  ps -e -o pid=,ppid= | awk -v root="$1" '{ p[$1] = $2 } END {
+    keep[root] = 1; changed = 1
+    while (changed) { changed = 0; for (c in p) if (!(c in keep) && (p[c] in keep)) { keep[c] = 1; changed = 1 } }
+    for (k in keep) print k }'
+}
+tree_cpu() { # PID: utime+stime+cutime+cstime of the tree, in seconds (bash builtins only)
+  local pid ticks=0 s f
+  for pid in $(tree_pids "$1"); do
+    { read -r s <"/proc/$pid/stat"; } 2>/dev/null || continue   # a check may have exited
+    read -r -a f <<<"${s##*) }"
+    ticks=$((ticks + f[11] + f[12] + f[13] + f[14]))
+  done
+  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { print t / hz }'
+}
+tree_rss_mb() { # PID: sum of the peak RSS (VmHWM) of the tree's long-lived processes, in MB
+  local pid kb=0 v
+  for pid in $(tree_pids "$1"); do
+    [[ $(cat "/proc/$pid/comm" 2>/dev/null) == bench-check ]] && continue
+    v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || continue
+    kb=$((kb + ${v:-0}))
+  done
+  awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }'
+}
+size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
+stop_tree() { # PID
+  kill -TERM "$1" 2>/dev/null || true
+  local i
+  for ((i = 0; i < 100; i++)); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+# Starts a daemon (keepalived or swiftvs) on CONFIG, waits until the table has every real
+# server, measures a window; sets CK_RAN CK_CPU CK_RSS CK_START and leaves the table in $W/$NAME.table.
+run_checks() { # NAME CONFIG COUNTFILE SECONDS
+  local name=$1 config=$2 count=$3 secs=$4 pid i c0 c1 cpu0 cpu1 want=$CHECK_SERVERS t0 t1
+  ipvsadm -C; rm -f "$count" "$W/$name.log"
+  t0=$EPOCHREALTIME
+  if [[ $name == keepalived ]]; then
+    keepalived --check --dont-fork --log-console --log-detail --use-file "$config" \
+      --pid "$W/kd.pid" --checkers_pid "$W/kdc.pid" >"$W/$name.log" 2>&1 &
+  else
+    local extra=()
+    "$SV" daemon --help 2>&1 | grep -q -- --control && extra=(--control "$W/ctl.sock")
+    "$SV" daemon --config "$config" --state "$W/state" "${extra[@]}" >"$W/$name.log" 2>&1 &
+  fi
+  pid=$!
+  for ((i = 0; i < 600; i++)); do   # up to 60 s for every real server to be in the table
+    (($(ipvsadm-save -n | grep -c '^-a') >= want)) && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  CK_START=$(awk -v a="$EPOCHREALTIME" -v b="$t0" 'BEGIN { printf "%.2f", a - b }')
+  ipvsadm-save -n | sort >"$W/$name.table"
+  if ! kill -0 "$pid" 2>/dev/null; then
+    detail "$name exited early:"; tail -20 "$W/$name.log" | sed 's/^/      /'; FAILED=$((FAILED + 1)); return 1
+  fi
+  sleep 3   # settle: the first round of checks is spread out
+  # The window is measured, not assumed: in the VM even reading /proc takes a while.
+  t0=$EPOCHREALTIME; c0=$(size_of "$count"); cpu0=$(tree_cpu "$pid")
+  sleep "$secs"
+  t1=$EPOCHREALTIME; c1=$(size_of "$count"); cpu1=$(tree_cpu "$pid")
+  CK_RSS=$(tree_rss_mb "$pid")
+  CK_RAN=$((c1 - c0))
+  CK_CPU=$(awk -v a="$cpu1" -v b="$cpu0" 'BEGIN { print a - b }')
+  CK_WINDOW=$(awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.2f", a - b }')
+  CK_SCHEDULED=$(awk -v w="$CK_WINDOW" -v n="$want" 'BEGIN { printf "%d", w * n }')   # delay_loop 1
+  stop_tree "$pid"
+}
+# Failure-to-removal latency: one TCP_CHECK real server whose listener is killed.
+latency_config() { # FILE
+  cat >"$1" <<'EOF'
+global_defs {
+  router_id swiftvs_bench_latency
+}
+virtual_server 203.0.113.254 80 {
+  delay_loop 1
+  lb_algo rr
+  lb_kind DR
+  protocol TCP
+  real_server 192.0.2.254 80 {
+    weight 1
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+      delay_before_retry 0
+    }
+  }
+  real_server 192.0.2.253 80 {
+    weight 1
+    TCP_CHECK {
+      connect_timeout 1
+      retry 0
+      delay_before_retry 0
+    }
+  }
+}
+EOF
+}
+rs_present() { # HEXADDR: is the real server in the table (/proc/net/ip_vs, no fork)
+  local l
+  mapfile -t L </proc/net/ip_vs
+  for l in "${L[@]}"; do [[ $l == *"-> $1:"* ]] && return 0; done
+  return 1
+}
+listen() { # ADDR PORT -> LISTENER_PID
+  python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(128)
+while True:
+    c, _ = s.accept(); c.close()' "$1" "$2" &
+  LISTENER=$!
+}
+measure_latency() { # NAME CONFIG -> LAT (array of seconds)
+  local name=$1 config=$2 pid i k t0 t1 hex=C00002FE   # 192.0.2.254
+  LAT=()
+  ipvsadm -C
+  ip addr add 192.0.2.254/32 dev swvs0 2>/dev/null || true
+  ip addr add 192.0.2.253/32 dev swvs0 2>/dev/null || true
+  listen 192.0.2.253 80; local keep=$LISTENER
+  listen 192.0.2.254 80
+  if [[ $name == keepalived ]]; then
+    keepalived --check --dont-fork --log-console --use-file "$config" \
+      --pid "$W/kd.pid" --checkers_pid "$W/kdc.pid" >"$W/$name-lat.log" 2>&1 &
+  else
+    local extra=()
+    "$SV" daemon --help 2>&1 | grep -q -- --control && extra=(--control "$W/ctl-lat.sock")
+    "$SV" daemon --config "$config" --state "$W/state-lat" "${extra[@]}" >"$W/$name-lat.log" 2>&1 &
+  fi
+  pid=$!
+  for ((k = 0; k < LAT_TRIALS; k++)); do
+    for ((i = 0; i < 300; i++)); do rs_present $hex && break; sleep 0.1; done   # up (again)
+    if ! rs_present $hex; then detail "$name never put 192.0.2.254 in the table"; FAILED=$((FAILED + 1)); break; fi
+    sleep "0.$((RANDOM % 10))$((RANDOM % 10))"; sleep 0.5      # a random phase of the check cycle
+    kill "$LISTENER"; wait "$LISTENER" 2>/dev/null || true
+    t0=$EPOCHREALTIME
+    while rs_present $hex; do
+      if awk -v a="$EPOCHREALTIME" -v b="$t0" 'BEGIN { exit !(a - b > 15) }'; then break; fi
+      sleep 0.01
+    done
+    t1=$EPOCHREALTIME
+    if rs_present $hex; then detail "$name did not remove 192.0.2.254 within 15 s"; FAILED=$((FAILED + 1)); break; fi
+    LAT+=("$(awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')")
+    listen 192.0.2.254 80
+  done
+  kill "$LISTENER" "$keep" 2>/dev/null || true
+  stop_tree "$pid"
+}
+case_checks() {
+  local conf=$W/checks.conf count=$W/checks.count
+  checks_config "$conf" "$CHECK_SERVERS" "$count"
+  local size="${CHECK_SERVERS}x1s"
+
+  run_checks keepalived "$conf" "$count" "$CHECK_SECONDS" || return 0
+  local k_ran=$CK_RAN k_cpu=$CK_CPU k_rss=$CK_RSS k_start=$CK_START k_sched=$CK_SCHEDULED k_warn
+  k_warn=$(grep -c 'thread timer expired' "$W/keepalived.log" || true)
+  detail "keepalived: ran $k_ran of $k_sched scheduled checks in $CK_WINDOW s, CPU $(fmt "$k_cpu") s, peak RSS $k_rss MB, table ready after $k_start s, $k_warn 'thread timer expired' warnings"
+
+  if ! "$SV" daemon --help 2>&1 | grep -q -- --config; then
+    echo "checks: skipped (swiftvs daemon not built)"
+    return 0
+  fi
+  run_checks swiftvs "$conf" "$count" "$CHECK_SECONDS" || return 0
+  local s_ran=$CK_RAN s_cpu=$CK_CPU s_rss=$CK_RSS s_start=$CK_START scheduled=$CK_SCHEDULED
+  detail "swiftvs daemon: ran $s_ran of $scheduled scheduled checks in $CK_WINDOW s, CPU $(fmt "$s_cpu") s, peak RSS $s_rss MB, table ready after $s_start s"
+
+  local s_per k_per
+  s_per=$(awk -v c="$s_cpu" -v n="$s_ran" 'BEGIN { print n ? 1000 * c / n : 0 }')
+  k_per=$(awk -v c="$k_cpu" -v n="$k_ran" 'BEGIN { print n ? 1000 * c / n : 0 }')
+  line checks "$size" "$s_per" keepalived "$k_per" "CPU-s/1000"
+  printf '%-10s %-9s  swiftvs %s MB  keepalived %s MB  %sx\n' checks-rss "$CHECK_SERVERS" "$s_rss" "$k_rss" "$(ratio "$k_rss" "$s_rss")"
+  sanity "both daemons built the same table from the configuration" cmp -s "$W/keepalived.table" "$W/swiftvs.table"
+  sanity "with all $CHECK_SERVERS real servers in it" test "$(grep -c '^-a' "$W/swiftvs.table")" -eq "$CHECK_SERVERS"
+  sanity "swiftvs's checks really ran (counted: $s_ran > 0)" test "$s_ran" -gt 0
+  goal "keep the schedule: swiftvs ran $s_ran of $scheduled (>= 95%; keepalived $k_ran of $k_sched)" "$( ((s_ran * 100 >= scheduled * 95)) && echo 1 || echo 0)"
+  goal "at most half keepalived's CPU per check ($(fmt "$s_per") vs $(fmt "$k_per") CPU-s/1000)" "$(le "$s_per" "$(awk -v k="$k_per" 'BEGIN { print k / 2 }')" && echo 1 || echo 0)"
+  goal "less memory than keepalived ($s_rss MB vs $k_rss MB)" "$(le "$s_rss" "$k_rss" && echo 1 || echo 0)"
+
+  local lconf=$W/latency.conf kl sl
+  latency_config "$lconf"
+  measure_latency keepalived "$lconf"; kl=("${LAT[@]}")
+  measure_latency swiftvs "$lconf"; sl=("${LAT[@]}")
+  if ((${#kl[@]} && ${#sl[@]})); then
+    local ms mk mx
+    ms=$(median "${sl[@]}") mk=$(median "${kl[@]}") mx=$(printf '%s\n' "${sl[@]}" | sort -g | tail -1)
+    line checks-down "tcp" "$ms" keepalived "$mk"
+    detail "failure-to-removal, TCP_CHECK delay_loop 1 connect_timeout 1: swiftvs $(list "${sl[@]}") s; keepalived $(list "${kl[@]}") s"
+    goal "removal within delay_loop + connect_timeout + 100 ms (worst $(fmt "$mx") s <= 2.1 s)" "$(le "$mx" 2.1 && echo 1 || echo 0)"
+  fi
+}
+
+# =============================================================================================
+if [[ ${1:-} == --case ]]; then   # one case, already inside its namespace
+  network
+  "case_$2"
+  ipvsadm -C
+  exit $((FAILED > 0))
+fi
+echo "# kernel: $(uname -r) ($(uname -v))"
+echo "# vm: $(nproc) vCPU, $(awk '/MemTotal/ { printf "%d MB", $2 / 1024 }' /proc/meminfo)"
+echo "# sizes: ${SIZES[*]}; swiftvs repetitions $REPS; ipvsadm-restore at $BIG: $ANCHOR_REPS run(s)$( ((SMOKE)) && echo '; SMOKE (tiny sizes)')"
+CASES=("$@")
+((${#CASES[@]})) || CASES=(restore save reconcile edit checks)
+for c in "${CASES[@]}"; do
+  ip netns add "bench-$c"
+  ip netns exec "bench-$c" bash "$0" --case "$c" || FAILED=$((FAILED + 1))
+  ip netns del "bench-$c"
+done
+if ((FAILED)); then
+  echo "bench: sanity checks FAILED in $FAILED case(s)" >&2
+  exit 1
+fi
+echo "# all sanity checks passed"
