@@ -8,7 +8,7 @@ import IPVS
 
 /// A TCP listener on 127.0.0.1 (ephemeral port) that answers each connection with `response`
 /// (or nothing, when nil) and records what it received.
-final class TestServer: @unchecked Sendable {
+final class TestServer: Sendable {
     final class Log: Sendable {
         let m = Mutex<[String]>([])
         func withLock<R>(_ body: (inout [String]) -> R) -> R { m.withLock { body(&$0) } }
@@ -17,7 +17,7 @@ final class TestServer: @unchecked Sendable {
     let fd: Int32
     let port: UInt16
     let requests = Log()
-    private var task: Task<Void, Never>?
+    private let task: Task<Void, Never>
 
     init(response: [UInt8]?) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -65,7 +65,7 @@ final class TestServer: @unchecked Sendable {
     }
 
     deinit {
-        task?.cancel()
+        task.cancel()
         close(fd)
     }
 

@@ -209,7 +209,7 @@ struct StateMachineTests {
 }
 
 /// A checker whose results the test scripts; records when it ran (on the manual clock).
-final class FakeChecker: Checker, @unchecked Sendable {
+final class FakeChecker: Checker, Sendable {
     private let state: Mutex<(results: [CheckResult], runs: [Duration])>
     let clock: ManualClock
 

@@ -5,7 +5,7 @@ import Testing
 @testable import HealthCheck
 
 /// A temporary directory, removed with everything in it when released.
-final class TempDir: @unchecked Sendable {
+final class TempDir: Sendable {
     let path: String
 
     init() throws {

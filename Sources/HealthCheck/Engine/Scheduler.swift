@@ -2,7 +2,7 @@ import IPVS
 import Synchronization
 
 /// A clock tests drive by hand: `sleep` returns only when `advance` moves time past it.
-public final class ManualClock: Clock, @unchecked Sendable {
+public final class ManualClock: Clock, Sendable {
     public struct Instant: InstantProtocol, Sendable {
         public var offset: Swift.Duration
         public init(offset: Swift.Duration) { self.offset = offset }

@@ -12,7 +12,7 @@ import Synchronization
 /// A wait is one-shot: the descriptor is added when the wait starts and removed (under the lock,
 /// before the waiter resumes) when it ends, so a caller may close it right after `wait` returns.
 /// Only one wait per descriptor may be outstanding.
-public final class Reactor: @unchecked Sendable {
+public final class Reactor: Sendable {
     public enum Outcome: Sendable, Equatable {
         /// The epoll events that fired (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP…).
         case ready(UInt32)
