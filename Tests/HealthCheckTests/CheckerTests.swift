@@ -103,7 +103,7 @@ struct CheckerTests {
         let server = try TestServer(response: [])
         let r = await TCPChecker(endpoint: server.endpoint, timeout: .seconds(2)).check()
         #expect(r.success && r.reason == .ok)
-        #expect(r.latency > .zero && r.latency < .seconds(2))
+        #expect(r.latency > .zero)
     }
 
     @Test func tcpCheckFailsOnAClosedPort() async {
@@ -159,7 +159,8 @@ struct CheckerTests {
         let server = try TestServer(response: nil)  // accepts, never answers
         let r = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/")], timeout: .milliseconds(200)).check()
         #expect(r.reason == .timedOut("read"))
-        #expect(r.latency >= .milliseconds(200) && r.latency < .seconds(2))
+        // The read timeout ended it (the server never answers); the bound is loose for CI load.
+        #expect(r.latency >= .milliseconds(200) && r.latency < .seconds(10))
     }
 
     @Test func httpClosedPortAndGarbage() async throws {

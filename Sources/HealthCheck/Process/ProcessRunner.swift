@@ -66,6 +66,11 @@ public final class ProcessRunner: Sendable {
     public let setprivPath: String
     private let reactor: Reactor
     private let slots: AsyncSemaphore
+    /// The last children this runner started (at most `startedHistory`), oldest first: how
+    /// tests check that every one of them was reaped, without looking at other children of
+    /// the process.
+    let started = Mutex<[pid_t]>([])
+    static let startedHistory = 1024
 
     public init(maxConcurrent: Int = 64, outputLimit: Int = 4096, killGrace: Duration = .seconds(2),
                 killStragglers: Bool = true, setprivPath: String = "/usr/bin/setpriv", reactor: Reactor = .shared) {
@@ -127,6 +132,10 @@ public final class ProcessRunner: Sendable {
         if rc != 0 {
             close(readFD)
             return failed(rc, "\(argv[0]): \(Sys.errnoString(rc))")
+        }
+        started.withLock {
+            $0.append(pid)
+            if $0.count > Self.startedHistory { $0.removeFirst($0.count - Self.startedHistory) }
         }
 
         let limit = outputLimit
