@@ -164,9 +164,17 @@ func ruleAction(_ arguments: [String], command: String, numeric: Bool = false) t
 /// is opened (and testable without a kernel).
 protocol TableCommand: ParsableCommand {
     func action() throws(RulesError) -> RuleAction
+    var common: CommonOptions { get }
 }
 
 extension TableCommand {
+    /// Checks the input, opens IPVS, applies the one change. Commands that do more
+    /// (marks with add-service and delete-service) have their own `run`.
+    func run() throws {
+        let action = checkedAction
+        try perform(action, on: try common.open())
+    }
+
     /// The action, or every diagnostic on stderr and exit 2 (bad input).
     var checkedAction: RuleAction {
         exitOnBadInput(Self.configuration.commandName ?? "\(Self.self)") { () throws(RulesError) in try action() }

@@ -106,11 +106,6 @@ struct EditService: TableCommand {
     func action() throws(RulesError) -> RuleAction {
         try ruleAction(["-E"] + service.arguments + attributes.arguments, command: Self.configuration.commandName!)
     }
-
-    func run() throws {
-        let action = checkedAction
-        try perform(action, on: try common.open())
-    }
 }
 
 struct DeleteService: TableCommand {
@@ -165,11 +160,6 @@ struct AddServer: TableCommand {
     func action() throws(RulesError) -> RuleAction {
         try ruleAction(["-a"] + service.arguments + ["-r", server.server] + attributes.arguments, command: Self.configuration.commandName!)
     }
-
-    func run() throws {
-        let action = checkedAction
-        try perform(action, on: try common.open())
-    }
 }
 
 struct EditServer: TableCommand {
@@ -187,11 +177,6 @@ struct EditServer: TableCommand {
     func action() throws(RulesError) -> RuleAction {
         try ruleAction(["-e"] + service.arguments + ["-r", server.server] + attributes.arguments, command: Self.configuration.commandName!)
     }
-
-    func run() throws {
-        let action = checkedAction
-        try perform(action, on: try common.open())
-    }
 }
 
 struct DeleteServer: TableCommand {
@@ -208,18 +193,12 @@ struct DeleteServer: TableCommand {
     func action() throws(RulesError) -> RuleAction {
         try ruleAction(["-d"] + service.arguments + ["-r", server.server], command: Self.configuration.commandName!)
     }
-
-    func run() throws {
-        let action = checkedAction
-        try perform(action, on: try common.open())
-    }
 }
 
 struct Clear: TableCommand {
     static let configuration = CommandConfiguration(commandName: "clear", abstract: "Delete every virtual service (ipvsadm -C).")
     @OptionGroup var common: CommonOptions
     func action() throws(RulesError) -> RuleAction { .flush }
-    func run() throws { try perform(checkedAction, on: try common.open()) }
 }
 
 struct Zero: TableCommand {
@@ -231,11 +210,6 @@ struct Zero: TableCommand {
 
     func action() throws(RulesError) -> RuleAction {
         try ruleAction(["-Z"] + service.arguments, command: Self.configuration.commandName!)
-    }
-
-    func run() throws {
-        let action = checkedAction
-        try perform(action, on: try common.open())
     }
 }
 
@@ -250,11 +224,6 @@ struct SetTimeouts: TableCommand {
 
     func action() throws(RulesError) -> RuleAction {
         try ruleAction(["--set", tcp, tcpFin, udp], command: Self.configuration.commandName!)
-    }
-
-    func run() throws {
-        let action = checkedAction
-        try perform(action, on: try common.open())
     }
 }
 
@@ -294,11 +263,6 @@ struct StartDaemon: TableCommand {
     func action() throws(RulesError) -> RuleAction {
         try ruleAction(["--start-daemon", role] + options.arguments, command: Self.configuration.commandName!)
     }
-
-    func run() throws {
-        let action = checkedAction
-        try perform(action, on: try common.open())
-    }
 }
 
 struct StopDaemon: TableCommand {
@@ -309,11 +273,6 @@ struct StopDaemon: TableCommand {
 
     func action() throws(RulesError) -> RuleAction {
         try ruleAction(["--stop-daemon", role], command: Self.configuration.commandName!)
-    }
-
-    func run() throws {
-        let action = checkedAction
-        try perform(action, on: try common.open())
     }
 }
 

@@ -217,7 +217,10 @@ struct ExitStatusTests {
     @Test(.enabled(if: access("/proc/net/ip_vs", F_OK) != 0 && access("/sys/module/ip_vs", F_OK) != 0))
     func withoutIPVSTheReasonIsGiven() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build swiftvs first")
-        for args in [["info"], ["list", "-n"], ["save", "-n"], ["add-service", "-f", "80", "-s", "lc"]] {
+        for args in [["info"], ["list", "-n"], ["save", "-n"], ["add-service", "-f", "80", "-s", "lc"],
+                     ["add-server", "-f", "80", "-r", "192.0.2.11"], ["edit-server", "-f", "80", "-r", "192.0.2.11", "-w", "2"],
+                     ["delete-server", "-f", "80", "-r", "192.0.2.11"], ["edit-service", "-f", "80", "-s", "rr"],
+                     ["clear"], ["zero"], ["set-timeouts", "1", "2", "3"], ["stop-daemon", "master"]] {
             let p = try Self.swiftvs(args)
             #expect(p.status == 1, "\(args)")
             #expect(p.stderr.hasPrefix("swiftvs: open IPVS: IPVS is not available (is the ip_vs module loaded?)"), "\(args): \(p.stderr)")
