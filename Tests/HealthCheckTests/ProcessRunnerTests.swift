@@ -114,6 +114,18 @@ struct ProcessRunnerTests {
         assertNoChildren()
     }
 
+    /// The check above can fail: without killStragglers the background child outlives the
+    /// script, and processGroupAlive sees it.
+    @Test func withoutKillStragglersTheGroupOutlivesTheScript() async throws {
+        let keep = ProcessRunner(maxConcurrent: 1, killStragglers: false)
+        let o = await keep.run(.shell("sleep 100 & echo bye; exit 0"), timeout: .seconds(10))
+        let pgid = try #require(o.pid)
+        #expect(o.termination == .exited(0))
+        #expect(processGroupAlive(pgid))
+        kill(-pgid, SIGKILL)
+        #expect(await eventuallyTrue { !processGroupAlive(pgid) })
+    }
+
     @Test func megabytesOfOutputAreBoundedWithoutDeadlock() async throws {
         let o = await runner.run(.shell("head -c 5000000 /dev/zero | tr '\\0' x; echo; echo done >&2; exit 4"), timeout: .seconds(20))
         #expect(o.termination == .exited(4))
@@ -216,4 +228,13 @@ struct ProcessRunnerTests {
         #expect(start.duration(to: .now) < .seconds(20))
         assertNoChildren()
     }
+}
+
+/// Polls `condition` every 20 ms for up to 5 s.
+private func eventuallyTrue(_ condition: () -> Bool) async -> Bool {
+    for _ in 0..<250 {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return condition()
 }

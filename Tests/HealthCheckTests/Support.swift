@@ -62,43 +62,33 @@ struct TestError: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
-/// Direct children of this process that still exist (zombies included).
-func childProcesses() -> [(pid: Int32, state: String)] {
-    let me = getpid()
-    var out: [(Int32, String)] = []
+/// Every process in /proc: pid, state letter, parent and process group.
+func processTable() -> [(pid: Int32, state: String, ppid: Int32, pgrp: Int32)] {
+    var out: [(Int32, String, Int32, Int32)] = []
     guard let d = opendir("/proc") else { return [] }
     defer { closedir(d) }
     while let e = readdir(d) {
         let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-        guard let pid = Int32(name) else { continue }
-        guard let f = fopen("/proc/\(pid)/stat", "r") else { continue }
+        guard let pid = Int32(name), let f = fopen("/proc/\(pid)/stat", "r") else { continue }
         var buf = [CChar](repeating: 0, count: 1024)
         let line = fgets(&buf, 1024, f) != nil ? String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
         fclose(f)
-        // pid (comm) state ppid …
+        // pid (comm) state ppid pgrp …
         guard let close = line.lastIndex(of: ")") else { continue }
         let fields = line[line.index(after: close)...].split(separator: " ")
-        guard fields.count > 2, Int32(fields[1]) == me else { continue }
-        out.append((pid, String(fields[0])))
+        guard fields.count > 2, let ppid = Int32(fields[1]), let pgrp = Int32(fields[2]) else { continue }
+        out.append((pid, String(fields[0]), ppid, pgrp))
     }
     return out
 }
 
+/// Direct children of this process that still exist (zombies included).
+func childProcesses() -> [(pid: Int32, state: String)] {
+    let me = getpid()
+    return processTable().filter { $0.ppid == me }.map { ($0.pid, $0.state) }
+}
+
 /// Whether any process in process group `pgid` is still alive (not a zombie).
 func processGroupAlive(_ pgid: Int32) -> Bool {
-    guard let d = opendir("/proc") else { return false }
-    defer { closedir(d) }
-    while let e = readdir(d) {
-        let name = withUnsafeBytes(of: e.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-        guard let pid = Int32(name) else { continue }
-        guard let f = fopen("/proc/\(pid)/stat", "r") else { continue }
-        var buf = [CChar](repeating: 0, count: 1024)
-        let line = fgets(&buf, 1024, f) != nil ? String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
-        fclose(f)
-        guard let close = line.lastIndex(of: ")") else { continue }
-        let fields = line[line.index(after: close)...].split(separator: " ")
-        // state ppid pgrp
-        if fields.count > 3, Int32(fields[3]) == pgid, fields[0] != "Z" { return true }
-    }
-    return false
+    processTable().contains { $0.pgrp == pgid && $0.state != "Z" }
 }
