@@ -200,44 +200,50 @@ public struct RulesFile: Hashable, Sendable {
         // Lines end at LF or CRLF (a CR before the LF belongs to the break, as "\r\n" is one
         // Character). Split the UTF-8 bytes: the same lines as splitting Characters, without
         // grapheme breaking over the whole file.
-        var lines: [Substring] = []
-        do {
-            let utf8 = text.utf8
-            var start = utf8.startIndex
-            var i = start
-            while i != utf8.endIndex {
-                if utf8[i] == UInt8(ascii: "\n") {
-                    var end = i
-                    if end != start, utf8[utf8.index(before: end)] == UInt8(ascii: "\r") { end = utf8.index(before: end) }
-                    lines.append(Substring(text[start..<end]))
-                    start = utf8.index(after: i)
+        var text = text
+        text.withUTF8 { bytes in
+            var number = 0
+            var start = 0
+            while start <= bytes.count {
+                var next = start
+                while next < bytes.count, bytes[next] != UInt8(ascii: "\n") { next += 1 }
+                var end = next
+                if next < bytes.count, end != start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+                number += 1
+                let lineBytes = UnsafeBufferPointer(rebasing: bytes[start..<end])
+                start = next + 1
+                // Lines in ipvsadm-save's own shape take the fast path; everything else, and
+                // anything unusual in such a line, goes through the full ipvsadm emulation.
+                if lineBytes.first == UInt8(ascii: "-"),
+                   let command = CanonicalLine.parse(lineBytes, file: fileName, line: number)
+                {
+                    commands.append(command)
+                    continue
                 }
-                i = utf8.index(after: i)
+                parseLine(String(decoding: lineBytes, as: UTF8.self), number: number)
             }
-            lines.append(Substring(text[start..<utf8.endIndex]))
         }
-        for (index, rawLine) in lines.enumerated() {
-            let number = index + 1
-            let line = String(rawLine)
+
+        func parseLine(_ line: String, number: Int) {
             if line.hasPrefix(markPrefix) || line == "# swiftvs-mark" {
                 var payload = line.hasPrefix(markPrefix) ? String(line.dropFirst(markPrefix.count)) : ""
                 if payload.hasSuffix("\r") { payload.removeLast() }
                 marks.append(MarkLine(location: RuleLocation(file: fileName, line: number, column: markPrefix.count + 1),
                                       text: payload))
-                continue
+                return
             }
-            if line.hasPrefix("#") { continue }
+            if line.hasPrefix("#") { return }
             var parser = LineParser(file: fileName, line: number, resolver: resolver)
             var tokens = Tokenizer.tokens(line)
-            if tokens.isEmpty { continue }
+            if tokens.isEmpty { return }
             if tokens[0].text.hasPrefix("#") {
                 parser.error(tokens[0], "a comment must start in column 1",
                              "ipvsadm-restore only drops lines whose first character is #; remove the leading blanks")
                 diagnostics += parser.diagnostics
-                continue
+                return
             }
             if tokens[0].text == "ipvsadm" { tokens.removeFirst() }
-            if tokens.isEmpty { continue }
+            if tokens.isEmpty { return }
             let result = parser.parse(tokens)
             diagnostics += parser.diagnostics
             if let command = result.command {
@@ -339,7 +345,8 @@ struct TableSimulator {
     struct Entry {
         var entry: ServiceEntry
         var line: Int?
-        var destinationLines: [DestinationKey: Int]
+        /// The line of each destination (same order as `entry.destinations`; nil: from the base table).
+        var destinationLines: [Int?]
     }
 
     var order: [ServiceKey] = []
@@ -355,7 +362,7 @@ struct TableSimulator {
         self.laterDefinitions = laterDefinitions
         for e in base where entries[e.service.key] == nil {
             order.append(e.service.key)
-            entries[e.service.key] = Entry(entry: e, line: nil, destinationLines: [:])
+            entries[e.service.key] = Entry(entry: e, line: nil, destinationLines: Array(repeating: nil, count: e.destinations.count))
         }
     }
 
@@ -403,7 +410,7 @@ struct TableSimulator {
             }
             tolerated.remove(s.key)
             order.append(s.key)
-            entries[s.key] = Entry(entry: ServiceEntry(service: s), line: c.location.line, destinationLines: [:])
+            entries[s.key] = Entry(entry: ServiceEntry(service: s), line: c.location.line, destinationLines: [])
         case let .editService(s):
             guard requireService(s.key, c) else { return }
             entries[s.key]!.entry.service = s
@@ -412,15 +419,16 @@ struct TableSimulator {
             entries[k] = nil
             order.removeAll { $0 == k }
         case let .addDestination(d, k):
-            guard requireService(k, c), var e = entries[k] else { return }
-            if e.entry.destinations.contains(where: { $0.destination.key == d.key }) {
-                error(c, c.serverSpot, "real server \(d.key) is already in service \(k)\(definedWhere(e.destinationLines[d.key]))",
+            guard requireService(k, c), let i = entries.index(forKey: k) else { return }
+            // In place: a big restore adds tens of thousands of these.
+            if let j = entries.values[i].entry.destinations.firstIndex(where: { $0.destination.key == d.key }) {
+                let line = entries.values[i].destinationLines[j]
+                error(c, c.serverSpot, "real server \(d.key) is already in service \(k)\(definedWhere(line))",
                       "add each real server once per service; use -e to change one")
                 return
             }
-            e.entry.destinations.append(DestinationEntry(destination: d))
-            e.destinationLines[d.key] = c.location.line
-            entries[k] = e
+            entries.values[i].entry.destinations.append(DestinationEntry(destination: d))
+            entries.values[i].destinationLines.append(c.location.line)
         case let .editDestination(d, k):
             guard requireService(k, c), var e = entries[k] else { return }
             guard let i = e.entry.destinations.firstIndex(where: { $0.destination.key == d.key }) else {
@@ -438,7 +446,7 @@ struct TableSimulator {
                 return
             }
             e.entry.destinations.remove(at: i)
-            e.destinationLines[dk] = nil
+            e.destinationLines.remove(at: i)
             entries[k] = e
         case .flush:
             order = []

@@ -1,0 +1,221 @@
+import IPVS
+
+/// The fast path for the lines `ipvsadm-save` writes, read straight from the bytes.
+///
+/// A saved table is almost all `-A` and `-a` lines in one fixed shape:
+///
+///     -A -t 203.0.113.1:80 -s wlc -p 360
+///     -a -t 203.0.113.1:80 -r 192.0.2.10:80 -g -w 1 -x 100 -y 10
+///     -A -f 80 -s lc
+///     -a -f 80 -r [2001:db8::10]:0 -m -w 2
+///
+/// `parse` recognises exactly that shape (single spaces, options in ipvsadm-save's order,
+/// numeric addresses and ports, nothing ipvsadm-save would not write) and builds the
+/// command without tokens, option tables or per-token strings. For any other line — and
+/// for a canonical-looking line with anything unusual in it (a leading zero, a value out
+/// of range, a port 0 service without -p, mixed address families, a zero address…) — it
+/// returns nil and the line goes through ``LineParser``, which emulates ipvsadm in full
+/// and reports errors. So this path never decides anything on its own: when it answers,
+/// the answer is the one `LineParser` gives (Tests/IPVSRulesTests/CanonicalLineTests
+/// compares both over the fixtures and a few thousand generated and mutated lines).
+enum CanonicalLine {
+    /// The command for one line (without its line break), or nil: use ``LineParser``.
+    static func parse(_ line: UnsafeBufferPointer<UInt8>, file: String, line number: Int) -> RuleCommand? {
+        var c = Cursor(bytes: line)
+        guard c.byte(0) == UInt8(ascii: "-"), c.count >= 2 else { return nil }
+        let isService: Bool
+        switch c.byte(1) {
+        case UInt8(ascii: "A"): isService = true
+        case UInt8(ascii: "a"): isService = false
+        default: return nil
+        }
+        c.position = 2
+        guard c.space() else { return nil }
+
+        // The virtual service.
+        guard let flag = c.shortOption() else { return nil }
+        let serviceColumn = c.position + 1
+        let serviceStart = c.position
+        let key: ServiceKey
+        var servicePort: UInt16 = 0
+        switch flag {
+        case UInt8(ascii: "t"), UInt8(ascii: "u"):
+            guard let (address, port) = c.addressAndPort() else { return nil }
+            key = .address(flag == UInt8(ascii: "t") ? .tcp : .udp, address, port: port)
+            servicePort = port
+        case UInt8(ascii: "f"):
+            guard let mark = c.decimal(max: Int(UInt32.max)), mark >= 1, c.atTokenEnd else { return nil }
+            key = .fwmark(UInt32(mark), family: .inet)
+        default:
+            return nil
+        }
+        let serviceSpot = Spot(column: serviceColumn, text: c.text(serviceStart..<c.position))
+        let location = RuleLocation(file: file, line: number, column: 1)
+
+        if isService {
+            // -s NAME [-p TIMEOUT]
+            guard c.space(), c.shortOption() == UInt8(ascii: "s") else { return nil }
+            let nameStart = c.position
+            // Printable ASCII only: LineParser splits tokens at tabs and CRs too.
+            while let b = c.byte(c.position), b > UInt8(ascii: " "), b < 0x7F { c.position += 1 }
+            let nameLength = c.position - nameStart
+            guard nameLength >= 1, nameLength <= 15, c.byte(nameStart) != UInt8(ascii: "-") else { return nil }
+            let scheduler = c.text(nameStart..<c.position)
+            var flags: ServiceFlags = []
+            var timeout: UInt32 = 0
+            if !c.atEnd {
+                guard c.space(), c.shortOption() == UInt8(ascii: "p"),
+                      let t = c.decimal(max: LineParser.maxTimeout), t >= 1, c.atTokenEnd
+                else { return nil }
+                flags.insert(.persistent)
+                timeout = UInt32(t)
+            }
+            guard c.atEnd else { return nil }
+            if case .address = key, servicePort == 0, !flags.contains(.persistent) { return nil }
+            let netmask: UInt32 = key.family == .inet6 ? 128 : 0xFFFF_FFFF
+            let service = Service(key: key, scheduler: scheduler, flags: flags, timeout: timeout, netmask: netmask,
+                                  persistenceEngine: nil)
+            var command = RuleCommand(location: location, action: .addService(service))
+            command.serviceSpot = serviceSpot
+            return command
+        }
+
+        // -r ADDRESS:PORT -g|-m -w WEIGHT [-x UPPER] [-y LOWER]
+        guard c.space(), c.shortOption() == UInt8(ascii: "r") else { return nil }
+        let serverColumn = c.position + 1
+        let serverStart = c.position
+        guard let (address, parsedPort) = c.addressAndPort() else { return nil }
+        let serverSpot = Spot(column: serverColumn, text: c.text(serverStart..<c.position))
+        guard c.space() else { return nil }
+        let forwarding: ForwardingMethod
+        switch c.shortOption() {
+        case UInt8(ascii: "g"): forwarding = .directRouting
+        case UInt8(ascii: "m"): forwarding = .masquerade
+        default: return nil
+        }
+        guard c.space(), c.shortOption() == UInt8(ascii: "w"),
+              let weight = c.decimal(max: 65535), c.atTokenEnd
+        else { return nil }
+        var upper = 0, lower = 0
+        if !c.atEnd, c.peekOption() == UInt8(ascii: "x") {
+            guard c.space(), c.shortOption() != nil, let x = c.decimal(max: Int(Int32.max)), c.atTokenEnd else { return nil }
+            upper = x
+        }
+        if !c.atEnd, c.peekOption() == UInt8(ascii: "y") {
+            guard c.space(), c.shortOption() != nil, let y = c.decimal(max: Int(Int32.max)), c.atTokenEnd else { return nil }
+            lower = y
+        }
+        guard c.atEnd, lower <= upper, address.family == key.family, !address.isZero else { return nil }
+        // Direct routing keeps the service's port (firewall marks have none).
+        var port = parsedPort
+        if case .address = key, forwarding == .directRouting { port = servicePort }
+        let destination = Destination(address: address, port: port, forwarding: forwarding, weight: Int32(weight),
+                                      upperThreshold: UInt32(upper), lowerThreshold: UInt32(lower))
+        var command = RuleCommand(location: location, action: .addDestination(destination, to: key))
+        command.serviceSpot = serviceSpot
+        command.serverSpot = serverSpot
+        return command
+    }
+
+    /// A read position in one line.
+    struct Cursor {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var position = 0
+
+        var count: Int { bytes.count }
+        var atEnd: Bool { position == bytes.count }
+        var atTokenEnd: Bool { position == bytes.count || bytes[position] == UInt8(ascii: " ") }
+
+        func byte(_ i: Int) -> UInt8? { i < bytes.count ? bytes[i] : nil }
+
+        func text(_ range: Range<Int>) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
+
+        /// One blank between tokens, followed by more.
+        mutating func space() -> Bool {
+            guard byte(position) == UInt8(ascii: " "), position + 1 < bytes.count,
+                  bytes[position + 1] != UInt8(ascii: " ") else { return false }
+            position += 1
+            return true
+        }
+
+        /// The letter of the next token if it is `-X` followed by a blank.
+        func peekOption() -> UInt8? {
+            guard byte(position + 1) == UInt8(ascii: "-"), let letter = byte(position + 2),
+                  byte(position + 3) == UInt8(ascii: " ") else { return nil }
+            return letter
+        }
+
+        /// Reads `-X ` (a lone short option and the blank after it) and returns X.
+        mutating func shortOption() -> UInt8? {
+            guard byte(position) == UInt8(ascii: "-"), let letter = byte(position + 1),
+                  letter != UInt8(ascii: "-"), byte(position + 2) == UInt8(ascii: " ") || position + 2 == bytes.count
+            else { return nil }
+            position += 2
+            if position < bytes.count {
+                // An option that takes a value: the value follows the blank.
+                switch letter {
+                case UInt8(ascii: "g"), UInt8(ascii: "m"): break
+                default: guard space() else { return nil }
+                }
+            }
+            return letter
+        }
+
+        /// A decimal number without sign or leading zero, at most `max`.
+        mutating func decimal(max: Int) -> Int? {
+            let start = position
+            var value = 0
+            while let b = byte(position), b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") {
+                if position > start, bytes[start] == UInt8(ascii: "0") { return nil }
+                value = value * 10 + Int(b - UInt8(ascii: "0"))
+                if value > max { return nil }
+                position += 1
+            }
+            return position > start ? value : nil
+        }
+
+        /// `A.B.C.D:PORT` (plain decimal octets) or `[IPV6]:PORT`.
+        mutating func addressAndPort() -> (IPAddress, UInt16)? {
+            let address: IPAddress
+            if byte(position) == UInt8(ascii: "[") {
+                // Only what an IPv6 address is written with, and two colons at least (as
+                // LineParser, which sends anything else to the resolver).
+                let start = position + 1
+                var end = start
+                var colons = 0
+                while let b = byte(end), b != UInt8(ascii: "]") {
+                    if b == UInt8(ascii: ":") { colons += 1 }
+                    guard b == UInt8(ascii: ":") || b == UInt8(ascii: ".") || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
+                            || (b | 0x20 >= UInt8(ascii: "a") && b | 0x20 <= UInt8(ascii: "f")) else { return nil }
+                    end += 1
+                }
+                guard byte(end) == UInt8(ascii: "]"), colons >= 2,
+                      let a = CParse.inetPton6(text(start..<end)) else { return nil }
+                address = a
+                position = end + 1
+            } else {
+                var octets: (Int, Int, Int, Int) = (0, 0, 0, 0)
+                for i in 0..<4 {
+                    guard let o = decimal(max: 255) else { return nil }
+                    switch i {
+                    case 0: octets.0 = o
+                    case 1: octets.1 = o
+                    case 2: octets.2 = o
+                    default: octets.3 = o
+                    }
+                    if i < 3 {
+                        guard byte(position) == UInt8(ascii: ".") else { return nil }
+                        position += 1
+                    }
+                }
+                address = .v4(UInt8(octets.0), UInt8(octets.1), UInt8(octets.2), UInt8(octets.3))
+            }
+            guard byte(position) == UInt8(ascii: ":") else { return nil }
+            position += 1
+            guard let port = decimal(max: 65535), atTokenEnd else { return nil }
+            return (address, UInt16(port))
+        }
+    }
+}
