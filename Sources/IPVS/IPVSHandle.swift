@@ -101,15 +101,14 @@ public final class IPVSHandle: Sendable {
     /// `stopAtFirstFailure` no further datagram is sent once one has failed.
     public func apply(_ changes: [Change], stopAtFirstFailure: Bool = false) throws(IPVSError) -> BatchResult {
         var invalid: [BatchFailure] = []
-        let requests = changes.map(Request.init)
-        for (i, r) in requests.enumerated() {
-            do throws(IPVSError) { try Validation.check(r) } catch {
-                invalid.append(BatchFailure(index: i, change: changes[i], error: error))
+        for (i, change) in changes.enumerated() {
+            do throws(IPVSError) { try Validation.check(Request(change)) } catch {
+                invalid.append(BatchFailure(index: i, change: change, error: error))
             }
         }
         if !invalid.isEmpty { return BatchResult(processed: 0, failures: invalid) }
         return try perform { c throws(IPVSError) in
-            try c.batch(requests, changes: changes, stopAtFirstFailure: stopAtFirstFailure)
+            try c.batch(changes, stopAtFirstFailure: stopAtFirstFailure)
         }
     }
 
@@ -329,21 +328,24 @@ struct Connection: ~Copyable {
     /// asks for an ACK: the kernel handles a datagram's messages in order and reports every
     /// failure as it goes, so the final ACK proves the datagram is done, and each error names
     /// the failed message by its sequence number.
-    mutating func batch(_ requests: [Request], changes: [Change], stopAtFirstFailure: Bool) throws(IPVSError) -> BatchResult {
+    mutating func batch(_ changes: [Change], stopAtFirstFailure: Bool) throws(IPVSError) -> BatchResult {
         var failures: [BatchFailure] = []
         var start = 0
-        while start < requests.count {
-            var w = MessageWriter(reservingCapacity: maxDatagram + 512)
+        // One buffer for every datagram of the batch (a fresh big buffer per datagram would
+        // be fresh pages for the kernel to zero each time).
+        var w = MessageWriter(reservingCapacity: maxDatagram + 512)
+        while start < changes.count {
+            w.removeAll()
             // The messages of a datagram have consecutive sequence numbers (mod 2^32, skipping
             // 0), so a reply's sequence maps back to its request without a table.
             var sequences: [UInt32] = []
-            sequences.reserveCapacity(min(4096, requests.count - start))
+            sequences.reserveCapacity(min(4096, changes.count - start))
             var end = start
             var lastSeq: UInt32 = 0
-            while end < requests.count {
-                let isLast = end == requests.count - 1 || w.bytes.count >= maxDatagram - 512 || end - start >= 4095
+            while end < changes.count {
+                let isLast = end == changes.count - 1 || w.bytes.count >= maxDatagram - 512 || end - start >= 4095
                 let flags = NetlinkConstants.request | (isLast ? NetlinkConstants.ack : 0)
-                lastSeq = encode(requests[end], flags: flags, into: &w)
+                lastSeq = encode(Request(changes[end]), flags: flags, into: &w)
                 sequences.append(lastSeq)
                 end += 1
                 if isLast { break }
@@ -355,16 +357,17 @@ struct Connection: ~Copyable {
                 guard offset >= 0, offset < sequences.count, sequences[offset] == seq else { return nil }
                 return start + offset
             }
-            do { try socket.send(w.bytes) } catch { throw sendError(error, requests[start]) }
+            do { try socket.send(w.bytes) } catch { throw sendError(error, Request(changes[start])) }
             var finished = false
             while !finished {
-                for msg in try receiveMessages(for: requests[start]) where msg.type == NetlinkConstants.error {
+                for msg in try receiveMessages(for: Request(changes[start])) where msg.type == NetlinkConstants.error {
                     guard let index = indexOf(msg.sequence) else { continue }
-                    let reply = try kernelError(msg, requests[index])
+                    let request = Request(changes[index])
+                    let reply = try kernelError(msg, request)
                     if reply.error != 0 {
                         failures.append(BatchFailure(
                             index: index, change: changes[index],
-                            error: IPVSError.fromKernel(errno: -reply.error, request: requests[index], extAck: reply.message)))
+                            error: IPVSError.fromKernel(errno: -reply.error, request: request, extAck: reply.message)))
                     }
                     if msg.sequence == lastSeq { finished = true }
                 }

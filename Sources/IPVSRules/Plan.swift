@@ -33,9 +33,17 @@ public enum Plan {
             let key = want.service.key
             guard let have = currentByKey[key] else {
                 additions.append(.addService(want.service))
-                var seen: Set<DestinationKey> = []
-                for d in want.destinations where seen.insert(d.destination.key).inserted {
-                    additions.append(.addDestination(d.destination, to: key))
+                let ds = want.destinations
+                if ds.count <= 16 {
+                    // The usual few real servers: a repeated key found by looking back, no set.
+                    for (i, d) in ds.enumerated() where !ds[..<i].contains(where: { $0.destination.key == d.destination.key }) {
+                        additions.append(.addDestination(d.destination, to: key))
+                    }
+                } else {
+                    var seen: Set<DestinationKey> = []
+                    for d in ds where seen.insert(d.destination.key).inserted {
+                        additions.append(.addDestination(d.destination, to: key))
+                    }
                 }
                 continue
             }

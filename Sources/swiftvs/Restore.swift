@@ -142,11 +142,16 @@ struct Restore: ParsableCommand {
 
     /// `desired`: the file's table when the caller already has it (from parsing).
     func makePlan(_ rules: RulesFile, current: [ServiceEntry], desired known: [ServiceEntry]? = nil) -> PlannedChanges {
-        let sourced = rules.commands.compactMap { c in c.action.change.map { ($0, c.location) } }
+        // Every table change of the file with its line (computed only when it is needed).
+        func sourced() -> [(Change, RuleLocation)] {
+            rules.commands.compactMap { c in c.action.change.map { ($0, c.location) } }
+        }
         if append {
+            let sourced = sourced()
             return PlannedChanges(changes: sourced.map(\.0), origins: { sourced.map(\.1) })
         }
         if flush {
+            let sourced = sourced()
             return PlannedChanges(changes: [.flush] + sourced.map(\.0), origins: { [nil] + sourced.map(\.1) })
         }
         let desired: [ServiceEntry]
@@ -163,7 +168,7 @@ struct Restore: ParsableCommand {
             // Where each service and real server of the file is defined, for error reports.
             var serviceLine: [ServiceKey: RuleLocation] = [:]
             var destinationLine: [DestinationKey: [ServiceKey: RuleLocation]] = [:]
-            for (change, location) in sourced {
+            for (change, location) in sourced() {
                 switch change {
                 case let .addService(s), let .editService(s): serviceLine[s.key] = location
                 case let .addDestination(d, k), let .editDestination(d, k): destinationLine[d.key, default: [:]][k] = location

@@ -49,6 +49,13 @@ struct MessageWriter {
         bytes.reserveCapacity(reservingCapacity)
     }
 
+    /// Empties the buffer for the next datagram, keeping its memory.
+    mutating func removeAll() {
+        precondition(nestStack.isEmpty, "unbalanced nested attribute")
+        bytes.removeAll(keepingCapacity: true)
+        messageStart = 0
+    }
+
     /// Starts a generic-netlink message. Finish it with `endMessage()`.
     mutating func beginMessage(family: UInt16, flags: UInt16, sequence: UInt32, port: UInt32,
                                command: UInt8, version: UInt8) {
@@ -140,7 +147,8 @@ struct MessageWriter {
     }
 
     private mutating func appendNative<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeBytes(of: value) { bytes.append(contentsOf: $0) }
+        // Byte by byte: for two or four bytes this beats the generic append(contentsOf:).
+        withUnsafeBytes(of: value) { for b in $0 { bytes.append(b) } }
     }
 
     private mutating func patchNative<T: FixedWidthInteger>(_ value: T, at offset: Int) {
