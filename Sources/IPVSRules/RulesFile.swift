@@ -202,6 +202,9 @@ public struct RulesFile: Hashable, Sendable {
         // grapheme breaking over the whole file.
         var text = text
         text.withUTF8 { bytes in
+            var breaks = 1
+            for b in bytes where b == UInt8(ascii: "\n") { breaks += 1 }
+            commands.reserveCapacity(breaks)
             var number = 0
             var start = 0
             while start <= bytes.count {
@@ -255,7 +258,7 @@ public struct RulesFile: Hashable, Sendable {
 
         let file = RulesFile(fileName: fileName, commands: commands, marks: marks)
         if let base {
-            var sim = TableSimulator(base: base, file: fileName, laterDefinitions: file.serviceDefinitions())
+            var sim = TableSimulator(base: base, file: fileName, commands: commands)
             sim.tolerate(failedServices)
             sim.run(commands)
             diagnostics += sim.diagnostics
@@ -272,7 +275,7 @@ public struct RulesFile: Hashable, Sendable {
     /// services in the order they were first added, each with its destinations in order.
     /// Stats and connection counts of entries from `base` are kept; new ones are zero.
     public func table(startingFrom base: [ServiceEntry] = []) throws(RulesError) -> [ServiceEntry] {
-        var sim = TableSimulator(base: base, file: fileName, laterDefinitions: serviceDefinitions())
+        var sim = TableSimulator(base: base, file: fileName, commands: commands)
         sim.run(commands)
         if !sim.diagnostics.isEmpty { throw RulesError(diagnostics: sim.diagnostics) }
         return sim.table
@@ -281,13 +284,6 @@ public struct RulesFile: Hashable, Sendable {
     /// The table changes, in order (timeouts and sync daemon commands left out).
     public var changes: [Change] { commands.compactMap(\.action.change) }
 
-    private func serviceDefinitions() -> [ServiceKey: [Int]] {
-        var d: [ServiceKey: [Int]] = [:]
-        for c in commands {
-            if case let .addService(s) = c.action { d[s.key, default: []].append(c.location.line) }
-        }
-        return d
-    }
 }
 
 /// Splits a line like ipvsadm's config_stream: tokens separated by blanks, tabs and CRs.
@@ -353,13 +349,18 @@ struct TableSimulator {
     var entries: [ServiceKey: Entry] = [:]
     var diagnostics: [RuleDiagnostic] = []
     let file: String
-    let laterDefinitions: [ServiceKey: [Int]]
+    /// The commands being checked, to say where a missing service is defined later.
+    let commands: [RuleCommand]
     /// Services whose -A line had errors: treated as defined so their -a lines do not cascade.
     var tolerated: Set<ServiceKey> = []
 
-    init(base: [ServiceEntry], file: String, laterDefinitions: [ServiceKey: [Int]]) {
+    init(base: [ServiceEntry], file: String, commands: [RuleCommand]) {
         self.file = file
-        self.laterDefinitions = laterDefinitions
+        self.commands = commands
+        var services = base.count
+        for c in commands { if case .addService = c.action { services += 1 } }
+        entries.reserveCapacity(services)
+        order.reserveCapacity(services)
         for e in base where entries[e.service.key] == nil {
             order.append(e.service.key)
             entries[e.service.key] = Entry(entry: e, line: nil, destinationLines: Array(repeating: nil, count: e.destinations.count))
@@ -386,7 +387,11 @@ struct TableSimulator {
     private mutating func requireService(_ key: ServiceKey, _ c: RuleCommand) -> Bool {
         if entries[key] != nil { return true }
         if tolerated.contains(key) { return false }
-        if let later = laterDefinitions[key]?.first(where: { $0 > c.location.line }) {
+        // Only on an error: look for a later -A of the service.
+        if let later = commands.first(where: {
+            if case let .addService(s) = $0.action { return s.key == key && $0.location.line > c.location.line }
+            return false
+        })?.location.line {
             error(c, c.serviceSpot, "service \(key) is not defined yet (it is added on line \(later))",
                   "move the -A line of the service above the lines that use it")
         } else {
