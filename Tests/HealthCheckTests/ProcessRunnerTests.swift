@@ -70,7 +70,7 @@ struct ProcessRunnerTests {
         #expect(o.termination == .timedOut(killedWith: SIGTERM))
         // Terminated at the timeout, not after the script's 30 s (upper bound loose: CI load).
         #expect(took >= .milliseconds(300) && took < .seconds(15))
-        #expect(!processGroupAlive(try #require(o.pid)))
+        #expect(groupDies(try #require(o.pid)))
         let r = MiscChecker.interpret(o, dynamic: false)
         #expect(!r.success && r.reason == .scriptTimedOut)
         assertNoChildren()
@@ -86,7 +86,7 @@ struct ProcessRunnerTests {
         // SIGTERM at 0.2 s is ignored; SIGKILL follows the 2 s grace (the script never ends by itself).
         #expect(took >= .milliseconds(2200))
         #expect(o.outputText == "ready\n")
-        #expect(!processGroupAlive(try #require(o.pid)))
+        #expect(groupDies(try #require(o.pid)))
         assertNoChildren()
     }
 
@@ -98,7 +98,7 @@ struct ProcessRunnerTests {
         // The leader may die of SIGTERM; the subshell ignoring it is then SIGKILLed with the group.
         #expect(o.termination == .timedOut(killedWith: SIGTERM))
         #expect(o.outputText == "forked\n")
-        #expect(!processGroupAlive(pgid))
+        #expect(groupDies(pgid))
         assertNoChildren()
     }
 
@@ -110,7 +110,7 @@ struct ProcessRunnerTests {
         #expect(o.outputText == "bye\n")
         // Not held until the 10 s timeout by the straggler's copy of the pipe.
         #expect(start.duration(to: .now) < .seconds(8))
-        #expect(!processGroupAlive(try #require(o.pid)))
+        #expect(groupDies(try #require(o.pid)))
         assertNoChildren()
     }
 
@@ -122,8 +122,9 @@ struct ProcessRunnerTests {
         let pgid = try #require(o.pid)
         #expect(o.termination == .exited(0))
         #expect(processGroupAlive(pgid))
+        #expect(!groupDies(pgid, within: 0.3))   // and the wait does not pretend otherwise
         kill(-pgid, SIGKILL)
-        #expect(await eventuallyTrue { !processGroupAlive(pgid) })
+        #expect(groupDies(pgid))
     }
 
     @Test func megabytesOfOutputAreBoundedWithoutDeadlock() async throws {
@@ -228,13 +229,4 @@ struct ProcessRunnerTests {
         #expect(start.duration(to: .now) < .seconds(20))
         assertNoChildren()
     }
-}
-
-/// Polls `condition` every 20 ms for up to 5 s.
-private func eventuallyTrue(_ condition: () -> Bool) async -> Bool {
-    for _ in 0..<250 {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
-    }
-    return condition()
 }

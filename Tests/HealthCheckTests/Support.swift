@@ -92,3 +92,21 @@ func childProcesses() -> [(pid: Int32, state: String)] {
 func processGroupAlive(_ pgid: Int32) -> Bool {
     processTable().contains { $0.pgrp == pgid && $0.state != "Z" }
 }
+
+/// Waits until no process of group `pgid` is alive (zombies count as dead), for at most
+/// `seconds`: a SIGKILL is delivered asynchronously, so a group killed a moment ago may
+/// still be listed. Waits on the members' pidfds (readable when they exit), not on a timer.
+func groupDies(_ pgid: Int32, within seconds: Double = 5) -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while true {
+        let members = processTable().filter { $0.pgrp == pgid && $0.state != "Z" }.map(\.pid)
+        if members.isEmpty { return true }
+        var fds = members.map { pollfd(fd: Sys.pidfdOpen($0), events: Int16(POLLIN), revents: 0) }.filter { $0.fd >= 0 }
+        defer { for f in fds { close(f.fd) } }
+        let left = ContinuousClock.now.duration(to: deadline).components
+        let ms = Int32(clamping: left.seconds * 1000 + left.attoseconds / 1_000_000_000_000_000)
+        if ms <= 0 { return false }
+        // A member that exited between the listing and pidfd_open has no fd: list again.
+        if fds.count == members.count { _ = poll(&fds, nfds_t(fds.count), ms) }
+    }
+}
