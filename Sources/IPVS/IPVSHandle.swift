@@ -343,7 +343,7 @@ struct Connection: ~Copyable {
             var end = start
             var lastSeq: UInt32 = 0
             while end < changes.count {
-                let isLast = end == changes.count - 1 || w.bytes.count >= maxDatagram - 512 || end - start >= 4095
+                let isLast = end == changes.count - 1 || w.count >= maxDatagram - 512 || end - start >= 4095
                 let flags = NetlinkConstants.request | (isLast ? NetlinkConstants.ack : 0)
                 lastSeq = encode(Request(changes[end]), flags: flags, into: &w)
                 sequences.append(lastSeq)
@@ -357,7 +357,7 @@ struct Connection: ~Copyable {
                 guard offset >= 0, offset < sequences.count, sequences[offset] == seq else { return nil }
                 return start + offset
             }
-            do { try socket.send(w.bytes) } catch { throw sendError(error, Request(changes[start])) }
+            do { try w.withBytes { raw throws(SystemCallError) in try socket.send(raw) } } catch { throw sendError(error, Request(changes[start])) }
             var finished = false
             while !finished {
                 for msg in try receiveMessages(for: Request(changes[start])) where msg.type == NetlinkConstants.error {

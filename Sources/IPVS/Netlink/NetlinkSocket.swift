@@ -63,11 +63,16 @@ struct NetlinkSocket: ~Copyable {
 
     /// Sends one datagram holding one or more messages.
     func send(_ bytes: [UInt8]) throws(SystemCallError) {
-        let sent = bytes.withUnsafeBytes { raw -> Int32 in
-            nl_sendto(sock, UnsafeMutableRawPointer(mutating: raw.baseAddress), raw.count)
+        let result: Result<Void, SystemCallError> = bytes.withUnsafeBytes { raw in
+            do throws(SystemCallError) { try send(raw); return .success(()) } catch { return .failure(error) }
         }
+        try result.get()
+    }
+
+    func send(_ raw: UnsafeRawBufferPointer) throws(SystemCallError) {
+        let sent = nl_sendto(sock, UnsafeMutableRawPointer(mutating: raw.baseAddress), raw.count)
         if sent < 0 { throw SystemCallError(call: "sendto", errno: swiftvs_errno()) }
-        if Int(sent) != bytes.count { throw SystemCallError(call: "sendto", errno: EMSGSIZE) }
+        if Int(sent) != raw.count { throw SystemCallError(call: "sendto", errno: EMSGSIZE) }
     }
 
     /// Receives one datagram into `buffer`; returns its length. A datagram larger than the
