@@ -413,7 +413,7 @@ struct TableSimulator {
                       "define each service once; use -E to change one")
                 return
             }
-            tolerated.remove(s.key)
+            if !tolerated.isEmpty { tolerated.remove(s.key) }
             order.append(s.key)
             entries[s.key] = Entry(entry: ServiceEntry(service: s), line: c.location.line, destinationLines: [])
         case let .editService(s):
@@ -424,7 +424,7 @@ struct TableSimulator {
             entries[k] = nil
             order.removeAll { $0 == k }
         case let .addDestination(d, k):
-            guard requireService(k, c), let i = entries.index(forKey: k) else { return }
+            guard let i = entries.index(forKey: k) else { _ = requireService(k, c); return }
             // In place: a big restore adds tens of thousands of these.
             if let j = entries.values[i].entry.destinations.firstIndex(where: { $0.destination.key == d.key }) {
                 let line = entries.values[i].destinationLines[j]
