@@ -86,10 +86,30 @@ fresh_ns() { # -> NS, a new namespace with the network set up
   ip netns add "$NS"
   network "$NS"
 }
-drop_ns() { # NS: flush (synchronously) and delete; give the kernel's cleanup a moment
+drop_ns() { # NS: flush (synchronously) and delete, then wait for the kernel's cleanup
   ip netns exec "$1" ipvsadm -C 2>/dev/null || true
   ip netns del "$1"
-  sleep 1
+  settle
+}
+
+# settle: wait (at most 30 s) until the VM is idle, i.e. both CPUs at least 90% idle over a
+# half-second window of /proc/stat. A namespace is torn down by a kernel worker after `ip netns
+# del` returns, and IPVS's rate estimators (kernel threads in 6.x) work through a freshly
+# loaded table for a while: timing a tool while that runs charges it with someone else's work.
+cpu_ticks() { # -> BUSY IDLE (jiffies since boot, all CPUs)
+  local cpu user nice system idle iowait irq softirq steal rest
+  read -r cpu user nice system idle iowait irq softirq steal rest </proc/stat
+  echo "$((user + nice + system + irq + softirq + steal)) $((idle + iowait))"
+}
+settle() {
+  local i b0 i0 b1 i1
+  for ((i = 0; i < 60; i++)); do
+    read -r b0 i0 <<<"$(cpu_ticks)"
+    sleep 0.5
+    read -r b1 i1 <<<"$(cpu_ticks)"
+    (((i1 - i0) * 10 >= ((b1 - b0) + (i1 - i0)) * 9)) && return 0
+  done
+  detail "note: the VM did not become idle within 30 s"
 }
 
 # --- the table -------------------------------------------------------------------------------
@@ -110,11 +130,13 @@ sorted_same() { # FILE FILE: the same lines
 load() { # SIZE: the live table becomes rules(SIZE), untimed (swiftvs, diff: no flush, see above)
   "$SV" restore "$(rules "$1")"
   table_is "$(rules "$1")" || { detail "SANITY FAILED: loading $1"; FAILED=$((FAILED + 1)); return 1; }
+  settle
 }
 
 # =============================================================================================
 case_restore() {
   local size f i sv=() svu=() fl=() an=() first=1
+  settle
   for size in "${SIZES[@]}"; do
     f=$(rules "$size")
     sv=() svu=() fl=() an=()
@@ -157,11 +179,10 @@ case_restore() {
 case_save() {
   local f sv=() an=() i
   f=$(rules "$BIG"); load "$BIG" || return 0
-  for ((i = 0; i < (ANCHOR_REPS > 3 ? ANCHOR_REPS : 3); i++)); do
+  # Alternating, so both see the same conditions.
+  for ((i = 0; i < REPS; i++)); do
     TOUT=$W/anchor.save timed ipvsadm-save -n || return 0
     an+=("$T_REAL")
-  done
-  for ((i = 0; i < REPS; i++)); do
     TOUT=$W/swiftvs.save timed "$SV" save -n || return 0
     sv+=("$T_REAL")
   done
@@ -213,13 +234,12 @@ case_reconcile() {
 case_edit() {
   local f sv=() an=() i svc="-t 203.0.113.1:1024" rs=192.0.2.250
   f=$(rules "$BIG"); load "$BIG" || return 0
+  # Alternating, so both see the same conditions.
   for ((i = 0; i < REPS; i++)); do
     timed ipvsadm -a $svc -r $rs -g -w 7 || return 0
     an+=("$T_REAL")
     ((i > 0)) || ipvsadm-save -n >"$W/anchor.save"
     ipvsadm -d $svc -r $rs
-  done
-  for ((i = 0; i < REPS; i++)); do
     timed "$SV" add-server $svc -r $rs -g -w 7 || return 0
     sv+=("$T_REAL")
     ((i > 0)) || ipvsadm-save -n >"$W/swiftvs.save"
