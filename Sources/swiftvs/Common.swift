@@ -12,9 +12,12 @@ struct CommonOptions: ParsableArguments {
     var namespace: String?
 
     /// A handle on the kernel's IPVS, or the explained error and exit status 1.
-    func open() throws -> IPVSHandle {
-        try report { () throws(IPVSError) in try IPVSHandle(namespace: namespace) }
-    }
+    func open() throws -> IPVSHandle { try openIPVS(namespace: namespace) }
+}
+
+/// A handle on the kernel's IPVS, or the explained error and exit status 1.
+func openIPVS(namespace: String?) throws -> IPVSHandle {
+    try report { () throws(IPVSError) in try IPVSHandle(namespace: namespace) }
 }
 
 /// Runs a kernel operation; on failure prints `swiftvs: <what>: <why>` and a hint, exit 1.

@@ -168,6 +168,7 @@ struct CheckConfig: ParsableCommand {
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Show what 'swiftvs daemon' sees: every virtual and real server, its state, last result, latency and last change.")
 
     @Flag(name: .customLong("json"), help: "JSON instead of text.")

@@ -5,6 +5,7 @@ import IPVSRules
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "list",
         abstract: "List the table as ipvsadm -L does, or as JSON.",
         discussion: """
             The output is byte for byte what 'ipvsadm -L' prints with the same options.
@@ -76,6 +77,7 @@ struct List: ParsableCommand {
 
 struct Save: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "save",
         abstract: "Print the table in ipvsadm-save's format (byte for byte), optionally with the mark rules.",
         discussion: """
             'swiftvs save -n > FILE' writes what 'ipvsadm-save -n' writes; both ipvsadm-restore and

@@ -10,6 +10,7 @@ import IPVSRules
 
 struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "restore",
         abstract: "Make the kernel table equal to a saved one (ipvsadm-save format), all or nothing.",
         discussion: """
             Reads what ipvsadm-save and 'swiftvs save' write (with or without -n, blank and # lines,

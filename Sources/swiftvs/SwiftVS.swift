@@ -27,8 +27,18 @@ struct SwiftVS: AsyncParsableCommand {
     /// ArgumentParser's usage errors exit 64; swiftvs keeps ipvsadm's convention of 2 for
     /// bad usage and input, with the message first and the usage after it.
     static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let quick = QuickCommand.parse(arguments) {
+            // Plainly written one-change commands skip ArgumentParser's setup (see QuickCommand).
+            do {
+                try perform(quick.action, on: try openIPVS(namespace: quick.namespace))
+            } catch {
+                exit(withError: error)
+            }
+            return
+        }
         do {
-            var command = try parseAsRoot(normalizedArguments(Array(CommandLine.arguments.dropFirst())))
+            var command = try parseAsRoot(normalizedArguments(arguments))
             if var daemon = command as? AsyncParsableCommand {
                 try await daemon.run()
             } else {
@@ -46,7 +56,7 @@ struct SwiftVS: AsyncParsableCommand {
 }
 
 struct Info: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show the kernel's IPVS version and connection table size.")
+    static let configuration = CommandConfiguration(commandName: "info", abstract: "Show the kernel's IPVS version and connection table size.")
 
     @OptionGroup var common: CommonOptions
 

@@ -1,0 +1,115 @@
+import IPVS
+import IPVSRules
+
+/// The common one-change table commands, read without ArgumentParser.
+///
+/// `swiftvs add-server -t 192.0.2.1:80 -r 192.0.2.10 -g -w 2` is what scripts run in loops,
+/// and ArgumentParser's reflection-driven setup costs more than the kernel call itself (in
+/// the test VM it is most of a ~0.25 s start). For `add-service`, `edit-service`,
+/// `add-server`, `edit-server` and `delete-server` written plainly — each option once, as a
+/// separate word with its value in the next word — this reads the options into the same
+/// ipvsadm argument list the subcommands build (`ServiceOptions.arguments` and friends, same
+/// order) and hands it to the same `ruleAction`. Anything else (help, `--opt=value`, bundled
+/// flags, a repeated option, a value that starts with `-`, `--vip`, anything invalid) returns
+/// nil and goes through ArgumentParser, which owns every message. Tests/SwiftVSTests
+/// compares both routes over the argument tests' command lines and their variations.
+enum QuickCommand {
+    struct Parsed: Equatable {
+        var action: RuleAction
+        var namespace: String?
+    }
+
+    private struct Spec {
+        /// The spelling the subcommands' `arguments` use.
+        var canonical: String
+        var takesValue: Bool
+        var kinds: Set<String>   // "service", "server", "serverKey"
+    }
+
+    private static let serviceKinds: Set<String> = ["service", "server", "serverKey"]
+    private static let options: [String: Spec] = {
+        var o: [String: Spec] = [:]
+        func add(_ names: [String], _ canonical: String, value: Bool, _ kinds: Set<String>) {
+            for n in names { o[n] = Spec(canonical: canonical, takesValue: value, kinds: kinds) }
+        }
+        add(["-t", "--tcp-service"], "-t", value: true, serviceKinds)
+        add(["-u", "--udp-service"], "-u", value: true, serviceKinds)
+        add(["--sctp-service"], "--sctp-service", value: true, serviceKinds)
+        add(["-f", "--fwmark-service"], "-f", value: true, serviceKinds)
+        add(["-6", "--ipv6"], "-6", value: false, serviceKinds)
+        add(["--netns"], "--netns", value: true, serviceKinds)
+        add(["-s", "--scheduler"], "-s", value: true, ["service"])
+        add(["-p", "--persistent"], "-p", value: true, ["service"])
+        add(["-M", "--netmask"], "-M", value: true, ["service"])
+        add(["-b", "--sched-flags"], "-b", value: true, ["service"])
+        add(["-o", "--ops"], "-o", value: false, ["service"])
+        add(["--pe"], "--pe", value: true, ["service"])
+        add(["-r", "--real-server"], "-r", value: true, ["server", "serverKey"])
+        add(["-g", "--gatewaying"], "-g", value: false, ["server"])
+        add(["-i", "--ipip"], "-i", value: false, ["server"])
+        add(["-m", "--masquerading"], "-m", value: false, ["server"])
+        add(["-w", "--weight"], "-w", value: true, ["server"])
+        add(["-x", "--u-threshold"], "-x", value: true, ["server"])
+        add(["-y", "--l-threshold"], "-y", value: true, ["server"])
+        add(["--tun-type"], "--tun-type", value: true, ["server"])
+        add(["--tun-port"], "--tun-port", value: true, ["server"])
+        add(["--tun-nocsum"], "--tun-nocsum", value: false, ["server"])
+        add(["--tun-csum"], "--tun-csum", value: false, ["server"])
+        add(["--tun-remcsum"], "--tun-remcsum", value: false, ["server"])
+        return o
+    }()
+
+    /// The action and namespace, or nil: parse with ArgumentParser.
+    static func parse(_ args: [String]) -> Parsed? {
+        guard let sub = args.first else { return nil }
+        let op: String, kind: String
+        switch sub {
+        case "add-service": (op, kind) = ("-A", "service")
+        case "edit-service": (op, kind) = ("-E", "service")
+        case "add-server": (op, kind) = ("-a", "server")
+        case "edit-server": (op, kind) = ("-e", "server")
+        case "delete-server": (op, kind) = ("-d", "serverKey")
+        default: return nil
+        }
+        var values: [String: String] = [:]
+        var i = 1
+        while i < args.count {
+            guard let spec = options[args[i]], spec.kinds.contains(kind), values[spec.canonical] == nil else { return nil }
+            if spec.takesValue {
+                guard i + 1 < args.count, let first = args[i + 1].first, first != "-" else { return nil }
+                values[spec.canonical] = args[i + 1]
+                i += 2
+            } else {
+                values[spec.canonical] = ""
+                i += 1
+            }
+        }
+        // The subcommands' validate(): one service, -6 only with -f, a real server where
+        // one is required, one forwarding method, one tunnel checksum option.
+        let services = ["-t", "-u", "--sctp-service", "-f"]
+        guard services.filter({ values[$0] != nil }).count == 1 else { return nil }
+        if values["-6"] != nil && values["-f"] == nil { return nil }
+        if kind != "service" && values["-r"] == nil { return nil }
+        if ["-g", "-i", "-m"].filter({ values[$0] != nil }).count > 1 { return nil }
+        if ["--tun-nocsum", "--tun-csum", "--tun-remcsum"].filter({ values[$0] != nil }).count > 1 { return nil }
+
+        // The argument list in the order the subcommands build it.
+        var out = [op]
+        func take(_ names: [String]) {
+            for n in names {
+                guard let v = values[n] else { continue }
+                out.append(n)
+                if !v.isEmpty || options[n]!.takesValue { out.append(v) }
+            }
+        }
+        take(services + ["-6"])
+        if kind == "service" {
+            take(["-s", "-p", "-M", "-b", "-o", "--pe"])
+        } else {
+            take(["-r"])
+            take(["-g", "-i", "-m", "-w", "-x", "-y", "--tun-type", "--tun-port", "--tun-nocsum", "--tun-csum", "--tun-remcsum"])
+        }
+        guard let action = try? ruleAction(out, command: sub) else { return nil }
+        return Parsed(action: action, namespace: values["--netns"])
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import IPVS
+import IPVSRules
+import Testing
+@testable import swiftvs
+
+/// QuickCommand must never answer differently from ArgumentParser: it declines (nil) or gives
+/// the action and namespace the subcommand itself would.
+@Suite struct QuickCommandTests {
+    /// The ArgumentParser route: the table command's action and namespace, nil if refused.
+    static func viaArgumentParser(_ args: [String]) -> QuickCommand.Parsed? {
+        guard let command = try? SwiftVS.parseAsRoot(normalizedArguments(args)),
+              let table = command as? any TableCommand,
+              let action = try? table.action() else { return nil }
+        return QuickCommand.Parsed(action: action, namespace: table.common.namespace)
+    }
+
+    static let plain: [[String]] = [
+        ["add-service", "-t", "192.0.2.100:80"],
+        ["add-service", "-t", "192.0.2.100:80", "-s", "lc", "-p", "600"],
+        ["add-service", "-f", "80", "-s", "lc"],
+        ["add-service", "-f", "80", "-6", "-s", "sh", "-b", "sh-port", "-p", "60", "-M", "64"],
+        ["add-service", "-u", "[2001:db8::10]:53", "-s", "wrr", "-o"],
+        ["add-service", "--sctp-service", "192.0.2.100:5060", "-s", "rr", "--pe", "sip", "-p", "30"],
+        ["add-service", "-t", "192.0.2.100:443", "-s", "wlc", "-p", "360", "-M", "255.255.255.0", "--netns", "blue"],
+        ["edit-service", "--tcp-service", "192.0.2.100:80", "--scheduler", "rr"],
+        ["add-server", "-t", "192.0.2.100:80", "-r", "192.0.2.11", "-g", "-w", "2"],
+        ["add-server", "-f", "80", "-r", "192.0.2.11", "-g", "-w", "1", "--netns", "blue"],
+        ["add-server", "-t", "192.0.2.100:80", "-r", "192.0.2.11:8080", "-m", "-w", "0", "-x", "100", "-y", "10"],
+        ["add-server", "-t", "192.0.2.100:80", "-r", "192.0.2.11", "-i", "--tun-type", "gue", "--tun-port", "6080", "--tun-csum"],
+        ["add-server", "-u", "[2001:db8::10]:53", "-r", "[2001:db8::11]:53", "--masquerading", "--weight", "3"],
+        ["edit-server", "-t", "192.0.2.100:80", "-r", "192.0.2.11", "-w", "5"],
+        ["delete-server", "-t", "192.0.2.100:80", "-r", "192.0.2.11"],
+        ["delete-server", "--fwmark-service", "80", "--real-server", "192.0.2.11:0"],
+    ]
+
+    @Test func plainCommandsTakeTheQuickRouteWithArgumentParsersAnswer() {
+        for args in Self.plain {
+            let quick = QuickCommand.parse(args)
+            #expect(quick != nil, "declined: \(args)")
+            #expect(quick == Self.viaArgumentParser(args), "\(args)")
+        }
+    }
+
+    @Test func theRestIsLeftToArgumentParser() {
+        for args in [["add-service", "-t", "192.0.2.100:80", "--vip", "192.0.2.100"],   // mark rule: its own run()
+                     ["add-service", "--help"], ["delete-service", "-t", "192.0.2.100:80"], ["list"],
+                     ["add-server", "-t", "192.0.2.100:80", "-r", "192.0.2.11", "-w5"],
+                     ["add-server", "--tcp-service=192.0.2.100:80", "-r", "192.0.2.11"],
+                     ["add-server", "-t", "192.0.2.100:80", "-r", "192.0.2.11", "-w", "70000"],   // its error message
+                     ["add-service", "-t", "192.0.2.100:80", "-p"]] {
+            #expect(QuickCommand.parse(args) == nil, "\(args)")
+        }
+    }
+
+    /// Each plain command and its variations: a word dropped, doubled or swapped with the
+    /// next, a value replaced, options spelled long or with `=`.
+    @Test func quickRouteNeverDisagreesWithArgumentParser() {
+        var tried = 0, answered = 0
+        for args in Self.plain {
+            var variants: [[String]] = [args]
+            for i in 1..<args.count {
+                var dropped = args; dropped.remove(at: i); variants.append(dropped)
+                var doubled = args; doubled.insert(args[i], at: i); variants.append(doubled)
+                if i + 1 < args.count { var s = args; s.swapAt(i, i + 1); variants.append(s) }
+                for v in ["", "-", "-1", "0", "65536", "x", "--", "-h", "-6", "-g", "192.0.2.12", "[2001:db8::12]:80",
+                          "--netns", "red", "-p", "360", "--vip"] {
+                    var r = args; r[i] = v; variants.append(r)
+                }
+                if i + 1 < args.count, args[i].hasPrefix("-") {
+                    var eq = args; eq[i] += "=" + args[i + 1]; eq.remove(at: i + 1); variants.append(eq)
+                }
+            }
+            for v in variants {
+                tried += 1
+                guard let quick = QuickCommand.parse(v) else { continue }
+                answered += 1
+                #expect(quick == Self.viaArgumentParser(v), "\(v)")
+            }
+        }
+        #expect(tried > 500)
+        #expect(answered > 100)
+    }
+}
