@@ -66,11 +66,23 @@ public enum IPAddress: Sendable, Hashable, Comparable {
         }
     }
 
-    public var isZero: Bool { bytes.allSatisfy { $0 == 0 } }
+    public var isZero: Bool {
+        switch self {
+        case let .v4(a, b, c, d): return a | b | c | d == 0
+        case let .v6(bytes): return bytes.allSatisfy { $0 == 0 }
+        }
+    }
 
+    /// IPv4 before IPv6, then by address bytes (no temporary arrays: tables sort thousands).
     public static func < (lhs: IPAddress, rhs: IPAddress) -> Bool {
-        if lhs.family != rhs.family { return lhs.family.rawValue < rhs.family.rawValue }
-        return lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+        switch (lhs, rhs) {
+        case let (.v4(a0, a1, a2, a3), .v4(b0, b1, b2, b3)):
+            return (a0, a1, a2, a3) < (b0, b1, b2, b3)
+        case let (.v6(a), .v6(b)):
+            return a.lexicographicallyPrecedes(b)
+        default:
+            return lhs.family.rawValue < rhs.family.rawValue
+        }
     }
 }
 

@@ -70,6 +70,7 @@ public enum Plan {
                 changes.append(.addDestination(d, to: key))
             }
         }
+        if changes.isEmpty { return additions }   // a restore into an empty table: no copy
         return changes + additions
     }
 

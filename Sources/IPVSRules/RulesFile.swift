@@ -405,7 +405,13 @@ struct TableSimulator {
         for c in commands { apply(c) }
     }
 
+    /// The service the last real server went to, and where it is: a file lists a service's
+    /// real servers one after the other, so most lines need no hashing at all. Forgotten on
+    /// every change other than adding a real server.
+    private var recent: (key: ServiceKey, index: [ServiceKey: Entry].Index)?
+
     mutating func apply(_ c: RuleCommand) {
+        if case .addDestination = c.action {} else { recent = nil }
         switch c.action {
         case let .addService(s):
             if let existing = entries[s.key] {
@@ -424,7 +430,14 @@ struct TableSimulator {
             entries[k] = nil
             order.removeAll { $0 == k }
         case let .addDestination(d, k):
-            guard let i = entries.index(forKey: k) else { _ = requireService(k, c); return }
+            let i: [ServiceKey: Entry].Index
+            if let r = recent, r.key == k {
+                i = r.index
+            } else {
+                guard let found = entries.index(forKey: k) else { _ = requireService(k, c); return }
+                i = found
+                recent = (k, found)
+            }
             // In place: a big restore adds tens of thousands of these.
             if let j = entries.values[i].entry.destinations.firstIndex(where: { $0.destination.key == d.key }) {
                 let line = entries.values[i].destinationLines[j]
