@@ -19,8 +19,23 @@ import IPVS
 /// the answer is the one `LineParser` gives (Tests/IPVSRulesTests/CanonicalLineTests
 /// compares both over the fixtures and a few thousand generated and mutated lines).
 enum CanonicalLine {
+    /// The previous line's virtual service, as written and as parsed: a saved table lists a
+    /// service's real servers one after another, all naming the service the same way.
+    struct Memo {
+        var token: [UInt8] = []
+        var key: ServiceKey = .fwmark(0, family: .inet)
+        var port: UInt16 = 0
+        var spot = Spot(column: 0, text: "")
+    }
+
     /// The command for one line (without its line break), or nil: use ``LineParser``.
     static func parse(_ line: UnsafeBufferPointer<UInt8>, file: String, line number: Int) -> RuleCommand? {
+        var memo = Memo()
+        return parse(line, file: file, line: number, memo: &memo)
+    }
+
+    /// `parse`, reusing the service parsed on an earlier line when it is written the same way.
+    static func parse(_ line: UnsafeBufferPointer<UInt8>, file: String, line number: Int, memo: inout Memo) -> RuleCommand? {
         var c = Cursor(bytes: line)
         guard c.byte(0) == UInt8(ascii: "-"), c.count >= 2 else { return nil }
         let isService: Bool
@@ -32,24 +47,38 @@ enum CanonicalLine {
         c.position = 2
         guard c.space() else { return nil }
 
-        // The virtual service.
-        guard let flag = c.shortOption() else { return nil }
-        let serviceColumn = c.position + 1
-        let serviceStart = c.position
+        // The virtual service: `-t ADDRESS:PORT` and the rest of the line's words, or the
+        // same words as the memo's (from `-` of the option to the end of the value).
+        let optionStart = c.position
+        var end = optionStart
+        while end < line.count, line[end] != UInt8(ascii: " ") { end += 1 }
+        if end + 1 < line.count { end += 1; while end < line.count, line[end] != UInt8(ascii: " ") { end += 1 } }
         let key: ServiceKey
         var servicePort: UInt16 = 0
-        switch flag {
-        case UInt8(ascii: "t"), UInt8(ascii: "u"):
-            guard let (address, port) = c.addressAndPort() else { return nil }
-            key = .address(flag == UInt8(ascii: "t") ? .tcp : .udp, address, port: port)
-            servicePort = port
-        case UInt8(ascii: "f"):
-            guard let mark = c.decimal(max: Int(UInt32.max)), mark >= 1, c.atTokenEnd else { return nil }
-            key = .fwmark(UInt32(mark), family: .inet)
-        default:
-            return nil
+        let serviceSpot: Spot
+        if !memo.token.isEmpty, memo.token.count == end - optionStart, line[optionStart..<end].elementsEqual(memo.token) {
+            key = memo.key
+            servicePort = memo.port
+            serviceSpot = memo.spot
+            c.position = end
+        } else {
+            guard let flag = c.shortOption() else { return nil }
+            let serviceColumn = c.position + 1
+            let serviceStart = c.position
+            switch flag {
+            case UInt8(ascii: "t"), UInt8(ascii: "u"):
+                guard let (address, port) = c.addressAndPort() else { return nil }
+                key = .address(flag == UInt8(ascii: "t") ? .tcp : .udp, address, port: port)
+                servicePort = port
+            case UInt8(ascii: "f"):
+                guard let mark = c.decimal(max: Int(UInt32.max)), mark >= 1, c.atTokenEnd else { return nil }
+                key = .fwmark(UInt32(mark), family: .inet)
+            default:
+                return nil
+            }
+            serviceSpot = Spot(column: serviceColumn, text: c.text(serviceStart..<c.position))
+            memo = Memo(token: Array(line[optionStart..<c.position]), key: key, port: servicePort, spot: serviceSpot)
         }
-        let serviceSpot = Spot(column: serviceColumn, text: c.text(serviceStart..<c.position))
         let location = RuleLocation(file: file, line: number, column: 1)
 
         if isService {

@@ -207,6 +207,7 @@ public struct RulesFile: Hashable, Sendable {
             commands.reserveCapacity(breaks)
             var number = 0
             var start = 0
+            var memo = CanonicalLine.Memo()
             while start <= bytes.count {
                 var next = start
                 while next < bytes.count, bytes[next] != UInt8(ascii: "\n") { next += 1 }
@@ -218,7 +219,7 @@ public struct RulesFile: Hashable, Sendable {
                 // Lines in ipvsadm-save's own shape take the fast path; everything else, and
                 // anything unusual in such a line, goes through the full ipvsadm emulation.
                 if lineBytes.first == UInt8(ascii: "-"),
-                   let command = CanonicalLine.parse(lineBytes, file: fileName, line: number)
+                   let command = CanonicalLine.parse(lineBytes, file: fileName, line: number, memo: &memo)
                 {
                     commands.append(command)
                     continue
