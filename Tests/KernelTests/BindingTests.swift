@@ -370,10 +370,11 @@ extension Kernel {
             #expect(sequential.count == serviceCount)
             #expect(sequential.reduce(0) { $0 + $1.destinations.count } == (0..<serviceCount).reduce(0) { $0 + $1 % 5 })
             #expect(parallel == sequential)
-            // The sockets are kept and reused, and the public default agrees.
+            // The sockets are kept and reused, and the public default (sequential) agrees.
             #expect(try ipvs.services(workers: 3, threshold: 1) == sequential)
             #expect(ipvs.helperSocketCount == 2)
             #expect(try ipvs.services() == sequential)
+            #expect(try ipvs.services(workers: IPVSHandle.maxDumpWorkers, threshold: 1) == sequential)
 
             // And ipvsadm lists the same real servers for every service.
             let saved = try ipvsadmSave()
