@@ -31,17 +31,68 @@ public enum SaveFormat {
         marks: [String] = [],
         sorted: Bool = true
     ) -> String {
-        var out = ""
+        String(decoding: renderBytes(services, numeric: numeric, resolver: resolver, includeThresholds: includeThresholds,
+                                     marks: marks, sorted: sorted),
+               as: UTF8.self)
+    }
+
+    /// `render` as UTF-8 bytes, ready for one write: the numeric form of the common lines
+    /// (no persistence, tunnel or threshold options) is written straight into the buffer,
+    /// without a String per line or per number; everything else goes through the same
+    /// String builders as ``commandLine(for:)``, so both paths give the same bytes.
+    public static func renderBytes(
+        _ services: [ServiceEntry],
+        numeric: Bool,
+        resolver: any NameResolver = SystemResolver(),
+        includeThresholds: Bool = false,
+        marks: [String] = [],
+        sorted: Bool = true
+    ) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(services.reduce(0) { $0 + 48 + 72 * $1.destinations.count })
+        var name: [UInt8] = []
         for entry in sorted ? IpvsadmOrder.sorted(services) : services {
-            let name = serviceName(entry.service.key, numeric: numeric, resolver: resolver)
-            out += serviceLine(entry.service, name: name)
-            for d in entry.destinations {
-                out += destinationLine(d.destination, serviceName: name, proto: protocolOf(entry.service.key),
-                                       numeric: numeric, resolver: resolver, includeThresholds: includeThresholds)
+            let s = entry.service
+            let proto = protocolOf(s.key)
+            name.removeAll(keepingCapacity: true)
+            if numeric {
+                ByteText.serviceName(s.key, into: &name)
+            } else {
+                name.append(contentsOf: serviceName(s.key, numeric: false, resolver: resolver).utf8)
+            }
+            if s.flags.isDisjoint(with: [.persistent, .onePacket]), s.flags.isDisjoint(with: IpvsadmNames.anySchedulerFlag),
+               s.persistenceEngine?.isEmpty ?? true {
+                ByteText.append("-A ", to: &out)
+                out.append(contentsOf: name)
+                ByteText.append(" -s ", to: &out)
+                out.append(contentsOf: s.scheduler.utf8)
+                out.append(UInt8(ascii: "\n"))
+            } else {
+                out.append(contentsOf: serviceLine(s, name: String(decoding: name, as: UTF8.self)).utf8)
+            }
+            for e in entry.destinations {
+                let d = e.destination
+                let plain: Bool
+                if case .tunnel = d.forwarding { plain = false } else { plain = true }
+                if numeric, plain, !includeThresholds || (d.upperThreshold == 0 && d.lowerThreshold == 0) {
+                    ByteText.append("-a ", to: &out)
+                    out.append(contentsOf: name)
+                    ByteText.append(" -r ", to: &out)
+                    ByteText.addressPort(d.address, d.port, into: &out)
+                    out.append(UInt8(ascii: " "))
+                    ByteText.append(IpvsadmNames.forwardSwitch(d.forwarding), to: &out)
+                    ByteText.append(" -w ", to: &out)
+                    ByteText.decimal(Int64(d.weight), into: &out)
+                    out.append(UInt8(ascii: "\n"))
+                } else {
+                    out.append(contentsOf: destinationLine(d, serviceName: String(decoding: name, as: UTF8.self), proto: proto,
+                                                           numeric: numeric, resolver: resolver,
+                                                           includeThresholds: includeThresholds).utf8)
+                }
             }
         }
         for m in marks {
-            out += RulesFile.markPrefix + m + "\n"
+            out.append(contentsOf: (RulesFile.markPrefix + m + "\n").utf8)
         }
         return out
     }
@@ -97,5 +148,73 @@ public enum SaveFormat {
             line += " -x \(d.upperThreshold) -y \(d.lowerThreshold)"
         }
         return line + "\n"
+    }
+}
+
+/// The numeric pieces of save lines written as ASCII bytes, exactly as the String builders
+/// above write them (`-t 192.0.2.1:80`, `-f -1 -6`, decimal numbers).
+enum ByteText {
+    @inline(__always)
+    static func append(_ s: StaticString, to out: inout [UInt8]) {
+        s.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
+    static func append(_ s: String, to out: inout [UInt8]) {
+        out.append(contentsOf: s.utf8)
+    }
+
+    static func decimal(_ v: Int64, into out: inout [UInt8]) {
+        if v < 0 {
+            out.append(UInt8(ascii: "-"))
+            decimal(v.magnitude, into: &out)
+        } else {
+            decimal(UInt64(v), into: &out)
+        }
+    }
+
+    static func decimal(_ v: UInt64, into out: inout [UInt8]) {
+        if v < 10 { out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v)); return }
+        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)   // 32 bytes: enough for 20 digits
+        var n = 0
+        var x = v
+        withUnsafeMutableBytes(of: &digits) { raw in
+            while x > 0 {
+                raw[31 - n] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10)
+                x /= 10
+                n += 1
+            }
+            out.append(contentsOf: raw[(32 - n)...])
+        }
+    }
+
+    /// `addr:port` or `[addr6]:port`, numeric (ipvsadm's `addrport_to_anyname` with -n).
+    static func addressPort(_ address: IPAddress, _ port: UInt16, into out: inout [UInt8]) {
+        switch address {
+        case let .v4(a, b, c, d):
+            decimal(UInt64(a), into: &out); out.append(UInt8(ascii: "."))
+            decimal(UInt64(b), into: &out); out.append(UInt8(ascii: "."))
+            decimal(UInt64(c), into: &out); out.append(UInt8(ascii: "."))
+            decimal(UInt64(d), into: &out)
+        case .v6:
+            out.append(UInt8(ascii: "["))
+            out.append(contentsOf: address.description.utf8)
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: ":"))
+        decimal(UInt64(port), into: &out)
+    }
+
+    /// `SaveFormat.serviceName(key, numeric: true, ...)`.
+    static func serviceName(_ key: ServiceKey, into out: inout [UInt8]) {
+        switch key {
+        case let .fwmark(mark, family):
+            append("-f ", to: &out)
+            decimal(Int64(Int32(bitPattern: mark)), into: &out)   // CFormat.fwmark: %d
+            if family == .inet6 { append(" -6", to: &out) }
+        case let .address(proto, address, port):
+            append(IpvsadmNames.serviceOption(proto), to: &out)
+            out.append(UInt8(ascii: " "))
+            addressPort(address, port, into: &out)
+        }
     }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import ArgumentParser
 import FirewallMarks
 import IPVS
@@ -102,6 +107,26 @@ struct Save: ParsableCommand {
             marks = try markCall("save") { () throws(MarkError) in try manager.list() }.map(\.description)
         }
         let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()
-        print(SaveFormat.render(services, numeric: numeric, resolver: resolver, marks: marks), terminator: "")
+        // One buffer, one write: the table can be megabytes.
+        let text = SaveFormat.renderBytes(services, numeric: numeric, resolver: resolver, marks: marks)
+        if let e = writeAll(text, to: STDOUT_FILENO) {
+            fail("save: cannot write the table: \(String(cString: strerror(e)))", status: 1)
+        }
+    }
+}
+
+/// write(2)s all of `bytes` (retrying short writes and EINTR); nil, or the errno that stopped it.
+func writeAll(_ bytes: [UInt8], to fd: Int32) -> Int32? {
+    bytes.withUnsafeBytes { raw -> Int32? in
+        var offset = 0
+        while offset < raw.count {
+            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            offset += n
+        }
+        return nil
     }
 }

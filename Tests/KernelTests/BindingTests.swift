@@ -336,6 +336,53 @@ extension Kernel {
             #expect(services.allSatisfy { $0.destinations.count == 1 })
         }
 
+        /// A listing big enough for the parallel destination dumps (several sockets, one
+        /// thread each) returns exactly what the one-socket loop returns: every service in
+        /// the kernel's order, each with its destinations in the kernel's order, and the
+        /// same as ipvsadm sees. Mixed families, forwarding methods and destination counts
+        /// (zero included), so a result put back at the wrong index would show.
+        @Test func parallelDestinationDumpsMatchSequential() throws {
+            let ipvs = try freshTable()
+            var changes: [Change] = []
+            let serviceCount = 1200
+            for i in 0..<serviceCount {
+                let key: ServiceKey
+                switch i % 3 {
+                case 0: key = .address(.tcp, IPAddress("203.0.113.\(1 + i / 256)")!, port: UInt16(1024 + i))
+                case 1: key = .fwmark(UInt32(1000 + i), family: .inet)
+                default: key = .address(.udp, vip6, port: UInt16(1024 + i))
+                }
+                changes.append(.addService(Service(key: key, scheduler: i % 2 == 0 ? "wlc" : "rr")))
+                for n in 0..<(i % 5) {
+                    let address = key.family == .inet6 ? rs6(1 + n) : IPAddress("198.51.100.\(10 + n)")!
+                    let forwarding: ForwardingMethod = n == 1 ? .masquerade : (n == 2 && key.family == .inet ? .tunnel(Tunnel()) : .directRouting)
+                    changes.append(.addDestination(Destination(address: address, port: key.family == .inet6 ? 8080 : 0,
+                                                               forwarding: forwarding, weight: Int32(i % 7)), to: key))
+                }
+            }
+            let applied = try ipvs.apply(changes)
+            #expect(applied.succeeded, "\(applied.failures.prefix(3))")
+
+            let sequential = try ipvs.services(workers: 1, threshold: Int.max)
+            #expect(ipvs.helperSocketCount == 0)
+            let parallel = try ipvs.services(workers: 3, threshold: 1)
+            #expect(ipvs.helperSocketCount == 2)   // two helper sockets besides the main one
+            #expect(sequential.count == serviceCount)
+            #expect(sequential.reduce(0) { $0 + $1.destinations.count } == (0..<serviceCount).reduce(0) { $0 + $1 % 5 })
+            #expect(parallel == sequential)
+            // The sockets are kept and reused, and the public default (sequential) agrees.
+            #expect(try ipvs.services(workers: 3, threshold: 1) == sequential)
+            #expect(ipvs.helperSocketCount == 2)
+            #expect(try ipvs.services() == sequential)
+            #expect(try ipvs.services(workers: IPVSHandle.maxDumpWorkers, threshold: 1) == sequential)
+
+            // And ipvsadm lists the same real servers for every service.
+            let saved = try ipvsadmSave()
+            #expect(saved.split(separator: "\n").filter { $0.hasPrefix("-a ") }.count
+                    == parallel.reduce(0) { $0 + $1.destinations.count })
+            try ipvs.flush()
+        }
+
         @Test func namespaceHandleSeesOnlyItsTable() throws {
             let main = try freshTable()
             let ns = "swvs-binding-\(getpid())"

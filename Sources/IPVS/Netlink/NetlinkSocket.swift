@@ -20,19 +20,61 @@ struct NetlinkSocket: ~Copyable {
     let fd: Int32
     let familyID: UInt16
     let localPort: UInt32
+    /// The length every receive on this socket offers the kernel (see `receiveLength`).
+    let receiveLength: Int
 
     static let receiveBufferSize: Int32 = 8 << 20
     static let sendBufferSize: Int32 = 2 << 20
 
+    /// How many bytes every receive on the socket offers the kernel (libnl's included).
+    ///
+    /// Netlink sizes each dump datagram by the largest receive ever posted on the socket
+    /// (`max_recvmsg_len`, up to 32 KiB), and a kernel with `init_on_alloc` (Debian's
+    /// default) zeroes that whole allocation: with 64 KiB receives every dump, even of four
+    /// real servers, cost two 32 KiB page allocations and clears (data and NLMSG_DONE), a
+    /// third of `save`'s time. With page-sized receives the kernel allocates at most about a
+    /// page per datagram. Since Linux 4.14 a dump datagram is trimmed to that allocation
+    /// (`max(NLMSG_GOODSIZE, largest receive)`, NLMSG_GOODSIZE being under a page) and other
+    /// replies are at most NLMSG_GOODSIZE, so nothing the IPVS family sends is larger than a
+    /// page; older kernels may fill the allocator's rounding, so they keep 64 KiB.
+    /// A datagram larger than the buffer is still reported, never silently cut.
+    ///
+    /// The service dump is the exception (`bulkReceiveLength`): the kernel's
+    /// `ip_vs_genl_dump_services` walks the table from the start for every datagram, so the
+    /// dump of a big table wants the largest datagrams, on a socket of its own.
+    static let receiveLength: Int = {
+        let page = max(4096, Int(sysconf(Int32(_SC_PAGESIZE))))
+        return kernelAtLeast(4, 14) ? page : max(page, 64 << 10)
+    }()
+
+    /// Receives for big dumps: the kernel's largest dump datagrams (32 KiB).
+    static let bulkReceiveLength = 64 << 10
+
+    /// Whether the running kernel's release is at least MAJOR.MINOR (false if unreadable).
+    static func kernelAtLeast(_ major: Int, _ minor: Int) -> Bool {
+        var u = utsname()
+        guard uname(&u) == 0 else { return false }
+        let release = withUnsafeBytes(of: &u.release) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        let parts = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+        guard parts.count == 2 else { return false }
+        return (parts[0], parts[1]) >= (major, minor)
+    }
+
     /// Opens a socket (inside `/run/netns/NAME` when `namespace` is given) and resolves the
     /// IPVS family. With `loadModule`, a missing family triggers one `modprobe ip_vs`, as ipvsadm does.
-    init(namespace: String?, loadModule: Bool) throws(IPVSError) {
+    init(namespace: String?, loadModule: Bool, receiveLength: Int = NetlinkSocket.receiveLength) throws(IPVSError) {
         let created: OpaquePointer
         if let namespace {
             created = try Self.createInNamespace(namespace)
         } else {
             created = try Self.createAndConnect(operation: .open)
         }
+        // libnl's own receives (family resolution) count for the socket's dump sizing too:
+        // same length as ours, peeking first so a larger reply still gets through whole.
+        _ = nl_socket_set_msg_buf_size(created, receiveLength)
+        nl_socket_enable_msg_peek(created)
         var id = genl_ctrl_resolve(created, IPVSWire.familyName)
         if id == -NLE_OBJ_NOTFOUND, loadModule, Self.runModprobe() {
             id = genl_ctrl_resolve(created, IPVSWire.familyName)
@@ -54,6 +96,7 @@ struct NetlinkSocket: ~Copyable {
         fd = nl_socket_get_fd(created)
         localPort = nl_socket_get_local_port(created)
         familyID = UInt16(id)
+        self.receiveLength = receiveLength
         Self.tune(fd)
     }
 

@@ -149,7 +149,12 @@ extension IPVSWire {
     static func netmaskValue(_ raw: [UInt8], family: AddressFamily) -> UInt32 {
         var value: UInt32 = 0
         withUnsafeMutableBytes(of: &value) { for i in 0..<4 { $0[i] = raw[i] } }
-        return family == .inet ? UInt32(bigEndian: value) : value
+        return netmaskValue(value, family: family)
+    }
+
+    /// The netmask attribute's four bytes loaded as a native u32.
+    static func netmaskValue(_ loaded: UInt32, family: AddressFamily) -> UInt32 {
+        family == .inet ? UInt32(bigEndian: loaded) : loaded
     }
 
     static func putServiceKeyNest(_ key: ServiceKey, into w: inout MessageWriter) {
@@ -369,14 +374,17 @@ extension IPVSWire {
     }
 
     static func decodeAddress(_ attr: Attribute, family: AddressFamily) throws(DecodeError) -> IPAddress {
-        let raw = Array(attr.payload.bytes)
+        let raw = attr.payload
         switch family {
         case .inet:
             guard raw.count >= 4 else { throw DecodeError(message: "IPv4 address attribute has \(raw.count) bytes") }
-            return .v4(raw[0], raw[1], raw[2], raw[3])
+            // One load, no temporary array: a dump decodes an address per entry.
+            let v = UInt32(bigEndian: try raw.native(UInt32.self))
+            return .v4(UInt8(truncatingIfNeeded: v >> 24), UInt8(truncatingIfNeeded: v >> 16),
+                       UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v))
         case .inet6:
             guard raw.count >= 16 else { throw DecodeError(message: "IPv6 address attribute has \(raw.count) bytes") }
-            return .v6(bytes: Array(raw[0..<16]))
+            return .v6(bytes: Array(raw.bytes.prefix(16)))
         }
     }
 
@@ -393,28 +401,28 @@ extension IPVSWire {
         var s = Stats()
         if let nest = attrs[type64] {
             let a = try nest.nested()
-            s.connections = try a[StatsAttr.conns]?.u64() ?? 0
-            s.inPackets = try a[StatsAttr.inPkts]?.u64() ?? 0
-            s.outPackets = try a[StatsAttr.outPkts]?.u64() ?? 0
-            s.inBytes = try a[StatsAttr.inBytes]?.u64() ?? 0
-            s.outBytes = try a[StatsAttr.outBytes]?.u64() ?? 0
-            s.connectionRate = try a[StatsAttr.cps]?.u64() ?? 0
-            s.inPacketRate = try a[StatsAttr.inPPS]?.u64() ?? 0
-            s.outPacketRate = try a[StatsAttr.outPPS]?.u64() ?? 0
-            s.inByteRate = try a[StatsAttr.inBPS]?.u64() ?? 0
-            s.outByteRate = try a[StatsAttr.outBPS]?.u64() ?? 0
+            s.connections = try a.u64(StatsAttr.conns) ?? 0
+            s.inPackets = try a.u64(StatsAttr.inPkts) ?? 0
+            s.outPackets = try a.u64(StatsAttr.outPkts) ?? 0
+            s.inBytes = try a.u64(StatsAttr.inBytes) ?? 0
+            s.outBytes = try a.u64(StatsAttr.outBytes) ?? 0
+            s.connectionRate = try a.u64(StatsAttr.cps) ?? 0
+            s.inPacketRate = try a.u64(StatsAttr.inPPS) ?? 0
+            s.outPacketRate = try a.u64(StatsAttr.outPPS) ?? 0
+            s.inByteRate = try a.u64(StatsAttr.inBPS) ?? 0
+            s.outByteRate = try a.u64(StatsAttr.outBPS) ?? 0
         } else if let nest = attrs[type32] {
             let a = try nest.nested()
-            s.connections = UInt64(try a[StatsAttr.conns]?.u32() ?? 0)
-            s.inPackets = UInt64(try a[StatsAttr.inPkts]?.u32() ?? 0)
-            s.outPackets = UInt64(try a[StatsAttr.outPkts]?.u32() ?? 0)
-            s.inBytes = try a[StatsAttr.inBytes]?.u64() ?? 0
-            s.outBytes = try a[StatsAttr.outBytes]?.u64() ?? 0
-            s.connectionRate = UInt64(try a[StatsAttr.cps]?.u32() ?? 0)
-            s.inPacketRate = UInt64(try a[StatsAttr.inPPS]?.u32() ?? 0)
-            s.outPacketRate = UInt64(try a[StatsAttr.outPPS]?.u32() ?? 0)
-            s.inByteRate = UInt64(try a[StatsAttr.inBPS]?.u32() ?? 0)
-            s.outByteRate = UInt64(try a[StatsAttr.outBPS]?.u32() ?? 0)
+            s.connections = UInt64(try a.u32(StatsAttr.conns) ?? 0)
+            s.inPackets = UInt64(try a.u32(StatsAttr.inPkts) ?? 0)
+            s.outPackets = UInt64(try a.u32(StatsAttr.outPkts) ?? 0)
+            s.inBytes = try a.u64(StatsAttr.inBytes) ?? 0
+            s.outBytes = try a.u64(StatsAttr.outBytes) ?? 0
+            s.connectionRate = UInt64(try a.u32(StatsAttr.cps) ?? 0)
+            s.inPacketRate = UInt64(try a.u32(StatsAttr.inPPS) ?? 0)
+            s.outPacketRate = UInt64(try a.u32(StatsAttr.outPPS) ?? 0)
+            s.inByteRate = UInt64(try a.u32(StatsAttr.inBPS) ?? 0)
+            s.outByteRate = UInt64(try a.u32(StatsAttr.outBPS) ?? 0)
         }
         return s
     }
@@ -425,15 +433,15 @@ extension IPVSWire {
         let a = try top.require(CommandAttr.service, "service").nested()
         let family = try decodeFamily(try a.require(ServiceAttr.af, "service address family"))
         let key: ServiceKey
-        if let fw = a[ServiceAttr.fwmark] {
-            key = .fwmark(try fw.u32(), family: family)
+        if let mark = try a.u32(ServiceAttr.fwmark) {
+            key = .fwmark(mark, family: family)
         } else {
-            let protoRaw = try a.require(ServiceAttr.protocol, "service protocol").u16()
+            guard let protoRaw = try a.u16(ServiceAttr.protocol) else { throw DecodeError(message: "missing service protocol attribute") }
             guard let proto = TransportProtocol(rawValue: protoRaw) else {
                 throw DecodeError(message: "unknown service protocol \(protoRaw)")
             }
             let address = try decodeAddress(try a.require(ServiceAttr.addr, "service address"), family: family)
-            let port = try a.require(ServiceAttr.port, "service port").be16()
+            guard let port = try a.be16(ServiceAttr.port) else { throw DecodeError(message: "missing service port attribute") }
             key = .address(proto, address, port: port)
         }
         let flagsAttr = try a.require(ServiceAttr.flags, "service flags")
@@ -450,8 +458,8 @@ extension IPVSWire {
             key: key,
             scheduler: try a.require(ServiceAttr.schedName, "scheduler name").string(),
             flags: ServiceFlags(rawValue: rawFlags & ~hashedFlag),
-            timeout: try a.require(ServiceAttr.timeout, "service timeout").u32(),
-            netmask: netmaskValue(Array(netmaskAttr.payload.bytes), family: family),
+            timeout: try a.requireU32(ServiceAttr.timeout, "service timeout"),
+            netmask: netmaskValue(try netmaskAttr.payload.native(UInt32.self), family: family),
             persistenceEngine: (pe?.isEmpty ?? true) ? nil : pe
         )
         return ServiceEntry(service: service, stats: try decodeStats(a, stats64: ServiceAttr.stats64, stats: ServiceAttr.stats))
@@ -464,8 +472,8 @@ extension IPVSWire {
         let a = try top.require(CommandAttr.dest, "destination").nested()
         let family = try a[DestAttr.addrFamily].map { attr throws(DecodeError) in try decodeFamily(attr) } ?? serviceFamily
         let address = try decodeAddress(try a.require(DestAttr.addr, "destination address"), family: family)
-        let port = try a.require(DestAttr.port, "destination port").be16()
-        let code = try a.require(DestAttr.fwdMethod, "forwarding method").u32() & ForwardingCode.mask
+        guard let port = try a.be16(DestAttr.port) else { throw DecodeError(message: "missing destination port attribute") }
+        let code = try a.requireU32(DestAttr.fwdMethod, "forwarding method") & ForwardingCode.mask
         let forwarding: ForwardingMethod
         switch code {
         case ForwardingCode.masq: forwarding = .masquerade
@@ -474,12 +482,12 @@ extension IPVSWire {
         case ForwardingCode.bypass: forwarding = .bypass
         case ForwardingCode.tunnel:
             var t = Tunnel()
-            if let raw = try a[DestAttr.tunType]?.u8() {
+            if let raw = try a.u8(DestAttr.tunType) {
                 guard let kind = Tunnel.Kind(rawValue: raw) else { throw DecodeError(message: "unknown tunnel type \(raw)") }
                 t.kind = kind
             }
-            t.port = try a[DestAttr.tunPort]?.be16() ?? 0
-            if let raw = try a[DestAttr.tunFlags]?.u16() {
+            t.port = try a.be16(DestAttr.tunPort) ?? 0
+            if let raw = try a.u16(DestAttr.tunFlags) {
                 guard let csum = Tunnel.Checksum(rawValue: raw) else { throw DecodeError(message: "unknown tunnel flags \(raw)") }
                 t.checksum = csum
             }
@@ -491,15 +499,15 @@ extension IPVSWire {
             address: address,
             port: port,
             forwarding: forwarding,
-            weight: Int32(bitPattern: try a.require(DestAttr.weight, "weight").u32()),
-            upperThreshold: try a[DestAttr.upperThreshold]?.u32() ?? 0,
-            lowerThreshold: try a[DestAttr.lowerThreshold]?.u32() ?? 0
+            weight: Int32(bitPattern: try a.requireU32(DestAttr.weight, "weight")),
+            upperThreshold: try a.u32(DestAttr.upperThreshold) ?? 0,
+            lowerThreshold: try a.u32(DestAttr.lowerThreshold) ?? 0
         )
         return DestinationEntry(
             destination: destination,
-            activeConnections: try a[DestAttr.activeConns]?.u32() ?? 0,
-            inactiveConnections: try a[DestAttr.inactiveConns]?.u32() ?? 0,
-            persistentConnections: try a[DestAttr.persistConns]?.u32() ?? 0,
+            activeConnections: try a.u32(DestAttr.activeConns) ?? 0,
+            inactiveConnections: try a.u32(DestAttr.inactiveConns) ?? 0,
+            persistentConnections: try a.u32(DestAttr.persistConns) ?? 0,
             stats: try decodeStats(a, stats64: DestAttr.stats64, stats: DestAttr.stats)
         )
     }

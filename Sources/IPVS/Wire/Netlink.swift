@@ -267,16 +267,17 @@ struct Attribute {
 /// The attributes of one message or nest, keyed by type. Unknown types are kept but ignored
 /// by decoders; a length that runs past the buffer is an error, never a crash.
 ///
-/// Indexed by type in one small array of plain integers (payload offset + 1 and length; IPVS
-/// and netlink types are small numbers), not a dictionary of attributes: a dump decodes
-/// several sets per entry, and hashing and reference counting dominated that work. A later
-/// attribute of the same type replaces an earlier one, as with a dictionary.
+/// Indexed by type in a fixed inline array of plain integers (payload offset + 1 and length;
+/// IPVS and netlink types are small numbers), not a dictionary of attributes nor a heap
+/// array: a dump decodes three sets per entry, and allocation, hashing and reference
+/// counting dominated that work. A later attribute of the same type replaces an earlier
+/// one, as with a dictionary.
 struct AttributeSet {
     private let view: ByteView
-    private var spans: [Int32] = []
+    private var spans = InlineArray<32, Int32>(repeating: 0)
     /// Types too large for `spans` (never sent by IPVS; kept for completeness).
     private var large: [UInt16: Attribute] = [:]
-    private static let indexedTypes = 64
+    private static let indexedTypes = 16
 
     init(parsing view: ByteView) throws(DecodeError) {
         self.view = view
@@ -297,9 +298,6 @@ struct AttributeSet {
             let payloadStart = offset + NetlinkConstants.attributeHeaderLength
             let index = Int(type)
             if index < Self.indexedTypes {
-                if 2 * index + 1 >= spans.count {
-                    spans.append(contentsOf: repeatElement(0, count: max(2 * index + 2, 24) - spans.count))
-                }
                 spans[2 * index] = Int32(payloadStart + 1)
                 spans[2 * index + 1] = Int32(length - NetlinkConstants.attributeHeaderLength)
             } else {
@@ -312,7 +310,7 @@ struct AttributeSet {
     subscript(_ type: UInt16) -> Attribute? {
         let index = Int(type)
         guard index < Self.indexedTypes else { return large[type] }
-        guard 2 * index + 1 < spans.count, spans[2 * index] > 0 else { return nil }
+        guard spans[2 * index] > 0 else { return nil }
         let start = Int(spans[2 * index]) - 1
         return Attribute(type: type, payload: view.slice(start..<(start + Int(spans[2 * index + 1]))))
     }
@@ -320,6 +318,45 @@ struct AttributeSet {
     func require(_ type: UInt16, _ what: String) throws(DecodeError) -> Attribute {
         guard let a = self[type] else { throw DecodeError(message: "missing \(what) attribute") }
         return a
+    }
+
+    /// Whether an attribute of `type` is present.
+    func contains(_ type: UInt16) -> Bool {
+        let index = Int(type)
+        guard index < Self.indexedTypes else { return large[type] != nil }
+        return spans[2 * index] > 0
+    }
+
+    /// A fixed-size integer attribute read in place (no `Attribute` in between), nil when
+    /// absent; the same checks and errors as `Attribute.u8()` ... `u64()`.
+    @inline(__always)
+    private func scalar<T: FixedWidthInteger>(_ type: UInt16, _: T.Type) throws(DecodeError) -> T? {
+        let index = Int(type)
+        guard index < Self.indexedTypes else {
+            guard let a = large[type] else { return nil }
+            guard a.payload.count == MemoryLayout<T>.size else {
+                throw DecodeError(message: "attribute \(type): expected \(MemoryLayout<T>.size) bytes, got \(a.payload.count)")
+            }
+            return try a.payload.native(T.self)
+        }
+        guard spans[2 * index] > 0 else { return nil }
+        let length = Int(spans[2 * index + 1])
+        guard length == MemoryLayout<T>.size else {
+            throw DecodeError(message: "attribute \(type): expected \(MemoryLayout<T>.size) bytes, got \(length)")
+        }
+        return try view.native(T.self, at: Int(spans[2 * index]) - 1)
+    }
+
+    func u8(_ type: UInt16) throws(DecodeError) -> UInt8? { try scalar(type, UInt8.self) }
+    func u16(_ type: UInt16) throws(DecodeError) -> UInt16? { try scalar(type, UInt16.self) }
+    func u32(_ type: UInt16) throws(DecodeError) -> UInt32? { try scalar(type, UInt32.self) }
+    func u64(_ type: UInt16) throws(DecodeError) -> UInt64? { try scalar(type, UInt64.self) }
+    func be16(_ type: UInt16) throws(DecodeError) -> UInt16? { try scalar(type, UInt16.self).map { UInt16(bigEndian: $0) } }
+
+    /// `u32(type)`, or "missing WHAT attribute".
+    func requireU32(_ type: UInt16, _ what: String) throws(DecodeError) -> UInt32 {
+        guard let v = try u32(type) else { throw DecodeError(message: "missing \(what) attribute") }
+        return v
     }
 }
 
@@ -335,8 +372,14 @@ struct ReceivedMessage {
 
 /// Splits a datagram into netlink messages, checking every length.
 func splitMessages(_ buffer: [UInt8], count: Int) throws(DecodeError) -> [ReceivedMessage] {
+    try splitMessages(buffer, range: 0..<count)
+}
+
+/// Splits the datagram at `range` of `buffer` into messages that view `buffer` (no copy).
+func splitMessages(_ buffer: [UInt8], range: Range<Int>) throws(DecodeError) -> [ReceivedMessage] {
     var result: [ReceivedMessage] = []
-    let view = ByteView(buffer, 0..<count)
+    let view = ByteView(buffer, range)
+    let count = range.count
     var offset = 0
     while offset + NetlinkConstants.headerLength <= count {
         let length = Int(try view.native(UInt32.self, at: offset))
