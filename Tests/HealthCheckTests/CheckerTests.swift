@@ -8,6 +8,11 @@ import IPVS
 
 /// A TCP listener on 127.0.0.1 (ephemeral port) that answers each connection with `response`
 /// (or nothing, when nil) and records what it received.
+/// The timeout of checks that must not time out (the server answers, the port refuses):
+/// generous, so a machine loaded by other suites' tests cannot turn them into "timed out".
+/// Tests of timing out use their own short timeouts.
+let generous: Duration = .seconds(10)
+
 final class TestServer: Sendable {
     final class Log: Sendable {
         let m = Mutex<[String]>([])
@@ -101,13 +106,13 @@ struct CheckerTests {
 
     @Test func tcpCheckSucceedsAgainstAListener() async throws {
         let server = try TestServer(response: [])
-        let r = await TCPChecker(endpoint: server.endpoint, timeout: .seconds(2)).check()
+        let r = await TCPChecker(endpoint: server.endpoint, timeout: generous).check()
         #expect(r.success && r.reason == .ok)
         #expect(r.latency > .zero)
     }
 
     @Test func tcpCheckFailsOnAClosedPort() async {
-        let r = await TCPChecker(endpoint: Endpoint(address: .v4(127, 0, 0, 1), port: closedPort()), timeout: .seconds(2)).check()
+        let r = await TCPChecker(endpoint: Endpoint(address: .v4(127, 0, 0, 1), port: closedPort()), timeout: generous).check()
         #expect(!r.success)
         #expect(r.reason == .connectFailed(errno: ECONNREFUSED, message: "Connection refused"))
         #expect("\(r)" == "failure: connect failed: Connection refused")
@@ -117,16 +122,16 @@ struct CheckerTests {
         let server = try TestServer(response: [])
         var ep = server.endpoint
         ep.bindTo = .v4(127, 0, 0, 1)
-        #expect(await TCPChecker(endpoint: ep, timeout: .seconds(2)).check().success)
+        #expect(await TCPChecker(endpoint: ep, timeout: generous).check().success)
         ep.bindTo = .v4(192, 0, 2, 1)  // not ours: bind fails, nothing is sent
-        let r = await TCPChecker(endpoint: ep, timeout: .seconds(2)).check()
+        let r = await TCPChecker(endpoint: ep, timeout: generous).check()
         guard case let .connectFailed(e, _) = r.reason else { Issue.record("\(r)"); return }
         #expect(e == EADDRNOTAVAIL)
     }
 
     @Test func httpGetChecksStatus() async throws {
         let server = try TestServer(response: TestServer.http("200 OK", body: "hello"))
-        let checker = HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/health")], timeout: .seconds(2))
+        let checker = HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/health")], timeout: generous)
         let r = await checker.check()
         #expect(r.success)
         let req = try #require(server.requests.withLock { $0.first })
@@ -135,11 +140,11 @@ struct CheckerTests {
 
     @Test func httpStatusMismatchFailsWithTheStatus() async throws {
         let server = try TestServer(response: TestServer.http("503 Service Unavailable", body: "busy"))
-        let r = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/")], timeout: .seconds(2)).check()
+        let r = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/")], timeout: generous).check()
         #expect(!r.success)
         #expect(r.reason == .httpStatus(503))
         #expect("\(r)" == "failure: HTTP status 503")
-        let accepted = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/", statusCodes: [500...599])], timeout: .seconds(2)).check()
+        let accepted = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/", statusCodes: [500...599])], timeout: generous).check()
         #expect(accepted.success)
     }
 
@@ -148,10 +153,10 @@ struct CheckerTests {
         let digest = MD5.hex(Array(body.utf8))
         let server = try TestServer(response: TestServer.http("200 OK", body: body, headers: "Content-Length: \(body.utf8.count)\r\n"))
         let good = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/", digest: digest)],
-                                     version: .http11, virtualhost: "www.example.com", timeout: .seconds(2)).check()
+                                     version: .http11, virtualhost: "www.example.com", timeout: generous).check()
         #expect(good.success)
         #expect(server.requests.withLock { $0.last } == "GET / HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nHost: www.example.com\r\nConnection: close\r\n\r\n")
-        let bad = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/", digest: String(repeating: "0", count: 32))], timeout: .seconds(2)).check()
+        let bad = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/", digest: String(repeating: "0", count: 32))], timeout: generous).check()
         #expect(bad.reason == .digestMismatch(expected: String(repeating: "0", count: 32), actual: digest))
     }
 
@@ -164,17 +169,17 @@ struct CheckerTests {
     }
 
     @Test func httpClosedPortAndGarbage() async throws {
-        let closed = await HTTPChecker(endpoint: Endpoint(address: .v4(127, 0, 0, 1), port: closedPort()), urls: [URLCheckConfig(path: "/")], timeout: .seconds(1)).check()
+        let closed = await HTTPChecker(endpoint: Endpoint(address: .v4(127, 0, 0, 1), port: closedPort()), urls: [URLCheckConfig(path: "/")], timeout: generous).check()
         #expect(closed.reason == .connectFailed(errno: ECONNREFUSED, message: "Connection refused"))
         let server = try TestServer(response: Array("SSH-2.0-OpenSSH\r\n\r\n".utf8))
-        let r = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/")], timeout: .seconds(1)).check()
+        let r = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/")], timeout: generous).check()
         #expect(r.reason == .badResponse("bad status line 'SSH-2.0-OpenSSH'"))
     }
 
     @Test func pingLoopback() async {
-        let r = await PingChecker(address: .v4(127, 0, 0, 1), timeout: .seconds(2)).check()
+        let r = await PingChecker(address: .v4(127, 0, 0, 1), timeout: generous).check()
         #expect(r.success, "\(r)")
-        let r6 = await PingChecker(address: IPAddress("::1")!, timeout: .seconds(2)).check()
+        let r6 = await PingChecker(address: IPAddress("::1")!, timeout: generous).check()
         #expect(r6.success || r6.reason == .icmp("send: Cannot assign requested address") || r6.reason == .icmp("socket: Address family not supported by protocol"), "\(r6)")
     }
 
