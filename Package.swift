@@ -29,11 +29,14 @@ let package = Package(
         .target(name: "IPVSRules", dependencies: ["IPVS"]),
         // iptables / nft mangle MARK rules that feed fwmark services.
         .target(name: "FirewallMarks", dependencies: []),
+        // The check processes' spawn: clone(CLONE_VM|CLONE_VFORK|CLONE_PIDFD) with the child's
+        // stack in the caller's frame (a child function cannot be written in Swift).
+        .target(name: "CSpawn"),
         // keepalived-compatible configuration, checkers and the daemon's state machine.
         .target(
             name: "HealthCheck",
             dependencies: [
-                "IPVS", "IPVSRules", "FirewallMarks",
+                "IPVS", "IPVSRules", "FirewallMarks", "CSpawn",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -186,6 +186,27 @@ struct ProcessRunnerTests {
         assertNoChildren()
     }
 
+    @Test func aBareProgramNameIsLookedUpInPATH() async {
+        let o = await runner.run(.exec(["echo", "found"]), timeout: .seconds(5))
+        #expect(o.termination == .exited(0))
+        #expect(o.outputText == "found\n")
+        let missing = await runner.run(.exec(["no-such-program-hopefully"]), timeout: .seconds(5))
+        #expect(missing.termination == .spawnFailed(errno: ENOENT, message: "no-such-program-hopefully: \(String(cString: strerror(ENOENT)))"))
+        assertNoChildren()
+    }
+
+    @Test func cancellingACheckKillsItsProcessGroup() async throws {
+        let start = ContinuousClock.now
+        let task = Task { await runner.run(.shell("sleep 100 & sleep 100; exit 0"), timeout: .seconds(60)) }
+        try await Task.sleep(for: .milliseconds(200))
+        task.cancel()
+        let o = await task.value
+        #expect(o.termination == .timedOut(killedWith: SIGKILL))
+        #expect(start.duration(to: .now) < .seconds(15))
+        #expect(!processGroupAlive(try #require(o.pid)))
+        assertNoChildren()
+    }
+
     @Test(.enabled(if: getuid() == 0 && access("/usr/bin/setpriv", X_OK) == 0))
     func runsAsTheConfiguredUser() async throws {
         let o = await runner.run(.exec(["/usr/bin/id", "-u"], user: "nobody"), timeout: .seconds(5))
@@ -228,5 +249,37 @@ struct ProcessRunnerTests {
         #expect(ok == 300)
         #expect(start.duration(to: .now) < .seconds(20))
         assertNoChildren()
+    }
+}
+
+@Suite("reactor: timers and executor")
+struct ReactorTests {
+    @Test func sleepsUntilTheDeadlineOnTheReactorThread() async throws {
+        let reactor = Reactor.shared
+        let start = ContinuousClock.now
+        let here = await Task(executorPreference: reactor) { () -> pthread_t in
+            try? await reactor.sleep(until: start + .milliseconds(100))
+            let before = pthread_self()
+            try? await reactor.sleep(until: .now + .milliseconds(10))
+            // Resumed by the reactor on its own thread: the same thread each time.
+            #expect(pthread_equal(before, pthread_self()) != 0)
+            return pthread_self()
+        }.value
+        #expect(start.duration(to: .now) >= .milliseconds(100))
+        #expect(pthread_equal(here, pthread_self()) == 0)
+    }
+
+    @Test func cancelledSleepThrows() async {
+        let reactor = Reactor.shared
+        let task = Task { try await reactor.sleep(until: .now + .seconds(60)) }
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+        let late = Task {
+            try await Task.sleep(for: .milliseconds(50))
+            try await reactor.sleep(until: .now + .seconds(60))
+        }
+        try? await Task.sleep(for: .milliseconds(100))
+        late.cancel()
+        await #expect(throws: CancellationError.self) { try await late.value }
     }
 }

@@ -31,6 +31,9 @@ public struct DaemonSettings: Sendable {
 /// * `reload` applies only what changed; unchanged checkers keep their state and schedule.
 /// * `stop` leaves the table, except for `omega` virtual servers, which are removed (with
 ///   their notify_down and quorum_down scripts).
+/// * The checker loops prefer the reactor as their executor (`checkLoop`): timer, spawn, exit,
+///   result and the next timer all happen on the reactor thread, as in keepalived's single
+///   event loop, with no thread switch per check.
 public actor DaemonEngine {
     public typealias ScriptRunner = @Sendable (CheckCommand, Duration) async -> CheckOutcome
     public typealias CheckerMaker = @Sendable (CheckerConfig) -> any Checker
@@ -52,6 +55,8 @@ public actor DaemonEngine {
     private let runScript: ScriptRunner
     private let settings: DaemonSettings
     private let logger: Logger
+    /// Where the checker loops run and sleep (nil: the global executor and ContinuousClock).
+    private let checkLoop: Reactor?
 
     public private(set) var config: DaemonConfig
     private var machine: HealthStateMachine
@@ -78,7 +83,9 @@ public actor DaemonEngine {
     public private(set) var reloads = 0
 
     public init(config: DaemonConfig, table: any KernelTable, marks: (any MarkTable)?, settings: DaemonSettings,
-                logger: Logger, makeChecker: @escaping CheckerMaker, runScript: @escaping ScriptRunner) {
+                logger: Logger, makeChecker: @escaping CheckerMaker, runScript: @escaping ScriptRunner,
+                checkLoop: Reactor? = .shared) {
+        self.checkLoop = checkLoop
         self.config = config
         self.machine = HealthStateMachine(config: config)
         self.table = table
@@ -212,11 +219,17 @@ public actor DaemonEngine {
     private func launch(serial: Int, config c: CheckerConfig) {
         let checker = makeChecker(c)
         let first = Self.jitter(c.warmup)
-        tasks[serial] = Task { [weak self] in
+        let loop = checkLoop
+        // With a loop, the task's jobs (the check, the result, this engine's `deliver`, the
+        // sleep) all run on the loop's thread: a check costs no thread switch.
+        tasks[serial] = Task(executorPreference: loop) { [weak self] in
             let clock = ContinuousClock()
             var slot = clock.now.advanced(by: first)
+            func sleep() async throws {
+                if let loop { try await loop.sleep(until: slot) } else { try await clock.sleep(until: slot, tolerance: nil) }
+            }
             do {
-                try await clock.sleep(until: slot, tolerance: nil)
+                try await sleep()
                 while !Task.isCancelled {
                     let result = await checker.check()
                     if Task.isCancelled { return }
@@ -224,7 +237,7 @@ public actor DaemonEngine {
                     // No drift: the next slot follows the planned one, not the check's end.
                     slot = slot.advanced(by: next)
                     if slot < clock.now { slot = clock.now }
-                    try await clock.sleep(until: slot, tolerance: nil)
+                    try await sleep()
                 }
             } catch {
                 // Only sleep throws, and only on cancellation: the checker was stopped.

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CSpawn
 import Synchronization
 
 /// How a check process ended.
@@ -14,7 +15,7 @@ public struct CheckOutcome: Sendable, Equatable {
         case signaled(Int32)
         /// Ran past its timeout; its process group got SIGTERM, then SIGKILL if `killedWith` says so.
         case timedOut(killedWith: Int32)
-        /// Never started: posix_spawn (or the user lookup) failed.
+        /// Never started: the spawn (or the user lookup) failed.
         case spawnFailed(errno: Int32, message: String)
 
         public var description: String {
@@ -42,19 +43,23 @@ public struct CheckOutcome: Sendable, Equatable {
 
 /// Runs check commands as child processes.
 ///
-/// * posix_spawn (vfork-style clone in glibc): its own process group, signal mask emptied and
+/// * `swiftvs_spawn` (CSpawn: clone(CLONE_VM|CLONE_VFORK|CLONE_PIDFD), what posix_spawn does
+///   without its per-child stack mmap/munmap): its own process group, signal mask emptied and
 ///   every signal back to SIG_DFL, stdin on /dev/null, stdout+stderr on one pipe, and every
-///   other descriptor closed (`addclosefrom_np(3)`; all of swiftvs' own descriptors are
-///   close-on-exec as well).
-/// * Exit is observed through a pidfd on the shared `Reactor` (one epoll thread for everything);
-///   no SIGCHLD handler, no `waitpid(-1)`, so nothing else in the process is disturbed and
-///   nothing is reaped twice. The leader is reaped with `waitpid(pid)` only after its process
-///   group has been killed, so the group id can never have been reused when it is signalled.
+///   other descriptor closed (close_range; all of swiftvs' own descriptors are close-on-exec
+///   as well).
+/// * Once started, the child is followed by the shared `Reactor` on its own thread
+///   (`Reactor.watch`): exit through a pidfd, output drained as it comes, timeout and kill grace
+///   as timers; the calling task is resumed once, with the outcome (no task, buffer or thread
+///   switch per stage). No SIGCHLD handler, no `waitpid(-1)`, so nothing else in the process is
+///   disturbed and nothing is reaped twice. The leader is reaped with `waitpid(pid)` only after
+///   its process group has been killed, so the group id can never have been reused when it is
+///   signalled.
 /// * At the timeout the whole group gets SIGTERM, and SIGKILL `killGrace` later.
 /// * Output: the first `outputLimit` bytes are kept, the rest is read and dropped, so a chatty
 ///   child never blocks on a full pipe.
 /// * At most `maxConcurrent` children run at once; the rest wait in FIFO order.
-/// * `user`/`group`: posix_spawn cannot change credentials, so the command is run through
+/// * `user`/`group`: the spawn does not change credentials, so the command is run through
 ///   `setpriv --reuid --regid --init-groups --` (util-linux), which drops privileges and execs
 ///   it in the same process: pid, process group, pidfd and pipe are unchanged.
 public final class ProcessRunner: Sendable {
@@ -66,7 +71,9 @@ public final class ProcessRunner: Sendable {
     public let setprivPath: String
     private let reactor: Reactor
     private let slots: AsyncSemaphore
-    /// The last children this runner started (at most `startedHistory`), oldest first: how
+    /// The children's stdin, open for the runner's life.
+    private let devNull: Int32
+    /// The last children this runner started (at least `startedHistory`), oldest first: how
     /// tests check that every one of them was reaped, without looking at other children of
     /// the process.
     let started = Mutex<[pid_t]>([])
@@ -81,7 +88,10 @@ public final class ProcessRunner: Sendable {
         self.setprivPath = setprivPath
         self.reactor = reactor
         self.slots = AsyncSemaphore(self.maxConcurrent)
+        self.devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
     }
+
+    deinit { if devNull >= 0 { close(devNull) } }
 
     /// Children running right now.
     public var running: Int { slots.inUse }
@@ -89,7 +99,7 @@ public final class ProcessRunner: Sendable {
     public var queued: Int { slots.waiting }
 
     public func run(_ command: CheckCommand, timeout: Duration) async -> CheckOutcome {
-        await slots.acquire()
+        if !slots.tryAcquire() { await slots.acquire() }
         defer { slots.release() }
         return await runNow(command, timeout: timeout)
     }
@@ -127,7 +137,8 @@ public final class ProcessRunner: Sendable {
         Sys.setNonBlocking(readFD)
 
         var pid: pid_t = 0
-        let rc = Self.spawn(argv: argv, stdoutFD: writeFD, pid: &pid)
+        var pidfd: Int32 = -1
+        let rc = spawn(argv: argv, stdoutFD: writeFD, pid: &pid, pidfd: &pidfd)
         close(writeFD)
         if rc != 0 {
             close(readFD)
@@ -135,132 +146,35 @@ public final class ProcessRunner: Sendable {
         }
         started.withLock {
             $0.append(pid)
-            if $0.count > Self.startedHistory { $0.removeFirst($0.count - Self.startedHistory) }
+            if $0.count >= 2 * Self.startedHistory { $0.removeFirst($0.count - Self.startedHistory) }
         }
 
-        let limit = outputLimit
-        let reactor = self.reactor
-        let reader = Task { await Self.drain(readFD, limit: limit, reactor: reactor) }
-
-        let deadline = start + timeout
-        var killedWith: Int32 = 0
-        let pidfd = Sys.pidfdOpen(pid)
-        if pidfd >= 0 {
-            if await reactor.wait(fd: pidfd, events: Sys.EPOLLIN, deadline: deadline) != .ready(Sys.EPOLLIN) {
-                killedWith = SIGTERM
-                kill(-pid, SIGTERM)
-                if await reactor.wait(fd: pidfd, events: Sys.EPOLLIN, deadline: .now + killGrace) != .ready(Sys.EPOLLIN) {
-                    killedWith = SIGKILL
-                    kill(-pid, SIGKILL)
-                    _ = await reactor.wait(fd: pidfd, events: Sys.EPOLLIN, deadline: nil)
-                }
-            }
-            close(pidfd)
-        } else {
-            // No pidfd (kernel < 5.3): poll the leader without reaping it.
-            var termAt: ContinuousClock.Instant?
-            while !Self.hasExited(pid) {
-                let now = ContinuousClock.now
-                if killedWith == 0 && now >= deadline {
-                    killedWith = SIGTERM; kill(-pid, SIGTERM); termAt = now
-                } else if killedWith == SIGTERM, let t = termAt, now >= t + killGrace {
-                    killedWith = SIGKILL; kill(-pid, SIGKILL)
-                }
-                try? await Task.sleep(for: .milliseconds(5))
-            }
-        }
-        let latency = start.duration(to: .now)
-        // The leader is a zombie until reaped, so -pid still names its group.
-        if killStragglers || killedWith != 0 { kill(-pid, SIGKILL) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-
-        reader.cancel()
-        let (output, total) = await reader.value
-        close(readFD)
+        // From here the reactor follows the child on its own thread: output, timeout, exit,
+        // reaping. This task is resumed once, with the result.
+        let end = await reactor.watch(Reactor.ProcessSpec(
+            pid: pid, pidfd: pidfd, output: readFD, outputLimit: outputLimit,
+            deadline: start + timeout, killGrace: killGrace, killStragglers: killStragglers))
 
         let termination: CheckOutcome.Termination
-        if killedWith != 0 {
-            termination = .timedOut(killedWith: killedWith)
-        } else if status & 0x7F == 0 {
-            termination = .exited((status >> 8) & 0xFF)
+        if end.killedWith != 0 {
+            termination = .timedOut(killedWith: end.killedWith)
+        } else if end.status & 0x7F == 0 {
+            termination = .exited((end.status >> 8) & 0xFF)
         } else {
-            termination = .signaled(status & 0x7F)
+            termination = .signaled(end.status & 0x7F)
         }
-        return CheckOutcome(termination: termination, latency: latency, output: output, outputBytes: total, pid: pid)
+        return CheckOutcome(termination: termination, latency: start.duration(to: end.ended), output: end.output,
+                            outputBytes: end.outputBytes, pid: pid)
     }
 
-    /// Whether `pid` has terminated, without reaping it.
-    private static func hasExited(_ pid: pid_t) -> Bool {
-        var info = siginfo_t()
-        let r = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT)
-        if r < 0 { return errno != EINTR }
-        return info._sifields._kill.si_pid == pid
-    }
-
-    /// Reads until EOF; when cancelled, takes what is already in the pipe and stops.
-    private static func drain(_ fd: Int32, limit: Int, reactor: Reactor) async -> ([UInt8], Int) {
-        var kept: [UInt8] = []
-        var total = 0
-        let chunk = 65536
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 1)
-        defer { buffer.deallocate() }
-        var stopping = false
-        while true {
-            let n = read(fd, buffer, chunk)
-            if n > 0 {
-                total += n
-                if kept.count < limit {
-                    let take = min(n, limit - kept.count)
-                    kept.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: take))
-                }
-                continue
-            }
-            if n == 0 { break }
-            if errno == EINTR { continue }
-            if errno != EAGAIN || stopping { break }
-            if Task.isCancelled { stopping = true; continue }
-            switch await reactor.wait(fd: fd, events: Sys.EPOLLIN) {
-            case .cancelled: stopping = true
-            default: break
-            }
-        }
-        return (kept, total)
-    }
-
-    /// posix_spawn with a fresh process group, default signal state, stdin=/dev/null and
-    /// stdout/stderr → `stdoutFD`. Returns 0 or an errno.
-    private static func spawn(argv: [String], stdoutFD: Int32, pid: inout pid_t) -> Int32 {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdoutFD, 1)
-        posix_spawn_file_actions_adddup2(&actions, stdoutFD, 2)
-        if let closeFrom = Sys.addCloseFrom { _ = closeFrom(&actions, 3) }
-
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attr, 0)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        // sigfillset leaves out glibc's internal signals (32 SIGCANCEL, 33 SIGSETXID), and
-        // posix_spawn then leaves them SIG_IGN in the child, which survives exec. Set their bits
-        // by hand so the program starts with every disposition at its default.
-        withUnsafeMutableBytes(of: &all) { raw in
-            raw.storeBytes(of: raw.load(as: UInt64.self) | (1 << 31) | (1 << 32), as: UInt64.self)
-        }
-        posix_spawnattr_setsigdefault(&attr, &all)
-
+    /// Starts `argv` (PATH lookup as posix_spawnp) in a fresh process group with default signal
+    /// state, stdin on /dev/null and stdout/stderr on `stdoutFD` (see `swiftvs_spawn`). Returns 0
+    /// or an errno; `pidfd` is -1 on kernels without pidfds.
+    private func spawn(argv: [String], stdoutFD: Int32, pid: inout pid_t, pidfd: inout Int32) -> Int32 {
         var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
         cargs.append(nil)
         defer { for p in cargs { free(p) } }
-        return posix_spawnp(&pid, argv[0], &actions, &attr, cargs, environ)
+        return swiftvs_spawn(cargs, environ, getenv("PATH"), devNull, stdoutFD, &pid, &pidfd)
     }
 
     /// Numeric uid and gid for a user name or number and an optional group name or number.
@@ -309,6 +223,16 @@ final class AsyncSemaphore: Sendable {
 
     var inUse: Int { state.withLock { $0.inUse } }
     var waiting: Int { state.withLock { $0.queue.count - $0.head } }
+
+    /// Takes a slot if one is free, without suspending.
+    func tryAcquire() -> Bool {
+        state.withLock { s in
+            guard s.available > 0 else { return false }
+            s.available -= 1
+            s.inUse += 1
+            return true
+        }
+    }
 
     func acquire() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in

@@ -5,14 +5,24 @@ import Musl
 #endif
 import Synchronization
 
-/// One epoll instance served by one dedicated thread. Every checker socket, MISC_CHECK pipe and
-/// child pidfd waits here, so thousands of checks in flight cost one thread and one epoll_wait
-/// per batch of ready descriptors, never a thread or a blocked executor slot per check.
+/// One epoll instance served by one dedicated thread. Every checker socket, MISC_CHECK child and
+/// timer waits here, so thousands of checks in flight cost one thread and one epoll_wait per
+/// batch of ready descriptors, never a thread or a blocked executor slot per check.
 ///
-/// A wait is one-shot: the descriptor is added when the wait starts and removed (under the lock,
-/// before the waiter resumes) when it ends, so a caller may close it right after `wait` returns.
-/// Only one wait per descriptor may be outstanding.
-public final class Reactor: Sendable {
+/// It is also a `TaskExecutor`: tasks that prefer it (the daemon's checker loops) run their
+/// jobs on the reactor thread itself, between two epoll_waits. A check then costs no thread
+/// switch at all: the timer fires, the task spawns the child, the child's exit resumes the task
+/// on the same thread, keepalived's single-threaded event loop in effect. Jobs enqueued from
+/// other threads wake the loop through an eventfd.
+///
+/// * `wait(fd:)` is one-shot: the descriptor is added when the wait starts and removed (under
+///   the lock, before the waiter resumes) when it ends, so a caller may close it right after
+///   `wait` returns. Only one wait per descriptor may be outstanding.
+/// * `sleep(until:)` is a timer on the same heap (no libdispatch timer, no extra thread).
+/// * `watch(_:)` follows a started child process to its end entirely on the reactor thread:
+///   its output pipe is drained as it is written, its timeout and kill grace are timers, and the
+///   awaiting task is resumed once, with the outcome.
+public final class Reactor: TaskExecutor, Sendable {
     public enum Outcome: Sendable, Equatable {
         /// The epoll events that fired (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP…).
         case ready(UInt32)
@@ -27,27 +37,50 @@ public final class Reactor: Sendable {
         var continuation: CheckedContinuation<Outcome, Never>
     }
 
+    private enum Timed {
+        case waiter
+        case sleeper(CheckedContinuation<Void, any Error>)
+        case process(ProcessWatch)
+    }
+
     private struct State {
         var waiters: [UInt64: Waiter] = [:]
+        /// What each live timer id stands for (waiters' timers are looked up in `waiters`).
+        var timed: [UInt64: Timed] = [:]
+        var processes: [UInt64: ProcessWatch] = [:]
         var cancelledEarly: Set<UInt64> = []
         var nextID: UInt64 = 1
         var timers = TimerHeap()
+        var jobs: [UnownedJob] = []
+        /// The reactor thread is in (or about to enter) epoll_wait: new work must poke it.
+        var polling = false
+        var poked = false
+
+        mutating func newID() -> UInt64 {
+            defer { nextID += 1 }
+            return nextID
+        }
     }
+
+    /// Ids in epoll data: waiters use `id`, processes `id | pidTag` (pidfd) and `id | pipeTag`
+    /// (output pipe); 0 is the wake eventfd.
+    private static let pidTag: UInt64 = 1 << 62
+    private static let pipeTag: UInt64 = 1 << 61
+    private static let tags = pidTag | pipeTag
 
     private let epfd: Int32
     private let wakeFD: Int32
     private let state = Mutex(State())
+    /// Read buffer for child output; only the reactor thread uses it (under the lock).
+    private nonisolated(unsafe) let scratch: UnsafeMutableRawBufferPointer
 
     public init() {
         epfd = Sys.epollCreate1(Sys.cloexec)
         precondition(epfd >= 0, "epoll_create1: \(Sys.errnoString(errno))")
         wakeFD = Sys.eventfd(0, Sys.cloexec | Sys.nonblock)
         precondition(wakeFD >= 0, "eventfd: \(Sys.errnoString(errno))")
-        var ev = [UInt8](repeating: 0, count: Sys.epollEventSize)
-        ev.withUnsafeMutableBytes { raw in
-            Sys.writeEvent(raw.baseAddress!, events: Sys.EPOLLIN, data: 0)
-            _ = Sys.epollCtl(epfd, Sys.EPOLL_CTL_ADD, wakeFD, raw.baseAddress!)
-        }
+        scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16384, alignment: 8)
+        Self.control(epfd, Sys.EPOLL_CTL_ADD, wakeFD, events: Sys.EPOLLIN, data: 0)
         let box = Unmanaged.passRetained(self)
         var tid = pthread_t()
         let rc = pthread_create(&tid, nil, { arg in
@@ -59,13 +92,33 @@ public final class Reactor: Sendable {
         pthread_detach(tid)
     }
 
+    @discardableResult
+    private static func control(_ epfd: Int32, _ op: Int32, _ fd: Int32, events: UInt32, data: UInt64) -> Int32 {
+        withUnsafeTemporaryAllocation(byteCount: Sys.epollEventSize, alignment: 8) { raw in
+            Sys.writeEvent(raw.baseAddress!, events: events, data: data)
+            return Sys.epollCtl(epfd, op, fd, raw.baseAddress!)
+        }
+    }
+
+    // MARK: - TaskExecutor
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let wake = state.withLock { s -> Bool in
+            s.jobs.append(job)
+            guard s.polling && !s.poked else { return false }
+            s.poked = true
+            return true
+        }
+        if wake { poke() }
+    }
+
+    // MARK: - Waits
+
     /// Waits until `fd` reports one of `events` (EPOLLERR/EPOLLHUP are always reported),
     /// the deadline passes, or the task is cancelled.
     public func wait(fd: Int32, events: UInt32, deadline: ContinuousClock.Instant? = nil) async -> Outcome {
-        let id = state.withLock { s -> UInt64 in
-            defer { s.nextID += 1 }
-            return s.nextID
-        }
+        let id = state.withLock { $0.newID() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (cont: CheckedContinuation<Outcome, Never>) in
                 var immediate: Outcome?
@@ -75,14 +128,9 @@ public final class Reactor: Sendable {
                         immediate = .cancelled
                         return
                     }
-                    var ev = [UInt8](repeating: 0, count: Sys.epollEventSize)
-                    let rc = ev.withUnsafeMutableBytes { raw -> Int32 in
-                        Sys.writeEvent(raw.baseAddress!, events: events | Sys.EPOLLONESHOT, data: id)
-                        var r = Sys.epollCtl(epfd, Sys.EPOLL_CTL_ADD, fd, raw.baseAddress!)
-                        if r != 0 && errno == EEXIST {
-                            r = Sys.epollCtl(epfd, Sys.EPOLL_CTL_MOD, fd, raw.baseAddress!)
-                        }
-                        return r
+                    var rc = Self.control(epfd, Sys.EPOLL_CTL_ADD, fd, events: events | Sys.EPOLLONESHOT, data: id)
+                    if rc != 0 && errno == EEXIST {
+                        rc = Self.control(epfd, Sys.EPOLL_CTL_MOD, fd, events: events | Sys.EPOLLONESHOT, data: id)
                     }
                     if rc != 0 {
                         immediate = .ready(Sys.EPOLLERR)
@@ -90,8 +138,8 @@ public final class Reactor: Sendable {
                     }
                     s.waiters[id] = Waiter(fd: fd, continuation: cont)
                     if let deadline {
-                        wake = s.timers.peek.map { deadline < $0.deadline } ?? true
-                        s.timers.push(deadline: deadline, id: id)
+                        s.timed[id] = .waiter
+                        wake = addTimer(&s, deadline: deadline, id: id)
                     }
                 }
                 if let immediate { cont.resume(returning: immediate) }
@@ -101,6 +149,7 @@ public final class Reactor: Sendable {
             let waiter = state.withLock { s -> Waiter? in
                 if let w = s.waiters.removeValue(forKey: id) {
                     _ = Sys.epollCtl(epfd, Sys.EPOLL_CTL_DEL, w.fd, nil)
+                    s.timed[id] = nil
                     return w
                 }
                 s.cancelledEarly.insert(id)
@@ -109,6 +158,224 @@ public final class Reactor: Sendable {
             waiter?.continuation.resume(returning: .cancelled)
         }
     }
+
+    /// Sleeps until `deadline` on the reactor's timer heap; throws CancellationError when the
+    /// task is cancelled.
+    public func sleep(until deadline: ContinuousClock.Instant) async throws {
+        let id = state.withLock { $0.newID() }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Void, any Error>) in
+                var cancelled = false
+                var wake = false
+                state.withLock { s in
+                    if s.cancelledEarly.remove(id) != nil {
+                        cancelled = true
+                        return
+                    }
+                    s.timed[id] = .sleeper(cont)
+                    wake = addTimer(&s, deadline: deadline, id: id)
+                }
+                if cancelled { cont.resume(throwing: CancellationError()) }
+                if wake { poke() }
+            }
+        } onCancel: {
+            let sleeper = state.withLock { s -> CheckedContinuation<Void, any Error>? in
+                if case let .sleeper(c) = s.timed[id] {
+                    s.timed[id] = nil
+                    return c
+                }
+                s.cancelledEarly.insert(id)
+                return nil
+            }
+            sleeper?.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Adds a timer; true when the reactor thread must be woken to see it (it is polling with a
+    /// later timeout).
+    private func addTimer(_ s: inout State, deadline: ContinuousClock.Instant, id: UInt64) -> Bool {
+        let earliest = s.timers.peek.map { deadline < $0.deadline } ?? true
+        s.timers.push(deadline: deadline, id: id)
+        if earliest && s.polling && !s.poked {
+            s.poked = true
+            return true
+        }
+        return false
+    }
+
+    // MARK: - Child processes
+
+    /// How a watched child ended.
+    struct ProcessEnd: Sendable {
+        /// waitpid status of the leader.
+        var status: Int32
+        /// 0, or the last signal sent to the group because of the timeout (or cancellation).
+        var killedWith: Int32
+        var output: [UInt8]
+        var outputBytes: Int
+        /// When the leader's exit was seen.
+        var ended: ContinuousClock.Instant
+    }
+
+    struct ProcessSpec: Sendable {
+        var pid: pid_t
+        /// -1 when the kernel has no pidfds: the leader is then polled every 5 ms.
+        var pidfd: Int32
+        /// Non-blocking read end of the child's stdout+stderr, or -1.
+        var output: Int32
+        var outputLimit: Int
+        var deadline: ContinuousClock.Instant
+        var killGrace: Duration
+        var killStragglers: Bool
+    }
+
+    /// The reactor-side state of one child; touched only under the lock.
+    private final class ProcessWatch {
+        let id: UInt64
+        let spec: ProcessSpec
+        /// The spec's pidfd, or -1 once it turned out unusable (then the leader is polled).
+        var pidfd: Int32
+        var continuation: CheckedContinuation<ProcessEnd, Never>?
+        var pipeOpen: Bool
+        var output: [UInt8] = []
+        var outputBytes = 0
+        var killedWith: Int32 = 0
+        /// The live timer (timeout, kill grace or poll tick); older heap entries are stale.
+        var timerID: UInt64 = 0
+        var sigtermAt: ContinuousClock.Instant?
+
+        init(id: UInt64, spec: ProcessSpec) {
+            self.id = id
+            self.spec = spec
+            pidfd = spec.pidfd
+            pipeOpen = spec.output >= 0
+        }
+    }
+
+    /// Follows a started child to its end: drains its output (the first `outputLimit` bytes kept),
+    /// at the deadline sends SIGTERM to its process group and SIGKILL `killGrace` later, and once
+    /// the leader has exited SIGKILLs the rest of the group (with `killStragglers`, or after a
+    /// timeout), reaps the leader and closes `pidfd` and `output`. Cancellation kills the group.
+    func watch(_ spec: ProcessSpec) async -> ProcessEnd {
+        let id = state.withLock { $0.newID() }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (cont: CheckedContinuation<ProcessEnd, Never>) in
+                let wake = state.withLock { s -> Bool in
+                    let w = ProcessWatch(id: id, spec: spec)
+                    w.continuation = cont
+                    if s.cancelledEarly.remove(id) != nil {
+                        w.killedWith = SIGKILL
+                        kill(-spec.pid, SIGKILL)
+                    }
+                    s.processes[id] = w
+                    if spec.output >= 0 {
+                        Self.control(epfd, Sys.EPOLL_CTL_ADD, spec.output, events: Sys.EPOLLIN, data: id | Self.pipeTag)
+                    }
+                    if w.pidfd >= 0 && Self.control(epfd, Sys.EPOLL_CTL_ADD, w.pidfd, events: Sys.EPOLLIN, data: id | Self.pidTag) != 0 {
+                        close(w.pidfd)
+                        w.pidfd = -1
+                    }
+                    return setTimer(&s, w, at: w.pidfd >= 0 ? spec.deadline : min(spec.deadline, .now + .milliseconds(5)))
+                }
+                if wake { poke() }
+            }
+        } onCancel: {
+            state.withLock { s in
+                guard let w = s.processes[id] else {
+                    s.cancelledEarly.insert(id)
+                    return
+                }
+                w.killedWith = SIGKILL
+                kill(-w.spec.pid, SIGKILL)
+            }
+        }
+    }
+
+    @discardableResult
+    private func setTimer(_ s: inout State, _ w: ProcessWatch, at deadline: ContinuousClock.Instant) -> Bool {
+        if w.timerID != 0 { s.timed[w.timerID] = nil }
+        let t = s.newID()
+        w.timerID = t
+        s.timed[t] = .process(w)
+        return addTimer(&s, deadline: deadline, id: t)
+    }
+
+    /// Reads what the pipe holds; closes it at EOF.
+    private func drain(_ s: inout State, _ w: ProcessWatch) {
+        guard w.pipeOpen else { return }
+        let fd = w.spec.output
+        while true {
+            let n = read(fd, scratch.baseAddress!, scratch.count)
+            if n > 0 {
+                w.outputBytes += n
+                let limit = w.spec.outputLimit
+                if w.output.count < limit {
+                    w.output.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[..<min(n, limit - w.output.count)]))
+                }
+                continue
+            }
+            if n < 0 && errno == EINTR { continue }
+            if n == 0 || errno != EAGAIN {
+                _ = Sys.epollCtl(epfd, Sys.EPOLL_CTL_DEL, fd, nil)
+                close(fd)
+                w.pipeOpen = false
+            }
+            return
+        }
+    }
+
+    /// The leader has exited (or must be reaped now): kill the group's stragglers, reap the
+    /// leader, take the output left in the pipe, close everything.
+    private func finish(_ s: inout State, _ w: ProcessWatch) -> ProcessEnd {
+        let ended = ContinuousClock.now
+        let pid = w.spec.pid
+        // The leader is a zombie until reaped, so -pid still names its group.
+        if w.spec.killStragglers || w.killedWith != 0 { kill(-pid, SIGKILL) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        drain(&s, w)
+        if w.pipeOpen {
+            _ = Sys.epollCtl(epfd, Sys.EPOLL_CTL_DEL, w.spec.output, nil)
+            close(w.spec.output)
+            w.pipeOpen = false
+        }
+        if w.pidfd >= 0 {
+            _ = Sys.epollCtl(epfd, Sys.EPOLL_CTL_DEL, w.pidfd, nil)
+            close(w.pidfd)
+        }
+        if w.timerID != 0 { s.timed[w.timerID] = nil }
+        s.processes[w.id] = nil
+        w.continuation = nil
+        return ProcessEnd(status: status, killedWith: w.killedWith, output: w.output, outputBytes: w.outputBytes, ended: ended)
+    }
+
+    /// A process timer fired: timeout (SIGTERM), end of the grace (SIGKILL), or a poll tick.
+    private func processTimer(_ s: inout State, _ w: ProcessWatch, now: ContinuousClock.Instant) -> ProcessEnd? {
+        if w.pidfd < 0 && Self.hasExited(w.spec.pid) { return finish(&s, w) }
+        if w.killedWith == 0 && now >= w.spec.deadline {
+            w.killedWith = SIGTERM
+            w.sigtermAt = now
+            kill(-w.spec.pid, SIGTERM)
+        } else if w.killedWith == SIGTERM, let t = w.sigtermAt, now >= t + w.spec.killGrace {
+            w.killedWith = SIGKILL
+            kill(-w.spec.pid, SIGKILL)
+        }
+        var next: ContinuousClock.Instant?
+        if w.killedWith == 0 { next = w.spec.deadline } else if w.killedWith == SIGTERM, let t = w.sigtermAt { next = t + w.spec.killGrace }
+        if w.pidfd < 0 { next = min(next ?? now + .milliseconds(5), now + .milliseconds(5)) }
+        if let next { setTimer(&s, w, at: next) } else if w.timerID != 0 { s.timed[w.timerID] = nil; w.timerID = 0 }
+        return nil
+    }
+
+    /// Whether `pid` has terminated, without reaping it.
+    static func hasExited(_ pid: pid_t) -> Bool {
+        var info = siginfo_t()
+        let r = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT)
+        if r < 0 { return errno != EINTR }
+        return info._sifields._kill.si_pid == pid
+    }
+
+    // MARK: - The loop
 
     private func poke() {
         var one: UInt64 = 1
@@ -119,9 +386,14 @@ public final class Reactor: Sendable {
         let capacity = 256
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity * Sys.epollEventSize, alignment: 8)
         var ready: [(CheckedContinuation<Outcome, Never>, Outcome)] = []
-        ready.reserveCapacity(capacity)
+        var woken: [(CheckedContinuation<Void, any Error>)] = []
+        var ended: [(CheckedContinuation<ProcessEnd, Never>, ProcessEnd)] = []
+        var jobs: [UnownedJob] = []
+        let executor = asUnownedTaskExecutor()
         while true {
             let timeout: Int32 = state.withLock { s in
+                if !s.jobs.isEmpty { return 0 }
+                s.polling = true
                 guard let first = s.timers.peek else { return -1 }
                 let left = ContinuousClock.now.duration(to: first.deadline)
                 if left <= .zero { return 0 }
@@ -132,16 +404,28 @@ public final class Reactor: Sendable {
             let n = Sys.epollWait(epfd, buffer, Int32(capacity), timeout)
             if n < 0 && errno != EINTR { continue }
             state.withLock { s in
+                s.polling = false
                 if n > 0 {
                     for i in 0..<Int(n) {
                         let (events, data) = Sys.readEvent(buffer + i * Sys.epollEventSize)
                         if data == 0 {
                             var sink: UInt64 = 0
                             _ = Glibc.read(wakeFD, &sink, 8)
+                            s.poked = false
+                            continue
+                        }
+                        if data & Self.tags != 0 {
+                            guard let w = s.processes[data & ~Self.tags] else { continue }
+                            if data & Self.pipeTag != 0 {
+                                drain(&s, w)
+                            } else if let c = w.continuation {
+                                ended.append((c, finish(&s, w)))
+                            }
                             continue
                         }
                         if let w = s.waiters.removeValue(forKey: data) {
                             _ = Sys.epollCtl(epfd, Sys.EPOLL_CTL_DEL, w.fd, nil)
+                            s.timed[data] = nil
                             ready.append((w.continuation, .ready(events)))
                         }
                     }
@@ -149,23 +433,53 @@ public final class Reactor: Sendable {
                 let now = ContinuousClock.now
                 while let first = s.timers.peek, first.deadline <= now {
                     s.timers.pop()
-                    if let w = s.waiters.removeValue(forKey: first.id) {
-                        _ = Sys.epollCtl(epfd, Sys.EPOLL_CTL_DEL, w.fd, nil)
-                        ready.append((w.continuation, .timedOut))
+                    switch s.timed.removeValue(forKey: first.id) {
+                    case .waiter:
+                        if let w = s.waiters.removeValue(forKey: first.id) {
+                            _ = Sys.epollCtl(epfd, Sys.EPOLL_CTL_DEL, w.fd, nil)
+                            ready.append((w.continuation, .timedOut))
+                        }
+                    case let .sleeper(c):
+                        woken.append(c)
+                    case let .process(w):
+                        if w.timerID == first.id { w.timerID = 0 }
+                        if let c = w.continuation, let end = processTimer(&s, w, now: now) { ended.append((c, end)) }
+                    case nil:
+                        break
                     }
                 }
-                // Drop timers of waiters that already finished once they dominate the heap.
-                if s.timers.count > 64 && s.timers.count > 4 * s.waiters.count {
-                    s.timers.retain { s.waiters[$0] != nil }
+                // Drop stale timers (finished waits) once they dominate the heap.
+                if s.timers.count > 64 && s.timers.count > 4 * s.timed.count {
+                    s.timers.retain { s.timed[$0] != nil }
                 }
+                swap(&jobs, &s.jobs)
             }
             for (c, o) in ready { c.resume(returning: o) }
+            for c in woken { c.resume() }
+            for (c, e) in ended { c.resume(returning: e) }
             ready.removeAll(keepingCapacity: true)
+            woken.removeAll(keepingCapacity: true)
+            ended.removeAll(keepingCapacity: true)
+            // Jobs run after the resumptions above, which enqueue the jobs of tasks preferring
+            // this executor: they run in this same pass (up to a bound, then I/O is polled again).
+            var budget = 256
+            while !jobs.isEmpty && budget > 0 {
+                for j in jobs { j.runSynchronously(on: executor) }
+                budget -= jobs.count
+                jobs.removeAll(keepingCapacity: true)
+                state.withLock { swap(&jobs, &$0.jobs) }
+            }
+            if !jobs.isEmpty {
+                state.withLock { s in
+                    s.jobs.insert(contentsOf: jobs, at: 0)
+                }
+                jobs.removeAll(keepingCapacity: true)
+            }
         }
     }
 }
 
-/// Binary min-heap of (deadline, waiter id); stale entries are skipped when popped.
+/// Binary min-heap of (deadline, timer id); stale entries are skipped when popped.
 struct TimerHeap {
     private(set) var items: [(deadline: ContinuousClock.Instant, id: UInt64)] = []
     var count: Int { items.count }
