@@ -18,6 +18,8 @@ enum Sys {
     typealias EpollWait = @convention(c) (Int32, UnsafeMutableRawPointer, Int32, Int32) -> Int32
     typealias EventFD = @convention(c) (UInt32, Int32) -> Int32
     typealias Accept4 = @convention(c) (Int32, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<socklen_t>?, Int32) -> Int32
+    typealias PidfdOpen = @convention(c) (pid_t, UInt32) -> Int32
+    typealias Syscall2 = @convention(c) (Int, Int, Int) -> Int
 
     nonisolated(unsafe) static let pipe2 = symbol("pipe2", as: Pipe2.self)!
     nonisolated(unsafe) static let epollCreate1 = symbol("epoll_create1", as: EpollCreate1.self)!
@@ -25,6 +27,17 @@ enum Sys {
     nonisolated(unsafe) static let epollWait = symbol("epoll_wait", as: EpollWait.self)!
     nonisolated(unsafe) static let eventfd = symbol("eventfd", as: EventFD.self)!
     nonisolated(unsafe) static let accept4 = symbol("accept4", as: Accept4.self)!
+    private static let pidfdOpenFn = symbol("pidfd_open", as: PidfdOpen.self)
+    private static let syscallFn = symbol("syscall", as: Syscall2.self)
+
+    /// pidfd_open(2) for a process that is not our child (the runner gets its children's
+    /// pidfds from the clone): glibc ≥ 2.36 wrapper, else the raw syscall (434 everywhere).
+    static func pidfdOpen(_ pid: pid_t) -> Int32 {
+        if let f = pidfdOpenFn { return f(pid, 0) }
+        if let s = syscallFn { return Int32(truncatingIfNeeded: s(434, Int(pid), 0)) }
+        errno = ENOSYS
+        return -1
+    }
 
     static let cloexec: Int32 = O_CLOEXEC
     static let nonblock: Int32 = O_NONBLOCK
