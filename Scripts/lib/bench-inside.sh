@@ -321,21 +321,27 @@ stop_tree() { # PID
   kill -KILL "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
 }
+# start_daemon NAME CONFIG SUFFIX [KEEPALIVED-OPTION...]: keepalived (--check) or swiftvs daemon
+# on CONFIG in the background, logging to $W/NAME$SUFFIX.log; sets DAEMON_PID.
+start_daemon() {
+  local name=$1 config=$2 suffix=$3; shift 3
+  if [[ $name == keepalived ]]; then
+    keepalived --check --dont-fork --log-console "$@" --use-file "$config" \
+      --pid "$W/kd.pid" --checkers_pid "$W/kdc.pid" >"$W/$name$suffix.log" 2>&1 &
+  else
+    local extra=()
+    "$SV" daemon --help 2>&1 | grep -q -- --control && extra=(--control "$W/ctl$suffix.sock")
+    "$SV" daemon --config "$config" --state "$W/state$suffix" "${extra[@]}" >"$W/$name$suffix.log" 2>&1 &
+  fi
+  DAEMON_PID=$!
+}
 # Starts a daemon (keepalived or swiftvs) on CONFIG, waits until the table has every real
 # server, measures a window; sets CK_RAN CK_CPU CK_RSS CK_START and leaves the table in $W/$NAME.table.
 run_checks() { # NAME CONFIG COUNTFILE SECONDS [SERVERS]
   local name=$1 config=$2 count=$3 secs=$4 pid i c0 c1 cpu0 cpu1 want=${5:-$CHECK_SERVERS} t0 t1 own0 own1 kid0 kid1
   ipvsadm -C; rm -f "$count" "$W/$name.log"
   t0=$EPOCHREALTIME
-  if [[ $name == keepalived ]]; then
-    keepalived --check --dont-fork --log-console --log-detail --use-file "$config" \
-      --pid "$W/kd.pid" --checkers_pid "$W/kdc.pid" >"$W/$name.log" 2>&1 &
-  else
-    local extra=()
-    "$SV" daemon --help 2>&1 | grep -q -- --control && extra=(--control "$W/ctl.sock")
-    "$SV" daemon --config "$config" --state "$W/state" "${extra[@]}" >"$W/$name.log" 2>&1 &
-  fi
-  pid=$!
+  start_daemon "$name" "$config" "" --log-detail; pid=$DAEMON_PID
   for ((i = 0; i < 600; i++)); do   # up to 60 s for every real server to be in the table
     (($(ipvsadm-save -n | grep -c '^-a') >= want)) && break
     kill -0 "$pid" 2>/dev/null || break
@@ -412,15 +418,7 @@ measure_latency() { # NAME CONFIG -> LAT (array of seconds)
   ip addr add 192.0.2.253/32 dev swvs0 2>/dev/null || true
   listen 192.0.2.253 80; local keep=$LISTENER
   listen 192.0.2.254 80
-  if [[ $name == keepalived ]]; then
-    keepalived --check --dont-fork --log-console --use-file "$config" \
-      --pid "$W/kd.pid" --checkers_pid "$W/kdc.pid" >"$W/$name-lat.log" 2>&1 &
-  else
-    local extra=()
-    "$SV" daemon --help 2>&1 | grep -q -- --control && extra=(--control "$W/ctl-lat.sock")
-    "$SV" daemon --config "$config" --state "$W/state-lat" "${extra[@]}" >"$W/$name-lat.log" 2>&1 &
-  fi
-  pid=$!
+  start_daemon "$name" "$config" -lat; pid=$DAEMON_PID
   for ((k = 0; k < LAT_TRIALS; k++)); do
     for ((i = 0; i < 300; i++)); do rs_present $hex && break; sleep 0.1; done   # up (again)
     if ! rs_present $hex; then detail "$name never put 192.0.2.254 in the table"; FAILED=$((FAILED + 1)); break; fi
