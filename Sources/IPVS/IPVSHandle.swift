@@ -6,8 +6,8 @@ import Musl
 #endif
 
 /// A connection to the kernel's IPVS: one generic-netlink socket for the handle's life,
-/// plus, once the handle lists a table, one for service dumps (and, when parallel
-/// destination dumps are used, up to three more), all kept until the handle goes away.
+/// plus, once the handle lists a table, one for service dumps, kept until the handle goes
+/// away.
 ///
 /// All calls are synchronous (the kernel answers netlink requests at once) and serialised
 /// on the handle; use one handle per concurrent worker for parallelism.
@@ -16,10 +16,6 @@ public final class IPVSHandle: Sendable {
     /// A second socket for service dumps, with large receives (see
     /// `NetlinkSocket.bulkReceiveLength`); opened on the first listing, kept for the handle's life.
     private let bulk = Mutex<ExtraConnection?>(nil)
-    /// Sockets for the destination dumps of big listings (`ParallelDumps`), opened when a
-    /// listing first needs them and kept for the handle's life: never more than
-    /// `maxDumpWorkers - 1`.
-    private let helpers = Mutex<[ExtraConnection]>([])
     private let loadModule: Bool
 
     /// The namespace the handle works in, nil for the caller's.
@@ -62,61 +58,24 @@ public final class IPVSHandle: Sendable {
 
     // MARK: Listing
 
-    /// Every service with its destinations and 64-bit stats: one service dump, then one
-    /// destination dump per service (the kernel allows only one dump in flight per socket).
-    /// With `defaultDumpWorkers` above 1, from `parallelDumpThreshold` services on the
-    /// destination dumps run on that many sockets at once (one thread each); the result is
-    /// the same, in the kernel's order.
-    public func services() throws(IPVSError) -> [ServiceEntry] {
-        try services(workers: Self.defaultDumpWorkers, threshold: Self.parallelDumpThreshold)
-    }
+    /// Every service with its destinations: one service dump, then one destination dump per
+    /// service (the kernel allows only one dump in flight per socket).
+    ///
+    /// With `statistics` false the counters and rates (`stats`) are left zero instead of
+    /// decoded: what a save or a diff needs (connection counts are still read). Decoding the
+    /// two stats nests is most of the work of reading a big table.
+    public func services() throws(IPVSError) -> [ServiceEntry] { try services(statistics: true) }
 
-    /// One: the parallel destination dumps (`ParallelDumps`) are off by default. Measured in
-    /// the 2-vCPU test VM on a loaded 2-core host (save -n of 10000x4, paired runs), two
-    /// workers took 3.0-4.0 s against 2.4-4.1 s for one, with 70% more CPU (user 2.6 vs
-    /// 1.8 s, sys 3.0 vs 1.5 s): the dump callbacks serialize on the kernel's genl and IPVS
-    /// mutexes, and contended mutexes spin. `maxDumpWorkers` is what to use to turn them on.
-    static let defaultDumpWorkers = 1
-    /// At most one dump thread per online CPU, and never more than four.
-    static let maxDumpWorkers = min(4, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
-    /// Below this many services the listing is quick anyway: no extra sockets or threads.
-    static let parallelDumpThreshold = 256
-
-    /// `services()` with the parallelism given (tests compare 1 worker with several).
-    func services(workers: Int, threshold: Int) throws(IPVSError) -> [ServiceEntry] {
+    /// `services()`, with the counters decoded only when `statistics`.
+    public func services(statistics: Bool) throws(IPVSError) -> [ServiceEntry] {
         try perform { c throws(IPVSError) in
             var entries = try bulkConnection().connection.withLock { (b: inout Connection) throws(IPVSError) in
-                try b.dumpServices()
+                try b.dumpServices(statistics: statistics)
             }
-            let extra = entries.count >= threshold && workers > 1 ? helperConnections(workers - 1) : []
-            if extra.isEmpty {
-                for i in entries.indices {
-                    entries[i].destinations = try c.dumpDestinations(entries[i].service.key)
-                }
-            } else {
-                let all = try ParallelDumps.destinations(of: entries.map(\.service.key), main: &c, helpers: extra)
-                for i in entries.indices { entries[i].destinations = all[i] }
+            for i in entries.indices {
+                entries[i].destinations = try c.dumpDestinations(entries[i].service.key, statistics: statistics)
             }
             return entries
-        }
-    }
-
-    /// How many helper sockets the handle holds (tests check the parallel path really ran).
-    var helperSocketCount: Int { helpers.withLock { $0.count } }
-
-    /// Up to `count` helper connections, opening what is missing. A socket that cannot be
-    /// opened (say, the descriptor limit) only means fewer workers.
-    private func helperConnections(_ count: Int) -> [ExtraConnection] {
-        helpers.withLock { (list: inout [ExtraConnection]) in
-            while list.count < count {
-                do throws(IPVSError) {
-                    let opened = ExtraConnection(Connection(socket: try NetlinkSocket(namespace: namespace, loadModule: false)))
-                    list.append(opened)
-                } catch {
-                    break
-                }
-            }
-            return Array(list.prefix(count))
         }
     }
 
@@ -363,12 +322,15 @@ struct Connection: ~Copyable {
         while true {
             let lengths = try receiveDumpDatagrams(for: request)
             for (i, n) in lengths.enumerated() {
-                let messages: [ReceivedMessage]
-                do { messages = try splitMessages(dumpBuffer, range: (i * slot)..<(i * slot + n)) } catch {
-                    throw IPVSError(code: .malformedReply, operation: request.operation, object: request.object,
-                                    reason: "malformed netlink datagram: \(error.message)")
-                }
-                for msg in messages where msg.sequence == seq {
+                var messages = MessageIterator(dumpBuffer, range: (i * slot)..<(i * slot + n))
+                while true {
+                    let next: ReceivedMessage?
+                    do { next = try messages.next() } catch {
+                        throw IPVSError(code: .malformedReply, operation: request.operation, object: request.object,
+                                        reason: "malformed netlink datagram: \(error.message)")
+                    }
+                    guard let msg = next else { break }
+                    guard msg.sequence == seq else { continue }
                     switch msg.type {
                     case NetlinkConstants.done:
                         let status = (try? msg.body.native(Int32.self)) ?? 0
@@ -391,21 +353,23 @@ struct Connection: ~Copyable {
         }
     }
 
-    mutating func dumpServices() throws(IPVSError) -> [ServiceEntry] {
+    mutating func dumpServices(statistics: Bool = true) throws(IPVSError) -> [ServiceEntry] {
         var result: [ServiceEntry] = []
         try dump(.dumpServices) { (r: ReceivedMessage) throws(IPVSError) in
-            result.append(try Self.decode(.dumpServices) { () throws(DecodeError) in try IPVSWire.decodeService(r.body) })
+            result.append(try Self.decode(.dumpServices) { () throws(DecodeError) in
+                try IPVSWire.decodeService(r.body, statistics: statistics)
+            })
         }
         return result
     }
 
-    mutating func dumpDestinations(_ key: ServiceKey) throws(IPVSError) -> [DestinationEntry] {
+    mutating func dumpDestinations(_ key: ServiceKey, statistics: Bool = true) throws(IPVSError) -> [DestinationEntry] {
         let request = Request.dumpDestinations(key)
         let family = key.family
         var result: [DestinationEntry] = []
         try dump(request) { (r: ReceivedMessage) throws(IPVSError) in
             result.append(try Self.decode(request) { () throws(DecodeError) in
-                try IPVSWire.decodeDestination(r.body, serviceFamily: family)
+                try IPVSWire.decodeDestination(r.body, serviceFamily: family, statistics: statistics)
             })
         }
         return result

@@ -54,18 +54,33 @@ enum CFormat {
 /// merge sort whose result for such a comparator depends on the input order, i.e. on
 /// the kernel's dump order. Both are emulated so listings match byte for byte.
 enum IpvsadmOrder {
-    /// The address as four host-order 32-bit words (IPv4 in the first, like `nf_inet_addr`).
-    /// A SIMD value, not an array: the sorts compare addresses O(n log n) times.
-    static func words(_ a: IPAddress) -> SIMD4<UInt32> {
-        switch a {
-        case let .v4(b0, b1, b2, b3):
-            return SIMD4(UInt32(b0) << 24 | UInt32(b1) << 16 | UInt32(b2) << 8 | UInt32(b3), 0, 0, 0)
-        case let .v6(b):
-            var w = SIMD4<UInt32>(repeating: 0)
-            for i in 0..<(b.count / 4) {
-                w[i] = UInt32(b[4 * i]) << 24 | UInt32(b[4 * i + 1]) << 16 | UInt32(b[4 * i + 2]) << 8 | UInt32(b[4 * i + 3])
+    /// The address as four host-order 32-bit words (IPv4 in the first, like `nf_inet_addr`):
+    /// plain fields, since the sorts compare addresses O(n log n) times.
+    struct AddressWords {
+        var w0: UInt32 = 0, w1: UInt32 = 0, w2: UInt32 = 0, w3: UInt32 = 0
+
+        init() {}
+
+        init(_ a: IPAddress) {
+            switch a {
+            case let .v4(b0, b1, b2, b3):
+                w0 = UInt32(b0) << 24 | UInt32(b1) << 16 | UInt32(b2) << 8 | UInt32(b3)
+            case let .v6(b):
+                func word(_ i: Int) -> UInt32 {
+                    UInt32(b[4 * i]) << 24 | UInt32(b[4 * i + 1]) << 16 | UInt32(b[4 * i + 2]) << 8 | UInt32(b[4 * i + 3])
+                }
+                w0 = word(0); w1 = word(1); w2 = word(2); w3 = word(3)
             }
-            return w
+        }
+
+        /// The four words in turn, each as `(int)(a - b)`, up to the first that differs.
+        @inline(__always)
+        static func compare(_ a: AddressWords, _ b: AddressWords) -> Int32 {
+            var r = wrapped(a.w0, b.w0)
+            if r == 0 { r = wrapped(a.w1, b.w1) }
+            if r == 0 { r = wrapped(a.w2, b.w2) }
+            if r == 0 { r = wrapped(a.w3, b.w3) }
+            return r
         }
     }
 
@@ -73,51 +88,90 @@ enum IpvsadmOrder {
     @inline(__always)
     static func wrapped(_ a: UInt32, _ b: UInt32) -> Int32 { Int32(bitPattern: a &- b) }
 
-    /// libipvs `ipvs_cmp_services`.
-    static func compareServices(_ s1: ServiceKey, _ s2: ServiceKey) -> Int32 {
-        func parts(_ k: ServiceKey) -> (mark: UInt32, af: UInt16, proto: UInt16, addr: SIMD4<UInt32>, port: UInt16) {
+    /// What `ipvs_cmp_services` compares, taken out of a key once (a sort compares each
+    /// key O(log n) times).
+    struct ServiceOrderKey {
+        var mark: UInt32 = 0
+        var af: UInt16
+        var proto: UInt16 = 0
+        var addr = AddressWords()
+        var port: UInt16 = 0
+
+        init(_ k: ServiceKey) {
             switch k {
-            case let .address(proto, address, port):
-                return (0, address.family.rawValue, proto.rawValue, words(address), port)
-            case let .fwmark(mark, family):
-                return (mark, family.rawValue, 0, SIMD4(repeating: 0), 0)
+            case let .address(p, address, port: port):
+                af = address.family.rawValue
+                proto = p.rawValue
+                addr = AddressWords(address)
+                self.port = port
+            case let .fwmark(m, family):
+                mark = m
+                af = family.rawValue
             }
         }
-        let a = parts(s1), b = parts(s2)
+    }
+
+    /// libipvs `ipvs_cmp_services`.
+    static func compareServices(_ s1: ServiceKey, _ s2: ServiceKey) -> Int32 {
+        compare(ServiceOrderKey(s1), ServiceOrderKey(s2))
+    }
+
+    @inline(__always)
+    static func compare(_ a: ServiceOrderKey, _ b: ServiceOrderKey) -> Int32 {
         var r = wrapped(a.mark, b.mark)
         if r != 0 { return r }
         r = Int32(a.af) - Int32(b.af)
         if r != 0 { return r }
         r = Int32(a.proto) - Int32(b.proto)
         if r != 0 { return r }
-        if a.af == AddressFamily.inet6.rawValue {
-            for i in 0..<4 where r == 0 { r = wrapped(a.addr[i], b.addr[i]) }
-        } else {
-            r = wrapped(a.addr[0], b.addr[0])
-        }
+        r = a.af == AddressFamily.inet6.rawValue ? AddressWords.compare(a.addr, b.addr) : wrapped(a.addr.w0, b.addr.w0)
         if r != 0 { return r }
         return Int32(a.port) - Int32(b.port)
     }
 
+    /// What `ipvs_cmp_dests` compares: the address words, whether the address is IPv6, the port.
+    struct DestinationOrderKey {
+        var addr: AddressWords
+        var isV6: Bool
+        var port: UInt16
+
+        init(_ d: Destination) {
+            addr = AddressWords(d.address)
+            isV6 = d.address.family == .inet6
+            port = d.port
+        }
+    }
+
     /// libipvs `ipvs_cmp_dests` (the first destination's family decides how much address is compared).
     static func compareDestinations(_ d1: Destination, _ d2: Destination) -> Int32 {
-        let a = words(d1.address), b = words(d2.address)
-        var r: Int32 = 0
-        if d1.address.family == .inet6 {
-            for i in 0..<4 where r == 0 { r = wrapped(a[i], b[i]) }
-        } else {
-            r = wrapped(a[0], b[0])
-        }
+        compare(DestinationOrderKey(d1), DestinationOrderKey(d2))
+    }
+
+    @inline(__always)
+    static func compare(_ a: DestinationOrderKey, _ b: DestinationOrderKey) -> Int32 {
+        let r = a.isV6 ? AddressWords.compare(a.addr, b.addr) : wrapped(a.addr.w0, b.addr.w0)
         if r != 0 { return r }
-        return Int32(d1.port) - Int32(d2.port)
+        return Int32(a.port) - Int32(b.port)
     }
 
     /// glibc's `msort_with_tmp`: split n/2 | n - n/2, sort both halves, merge taking from
     /// the left while `cmp(left, right) <= 0`.
     static func mergeSort<T>(_ items: [T], _ cmp: (T, T) -> Int32) -> [T] {
         guard items.count > 1 else { return items }
-        var a = items
-        var tmp = items
+        var order = Array(items.indices)
+        var scratch = order
+        order.withUnsafeMutableBufferPointer { o in
+            scratch.withUnsafeMutableBufferPointer { t in
+                items.withUnsafeBufferPointer { items in mergeSort(o, scratch: t) { cmp(items[$0], items[$1]) } }
+            }
+        }
+        return order.map { items[$0] }
+    }
+
+    /// The merge sort of `mergeSort`, on positions in place: `cmp` compares what two
+    /// positions stand for; `scratch` has at least `a.count` slots.
+    static func mergeSort(_ a: UnsafeMutableBufferPointer<Int>, scratch tmp: UnsafeMutableBufferPointer<Int>,
+                          _ cmp: (Int, Int) -> Int32) {
         func sort(_ lo: Int, _ n: Int) {
             if n <= 1 { return }
             let n1 = n / 2
@@ -134,24 +188,46 @@ enum IpvsadmOrder {
             for m in 0..<k { a[lo + m] = tmp[m] }
         }
         sort(0, a.count)
-        return a
     }
 
     /// Services (and each one's destinations) in the order ipvsadm lists them.
     ///
-    /// Sorts positions, not entries: the same merge sort (so the same order) on plain integers,
-    /// instead of moving entries with their arrays and strings around O(n log n) times.
+    /// Sorts positions, not entries: the same merge sort (so the same order) on plain
+    /// integers with the compared fields taken out once, instead of moving entries with
+    /// their arrays and strings around O(n log n) times. A service's destinations are
+    /// copied only when their order changes.
     static func sorted(_ services: [ServiceEntry]) -> [ServiceEntry] {
-        let keys = services.map(\.service.key)
-        let order = mergeSort(Array(services.indices)) { compareServices(keys[$0], keys[$1]) }
-        return order.map { i in
-            var e = services[i]
-            if e.destinations.count > 1 {
-                let d = e.destinations
-                e.destinations = mergeSort(Array(d.indices)) { compareDestinations(d[$0].destination, d[$1].destination) }.map { d[$0] }
+        let keys = services.map { ServiceOrderKey($0.service.key) }
+        var order = Array(services.indices)
+        var scratch = order
+        order.withUnsafeMutableBufferPointer { o in
+            scratch.withUnsafeMutableBufferPointer { t in
+                keys.withUnsafeBufferPointer { k in mergeSort(o, scratch: t) { compare(k[$0], k[$1]) } }
             }
-            return e
         }
+        var result: [ServiceEntry] = []
+        result.reserveCapacity(services.count)
+        var destinationKeys: [DestinationOrderKey] = []
+        for i in order {
+            result.append(services[i])
+            let d = services[i].destinations
+            guard d.count > 1 else { continue }
+            destinationKeys.removeAll(keepingCapacity: true)
+            for e in d { destinationKeys.append(DestinationOrderKey(e.destination)) }
+            // Positions and the merge's scratch, on the stack for the usual few.
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * d.count) { space in
+                let positions = UnsafeMutableBufferPointer(rebasing: space[0..<d.count])
+                let tmp = UnsafeMutableBufferPointer(rebasing: space[d.count...])
+                for p in 0..<d.count { positions[p] = p }
+                destinationKeys.withUnsafeBufferPointer { k in
+                    mergeSort(positions, scratch: tmp) { compare(k[$0], k[$1]) }
+                }
+                if positions.indices.contains(where: { positions[$0] != $0 }) {
+                    result[result.count - 1].destinations = positions.map { d[$0] }
+                }
+            }
+        }
+        return result
     }
 }
 
@@ -199,6 +275,11 @@ enum IpvsadmNames {
 
     /// `fwd_switch`.
     static func forwardSwitch(_ f: ForwardingMethod) -> String {
+        forwardSwitchText(f).description
+    }
+
+    /// `forwardSwitch` without a String (the save writes it once per real server).
+    static func forwardSwitchText(_ f: ForwardingMethod) -> StaticString {
         switch f {
         case .masquerade: return "-m"
         case .tunnel: return "-i"

@@ -65,7 +65,7 @@ public enum SaveFormat {
                 ByteText.append("-A ", to: &out)
                 out.append(contentsOf: name)
                 ByteText.append(" -s ", to: &out)
-                out.append(contentsOf: s.scheduler.utf8)
+                ByteText.append(s.scheduler, to: &out)
                 out.append(UInt8(ascii: "\n"))
             } else {
                 out.append(contentsOf: serviceLine(s, name: String(decoding: name, as: UTF8.self)).utf8)
@@ -80,7 +80,7 @@ public enum SaveFormat {
                     ByteText.append(" -r ", to: &out)
                     ByteText.addressPort(d.address, d.port, into: &out)
                     out.append(UInt8(ascii: " "))
-                    ByteText.append(IpvsadmNames.forwardSwitch(d.forwarding), to: &out)
+                    ByteText.append(IpvsadmNames.forwardSwitchText(d.forwarding), to: &out)
                     ByteText.append(" -w ", to: &out)
                     ByteText.decimal(Int64(d.weight), into: &out)
                     out.append(UInt8(ascii: "\n"))
@@ -160,7 +160,8 @@ enum ByteText {
     }
 
     static func append(_ s: String, to out: inout [UInt8]) {
-        out.append(contentsOf: s.utf8)
+        var s = s
+        s.withUTF8 { out.append(contentsOf: $0) }
     }
 
     static func decimal(_ v: Int64, into out: inout [UInt8]) {
@@ -183,7 +184,9 @@ enum ByteText {
                 x /= 10
                 n += 1
             }
-            out.append(contentsOf: raw[(32 - n)...])
+            // Byte by byte: appending a slice of a raw buffer goes through the generic
+            // sequence path, several times slower for two to five digits.
+            for i in (32 - n)..<32 { out.append(raw[i]) }
         }
     }
 

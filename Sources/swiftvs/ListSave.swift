@@ -100,7 +100,8 @@ struct Save: ParsableCommand {
 
     func run() throws {
         let ipvs = try common.open()
-        let services = try report { () throws(IPVSError) in try ipvs.services() }
+        // A save prints no counters: they are not decoded.
+        let services = try report { () throws(IPVSError) in try ipvs.services(statistics: false) }
         var marks: [String] = []
         if withMarks {
             let manager = try markManager(backend, namespace: common.namespace, command: "save")
@@ -112,6 +113,9 @@ struct Save: ParsableCommand {
         if let e = writeAll(text, to: STDOUT_FILENO) {
             fail("save: cannot write the table: \(String(cString: strerror(e)))", status: 1)
         }
+        // Done: as in restore, the process ends here rather than freeing the table (tens of
+        // thousands of entries, one object at a time) for memory the kernel takes back anyway.
+        Glibc.exit(0)
     }
 }
 

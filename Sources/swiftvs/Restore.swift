@@ -57,7 +57,8 @@ struct Restore: ParsableCommand {
             fail("restore: cannot read \(name): \(error)", status: 2)
         }
         let ipvs = try common.open()
-        let current = try report { () throws(IPVSError) in try ipvs.services() }
+        // The diff and a rollback need the configuration only, not the counters.
+        let current = try report { () throws(IPVSError) in try ipvs.services(statistics: false) }
 
         // 1. Parse and validate everything.
         let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()

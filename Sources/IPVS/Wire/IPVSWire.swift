@@ -427,8 +427,9 @@ extension IPVSWire {
         return s
     }
 
-    /// Decodes one GET_SERVICE reply message body (genl header included).
-    static func decodeService(_ body: ByteView) throws(DecodeError) -> ServiceEntry {
+    /// Decodes one GET_SERVICE reply message body (genl header included); the stats stay
+    /// zero unless `statistics`.
+    static func decodeService(_ body: ByteView, statistics: Bool = true) throws(DecodeError) -> ServiceEntry {
         let top = try attributes(body)
         let a = try top.require(CommandAttr.service, "service").nested()
         let family = try decodeFamily(try a.require(ServiceAttr.af, "service address family"))
@@ -462,12 +463,15 @@ extension IPVSWire {
             netmask: netmaskValue(try netmaskAttr.payload.native(UInt32.self), family: family),
             persistenceEngine: (pe?.isEmpty ?? true) ? nil : pe
         )
+        guard statistics else { return ServiceEntry(service: service) }
         return ServiceEntry(service: service, stats: try decodeStats(a, stats64: ServiceAttr.stats64, stats: ServiceAttr.stats))
     }
 
     /// Decodes one GET_DEST reply message body. `serviceFamily` is used when the kernel
-    /// predates the per-destination address family attribute.
-    static func decodeDestination(_ body: ByteView, serviceFamily: AddressFamily) throws(DecodeError) -> DestinationEntry {
+    /// predates the per-destination address family attribute. The stats stay zero unless
+    /// `statistics`.
+    static func decodeDestination(_ body: ByteView, serviceFamily: AddressFamily,
+                                  statistics: Bool = true) throws(DecodeError) -> DestinationEntry {
         let top = try attributes(body)
         let a = try top.require(CommandAttr.dest, "destination").nested()
         let family = try a[DestAttr.addrFamily].map { attr throws(DecodeError) in try decodeFamily(attr) } ?? serviceFamily
@@ -508,7 +512,7 @@ extension IPVSWire {
             activeConnections: try a.u32(DestAttr.activeConns) ?? 0,
             inactiveConnections: try a.u32(DestAttr.inactiveConns) ?? 0,
             persistentConnections: try a.u32(DestAttr.persistConns) ?? 0,
-            stats: try decodeStats(a, stats64: DestAttr.stats64, stats: DestAttr.stats)
+            stats: statistics ? try decodeStats(a, stats64: DestAttr.stats64, stats: DestAttr.stats) : Stats()
         )
     }
 

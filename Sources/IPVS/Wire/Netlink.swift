@@ -213,6 +213,7 @@ struct ByteView {
     var count: Int { range.count }
     var bytes: ArraySlice<UInt8> { base[range] }
 
+    @inline(__always)
     func native<T: FixedWidthInteger>(_: T.Type, at offset: Int = 0) throws(DecodeError) -> T {
         let size = MemoryLayout<T>.size
         guard offset >= 0, offset + size <= range.count else {
@@ -228,6 +229,7 @@ struct ByteView {
         T(bigEndian: try native(type, at: offset))
     }
 
+    @inline(__always)
     func slice(_ sub: Range<Int>) -> ByteView {
         ByteView(base, (range.lowerBound + sub.lowerBound)..<(range.lowerBound + sub.upperBound))
     }
@@ -275,8 +277,9 @@ struct Attribute {
 struct AttributeSet {
     private let view: ByteView
     private var spans = InlineArray<32, Int32>(repeating: 0)
-    /// Types too large for `spans` (never sent by IPVS; kept for completeness).
-    private var large: [UInt16: Attribute] = [:]
+    /// Types too large for `spans` (never sent by IPVS; kept for completeness, and nil
+    /// until one comes: an empty dictionary per attribute set is a cost in big dumps).
+    private var large: [UInt16: Attribute]? = nil
     private static let indexedTypes = 16
 
     init(parsing view: ByteView) throws(DecodeError) {
@@ -301,7 +304,9 @@ struct AttributeSet {
                 spans[2 * index] = Int32(payloadStart + 1)
                 spans[2 * index + 1] = Int32(length - NetlinkConstants.attributeHeaderLength)
             } else {
-                large[type] = Attribute(type: type, payload: view.slice(payloadStart..<(offset + length)))
+                var more = large ?? [:]
+                more[type] = Attribute(type: type, payload: view.slice(payloadStart..<(offset + length)))
+                large = more
             }
             offset += align4(length)
         }
@@ -309,7 +314,7 @@ struct AttributeSet {
 
     subscript(_ type: UInt16) -> Attribute? {
         let index = Int(type)
-        guard index < Self.indexedTypes else { return large[type] }
+        guard index < Self.indexedTypes else { return large?[type] }
         guard spans[2 * index] > 0 else { return nil }
         let start = Int(spans[2 * index]) - 1
         return Attribute(type: type, payload: view.slice(start..<(start + Int(spans[2 * index + 1]))))
@@ -323,7 +328,7 @@ struct AttributeSet {
     /// Whether an attribute of `type` is present.
     func contains(_ type: UInt16) -> Bool {
         let index = Int(type)
-        guard index < Self.indexedTypes else { return large[type] != nil }
+        guard index < Self.indexedTypes else { return large?[type] != nil }
         return spans[2 * index] > 0
     }
 
@@ -333,7 +338,7 @@ struct AttributeSet {
     private func scalar<T: FixedWidthInteger>(_ type: UInt16, _: T.Type) throws(DecodeError) -> T? {
         let index = Int(type)
         guard index < Self.indexedTypes else {
-            guard let a = large[type] else { return nil }
+            guard let a = large?[type] else { return nil }
             guard a.payload.count == MemoryLayout<T>.size else {
                 throw DecodeError(message: "attribute \(type): expected \(MemoryLayout<T>.size) bytes, got \(a.payload.count)")
             }
@@ -378,24 +383,36 @@ func splitMessages(_ buffer: [UInt8], count: Int) throws(DecodeError) -> [Receiv
 /// Splits the datagram at `range` of `buffer` into messages that view `buffer` (no copy).
 func splitMessages(_ buffer: [UInt8], range: Range<Int>) throws(DecodeError) -> [ReceivedMessage] {
     var result: [ReceivedMessage] = []
-    let view = ByteView(buffer, range)
-    let count = range.count
-    var offset = 0
-    while offset + NetlinkConstants.headerLength <= count {
+    var messages = MessageIterator(buffer, range: range)
+    while let m = try messages.next() { result.append(m) }
+    return result
+}
+
+/// The messages of the datagram at `range` of `buffer`, one at a time (no array per
+/// datagram: a big listing receives tens of thousands), each length checked as it comes.
+struct MessageIterator {
+    private let view: ByteView
+    private var offset = 0
+
+    init(_ buffer: [UInt8], range: Range<Int>) { view = ByteView(buffer, range) }
+
+    mutating func next() throws(DecodeError) -> ReceivedMessage? {
+        let count = view.count
+        guard offset + NetlinkConstants.headerLength <= count else { return nil }
         let length = Int(try view.native(UInt32.self, at: offset))
         guard length >= NetlinkConstants.headerLength, offset + length <= count else {
             throw DecodeError(message: "netlink message at offset \(offset) has bad length \(length) (datagram \(count) bytes)")
         }
-        result.append(ReceivedMessage(
+        let message = ReceivedMessage(
             type: try view.native(UInt16.self, at: offset + 4),
             flags: try view.native(UInt16.self, at: offset + 6),
             sequence: try view.native(UInt32.self, at: offset + 8),
             port: try view.native(UInt32.self, at: offset + 12),
             body: view.slice((offset + NetlinkConstants.headerLength)..<(offset + length))
-        ))
+        )
         offset += align4(length)
+        return message
     }
-    return result
 }
 
 /// The content of an NLMSG_ERROR message: 0 is an ACK, otherwise a negative errno.
