@@ -12,10 +12,44 @@ public enum AddressFamily: UInt16, Sendable, Hashable, CaseIterable {
     case inet6 = 10   // AF_INET6
 }
 
+/// The 16 bytes of an IPv6 address in network order, stored inline: no heap array, so
+/// addresses, and the keys and destinations holding them, copy without reference counting
+/// (a big table copies them hundreds of thousands of times).
+public struct IPv6Bytes: Sendable, Hashable, RandomAccessCollection, MutableCollection {
+    // Bytes 0..<8 and 8..<16 as they lie in memory (not numbers: only compared for equality).
+    private var head: UInt64 = 0
+    private var tail: UInt64 = 0
+
+    /// ::
+    public init() {}
+
+    /// From exactly 16 bytes in network order.
+    public init(_ bytes: some Collection<UInt8>) {
+        precondition(bytes.count == 16, "an IPv6 address has 16 bytes, not \(bytes.count)")
+        withUnsafeMutableBytes(of: &self) { raw in
+            for (i, b) in bytes.enumerated() { raw[i] = b }
+        }
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { 16 }
+
+    public subscript(i: Int) -> UInt8 {
+        get {
+            precondition(i >= 0 && i < 16, "IPv6 byte index \(i) out of range")
+            return withUnsafeBytes(of: self) { $0[i] }
+        }
+        set {
+            precondition(i >= 0 && i < 16, "IPv6 byte index \(i) out of range")
+            withUnsafeMutableBytes(of: &self) { $0[i] = newValue }
+        }
+    }
+}
+
 /// An IPv4 or IPv6 address, stored in network byte order.
 public enum IPAddress: Sendable, Hashable, Comparable {
     case v4(UInt8, UInt8, UInt8, UInt8)
-    case v6(bytes: [UInt8])  // always 16 bytes
+    case v6(bytes: IPv6Bytes)
 
     public var family: AddressFamily {
         switch self {
@@ -28,7 +62,7 @@ public enum IPAddress: Sendable, Hashable, Comparable {
     public var bytes: [UInt8] {
         switch self {
         case let .v4(a, b, c, d): return [a, b, c, d]
-        case let .v6(bytes): return bytes
+        case let .v6(bytes): return Array(bytes)
         }
     }
 
@@ -37,7 +71,7 @@ public enum IPAddress: Sendable, Hashable, Comparable {
         let b = Array(bytes)
         switch b.count {
         case 4: self = .v4(b[0], b[1], b[2], b[3])
-        case 16: self = .v6(bytes: b)
+        case 16: self = .v6(bytes: IPv6Bytes(b))
         default: return nil
         }
     }
@@ -48,8 +82,7 @@ public enum IPAddress: Sendable, Hashable, Comparable {
         if s.contains(":") {
             var storage = in6_addr()
             guard inet_pton(AF_INET6, s, &storage) == 1 else { return nil }
-            let b = withUnsafeBytes(of: storage) { Array($0) }
-            self = .v6(bytes: b)
+            self = .v6(bytes: withUnsafeBytes(of: storage) { IPv6Bytes($0) })
         } else {
             var storage = in_addr()
             guard inet_pton(AF_INET, s, &storage) == 1 else { return nil }
@@ -62,14 +95,14 @@ public enum IPAddress: Sendable, Hashable, Comparable {
     public static func any(_ family: AddressFamily) -> IPAddress {
         switch family {
         case .inet: return .v4(0, 0, 0, 0)
-        case .inet6: return .v6(bytes: [UInt8](repeating: 0, count: 16))
+        case .inet6: return .v6(bytes: IPv6Bytes())
         }
     }
 
     public var isZero: Bool {
         switch self {
         case let .v4(a, b, c, d): return a | b | c | d == 0
-        case let .v6(bytes): return bytes.allSatisfy { $0 == 0 }
+        case let .v6(bytes): return bytes == IPv6Bytes()
         }
     }
 

@@ -384,7 +384,7 @@ extension IPVSWire {
                        UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v))
         case .inet6:
             guard raw.count >= 16 else { throw DecodeError(message: "IPv6 address attribute has \(raw.count) bytes") }
-            return .v6(bytes: Array(raw.bytes.prefix(16)))
+            return .v6(bytes: IPv6Bytes(raw.bytes.prefix(16)))
         }
     }
 
