@@ -50,13 +50,32 @@ struct Restore: ParsableCommand {
         if flush && append { throw ValidationError("--flush and --append exclude each other.") }
     }
 
+    /// What the command line asks for (the same from `QuickCommand.restore`).
+    var request: RestoreRequest {
+        RestoreRequest(file: file, flush: flush, append: append, dryRun: dryRun, numeric: numeric,
+                       backend: backend, namespace: common.namespace)
+    }
+
+    func run() throws { try request.run() }
+}
+
+/// A restore as asked for on the command line; `run` does it.
+struct RestoreRequest: Equatable {
+    var file: String?
+    var flush = false
+    var append = false
+    var dryRun = false
+    var numeric = false
+    var backend: String?
+    var namespace: String?
+
     func run() throws {
         let name = (file == nil || file == "-") ? "<stdin>" : file!
         let text: String
         do { text = try readText(file == "-" ? nil : file) } catch {
             fail("restore: cannot read \(name): \(error)", status: 2)
         }
-        let ipvs = try common.open()
+        let ipvs = try openIPVS(namespace: namespace)
         // The diff and a rollback need the configuration only, not the counters.
         let current = try report { () throws(IPVSError) in try ipvs.services(statistics: false) }
 
@@ -120,7 +139,7 @@ struct Restore: ParsableCommand {
             }
         }
         if !rules.marks.isEmpty {
-            let marks = try markManager(backend, namespace: common.namespace, command: "restore")
+            let marks = try markManager(backend, namespace: namespace, command: "restore")
             do throws(MarkError) {
                 if append {
                     for r in markRules { try marks.add(r) }

@@ -37,6 +37,10 @@ struct SwiftVS: AsyncParsableCommand {
             }
             return
         }
+        if let restore = QuickCommand.restore(arguments) {
+            do { try restore.run() } catch { exit(withError: error) }
+            return
+        }
         do {
             var command = try parseAsRoot(normalizedArguments(arguments))
             if var daemon = command as? AsyncParsableCommand {

@@ -84,4 +84,51 @@ import Testing
         #expect(tried > 500)
         #expect(answered > 100)
     }
+
+    /// The ArgumentParser route for restore: the request, nil if refused.
+    static func restoreViaArgumentParser(_ args: [String]) -> RestoreRequest? {
+        (try? SwiftVS.parseAsRoot(normalizedArguments(args)) as? Restore)?.request
+    }
+
+    /// `restore` lines, plain ones and every variation of them (a word dropped, doubled or
+    /// swapped with the next, `=` forms): the quick route answers as ArgumentParser would,
+    /// or declines.
+    @Test func restoreQuickRouteNeverDisagreesWithArgumentParser() {
+        let plain: [[String]] = [
+            ["restore"], ["restore", "rules"], ["restore", "-"], ["restore", "-n", "rules"],
+            ["restore", "--flush", "rules"], ["restore", "--append", "--numeric", "-"],
+            ["restore", "--dry-run", "rules", "--netns", "blue"], ["restore", "--mark-backend", "nft", "rules"],
+            ["restore", "rules", "--flush", "--dry-run", "-n", "--netns", "blue", "--mark-backend", "iptables"],
+        ]
+        for args in plain {
+            let quick = QuickCommand.restore(args)
+            #expect(quick != nil, "declined: \(args)")
+            #expect(quick == Self.restoreViaArgumentParser(args), "\(args)")
+        }
+        var tried = 0, answered = 0
+        for args in plain {
+            var variants: [[String]] = []
+            for i in 1..<args.count {
+                var dropped = args; dropped.remove(at: i); variants.append(dropped)
+                var doubled = args; doubled.insert(args[i], at: i); variants.append(doubled)
+                if i + 1 < args.count { var swapped = args; swapped.swapAt(i, i + 1); variants.append(swapped) }
+                if args[i].hasPrefix("--"), i + 1 < args.count {
+                    var joined = args; joined[i] += "=" + args[i + 1]; joined.remove(at: i + 1); variants.append(joined)
+                }
+            }
+            variants += [args + ["--flush", "--append"], args + ["--help"], args + ["-x"], args + ["other"], args + ["--"]]
+            for v in variants {
+                tried += 1
+                guard let quick = QuickCommand.restore(v) else { continue }
+                answered += 1
+                #expect(quick == Self.restoreViaArgumentParser(v), "\(v)")
+            }
+        }
+        #expect(tried > 80)
+        #expect(answered > 25)
+        for args in [["restore", "--flush", "--append", "r"], ["restore", "--help"], ["restore", "a", "b"],
+                     ["restore", "--netns=blue"], ["restore", "-nx"], ["list"]] {
+            #expect(QuickCommand.restore(args) == nil, "\(args)")
+        }
+    }
 }
