@@ -11,7 +11,9 @@ import IPVS
 ///
 /// `parse` recognises exactly that shape (single spaces, options in ipvsadm-save's order,
 /// numeric addresses and ports, nothing ipvsadm-save would not write) and builds the
-/// command without tokens, option tables or per-token strings. For any other line — and
+/// command without tokens, option tables or per-token strings. It keeps no spots (the
+/// tokens' columns and text, for diagnostics): the checks across lines, which report on
+/// such lines, read the line again with ``LineParser`` when they have something to say. For any other line — and
 /// for a canonical-looking line with anything unusual in it (a leading zero, a value out
 /// of range, a port 0 service without -p, mixed address families, a zero address…) — it
 /// returns nil and the line goes through ``LineParser``, which emulates ipvsadm in full
@@ -25,7 +27,6 @@ enum CanonicalLine {
         var token: [UInt8] = []
         var key: ServiceKey = .fwmark(0, family: .inet)
         var port: UInt16 = 0
-        var spot = Spot(column: 0, text: "")
     }
 
     /// The command for one line (without its line break), or nil: use ``LineParser``.
@@ -55,16 +56,12 @@ enum CanonicalLine {
         if end + 1 < line.count { end += 1; while end < line.count, line[end] != UInt8(ascii: " ") { end += 1 } }
         let key: ServiceKey
         var servicePort: UInt16 = 0
-        let serviceSpot: Spot
         if !memo.token.isEmpty, memo.token.count == end - optionStart, line[optionStart..<end].elementsEqual(memo.token) {
             key = memo.key
             servicePort = memo.port
-            serviceSpot = memo.spot
             c.position = end
         } else {
             guard let flag = c.shortOption() else { return nil }
-            let serviceColumn = c.position + 1
-            let serviceStart = c.position
             switch flag {
             case UInt8(ascii: "t"), UInt8(ascii: "u"):
                 guard let (address, port) = c.addressAndPort() else { return nil }
@@ -76,8 +73,7 @@ enum CanonicalLine {
             default:
                 return nil
             }
-            serviceSpot = Spot(column: serviceColumn, text: c.text(serviceStart..<c.position))
-            memo = Memo(token: Array(line[optionStart..<c.position]), key: key, port: servicePort, spot: serviceSpot)
+            memo = Memo(token: Array(line[optionStart..<c.position]), key: key, port: servicePort)
         }
         let location = RuleLocation(file: file, line: number, column: 1)
 
@@ -104,17 +100,12 @@ enum CanonicalLine {
             let netmask: UInt32 = key.family == .inet6 ? 128 : 0xFFFF_FFFF
             let service = Service(key: key, scheduler: scheduler, flags: flags, timeout: timeout, netmask: netmask,
                                   persistenceEngine: nil)
-            var command = RuleCommand(location: location, action: .addService(service))
-            command.serviceSpot = serviceSpot
-            return command
+            return RuleCommand(location: location, action: .addService(service))
         }
 
         // -r ADDRESS:PORT -g|-m -w WEIGHT [-x UPPER] [-y LOWER]
         guard c.space(), c.shortOption() == UInt8(ascii: "r") else { return nil }
-        let serverColumn = c.position + 1
-        let serverStart = c.position
         guard let (address, parsedPort) = c.addressAndPort() else { return nil }
-        let serverSpot = Spot(column: serverColumn, text: c.text(serverStart..<c.position))
         guard c.space() else { return nil }
         let forwarding: ForwardingMethod
         switch c.shortOption() {
@@ -140,10 +131,7 @@ enum CanonicalLine {
         if case .address = key, forwarding == .directRouting { port = servicePort }
         let destination = Destination(address: address, port: port, forwarding: forwarding, weight: Int32(weight),
                                       upperThreshold: UInt32(upper), lowerThreshold: UInt32(lower))
-        var command = RuleCommand(location: location, action: .addDestination(destination, to: key))
-        command.serviceSpot = serviceSpot
-        command.serverSpot = serverSpot
-        return command
+        return RuleCommand(location: location, action: .addDestination(destination, to: key))
     }
 
     /// A read position in one line.

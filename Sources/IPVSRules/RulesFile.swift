@@ -97,6 +97,14 @@ public enum RuleAction: Hashable, Sendable {
         case .setTimeouts, .startDaemon, .stopDaemon: return nil
         }
     }
+
+    /// Whether `change` is nil, without building the change (a restore asks for every line).
+    public var isTableChange: Bool {
+        switch self {
+        case .setTimeouts, .startDaemon, .stopDaemon: return false
+        default: return true
+        }
+    }
 }
 
 /// A parsed line: what it does and where it is.
@@ -260,6 +268,7 @@ public struct RulesFile: Hashable, Sendable {
         let file = RulesFile(fileName: fileName, commands: commands, marks: marks)
         if let base {
             var sim = TableSimulator(base: base, file: fileName, commands: commands)
+            sim.source = text
             sim.tolerate(failedServices)
             sim.run(commands)
             diagnostics += sim.diagnostics
@@ -280,6 +289,16 @@ public struct RulesFile: Hashable, Sendable {
         sim.run(commands)
         if !sim.diagnostics.isEmpty { throw RulesError(diagnostics: sim.diagnostics) }
         return sim.table
+    }
+
+    /// What ``LineParser`` makes of one line written without the `ipvsadm` word (numeric:
+    /// no names resolved), or nil if it has anything to report.
+    static func generalCommand(_ line: String, file: String, line number: Int) -> RuleCommand? {
+        var parser = LineParser(file: file, line: number, resolver: NumericResolver())
+        let tokens = Tokenizer.tokens(line)
+        guard !tokens.isEmpty else { return nil }
+        let result = parser.parse(tokens)
+        return parser.diagnostics.isEmpty ? result.command : nil
     }
 
     /// The table changes, in order (timeouts and sync daemon commands left out).
@@ -374,10 +393,31 @@ struct TableSimulator {
 
     var table: [ServiceEntry] { order.compactMap { entries[$0]?.entry } }
 
-    private mutating func error(_ c: RuleCommand, _ spot: Spot?, _ message: String, _ hint: String) {
+    /// The file's text, when known: lines read by ``CanonicalLine`` carry no spots, and a
+    /// diagnostic about one reads its line again to point at the token.
+    var source: String?
+
+    private mutating func error(_ c: RuleCommand, _ which: KeyPath<RuleCommand, Spot?>, _ message: String, _ hint: String) {
+        var spot = c[keyPath: which]
+        if spot == nil, let source, let again = Self.reread(line: c.location.line, of: source, file: file) {
+            spot = again[keyPath: which]
+        }
         let s = spot ?? Spot(column: c.location.column, text: "")
         diagnostics.append(RuleDiagnostic(file: file, line: c.location.line, column: s.column, token: s.text,
                                           message: message, hint: hint))
+    }
+
+    /// Line `number` of `text` (lines end at LF or CRLF) as LineParser reads it.
+    static func reread(line number: Int, of text: String, file: String) -> RuleCommand? {
+        var n = 0
+        for raw in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            n += 1
+            guard n == number else { continue }
+            var bytes = Substring(raw)
+            if bytes.hasSuffix("\r") { bytes.removeLast() }
+            return RulesFile.generalCommand(String(bytes), file: file, line: number)
+        }
+        return nil
     }
 
     private func definedWhere(_ line: Int?) -> String {
@@ -393,10 +433,10 @@ struct TableSimulator {
             if case let .addService(s) = $0.action { return s.key == key && $0.location.line > c.location.line }
             return false
         })?.location.line {
-            error(c, c.serviceSpot, "service \(key) is not defined yet (it is added on line \(later))",
+            error(c, \.serviceSpot, "service \(key) is not defined yet (it is added on line \(later))",
                   "move the -A line of the service above the lines that use it")
         } else {
-            error(c, c.serviceSpot, "service \(key) is not defined",
+            error(c, \.serviceSpot, "service \(key) is not defined",
                   "add the service with -A before adding, changing or removing it or its real servers")
         }
         return false
@@ -416,7 +456,7 @@ struct TableSimulator {
         switch c.action {
         case let .addService(s):
             if let existing = entries[s.key] {
-                error(c, c.serviceSpot, "service \(s.key) is already defined\(definedWhere(existing.line))",
+                error(c, \.serviceSpot, "service \(s.key) is already defined\(definedWhere(existing.line))",
                       "define each service once; use -E to change one")
                 return
             }
@@ -442,7 +482,7 @@ struct TableSimulator {
             // In place: a big restore adds tens of thousands of these.
             if let j = entries.values[i].entry.destinations.firstIndex(where: { $0.destination.key == d.key }) {
                 let line = entries.values[i].destinationLines[j]
-                error(c, c.serverSpot, "real server \(d.key) is already in service \(k)\(definedWhere(line))",
+                error(c, \.serverSpot, "real server \(d.key) is already in service \(k)\(definedWhere(line))",
                       "add each real server once per service; use -e to change one")
                 return
             }
@@ -451,7 +491,7 @@ struct TableSimulator {
         case let .editDestination(d, k):
             guard requireService(k, c), var e = entries[k] else { return }
             guard let i = e.entry.destinations.firstIndex(where: { $0.destination.key == d.key }) else {
-                error(c, c.serverSpot, "real server \(d.key) is not in service \(k)",
+                error(c, \.serverSpot, "real server \(d.key) is not in service \(k)",
                       "add it with -a first (a real server without a port takes the service's port)")
                 return
             }
@@ -460,7 +500,7 @@ struct TableSimulator {
         case let .deleteDestination(dk, k):
             guard requireService(k, c), var e = entries[k] else { return }
             guard let i = e.entry.destinations.firstIndex(where: { $0.destination.key == dk }) else {
-                error(c, c.serverSpot, "real server \(dk) is not in service \(k)",
+                error(c, \.serverSpot, "real server \(dk) is not in service \(k)",
                       "check the address and port (a real server without a port takes the service's port)")
                 return
             }

@@ -108,7 +108,7 @@ struct RestoreRequest: Equatable {
 
         // 2. Plan.
         let plan = makePlan(rules, current: current, desired: append ? nil : simulated)
-        let others = rules.commands.filter { $0.action.change == nil }
+        let others = rules.commands.filter { !$0.action.isTableChange }
         if dryRun {
             let origins = plan.origins()
             for (i, change) in plan.changes.enumerated() {

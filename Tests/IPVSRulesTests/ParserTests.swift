@@ -324,6 +324,15 @@ struct ParserTests {
             expected: [(3, 7, "192.0.2.10:80", "service TCP 192.0.2.10:80 is already defined on line 1")]),
         Bad(name: "real server defined twice", text: "-A -t 192.0.2.10:80\n-a -t 192.0.2.10:80 -r 192.0.2.20\n-a -t 192.0.2.10:80 -r 192.0.2.20:80 -m",
             expected: [(3, 24, "192.0.2.20:80", "real server 192.0.2.20:80 is already in service TCP 192.0.2.10:80 on line 2")]),
+        // The same in ipvsadm-save's own shape (CanonicalLine's lines, whose tokens are found
+        // again only for the report), with CRLF line ends.
+        Bad(name: "saved form: real server before its service", text: "-a -f 80 -r 192.0.2.20:0 -g -w 1\r\n-A -f 80 -s lc\r\n",
+            expected: [(1, 7, "80", "service FWM 80 is not defined yet (it is added on line 2)")]),
+        Bad(name: "saved form: service defined twice", text: "-A -t 192.0.2.10:80 -s wlc\r\n-A -t 192.0.2.10:80 -s rr",
+            expected: [(2, 7, "192.0.2.10:80", "service TCP 192.0.2.10:80 is already defined on line 1")]),
+        Bad(name: "saved form: real server defined twice",
+            text: "-A -t 192.0.2.10:80 -s wlc\n-a -t 192.0.2.10:80 -r 198.51.100.20:80 -g -w 1\n-a -t 192.0.2.10:80 -r 198.51.100.20:80 -m -w 2",
+            expected: [(3, 24, "198.51.100.20:80", "real server 198.51.100.20:80 is already in service TCP 192.0.2.10:80 on line 2")]),
         Bad(name: "editing a missing real server", text: "-A -t 192.0.2.10:80\n-e -t 192.0.2.10:80 -r 192.0.2.20",
             expected: [(2, 24, "192.0.2.20", "real server 192.0.2.20:80 is not in service TCP 192.0.2.10:80")]),
         Bad(name: "deleting a missing service", text: "-D -u 192.0.2.10:53",
