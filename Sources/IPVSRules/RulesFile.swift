@@ -462,7 +462,11 @@ struct TableSimulator {
             }
             if !tolerated.isEmpty { tolerated.remove(s.key) }
             order.append(s.key)
-            entries[s.key] = Entry(entry: ServiceEntry(service: s), line: c.location.line, destinationLines: [])
+            // Room for the usual few real servers, so the first ones added need no regrowth.
+            var entry = Entry(entry: ServiceEntry(service: s), line: c.location.line, destinationLines: [])
+            entry.entry.destinations.reserveCapacity(4)
+            entry.destinationLines.reserveCapacity(4)
+            entries[s.key] = entry
         case let .editService(s):
             guard requireService(s.key, c) else { return }
             entries[s.key]!.entry.service = s
@@ -479,15 +483,21 @@ struct TableSimulator {
                 i = found
                 recent = (k, found)
             }
-            // In place: a big restore adds tens of thousands of these.
-            if let j = entries.values[i].entry.destinations.firstIndex(where: { $0.destination.key == d.key }) {
-                let line = entries.values[i].destinationLines[j]
+            // In place (through the dictionary's modify access, no copy of the entry): a big
+            // restore adds tens of thousands of these.
+            func add(_ e: inout Entry) -> Int?? {
+                if let j = e.entry.destinations.firstIndex(where: { $0.destination.key == d.key }) {
+                    return .some(e.destinationLines[j])
+                }
+                e.entry.destinations.append(DestinationEntry(destination: d))
+                e.destinationLines.append(c.location.line)
+                return nil
+            }
+            if let line = add(&entries.values[i]) {
                 error(c, \.serverSpot, "real server \(d.key) is already in service \(k)\(definedWhere(line))",
                       "add each real server once per service; use -e to change one")
                 return
             }
-            entries.values[i].entry.destinations.append(DestinationEntry(destination: d))
-            entries.values[i].destinationLines.append(c.location.line)
         case let .editDestination(d, k):
             guard requireService(k, c), var e = entries[k] else { return }
             guard let i = e.entry.destinations.firstIndex(where: { $0.destination.key == d.key }) else {

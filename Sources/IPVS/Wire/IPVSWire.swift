@@ -133,7 +133,8 @@ extension IPVSWire {
         // struct ip_vs_flags { __u32 flags; __u32 mask; }: the mask says which bits to set or clear.
         w.put(ServiceAttr.flags, u32: s.flags.rawValue, u32: UInt32.max)
         w.put(ServiceAttr.timeout, u32: s.timeout)
-        w.put(ServiceAttr.netmask, bytes: netmaskBytes(s.netmask, family: s.key.family))
+        // netmaskBytes(s.netmask, family:), written without an array.
+        w.put(ServiceAttr.netmask, u32: s.key.family == .inet ? s.netmask.bigEndian : s.netmask)
         w.endNested()
     }
 

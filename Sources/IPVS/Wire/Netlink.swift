@@ -177,9 +177,17 @@ struct MessageWriter {
 
     /// A NUL-terminated string, as the kernel's NLA_NUL_STRING policy wants.
     mutating func put(_ type: UInt16, string: String) {
-        var payload = Array(string.utf8)
-        payload.append(0)
-        put(type, bytes: payload)
+        var string = string
+        string.withUTF8 { utf8 in
+            let length = NetlinkConstants.attributeHeaderLength + utf8.count + 1
+            write(align4(length)) { raw, at in
+                raw.storeBytes(of: UInt16(length), toByteOffset: at, as: UInt16.self)
+                raw.storeBytes(of: type, toByteOffset: at + 2, as: UInt16.self)
+                var i = at + 4
+                for b in utf8 { raw[i] = b; i += 1 }
+                while i < at + align4(length) { raw[i] = 0; i += 1 }   // the NUL and the padding
+            }
+        }
     }
 
     private mutating func header(length: Int, type: UInt16) {
