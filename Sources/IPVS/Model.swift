@@ -32,6 +32,25 @@ public enum ServiceKey: Hashable, Sendable {
         if case .fwmark = self { return true }
         return false
     }
+
+    /// One or three words into the hasher instead of a word per field and case tag: tables
+    /// of tens of thousands of services hash their keys on every lookup. (Equality stays
+    /// the synthesized one; equal keys give equal words.)
+    public func hash(into hasher: inout Hasher) {
+        switch self {
+        case let .address(proto, address, port):
+            let head = UInt64(proto.rawValue) << 32 | UInt64(port) << 16
+            switch address {
+            case let .v4(a, b, c, d):
+                hasher.combine(head << 16 | UInt64(a) << 24 | UInt64(b) << 16 | UInt64(c) << 8 | UInt64(d))
+            case let .v6(bytes):
+                hasher.combine(head | 1)
+                hasher.combine(bytes)
+            }
+        case let .fwmark(mark, family):
+            hasher.combine(UInt64(1) << 63 | UInt64(family.rawValue) << 32 | UInt64(mark))
+        }
+    }
 }
 
 extension ServiceKey: CustomStringConvertible {
