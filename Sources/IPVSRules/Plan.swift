@@ -25,10 +25,13 @@ public enum Plan {
 
         var changes: [Change] = []
         var deleted: Set<ServiceKey> = []
+        var additions: [Change] = []
+        if current.isEmpty {   // a restore into an empty table: everything is added
+            additions.reserveCapacity(desiredUnique.reduce(desiredUnique.count) { $0 + $1.destinations.count })
+        }
         for e in current where !desiredKeys.contains(e.service.key) && deleted.insert(e.service.key).inserted {
             changes.append(.deleteService(e.service.key))
         }
-        var additions: [Change] = []
         for want in desiredUnique {
             let key = want.service.key
             guard let have = currentByKey[key] else {
