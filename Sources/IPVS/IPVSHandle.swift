@@ -439,9 +439,8 @@ enum Validation {
     static let interfaceNameMax = 15   // IP_VS_IFNAME_MAXLEN - 1
 
     static func check(_ request: Request) throws(IPVSError) {
-        let op = request.operation
-        let object = request.object
-        func fail(_ reason: String) -> IPVSError { IPVSError.invalid(op, object, reason) }
+        // The operation and object only for an error (this runs once per change of a batch).
+        func fail(_ reason: String) -> IPVSError { IPVSError.invalid(request.operation, request.object, reason) }
         func checkKey(_ key: ServiceKey) throws(IPVSError) {
             if case let .fwmark(mark, _) = key, mark == 0 {
                 throw fail("Invalid firewall mark 0: must be 1 to 4294967295")
