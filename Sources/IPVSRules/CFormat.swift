@@ -162,16 +162,42 @@ enum IpvsadmOrder {
         var scratch = order
         order.withUnsafeMutableBufferPointer { o in
             scratch.withUnsafeMutableBufferPointer { t in
-                items.withUnsafeBufferPointer { items in mergeSort(o, scratch: t) { cmp(items[$0], items[$1]) } }
+                items.withUnsafeBufferPointer { items in
+                    withoutActuallyEscaping(cmp) { cmp in
+                        mergeSort(o, scratch: t, ClosureOrder { cmp(items[$0], items[$1]) })
+                    }
+                }
             }
         }
         return order.map { items[$0] }
     }
 
-    /// The merge sort of `mergeSort`, on positions in place: `cmp` compares what two
+    /// How two positions compare, for `mergeSort`: a generic parameter rather than a closure,
+    /// so the sort is specialised with the comparison inlined (it runs O(n log n) times).
+    protocol PositionOrder {
+        func compare(_ i: Int, _ j: Int) -> Int32
+    }
+
+    struct ClosureOrder: PositionOrder {
+        let body: (Int, Int) -> Int32
+        init(_ body: @escaping (Int, Int) -> Int32) { self.body = body }
+        func compare(_ i: Int, _ j: Int) -> Int32 { body(i, j) }
+    }
+
+    struct KeyOrder: PositionOrder {
+        let services: UnsafeBufferPointer<ServiceOrderKey>
+        func compare(_ i: Int, _ j: Int) -> Int32 { IpvsadmOrder.compare(services[i], services[j]) }
+    }
+
+    struct DestinationKeyOrder: PositionOrder {
+        let destinations: UnsafeBufferPointer<DestinationOrderKey>
+        func compare(_ i: Int, _ j: Int) -> Int32 { IpvsadmOrder.compare(destinations[i], destinations[j]) }
+    }
+
+    /// The merge sort of `mergeSort`, on positions in place: `order` compares what two
     /// positions stand for; `scratch` has at least `a.count` slots.
-    static func mergeSort(_ a: UnsafeMutableBufferPointer<Int>, scratch tmp: UnsafeMutableBufferPointer<Int>,
-                          _ cmp: (Int, Int) -> Int32) {
+    static func mergeSort<O: PositionOrder>(_ a: UnsafeMutableBufferPointer<Int>, scratch tmp: UnsafeMutableBufferPointer<Int>,
+                                            _ order: O) {
         func sort(_ lo: Int, _ n: Int) {
             if n <= 1 { return }
             let n1 = n / 2
@@ -180,7 +206,7 @@ enum IpvsadmOrder {
             var i = lo, j = lo + n1, k = 0
             let iEnd = lo + n1, jEnd = lo + n
             while i < iEnd && j < jEnd {
-                if cmp(a[i], a[j]) <= 0 { tmp[k] = a[i]; i += 1 } else { tmp[k] = a[j]; j += 1 }
+                if order.compare(a[i], a[j]) <= 0 { tmp[k] = a[i]; i += 1 } else { tmp[k] = a[j]; j += 1 }
                 k += 1
             }
             while i < iEnd { tmp[k] = a[i]; i += 1; k += 1 }
@@ -202,7 +228,7 @@ enum IpvsadmOrder {
         var scratch = order
         order.withUnsafeMutableBufferPointer { o in
             scratch.withUnsafeMutableBufferPointer { t in
-                keys.withUnsafeBufferPointer { k in mergeSort(o, scratch: t) { compare(k[$0], k[$1]) } }
+                keys.withUnsafeBufferPointer { k in mergeSort(o, scratch: t, KeyOrder(services: k)) }
             }
         }
         var result: [ServiceEntry] = []
@@ -220,7 +246,7 @@ enum IpvsadmOrder {
                 let tmp = UnsafeMutableBufferPointer(rebasing: space[d.count...])
                 for p in 0..<d.count { positions[p] = p }
                 destinationKeys.withUnsafeBufferPointer { k in
-                    mergeSort(positions, scratch: tmp) { compare(k[$0], k[$1]) }
+                    mergeSort(positions, scratch: tmp, DestinationKeyOrder(destinations: k))
                 }
                 if positions.indices.contains(where: { positions[$0] != $0 }) {
                     result[result.count - 1].destinations = positions.map { d[$0] }

@@ -74,7 +74,26 @@ public enum SaveFormat {
                 let d = e.destination
                 let plain: Bool
                 if case .tunnel = d.forwarding { plain = false } else { plain = true }
-                if numeric, plain, !includeThresholds || (d.upperThreshold == 0 && d.lowerThreshold == 0) {
+                if numeric, plain, !includeThresholds || (d.upperThreshold == 0 && d.lowerThreshold == 0),
+                   case .v4 = d.address, name.count <= LineBuilder.capacity - 64 {
+                    // The usual line, built in a stack buffer and appended once.
+                    name.withUnsafeBufferPointer { name in
+                        LineBuilder.build(into: &out) { line in
+                            line.put("-a ")
+                            line.put(name)
+                            line.put(" -r ")
+                            line.putV4(d.address)
+                            line.put(UInt8(ascii: ":"))
+                            line.put(UInt64(d.port))
+                            line.put(UInt8(ascii: " "))
+                            line.put(IpvsadmNames.forwardSwitchText(d.forwarding))
+                            line.put(" -w ")
+                            if d.weight < 0 { line.put(UInt8(ascii: "-")) }
+                            line.put(UInt64(d.weight.magnitude))
+                            line.put(UInt8(ascii: "\n"))
+                        }
+                    }
+                } else if numeric, plain, !includeThresholds || (d.upperThreshold == 0 && d.lowerThreshold == 0) {
                     ByteText.append("-a ", to: &out)
                     out.append(contentsOf: name)
                     ByteText.append(" -r ", to: &out)
@@ -219,5 +238,57 @@ enum ByteText {
             out.append(UInt8(ascii: " "))
             addressPort(address, port, into: &out)
         }
+    }
+}
+
+/// One save line written through a pointer into a stack buffer, then appended to the
+/// output at once: a save writes tens of thousands of lines, and appending each piece to
+/// an array separately costs more than the text itself. Callers keep within `capacity`.
+struct LineBuilder {
+    static let capacity = 192
+    private let base: UnsafeMutablePointer<UInt8>
+    private(set) var count = 0
+
+    static func build(into out: inout [UInt8], _ body: (inout LineBuilder) -> Void) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+            var line = LineBuilder(base: buffer.baseAddress!)
+            body(&line)
+            precondition(line.count <= capacity, "save line longer than its buffer")
+            out.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress, count: line.count))
+        }
+    }
+
+    @inline(__always) mutating func put(_ byte: UInt8) {
+        base[count] = byte
+        count += 1
+    }
+
+    @inline(__always) mutating func put(_ text: StaticString) {
+        text.withUTF8Buffer { for b in $0 { put(b) } }
+    }
+
+    @inline(__always) mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        (base + count).update(from: bytes.baseAddress!, count: bytes.count)
+        count += bytes.count
+    }
+
+    /// Decimal digits, as `%u`.
+    @inline(__always) mutating func put(_ v: UInt64) {
+        var digits = 1
+        var t = v
+        while t >= 10 { t /= 10; digits += 1 }
+        var x = v
+        for i in stride(from: count + digits - 1, through: count, by: -1) {
+            base[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10)
+            x /= 10
+        }
+        count += digits
+    }
+
+    /// A dotted quad (the caller has checked the address is IPv4).
+    @inline(__always) mutating func putV4(_ address: IPAddress) {
+        guard case let .v4(a, b, c, d) = address else { return }
+        put(UInt64(a)); put(UInt8(ascii: ".")); put(UInt64(b)); put(UInt8(ascii: "."))
+        put(UInt64(c)); put(UInt8(ascii: ".")); put(UInt64(d))
     }
 }
