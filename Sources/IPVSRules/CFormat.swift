@@ -223,6 +223,22 @@ enum IpvsadmOrder {
     /// their arrays and strings around O(n log n) times. A service's destinations are
     /// copied only when their order changes.
     static func sorted(_ services: [ServiceEntry]) -> [ServiceEntry] {
+        var result: [ServiceEntry] = []
+        result.reserveCapacity(services.count)
+        for i in serviceOrder(services) {
+            result.append(services[i])
+            let d = services[i].destinations
+            withDestinationOrder(d) { positions in
+                if positions.indices.contains(where: { positions[$0] != $0 }) {
+                    result[result.count - 1].destinations = positions.map { d[$0] }
+                }
+            }
+        }
+        return result
+    }
+
+    /// The positions of `services` in ipvsadm's order.
+    static func serviceOrder(_ services: [ServiceEntry]) -> [Int] {
         let keys = services.map { ServiceOrderKey($0.service.key) }
         var order = Array(services.indices)
         var scratch = order
@@ -231,29 +247,25 @@ enum IpvsadmOrder {
                 keys.withUnsafeBufferPointer { k in mergeSort(o, scratch: t, KeyOrder(services: k)) }
             }
         }
-        var result: [ServiceEntry] = []
-        result.reserveCapacity(services.count)
-        var destinationKeys: [DestinationOrderKey] = []
-        for i in order {
-            result.append(services[i])
-            let d = services[i].destinations
-            guard d.count > 1 else { continue }
-            destinationKeys.removeAll(keepingCapacity: true)
-            for e in d { destinationKeys.append(DestinationOrderKey(e.destination)) }
-            // Positions and the merge's scratch, on the stack for the usual few.
-            withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * d.count) { space in
-                let positions = UnsafeMutableBufferPointer(rebasing: space[0..<d.count])
-                let tmp = UnsafeMutableBufferPointer(rebasing: space[d.count...])
-                for p in 0..<d.count { positions[p] = p }
-                destinationKeys.withUnsafeBufferPointer { k in
-                    mergeSort(positions, scratch: tmp, DestinationKeyOrder(destinations: k))
-                }
-                if positions.indices.contains(where: { positions[$0] != $0 }) {
-                    result[result.count - 1].destinations = positions.map { d[$0] }
+        return order
+    }
+
+    /// Calls `body` with the positions of `destinations` in ipvsadm's order (on the stack
+    /// for the usual few: a save of a big table lists them without copying them).
+    static func withDestinationOrder<R>(_ destinations: [DestinationEntry], _ body: (UnsafeBufferPointer<Int>) -> R) -> R {
+        let n = destinations.count
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: max(1, 2 * n)) { space in
+            let positions = UnsafeMutableBufferPointer(rebasing: space[0..<n])
+            for p in 0..<n { positions[p] = p }
+            if n > 1 {
+                withUnsafeTemporaryAllocation(of: DestinationOrderKey.self, capacity: n) { keys in
+                    for p in 0..<n { keys.initializeElement(at: p, to: DestinationOrderKey(destinations[p].destination)) }
+                    mergeSort(positions, scratch: UnsafeMutableBufferPointer(rebasing: space[n...]),
+                              DestinationKeyOrder(destinations: UnsafeBufferPointer(keys)))
                 }
             }
+            return body(UnsafeBufferPointer(positions))
         }
-        return result
     }
 }
 

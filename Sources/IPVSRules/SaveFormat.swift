@@ -51,7 +51,10 @@ public enum SaveFormat {
         var out: [UInt8] = []
         out.reserveCapacity(services.reduce(0) { $0 + 48 + 72 * $1.destinations.count })
         var name: [UInt8] = []
-        for entry in sorted ? IpvsadmOrder.sorted(services) : services {
+        // In ipvsadm's order without building a sorted copy of the table.
+        let order = sorted ? IpvsadmOrder.serviceOrder(services) : Array(services.indices)
+        for serviceIndex in order {
+            let entry = services[serviceIndex]
             let s = entry.service
             let proto = protocolOf(s.key)
             name.removeAll(keepingCapacity: true)
@@ -70,8 +73,7 @@ public enum SaveFormat {
             } else {
                 out.append(contentsOf: serviceLine(s, name: String(decoding: name, as: UTF8.self)).utf8)
             }
-            for e in entry.destinations {
-                let d = e.destination
+            func render(_ d: Destination) {
                 let plain: Bool
                 if case .tunnel = d.forwarding { plain = false } else { plain = true }
                 if numeric, plain, !includeThresholds || (d.upperThreshold == 0 && d.lowerThreshold == 0),
@@ -108,6 +110,14 @@ public enum SaveFormat {
                                                            numeric: numeric, resolver: resolver,
                                                            includeThresholds: includeThresholds).utf8)
                 }
+            }
+            let destinations = entry.destinations
+            if sorted {
+                IpvsadmOrder.withDestinationOrder(destinations) { positions in
+                    for p in positions { render(destinations[p].destination) }
+                }
+            } else {
+                for e in destinations { render(e.destination) }
             }
         }
         for m in marks {
