@@ -188,6 +188,7 @@ struct Connection: ~Copyable {
     /// messages are decoded in place (they view this buffer only while being handled).
     private var dumpBuffer: [UInt8] = []
     private static let dumpSlots = 8
+    private var dumpLengths = [Int](repeating: 0, count: dumpSlots)
     private let maxDatagram: Int
 
     init(socket: consuming NetlinkSocket) {
@@ -254,11 +255,13 @@ struct Connection: ~Copyable {
 
     /// Receives every datagram already queued (up to `dumpSlots`, blocking for the first)
     /// in one system call into `dumpBuffer`: a dump's last data and its NLMSG_DONE arrive
-    /// together. Returns the datagrams' lengths; datagram i is at `i * slot`.
-    private mutating func receiveDumpDatagrams(for request: Request) throws(IPVSError) -> [Int] {
+    /// together. Returns how many; datagram i is at `i * slot`, its length `dumpLengths[i]`.
+    private mutating func receiveDumpDatagrams(for request: Request) throws(IPVSError) -> Int {
         let slot = buffer.count
         if dumpBuffer.isEmpty { dumpBuffer = [UInt8](repeating: 0, count: slot * Self.dumpSlots) }
-        do { return try socket.receiveMany(into: &dumpBuffer, slot: slot, count: Self.dumpSlots) } catch {
+        do {
+            return try socket.receiveMany(into: &dumpBuffer, slot: slot, count: Self.dumpSlots, lengths: &dumpLengths)
+        } catch {
             if error.errno == ENOBUFS {
                 throw IPVSError(code: .system, errno: ENOBUFS, operation: request.operation, object: request.object,
                                 reason: "replies were lost: the socket's receive buffer overflowed")
@@ -320,8 +323,9 @@ struct Connection: ~Copyable {
         do { try socket.send(w.bytes) } catch { throw sendError(error, request) }
         let slot = buffer.count
         while true {
-            let lengths = try receiveDumpDatagrams(for: request)
-            for (i, n) in lengths.enumerated() {
+            let received = try receiveDumpDatagrams(for: request)
+            for i in 0..<received {
+                let n = dumpLengths[i]
                 var messages = MessageIterator(dumpBuffer, range: (i * slot)..<(i * slot + n))
                 while true {
                     let next: ReceivedMessage?
@@ -367,6 +371,7 @@ struct Connection: ~Copyable {
         let request = Request.dumpDestinations(key)
         let family = key.family
         var result: [DestinationEntry] = []
+        result.reserveCapacity(4)   // the usual few, in one allocation instead of three
         try dump(request) { (r: ReceivedMessage) throws(IPVSError) in
             result.append(try Self.decode(request) { () throws(DecodeError) in
                 try IPVSWire.decodeDestination(r.body, serviceFamily: family, statistics: statistics)

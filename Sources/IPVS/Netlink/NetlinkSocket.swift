@@ -136,11 +136,12 @@ struct NetlinkSocket: ~Copyable {
     }
 
     /// Receives one or more datagrams (up to `count`, blocking only for the first) into
-    /// `buffer`, datagram i at offset i * `slot`; returns their lengths. One system call
-    /// takes a dump's data and its NLMSG_DONE, which the kernel queues as two datagrams.
-    func receiveMany(into buffer: inout [UInt8], slot: Int, count: Int) throws(SystemCallError) -> [Int] {
-        precondition(buffer.count >= slot * count && count <= 8)
-        var lengths = [Int](repeating: 0, count: count)
+    /// `buffer`, datagram i at offset i * `slot`, its length in `lengths[i]`; returns how
+    /// many. One system call takes a dump's data and its NLMSG_DONE, which the kernel queues
+    /// as two datagrams. (The caller's `lengths` is reused: a big listing receives 20000 times.)
+    func receiveMany(into buffer: inout [UInt8], slot: Int, count: Int,
+                     lengths: inout [Int]) throws(SystemCallError) -> Int {
+        precondition(buffer.count >= slot * count && count <= 8 && lengths.count >= count)
         while true {
             let n = buffer.withUnsafeMutableBufferPointer { raw in
                 lengths.withUnsafeMutableBufferPointer { out in
@@ -152,9 +153,8 @@ struct NetlinkSocket: ~Copyable {
                 if e == EINTR { continue }
                 throw SystemCallError(call: "recvmmsg", errno: e)
             }
-            let result = Array(lengths[0..<Int(n)])
-            if result.contains(where: { $0 > slot }) { throw SystemCallError(call: "recvmmsg", errno: EMSGSIZE) }
-            return result
+            if lengths[0..<Int(n)].contains(where: { $0 > slot }) { throw SystemCallError(call: "recvmmsg", errno: EMSGSIZE) }
+            return Int(n)
         }
     }
 
