@@ -474,11 +474,32 @@ extension IPVSWire {
     static func decodeDestination(_ body: ByteView, serviceFamily: AddressFamily,
                                   statistics: Bool = true) throws(DecodeError) -> DestinationEntry {
         let top = try attributes(body)
-        let a = try top.require(CommandAttr.dest, "destination").nested()
-        let family = try a[DestAttr.addrFamily].map { attr throws(DecodeError) in try decodeFamily(attr) } ?? serviceFamily
-        let address = try decodeAddress(try a.require(DestAttr.addr, "destination address"), family: family)
-        guard let port = try a.be16(DestAttr.port) else { throw DecodeError(message: "missing destination port attribute") }
-        let code = try a.requireU32(DestAttr.fwdMethod, "forwarding method") & ForwardingCode.mask
+        let nest = try top.require(CommandAttr.dest, "destination").payload
+        // One pass over the nest, noting where each attribute is (a big listing decodes
+        // tens of thousands); then the same checks, in the same order, as through an
+        // AttributeSet. The last of a repeated type counts, as there.
+        var at = InlineArray<16, Range<Int>?>(repeating: nil)
+        try AttributeSet.forEach(in: nest) { (type: UInt16, payload: Range<Int>) throws(DecodeError) in
+            if type < 16 { at[Int(type)] = payload }
+        }
+        func attribute(_ type: UInt16) -> Attribute? {
+            at[Int(type)].map { Attribute(type: type, payload: nest.slice($0)) }
+        }
+        func require(_ type: UInt16, _ what: String) throws(DecodeError) -> Attribute {
+            guard let a = attribute(type) else { throw DecodeError(message: "missing \(what) attribute") }
+            return a
+        }
+        func u32(_ type: UInt16) throws(DecodeError) -> UInt32? {
+            guard let r = at[Int(type)] else { return nil }
+            guard r.count == 4 else { throw DecodeError(message: "attribute \(type): expected 4 bytes, got \(r.count)") }
+            return try nest.native(UInt32.self, at: r.lowerBound)
+        }
+
+        let family = try attribute(DestAttr.addrFamily).map { attr throws(DecodeError) in try decodeFamily(attr) } ?? serviceFamily
+        let address = try decodeAddress(try require(DestAttr.addr, "destination address"), family: family)
+        guard let port = try attribute(DestAttr.port)?.be16() else { throw DecodeError(message: "missing destination port attribute") }
+        guard let rawCode = try u32(DestAttr.fwdMethod) else { throw DecodeError(message: "missing forwarding method attribute") }
+        let code = rawCode & ForwardingCode.mask
         let forwarding: ForwardingMethod
         switch code {
         case ForwardingCode.masq: forwarding = .masquerade
@@ -487,12 +508,12 @@ extension IPVSWire {
         case ForwardingCode.bypass: forwarding = .bypass
         case ForwardingCode.tunnel:
             var t = Tunnel()
-            if let raw = try a.u8(DestAttr.tunType) {
+            if let raw = try attribute(DestAttr.tunType)?.u8() {
                 guard let kind = Tunnel.Kind(rawValue: raw) else { throw DecodeError(message: "unknown tunnel type \(raw)") }
                 t.kind = kind
             }
-            t.port = try a.be16(DestAttr.tunPort) ?? 0
-            if let raw = try a.u16(DestAttr.tunFlags) {
+            t.port = try attribute(DestAttr.tunPort)?.be16() ?? 0
+            if let raw = try attribute(DestAttr.tunFlags)?.u16() {
                 guard let csum = Tunnel.Checksum(rawValue: raw) else { throw DecodeError(message: "unknown tunnel flags \(raw)") }
                 t.checksum = csum
             }
@@ -500,20 +521,21 @@ extension IPVSWire {
         default:
             throw DecodeError(message: "unknown forwarding method \(code)")
         }
+        guard let weight = try u32(DestAttr.weight) else { throw DecodeError(message: "missing weight attribute") }
         let destination = Destination(
             address: address,
             port: port,
             forwarding: forwarding,
-            weight: Int32(bitPattern: try a.requireU32(DestAttr.weight, "weight")),
-            upperThreshold: try a.u32(DestAttr.upperThreshold) ?? 0,
-            lowerThreshold: try a.u32(DestAttr.lowerThreshold) ?? 0
+            weight: Int32(bitPattern: weight),
+            upperThreshold: try u32(DestAttr.upperThreshold) ?? 0,
+            lowerThreshold: try u32(DestAttr.lowerThreshold) ?? 0
         )
         return DestinationEntry(
             destination: destination,
-            activeConnections: try a.u32(DestAttr.activeConns) ?? 0,
-            inactiveConnections: try a.u32(DestAttr.inactiveConns) ?? 0,
-            persistentConnections: try a.u32(DestAttr.persistConns) ?? 0,
-            stats: statistics ? try decodeStats(a, stats64: DestAttr.stats64, stats: DestAttr.stats) : Stats()
+            activeConnections: try u32(DestAttr.activeConns) ?? 0,
+            inactiveConnections: try u32(DestAttr.inactiveConns) ?? 0,
+            persistentConnections: try u32(DestAttr.persistConns) ?? 0,
+            stats: statistics ? try decodeStats(try AttributeSet(parsing: nest), stats64: DestAttr.stats64, stats: DestAttr.stats) : Stats()
         )
     }
 

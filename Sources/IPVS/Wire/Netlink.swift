@@ -292,6 +292,28 @@ struct AttributeSet {
 
     init(parsing view: ByteView) throws(DecodeError) {
         self.view = view
+        var spans = InlineArray<32, Int32>(repeating: 0)
+        var large: [UInt16: Attribute]? = nil
+        try Self.forEach(in: view) { (type: UInt16, payload: Range<Int>) throws(DecodeError) in
+            let index = Int(type)
+            if index < Self.indexedTypes {
+                spans[2 * index] = Int32(payload.lowerBound + 1)
+                spans[2 * index + 1] = Int32(payload.count)
+            } else {
+                var more = large ?? [:]
+                more[type] = Attribute(type: type, payload: view.slice(payload))
+                large = more
+            }
+        }
+        self.spans = spans
+        self.large = large
+    }
+
+    /// Walks the attributes of `view` in order, checking every length: `body` gets each
+    /// one's type (flags stripped) and payload range (offsets in `view`). The one parser of
+    /// attribute headers, for `AttributeSet` and for single-pass decoders of hot messages.
+    @inline(__always)
+    static func forEach(in view: ByteView, _ body: (UInt16, Range<Int>) throws(DecodeError) -> Void) throws(DecodeError) {
         var offset = 0
         while offset < view.count {
             guard view.count - offset >= NetlinkConstants.attributeHeaderLength else {
@@ -305,17 +327,7 @@ struct AttributeSet {
             guard offset + length <= view.count else {
                 throw DecodeError(message: "attribute \(rawType & NetlinkConstants.typeMask) at offset \(offset) claims \(length) bytes, only \(view.count - offset) left")
             }
-            let type = rawType & NetlinkConstants.typeMask
-            let payloadStart = offset + NetlinkConstants.attributeHeaderLength
-            let index = Int(type)
-            if index < Self.indexedTypes {
-                spans[2 * index] = Int32(payloadStart + 1)
-                spans[2 * index + 1] = Int32(length - NetlinkConstants.attributeHeaderLength)
-            } else {
-                var more = large ?? [:]
-                more[type] = Attribute(type: type, payload: view.slice(payloadStart..<(offset + length)))
-                large = more
-            }
+            try body(rawType & NetlinkConstants.typeMask, (offset + NetlinkConstants.attributeHeaderLength)..<(offset + length))
             offset += align4(length)
         }
     }
