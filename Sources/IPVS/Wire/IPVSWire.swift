@@ -367,6 +367,21 @@ enum Request: Hashable, Sendable {
 
 extension IPVSWire {
     /// The attributes after a reply's generic-netlink header.
+    /// The payload of the last top-level attribute of `type` (after the genl header), or
+    /// "missing WHAT attribute": a dump entry's one nest, found without a whole attribute set.
+    static func topLevel(_ body: ByteView, _ type: UInt16, _ what: String) throws(DecodeError) -> ByteView {
+        guard body.count >= NetlinkConstants.genlHeaderLength else {
+            throw DecodeError(message: "reply of \(body.count) bytes has no generic-netlink header")
+        }
+        let attrs = body.slice(NetlinkConstants.genlHeaderLength..<body.count)
+        var found: Range<Int>? = nil
+        try AttributeSet.forEach(in: attrs) { (t: UInt16, payload: Range<Int>) throws(DecodeError) in
+            if t == type { found = payload }
+        }
+        guard let found else { throw DecodeError(message: "missing \(what) attribute") }
+        return attrs.slice(found)
+    }
+
     static func attributes(_ body: ByteView) throws(DecodeError) -> AttributeSet {
         guard body.count >= NetlinkConstants.genlHeaderLength else {
             throw DecodeError(message: "reply of \(body.count) bytes has no generic-netlink header")
@@ -431,8 +446,7 @@ extension IPVSWire {
     /// Decodes one GET_SERVICE reply message body (genl header included); the stats stay
     /// zero unless `statistics`.
     static func decodeService(_ body: ByteView, statistics: Bool = true) throws(DecodeError) -> ServiceEntry {
-        let top = try attributes(body)
-        let a = try top.require(CommandAttr.service, "service").nested()
+        let a = try AttributeSet(parsing: topLevel(body, CommandAttr.service, "service"))
         let family = try decodeFamily(try a.require(ServiceAttr.af, "service address family"))
         let key: ServiceKey
         if let mark = try a.u32(ServiceAttr.fwmark) {
@@ -473,8 +487,7 @@ extension IPVSWire {
     /// `statistics`.
     static func decodeDestination(_ body: ByteView, serviceFamily: AddressFamily,
                                   statistics: Bool = true) throws(DecodeError) -> DestinationEntry {
-        let top = try attributes(body)
-        let nest = try top.require(CommandAttr.dest, "destination").payload
+        let nest = try topLevel(body, CommandAttr.dest, "destination")
         // One pass over the nest, noting where each attribute is (a big listing decodes
         // tens of thousands); then the same checks, in the same order, as through an
         // AttributeSet. The last of a repeated type counts, as there.
