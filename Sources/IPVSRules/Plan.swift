@@ -18,9 +18,12 @@ public enum Plan {
     /// ``RulesFile/table(startingFrom:)`` guarantees); for a repeated key the first wins.
     public static func diff(current: [ServiceEntry], desired: [ServiceEntry]) -> [Change] {
         var currentByKey: [ServiceKey: ServiceEntry] = [:]
+        currentByKey.reserveCapacity(current.count)
         for e in current where currentByKey[e.service.key] == nil { currentByKey[e.service.key] = e }
         var desiredKeys: Set<ServiceKey> = []
+        desiredKeys.reserveCapacity(desired.count)
         var desiredUnique: [ServiceEntry] = []
+        desiredUnique.reserveCapacity(desired.count)
         for e in desired where desiredKeys.insert(e.service.key).inserted { desiredUnique.append(e) }
 
         var changes: [Change] = []

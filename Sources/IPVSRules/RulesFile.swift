@@ -438,7 +438,12 @@ struct TableSimulator {
         for f in failed { tolerated.insert(f.key) }
     }
 
-    var table: [ServiceEntry] { order.compactMap { entries[$0]?.entry } }
+    var table: [ServiceEntry] {
+        var result: [ServiceEntry] = []
+        result.reserveCapacity(order.count)
+        for key in order { if let e = entries[key] { result.append(e.entry) } }
+        return result
+    }
 
     /// The file's text, when known: lines read by ``CanonicalLine`` carry no spots, and a
     /// diagnostic about one reads its line again to point at the token.
