@@ -97,21 +97,26 @@ public struct CheckerFactory: Sendable {
 
 /// MISC_CHECK: runs a program. Exit 0 is success, 1 failure; with misc_dynamic 2–255 is
 /// success with weight status − 2 (keepalived's rule), without it any non-zero is failure.
+///
+/// The command is prepared once (argv in the spawn's form, the user looked up), and its output
+/// goes to /dev/null, as keepalived's does: only the exit status counts.
 public struct MiscChecker: Checker {
-    public var command: CheckCommand
-    public var timeout: Duration
-    public var dynamic: Bool
+    public let command: CheckCommand
+    public let timeout: Duration
+    public let dynamic: Bool
     public let runner: ProcessRunner
+    private let prepared: ProcessRunner.PreparedCommand
 
     public init(command: CheckCommand, timeout: Duration, dynamic: Bool, runner: ProcessRunner) {
         self.command = command
         self.timeout = timeout
         self.dynamic = dynamic
         self.runner = runner
+        prepared = runner.prepare(command)
     }
 
     public func check() async -> CheckResult {
-        Self.interpret(await runner.run(command, timeout: timeout), dynamic: dynamic)
+        Self.interpret(await runner.run(prepared, timeout: timeout, captureOutput: false), dynamic: dynamic)
     }
 
     public static func interpret(_ o: CheckOutcome, dynamic: Bool) -> CheckResult {

@@ -43,11 +43,13 @@ public struct CheckOutcome: Sendable, Equatable {
 
 /// Runs check commands as child processes.
 ///
-/// * `swiftvs_spawn` (CSpawn: clone(CLONE_VM|CLONE_VFORK|CLONE_PIDFD), what posix_spawn does
-///   without its per-child stack mmap/munmap): its own process group, signal mask emptied and
-///   every signal back to SIG_DFL, stdin on /dev/null, stdout+stderr on one pipe, and every
-///   other descriptor closed (close_range; all of swiftvs' own descriptors are close-on-exec
-///   as well).
+/// * `swiftvs_spawn_start` (CSpawn: clone(CLONE_VM|CLONE_PIDFD) without CLONE_VFORK, so the
+///   caller, usually the reactor thread, never waits for a child's exec): its own process group,
+///   signal mask emptied and every signal back to SIG_DFL, stdin on /dev/null, stdout+stderr on
+///   one pipe (or /dev/null when the output is not wanted), and every other descriptor closed
+///   (close_range; all of swiftvs' own descriptors are close-on-exec as well). A failed exec is
+///   known when the child is reaped (it exits 127 and leaves its errno in its spawn block), and
+///   reported as `spawnFailed` as before.
 /// * Once started, the child is followed by the shared `Reactor` on its own thread
 ///   (`Reactor.watch`): exit through a pidfd, output drained as it comes, timeout and kill grace
 ///   as timers; the calling task is resumed once, with the outcome (no task, buffer or thread
@@ -73,6 +75,8 @@ public final class ProcessRunner: Sendable {
     private let slots: AsyncSemaphore
     /// The children's stdin, open for the runner's life.
     private let devNull: Int32
+    /// The children's stdout and stderr when their output is not wanted.
+    private let devNullOut: Int32
     /// The last children this runner started (at least `startedHistory`), oldest first: how
     /// tests check that every one of them was reaped, without looking at other children of
     /// the process.
@@ -89,19 +93,30 @@ public final class ProcessRunner: Sendable {
         self.reactor = reactor
         self.slots = AsyncSemaphore(self.maxConcurrent)
         self.devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        self.devNullOut = open("/dev/null", O_WRONLY | O_CLOEXEC)
     }
 
-    deinit { if devNull >= 0 { close(devNull) } }
+    deinit {
+        if devNull >= 0 { close(devNull) }
+        if devNullOut >= 0 { close(devNullOut) }
+    }
 
     /// Children running right now.
     public var running: Int { slots.inUse }
     /// Commands waiting for a slot.
     public var queued: Int { slots.waiting }
 
-    public func run(_ command: CheckCommand, timeout: Duration) async -> CheckOutcome {
+    public func run(_ command: CheckCommand, timeout: Duration, captureOutput: Bool = true) async -> CheckOutcome {
+        await run(prepare(command), timeout: timeout, captureOutput: captureOutput)
+    }
+
+    /// Runs a command prepared once (`prepare`), as a checker that runs the same one again and
+    /// again does. Without `captureOutput` the child's stdout and stderr go to /dev/null (as
+    /// keepalived's MISC_CHECK does), so no pipe is made or read.
+    public func run(_ command: PreparedCommand, timeout: Duration, captureOutput: Bool = true) async -> CheckOutcome {
         if !slots.tryAcquire() { await slots.acquire() }
         defer { slots.release() }
-        return await runNow(command, timeout: timeout)
+        return await runNow(command, timeout: timeout, captureOutput: captureOutput)
     }
 
     /// The argv actually spawned, with the setpriv prefix when a user is set.
@@ -113,36 +128,84 @@ public final class ProcessRunner: Sendable {
         return .success([setprivPath, "--reuid=\(uid)", "--regid=\(gid)", "--init-groups", "--"] + command.argv)
     }
 
-    public struct SpawnError: Error, Sendable {
+    /// The argv of `command` (`spawnArgv`: the user is looked up now) in the form the spawn
+    /// takes, or why it cannot run.
+    public func prepare(_ command: CheckCommand) -> PreparedCommand {
+        switch spawnArgv(command) {
+        case let .success(argv):
+            guard !argv.isEmpty else { return PreparedCommand(failure: SpawnError(errno: EINVAL, message: "empty command")) }
+            return PreparedCommand(argv: argv)
+        case let .failure(e):
+            return PreparedCommand(failure: e)
+        }
+    }
+
+    public struct SpawnError: Error, Sendable, Equatable {
         public var errno: Int32
         public var message: String
     }
 
-    private func runNow(_ command: CheckCommand, timeout: Duration) async -> CheckOutcome {
+    /// A command's argv as the spawn takes it: the strings back to back, each NUL-terminated,
+    /// made once rather than per run.
+    public struct PreparedCommand: Sendable, Equatable {
+        /// argv[0], for messages.
+        public let program: String
+        let args: [UInt8]
+        let argc: Int32
+        /// Set when the command cannot run at all (unknown user, empty argv).
+        public let failure: SpawnError?
+
+        init(argv: [String]) {
+            program = argv[0]
+            var bytes: [UInt8] = []
+            for a in argv {
+                // An argument cannot hold a NUL: execve would end it there anyway.
+                bytes.append(contentsOf: a.utf8.prefix { $0 != 0 })
+                bytes.append(0)
+            }
+            args = bytes
+            argc = Int32(argv.count)
+            failure = nil
+        }
+
+        init(failure: SpawnError) {
+            program = ""
+            args = []
+            argc = 0
+            self.failure = failure
+        }
+    }
+
+    private func runNow(_ command: PreparedCommand, timeout: Duration, captureOutput: Bool) async -> CheckOutcome {
         let start = ContinuousClock.now
         func failed(_ e: Int32, _ message: String) -> CheckOutcome {
             CheckOutcome(termination: .spawnFailed(errno: e, message: message), latency: start.duration(to: .now),
                          output: [], outputBytes: 0, pid: nil)
         }
-        let argv: [String]
-        switch spawnArgv(command) {
-        case let .success(a): argv = a
-        case let .failure(e): return failed(e.errno, e.message)
-        }
-        guard !argv.isEmpty else { return failed(EINVAL, "empty command") }
+        if let f = command.failure { return failed(f.errno, f.message) }
 
-        var fds: [Int32] = [-1, -1]
-        guard Sys.pipe2(&fds, Sys.cloexec) == 0 else { return failed(errno, "pipe2: \(Sys.errnoString(errno))") }
-        let readFD = fds[0], writeFD = fds[1]
-        Sys.setNonBlocking(readFD)
+        var readFD: Int32 = -1, writeFD = devNullOut
+        if captureOutput {
+            var fds: [Int32] = [-1, -1]
+            guard Sys.pipe2(&fds, Sys.cloexec) == 0 else { return failed(errno, "pipe2: \(Sys.errnoString(errno))") }
+            readFD = fds[0]
+            writeFD = fds[1]
+            Sys.setNonBlocking(readFD)
+        }
 
         var pid: pid_t = 0
         var pidfd: Int32 = -1
-        let rc = spawn(argv: argv, stdoutFD: writeFD, pid: &pid, pidfd: &pidfd)
-        close(writeFD)
+        var child: OpaquePointer?
+        let rc = command.args.withUnsafeBufferPointer { args in
+            args.withMemoryRebound(to: CChar.self) { a in
+                swiftvs_spawn_start(a.baseAddress, a.count, command.argc, environ, getenv("PATH"), devNull, writeFD,
+                                    &pid, &pidfd, &child)
+            }
+        }
+        if captureOutput { close(writeFD) }
         if rc != 0 {
-            close(readFD)
-            return failed(rc, "\(argv[0]): \(Sys.errnoString(rc))")
+            if readFD >= 0 { close(readFD) }
+            return failed(rc, "\(command.program): \(Sys.errnoString(rc))")
         }
         started.withLock {
             $0.append(pid)
@@ -153,8 +216,12 @@ public final class ProcessRunner: Sendable {
         // reaping. This task is resumed once, with the result.
         let end = await reactor.watch(Reactor.ProcessSpec(
             pid: pid, pidfd: pidfd, output: readFD, outputLimit: outputLimit,
-            deadline: start + timeout, killGrace: killGrace, killStragglers: killStragglers))
+            deadline: start + timeout, killGrace: killGrace, killStragglers: killStragglers,
+            child: UInt(bitPattern: child)))
 
+        if end.spawnError != 0 {
+            return failed(end.spawnError, "\(command.program): \(Sys.errnoString(end.spawnError))")
+        }
         let termination: CheckOutcome.Termination
         if end.killedWith != 0 {
             termination = .timedOut(killedWith: end.killedWith)
@@ -165,16 +232,6 @@ public final class ProcessRunner: Sendable {
         }
         return CheckOutcome(termination: termination, latency: start.duration(to: end.ended), output: end.output,
                             outputBytes: end.outputBytes, pid: pid)
-    }
-
-    /// Starts `argv` (PATH lookup as posix_spawnp) in a fresh process group with default signal
-    /// state, stdin on /dev/null and stdout/stderr on `stdoutFD` (see `swiftvs_spawn`). Returns 0
-    /// or an errno; `pidfd` is -1 on kernels without pidfds.
-    private func spawn(argv: [String], stdoutFD: Int32, pid: inout pid_t, pidfd: inout Int32) -> Int32 {
-        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
-        cargs.append(nil)
-        defer { for p in cargs { free(p) } }
-        return swiftvs_spawn(cargs, environ, getenv("PATH"), devNull, stdoutFD, &pid, &pidfd)
     }
 
     /// Numeric uid and gid for a user name or number and an optional group name or number.

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CSpawn
 import Synchronization
 
 /// One epoll instance served by one dedicated thread. Every checker socket, MISC_CHECK child and
@@ -215,6 +216,8 @@ public final class Reactor: TaskExecutor, Sendable {
         var outputBytes: Int
         /// When the leader's exit was seen.
         var ended: ContinuousClock.Instant
+        /// 0, or the errno with which the child's setup or exec failed (it never ran).
+        var spawnError: Int32
     }
 
     struct ProcessSpec: Sendable {
@@ -227,6 +230,9 @@ public final class Reactor: TaskExecutor, Sendable {
         var deadline: ContinuousClock.Instant
         var killGrace: Duration
         var killStragglers: Bool
+        /// The `swiftvs_child` handle of `swiftvs_spawn_start` (its address; 0 for none), released
+        /// once the leader is reaped.
+        var child: UInt = 0
     }
 
     /// The reactor-side state of one child; touched only under the lock.
@@ -333,6 +339,8 @@ public final class Reactor: TaskExecutor, Sendable {
         if w.spec.killStragglers || w.killedWith != 0 { kill(-pid, SIGKILL) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // Reaped: the child has exec'd or exited, so its spawn block is free.
+        let spawnError = swiftvs_child_release(OpaquePointer(bitPattern: w.spec.child))
         drain(&s, w)
         if w.pipeOpen {
             _ = Sys.epollCtl(epfd, Sys.EPOLL_CTL_DEL, w.spec.output, nil)
@@ -346,7 +354,8 @@ public final class Reactor: TaskExecutor, Sendable {
         if w.timerID != 0 { s.timed[w.timerID] = nil }
         s.processes[w.id] = nil
         w.continuation = nil
-        return ProcessEnd(status: status, killedWith: w.killedWith, output: w.output, outputBytes: w.outputBytes, ended: ended)
+        return ProcessEnd(status: status, killedWith: w.killedWith, output: w.output, outputBytes: w.outputBytes, ended: ended,
+                          spawnError: spawnError)
     }
 
     /// A process timer fired: timeout (SIGTERM), end of the grace (SIGKILL), or a poll tick.
