@@ -2,6 +2,7 @@
 #include "CSpawn.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -68,9 +69,12 @@ static inline long raw6(long n, long a, long b, long c, long d, long e, long f) 
 #endif
 #define raw(n, a, b, c, d) raw6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
 
-enum { CHILD_STACK = 16384 };
+/* The child's deepest frame is exec_searching's 4 KB path buffer. */
+enum { CHILD_STACK = 12288, BLOCK_SIZE = 16384, POOL_MAX = 64 };
 
 struct swiftvs_child {
+    struct swiftvs_child *next; /* in the pool */
+    size_t size;
     volatile int error; /* written by the child before it exits, when its setup or exec failed */
     int stdin_fd;
     int stdout_fd;
@@ -79,6 +83,42 @@ struct swiftvs_child {
     const char *path;
     /* then: argv pointers, envp pointers, the argument strings, PATH, the child's stack */
 };
+
+/* Blocks of BLOCK_SIZE are kept for the next spawns (up to POOL_MAX): a fresh malloc of this
+ * size often comes from the top of the heap, which free() gives back to the kernel, so every
+ * spawn would fault in (and zero) new pages for the child's stack, on the memory the child
+ * shares with this process, and every trim is a TLB shootdown on the CPUs running it. */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct swiftvs_child *pool;
+static int pooled;
+
+static struct swiftvs_child *block_get(size_t size) {
+    if (size <= BLOCK_SIZE) {
+        pthread_mutex_lock(&pool_lock);
+        struct swiftvs_child *c = pool;
+        if (c) { pool = c->next; pooled--; }
+        pthread_mutex_unlock(&pool_lock);
+        if (c) return c;
+        size = BLOCK_SIZE;
+    }
+    struct swiftvs_child *c = malloc(size);
+    if (c) c->size = size;
+    return c;
+}
+
+static void block_put(struct swiftvs_child *c) {
+    if (c->size == BLOCK_SIZE) {
+        pthread_mutex_lock(&pool_lock);
+        if (pooled < POOL_MAX) {
+            c->next = pool;
+            pool = c;
+            pooled++;
+            c = NULL;
+        }
+        pthread_mutex_unlock(&pool_lock);
+    }
+    free(c);
+}
 
 /* The kernel's struct sigaction (rt_sigaction), so that glibc's internal signals (32, 33),
  * which its sigaction() refuses, are reset too. */
@@ -166,8 +206,10 @@ int swiftvs_spawn_start(const char *args, size_t args_len, int argc, char *const
     size_t path_len = path_env ? strlen(path_env) + 1 : 0;
     size_t head = sizeof(struct swiftvs_child) + (size_t)(argc + 1 + envc + 1) * sizeof(char *);
     size_t stack_at = (head + args_len + path_len + 15) & ~(size_t)15;
-    struct swiftvs_child *c = malloc(stack_at + CHILD_STACK);
+    size_t size = stack_at + CHILD_STACK;
+    struct swiftvs_child *c = block_get(size);
     if (!c) return ENOMEM;
+    size = c->size;
     c->error = 0;
     c->stdin_fd = stdin_fd;
     c->stdout_fd = stdout_fd;
@@ -177,7 +219,7 @@ int swiftvs_spawn_start(const char *args, size_t args_len, int argc, char *const
     memcpy(strings, args, args_len);
     char *s = strings;
     for (int i = 0; i < argc; i++) {
-        if (s >= strings + args_len) { free(c); return EINVAL; }
+        if (s >= strings + args_len) { block_put(c); return EINVAL; }
         c->argv[i] = s;
         s += strlen(s) + 1;
     }
@@ -189,7 +231,7 @@ int swiftvs_spawn_start(const char *args, size_t args_len, int argc, char *const
         memcpy(strings + args_len, path_env, path_len);
         c->path = strings + args_len;
     }
-    char *stack_top = (char *)c + stack_at + CHILD_STACK;
+    char *stack_top = (char *)c + (size & ~(size_t)15);
 
     int flags = CLONE_VM | CLONE_PIDFD | SIGCHLD;
     if (!SPAWN_ASYNC) flags |= CLONE_VFORK;
@@ -206,7 +248,7 @@ int swiftvs_spawn_start(const char *args, size_t args_len, int argc, char *const
     int err = p < 0 ? errno : 0;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof old);
     if (p < 0) {
-        free(c);
+        block_put(c);
         return err;
     }
     /* The group exists when this returns (a kill(-pid) right away reaches the child), whichever
@@ -222,6 +264,6 @@ int swiftvs_spawn_start(const char *args, size_t args_len, int argc, char *const
 int swiftvs_child_release(swiftvs_child *c) {
     if (!c) return 0;
     int e = c->error;
-    free(c);
+    block_put(c);
     return e;
 }

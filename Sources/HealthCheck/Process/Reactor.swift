@@ -392,6 +392,8 @@ public final class Reactor: TaskExecutor, Sendable {
     }
 
     private func run() {
+        // Otherwise it would carry the name of whichever thread created it.
+        Sys.nameThisThread("swiftvs-reactor")
         let capacity = 256
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity * Sys.epollEventSize, alignment: 8)
         var ready: [(CheckedContinuation<Outcome, Never>, Outcome)] = []
