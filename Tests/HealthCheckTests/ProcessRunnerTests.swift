@@ -219,6 +219,28 @@ struct ProcessRunnerTests {
         assertNoChildren()
     }
 
+    @Test func startedWithoutATaskAndCancelled() async throws {
+        let one = ProcessRunner(maxConcurrent: 1)
+        let sleeper = one.prepare(.shell("sleep 100"))
+        let (ends, sink) = AsyncStream.makeStream(of: (String, CheckOutcome).self)
+        let cancelRunning = one.start(sleeper, timeout: .seconds(60)) { sink.yield(("running", $0)) }
+        // No slot left: this one waits, and is cancelled before it gets one.
+        let cancelQueued = one.start(sleeper, timeout: .seconds(60)) { sink.yield(("queued", $0)) }
+        #expect(one.running == 1 && one.queued == 1)
+        cancelQueued()
+        cancelRunning()
+        var it = ends.makeAsyncIterator()
+        let first = await it.next(), second = await it.next()
+        #expect(first?.0 == "running" && first?.1.termination == .timedOut(killedWith: SIGKILL))
+        #expect(second?.0 == "queued" && second?.1.termination == .spawnFailed(errno: ECANCELED, message: "cancelled"))
+        #expect(one.running == 0 && one.queued == 0)
+        // And one that runs to its end.
+        let done = await withCheckedContinuation { c in
+            _ = one.start(one.prepare(.exec(["/bin/sh", "-c", "exit 5"])), timeout: .seconds(5), captureOutput: false) { c.resume(returning: $0) }
+        }
+        #expect(done.termination == .exited(5))
+    }
+
     @Test func spawnFailureIsReported() async {
         let o = await runner.run(.exec(["/nonexistent/check"]), timeout: .seconds(1))
         guard case let .spawnFailed(e, message) = o.termination else {

@@ -67,6 +67,14 @@ public protocol Checker: Sendable {
     func check() async -> CheckResult
 }
 
+/// A checker that can also run without a task: `start` begins one check at once and calls
+/// `completion` once with its result (on the reactor thread). The daemon drives such checkers
+/// from reactor timers, with no task (and no task memory) per checker.
+public protocol StartableChecker: Checker {
+    /// Returns a function that stops the check (its result still comes, as a failure).
+    func start(_ completion: @escaping @Sendable (CheckResult) -> Void) -> @Sendable () -> Void
+}
+
 /// Builds the checker a configuration asks for.
 public struct CheckerFactory: Sendable {
     public let runner: ProcessRunner
@@ -100,7 +108,7 @@ public struct CheckerFactory: Sendable {
 ///
 /// The command is prepared once (argv in the spawn's form, the user looked up), and its output
 /// goes to /dev/null, as keepalived's does: only the exit status counts.
-public struct MiscChecker: Checker {
+public struct MiscChecker: StartableChecker {
     public let command: CheckCommand
     public let timeout: Duration
     public let dynamic: Bool
@@ -117,6 +125,11 @@ public struct MiscChecker: Checker {
 
     public func check() async -> CheckResult {
         Self.interpret(await runner.run(prepared, timeout: timeout, captureOutput: false), dynamic: dynamic)
+    }
+
+    public func start(_ completion: @escaping @Sendable (CheckResult) -> Void) -> @Sendable () -> Void {
+        let dynamic = dynamic
+        return runner.start(prepared, timeout: timeout, captureOutput: false) { completion(Self.interpret($0, dynamic: dynamic)) }
     }
 
     public static func interpret(_ o: CheckOutcome, dynamic: Bool) -> CheckResult {

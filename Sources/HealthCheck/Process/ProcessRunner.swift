@@ -176,11 +176,80 @@ public final class ProcessRunner: Sendable {
         }
     }
 
+    /// Starts `command` without a task: now, or when a slot frees up (FIFO with the tasks that
+    /// wait), and calls `completion` once with the outcome, on the reactor thread (or at once on
+    /// this thread when the spawn itself fails). Returns a cancel function: it kills the check's
+    /// process group (the outcome still comes, `timedOut(killedWith: SIGKILL)`), or, while the
+    /// check waits for a slot, makes it end as `spawnFailed(ECANCELED)` without running.
+    public func start(_ command: PreparedCommand, timeout: Duration, captureOutput: Bool = true,
+                      completion: @escaping @Sendable (CheckOutcome) -> Void) -> @Sendable () -> Void {
+        enum Phase { case queued, cancelledWhileQueued, running(UInt64), done }
+        let phase = Mutex(Phase.queued)
+        let go: @Sendable () -> Void = { [self] in
+            let cancelled = phase.withLock { p -> Bool in
+                if case .cancelledWhileQueued = p { return true }
+                return false
+            }
+            if cancelled {
+                completion(CheckOutcome(termination: .spawnFailed(errno: ECANCELED, message: "cancelled"), latency: .zero,
+                                        output: [], outputBytes: 0, pid: nil))
+                slots.release()
+                return
+            }
+            let begun = begin(command, timeout: timeout, captureOutput: captureOutput)
+            switch begun {
+            case let .failure(failed):
+                phase.withLock { $0 = .done }
+                completion(failed.outcome)
+                slots.release()
+            case let .success(child):
+                let id = reactor.watch(child.spec) { [self] end in
+                    phase.withLock { $0 = .done }
+                    completion(outcome(of: child, end))
+                    slots.release()
+                }
+                phase.withLock { p in
+                    if case .queued = p { p = .running(id) }
+                }
+            }
+        }
+        if slots.acquire(orWhenFree: go) { go() }   // else: queued, `go` runs at a release
+        return { [reactor] in
+            let running = phase.withLock { p -> UInt64? in
+                switch p {
+                case .queued: p = .cancelledWhileQueued; return nil
+                case let .running(id): return id
+                case .cancelledWhileQueued, .done: return nil
+                }
+            }
+            if let running { reactor.cancelWatch(running) }
+        }
+    }
+
+    /// A started child, before its end.
+    struct Started {
+        var spec: Reactor.ProcessSpec
+        var program: String
+        var start: ContinuousClock.Instant
+    }
+
     private func runNow(_ command: PreparedCommand, timeout: Duration, captureOutput: Bool) async -> CheckOutcome {
+        switch begin(command, timeout: timeout, captureOutput: captureOutput) {
+        case let .failure(failed):
+            return failed.outcome
+        case let .success(child):
+            // From here the reactor follows the child on its own thread: output, timeout, exit,
+            // reaping. This task is resumed once, with the result.
+            return outcome(of: child, await reactor.watch(child.spec))
+        }
+    }
+
+    /// Spawns the child (see `swiftvs_spawn_start`); the failure is the outcome to report.
+    private func begin(_ command: PreparedCommand, timeout: Duration, captureOutput: Bool) -> Result<Started, Failed> {
         let start = ContinuousClock.now
-        func failed(_ e: Int32, _ message: String) -> CheckOutcome {
-            CheckOutcome(termination: .spawnFailed(errno: e, message: message), latency: start.duration(to: .now),
-                         output: [], outputBytes: 0, pid: nil)
+        func failed(_ e: Int32, _ message: String) -> Result<Started, Failed> {
+            .failure(Failed(CheckOutcome(termination: .spawnFailed(errno: e, message: message), latency: start.duration(to: .now),
+                                         output: [], outputBytes: 0, pid: nil)))
         }
         if let f = command.failure { return failed(f.errno, f.message) }
 
@@ -211,16 +280,22 @@ public final class ProcessRunner: Sendable {
             $0.append(pid)
             if $0.count >= 2 * Self.startedHistory { $0.removeFirst($0.count - Self.startedHistory) }
         }
+        return .success(Started(
+            spec: Reactor.ProcessSpec(pid: pid, pidfd: pidfd, output: readFD, outputLimit: outputLimit,
+                                      deadline: start + timeout, killGrace: killGrace, killStragglers: killStragglers,
+                                      child: UInt(bitPattern: child)),
+            program: command.program, start: start))
+    }
 
-        // From here the reactor follows the child on its own thread: output, timeout, exit,
-        // reaping. This task is resumed once, with the result.
-        let end = await reactor.watch(Reactor.ProcessSpec(
-            pid: pid, pidfd: pidfd, output: readFD, outputLimit: outputLimit,
-            deadline: start + timeout, killGrace: killGrace, killStragglers: killStragglers,
-            child: UInt(bitPattern: child)))
+    struct Failed: Error {
+        var outcome: CheckOutcome
+        init(_ outcome: CheckOutcome) { self.outcome = outcome }
+    }
 
+    private func outcome(of child: Started, _ end: Reactor.ProcessEnd) -> CheckOutcome {
         if end.spawnError != 0 {
-            return failed(end.spawnError, "\(command.program): \(Sys.errnoString(end.spawnError))")
+            return CheckOutcome(termination: .spawnFailed(errno: end.spawnError, message: "\(child.program): \(Sys.errnoString(end.spawnError))"),
+                                latency: child.start.duration(to: end.ended), output: [], outputBytes: 0, pid: nil)
         }
         let termination: CheckOutcome.Termination
         if end.killedWith != 0 {
@@ -230,8 +305,8 @@ public final class ProcessRunner: Sendable {
         } else {
             termination = .signaled(end.status & 0x7F)
         }
-        return CheckOutcome(termination: termination, latency: start.duration(to: end.ended), output: end.output,
-                            outputBytes: end.outputBytes, pid: pid)
+        return CheckOutcome(termination: termination, latency: child.start.duration(to: end.ended), output: end.output,
+                            outputBytes: end.outputBytes, pid: child.spec.pid)
     }
 
     /// Numeric uid and gid for a user name or number and an optional group name or number.
@@ -265,12 +340,17 @@ public final class ProcessRunner: Sendable {
     }
 }
 
-/// FIFO counting semaphore for tasks.
+/// FIFO counting semaphore for tasks, and for callers without one (`acquire(orWhenFree:)`).
 final class AsyncSemaphore: Sendable {
+    enum Waiter {
+        case task(CheckedContinuation<Void, Never>)
+        case callback(@Sendable () -> Void)
+    }
+
     private struct State {
         var available: Int
         var inUse = 0
-        var queue: [(UInt64, CheckedContinuation<Void, Never>)] = []
+        var queue: [(UInt64, Waiter)] = []
         var head = 0
         var nextID: UInt64 = 0
     }
@@ -299,7 +379,7 @@ final class AsyncSemaphore: Sendable {
                     s.inUse += 1
                     return true
                 }
-                s.queue.append((s.nextID, c))
+                s.queue.append((s.nextID, .task(c)))
                 s.nextID += 1
                 return false
             }
@@ -307,8 +387,23 @@ final class AsyncSemaphore: Sendable {
         }
     }
 
+    /// Takes a slot now (true), or queues `body` to run (on the releasing thread, holding the
+    /// slot) when one frees up (false).
+    func acquire(orWhenFree body: @escaping @Sendable () -> Void) -> Bool {
+        state.withLock { s in
+            if s.available > 0 {
+                s.available -= 1
+                s.inUse += 1
+                return true
+            }
+            s.queue.append((s.nextID, .callback(body)))
+            s.nextID += 1
+            return false
+        }
+    }
+
     func release() {
-        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+        let next = state.withLock { s -> Waiter? in
             if s.head < s.queue.count {
                 let c = s.queue[s.head].1
                 s.head += 1
@@ -322,6 +417,10 @@ final class AsyncSemaphore: Sendable {
             s.inUse -= 1
             return nil
         }
-        next?.resume()
+        switch next {
+        case let .task(c): c.resume()
+        case let .callback(f): f()
+        case nil: break
+        }
     }
 }
