@@ -208,9 +208,15 @@ public final class ProcessRunner: Sendable {
                     completion(outcome(of: child, end))
                     slots.release()
                 }
-                phase.withLock { p in
-                    if case .queued = p { p = .running(id) }
+                // A cancel that came while the spawn was under way is carried out now.
+                let cancelNow = phase.withLock { p -> Bool in
+                    switch p {
+                    case .queued: p = .running(id); return false
+                    case .cancelledWhileQueued: p = .running(id); return true
+                    case .running, .done: return false
+                    }
                 }
+                if cancelNow { reactor.cancelWatch(id) }
             }
         }
         if slots.acquire(orWhenFree: go) { go() }   // else: queued, `go` runs at a release
