@@ -374,8 +374,9 @@ run_checks() { # NAME CONFIG COUNTFILE SECONDS [SERVERS]
   # The window is measured, not assumed. Reading /proc for the whole tree takes seconds in the
   # VM when many checks are in flight, so the daemon is frozen (SIGSTOP, its own processes, not
   # the checks) while the count and the CPU are read: both then cover the same interval, and
-  # the window is the time the daemon really ran between the two readings.
-  freeze "$pid" STOP; c0=$(size_of "$count"); read -r cpu0 own0 kid0 < <(tree_cpu "$pid"); t0=$EPOCHREALTIME; freeze "$pid" CONT
+  # the window starts before the first freeze (the checks due during it run right after it,
+  # inside the window) and ends at the second.
+  t0=$EPOCHREALTIME; freeze "$pid" STOP; c0=$(size_of "$count"); read -r cpu0 own0 kid0 < <(tree_cpu "$pid"); freeze "$pid" CONT
   sleep "$secs"
   freeze "$pid" STOP; t1=$EPOCHREALTIME; c1=$(size_of "$count"); read -r cpu1 own1 kid1 < <(tree_cpu "$pid")
   CK_INFLIGHT=$(($(tree_pids "$pid" | wc -l) - 1)); CK_RSS=$(tree_rss_mb "$pid"); freeze "$pid" CONT
