@@ -304,16 +304,34 @@ tree_cpu() { # PID: "TOTAL OWN CHECKS" CPU seconds of the tree (bash builtins on
   done
   awk -v o="$own" -v k="$kids" -v hz="$(getconf CLK_TCK)" 'BEGIN { print (o + k) / hz, o / hz, k / hz }'
 }
-tree_rss_mb() { # PID: sum of the peak RSS (VmHWM) of the tree's long-lived processes, in MB
-  local pid kb=0 v
-  for pid in $(tree_pids "$1"); do
-    [[ $(cat "/proc/$pid/comm" 2>/dev/null) == bench-check ]] && continue
-    v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null) || continue
+tree_rss_mb() { # PID: sum of the peak RSS (VmHWM) of the daemon's own processes, in MB (not
+  # the checks, nor a child between its clone and its exec: swiftvs's share the daemon's memory)
+  local p kb=0 v
+  daemon_pids "$1"
+  for p in "${DPIDS[@]}"; do
+    v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || continue
     kb=$((kb + ${v:-0}))
   done
   awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }'
 }
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
+daemon_pids() { # PID -> DPIDS: the daemon's own processes, PID and its children named as it is
+  # (keepalived --check: its checker process); bash builtins only
+  local f p name comm kids
+  DPIDS=()
+  { read -r name <"/proc/$1/comm"; } 2>/dev/null || return 0
+  DPIDS=("$1")
+  for f in /proc/"$1"/task/*/children; do
+    { read -r -a kids <"$f"; } 2>/dev/null || continue
+    for p in "${kids[@]}"; do
+      { read -r comm <"/proc/$p/comm"; } 2>/dev/null && [[ $comm == "$name" ]] && DPIDS+=("$p")
+    done
+  done
+}
+freeze() { # PID STOP|CONT: the daemon's own processes, not the checks
+  daemon_pids "$1"
+  ((${#DPIDS[@]})) && kill -"$2" "${DPIDS[@]}" 2>/dev/null || true
+}
 stop_tree() { # PID
   kill -TERM "$1" 2>/dev/null || true
   local i
@@ -353,11 +371,15 @@ run_checks() { # NAME CONFIG COUNTFILE SECONDS [SERVERS]
     detail "$name exited early:"; tail -20 "$W/$name.log" | sed 's/^/      /'; FAILED=$((FAILED + 1)); return 1
   fi
   sleep 3   # settle: the first round of checks is spread out
-  # The window is measured, not assumed: in the VM even reading /proc takes a while.
-  t0=$EPOCHREALTIME; c0=$(size_of "$count"); read -r cpu0 own0 kid0 < <(tree_cpu "$pid")
+  # The window is measured, not assumed. Reading /proc for the whole tree takes seconds in the
+  # VM when many checks are in flight, so the daemon is frozen (SIGSTOP, its own processes, not
+  # the checks) while the count and the CPU are read: both then cover the same interval, and
+  # the window starts before the first freeze (the checks due during it run right after it,
+  # inside the window) and ends at the second.
+  t0=$EPOCHREALTIME; freeze "$pid" STOP; c0=$(size_of "$count"); read -r cpu0 own0 kid0 < <(tree_cpu "$pid"); freeze "$pid" CONT
   sleep "$secs"
-  t1=$EPOCHREALTIME; c1=$(size_of "$count"); read -r cpu1 own1 kid1 < <(tree_cpu "$pid")
-  CK_RSS=$(tree_rss_mb "$pid")
+  freeze "$pid" STOP; t1=$EPOCHREALTIME; c1=$(size_of "$count"); read -r cpu1 own1 kid1 < <(tree_cpu "$pid")
+  CK_INFLIGHT=$(($(tree_pids "$pid" | wc -l) - 1)); CK_RSS=$(tree_rss_mb "$pid"); freeze "$pid" CONT
   CK_RAN=$((c1 - c0))
   CK_CPU=$(awk -v a="$cpu1" -v b="$cpu0" 'BEGIN { print a - b }')
   CK_OWN=$(awk -v a="$own1" -v b="$own0" 'BEGIN { print a - b }')

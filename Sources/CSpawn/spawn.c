@@ -2,12 +2,15 @@
 #include "CSpawn.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef CLONE_PIDFD
@@ -17,14 +20,105 @@
 #define SYS_close_range 436
 #endif
 
-struct spawn_args {
-    char *const *argv;
-    char *const *envp;
-    const char *path_env;
+#if defined(__has_attribute)
+#if __has_attribute(no_stack_protector)
+#define CHILD_CODE __attribute__((no_stack_protector))
+#endif
+#endif
+#ifndef CHILD_CODE
+#define CHILD_CODE
+#endif
+
+/* System calls for the child, returning -errno instead of setting errno: without CLONE_VFORK
+ * the child runs concurrently with the thread that cloned it, on the same memory and TLS, so it
+ * must not write that thread's errno. */
+#if defined(__x86_64__)
+#define SPAWN_ASYNC 1
+static inline long raw6(long n, long a, long b, long c, long d, long e, long f) {
+    long ret;
+    register long r10 __asm__("r10") = d;
+    register long r8 __asm__("r8") = e;
+    register long r9 __asm__("r9") = f;
+    __asm__ volatile("syscall"
+                     : "=a"(ret)
+                     : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                     : "rcx", "r11", "memory");
+    return ret;
+}
+#elif defined(__aarch64__)
+#define SPAWN_ASYNC 1
+static inline long raw6(long n, long a, long b, long c, long d, long e, long f) {
+    register long x8 __asm__("x8") = n;
+    register long x0 __asm__("x0") = a;
+    register long x1 __asm__("x1") = b;
+    register long x2 __asm__("x2") = c;
+    register long x3 __asm__("x3") = d;
+    register long x4 __asm__("x4") = e;
+    register long x5 __asm__("x5") = f;
+    __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory");
+    return x0;
+}
+#else
+/* Elsewhere: glibc's syscall(), and CLONE_VFORK (the caller is suspended until the exec, so
+ * the errno it sets is harmless). */
+#define SPAWN_ASYNC 0
+static inline long raw6(long n, long a, long b, long c, long d, long e, long f) {
+    long r = syscall(n, a, b, c, d, e, f);
+    return r < 0 ? -errno : r;
+}
+#endif
+#define raw(n, a, b, c, d) raw6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+
+/* The child's deepest frame is exec_searching's 4 KB path buffer. */
+enum { CHILD_STACK = 12288, BLOCK_SIZE = 16384, POOL_MAX = 64 };
+
+struct swiftvs_child {
+    struct swiftvs_child *next; /* in the pool */
+    size_t size;
+    volatile int error; /* written by the child before it exits, when its setup or exec failed */
     int stdin_fd;
     int stdout_fd;
-    volatile int error;
+    char **argv;
+    char **envp;
+    const char *path;
+    /* then: argv pointers, envp pointers, the argument strings, PATH, the child's stack */
 };
+
+/* Blocks of BLOCK_SIZE are kept for the next spawns (up to POOL_MAX): a fresh malloc of this
+ * size often comes from the top of the heap, which free() gives back to the kernel, so every
+ * spawn would fault in (and zero) new pages for the child's stack, on the memory the child
+ * shares with this process, and every trim is a TLB shootdown on the CPUs running it. */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct swiftvs_child *pool;
+static int pooled;
+
+static struct swiftvs_child *block_get(size_t size) {
+    if (size <= BLOCK_SIZE) {
+        pthread_mutex_lock(&pool_lock);
+        struct swiftvs_child *c = pool;
+        if (c) { pool = c->next; pooled--; }
+        pthread_mutex_unlock(&pool_lock);
+        if (c) return c;
+        size = BLOCK_SIZE;
+    }
+    struct swiftvs_child *c = malloc(size);
+    if (c) c->size = size;
+    return c;
+}
+
+static void block_put(struct swiftvs_child *c) {
+    if (c->size == BLOCK_SIZE) {
+        pthread_mutex_lock(&pool_lock);
+        if (pooled < POOL_MAX) {
+            c->next = pool;
+            pool = c;
+            pooled++;
+            c = NULL;
+        }
+        pthread_mutex_unlock(&pool_lock);
+    }
+    free(c);
+}
 
 /* The kernel's struct sigaction (rt_sigaction), so that glibc's internal signals (32, 33),
  * which its sigaction() refuses, are reset too. */
@@ -35,22 +129,23 @@ struct kernel_sigaction {
     unsigned long mask;
 };
 
-static int put_fd(int from, int to) {
-    if (from == to) { /* keep it, but not close-on-exec */
-        int flags = fcntl(to, F_GETFD);
-        return flags < 0 ? -1 : fcntl(to, F_SETFD, flags & ~FD_CLOEXEC);
+/* execve, tried again while it fails with ETXTBSY (about 0.5 s at most). Returns -errno. */
+CHILD_CODE static long exec_retrying(const char *file, char **argv, char **envp) {
+    long r = 0;
+    for (int i = 0; i < 10; i++) {
+        r = raw(SYS_execve, file, argv, envp, 0);
+        if (r != -ETXTBSY) return r;
+        struct timespec ts = { 0, (long)(1L << i) * 1000000L };
+        raw(SYS_nanosleep, &ts, 0, 0, 0);
     }
-    return dup2(from, to) < 0 ? -1 : 0;
+    return r;
 }
 
-/* execvp without malloc (this runs in the parent's memory). */
-static void exec_searching(struct spawn_args *a) {
-    const char *file = a->argv[0];
-    if (strchr(file, '/')) {
-        execve(file, a->argv, a->envp);
-        return;
-    }
-    const char *p = a->path_env ? a->path_env : "/bin:/usr/bin";
+/* execvp without malloc or errno (this runs in the parent's memory). Returns -errno. */
+CHILD_CODE static long exec_searching(struct swiftvs_child *c) {
+    const char *file = c->argv[0];
+    if (strchr(file, '/')) return exec_retrying(file, c->argv, c->envp);
+    const char *p = c->path ? c->path : "/bin:/usr/bin";
     size_t flen = strlen(file);
     char buf[4096];
     int denied = 0;
@@ -61,68 +156,114 @@ static void exec_searching(struct spawn_args *a) {
             size_t at = 0;
             if (dlen) { memcpy(buf, p, dlen); buf[dlen] = '/'; at = dlen + 1; }
             memcpy(buf + at, file, flen + 1);
-            execve(buf, a->argv, a->envp);
-            switch (errno) {
+            long r = exec_retrying(buf, c->argv, c->envp);
+            switch (-r) {
             case EACCES: denied = 1; break;
             case ENOENT: case ENOTDIR: case ESTALE: case ENODEV: case ETIMEDOUT: break;
-            default: return;
+            default: return r;
             }
         }
         if (!*end) break;
         p = end + 1;
     }
-    errno = denied ? EACCES : ENOENT;
+    return denied ? -EACCES : -ENOENT;
 }
 
-static int child(void *arg) {
-    struct spawn_args *a = arg;
+CHILD_CODE static int child(void *arg) {
+    struct swiftvs_child *c = arg;
+    long r;
+    /* Every signal is blocked (the mask the parent had at the clone) until all of them are
+     * back at SIG_DFL: no handler of the parent's can run on this shared memory. */
     struct kernel_sigaction dfl = { SIG_DFL, 0, 0, 0 };
     for (int sig = 1; sig <= 64; sig++) {
         if (sig == SIGKILL || sig == SIGSTOP) continue;
-        syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
+        raw(SYS_rt_sigaction, sig, &dfl, 0, sizeof dfl.mask);
     }
-    if (setpgid(0, 0) != 0) goto fail;
-    /* A descriptor below 3 would be overwritten by the dup2s before it is used. */
-    int in = a->stdin_fd < 3 ? fcntl(a->stdin_fd, F_DUPFD, 3) : a->stdin_fd;
-    int out = a->stdout_fd < 3 ? fcntl(a->stdout_fd, F_DUPFD, 3) : a->stdout_fd;
-    if (in < 0 || out < 0) goto fail;
-    if (put_fd(in, 0) != 0 || put_fd(out, 1) != 0 || put_fd(out, 2) != 0) goto fail;
+    if ((r = raw(SYS_setpgid, 0, 0, 0, 0)) < 0) goto fail;
+    /* A descriptor below 3 would be overwritten by the dup3s before it is used. */
+    long in = c->stdin_fd, out = c->stdout_fd;
+    if (in < 3 && (in = raw(SYS_fcntl, in, F_DUPFD, 3, 0)) < 0) { r = in; goto fail; }
+    if (out < 3 && (out = raw(SYS_fcntl, out, F_DUPFD, 3, 0)) < 0) { r = out; goto fail; }
+    /* in, out >= 3: dup3 clears close-on-exec on 0, 1 and 2. */
+    if ((r = raw(SYS_dup3, in, 0, 0, 0)) < 0 || (r = raw(SYS_dup3, out, 1, 0, 0)) < 0 ||
+        (r = raw(SYS_dup3, out, 2, 0, 0)) < 0) goto fail;
     /* Everything of the daemon's is close-on-exec as well; this also catches what is not. */
-    syscall(SYS_close_range, 3U, ~0U, 0U);
+    raw(SYS_close_range, 3U, ~0U, 0U, 0);
     unsigned long none = 0;
-    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none);
-    exec_searching(a);
+    raw(SYS_rt_sigprocmask, SIG_SETMASK, &none, 0, sizeof none);
+    r = exec_searching(c);
 fail:
-    a->error = errno ? errno : ENOEXEC;
-    _exit(127);
+    c->error = r < 0 ? (int)-r : ENOEXEC;
+    raw(SYS_exit, 127, 0, 0, 0);
+    return 127;
 }
 
-int swiftvs_spawn(char *const argv[], char *const envp[], const char *path_env,
-                  int stdin_fd, int stdout_fd, pid_t *pid, int *pidfd) {
-    struct spawn_args a = { argv, envp, path_env, stdin_fd, stdout_fd, 0 };
+int swiftvs_spawn_start(const char *args, size_t args_len, int argc, char *const envp[], const char *path_env,
+                        int stdin_fd, int stdout_fd, pid_t *pid, int *pidfd, swiftvs_child **out) {
+    if (argc < 1 || args_len == 0 || args[args_len - 1] != 0) return EINVAL;
+    size_t envc = 0;
+    while (envp && envp[envc]) envc++;
+    size_t path_len = path_env ? strlen(path_env) + 1 : 0;
+    size_t head = sizeof(struct swiftvs_child) + (size_t)(argc + 1 + envc + 1) * sizeof(char *);
+    size_t stack_at = (head + args_len + path_len + 15) & ~(size_t)15;
+    size_t size = stack_at + CHILD_STACK;
+    struct swiftvs_child *c = block_get(size);
+    if (!c) return ENOMEM;
+    size = c->size;
+    c->error = 0;
+    c->stdin_fd = stdin_fd;
+    c->stdout_fd = stdout_fd;
+    c->argv = (char **)(c + 1);
+    c->envp = c->argv + argc + 1;
+    char *strings = (char *)(c->envp + envc + 1);
+    memcpy(strings, args, args_len);
+    char *s = strings;
+    for (int i = 0; i < argc; i++) {
+        if (s >= strings + args_len) { block_put(c); return EINVAL; }
+        c->argv[i] = s;
+        s += strlen(s) + 1;
+    }
+    c->argv[argc] = NULL;
+    for (size_t i = 0; i < envc; i++) c->envp[i] = envp[i];
+    c->envp[envc] = NULL;
+    c->path = NULL;
+    if (path_env) {
+        memcpy(strings + args_len, path_env, path_len);
+        c->path = strings + args_len;
+    }
+    char *stack_top = (char *)c + (size & ~(size_t)15);
+
+    int flags = CLONE_VM | CLONE_PIDFD | SIGCHLD;
+    if (!SPAWN_ASYNC) flags |= CLONE_VFORK;
     /* The child must never run one of this process's signal handlers on the shared memory:
      * everything is blocked (glibc's internal signals too) until it has reset them. */
     unsigned long all = ~0UL, old = 0;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof all);
-    /* The parent thread is suspended until the child has exec'd or exited (CLONE_VFORK), so
-     * the child may use this buffer as its stack. */
-    char stack[16384] __attribute__((aligned(16)));
     int fd = -1;
-    pid_t p = clone(child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &a, &fd);
+    pid_t p = clone(child, stack_top, flags, c, &fd);
     if (p < 0 && errno == EINVAL) { /* kernel < 5.2: no CLONE_PIDFD */
         fd = -1;
-        p = clone(child, stack + sizeof stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+        p = clone(child, stack_top, flags & ~CLONE_PIDFD, c);
     }
     int err = p < 0 ? errno : 0;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof old);
-    if (p < 0) return err;
-    if (a.error) {
-        int status;
-        while (waitpid(p, &status, 0) < 0 && errno == EINTR) {}
-        if (fd >= 0) close(fd);
-        return a.error;
+    if (p < 0) {
+        block_put(c);
+        return err;
     }
+    /* The group exists when this returns (a kill(-pid) right away reaches the child), whichever
+     * of the two setpgid calls comes first; this one fails harmlessly (EACCES, ESRCH) when the
+     * child has already exec'd or exited. */
+    setpgid(p, p);
     *pid = p;
     *pidfd = fd;
+    *out = c;
     return 0;
+}
+
+int swiftvs_child_release(swiftvs_child *c) {
+    if (!c) return 0;
+    int e = c->error;
+    block_put(c);
+    return e;
 }

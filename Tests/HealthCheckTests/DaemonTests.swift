@@ -270,6 +270,73 @@ struct DaemonEngineTests {
         #expect(h.destinations() == [2, 3].map { DestinationKey(address: real($0), port: 80) })
     }
 
+    /// Wraps the real MISC_CHECK so the test sees every result, and fails if the daemon ever
+    /// runs it through a task (`check()`) instead of its reactor timers (`start`).
+    struct ObservedMisc: StartableChecker {
+        let inner: MiscChecker
+        let seen: AsyncStream<CheckResult>.Continuation
+
+        func check() async -> CheckResult {
+            Issue.record("the daemon ran a MISC_CHECK through a task")
+            return await inner.check()
+        }
+
+        func start(_ completion: @escaping @Sendable (CheckResult) -> Void) -> @Sendable () -> Void {
+            inner.start { [seen] r in
+                completion(r)
+                seen.yield(r)
+            }
+        }
+    }
+
+    @Test func miscChecksRunFromReactorTimersAndDriveTheTable() async throws {
+        let dir = try TempDir()
+        let code = try dir.write("code", "1\n")
+        let check = try dir.script("check.sh", "read c < \(code); exit $c")
+        let config = try ConfigParser.parse(text: """
+            virtual_server 192.0.2.100 80 {
+              delay_loop 0.05
+              lb_kind DR
+              protocol TCP
+              real_server 192.0.2.101 80 {
+                weight 1
+                MISC_CHECK {
+                  misc_path \(check)
+                  warmup 0
+                }
+              }
+            }
+
+            """, file: "test.conf")
+        let table = FakeTable()
+        let runner = ProcessRunner()
+        let (seen, results) = AsyncStream.makeStream(of: CheckResult.self)
+        let engine = DaemonEngine(
+            config: config, table: table, marks: nil, settings: DaemonSettings(),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            makeChecker: { c in
+                guard case let .misc(m) = c.kind else { return IdleChecker() }
+                return ObservedMisc(inner: MiscChecker(command: m.command, timeout: .seconds(5), dynamic: false, runner: runner), seen: results)
+            },
+            runScript: { _, _ in CheckOutcome(termination: .exited(0), latency: .zero, output: [], outputBytes: 0, pid: nil) })
+        func present() -> Bool {
+            table.entries.first?.destinations.contains { $0.destination.address == IPAddress("192.0.2.101")! } ?? false
+        }
+        await engine.start()
+        var it = seen.makeAsyncIterator()
+        // A result is delivered to the engine before the next check starts, so once the second
+        // result is here, the first one's transition has been applied.
+        #expect(await it.next()?.success == false)
+        _ = await it.next()
+        #expect(!present(), "down after the failed check")
+        _ = try dir.write("code", "0\n")
+        while let r = await it.next(), !r.success {}
+        _ = await it.next()
+        #expect(present(), "back after the first successful check")
+        #expect(await engine.checksRun >= 3, "all but the last result seen were delivered")
+        await engine.stop()
+    }
+
     @Test func stopLeavesTheTableWithoutOmega() async throws {
         let h = try DaemonHarness(config: webConfig())
         await h.engine.start(runCheckers: false)

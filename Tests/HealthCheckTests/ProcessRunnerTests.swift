@@ -171,6 +171,75 @@ struct ProcessRunnerTests {
         assertNoChildren()
     }
 
+    @Test func withoutCaptureTheOutputGoesToDevNull() async throws {
+        let dir = try TempDir()
+        // The shell's own stdout and stderr, not a command substitution's pipe.
+        let script = try dir.script("where.sh", """
+        echo chatter; echo more >&2
+        [ "$(readlink /proc/$$/fd/1)" = /dev/null ] && [ "$(readlink /proc/$$/fd/2)" = /dev/null ] || exit 3
+        [ "$(readlink /proc/$$/fd/0)" = /dev/null ] || exit 4
+        """)
+        let prepared = runner.prepare(.exec([script]))
+        let o = await runner.run(prepared, timeout: .seconds(5), captureOutput: false)
+        #expect(o.termination == .exited(0))
+        #expect(o.outputBytes == 0 && o.output.isEmpty)
+        // The same command captured: the output is there.
+        let captured = await runner.run(prepared, timeout: .seconds(5))
+        #expect(captured.outputText == "chatter\nmore\n" && captured.termination == .exited(3))
+        // MISC_CHECK runs its command that way: only the exit status counts.
+        let checker = MiscChecker(command: .exec([script]), timeout: .seconds(5), dynamic: false, runner: runner)
+        #expect(await checker.check().success)
+        assertNoChildren()
+    }
+
+    @Test func aScriptStillOpenForWritingRunsOnceTheWriterClosesIt() async throws {
+        // The writer's descriptor (here our own, in a test also another child's copy of it until
+        // that child's exec) makes execve fail with ETXTBSY; the spawn tries again meanwhile.
+        let dir = try TempDir()
+        let path = dir.path + "/busy.sh"
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o755)
+        #expect(fd >= 0)
+        let body = "#!/bin/sh\nexit 7\n"
+        #expect(write(fd, body, body.utf8.count) == body.utf8.count)
+        let run = Task { await runner.run(.exec([path]), timeout: .seconds(5)) }
+        await Task.yield()
+        close(fd)
+        let o = await run.value
+        #expect(o.termination == .exited(7))
+        assertNoChildren()
+    }
+
+    @Test func failuresOfPreparedCommandsAreReportedPerRun() async {
+        let prepared = runner.prepare(.exec(["/bin/true"], user: "no-such-user-hopefully"))
+        #expect(prepared.failure == ProcessRunner.SpawnError(errno: ESRCH, message: "unknown user no-such-user-hopefully"))
+        let o = await runner.run(prepared, timeout: .seconds(1), captureOutput: false)
+        #expect(o.termination == .spawnFailed(errno: ESRCH, message: "unknown user no-such-user-hopefully"))
+        let missing = await runner.run(runner.prepare(.exec(["/nonexistent/check"])), timeout: .seconds(1), captureOutput: false)
+        #expect(missing.termination == .spawnFailed(errno: ENOENT, message: "/nonexistent/check: \(String(cString: strerror(ENOENT)))"))
+        assertNoChildren()
+    }
+
+    @Test func startedWithoutATaskAndCancelled() async throws {
+        let one = ProcessRunner(maxConcurrent: 1)
+        let sleeper = one.prepare(.shell("sleep 100"))
+        let (ends, sink) = AsyncStream.makeStream(of: (String, CheckOutcome).self)
+        let cancelRunning = one.start(sleeper, timeout: .seconds(60)) { sink.yield(("running", $0)) }
+        // No slot left: this one waits, and is cancelled before it gets one.
+        let cancelQueued = one.start(sleeper, timeout: .seconds(60)) { sink.yield(("queued", $0)) }
+        #expect(one.running == 1 && one.queued == 1)
+        cancelQueued()
+        cancelRunning()
+        var it = ends.makeAsyncIterator()
+        let first = await it.next(), second = await it.next()
+        #expect(first?.0 == "running" && first?.1.termination == .timedOut(killedWith: SIGKILL))
+        #expect(second?.0 == "queued" && second?.1.termination == .spawnFailed(errno: ECANCELED, message: "cancelled"))
+        // And one that runs to its end: the one slot was given back.
+        let done = await withCheckedContinuation { c in
+            _ = one.start(one.prepare(.exec(["/bin/sh", "-c", "exit 5"])), timeout: .seconds(5), captureOutput: false) { c.resume(returning: $0) }
+        }
+        #expect(done.termination == .exited(5))
+    }
+
     @Test func spawnFailureIsReported() async {
         let o = await runner.run(.exec(["/nonexistent/check"]), timeout: .seconds(1))
         guard case let .spawnFailed(e, message) = o.termination else {
@@ -203,7 +272,8 @@ struct ProcessRunnerTests {
         let o = await task.value
         #expect(o.termination == .timedOut(killedWith: SIGKILL))
         #expect(start.duration(to: .now) < .seconds(15))
-        #expect(!processGroupAlive(try #require(o.pid)))
+        // The SIGKILL reaches the background sleep asynchronously.
+        #expect(groupDies(try #require(o.pid)))
         assertNoChildren()
     }
 

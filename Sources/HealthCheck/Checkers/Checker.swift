@@ -67,6 +67,14 @@ public protocol Checker: Sendable {
     func check() async -> CheckResult
 }
 
+/// A checker that can also run without a task: `start` begins one check at once and calls
+/// `completion` once with its result (on the reactor thread). The daemon drives such checkers
+/// from reactor timers, with no task (and no task memory) per checker.
+public protocol StartableChecker: Checker {
+    /// Returns a function that stops the check (its result still comes, as a failure).
+    func start(_ completion: @escaping @Sendable (CheckResult) -> Void) -> @Sendable () -> Void
+}
+
 /// Builds the checker a configuration asks for.
 public struct CheckerFactory: Sendable {
     public let runner: ProcessRunner
@@ -97,21 +105,31 @@ public struct CheckerFactory: Sendable {
 
 /// MISC_CHECK: runs a program. Exit 0 is success, 1 failure; with misc_dynamic 2–255 is
 /// success with weight status − 2 (keepalived's rule), without it any non-zero is failure.
-public struct MiscChecker: Checker {
-    public var command: CheckCommand
-    public var timeout: Duration
-    public var dynamic: Bool
+///
+/// The command is prepared once (argv in the spawn's form, the user looked up), and its output
+/// goes to /dev/null, as keepalived's does: only the exit status counts.
+public struct MiscChecker: StartableChecker {
+    public let command: CheckCommand
+    public let timeout: Duration
+    public let dynamic: Bool
     public let runner: ProcessRunner
+    private let prepared: ProcessRunner.PreparedCommand
 
     public init(command: CheckCommand, timeout: Duration, dynamic: Bool, runner: ProcessRunner) {
         self.command = command
         self.timeout = timeout
         self.dynamic = dynamic
         self.runner = runner
+        prepared = runner.prepare(command)
     }
 
     public func check() async -> CheckResult {
-        Self.interpret(await runner.run(command, timeout: timeout), dynamic: dynamic)
+        Self.interpret(await runner.run(prepared, timeout: timeout, captureOutput: false), dynamic: dynamic)
+    }
+
+    public func start(_ completion: @escaping @Sendable (CheckResult) -> Void) -> @Sendable () -> Void {
+        let dynamic = dynamic
+        return runner.start(prepared, timeout: timeout, captureOutput: false) { completion(Self.interpret($0, dynamic: dynamic)) }
     }
 
     public static func interpret(_ o: CheckOutcome, dynamic: Bool) -> CheckResult {

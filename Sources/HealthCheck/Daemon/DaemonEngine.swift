@@ -31,9 +31,12 @@ public struct DaemonSettings: Sendable {
 /// * `reload` applies only what changed; unchanged checkers keep their state and schedule.
 /// * `stop` leaves the table, except for `omega` virtual servers, which are removed (with
 ///   their notify_down and quorum_down scripts).
-/// * The checker loops prefer the reactor as their executor (`checkLoop`): timer, spawn, exit,
-///   result and the next timer all happen on the reactor thread, as in keepalived's single
-///   event loop, with no thread switch per check.
+/// * MISC_CHECKs (`StartableChecker`) have no task: a `CheckDriver` per checker starts each
+///   check from a reactor timer, and one task takes the results in batches and sets the next
+///   timers. Timer, spawn, exit and result all happen on the reactor thread, as in keepalived's
+///   single event loop, and a thousand checkers cost a thousand small objects, not a thousand
+///   suspended tasks. The other checkers are task loops that prefer the reactor as their
+///   executor (`checkLoop`), with no thread switch per check either.
 public actor DaemonEngine {
     public typealias ScriptRunner = @Sendable (CheckCommand, Duration) async -> CheckOutcome
     public typealias CheckerMaker = @Sendable (CheckerConfig) -> any Checker
@@ -63,6 +66,11 @@ public actor DaemonEngine {
     private var serialOf: [CheckerID: Int] = [:]
     private var idOf: [Int: CheckerID] = [:]
     private var tasks: [Int: Task<Void, Never>] = [:]
+    /// Checkers run from reactor timers (`StartableChecker`), and the one task that takes
+    /// their results.
+    private var drivers: [Int: CheckDriver] = [:]
+    private var results: ResultQueue?
+    private var resultTask: Task<Void, Never>?
     private var nextSerial = 0
     private var lastResult: [Int: CheckRecord] = [:]
     private var lastChange: [ServerRef: WallTime] = [:]
@@ -127,6 +135,11 @@ public actor DaemonEngine {
         running = false
         for t in tasks.values { t.cancel() }
         tasks = [:]
+        for d in drivers.values { d.stop() }
+        drivers = [:]
+        results?.close()
+        results = nil
+        resultTask = nil
         handle(machine.shutdown())
         let omega = config.virtualServers.filter(\.omega)
         var changes = 0
@@ -172,6 +185,11 @@ public actor DaemonEngine {
             tasks[s] = nil
             stopped += 1
         }
+        for (s, d) in drivers where !kept.contains(s) {
+            d.stop()
+            drivers[s] = nil
+            stopped += 1
+        }
         for s in lastResult.keys where !kept.contains(s) { lastResult[s] = nil }
         machine = m
         config = new
@@ -208,6 +226,14 @@ public actor DaemonEngine {
         return deliver(id, result)
     }
 
+    /// Results of the drivers' checks, in the order they ended.
+    private func deliver(_ batch: [ResultQueue.Item]) {
+        for (serial, result) in batch {
+            guard let d = drivers[serial], let next = deliver(serial: serial, result) else { continue }
+            d.next(after: next)
+        }
+    }
+
     private func newSerial(for id: CheckerID) -> Int {
         let s = nextSerial
         nextSerial += 1
@@ -220,6 +246,13 @@ public actor DaemonEngine {
         let checker = makeChecker(c)
         let first = Self.jitter(c.warmup)
         let loop = checkLoop
+        if let loop, let startable = checker as? any StartableChecker {
+            let d = CheckDriver(serial: serial, checker: startable, loop: loop, results: resultQueue(on: loop),
+                                first: .now + first)
+            drivers[serial] = d
+            d.begin()
+            return
+        }
         // With a loop, the task's jobs (the check, the result, this engine's `deliver`, the
         // sleep) all run on the loop's thread: a check costs no thread switch.
         tasks[serial] = Task(executorPreference: loop) { [weak self] in
@@ -243,6 +276,20 @@ public actor DaemonEngine {
                 // Only sleep throws, and only on cancellation: the checker was stopped.
             }
         }
+    }
+
+    /// The queue of the drivers' results, and its task (on the check loop, as the drivers).
+    private func resultQueue(on loop: Reactor) -> ResultQueue {
+        if let results { return results }
+        let q = ResultQueue()
+        results = q
+        resultTask = Task(executorPreference: loop) { [weak self] in
+            while let batch = await q.next() {
+                guard let self else { return }
+                await self.deliver(batch)
+            }
+        }
+        return q
     }
 
     /// keepalived's warmup: the first check waits a random part of it.

@@ -43,11 +43,13 @@ public struct CheckOutcome: Sendable, Equatable {
 
 /// Runs check commands as child processes.
 ///
-/// * `swiftvs_spawn` (CSpawn: clone(CLONE_VM|CLONE_VFORK|CLONE_PIDFD), what posix_spawn does
-///   without its per-child stack mmap/munmap): its own process group, signal mask emptied and
-///   every signal back to SIG_DFL, stdin on /dev/null, stdout+stderr on one pipe, and every
-///   other descriptor closed (close_range; all of swiftvs' own descriptors are close-on-exec
-///   as well).
+/// * `swiftvs_spawn_start` (CSpawn: clone(CLONE_VM|CLONE_PIDFD) without CLONE_VFORK, so the
+///   caller, usually the reactor thread, never waits for a child's exec): its own process group,
+///   signal mask emptied and every signal back to SIG_DFL, stdin on /dev/null, stdout+stderr on
+///   one pipe (or /dev/null when the output is not wanted), and every other descriptor closed
+///   (close_range; all of swiftvs' own descriptors are close-on-exec as well). A failed exec is
+///   known when the child is reaped (it exits 127 and leaves its errno in its spawn block), and
+///   reported as `spawnFailed` as before.
 /// * Once started, the child is followed by the shared `Reactor` on its own thread
 ///   (`Reactor.watch`): exit through a pidfd, output drained as it comes, timeout and kill grace
 ///   as timers; the calling task is resumed once, with the outcome (no task, buffer or thread
@@ -73,6 +75,8 @@ public final class ProcessRunner: Sendable {
     private let slots: AsyncSemaphore
     /// The children's stdin, open for the runner's life.
     private let devNull: Int32
+    /// The children's stdout and stderr when their output is not wanted.
+    private let devNullOut: Int32
     /// The last children this runner started (at least `startedHistory`), oldest first: how
     /// tests check that every one of them was reaped, without looking at other children of
     /// the process.
@@ -89,19 +93,30 @@ public final class ProcessRunner: Sendable {
         self.reactor = reactor
         self.slots = AsyncSemaphore(self.maxConcurrent)
         self.devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        self.devNullOut = open("/dev/null", O_WRONLY | O_CLOEXEC)
     }
 
-    deinit { if devNull >= 0 { close(devNull) } }
+    deinit {
+        if devNull >= 0 { close(devNull) }
+        if devNullOut >= 0 { close(devNullOut) }
+    }
 
     /// Children running right now.
     public var running: Int { slots.inUse }
     /// Commands waiting for a slot.
     public var queued: Int { slots.waiting }
 
-    public func run(_ command: CheckCommand, timeout: Duration) async -> CheckOutcome {
+    public func run(_ command: CheckCommand, timeout: Duration, captureOutput: Bool = true) async -> CheckOutcome {
+        await run(prepare(command), timeout: timeout, captureOutput: captureOutput)
+    }
+
+    /// Runs a command prepared once (`prepare`), as a checker that runs the same one again and
+    /// again does. Without `captureOutput` the child's stdout and stderr go to /dev/null (as
+    /// keepalived's MISC_CHECK does), so no pipe is made or read.
+    public func run(_ command: PreparedCommand, timeout: Duration, captureOutput: Bool = true) async -> CheckOutcome {
         if !slots.tryAcquire() { await slots.acquire() }
         defer { slots.release() }
-        return await runNow(command, timeout: timeout)
+        return await runNow(command, timeout: timeout, captureOutput: captureOutput)
     }
 
     /// The argv actually spawned, with the setpriv prefix when a user is set.
@@ -113,48 +128,181 @@ public final class ProcessRunner: Sendable {
         return .success([setprivPath, "--reuid=\(uid)", "--regid=\(gid)", "--init-groups", "--"] + command.argv)
     }
 
-    public struct SpawnError: Error, Sendable {
+    /// The argv of `command` (`spawnArgv`: the user is looked up now) in the form the spawn
+    /// takes, or why it cannot run.
+    public func prepare(_ command: CheckCommand) -> PreparedCommand {
+        switch spawnArgv(command) {
+        case let .success(argv):
+            guard !argv.isEmpty else { return PreparedCommand(failure: SpawnError(errno: EINVAL, message: "empty command")) }
+            return PreparedCommand(argv: argv)
+        case let .failure(e):
+            return PreparedCommand(failure: e)
+        }
+    }
+
+    public struct SpawnError: Error, Sendable, Equatable {
         public var errno: Int32
         public var message: String
     }
 
-    private func runNow(_ command: CheckCommand, timeout: Duration) async -> CheckOutcome {
-        let start = ContinuousClock.now
-        func failed(_ e: Int32, _ message: String) -> CheckOutcome {
-            CheckOutcome(termination: .spawnFailed(errno: e, message: message), latency: start.duration(to: .now),
-                         output: [], outputBytes: 0, pid: nil)
-        }
-        let argv: [String]
-        switch spawnArgv(command) {
-        case let .success(a): argv = a
-        case let .failure(e): return failed(e.errno, e.message)
-        }
-        guard !argv.isEmpty else { return failed(EINVAL, "empty command") }
+    /// A command's argv as the spawn takes it: the strings back to back, each NUL-terminated,
+    /// made once rather than per run.
+    public struct PreparedCommand: Sendable, Equatable {
+        /// argv[0], for messages.
+        public let program: String
+        let args: [UInt8]
+        let argc: Int32
+        /// Set when the command cannot run at all (unknown user, empty argv).
+        public let failure: SpawnError?
 
-        var fds: [Int32] = [-1, -1]
-        guard Sys.pipe2(&fds, Sys.cloexec) == 0 else { return failed(errno, "pipe2: \(Sys.errnoString(errno))") }
-        let readFD = fds[0], writeFD = fds[1]
-        Sys.setNonBlocking(readFD)
+        init(argv: [String]) {
+            program = argv[0]
+            var bytes: [UInt8] = []
+            for a in argv {
+                // An argument cannot hold a NUL: execve would end it there anyway.
+                bytes.append(contentsOf: a.utf8.prefix { $0 != 0 })
+                bytes.append(0)
+            }
+            args = bytes
+            argc = Int32(argv.count)
+            failure = nil
+        }
+
+        init(failure: SpawnError) {
+            program = ""
+            args = []
+            argc = 0
+            self.failure = failure
+        }
+    }
+
+    /// Starts `command` without a task: now, or when a slot frees up (FIFO with the tasks that
+    /// wait), and calls `completion` once with the outcome, on the reactor thread (or at once on
+    /// this thread when the spawn itself fails). Returns a cancel function: it kills the check's
+    /// process group (the outcome still comes, `timedOut(killedWith: SIGKILL)`), or, while the
+    /// check waits for a slot, makes it end as `spawnFailed(ECANCELED)` without running.
+    public func start(_ command: PreparedCommand, timeout: Duration, captureOutput: Bool = true,
+                      completion: @escaping @Sendable (CheckOutcome) -> Void) -> @Sendable () -> Void {
+        enum Phase { case queued, cancelledWhileQueued, running(UInt64), done }
+        let phase = Mutex(Phase.queued)
+        let go: @Sendable () -> Void = { [self] in
+            let cancelled = phase.withLock { p -> Bool in
+                if case .cancelledWhileQueued = p { return true }
+                return false
+            }
+            if cancelled {
+                completion(CheckOutcome(termination: .spawnFailed(errno: ECANCELED, message: "cancelled"), latency: .zero,
+                                        output: [], outputBytes: 0, pid: nil))
+                slots.release()
+                return
+            }
+            let begun = begin(command, timeout: timeout, captureOutput: captureOutput)
+            switch begun {
+            case let .failure(failed):
+                phase.withLock { $0 = .done }
+                completion(failed.outcome)
+                slots.release()
+            case let .success(child):
+                let id = reactor.watch(child.spec) { [self] end in
+                    phase.withLock { $0 = .done }
+                    completion(outcome(of: child, end))
+                    slots.release()
+                }
+                // A cancel that came while the spawn was under way is carried out now.
+                let cancelNow = phase.withLock { p -> Bool in
+                    switch p {
+                    case .queued: p = .running(id); return false
+                    case .cancelledWhileQueued: p = .running(id); return true
+                    case .running, .done: return false
+                    }
+                }
+                if cancelNow { reactor.cancelWatch(id) }
+            }
+        }
+        if slots.acquire(orWhenFree: go) { go() }   // else: queued, `go` runs at a release
+        return { [reactor] in
+            let running = phase.withLock { p -> UInt64? in
+                switch p {
+                case .queued: p = .cancelledWhileQueued; return nil
+                case let .running(id): return id
+                case .cancelledWhileQueued, .done: return nil
+                }
+            }
+            if let running { reactor.cancelWatch(running) }
+        }
+    }
+
+    /// A started child, before its end.
+    struct Started {
+        var spec: Reactor.ProcessSpec
+        var program: String
+        var start: ContinuousClock.Instant
+    }
+
+    private func runNow(_ command: PreparedCommand, timeout: Duration, captureOutput: Bool) async -> CheckOutcome {
+        switch begin(command, timeout: timeout, captureOutput: captureOutput) {
+        case let .failure(failed):
+            return failed.outcome
+        case let .success(child):
+            // From here the reactor follows the child on its own thread: output, timeout, exit,
+            // reaping. This task is resumed once, with the result.
+            return outcome(of: child, await reactor.watch(child.spec))
+        }
+    }
+
+    /// Spawns the child (see `swiftvs_spawn_start`); the failure is the outcome to report.
+    private func begin(_ command: PreparedCommand, timeout: Duration, captureOutput: Bool) -> Result<Started, Failed> {
+        let start = ContinuousClock.now
+        func failed(_ e: Int32, _ message: String) -> Result<Started, Failed> {
+            .failure(Failed(CheckOutcome(termination: .spawnFailed(errno: e, message: message), latency: start.duration(to: .now),
+                                         output: [], outputBytes: 0, pid: nil)))
+        }
+        if let f = command.failure { return failed(f.errno, f.message) }
+
+        var readFD: Int32 = -1, writeFD = devNullOut
+        if captureOutput {
+            var fds: [Int32] = [-1, -1]
+            guard Sys.pipe2(&fds, Sys.cloexec) == 0 else { return failed(errno, "pipe2: \(Sys.errnoString(errno))") }
+            readFD = fds[0]
+            writeFD = fds[1]
+            Sys.setNonBlocking(readFD)
+        }
 
         var pid: pid_t = 0
         var pidfd: Int32 = -1
-        let rc = spawn(argv: argv, stdoutFD: writeFD, pid: &pid, pidfd: &pidfd)
-        close(writeFD)
+        var child: OpaquePointer?
+        let rc = command.args.withUnsafeBufferPointer { args in
+            args.withMemoryRebound(to: CChar.self) { a in
+                swiftvs_spawn_start(a.baseAddress, a.count, command.argc, environ, getenv("PATH"), devNull, writeFD,
+                                    &pid, &pidfd, &child)
+            }
+        }
+        if captureOutput { close(writeFD) }
         if rc != 0 {
-            close(readFD)
-            return failed(rc, "\(argv[0]): \(Sys.errnoString(rc))")
+            if readFD >= 0 { close(readFD) }
+            return failed(rc, "\(command.program): \(Sys.errnoString(rc))")
         }
         started.withLock {
             $0.append(pid)
             if $0.count >= 2 * Self.startedHistory { $0.removeFirst($0.count - Self.startedHistory) }
         }
+        return .success(Started(
+            spec: Reactor.ProcessSpec(pid: pid, pidfd: pidfd, output: readFD, outputLimit: outputLimit,
+                                      deadline: start + timeout, killGrace: killGrace, killStragglers: killStragglers,
+                                      child: UInt(bitPattern: child)),
+            program: command.program, start: start))
+    }
 
-        // From here the reactor follows the child on its own thread: output, timeout, exit,
-        // reaping. This task is resumed once, with the result.
-        let end = await reactor.watch(Reactor.ProcessSpec(
-            pid: pid, pidfd: pidfd, output: readFD, outputLimit: outputLimit,
-            deadline: start + timeout, killGrace: killGrace, killStragglers: killStragglers))
+    struct Failed: Error {
+        var outcome: CheckOutcome
+        init(_ outcome: CheckOutcome) { self.outcome = outcome }
+    }
 
+    private func outcome(of child: Started, _ end: Reactor.ProcessEnd) -> CheckOutcome {
+        if end.spawnError != 0 {
+            return CheckOutcome(termination: .spawnFailed(errno: end.spawnError, message: "\(child.program): \(Sys.errnoString(end.spawnError))"),
+                                latency: child.start.duration(to: end.ended), output: [], outputBytes: 0, pid: nil)
+        }
         let termination: CheckOutcome.Termination
         if end.killedWith != 0 {
             termination = .timedOut(killedWith: end.killedWith)
@@ -163,18 +311,8 @@ public final class ProcessRunner: Sendable {
         } else {
             termination = .signaled(end.status & 0x7F)
         }
-        return CheckOutcome(termination: termination, latency: start.duration(to: end.ended), output: end.output,
-                            outputBytes: end.outputBytes, pid: pid)
-    }
-
-    /// Starts `argv` (PATH lookup as posix_spawnp) in a fresh process group with default signal
-    /// state, stdin on /dev/null and stdout/stderr on `stdoutFD` (see `swiftvs_spawn`). Returns 0
-    /// or an errno; `pidfd` is -1 on kernels without pidfds.
-    private func spawn(argv: [String], stdoutFD: Int32, pid: inout pid_t, pidfd: inout Int32) -> Int32 {
-        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) }
-        cargs.append(nil)
-        defer { for p in cargs { free(p) } }
-        return swiftvs_spawn(cargs, environ, getenv("PATH"), devNull, stdoutFD, &pid, &pidfd)
+        return CheckOutcome(termination: termination, latency: child.start.duration(to: end.ended), output: end.output,
+                            outputBytes: end.outputBytes, pid: child.spec.pid)
     }
 
     /// Numeric uid and gid for a user name or number and an optional group name or number.
@@ -208,12 +346,17 @@ public final class ProcessRunner: Sendable {
     }
 }
 
-/// FIFO counting semaphore for tasks.
+/// FIFO counting semaphore for tasks, and for callers without one (`acquire(orWhenFree:)`).
 final class AsyncSemaphore: Sendable {
+    enum Waiter {
+        case task(CheckedContinuation<Void, Never>)
+        case callback(@Sendable () -> Void)
+    }
+
     private struct State {
         var available: Int
         var inUse = 0
-        var queue: [(UInt64, CheckedContinuation<Void, Never>)] = []
+        var queue: [(UInt64, Waiter)] = []
         var head = 0
         var nextID: UInt64 = 0
     }
@@ -242,7 +385,7 @@ final class AsyncSemaphore: Sendable {
                     s.inUse += 1
                     return true
                 }
-                s.queue.append((s.nextID, c))
+                s.queue.append((s.nextID, .task(c)))
                 s.nextID += 1
                 return false
             }
@@ -250,8 +393,23 @@ final class AsyncSemaphore: Sendable {
         }
     }
 
+    /// Takes a slot now (true), or queues `body` to run (on the releasing thread, holding the
+    /// slot) when one frees up (false).
+    func acquire(orWhenFree body: @escaping @Sendable () -> Void) -> Bool {
+        state.withLock { s in
+            if s.available > 0 {
+                s.available -= 1
+                s.inUse += 1
+                return true
+            }
+            s.queue.append((s.nextID, .callback(body)))
+            s.nextID += 1
+            return false
+        }
+    }
+
     func release() {
-        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+        let next = state.withLock { s -> Waiter? in
             if s.head < s.queue.count {
                 let c = s.queue[s.head].1
                 s.head += 1
@@ -265,6 +423,10 @@ final class AsyncSemaphore: Sendable {
             s.inUse -= 1
             return nil
         }
-        next?.resume()
+        switch next {
+        case let .task(c): c.resume()
+        case let .callback(f): f()
+        case nil: break
+        }
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CSpawn
 import Synchronization
 
 /// One epoll instance served by one dedicated thread. Every checker socket, MISC_CHECK child and
@@ -41,6 +42,7 @@ public final class Reactor: TaskExecutor, Sendable {
         case waiter
         case sleeper(CheckedContinuation<Void, any Error>)
         case process(ProcessWatch)
+        case callback(@Sendable () -> Void)
     }
 
     private struct State {
@@ -215,6 +217,8 @@ public final class Reactor: TaskExecutor, Sendable {
         var outputBytes: Int
         /// When the leader's exit was seen.
         var ended: ContinuousClock.Instant
+        /// 0, or the errno with which the child's setup or exec failed (it never ran).
+        var spawnError: Int32
     }
 
     struct ProcessSpec: Sendable {
@@ -227,6 +231,21 @@ public final class Reactor: TaskExecutor, Sendable {
         var deadline: ContinuousClock.Instant
         var killGrace: Duration
         var killStragglers: Bool
+        /// The `swiftvs_child` handle of `swiftvs_spawn_start` (its address; 0 for none), released
+        /// once the leader is reaped.
+        var child: UInt = 0
+    }
+
+    enum Resumer {
+        case task(CheckedContinuation<ProcessEnd, Never>)
+        case callback(@Sendable (ProcessEnd) -> Void)
+
+        func callAsFunction(_ end: ProcessEnd) {
+            switch self {
+            case let .task(c): c.resume(returning: end)
+            case let .callback(f): f(end)
+            }
+        }
     }
 
     /// The reactor-side state of one child; touched only under the lock.
@@ -235,7 +254,8 @@ public final class Reactor: TaskExecutor, Sendable {
         let spec: ProcessSpec
         /// The spec's pidfd, or -1 once it turned out unusable (then the leader is polled).
         var pidfd: Int32
-        var continuation: CheckedContinuation<ProcessEnd, Never>?
+        /// Who gets the end: a task, or a callback on the reactor thread; nil once delivered.
+        var resumer: Resumer?
         var pipeOpen: Bool
         var output: [UInt8] = []
         var outputBytes = 0
@@ -261,21 +281,8 @@ public final class Reactor: TaskExecutor, Sendable {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (cont: CheckedContinuation<ProcessEnd, Never>) in
                 let wake = state.withLock { s -> Bool in
-                    let w = ProcessWatch(id: id, spec: spec)
-                    w.continuation = cont
-                    if s.cancelledEarly.remove(id) != nil {
-                        w.killedWith = SIGKILL
-                        kill(-spec.pid, SIGKILL)
-                    }
-                    s.processes[id] = w
-                    if spec.output >= 0 {
-                        Self.control(epfd, Sys.EPOLL_CTL_ADD, spec.output, events: Sys.EPOLLIN, data: id | Self.pipeTag)
-                    }
-                    if w.pidfd >= 0 && Self.control(epfd, Sys.EPOLL_CTL_ADD, w.pidfd, events: Sys.EPOLLIN, data: id | Self.pidTag) != 0 {
-                        close(w.pidfd)
-                        w.pidfd = -1
-                    }
-                    return setTimer(&s, w, at: w.pidfd >= 0 ? spec.deadline : min(spec.deadline, .now + .milliseconds(5)))
+                    let early = s.cancelledEarly.remove(id) != nil
+                    return follow(&s, id: id, spec: spec, resumer: .task(cont), killNow: early)
                 }
                 if wake { poke() }
             }
@@ -288,6 +295,66 @@ public final class Reactor: TaskExecutor, Sendable {
                 w.killedWith = SIGKILL
                 kill(-w.spec.pid, SIGKILL)
             }
+        }
+    }
+
+    /// `watch` for callers without a task: `completion` is called once, on the reactor thread,
+    /// with the end. Returns the id for `cancelWatch`.
+    func watch(_ spec: ProcessSpec, completion: @escaping @Sendable (ProcessEnd) -> Void) -> UInt64 {
+        let (id, wake) = state.withLock { s -> (UInt64, Bool) in
+            let id = s.newID()
+            return (id, follow(&s, id: id, spec: spec, resumer: .callback(completion), killNow: false))
+        }
+        if wake { poke() }
+        return id
+    }
+
+    /// Kills the process group of a child followed by `watch(_:completion:)` (what cancelling
+    /// the task of `watch(_:)` does); its completion still comes, with `killedWith` SIGKILL.
+    func cancelWatch(_ id: UInt64) {
+        state.withLock { s in
+            guard let w = s.processes[id], w.resumer != nil else { return }
+            w.killedWith = SIGKILL
+            kill(-w.spec.pid, SIGKILL)
+        }
+    }
+
+    private func follow(_ s: inout State, id: UInt64, spec: ProcessSpec, resumer: Resumer, killNow: Bool) -> Bool {
+        let w = ProcessWatch(id: id, spec: spec)
+        w.resumer = resumer
+        if killNow {
+            w.killedWith = SIGKILL
+            kill(-spec.pid, SIGKILL)
+        }
+        s.processes[id] = w
+        if spec.output >= 0 {
+            Self.control(epfd, Sys.EPOLL_CTL_ADD, spec.output, events: Sys.EPOLLIN, data: id | Self.pipeTag)
+        }
+        if w.pidfd >= 0 && Self.control(epfd, Sys.EPOLL_CTL_ADD, w.pidfd, events: Sys.EPOLLIN, data: id | Self.pidTag) != 0 {
+            close(w.pidfd)
+            w.pidfd = -1
+        }
+        return setTimer(&s, w, at: w.pidfd >= 0 ? spec.deadline : min(spec.deadline, .now + .milliseconds(5)))
+    }
+
+    // MARK: - Callback timers
+
+    /// Calls `body` on the reactor thread once `deadline` has passed; the id is for `cancelTimer`.
+    @discardableResult
+    public func schedule(at deadline: ContinuousClock.Instant, _ body: @escaping @Sendable () -> Void) -> UInt64 {
+        let (id, wake) = state.withLock { s -> (UInt64, Bool) in
+            let id = s.newID()
+            s.timed[id] = .callback(body)
+            return (id, addTimer(&s, deadline: deadline, id: id))
+        }
+        if wake { poke() }
+        return id
+    }
+
+    /// Drops a timer of `schedule` that has not fired yet (nothing happens if it has).
+    public func cancelTimer(_ id: UInt64) {
+        state.withLock { s in
+            if case .callback = s.timed[id] { s.timed[id] = nil }
         }
     }
 
@@ -333,6 +400,8 @@ public final class Reactor: TaskExecutor, Sendable {
         if w.spec.killStragglers || w.killedWith != 0 { kill(-pid, SIGKILL) }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // Reaped: the child has exec'd or exited, so its spawn block is free.
+        let spawnError = swiftvs_child_release(OpaquePointer(bitPattern: w.spec.child))
         drain(&s, w)
         if w.pipeOpen {
             _ = Sys.epollCtl(epfd, Sys.EPOLL_CTL_DEL, w.spec.output, nil)
@@ -345,8 +414,9 @@ public final class Reactor: TaskExecutor, Sendable {
         }
         if w.timerID != 0 { s.timed[w.timerID] = nil }
         s.processes[w.id] = nil
-        w.continuation = nil
-        return ProcessEnd(status: status, killedWith: w.killedWith, output: w.output, outputBytes: w.outputBytes, ended: ended)
+        w.resumer = nil
+        return ProcessEnd(status: status, killedWith: w.killedWith, output: w.output, outputBytes: w.outputBytes, ended: ended,
+                          spawnError: spawnError)
     }
 
     /// A process timer fired: timeout (SIGTERM), end of the grace (SIGKILL), or a poll tick.
@@ -383,11 +453,14 @@ public final class Reactor: TaskExecutor, Sendable {
     }
 
     private func run() {
+        // Otherwise it would carry the name of whichever thread created it.
+        Sys.nameThisThread("swiftvs-reactor")
         let capacity = 256
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity * Sys.epollEventSize, alignment: 8)
         var ready: [(CheckedContinuation<Outcome, Never>, Outcome)] = []
         var woken: [(CheckedContinuation<Void, any Error>)] = []
-        var ended: [(CheckedContinuation<ProcessEnd, Never>, ProcessEnd)] = []
+        var ended: [(Resumer, ProcessEnd)] = []
+        var callbacks: [@Sendable () -> Void] = []
         var jobs: [UnownedJob] = []
         let executor = asUnownedTaskExecutor()
         while true {
@@ -418,7 +491,7 @@ public final class Reactor: TaskExecutor, Sendable {
                             guard let w = s.processes[data & ~Self.tags] else { continue }
                             if data & Self.pipeTag != 0 {
                                 drain(&s, w)
-                            } else if let c = w.continuation {
+                            } else if let c = w.resumer {
                                 ended.append((c, finish(&s, w)))
                             }
                             continue
@@ -443,7 +516,9 @@ public final class Reactor: TaskExecutor, Sendable {
                         woken.append(c)
                     case let .process(w):
                         if w.timerID == first.id { w.timerID = 0 }
-                        if let c = w.continuation, let end = processTimer(&s, w, now: now) { ended.append((c, end)) }
+                        if let c = w.resumer, let end = processTimer(&s, w, now: now) { ended.append((c, end)) }
+                    case let .callback(f):
+                        callbacks.append(f)
                     case nil:
                         break
                     }
@@ -456,7 +531,9 @@ public final class Reactor: TaskExecutor, Sendable {
             }
             for (c, o) in ready { c.resume(returning: o) }
             for c in woken { c.resume() }
-            for (c, e) in ended { c.resume(returning: e) }
+            for (c, e) in ended { c(e) }
+            for f in callbacks { f() }
+            callbacks.removeAll(keepingCapacity: true)
             ready.removeAll(keepingCapacity: true)
             woken.removeAll(keepingCapacity: true)
             ended.removeAll(keepingCapacity: true)
