@@ -379,30 +379,25 @@ final class AsyncSemaphore: Sendable {
 
     func acquire() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { s -> Bool in
-                if s.available > 0 {
-                    s.available -= 1
-                    s.inUse += 1
-                    return true
-                }
-                s.queue.append((s.nextID, .task(c)))
-                s.nextID += 1
-                return false
-            }
-            if now { c.resume() }
+            if takeOrQueue(.task(c)) { c.resume() }
         }
     }
 
     /// Takes a slot now (true), or queues `body` to run (on the releasing thread, holding the
     /// slot) when one frees up (false).
     func acquire(orWhenFree body: @escaping @Sendable () -> Void) -> Bool {
+        takeOrQueue(.callback(body))
+    }
+
+    /// Takes a slot if one is free (true), else queues `waiter` (false).
+    private func takeOrQueue(_ waiter: Waiter) -> Bool {
         state.withLock { s in
             if s.available > 0 {
                 s.available -= 1
                 s.inUse += 1
                 return true
             }
-            s.queue.append((s.nextID, .callback(body)))
+            s.queue.append((s.nextID, waiter))
             s.nextID += 1
             return false
         }
