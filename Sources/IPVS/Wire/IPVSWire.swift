@@ -133,18 +133,14 @@ extension IPVSWire {
         // struct ip_vs_flags { __u32 flags; __u32 mask; }: the mask says which bits to set or clear.
         w.put(ServiceAttr.flags, u32: s.flags.rawValue, u32: UInt32.max)
         w.put(ServiceAttr.timeout, u32: s.timeout)
-        // netmaskBytes(s.netmask, family:), written without an array.
-        w.put(ServiceAttr.netmask, u32: s.key.family == .inet ? s.netmask.bigEndian : s.netmask)
+        w.put(ServiceAttr.netmask, u32: netmaskWord(s.netmask, family: s.key.family))
         w.endNested()
     }
 
-    /// IPv4: a __be32 mask. IPv6: the prefix length as a native u32 (the kernel reads the
-    /// same field with a cast).
-    static func netmaskBytes(_ netmask: UInt32, family: AddressFamily) -> [UInt8] {
-        switch family {
-        case .inet: return withUnsafeBytes(of: netmask.bigEndian) { Array($0) }
-        case .inet6: return withUnsafeBytes(of: netmask) { Array($0) }
-        }
+    /// The netmask attribute's four bytes as the native u32 to store. IPv4: a __be32 mask.
+    /// IPv6: the prefix length as a native u32 (the kernel reads the same field with a cast).
+    static func netmaskWord(_ netmask: UInt32, family: AddressFamily) -> UInt32 {
+        family == .inet ? netmask.bigEndian : netmask
     }
 
     static func netmaskValue(_ raw: [UInt8], family: AddressFamily) -> UInt32 {
@@ -366,14 +362,18 @@ enum Request: Hashable, Sendable {
 // MARK: - Decoding
 
 extension IPVSWire {
-    /// The attributes after a reply's generic-netlink header.
-    /// The payload of the last top-level attribute of `type` (after the genl header), or
-    /// "missing WHAT attribute": a dump entry's one nest, found without a whole attribute set.
-    static func topLevel(_ body: ByteView, _ type: UInt16, _ what: String) throws(DecodeError) -> ByteView {
+    /// What follows a reply's generic-netlink header.
+    static func afterHeader(_ body: ByteView) throws(DecodeError) -> ByteView {
         guard body.count >= NetlinkConstants.genlHeaderLength else {
             throw DecodeError(message: "reply of \(body.count) bytes has no generic-netlink header")
         }
-        let attrs = body.slice(NetlinkConstants.genlHeaderLength..<body.count)
+        return body.slice(NetlinkConstants.genlHeaderLength..<body.count)
+    }
+
+    /// The payload of the last top-level attribute of `type` (after the genl header), or
+    /// "missing WHAT attribute": a dump entry's one nest, found without a whole attribute set.
+    static func topLevel(_ body: ByteView, _ type: UInt16, _ what: String) throws(DecodeError) -> ByteView {
+        let attrs = try afterHeader(body)
         var found: Range<Int>? = nil
         try AttributeSet.forEach(in: attrs) { (t: UInt16, payload: Range<Int>) throws(DecodeError) in
             if t == type { found = payload }
@@ -382,11 +382,9 @@ extension IPVSWire {
         return attrs.slice(found)
     }
 
+    /// The attributes after a reply's generic-netlink header.
     static func attributes(_ body: ByteView) throws(DecodeError) -> AttributeSet {
-        guard body.count >= NetlinkConstants.genlHeaderLength else {
-            throw DecodeError(message: "reply of \(body.count) bytes has no generic-netlink header")
-        }
-        return try AttributeSet(parsing: body.slice(NetlinkConstants.genlHeaderLength..<body.count))
+        try AttributeSet(parsing: afterHeader(body))
     }
 
     static func decodeAddress(_ attr: Attribute, family: AddressFamily) throws(DecodeError) -> IPAddress {
