@@ -65,13 +65,6 @@ struct HealthCheckDaemon: AsyncParsableCommand {
     }
 
     func run() async throws {
-        // One malloc arena: the checks all run on the reactor thread, so per-thread arenas buy
-        // no concurrency, only a few MB of RSS in partly used heaps (M_ARENA_MAX, as
-        // MALLOC_ARENA_MAX=1 would; threads already running keep the arena they have).
-        typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
-        if let f = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
-            _ = unsafeBitCast(f, to: MallOpt.self)(-8 /* M_ARENA_MAX */, 1)
-        }
         var logger = Logger(label: "swiftvs", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
 
@@ -191,5 +184,18 @@ struct Status: ParsableCommand {
         } catch {
             fail("status: \(error)", hint: "is 'swiftvs daemon' running with --control \(control)?", status: 1)
         }
+    }
+}
+
+/// One malloc arena for the daemon: the checks all run on the reactor thread, so
+/// per-thread arenas buy no concurrency, only megabytes of RSS in partly used heaps
+/// (M_ARENA_MAX, as MALLOC_ARENA_MAX=1 would). Called first thing in `main`, before any
+/// thread has allocated: a thread that already has an arena keeps it (the daemon's `run`
+/// starts on a pool thread, whose start-up allocations once filled a second arena of
+/// several MB).
+func limitMallocArenas() {
+    typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
+    if let f = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+        _ = unsafeBitCast(f, to: MallOpt.self)(-8 /* M_ARENA_MAX */, 1)
     }
 }

@@ -28,6 +28,7 @@ struct SwiftVS: AsyncParsableCommand {
     /// bad usage and input, with the message first and the usage after it.
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "daemon" { limitMallocArenas() }
         if let quick = QuickCommand.parse(arguments) {
             // Plainly written one-change commands skip ArgumentParser's setup (see QuickCommand).
             do {
