@@ -449,27 +449,39 @@ struct TableSimulator {
     /// diagnostic about one reads its line again to point at the token.
     var source: String?
 
+    /// Where each line of `source` starts (UTF-8 offsets), made on the first report that
+    /// needs it: a file with thousands of errors is not split again for each one.
+    private var lineStarts: [Int]?
+
     private mutating func error(_ c: RuleCommand, _ which: KeyPath<RuleCommand, Spot?>, _ message: String, _ hint: String) {
         var spot = c[keyPath: which]
-        if spot == nil, let source, let again = Self.reread(line: c.location.line, of: source, file: file) {
-            spot = again[keyPath: which]
+        if spot == nil, let source {
+            if lineStarts == nil { lineStarts = Self.lineStarts(of: source) }
+            if let again = Self.reread(line: c.location.line, of: source, starts: lineStarts!, file: file) {
+                spot = again[keyPath: which]
+            }
         }
         let s = spot ?? Spot(column: c.location.column, text: "")
         diagnostics.append(RuleDiagnostic(file: file, line: c.location.line, column: s.column, token: s.text,
                                           message: message, hint: hint))
     }
 
+    /// The UTF-8 offset where each line of `text` starts (lines end at LF).
+    static func lineStarts(of text: String) -> [Int] {
+        var starts = [0]
+        for (i, b) in text.utf8.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
+        return starts
+    }
+
     /// Line `number` of `text` (lines end at LF or CRLF) as LineParser reads it.
-    static func reread(line number: Int, of text: String, file: String) -> RuleCommand? {
-        var n = 0
-        for raw in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            n += 1
-            guard n == number else { continue }
-            var bytes = Substring(raw)
-            if bytes.hasSuffix("\r") { bytes.removeLast() }
-            return RulesFile.generalCommand(String(bytes), file: file, line: number)
-        }
-        return nil
+    static func reread(line number: Int, of text: String, starts: [Int], file: String) -> RuleCommand? {
+        guard number >= 1, number <= starts.count else { return nil }
+        let utf8 = text.utf8
+        let from = utf8.index(utf8.startIndex, offsetBy: starts[number - 1])
+        let to = number < starts.count ? utf8.index(utf8.startIndex, offsetBy: starts[number] - 1) : utf8.endIndex
+        var line = Substring(utf8[from..<to])
+        if line.hasSuffix("\r") { line.removeLast() }
+        return RulesFile.generalCommand(String(line), file: file, line: number)
     }
 
     private func definedWhere(_ line: Int?) -> String {

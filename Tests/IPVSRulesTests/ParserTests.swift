@@ -390,4 +390,27 @@ struct ParserTests {
             }
         }
     }
+
+    /// A saved table restored twice in one file: every line of the second copy is an error
+    /// on a line the fast path read, and each names its token (read again from the file).
+    @Test func aTableGivenTwiceReportsEveryLineOfTheSecondCopy() {
+        var lines: [String] = []
+        for i in 0..<1000 {
+            lines.append("-A -f \(i + 1) -s rr")
+            lines.append("-a -f \(i + 1) -r 192.0.2.\(10 + i % 200):0 -g -w 1")
+        }
+        do {
+            let f = try parse((lines + lines).joined(separator: "\r\n") + "\r\n")
+            Issue.record("accepted: \(f.commands.count) commands")
+        } catch {
+            let got = error.diagnostics
+            #expect(got.count == 2000)
+            guard let first = got.first, let last = got.last else { return }
+            #expect(first.line == 2001 && first.column == 7 && first.token == "1")
+            #expect(first.message.contains("already defined on line 1"))
+            #expect(last.line == 4000 && last.column == 15 && last.token == "192.0.2.209:0")
+            #expect(last.message.contains("already in service FWM 1000 on line 2000"))
+        }
+    }
 }
+
