@@ -58,19 +58,10 @@ import Testing
     @Test func quickRouteNeverDisagreesWithArgumentParser() async {
         var tried = 0, answered = 0
         for args in Self.plain {
-            var variants: [[String]] = [args]
-            for i in 1..<args.count {
-                var dropped = args; dropped.remove(at: i); variants.append(dropped)
-                var doubled = args; doubled.insert(args[i], at: i); variants.append(doubled)
-                if i + 1 < args.count { var s = args; s.swapAt(i, i + 1); variants.append(s) }
-                for v in ["", "-", "-1", "0", "65536", "x", "--", "-h", "-6", "-g", "192.0.2.12", "[2001:db8::12]:80",
-                          "--netns", "red", "-p", "360", "--vip"] {
-                    var r = args; r[i] = v; variants.append(r)
-                }
-                if i + 1 < args.count, args[i].hasPrefix("-") {
-                    var eq = args; eq[i] += "=" + args[i + 1]; eq.remove(at: i + 1); variants.append(eq)
-                }
-            }
+            let variants = [args] + Self.variations(
+                of: args, joining: "-",
+                replacing: ["", "-", "-1", "0", "65536", "x", "--", "-h", "-6", "-g", "192.0.2.12", "[2001:db8::12]:80",
+                            "--netns", "red", "-p", "360", "--vip"])
             for v in variants {
                 // A thousand ArgumentParser runs: let other suites' tasks (test servers with
                 // timeouts) have the cooperative threads between them.
@@ -83,6 +74,23 @@ import Testing
         }
         #expect(tried > 500)
         #expect(answered > 100)
+    }
+
+    /// A command line's variations: after the subcommand, each word dropped, doubled, swapped
+    /// with the next, replaced by each of `replacing`, and (if it starts with `joining`)
+    /// joined to the next word with `=`.
+    static func variations(of args: [String], joining prefix: String, replacing: [String] = []) -> [[String]] {
+        var variants: [[String]] = []
+        for i in 1..<args.count {
+            var dropped = args; dropped.remove(at: i); variants.append(dropped)
+            var doubled = args; doubled.insert(args[i], at: i); variants.append(doubled)
+            if i + 1 < args.count { var swapped = args; swapped.swapAt(i, i + 1); variants.append(swapped) }
+            for v in replacing { var r = args; r[i] = v; variants.append(r) }
+            if i + 1 < args.count, args[i].hasPrefix(prefix) {
+                var joined = args; joined[i] += "=" + args[i + 1]; joined.remove(at: i + 1); variants.append(joined)
+            }
+        }
+        return variants
     }
 
     /// The ArgumentParser route for restore: the request, nil if refused.
@@ -107,16 +115,8 @@ import Testing
         }
         var tried = 0, answered = 0
         for args in plain {
-            var variants: [[String]] = []
-            for i in 1..<args.count {
-                var dropped = args; dropped.remove(at: i); variants.append(dropped)
-                var doubled = args; doubled.insert(args[i], at: i); variants.append(doubled)
-                if i + 1 < args.count { var swapped = args; swapped.swapAt(i, i + 1); variants.append(swapped) }
-                if args[i].hasPrefix("--"), i + 1 < args.count {
-                    var joined = args; joined[i] += "=" + args[i + 1]; joined.remove(at: i + 1); variants.append(joined)
-                }
-            }
-            variants += [args + ["--flush", "--append"], args + ["--help"], args + ["-x"], args + ["other"], args + ["--"]]
+            let variants = Self.variations(of: args, joining: "--")
+                + [args + ["--flush", "--append"], args + ["--help"], args + ["-x"], args + ["other"], args + ["--"]]
             for v in variants {
                 tried += 1
                 guard let quick = QuickCommand.restore(v) else { continue }
