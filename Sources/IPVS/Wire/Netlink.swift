@@ -41,93 +41,114 @@ func align4(_ n: Int) -> Int { (n + 3) & ~3 }
 
 /// Builds one or more netlink messages into a single buffer.
 ///
-/// The buffer is zero-filled storage with a write position: every field is stored in place
-/// (one bounds check and no per-byte append), which matters when a batch encodes tens of
-/// thousands of messages. Padding is written explicitly, so a reused buffer never leaks
-/// old bytes.
-struct MessageWriter {
-    private var storage: [UInt8]
+/// The writer owns its memory (raw bytes, freed in `deinit`) and keeps a write position:
+/// every field is stored in place with no per-byte append and no copy-on-write check,
+/// which matters when a batch encodes tens of thousands of messages. Padding is written
+/// explicitly, so a reused buffer never leaks old bytes. Not copyable: two writers never
+/// share a buffer.
+struct MessageWriter: ~Copyable {
+    private var base: UnsafeMutableRawPointer
+    private var capacity: Int
     /// Bytes written so far.
     private(set) var count = 0
     private var messageStart = 0
-    private var nestStack: [Int] = []
+    /// Where the open nested attributes start, innermost last (IPVS nests two deep).
+    private var nests: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
+    private var depth = 0
+    private static let maxDepth = 8
 
     init(reservingCapacity: Int = 256) {
-        storage = [UInt8](repeating: 0, count: max(reservingCapacity, 64))
+        capacity = max(reservingCapacity, 64)
+        base = .allocate(byteCount: capacity, alignment: 8)
     }
 
+    deinit { base.deallocate() }
+
     /// The messages written so far.
-    var bytes: [UInt8] { Array(storage[..<count]) }
+    var bytes: [UInt8] { Array(UnsafeRawBufferPointer(start: base, count: count)) }
 
     /// Calls `body` with the messages written so far, without copying them.
     func withBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
-        let result: Result<R, E> = storage.withUnsafeBytes { raw in
-            do throws(E) { return .success(try body(UnsafeRawBufferPointer(rebasing: raw[..<count]))) } catch {
-                return .failure(error)
-            }
-        }
-        return try result.get()
+        try body(UnsafeRawBufferPointer(start: base, count: count))
     }
 
     /// Empties the buffer for the next datagram, keeping its memory.
     mutating func removeAll() {
-        precondition(nestStack.isEmpty, "unbalanced nested attribute")
+        precondition(depth == 0, "unbalanced nested attribute")
         count = 0
         messageStart = 0
     }
 
-    /// Makes room for `n` more bytes and stores them with `body` (offsets from the write
-    /// position); returns nothing until all `n` are counted as written.
+    /// Counts `n` more bytes as written and returns where they start (growing the buffer
+    /// if needed); the caller stores all `n`.
     @inline(__always)
-    private mutating func write(_ n: Int, _ body: (UnsafeMutableRawBufferPointer, Int) -> Void) {
-        if count + n > storage.count {
-            storage.append(contentsOf: repeatElement(0, count: max(storage.count, count + n - storage.count)))
-        }
-        let at = count
-        storage.withUnsafeMutableBytes { body($0, at) }
+    private mutating func claim(_ n: Int) -> UnsafeMutableRawPointer {
+        if count + n > capacity { grow(toHold: count + n) }
+        let at = base + count
         count += n
+        return at
+    }
+
+    @inline(never)
+    private mutating func grow(toHold needed: Int) {
+        let newCapacity = max(capacity * 2, needed)
+        let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
+        newBase.copyMemory(from: base, byteCount: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    /// An attribute header (`struct nlattr`) at `p`.
+    @inline(__always)
+    private static func storeHeader(_ p: UnsafeMutableRawPointer, length: Int, type: UInt16) {
+        p.storeBytes(of: UInt16(truncatingIfNeeded: length), as: UInt16.self)
+        p.storeBytes(of: type, toByteOffset: 2, as: UInt16.self)
     }
 
     /// Starts a generic-netlink message. Finish it with `endMessage()`.
     mutating func beginMessage(family: UInt16, flags: UInt16, sequence: UInt32, port: UInt32,
                                command: UInt8, version: UInt8) {
         messageStart = count
-        write(20) { raw, at in
-            raw.storeBytes(of: UInt32(0), toByteOffset: at, as: UInt32.self)   // nlmsg_len, patched in endMessage
-            raw.storeBytes(of: family, toByteOffset: at + 4, as: UInt16.self)  // nlmsg_type
-            raw.storeBytes(of: flags, toByteOffset: at + 6, as: UInt16.self)   // nlmsg_flags
-            raw.storeBytes(of: sequence, toByteOffset: at + 8, as: UInt32.self) // nlmsg_seq
-            raw.storeBytes(of: port, toByteOffset: at + 12, as: UInt32.self)   // nlmsg_pid
-            raw[at + 16] = command                                            // genlmsghdr.cmd
-            raw[at + 17] = version                                            // genlmsghdr.version
-            raw.storeBytes(of: UInt16(0), toByteOffset: at + 18, as: UInt16.self) // genlmsghdr.reserved
-        }
+        let p = claim(20)
+        p.storeBytes(of: UInt32(0), as: UInt32.self)                      // nlmsg_len, patched in endMessage
+        p.storeBytes(of: family, toByteOffset: 4, as: UInt16.self)        // nlmsg_type
+        p.storeBytes(of: flags, toByteOffset: 6, as: UInt16.self)         // nlmsg_flags
+        p.storeBytes(of: sequence, toByteOffset: 8, as: UInt32.self)      // nlmsg_seq
+        p.storeBytes(of: port, toByteOffset: 12, as: UInt32.self)         // nlmsg_pid
+        p.storeBytes(of: command, toByteOffset: 16, as: UInt8.self)       // genlmsghdr.cmd
+        p.storeBytes(of: version, toByteOffset: 17, as: UInt8.self)       // genlmsghdr.version
+        p.storeBytes(of: UInt16(0), toByteOffset: 18, as: UInt16.self)    // genlmsghdr.reserved
     }
 
     mutating func endMessage() {
-        precondition(nestStack.isEmpty, "unbalanced nested attribute")
-        patchNative(UInt32(count - messageStart), at: messageStart)
+        precondition(depth == 0, "unbalanced nested attribute")
+        (base + messageStart).storeBytes(of: UInt32(count - messageStart), as: UInt32.self)
     }
 
     mutating func beginNested(_ type: UInt16) {
-        nestStack.append(count)
-        header(length: 0, type: type | NetlinkConstants.nested)
+        precondition(depth < Self.maxDepth, "nested attributes deeper than \(Self.maxDepth)")
+        let start = count
+        withUnsafeMutableBytes(of: &nests) { $0.storeBytes(of: start, toByteOffset: depth * MemoryLayout<Int>.stride, as: Int.self) }
+        depth += 1
+        Self.storeHeader(claim(4), length: 0, type: type | NetlinkConstants.nested)
     }
 
     mutating func endNested() {
-        let start = nestStack.removeLast()
-        patchNative(UInt16(count - start), at: start)
+        precondition(depth > 0, "endNested without beginNested")
+        depth -= 1
+        let start = withUnsafeBytes(of: nests) { $0.load(fromByteOffset: depth * MemoryLayout<Int>.stride, as: Int.self) }
+        (base + start).storeBytes(of: UInt16(truncatingIfNeeded: count - start), as: UInt16.self)
     }
 
     mutating func put(_ type: UInt16, bytes payload: some Collection<UInt8>) {
         let length = NetlinkConstants.attributeHeaderLength + payload.count
-        write(align4(length)) { raw, at in
-            raw.storeBytes(of: UInt16(length), toByteOffset: at, as: UInt16.self)
-            raw.storeBytes(of: type, toByteOffset: at + 2, as: UInt16.self)
-            var i = at + 4
-            for b in payload { raw[i] = b; i += 1 }
-            while i < at + align4(length) { raw[i] = 0; i += 1 }
-        }
+        let padded = align4(length)
+        let p = claim(padded)
+        Self.storeHeader(p, length: length, type: type)
+        var i = 4
+        for b in payload { p.storeBytes(of: b, toByteOffset: i, as: UInt8.self); i += 1 }
+        (p + i).initializeMemory(as: UInt8.self, repeating: 0, count: padded - i)
     }
 
     mutating func put(_ type: UInt16, u8 value: UInt8) { putScalar(type, value) }
@@ -137,42 +158,39 @@ struct MessageWriter {
     mutating func put(_ type: UInt16, be32 value: UInt32) { putScalar(type, value.bigEndian) }
 
     /// An address as `union nf_inet_addr` (16 bytes, IPv4 in the first four), without a
-    /// temporary array for the common IPv4 case.
+    /// temporary array.
     mutating func put(_ type: UInt16, inetAddr address: IPAddress) {
-        write(NetlinkConstants.attributeHeaderLength + 16) { raw, at in
-            raw.storeBytes(of: UInt16(NetlinkConstants.attributeHeaderLength + 16), toByteOffset: at, as: UInt16.self)
-            raw.storeBytes(of: type, toByteOffset: at + 2, as: UInt16.self)
-            for i in at + 4..<at + 20 { raw[i] = 0 }
-            switch address {
-            case let .v4(a, b, c, d):
-                raw[at + 4] = a; raw[at + 5] = b; raw[at + 6] = c; raw[at + 7] = d
-            case let .v6(bytes):
-                for (i, b) in bytes.prefix(16).enumerated() { raw[at + 4 + i] = b }
-            }
+        let p = claim(NetlinkConstants.attributeHeaderLength + 16)
+        Self.storeHeader(p, length: NetlinkConstants.attributeHeaderLength + 16, type: type)
+        switch address {
+        case let .v4(a, b, c, d):
+            p.storeBytes(of: (UInt32(a) | UInt32(b) << 8 | UInt32(c) << 16 | UInt32(d) << 24).littleEndian,
+                         toByteOffset: 4, as: UInt32.self)
+            p.storeBytes(of: UInt32(0), toByteOffset: 8, as: UInt32.self)
+            p.storeBytes(of: UInt64(0), toByteOffset: 12, as: UInt64.self)
+        case let .v6(bytes):
+            withUnsafeBytes(of: bytes) { (p + 4).copyMemory(from: $0.baseAddress!, byteCount: 16) }
         }
     }
 
     /// Two native u32s in one attribute (`struct ip_vs_flags { flags; mask; }`).
     mutating func put(_ type: UInt16, u32 first: UInt32, u32 second: UInt32) {
-        write(NetlinkConstants.attributeHeaderLength + 8) { raw, at in
-            raw.storeBytes(of: UInt16(NetlinkConstants.attributeHeaderLength + 8), toByteOffset: at, as: UInt16.self)
-            raw.storeBytes(of: type, toByteOffset: at + 2, as: UInt16.self)
-            raw.storeBytes(of: first, toByteOffset: at + 4, as: UInt32.self)
-            raw.storeBytes(of: second, toByteOffset: at + 8, as: UInt32.self)
-        }
+        let p = claim(NetlinkConstants.attributeHeaderLength + 8)
+        Self.storeHeader(p, length: NetlinkConstants.attributeHeaderLength + 8, type: type)
+        p.storeBytes(of: first, toByteOffset: 4, as: UInt32.self)
+        p.storeBytes(of: second, toByteOffset: 8, as: UInt32.self)
     }
 
     /// A fixed-size attribute written straight into the buffer, header, value and padding
     /// in one step (a batch encodes tens of thousands of these).
+    @inline(__always)
     private mutating func putScalar<T: FixedWidthInteger>(_ type: UInt16, _ value: T) {
         let length = NetlinkConstants.attributeHeaderLength + MemoryLayout<T>.size
-        write(align4(length)) { raw, at in
-            raw.storeBytes(of: UInt16(length), toByteOffset: at, as: UInt16.self)
-            raw.storeBytes(of: type, toByteOffset: at + 2, as: UInt16.self)
-            // Zero the padding first (it may overlap nothing but old bytes of a reused buffer).
-            raw.storeBytes(of: UInt32(0), toByteOffset: at + align4(length) - 4, as: UInt32.self)
-            raw.storeBytes(of: value, toByteOffset: at + 4, as: T.self)
-        }
+        let p = claim(align4(length))
+        Self.storeHeader(p, length: length, type: type)
+        // Zero the padding first (it may overlap nothing but old bytes of a reused buffer).
+        p.storeBytes(of: UInt32(0), toByteOffset: align4(length) - 4, as: UInt32.self)
+        p.storeBytes(of: value, toByteOffset: 4, as: T.self)
     }
 
     /// A NUL-terminated string, as the kernel's NLA_NUL_STRING policy wants.
@@ -180,25 +198,13 @@ struct MessageWriter {
         var string = string
         string.withUTF8 { utf8 in
             let length = NetlinkConstants.attributeHeaderLength + utf8.count + 1
-            write(align4(length)) { raw, at in
-                raw.storeBytes(of: UInt16(length), toByteOffset: at, as: UInt16.self)
-                raw.storeBytes(of: type, toByteOffset: at + 2, as: UInt16.self)
-                var i = at + 4
-                for b in utf8 { raw[i] = b; i += 1 }
-                while i < at + align4(length) { raw[i] = 0; i += 1 }   // the NUL and the padding
-            }
+            let padded = align4(length)
+            let p = claim(padded)
+            Self.storeHeader(p, length: length, type: type)
+            if let source = utf8.baseAddress { (p + 4).copyMemory(from: source, byteCount: utf8.count) }
+            // The NUL and the padding.
+            (p + 4 + utf8.count).initializeMemory(as: UInt8.self, repeating: 0, count: padded - 4 - utf8.count)
         }
-    }
-
-    private mutating func header(length: Int, type: UInt16) {
-        write(4) { raw, at in
-            raw.storeBytes(of: UInt16(length), toByteOffset: at, as: UInt16.self)
-            raw.storeBytes(of: type, toByteOffset: at + 2, as: UInt16.self)
-        }
-    }
-
-    private mutating func patchNative<T: FixedWidthInteger>(_ value: T, at offset: Int) {
-        storage.withUnsafeMutableBytes { raw in raw.storeBytes(of: value, toByteOffset: offset, as: T.self) }
     }
 }
 
