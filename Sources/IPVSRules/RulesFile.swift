@@ -241,83 +241,19 @@ public struct RulesFile: Hashable, Sendable {
         startingFrom base: [ServiceEntry]? = []
     ) throws(RulesError) -> (file: RulesFile, table: [ServiceEntry]?) {
         var table: [ServiceEntry]? = nil
-        var diagnostics: [RuleDiagnostic] = []
-        var commands: [RuleCommand] = []
-        var marks: [MarkLine] = []
-        var failedServices: [(line: Int, key: ServiceKey)] = []
-
-        // Lines end at LF or CRLF (a CR before the LF belongs to the break, as "\r\n" is one
-        // Character). Split the UTF-8 bytes: the same lines as splitting Characters, without
-        // grapheme breaking over the whole file.
+        var lines = Lines(fileName: fileName, resolver: resolver)
         var text = text
-        text.withUTF8 { bytes in
-            // Each line break found with memchr (vectorised), not byte by byte.
-            func lineEnd(from start: Int) -> Int {
-                guard start < bytes.count, let base = bytes.baseAddress,
-                      let hit = memchr(base + start, Int32(UInt8(ascii: "\n")), bytes.count - start) else { return bytes.count }
-                return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
-            }
-            var breaks = 1
-            var scan = 0
-            while scan < bytes.count { scan = lineEnd(from: scan) + 1; breaks += 1 }
-            commands.reserveCapacity(breaks)
-            var number = 0
-            var start = 0
-            var memo = CanonicalLine.Memo()
-            while start <= bytes.count {
-                let next = lineEnd(from: start)
-                var end = next
-                if next < bytes.count, end != start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-                number += 1
-                let lineBytes = UnsafeBufferPointer(rebasing: bytes[start..<end])
-                start = next + 1
-                // Lines in ipvsadm-save's own shape take the fast path; everything else, and
-                // anything unusual in such a line, goes through the full ipvsadm emulation.
-                if lineBytes.first == UInt8(ascii: "-"),
-                   let command = CanonicalLine.parse(lineBytes, file: fileName, line: number, memo: &memo)
-                {
-                    commands.append(command)
-                    continue
-                }
-                parseLine(String(decoding: lineBytes, as: UTF8.self), number: number)
-            }
-        }
-
-        func parseLine(_ line: String, number: Int) {
-            if line.hasPrefix(markPrefix) || line == "# swiftvs-mark" {
-                var payload = line.hasPrefix(markPrefix) ? String(line.dropFirst(markPrefix.count)) : ""
-                if payload.hasSuffix("\r") { payload.removeLast() }
-                marks.append(MarkLine(location: RuleLocation(file: fileName, line: number, column: markPrefix.count + 1),
-                                      text: payload))
-                return
-            }
-            if line.hasPrefix("#") { return }
-            var parser = LineParser(file: fileName, line: number, resolver: resolver)
-            var tokens = Tokenizer.tokens(line)
-            if tokens.isEmpty { return }
-            if tokens[0].text.hasPrefix("#") {
-                parser.error(tokens[0], "a comment must start in column 1",
-                             "ipvsadm-restore only drops lines whose first character is #; remove the leading blanks")
-                diagnostics += parser.diagnostics
-                return
-            }
-            if tokens[0].text == "ipvsadm" { tokens.removeFirst() }
-            if tokens.isEmpty { return }
-            let result = parser.parse(tokens)
-            diagnostics += parser.diagnostics
-            if let command = result.command {
-                commands.append(command)
-            } else if result.isAddService, let key = result.serviceKey {
-                failedServices.append((number, key))
-            }
-        }
+        text.withUTF8 { lines.read($0) }
+        var diagnostics = lines.diagnostics
+        let commands = lines.commands
+        let marks = lines.marks
 
         let file = RulesFile(fileName: fileName, commands: commands, marks: marks)
         if let base {
             var sim = TableSimulator(base: base, file: fileName, commands: commands)
             sim.source = text
-            sim.tolerate(failedServices)
-            sim.run(commands)
+            sim.tolerate(lines.failedServices)
+            sim.run()
             diagnostics += sim.diagnostics
             if diagnostics.isEmpty { table = sim.table }
         }
@@ -333,7 +269,7 @@ public struct RulesFile: Hashable, Sendable {
     /// Stats and connection counts of entries from `base` are kept; new ones are zero.
     public func table(startingFrom base: [ServiceEntry] = []) throws(RulesError) -> [ServiceEntry] {
         var sim = TableSimulator(base: base, file: fileName, commands: commands)
-        sim.run(commands)
+        sim.run()
         if !sim.diagnostics.isEmpty { throw RulesError(diagnostics: sim.diagnostics) }
         return sim.table
     }
@@ -351,6 +287,89 @@ public struct RulesFile: Hashable, Sendable {
     /// The table changes, in order (timeouts and sync daemon commands left out).
     public var changes: [Change] { commands.compactMap(\.action.change) }
 
+}
+
+/// What the lines of a file say, read one after the other: commands, mark lines,
+/// diagnostics, and the services whose -A line had errors.
+private struct Lines {
+    let fileName: String
+    let resolver: any NameResolver
+    var commands: [RuleCommand] = []
+    var diagnostics: [RuleDiagnostic] = []
+    var marks: [MarkLine] = []
+    var failedServices: [(line: Int, key: ServiceKey)] = []
+
+    init(fileName: String, resolver: any NameResolver) {
+        self.fileName = fileName
+        self.resolver = resolver
+    }
+
+    /// Reads a whole file's UTF-8 bytes. Lines end at LF or CRLF (a CR before the LF
+    /// belongs to the break, as "\r\n" is one Character): the same lines as splitting
+    /// Characters, without grapheme breaking over the whole file.
+    mutating func read(_ bytes: UnsafeBufferPointer<UInt8>) {
+        // Each line break found with memchr (vectorised), not byte by byte.
+        func lineEnd(from start: Int) -> Int {
+            guard start < bytes.count, let base = bytes.baseAddress,
+                  let hit = memchr(base + start, Int32(UInt8(ascii: "\n")), bytes.count - start) else { return bytes.count }
+            return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
+        }
+        var breaks = 1
+        var scan = 0
+        while scan < bytes.count { scan = lineEnd(from: scan) + 1; breaks += 1 }
+        commands.reserveCapacity(breaks)
+        var number = 0
+        var start = 0
+        var memo = CanonicalLine.Memo()
+        while start <= bytes.count {
+            let next = lineEnd(from: start)
+            var end = next
+            if next < bytes.count, end != start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            number += 1
+            let lineBytes = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            start = next + 1
+            // Lines in ipvsadm-save's own shape take the fast path; everything else, and
+            // anything unusual in such a line, goes through the full ipvsadm emulation.
+            if lineBytes.first == UInt8(ascii: "-"),
+               let command = CanonicalLine.parse(lineBytes, file: fileName, line: number, memo: &memo)
+            {
+                commands.append(command)
+                continue
+            }
+            read(String(decoding: lineBytes, as: UTF8.self), number: number)
+        }
+    }
+
+    /// One line, the general way.
+    private mutating func read(_ line: String, number: Int) {
+        let markPrefix = RulesFile.markPrefix
+        if line.hasPrefix(markPrefix) || line == "# swiftvs-mark" {
+            var payload = line.hasPrefix(markPrefix) ? String(line.dropFirst(markPrefix.count)) : ""
+            if payload.hasSuffix("\r") { payload.removeLast() }
+            marks.append(MarkLine(location: RuleLocation(file: fileName, line: number, column: markPrefix.count + 1),
+                                  text: payload))
+            return
+        }
+        if line.hasPrefix("#") { return }
+        var parser = LineParser(file: fileName, line: number, resolver: resolver)
+        var tokens = Tokenizer.tokens(line)
+        if tokens.isEmpty { return }
+        if tokens[0].text.hasPrefix("#") {
+            parser.error(tokens[0], "a comment must start in column 1",
+                         "ipvsadm-restore only drops lines whose first character is #; remove the leading blanks")
+            diagnostics += parser.diagnostics
+            return
+        }
+        if tokens[0].text == "ipvsadm" { tokens.removeFirst() }
+        if tokens.isEmpty { return }
+        let result = parser.parse(tokens)
+        diagnostics += parser.diagnostics
+        if let command = result.command {
+            commands.append(command)
+        } else if result.isAddService, let key = result.serviceKey {
+            failedServices.append((number, key))
+        }
+    }
 }
 
 /// Splits a line like ipvsadm's config_stream: tokens separated by blanks, tabs and CRs.
@@ -404,45 +423,46 @@ enum Tokenizer {
 }
 
 /// Replays commands on an in-memory table, reporting what the kernel would refuse.
+///
+/// The table is kept as the array ``table`` returns (services in the order they were
+/// added) with a position index, so handing it over copies nothing. Where each service and
+/// real server was defined matters only for an error message: that bookkeeping
+/// (``DefinitionLines``) is built by replaying the commands the first time a message
+/// needs it, and kept up to date from then on.
 struct TableSimulator {
-    struct Entry {
-        var entry: ServiceEntry
-        var line: Int?
-        /// The line of each destination (same order as `entry.destinations`; nil: from the base table).
-        var destinationLines: [Int?]
-    }
-
-    var order: [ServiceKey] = []
-    var entries: [ServiceKey: Entry] = [:]
+    /// The table so far: services in the order they were first added.
+    private(set) var table: [ServiceEntry] = []
+    /// Where each service of `table` is.
+    private var position: [ServiceKey: Int] = [:]
     var diagnostics: [RuleDiagnostic] = []
     let file: String
+    /// The table the commands start from.
+    private let base: [ServiceEntry]
     /// The commands being checked, to say where a missing service is defined later.
     let commands: [RuleCommand]
     /// Services whose -A line had errors: treated as defined so their -a lines do not cascade.
     var tolerated: Set<ServiceKey> = []
+    /// The lines that defined what is in the table; nil until an error message needs them.
+    private var definitions: DefinitionLines?
 
     init(base: [ServiceEntry], file: String, commands: [RuleCommand]) {
         self.file = file
+        self.base = base
         self.commands = commands
         var services = base.count
-        for c in commands { if case .addService = c.action { services += 1 } }
-        entries.reserveCapacity(services)
-        order.reserveCapacity(services)
-        for e in base where entries[e.service.key] == nil {
-            order.append(e.service.key)
-            entries[e.service.key] = Entry(entry: e, line: nil, destinationLines: Array(repeating: nil, count: e.destinations.count))
+        commands.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices { if case .addService = buffer[i].action { services += 1 } }
+        }
+        position.reserveCapacity(services)
+        table.reserveCapacity(services)
+        for e in base where position[e.service.key] == nil {
+            position[e.service.key] = table.count
+            table.append(e)
         }
     }
 
     mutating func tolerate(_ failed: [(line: Int, key: ServiceKey)]) {
         for f in failed { tolerated.insert(f.key) }
-    }
-
-    var table: [ServiceEntry] {
-        var result: [ServiceEntry] = []
-        result.reserveCapacity(order.count)
-        for key in order { if let e = entries[key] { result.append(e.entry) } }
-        return result
     }
 
     /// The file's text, when known: lines read by ``CanonicalLine`` carry no spots, and a
@@ -488,10 +508,20 @@ struct TableSimulator {
         line.map { " on line \($0)" } ?? " in the current table"
     }
 
+    /// The definition lines as they stand before command `index` (built on first use by
+    /// replaying the commands before it).
+    private mutating func definitionLines(before index: Int) -> DefinitionLines {
+        if let definitions { return definitions }
+        var made = DefinitionLines(base: base)
+        for c in commands[..<index] { made.apply(c) }
+        definitions = made
+        return made
+    }
+
     /// The service must exist: reports it (and where it is defined later, if it is).
-    private mutating func requireService(_ key: ServiceKey, _ c: RuleCommand) -> Bool {
-        if entries[key] != nil { return true }
-        if tolerated.contains(key) { return false }
+    private mutating func requireService(_ key: ServiceKey, _ c: RuleCommand) -> Int? {
+        if let p = position[key] { return p }
+        if tolerated.contains(key) { return nil }
         // Only on an error: look for a later -A of the service.
         if let later = commands.first(where: {
             if case let .addService(s) = $0.action { return s.key == key && $0.location.line > c.location.line }
@@ -503,90 +533,130 @@ struct TableSimulator {
             error(c, \.serviceSpot, "service \(key) is not defined",
                   "add the service with -A before adding, changing or removing it or its real servers")
         }
-        return false
+        return nil
     }
 
-    mutating func run(_ commands: [RuleCommand]) {
-        for c in commands { apply(c) }
+    /// Replays every command.
+    mutating func run() {
+        let commands = self.commands
+        commands.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices { apply(buffer[i], at: i) }
+        }
     }
 
     /// The service the last real server went to, and where it is: a file lists a service's
     /// real servers one after the other, so most lines need no hashing at all. Forgotten on
     /// every change other than adding a real server.
-    private var recent: (key: ServiceKey, index: [ServiceKey: Entry].Index)?
+    private var recent: (key: ServiceKey, position: Int)?
 
-    mutating func apply(_ c: RuleCommand) {
+    /// Applies `commands[index]` (given as `c`).
+    mutating func apply(_ c: RuleCommand, at index: Int) {
         if case .addDestination = c.action {} else { recent = nil }
+        // Once built, the definition lines follow every command (after the checks below
+        // have read them as they stood before it).
+        defer { if definitions != nil { definitions!.apply(c) } }
         switch c.action {
         case let .addService(s):
-            if let existing = entries[s.key] {
-                error(c, \.serviceSpot, "service \(s.key) is already defined\(definedWhere(existing.line))",
+            let p = table.count
+            if let existing = position.updateValue(p, forKey: s.key) {
+                position[s.key] = existing
+                let line = definitionLines(before: index).serviceLine(s.key)
+                error(c, \.serviceSpot, "service \(s.key) is already defined\(definedWhere(line))",
                       "define each service once; use -E to change one")
                 return
             }
             if !tolerated.isEmpty { tolerated.remove(s.key) }
-            order.append(s.key)
             // Room for the usual few real servers, so the first ones added need no regrowth.
-            var entry = Entry(entry: ServiceEntry(service: s), line: c.location.line, destinationLines: [])
-            entry.entry.destinations.reserveCapacity(4)
-            entry.destinationLines.reserveCapacity(4)
-            entries[s.key] = entry
+            var entry = ServiceEntry(service: s)
+            entry.destinations.reserveCapacity(4)
+            table.append(entry)
         case let .editService(s):
-            guard requireService(s.key, c) else { return }
-            entries[s.key]!.entry.service = s
+            guard let p = requireService(s.key, c) else { return }
+            table[p].service = s
         case let .deleteService(k):
-            guard requireService(k, c) else { return }
-            entries[k] = nil
-            order.removeAll { $0 == k }
+            guard let p = requireService(k, c) else { return }
+            table.remove(at: p)
+            position[k] = nil
+            for q in p..<table.count { position[table[q].service.key] = q }
         case let .addDestination(d, k):
-            let i: [ServiceKey: Entry].Index
+            let p: Int
             if let r = recent, r.key == k {
-                i = r.index
+                p = r.position
             } else {
-                guard let found = entries.index(forKey: k) else { _ = requireService(k, c); return }
-                i = found
+                guard let found = position[k] else { _ = requireService(k, c); return }
+                p = found
                 recent = (k, found)
             }
-            // In place (through the dictionary's modify access, no copy of the entry): a big
-            // restore adds tens of thousands of these.
-            func add(_ e: inout Entry) -> Int?? {
-                if let j = e.entry.destinations.firstIndex(where: { $0.destination.key == d.key }) {
-                    return .some(e.destinationLines[j])
-                }
-                e.entry.destinations.append(DestinationEntry(destination: d))
-                e.destinationLines.append(c.location.line)
-                return nil
-            }
-            if let line = add(&entries.values[i]) {
+            // In place: a big restore adds tens of thousands of these.
+            if table[p].destinations.contains(where: { $0.destination.key == d.key }) {
+                let line = definitionLines(before: index).destinationLine(d.key, in: k)
                 error(c, \.serverSpot, "real server \(d.key) is already in service \(k)\(definedWhere(line))",
                       "add each real server once per service; use -e to change one")
                 return
             }
+            table[p].destinations.append(DestinationEntry(destination: d))
         case let .editDestination(d, k):
-            guard requireService(k, c), var e = entries[k] else { return }
-            guard let i = e.entry.destinations.firstIndex(where: { $0.destination.key == d.key }) else {
+            guard let p = requireService(k, c) else { return }
+            guard let j = table[p].destinations.firstIndex(where: { $0.destination.key == d.key }) else {
                 error(c, \.serverSpot, "real server \(d.key) is not in service \(k)",
                       "add it with -a first (a real server without a port takes the service's port)")
                 return
             }
-            e.entry.destinations[i].destination = d
-            entries[k] = e
+            table[p].destinations[j].destination = d
         case let .deleteDestination(dk, k):
-            guard requireService(k, c), var e = entries[k] else { return }
-            guard let i = e.entry.destinations.firstIndex(where: { $0.destination.key == dk }) else {
+            guard let p = requireService(k, c) else { return }
+            guard let j = table[p].destinations.firstIndex(where: { $0.destination.key == dk }) else {
                 error(c, \.serverSpot, "real server \(dk) is not in service \(k)",
                       "check the address and port (a real server without a port takes the service's port)")
                 return
             }
-            e.entry.destinations.remove(at: i)
-            e.destinationLines.remove(at: i)
-            entries[k] = e
+            table[p].destinations.remove(at: j)
         case .flush:
-            order = []
-            entries = [:]
+            table = []
+            position = [:]
         case let .zero(k):
             if let k { _ = requireService(k, c) }
         case .setTimeouts, .startDaemon, .stopDaemon:
+            break
+        }
+    }
+}
+
+/// The line that defined each service and real server present in a simulated table (nil:
+/// it comes from the starting table). It follows the same rules as ``TableSimulator``:
+/// adding what is present or touching what is absent changes nothing.
+struct DefinitionLines {
+    private var services: [ServiceKey: (line: Int?, destinations: [DestinationKey: Int?])] = [:]
+
+    init(base: [ServiceEntry]) {
+        for e in base where services[e.service.key] == nil {
+            var destinations: [DestinationKey: Int?] = [:]
+            for d in e.destinations where destinations[d.destination.key] == nil { destinations[d.destination.key] = .some(nil) }
+            services[e.service.key] = (nil, destinations)
+        }
+    }
+
+    func serviceLine(_ key: ServiceKey) -> Int? { services[key]?.line ?? nil }
+
+    func destinationLine(_ key: DestinationKey, in service: ServiceKey) -> Int? {
+        services[service]?.destinations[key] ?? nil
+    }
+
+    mutating func apply(_ c: RuleCommand) {
+        switch c.action {
+        case let .addService(s):
+            if services[s.key] == nil { services[s.key] = (c.location.line, [:]) }
+        case let .deleteService(k):
+            services[k] = nil
+        case let .addDestination(d, k):
+            if services[k] != nil, services[k]!.destinations[d.key] == nil {
+                services[k]!.destinations[d.key] = .some(c.location.line)
+            }
+        case let .deleteDestination(dk, k):
+            services[k]?.destinations[dk] = nil
+        case .flush:
+            services = [:]
+        case .editService, .editDestination, .zero, .setTimeouts, .startDaemon, .stopDaemon:
             break
         }
     }

@@ -182,6 +182,20 @@ struct ParserTests {
         let t2 = try inc.table(startingFrom: [base])
         #expect(t2.count == 1 && t2[0].stats.connections == 7 && t2[0].destinations.count == 1)
         #expect(throws: RulesError.self) { try inc.table() }
+        // What comes from the current table is said to be there.
+        var based = base
+        based.destinations = [DestinationEntry(destination: Destination(address: v4("192.0.2.22"), port: 80))]
+        do {
+            _ = try RulesFile.parse("-a -t 192.0.2.12:80 -r 192.0.2.22 -w 1\n-A -t 192.0.2.12:80 -s rr\n-a -t 192.0.2.12:80 -r 192.0.2.23\n-a -t 192.0.2.12:80 -r 192.0.2.23",
+                                    fileName: "f", resolver: numeric, startingFrom: [based])
+            Issue.record("no error")
+        } catch {
+            #expect(error.diagnostics.map(\.message) == [
+                "real server 192.0.2.22:80 is already in service TCP 192.0.2.12:80 in the current table",
+                "service TCP 192.0.2.12:80 is already defined in the current table",
+                "real server 192.0.2.23:80 is already in service TCP 192.0.2.12:80 on line 3",
+            ])
+        }
         // nil skips the checks across lines.
         #expect(try parse("-D -t 192.0.2.12:80", startingFrom: nil).commands.count == 1)
     }
@@ -333,6 +347,23 @@ struct ParserTests {
         Bad(name: "saved form: real server defined twice",
             text: "-A -t 192.0.2.10:80 -s wlc\n-a -t 192.0.2.10:80 -r 198.51.100.20:80 -g -w 1\n-a -t 192.0.2.10:80 -r 198.51.100.20:80 -m -w 2",
             expected: [(3, 24, "198.51.100.20:80", "real server 198.51.100.20:80 is already in service TCP 192.0.2.10:80 on line 2")]),
+        // Where the first definition is: found by replaying the file when the first error
+        // needs it, then followed line by line (a refused add defines nothing).
+        Bad(name: "real server added, deleted, added again, then once more",
+            text: "-A -t 192.0.2.10:80\n-a -t 192.0.2.10:80 -r 192.0.2.20\n-d -t 192.0.2.10:80 -r 192.0.2.20\n-a -t 192.0.2.10:80 -r 192.0.2.20\n-a -t 192.0.2.10:80 -r 192.0.2.20 -m",
+            expected: [(5, 24, "192.0.2.20", "real server 192.0.2.20:80 is already in service TCP 192.0.2.10:80 on line 4")]),
+        Bad(name: "real server three times",
+            text: "-A -t 192.0.2.10:80\n-a -t 192.0.2.10:80 -r 192.0.2.20\n-a -t 192.0.2.10:80 -r 192.0.2.20\n-a -t 192.0.2.10:80 -r 192.0.2.20",
+            expected: [(3, 24, "192.0.2.20", "real server 192.0.2.20:80 is already in service TCP 192.0.2.10:80 on line 2"),
+                       (4, 24, "192.0.2.20", "real server 192.0.2.20:80 is already in service TCP 192.0.2.10:80 on line 2")]),
+        Bad(name: "service deleted, defined again, then twice",
+            text: "-A -t 192.0.2.10:80\n-D -t 192.0.2.10:80\n-A -t 192.0.2.10:80 -s rr\n-A -t 192.0.2.10:80 -s rr\n-A -t 192.0.2.10:80",
+            expected: [(4, 7, "192.0.2.10:80", "service TCP 192.0.2.10:80 is already defined on line 3"),
+                       (5, 7, "192.0.2.10:80", "service TCP 192.0.2.10:80 is already defined on line 3")]),
+        Bad(name: "after a flush, only what follows counts",
+            text: "-A -f 1 -s lc\n-a -f 1 -r 192.0.2.20:0 -g -w 1\n-C\n-A -f 1 -s lc\n-a -f 1 -r 192.0.2.20:0 -g -w 1\n-a -f 1 -r 192.0.2.20:0 -g -w 2\n-A -f 1 -s rr",
+            expected: [(6, 12, "192.0.2.20:0", "real server 192.0.2.20:0 is already in service FWM 1 on line 5"),
+                       (7, 7, "1", "service FWM 1 is already defined on line 4")]),
         Bad(name: "editing a missing real server", text: "-A -t 192.0.2.10:80\n-e -t 192.0.2.10:80 -r 192.0.2.20",
             expected: [(2, 24, "192.0.2.20", "real server 192.0.2.20:80 is not in service TCP 192.0.2.10:80")]),
         Bad(name: "deleting a missing service", text: "-D -u 192.0.2.10:53",
