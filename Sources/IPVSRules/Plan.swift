@@ -16,15 +16,24 @@ public enum Plan {
     /// ones in `desired`'s order. Only configuration is compared (``Service`` and
     /// ``Destination``), never stats. Keys must be unique within each table (as
     /// ``RulesFile/table(startingFrom:)`` guarantees); for a repeated key the first wins.
-    public static func diff(current: [ServiceEntry], desired: [ServiceEntry]) -> [Change] {
+    /// - Parameter unique: `desired` is known to have no repeated service key, nor a
+    ///   repeated real server within a service (a table from ``RulesFile``): the checks for
+    ///   repeats are skipped.
+    public static func diff(current: [ServiceEntry], desired: [ServiceEntry], unique: Bool = false) -> [Change] {
         var currentByKey: [ServiceKey: ServiceEntry] = [:]
         currentByKey.reserveCapacity(current.count)
         for e in current where currentByKey[e.service.key] == nil { currentByKey[e.service.key] = e }
         var desiredKeys: Set<ServiceKey> = []
-        desiredKeys.reserveCapacity(desired.count)
         var desiredUnique: [ServiceEntry] = []
-        desiredUnique.reserveCapacity(desired.count)
-        for e in desired where desiredKeys.insert(e.service.key).inserted { desiredUnique.append(e) }
+        if unique {
+            desiredUnique = desired
+            // Only deletions need the set, and there are none from an empty table.
+            if !current.isEmpty { desiredKeys = Set(desired.lazy.map(\.service.key)) }
+        } else {
+            desiredKeys.reserveCapacity(desired.count)
+            desiredUnique.reserveCapacity(desired.count)
+            for e in desired where desiredKeys.insert(e.service.key).inserted { desiredUnique.append(e) }
+        }
 
         var changes: [Change] = []
         var deleted: Set<ServiceKey> = []
@@ -40,7 +49,9 @@ public enum Plan {
             guard let have = currentByKey[key] else {
                 additions.append(.addService(want.service))
                 let ds = want.destinations
-                if ds.count <= 16 {
+                if unique {
+                    for d in ds { additions.append(.addDestination(d.destination, to: key)) }
+                } else if ds.count <= 16 {
                     // The usual few real servers: a repeated key found by looking back, no set.
                     for (i, d) in ds.enumerated() where !ds[..<i].contains(where: { $0.destination.key == d.destination.key }) {
                         additions.append(.addDestination(d.destination, to: key))

@@ -189,7 +189,8 @@ struct RestoreRequest: Equatable {
                 Glibc.exit(2)
             }
         }
-        let changes = Plan.diff(current: current, desired: desired)
+        // A table from the rules file has each service and real server once.
+        let changes = Plan.diff(current: current, desired: desired, unique: true)
         return PlannedChanges(changes: changes, origins: {
             // Where each service and real server of the file is defined, for error reports.
             var serviceLine: [ServiceKey: RuleLocation] = [:]
