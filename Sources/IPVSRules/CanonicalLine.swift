@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import IPVS
 
 /// The fast path for the lines `ipvsadm-save` writes, read straight from the bytes.
@@ -37,10 +42,11 @@ enum CanonicalLine {
 
     /// `parse`, reusing the service parsed on an earlier line when it is written the same way.
     static func parse(_ line: UnsafeBufferPointer<UInt8>, file: String, line number: Int, memo: inout Memo) -> RuleCommand? {
+        guard line.count >= 2 else { return nil }
         var c = Cursor(bytes: line)
-        guard c.byte(0) == UInt8(ascii: "-"), c.count >= 2 else { return nil }
+        guard c.at(0) == UInt8(ascii: "-") else { return nil }
         let isService: Bool
-        switch c.byte(1) {
+        switch c.at(1) {
         case UInt8(ascii: "A"): isService = true
         case UInt8(ascii: "a"): isService = false
         default: return nil
@@ -56,7 +62,7 @@ enum CanonicalLine {
         if end + 1 < line.count { end += 1; while end < line.count, line[end] != UInt8(ascii: " ") { end += 1 } }
         let key: ServiceKey
         var servicePort: UInt16 = 0
-        if !memo.token.isEmpty, memo.token.count == end - optionStart, line[optionStart..<end].elementsEqual(memo.token) {
+        if !memo.token.isEmpty, c.matches(memo.token, upTo: end) {
             key = memo.key
             servicePort = memo.port
             c.position = end
@@ -73,7 +79,10 @@ enum CanonicalLine {
             default:
                 return nil
             }
-            memo = Memo(token: Array(line[optionStart..<c.position]), key: key, port: servicePort)
+            memo.token.removeAll(keepingCapacity: true)
+            memo.token.append(contentsOf: UnsafeBufferPointer(rebasing: line[optionStart..<c.position]))
+            memo.key = key
+            memo.port = servicePort
         }
         let location = RuleLocation(file: file, line: number, column: 1)
 
@@ -82,9 +91,9 @@ enum CanonicalLine {
             guard c.space(), c.shortOption() == UInt8(ascii: "s") else { return nil }
             let nameStart = c.position
             // Printable ASCII only: LineParser splits tokens at tabs and CRs too.
-            while let b = c.byte(c.position), b > UInt8(ascii: " "), b < 0x7F { c.position += 1 }
+            while c.at(c.position) > UInt8(ascii: " "), c.at(c.position) < 0x7F { c.position += 1 }
             let nameLength = c.position - nameStart
-            guard nameLength >= 1, nameLength <= 15, c.byte(nameStart) != UInt8(ascii: "-") else { return nil }
+            guard nameLength >= 1, nameLength <= 15, c.at(nameStart) != UInt8(ascii: "-") else { return nil }
             let scheduler = c.text(nameStart..<c.position)
             var flags: ServiceFlags = []
             var timeout: UInt32 = 0
@@ -134,40 +143,60 @@ enum CanonicalLine {
         return RuleCommand(location: location, action: .addDestination(destination, to: key))
     }
 
-    /// A read position in one line.
+    /// A read position in one line. Reads past the end give 0, a byte no check accepts
+    /// (a NUL inside the line is refused the same way), so no read needs an optional.
     struct Cursor {
         let bytes: UnsafeBufferPointer<UInt8>
+        private let base: UnsafePointer<UInt8>
         var position = 0
+
+        /// A cursor on a line that is not empty.
+        init(bytes: UnsafeBufferPointer<UInt8>) {
+            precondition(!bytes.isEmpty, "a cursor needs a line with bytes in it")
+            self.bytes = bytes
+            base = bytes.baseAddress!
+        }
 
         var count: Int { bytes.count }
         var atEnd: Bool { position == bytes.count }
-        var atTokenEnd: Bool { position == bytes.count || bytes[position] == UInt8(ascii: " ") }
+        var atTokenEnd: Bool { position == bytes.count || base[position] == UInt8(ascii: " ") }
 
-        func byte(_ i: Int) -> UInt8? { i < bytes.count ? bytes[i] : nil }
+        /// The byte at `i`, or 0 past the end.
+        @inline(__always)
+        func at(_ i: Int) -> UInt8 { i < bytes.count ? base[i] : 0 }
 
         func text(_ range: Range<Int>) -> String {
-            String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+            String(decoding: UnsafeBufferPointer(start: base + range.lowerBound, count: range.count), as: UTF8.self)
+        }
+
+        /// Whether `position..<end` holds exactly `token`.
+        func matches(_ token: [UInt8], upTo end: Int) -> Bool {
+            token.count == end - position && token.withUnsafeBufferPointer { t in
+                t.isEmpty || memcmp(base + position, t.baseAddress!, t.count) == 0
+            }
         }
 
         /// One blank between tokens, followed by more.
+        @inline(__always)
         mutating func space() -> Bool {
-            guard byte(position) == UInt8(ascii: " "), position + 1 < bytes.count,
-                  bytes[position + 1] != UInt8(ascii: " ") else { return false }
+            guard at(position) == UInt8(ascii: " "), position + 1 < bytes.count,
+                  base[position + 1] != UInt8(ascii: " ") else { return false }
             position += 1
             return true
         }
 
         /// The letter of the next token if it is `-X` followed by a blank.
         func peekOption() -> UInt8? {
-            guard byte(position + 1) == UInt8(ascii: "-"), let letter = byte(position + 2),
-                  byte(position + 3) == UInt8(ascii: " ") else { return nil }
-            return letter
+            guard at(position + 1) == UInt8(ascii: "-"), position + 2 < bytes.count,
+                  at(position + 3) == UInt8(ascii: " ") else { return nil }
+            return base[position + 2]
         }
 
         /// Reads `-X ` (a lone short option and the blank after it) and returns X.
         mutating func shortOption() -> UInt8? {
-            guard byte(position) == UInt8(ascii: "-"), let letter = byte(position + 1),
-                  letter != UInt8(ascii: "-"), byte(position + 2) == UInt8(ascii: " ") || position + 2 == bytes.count
+            guard at(position) == UInt8(ascii: "-"), position + 1 < bytes.count else { return nil }
+            let letter = base[position + 1]
+            guard letter != UInt8(ascii: "-"), position + 2 == bytes.count || base[position + 2] == UInt8(ascii: " ")
             else { return nil }
             position += 2
             if position < bytes.count {
@@ -181,34 +210,37 @@ enum CanonicalLine {
         }
 
         /// A decimal number without sign or leading zero, at most `max`.
+        @inline(__always)
         mutating func decimal(max: Int) -> Int? {
-            let start = position
+            let first = position
             var value = 0
-            while let b = byte(position), b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") {
-                if position > start, bytes[start] == UInt8(ascii: "0") { return nil }
-                value = value * 10 + Int(b - UInt8(ascii: "0"))
+            while true {
+                let digit = at(position) &- UInt8(ascii: "0")
+                guard digit <= 9 else { break }
+                if position > first, base[first] == UInt8(ascii: "0") { return nil }
+                value = value &* 10 &+ Int(digit)
                 if value > max { return nil }
                 position += 1
             }
-            return position > start ? value : nil
+            return position > first ? value : nil
         }
 
         /// `A.B.C.D:PORT` (plain decimal octets) or `[IPV6]:PORT`.
         mutating func addressAndPort() -> (IPAddress, UInt16)? {
             let address: IPAddress
-            if byte(position) == UInt8(ascii: "[") {
+            if at(position) == UInt8(ascii: "[") {
                 // Only what an IPv6 address is written with, and two colons at least (as
                 // LineParser, which sends anything else to the resolver).
                 let start = position + 1
                 var end = start
                 var colons = 0
-                while let b = byte(end), b != UInt8(ascii: "]") {
+                while case let b = at(end), b != UInt8(ascii: "]") {
                     if b == UInt8(ascii: ":") { colons += 1 }
                     guard b == UInt8(ascii: ":") || b == UInt8(ascii: ".") || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
                             || (b | 0x20 >= UInt8(ascii: "a") && b | 0x20 <= UInt8(ascii: "f")) else { return nil }
                     end += 1
                 }
-                guard byte(end) == UInt8(ascii: "]"), colons >= 2,
+                guard colons >= 2,
                       let a = CParse.inetPton6(text(start..<end)) else { return nil }
                 address = a
                 position = end + 1
@@ -223,13 +255,13 @@ enum CanonicalLine {
                     default: octets.3 = o
                     }
                     if i < 3 {
-                        guard byte(position) == UInt8(ascii: ".") else { return nil }
+                        guard at(position) == UInt8(ascii: ".") else { return nil }
                         position += 1
                     }
                 }
                 address = .v4(UInt8(octets.0), UInt8(octets.1), UInt8(octets.2), UInt8(octets.3))
             }
-            guard byte(position) == UInt8(ascii: ":") else { return nil }
+            guard at(position) == UInt8(ascii: ":") else { return nil }
             position += 1
             guard let port = decimal(max: 65535), atTokenEnd else { return nil }
             return (address, UInt16(port))
