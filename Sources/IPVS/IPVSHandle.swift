@@ -129,9 +129,9 @@ public final class IPVSHandle: Sendable {
     /// `stopAtFirstFailure` no further datagram is sent once one has failed.
     public func apply(_ changes: [Change], stopAtFirstFailure: Bool = false) throws(IPVSError) -> BatchResult {
         var invalid: [BatchFailure] = []
-        for (i, change) in changes.enumerated() {
-            do throws(IPVSError) { try Validation.check(Request(change)) } catch {
-                invalid.append(BatchFailure(index: i, change: change, error: error))
+        for i in changes.indices {
+            do throws(IPVSError) { try Validation.check(changes[i]) } catch {
+                invalid.append(BatchFailure(index: i, change: changes[i], error: error))
             }
         }
         if !invalid.isEmpty { return BatchResult(processed: 0, failures: invalid) }
@@ -444,56 +444,85 @@ enum Validation {
     static let interfaceNameMax = 15   // IP_VS_IFNAME_MAXLEN - 1
 
     static func check(_ request: Request) throws(IPVSError) {
-        // The operation and object only for an error (this runs once per change of a batch).
-        func fail(_ reason: String) -> IPVSError { IPVSError.invalid(request.operation, request.object, reason) }
-        func checkKey(_ key: ServiceKey) throws(IPVSError) {
-            if case let .fwmark(mark, _) = key, mark == 0 {
-                throw fail("Invalid firewall mark 0: must be 1 to 4294967295")
-            }
-        }
+        let problem: String?
         switch request {
         case let .addService(s), let .editService(s):
-            try checkKey(s.key)
-            if s.scheduler.isEmpty { throw fail("Empty scheduler name") }
-            if s.scheduler.utf8.count > schedulerNameMax {
-                throw fail("Scheduler name \"\(s.scheduler)\" is longer than \(schedulerNameMax) characters")
-            }
-            if let pe = s.persistenceEngine, pe.utf8.count > peNameMax {
-                throw fail("Persistence engine name \"\(pe)\" is longer than \(peNameMax) characters")
-            }
-            if s.key.family == .inet6, !(1...128).contains(s.netmask) {
-                throw fail("Invalid IPv6 persistence netmask /\(s.netmask): must be 1 to 128")
-            }
-            if s.flags.rawValue & ~ServiceFlags.settable.rawValue != 0 {
-                throw fail("Invalid service flags 0x\(String(s.flags.rawValue, radix: 16))")
-            }
-        case let .getService(k), let .deleteService(k), let .dumpDestinations(k):
-            try checkKey(k)
+            problem = serviceProblem(s)
+        case let .getService(k), let .deleteService(k), let .dumpDestinations(k), let .deleteDestination(_, k):
+            problem = keyProblem(k)
         case let .zero(k):
-            if let k { try checkKey(k) }
+            problem = k.flatMap(keyProblem)
         case let .addDestination(d, k), let .editDestination(d, k):
-            try checkKey(k)
-            if d.weight < 0 || d.weight > 65535 { throw fail("Invalid weight \(d.weight): must be 0 to 65535") }
-            if d.lowerThreshold > d.upperThreshold {
-                throw fail("Lower threshold \(d.lowerThreshold) is above upper threshold \(d.upperThreshold)")
-            }
-            if d.address.isZero { throw fail("Invalid destination address \(d.address)") }
-            if case let .tunnel(t) = d.forwarding, t.kind == .gue, t.port == 0 {
-                throw fail("A GUE tunnel needs a tunnel port (--tun-port)")
-            }
-            if case .tunnel = d.forwarding {} else if d.address.family != k.family {
-                throw fail("Mixed address families: an \(k.family == .inet ? "IPv4" : "IPv6") service takes an \(d.address.family == .inet ? "IPv4" : "IPv6") destination only with tunnelling (-i)")
-            }
-        case let .deleteDestination(_, k):
-            try checkKey(k)
+            problem = destinationProblem(d, in: k)
         case let .startDaemon(d):
-            if d.interface.isEmpty { throw fail("Empty multicast interface name") }
-            if d.interface.utf8.count > interfaceNameMax {
-                throw fail("Interface name \"\(d.interface)\" is longer than \(interfaceNameMax) characters")
+            if d.interface.isEmpty {
+                problem = "Empty multicast interface name"
+            } else if d.interface.utf8.count > interfaceNameMax {
+                problem = "Interface name \"\(d.interface)\" is longer than \(interfaceNameMax) characters"
+            } else {
+                problem = nil
             }
         default:
-            break
+            problem = nil
         }
+        // The operation and object only for an error.
+        if let problem { throw IPVSError.invalid(request.operation, request.object, problem) }
+    }
+
+    /// The same checks for a table change, without making a request of it first (a batch
+    /// checks every change before sending any).
+    static func check(_ change: Change) throws(IPVSError) {
+        let problem: String?
+        switch change {
+        case let .addService(s), let .editService(s): problem = serviceProblem(s)
+        case let .addDestination(d, k), let .editDestination(d, k): problem = destinationProblem(d, in: k)
+        case let .deleteService(k), let .deleteDestination(_, k): problem = keyProblem(k)
+        case let .zero(k): problem = k.flatMap(keyProblem)
+        case .flush: problem = nil
+        }
+        if let problem {
+            let request = Request(change)
+            throw IPVSError.invalid(request.operation, request.object, problem)
+        }
+    }
+
+    static func keyProblem(_ key: ServiceKey) -> String? {
+        if case let .fwmark(mark, _) = key, mark == 0 { return "Invalid firewall mark 0: must be 1 to 4294967295" }
+        return nil
+    }
+
+    static func serviceProblem(_ s: Service) -> String? {
+        if let problem = keyProblem(s.key) { return problem }
+        if s.scheduler.isEmpty { return "Empty scheduler name" }
+        if s.scheduler.utf8.count > schedulerNameMax {
+            return "Scheduler name \"\(s.scheduler)\" is longer than \(schedulerNameMax) characters"
+        }
+        if let pe = s.persistenceEngine, pe.utf8.count > peNameMax {
+            return "Persistence engine name \"\(pe)\" is longer than \(peNameMax) characters"
+        }
+        if s.key.family == .inet6, !(1...128).contains(s.netmask) {
+            return "Invalid IPv6 persistence netmask /\(s.netmask): must be 1 to 128"
+        }
+        if s.flags.rawValue & ~ServiceFlags.settable.rawValue != 0 {
+            return "Invalid service flags 0x\(String(s.flags.rawValue, radix: 16))"
+        }
+        return nil
+    }
+
+    static func destinationProblem(_ d: Destination, in k: ServiceKey) -> String? {
+        if let problem = keyProblem(k) { return problem }
+        if d.weight < 0 || d.weight > 65535 { return "Invalid weight \(d.weight): must be 0 to 65535" }
+        if d.lowerThreshold > d.upperThreshold {
+            return "Lower threshold \(d.lowerThreshold) is above upper threshold \(d.upperThreshold)"
+        }
+        if d.address.isZero { return "Invalid destination address \(d.address)" }
+        if case let .tunnel(t) = d.forwarding, t.kind == .gue, t.port == 0 {
+            return "A GUE tunnel needs a tunnel port (--tun-port)"
+        }
+        if case .tunnel = d.forwarding {} else if d.address.family != k.family {
+            return "Mixed address families: an \(k.family == .inet ? "IPv4" : "IPv6") service takes an \(d.address.family == .inet ? "IPv4" : "IPv6") destination only with tunnelling (-i)"
+        }
+        return nil
     }
 }
 

@@ -260,16 +260,21 @@ func readText(_ path: String?) throws -> String {
     let fd = path.map { open($0, O_RDONLY | O_CLOEXEC) } ?? 0
     if fd < 0 { throw ReadError(errno: errno) }
     defer { if path != nil { close(fd) } }
-    var data: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    // Read straight into one buffer, sized from the file when it has a size (a pipe has
+    // none), growing only if the file grew.
+    var info = stat()
+    let sizeHint = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 0
+    var data = [UInt8](repeating: 0, count: max(sizeHint + 1, 1 << 16))
+    var count = 0
     while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count == data.count { data.append(contentsOf: repeatElement(0, count: data.count)) }
+        let n = data.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
         if n < 0 {
             if errno == EINTR { continue }
             throw ReadError(errno: errno)
         }
         if n == 0 { break }
-        data.append(contentsOf: chunk[0..<n])
+        count += n
     }
-    return String(decoding: data, as: UTF8.self)
+    return data.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[..<count]), as: UTF8.self) }
 }

@@ -275,3 +275,53 @@ struct ConstantTests {
         #expect(SyncDaemon.Role.backup.rawValue == UInt32(IP_VS_STATE_BACKUP))
     }
 }
+
+@Suite("Validation before sending")
+struct ValidationTests {
+    static let tcp = ServiceKey.address(.tcp, .v4(192, 0, 2, 10), port: 80)
+    static let v4 = IPAddress.v4(192, 0, 2, 20)
+
+    /// Valid and invalid table changes, one rule each.
+    static let changes: [Change] = [
+        .addService(Service(key: tcp)),
+        .addService(Service(key: tcp, scheduler: "")),
+        .editService(Service(key: tcp, scheduler: "averyveryverylongname")),
+        .addService(Service(key: .fwmark(0, family: .inet))),
+        .addService(Service(key: .fwmark(5, family: .inet6), netmask: 129)),
+        .addService(Service(key: tcp, persistenceEngine: "sipsipsipsipsipsip")),
+        .deleteService(.fwmark(0, family: .inet)),
+        .addDestination(Destination(address: v4, port: 80), to: tcp),
+        .addDestination(Destination(address: v4, weight: 65536), to: tcp),
+        .editDestination(Destination(address: v4, weight: -1), in: tcp),
+        .addDestination(Destination(address: v4, upperThreshold: 1, lowerThreshold: 2), to: tcp),
+        .addDestination(Destination(address: .v4(0, 0, 0, 0)), to: tcp),
+        .addDestination(Destination(address: IPAddress("2001:db8::1")!), to: tcp),
+        .addDestination(Destination(address: v4), to: .fwmark(0, family: .inet)),
+        .deleteDestination(DestinationKey(address: v4, port: 80), from: .fwmark(0, family: .inet)),
+        .zero(.fwmark(0, family: .inet)),
+        .zero(nil),
+        .flush,
+    ]
+
+    @Test("a change is checked as the request it becomes", arguments: changes)
+    func changeAndRequestAgree(change: Change) {
+        func outcome(_ body: () throws(IPVSError) -> Void) -> IPVSError? {
+            do throws(IPVSError) { try body(); return nil } catch { return error }
+        }
+        let direct = outcome { () throws(IPVSError) in try Validation.check(change) }
+        let viaRequest = outcome { () throws(IPVSError) in try Validation.check(Request(change)) }
+        #expect(direct == viaRequest)
+    }
+
+    @Test("the invalid ones are refused with their reason")
+    func refusals() {
+        var refused = 0
+        for change in Self.changes {
+            do throws(IPVSError) { try Validation.check(change) } catch {
+                refused += 1
+                #expect(error.code == .invalidValue && !error.reason.isEmpty)
+            }
+        }
+        #expect(refused == Self.changes.count - 4)   // all but the first service, the first real server, zero all and flush
+    }
+}
