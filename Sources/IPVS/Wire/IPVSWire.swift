@@ -102,39 +102,46 @@ enum IPVSWire {
 // MARK: - Encoding
 
 extension IPVSWire {
-    /// nf_inet_addr: IPv4 in the first four bytes, zero padded to 16.
-    static func inetAddr(_ address: IPAddress) -> [UInt8] {
-        var b = address.bytes
-        if b.count < inetAddrLength { b += [UInt8](repeating: 0, count: inetAddrLength - b.count) }
-        return b
+    // The service and destination nests are written with their size computed first and
+    // stored in one claimed region (``MessageWriter/store(_:_:)``): a batch encodes tens
+    // of thousands of them.
+
+    /// The size of the attributes that identify a service.
+    static func serviceKeySize(_ key: ServiceKey) -> Int {
+        switch key {
+        case .address: return 8 + 8 + AttributeStore.inetAddrSize + 8   // af, protocol, addr, port
+        case .fwmark: return 8 + 8                                      // af, fwmark
+        }
     }
 
     /// The attributes that identify a service (what DEL_SERVICE and GET_SERVICE need).
-    static func putServiceKey(_ key: ServiceKey, into w: inout MessageWriter) {
-        w.put(ServiceAttr.af, u16: key.family.rawValue)
+    static func putServiceKey(_ key: ServiceKey, into a: inout AttributeStore) {
+        a.u16(ServiceAttr.af, key.family.rawValue)
         switch key {
         case let .address(proto, address, port):
-            w.put(ServiceAttr.protocol, u16: proto.rawValue)
-            w.put(ServiceAttr.addr, inetAddr: address)
-            w.put(ServiceAttr.port, be16: port)
+            a.u16(ServiceAttr.protocol, proto.rawValue)
+            a.inetAddr(ServiceAttr.addr, address)
+            a.be16(ServiceAttr.port, port)
         case let .fwmark(mark, _):
-            w.put(ServiceAttr.fwmark, u32: mark)
+            a.u32(ServiceAttr.fwmark, mark)
         }
     }
 
     /// A complete service, as NEW_SERVICE and SET_SERVICE need it.
     static func putService(_ s: Service, into w: inout MessageWriter) {
-        w.beginNested(CommandAttr.service)
-        putServiceKey(s.key, into: &w)
-        w.put(ServiceAttr.schedName, string: s.scheduler)
-        if let pe = s.persistenceEngine, !pe.isEmpty {
-            w.put(ServiceAttr.peName, string: pe)
+        let pe = s.persistenceEngine.flatMap { $0.isEmpty ? nil : $0 }
+        let size = NetlinkConstants.attributeHeaderLength + serviceKeySize(s.key) + AttributeStore.stringSize(s.scheduler)
+            + (pe.map(AttributeStore.stringSize) ?? 0) + 12 + 8 + 8
+        w.store(size) { a in
+            a.nest(CommandAttr.service, length: size)
+            putServiceKey(s.key, into: &a)
+            a.string(ServiceAttr.schedName, s.scheduler)
+            if let pe { a.string(ServiceAttr.peName, pe) }
+            // struct ip_vs_flags { __u32 flags; __u32 mask; }: the mask says which bits to set or clear.
+            a.u32(ServiceAttr.flags, s.flags.rawValue, UInt32.max)
+            a.u32(ServiceAttr.timeout, s.timeout)
+            a.u32(ServiceAttr.netmask, netmaskWord(s.netmask, family: s.key.family))
         }
-        // struct ip_vs_flags { __u32 flags; __u32 mask; }: the mask says which bits to set or clear.
-        w.put(ServiceAttr.flags, u32: s.flags.rawValue, u32: UInt32.max)
-        w.put(ServiceAttr.timeout, u32: s.timeout)
-        w.put(ServiceAttr.netmask, u32: netmaskWord(s.netmask, family: s.key.family))
-        w.endNested()
     }
 
     /// The netmask attribute's four bytes as the native u32 to store. IPv4: a __be32 mask.
@@ -155,9 +162,11 @@ extension IPVSWire {
     }
 
     static func putServiceKeyNest(_ key: ServiceKey, into w: inout MessageWriter) {
-        w.beginNested(CommandAttr.service)
-        putServiceKey(key, into: &w)
-        w.endNested()
+        let size = NetlinkConstants.attributeHeaderLength + serviceKeySize(key)
+        w.store(size) { a in
+            a.nest(CommandAttr.service, length: size)
+            putServiceKey(key, into: &a)
+        }
     }
 
     static func forwardingCode(_ f: ForwardingMethod) -> UInt32 {
@@ -172,28 +181,35 @@ extension IPVSWire {
 
     /// A complete destination, as NEW_DEST and SET_DEST need it.
     static func putDestination(_ d: Destination, into w: inout MessageWriter) {
-        w.beginNested(CommandAttr.dest)
-        w.put(DestAttr.addr, inetAddr: d.address)
-        w.put(DestAttr.port, be16: d.port)
-        w.put(DestAttr.fwdMethod, u32: forwardingCode(d.forwarding))
-        w.put(DestAttr.weight, u32: UInt32(bitPattern: d.weight))
-        if case let .tunnel(t) = d.forwarding {
-            w.put(DestAttr.tunType, u8: t.kind.rawValue)
-            w.put(DestAttr.tunPort, be16: t.port)
-            w.put(DestAttr.tunFlags, u16: t.checksum.rawValue)
+        var tunnel: Tunnel?
+        if case let .tunnel(t) = d.forwarding { tunnel = t }
+        // addr, port, fwd_method, weight, [tun_type, tun_port, tun_flags], u_threshold, l_threshold, addr_family
+        let size = NetlinkConstants.attributeHeaderLength + AttributeStore.inetAddrSize + 8 * 6 + (tunnel == nil ? 0 : 8 * 3)
+        w.store(size) { a in
+            a.nest(CommandAttr.dest, length: size)
+            a.inetAddr(DestAttr.addr, d.address)
+            a.be16(DestAttr.port, d.port)
+            a.u32(DestAttr.fwdMethod, forwardingCode(d.forwarding))
+            a.u32(DestAttr.weight, UInt32(bitPattern: d.weight))
+            if let t = tunnel {
+                a.u8(DestAttr.tunType, t.kind.rawValue)
+                a.be16(DestAttr.tunPort, t.port)
+                a.u16(DestAttr.tunFlags, t.checksum.rawValue)
+            }
+            a.u32(DestAttr.upperThreshold, d.upperThreshold)
+            a.u32(DestAttr.lowerThreshold, d.lowerThreshold)
+            a.u16(DestAttr.addrFamily, d.address.family.rawValue)
         }
-        w.put(DestAttr.upperThreshold, u32: d.upperThreshold)
-        w.put(DestAttr.lowerThreshold, u32: d.lowerThreshold)
-        w.put(DestAttr.addrFamily, u16: d.address.family.rawValue)
-        w.endNested()
     }
 
     static func putDestinationKey(_ k: DestinationKey, into w: inout MessageWriter) {
-        w.beginNested(CommandAttr.dest)
-        w.put(DestAttr.addr, inetAddr: k.address)
-        w.put(DestAttr.port, be16: k.port)
-        w.put(DestAttr.addrFamily, u16: k.address.family.rawValue)
-        w.endNested()
+        let size = NetlinkConstants.attributeHeaderLength + AttributeStore.inetAddrSize + 8 + 8
+        w.store(size) { a in
+            a.nest(CommandAttr.dest, length: size)
+            a.inetAddr(DestAttr.addr, k.address)
+            a.be16(DestAttr.port, k.port)
+            a.u16(DestAttr.addrFamily, k.address.family.rawValue)
+        }
     }
 
     static func putDaemon(_ d: SyncDaemon, into w: inout MessageWriter) {

@@ -99,13 +99,6 @@ struct MessageWriter: ~Copyable {
         capacity = newCapacity
     }
 
-    /// An attribute header (`struct nlattr`) at `p`.
-    @inline(__always)
-    private static func storeHeader(_ p: UnsafeMutableRawPointer, length: Int, type: UInt16) {
-        p.storeBytes(of: UInt16(truncatingIfNeeded: length), as: UInt16.self)
-        p.storeBytes(of: type, toByteOffset: 2, as: UInt16.self)
-    }
-
     /// Starts a generic-netlink message. Finish it with `endMessage()`.
     mutating func beginMessage(family: UInt16, flags: UInt16, sequence: UInt32, port: UInt32,
                                command: UInt8, version: UInt8) {
@@ -131,7 +124,7 @@ struct MessageWriter: ~Copyable {
         let start = count
         withUnsafeMutableBytes(of: &nests) { $0.storeBytes(of: start, toByteOffset: depth * MemoryLayout<Int>.stride, as: Int.self) }
         depth += 1
-        Self.storeHeader(claim(4), length: 0, type: type | NetlinkConstants.nested)
+        store(NetlinkConstants.attributeHeaderLength) { $0.nest(type, length: 0) }   // the length is patched in endNested
     }
 
     mutating func endNested() {
@@ -141,27 +134,100 @@ struct MessageWriter: ~Copyable {
         (base + start).storeBytes(of: UInt16(truncatingIfNeeded: count - start), as: UInt16.self)
     }
 
-    mutating func put(_ type: UInt16, bytes payload: some Collection<UInt8>) {
-        let length = NetlinkConstants.attributeHeaderLength + payload.count
-        let padded = align4(length)
-        let p = claim(padded)
-        Self.storeHeader(p, length: length, type: type)
-        var i = 4
-        for b in payload { p.storeBytes(of: b, toByteOffset: i, as: UInt8.self); i += 1 }
-        (p + i).initializeMemory(as: UInt8.self, repeating: 0, count: padded - i)
+    /// Claims `size` bytes and has `body` store attributes into them at known offsets: one
+    /// capacity check for a whole nest whose size is known up front. `body` must store
+    /// exactly `size` bytes.
+    @inline(__always)
+    mutating func store(_ size: Int, _ body: (inout AttributeStore) -> Void) {
+        var a = AttributeStore(start: claim(size))
+        body(&a)
+        precondition(a.offset == size, "attributes of \(a.offset) bytes stored in \(size)")
     }
 
-    mutating func put(_ type: UInt16, u8 value: UInt8) { putScalar(type, value) }
-    mutating func put(_ type: UInt16, u16 value: UInt16) { putScalar(type, value) }
-    mutating func put(_ type: UInt16, u32 value: UInt32) { putScalar(type, value) }
-    mutating func put(_ type: UInt16, be16 value: UInt16) { putScalar(type, value.bigEndian) }
-    mutating func put(_ type: UInt16, be32 value: UInt32) { putScalar(type, value.bigEndian) }
+    mutating func put(_ type: UInt16, bytes payload: some Collection<UInt8>) {
+        store(align4(NetlinkConstants.attributeHeaderLength + payload.count)) { $0.bytes(type, payload) }
+    }
 
-    /// An address as `union nf_inet_addr` (16 bytes, IPv4 in the first four), without a
-    /// temporary array.
+    mutating func put(_ type: UInt16, u8 value: UInt8) { store(8) { $0.u8(type, value) } }
+    mutating func put(_ type: UInt16, u16 value: UInt16) { store(8) { $0.u16(type, value) } }
+    mutating func put(_ type: UInt16, u32 value: UInt32) { store(8) { $0.u32(type, value) } }
+    mutating func put(_ type: UInt16, be16 value: UInt16) { store(8) { $0.be16(type, value) } }
+    mutating func put(_ type: UInt16, be32 value: UInt32) { store(8) { $0.be32(type, value) } }
+
+    /// An address as `union nf_inet_addr` (16 bytes, IPv4 in the first four).
     mutating func put(_ type: UInt16, inetAddr address: IPAddress) {
-        let p = claim(NetlinkConstants.attributeHeaderLength + 16)
-        Self.storeHeader(p, length: NetlinkConstants.attributeHeaderLength + 16, type: type)
+        store(AttributeStore.inetAddrSize) { $0.inetAddr(type, address) }
+    }
+
+    /// Two native u32s in one attribute (`struct ip_vs_flags { flags; mask; }`).
+    mutating func put(_ type: UInt16, u32 first: UInt32, u32 second: UInt32) {
+        store(12) { $0.u32(type, first, second) }
+    }
+
+    /// A NUL-terminated string, as the kernel's NLA_NUL_STRING policy wants.
+    mutating func put(_ type: UInt16, string: String) {
+        store(AttributeStore.stringSize(string)) { $0.string(type, string) }
+    }
+}
+
+/// Attributes stored one after another from a place in a ``MessageWriter``'s buffer that
+/// was claimed for them (``MessageWriter/store(_:_:)``). Each writes its header, value and
+/// padding (so a reused buffer never leaks old bytes) and advances `offset`. The one place
+/// where an attribute's layout is written.
+struct AttributeStore {
+    private let start: UnsafeMutableRawPointer
+    /// Bytes stored so far.
+    private(set) var offset = 0
+
+    fileprivate init(start: UnsafeMutableRawPointer) { self.start = start }
+
+    static let inetAddrSize = NetlinkConstants.attributeHeaderLength + 16
+
+    /// The stored size of a NUL-terminated string attribute.
+    static func stringSize(_ s: String) -> Int { align4(NetlinkConstants.attributeHeaderLength + s.utf8.count + 1) }
+
+    @inline(__always)
+    private mutating func header(_ length: Int, _ type: UInt16) -> UnsafeMutableRawPointer {
+        let p = start + offset
+        p.storeBytes(of: UInt16(truncatingIfNeeded: length), as: UInt16.self)
+        p.storeBytes(of: type, toByteOffset: 2, as: UInt16.self)
+        offset += align4(length)
+        return p
+    }
+
+    /// The header of a nested attribute whose contents (`length` bytes in all, header
+    /// included) follow.
+    mutating func nest(_ type: UInt16, length: Int) {
+        _ = header(length, type | NetlinkConstants.nested)
+        offset = offset - align4(length) + NetlinkConstants.attributeHeaderLength
+    }
+
+    /// A fixed-size attribute: header, value and padding.
+    @inline(__always)
+    private mutating func scalar<T: FixedWidthInteger>(_ type: UInt16, _ value: T) {
+        let length = NetlinkConstants.attributeHeaderLength + MemoryLayout<T>.size
+        let p = header(length, type)
+        // Zero the padding first (it may overlap nothing but old bytes of a reused buffer).
+        p.storeBytes(of: UInt32(0), toByteOffset: align4(length) - 4, as: UInt32.self)
+        p.storeBytes(of: value, toByteOffset: 4, as: T.self)
+    }
+
+    mutating func u8(_ type: UInt16, _ value: UInt8) { scalar(type, value) }
+    mutating func u16(_ type: UInt16, _ value: UInt16) { scalar(type, value) }
+    mutating func u32(_ type: UInt16, _ value: UInt32) { scalar(type, value) }
+    /// Ports and IPv4 masks: big-endian on the wire, on purpose.
+    mutating func be16(_ type: UInt16, _ value: UInt16) { scalar(type, value.bigEndian) }
+    mutating func be32(_ type: UInt16, _ value: UInt32) { scalar(type, value.bigEndian) }
+
+    mutating func u32(_ type: UInt16, _ first: UInt32, _ second: UInt32) {
+        let p = header(NetlinkConstants.attributeHeaderLength + 8, type)
+        p.storeBytes(of: first, toByteOffset: 4, as: UInt32.self)
+        p.storeBytes(of: second, toByteOffset: 8, as: UInt32.self)
+    }
+
+    /// `union nf_inet_addr`: 16 bytes, IPv4 in the first four and zeros after.
+    mutating func inetAddr(_ type: UInt16, _ address: IPAddress) {
+        let p = header(Self.inetAddrSize, type)
         switch address {
         case let .v4(a, b, c, d):
             p.storeBytes(of: (UInt32(a) | UInt32(b) << 8 | UInt32(c) << 16 | UInt32(d) << 24).littleEndian,
@@ -173,38 +239,23 @@ struct MessageWriter: ~Copyable {
         }
     }
 
-    /// Two native u32s in one attribute (`struct ip_vs_flags { flags; mask; }`).
-    mutating func put(_ type: UInt16, u32 first: UInt32, u32 second: UInt32) {
-        let p = claim(NetlinkConstants.attributeHeaderLength + 8)
-        Self.storeHeader(p, length: NetlinkConstants.attributeHeaderLength + 8, type: type)
-        p.storeBytes(of: first, toByteOffset: 4, as: UInt32.self)
-        p.storeBytes(of: second, toByteOffset: 8, as: UInt32.self)
-    }
-
-    /// A fixed-size attribute written straight into the buffer, header, value and padding
-    /// in one step (a batch encodes tens of thousands of these).
-    @inline(__always)
-    private mutating func putScalar<T: FixedWidthInteger>(_ type: UInt16, _ value: T) {
-        let length = NetlinkConstants.attributeHeaderLength + MemoryLayout<T>.size
-        let p = claim(align4(length))
-        Self.storeHeader(p, length: length, type: type)
-        // Zero the padding first (it may overlap nothing but old bytes of a reused buffer).
-        p.storeBytes(of: UInt32(0), toByteOffset: align4(length) - 4, as: UInt32.self)
-        p.storeBytes(of: value, toByteOffset: 4, as: T.self)
-    }
-
-    /// A NUL-terminated string, as the kernel's NLA_NUL_STRING policy wants.
-    mutating func put(_ type: UInt16, string: String) {
+    mutating func string(_ type: UInt16, _ string: String) {
         var string = string
         string.withUTF8 { utf8 in
             let length = NetlinkConstants.attributeHeaderLength + utf8.count + 1
-            let padded = align4(length)
-            let p = claim(padded)
-            Self.storeHeader(p, length: length, type: type)
+            let p = header(length, type)
             if let source = utf8.baseAddress { (p + 4).copyMemory(from: source, byteCount: utf8.count) }
             // The NUL and the padding.
-            (p + 4 + utf8.count).initializeMemory(as: UInt8.self, repeating: 0, count: padded - 4 - utf8.count)
+            (p + 4 + utf8.count).initializeMemory(as: UInt8.self, repeating: 0, count: align4(length) - 4 - utf8.count)
         }
+    }
+
+    mutating func bytes(_ type: UInt16, _ payload: some Collection<UInt8>) {
+        let length = NetlinkConstants.attributeHeaderLength + payload.count
+        let p = header(length, type)
+        var i = 4
+        for b in payload { p.storeBytes(of: b, toByteOffset: i, as: UInt8.self); i += 1 }
+        (p + i).initializeMemory(as: UInt8.self, repeating: 0, count: align4(length) - i)
     }
 }
 
