@@ -193,6 +193,7 @@ enum CanonicalLine {
         }
 
         /// Reads `-X ` (a lone short option and the blank after it) and returns X.
+        @inline(__always)
         mutating func shortOption() -> UInt8? {
             guard at(position) == UInt8(ascii: "-"), position + 1 < bytes.count else { return nil }
             let letter = base[position + 1]
@@ -214,15 +215,16 @@ enum CanonicalLine {
         mutating func decimal(max: Int) -> Int? {
             let first = position
             var value = 0
-            while true {
-                let digit = at(position) &- UInt8(ascii: "0")
+            while position < bytes.count {
+                let digit = base[position] &- UInt8(ascii: "0")
                 guard digit <= 9 else { break }
-                if position > first, base[first] == UInt8(ascii: "0") { return nil }
                 value = value &* 10 &+ Int(digit)
                 if value > max { return nil }
                 position += 1
             }
-            return position > first ? value : nil
+            let length = position - first
+            guard length > 0, length == 1 || base[first] != UInt8(ascii: "0") else { return nil }
+            return value
         }
 
         /// `A.B.C.D:PORT` (plain decimal octets) or `[IPV6]:PORT`.
@@ -245,21 +247,18 @@ enum CanonicalLine {
                 address = a
                 position = end + 1
             } else {
-                var octets: (Int, Int, Int, Int) = (0, 0, 0, 0)
+                // Four octets, most significant first.
+                var word: UInt32 = 0
                 for i in 0..<4 {
                     guard let o = decimal(max: 255) else { return nil }
-                    switch i {
-                    case 0: octets.0 = o
-                    case 1: octets.1 = o
-                    case 2: octets.2 = o
-                    default: octets.3 = o
-                    }
+                    word = word << 8 | UInt32(o)
                     if i < 3 {
                         guard at(position) == UInt8(ascii: ".") else { return nil }
                         position += 1
                     }
                 }
-                address = .v4(UInt8(octets.0), UInt8(octets.1), UInt8(octets.2), UInt8(octets.3))
+                address = .v4(UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16),
+                              UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word))
             }
             guard at(position) == UInt8(ascii: ":") else { return nil }
             position += 1

@@ -540,7 +540,7 @@ struct TableSimulator {
     mutating func run() {
         let commands = self.commands
         commands.withUnsafeBufferPointer { buffer in
-            for i in buffer.indices { apply(buffer[i], at: i) }
+            for i in buffer.indices { apply(buffer, at: i) }
         }
     }
 
@@ -549,13 +549,15 @@ struct TableSimulator {
     /// every change other than adding a real server.
     private var recent: (key: ServiceKey, position: Int)?
 
-    /// Applies `commands[index]` (given as `c`).
-    mutating func apply(_ c: RuleCommand, at index: Int) {
-        if case .addDestination = c.action {} else { recent = nil }
+    /// Applies `commands[index]`. The command is read in place from `commands` (its
+    /// action and line); it is copied only for a diagnostic.
+    mutating func apply(_ commands: UnsafeBufferPointer<RuleCommand>, at index: Int) {
+        var c: RuleCommand { commands[index] }
+        if case .addDestination = commands[index].action {} else { recent = nil }
         // Once built, the definition lines follow every command (after the checks below
         // have read them as they stood before it).
-        defer { if definitions != nil { definitions!.apply(c) } }
-        switch c.action {
+        defer { if definitions != nil { definitions!.apply(commands[index]) } }
+        switch commands[index].action {
         case let .addService(s):
             let p = table.count
             if let existing = position.updateValue(p, forKey: s.key) {
@@ -570,6 +572,8 @@ struct TableSimulator {
             var entry = ServiceEntry(service: s)
             entry.destinations.reserveCapacity(4)
             table.append(entry)
+            // Its real servers usually follow.
+            recent = (s.key, p)
         case let .editService(s):
             guard let p = requireService(s.key, c) else { return }
             table[p].service = s
