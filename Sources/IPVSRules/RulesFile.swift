@@ -240,10 +240,21 @@ public struct RulesFile: Hashable, Sendable {
         resolver: any NameResolver = SystemResolver(),
         startingFrom base: [ServiceEntry]? = []
     ) throws(RulesError) -> (file: RulesFile, table: [ServiceEntry]?) {
+        try parseWithTable(utf8: Array(text.utf8), fileName: fileName, resolver: resolver, startingFrom: base)
+    }
+
+    /// `parseWithTable` of a file's bytes as read: lines in ipvsadm-save's shape are read
+    /// straight from them, without making a String of the whole file (others are decoded
+    /// one line at a time, invalid UTF-8 repaired as `String(decoding:as:)` does).
+    public static func parseWithTable(
+        utf8 text: [UInt8],
+        fileName: String,
+        resolver: any NameResolver = SystemResolver(),
+        startingFrom base: [ServiceEntry]? = []
+    ) throws(RulesError) -> (file: RulesFile, table: [ServiceEntry]?) {
         var table: [ServiceEntry]? = nil
         var lines = Lines(fileName: fileName, resolver: resolver)
-        var text = text
-        text.withUTF8 { lines.read($0) }
+        text.withUnsafeBufferPointer { lines.read($0) }
         var diagnostics = lines.diagnostics
         let commands = lines.commands
         let marks = lines.marks
@@ -465,9 +476,9 @@ struct TableSimulator {
         for f in failed { tolerated.insert(f.key) }
     }
 
-    /// The file's text, when known: lines read by ``CanonicalLine`` carry no spots, and a
-    /// diagnostic about one reads its line again to point at the token.
-    var source: String?
+    /// The file's text (UTF-8), when known: lines read by ``CanonicalLine`` carry no
+    /// spots, and a diagnostic about one reads its line again to point at the token.
+    var source: [UInt8]?
 
     /// Where each line of `source` starts (UTF-8 offsets), made on the first report that
     /// needs it: a file with thousands of errors is not split again for each one.
@@ -486,22 +497,20 @@ struct TableSimulator {
                                           message: message, hint: hint))
     }
 
-    /// The UTF-8 offset where each line of `text` starts (lines end at LF).
-    static func lineStarts(of text: String) -> [Int] {
+    /// The offset where each line of `text` starts (lines end at LF).
+    static func lineStarts(of text: [UInt8]) -> [Int] {
         var starts = [0]
-        for (i, b) in text.utf8.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
+        for (i, b) in text.enumerated() where b == UInt8(ascii: "\n") { starts.append(i + 1) }
         return starts
     }
 
     /// Line `number` of `text` (lines end at LF or CRLF) as LineParser reads it.
-    static func reread(line number: Int, of text: String, starts: [Int], file: String) -> RuleCommand? {
+    static func reread(line number: Int, of text: [UInt8], starts: [Int], file: String) -> RuleCommand? {
         guard number >= 1, number <= starts.count else { return nil }
-        let utf8 = text.utf8
-        let from = utf8.index(utf8.startIndex, offsetBy: starts[number - 1])
-        let to = number < starts.count ? utf8.index(utf8.startIndex, offsetBy: starts[number] - 1) : utf8.endIndex
-        var line = Substring(utf8[from..<to])
-        if line.hasSuffix("\r") { line.removeLast() }
-        return RulesFile.generalCommand(String(line), file: file, line: number)
+        let from = starts[number - 1]
+        var to = number < starts.count ? starts[number] - 1 : text.count
+        if to > from, text[to - 1] == UInt8(ascii: "\r") { to -= 1 }
+        return RulesFile.generalCommand(String(decoding: text[from..<to], as: UTF8.self), file: file, line: number)
     }
 
     private func definedWhere(_ line: Int?) -> String {

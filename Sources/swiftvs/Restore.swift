@@ -71,8 +71,8 @@ struct RestoreRequest: Equatable {
 
     func run() throws {
         let name = (file == nil || file == "-") ? "<stdin>" : file!
-        let text: String
-        do { text = try readText(file == "-" ? nil : file) } catch {
+        let text: [UInt8]
+        do { text = try readBytes(file == "-" ? nil : file) } catch {
             fail("restore: cannot read \(name): \(error)", status: 2)
         }
         let ipvs = try openIPVS(namespace: namespace)
@@ -84,7 +84,7 @@ struct RestoreRequest: Equatable {
         let rules: RulesFile
         let simulated: [ServiceEntry]?
         do {
-            (rules, simulated) = try RulesFile.parseWithTable(text, fileName: name, resolver: resolver,
+            (rules, simulated) = try RulesFile.parseWithTable(utf8: text, fileName: name, resolver: resolver,
                                                               startingFrom: append ? current : [])
         } catch {
             printDiagnostics(error.diagnostics)
@@ -255,8 +255,8 @@ struct ReadError: Error, CustomStringConvertible {
     var description: String { String(cString: strerror(errno)) }
 }
 
-/// The whole file (or standard input when `path` is nil) as UTF-8 text.
-func readText(_ path: String?) throws -> String {
+/// The whole file (or standard input when `path` is nil), as read.
+func readBytes(_ path: String?) throws -> [UInt8] {
     let fd = path.map { open($0, O_RDONLY | O_CLOEXEC) } ?? 0
     if fd < 0 { throw ReadError(errno: errno) }
     defer { if path != nil { close(fd) } }
@@ -276,5 +276,6 @@ func readText(_ path: String?) throws -> String {
         if n == 0 { break }
         count += n
     }
-    return data.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[..<count]), as: UTF8.self) }
+    data.removeSubrange(count...)
+    return data
 }

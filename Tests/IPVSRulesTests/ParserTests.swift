@@ -422,6 +422,26 @@ struct ParserTests {
         }
     }
 
+    /// A file given as bytes reads as the same file given as a String (invalid UTF-8
+    /// repaired the same way, line by line), diagnostics and re-read tokens included.
+    @Test func bytesAndTextAgree() throws {
+        let bytes: [UInt8] = Array("-A -t 192.0.2.10:80 -s rr\r\n# caf".utf8) + [0xC3] + Array("\n-a -t 192.0.2.10:80 -r 192.0.2.20 ".utf8)
+            + [0xFF] + Array("\n-A -f 7 -s lc\n-a -f 7 -r 192.0.2.21:0 -g -w 1\n-a -f 7 -r 192.0.2.21:0 -g -w 2\r\n".utf8)
+        func outcome(_ body: () throws(RulesError) -> (file: RulesFile, table: [ServiceEntry]?)) -> [RuleDiagnostic] {
+            do throws(RulesError) { _ = try body(); return [] } catch { return error.diagnostics }
+        }
+        let fromBytes = outcome { () throws(RulesError) in try RulesFile.parseWithTable(utf8: bytes, fileName: "f", resolver: numeric) }
+        let fromText = outcome { () throws(RulesError) in
+            try RulesFile.parseWithTable(String(decoding: bytes, as: UTF8.self), fileName: "f", resolver: numeric)
+        }
+        #expect(fromBytes == fromText)
+        #expect(fromBytes.map(\.line) == [3, 6])
+        #expect(fromBytes.map(\.token) == ["\u{FFFD}", "192.0.2.21:0"])
+        let clean = Array("-A -f 7 -s lc\n-a -f 7 -r 192.0.2.21:0 -g -w 1\n".utf8)
+        #expect(try RulesFile.parseWithTable(utf8: clean, fileName: "f", resolver: numeric).table
+                == RulesFile.parseWithTable(String(decoding: clean, as: UTF8.self), fileName: "f", resolver: numeric).table)
+    }
+
     /// A saved table restored twice in one file: every line of the second copy is an error
     /// on a line the fast path read, and each names its token (read again from the file).
     @Test func aTableGivenTwiceReportsEveryLineOfTheSecondCopy() {
