@@ -215,6 +215,13 @@ struct Connection: ~Copyable {
         return seq
     }
 
+    private mutating func encode(_ change: Change, flags: UInt16, into w: inout MessageWriter) -> UInt32 {
+        let seq = nextSequence()
+        IPVSWire.appendMessage(change, family: socket.familyID, flags: flags, sequence: seq,
+                               port: socket.localPort, into: &w)
+        return seq
+    }
+
     func decode<T>(_ request: Request, _ body: () throws(DecodeError) -> T) throws(IPVSError) -> T {
         try Self.decode(request, body)
     }
@@ -401,7 +408,7 @@ struct Connection: ~Copyable {
             while end < changes.count {
                 let isLast = end == changes.count - 1 || w.count >= maxDatagram - 512 || end - start >= 4095
                 let flags = NetlinkConstants.request | (isLast ? NetlinkConstants.ack : 0)
-                lastSeq = encode(Request(changes[end]), flags: flags, into: &w)
+                lastSeq = encode(changes[end], flags: flags, into: &w)
                 sequences.append(lastSeq)
                 end += 1
                 if isLast { break }

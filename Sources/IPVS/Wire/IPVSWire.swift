@@ -239,23 +239,24 @@ extension IPVSWire {
         w.endMessage()
     }
 
+    /// `appendMessage` for a table change, without making a request of it first (a batch
+    /// encodes tens of thousands).
+    static func appendMessage(_ change: Change, family: UInt16, flags: UInt16, sequence: UInt32,
+                              port: UInt32, into w: inout MessageWriter) {
+        w.beginMessage(family: family, flags: flags, sequence: sequence, port: port,
+                       command: command(for: change).rawValue, version: version)
+        encode(change, into: &w)
+        w.endMessage()
+    }
+
     /// The body (command and attributes) of one request. Framing is added by the caller.
     static func encode(_ request: Request, into w: inout MessageWriter) {
+        if let change = request.change { return encode(change, into: &w) }
         switch request {
-        case .getInfo, .getConfig, .getDaemons, .dumpServices, .flush:
+        case .getInfo, .getConfig, .getDaemons, .dumpServices:
             break
-        case let .getService(key), let .deleteService(key), let .dumpDestinations(key):
+        case let .getService(key), let .dumpDestinations(key):
             putServiceKeyNest(key, into: &w)
-        case let .addService(s), let .editService(s):
-            putService(s, into: &w)
-        case let .addDestination(d, key), let .editDestination(d, key):
-            putServiceKeyNest(key, into: &w)
-            putDestination(d, into: &w)
-        case let .deleteDestination(k, key):
-            putServiceKeyNest(key, into: &w)
-            putDestinationKey(k, into: &w)
-        case let .zero(key):
-            if let key { putServiceKeyNest(key, into: &w) }
         case let .setTimeouts(t):
             w.put(CommandAttr.timeoutTCP, u32: t.tcp)
             w.put(CommandAttr.timeoutTCPFin, u32: t.tcpFin)
@@ -266,6 +267,42 @@ extension IPVSWire {
             w.beginNested(CommandAttr.daemon)
             w.put(DaemonAttr.state, u32: role.rawValue)
             w.endNested()
+        case .addService, .editService, .deleteService, .addDestination, .editDestination, .deleteDestination,
+             .zero, .flush:
+            preconditionFailure("a table change is encoded as a change")
+        }
+    }
+
+    /// The body of a table change.
+    static func encode(_ change: Change, into w: inout MessageWriter) {
+        switch change {
+        case let .addService(s), let .editService(s):
+            putService(s, into: &w)
+        case let .deleteService(key):
+            putServiceKeyNest(key, into: &w)
+        case let .addDestination(d, key), let .editDestination(d, key):
+            putServiceKeyNest(key, into: &w)
+            putDestination(d, into: &w)
+        case let .deleteDestination(k, key):
+            putServiceKeyNest(key, into: &w)
+            putDestinationKey(k, into: &w)
+        case let .zero(key):
+            if let key { putServiceKeyNest(key, into: &w) }
+        case .flush:
+            break
+        }
+    }
+
+    static func command(for change: Change) -> Command {
+        switch change {
+        case .addService: return .newService
+        case .editService: return .setService
+        case .deleteService: return .delService
+        case .addDestination: return .newDest
+        case .editDestination: return .setDest
+        case .deleteDestination: return .delDest
+        case .zero: return .zero
+        case .flush: return .flush
         }
     }
 }
@@ -303,7 +340,25 @@ enum Request: Hashable, Sendable {
         }
     }
 
+    /// The table change this request makes, if it makes one.
+    var change: Change? {
+        switch self {
+        case let .addService(s): return .addService(s)
+        case let .editService(s): return .editService(s)
+        case let .deleteService(k): return .deleteService(k)
+        case let .addDestination(d, k): return .addDestination(d, to: k)
+        case let .editDestination(d, k): return .editDestination(d, in: k)
+        case let .deleteDestination(d, k): return .deleteDestination(d, from: k)
+        case .flush: return .flush
+        case let .zero(k): return .zero(k)
+        case .getInfo, .getConfig, .setTimeouts, .getDaemons, .startDaemon, .stopDaemon, .dumpServices, .getService,
+             .dumpDestinations:
+            return nil
+        }
+    }
+
     var command: IPVSWire.Command {
+        if let change { return IPVSWire.command(for: change) }
         switch self {
         case .getInfo: return .getInfo
         case .getConfig: return .getConfig
@@ -312,15 +367,10 @@ enum Request: Hashable, Sendable {
         case .startDaemon: return .newDaemon
         case .stopDaemon: return .delDaemon
         case .dumpServices, .getService: return .getService
-        case .addService: return .newService
-        case .editService: return .setService
-        case .deleteService: return .delService
         case .dumpDestinations: return .getDest
-        case .addDestination: return .newDest
-        case .editDestination: return .setDest
-        case .deleteDestination: return .delDest
-        case .zero: return .zero
-        case .flush: return .flush
+        case .addService, .editService, .deleteService, .addDestination, .editDestination, .deleteDestination,
+             .zero, .flush:
+            preconditionFailure("a table change has its command from IPVSWire.command(for:)")
         }
     }
 
