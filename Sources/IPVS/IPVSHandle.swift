@@ -215,6 +215,7 @@ struct Connection: ~Copyable {
         return seq
     }
 
+    @inline(__always)
     private mutating func encode(_ change: Change, flags: UInt16, into w: inout MessageWriter) -> UInt32 {
         let seq = nextSequence()
         IPVSWire.appendMessage(change, family: socket.familyID, flags: flags, sequence: seq,

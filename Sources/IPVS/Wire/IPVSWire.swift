@@ -241,6 +241,7 @@ extension IPVSWire {
 
     /// `appendMessage` for a table change, without making a request of it first (a batch
     /// encodes tens of thousands).
+    @inline(__always)
     static func appendMessage(_ change: Change, family: UInt16, flags: UInt16, sequence: UInt32,
                               port: UInt32, into w: inout MessageWriter) {
         w.beginMessage(family: family, flags: flags, sequence: sequence, port: port,
@@ -274,6 +275,7 @@ extension IPVSWire {
     }
 
     /// The body of a table change.
+    @inline(__always)
     static func encode(_ change: Change, into w: inout MessageWriter) {
         switch change {
         case let .addService(s), let .editService(s):
