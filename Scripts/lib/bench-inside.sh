@@ -328,7 +328,10 @@ daemon_pids() { # PID -> DPIDS: the daemon's own processes, PID and its children
   { read -r name <"/proc/$1/comm"; } 2>/dev/null || return 0
   DPIDS=("$1")
   for f in /proc/"$1"/task/*/children; do
-    { read -r -a kids <"$f"; } 2>/dev/null || continue
+    # The file is one line without a newline: read fails at its end, having read the pids.
+    kids=()
+    { read -r -a kids <"$f"; } 2>/dev/null
+    ((${#kids[@]})) || continue
     for p in "${kids[@]}"; do
       { read -r comm <"/proc/$p/comm"; } 2>/dev/null && [[ $comm == "$name" ]] && DPIDS+=("$p")
     done
