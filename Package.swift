@@ -10,6 +10,8 @@ let package = Package(
         .library(name: "FirewallMarks", targets: ["FirewallMarks"]),
         .library(name: "HealthCheck", targets: ["HealthCheck"]),
         .executable(name: "swiftvs", targets: ["swiftvs"]),
+        // What `swiftvs daemon` runs as when installed next to swiftvs (see DaemonMain.exec).
+        .executable(name: "swiftvs-healthd", targets: ["swiftvs-healthd"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -50,6 +52,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The health-check daemon alone: `swiftvs daemon` execs it, so the long-running process
+        // carries neither ArgumentParser nor the Foundation it links.
+        .executableTarget(name: "swiftvs-healthd", dependencies: ["HealthCheck"]),
         // Host tests: no kernel IPVS needed.
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink"]),
         .testTarget(name: "IPVSRulesTests", dependencies: ["IPVSRules", "IPVS"], resources: [.copy("Fixtures")]),

@@ -305,13 +305,19 @@ tree_cpu() { # PID: "TOTAL OWN CHECKS" CPU seconds of the tree (bash builtins on
   awk -v o="$own" -v k="$kids" -v hz="$(getconf CLK_TCK)" 'BEGIN { print (o + k) / hz, o / hz, k / hz }'
 }
 tree_rss_mb() { # PID: sum of the peak RSS (VmHWM) of the daemon's own processes, in MB (not
-  # the checks, nor a child between its clone and its exec: swiftvs's share the daemon's memory)
-  local p kb=0 v
+  # the checks, nor a child between its clone and its exec: swiftvs's share the daemon's memory).
+  # Also sets CK_RSS_DETAIL: each process's peak and what its memory is now (RssFile: mapped
+  # files, the executable and libraries; RssAnon: heap, stacks, written data).
+  local p kb=0 v f a
+  CK_RSS_DETAIL=""
   daemon_pids "$1"
   for p in "${DPIDS[@]}"; do
     v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || continue
     kb=$((kb + ${v:-0}))
+    read -r f a < <(awk '/^RssFile:/ { f = $2 } /^RssAnon:/ { a = $2 } END { print f + 0, a + 0 }' "/proc/$p/status" 2>/dev/null)
+    CK_RSS_DETAIL+="$(<"/proc/$p/comm") $(awk -v v="${v:-0}" -v f="$f" -v a="$a" 'BEGIN { printf "%.1f MB (now: files %.1f, anonymous %.1f)", v / 1024, f / 1024, a / 1024 }'); "
   done
+  CK_RSS_DETAIL=${CK_RSS_DETAIL%; }
   awk -v k="$kb" 'BEGIN { printf "%.1f", k / 1024 }'
 }
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
@@ -322,7 +328,10 @@ daemon_pids() { # PID -> DPIDS: the daemon's own processes, PID and its children
   { read -r name <"/proc/$1/comm"; } 2>/dev/null || return 0
   DPIDS=("$1")
   for f in /proc/"$1"/task/*/children; do
-    { read -r -a kids <"$f"; } 2>/dev/null || continue
+    # The file is one line without a newline: read fails at its end, having read the pids.
+    kids=()
+    { read -r -a kids <"$f"; } 2>/dev/null
+    ((${#kids[@]})) || continue
     for p in "${kids[@]}"; do
       { read -r comm <"/proc/$p/comm"; } 2>/dev/null && [[ $comm == "$name" ]] && DPIDS+=("$p")
     done
@@ -379,7 +388,7 @@ run_checks() { # NAME CONFIG COUNTFILE SECONDS [SERVERS]
   t0=$EPOCHREALTIME; freeze "$pid" STOP; c0=$(size_of "$count"); read -r cpu0 own0 kid0 < <(tree_cpu "$pid"); freeze "$pid" CONT
   sleep "$secs"
   freeze "$pid" STOP; t1=$EPOCHREALTIME; c1=$(size_of "$count"); read -r cpu1 own1 kid1 < <(tree_cpu "$pid")
-  CK_INFLIGHT=$(($(tree_pids "$pid" | wc -l) - 1)); CK_RSS=$(tree_rss_mb "$pid"); freeze "$pid" CONT
+  CK_INFLIGHT=$(($(tree_pids "$pid" | wc -l) - 1)); tree_rss_mb "$pid" >"$W/rss"; CK_RSS=$(<"$W/rss"); freeze "$pid" CONT
   CK_RAN=$((c1 - c0))
   CK_CPU=$(awk -v a="$cpu1" -v b="$cpu0" 'BEGIN { print a - b }')
   CK_OWN=$(awk -v a="$own1" -v b="$own0" 'BEGIN { print a - b }')
@@ -466,7 +475,7 @@ case_checks() {
 
   run_checks keepalived "$conf" "$count" "$CHECK_SECONDS" || return 0
   local k_ran=$CK_RAN k_cpu=$CK_CPU k_rss=$CK_RSS k_start=$CK_START k_sched=$CK_SCHEDULED k_warn
-  local k_own=$CK_OWN k_kids=$CK_KIDS
+  local k_own=$CK_OWN k_kids=$CK_KIDS k_rss_detail=$CK_RSS_DETAIL
   k_warn=$(grep -c 'thread timer expired' "$W/keepalived.log" || true)
   detail "keepalived: ran $k_ran of $k_sched scheduled checks in $CK_WINDOW s, CPU $(fmt "$k_cpu") s, peak RSS $k_rss MB, table ready after $k_start s, $k_warn 'thread timer expired' warnings"
 
@@ -476,7 +485,7 @@ case_checks() {
   fi
   run_checks swiftvs "$conf" "$count" "$CHECK_SECONDS" || return 0
   local s_ran=$CK_RAN s_cpu=$CK_CPU s_rss=$CK_RSS s_start=$CK_START scheduled=$CK_SCHEDULED
-  local s_own=$CK_OWN s_kids=$CK_KIDS
+  local s_own=$CK_OWN s_kids=$CK_KIDS s_rss_detail=$CK_RSS_DETAIL
   detail "swiftvs daemon: ran $s_ran of $scheduled scheduled checks in $CK_WINDOW s, CPU $(fmt "$s_cpu") s, peak RSS $s_rss MB, table ready after $s_start s"
   per() { awk -v c="$1" -v n="$2" 'BEGIN { print n ? 1000 * c / n : 0 }'; }
   detail "CPU-s per 1000 checks, the daemon's own + the check processes': swiftvs $(fmt "$(per "$s_own" "$s_ran")") + $(fmt "$(per "$s_kids" "$s_ran")"), keepalived $(fmt "$(per "$k_own" "$k_ran")") + $(fmt "$(per "$k_kids" "$k_ran")")"
@@ -486,6 +495,7 @@ case_checks() {
   k_per=$(awk -v c="$k_cpu" -v n="$k_ran" 'BEGIN { print n ? 1000 * c / n : 0 }')
   line checks "$size" "$s_per" keepalived "$k_per" "CPU-s/1000"
   printf '%-10s %-9s  swiftvs %s MB  keepalived %s MB  %sx\n' checks-rss "$CHECK_SERVERS" "$s_rss" "$k_rss" "$(ratio "$k_rss" "$s_rss")"
+  detail "peak RSS by process: swiftvs: $s_rss_detail; keepalived: $k_rss_detail"
   sanity "both daemons built the same table from the configuration" cmp -s "$W/keepalived.table" "$W/swiftvs.table"
   sanity "with all $CHECK_SERVERS real servers in it" test "$(grep -c '^-a' "$W/swiftvs.table")" -eq "$CHECK_SERVERS"
   sanity "swiftvs's checks really ran (counted: $s_ran > 0)" test "$s_ran" -gt 0

@@ -218,3 +218,23 @@ public struct IPVSError: Error, Sendable, Hashable, CustomStringConvertible {
         access("/sys/module/ip_vs_\(name)", F_OK) == 0
     }
 }
+
+extension IPVSError {
+    /// What the admin can do about it, when there is something to say.
+    public var hint: String? {
+        switch code {
+        case .ipvsUnavailable:
+            return "load the module with 'modprobe ip_vs', or run on a kernel built with CONFIG_IP_VS"
+        case .permissionDenied:
+            return "run as root, or give the program CAP_NET_ADMIN"
+        case .schedulerNotFound:
+            return "schedulers: rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh (twos on newer kernels)"
+        case .noSuchService:
+            return "'swiftvs list -n' shows the services the kernel has"
+        case .noSuchDestination:
+            return "'swiftvs list -n' shows each service's real servers"
+        default:
+            return nil
+        }
+    }
+}

@@ -25,24 +25,7 @@ func report<T>(_ body: () throws(IPVSError) -> T) throws -> T {
     do {
         return try body()
     } catch {
-        fail(error.description, hint: hint(for: error), status: error.code == .invalidValue ? 2 : 1)
-    }
-}
-
-func hint(for error: IPVSError) -> String? {
-    switch error.code {
-    case .ipvsUnavailable:
-        return "load the module with 'modprobe ip_vs', or run on a kernel built with CONFIG_IP_VS"
-    case .permissionDenied:
-        return "run as root, or give the program CAP_NET_ADMIN"
-    case .schedulerNotFound:
-        return "schedulers: rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh (twos on newer kernels)"
-    case .noSuchService:
-        return "'swiftvs list -n' shows the services the kernel has"
-    case .noSuchDestination:
-        return "'swiftvs list -n' shows each service's real servers"
-    default:
-        return nil
+        fail(error.description, hint: error.hint, status: error.code == .invalidValue ? 2 : 1)
     }
 }
 

@@ -4,11 +4,8 @@ import Glibc
 import Musl
 #endif
 import ArgumentParser
-import FirewallMarks
 import HealthCheck
-import IPVS
 import Logging
-import UnixSignals
 
 struct HealthCheckDaemon: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -64,77 +61,24 @@ struct HealthCheckDaemon: AsyncParsableCommand {
         }
     }
 
+    var options: HealthDaemonOptions {
+        var o = HealthDaemonOptions()
+        o.config = config
+        o.state = state
+        o.noState = noState
+        o.control = control
+        o.vipMarks = vipMarks
+        o.markBackend = markBackend
+        o.logLevel = logLevel
+        o.maxProcesses = maxProcesses
+        return o
+    }
+
+    /// Hands the daemon to `swiftvs-healthd` when it is installed next to this executable (see
+    /// `DaemonMain.exec`), else runs it in this process.
     func run() async throws {
-        var logger = Logger(label: "swiftvs", factory: { StreamLogHandler.standardError(label: $0) })
-        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-
-        // SIGHUP is caught from here on (its default action would end the process).
-        let hangups = await UnixSignalsSequence(trapping: .sighup)
-
-        let checked = ConfigParser.check(file: config)
-        if checked.hasErrors {
-            var stderr = StandardError()
-            for d in checked.diagnostics { print(d.description, to: &stderr) }
-            fail("daemon: \(config) has \(checked.errors.count) error\(checked.errors.count == 1 ? "" : "s")",
-                 hint: "'swiftvs check-config \(config)' lists every problem", status: 2)
-        }
-        guard let daemonConfig = checked.config else { fail("daemon: \(config): no configuration", status: 2) }
-        for w in checked.warnings { logger.warning("\(w)") }
-
-        var marks: [VIPMark] = []
-        for text in vipMarks {
-            do { marks.append(try VIPMark(parsing: text)) } catch {
-                fail(error.message, hint: error.hint, status: 2)
-            }
-        }
-        let fwmarks = Set(daemonConfig.virtualServers.compactMap { vs -> UInt32? in
-            if case let .fwmark(m) = vs.address { return m }
-            return nil
-        })
-        for m in marks where !fwmarks.contains(m.mark) {
-            logger.warning("--vip-mark \(m): \(config) has no 'virtual_server fwmark \(m.mark)'; the rule is kept only while it does")
-        }
-
-        // The kernel: one handle (one netlink socket) for the daemon's life.
-        let ipvs = try report { () throws(IPVSError) in try IPVSHandle() }
-        _ = try report { () throws(IPVSError) in try ipvs.services() }
-
-        var markManager: MarkManager?
-        if !marks.isEmpty {
-            do {
-                let kind = try markBackend.map { (b: String) throws(MarkError) in try MarkBackendKind(parsing: b) }
-                markManager = try MarkManager(backend: kind)
-            } catch {
-                fail("daemon: mark rules: \(error.message)", hint: error.hint, status: error.exitCode)
-            }
-        }
-
-        if !noState {
-            do { try AtomicFile.makeDirectories(AtomicFile.directory(of: state)) } catch {
-                fail("daemon: state file: \(error)", hint: "choose another place with --state, or --no-state", status: 1)
-            }
-        }
-
-        let controlFD: Int32
-        do { controlFD = try ControlSocket.listen(path: control) } catch {
-            fail("daemon: control socket: \(error)", hint: "choose another path with --control", status: 1)
-        }
-
-        let runner = ProcessRunner(maxConcurrent: maxProcesses)
-        let factory = CheckerFactory(runner: runner)
-        let engine = DaemonEngine(
-            config: daemonConfig, table: ipvs, marks: markManager,
-            settings: DaemonSettings(statePath: noState ? nil : state, vipMarks: marks),
-            logger: logger,
-            makeChecker: { factory.make($0) },
-            runScript: { await runner.run($0, timeout: $1) })
-        logger.notice("swiftvs daemon: config \(config), control \(control)\(noState ? "" : ", state \(state)"), pid \(getpid())")
-        let daemon = HealthDaemon(configPath: config, engine: engine, logger: logger)
-        do {
-            try await daemon.run(hangups: hangups, controlFD: controlFD, controlPath: control)
-        } catch {
-            fail("daemon: \(error)", status: 1)
-        }
+        DaemonMain.exec(options: options)
+        await DaemonMain.run(options)
     }
 }
 
@@ -184,18 +128,5 @@ struct Status: ParsableCommand {
         } catch {
             fail("status: \(error)", hint: "is 'swiftvs daemon' running with --control \(control)?", status: 1)
         }
-    }
-}
-
-/// One malloc arena for the daemon: the checks all run on the reactor thread, so
-/// per-thread arenas buy no concurrency, only megabytes of RSS in partly used heaps
-/// (M_ARENA_MAX, as MALLOC_ARENA_MAX=1 would). Called first thing in `main`, before any
-/// thread has allocated: a thread that already has an arena keeps it (the daemon's `run`
-/// starts on a pool thread, whose start-up allocations once filled a second arena of
-/// several MB).
-func limitMallocArenas() {
-    typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
-    if let f = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
-        _ = unsafeBitCast(f, to: MallOpt.self)(-8 /* M_ARENA_MAX */, 1)
     }
 }

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import ArgumentParser
+import HealthCheck
 import IPVS
 
 @main
@@ -28,7 +29,16 @@ struct SwiftVS: AsyncParsableCommand {
     /// bad usage and input, with the message first and the usage after it.
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments.first == "daemon" { limitMallocArenas() }
+        if arguments.first == "daemon" {
+            DaemonMain.limitMallocArenas()
+            // Written plainly, the daemon's options need no ArgumentParser: straight to
+            // swiftvs-healthd (or the daemon in this process when it is not installed).
+            if let options = HealthDaemonOptions(plain: Array(arguments.dropFirst())) {
+                DaemonMain.exec(options: options)
+                await DaemonMain.run(options)
+                return
+            }
+        }
         if let quick = QuickCommand.parse(arguments) {
             // Plainly written one-change commands skip ArgumentParser's setup (see QuickCommand).
             do {

@@ -2,14 +2,17 @@
 final class Statement {
     let keyword: Token
     let args: [Token]
-    let line: Line
+    /// The line it was written on (comment removed, a slice of the file's text) up to the brace
+    /// that follows the keyword on that line, if any: what a script keyword re-splits.
+    private let text: Substring
     var block: [Statement]?
     var blockOpen: SourceLocation?
 
     init(keyword: Token, args: [Token], line: Line) {
         self.keyword = keyword
         self.args = args
-        self.line = line
+        let brace = line.tokens.first { $0.offset > keyword.offset && ($0.isOpen || $0.isClose) }
+        text = brace.map { line.text.prefix($0.offset) } ?? line.text
     }
 
     var location: SourceLocation { keyword.location }
@@ -17,13 +20,7 @@ final class Statement {
     /// keepalived's re-split of a script keyword's line (`alloc_strvec_quoted_escaped` on the
     /// line from the keyword to the end, or to a brace that follows on the same line).
     func quotedEscapedWords() -> [String]? {
-        let chars = Array(line.text)
-        var end = chars.count
-        for t in line.tokens where t.offset > keyword.offset && (t.isOpen || t.isClose) {
-            end = t.offset
-            break
-        }
-        return KeepalivedQuoting.splitQuotedEscaped(String(chars[keyword.offset..<end]))
+        KeepalivedQuoting.splitQuotedEscaped(String(text.dropFirst(keyword.offset)))
     }
 }
 
@@ -57,56 +54,59 @@ struct TreeBuilder {
     }
 
     private mutating func feed(text: String, file: String) {
-        let lines = ConfigLexer.lex(text, file: file, diagnostics: &diagnostics)
-        for line in lines {
-            var pending: [Token] = []
-            func flush(_ b: inout TreeBuilder, opening brace: Token?) {
-                guard let kw = pending.first else {
-                    if let brace {
-                        // A '{' alone on its line belongs to the statement just before it.
-                        if let last = b.stack[b.stack.count - 1].children.last, last.block == nil,
-                           !TreeBuilder.includeKeywords.contains(last.keyword.text) {
-                            b.stack[b.stack.count - 1].children.removeLast()
-                            last.blockOpen = brace.location
-                            b.stack.append((last, []))
-                        } else {
-                            b.diagnostics.append(Diagnostic(.error, brace.location, "unexpected '{'"))
-                            b.stack.append((nil, []))
-                        }
-                    }
-                    return
-                }
-                let st = Statement(keyword: kw, args: Array(pending.dropFirst()), line: line)
-                pending = []
-                if let brace {
-                    st.blockOpen = brace.location
-                    b.stack.append((st, []))
-                } else if TreeBuilder.includeKeywords.contains(kw.text) && !kw.quoted {
-                    b.include(st, from: file)
-                } else {
-                    b.stack[b.stack.count - 1].children.append(st)
-                }
-            }
-            for tok in line.tokens {
-                if tok.isOpen {
-                    flush(&self, opening: tok)
-                } else if tok.isClose {
-                    flush(&self, opening: nil)
-                    if stack.count == 1 {
-                        diagnostics.append(Diagnostic(.error, tok.location, "unexpected '}' (no block is open)"))
-                    } else {
-                        let (owner, children) = stack.removeLast()
-                        if let owner {
-                            owner.block = children
-                            stack[stack.count - 1].children.append(owner)
-                        }
-                    }
-                } else {
-                    pending.append(tok)
-                }
-            }
-            flush(&self, opening: nil)
+        ConfigLexer.forEachLine(of: text) { raw, number in
+            feed(line: ConfigLexer.lex(line: raw, number: number, file: file, diagnostics: &diagnostics), file: file)
         }
+    }
+
+    private mutating func feed(line: Line, file: String) {
+        var pending: [Token] = []
+        func flush(_ b: inout TreeBuilder, opening brace: Token?) {
+            guard let kw = pending.first else {
+                if let brace {
+                    // A '{' alone on its line belongs to the statement just before it.
+                    if let last = b.stack[b.stack.count - 1].children.last, last.block == nil,
+                       !TreeBuilder.includeKeywords.contains(last.keyword.text) {
+                        b.stack[b.stack.count - 1].children.removeLast()
+                        last.blockOpen = brace.location
+                        b.stack.append((last, []))
+                    } else {
+                        b.diagnostics.append(Diagnostic(.error, brace.location, "unexpected '{'"))
+                        b.stack.append((nil, []))
+                    }
+                }
+                return
+            }
+            let st = Statement(keyword: kw, args: Array(pending.dropFirst()), line: line)
+            pending = []
+            if let brace {
+                st.blockOpen = brace.location
+                b.stack.append((st, []))
+            } else if TreeBuilder.includeKeywords.contains(kw.text) && !kw.quoted {
+                b.include(st, from: file)
+            } else {
+                b.stack[b.stack.count - 1].children.append(st)
+            }
+        }
+        for tok in line.tokens {
+            if tok.isOpen {
+                flush(&self, opening: tok)
+            } else if tok.isClose {
+                flush(&self, opening: nil)
+                if stack.count == 1 {
+                    diagnostics.append(Diagnostic(.error, tok.location, "unexpected '}' (no block is open)"))
+                } else {
+                    let (owner, children) = stack.removeLast()
+                    if let owner {
+                        owner.block = children
+                        stack[stack.count - 1].children.append(owner)
+                    }
+                }
+            } else {
+                pending.append(tok)
+            }
+        }
+        flush(&self, opening: nil)
     }
 
     private mutating func include(_ st: Statement, from file: String) {

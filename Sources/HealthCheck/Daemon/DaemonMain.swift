@@ -1,0 +1,205 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import FirewallMarks
+import IPVS
+import Logging
+import UnixSignals
+
+/// The options of `swiftvs daemon`, as its command line gives them.
+public struct HealthDaemonOptions: Sendable, Equatable {
+    public var config = "/etc/swiftvs/swiftvs.conf"
+    public var state = "/var/lib/swiftvs/ipvs.rules"
+    public var noState = false
+    public var control = ControlSocket.defaultPath
+    public var vipMarks: [String] = []
+    public var markBackend: String?
+    public var logLevel = "info"
+    public var maxProcesses = 64
+
+    public init() {}
+
+    public static let logLevels = "trace, debug, info, notice, warning, error or critical"
+
+    /// The options written plainly, as `arguments` gives them back: each option a word of its
+    /// own with its value in the next word, at most once (`--vip-mark` repeatable), the log
+    /// level one of `logLevels` and `--max-processes` a number. Anything else (help,
+    /// `--opt=value`, an unknown option, a missing or invalid value, and unless `dashValues` a
+    /// value that starts with `-`) is nil: swiftvs's ArgumentParser command owns those messages.
+    public init?(plain args: [String], dashValues: Bool = false) {
+        var seen: Set<String> = []
+        var i = 0
+        while i < args.count {
+            let option = args[i]
+            i += 1
+            if option == "--no-state" {
+                guard seen.insert(option).inserted else { return nil }
+                noState = true
+                continue
+            }
+            guard i < args.count, option == "--vip-mark" || seen.insert(option).inserted else { return nil }
+            let value = args[i]
+            i += 1
+            guard dashValues || !value.hasPrefix("-") else { return nil }
+            switch option {
+            case "--config": config = value
+            case "--state": state = value
+            case "--control": control = value
+            case "--vip-mark": vipMarks.append(value)
+            case "--mark-backend": markBackend = value
+            case "--log-level":
+                guard Logger.Level(rawValue: value) != nil else { return nil }
+                logLevel = value
+            case "--max-processes":
+                guard let n = Int(value) else { return nil }
+                maxProcesses = n
+            default: return nil
+            }
+        }
+    }
+
+    /// The command line that `init?(plain:)` reads back as these options.
+    public var arguments: [String] {
+        var a = ["--config", config, "--state", state, "--control", control]
+        if noState { a.append("--no-state") }
+        for m in vipMarks { a += ["--vip-mark", m] }
+        if let markBackend { a += ["--mark-backend", markBackend] }
+        a += ["--log-level", logLevel, "--max-processes", String(maxProcesses)]
+        return a
+    }
+}
+
+/// `swiftvs daemon`'s start-up and run, shared by the `swiftvs` command and the lean
+/// `swiftvs-healthd` executable that it hands the daemon to (see `exec(helper:options:)`).
+public enum DaemonMain {
+    /// The daemon's executable, installed next to `swiftvs`: the health checker without the
+    /// command-line tool's argument parser (and the Foundation it links), so the long-running
+    /// process maps, relocates and touches only what the daemon runs.
+    public static let helperName = "swiftvs-healthd"
+
+    /// Replaces the process with `swiftvs-healthd` from the directory of the running
+    /// executable, given `options.arguments`. Returns (and the caller runs the daemon itself)
+    /// when there is no such executable or it cannot be run.
+    public static func exec(options: HealthDaemonOptions) {
+        var buf = [CChar](repeating: 0, count: 4096)
+        let n = readlink("/proc/self/exe", &buf, buf.count - 1)
+        guard n > 0 else { return }
+        let exe = String(decoding: buf[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let slash = exe.lastIndex(of: "/") else { return }
+        let helper = String(exe[...slash]) + helperName
+        guard access(helper, X_OK) == 0 else { return }
+        let argv = ([helper] + options.arguments).map { strdup($0) }
+        defer { argv.forEach { free($0) } }
+        _ = execv(helper, argv + [nil])
+    }
+
+    /// One malloc arena for the daemon: the checks all run on the reactor thread, so
+    /// per-thread arenas buy no concurrency, only megabytes of RSS in partly used heaps
+    /// (M_ARENA_MAX, as MALLOC_ARENA_MAX=1 would). To be called first thing in `main`, before
+    /// any thread has allocated: a thread that already has an arena keeps it (the daemon's
+    /// `run` starts on a pool thread, whose start-up allocations once filled a second arena of
+    /// several MB).
+    public static func limitMallocArenas() {
+        typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
+        if let f = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+            _ = unsafeBitCast(f, to: MallOpt.self)(-8 /* M_ARENA_MAX */, 1)
+        }
+    }
+
+    /// Reads the configuration, opens the kernel, the mark rules, the state directory and the
+    /// control socket, then runs the daemon until SIGTERM/SIGINT. Whatever prevents the start
+    /// is printed as `swiftvs: daemon: …` (with a hint) and exits: 2 for the configuration and
+    /// the options, 1 for the system.
+    public static func run(_ options: HealthDaemonOptions) async {
+        let config = options.config, state = options.state, noState = options.noState
+        let control = options.control
+        var logger = Logger(label: "swiftvs", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = Logger.Level(rawValue: options.logLevel) ?? .info
+
+        // SIGHUP is caught from here on (its default action would end the process).
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+
+        let checked = ConfigParser.check(file: config)
+        if checked.hasErrors {
+            for d in checked.diagnostics { printError(d.description) }
+            fail("daemon: \(config) has \(checked.errors.count) error\(checked.errors.count == 1 ? "" : "s")",
+                 hint: "'swiftvs check-config \(config)' lists every problem", status: 2)
+        }
+        guard let daemonConfig = checked.config else { fail("daemon: \(config): no configuration", status: 2) }
+        for w in checked.warnings { logger.warning("\(w)") }
+
+        var marks: [VIPMark] = []
+        for text in options.vipMarks {
+            do { marks.append(try VIPMark(parsing: text)) } catch {
+                fail(error.message, hint: error.hint, status: 2)
+            }
+        }
+        let fwmarks = Set(daemonConfig.virtualServers.compactMap { vs -> UInt32? in
+            if case let .fwmark(m) = vs.address { return m }
+            return nil
+        })
+        for m in marks where !fwmarks.contains(m.mark) {
+            logger.warning("--vip-mark \(m): \(config) has no 'virtual_server fwmark \(m.mark)'; the rule is kept only while it does")
+        }
+
+        // The kernel: one handle (one netlink socket) for the daemon's life.
+        let ipvs: IPVSHandle
+        do throws(IPVSError) {
+            ipvs = try IPVSHandle()
+            _ = try ipvs.services()
+        } catch {
+            fail(error.description, hint: error.hint, status: error.code == .invalidValue ? 2 : 1)
+        }
+
+        var markManager: MarkManager?
+        if !marks.isEmpty {
+            do {
+                let kind = try options.markBackend.map { (b: String) throws(MarkError) in try MarkBackendKind(parsing: b) }
+                markManager = try MarkManager(backend: kind)
+            } catch {
+                fail("daemon: mark rules: \(error.message)", hint: error.hint, status: error.exitCode)
+            }
+        }
+
+        if !noState {
+            do { try AtomicFile.makeDirectories(AtomicFile.directory(of: state)) } catch {
+                fail("daemon: state file: \(error)", hint: "choose another place with --state, or --no-state", status: 1)
+            }
+        }
+
+        let controlFD: Int32
+        do { controlFD = try ControlSocket.listen(path: control) } catch {
+            fail("daemon: control socket: \(error)", hint: "choose another path with --control", status: 1)
+        }
+
+        let runner = ProcessRunner(maxConcurrent: options.maxProcesses)
+        let factory = CheckerFactory(runner: runner)
+        let engine = DaemonEngine(
+            config: daemonConfig, table: ipvs, marks: markManager,
+            settings: DaemonSettings(statePath: noState ? nil : state, vipMarks: marks),
+            logger: logger,
+            makeChecker: { factory.make($0) },
+            runScript: { await runner.run($0, timeout: $1) })
+        logger.notice("swiftvs daemon: config \(config), control \(control)\(noState ? "" : ", state \(state)"), pid \(getpid())")
+        let daemon = HealthDaemon(configPath: config, engine: engine, logger: logger)
+        do {
+            try await daemon.run(hangups: hangups, controlFD: controlFD, controlPath: control)
+        } catch {
+            fail("daemon: \(error)", status: 1)
+        }
+    }
+
+    /// `swiftvs: MESSAGE` and an optional hint on standard error, then exit.
+    public static func fail(_ message: String, hint: String? = nil, status: Int32) -> Never {
+        printError("swiftvs: \(message)")
+        if let hint { printError("hint: \(hint)") }
+        exit(status)
+    }
+
+    static func printError(_ line: String) {
+        var s = line + "\n"
+        s.withUTF8 { buf in _ = write(2, buf.baseAddress, buf.count) }
+    }
+}
