@@ -278,7 +278,9 @@ extension Kernel {
             ok = try await until(within: .seconds(20)) { !(await status()).contains("\"last_result\":null") }
             #expect(ok, "every checker has run: see status")
             #expect((await status()).contains("\"state\":\"up\""))
-            #expect(try await stateFileMatchesKernel(), "state file = ipvsadm-save -n")
+            // The state file is written after the kernel changes: await it, as after every step below.
+            ok = try await until(within: .seconds(5)) { try await stateFileMatchesKernel() }
+            #expect(ok, "state file = ipvsadm-save -n")
             let mangle = try run(["/usr/sbin/iptables", "-t", "mangle", "-S", "PREROUTING"]).stdout
             #expect(mangle.contains("-d \(vip)/32") && mangle.contains("0x50"), "mark rule: \(mangle)")
             #expect(try await save().contains("-A -t 198.51.100.7:80 -s rr"))
