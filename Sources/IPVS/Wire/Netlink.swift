@@ -366,21 +366,25 @@ struct AttributeSet {
     /// `forEach` on borrowed bytes: the parser itself.
     @inline(__always)
     static func forEach(in view: RawView, _ body: (UInt16, Range<Int>) throws(DecodeError) -> Void) throws(DecodeError) {
+        // Offsets stay within 0...count + 3 and lengths below 2^16, so the arithmetic cannot
+        // overflow; each header is read once its four bytes are known to be there.
+        let count = view.count
         var offset = 0
-        while offset < view.count {
-            guard view.count - offset >= NetlinkConstants.attributeHeaderLength else {
+        while offset < count {
+            guard count &- offset >= NetlinkConstants.attributeHeaderLength else {
                 throw DecodeError(message: "truncated attribute header at offset \(offset)")
             }
-            let length = Int(try view.native(UInt16.self, at: offset))
-            let rawType = try view.native(UInt16.self, at: offset + 2)
+            let length = Int(view.bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+            let rawType = view.bytes.loadUnaligned(fromByteOffset: offset &+ 2, as: UInt16.self)
             guard length >= NetlinkConstants.attributeHeaderLength else {
                 throw DecodeError(message: "attribute length \(length) at offset \(offset) is shorter than its header")
             }
-            guard offset + length <= view.count else {
-                throw DecodeError(message: "attribute \(rawType & NetlinkConstants.typeMask) at offset \(offset) claims \(length) bytes, only \(view.count - offset) left")
+            guard offset &+ length <= count else {
+                throw DecodeError(message: "attribute \(rawType & NetlinkConstants.typeMask) at offset \(offset) claims \(length) bytes, only \(count - offset) left")
             }
-            try body(rawType & NetlinkConstants.typeMask, (offset + NetlinkConstants.attributeHeaderLength)..<(offset + length))
-            offset += align4(length)
+            try body(rawType & NetlinkConstants.typeMask,
+                     Range(uncheckedBounds: (offset &+ NetlinkConstants.attributeHeaderLength, offset &+ length)))
+            offset &+= (length &+ 3) & ~3
         }
     }
 
