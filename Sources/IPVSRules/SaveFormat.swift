@@ -48,6 +48,35 @@ public enum SaveFormat {
         marks: [String] = [],
         sorted: Bool = true
     ) -> [UInt8] {
+        renderText(services, numeric: numeric, resolver: resolver, includeThresholds: includeThresholds, marks: marks,
+                   sorted: sorted).array()
+    }
+
+    /// `renderBytes`, handing the bytes to `body` where they were written: no copy into an
+    /// array (megabytes for a big table, fresh pages the kernel must fault in) when they are
+    /// only written out.
+    public static func withRenderedBytes<R, E: Error>(
+        _ services: [ServiceEntry],
+        numeric: Bool,
+        resolver: any NameResolver = SystemResolver(),
+        includeThresholds: Bool = false,
+        marks: [String] = [],
+        sorted: Bool = true,
+        _ body: (UnsafeRawBufferPointer) throws(E) -> R
+    ) throws(E) -> R {
+        let text = renderText(services, numeric: numeric, resolver: resolver, includeThresholds: includeThresholds,
+                              marks: marks, sorted: sorted)
+        return try text.withBytes(body)
+    }
+
+    static func renderText(
+        _ services: [ServiceEntry],
+        numeric: Bool,
+        resolver: any NameResolver,
+        includeThresholds: Bool,
+        marks: [String],
+        sorted: Bool
+    ) -> TextBuffer {
         var out = TextBuffer(capacity: services.reduce(0) { $0 + 48 + 72 * $1.destinations.count })
         var name = TextBuffer(capacity: 256)
         // "-a NAME -r ": how every destination line of a service starts.
@@ -101,7 +130,7 @@ public enum SaveFormat {
         for m in marks {
             out.append(RulesFile.markPrefix + m + "\n")
         }
-        return out.array()
+        return out
     }
 
     /// What a service's destination lines depend on besides the destination.
@@ -267,6 +296,11 @@ struct TextBuffer: ~Copyable {
 
     /// The bytes written, as an array.
     consuming func array() -> [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// Calls `body` with the bytes written, valid only during the call.
+    func withBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
+    }
 
     /// The bytes written, as a String (for the String-built lines).
     var string: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
