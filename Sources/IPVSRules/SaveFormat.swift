@@ -94,7 +94,7 @@ public enum SaveFormat {
             if numeric {
                 ByteText.serviceName(s.key, into: &name)
             } else {
-                name.append(serviceName(s.key, numeric: false, resolver: resolver))
+                name.append(contentsOf: serviceName(s.key, numeric: false, resolver: resolver))
             }
             if s.flags.isDisjoint(with: [.persistent, .onePacket]), s.flags.isDisjoint(with: IpvsadmNames.anySchedulerFlag),
                s.persistenceEngine?.isEmpty ?? true {
@@ -103,13 +103,13 @@ public enum SaveFormat {
                 out.append(" -s ")
                 if s.scheduler != lastScheduler {
                     scheduler.removeAll()
-                    scheduler.append(s.scheduler)
+                    scheduler.append(contentsOf: s.scheduler)
                     lastScheduler = s.scheduler
                 }
                 out.append(scheduler)
                 out.append("\n")
             } else {
-                out.append(serviceLine(s, name: name.string))
+                out.append(contentsOf: serviceLine(s, name: name.string))
             }
             prefix.removeAll()
             prefix.append("-a ")
@@ -128,7 +128,7 @@ public enum SaveFormat {
             }
         }
         for m in marks {
-            out.append(RulesFile.markPrefix + m + "\n")
+            out.append(contentsOf: RulesFile.markPrefix + m + "\n")
         }
         return out
     }
@@ -150,8 +150,9 @@ public enum SaveFormat {
         if case .tunnel = d.forwarding { plain = false } else { plain = true }
         guard context.numeric, plain,
               !context.includeThresholds || (d.upperThreshold == 0 && d.lowerThreshold == 0) else {
-            out.append(destinationLine(d, serviceName: name.string, proto: context.proto, numeric: context.numeric,
-                                       resolver: context.resolver, includeThresholds: context.includeThresholds))
+            out.append(contentsOf: destinationLine(d, serviceName: name.string, proto: context.proto,
+                                                   numeric: context.numeric, resolver: context.resolver,
+                                                   includeThresholds: context.includeThresholds))
             return
         }
         if case let .v4(a, b, c, e) = d.address {
@@ -241,7 +242,7 @@ enum ByteText {
             out.putDecimal(c); out.put(UInt8(ascii: ".")); out.putDecimal(d)
         case .v6:
             out.append("[")
-            out.append(address.description)
+            out.append(contentsOf: address.description)
             out.append("]")
         }
     }
@@ -394,7 +395,9 @@ struct TextBuffer: ~Copyable {
         put(other)
     }
 
-    mutating func append(_ text: String) {
+    /// A String's UTF-8 (a different label from the StaticString `append`, which a literal
+    /// would otherwise not pick: literals prefer String).
+    mutating func append(contentsOf text: String) {
         var text = text
         text.withUTF8 { append($0) }
     }
