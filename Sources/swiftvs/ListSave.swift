@@ -109,15 +109,15 @@ struct Save: ParsableCommand {
         }
         let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()
         // One buffer, one write, straight from where the text was built: the table can be megabytes.
-        let failure = SaveFormat.withRenderedBytes(services, numeric: numeric, resolver: resolver, marks: marks) { text in
-            writeAll(text, to: STDOUT_FILENO)
+        SaveFormat.withRenderedBytes(services, numeric: numeric, resolver: resolver, marks: marks) { text -> Never in
+            if let e = writeAll(text, to: STDOUT_FILENO) {
+                fail("save: cannot write the table: \(String(cString: strerror(e)))", status: 1)
+            }
+            // Done: as in restore, the process ends here rather than freeing the table (tens
+            // of thousands of entries, one object at a time) and the text buffer, for memory
+            // the kernel takes back anyway.
+            Glibc.exit(0)
         }
-        if let e = failure {
-            fail("save: cannot write the table: \(String(cString: strerror(e)))", status: 1)
-        }
-        // Done: as in restore, the process ends here rather than freeing the table (tens of
-        // thousands of entries, one object at a time) for memory the kernel takes back anyway.
-        Glibc.exit(0)
     }
 }
 
