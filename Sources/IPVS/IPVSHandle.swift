@@ -189,6 +189,8 @@ struct Connection: ~Copyable {
     private var dumpBuffer: [UInt8] = []
     private static let dumpSlots = 8
     private var dumpLengths = [Int](repeating: 0, count: dumpSlots)
+    /// Where dump requests are encoded (see `dump(_:each:)`).
+    private var requestWriter = MessageWriter()
     private let maxDatagram: Int
 
     init(socket: consuming NetlinkSocket) {
@@ -316,60 +318,81 @@ struct Connection: ~Copyable {
     /// A dump: every message up to NLMSG_DONE, each copied out of the receive buffer.
     mutating func dump(_ request: Request) throws(IPVSError) -> [ReceivedMessage] {
         var result: [ReceivedMessage] = []
-        try dump(request) { (msg: ReceivedMessage) throws(IPVSError) in
-            result.append(ReceivedMessage(type: msg.type, flags: msg.flags, sequence: msg.sequence, port: msg.port,
-                                          body: ByteView(Array(msg.body.bytes))))
+        try dump(request) { (m: RawMessage, body: RawView) throws(IPVSError) in
+            result.append(ReceivedMessage(type: m.type, flags: m.flags, sequence: m.sequence, port: m.port,
+                                          body: ByteView(Array(body.bytes))))
         }
         return result
     }
 
-    /// A dump, handing each data message to `handle` as it arrives. The message views the
-    /// receive buffer: `handle` must not keep it (or the next receive copies the buffer).
-    mutating func dump(_ request: Request, each handle: (ReceivedMessage) throws(IPVSError) -> Void) throws(IPVSError) {
-        var w = MessageWriter()
-        let seq = encode(request, flags: NetlinkConstants.request | NetlinkConstants.dump, into: &w)
-        do { try socket.send(w.bytes) } catch { throw sendError(error, request) }
+    /// A dump, handing each data message (its header, and its body in the receive buffer)
+    /// to `handle` as it arrives. The body is valid only during the call.
+    ///
+    /// The request is encoded into `requestWriter`, kept for the connection's life: a big
+    /// listing sends one dump request per service.
+    mutating func dump(_ request: Request, each handle: (RawMessage, RawView) throws(IPVSError) -> Void) throws(IPVSError) {
+        requestWriter.removeAll()
+        let seq = nextSequence()
+        IPVSWire.appendMessage(request, family: socket.familyID, flags: NetlinkConstants.request | NetlinkConstants.dump,
+                               sequence: seq, port: socket.localPort, into: &requestWriter)
+        do { try requestWriter.withBytes { raw throws(SystemCallError) in try socket.send(raw) } } catch {
+            throw sendError(error, request)
+        }
         let slot = buffer.count
         while true {
             let received = try receiveDumpDatagrams(for: request)
-            for i in 0..<received {
-                let n = dumpLengths[i]
-                var messages = MessageIterator(dumpBuffer, range: (i * slot)..<(i * slot + n))
-                while true {
-                    let next: ReceivedMessage?
-                    do { next = try messages.next() } catch {
-                        throw IPVSError(code: .malformedReply, operation: request.operation, object: request.object,
-                                        reason: "malformed netlink datagram: \(error.message)")
-                    }
-                    guard let msg = next else { break }
-                    guard msg.sequence == seq else { continue }
-                    switch msg.type {
-                    case NetlinkConstants.done:
-                        let status = (try? msg.body.native(Int32.self)) ?? 0
-                        if status < 0 { throw IPVSError.fromKernel(errno: -status, request: request, extAck: nil) }
-                        return
-                    case NetlinkConstants.error:
-                        let reply = try kernelError(msg, request)
-                        if reply.error == 0 { return }
-                        throw IPVSError.fromKernel(errno: -reply.error, request: request, extAck: reply.message)
-                    case NetlinkConstants.noop:
-                        continue
-                    case NetlinkConstants.overrun:
-                        throw IPVSError(code: .system, errno: ENOBUFS, operation: request.operation, object: request.object,
-                                        reason: "the dump overran the receive buffer")
-                    default:
-                        try handle(msg)
+            let finished = try Self.withBytes(dumpBuffer) { (all: RawView) throws(IPVSError) -> Bool in
+                for i in 0..<received {
+                    let datagram = all.slice((i * slot)..<(i * slot + dumpLengths[i]))
+                    var offset = 0
+                    while true {
+                        let next: RawMessage?
+                        do throws(DecodeError) { next = try RawMessage.parse(datagram, at: offset) } catch {
+                            throw IPVSError(code: .malformedReply, operation: request.operation, object: request.object,
+                                            reason: "malformed netlink datagram: \(error.message)")
+                        }
+                        guard let msg = next else { break }
+                        offset = msg.next
+                        guard msg.sequence == seq else { continue }
+                        let body = datagram.slice(msg.body)
+                        switch msg.type {
+                        case NetlinkConstants.done:
+                            let status = (try? body.native(Int32.self)) ?? 0
+                            if status < 0 { throw IPVSError.fromKernel(errno: -status, request: request, extAck: nil) }
+                            return true
+                        case NetlinkConstants.error:
+                            // Rare: decoded from a copy, as any other reply.
+                            let copy = ReceivedMessage(type: msg.type, flags: msg.flags, sequence: msg.sequence, port: msg.port,
+                                                       body: ByteView(Array(body.bytes)))
+                            let reply = try kernelError(copy, request)
+                            if reply.error == 0 { return true }
+                            throw IPVSError.fromKernel(errno: -reply.error, request: request, extAck: reply.message)
+                        case NetlinkConstants.noop:
+                            continue
+                        case NetlinkConstants.overrun:
+                            throw IPVSError(code: .system, errno: ENOBUFS, operation: request.operation, object: request.object,
+                                            reason: "the dump overran the receive buffer")
+                        default:
+                            try handle(msg, body)
+                        }
                     }
                 }
+                return false
             }
+            if finished { return }
         }
+    }
+
+    /// `body` with the bytes of `array`, valid only during the call.
+    private static func withBytes<R>(_ array: [UInt8], _ body: (RawView) throws(IPVSError) -> R) throws(IPVSError) -> R {
+        try ByteView(array).withRaw(body)
     }
 
     mutating func dumpServices(statistics: Bool = true) throws(IPVSError) -> [ServiceEntry] {
         var result: [ServiceEntry] = []
-        try dump(.dumpServices) { (r: ReceivedMessage) throws(IPVSError) in
+        try dump(.dumpServices) { (_: RawMessage, body: RawView) throws(IPVSError) in
             result.append(try Self.decode(.dumpServices) { () throws(DecodeError) in
-                try IPVSWire.decodeService(r.body, statistics: statistics)
+                try IPVSWire.decodeService(body, statistics: statistics)
             })
         }
         return result
@@ -380,9 +403,9 @@ struct Connection: ~Copyable {
         let family = key.family
         var result: [DestinationEntry] = []
         result.reserveCapacity(4)   // the usual few, in one allocation instead of three
-        try dump(request) { (r: ReceivedMessage) throws(IPVSError) in
+        try dump(request) { (_: RawMessage, body: RawView) throws(IPVSError) in
             result.append(try Self.decode(request) { () throws(DecodeError) in
-                try IPVSWire.decodeDestination(r.body, serviceFamily: family, statistics: statistics)
+                try IPVSWire.decodeDestination(body, serviceFamily: family, statistics: statistics)
             })
         }
         return result

@@ -273,6 +273,11 @@ enum IpvsadmOrder {
 enum IpvsadmNames {
     /// `-t`, `-u`, `--sctp-service` (`option_from_protocol`).
     static func serviceOption(_ p: TransportProtocol) -> String {
+        serviceOptionText(p).description
+    }
+
+    /// `serviceOption` without a String (the save writes it once per service).
+    static func serviceOptionText(_ p: TransportProtocol) -> StaticString {
         switch p {
         case .tcp: return "-t"
         case .udp: return "-u"

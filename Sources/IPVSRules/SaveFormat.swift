@@ -37,9 +37,9 @@ public enum SaveFormat {
     }
 
     /// `render` as UTF-8 bytes, ready for one write: the numeric form of the common lines
-    /// (no persistence, tunnel or threshold options) is written straight into the buffer,
-    /// without a String per line or per number; everything else goes through the same
-    /// String builders as ``commandLine(for:)``, so both paths give the same bytes.
+    /// (no persistence, tunnel or threshold options) is written straight into the output
+    /// buffer, without a String per line or per number; everything else goes through the
+    /// same String builders as ``commandLine(for:)``, so both paths give the same bytes.
     public static func renderBytes(
         _ services: [ServiceEntry],
         numeric: Bool,
@@ -48,82 +48,132 @@ public enum SaveFormat {
         marks: [String] = [],
         sorted: Bool = true
     ) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(services.reduce(0) { $0 + 48 + 72 * $1.destinations.count })
-        var name: [UInt8] = []
+        renderText(services, numeric: numeric, resolver: resolver, includeThresholds: includeThresholds, marks: marks,
+                   sorted: sorted).array()
+    }
+
+    /// `renderBytes`, handing the bytes to `body` where they were written: no copy into an
+    /// array (megabytes for a big table, fresh pages the kernel must fault in) when they are
+    /// only written out.
+    public static func withRenderedBytes<R, E: Error>(
+        _ services: [ServiceEntry],
+        numeric: Bool,
+        resolver: any NameResolver = SystemResolver(),
+        includeThresholds: Bool = false,
+        marks: [String] = [],
+        sorted: Bool = true,
+        _ body: (UnsafeRawBufferPointer) throws(E) -> R
+    ) throws(E) -> R {
+        let text = renderText(services, numeric: numeric, resolver: resolver, includeThresholds: includeThresholds,
+                              marks: marks, sorted: sorted)
+        return try text.withBytes(body)
+    }
+
+    static func renderText(
+        _ services: [ServiceEntry],
+        numeric: Bool,
+        resolver: any NameResolver,
+        includeThresholds: Bool,
+        marks: [String],
+        sorted: Bool
+    ) -> TextBuffer {
+        var out = TextBuffer(capacity: services.reduce(0) { $0 + 48 + 72 * $1.destinations.count })
+        var name = TextBuffer(capacity: 256)
+        // "-a NAME -r ": how every destination line of a service starts.
+        var prefix = TextBuffer(capacity: 256)
+        // The scheduler's bytes, taken out of its String again only when it changes (a
+        // table has a few schedulers; comparing two small Strings is cheap).
+        var scheduler = TextBuffer(capacity: 64)
+        var lastScheduler: String? = nil
         // In ipvsadm's order without building a sorted copy of the table.
         let order = sorted ? IpvsadmOrder.serviceOrder(services) : Array(services.indices)
         for serviceIndex in order {
-            let entry = services[serviceIndex]
-            let s = entry.service
+            let s = services[serviceIndex].service
             let proto = protocolOf(s.key)
-            name.removeAll(keepingCapacity: true)
+            name.removeAll()
             if numeric {
                 ByteText.serviceName(s.key, into: &name)
             } else {
-                name.append(contentsOf: serviceName(s.key, numeric: false, resolver: resolver).utf8)
+                name.append(contentsOf: serviceName(s.key, numeric: false, resolver: resolver))
             }
             if s.flags.isDisjoint(with: [.persistent, .onePacket]), s.flags.isDisjoint(with: IpvsadmNames.anySchedulerFlag),
                s.persistenceEngine?.isEmpty ?? true {
-                ByteText.append("-A ", to: &out)
-                out.append(contentsOf: name)
-                ByteText.append(" -s ", to: &out)
-                ByteText.append(s.scheduler, to: &out)
-                out.append(UInt8(ascii: "\n"))
-            } else {
-                out.append(contentsOf: serviceLine(s, name: String(decoding: name, as: UTF8.self)).utf8)
-            }
-            func render(_ d: Destination) {
-                let plain: Bool
-                if case .tunnel = d.forwarding { plain = false } else { plain = true }
-                if numeric, plain, !includeThresholds || (d.upperThreshold == 0 && d.lowerThreshold == 0),
-                   case .v4 = d.address, name.count <= LineBuilder.capacity - 64 {
-                    // The usual line, built in a stack buffer and appended once.
-                    name.withUnsafeBufferPointer { name in
-                        LineBuilder.build(into: &out) { line in
-                            line.put("-a ")
-                            line.put(name)
-                            line.put(" -r ")
-                            line.putV4(d.address)
-                            line.put(UInt8(ascii: ":"))
-                            line.put(UInt64(d.port))
-                            line.put(UInt8(ascii: " "))
-                            line.put(IpvsadmNames.forwardSwitchText(d.forwarding))
-                            line.put(" -w ")
-                            if d.weight < 0 { line.put(UInt8(ascii: "-")) }
-                            line.put(UInt64(d.weight.magnitude))
-                            line.put(UInt8(ascii: "\n"))
-                        }
-                    }
-                } else if numeric, plain, !includeThresholds || (d.upperThreshold == 0 && d.lowerThreshold == 0) {
-                    ByteText.append("-a ", to: &out)
-                    out.append(contentsOf: name)
-                    ByteText.append(" -r ", to: &out)
-                    ByteText.addressPort(d.address, d.port, into: &out)
-                    out.append(UInt8(ascii: " "))
-                    ByteText.append(IpvsadmNames.forwardSwitchText(d.forwarding), to: &out)
-                    ByteText.append(" -w ", to: &out)
-                    ByteText.decimal(Int64(d.weight), into: &out)
-                    out.append(UInt8(ascii: "\n"))
-                } else {
-                    out.append(contentsOf: destinationLine(d, serviceName: String(decoding: name, as: UTF8.self), proto: proto,
-                                                           numeric: numeric, resolver: resolver,
-                                                           includeThresholds: includeThresholds).utf8)
+                out.append("-A ")
+                out.append(name)
+                out.append(" -s ")
+                if s.scheduler != lastScheduler {
+                    scheduler.removeAll()
+                    scheduler.append(contentsOf: s.scheduler)
+                    lastScheduler = s.scheduler
                 }
+                out.append(scheduler)
+                out.append("\n")
+            } else {
+                out.append(contentsOf: serviceLine(s, name: name.string))
             }
-            let destinations = entry.destinations
+            prefix.removeAll()
+            prefix.append("-a ")
+            prefix.append(name)
+            prefix.append(" -r ")
+            let destinations = services[serviceIndex].destinations
+            let context = LineContext(numeric: numeric, includeThresholds: includeThresholds, proto: proto, resolver: resolver)
             if sorted {
                 IpvsadmOrder.withDestinationOrder(destinations) { positions in
-                    for p in positions { render(destinations[p].destination) }
+                    for p in positions {
+                        destinationLine(destinations[p].destination, prefix: prefix, name: name, context, into: &out)
+                    }
                 }
             } else {
-                for e in destinations { render(e.destination) }
+                for e in destinations { destinationLine(e.destination, prefix: prefix, name: name, context, into: &out) }
             }
         }
         for m in marks {
-            out.append(contentsOf: (RulesFile.markPrefix + m + "\n").utf8)
+            out.append(contentsOf: RulesFile.markPrefix + m + "\n")
         }
         return out
+    }
+
+    /// What a service's destination lines depend on besides the destination.
+    struct LineContext {
+        let numeric: Bool
+        let includeThresholds: Bool
+        let proto: TransportProtocol?
+        let resolver: any NameResolver
+    }
+
+    /// One `-a` line. The usual one (numeric, IPv4, no tunnel, no thresholds written) is
+    /// written in place; the rest through the String builders.
+    @inline(__always)
+    static func destinationLine(_ d: Destination, prefix: borrowing TextBuffer, name: borrowing TextBuffer,
+                                _ context: LineContext, into out: inout TextBuffer) {
+        let plain: Bool
+        if case .tunnel = d.forwarding { plain = false } else { plain = true }
+        guard context.numeric, plain,
+              !context.includeThresholds || (d.upperThreshold == 0 && d.lowerThreshold == 0) else {
+            out.append(contentsOf: destinationLine(d, serviceName: name.string, proto: context.proto,
+                                                   numeric: context.numeric, resolver: context.resolver,
+                                                   includeThresholds: context.includeThresholds))
+            return
+        }
+        if case let .v4(a, b, c, e) = d.address {
+            // At most 15 (address) + 1 + 5 (port) + 1 + 6 (switch) + 4 + 11 (weight) + 1 bytes after the prefix.
+            out.reserve(prefix.count + 48)
+            out.put(prefix)
+            out.putDecimal(a); out.put(UInt8(ascii: ".")); out.putDecimal(b); out.put(UInt8(ascii: "."))
+            out.putDecimal(c); out.put(UInt8(ascii: ".")); out.putDecimal(e)
+        } else {
+            out.append(prefix)
+            ByteText.address(d.address, into: &out)
+            out.reserve(48)
+        }
+        out.put(UInt8(ascii: ":"))
+        out.putDecimal(d.port)
+        out.put(UInt8(ascii: " "))
+        out.put(IpvsadmNames.forwardSwitchText(d.forwarding))
+        out.put(" -w ")
+        if d.weight < 0 { out.put(UInt8(ascii: "-")) }
+        out.putDecimal(d.weight.magnitude)
+        out.put(UInt8(ascii: "\n"))
     }
 
     static func protocolOf(_ key: ServiceKey) -> TransportProtocol? {
@@ -183,122 +233,172 @@ public enum SaveFormat {
 /// The numeric pieces of save lines written as ASCII bytes, exactly as the String builders
 /// above write them (`-t 192.0.2.1:80`, `-f -1 -6`, decimal numbers).
 enum ByteText {
-    @inline(__always)
-    static func append(_ s: StaticString, to out: inout [UInt8]) {
-        s.withUTF8Buffer { out.append(contentsOf: $0) }
-    }
-
-    static func append(_ s: String, to out: inout [UInt8]) {
-        var s = s
-        s.withUTF8 { out.append(contentsOf: $0) }
-    }
-
-    static func decimal(_ v: Int64, into out: inout [UInt8]) {
-        if v < 0 {
-            out.append(UInt8(ascii: "-"))
-            decimal(v.magnitude, into: &out)
-        } else {
-            decimal(UInt64(v), into: &out)
-        }
-    }
-
-    static func decimal(_ v: UInt64, into out: inout [UInt8]) {
-        if v < 10 { out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v)); return }
-        var digits: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)   // 32 bytes: enough for 20 digits
-        var n = 0
-        var x = v
-        withUnsafeMutableBytes(of: &digits) { raw in
-            while x > 0 {
-                raw[31 - n] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10)
-                x /= 10
-                n += 1
-            }
-            // Byte by byte: appending a slice of a raw buffer goes through the generic
-            // sequence path, several times slower for two to five digits.
-            for i in (32 - n)..<32 { out.append(raw[i]) }
+    /// `addr` or `[addr6]`, numeric.
+    static func address(_ address: IPAddress, into out: inout TextBuffer) {
+        switch address {
+        case let .v4(a, b, c, d):
+            out.reserve(15)
+            out.putDecimal(a); out.put(UInt8(ascii: ".")); out.putDecimal(b); out.put(UInt8(ascii: "."))
+            out.putDecimal(c); out.put(UInt8(ascii: ".")); out.putDecimal(d)
+        case .v6:
+            out.append("[")
+            out.append(contentsOf: address.description)
+            out.append("]")
         }
     }
 
     /// `addr:port` or `[addr6]:port`, numeric (ipvsadm's `addrport_to_anyname` with -n).
-    static func addressPort(_ address: IPAddress, _ port: UInt16, into out: inout [UInt8]) {
-        switch address {
-        case let .v4(a, b, c, d):
-            decimal(UInt64(a), into: &out); out.append(UInt8(ascii: "."))
-            decimal(UInt64(b), into: &out); out.append(UInt8(ascii: "."))
-            decimal(UInt64(c), into: &out); out.append(UInt8(ascii: "."))
-            decimal(UInt64(d), into: &out)
-        case .v6:
-            out.append(UInt8(ascii: "["))
-            out.append(contentsOf: address.description.utf8)
-            out.append(UInt8(ascii: "]"))
-        }
-        out.append(UInt8(ascii: ":"))
-        decimal(UInt64(port), into: &out)
+    static func addressPort(_ address: IPAddress, _ port: UInt16, into out: inout TextBuffer) {
+        self.address(address, into: &out)
+        out.reserve(6)
+        out.put(UInt8(ascii: ":"))
+        out.putDecimal(port)
     }
 
     /// `SaveFormat.serviceName(key, numeric: true, ...)`.
-    static func serviceName(_ key: ServiceKey, into out: inout [UInt8]) {
+    static func serviceName(_ key: ServiceKey, into out: inout TextBuffer) {
         switch key {
         case let .fwmark(mark, family):
-            append("-f ", to: &out)
-            decimal(Int64(Int32(bitPattern: mark)), into: &out)   // CFormat.fwmark: %d
-            if family == .inet6 { append(" -6", to: &out) }
+            out.reserve(3 + 11 + 3)
+            out.put("-f ")
+            let m = Int32(bitPattern: mark)   // CFormat.fwmark: %d
+            if m < 0 { out.put(UInt8(ascii: "-")) }
+            out.putDecimal(m.magnitude)
+            if family == .inet6 { out.put(" -6") }
         case let .address(proto, address, port):
-            append(IpvsadmNames.serviceOption(proto), to: &out)
-            out.append(UInt8(ascii: " "))
+            out.append(IpvsadmNames.serviceOptionText(proto))
+            out.append(" ")
             addressPort(address, port, into: &out)
         }
     }
 }
 
-/// One save line written through a pointer into a stack buffer, then appended to the
-/// output at once: a save writes tens of thousands of lines, and appending each piece to
-/// an array separately costs more than the text itself. Callers keep within `capacity`.
-struct LineBuilder {
-    static let capacity = 192
-    private let base: UnsafeMutablePointer<UInt8>
+/// The save text as it is written: one heap buffer, grown by doubling, that lines are
+/// written into in place, copied into an array once at the end. A save writes tens of
+/// thousands of lines, and appending each piece to an array separately cost more than the
+/// text itself.
+///
+/// `reserve(n)` makes room for `n` more bytes; the unchecked `put`s after it must stay
+/// within those `n` (each `put` says how many bytes it may write). `append`s reserve for
+/// themselves.
+struct TextBuffer: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
     private(set) var count = 0
 
-    static func build(into out: inout [UInt8], _ body: (inout LineBuilder) -> Void) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
-            var line = LineBuilder(base: buffer.baseAddress!)
-            body(&line)
-            precondition(line.count <= capacity, "save line longer than its buffer")
-            out.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress, count: line.count))
-        }
+    init(capacity: Int) {
+        self.capacity = max(capacity, 64)
+        base = .allocate(capacity: self.capacity)
     }
 
-    @inline(__always) mutating func put(_ byte: UInt8) {
+    deinit { base.deallocate() }
+
+    mutating func removeAll() { count = 0 }
+
+    /// The bytes written, as an array.
+    consuming func array() -> [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// Calls `body` with the bytes written, valid only during the call.
+    func withBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
+    /// The bytes written, as a String (for the String-built lines).
+    var string: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
+
+    @inline(__always)
+    mutating func reserve(_ n: Int) {
+        if capacity &- count < n { grow(n) }
+    }
+
+    private mutating func grow(_ n: Int) {
+        let newCapacity = max(2 * capacity, count + n)
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        bigger.update(from: base, count: count)
+        base.deallocate()
+        base = bigger
+        capacity = newCapacity
+    }
+
+    /// One byte (unchecked: after `reserve`).
+    @inline(__always)
+    mutating func put(_ byte: UInt8) {
         base[count] = byte
-        count += 1
+        count &+= 1
     }
 
-    @inline(__always) mutating func put(_ text: StaticString) {
-        text.withUTF8Buffer { for b in $0 { put(b) } }
+    /// The bytes of `text` (unchecked: after `reserve`).
+    @inline(__always)
+    mutating func put(_ text: StaticString) {
+        text.withUTF8Buffer { put($0) }
     }
 
-    @inline(__always) mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
-        (base + count).update(from: bytes.baseAddress!, count: bytes.count)
-        count += bytes.count
+    /// `bytes` (unchecked: after `reserve`).
+    @inline(__always)
+    mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let from = bytes.baseAddress else { return }
+        (base + count).update(from: from, count: bytes.count)
+        count &+= bytes.count
     }
 
-    /// Decimal digits, as `%u`.
-    @inline(__always) mutating func put(_ v: UInt64) {
-        var digits = 1
-        var t = v
-        while t >= 10 { t /= 10; digits += 1 }
-        var x = v
-        for i in stride(from: count + digits - 1, through: count, by: -1) {
-            base[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: x % 10)
-            x /= 10
+    /// What `other` holds (unchecked: after `reserve`).
+    @inline(__always)
+    mutating func put(_ other: borrowing TextBuffer) {
+        (base + count).update(from: other.base, count: other.count)
+        count &+= other.count
+    }
+
+    /// Decimal digits, as `%u`: at most 20 bytes (unchecked: after `reserve`). Numbers
+    /// below 1000 (address bytes, most ports and weights) take the short way.
+    @inline(__always)
+    mutating func putDecimal<T: UnsignedInteger & FixedWidthInteger>(_ value: T) {
+        let zero = UInt8(ascii: "0")
+        if value < 10 {
+            put(zero &+ UInt8(truncatingIfNeeded: value))
+        } else if value < 100 {
+            let v = UInt8(truncatingIfNeeded: value)
+            base[count] = zero &+ v / 10
+            base[count &+ 1] = zero &+ v % 10
+            count &+= 2
+        } else if value < 1000 {
+            let v = UInt16(truncatingIfNeeded: value)
+            base[count] = zero &+ UInt8(truncatingIfNeeded: v / 100)
+            base[count &+ 1] = zero &+ UInt8(truncatingIfNeeded: v / 10 % 10)
+            base[count &+ 2] = zero &+ UInt8(truncatingIfNeeded: v % 10)
+            count &+= 3
+        } else {
+            var digits = 1
+            var t = UInt64(value)
+            while t >= 10 { t /= 10; digits &+= 1 }
+            var x = UInt64(value)
+            var i = count &+ digits
+            while i > count {
+                i &-= 1
+                base[i] = zero &+ UInt8(truncatingIfNeeded: x % 10)
+                x /= 10
+            }
+            count &+= digits
         }
-        count += digits
     }
 
-    /// A dotted quad (the caller has checked the address is IPv4).
-    @inline(__always) mutating func putV4(_ address: IPAddress) {
-        guard case let .v4(a, b, c, d) = address else { return }
-        put(UInt64(a)); put(UInt8(ascii: ".")); put(UInt64(b)); put(UInt8(ascii: "."))
-        put(UInt64(c)); put(UInt8(ascii: ".")); put(UInt64(d))
+    mutating func append(_ text: StaticString) {
+        text.withUTF8Buffer { append($0) }
+    }
+
+    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        reserve(bytes.count)
+        put(bytes)
+    }
+
+    mutating func append(_ other: borrowing TextBuffer) {
+        reserve(other.count)
+        put(other)
+    }
+
+    /// A String's UTF-8 (a different label from the StaticString `append`, which a literal
+    /// would otherwise not pick: literals prefer String).
+    mutating func append(contentsOf text: String) {
+        var text = text
+        text.withUTF8 { append($0) }
     }
 }

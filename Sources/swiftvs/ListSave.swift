@@ -108,29 +108,29 @@ struct Save: ParsableCommand {
             marks = try markCall("save") { () throws(MarkError) in try manager.list() }.map(\.description)
         }
         let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()
-        // One buffer, one write: the table can be megabytes.
-        let text = SaveFormat.renderBytes(services, numeric: numeric, resolver: resolver, marks: marks)
-        if let e = writeAll(text, to: STDOUT_FILENO) {
-            fail("save: cannot write the table: \(String(cString: strerror(e)))", status: 1)
+        // One buffer, one write, straight from where the text was built: the table can be megabytes.
+        SaveFormat.withRenderedBytes(services, numeric: numeric, resolver: resolver, marks: marks) { text -> Never in
+            if let e = writeAll(text, to: STDOUT_FILENO) {
+                fail("save: cannot write the table: \(String(cString: strerror(e)))", status: 1)
+            }
+            // Done: as in restore, the process ends here rather than freeing the table (tens
+            // of thousands of entries, one object at a time) and the text buffer, for memory
+            // the kernel takes back anyway.
+            Glibc.exit(0)
         }
-        // Done: as in restore, the process ends here rather than freeing the table (tens of
-        // thousands of entries, one object at a time) for memory the kernel takes back anyway.
-        Glibc.exit(0)
     }
 }
 
 /// write(2)s all of `bytes` (retrying short writes and EINTR); nil, or the errno that stopped it.
-func writeAll(_ bytes: [UInt8], to fd: Int32) -> Int32? {
-    bytes.withUnsafeBytes { raw -> Int32? in
-        var offset = 0
-        while offset < raw.count {
-            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            offset += n
+func writeAll(_ raw: UnsafeRawBufferPointer, to fd: Int32) -> Int32? {
+    var offset = 0
+    while offset < raw.count {
+        let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+        if n < 0 {
+            if errno == EINTR { continue }
+            return errno
         }
-        return nil
+        offset += n
     }
+    return nil
 }

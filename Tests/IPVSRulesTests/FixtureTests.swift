@@ -27,6 +27,9 @@ struct FixtureTests {
         let table = try fx.kernelTable()
         expectSameText(SaveFormat.render(table, numeric: true), try fx.text("save-n"), "\(fx.name)/save-n")
         expectSameText(SaveFormat.render(table, numeric: false, resolver: fx.resolver), try fx.text("save"), "\(fx.name)/save")
+        // What `swiftvs save` writes: the same bytes, handed over without an array.
+        let written = SaveFormat.withRenderedBytes(table, numeric: true) { Array($0) }
+        expectSameText(String(decoding: written, as: UTF8.self), try fx.text("save-n"), "\(fx.name)/save-n in place")
     }
 
     @Test("ipvsadm -Ln, -L, --nosort", .tags(.fixtures), arguments: Fixture.tables)

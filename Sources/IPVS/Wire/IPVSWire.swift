@@ -432,15 +432,24 @@ enum Request: Hashable, Sendable {
 extension IPVSWire {
     /// What follows a reply's generic-netlink header.
     static func afterHeader(_ body: ByteView) throws(DecodeError) -> ByteView {
-        guard body.count >= NetlinkConstants.genlHeaderLength else {
-            throw DecodeError(message: "reply of \(body.count) bytes has no generic-netlink header")
-        }
+        try checkHeader(body.count)
         return body.slice(NetlinkConstants.genlHeaderLength..<body.count)
+    }
+
+    static func afterHeader(_ body: RawView) throws(DecodeError) -> RawView {
+        try checkHeader(body.count)
+        return body.slice(NetlinkConstants.genlHeaderLength..<body.count)
+    }
+
+    private static func checkHeader(_ count: Int) throws(DecodeError) {
+        guard count >= NetlinkConstants.genlHeaderLength else {
+            throw DecodeError(message: "reply of \(count) bytes has no generic-netlink header")
+        }
     }
 
     /// The payload of the last top-level attribute of `type` (after the genl header), or
     /// "missing WHAT attribute": a dump entry's one nest, found without a whole attribute set.
-    static func topLevel(_ body: ByteView, _ type: UInt16, _ what: String) throws(DecodeError) -> ByteView {
+    static func topLevel(_ body: RawView, _ type: UInt16, _ what: String) throws(DecodeError) -> RawView {
         let attrs = try afterHeader(body)
         var found: Range<Int>? = nil
         try AttributeSet.forEach(in: attrs) { (t: UInt16, payload: Range<Int>) throws(DecodeError) in
@@ -456,7 +465,10 @@ extension IPVSWire {
     }
 
     static func decodeAddress(_ attr: Attribute, family: AddressFamily) throws(DecodeError) -> IPAddress {
-        let raw = attr.payload
+        try attr.payload.withRaw { (raw: RawView) throws(DecodeError) in try decodeAddress(raw, family: family) }
+    }
+
+    static func decodeAddress(_ raw: RawView, family: AddressFamily) throws(DecodeError) -> IPAddress {
         switch family {
         case .inet:
             guard raw.count >= 4 else { throw DecodeError(message: "IPv4 address attribute has \(raw.count) bytes") }
@@ -466,12 +478,15 @@ extension IPVSWire {
                        UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v))
         case .inet6:
             guard raw.count >= 16 else { throw DecodeError(message: "IPv6 address attribute has \(raw.count) bytes") }
-            return .v6(bytes: IPv6Bytes(raw.bytes.prefix(16)))
+            return .v6(bytes: IPv6Bytes(UnsafeRawBufferPointer(rebasing: raw.bytes[0..<16])))
         }
     }
 
     static func decodeFamily(_ attr: Attribute) throws(DecodeError) -> AddressFamily {
-        let raw = try attr.u16()
+        try decodeFamily(attr.u16())
+    }
+
+    static func decodeFamily(_ raw: UInt16) throws(DecodeError) -> AddressFamily {
         guard let family = AddressFamily(rawValue: raw) else {
             throw DecodeError(message: "unknown address family \(raw)")
         }
@@ -479,10 +494,10 @@ extension IPVSWire {
     }
 
     /// Reads STATS64 when present (kernel 4.1+), else the 32-bit STATS nest.
-    static func decodeStats(_ attrs: AttributeSet, stats64 type64: UInt16, stats type32: UInt16) throws(DecodeError) -> Stats {
+    static func decodeStats(_ attrs: RawAttributes, stats64 type64: UInt16, stats type32: UInt16) throws(DecodeError) -> Stats {
         var s = Stats()
         if let nest = attrs[type64] {
-            let a = try nest.nested()
+            let a = try RawAttributes(parsing: nest)
             s.connections = try a.u64(StatsAttr.conns) ?? 0
             s.inPackets = try a.u64(StatsAttr.inPkts) ?? 0
             s.outPackets = try a.u64(StatsAttr.outPkts) ?? 0
@@ -494,7 +509,7 @@ extension IPVSWire {
             s.inByteRate = try a.u64(StatsAttr.inBPS) ?? 0
             s.outByteRate = try a.u64(StatsAttr.outBPS) ?? 0
         } else if let nest = attrs[type32] {
-            let a = try nest.nested()
+            let a = try RawAttributes(parsing: nest)
             s.connections = UInt64(try a.u32(StatsAttr.conns) ?? 0)
             s.inPackets = UInt64(try a.u32(StatsAttr.inPkts) ?? 0)
             s.outPackets = UInt64(try a.u32(StatsAttr.outPkts) ?? 0)
@@ -512,8 +527,14 @@ extension IPVSWire {
     /// Decodes one GET_SERVICE reply message body (genl header included); the stats stay
     /// zero unless `statistics`.
     static func decodeService(_ body: ByteView, statistics: Bool = true) throws(DecodeError) -> ServiceEntry {
-        let a = try AttributeSet(parsing: topLevel(body, CommandAttr.service, "service"))
-        let family = try decodeFamily(try a.require(ServiceAttr.af, "service address family"))
+        try body.withRaw { (raw: RawView) throws(DecodeError) in try decodeService(raw, statistics: statistics) }
+    }
+
+    /// `decodeService` on borrowed bytes (a dump decodes each message in the receive buffer).
+    static func decodeService(_ body: RawView, statistics: Bool = true) throws(DecodeError) -> ServiceEntry {
+        let a = try RawAttributes(parsing: topLevel(body, CommandAttr.service, "service"))
+        let family = try decodeFamily(RawAttributes.exact(try a.require(ServiceAttr.af, "service address family"),
+                                                          ServiceAttr.af, UInt16.self))
         let key: ServiceKey
         if let mark = try a.u32(ServiceAttr.fwmark) {
             key = .fwmark(mark, family: family)
@@ -527,21 +548,21 @@ extension IPVSWire {
             key = .address(proto, address, port: port)
         }
         let flagsAttr = try a.require(ServiceAttr.flags, "service flags")
-        guard flagsAttr.payload.count == 8 else {
-            throw DecodeError(message: "service flags attribute has \(flagsAttr.payload.count) bytes, expected 8")
+        guard flagsAttr.count == 8 else {
+            throw DecodeError(message: "service flags attribute has \(flagsAttr.count) bytes, expected 8")
         }
-        let rawFlags = try flagsAttr.payload.native(UInt32.self, at: 0)
+        let rawFlags = try flagsAttr.native(UInt32.self, at: 0)
         let netmaskAttr = try a.require(ServiceAttr.netmask, "service netmask")
-        guard netmaskAttr.payload.count == 4 else {
-            throw DecodeError(message: "service netmask attribute has \(netmaskAttr.payload.count) bytes, expected 4")
+        guard netmaskAttr.count == 4 else {
+            throw DecodeError(message: "service netmask attribute has \(netmaskAttr.count) bytes, expected 4")
         }
-        let pe = try a[ServiceAttr.peName]?.string()
+        let pe = try a[ServiceAttr.peName]?.string(type: ServiceAttr.peName)
         let service = Service(
             key: key,
-            scheduler: try a.require(ServiceAttr.schedName, "scheduler name").string(),
+            scheduler: try a.require(ServiceAttr.schedName, "scheduler name").string(type: ServiceAttr.schedName),
             flags: ServiceFlags(rawValue: rawFlags & ~hashedFlag),
             timeout: try a.requireU32(ServiceAttr.timeout, "service timeout"),
-            netmask: netmaskValue(try netmaskAttr.payload.native(UInt32.self), family: family),
+            netmask: netmaskValue(try netmaskAttr.native(UInt32.self), family: family),
             persistenceEngine: (pe?.isEmpty ?? true) ? nil : pe
         )
         guard statistics else { return ServiceEntry(service: service) }
@@ -553,31 +574,21 @@ extension IPVSWire {
     /// `statistics`.
     static func decodeDestination(_ body: ByteView, serviceFamily: AddressFamily,
                                   statistics: Bool = true) throws(DecodeError) -> DestinationEntry {
-        let nest = try topLevel(body, CommandAttr.dest, "destination")
-        // One pass over the nest, noting where each attribute is (a big listing decodes
-        // tens of thousands); then the same checks, in the same order, as through an
-        // AttributeSet. The last of a repeated type counts, as there.
-        var at = InlineArray<16, Range<Int>?>(repeating: nil)
-        try AttributeSet.forEach(in: nest) { (type: UInt16, payload: Range<Int>) throws(DecodeError) in
-            if type < 16 { at[Int(type)] = payload }
+        try body.withRaw { (raw: RawView) throws(DecodeError) in
+            try decodeDestination(raw, serviceFamily: serviceFamily, statistics: statistics)
         }
-        func attribute(_ type: UInt16) -> Attribute? {
-            at[Int(type)].map { Attribute(type: type, payload: nest.slice($0)) }
-        }
-        func require(_ type: UInt16, _ what: String) throws(DecodeError) -> Attribute {
-            guard let a = attribute(type) else { throw DecodeError(message: "missing \(what) attribute") }
-            return a
-        }
-        func u32(_ type: UInt16) throws(DecodeError) -> UInt32? {
-            guard let r = at[Int(type)] else { return nil }
-            guard r.count == 4 else { throw DecodeError(message: "attribute \(type): expected 4 bytes, got \(r.count)") }
-            return try nest.native(UInt32.self, at: r.lowerBound)
-        }
+    }
 
-        let family = try attribute(DestAttr.addrFamily).map { attr throws(DecodeError) in try decodeFamily(attr) } ?? serviceFamily
-        let address = try decodeAddress(try require(DestAttr.addr, "destination address"), family: family)
-        guard let port = try attribute(DestAttr.port)?.be16() else { throw DecodeError(message: "missing destination port attribute") }
-        guard let rawCode = try u32(DestAttr.fwdMethod) else { throw DecodeError(message: "missing forwarding method attribute") }
+    /// `decodeDestination` on borrowed bytes (a dump decodes each message in the receive buffer).
+    static func decodeDestination(_ body: RawView, serviceFamily: AddressFamily,
+                                  statistics: Bool = true) throws(DecodeError) -> DestinationEntry {
+        // One pass over the nest, noting where each attribute is (a big listing decodes
+        // tens of thousands). The last of a repeated type counts.
+        let a = try RawAttributes(parsing: topLevel(body, CommandAttr.dest, "destination"))
+        let family = try a.u16(DestAttr.addrFamily).map { raw throws(DecodeError) in try decodeFamily(raw) } ?? serviceFamily
+        let address = try decodeAddress(try a.require(DestAttr.addr, "destination address"), family: family)
+        guard let port = try a.be16(DestAttr.port) else { throw DecodeError(message: "missing destination port attribute") }
+        guard let rawCode = try a.u32(DestAttr.fwdMethod) else { throw DecodeError(message: "missing forwarding method attribute") }
         let code = rawCode & ForwardingCode.mask
         let forwarding: ForwardingMethod
         switch code {
@@ -587,12 +598,12 @@ extension IPVSWire {
         case ForwardingCode.bypass: forwarding = .bypass
         case ForwardingCode.tunnel:
             var t = Tunnel()
-            if let raw = try attribute(DestAttr.tunType)?.u8() {
+            if let raw = try a.u8(DestAttr.tunType) {
                 guard let kind = Tunnel.Kind(rawValue: raw) else { throw DecodeError(message: "unknown tunnel type \(raw)") }
                 t.kind = kind
             }
-            t.port = try attribute(DestAttr.tunPort)?.be16() ?? 0
-            if let raw = try attribute(DestAttr.tunFlags)?.u16() {
+            t.port = try a.be16(DestAttr.tunPort) ?? 0
+            if let raw = try a.u16(DestAttr.tunFlags) {
                 guard let csum = Tunnel.Checksum(rawValue: raw) else { throw DecodeError(message: "unknown tunnel flags \(raw)") }
                 t.checksum = csum
             }
@@ -600,21 +611,21 @@ extension IPVSWire {
         default:
             throw DecodeError(message: "unknown forwarding method \(code)")
         }
-        guard let weight = try u32(DestAttr.weight) else { throw DecodeError(message: "missing weight attribute") }
+        guard let weight = try a.u32(DestAttr.weight) else { throw DecodeError(message: "missing weight attribute") }
         let destination = Destination(
             address: address,
             port: port,
             forwarding: forwarding,
             weight: Int32(bitPattern: weight),
-            upperThreshold: try u32(DestAttr.upperThreshold) ?? 0,
-            lowerThreshold: try u32(DestAttr.lowerThreshold) ?? 0
+            upperThreshold: try a.u32(DestAttr.upperThreshold) ?? 0,
+            lowerThreshold: try a.u32(DestAttr.lowerThreshold) ?? 0
         )
         return DestinationEntry(
             destination: destination,
-            activeConnections: try u32(DestAttr.activeConns) ?? 0,
-            inactiveConnections: try u32(DestAttr.inactiveConns) ?? 0,
-            persistentConnections: try u32(DestAttr.persistConns) ?? 0,
-            stats: statistics ? try decodeStats(try AttributeSet(parsing: nest), stats64: DestAttr.stats64, stats: DestAttr.stats) : Stats()
+            activeConnections: try a.u32(DestAttr.activeConns) ?? 0,
+            inactiveConnections: try a.u32(DestAttr.inactiveConns) ?? 0,
+            persistentConnections: try a.u32(DestAttr.persistConns) ?? 0,
+            stats: statistics ? try decodeStats(a, stats64: DestAttr.stats64, stats: DestAttr.stats) : Stats()
         )
     }
 

@@ -298,6 +298,57 @@ struct ByteView {
     func slice(_ sub: Range<Int>) -> ByteView {
         ByteView(base, (range.lowerBound + sub.lowerBound)..<(range.lowerBound + sub.upperBound))
     }
+
+    /// Calls `body` with the same bytes as a `RawView` (offsets unchanged), valid only during the call.
+    @inline(__always)
+    func withRaw<R, E: Error>(_ body: (RawView) throws(E) -> R) throws(E) -> R {
+        let result: Result<R, E> = base.withUnsafeBytes { raw in
+            do throws(E) {
+                return .success(try body(RawView(UnsafeRawBufferPointer(rebasing: raw[range]))))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+}
+
+/// `ByteView`'s reads on bytes borrowed for the length of one call (a receive buffer while
+/// its messages are decoded): the same bounds checks and errors, without the reference to an
+/// array that every `ByteView` copy retains and releases. The hot dump decoders read these.
+struct RawView {
+    let bytes: UnsafeRawBufferPointer
+
+    @inline(__always)
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    var count: Int { bytes.count }
+
+    @inline(__always)
+    func native<T: FixedWidthInteger>(_: T.Type, at offset: Int = 0) throws(DecodeError) -> T {
+        let size = MemoryLayout<T>.size
+        guard offset >= 0, offset + size <= bytes.count else {
+            throw DecodeError(message: "need \(size) bytes at offset \(offset), have \(bytes.count)")
+        }
+        return bytes.loadUnaligned(fromByteOffset: offset, as: T.self)
+    }
+
+    @inline(__always)
+    func slice(_ sub: Range<Int>) -> RawView { RawView(UnsafeRawBufferPointer(rebasing: bytes[sub])) }
+
+    /// `Attribute.string()` on these bytes: up to the first NUL, which must be UTF-8.
+    func string(type: UInt16) throws(DecodeError) -> String {
+        // Every RawView borrows the storage of a [UInt8] (ByteView.withRaw, a receive buffer).
+        let utf8 = bytes.assumingMemoryBound(to: UInt8.self)
+        let end = utf8.firstIndex(of: 0) ?? utf8.count
+        let text = UnsafeBufferPointer(rebasing: utf8[..<end])
+        // ASCII (every scheduler and engine name) needs no validation to speak of.
+        if !text.contains(where: { $0 >= 0x80 }) { return String(decoding: text, as: UTF8.self) }
+        guard let s = String(validating: text, as: UTF8.self) else {
+            throw DecodeError(message: "attribute \(type): string is not UTF-8")
+        }
+        return s
+    }
 }
 
 /// One netlink attribute: its type (flags stripped) and payload.
@@ -314,12 +365,7 @@ struct Attribute {
 
     /// A string attribute; a trailing NUL (and anything after it) is dropped.
     func string() throws(DecodeError) -> String {
-        let raw = payload.bytes
-        let end = raw.firstIndex(of: 0) ?? raw.endIndex
-        guard let s = String(validating: raw[raw.startIndex..<end], as: UTF8.self) else {
-            throw DecodeError(message: "attribute \(type): string is not UTF-8")
-        }
-        return s
+        try payload.withRaw { (raw: RawView) throws(DecodeError) in try raw.string(type: type) }
     }
 
     func nested() throws(DecodeError) -> AttributeSet { try AttributeSet(parsing: payload) }
@@ -371,21 +417,31 @@ struct AttributeSet {
     /// attribute headers, for `AttributeSet` and for single-pass decoders of hot messages.
     @inline(__always)
     static func forEach(in view: ByteView, _ body: (UInt16, Range<Int>) throws(DecodeError) -> Void) throws(DecodeError) {
+        try view.withRaw { (raw: RawView) throws(DecodeError) in try forEach(in: raw, body) }
+    }
+
+    /// `forEach` on borrowed bytes: the parser itself.
+    @inline(__always)
+    static func forEach(in view: RawView, _ body: (UInt16, Range<Int>) throws(DecodeError) -> Void) throws(DecodeError) {
+        // Offsets stay within 0...count + 3 and lengths below 2^16, so the arithmetic cannot
+        // overflow; each header is read once its four bytes are known to be there.
+        let count = view.count
         var offset = 0
-        while offset < view.count {
-            guard view.count - offset >= NetlinkConstants.attributeHeaderLength else {
+        while offset < count {
+            guard count &- offset >= NetlinkConstants.attributeHeaderLength else {
                 throw DecodeError(message: "truncated attribute header at offset \(offset)")
             }
-            let length = Int(try view.native(UInt16.self, at: offset))
-            let rawType = try view.native(UInt16.self, at: offset + 2)
+            let length = Int(view.bytes.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+            let rawType = view.bytes.loadUnaligned(fromByteOffset: offset &+ 2, as: UInt16.self)
             guard length >= NetlinkConstants.attributeHeaderLength else {
                 throw DecodeError(message: "attribute length \(length) at offset \(offset) is shorter than its header")
             }
-            guard offset + length <= view.count else {
-                throw DecodeError(message: "attribute \(rawType & NetlinkConstants.typeMask) at offset \(offset) claims \(length) bytes, only \(view.count - offset) left")
+            guard offset &+ length <= count else {
+                throw DecodeError(message: "attribute \(rawType & NetlinkConstants.typeMask) at offset \(offset) claims \(length) bytes, only \(count - offset) left")
             }
-            try body(rawType & NetlinkConstants.typeMask, (offset + NetlinkConstants.attributeHeaderLength)..<(offset + length))
-            offset += align4(length)
+            try body(rawType & NetlinkConstants.typeMask,
+                     Range(uncheckedBounds: (offset &+ NetlinkConstants.attributeHeaderLength, offset &+ length)))
+            offset &+= (length &+ 3) & ~3
         }
     }
 
@@ -442,6 +498,81 @@ struct AttributeSet {
     }
 }
 
+/// `AttributeSet` on borrowed bytes, for the hot dump decoders: the attributes of one
+/// message or nest indexed by type in one pass, every length checked by the same parser,
+/// the last of a repeated type counting. Only types below 16 are kept (all that the
+/// service, destination and stats decoders read); larger ones are checked and skipped.
+struct RawAttributes {
+    let view: RawView
+    /// Per type: (payload offset + 1) << 16 | payload length, 0 when absent. Both fit in 16
+    /// bits: an attribute's length is a u16, and so is that of the nest or message it is in
+    /// (the one exception, a top-level attribute set of a whole datagram, is never indexed).
+    private var spans = InlineArray<16, UInt32>(repeating: 0)
+    static let indexedTypes = 16
+
+    @inline(__always)
+    init(parsing view: RawView) throws(DecodeError) {
+        precondition(view.count < 0xFFFF, "attribute set larger than a netlink attribute")
+        self.view = view
+        var spans = InlineArray<16, UInt32>(repeating: 0)
+        try AttributeSet.forEach(in: view) { (type: UInt16, payload: Range<Int>) throws(DecodeError) in
+            if type < Self.indexedTypes {
+                spans[Int(type)] = UInt32(truncatingIfNeeded: payload.lowerBound &+ 1) << 16
+                    | UInt32(truncatingIfNeeded: payload.count)
+            }
+        }
+        self.spans = spans
+    }
+
+    /// The payload of `type`, nil when absent (`type` below `indexedTypes`).
+    @inline(__always)
+    subscript(_ type: UInt16) -> RawView? {
+        guard type < Self.indexedTypes else { return nil }
+        let span = spans[Int(type)]
+        guard span != 0 else { return nil }
+        let start = Int(span >> 16) &- 1
+        return view.slice(start..<(start &+ Int(span & 0xFFFF)))
+    }
+
+    /// The payload of `type`, or "missing WHAT attribute".
+    @inline(__always)
+    func require(_ type: UInt16, _ what: String) throws(DecodeError) -> RawView {
+        guard let a = self[type] else { throw DecodeError(message: "missing \(what) attribute") }
+        return a
+    }
+
+    /// A fixed-size integer attribute, nil when absent; the errors of `AttributeSet.u32` etc.
+    @inline(__always)
+    func scalar<T: FixedWidthInteger>(_ type: UInt16, _: T.Type) throws(DecodeError) -> T? {
+        guard let payload = self[type] else { return nil }
+        return try Self.exact(payload, type, T.self)
+    }
+
+    /// `payload` as one `T`, or "attribute TYPE: expected N bytes, got M".
+    @inline(__always)
+    static func exact<T: FixedWidthInteger>(_ payload: RawView, _ type: UInt16, _: T.Type) throws(DecodeError) -> T {
+        guard payload.count == MemoryLayout<T>.size else {
+            throw DecodeError(message: "attribute \(type): expected \(MemoryLayout<T>.size) bytes, got \(payload.count)")
+        }
+        return payload.bytes.loadUnaligned(as: T.self)
+    }
+
+    @inline(__always) func u8(_ type: UInt16) throws(DecodeError) -> UInt8? { try scalar(type, UInt8.self) }
+    @inline(__always) func u16(_ type: UInt16) throws(DecodeError) -> UInt16? { try scalar(type, UInt16.self) }
+    @inline(__always) func u32(_ type: UInt16) throws(DecodeError) -> UInt32? { try scalar(type, UInt32.self) }
+    @inline(__always) func u64(_ type: UInt16) throws(DecodeError) -> UInt64? { try scalar(type, UInt64.self) }
+    @inline(__always) func be16(_ type: UInt16) throws(DecodeError) -> UInt16? {
+        try scalar(type, UInt16.self).map { UInt16(bigEndian: $0) }
+    }
+
+    /// `u32(type)`, or "missing WHAT attribute".
+    @inline(__always)
+    func requireU32(_ type: UInt16, _ what: String) throws(DecodeError) -> UInt32 {
+        guard let v = try u32(type) else { throw DecodeError(message: "missing \(what) attribute") }
+        return v
+    }
+}
+
 /// One message out of a receive buffer.
 struct ReceivedMessage {
     let type: UInt16
@@ -474,21 +605,43 @@ struct MessageIterator {
     init(_ buffer: [UInt8], range: Range<Int>) { view = ByteView(buffer, range) }
 
     mutating func next() throws(DecodeError) -> ReceivedMessage? {
-        let count = view.count
+        let at = offset
+        guard let m = try view.withRaw({ (raw: RawView) throws(DecodeError) in try RawMessage.parse(raw, at: at) }) else {
+            return nil
+        }
+        offset = m.next
+        return ReceivedMessage(type: m.type, flags: m.flags, sequence: m.sequence, port: m.port, body: view.slice(m.body))
+    }
+}
+
+/// The netlink header of one message of a datagram: where its body lies and where the next
+/// message starts. The one parser of message headers (`MessageIterator`, dumps).
+struct RawMessage {
+    let type: UInt16
+    let flags: UInt16
+    let sequence: UInt32
+    let port: UInt32
+    /// Everything after the 16-byte netlink header, as offsets in the datagram.
+    let body: Range<Int>
+    let next: Int
+
+    /// The message at `offset` of `datagram`, nil when no further message fits; every length checked.
+    @inline(__always)
+    static func parse(_ datagram: RawView, at offset: Int) throws(DecodeError) -> RawMessage? {
+        let count = datagram.count
         guard offset + NetlinkConstants.headerLength <= count else { return nil }
-        let length = Int(try view.native(UInt32.self, at: offset))
+        let length = Int(try datagram.native(UInt32.self, at: offset))
         guard length >= NetlinkConstants.headerLength, offset + length <= count else {
             throw DecodeError(message: "netlink message at offset \(offset) has bad length \(length) (datagram \(count) bytes)")
         }
-        let message = ReceivedMessage(
-            type: try view.native(UInt16.self, at: offset + 4),
-            flags: try view.native(UInt16.self, at: offset + 6),
-            sequence: try view.native(UInt32.self, at: offset + 8),
-            port: try view.native(UInt32.self, at: offset + 12),
-            body: view.slice((offset + NetlinkConstants.headerLength)..<(offset + length))
+        return RawMessage(
+            type: try datagram.native(UInt16.self, at: offset + 4),
+            flags: try datagram.native(UInt16.self, at: offset + 6),
+            sequence: try datagram.native(UInt32.self, at: offset + 8),
+            port: try datagram.native(UInt32.self, at: offset + 12),
+            body: (offset + NetlinkConstants.headerLength)..<(offset + length),
+            next: offset + align4(length)
         )
-        offset += align4(length)
-        return message
     }
 }
 
