@@ -98,13 +98,28 @@ struct Save: ParsableCommand {
     var backend: String?
     @OptionGroup var common: CommonOptions
 
+    /// What the command line asks for (the same from `QuickCommand.save`).
+    var request: SaveRequest {
+        SaveRequest(numeric: numeric, withMarks: withMarks, backend: backend, namespace: common.namespace)
+    }
+
+    func run() throws { try request.run() }
+}
+
+/// A save as asked for on the command line; `run` does it.
+struct SaveRequest: Equatable {
+    var numeric = false
+    var withMarks = false
+    var backend: String?
+    var namespace: String?
+
     func run() throws {
-        let ipvs = try common.open()
+        let ipvs = try openIPVS(namespace: namespace)
         // A save prints no counters: they are not decoded.
         let services = try report { () throws(IPVSError) in try ipvs.services(statistics: false) }
         var marks: [String] = []
         if withMarks {
-            let manager = try markManager(backend, namespace: common.namespace, command: "save")
+            let manager = try markManager(backend, namespace: namespace, command: "save")
             marks = try markCall("save") { () throws(MarkError) in try manager.list() }.map(\.description)
         }
         let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()

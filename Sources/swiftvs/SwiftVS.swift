@@ -52,6 +52,10 @@ struct SwiftVS: AsyncParsableCommand {
             do { try restore.run() } catch { exit(withError: error) }
             return
         }
+        if let save = QuickCommand.save(arguments) {
+            do { try save.run() } catch { exit(withError: error) }
+            return
+        }
         do {
             var command = try parseAsRoot(normalizedArguments(arguments))
             if var daemon = command as? AsyncParsableCommand {

@@ -98,20 +98,20 @@ import Testing
         (try? SwiftVS.parseAsRoot(normalizedArguments(args)) as? Restore)?.request
     }
 
-    /// `restore` lines, plain ones and every variation of them (a word dropped, doubled or
-    /// swapped with the next, `=` forms): the quick route answers as ArgumentParser would,
-    /// or declines.
-    @Test func restoreQuickRouteNeverDisagreesWithArgumentParser() {
-        let plain: [[String]] = [
-            ["restore"], ["restore", "rules"], ["restore", "-"], ["restore", "-n", "rules"],
-            ["restore", "--flush", "rules"], ["restore", "--append", "--numeric", "-"],
-            ["restore", "--dry-run", "rules", "--netns", "blue"], ["restore", "--mark-backend", "nft", "rules"],
-            ["restore", "rules", "--flush", "--dry-run", "-n", "--netns", "blue", "--mark-backend", "iptables"],
-        ]
+    /// The ArgumentParser route for save: the request, nil if refused.
+    static func saveViaArgumentParser(_ args: [String]) -> SaveRequest? {
+        (try? SwiftVS.parseAsRoot(normalizedArguments(args)) as? Save)?.request
+    }
+
+    /// Plain lines and every variation of them (a word dropped, doubled or swapped with the
+    /// next, `=` forms, a stray word or option): the quick route answers as ArgumentParser
+    /// would, or declines. Returns how many variants were tried and answered.
+    static func quickRouteAgrees<R: Equatable>(_ plain: [[String]], quick: ([String]) -> R?,
+                                               argumentParser: ([String]) -> R?) -> (tried: Int, answered: Int) {
         for args in plain {
-            let quick = QuickCommand.restore(args)
-            #expect(quick != nil, "declined: \(args)")
-            #expect(quick == Self.restoreViaArgumentParser(args), "\(args)")
+            let q = quick(args)
+            #expect(q != nil, "declined: \(args)")
+            #expect(q == argumentParser(args), "\(args)")
         }
         var tried = 0, answered = 0
         for args in plain {
@@ -119,16 +119,41 @@ import Testing
                 + [args + ["--flush", "--append"], args + ["--help"], args + ["-x"], args + ["other"], args + ["--"]]
             for v in variants {
                 tried += 1
-                guard let quick = QuickCommand.restore(v) else { continue }
+                guard let q = quick(v) else { continue }
                 answered += 1
-                #expect(quick == Self.restoreViaArgumentParser(v), "\(v)")
+                #expect(q == argumentParser(v), "\(v)")
             }
         }
+        return (tried, answered)
+    }
+
+    @Test func restoreQuickRouteNeverDisagreesWithArgumentParser() {
+        let plain: [[String]] = [
+            ["restore"], ["restore", "rules"], ["restore", "-"], ["restore", "-n", "rules"],
+            ["restore", "--flush", "rules"], ["restore", "--append", "--numeric", "-"],
+            ["restore", "--dry-run", "rules", "--netns", "blue"], ["restore", "--mark-backend", "nft", "rules"],
+            ["restore", "rules", "--flush", "--dry-run", "-n", "--netns", "blue", "--mark-backend", "iptables"],
+        ]
+        let (tried, answered) = Self.quickRouteAgrees(plain, quick: QuickCommand.restore, argumentParser: Self.restoreViaArgumentParser)
         #expect(tried > 80)
         #expect(answered > 25)
         for args in [["restore", "--flush", "--append", "r"], ["restore", "--help"], ["restore", "a", "b"],
                      ["restore", "--netns=blue"], ["restore", "-nx"], ["list"]] {
             #expect(QuickCommand.restore(args) == nil, "\(args)")
+        }
+    }
+
+    @Test func saveQuickRouteNeverDisagreesWithArgumentParser() {
+        let plain: [[String]] = [
+            ["save"], ["save", "-n"], ["save", "--numeric"], ["save", "--with-marks"], ["save", "--netns", "blue", "-n"],
+            ["save", "-n", "--with-marks", "--mark-backend", "nft", "--netns", "blue"],
+        ]
+        let (tried, answered) = Self.quickRouteAgrees(plain, quick: QuickCommand.save, argumentParser: Self.saveViaArgumentParser)
+        #expect(tried > 40)
+        #expect(answered > 5)   // few words: most variants are refused by both routes
+        for args in [["save", "file"], ["save", "--help"], ["save", "-n", "-n"], ["save", "-n", "--numeric"],
+                     ["save", "--netns=blue"], ["save", "-nx"], ["save", "--netns"], ["restore"], ["list"]] {
+            #expect(QuickCommand.save(args) == nil, "\(args)")
         }
     }
 }
