@@ -199,7 +199,7 @@ struct Connection: ~Copyable {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         sequence = UInt32(truncatingIfNeeded: ts.tv_nsec ^ ts.tv_sec)
-        buffer = [UInt8](repeating: 0, count: socket.receiveLength)
+        buffer = Self.receiveBuffer(socket.receiveLength)
         maxDatagram = max(16 << 10, min(NetlinkSocket.sendBufferLimit(socket.fd) / 2, 256 << 10))
         self.socket = socket
     }
@@ -263,12 +263,20 @@ struct Connection: ~Copyable {
         }
     }
 
+    /// A receive buffer of `count` bytes, not filled: the kernel writes each datagram before
+    /// it is read, and only the bytes it wrote are. Filling it would make all of it resident
+    /// (half a megabyte for the dump slots) in every process, though a small table's dumps
+    /// use a page or two of each slot.
+    private static func receiveBuffer(_ count: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+
     /// Receives every datagram already queued (up to `dumpSlots`, blocking for the first)
     /// in one system call into `dumpBuffer`: a dump's last data and its NLMSG_DONE arrive
     /// together. Returns how many; datagram i is at `i * slot`, its length `dumpLengths[i]`.
     private mutating func receiveDumpDatagrams(for request: Request) throws(IPVSError) -> Int {
         let slot = buffer.count
-        if dumpBuffer.isEmpty { dumpBuffer = [UInt8](repeating: 0, count: slot * Self.dumpSlots) }
+        if dumpBuffer.isEmpty { dumpBuffer = Self.receiveBuffer(slot * Self.dumpSlots) }
         do {
             return try socket.receiveMany(into: &dumpBuffer, slot: slot, count: Self.dumpSlots, lengths: &dumpLengths)
         } catch {
