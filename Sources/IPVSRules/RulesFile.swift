@@ -441,10 +441,20 @@ enum Tokenizer {
 /// (``DefinitionLines``) is built by replaying the commands the first time a message
 /// needs it, and kept up to date from then on.
 struct TableSimulator {
-    /// The table so far: services in the order they were first added.
-    private(set) var table: [ServiceEntry] = []
-    /// Where each service of `table` is.
+    /// Every service added so far, in order, deleted ones included (see `deleted`).
+    private var slots: [ServiceEntry] = []
+    /// The slots of deleted services: a deletion leaves its slot, so no position moves
+    /// (a file of many deletions stays linear); `table` leaves them out.
+    private var deleted: Set<Int> = []
+    /// Where each service present is in `slots`.
     private var position: [ServiceKey: Int] = [:]
+
+    /// The table so far: services in the order they were first added (the slots themselves,
+    /// not a copy, unless a service was deleted).
+    var table: [ServiceEntry] {
+        if deleted.isEmpty { return slots }
+        return slots.indices.filter { !deleted.contains($0) }.map { slots[$0] }
+    }
     var diagnostics: [RuleDiagnostic] = []
     let file: String
     /// The table the commands start from.
@@ -465,10 +475,10 @@ struct TableSimulator {
             for i in buffer.indices { if case .addService = buffer[i].action { services += 1 } }
         }
         position.reserveCapacity(services)
-        table.reserveCapacity(services)
+        slots.reserveCapacity(services)
         for e in base where position[e.service.key] == nil {
-            position[e.service.key] = table.count
-            table.append(e)
+            position[e.service.key] = slots.count
+            slots.append(e)
         }
     }
 
@@ -568,7 +578,7 @@ struct TableSimulator {
         defer { if definitions != nil { definitions!.apply(commands[index]) } }
         switch commands[index].action {
         case let .addService(s):
-            let p = table.count
+            let p = slots.count
             if let existing = position.updateValue(p, forKey: s.key) {
                 position[s.key] = existing
                 let line = definitionLines(before: index).serviceLine(s.key)
@@ -580,17 +590,16 @@ struct TableSimulator {
             // Room for the usual few real servers, so the first ones added need no regrowth.
             var entry = ServiceEntry(service: s)
             entry.destinations.reserveCapacity(4)
-            table.append(entry)
+            slots.append(entry)
             // Its real servers usually follow.
             recent = (s.key, p)
         case let .editService(s):
             guard let p = requireService(s.key, c) else { return }
-            table[p].service = s
+            slots[p].service = s
         case let .deleteService(k):
             guard let p = requireService(k, c) else { return }
-            table.remove(at: p)
+            deleted.insert(p)
             position[k] = nil
-            for q in p..<table.count { position[table[q].service.key] = q }
         case let .addDestination(d, k):
             let p: Int
             if let r = recent, r.key == k {
@@ -601,31 +610,32 @@ struct TableSimulator {
                 recent = (k, found)
             }
             // In place: a big restore adds tens of thousands of these.
-            if table[p].destinations.contains(where: { $0.destination.key == d.key }) {
+            if slots[p].destinations.contains(where: { $0.destination.key == d.key }) {
                 let line = definitionLines(before: index).destinationLine(d.key, in: k)
                 error(c, \.serverSpot, "real server \(d.key) is already in service \(k)\(definedWhere(line))",
                       "add each real server once per service; use -e to change one")
                 return
             }
-            table[p].destinations.append(DestinationEntry(destination: d))
+            slots[p].destinations.append(DestinationEntry(destination: d))
         case let .editDestination(d, k):
             guard let p = requireService(k, c) else { return }
-            guard let j = table[p].destinations.firstIndex(where: { $0.destination.key == d.key }) else {
+            guard let j = slots[p].destinations.firstIndex(where: { $0.destination.key == d.key }) else {
                 error(c, \.serverSpot, "real server \(d.key) is not in service \(k)",
                       "add it with -a first (a real server without a port takes the service's port)")
                 return
             }
-            table[p].destinations[j].destination = d
+            slots[p].destinations[j].destination = d
         case let .deleteDestination(dk, k):
             guard let p = requireService(k, c) else { return }
-            guard let j = table[p].destinations.firstIndex(where: { $0.destination.key == dk }) else {
+            guard let j = slots[p].destinations.firstIndex(where: { $0.destination.key == dk }) else {
                 error(c, \.serverSpot, "real server \(dk) is not in service \(k)",
                       "check the address and port (a real server without a port takes the service's port)")
                 return
             }
-            table[p].destinations.remove(at: j)
+            slots[p].destinations.remove(at: j)
         case .flush:
-            table = []
+            slots = []
+            deleted = []
             position = [:]
         case let .zero(k):
             if let k { _ = requireService(k, c) }

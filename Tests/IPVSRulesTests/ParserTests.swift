@@ -175,6 +175,22 @@ struct ParserTests {
         let t = try f.table()
         #expect(t.map(\.service) == [Service(key: tcp("192.0.2.10", 80)), Service(key: tcp("192.0.2.11", 80), scheduler: "rr")])
         #expect(t[0].destinations.map(\.destination.address) == [v4("192.0.2.21")])
+        // Deleted services leave the order; one added again goes last.
+        let d = try parse("""
+            -A -t 192.0.2.10:80
+            -A -t 192.0.2.11:80
+            -a -t 192.0.2.11:80 -r 192.0.2.21
+            -A -t 192.0.2.12:80
+            -D -t 192.0.2.11:80
+            -A -t 192.0.2.11:80 -s rr
+            -D -t 192.0.2.10:80
+            -a -t 192.0.2.12:80 -r 192.0.2.22
+            """)
+        let td = try d.table()
+        #expect(td.map(\.service) == [Service(key: tcp("192.0.2.12", 80)), Service(key: tcp("192.0.2.11", 80), scheduler: "rr")])
+        #expect(td.map(\.destinations.count) == [1, 0])
+        #expect(try RulesFile.parseWithTable("-A -t 192.0.2.10:80\n-D -t 192.0.2.10:80\n-C\n-A -f 1", fileName: "f", resolver: numeric)
+                    .table?.map(\.service.key) == [.fwmark(1, family: .inet)])
         // An incremental file checked against the current table.
         var base = ServiceEntry(service: Service(key: tcp("192.0.2.12", 80)))
         base.stats.connections = 7
