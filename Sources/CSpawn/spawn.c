@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,7 +71,7 @@ static inline long raw6(long n, long a, long b, long c, long d, long e, long f) 
 #endif
 #define raw(n, a, b, c, d) raw6((n), (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
 
-/* The child's deepest frame is exec_searching's 4 KB path buffer. */
+/* The child's deepest frame is exec_in_path's 4 KB path buffer. */
 enum { CHILD_STACK = 12288, BLOCK_SIZE = 16384, POOL_MAX = 64 };
 
 struct swiftvs_child {
@@ -84,21 +86,48 @@ struct swiftvs_child {
     /* then: argv pointers, envp pointers, the argument strings, PATH, the child's stack */
 };
 
-/* Blocks of BLOCK_SIZE are kept for the next spawns (up to POOL_MAX): a fresh malloc of this
- * size often comes from the top of the heap, which free() gives back to the kernel, so every
- * spawn would fault in (and zero) new pages for the child's stack, on the memory the child
- * shares with this process, and every trim is a TLB shootdown on the CPUs running it. */
+/* Blocks of BLOCK_SIZE are kept for the next spawns: a fresh malloc of this size often comes
+ * from the top of the heap, which free() gives back to the kernel, so every spawn would fault
+ * in (and zero) new pages for the child's stack, on the memory the child shares with this
+ * process, and every trim is a TLB shootdown on the CPUs running it.
+ *
+ * The kept blocks (POOL_MAX) are carved from one mapping, made at the first spawn, not from
+ * the heap: a page of it is the kernel's until it is first written, so a block holds only the
+ * pages really used, the header and strings this process writes and the top of the child's
+ * stack (two of its four for a command named by its path), where a malloc'd block in reused
+ * heap memory holds all four for as long as the daemon runs. More spawns at once than that
+ * get malloc'd blocks, freed at their release. */
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct swiftvs_child *pool;
-static int pooled;
+static char *region;              /* POOL_MAX blocks; NULL until the first spawn, or if mmap failed */
+static int carved;                /* blocks of the region handed out so far (POOL_MAX: no more) */
+static struct swiftvs_child *pool; /* released blocks of the region */
+
+/* pool_lock held */
+static int in_region(const struct swiftvs_child *c) {
+    return region && (const char *)c >= region && (const char *)c < region + (size_t)POOL_MAX * BLOCK_SIZE;
+}
 
 static struct swiftvs_child *block_get(size_t size) {
     if (size <= BLOCK_SIZE) {
+        struct swiftvs_child *c = NULL;
         pthread_mutex_lock(&pool_lock);
-        struct swiftvs_child *c = pool;
-        if (c) { pool = c->next; pooled--; }
+        if (pool) {
+            c = pool;
+            pool = c->next;
+        } else if (carved < POOL_MAX) {
+            if (!region) {
+                void *m = mmap(NULL, (size_t)POOL_MAX * BLOCK_SIZE, PROT_READ | PROT_WRITE,
+                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+                if (m == MAP_FAILED) carved = POOL_MAX; /* malloc'd blocks only, from now on */
+                else region = m;
+            }
+            if (region) c = (struct swiftvs_child *)(region + (size_t)carved++ * BLOCK_SIZE);
+        }
         pthread_mutex_unlock(&pool_lock);
-        if (c) return c;
+        if (c) {
+            c->size = BLOCK_SIZE;
+            return c;
+        }
         size = BLOCK_SIZE;
     }
     struct swiftvs_child *c = malloc(size);
@@ -107,17 +136,14 @@ static struct swiftvs_child *block_get(size_t size) {
 }
 
 static void block_put(struct swiftvs_child *c) {
-    if (c->size == BLOCK_SIZE) {
-        pthread_mutex_lock(&pool_lock);
-        if (pooled < POOL_MAX) {
-            c->next = pool;
-            pool = c;
-            pooled++;
-            c = NULL;
-        }
-        pthread_mutex_unlock(&pool_lock);
+    pthread_mutex_lock(&pool_lock);
+    int kept = in_region(c);
+    if (kept) {
+        c->next = pool;
+        pool = c;
     }
-    free(c);
+    pthread_mutex_unlock(&pool_lock);
+    if (!kept) free(c);
 }
 
 /* The kernel's struct sigaction (rt_sigaction), so that glibc's internal signals (32, 33),
@@ -141,10 +167,11 @@ CHILD_CODE static long exec_retrying(const char *file, char **argv, char **envp)
     return r;
 }
 
-/* execvp without malloc or errno (this runs in the parent's memory). Returns -errno. */
-CHILD_CODE static long exec_searching(struct swiftvs_child *c) {
+/* The search of PATH for exec_searching, in a frame of its own: its 4 KB buffer is on the
+ * child's stack only when there is a search, and a command named by its path runs in the top
+ * page of the stack (a block then holds two pages, not three). */
+CHILD_CODE __attribute__((noinline)) static long exec_in_path(struct swiftvs_child *c) {
     const char *file = c->argv[0];
-    if (strchr(file, '/')) return exec_retrying(file, c->argv, c->envp);
     const char *p = c->path ? c->path : "/bin:/usr/bin";
     size_t flen = strlen(file);
     char buf[4096];
@@ -167,6 +194,13 @@ CHILD_CODE static long exec_searching(struct swiftvs_child *c) {
         p = end + 1;
     }
     return denied ? -EACCES : -ENOENT;
+}
+
+/* execvp without malloc or errno (this runs in the parent's memory). Returns -errno. */
+CHILD_CODE static long exec_searching(struct swiftvs_child *c) {
+    const char *file = c->argv[0];
+    if (strchr(file, '/')) return exec_retrying(file, c->argv, c->envp);
+    return exec_in_path(c);
 }
 
 CHILD_CODE static int child(void *arg) {
@@ -266,4 +300,8 @@ int swiftvs_child_release(swiftvs_child *c) {
     int e = c->error;
     block_put(c);
     return e;
+}
+
+int swiftvs_disable_thp(void) {
+    return prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) == 0 ? 0 : errno;
 }

@@ -10,7 +10,7 @@ import HealthCheck
 // long-running process maps, relocates and touches only what the daemon runs. It reads the
 // options exactly as `swiftvs daemon` passes them (HealthDaemonOptions.arguments); for help and
 // for every other spelling of them, use `swiftvs daemon`.
-DaemonMain.limitMallocArenas()
+DaemonMain.limitMemory()
 guard let options = HealthDaemonOptions(plain: Array(CommandLine.arguments.dropFirst()), dashValues: true) else {
     DaemonMain.fail("\(DaemonMain.helperName): unexpected arguments; it is started by 'swiftvs daemon'",
                     hint: "'swiftvs daemon --help' lists the options", status: 2)

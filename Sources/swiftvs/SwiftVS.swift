@@ -30,7 +30,7 @@ struct SwiftVS: AsyncParsableCommand {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "daemon" {
-            DaemonMain.limitMallocArenas()
+            DaemonMain.limitMemory()
             // Written plainly, the daemon's options need no ArgumentParser: straight to
             // swiftvs-healthd (or the daemon in this process when it is not installed).
             if let options = HealthDaemonOptions(plain: Array(arguments.dropFirst())) {

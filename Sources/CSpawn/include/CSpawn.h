@@ -37,4 +37,8 @@ int swiftvs_spawn_start(const char *args, size_t args_len, int argc, char *const
 /// with. Frees `child`.
 int swiftvs_child_release(swiftvs_child *child);
 
+/// Transparent huge pages off for this process and what it execs (prctl PR_SET_THP_DISABLE):
+/// 0, or the errno (EINVAL before Linux 3.15).
+int swiftvs_disable_thp(void);
+
 #endif

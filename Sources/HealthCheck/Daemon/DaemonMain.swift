@@ -5,6 +5,7 @@ import Musl
 #endif
 import FirewallMarks
 import IPVS
+import CSpawn
 import Logging
 import UnixSignals
 
@@ -95,13 +96,20 @@ public enum DaemonMain {
         _ = execv(helper, argv + [nil])
     }
 
-    /// One malloc arena for the daemon: the checks all run on the reactor thread, so
-    /// per-thread arenas buy no concurrency, only megabytes of RSS in partly used heaps
-    /// (M_ARENA_MAX, as MALLOC_ARENA_MAX=1 would). To be called first thing in `main`, before
-    /// any thread has allocated: a thread that already has an arena keeps it (the daemon's
-    /// `run` starts on a pool thread, whose start-up allocations once filled a second arena of
-    /// several MB).
-    public static func limitMallocArenas() {
+    /// The daemon's memory, set before it has any. To be called first thing in `main`, before
+    /// any thread has allocated or touched its stack:
+    /// - One malloc arena: the checks all run on the reactor thread, so per-thread arenas buy
+    ///   no concurrency, only megabytes of RSS in partly used heaps (M_ARENA_MAX, as
+    ///   MALLOC_ARENA_MAX=1 would). A thread that already has an arena keeps it (the daemon's
+    ///   `run` starts on a pool thread, whose start-up allocations once filled a second arena
+    ///   of several MB).
+    /// - No transparent huge pages (where the system's setting is `always`, as Debian's
+    ///   kernel has it): a thread's 8 MB stack, of which a few pages are used, was then given a
+    ///   whole 2 MB page on its first fault, 2 MB of RSS per thread, and so could the heap.
+    ///   The daemon's memory is small and sparse: huge pages buy it nothing. The checks it
+    ///   runs inherit the setting; they are small programs too.
+    public static func limitMemory() {
+        _ = swiftvs_disable_thp()
         typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
         if let f = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
             _ = unsafeBitCast(f, to: MallOpt.self)(-8 /* M_ARENA_MAX */, 1)
