@@ -56,13 +56,15 @@ enum CanonicalLine {
 
         // The virtual service: `-t ADDRESS:PORT` and the rest of the line's words, or the
         // same words as the memo's (from `-` of the option to the end of the value).
+        // The memo's words are `-X VALUE` (no blank in either), so the line has the same two
+        // words exactly when it has the memo's bytes followed by a blank or the end.
         let optionStart = c.position
-        var end = optionStart
-        while end < line.count, line[end] != UInt8(ascii: " ") { end += 1 }
-        if end + 1 < line.count { end += 1; while end < line.count, line[end] != UInt8(ascii: " ") { end += 1 } }
+        let end = optionStart + memo.token.count
         let key: ServiceKey
         var servicePort: UInt16 = 0
-        if !memo.token.isEmpty, c.matches(memo.token, upTo: end) {
+        if !memo.token.isEmpty, end <= line.count, c.at(end) == UInt8(ascii: " ") || end == line.count,
+           c.matches(memo.token, upTo: end)
+        {
             key = memo.key
             servicePort = memo.port
             c.position = end
