@@ -20,6 +20,7 @@ public enum Plan {
     ///   repeated real server within a service (a table from ``RulesFile``): the checks for
     ///   repeats are skipped.
     public static func diff(current: [ServiceEntry], desired: [ServiceEntry], unique: Bool = false) -> [Change] {
+        if current.isEmpty && unique { return additions(of: desired) }
         var currentByKey: [ServiceKey: ServiceEntry] = [:]
         currentByKey.reserveCapacity(current.count)
         for e in current where currentByKey[e.service.key] == nil { currentByKey[e.service.key] = e }
@@ -89,6 +90,26 @@ public enum Plan {
         }
         if changes.isEmpty { return additions }   // a restore into an empty table: no copy
         return changes + additions
+    }
+
+    /// `diff` from an empty table to `desired` (no repeated keys): every service, then its
+    /// real servers, in order. The entries are read where they lie (a loop over the
+    /// table would copy each entry, and its service, out of the array first).
+    private static func additions(of desired: [ServiceEntry]) -> [Change] {
+        var additions: [Change] = []
+        additions.reserveCapacity(desired.reduce(desired.count) { $0 + $1.destinations.count })
+        desired.withUnsafeBufferPointer { entries in
+            for i in entries.indices {
+                additions.append(.addService(entries[i].service))
+                let key = entries[i].service.key
+                entries[i].destinations.withUnsafeBufferPointer { destinations in
+                    for j in destinations.indices {
+                        additions.append(.addDestination(destinations[j].destination, to: key))
+                    }
+                }
+            }
+        }
+        return additions
     }
 
     /// The outcome of replaying changes on an in-memory table.
