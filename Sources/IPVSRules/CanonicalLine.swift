@@ -32,6 +32,8 @@ enum CanonicalLine {
         var token: [UInt8] = []
         var key: ServiceKey = .fwmark(0, family: .inet)
         var port: UInt16 = 0
+        /// `key.family`, worked out once per service instead of once per line.
+        var family: AddressFamily = .inet
     }
 
     /// The command for one line (without its line break), or nil: use ``LineParser``.
@@ -61,11 +63,13 @@ enum CanonicalLine {
         let optionStart = c.position
         let end = optionStart + memo.token.count
         let key: ServiceKey
+        let family: AddressFamily
         var servicePort: UInt16 = 0
         if !memo.token.isEmpty, end <= line.count, c.at(end) == UInt8(ascii: " ") || end == line.count,
            c.matches(memo.token, upTo: end)
         {
             key = memo.key
+            family = memo.family
             servicePort = memo.port
             c.position = end
         } else {
@@ -74,16 +78,19 @@ enum CanonicalLine {
             case UInt8(ascii: "t"), UInt8(ascii: "u"):
                 guard let (address, port) = c.addressAndPort() else { return nil }
                 key = .address(flag == UInt8(ascii: "t") ? .tcp : .udp, address, port: port)
+                family = Self.family(of: address)
                 servicePort = port
             case UInt8(ascii: "f"):
                 guard let mark = c.decimal(max: Int(UInt32.max)), mark >= 1, c.atTokenEnd else { return nil }
                 key = .fwmark(UInt32(mark), family: .inet)
+                family = .inet
             default:
                 return nil
             }
             memo.token.removeAll(keepingCapacity: true)
             memo.token.append(contentsOf: UnsafeBufferPointer(rebasing: line[optionStart..<c.position]))
             memo.key = key
+            memo.family = family
             memo.port = servicePort
         }
         let location = RuleLocation(file: file, line: number, column: 1)
@@ -108,25 +115,28 @@ enum CanonicalLine {
             }
             guard c.atEnd else { return nil }
             if case .address = key, servicePort == 0, !flags.contains(.persistent) { return nil }
-            let netmask: UInt32 = key.family == .inet6 ? 128 : 0xFFFF_FFFF
+            let netmask: UInt32 = family == .inet6 ? 128 : 0xFFFF_FFFF
             let service = Service(key: key, scheduler: scheduler, flags: flags, timeout: timeout, netmask: netmask,
                                   persistenceEngine: nil)
             return RuleCommand(location: location, action: .addService(service))
         }
 
         // -r ADDRESS:PORT -g|-m -w WEIGHT [-x UPPER] [-y LOWER]
-        guard c.space(), c.shortOption() == UInt8(ascii: "r") else { return nil }
+        // The fixed words are compared whole: ` -r ` and ` -g -w ` / ` -m -w ` are what
+        // `space()` and `shortOption()` accept there (a blank or the end after them makes
+        // the address or the weight fail, as it would).
+        guard c.skip(" -r ") else { return nil }
         guard let (address, parsedPort) = c.addressAndPort() else { return nil }
-        guard c.space() else { return nil }
-        let forwarding: ForwardingMethod
-        switch c.shortOption() {
-        case UInt8(ascii: "g"): forwarding = .directRouting
-        case UInt8(ascii: "m"): forwarding = .masquerade
-        default: return nil
+        let directRouting: Bool
+        if c.skip(" -g -w ") {
+            directRouting = true
+        } else if c.skip(" -m -w ") {
+            directRouting = false
+        } else {
+            return nil
         }
-        guard c.space(), c.shortOption() == UInt8(ascii: "w"),
-              let weight = c.decimal(max: 65535), c.atTokenEnd
-        else { return nil }
+        let forwarding: ForwardingMethod = directRouting ? .directRouting : .masquerade
+        guard let weight = c.decimal(max: 65535), c.atTokenEnd else { return nil }
         var upper = 0, lower = 0
         if !c.atEnd, c.peekOption() == UInt8(ascii: "x") {
             guard c.space(), c.shortOption() != nil, let x = c.decimal(max: Int(Int32.max)), c.atTokenEnd else { return nil }
@@ -136,13 +146,27 @@ enum CanonicalLine {
             guard c.space(), c.shortOption() != nil, let y = c.decimal(max: Int(Int32.max)), c.atTokenEnd else { return nil }
             lower = y
         }
-        guard c.atEnd, lower <= upper, address.family == key.family, !address.isZero else { return nil }
+        guard c.atEnd, lower <= upper, Self.family(of: address) == family, !Self.isZero(address) else { return nil }
         // Direct routing keeps the service's port (firewall marks have none).
         var port = parsedPort
-        if case .address = key, forwarding == .directRouting { port = servicePort }
+        if case .address = key, directRouting { port = servicePort }
         let destination = Destination(address: address, port: port, forwarding: forwarding, weight: Int32(weight),
                                       upperThreshold: UInt32(upper), lowerThreshold: UInt32(lower))
         return RuleCommand(location: location, action: .addDestination(destination, to: key))
+    }
+
+    /// `address.family`, without a call into the IPVS module.
+    @inline(__always)
+    private static func family(of address: IPAddress) -> AddressFamily {
+        if case .v4 = address { return .inet }
+        return .inet6
+    }
+
+    /// `address.isZero`, without a call into the IPVS module for IPv4.
+    @inline(__always)
+    private static func isZero(_ address: IPAddress) -> Bool {
+        if case let .v4(a, b, c, d) = address { return a | b | c | d == 0 }
+        return address.isZero
     }
 
     /// A read position in one line. Reads past the end give 0, a byte no check accepts
@@ -176,6 +200,17 @@ enum CanonicalLine {
             token.count == end - position && token.withUnsafeBufferPointer { t in
                 t.isEmpty || memcmp(base + position, t.baseAddress!, t.count) == 0
             }
+        }
+
+        /// Skips `literal` (ASCII) if the line has it at the position.
+        @inline(__always)
+        mutating func skip(_ literal: StaticString) -> Bool {
+            let n = literal.utf8CodeUnitCount
+            guard position + n <= bytes.count else { return false }
+            let p = literal.utf8Start
+            for i in 0..<n where base[position + i] != p[i] { return false }
+            position += n
+            return true
         }
 
         /// One blank between tokens, followed by more.
@@ -249,16 +284,34 @@ enum CanonicalLine {
                 address = a
                 position = end + 1
             } else {
-                // Four octets, most significant first.
+                // Four octets, most significant first: one to three digits each, no leading
+                // zero, at most 255 (what `decimal(max: 255)` reads), read with a local index.
                 var word: UInt32 = 0
-                for i in 0..<4 {
-                    guard let o = decimal(max: 255) else { return nil }
-                    word = word << 8 | UInt32(o)
-                    if i < 3 {
-                        guard at(position) == UInt8(ascii: ".") else { return nil }
-                        position += 1
+                var i = position
+                for octet in 0..<4 {
+                    let d0 = at(i) &- UInt8(ascii: "0")
+                    guard d0 <= 9 else { return nil }
+                    var value = UInt32(d0)
+                    i += 1
+                    let d1 = at(i) &- UInt8(ascii: "0")
+                    if d1 <= 9 {
+                        guard d0 != 0 else { return nil }
+                        value = value &* 10 &+ UInt32(d1)
+                        i += 1
+                        let d2 = at(i) &- UInt8(ascii: "0")
+                        if d2 <= 9 {
+                            value = value &* 10 &+ UInt32(d2)
+                            i += 1
+                            guard value <= 255, at(i) &- UInt8(ascii: "0") > 9 else { return nil }
+                        }
+                    }
+                    word = word << 8 | value
+                    if octet < 3 {
+                        guard at(i) == UInt8(ascii: ".") else { return nil }
+                        i += 1
                     }
                 }
+                position = i
                 address = .v4(UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16),
                               UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word))
             }
