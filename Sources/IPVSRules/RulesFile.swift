@@ -587,10 +587,11 @@ struct TableSimulator {
                 return
             }
             if !tolerated.isEmpty { tolerated.remove(s.key) }
-            // Room for the usual few real servers, so the first ones added need no regrowth.
-            var entry = ServiceEntry(service: s)
-            entry.destinations.reserveCapacity(4)
-            slots.append(entry)
+            // Room for the usual few real servers, so the first ones added need no regrowth
+            // (the entry made in place in the call: a local one is one more copy of it).
+            var destinations: [DestinationEntry] = []
+            destinations.reserveCapacity(4)
+            slots.append(ServiceEntry(service: s, destinations: destinations))
             // Its real servers usually follow.
             recent = (s.key, p)
         case let .editService(s):
