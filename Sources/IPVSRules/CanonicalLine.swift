@@ -44,17 +44,25 @@ enum CanonicalLine {
 
     /// `parse`, reusing the service parsed on an earlier line when it is written the same way.
     static func parse(_ line: UnsafeBufferPointer<UInt8>, file: String, line number: Int, memo: inout Memo) -> RuleCommand? {
-        guard line.count >= 2 else { return nil }
+        var commands: [RuleCommand] = []
+        return parse(line, file: file, line: number, memo: &memo, into: &commands) ? commands[0] : nil
+    }
+
+    /// `parse`, appending the command to `commands` (made in place there: no optional
+    /// command to copy out of). False, with `commands` unchanged: use ``LineParser``.
+    static func parse(_ line: UnsafeBufferPointer<UInt8>, file: String, line number: Int, memo: inout Memo,
+                      into commands: inout [RuleCommand]) -> Bool {
+        guard line.count >= 2 else { return false }
         var c = Cursor(bytes: line)
-        guard c.at(0) == UInt8(ascii: "-") else { return nil }
+        guard c.at(0) == UInt8(ascii: "-") else { return false }
         let isService: Bool
         switch c.at(1) {
         case UInt8(ascii: "A"): isService = true
         case UInt8(ascii: "a"): isService = false
-        default: return nil
+        default: return false
         }
         c.position = 2
-        guard c.space() else { return nil }
+        guard c.space() else { return false }
 
         // The virtual service: `-t ADDRESS:PORT` and the rest of the line's words, or the
         // same words as the memo's (from `-` of the option to the end of the value).
@@ -73,19 +81,19 @@ enum CanonicalLine {
             servicePort = memo.port
             c.position = end
         } else {
-            guard let flag = c.shortOption() else { return nil }
+            guard let flag = c.shortOption() else { return false }
             switch flag {
             case UInt8(ascii: "t"), UInt8(ascii: "u"):
-                guard let (address, port) = c.addressAndPort() else { return nil }
+                guard let (address, port) = c.addressAndPort() else { return false }
                 key = .address(flag == UInt8(ascii: "t") ? .tcp : .udp, address, port: port)
                 family = Self.family(of: address)
                 servicePort = port
             case UInt8(ascii: "f"):
-                guard let mark = c.decimal(max: Int(UInt32.max)), mark >= 1, c.atTokenEnd else { return nil }
+                guard let mark = c.decimal(max: Int(UInt32.max)), mark >= 1, c.atTokenEnd else { return false }
                 key = .fwmark(UInt32(mark), family: .inet)
                 family = .inet
             default:
-                return nil
+                return false
             }
             memo.token.removeAll(keepingCapacity: true)
             memo.token.append(contentsOf: UnsafeBufferPointer(rebasing: line[optionStart..<c.position]))
@@ -97,62 +105,64 @@ enum CanonicalLine {
 
         if isService {
             // -s NAME [-p TIMEOUT]
-            guard c.space(), c.shortOption() == UInt8(ascii: "s") else { return nil }
+            guard c.space(), c.shortOption() == UInt8(ascii: "s") else { return false }
             let nameStart = c.position
             // Printable ASCII only: LineParser splits tokens at tabs and CRs too.
             while c.at(c.position) > UInt8(ascii: " "), c.at(c.position) < 0x7F { c.position += 1 }
             let nameLength = c.position - nameStart
-            guard nameLength >= 1, nameLength <= 15, c.at(nameStart) != UInt8(ascii: "-") else { return nil }
+            guard nameLength >= 1, nameLength <= 15, c.at(nameStart) != UInt8(ascii: "-") else { return false }
             let scheduler = c.text(nameStart..<c.position)
             var flags: ServiceFlags = []
             var timeout: UInt32 = 0
             if !c.atEnd {
                 guard c.space(), c.shortOption() == UInt8(ascii: "p"),
                       let t = c.decimal(max: LineParser.maxTimeout), t >= 1, c.atTokenEnd
-                else { return nil }
+                else { return false }
                 flags.insert(.persistent)
                 timeout = UInt32(t)
             }
-            guard c.atEnd else { return nil }
-            if case .address = key, servicePort == 0, !flags.contains(.persistent) { return nil }
+            guard c.atEnd else { return false }
+            if case .address = key, servicePort == 0, !flags.contains(.persistent) { return false }
             let netmask: UInt32 = family == .inet6 ? 128 : 0xFFFF_FFFF
             let service = Service(key: key, scheduler: scheduler, flags: flags, timeout: timeout, netmask: netmask,
                                   persistenceEngine: nil)
-            return RuleCommand(location: location, action: .addService(service))
+            commands.append(RuleCommand(location: location, action: .addService(service)))
+            return true
         }
 
         // -r ADDRESS:PORT -g|-m -w WEIGHT [-x UPPER] [-y LOWER]
         // The fixed words are compared whole: ` -r ` and ` -g -w ` / ` -m -w ` are what
         // `space()` and `shortOption()` accept there (a blank or the end after them makes
         // the address or the weight fail, as it would).
-        guard c.skip(" -r ") else { return nil }
-        guard let (address, parsedPort) = c.addressAndPort() else { return nil }
+        guard c.skip(" -r ") else { return false }
+        guard let (address, parsedPort) = c.addressAndPort() else { return false }
         let directRouting: Bool
         if c.skip(" -g -w ") {
             directRouting = true
         } else if c.skip(" -m -w ") {
             directRouting = false
         } else {
-            return nil
+            return false
         }
         let forwarding: ForwardingMethod = directRouting ? .directRouting : .masquerade
-        guard let weight = c.decimal(max: 65535), c.atTokenEnd else { return nil }
+        guard let weight = c.decimal(max: 65535), c.atTokenEnd else { return false }
         var upper = 0, lower = 0
         if !c.atEnd, c.peekOption() == UInt8(ascii: "x") {
-            guard c.space(), c.shortOption() != nil, let x = c.decimal(max: Int(Int32.max)), c.atTokenEnd else { return nil }
+            guard c.space(), c.shortOption() != nil, let x = c.decimal(max: Int(Int32.max)), c.atTokenEnd else { return false }
             upper = x
         }
         if !c.atEnd, c.peekOption() == UInt8(ascii: "y") {
-            guard c.space(), c.shortOption() != nil, let y = c.decimal(max: Int(Int32.max)), c.atTokenEnd else { return nil }
+            guard c.space(), c.shortOption() != nil, let y = c.decimal(max: Int(Int32.max)), c.atTokenEnd else { return false }
             lower = y
         }
-        guard c.atEnd, lower <= upper, Self.family(of: address) == family, !Self.isZero(address) else { return nil }
+        guard c.atEnd, lower <= upper, Self.family(of: address) == family, !Self.isZero(address) else { return false }
         // Direct routing keeps the service's port (firewall marks have none).
         var port = parsedPort
         if case .address = key, directRouting { port = servicePort }
         let destination = Destination(address: address, port: port, forwarding: forwarding, weight: Int32(weight),
                                       upperThreshold: UInt32(upper), lowerThreshold: UInt32(lower))
-        return RuleCommand(location: location, action: .addDestination(destination, to: key))
+        commands.append(RuleCommand(location: location, action: .addDestination(destination, to: key)))
+        return true
     }
 
     /// `address.family`, without a call into the IPVS module.

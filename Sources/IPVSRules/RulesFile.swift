@@ -342,9 +342,8 @@ private struct Lines {
             // Lines in ipvsadm-save's own shape take the fast path; everything else, and
             // anything unusual in such a line, goes through the full ipvsadm emulation.
             if lineBytes.first == UInt8(ascii: "-"),
-               let command = CanonicalLine.parse(lineBytes, file: fileName, line: number, memo: &memo)
+               CanonicalLine.parse(lineBytes, file: fileName, line: number, memo: &memo, into: &commands)
             {
-                commands.append(command)
                 continue
             }
             read(String(decoding: lineBytes, as: UTF8.self), number: number)
