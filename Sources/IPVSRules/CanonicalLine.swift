@@ -29,7 +29,42 @@ enum CanonicalLine {
     /// The previous line's virtual service, as written and as parsed: a saved table lists a
     /// service's real servers one after another, all naming the service the same way.
     struct Memo {
-        var token: [UInt8] = []
+        /// The words as written (`count` bytes of `storage`), kept inline: no array to
+        /// empty and refill for every service. Longer words are not remembered.
+        private var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        private(set) var count = 0
+        static let capacity = 64
+
+        /// The words remembered (empty: none).
+        var token: [UInt8] { withUnsafeBytes(of: storage) { Array($0.prefix(count)) } }
+
+        /// Remembers `words` (or nothing, if they do not fit).
+        mutating func remember(_ words: UnsafeBufferPointer<UInt8>) {
+            guard words.count <= Self.capacity else { count = 0; return }
+            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(words)) }
+            count = words.count
+        }
+
+        /// Whether the `count` bytes at `bytes` are the words remembered, compared a word
+        /// at a time.
+        @inline(__always)
+        func matches(_ bytes: UnsafePointer<UInt8>) -> Bool {
+            withUnsafeBytes(of: storage) { kept in
+                let raw = UnsafeRawPointer(bytes)
+                var i = 0
+                while i + 8 <= count {
+                    guard raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == kept.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    else { return false }
+                    i += 8
+                }
+                while i < count {
+                    guard bytes[i] == kept[i] else { return false }
+                    i += 1
+                }
+                return true
+            }
+        }
+
         var key: ServiceKey = .fwmark(0, family: .inet)
         var port: UInt16 = 0
         /// `key.family`, worked out once per service instead of once per line.
@@ -69,12 +104,12 @@ enum CanonicalLine {
         // The memo's words are `-X VALUE` (no blank in either), so the line has the same two
         // words exactly when it has the memo's bytes followed by a blank or the end.
         let optionStart = c.position
-        let end = optionStart + memo.token.count
+        let end = optionStart + memo.count
         let key: ServiceKey
         let family: AddressFamily
         var servicePort: UInt16 = 0
-        if !memo.token.isEmpty, end <= line.count, c.at(end) == UInt8(ascii: " ") || end == line.count,
-           c.matches(memo.token, upTo: end)
+        if memo.count > 0, end <= line.count, c.at(end) == UInt8(ascii: " ") || end == line.count,
+           memo.matches(line.baseAddress! + optionStart)
         {
             key = memo.key
             family = memo.family
@@ -95,8 +130,7 @@ enum CanonicalLine {
             default:
                 return false
             }
-            memo.token.removeAll(keepingCapacity: true)
-            memo.token.append(contentsOf: UnsafeBufferPointer(rebasing: line[optionStart..<c.position]))
+            memo.remember(UnsafeBufferPointer(rebasing: line[optionStart..<c.position]))
             memo.key = key
             memo.family = family
             memo.port = servicePort
@@ -205,13 +239,6 @@ enum CanonicalLine {
             String(decoding: UnsafeBufferPointer(start: base + range.lowerBound, count: range.count), as: UTF8.self)
         }
 
-        /// Whether `position..<end` holds exactly `token`.
-        func matches(_ token: [UInt8], upTo end: Int) -> Bool {
-            token.count == end - position && token.withUnsafeBufferPointer { t in
-                t.isEmpty || memcmp(base + position, t.baseAddress!, t.count) == 0
-            }
-        }
-
         /// Skips `literal` (ASCII) if the line has it at the position.
         @inline(__always)
         mutating func skip(_ literal: StaticString) -> Bool {
@@ -274,6 +301,40 @@ enum CanonicalLine {
             return value
         }
 
+        /// Four octets from `start`, most significant first: one to three digits each, no
+        /// leading zero, at most 255 (what `decimal(max: 255)` reads), and where they end.
+        /// Unless `checked`, the 16 bytes from `start` must be in the line.
+        @inline(__always)
+        private func ipv4(from start: Int, checked: Bool) -> (UInt32, Int)? {
+            @inline(__always) func digit(_ i: Int) -> UInt8 { (checked ? at(i) : base[i]) &- UInt8(ascii: "0") }
+            var word: UInt32 = 0
+            var i = start
+            for octet in 0..<4 {
+                let d0 = digit(i)
+                guard d0 <= 9 else { return nil }
+                var value = UInt32(d0)
+                i += 1
+                let d1 = digit(i)
+                if d1 <= 9 {
+                    guard d0 != 0 else { return nil }
+                    value = value &* 10 &+ UInt32(d1)
+                    i += 1
+                    let d2 = digit(i)
+                    if d2 <= 9 {
+                        value = value &* 10 &+ UInt32(d2)
+                        i += 1
+                        guard value <= 255, digit(i) > 9 else { return nil }
+                    }
+                }
+                word = word << 8 | value
+                if octet < 3 {
+                    guard digit(i) == UInt8(ascii: ".") &- UInt8(ascii: "0") else { return nil }
+                    i += 1
+                }
+            }
+            return (word, i)
+        }
+
         /// `A.B.C.D:PORT` (plain decimal octets) or `[IPV6]:PORT`.
         mutating func addressAndPort() -> (IPAddress, UInt16)? {
             let address: IPAddress
@@ -294,34 +355,12 @@ enum CanonicalLine {
                 address = a
                 position = end + 1
             } else {
-                // Four octets, most significant first: one to three digits each, no leading
-                // zero, at most 255 (what `decimal(max: 255)` reads), read with a local index.
-                var word: UInt32 = 0
-                var i = position
-                for octet in 0..<4 {
-                    let d0 = at(i) &- UInt8(ascii: "0")
-                    guard d0 <= 9 else { return nil }
-                    var value = UInt32(d0)
-                    i += 1
-                    let d1 = at(i) &- UInt8(ascii: "0")
-                    if d1 <= 9 {
-                        guard d0 != 0 else { return nil }
-                        value = value &* 10 &+ UInt32(d1)
-                        i += 1
-                        let d2 = at(i) &- UInt8(ascii: "0")
-                        if d2 <= 9 {
-                            value = value &* 10 &+ UInt32(d2)
-                            i += 1
-                            guard value <= 255, at(i) &- UInt8(ascii: "0") > 9 else { return nil }
-                        }
-                    }
-                    word = word << 8 | value
-                    if octet < 3 {
-                        guard at(i) == UInt8(ascii: ".") else { return nil }
-                        i += 1
-                    }
-                }
-                position = i
+                // The octets read at most 16 bytes (15 and the one after): without a bounds
+                // check per byte when the line has them.
+                guard let (word, end) = position + 16 <= bytes.count
+                        ? ipv4(from: position, checked: false) : ipv4(from: position, checked: true)
+                else { return nil }
+                position = end
                 address = .v4(UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16),
                               UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word))
             }
