@@ -602,7 +602,7 @@ struct TableSimulator {
             position[k] = nil
         case let .addDestination(d, k):
             let p: Int
-            if let r = recent, r.key == k {
+            if let r = recent, Self.same(r.key, k) {
                 p = r.position
             } else {
                 guard let found = position[k] else { _ = requireService(k, c); return }
@@ -610,7 +610,7 @@ struct TableSimulator {
                 recent = (k, found)
             }
             // In place: a big restore adds tens of thousands of these.
-            if slots[p].destinations.contains(where: { $0.destination.key == d.key }) {
+            if slots[p].destinations.contains(where: { $0.destination.port == d.port && Self.same($0.destination.address, d.address) }) {
                 let line = definitionLines(before: index).destinationLine(d.key, in: k)
                 error(c, \.serverSpot, "real server \(d.key) is already in service \(k)\(definedWhere(line))",
                       "add each real server once per service; use -e to change one")
@@ -641,6 +641,35 @@ struct TableSimulator {
             if let k { _ = requireService(k, c) }
         case .setTimeouts, .startDaemon, .stopDaemon:
             break
+        }
+    }
+}
+
+extension TableSimulator {
+    /// `a == b`, worked out here: the synthesized `==` is a call into the IPVS module, and
+    /// every real-server line compares its service with the one before.
+    @inline(__always)
+    static func same(_ a: ServiceKey, _ b: ServiceKey) -> Bool {
+        switch (a, b) {
+        case let (.address(p1, a1, port1), .address(p2, a2, port2)):
+            return p1 == p2 && port1 == port2 && same(a1, a2)
+        case let (.fwmark(m1, f1), .fwmark(m2, f2)):
+            return m1 == m2 && f1 == f2
+        default:
+            return false
+        }
+    }
+
+    /// `a == b` for addresses, IPv4 worked out here.
+    @inline(__always)
+    static func same(_ a: IPAddress, _ b: IPAddress) -> Bool {
+        switch (a, b) {
+        case let (.v4(a0, a1, a2, a3), .v4(b0, b1, b2, b3)):
+            return a0 == b0 && a1 == b1 && a2 == b2 && a3 == b3
+        case (.v6, .v6):
+            return a == b
+        default:
+            return false
         }
     }
 }
