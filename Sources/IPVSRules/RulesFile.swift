@@ -446,7 +446,7 @@ struct TableSimulator {
     /// (a file of many deletions stays linear); `table` leaves them out.
     private var deleted: Set<Int> = []
     /// Where each service present is in `slots`.
-    private var position: [ServiceKey: Int] = [:]
+    private var position: ServiceIndex
 
     /// The table so far: services in the order they were first added (the slots themselves,
     /// not a copy, unless a service was deleted).
@@ -473,10 +473,9 @@ struct TableSimulator {
         commands.withUnsafeBufferPointer { buffer in
             for i in buffer.indices { if case .addService = buffer[i].action { services += 1 } }
         }
-        position.reserveCapacity(services)
+        position = ServiceIndex(capacity: services)
         slots.reserveCapacity(services)
-        for e in base where position[e.service.key] == nil {
-            position[e.service.key] = slots.count
+        for e in base where position.insertIfAbsent(e.service.key, slots.count) == nil {
             slots.append(e)
         }
     }
@@ -578,8 +577,7 @@ struct TableSimulator {
         switch commands[index].action {
         case let .addService(s):
             let p = slots.count
-            if let existing = position.updateValue(p, forKey: s.key) {
-                position[s.key] = existing
+            if position.insertIfAbsent(s.key, p) != nil {
                 let line = definitionLines(before: index).serviceLine(s.key)
                 error(c, \.serviceSpot, "service \(s.key) is already defined\(definedWhere(line))",
                       "define each service once; use -E to change one")
@@ -599,7 +597,7 @@ struct TableSimulator {
         case let .deleteService(k):
             guard let p = requireService(k, c) else { return }
             deleted.insert(p)
-            position[k] = nil
+            position.remove(k)
         case let .addDestination(d, k):
             let p: Int
             if let r = recent, Self.same(r.key, k) {
@@ -636,7 +634,7 @@ struct TableSimulator {
         case .flush:
             slots = []
             deleted = []
-            position = [:]
+            position.removeAll()
         case let .zero(k):
             if let k { _ = requireService(k, c) }
         case .setTimeouts, .startDaemon, .stopDaemon:
