@@ -96,20 +96,26 @@ public enum Plan {
     /// real servers, in order. The entries are read where they lie (a loop over the
     /// table would copy each entry, and its service, out of the array first).
     private static func additions(of desired: [ServiceEntry]) -> [Change] {
-        var additions: [Change] = []
-        additions.reserveCapacity(desired.reduce(desired.count) { $0 + $1.destinations.count })
-        desired.withUnsafeBufferPointer { entries in
-            for i in entries.indices {
-                additions.append(.addService(entries[i].service))
-                let key = entries[i].service.key
-                entries[i].destinations.withUnsafeBufferPointer { destinations in
-                    for j in destinations.indices {
-                        additions.append(.addDestination(destinations[j].destination, to: key))
+        let total = desired.reduce(desired.count) { $0 + $1.destinations.count }
+        if total == 0 { return [] }
+        // Each change is made in its place in the result (no capacity check per append).
+        return [Change](unsafeUninitializedCapacity: total) { out, initialized in
+            var next = out.baseAddress!
+            desired.withUnsafeBufferPointer { entries in
+                for i in entries.indices {
+                    next.initialize(to: .addService(entries[i].service))
+                    next += 1
+                    let key = entries[i].service.key
+                    entries[i].destinations.withUnsafeBufferPointer { destinations in
+                        for j in destinations.indices {
+                            next.initialize(to: .addDestination(destinations[j].destination, to: key))
+                            next += 1
+                        }
                     }
                 }
             }
+            initialized = next - out.baseAddress!
         }
-        return additions
     }
 
     /// The outcome of replaying changes on an in-memory table.
