@@ -325,11 +325,10 @@ private struct Lines {
                   let hit = memchr(base + start, Int32(UInt8(ascii: "\n")), bytes.count - start) else { return bytes.count }
             return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
         }
-        // Room for a command per 16 bytes, without counting the lines first (a memchr
-        // per line): a saved table's lines are longer, and a file of shorter ones only
-        // makes the array grow. Room never written is never touched, so a generous
-        // guess costs no memory (the allocation is big enough to be mapped).
-        commands.reserveCapacity(bytes.count / 16 + 1)
+        var breaks = 1
+        var scan = 0
+        while scan < bytes.count { scan = lineEnd(from: scan) + 1; breaks += 1 }
+        commands.reserveCapacity(breaks)
         var number = 0
         var start = 0
         var memo = CanonicalLine.Memo()
