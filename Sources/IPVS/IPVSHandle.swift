@@ -439,26 +439,27 @@ struct Connection: ~Copyable {
         while start < changes.count {
             w.removeAll()
             // The messages of a datagram have consecutive sequence numbers (mod 2^32, skipping
-            // 0), so a reply's sequence maps back to its request without a table.
-            var sequences: [UInt32] = []
-            sequences.reserveCapacity(min(4096, changes.count - start))
+            // 0), so a reply's sequence maps back to its request without a table: message k
+            // has firstSeq + k, or firstSeq + k + 1 once past 0.
             var end = start
+            var firstSeq: UInt32 = 0
             var lastSeq: UInt32 = 0
             changes.withUnsafeBufferPointer { buffer in
                 while end < buffer.count {
                     let isLast = end == buffer.count - 1 || w.count >= maxDatagram - 512 || end - start >= 4095
                     let flags = NetlinkConstants.request | (isLast ? NetlinkConstants.ack : 0)
                     lastSeq = encode(buffer.baseAddress! + end, flags: flags, into: &w)
-                    sequences.append(lastSeq)
+                    if end == start { firstSeq = lastSeq }
                     end += 1
                     if isLast { break }
                 }
             }
-            let firstSeq = sequences[0]
+            let sent = end - start
             func indexOf(_ seq: UInt32) -> Int? {
+                guard seq != 0 else { return nil }   // never one of ours
                 var offset = Int(seq &- firstSeq)
                 if seq < firstSeq && firstSeq > lastSeq { offset -= 1 }   // wrapped past 0, which is skipped
-                guard offset >= 0, offset < sequences.count, sequences[offset] == seq else { return nil }
+                guard offset >= 0, offset < sent else { return nil }
                 return start + offset
             }
             do { try w.withBytes { raw throws(SystemCallError) in try socket.send(raw) } } catch { throw sendError(error, Request(changes[start])) }
