@@ -161,6 +161,7 @@ extension IPVSWire {
         family == .inet ? UInt32(bigEndian: loaded) : loaded
     }
 
+    @inline(__always)
     static func putServiceKeyNest(_ key: ServiceKey, into w: inout MessageWriter) {
         let size = NetlinkConstants.attributeHeaderLength + serviceKeySize(key)
         w.store(size) { a in
@@ -180,6 +181,7 @@ extension IPVSWire {
     }
 
     /// A complete destination, as NEW_DEST and SET_DEST need it.
+    @inline(__always)
     static func putDestination(_ d: Destination, into w: inout MessageWriter) {
         var tunnel: Tunnel?
         if case let .tunnel(t) = d.forwarding { tunnel = t }
