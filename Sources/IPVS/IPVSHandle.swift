@@ -128,11 +128,15 @@ public final class IPVSHandle: Sendable {
     /// holds the validation failures. The kernel goes on after a refused change; with
     /// `stopAtFirstFailure` no further datagram is sent once one has failed.
     public func apply(_ changes: [Change], stopAtFirstFailure: Bool = false) throws(IPVSError) -> BatchResult {
-        var invalid: [BatchFailure] = []
-        for i in changes.indices {
-            do throws(IPVSError) { try Validation.check(changes[i]) } catch {
-                invalid.append(BatchFailure(index: i, change: changes[i], error: error))
+        // Each change is checked where it lies in the array (see `Connection.encode`).
+        let invalid = changes.withUnsafeBufferPointer { buffer in
+            var invalid: [BatchFailure] = []
+            for i in buffer.indices {
+                do throws(IPVSError) { try Validation.check(buffer.baseAddress! + i) } catch {
+                    invalid.append(BatchFailure(index: i, change: buffer[i], error: error))
+                }
             }
+            return invalid
         }
         if !invalid.isEmpty { return BatchResult(processed: 0, failures: invalid) }
         return try perform { c throws(IPVSError) in
@@ -217,8 +221,11 @@ struct Connection: ~Copyable {
         return seq
     }
 
+    /// The change is read where it lies (through a pointer): passing a `Change` from an
+    /// array copies it out and destroys the copy, a multi-payload enum's outlined copy and
+    /// destroy for each of tens of thousands of changes.
     @inline(__always)
-    private mutating func encode(_ change: Change, flags: UInt16, into w: inout MessageWriter) -> UInt32 {
+    private mutating func encode(_ change: UnsafePointer<Change>, flags: UInt16, into w: inout MessageWriter) -> UInt32 {
         let seq = nextSequence()
         IPVSWire.appendMessage(change, family: socket.familyID, flags: flags, sequence: seq,
                                port: socket.localPort, into: &w)
@@ -432,24 +439,27 @@ struct Connection: ~Copyable {
         while start < changes.count {
             w.removeAll()
             // The messages of a datagram have consecutive sequence numbers (mod 2^32, skipping
-            // 0), so a reply's sequence maps back to its request without a table.
-            var sequences: [UInt32] = []
-            sequences.reserveCapacity(min(4096, changes.count - start))
+            // 0), so a reply's sequence maps back to its request without a table: message k
+            // has firstSeq + k, or firstSeq + k + 1 once past 0.
             var end = start
+            var firstSeq: UInt32 = 0
             var lastSeq: UInt32 = 0
-            while end < changes.count {
-                let isLast = end == changes.count - 1 || w.count >= maxDatagram - 512 || end - start >= 4095
-                let flags = NetlinkConstants.request | (isLast ? NetlinkConstants.ack : 0)
-                lastSeq = encode(changes[end], flags: flags, into: &w)
-                sequences.append(lastSeq)
-                end += 1
-                if isLast { break }
+            changes.withUnsafeBufferPointer { buffer in
+                while end < buffer.count {
+                    let isLast = end == buffer.count - 1 || w.count >= maxDatagram - 512 || end - start >= 4095
+                    let flags = NetlinkConstants.request | (isLast ? NetlinkConstants.ack : 0)
+                    lastSeq = encode(buffer.baseAddress! + end, flags: flags, into: &w)
+                    if end == start { firstSeq = lastSeq }
+                    end += 1
+                    if isLast { break }
+                }
             }
-            let firstSeq = sequences[0]
+            let sent = end - start
             func indexOf(_ seq: UInt32) -> Int? {
+                guard seq != 0 else { return nil }   // never one of ours
                 var offset = Int(seq &- firstSeq)
                 if seq < firstSeq && firstSeq > lastSeq { offset -= 1 }   // wrapped past 0, which is skipped
-                guard offset >= 0, offset < sequences.count, sequences[offset] == seq else { return nil }
+                guard offset >= 0, offset < sent else { return nil }
                 return start + offset
             }
             do { try w.withBytes { raw throws(SystemCallError) in try socket.send(raw) } } catch { throw sendError(error, Request(changes[start])) }
@@ -511,8 +521,13 @@ enum Validation {
     /// The same checks for a table change, without making a request of it first (a batch
     /// checks every change before sending any).
     static func check(_ change: Change) throws(IPVSError) {
+        try withUnsafePointer(to: change) { (p) throws(IPVSError) in try check(p) }
+    }
+
+    /// `check` of a change read where it lies (see `Connection.encode`).
+    static func check(_ change: UnsafePointer<Change>) throws(IPVSError) {
         let problem: String?
-        switch change {
+        switch change.pointee {
         case let .addService(s), let .editService(s): problem = serviceProblem(s)
         case let .addDestination(d, k), let .editDestination(d, k): problem = destinationProblem(d, in: k)
         case let .deleteService(k), let .deleteDestination(_, k): problem = keyProblem(k)
@@ -520,7 +535,7 @@ enum Validation {
         case .flush: problem = nil
         }
         if let problem {
-            let request = Request(change)
+            let request = Request(change.pointee)
             throw IPVSError.invalid(request.operation, request.object, problem)
         }
     }

@@ -29,9 +29,46 @@ enum CanonicalLine {
     /// The previous line's virtual service, as written and as parsed: a saved table lists a
     /// service's real servers one after another, all naming the service the same way.
     struct Memo {
-        var token: [UInt8] = []
+        /// The words as written (`count` bytes of `storage`), kept inline: no array to
+        /// empty and refill for every service. Longer words are not remembered.
+        private var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        private(set) var count = 0
+        static let capacity = 64
+
+        /// The words remembered (empty: none).
+        var token: [UInt8] { withUnsafeBytes(of: storage) { Array($0.prefix(count)) } }
+
+        /// Remembers `words` (or nothing, if they do not fit).
+        mutating func remember(_ words: UnsafeBufferPointer<UInt8>) {
+            guard words.count <= Self.capacity else { count = 0; return }
+            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(words)) }
+            count = words.count
+        }
+
+        /// Whether the `count` bytes at `bytes` are the words remembered, compared a word
+        /// at a time.
+        @inline(__always)
+        func matches(_ bytes: UnsafePointer<UInt8>) -> Bool {
+            withUnsafeBytes(of: storage) { kept in
+                let raw = UnsafeRawPointer(bytes)
+                var i = 0
+                while i + 8 <= count {
+                    guard raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) == kept.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    else { return false }
+                    i += 8
+                }
+                while i < count {
+                    guard bytes[i] == kept[i] else { return false }
+                    i += 1
+                }
+                return true
+            }
+        }
+
         var key: ServiceKey = .fwmark(0, family: .inet)
         var port: UInt16 = 0
+        /// `key.family`, worked out once per service instead of once per line.
+        var family: AddressFamily = .inet
     }
 
     /// The command for one line (without its line break), or nil: use ``LineParser``.
@@ -42,105 +79,138 @@ enum CanonicalLine {
 
     /// `parse`, reusing the service parsed on an earlier line when it is written the same way.
     static func parse(_ line: UnsafeBufferPointer<UInt8>, file: String, line number: Int, memo: inout Memo) -> RuleCommand? {
-        guard line.count >= 2 else { return nil }
+        var commands: [RuleCommand] = []
+        return parse(line, file: file, line: number, memo: &memo, into: &commands) ? commands[0] : nil
+    }
+
+    /// `parse`, appending the command to `commands` (made in place there: no optional
+    /// command to copy out of). False, with `commands` unchanged: use ``LineParser``.
+    static func parse(_ line: UnsafeBufferPointer<UInt8>, file: String, line number: Int, memo: inout Memo,
+                      into commands: inout [RuleCommand]) -> Bool {
+        guard line.count >= 2 else { return false }
         var c = Cursor(bytes: line)
-        guard c.at(0) == UInt8(ascii: "-") else { return nil }
+        guard c.at(0) == UInt8(ascii: "-") else { return false }
         let isService: Bool
         switch c.at(1) {
         case UInt8(ascii: "A"): isService = true
         case UInt8(ascii: "a"): isService = false
-        default: return nil
+        default: return false
         }
         c.position = 2
-        guard c.space() else { return nil }
+        guard c.space() else { return false }
 
         // The virtual service: `-t ADDRESS:PORT` and the rest of the line's words, or the
         // same words as the memo's (from `-` of the option to the end of the value).
+        // The memo's words are `-X VALUE` (no blank in either), so the line has the same two
+        // words exactly when it has the memo's bytes followed by a blank or the end.
         let optionStart = c.position
-        var end = optionStart
-        while end < line.count, line[end] != UInt8(ascii: " ") { end += 1 }
-        if end + 1 < line.count { end += 1; while end < line.count, line[end] != UInt8(ascii: " ") { end += 1 } }
+        let end = optionStart + memo.count
         let key: ServiceKey
+        let family: AddressFamily
         var servicePort: UInt16 = 0
-        if !memo.token.isEmpty, c.matches(memo.token, upTo: end) {
+        if memo.count > 0, end <= line.count, c.at(end) == UInt8(ascii: " ") || end == line.count,
+           memo.matches(line.baseAddress! + optionStart)
+        {
             key = memo.key
+            family = memo.family
             servicePort = memo.port
             c.position = end
         } else {
-            guard let flag = c.shortOption() else { return nil }
+            guard let flag = c.shortOption() else { return false }
             switch flag {
             case UInt8(ascii: "t"), UInt8(ascii: "u"):
-                guard let (address, port) = c.addressAndPort() else { return nil }
+                guard let (address, port) = c.addressAndPort() else { return false }
                 key = .address(flag == UInt8(ascii: "t") ? .tcp : .udp, address, port: port)
+                family = Self.family(of: address)
                 servicePort = port
             case UInt8(ascii: "f"):
-                guard let mark = c.decimal(max: Int(UInt32.max)), mark >= 1, c.atTokenEnd else { return nil }
+                guard let mark = c.decimal(max: Int(UInt32.max)), mark >= 1, c.atTokenEnd else { return false }
                 key = .fwmark(UInt32(mark), family: .inet)
+                family = .inet
             default:
-                return nil
+                return false
             }
-            memo.token.removeAll(keepingCapacity: true)
-            memo.token.append(contentsOf: UnsafeBufferPointer(rebasing: line[optionStart..<c.position]))
+            memo.remember(UnsafeBufferPointer(rebasing: line[optionStart..<c.position]))
             memo.key = key
+            memo.family = family
             memo.port = servicePort
         }
         let location = RuleLocation(file: file, line: number, column: 1)
 
         if isService {
             // -s NAME [-p TIMEOUT]
-            guard c.space(), c.shortOption() == UInt8(ascii: "s") else { return nil }
+            guard c.space(), c.shortOption() == UInt8(ascii: "s") else { return false }
             let nameStart = c.position
             // Printable ASCII only: LineParser splits tokens at tabs and CRs too.
             while c.at(c.position) > UInt8(ascii: " "), c.at(c.position) < 0x7F { c.position += 1 }
             let nameLength = c.position - nameStart
-            guard nameLength >= 1, nameLength <= 15, c.at(nameStart) != UInt8(ascii: "-") else { return nil }
+            guard nameLength >= 1, nameLength <= 15, c.at(nameStart) != UInt8(ascii: "-") else { return false }
             let scheduler = c.text(nameStart..<c.position)
             var flags: ServiceFlags = []
             var timeout: UInt32 = 0
             if !c.atEnd {
                 guard c.space(), c.shortOption() == UInt8(ascii: "p"),
                       let t = c.decimal(max: LineParser.maxTimeout), t >= 1, c.atTokenEnd
-                else { return nil }
+                else { return false }
                 flags.insert(.persistent)
                 timeout = UInt32(t)
             }
-            guard c.atEnd else { return nil }
-            if case .address = key, servicePort == 0, !flags.contains(.persistent) { return nil }
-            let netmask: UInt32 = key.family == .inet6 ? 128 : 0xFFFF_FFFF
+            guard c.atEnd else { return false }
+            if case .address = key, servicePort == 0, !flags.contains(.persistent) { return false }
+            let netmask: UInt32 = family == .inet6 ? 128 : 0xFFFF_FFFF
             let service = Service(key: key, scheduler: scheduler, flags: flags, timeout: timeout, netmask: netmask,
                                   persistenceEngine: nil)
-            return RuleCommand(location: location, action: .addService(service))
+            commands.append(RuleCommand(location: location, action: .addService(service)))
+            return true
         }
 
         // -r ADDRESS:PORT -g|-m -w WEIGHT [-x UPPER] [-y LOWER]
-        guard c.space(), c.shortOption() == UInt8(ascii: "r") else { return nil }
-        guard let (address, parsedPort) = c.addressAndPort() else { return nil }
-        guard c.space() else { return nil }
-        let forwarding: ForwardingMethod
-        switch c.shortOption() {
-        case UInt8(ascii: "g"): forwarding = .directRouting
-        case UInt8(ascii: "m"): forwarding = .masquerade
-        default: return nil
+        // The fixed words are compared whole: ` -r ` and ` -g -w ` / ` -m -w ` are what
+        // `space()` and `shortOption()` accept there (a blank or the end after them makes
+        // the address or the weight fail, as it would).
+        guard c.skip(" -r ") else { return false }
+        guard let (address, parsedPort) = c.addressAndPort() else { return false }
+        let directRouting: Bool
+        if c.skip(" -g -w ") {
+            directRouting = true
+        } else if c.skip(" -m -w ") {
+            directRouting = false
+        } else {
+            return false
         }
-        guard c.space(), c.shortOption() == UInt8(ascii: "w"),
-              let weight = c.decimal(max: 65535), c.atTokenEnd
-        else { return nil }
+        let forwarding: ForwardingMethod = directRouting ? .directRouting : .masquerade
+        guard let weight = c.decimal(max: 65535), c.atTokenEnd else { return false }
         var upper = 0, lower = 0
         if !c.atEnd, c.peekOption() == UInt8(ascii: "x") {
-            guard c.space(), c.shortOption() != nil, let x = c.decimal(max: Int(Int32.max)), c.atTokenEnd else { return nil }
+            guard c.space(), c.shortOption() != nil, let x = c.decimal(max: Int(Int32.max)), c.atTokenEnd else { return false }
             upper = x
         }
         if !c.atEnd, c.peekOption() == UInt8(ascii: "y") {
-            guard c.space(), c.shortOption() != nil, let y = c.decimal(max: Int(Int32.max)), c.atTokenEnd else { return nil }
+            guard c.space(), c.shortOption() != nil, let y = c.decimal(max: Int(Int32.max)), c.atTokenEnd else { return false }
             lower = y
         }
-        guard c.atEnd, lower <= upper, address.family == key.family, !address.isZero else { return nil }
+        guard c.atEnd, lower <= upper, Self.family(of: address) == family, !Self.isZero(address) else { return false }
         // Direct routing keeps the service's port (firewall marks have none).
         var port = parsedPort
-        if case .address = key, forwarding == .directRouting { port = servicePort }
+        if case .address = key, directRouting { port = servicePort }
         let destination = Destination(address: address, port: port, forwarding: forwarding, weight: Int32(weight),
                                       upperThreshold: UInt32(upper), lowerThreshold: UInt32(lower))
-        return RuleCommand(location: location, action: .addDestination(destination, to: key))
+        commands.append(RuleCommand(location: location, action: .addDestination(destination, to: key)))
+        return true
+    }
+
+    /// `address.family`, without a call into the IPVS module.
+    @inline(__always)
+    private static func family(of address: IPAddress) -> AddressFamily {
+        if case .v4 = address { return .inet }
+        return .inet6
+    }
+
+    /// `address.isZero`, without a call into the IPVS module for IPv4.
+    @inline(__always)
+    private static func isZero(_ address: IPAddress) -> Bool {
+        if case let .v4(a, b, c, d) = address { return a | b | c | d == 0 }
+        return address.isZero
     }
 
     /// A read position in one line. Reads past the end give 0, a byte no check accepts
@@ -169,11 +239,15 @@ enum CanonicalLine {
             String(decoding: UnsafeBufferPointer(start: base + range.lowerBound, count: range.count), as: UTF8.self)
         }
 
-        /// Whether `position..<end` holds exactly `token`.
-        func matches(_ token: [UInt8], upTo end: Int) -> Bool {
-            token.count == end - position && token.withUnsafeBufferPointer { t in
-                t.isEmpty || memcmp(base + position, t.baseAddress!, t.count) == 0
-            }
+        /// Skips `literal` (ASCII) if the line has it at the position.
+        @inline(__always)
+        mutating func skip(_ literal: StaticString) -> Bool {
+            let n = literal.utf8CodeUnitCount
+            guard position + n <= bytes.count else { return false }
+            let p = literal.utf8Start
+            for i in 0..<n where base[position + i] != p[i] { return false }
+            position += n
+            return true
         }
 
         /// One blank between tokens, followed by more.
@@ -227,36 +301,56 @@ enum CanonicalLine {
             return value
         }
 
-        /// `A.B.C.D:PORT` (plain decimal octets) or `[IPV6]:PORT`.
+        /// Four octets from `start`, most significant first: one to three digits each, no
+        /// leading zero, at most 255 (what `decimal(max: 255)` reads), and where they end.
+        /// Unless `checked`, the 16 bytes from `start` must be in the line.
+        @inline(__always)
+        private func ipv4(from start: Int, checked: Bool) -> (UInt32, Int)? {
+            @inline(__always) func digit(_ i: Int) -> UInt8 { (checked ? at(i) : base[i]) &- UInt8(ascii: "0") }
+            var word: UInt32 = 0
+            var i = start
+            for octet in 0..<4 {
+                let d0 = digit(i)
+                guard d0 <= 9 else { return nil }
+                var value = UInt32(d0)
+                i += 1
+                let d1 = digit(i)
+                if d1 <= 9 {
+                    guard d0 != 0 else { return nil }
+                    value = value &* 10 &+ UInt32(d1)
+                    i += 1
+                    let d2 = digit(i)
+                    if d2 <= 9 {
+                        value = value &* 10 &+ UInt32(d2)
+                        i += 1
+                        guard value <= 255, digit(i) > 9 else { return nil }
+                    }
+                }
+                word = word << 8 | value
+                if octet < 3 {
+                    guard digit(i) == UInt8(ascii: ".") &- UInt8(ascii: "0") else { return nil }
+                    i += 1
+                }
+            }
+            return (word, i)
+        }
+
+        /// `A.B.C.D:PORT` (plain decimal octets) or `[IPV6]:PORT`. Inlined in the two
+        /// places that read one (a call per line was a quarter of its cost); the rarer
+        /// IPv6 form is read out of line.
+        @inline(__always)
         mutating func addressAndPort() -> (IPAddress, UInt16)? {
             let address: IPAddress
             if at(position) == UInt8(ascii: "[") {
-                // Only what an IPv6 address is written with, and two colons at least (as
-                // LineParser, which sends anything else to the resolver).
-                let start = position + 1
-                var end = start
-                var colons = 0
-                while case let b = at(end), b != UInt8(ascii: "]") {
-                    if b == UInt8(ascii: ":") { colons += 1 }
-                    guard b == UInt8(ascii: ":") || b == UInt8(ascii: ".") || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
-                            || (b | 0x20 >= UInt8(ascii: "a") && b | 0x20 <= UInt8(ascii: "f")) else { return nil }
-                    end += 1
-                }
-                guard colons >= 2,
-                      let a = CParse.inetPton6(text(start..<end)) else { return nil }
+                guard let a = bracketedIPv6() else { return nil }
                 address = a
-                position = end + 1
             } else {
-                // Four octets, most significant first.
-                var word: UInt32 = 0
-                for i in 0..<4 {
-                    guard let o = decimal(max: 255) else { return nil }
-                    word = word << 8 | UInt32(o)
-                    if i < 3 {
-                        guard at(position) == UInt8(ascii: ".") else { return nil }
-                        position += 1
-                    }
-                }
+                // The octets read at most 16 bytes (15 and the one after): without a bounds
+                // check per byte when the line has them.
+                guard let (word, end) = position + 16 <= bytes.count
+                        ? ipv4(from: position, checked: false) : ipv4(from: position, checked: true)
+                else { return nil }
+                position = end
                 address = .v4(UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16),
                               UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word))
             }
@@ -264,6 +358,24 @@ enum CanonicalLine {
             position += 1
             guard let port = decimal(max: 65535), atTokenEnd else { return nil }
             return (address, UInt16(port))
+        }
+
+        /// `[IPV6]` (the position at its `[`): only what an IPv6 address is written with,
+        /// and two colons at least (as LineParser, which sends anything else to the resolver).
+        @inline(never)
+        mutating func bracketedIPv6() -> IPAddress? {
+            let start = position + 1
+            var end = start
+            var colons = 0
+            while case let b = at(end), b != UInt8(ascii: "]") {
+                if b == UInt8(ascii: ":") { colons += 1 }
+                guard b == UInt8(ascii: ":") || b == UInt8(ascii: ".") || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"))
+                        || (b | 0x20 >= UInt8(ascii: "a") && b | 0x20 <= UInt8(ascii: "f")) else { return nil }
+                end += 1
+            }
+            guard colons >= 2, let a = CParse.inetPton6(text(start..<end)) else { return nil }
+            position = end + 1
+            return a
         }
     }
 }

@@ -20,6 +20,7 @@ public enum Plan {
     ///   repeated real server within a service (a table from ``RulesFile``): the checks for
     ///   repeats are skipped.
     public static func diff(current: [ServiceEntry], desired: [ServiceEntry], unique: Bool = false) -> [Change] {
+        if current.isEmpty && unique { return additions(of: desired) }
         var currentByKey: [ServiceKey: ServiceEntry] = [:]
         currentByKey.reserveCapacity(current.count)
         for e in current where currentByKey[e.service.key] == nil { currentByKey[e.service.key] = e }
@@ -89,6 +90,32 @@ public enum Plan {
         }
         if changes.isEmpty { return additions }   // a restore into an empty table: no copy
         return changes + additions
+    }
+
+    /// `diff` from an empty table to `desired` (no repeated keys): every service, then its
+    /// real servers, in order. The entries are read where they lie (a loop over the
+    /// table would copy each entry, and its service, out of the array first).
+    private static func additions(of desired: [ServiceEntry]) -> [Change] {
+        let total = desired.reduce(desired.count) { $0 + $1.destinations.count }
+        if total == 0 { return [] }
+        // Each change is made in its place in the result (no capacity check per append).
+        return [Change](unsafeUninitializedCapacity: total) { out, initialized in
+            var next = out.baseAddress!
+            desired.withUnsafeBufferPointer { entries in
+                for i in entries.indices {
+                    next.initialize(to: .addService(entries[i].service))
+                    next += 1
+                    let key = entries[i].service.key
+                    entries[i].destinations.withUnsafeBufferPointer { destinations in
+                        for j in destinations.indices {
+                            next.initialize(to: .addDestination(destinations[j].destination, to: key))
+                            next += 1
+                        }
+                    }
+                }
+            }
+            initialized = next - out.baseAddress!
+        }
     }
 
     /// The outcome of replaying changes on an in-memory table.

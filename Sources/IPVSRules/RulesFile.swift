@@ -342,9 +342,8 @@ private struct Lines {
             // Lines in ipvsadm-save's own shape take the fast path; everything else, and
             // anything unusual in such a line, goes through the full ipvsadm emulation.
             if lineBytes.first == UInt8(ascii: "-"),
-               let command = CanonicalLine.parse(lineBytes, file: fileName, line: number, memo: &memo)
+               CanonicalLine.parse(lineBytes, file: fileName, line: number, memo: &memo, into: &commands)
             {
-                commands.append(command)
                 continue
             }
             read(String(decoding: lineBytes, as: UTF8.self), number: number)
@@ -447,7 +446,7 @@ struct TableSimulator {
     /// (a file of many deletions stays linear); `table` leaves them out.
     private var deleted: Set<Int> = []
     /// Where each service present is in `slots`.
-    private var position: [ServiceKey: Int] = [:]
+    private var position: ServiceIndex
 
     /// The table so far: services in the order they were first added (the slots themselves,
     /// not a copy, unless a service was deleted).
@@ -474,10 +473,9 @@ struct TableSimulator {
         commands.withUnsafeBufferPointer { buffer in
             for i in buffer.indices { if case .addService = buffer[i].action { services += 1 } }
         }
-        position.reserveCapacity(services)
+        position = ServiceIndex(capacity: services)
         slots.reserveCapacity(services)
-        for e in base where position[e.service.key] == nil {
-            position[e.service.key] = slots.count
+        for e in base where position.insertIfAbsent(e.service.key, slots.count) == nil {
             slots.append(e)
         }
     }
@@ -579,18 +577,18 @@ struct TableSimulator {
         switch commands[index].action {
         case let .addService(s):
             let p = slots.count
-            if let existing = position.updateValue(p, forKey: s.key) {
-                position[s.key] = existing
+            if position.insertIfAbsent(s.key, p) != nil {
                 let line = definitionLines(before: index).serviceLine(s.key)
                 error(c, \.serviceSpot, "service \(s.key) is already defined\(definedWhere(line))",
                       "define each service once; use -E to change one")
                 return
             }
             if !tolerated.isEmpty { tolerated.remove(s.key) }
-            // Room for the usual few real servers, so the first ones added need no regrowth.
-            var entry = ServiceEntry(service: s)
-            entry.destinations.reserveCapacity(4)
-            slots.append(entry)
+            // Room for the usual few real servers, so the first ones added need no regrowth
+            // (the entry made in place in the call: a local one is one more copy of it).
+            var destinations: [DestinationEntry] = []
+            destinations.reserveCapacity(4)
+            slots.append(ServiceEntry(service: s, destinations: destinations))
             // Its real servers usually follow.
             recent = (s.key, p)
         case let .editService(s):
@@ -599,10 +597,10 @@ struct TableSimulator {
         case let .deleteService(k):
             guard let p = requireService(k, c) else { return }
             deleted.insert(p)
-            position[k] = nil
+            position.remove(k)
         case let .addDestination(d, k):
             let p: Int
-            if let r = recent, r.key == k {
+            if let r = recent, Self.same(r.key, k) {
                 p = r.position
             } else {
                 guard let found = position[k] else { _ = requireService(k, c); return }
@@ -610,7 +608,7 @@ struct TableSimulator {
                 recent = (k, found)
             }
             // In place: a big restore adds tens of thousands of these.
-            if slots[p].destinations.contains(where: { $0.destination.key == d.key }) {
+            if slots[p].destinations.contains(where: { $0.destination.port == d.port && Self.same($0.destination.address, d.address) }) {
                 let line = definitionLines(before: index).destinationLine(d.key, in: k)
                 error(c, \.serverSpot, "real server \(d.key) is already in service \(k)\(definedWhere(line))",
                       "add each real server once per service; use -e to change one")
@@ -636,11 +634,40 @@ struct TableSimulator {
         case .flush:
             slots = []
             deleted = []
-            position = [:]
+            position.removeAll()
         case let .zero(k):
             if let k { _ = requireService(k, c) }
         case .setTimeouts, .startDaemon, .stopDaemon:
             break
+        }
+    }
+}
+
+extension TableSimulator {
+    /// `a == b`, worked out here: the synthesized `==` is a call into the IPVS module, and
+    /// every real-server line compares its service with the one before.
+    @inline(__always)
+    static func same(_ a: ServiceKey, _ b: ServiceKey) -> Bool {
+        switch (a, b) {
+        case let (.address(p1, a1, port1), .address(p2, a2, port2)):
+            return p1 == p2 && port1 == port2 && same(a1, a2)
+        case let (.fwmark(m1, f1), .fwmark(m2, f2)):
+            return m1 == m2 && f1 == f2
+        default:
+            return false
+        }
+    }
+
+    /// `a == b` for addresses, IPv4 worked out here.
+    @inline(__always)
+    static func same(_ a: IPAddress, _ b: IPAddress) -> Bool {
+        switch (a, b) {
+        case let (.v4(a0, a1, a2, a3), .v4(b0, b1, b2, b3)):
+            return a0 == b0 && a1 == b1 && a2 == b2 && a3 == b3
+        case (.v6, .v6):
+            return a == b
+        default:
+            return false
         }
     }
 }

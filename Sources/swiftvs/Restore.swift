@@ -264,7 +264,10 @@ func readBytes(_ path: String?) throws -> [UInt8] {
     // none), growing only if the file grew.
     var info = stat()
     let sizeHint = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 0
-    var data = [UInt8](repeating: 0, count: max(sizeHint + 1, 1 << 16))
+    // Not filled first: only bytes read into it are ever looked at (the rest is cut off
+    // below), and zeroing a big file's worth of memory was 2 M instructions.
+    let capacity = max(sizeHint + 1, 1 << 16)
+    var data = [UInt8](unsafeUninitializedCapacity: capacity) { _, initialized in initialized = capacity }
     var count = 0
     while true {
         if count == data.count { data.append(contentsOf: repeatElement(0, count: data.count)) }

@@ -161,6 +161,7 @@ extension IPVSWire {
         family == .inet ? UInt32(bigEndian: loaded) : loaded
     }
 
+    @inline(__always)
     static func putServiceKeyNest(_ key: ServiceKey, into w: inout MessageWriter) {
         let size = NetlinkConstants.attributeHeaderLength + serviceKeySize(key)
         w.store(size) { a in
@@ -180,6 +181,7 @@ extension IPVSWire {
     }
 
     /// A complete destination, as NEW_DEST and SET_DEST need it.
+    @inline(__always)
     static func putDestination(_ d: Destination, into w: inout MessageWriter) {
         var tunnel: Tunnel?
         if case let .tunnel(t) = d.forwarding { tunnel = t }
@@ -242,10 +244,10 @@ extension IPVSWire {
     /// `appendMessage` for a table change, without making a request of it first (a batch
     /// encodes tens of thousands).
     @inline(__always)
-    static func appendMessage(_ change: Change, family: UInt16, flags: UInt16, sequence: UInt32,
+    static func appendMessage(_ change: UnsafePointer<Change>, family: UInt16, flags: UInt16, sequence: UInt32,
                               port: UInt32, into w: inout MessageWriter) {
         w.beginMessage(family: family, flags: flags, sequence: sequence, port: port,
-                       command: command(for: change).rawValue, version: version)
+                       command: command(for: change.pointee).rawValue, version: version)
         encode(change, into: &w)
         w.endMessage()
     }
@@ -275,9 +277,15 @@ extension IPVSWire {
     }
 
     /// The body of a table change.
-    @inline(__always)
     static func encode(_ change: Change, into w: inout MessageWriter) {
-        switch change {
+        withUnsafePointer(to: change) { encode($0, into: &w) }
+    }
+
+    /// `encode` of a change read where it lies (a batch's changes are not copied out of
+    /// their array one by one).
+    @inline(__always)
+    static func encode(_ change: UnsafePointer<Change>, into w: inout MessageWriter) {
+        switch change.pointee {
         case let .addService(s), let .editService(s):
             putService(s, into: &w)
         case let .deleteService(key):

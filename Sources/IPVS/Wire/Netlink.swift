@@ -226,6 +226,7 @@ struct AttributeStore {
     }
 
     /// `union nf_inet_addr`: 16 bytes, IPv4 in the first four and zeros after.
+    @inline(__always)
     mutating func inetAddr(_ type: UInt16, _ address: IPAddress) {
         let p = header(Self.inetAddrSize, type)
         switch address {
