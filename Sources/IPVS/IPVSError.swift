@@ -128,9 +128,9 @@ public struct IPVSError: Error, Sendable, Hashable, CustomStringConvertible {
             return IPVSError(code: code, errno: e, operation: op, object: object, reason: r)
         }
         switch (request, e) {
-        case (.addService, EEXIST):
+        case (.change(.addService), EEXIST):
             return make(.serviceExists, "Service already exists")
-        case (.addService(let s), ENOENT), (.editService(let s), ENOENT):
+        case (.change(.addService(let s)), ENOENT), (.change(.editService(let s)), ENOENT):
             if let pe = s.persistenceEngine, !pe.isEmpty, Self.schedulerLoaded(s.scheduler) {
                 return make(.persistenceEngineNotFound, "Persistence engine not found: ip_vs_pe_\(pe)")
             }
@@ -138,14 +138,14 @@ public struct IPVSError: Error, Sendable, Hashable, CustomStringConvertible {
                 return make(.schedulerNotFound, "Scheduler or persistence engine not found: ip_vs_\(s.scheduler) / ip_vs_pe_\(pe)")
             }
             return make(.schedulerNotFound, "Scheduler not found: ip_vs_\(s.scheduler)")
-        case (.editService, ESRCH), (.deleteService, ESRCH), (.getService, ESRCH),
-             (.zero, ESRCH), (.dumpDestinations, ESRCH):
+        case (.change(.editService), ESRCH), (.change(.deleteService), ESRCH), (.getService, ESRCH),
+             (.change(.zero), ESRCH), (.dumpDestinations, ESRCH):
             return make(.noSuchService, "No such service")
-        case (.addDestination, ESRCH), (.editDestination, ESRCH), (.deleteDestination, ESRCH):
+        case (.change(.addDestination), ESRCH), (.change(.editDestination), ESRCH), (.change(.deleteDestination), ESRCH):
             return make(.noSuchService, "Service not defined")
-        case (.addDestination, EEXIST):
+        case (.change(.addDestination), EEXIST):
             return make(.destinationExists, "Destination already exists")
-        case (.editDestination, ENOENT), (.deleteDestination, ENOENT):
+        case (.change(.editDestination), ENOENT), (.change(.deleteDestination), ENOENT):
             return make(.noSuchDestination, "No such destination")
         case (.startDaemon, EEXIST):
             return make(.daemonRunning, "Daemon has already run")
@@ -170,7 +170,7 @@ public struct IPVSError: Error, Sendable, Hashable, CustomStringConvertible {
     /// (net/netfilter/ipvs/ip_vs_ctl.c) against what was sent.
     static func invalidReason(errno e: Int32, request: Request) -> String {
         switch request {
-        case let .addDestination(d, key), let .editDestination(d, key):
+        case let .change(.addDestination(d, key)), let .change(.editDestination(d, key)):
             if e == ERANGE {
                 if d.weight < 0 { return "Invalid weight \(d.weight): must be 0 or more" }
                 if d.lowerThreshold > d.upperThreshold, d.upperThreshold != 0 {
@@ -195,7 +195,7 @@ public struct IPVSError: Error, Sendable, Hashable, CustomStringConvertible {
             }
             if e == EAFNOSUPPORT { return "Operation not supported with specified address family" }
             return "Invalid operation: the kernel refused the destination's values"
-        case let .addService(s), let .editService(s):
+        case let .change(.addService(s)), let .change(.editService(s)):
             if s.key.family == .inet6, s.netmask < 1 || s.netmask > 128 {
                 return "Invalid IPv6 persistence netmask /\(s.netmask): must be 1 to 128"
             }

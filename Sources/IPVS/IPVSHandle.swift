@@ -107,16 +107,16 @@ public final class IPVSHandle: Sendable {
 
     // MARK: Changes
 
-    public func addService(_ s: Service) throws(IPVSError) { try one(.addService(s)) }
-    public func editService(_ s: Service) throws(IPVSError) { try one(.editService(s)) }
-    public func deleteService(_ key: ServiceKey) throws(IPVSError) { try one(.deleteService(key)) }
-    public func addDestination(_ d: Destination, to key: ServiceKey) throws(IPVSError) { try one(.addDestination(d, to: key)) }
-    public func editDestination(_ d: Destination, in key: ServiceKey) throws(IPVSError) { try one(.editDestination(d, in: key)) }
-    public func deleteDestination(_ d: DestinationKey, from key: ServiceKey) throws(IPVSError) { try one(.deleteDestination(d, from: key)) }
+    public func addService(_ s: Service) throws(IPVSError) { try one(.change(.addService(s))) }
+    public func editService(_ s: Service) throws(IPVSError) { try one(.change(.editService(s))) }
+    public func deleteService(_ key: ServiceKey) throws(IPVSError) { try one(.change(.deleteService(key))) }
+    public func addDestination(_ d: Destination, to key: ServiceKey) throws(IPVSError) { try one(.change(.addDestination(d, to: key))) }
+    public func editDestination(_ d: Destination, in key: ServiceKey) throws(IPVSError) { try one(.change(.editDestination(d, in: key))) }
+    public func deleteDestination(_ d: DestinationKey, from key: ServiceKey) throws(IPVSError) { try one(.change(.deleteDestination(d, from: key))) }
     /// Removes every service (and so every destination).
-    public func flush() throws(IPVSError) { try one(.flush) }
+    public func flush() throws(IPVSError) { try one(.change(.flush)) }
     /// Zeroes the counters of one service, or of all when `key` is nil.
-    public func zero(_ key: ServiceKey? = nil) throws(IPVSError) { try one(.zero(key)) }
+    public func zero(_ key: ServiceKey? = nil) throws(IPVSError) { try one(.change(.zero(key))) }
 
     private func one(_ request: Request) throws(IPVSError) {
         try Validation.check(request)
@@ -462,12 +462,12 @@ struct Connection: ~Copyable {
                 guard offset >= 0, offset < sent else { return nil }
                 return start + offset
             }
-            do { try w.withBytes { raw throws(SystemCallError) in try socket.send(raw) } } catch { throw sendError(error, Request(changes[start])) }
+            do { try w.withBytes { raw throws(SystemCallError) in try socket.send(raw) } } catch { throw sendError(error, Request.change(changes[start])) }
             var finished = false
             while !finished {
-                for msg in try receiveMessages(for: Request(changes[start])) where msg.type == NetlinkConstants.error {
+                for msg in try receiveMessages(for: Request.change(changes[start])) where msg.type == NetlinkConstants.error {
                     guard let index = indexOf(msg.sequence) else { continue }
-                    let request = Request(changes[index])
+                    let request = Request.change(changes[index])
                     let reply = try kernelError(msg, request)
                     if reply.error != 0 {
                         failures.append(BatchFailure(
@@ -495,14 +495,10 @@ enum Validation {
     static func check(_ request: Request) throws(IPVSError) {
         let problem: String?
         switch request {
-        case let .addService(s), let .editService(s):
-            problem = serviceProblem(s)
-        case let .getService(k), let .deleteService(k), let .dumpDestinations(k), let .deleteDestination(_, k):
+        case let .change(c):
+            return try check(c)
+        case let .getService(k), let .dumpDestinations(k):
             problem = keyProblem(k)
-        case let .zero(k):
-            problem = k.flatMap(keyProblem)
-        case let .addDestination(d, k), let .editDestination(d, k):
-            problem = destinationProblem(d, in: k)
         case let .startDaemon(d):
             if d.interface.isEmpty {
                 problem = "Empty multicast interface name"
@@ -535,7 +531,7 @@ enum Validation {
         case .flush: problem = nil
         }
         if let problem {
-            let request = Request(change.pointee)
+            let request = Request.change(change.pointee)
             throw IPVSError.invalid(request.operation, request.object, problem)
         }
     }

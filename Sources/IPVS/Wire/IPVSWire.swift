@@ -254,7 +254,6 @@ extension IPVSWire {
 
     /// The body (command and attributes) of one request. Framing is added by the caller.
     static func encode(_ request: Request, into w: inout MessageWriter) {
-        if let change = request.change { return encode(change, into: &w) }
         switch request {
         case .getInfo, .getConfig, .getDaemons, .dumpServices:
             break
@@ -270,9 +269,8 @@ extension IPVSWire {
             w.beginNested(CommandAttr.daemon)
             w.put(DaemonAttr.state, u32: role.rawValue)
             w.endNested()
-        case .addService, .editService, .deleteService, .addDestination, .editDestination, .deleteDestination,
-             .zero, .flush:
-            preconditionFailure("a table change is encoded as a change")
+        case let .change(c):
+            encode(c, into: &w)
         }
     }
 
@@ -327,48 +325,18 @@ enum Request: Hashable, Sendable {
     case stopDaemon(SyncDaemon.Role)
     case dumpServices
     case getService(ServiceKey)
-    case addService(Service)
-    case editService(Service)
-    case deleteService(ServiceKey)
     case dumpDestinations(ServiceKey)
-    case addDestination(Destination, to: ServiceKey)
-    case editDestination(Destination, in: ServiceKey)
-    case deleteDestination(DestinationKey, from: ServiceKey)
-    case zero(ServiceKey?)
-    case flush
-
-    init(_ change: Change) {
-        switch change {
-        case let .addService(s): self = .addService(s)
-        case let .editService(s): self = .editService(s)
-        case let .deleteService(k): self = .deleteService(k)
-        case let .addDestination(d, k): self = .addDestination(d, to: k)
-        case let .editDestination(d, k): self = .editDestination(d, in: k)
-        case let .deleteDestination(d, k): self = .deleteDestination(d, from: k)
-        case .flush: self = .flush
-        case let .zero(k): self = .zero(k)
-        }
-    }
+    /// A change of the table: a batch encodes and checks its changes as they are, and a
+    /// request of one carries it whole.
+    case change(Change)
 
     /// The table change this request makes, if it makes one.
     var change: Change? {
-        switch self {
-        case let .addService(s): return .addService(s)
-        case let .editService(s): return .editService(s)
-        case let .deleteService(k): return .deleteService(k)
-        case let .addDestination(d, k): return .addDestination(d, to: k)
-        case let .editDestination(d, k): return .editDestination(d, in: k)
-        case let .deleteDestination(d, k): return .deleteDestination(d, from: k)
-        case .flush: return .flush
-        case let .zero(k): return .zero(k)
-        case .getInfo, .getConfig, .setTimeouts, .getDaemons, .startDaemon, .stopDaemon, .dumpServices, .getService,
-             .dumpDestinations:
-            return nil
-        }
+        if case let .change(c) = self { return c }
+        return nil
     }
 
     var command: IPVSWire.Command {
-        if let change { return IPVSWire.command(for: change) }
         switch self {
         case .getInfo: return .getInfo
         case .getConfig: return .getConfig
@@ -378,9 +346,7 @@ enum Request: Hashable, Sendable {
         case .stopDaemon: return .delDaemon
         case .dumpServices, .getService: return .getService
         case .dumpDestinations: return .getDest
-        case .addService, .editService, .deleteService, .addDestination, .editDestination, .deleteDestination,
-             .zero, .flush:
-            preconditionFailure("a table change has its command from IPVSWire.command(for:)")
+        case let .change(c): return IPVSWire.command(for: c)
         }
     }
 
@@ -401,35 +367,39 @@ enum Request: Hashable, Sendable {
         case .stopDaemon: return .stopDaemon
         case .dumpServices: return .listServices
         case .getService: return .getService
-        case .addService: return .addService
-        case .editService: return .editService
-        case .deleteService: return .deleteService
         case .dumpDestinations: return .listDestinations
-        case .addDestination: return .addDestination
-        case .editDestination: return .editDestination
-        case .deleteDestination: return .deleteDestination
-        case .zero: return .zero
-        case .flush: return .flush
+        case let .change(c):
+            switch c {
+            case .addService: return .addService
+            case .editService: return .editService
+            case .deleteService: return .deleteService
+            case .addDestination: return .addDestination
+            case .editDestination: return .editDestination
+            case .deleteDestination: return .deleteDestination
+            case .zero: return .zero
+            case .flush: return .flush
+            }
         }
     }
 
     var object: IPVSError.Object? {
         switch self {
-        case let .getService(k), let .deleteService(k), let .dumpDestinations(k):
+        case let .getService(k), let .dumpDestinations(k),
+             let .change(.deleteService(k)):
             return .service(k)
-        case let .addService(s), let .editService(s):
+        case let .change(.addService(s)), let .change(.editService(s)):
             return .service(s.key)
-        case let .addDestination(d, k), let .editDestination(d, k):
+        case let .change(.addDestination(d, k)), let .change(.editDestination(d, k)):
             return .destination(d.key, in: k)
-        case let .deleteDestination(d, k):
+        case let .change(.deleteDestination(d, k)):
             return .destination(d, in: k)
-        case let .zero(k):
+        case let .change(.zero(k)):
             return k.map { .service($0) }
         case let .startDaemon(d):
             return .daemon(d.role)
         case let .stopDaemon(role):
             return .daemon(role)
-        default:
+        case .getInfo, .getConfig, .setTimeouts, .getDaemons, .dumpServices, .change(.flush):
             return nil
         }
     }
