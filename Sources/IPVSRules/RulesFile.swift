@@ -653,7 +653,8 @@ extension TableSimulator {
             return p1 == p2 && port1 == port2 && same(a1, a2)
         case let (.fwmark(m1, f1), .fwmark(m2, f2)):
             return m1 == m2 && f1 == f2
-        default:
+        // No `default`: a new kind of key must not compare unequal to itself unnoticed.
+        case (.address, _), (.fwmark, _):
             return false
         }
     }
@@ -666,7 +667,7 @@ extension TableSimulator {
             return a0 == b0 && a1 == b1 && a2 == b2 && a3 == b3
         case (.v6, .v6):
             return a == b
-        default:
+        case (.v4, _), (.v6, _):
             return false
         }
     }

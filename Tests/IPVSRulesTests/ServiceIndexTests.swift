@@ -50,6 +50,19 @@ struct ServiceIndexTests {
         for (k, v) in model { #expect(index[k] == v) }
     }
 
+    /// The simulator's own comparison of keys (and so of addresses) is the model's `==`.
+    @Test func sameIsEquality() {
+        let keys = (0..<600).map { Self.key(UInt64($0) * 97) } + [
+            .address(.tcp, .v4(192, 0, 2, 1), port: 80), .address(.tcp, .v4(192, 0, 2, 1), port: 81),
+            .address(.udp, .v4(192, 0, 2, 1), port: 80), .fwmark(80, family: .inet), .fwmark(80, family: .inet6),
+        ]
+        for a in keys {
+            for b in keys.prefix(80) + keys.suffix(5) {
+                #expect(TableSimulator.same(a, b) == (a == b), "\(a) vs \(b)")
+            }
+        }
+    }
+
     @Test func equalKeysOnlyMatchEqualKeys() {
         var index = ServiceIndex()
         index.insertIfAbsent(.address(.tcp, .v4(192, 0, 2, 1), port: 80), 1)
