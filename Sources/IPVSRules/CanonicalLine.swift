@@ -202,8 +202,10 @@ enum CanonicalLine {
     /// `address.family`, without a call into the IPVS module.
     @inline(__always)
     private static func family(of address: IPAddress) -> AddressFamily {
-        if case .v4 = address { return .inet }
-        return .inet6
+        switch address {   // every case named: a new kind of address is a compile error here
+        case .v4: return .inet
+        case .v6: return .inet6
+        }
     }
 
     /// `address.isZero`, without a call into the IPVS module for IPv4.
