@@ -43,7 +43,7 @@ final class TestServer: Sendable {
             while !Task.isCancelled {
                 let c = Sys.accept4(fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue))
                 if c < 0 {
-                    if case .ready = await Reactor.shared.wait(fd: fd, events: Sys.EPOLLIN) { continue }
+                    if case .ready = await testReactor.wait(fd: fd, events: Sys.EPOLLIN) { continue }
                     return
                 }
                 // Read the request head without blocking a cooperative thread.
@@ -52,7 +52,7 @@ final class TestServer: Sendable {
                 while HTTPChecker.headerEnd(got) == nil {
                     let n = recv(c, &buf, buf.count, 0)
                     if n > 0 { got += buf[0..<n]; continue }
-                    if n < 0 && errno == EAGAIN, case .ready = await Reactor.shared.wait(fd: c, events: Sys.EPOLLIN, deadline: .now + .seconds(5)) { continue }
+                    if n < 0 && errno == EAGAIN, case .ready = await testReactor.wait(fd: c, events: Sys.EPOLLIN, deadline: .now + .seconds(5)) { continue }
                     break
                 }
                 requests.withLock { $0.append(String(decoding: got, as: UTF8.self)) }
@@ -61,7 +61,7 @@ final class TestServer: Sendable {
                 while sent < response.count {
                     let n = response.withUnsafeBytes { send(c, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
                     if n > 0 { sent += n; continue }
-                    if n < 0 && errno == EAGAIN, case .ready = await Reactor.shared.wait(fd: c, events: Sys.EPOLLOUT, deadline: .now + .seconds(5)) { continue }
+                    if n < 0 && errno == EAGAIN, case .ready = await testReactor.wait(fd: c, events: Sys.EPOLLOUT, deadline: .now + .seconds(5)) { continue }
                     break
                 }
                 close(c)
@@ -106,13 +106,13 @@ struct CheckerTests {
 
     @Test func tcpCheckSucceedsAgainstAListener() async throws {
         let server = try TestServer(response: [])
-        let r = await TCPChecker(endpoint: server.endpoint, timeout: generous).check()
+        let r = await TCPChecker(endpoint: server.endpoint, timeout: generous, reactor: testReactor).check()
         #expect(r.success && r.reason == .ok)
         #expect(r.latency > .zero)
     }
 
     @Test func tcpCheckFailsOnAClosedPort() async {
-        let r = await TCPChecker(endpoint: Endpoint(address: .v4(127, 0, 0, 1), port: closedPort()), timeout: generous).check()
+        let r = await TCPChecker(endpoint: Endpoint(address: .v4(127, 0, 0, 1), port: closedPort()), timeout: generous, reactor: testReactor).check()
         #expect(!r.success)
         #expect(r.reason == .connectFailed(errno: ECONNREFUSED, message: "Connection refused"))
         #expect("\(r)" == "failure: connect failed: Connection refused")
@@ -122,16 +122,16 @@ struct CheckerTests {
         let server = try TestServer(response: [])
         var ep = server.endpoint
         ep.bindTo = .v4(127, 0, 0, 1)
-        #expect(await TCPChecker(endpoint: ep, timeout: generous).check().success)
+        #expect(await TCPChecker(endpoint: ep, timeout: generous, reactor: testReactor).check().success)
         ep.bindTo = .v4(192, 0, 2, 1)  // not ours: bind fails, nothing is sent
-        let r = await TCPChecker(endpoint: ep, timeout: generous).check()
+        let r = await TCPChecker(endpoint: ep, timeout: generous, reactor: testReactor).check()
         guard case let .connectFailed(e, _) = r.reason else { Issue.record("\(r)"); return }
         #expect(e == EADDRNOTAVAIL)
     }
 
     @Test func httpGetChecksStatus() async throws {
         let server = try TestServer(response: TestServer.http("200 OK", body: "hello"))
-        let checker = HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/health")], timeout: generous)
+        let checker = HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/health")], timeout: generous, reactor: testReactor)
         let r = await checker.check()
         #expect(r.success)
         let req = try #require(server.requests.withLock { $0.first })
@@ -140,11 +140,11 @@ struct CheckerTests {
 
     @Test func httpStatusMismatchFailsWithTheStatus() async throws {
         let server = try TestServer(response: TestServer.http("503 Service Unavailable", body: "busy"))
-        let r = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/")], timeout: generous).check()
+        let r = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/")], timeout: generous, reactor: testReactor).check()
         #expect(!r.success)
         #expect(r.reason == .httpStatus(503))
         #expect("\(r)" == "failure: HTTP status 503")
-        let accepted = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/", statusCodes: [500...599])], timeout: generous).check()
+        let accepted = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/", statusCodes: [500...599])], timeout: generous, reactor: testReactor).check()
         #expect(accepted.success)
     }
 
@@ -153,33 +153,33 @@ struct CheckerTests {
         let digest = MD5.hex(Array(body.utf8))
         let server = try TestServer(response: TestServer.http("200 OK", body: body, headers: "Content-Length: \(body.utf8.count)\r\n"))
         let good = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/", digest: digest)],
-                                     version: .http11, virtualhost: "www.example.com", timeout: generous).check()
+                                     version: .http11, virtualhost: "www.example.com", timeout: generous, reactor: testReactor).check()
         #expect(good.success)
         #expect(server.requests.withLock { $0.last } == "GET / HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nHost: www.example.com\r\nConnection: close\r\n\r\n")
-        let bad = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/", digest: String(repeating: "0", count: 32))], timeout: generous).check()
+        let bad = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/", digest: String(repeating: "0", count: 32))], timeout: generous, reactor: testReactor).check()
         #expect(bad.reason == .digestMismatch(expected: String(repeating: "0", count: 32), actual: digest))
     }
 
     @Test func httpReadTimesOut() async throws {
         let server = try TestServer(response: nil)  // accepts, never answers
-        let r = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/")], timeout: .milliseconds(200)).check()
+        let r = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/")], timeout: .milliseconds(200), reactor: testReactor).check()
         #expect(r.reason == .timedOut("read"))
         // The read timeout ended it (the server never answers); the bound is loose for CI load.
         #expect(r.latency >= .milliseconds(200) && r.latency < .seconds(10))
     }
 
     @Test func httpClosedPortAndGarbage() async throws {
-        let closed = await HTTPChecker(endpoint: Endpoint(address: .v4(127, 0, 0, 1), port: closedPort()), urls: [URLCheckConfig(path: "/")], timeout: generous).check()
+        let closed = await HTTPChecker(endpoint: Endpoint(address: .v4(127, 0, 0, 1), port: closedPort()), urls: [URLCheckConfig(path: "/")], timeout: generous, reactor: testReactor).check()
         #expect(closed.reason == .connectFailed(errno: ECONNREFUSED, message: "Connection refused"))
         let server = try TestServer(response: Array("SSH-2.0-OpenSSH\r\n\r\n".utf8))
-        let r = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/")], timeout: generous).check()
+        let r = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/")], timeout: generous, reactor: testReactor).check()
         #expect(r.reason == .badResponse("bad status line 'SSH-2.0-OpenSSH'"))
     }
 
     @Test func pingLoopback() async {
-        let r = await PingChecker(address: .v4(127, 0, 0, 1), timeout: generous).check()
+        let r = await PingChecker(address: .v4(127, 0, 0, 1), timeout: generous, reactor: testReactor).check()
         #expect(r.success, "\(r)")
-        let r6 = await PingChecker(address: IPAddress("::1")!, timeout: generous).check()
+        let r6 = await PingChecker(address: IPAddress("::1")!, timeout: generous, reactor: testReactor).check()
         #expect(r6.success || r6.reason == .icmp("send: Cannot assign requested address") || r6.reason == .icmp("socket: Address family not supported by protocol"), "\(r6)")
     }
 
@@ -202,7 +202,7 @@ struct CheckerTests {
           }
         }
         """)
-        let factory = CheckerFactory(runner: ProcessRunner())
+        let factory = CheckerFactory(runner: ProcessRunner(reactor: testReactor))
         var results: [CheckResult] = []
         for c in config.virtualServers[0].realServers[0].checkers { results.append(await factory.make(c).check()) }
         #expect(results.map(\.success) == [true, true, true])

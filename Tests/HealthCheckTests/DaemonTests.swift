@@ -132,7 +132,8 @@ struct DaemonHarness {
             runScript: { command, _ in
                 scripts.append(command.description)
                 return CheckOutcome(termination: .exited(0), latency: .zero, output: [], outputBytes: 0, pid: nil)
-            })
+            },
+            checkLoop: testReactor)
     }
 
     /// The checker of real server n (1-based) of the first virtual server.
@@ -243,7 +244,7 @@ struct DaemonEngineTests {
         let dir = try TempDir()
         let file = try dir.write("swiftvs.conf", webConfig())
         let h = try DaemonHarness(config: webConfig())
-        let daemon = HealthDaemon(configPath: file, engine: h.engine, logger: Logger(label: "t", factory: { _ in CapturingLogHandler(lines: h.logs) }))
+        let daemon = HealthDaemon(configPath: file, engine: h.engine, reactor: testReactor, logger: Logger(label: "t", factory: { _ in CapturingLogHandler(lines: h.logs) }))
         await h.engine.start(runCheckers: false)
         h.table.resetLog()
         try dir.write("swiftvs.conf", webConfig(extraServer: true).replacingOccurrences("lb_algo wlc", "lb_algo nope"))
@@ -309,7 +310,7 @@ struct DaemonEngineTests {
 
             """, file: "test.conf")
         let table = FakeTable()
-        let runner = ProcessRunner()
+        let runner = ProcessRunner(reactor: testReactor)
         let (seen, results) = AsyncStream.makeStream(of: CheckResult.self)
         let engine = DaemonEngine(
             config: config, table: table, marks: nil, settings: DaemonSettings(),
@@ -318,7 +319,8 @@ struct DaemonEngineTests {
                 guard case let .misc(m) = c.kind else { return IdleChecker() }
                 return ObservedMisc(inner: MiscChecker(command: m.command, timeout: .seconds(5), dynamic: false, runner: runner), seen: results)
             },
-            runScript: { _, _ in CheckOutcome(termination: .exited(0), latency: .zero, output: [], outputBytes: 0, pid: nil) })
+            runScript: { _, _ in CheckOutcome(termination: .exited(0), latency: .zero, output: [], outputBytes: 0, pid: nil) },
+            checkLoop: testReactor)
         func present() -> Bool {
             table.entries.first?.destinations.contains { $0.destination.address == IPAddress("192.0.2.101")! } ?? false
         }
@@ -382,12 +384,12 @@ struct DaemonControlTests {
         await h.engine.start(runCheckers: false)
         await h.fail(2, times: 2)
         await h.succeed(1)
-        let daemon = HealthDaemon(configPath: "test.conf", engine: h.engine, logger: Logger(label: "t", factory: { _ in CapturingLogHandler(lines: h.logs) }))
+        let daemon = HealthDaemon(configPath: "test.conf", engine: h.engine, reactor: testReactor, logger: Logger(label: "t", factory: { _ in CapturingLogHandler(lines: h.logs) }))
         let fd = try ControlSocket.listen(path: path)
         var st = stat()
         #expect(stat(path, &st) == 0)
         #expect(st.st_mode & 0o777 == 0o600, "owner only")
-        let server = Task { await ControlSocket.serve(fd: fd, path: path) { await daemon.answer($0) } }
+        let server = Task { await ControlSocket.serve(fd: fd, path: path, reactor: testReactor) { await daemon.answer($0) } }
         defer { server.cancel() }
 
         let json = try await Task.detached { try ControlSocket.request("status json", path: path) }.value
@@ -410,7 +412,7 @@ struct DaemonControlTests {
         let good = try dir.write("good.conf", webConfig())
         let warned = try dir.write("warned.conf", "global_defs {\n  router_id x\n}\n" + webConfig())
         let bad = try dir.write("bad.conf", webConfig().replacingOccurrences("lb_algo wlc", "lb_algo nope").replacingOccurrences("192.0.2.102 80", "192.0.2.x 80"))
-        let runner = ProcessRunner(outputLimit: 1 << 16)
+        let runner = ProcessRunner(reactor: testReactor, outputLimit: 1 << 16)
         let ok = await runner.run(.exec([swiftvs, "check-config", good]), timeout: .seconds(30))
         #expect(ok.termination == .exited(0))
         #expect(ok.outputText.contains("OK: 1 virtual servers, 3 real servers, 3 checkers"))

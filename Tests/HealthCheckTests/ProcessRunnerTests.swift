@@ -6,7 +6,7 @@ import Testing
 
 @Suite("MISC_CHECK process runner", .serialized)
 struct ProcessRunnerTests {
-    let runner = ProcessRunner(maxConcurrent: 16)
+    let runner = ProcessRunner(reactor: testReactor, maxConcurrent: 16)
 
     /// Every child this suite's runner started is gone: reaped (a zombie keeps its /proc
     /// entry) and not running. Other suites' children, running in parallel, are not ours to judge.
@@ -117,7 +117,7 @@ struct ProcessRunnerTests {
     /// The check above can fail: without killStragglers the background child outlives the
     /// script, and processGroupAlive sees it.
     @Test func withoutKillStragglersTheGroupOutlivesTheScript() async throws {
-        let keep = ProcessRunner(maxConcurrent: 1, killStragglers: false)
+        let keep = ProcessRunner(reactor: testReactor, maxConcurrent: 1, killStragglers: false)
         let o = await keep.run(.shell("sleep 100 & echo bye; exit 0"), timeout: .seconds(10))
         let pgid = try #require(o.pid)
         #expect(o.termination == .exited(0))
@@ -220,7 +220,7 @@ struct ProcessRunnerTests {
     }
 
     @Test func startedWithoutATaskAndCancelled() async throws {
-        let one = ProcessRunner(maxConcurrent: 1)
+        let one = ProcessRunner(reactor: testReactor, maxConcurrent: 1)
         let sleeper = one.prepare(.shell("sleep 100"))
         let (ends, sink) = AsyncStream.makeStream(of: (String, CheckOutcome).self)
         let cancelRunning = one.start(sleeper, timeout: .seconds(60)) { sink.yield(("running", $0)) }
@@ -288,7 +288,7 @@ struct ProcessRunnerTests {
     }
 
     @Test func concurrencyIsCappedAndTheRestQueued() async throws {
-        let capped = ProcessRunner(maxConcurrent: 3)
+        let capped = ProcessRunner(reactor: testReactor, maxConcurrent: 3)
         let dir = try TempDir()
         let marks = dir.path + "/running"
         mkdir(marks, 0o755)
@@ -308,7 +308,7 @@ struct ProcessRunnerTests {
     }
 
     @Test func manyQuickChecks() async {
-        let busy = ProcessRunner(maxConcurrent: 64)
+        let busy = ProcessRunner(reactor: testReactor, maxConcurrent: 64)
         let start = ContinuousClock.now
         let ok = await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<300 { group.addTask { await busy.run(.exec(["/bin/true"]), timeout: .seconds(10)).termination == .exited(0) } }
@@ -325,7 +325,7 @@ struct ProcessRunnerTests {
 @Suite("reactor: timers and executor")
 struct ReactorTests {
     @Test func sleepsUntilTheDeadlineOnTheReactorThread() async throws {
-        let reactor = Reactor.shared
+        let reactor = testReactor
         let start = ContinuousClock.now
         let here = await Task(executorPreference: reactor) { () -> pthread_t in
             try? await reactor.sleep(until: start + .milliseconds(100))
@@ -340,7 +340,7 @@ struct ReactorTests {
     }
 
     @Test func cancelledSleepThrows() async {
-        let reactor = Reactor.shared
+        let reactor = testReactor
         let task = Task { try await reactor.sleep(until: .now + .seconds(60)) }
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }

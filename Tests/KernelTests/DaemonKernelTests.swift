@@ -73,7 +73,7 @@ extension Kernel {
 
         /// Commands run through swiftvs's own ProcessRunner (posix_spawn + pidfd): the set-up
         /// leaves daemons (httpd) behind, which Foundation's Process does not cope with here.
-        static let runner = ProcessRunner(outputLimit: 1 << 20, killStragglers: false)
+        static let runner = ProcessRunner(reactor: Reactor(), outputLimit: 1 << 20, killStragglers: false)
 
         @discardableResult
         static func shell(_ script: String, timeout: Duration = .seconds(120)) async throws -> String {

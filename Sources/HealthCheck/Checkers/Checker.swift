@@ -78,11 +78,11 @@ public protocol StartableChecker: Checker {
 /// Builds the checker a configuration asks for.
 public struct CheckerFactory: Sendable {
     public let runner: ProcessRunner
-    public let reactor: Reactor
+    /// The runner's: sockets and children are followed on the same thread.
+    public var reactor: Reactor { runner.reactor }
 
-    public init(runner: ProcessRunner, reactor: Reactor = .shared) {
+    public init(runner: ProcessRunner) {
         self.runner = runner
-        self.reactor = reactor
     }
 
     public func make(_ c: CheckerConfig) -> any Checker {

@@ -14,7 +14,7 @@ public struct HTTPChecker: Checker {
     let reactor: Reactor
 
     public init(endpoint: Endpoint, urls: [URLCheckConfig], version: HTTPCheckConfig.ProtocolVersion = .http10,
-                virtualhost: String? = nil, timeout: Duration, reactor: Reactor = .shared) {
+                virtualhost: String? = nil, timeout: Duration, reactor: Reactor) {
         self.endpoint = endpoint
         self.urls = urls
         self.version = version

@@ -18,7 +18,7 @@ public struct PingChecker: Checker {
 
     private static let sequence = Atomic<UInt16>(0)
 
-    public init(address: IPAddress, timeout: Duration, reactor: Reactor = .shared) {
+    public init(address: IPAddress, timeout: Duration, reactor: Reactor) {
         self.address = address
         self.timeout = timeout
         self.reactor = reactor

@@ -149,7 +149,7 @@ public struct TCPChecker: Checker {
     public var timeout: Duration
     let reactor: Reactor
 
-    public init(endpoint: Endpoint, timeout: Duration, reactor: Reactor = .shared) {
+    public init(endpoint: Endpoint, timeout: Duration, reactor: Reactor) {
         self.endpoint = endpoint
         self.timeout = timeout
         self.reactor = reactor

@@ -54,7 +54,7 @@ public enum ControlSocket {
     }
 
     /// Serves requests on `fd` until the task is cancelled, then closes it and removes `path`.
-    public static func serve(fd: Int32, path: String, reactor: Reactor = .shared,
+    public static func serve(fd: Int32, path: String, reactor: Reactor,
                              handler: @escaping @Sendable (String) async -> String) async {
         defer {
             close(fd)

@@ -92,7 +92,7 @@ public actor DaemonEngine {
 
     public init(config: DaemonConfig, table: any KernelTable, marks: (any MarkTable)?, settings: DaemonSettings,
                 logger: Logger, makeChecker: @escaping CheckerMaker, runScript: @escaping ScriptRunner,
-                checkLoop: Reactor? = .shared) {
+                checkLoop: Reactor?) {
         self.checkLoop = checkLoop
         self.config = config
         self.machine = HealthStateMachine(config: config)

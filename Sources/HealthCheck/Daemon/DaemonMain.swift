@@ -182,16 +182,20 @@ public enum DaemonMain {
             fail("daemon: control socket: \(error)", hint: "choose another path with --control", status: 1)
         }
 
-        let runner = ProcessRunner(maxConcurrent: options.maxProcesses)
+        // One event loop for everything the daemon waits on: check sockets, check processes,
+        // timers, the control socket; the checker loops run on its thread.
+        let reactor = Reactor()
+        let runner = ProcessRunner(reactor: reactor, maxConcurrent: options.maxProcesses)
         let factory = CheckerFactory(runner: runner)
         let engine = DaemonEngine(
             config: daemonConfig, table: ipvs, marks: markManager,
             settings: DaemonSettings(statePath: noState ? nil : state, vipMarks: marks),
             logger: logger,
             makeChecker: { factory.make($0) },
-            runScript: { await runner.run($0, timeout: $1) })
+            runScript: { await runner.run($0, timeout: $1) },
+            checkLoop: reactor)
         logger.notice("swiftvs daemon: config \(config), control \(control)\(noState ? "" : ", state \(state)"), pid \(getpid())")
-        let daemon = HealthDaemon(configPath: config, engine: engine, logger: logger)
+        let daemon = HealthDaemon(configPath: config, engine: engine, reactor: reactor, logger: logger)
         do {
             try await daemon.run(hangups: hangups, controlFD: controlFD, controlPath: control)
         } catch {

@@ -14,11 +14,14 @@ import UnixSignals
 public struct HealthDaemon: Sendable {
     public let configPath: String
     public let engine: DaemonEngine
+    /// Serves the control socket.
+    public let reactor: Reactor
     public let logger: Logger
 
-    public init(configPath: String, engine: DaemonEngine, logger: Logger) {
+    public init(configPath: String, engine: DaemonEngine, reactor: Reactor, logger: Logger) {
         self.configPath = configPath
         self.engine = engine
+        self.reactor = reactor
         self.logger = logger
     }
 
@@ -100,7 +103,7 @@ struct ControlService: Service {
     func run() async throws {
         let daemon = daemon, fd = fd, path = path
         await cancelWhenGracefulShutdown {
-            await ControlSocket.serve(fd: fd, path: path) { await daemon.answer($0) }
+            await ControlSocket.serve(fd: fd, path: path, reactor: daemon.reactor) { await daemon.answer($0) }
         }
     }
 }

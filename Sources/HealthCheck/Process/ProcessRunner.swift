@@ -50,7 +50,7 @@ public struct CheckOutcome: Sendable, Equatable {
 ///   (close_range; all of swiftvs' own descriptors are close-on-exec as well). A failed exec is
 ///   known when the child is reaped (it exits 127 and leaves its errno in its spawn block), and
 ///   reported as `spawnFailed` as before.
-/// * Once started, the child is followed by the shared `Reactor` on its own thread
+/// * Once started, the child is followed by the runner's `Reactor` on its thread
 ///   (`Reactor.watch`): exit through a pidfd, output drained as it comes, timeout and kill grace
 ///   as timers; the calling task is resumed once, with the outcome (no task, buffer or thread
 ///   switch per stage). No SIGCHLD handler, no `waitpid(-1)`, so nothing else in the process is
@@ -71,7 +71,8 @@ public final class ProcessRunner: Sendable {
     /// After the leader exits, SIGKILL whatever is left of its process group.
     public let killStragglers: Bool
     public let setprivPath: String
-    private let reactor: Reactor
+    /// Where the children are followed: their exits, output and timeouts.
+    public let reactor: Reactor
     private let slots: AsyncSemaphore
     /// The children's stdin, open for the runner's life.
     private let devNull: Int32
@@ -83,8 +84,8 @@ public final class ProcessRunner: Sendable {
     let started = Mutex<[pid_t]>([])
     static let startedHistory = 1024
 
-    public init(maxConcurrent: Int = 64, outputLimit: Int = 4096, killGrace: Duration = .seconds(2),
-                killStragglers: Bool = true, setprivPath: String = "/usr/bin/setpriv", reactor: Reactor = .shared) {
+    public init(reactor: Reactor, maxConcurrent: Int = 64, outputLimit: Int = 4096, killGrace: Duration = .seconds(2),
+                killStragglers: Bool = true, setprivPath: String = "/usr/bin/setpriv") {
         self.maxConcurrent = max(1, maxConcurrent)
         self.outputLimit = max(0, outputLimit)
         self.killGrace = killGrace

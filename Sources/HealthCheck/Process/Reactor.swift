@@ -23,6 +23,10 @@ import Synchronization
 /// * `watch(_:)` follows a started child process to its end entirely on the reactor thread:
 ///   its output pipe is drained as it is written, its timeout and kill grace are timers, and the
 ///   awaiting task is resumed once, with the outcome.
+///
+/// There is no process-wide instance: whoever needs one makes it and hands it on (the daemon
+/// makes one at its start, for its process runner, its checkers and its control socket). Its
+/// thread holds it, so a reactor lives, with its thread, for the rest of the process.
 public final class Reactor: TaskExecutor, Sendable {
     public enum Outcome: Sendable, Equatable {
         /// The epoll events that fired (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP…).
@@ -30,8 +34,6 @@ public final class Reactor: TaskExecutor, Sendable {
         case timedOut
         case cancelled
     }
-
-    public static let shared = Reactor()
 
     private struct Waiter {
         var fd: Int32
