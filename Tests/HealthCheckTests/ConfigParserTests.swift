@@ -95,6 +95,22 @@ struct ConfigParserTests {
         ])
     }
 
+    @Test func processesNeededWhenChecksRunToTheirTimeout() throws {
+        func misc(_ ip: Int, _ program: String, timeout: Int) -> String {
+            "  real_server 192.0.2.\(ip) 80 {\n    MISC_CHECK {\n      misc_path \(program)\n      misc_timeout \(timeout)\n    }\n  }\n"
+        }
+        let c = try load("virtual_server 192.0.2.1 80 {\n  delay_loop 6\n"
+            + misc(10, "/bin/true", timeout: 5) + misc(11, "/bin/true", timeout: 5) + misc(12, "/bin/true", timeout: 5)
+            + misc(13, "/bin/true", timeout: 20)     // past its delay_loop: in flight all the time, 1
+            + misc(14, "/usr/bin/missing", timeout: 5) // disabled (no such program): none
+            + "  real_server 192.0.2.15 80 {\n    TCP_CHECK {\n    }\n  }\n}\n")
+        #expect(abs(c.miscProcessesAtTimeout - 3.5) < 1e-9)  // 3 x 5/6 + 1
+        #expect(c.processLimitWarning(limit: 4) == nil)
+        let w = try #require(c.processLimitWarning(limit: 3))
+        #expect(w.contains("up to 4 processes at once"))
+        #expect(w.contains("more than --max-processes 3"))
+    }
+
     @Test func keepalivedDefaults() throws {
         let c = try load("""
         virtual_server 192.0.2.1 80 {

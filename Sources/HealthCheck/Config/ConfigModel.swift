@@ -64,6 +64,32 @@ public struct DaemonConfig: Sendable, Hashable {
 
     /// Every kernel service the configuration declares.
     public var services: [Service] { virtualServers.flatMap(\.services) }
+
+    /// How many MISC_CHECK processes are running at once, on average, when every check runs
+    /// until its misc_timeout: an enabled checker starts a check every delay_loop (or as soon
+    /// as the last one ended, when it ran longer), so its check is in flight for
+    /// min(1, misc_timeout / delay_loop) of the time.
+    public var miscProcessesAtTimeout: Double {
+        var n = 0.0
+        for v in virtualServers {
+            for r in v.realServers {
+                for c in r.checkers where c.enabled {
+                    guard let timeout = c.miscTimeout else { continue }
+                    n += c.delayLoop > .zero ? min(1, timeout / c.delayLoop) : 1
+                }
+            }
+        }
+        return n
+    }
+
+    /// Why checks may run late under `--max-processes limit`, or nil: their processes, when
+    /// they run until their timeout, would need more slots than that at once, and a check
+    /// waits for a slot before it starts (its timeout counts from its start).
+    public func processLimitWarning(limit: Int) -> String? {
+        let need = miscProcessesAtTimeout
+        guard need > Double(limit) else { return nil }
+        return "the MISC_CHECKs need up to \(Int(need.rounded(.up))) processes at once when they run until their misc_timeout, more than --max-processes \(limit): checks then wait for a free slot and run later than delay_loop; raise --max-processes"
+    }
 }
 
 /// A script keepalived runs on a transition (notify_up/down, quorum_up/down).

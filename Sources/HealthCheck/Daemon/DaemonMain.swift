@@ -137,6 +137,7 @@ public enum DaemonMain {
         }
         guard let daemonConfig = checked.config else { fail("daemon: \(config): no configuration", status: 2) }
         for w in checked.warnings { logger.warning("\(w)") }
+        if let w = daemonConfig.processLimitWarning(limit: options.maxProcesses) { logger.warning("\(config): \(w)") }
 
         var marks: [VIPMark] = []
         for text in options.vipMarks {
@@ -195,7 +196,7 @@ public enum DaemonMain {
             runScript: { await runner.run($0, timeout: $1) },
             checkLoop: reactor)
         logger.notice("swiftvs daemon: config \(config), control \(control)\(noState ? "" : ", state \(state)"), pid \(getpid())")
-        let daemon = HealthDaemon(configPath: config, engine: engine, reactor: reactor, logger: logger)
+        let daemon = HealthDaemon(configPath: config, engine: engine, reactor: reactor, logger: logger, processLimit: options.maxProcesses)
         do {
             try await daemon.run(hangups: hangups, controlFD: controlFD, controlPath: control)
         } catch {

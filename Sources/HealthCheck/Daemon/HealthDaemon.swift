@@ -17,12 +17,15 @@ public struct HealthDaemon: Sendable {
     /// Serves the control socket.
     public let reactor: Reactor
     public let logger: Logger
+    /// The runner's `--max-processes`: a reloaded configuration that may need more is warned about.
+    public let processLimit: Int?
 
-    public init(configPath: String, engine: DaemonEngine, reactor: Reactor, logger: Logger) {
+    public init(configPath: String, engine: DaemonEngine, reactor: Reactor, logger: Logger, processLimit: Int? = nil) {
         self.configPath = configPath
         self.engine = engine
         self.reactor = reactor
         self.logger = logger
+        self.processLimit = processLimit
     }
 
     /// Re-reads the configuration file. Returns false (and logs why) when it has errors: the
@@ -37,6 +40,7 @@ public struct HealthDaemon: Sendable {
             return false
         }
         for w in result.warnings { logger.warning("reload: \(w)") }
+        if let processLimit, let w = config.processLimitWarning(limit: processLimit) { logger.warning("reload: \(configPath): \(w)") }
         await engine.reload(config)
         return true
     }
