@@ -330,12 +330,6 @@ enum Request: Hashable, Sendable {
     /// request of one carries it whole.
     case change(Change)
 
-    /// The table change this request makes, if it makes one.
-    var change: Change? {
-        if case let .change(c) = self { return c }
-        return nil
-    }
-
     var command: IPVSWire.Command {
         switch self {
         case .getInfo: return .getInfo
