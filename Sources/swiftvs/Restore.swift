@@ -264,21 +264,33 @@ func readBytes(_ path: String?) throws -> [UInt8] {
     // none), growing only if the file grew.
     var info = stat()
     let sizeHint = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : 0
-    // Not filled first: only bytes read into it are ever looked at (the rest is cut off
-    // below), and zeroing a big file's worth of memory was 2 M instructions.
-    let capacity = max(sizeHint + 1, 1 << 16)
-    var data = [UInt8](unsafeUninitializedCapacity: capacity) { _, initialized in initialized = capacity }
-    var count = 0
-    while true {
-        if count == data.count { data.append(contentsOf: repeatElement(0, count: data.count)) }
-        let n = data.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            throw ReadError(errno: errno)
+    // Read into memory that is not zero-filled first (that was 2 M instructions for a big
+    // file): the array counts as initialized only the bytes read into it.
+    var atEnd = false
+    var data = try [UInt8](unsafeUninitializedCapacity: max(sizeHint + 1, 1 << 16)) { buffer, initialized in
+        initialized = 0
+        while initialized < buffer.count {
+            let n = read(fd, buffer.baseAddress! + initialized, buffer.count - initialized)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ReadError(errno: errno)
+            }
+            if n == 0 { atEnd = true; return }
+            initialized += n
         }
-        if n == 0 { break }
-        count += n
     }
-    data.removeSubrange(count...)
+    // More than the size said (a pipe, or a file that grew meanwhile): the rest in chunks.
+    if !atEnd {
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ReadError(errno: errno)
+            }
+            if n == 0 { break }
+            data.append(contentsOf: chunk[..<n])
+        }
+    }
     return data
 }
