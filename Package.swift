@@ -25,8 +25,10 @@ let package = Package(
             pkgConfig: "libnl-genl-3.0",
             providers: [.apt(["libnl-3-dev", "libnl-genl-3-dev"])]
         ),
+        // Addresses and families: the dependency-free vocabulary every other module shares.
+        .target(name: "NetworkModel"),
         // The IPVS generic-netlink binding: domain types, wire encoding, the socket handle.
-        .target(name: "IPVS", dependencies: ["CNetlink"]),
+        .target(name: "IPVS", dependencies: ["CNetlink", "NetworkModel"]),
         // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering.
         .target(name: "IPVSRules", dependencies: ["IPVS"]),
         // iptables / nft mangle MARK rules that feed fwmark services.
