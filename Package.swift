@@ -1,9 +1,11 @@
 // swift-tools-version: 6.0
 import PackageDescription
 
+// Linux only (Debian 12 and alike): the binding speaks generic netlink to the kernel's IPVS, the
+// event loop is epoll, the spawn helper is clone(2). No other platform is declared or supported.
+
 let package = Package(
     name: "swiftvs",
-    platforms: [.macOS(.v15)],
     products: [
         .library(name: "IPVS", targets: ["IPVS"]),
         .library(name: "IPVSRules", targets: ["IPVSRules"]),
@@ -32,15 +34,24 @@ let package = Package(
         // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering.
         .target(name: "IPVSRules", dependencies: ["IPVS"]),
         // iptables / nft mangle MARK rules that feed fwmark services.
-        .target(name: "FirewallMarks", dependencies: []),
-        // The check processes' spawn: clone(CLONE_VM|CLONE_VFORK|CLONE_PIDFD) with the child's
-        // stack in the caller's frame (a child function cannot be written in Swift).
-        .target(name: "CSpawn"),
-        // keepalived-compatible configuration, checkers and the daemon's state machine.
+        .target(name: "FirewallMarks", dependencies: ["CSystem"]),
+        // The one C shim for the libc and Linux calls Swift's Glibc module hides (pipe2, epoll,
+        // eventfd, accept4, pidfd_open, pthread_setname_np, mallopt, posix_spawn's closefrom),
+        // and the check processes' spawn: clone(CLONE_VM|CLONE_PIDFD) with the child's stack in
+        // a block of the caller's (a child function cannot be written in Swift).
+        .target(name: "CSystem"),
+        // The epoll reactor (waits, timers, a TaskExecutor), the process runner that starts and
+        // supervises scripts on it, and the system calls they need. Knows nothing of keepalived.
+        .target(name: "EventLoop", dependencies: ["CSystem"]),
+        // keepalived.conf as a language: lexer, statement tree with includes, locations and
+        // diagnostics, the file-system seam, quoting, and the value readers every semantic pass
+        // (LVS today, VRRP next) uses over the same tree.
+        .target(name: "KeepalivedConfig", dependencies: ["NetworkModel"]),
+        // The LVS half: virtual_server semantics, checkers, the health state machine, the daemon.
         .target(
             name: "HealthCheck",
             dependencies: [
-                "IPVS", "IPVSRules", "FirewallMarks", "CSpawn",
+                "IPVS", "IPVSRules", "FirewallMarks", "CSystem", "EventLoop", "KeepalivedConfig",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -61,7 +72,8 @@ let package = Package(
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink"]),
         .testTarget(name: "IPVSRulesTests", dependencies: ["IPVSRules", "IPVS"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FirewallMarksTests", dependencies: ["FirewallMarks"]),
-        .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "IPVS", "IPVSRules", "FirewallMarks",
+        .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "EventLoop", "KeepalivedConfig", "IPVS", "IPVSRules",
+                                                           "FirewallMarks",
                                                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SwiftVSTests", dependencies: [
             "swiftvs", "IPVS", "IPVSRules",

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CSystem
 
 /// What a finished command produced.
 struct CommandResult: Sendable {
@@ -40,9 +41,10 @@ enum Subprocess {
         var opened: [Int32] = []
         defer { for fd in opened where fd >= 0 { close(fd) } }
 
-        // Socket pairs rather than pipes: SOCK_CLOEXEC makes them close-on-exec atomically
-        // (pipe2 is not visible to Swift), and send(MSG_NOSIGNAL) on the stdin one cannot
-        // raise SIGPIPE in this process when the child exits without reading everything.
+        // Socket pairs rather than pipes: SOCK_CLOEXEC makes them close-on-exec atomically, and
+        // send(MSG_NOSIGNAL) on the stdin one cannot raise SIGPIPE in this process when the
+        // child exits without reading everything (a pipe has no such flag: that is why these
+        // stay socket pairs now that pipe2 is reachable through CSystem).
         func makePipe(_ fds: inout [Int32]) throws(MarkError) {
             var raw: [Int32] = [-1, -1]
             guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &raw) == 0 else {
@@ -75,9 +77,8 @@ enum Subprocess {
         }
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        if let closefrom = Self.addCloseFrom {
-            _ = closefrom(&actions, 3)
-        }
+        // glibc ≥ 2.34 (ENOSYS from the shim before that: only close-on-exec protects then).
+        _ = swiftvs_spawn_addclosefrom(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -145,16 +146,6 @@ enum Subprocess {
                              stderr: String(decoding: io.stderr, as: UTF8.self),
                              stdoutTruncated: io.stdoutTruncated, timedOut: timedOut)
     }
-
-    /// glibc ≥ 2.34's `posix_spawn_file_actions_addclosefrom_np`, looked up at run time so
-    /// the library still loads on older C libraries (where only close-on-exec protects).
-    typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
-    static var addCloseFrom: AddCloseFrom? {
-        guard closeFromAddress != 0, let p = UnsafeRawPointer(bitPattern: closeFromAddress) else { return nil }
-        return unsafeBitCast(p, to: AddCloseFrom.self)
-    }
-    private static let closeFromAddress: Int = Int(bitPattern: dlsym(UnsafeMutableRawPointer(bitPattern: 0),
-                                                                      "posix_spawn_file_actions_addclosefrom_np"))
 
     /// Non-blocking pump of stdin/stdout/stderr with poll(2).
     struct IOState {

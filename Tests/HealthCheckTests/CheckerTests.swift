@@ -41,9 +41,9 @@ final class TestServer: Sendable {
             var held: [Int32] = []
             defer { for c in held { close(c) } }
             while !Task.isCancelled {
-                let c = Sys.accept4(fd, nil, nil, Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue))
+                let c = SystemCalls.accept4(fd, flags: Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue))
                 if c < 0 {
-                    if case .ready = await testReactor.wait(fd: fd, events: Sys.EPOLLIN) { continue }
+                    if case .ready = await testReactor.wait(fd: fd, events: SystemCalls.EPOLLIN) { continue }
                     return
                 }
                 // Read the request head without blocking a cooperative thread.
@@ -52,7 +52,7 @@ final class TestServer: Sendable {
                 while HTTPChecker.headerEnd(got) == nil {
                     let n = recv(c, &buf, buf.count, 0)
                     if n > 0 { got += buf[0..<n]; continue }
-                    if n < 0 && errno == EAGAIN, case .ready = await testReactor.wait(fd: c, events: Sys.EPOLLIN, deadline: .now + .seconds(5)) { continue }
+                    if n < 0 && errno == EAGAIN, case .ready = await testReactor.wait(fd: c, events: SystemCalls.EPOLLIN, deadline: .now + .seconds(5)) { continue }
                     break
                 }
                 requests.withLock { $0.append(String(decoding: got, as: UTF8.self)) }
@@ -61,7 +61,7 @@ final class TestServer: Sendable {
                 while sent < response.count {
                     let n = response.withUnsafeBytes { send(c, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
                     if n > 0 { sent += n; continue }
-                    if n < 0 && errno == EAGAIN, case .ready = await testReactor.wait(fd: c, events: Sys.EPOLLOUT, deadline: .now + .seconds(5)) { continue }
+                    if n < 0 && errno == EAGAIN, case .ready = await testReactor.wait(fd: c, events: SystemCalls.EPOLLOUT, deadline: .now + .seconds(5)) { continue }
                     break
                 }
                 close(c)

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import FirewallMarks
 @testable import HealthCheck
+@testable import EventLoop
 @testable import IPVS
 import IPVSRules
 import Logging

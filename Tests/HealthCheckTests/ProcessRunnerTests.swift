@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Testing
 @testable import HealthCheck
+@testable import EventLoop
 
 @Suite("MISC_CHECK process runner", .serialized)
 struct ProcessRunnerTests {

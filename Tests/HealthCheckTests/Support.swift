@@ -101,7 +101,7 @@ func groupDies(_ pgid: Int32, within seconds: Double = 5) -> Bool {
     while true {
         let members = processTable().filter { $0.pgrp == pgid && $0.state != "Z" }.map(\.pid)
         if members.isEmpty { return true }
-        var fds = members.map { pollfd(fd: Sys.pidfdOpen($0), events: Int16(POLLIN), revents: 0) }.filter { $0.fd >= 0 }
+        var fds = members.map { pollfd(fd: SystemCalls.pidfdOpen($0), events: Int16(POLLIN), revents: 0) }.filter { $0.fd >= 0 }
         defer { for f in fds { close(f.fd) } }
         let left = ContinuousClock.now.duration(to: deadline).components
         let ms = Int32(clamping: left.seconds * 1000 + left.attoseconds / 1_000_000_000_000_000)

@@ -36,7 +36,7 @@ public struct PingChecker: Checker {
             fd = socket(SocketAddress.family(address), Int32(SOCK_RAW.rawValue) | flags, proto)
             raw = true
         }
-        guard fd >= 0 else { return .failed(.icmp("socket: \(Sys.errnoString(errno))"), latency: start.duration(to: .now)) }
+        guard fd >= 0 else { return .failed(.icmp("socket: \(SystemCalls.errnoString(errno))"), latency: start.duration(to: .now)) }
         defer { close(fd) }
 
         let ident = UInt16(truncatingIfNeeded: getpid() ^ Int32(truncatingIfNeeded: Int(bitPattern: UInt(fd))))
@@ -51,7 +51,7 @@ public struct PingChecker: Checker {
         let sent = SocketAddress.with(address, port: 0) { sa, len in
             packet.withUnsafeBytes { sendto(fd, $0.baseAddress!, $0.count, 0, sa, len) }
         }
-        guard sent == packet.count else { return .failed(.icmp("send: \(Sys.errnoString(errno))"), latency: start.duration(to: .now)) }
+        guard sent == packet.count else { return .failed(.icmp("send: \(SystemCalls.errnoString(errno))"), latency: start.duration(to: .now)) }
 
         var buf = [UInt8](repeating: 0, count: 1500)
         while true {
@@ -64,8 +64,8 @@ public struct PingChecker: Checker {
             }
             if n < 0 {
                 if errno == EINTR { continue }
-                guard errno == EAGAIN else { return .failed(.icmp("recv: \(Sys.errnoString(errno))"), latency: start.duration(to: .now)) }
-                switch await reactor.wait(fd: fd, events: Sys.EPOLLIN, deadline: deadline) {
+                guard errno == EAGAIN else { return .failed(.icmp("recv: \(SystemCalls.errnoString(errno))"), latency: start.duration(to: .now)) }
+                switch await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN, deadline: deadline) {
                 case .ready: continue
                 default: return .failed(.timedOut("no echo reply"), latency: start.duration(to: .now))
                 }

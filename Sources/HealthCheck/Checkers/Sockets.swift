@@ -28,7 +28,7 @@ public struct Endpoint: Sendable, Hashable {
 struct SocketError: Error {
     var errno: Int32
     var what: String
-    var message: String { "\(what): \(Sys.errnoString(errno))" }
+    var message: String { "\(what): \(SystemCalls.errnoString(errno))" }
 }
 
 enum SocketAddress {
@@ -73,13 +73,13 @@ final class TCPConnection {
     static func connect(_ ep: Endpoint, deadline: ContinuousClock.Instant, reactor: Reactor) async -> Result<TCPConnection, CheckResult.Reason> {
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         let fd = socket(SocketAddress.family(ep.address), type, 0)
-        guard fd >= 0 else { return .failure(.connectFailed(errno: errno, message: "socket: \(Sys.errnoString(errno))")) }
+        guard fd >= 0 else { return .failure(.connectFailed(errno: errno, message: "socket: \(SystemCalls.errnoString(errno))")) }
         let conn = TCPConnection(fd: fd, reactor: reactor)
         if let r = conn.prepare(ep) { return .failure(r) }
         let rc = SocketAddress.with(ep.address, port: ep.port) { Glibc.connect(fd, $0, $1) }
         if rc != 0 {
-            guard errno == EINPROGRESS else { return .failure(.connectFailed(errno: errno, message: Sys.errnoString(errno))) }
-            switch await reactor.wait(fd: fd, events: Sys.EPOLLOUT, deadline: deadline) {
+            guard errno == EINPROGRESS else { return .failure(.connectFailed(errno: errno, message: SystemCalls.errnoString(errno))) }
+            switch await reactor.wait(fd: fd, events: SystemCalls.EPOLLOUT, deadline: deadline) {
             case .timedOut: return .failure(.timedOut("connect"))
             case .cancelled: return .failure(.timedOut("cancelled"))
             case .ready: break
@@ -87,7 +87,7 @@ final class TCPConnection {
             var err: Int32 = 0
             var len = socklen_t(MemoryLayout<Int32>.size)
             getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
-            if err != 0 { return .failure(.connectFailed(errno: err, message: Sys.errnoString(err))) }
+            if err != 0 { return .failure(.connectFailed(errno: err, message: SystemCalls.errnoString(err))) }
         }
         return .success(conn)
     }
@@ -97,17 +97,17 @@ final class TCPConnection {
         if let mark = ep.fwmark {
             var m = mark
             if setsockopt(fd, SOL_SOCKET, 36 /* SO_MARK */, &m, socklen_t(4)) != 0 {
-                return .connectFailed(errno: errno, message: "SO_MARK: \(Sys.errnoString(errno))")
+                return .connectFailed(errno: errno, message: "SO_MARK: \(SystemCalls.errnoString(errno))")
             }
         }
         if let ifname = ep.bindInterface {
             let rc = ifname.withCString { setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, $0, socklen_t(strlen($0) + 1)) }
-            if rc != 0 { return .connectFailed(errno: errno, message: "bind_if \(ifname): \(Sys.errnoString(errno))") }
+            if rc != 0 { return .connectFailed(errno: errno, message: "bind_if \(ifname): \(SystemCalls.errnoString(errno))") }
         }
         if ep.bindTo != nil || ep.bindPort != nil {
             let src = ep.bindTo ?? .any(ep.address.family)
             let rc = SocketAddress.with(src, port: ep.bindPort ?? 0) { bind(fd, $0, $1) }
-            if rc != 0 { return .connectFailed(errno: errno, message: "bind \(src): \(Sys.errnoString(errno))") }
+            if rc != 0 { return .connectFailed(errno: errno, message: "bind \(src): \(SystemCalls.errnoString(errno))") }
         }
         return nil
     }
@@ -118,8 +118,8 @@ final class TCPConnection {
             let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
             if n > 0 { sent += n; continue }
             if n < 0 && errno == EINTR { continue }
-            guard n < 0 && errno == EAGAIN else { return .badResponse("send: \(Sys.errnoString(errno))") }
-            switch await reactor.wait(fd: fd, events: Sys.EPOLLOUT, deadline: deadline) {
+            guard n < 0 && errno == EAGAIN else { return .badResponse("send: \(SystemCalls.errnoString(errno))") }
+            switch await reactor.wait(fd: fd, events: SystemCalls.EPOLLOUT, deadline: deadline) {
             case .ready: continue
             default: return .timedOut("send")
             }
@@ -134,8 +134,8 @@ final class TCPConnection {
             let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, max, 0) }
             if n >= 0 { return .success(Array(buf[0..<n])) }
             if errno == EINTR { continue }
-            guard errno == EAGAIN else { return .failure(.badResponse("recv: \(Sys.errnoString(errno))")) }
-            switch await reactor.wait(fd: fd, events: Sys.EPOLLIN | Sys.EPOLLRDHUP, deadline: deadline) {
+            guard errno == EAGAIN else { return .failure(.badResponse("recv: \(SystemCalls.errnoString(errno))")) }
+            switch await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN | SystemCalls.EPOLLRDHUP, deadline: deadline) {
             case .ready: continue
             default: return .failure(.timedOut("read"))
             }

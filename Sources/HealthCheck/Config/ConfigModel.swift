@@ -1,43 +1,5 @@
 import IPVS
 
-/// Where something is in the configuration: file, 1-based line and 1-based column.
-public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var column: Int
-
-    public init(file: String, line: Int, column: Int) {
-        self.file = file
-        self.line = line
-        self.column = column
-    }
-
-    public var description: String { "\(file):\(line):\(column)" }
-}
-
-/// A problem found in the configuration.
-public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
-    public enum Severity: String, Hashable, Sendable {
-        case error
-        case warning
-    }
-
-    public var severity: Severity
-    public var location: SourceLocation
-    public var message: String
-
-    public init(_ severity: Severity, _ location: SourceLocation, _ message: String) {
-        self.severity = severity
-        self.location = location
-        self.message = message
-    }
-
-    /// `FILE:LINE:COLUMN: message` for errors, `FILE:LINE:COLUMN: warning: message` for warnings.
-    public var description: String {
-        severity == .error ? "\(location): \(message)" : "\(location): warning: \(message)"
-    }
-}
-
 /// Every error in a configuration (thrown by `ConfigParser.parse`), with the warnings beside them.
 public struct ConfigErrors: Error, Sendable, CustomStringConvertible {
     public var errors: [Diagnostic]

@@ -1,4 +1,6 @@
 import IPVS
+import KeepalivedConfig
+import EventLoop
 
 /// The outcome of checking a configuration: every diagnostic, and the configuration when
 /// there were no errors.
@@ -29,11 +31,9 @@ public enum ConfigParser {
 
     /// Every diagnostic for `file`, errors and warnings, in source order.
     public static func check(file: String, fileSystem: ConfigFileSystem = LocalFileSystem()) -> ConfigCheckResult {
-        var builder = TreeBuilder(fileSystem: fileSystem)
-        let tree = builder.build(file: file)
-        var sema = Semantics(fileSystem: fileSystem)
-        sema.diagnostics = builder.diagnostics
-        let config = sema.run(tree)
+        let document = ConfigDocument.load(file: file, fileSystem: fileSystem)
+        var sema = Semantics(fileSystem: fileSystem, diagnostics: document.diagnostics)
+        let config = sema.run(document.statements)
         // Source order: files in the order they were first reported, then line, column.
         var fileOrder: [String: Int] = [:]
         for d in sema.diagnostics where fileOrder[d.location.file] == nil { fileOrder[d.location.file] = fileOrder.count }
@@ -104,7 +104,9 @@ private struct PendingRS {
 
 struct Semantics {
     let fileSystem: ConfigFileSystem
-    var diagnostics: [Diagnostic] = []
+    /// The generic value readers, and every diagnostic so far (the document's first).
+    private var reader: StatementReader
+    var diagnostics: [Diagnostic] { reader.diagnostics }
     private var warnedBlocks: Set<String> = []
     private var groups: [String: (SourceLocation, [GroupEntry])] = [:]
 
@@ -113,8 +115,9 @@ struct Semantics {
         case fwmark(UInt32, AddressFamily?)
     }
 
-    init(fileSystem: ConfigFileSystem) {
+    init(fileSystem: ConfigFileSystem, diagnostics: [Diagnostic]) {
         self.fileSystem = fileSystem
+        reader = StatementReader(diagnostics: diagnostics)
     }
 
     static let ignoredTopLevel: Set<String> = [
@@ -126,8 +129,8 @@ struct Semantics {
 
     static let schedulers: Set<String> = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos"]
 
-    mutating func error(_ loc: SourceLocation, _ msg: String) { diagnostics.append(Diagnostic(.error, loc, msg)) }
-    mutating func warn(_ loc: SourceLocation, _ msg: String) { diagnostics.append(Diagnostic(.warning, loc, msg)) }
+    mutating func error(_ loc: SourceLocation, _ msg: String) { reader.error(loc, msg) }
+    mutating func warn(_ loc: SourceLocation, _ msg: String) { reader.warn(loc, msg) }
 
     mutating func run(_ tree: [Statement]) -> DaemonConfig {
         // Groups first: a virtual_server may name a group defined after it.
@@ -165,113 +168,33 @@ struct Semantics {
         return DaemonConfig(virtualServers: servers)
     }
 
-    // MARK: value helpers
+    // MARK: value helpers (KeepalivedConfig's StatementReader)
 
-    private mutating func arg(_ st: Statement, _ i: Int = 0, what: String = "value") -> Token? {
-        if i < st.args.count { return st.args[i] }
-        error(st.location, "\(st.keyword.text): missing \(what)")
-        return nil
-    }
-
-    private mutating func noMoreArgs(_ st: Statement, after n: Int) {
-        for t in st.args.dropFirst(n) { error(t.location, "\(st.keyword.text): unexpected argument '\(t.text)'") }
-    }
-
-    private mutating func noBlock(_ st: Statement) {
-        if st.block != nil { error(st.blockOpen ?? st.location, "'\(st.keyword.text)' does not take a block") }
-    }
-
-    private mutating func timer(_ st: Statement, allowZero: Bool) -> Duration? {
-        noBlock(st)
-        guard let t = arg(st) else { return nil }
-        noMoreArgs(st, after: 1)
-        guard let v = Double(t.text), v.isFinite, v >= 0, !t.text.hasPrefix("+"), !t.text.lowercased().contains("e"), !t.text.lowercased().contains("n") else {
-            error(t.location, "\(st.keyword.text): invalid time '\(t.text)' (seconds, fractions allowed)")
-            return nil
-        }
-        let micros = (v * 1_000_000).rounded()
-        if micros == 0 && !allowZero {
-            error(t.location, "\(st.keyword.text): must be greater than 0")
-            return nil
-        }
-        guard micros < 9e15 else {
-            error(t.location, "\(st.keyword.text): time '\(t.text)' too large")
-            return nil
-        }
-        return .microseconds(Int64(micros))
-    }
+    private mutating func arg(_ st: Statement, _ i: Int = 0, what: String = "value") -> Token? { reader.arg(st, i, what: what) }
+    private mutating func noMoreArgs(_ st: Statement, after n: Int) { reader.noMoreArgs(st, after: n) }
+    private mutating func noBlock(_ st: Statement) { reader.noBlock(st) }
+    private mutating func timer(_ st: Statement, allowZero: Bool) -> Duration? { reader.timer(st, allowZero: allowZero) }
+    private mutating func flag(_ st: Statement) -> Bool? { reader.flag(st) }
+    private mutating func string(_ st: Statement) -> String? { reader.string(st) }
+    private mutating func address(_ t: Token, what: String) -> IPAddress? { reader.address(t, what: what) }
+    private mutating func port(_ t: Token, name: String) -> UInt16? { reader.port(t, name: name) }
 
     private mutating func integer(_ st: Statement, _ range: ClosedRange<Int64>, index: Int = 0, what: String = "value", last: Bool = true) -> Int64? {
-        if last { noBlock(st) }
-        guard let t = arg(st, index, what: what) else { return nil }
-        if last { noMoreArgs(st, after: index + 1) }
-        return integer(t, range, name: st.keyword.text)
+        reader.integer(st, range, index: index, what: what, last: last)
     }
 
     private mutating func integer(_ t: Token, _ range: ClosedRange<Int64>, name: String) -> Int64? {
-        guard let v = Int64(t.text) else {
-            error(t.location, "\(name): invalid number '\(t.text)'")
-            return nil
-        }
-        guard range.contains(v) else {
-            error(t.location, "\(name) \(v) out of range \(range.lowerBound)-\(range.upperBound)")
-            return nil
-        }
-        return v
+        reader.integer(t, range, name: name)
     }
 
-    /// Optional BOOL argument; absent means true.
-    private mutating func flag(_ st: Statement) -> Bool? {
-        noBlock(st)
-        guard let t = st.args.first else { return true }
-        noMoreArgs(st, after: 1)
-        switch t.text.lowercased() {
-        case "on", "true", "yes": return true
-        case "off", "false", "no": return false
-        default:
-            error(t.location, "\(st.keyword.text): expected on|off|true|false|yes|no, got '\(t.text)'")
-            return nil
-        }
-    }
-
-    private mutating func address(_ t: Token, what: String) -> IPAddress? {
-        if let a = IPAddress(t.text) { return a }
-        error(t.location, "invalid \(what) address '\(t.text)'")
-        return nil
-    }
-
-    private mutating func port(_ t: Token, name: String) -> UInt16? {
-        integer(t, 0...65535, name: name).map { UInt16($0) }
-    }
-
-    private mutating func string(_ st: Statement) -> String? {
-        noBlock(st)
-        guard let t = arg(st) else { return nil }
-        noMoreArgs(st, after: 1)
-        return t.text
-    }
-
+    /// A script line made a command (shell syntax → /bin/sh -c, else keepalived's word split).
     private mutating func script(_ st: Statement, allowUser: Bool = true) -> ScriptConfig? {
-        noBlock(st)
-        guard arg(st, what: "script") != nil else { return nil }
-        guard let words = st.quotedEscapedWords() else {
-            error(st.location, "\(st.keyword.text): missing terminating quote")
+        guard let line = reader.scriptLine(st, allowUser: allowUser) else { return nil }
+        guard let cmd = CheckCommand.parse(line.text, user: line.user, group: line.group) else {
+            error(st.location, "\(st.keyword.text): cannot parse script '\(line.text)'")
             return nil
         }
-        guard words.count >= 2 else {
-            error(st.location, "\(st.keyword.text): missing script")
-            return nil
-        }
-        if words.count > (allowUser ? 4 : 2) {
-            error(st.location, "\(st.keyword.text): too many arguments (quote the script if it has parameters)")
-        }
-        let user = allowUser && words.count > 2 ? words[2] : nil
-        let group = allowUser && words.count > 3 ? words[3] : nil
-        guard let cmd = CheckCommand.parse(words[1], user: user, group: group) else {
-            error(st.location, "\(st.keyword.text): cannot parse script '\(words[1])'")
-            return nil
-        }
-        return ScriptConfig(text: words[1], command: cmd)
+        return ScriptConfig(text: line.text, command: cmd)
     }
 
     private mutating func tunnelMethod(_ st: Statement) -> ForwardingMethod? {

@@ -62,9 +62,9 @@ public enum ControlSocket {
         }
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
-                let outcome = await reactor.wait(fd: fd, events: Sys.EPOLLIN)
+                let outcome = await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN)
                 if outcome == .cancelled || Task.isCancelled { break }
-                let conn = Sys.accept4(fd, nil, nil, O_CLOEXEC | O_NONBLOCK)
+                let conn = SystemCalls.accept4(fd, flags: O_CLOEXEC | O_NONBLOCK)
                 if conn < 0 { continue }  // EAGAIN or a client that went away: wait again
                 group.addTask {
                     await answer(conn, reactor: reactor, handler: handler)
@@ -87,7 +87,7 @@ public enum ControlSocket {
             }
             if n == 0 { break }
             if errno == EINTR { continue }
-            guard errno == EAGAIN, case .ready = await reactor.wait(fd: fd, events: Sys.EPOLLIN, deadline: deadline) else { return }
+            guard errno == EAGAIN, case .ready = await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN, deadline: deadline) else { return }
         }
         let line = String(decoding: request.prefix { $0 != 10 }, as: UTF8.self).trimmingWhitespace()
         let reply = Array(await handler(line).utf8)
@@ -99,7 +99,7 @@ public enum ControlSocket {
                 continue
             }
             if n < 0 && errno == EINTR { continue }
-            guard n < 0, errno == EAGAIN, case .ready = await reactor.wait(fd: fd, events: Sys.EPOLLOUT, deadline: deadline) else { return }
+            guard n < 0, errno == EAGAIN, case .ready = await reactor.wait(fd: fd, events: SystemCalls.EPOLLOUT, deadline: deadline) else { return }
         }
     }
 

@@ -5,7 +5,7 @@ import Musl
 #endif
 import FirewallMarks
 import IPVS
-import CSpawn
+import CSystem
 import Logging
 import UnixSignals
 
@@ -110,10 +110,7 @@ public enum DaemonMain {
     ///   runs inherit the setting; they are small programs too.
     public static func limitMemory() {
         _ = swiftvs_disable_thp()
-        typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
-        if let f = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
-            _ = unsafeBitCast(f, to: MallOpt.self)(-8 /* M_ARENA_MAX */, 1)
-        }
+        _ = swiftvs_mallopt(swiftvs_m_arena_max(), 1)
     }
 
     /// Reads the configuration, opens the kernel, the mark rules, the state directory and the

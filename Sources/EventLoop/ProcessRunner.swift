@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CSpawn
+import CSystem
 import Synchronization
 
 /// How a check process ended.
@@ -43,7 +43,7 @@ public struct CheckOutcome: Sendable, Equatable {
 
 /// Runs check commands as child processes.
 ///
-/// * `swiftvs_spawn_start` (CSpawn: clone(CLONE_VM|CLONE_PIDFD) without CLONE_VFORK, so the
+/// * `swiftvs_spawn_start` (CSystem: clone(CLONE_VM|CLONE_PIDFD) without CLONE_VFORK, so the
 ///   caller, usually the reactor thread, never waits for a child's exec): its own process group,
 ///   signal mask emptied and every signal back to SIG_DFL, stdin on /dev/null, stdout+stderr on
 ///   one pipe (or /dev/null when the output is not wanted), and every other descriptor closed
@@ -262,11 +262,12 @@ public final class ProcessRunner: Sendable {
 
         var readFD: Int32 = -1, writeFD = devNullOut
         if captureOutput {
-            var fds: [Int32] = [-1, -1]
-            guard Sys.pipe2(&fds, Sys.cloexec) == 0 else { return failed(errno, "pipe2: \(Sys.errnoString(errno))") }
-            readFD = fds[0]
-            writeFD = fds[1]
-            Sys.setNonBlocking(readFD)
+            guard let fds = SystemCalls.pipe2(flags: SystemCalls.cloexec) else {
+                return failed(errno, "pipe2: \(SystemCalls.errnoString(errno))")
+            }
+            readFD = fds.read
+            writeFD = fds.write
+            SystemCalls.setNonBlocking(readFD)
         }
 
         var pid: pid_t = 0
@@ -281,7 +282,7 @@ public final class ProcessRunner: Sendable {
         if captureOutput { close(writeFD) }
         if rc != 0 {
             if readFD >= 0 { close(readFD) }
-            return failed(rc, "\(command.program): \(Sys.errnoString(rc))")
+            return failed(rc, "\(command.program): \(SystemCalls.errnoString(rc))")
         }
         started.withLock {
             $0.append(pid)
@@ -301,7 +302,7 @@ public final class ProcessRunner: Sendable {
 
     private func outcome(of child: Started, _ end: Reactor.ProcessEnd) -> CheckOutcome {
         if end.spawnError != 0 {
-            return CheckOutcome(termination: .spawnFailed(errno: end.spawnError, message: "\(child.program): \(Sys.errnoString(end.spawnError))"),
+            return CheckOutcome(termination: .spawnFailed(errno: end.spawnError, message: "\(child.program): \(SystemCalls.errnoString(end.spawnError))"),
                                 latency: child.start.duration(to: end.ended), output: [], outputBytes: 0, pid: nil)
         }
         let termination: CheckOutcome.Termination

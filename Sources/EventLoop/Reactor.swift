@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CSpawn
+import CSystem
 import Synchronization
 
 /// One epoll instance served by one dedicated thread. Every checker socket, MISC_CHECK child and
@@ -72,19 +72,20 @@ public final class Reactor: TaskExecutor, Sendable {
     private static let pipeTag: UInt64 = 1 << 61
     private static let tags = pidTag | pipeTag
 
-    private let epfd: Int32
+    /// The epoll instance (internal so a test can break it).
+    let epfd: Int32
     private let wakeFD: Int32
     private let state = Mutex(State())
     /// Read buffer for child output; only the reactor thread uses it (under the lock).
     private nonisolated(unsafe) let scratch: UnsafeMutableRawBufferPointer
 
     public init() {
-        epfd = Sys.epollCreate1(Sys.cloexec)
-        precondition(epfd >= 0, "epoll_create1: \(Sys.errnoString(errno))")
-        wakeFD = Sys.eventfd(0, Sys.cloexec | Sys.nonblock)
-        precondition(wakeFD >= 0, "eventfd: \(Sys.errnoString(errno))")
+        epfd = SystemCalls.epollCreate1(flags: SystemCalls.cloexec)
+        precondition(epfd >= 0, "epoll_create1: \(SystemCalls.errnoString(errno))")
+        wakeFD = SystemCalls.eventfd(0, flags: SystemCalls.cloexec | SystemCalls.nonblock)
+        precondition(wakeFD >= 0, "eventfd: \(SystemCalls.errnoString(errno))")
         scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16384, alignment: 8)
-        Self.control(epfd, Sys.EPOLL_CTL_ADD, wakeFD, events: Sys.EPOLLIN, data: 0)
+        Self.control(epfd, SystemCalls.EPOLL_CTL_ADD, wakeFD, events: SystemCalls.EPOLLIN, data: 0)
         let box = Unmanaged.passRetained(self)
         var tid = pthread_t()
         let rc = pthread_create(&tid, nil, { arg in
@@ -98,10 +99,7 @@ public final class Reactor: TaskExecutor, Sendable {
 
     @discardableResult
     private static func control(_ epfd: Int32, _ op: Int32, _ fd: Int32, events: UInt32, data: UInt64) -> Int32 {
-        withUnsafeTemporaryAllocation(byteCount: Sys.epollEventSize, alignment: 8) { raw in
-            Sys.writeEvent(raw.baseAddress!, events: events, data: data)
-            return Sys.epollCtl(epfd, op, fd, raw.baseAddress!)
-        }
+        SystemCalls.epollCtl(epfd, op, fd, events: events, data: data)
     }
 
     // MARK: - TaskExecutor
@@ -132,12 +130,12 @@ public final class Reactor: TaskExecutor, Sendable {
                         immediate = .cancelled
                         return
                     }
-                    var rc = Self.control(epfd, Sys.EPOLL_CTL_ADD, fd, events: events | Sys.EPOLLONESHOT, data: id)
+                    var rc = Self.control(epfd, SystemCalls.EPOLL_CTL_ADD, fd, events: events | SystemCalls.EPOLLONESHOT, data: id)
                     if rc != 0 && errno == EEXIST {
-                        rc = Self.control(epfd, Sys.EPOLL_CTL_MOD, fd, events: events | Sys.EPOLLONESHOT, data: id)
+                        rc = Self.control(epfd, SystemCalls.EPOLL_CTL_MOD, fd, events: events | SystemCalls.EPOLLONESHOT, data: id)
                     }
                     if rc != 0 {
-                        immediate = .ready(Sys.EPOLLERR)
+                        immediate = .ready(SystemCalls.EPOLLERR)
                         return
                     }
                     s.waiters[id] = Waiter(fd: fd, continuation: cont)
@@ -152,7 +150,7 @@ public final class Reactor: TaskExecutor, Sendable {
         } onCancel: {
             let waiter = state.withLock { s -> Waiter? in
                 if let w = s.waiters.removeValue(forKey: id) {
-                    _ = Sys.epollCtl(epfd, Sys.EPOLL_CTL_DEL, w.fd, nil)
+                    SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, w.fd)
                     s.timed[id] = nil
                     return w
                 }
@@ -330,9 +328,9 @@ public final class Reactor: TaskExecutor, Sendable {
         }
         s.processes[id] = w
         if spec.output >= 0 {
-            Self.control(epfd, Sys.EPOLL_CTL_ADD, spec.output, events: Sys.EPOLLIN, data: id | Self.pipeTag)
+            Self.control(epfd, SystemCalls.EPOLL_CTL_ADD, spec.output, events: SystemCalls.EPOLLIN, data: id | Self.pipeTag)
         }
-        if w.pidfd >= 0 && Self.control(epfd, Sys.EPOLL_CTL_ADD, w.pidfd, events: Sys.EPOLLIN, data: id | Self.pidTag) != 0 {
+        if w.pidfd >= 0 && Self.control(epfd, SystemCalls.EPOLL_CTL_ADD, w.pidfd, events: SystemCalls.EPOLLIN, data: id | Self.pidTag) != 0 {
             close(w.pidfd)
             w.pidfd = -1
         }
@@ -385,7 +383,7 @@ public final class Reactor: TaskExecutor, Sendable {
             }
             if n < 0 && errno == EINTR { continue }
             if n == 0 || errno != EAGAIN {
-                _ = Sys.epollCtl(epfd, Sys.EPOLL_CTL_DEL, fd, nil)
+                SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, fd)
                 close(fd)
                 w.pipeOpen = false
             }
@@ -406,12 +404,12 @@ public final class Reactor: TaskExecutor, Sendable {
         let spawnError = swiftvs_child_release(OpaquePointer(bitPattern: w.spec.child))
         drain(&s, w)
         if w.pipeOpen {
-            _ = Sys.epollCtl(epfd, Sys.EPOLL_CTL_DEL, w.spec.output, nil)
+            SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, w.spec.output)
             close(w.spec.output)
             w.pipeOpen = false
         }
         if w.pidfd >= 0 {
-            _ = Sys.epollCtl(epfd, Sys.EPOLL_CTL_DEL, w.pidfd, nil)
+            SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, w.pidfd)
             close(w.pidfd)
         }
         if w.timerID != 0 { s.timed[w.timerID] = nil }
@@ -454,11 +452,16 @@ public final class Reactor: TaskExecutor, Sendable {
         _ = Glibc.write(wakeFD, &one, 8)
     }
 
+    /// epoll_wait failed with something other than EINTR: stop the process with the reason.
+    static func waitFailed(_ code: Int32) -> Never {
+        fatalError("swiftvs-reactor: epoll_wait: \(SystemCalls.errnoString(code)) (errno \(code))")
+    }
+
     private func run() {
         // Otherwise it would carry the name of whichever thread created it.
-        Sys.nameThisThread("swiftvs-reactor")
+        SystemCalls.nameThisThread("swiftvs-reactor")
         let capacity = 256
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity * Sys.epollEventSize, alignment: 8)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity * SystemCalls.epollEventSize, alignment: 8)
         var ready: [(CheckedContinuation<Outcome, Never>, Outcome)] = []
         var woken: [(CheckedContinuation<Void, any Error>)] = []
         var ended: [(Resumer, ProcessEnd)] = []
@@ -476,13 +479,17 @@ public final class Reactor: TaskExecutor, Sendable {
                 let ms = sec * 1000 + (atto + 999_999_999_999_999) / 1_000_000_000_000_000
                 return Int32(clamping: ms)
             }
-            let n = Sys.epollWait(epfd, buffer, Int32(capacity), timeout)
-            if n < 0 && errno != EINTR { continue }
+            let n = SystemCalls.epollWait(epfd, buffer, capacity: Int32(capacity), timeout: timeout)
+            // EINTR (a signal) goes round again below. Any other failure (EBADF, EFAULT, EINVAL)
+            // means the reactor's own descriptor or buffer is broken: a programming error that no
+            // retry mends. It used to `continue`, a busy spin at full CPU with every wait, timer
+            // and child frozen; the process now stops, loudly, with the errno.
+            if n < 0, case let e = errno, e != EINTR { Self.waitFailed(e) }
             state.withLock { s in
                 s.polling = false
                 if n > 0 {
                     for i in 0..<Int(n) {
-                        let (events, data) = Sys.readEvent(buffer + i * Sys.epollEventSize)
+                        let (events, data) = SystemCalls.epollEvent(buffer, i)
                         if data == 0 {
                             var sink: UInt64 = 0
                             _ = Glibc.read(wakeFD, &sink, 8)
@@ -499,7 +506,7 @@ public final class Reactor: TaskExecutor, Sendable {
                             continue
                         }
                         if let w = s.waiters.removeValue(forKey: data) {
-                            _ = Sys.epollCtl(epfd, Sys.EPOLL_CTL_DEL, w.fd, nil)
+                            SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, w.fd)
                             s.timed[data] = nil
                             ready.append((w.continuation, .ready(events)))
                         }
@@ -511,7 +518,7 @@ public final class Reactor: TaskExecutor, Sendable {
                     switch s.timed.removeValue(forKey: first.id) {
                     case .waiter:
                         if let w = s.waiters.removeValue(forKey: first.id) {
-                            _ = Sys.epollCtl(epfd, Sys.EPOLL_CTL_DEL, w.fd, nil)
+                            SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, w.fd)
                             ready.append((w.continuation, .timedOut))
                         }
                     case let .sleeper(c):

@@ -1,29 +1,3 @@
-/// A keyword line with its arguments and, if it opened one, its block.
-final class Statement {
-    let keyword: Token
-    let args: [Token]
-    /// The line it was written on (comment removed, a slice of the file's text) up to the brace
-    /// that follows the keyword on that line, if any: what a script keyword re-splits.
-    private let text: Substring
-    var block: [Statement]?
-    var blockOpen: SourceLocation?
-
-    init(keyword: Token, args: [Token], line: Line) {
-        self.keyword = keyword
-        self.args = args
-        let brace = line.tokens.first { $0.offset > keyword.offset && ($0.isOpen || $0.isClose) }
-        text = brace.map { line.text.prefix($0.offset) } ?? line.text
-    }
-
-    var location: SourceLocation { keyword.location }
-
-    /// keepalived's re-split of a script keyword's line (`alloc_strvec_quoted_escaped` on the
-    /// line from the keyword to the end, or to a brace that follows on the same line).
-    func quotedEscapedWords() -> [String]? {
-        KeepalivedQuoting.splitQuotedEscaped(String(text.dropFirst(keyword.offset)))
-    }
-}
-
 /// Builds the statement tree: braces, `include` expansion, unbalanced-brace errors.
 struct TreeBuilder {
     let fileSystem: ConfigFileSystem

@@ -1,0 +1,108 @@
+#ifndef SWIFTVS_CSYSTEM_H
+#define SWIFTVS_CSYSTEM_H
+
+// The one place swiftvs reaches libc and Linux calls that Swift's Glibc module does not export
+// (they sit behind _GNU_SOURCE, or in headers outside its module map), plus the spawn helper
+// whose child function cannot be written in Swift. This header only declares, with types the
+// Glibc module knows: the definitions are in system.c and spawn.c, compiled with _GNU_SOURCE.
+// (Defining _GNU_SOURCE here would change libc's own structs, fd_set for one, in this module
+// and make them clash with Glibc's.) No global state.
+
+#include <spawn.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+// MARK: - Spawn (spawn.c)
+
+/// A started child's spawn state (its stack and its copy of the arguments), owned by the caller
+/// until `swiftvs_child_release`.
+typedef struct swiftvs_child swiftvs_child;
+
+/// Starts a program as a child in a process group of its own, with every signal at its default
+/// disposition and none blocked, stdin on `stdin_fd`, stdout and stderr on `stdout_fd`, and no
+/// other descriptor open.
+///
+/// `args` holds `argc` NUL-terminated strings back to back (`args_len` bytes in all); the first
+/// is the program, looked up in `path_env` like execvp when it has no '/'. `envp` is copied.
+///
+/// On x86-64 and aarch64 the child is a clone(CLONE_VM | CLONE_PIDFD) *without* CLONE_VFORK:
+/// it runs on a small stack in the returned block, in this process's memory, until it execs,
+/// while the caller goes on at once (an event loop never waits for a child's exec, whose path
+/// walk and ELF reads can take milliseconds). The child uses raw system calls only, so it never
+/// writes errno (which is the calling thread's, as the child shares its TLS), and no signal
+/// handler of this process can run in it: every signal stays blocked until it has reset all of
+/// them to SIG_DFL. There is no per-child stack mmap/munmap either (glibc's posix_spawn maps
+/// one, and an munmap in a multi-threaded process is a TLB shootdown on every CPU). The process
+/// group is set by both sides, so it exists when this returns. An execve that fails with ETXTBSY
+/// (a script whose writer's descriptor another child still holds until its own exec) is tried
+/// again a few times. Elsewhere the child is a CLONE_VFORK one (the caller waits for the exec).
+///
+/// Returns 0 and sets `*pid`, `*pidfd` (-1 on kernels without CLONE_PIDFD) and `*child`, or the
+/// errno of the clone. A failure of the child's own setup or exec is not known here: the child
+/// then exits with status 127, and `swiftvs_child_release` tells why.
+int swiftvs_spawn_start(const char *args, size_t args_len, int argc, char *const envp[], const char *path_env,
+                        int stdin_fd, int stdout_fd, pid_t *pid, int *pidfd, swiftvs_child **child);
+
+/// Once the child has been reaped: 0 when it exec'd, else the errno its setup or exec failed
+/// with. Frees `child`.
+int swiftvs_child_release(swiftvs_child *child);
+
+/// Transparent huge pages off for this process and what it execs (prctl PR_SET_THP_DISABLE):
+/// 0, or the errno (EINVAL before Linux 3.15).
+int swiftvs_disable_thp(void);
+
+// MARK: - Descriptors (system.c)
+
+/// pipe2(2): `fds[0]` the read end, `fds[1]` the write end, `flags` O_CLOEXEC / O_NONBLOCK.
+int swiftvs_pipe2(int fds[2], int flags);
+
+/// eventfd(2) with EFD_CLOEXEC / EFD_NONBLOCK flags (equal to O_CLOEXEC / O_NONBLOCK).
+int swiftvs_eventfd(unsigned int initval, int flags);
+
+/// accept4(2); `flags` SOCK_CLOEXEC / SOCK_NONBLOCK.
+int swiftvs_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+
+/// pidfd_open(2) for a process that is not our child: glibc's wrapper where it has one (2.36),
+/// else the raw system call (434 on every architecture).
+int swiftvs_pidfd_open(pid_t pid);
+
+// MARK: - epoll (system.c)
+
+/// epoll_create1(2); `flags` EPOLL_CLOEXEC (equal to O_CLOEXEC) or 0.
+int swiftvs_epoll_create1(int flags);
+
+/// epoll_ctl(2) with the event built in C (struct epoll_event is packed on x86-64 only, so its
+/// layout stays C's business): `data` comes back from epoll_wait as it is. No event for DEL.
+int swiftvs_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
+
+/// The size of one `struct epoll_event`, for a buffer of `swiftvs_epoll_wait`.
+size_t swiftvs_epoll_event_size(void);
+
+/// epoll_wait(2) into `buffer`, which holds `capacity` events of `swiftvs_epoll_event_size()`
+/// bytes each.
+int swiftvs_epoll_wait(int epfd, void *buffer, int capacity, int timeout_ms);
+
+/// The events of the `index`th entry of an epoll_wait buffer.
+uint32_t swiftvs_epoll_event_events(const void *buffer, int index);
+
+/// The data of the `index`th entry of an epoll_wait buffer.
+uint64_t swiftvs_epoll_event_data(const void *buffer, int index);
+
+// MARK: - Threads, memory, spawn attributes (system.c)
+
+/// pthread_setname_np(3) for the calling thread (15 bytes at most): 0 or the error number.
+int swiftvs_name_this_thread(const char *name);
+
+/// mallopt(3): 1 on success, 0 on error.
+int swiftvs_mallopt(int param, int value);
+
+/// M_ARENA_MAX, the `param` of `swiftvs_mallopt` that bounds malloc's arenas.
+int swiftvs_m_arena_max(void);
+
+/// posix_spawn_file_actions_addclosefrom_np(3) (glibc 2.34): 0, the error number, or ENOSYS
+/// where the C library does not have it (it is linked weakly, so the binary still loads there).
+int swiftvs_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
+
+#endif

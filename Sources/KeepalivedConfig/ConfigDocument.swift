@@ -1,0 +1,19 @@
+/// A keepalived.conf read into its statement tree: the configuration language with `include`s
+/// expanded, before any meaning is given to a keyword. Each semantic pass (the LVS one in
+/// HealthCheck, later VRRP's) walks `statements` with a `StatementReader` seeded with
+/// `diagnostics`, so every problem is reported in the same form.
+public struct ConfigDocument {
+    /// The top-level statements, in file order (an included file's where its `include` was).
+    public var statements: [Statement]
+    /// The language's own problems: unterminated quotes, unbalanced braces, unreadable or
+    /// missing files, include loops.
+    public var diagnostics: [Diagnostic]
+
+    /// Reads `file` (and what it includes) through `fileSystem`. An unreadable `file` is a
+    /// diagnostic at `FILE:1:1`, not a throw.
+    public static func load(file: String, fileSystem: ConfigFileSystem) -> ConfigDocument {
+        var builder = TreeBuilder(fileSystem: fileSystem)
+        let statements = builder.build(file: file)
+        return ConfigDocument(statements: statements, diagnostics: builder.diagnostics)
+    }
+}

@@ -1,0 +1,44 @@
+import Glibc
+
+/// The real file system.
+public struct LocalFileSystem: ConfigFileSystem {
+    /// The file system of this process.
+    public init() {}
+
+    /// The whole file, decoded as UTF-8 (invalid bytes replaced).
+    public func read(_ path: String) throws -> String {
+        guard let f = fopen(path, "re") else { throw FileReadError(path: path, reason: String(cString: strerror(errno))) }
+        defer { fclose(f) }
+        var bytes: [UInt8] = []
+        var buf = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n > 0 { bytes.append(contentsOf: buf[0..<n]) }
+            if n < buf.count {
+                if ferror(f) != 0 { throw FileReadError(path: path, reason: String(cString: strerror(errno))) }
+                break
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// glob(3) with GLOB_BRACE, sorted.
+    public func glob(_ pattern: String) -> [String] {
+        var g = glob_t()
+        defer { globfree(&g) }
+        let GLOB_BRACE: Int32 = 1 << 10
+        guard Glibc.glob(pattern, GLOB_BRACE, nil, &g) == 0 else { return [] }
+        var out: [String] = []
+        for i in 0..<Int(g.gl_pathc) {
+            if let p = g.gl_pathv[i] { out.append(String(cString: p)) }
+        }
+        return out.sorted()
+    }
+
+    /// A regular file that access(2) says this process may execute.
+    public func isExecutable(_ path: String) -> Bool {
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return false }
+        return access(path, X_OK) == 0
+    }
+}
