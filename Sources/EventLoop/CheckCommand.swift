@@ -15,6 +15,7 @@ public struct CheckCommand: Sendable, Hashable, CustomStringConvertible {
         case shell(String)
     }
 
+    /// How it is started.
     public var form: Form
     /// Run as this user (name or numeric id) instead of the daemon's own.
     public var user: String?

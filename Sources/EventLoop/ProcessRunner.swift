@@ -8,6 +8,7 @@ import Synchronization
 
 /// How a check process ended.
 public struct CheckOutcome: Sendable, Equatable {
+    /// Why the process ended.
     public enum Termination: Sendable, Equatable, CustomStringConvertible {
         /// Exited by itself with this status.
         case exited(Int32)
@@ -18,6 +19,7 @@ public struct CheckOutcome: Sendable, Equatable {
         /// Never started: the spawn (or the user lookup) failed.
         case spawnFailed(errno: Int32, message: String)
 
+        /// As a log line says it ("exit status 1", "timed out (SIGKILL)"…).
         public var description: String {
             switch self {
             case let .exited(code): return "exit status \(code)"
@@ -28,6 +30,7 @@ public struct CheckOutcome: Sendable, Equatable {
         }
     }
 
+    /// Why it ended.
     public var termination: Termination
     /// From spawn to the leader's exit (or to the spawn failure).
     public var latency: Duration
@@ -35,9 +38,12 @@ public struct CheckOutcome: Sendable, Equatable {
     public var output: [UInt8]
     /// Everything the process wrote, kept or drained.
     public var outputBytes: Int
+    /// The leader's pid; nil when it never started.
     public var pid: pid_t?
 
+    /// More was written than `output` kept.
     public var outputTruncated: Bool { outputBytes > output.count }
+    /// `output` decoded as UTF-8.
     public var outputText: String { String(decoding: output, as: UTF8.self) }
 }
 
@@ -65,11 +71,15 @@ public struct CheckOutcome: Sendable, Equatable {
 ///   `setpriv --reuid --regid --init-groups --` (util-linux), which drops privileges and execs
 ///   it in the same process: pid, process group, pidfd and pipe are unchanged.
 public final class ProcessRunner: Sendable {
+    /// Children at most at once; the rest wait in FIFO order.
     public let maxConcurrent: Int
+    /// Bytes of output kept per child.
     public let outputLimit: Int
+    /// From SIGTERM to SIGKILL after a timeout.
     public let killGrace: Duration
     /// After the leader exits, SIGKILL whatever is left of its process group.
     public let killStragglers: Bool
+    /// The setpriv(1) that switches user and group for commands that ask for one.
     public let setprivPath: String
     /// Where the children are followed: their exits, output and timeouts.
     public let reactor: Reactor
@@ -84,6 +94,7 @@ public final class ProcessRunner: Sendable {
     let started = Mutex<[pid_t]>([])
     static let startedHistory = 1024
 
+    /// A runner whose children `reactor` follows; the defaults are the daemon's.
     public init(reactor: Reactor, maxConcurrent: Int = 64, outputLimit: Int = 4096, killGrace: Duration = .seconds(2),
                 killStragglers: Bool = true, setprivPath: String = "/usr/bin/setpriv") {
         self.maxConcurrent = max(1, maxConcurrent)
@@ -107,6 +118,8 @@ public final class ProcessRunner: Sendable {
     /// Commands waiting for a slot.
     public var queued: Int { slots.waiting }
 
+    /// Runs `command` (waiting for a slot first) to its end or `timeout`; with
+    /// `captureOutput`, its output is kept (else it goes to /dev/null).
     public func run(_ command: CheckCommand, timeout: Duration, captureOutput: Bool = true) async -> CheckOutcome {
         await run(prepare(command), timeout: timeout, captureOutput: captureOutput)
     }
@@ -141,8 +154,11 @@ public final class ProcessRunner: Sendable {
         }
     }
 
+    /// Why a command could not be started: the errno and what failed.
     public struct SpawnError: Error, Sendable, Equatable {
+        /// The errno.
         public var errno: Int32
+        /// What failed, with strerror's text.
         public var message: String
     }
 

@@ -28,10 +28,13 @@ import Synchronization
 /// makes one at its start, for its process runner, its checkers and its control socket). Its
 /// thread holds it, so a reactor lives, with its thread, for the rest of the process.
 public final class Reactor: TaskExecutor, Sendable {
+    /// How a `wait(fd:events:deadline:)` ended.
     public enum Outcome: Sendable, Equatable {
         /// The epoll events that fired (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP…).
         case ready(UInt32)
+        /// The deadline passed first.
         case timedOut
+        /// The waiting task was cancelled.
         case cancelled
     }
 
@@ -79,6 +82,8 @@ public final class Reactor: TaskExecutor, Sendable {
     /// Read buffer for child output; only the reactor thread uses it (under the lock).
     private nonisolated(unsafe) let scratch: UnsafeMutableRawBufferPointer
 
+    /// Starts a reactor on a thread of its own, named `swiftvs-reactor`. Stops the process when
+    /// epoll or eventfd cannot be had (no descriptor left at start is no state to run in).
     public init() {
         epfd = SystemCalls.epollCreate1(flags: SystemCalls.cloexec)
         precondition(epfd >= 0, "epoll_create1: \(SystemCalls.errnoString(errno))")
@@ -104,6 +109,7 @@ public final class Reactor: TaskExecutor, Sendable {
 
     // MARK: - TaskExecutor
 
+    /// Runs `job` on the reactor thread, between two epoll_waits (waking it if it waits).
     public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         let wake = state.withLock { s -> Bool in
