@@ -1,0 +1,210 @@
+import NetworkModel
+import KeepalivedConfig
+
+extension VRRPConfigReader {
+    /// `unicast_peer { IP [min_ttl N] [max_ttl N] … }`.
+    mutating func readPeers(_ st: Statement) -> [IPAddress] {
+        var peers: [IPAddress] = []
+        for s in block(st) {
+            guard let a = reader.address(s.keyword, what: "unicast_peer") else { continue }
+            var i = 0
+            while i < s.args.count {
+                let opt = s.args[i]
+                guard opt.text == "min_ttl" || opt.text == "max_ttl", i + 1 < s.args.count else {
+                    reader.error(opt.location, "unicast_peer \(a): unexpected argument '\(opt.text)'")
+                    break
+                }
+                _ = reader.integer(s.args[i + 1], 0...255, name: "unicast_peer \(opt.text)")
+                reader.warn(opt.location, "unicast_peer \(opt.text) is not checked by swiftvs; ignored")
+                i += 2
+            }
+            if peers.contains(a) { reader.warn(s.location, "unicast_peer \(a) listed twice") } else { peers.append(a) }
+        }
+        return peers
+    }
+
+    /// `authentication { auth_type PASS|AH; auth_pass PASSWORD }`.
+    mutating func readAuthentication(_ st: Statement) -> (type: Token, pass: Token?)? {
+        var type: Token?, pass: Token?
+        for s in block(st) {
+            switch s.keyword.text {
+            case "auth_type":
+                guard let t = reader.arg(s, what: "type") else { continue }
+                reader.noMoreArgs(s, after: 1)
+                type = t
+            case "auth_pass":
+                guard let t = reader.arg(s, what: "password") else { continue }
+                reader.noMoreArgs(s, after: 1)
+                pass = t
+            default:
+                reader.error(s.location, "authentication: unknown keyword '\(s.keyword.text)'")
+            }
+        }
+        guard let type else {
+            reader.error(st.location, "authentication: missing auth_type")
+            return nil
+        }
+        return (type, pass)
+    }
+
+    /// `virtual_ipaddress { ADDR[/LEN] [brd B] [dev IF] [scope S] [label L] … }`.
+    mutating func readAddresses(_ st: Statement) -> [VirtualAddress] {
+        block(st).compactMap { readAddress($0) }
+    }
+
+    mutating func readAddress(_ s: Statement) -> VirtualAddress? {
+        let text = s.keyword.text
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let address = IPAddress(parts[0]) else {
+            reader.error(s.location, "invalid virtual address '\(text)'")
+            return nil
+        }
+        let maxLength: UInt8 = address.family == .inet ? 32 : 128
+        var vip = VirtualAddress(address: address, prefixLength: maxLength, location: s.location)
+        if parts.count == 2 {
+            guard let n = UInt8(parts[1]), n <= maxLength else {
+                reader.error(s.location, "invalid prefix length in '\(text)' (0-\(maxLength))")
+                return nil
+            }
+            vip.prefixLength = n
+        }
+        return readAddressOptions(s, into: vip)
+    }
+
+    mutating func readAddressOptions(_ s: Statement, into base: VirtualAddress) -> VirtualAddress? {
+        var vip = base
+        let a = s.args
+        var i = 0
+        while i < a.count {
+            let opt = a[i].text
+            if opt == "no_track" || opt == "home" || opt == "nodad" || opt == "noprefixroute" || opt == "autojoin" {
+                reader.warn(a[i].location, "virtual address option '\(opt)' is not applied by swiftvs; ignored")
+                i += 1
+                continue
+            }
+            guard i + 1 < a.count else {
+                reader.error(a[i].location, "virtual address \(vip.address): '\(opt)' needs a value")
+                return nil
+            }
+            let v = a[i + 1]
+            switch opt {
+            case "dev": vip.device = v.text
+            case "label": vip.label = v.text
+            case "brd", "broadcast": vip.broadcast = reader.address(v, what: "broadcast")
+            case "scope":
+                guard let scope = VirtualAddress.Scope(rawValue: v.text) else {
+                    reader.error(v.location, "virtual address \(vip.address): unknown scope '\(v.text)' (global, site, link, host, nowhere)")
+                    return nil
+                }
+                vip.scope = scope
+            case "preferred_lft", "valid_lft", "metric":
+                reader.warn(a[i].location, "virtual address option '\(opt)' is not applied by swiftvs; ignored")
+            default:
+                reader.error(a[i].location, "virtual address \(vip.address): unknown option '\(opt)'")
+                return nil
+            }
+            i += 2
+        }
+        return vip
+    }
+
+    /// `track_script { NAME [weight W [reverse]] … }`.
+    mutating func readTrackScripts(_ st: Statement) -> [TrackedScript] {
+        block(st).map { s in
+            let (w, reverse) = trackWeight(s, name: "track_script \(s.keyword.text)")
+            return TrackedScript(name: s.keyword.text, weight: w, reverse: reverse, location: s.location)
+        }
+    }
+
+    /// `track_interface { IF [weight W [reverse]] … }`.
+    mutating func readTrackInterfaces(_ st: Statement) -> [TrackedInterface] {
+        block(st).map { s in
+            let (w, reverse) = trackWeight(s, name: "track_interface \(s.keyword.text)")
+            return TrackedInterface(name: s.keyword.text, weight: w ?? 0, reverse: reverse, location: s.location)
+        }
+    }
+
+    mutating func readNotify(_ s: Statement, into notify: inout NotifyScripts) {
+        guard let (cmd, _) = command(s) else { return }
+        switch s.keyword.text {
+        case "notify_master": notify.master = cmd
+        case "notify_backup": notify.backup = cmd
+        case "notify_fault": notify.fault = cmd
+        case "notify_stop": notify.stop = cmd
+        default: notify.any = cmd
+        }
+    }
+
+    // MARK: - vrrp_script, vrrp_sync_group
+
+    mutating func readScript(_ st: Statement) {
+        guard let name = name(st) else { _ = block(st); return }
+        var script: VRRPScriptConfig?
+        var settings: [Statement] = []
+        for s in block(st) {
+            if s.keyword.text == "script" {
+                if let (cmd, text) = command(s) { script = VRRPScriptConfig(name: name, location: st.location, command: cmd, text: text) }
+            } else {
+                settings.append(s)
+            }
+        }
+        guard var script else {
+            reader.error(st.location, "vrrp_script \(name): missing 'script'")
+            return
+        }
+        for s in settings { readScriptSetting(s, into: &script) }
+        if config.scripts[name] != nil {
+            reader.error(st.location, "vrrp_script \(name) defined twice")
+            return
+        }
+        config.scripts[name] = script
+    }
+
+    mutating func readScriptSetting(_ s: Statement, into script: inout VRRPScriptConfig) {
+        switch s.keyword.text {
+        case "interval": if let v = reader.timer(s, allowZero: false) { script.interval = v }
+        case "timeout": if let v = reader.timer(s, allowZero: false) { script.timeout = v }
+        case "rise": if let v = reader.integer(s, 1...Int64(Int32.max)) { script.rise = Int(v) }
+        case "fall": if let v = reader.integer(s, 1...Int64(Int32.max)) { script.fall = Int(v) }
+        case "init_fail": if let v = reader.flag(s) { script.initFail = v }
+        case "weight":
+            reader.noBlock(s)
+            guard let t = reader.arg(s, what: "weight") else { return }
+            if let w = weight(t, name: "weight") { script.weight = w }
+            if s.args.count > 1 {
+                if s.args[1].text == "reverse" { script.weightReverse = true } else {
+                    reader.error(s.args[1].location, "weight: unexpected argument '\(s.args[1].text)'")
+                }
+            }
+            reader.noMoreArgs(s, after: 2)
+        case "user":
+            reader.noBlock(s)
+            guard let u = reader.arg(s, what: "user name") else { return }
+            reader.noMoreArgs(s, after: 2)
+            script.command.user = u.text
+            script.command.group = s.args.count > 1 ? s.args[1].text : nil
+        default:
+            reader.error(s.location, "vrrp_script: unknown keyword '\(s.keyword.text)'")
+        }
+    }
+
+    mutating func readSyncGroup(_ st: Statement) {
+        guard let name = name(st) else { _ = block(st); return }
+        var group = VRRPSyncGroupConfig(name: name, location: st.location, members: [])
+        for s in block(st) {
+            switch s.keyword.text {
+            case "group":
+                group.members += block(s).map(\.keyword.text)
+            case "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify":
+                readNotify(s, into: &group.notify)
+            case "smtp_alert", "global_tracking", "sync_group_tracking_weight", "track_interface", "track_script",
+                 "track_file", "track_process", "track_bfd", "notify_deleted":
+                notApplied(s, "in a vrrp_sync_group is not supported by swiftvs")
+            default:
+                reader.error(s.location, "vrrp_sync_group: unknown keyword '\(s.keyword.text)'")
+            }
+        }
+        if group.members.isEmpty { reader.error(st.location, "vrrp_sync_group \(name): no instances in 'group { … }'") }
+        config.syncGroups.append(group)
+    }
+}

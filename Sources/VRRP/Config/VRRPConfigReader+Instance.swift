@@ -1,0 +1,133 @@
+import NetworkModel
+import KeepalivedConfig
+
+extension VRRPConfigReader {
+    /// `vrrp_instance` keywords keepalived has that swiftvs accepts and does not act on.
+    static let inertInstanceKeywords: Set<String> = [
+        "smtp_alert", "debug", "accept", "no_accept", "strict_mode", "use_vmac", "vmac_xmit_base", "use_ipvlan",
+        "native_ipv6", "mcast_src_ip", "unicast_ttl", "track_file", "track_process", "track_bfd",
+        "track_src_ip", "notify_master_rx_lower_pri", "notify_deleted", "kernel_rx_buf_size", "promote_secondaries",
+        "linkbeat_use_polling", "virtual_routes", "virtual_rules", "garp_extra_if", "down_timer_adverts",
+        "old_unicast_checksum", "skip_check_adv_addr", "unicast_fault_no_peer", "vrrp_sync_group",
+    ]
+
+    /// Instance settings that are read after the whole block (version depends on the
+    /// addresses, interval rounding on the version).
+    struct PendingInstance {
+        var interface: String?
+        var vrid: UInt8?
+        var advertInterval: (Duration, Token)?
+        var version: UInt8?
+        var auth: (type: Token, pass: Token?)?
+    }
+
+    mutating func readInstance(_ st: Statement) {
+        guard let name = name(st) else { _ = block(st); return }
+        var inst = VRRPInstanceConfig(name: name, location: st.location, interface: "", virtualRouterID: 0)
+        inst.garp = config.globals.garp
+        var pending = PendingInstance()
+        for s in block(st) { readInstanceKeyword(s, into: &inst, pending: &pending) }
+        guard finishInstance(&inst, pending: pending, at: st) else { return }
+        if let first = instanceNames[name] {
+            reader.error(st.location, "vrrp_instance \(name) defined twice (first at \(first))")
+            return
+        }
+        instanceNames[name] = st.location
+        let router = "\(inst.interface)/\(inst.family == .inet ? "IPv4" : "IPv6")/\(inst.virtualRouterID)"
+        if let first = routers[router] {
+            reader.error(st.location, "vrrp_instance \(name): virtual_router_id \(inst.virtualRouterID) on \(inst.interface) (\(inst.family == .inet ? "IPv4" : "IPv6")) is already used by the instance at \(first)")
+            return
+        }
+        routers[router] = st.location
+        config.instances.append(inst)
+    }
+
+    mutating func readInstanceKeyword(_ s: Statement, into inst: inout VRRPInstanceConfig, pending: inout PendingInstance) {
+        let kw = s.keyword.text
+        switch kw {
+        case "state": readState(s, into: &inst)
+        case "interface": pending.interface = reader.string(s)
+        case "virtual_router_id": pending.vrid = reader.integer(s, 1...255).map { UInt8($0) }
+        case "priority": if let v = reader.integer(s, 1...255) { inst.priority = UInt8(v) }
+        case "advert_int": if let v = reader.timer(s, allowZero: false) { pending.advertInterval = (v, s.args[0]) }
+        case "version": pending.version = reader.integer(s, 2...3).map { UInt8($0) }
+        case "unicast_src_ip": if let t = reader.arg(s, what: "address") { reader.noMoreArgs(s, after: 1); inst.unicastSource = reader.address(t, what: "unicast_src_ip") }
+        case "unicast_peer": inst.unicastPeers = readPeers(s)
+        case "check_unicast_src": if let v = reader.flag(s) { inst.checkUnicastSource = v }
+        case "authentication": pending.auth = readAuthentication(s)
+        case "virtual_ipaddress": inst.virtualAddresses += readAddresses(s)
+        case "virtual_ipaddress_excluded": inst.excludedAddresses += readAddresses(s)
+        case "nopreempt": if let v = reader.flag(s) { inst.nopreempt = v }
+        case "preempt": if let v = reader.flag(s) { inst.nopreempt = !v }
+        case "preempt_delay": readPreemptDelay(s, into: &inst)
+        case "track_script": inst.trackScripts += readTrackScripts(s)
+        case "track_interface": inst.trackInterfaces += readTrackInterfaces(s)
+        case "dont_track_primary": if let v = reader.flag(s) { inst.dontTrackPrimary = v }
+        case "lower_prio_no_advert": if let v = reader.flag(s) { inst.lowerPriorityNoAdvert = v }
+        case "higher_prio_send_advert": if let v = reader.flag(s) { inst.higherPrioritySendAdvert = v }
+        case "v3_checksum_as_v2": if let v = reader.flag(s) { inst.checksumWithoutPseudoHeader = v }
+        case "lvs_sync_daemon_interface": readInstanceSyncInterface(s, into: &inst)
+        case "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify":
+            readNotify(s, into: &inst.notify)
+        default:
+            if kw.hasPrefix("garp_") {
+                readGarp(s, into: &inst.garp)
+            } else if Self.inertInstanceKeywords.contains(kw) {
+                notApplied(s)
+            } else {
+                reader.error(s.location, "vrrp_instance: unknown keyword '\(kw)'")
+            }
+        }
+    }
+
+    mutating func readState(_ s: Statement, into inst: inout VRRPInstanceConfig) {
+        guard let t = reader.arg(s, what: "state") else { return }
+        reader.noBlock(s)
+        reader.noMoreArgs(s, after: 1)
+        switch t.text {
+        case "MASTER": inst.initialState = .master
+        case "BACKUP": inst.initialState = .backup
+        default: reader.error(t.location, "state: expected MASTER or BACKUP, got '\(t.text)'")
+        }
+    }
+
+    mutating func readPreemptDelay(_ s: Statement, into inst: inout VRRPInstanceConfig) {
+        guard let v = reader.timer(s, allowZero: true) else { return }
+        guard v <= .seconds(1000) else {
+            reader.error(s.args[0].location, "preempt_delay \(s.args[0].text) out of range 0-1000")
+            return
+        }
+        inst.preemptDelay = v
+    }
+
+    /// The older per-instance form: the sync daemon on this interface, following this instance.
+    mutating func readInstanceSyncInterface(_ s: Statement, into inst: inout VRRPInstanceConfig) {
+        guard let ifName = reader.string(s) else { return }
+        reader.warn(s.location, "lvs_sync_daemon_interface is deprecated; use 'lvs_sync_daemon \(ifName) \(inst.name)' in global_defs")
+        if config.globals.lvsSyncDaemon == nil {
+            config.globals.lvsSyncDaemon = LVSSyncDaemonConfig(interface: ifName, instance: inst.name, location: s.location)
+        } else {
+            reader.warn(s.location, "lvs_sync_daemon is already set; this one is ignored")
+        }
+        inst.lvsSyncInterface = ifName
+    }
+
+    mutating func readGarp(_ s: Statement, into garp: inout GratuitousARPSettings) {
+        switch s.keyword.text {
+        case "garp_master_delay":
+            if let v = reader.integer(s, 0...86_400) { garp.masterDelay = .seconds(v) }
+        case "garp_master_repeat":
+            if let v = reader.integer(s, 0...Int64(Int32.max)) { garp.masterRepeat = max(1, Int(v)) }
+        case "garp_master_refresh":
+            garp.masterRefresh = refresh(s)
+        case "garp_master_refresh_repeat":
+            if let v = reader.integer(s, 0...Int64(Int32.max)) { garp.masterRefreshRepeat = max(1, Int(v)) }
+        case "garp_lower_prio_delay":
+            if let v = reader.integer(s, 0...86_400) { garp.lowerPriorityDelay = .seconds(v) }
+        case "garp_lower_prio_repeat":
+            if let v = reader.integer(s, 0...Int64(Int32.max)) { garp.lowerPriorityRepeat = Int(v) }
+        default:
+            reader.error(s.location, "vrrp_instance: unknown keyword '\(s.keyword.text)'")
+        }
+    }
+}
