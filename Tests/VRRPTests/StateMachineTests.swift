@@ -196,8 +196,7 @@ import Testing
         var m = machine(priority: 150)
         _ = m.handle(.start, now: Clock.t0)
         _ = m.handle(.masterDownTimerFired, now: Clock.at(.microseconds(3_414_062)))
-        #expect(m.handle(advert(0), now: Clock.at(.seconds(5)))
-                == [.sendAdvert(priority: 150), .setTimer(.advert, deadline: Clock.at(.seconds(6)))])
+        #expect(m.handle(advert(0), now: Clock.at(.seconds(5))) == [.sendAdvert(priority: 150)])
         #expect(m.handle(advert(100), now: Clock.at(.milliseconds(5500)))
                 == [.sendAdvert(priority: 150), .sendAnnouncements(.lowerPriorityAdvert)])
         var quiet = machine(priority: 150, lowerPriorityNoAdvert: true)
@@ -217,6 +216,17 @@ import Testing
         lan.send(0, .priorityChanged(EffectivePriority.compute(base: 100, weights: [])))   // chk_docker fails
         lan.run(until: Clock.at(.seconds(20)))
         #expect(lan.states == [.backup, .master])
+    }
+
+    @Test func twoOwnersMakeTheLocalOneDropTo254() {
+        var m = machine(priority: 255, state: .master, address: addressB)
+        _ = m.handle(.start, now: Clock.t0)
+        #expect(m.state == .master)
+        let actions = m.handle(advert(255, from: addressA), now: Clock.at(.seconds(1)))
+        #expect(m.ownerConflict)
+        #expect(m.effectivePriority == 254)
+        #expect(m.state == .backup)
+        #expect(actions.contains(.removeVirtualAddresses))
     }
 
     // MARK: v3

@@ -24,6 +24,11 @@ public struct VRRPStateMachine: Sendable {
     /// Counters.
     public private(set) var counters = VRRPCounters()
 
+    /// Set when another router also advertised priority 255 while we were the owner: our
+    /// priority is then 254 (keepalived lowers its base priority too; the driver should
+    /// compute further effective priorities from base 254).
+    public private(set) var ownerConflict = false
+
     private var preemptDeadline: ContinuousClock.Instant?
 
     /// A machine in INIT.
@@ -110,14 +115,15 @@ public struct VRRPStateMachine: Sendable {
     private mutating func backupReceived(_ advert: ReceivedAdvert, _ now: ContinuousClock.Instant,
                                          _ out: inout [VRRPAction]) {
         if advert.priority == 0 {
-            adoptInterval(advert)
             arm(.masterDown, now + skew, &out)
             return
         }
         let delay = configuration.effectivePreemptDelay
         let delaying = delay > .zero && (preemptDeadline.map { $0 > now } ?? true)
         guard configuration.effectiveNopreempt || advert.priority >= effectivePriority || delaying else {
+            // "received lower priority (%d) advert from %s - discarding": the timer runs on.
             counters.lowerPriorityDiscarded += 1
+            masterAddress = advert.source
             return
         }
         adoptInterval(advert)
@@ -136,16 +142,21 @@ public struct VRRPStateMachine: Sendable {
         arm(.masterDown, now + masterDownInterval, &out)
     }
 
-    /// RFC 5798 §6.4.3 with keepalived's `vrrp_state_master_rx`.
+    /// RFC 5798 §6.4.3 with keepalived's `vrrp_state_master_rx`: priority 0 is answered with
+    /// an advert at once (the advert timer keeps its deadline, as in keepalived); two owners
+    /// make the local one drop to 254 ("CONFIGURATION ERROR … reducing local priority").
     private mutating func masterReceived(_ advert: ReceivedAdvert, _ now: ContinuousClock.Instant,
                                          _ out: inout [VRRPAction]) {
         if advert.priority == 0 {
             out.append(.sendAdvert(priority: effectivePriority))
-            arm(.advert, now + configuration.wireAdvertInterval, &out)
             return
         }
         let local = configuration.localAddress
         if advert.priority == effectivePriority && advert.source == local { return }  // our own
+        if advert.priority == EffectivePriority.owner && effectivePriority == EffectivePriority.owner {
+            ownerConflict = true
+            effectivePriority = EffectivePriority.owner - 1
+        }
         let higher = advert.priority > effectivePriority
             || (advert.priority == effectivePriority && local < advert.source)
         guard higher else {
