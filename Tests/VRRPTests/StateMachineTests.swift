@@ -291,6 +291,19 @@ import Testing
         ])
     }
 
+    @Test func leavingFaultWaitsTheFullIntervalEvenWithStateMaster() {
+        var m = machine(state: .master)
+        _ = m.handle(.faultRaised(reason: "eth0 down"), now: Clock.t0)
+        _ = m.handle(.start, now: Clock.t0)
+        #expect(m.handle(.faultCleared(reason: "eth0 down"), now: Clock.at(.seconds(1))).last
+                == .setTimer(.masterDown, deadline: Clock.at(.seconds(1) + mdi100)))
+        var owner = machine(priority: 255, state: .master)
+        _ = owner.handle(.faultRaised(reason: "eth0 down"), now: Clock.t0)
+        _ = owner.handle(.start, now: Clock.t0)
+        #expect(owner.handle(.faultCleared(reason: "eth0 down"), now: Clock.at(.seconds(1))).last
+                == .setTimer(.masterDown, deadline: Clock.at(.seconds(2) + .microseconds(3_906))))
+    }
+
     @Test func faultBeforeStartStartsInFault() {
         var m = machine()
         _ = m.handle(.faultRaised(reason: "eth0 down"), now: Clock.t0)

@@ -80,23 +80,29 @@ public struct VRRPStateMachine: Sendable {
         }
     }
 
-    /// Start-up or leaving FAULT: the owner with `state MASTER` is master at once; everybody
-    /// else enters BACKUP, with the down timer at interval + minimum skew for `state MASTER`
-    /// and the full Master_Down_Interval for `state BACKUP` (keepalived `vrrp_scheduler.c`).
+    /// Start-up or leaving FAULT, as keepalived 2.2.7 (`vrrp_init_state`, `try_up_instance`).
+    /// At start the owner with `state MASTER` is master at once; everybody else enters BACKUP,
+    /// with the down timer at interval + minimum skew for `state MASTER` and the full
+    /// Master_Down_Interval for `state BACKUP`. Leaving FAULT, everybody enters BACKUP: the
+    /// owner with `state MASTER` waits interval + skew, the others the full interval.
     private mutating func enterRunning(from: VRRPState, reason: String, _ now: ContinuousClock.Instant,
                                        _ out: inout [VRRPAction]) {
         masterAdvertInterval = configuration.wireAdvertInterval
         preemptDeadline = nil
-        if configuration.priority == EffectivePriority.owner && configuration.initialState == .master {
+        let ownerMaster = configuration.priority == EffectivePriority.owner && configuration.initialState == .master
+        if ownerMaster && from != .fault {
             becomeMaster("\(reason): priority 255 address owner", now, &out)
             return
         }
         out.append(.setSyncDaemonRole(.backup))
         transition(to: .backup, reason, now, &out)
-        let wait = configuration.initialState == .master
-            ? masterAdvertInterval + VRRPTimers.minimumSkew(advertInterval: masterAdvertInterval,
-                                                            version: configuration.version)
-            : masterDownInterval
+        let minimumSkew = VRRPTimers.minimumSkew(advertInterval: masterAdvertInterval, version: configuration.version)
+        let wait: Duration
+        if from == .fault {
+            wait = ownerMaster ? masterAdvertInterval + skew : masterDownInterval
+        } else {
+            wait = configuration.initialState == .master ? masterAdvertInterval + minimumSkew : masterDownInterval
+        }
         arm(.masterDown, now + wait, &out)
     }
 
