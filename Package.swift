@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "IPVSRules", targets: ["IPVSRules"]),
         .library(name: "FirewallMarks", targets: ["FirewallMarks"]),
         .library(name: "HealthCheck", targets: ["HealthCheck"]),
+        .library(name: "VRRP", targets: ["VRRP"]),
         .executable(name: "swiftvs", targets: ["swiftvs"]),
         // What `swiftvs daemon` runs as when installed next to swiftvs (see DaemonMain.exec).
         .executable(name: "swiftvs-healthd", targets: ["swiftvs-healthd"]),
@@ -29,6 +30,9 @@ let package = Package(
         ),
         // Addresses and families: the dependency-free vocabulary every other module shares.
         .target(name: "NetworkModel"),
+        // The VRRP protocol core: wire format, receive validation, timers, state machine. Pure:
+        // no sockets, no clock of its own.
+        .target(name: "VRRP", dependencies: ["NetworkModel"]),
         // The IPVS generic-netlink binding: domain types, wire encoding, the socket handle.
         .target(name: "IPVS", dependencies: ["CNetlink", "NetworkModel"]),
         // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering.
@@ -71,6 +75,7 @@ let package = Package(
         // Host tests: no kernel IPVS needed.
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink"]),
         .testTarget(name: "IPVSRulesTests", dependencies: ["IPVSRules", "IPVS"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VRRPTests", dependencies: ["VRRP", "NetworkModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FirewallMarksTests", dependencies: ["FirewallMarks"]),
         .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "EventLoop", "KeepalivedConfig", "IPVS", "IPVSRules",
                                                            "FirewallMarks",

@@ -1,0 +1,171 @@
+import NetworkModel
+
+/// The receive path's checks (RFC 3768 §7.1, RFC 5798 §7.1, keepalived 2.2.7
+/// `vrrp_check_packet`), pure: bytes and receive facts in, an ``AcceptedAdvert`` or a
+/// ``Rejection`` out. Never traps, whatever the bytes.
+///
+/// Order: IP header and total length, VRRP header length, VRID (so the caller can dispatch a
+/// packet of another instance before instance-specific checks), version, exact length,
+/// checksum, type, TTL (multicast only), unicast/multicast channel, v2 auth type, password
+/// (constant time), v2 interval, address count, each address. Priority 0 is accepted.
+public struct AdvertValidator: Sendable, Hashable {
+    /// What this instance expects.
+    public var expectation: AdvertExpectation
+
+    /// A validator for one instance.
+    public init(_ expectation: AdvertExpectation) {
+        self.expectation = expectation
+    }
+
+    /// The VRID of an IPv4 datagram (`ipv4: true`, from the IP header on) or a bare VRRP
+    /// message, or nil when too short: for dispatching to the instance before validating.
+    public static func peekVRID(_ bytes: [UInt8], ipv4: Bool) -> UInt8? {
+        var offset = 0
+        if ipv4 {
+            guard let first = bytes.first, first >> 4 == 4 else { return nil }
+            offset = Int(first & 0x0F) * 4
+        }
+        return bytes.count > offset + 1 ? bytes[offset + 1] : nil
+    }
+
+    /// Validates an IPv4 datagram as a raw IPv4 socket returns it (IP header first); source,
+    /// destination and TTL come from that header, and its total length must equal the
+    /// number of bytes received.
+    public func validate(ipv4Datagram bytes: [UInt8]) -> Result<AcceptedAdvert, Rejection> {
+        let header: IPv4Header
+        do {
+            header = try IPv4Header.parse(bytes[...])
+        } catch let error {
+            if case .truncated = error {
+                return .failure(Rejection(.badLength, "ip header too short: \(bytes.count) bytes received"))
+            }
+            return .failure(Rejection(.malformedIPHeader, "invalid IPv4 header: \(error)"))
+        }
+        guard Int(header.totalLength) == bytes.count else {
+            return .failure(Rejection(.badLength,
+                "ip_tot_len mismatch against received length. \(header.totalLength) and received \(bytes.count)"))
+        }
+        guard header.protocolNumber == IPv4Header.protocolVRRP else {
+            let what = header.protocolNumber == IPv4Header.protocolAH ? " (IPsec AH is not supported)" : ""
+            return .failure(Rejection(.wrongProtocol,
+                "received IP protocol \(header.protocolNumber), expected \(IPv4Header.protocolVRRP)\(what)"))
+        }
+        let facts = ReceiveFacts(source: header.source, destination: header.destination, ttl: header.ttl)
+        return validate(message: bytes[header.headerLength...], facts: facts)
+    }
+
+    /// Validates a VRRP message without IP header (IPv6, where the kernel strips the header
+    /// and the facts come from recvmsg; or IPv4 when the caller has split the header off).
+    public func validate(message bytes: ArraySlice<UInt8>, facts: ReceiveFacts) -> Result<AcceptedAdvert, Rejection> {
+        let e = expectation
+        guard bytes.count >= VRRPPacket.headerLength else {
+            return .failure(Rejection(.badLength,
+                "ip payload too short. \(bytes.count) and expect at least \(VRRPPacket.headerLength)"))
+        }
+        let first = bytes[bytes.startIndex]
+        let vrid = bytes[bytes.startIndex + 1]
+        let count = Int(bytes[bytes.startIndex + 3])
+        guard vrid == e.vrid else {
+            return .failure(Rejection(.wrongVRID, "received VRID \(vrid), ours is \(e.vrid)"))
+        }
+        guard first >> 4 == e.version.rawValue else {
+            return .failure(Rejection(.wrongVersion,
+                "wrong version. Received \(first >> 4) and expect \(e.version.rawValue)"))
+        }
+        let expected = VRRPPacket.expectedLength(version: e.version, family: e.family, addressCount: count)
+        guard bytes.count == expected else {
+            return .failure(Rejection(.badLength,
+                "VRRP packet length \(bytes.count) does not match \(expected) expected for \(count) addresses"))
+        }
+        let packet: VRRPPacket
+        do {
+            packet = try VRRPPacket.parse(bytes, family: e.family)
+        } catch let error {
+            return .failure(Rejection(.badLength, "unreadable VRRP packet: \(error)"))
+        }
+        let old: Bool
+        switch verifyChecksum(bytes, facts: facts) {
+        case .failure(let r): return .failure(r)
+        case .success(let usedOld): old = usedOld
+        }
+        if let r = checkHeader(packet, facts: facts) ?? checkAuthentication(packet) ?? checkAddresses(packet) {
+            return .failure(r)
+        }
+        return .success(AcceptedAdvert(packet: packet, source: facts.source, isMulticast: facts.isMulticast,
+                                       usedOldUnicastChecksum: old))
+    }
+
+    /// Checksum: v2 over the message; v3/IPv4 with the IPv4 pseudo-header (or not, per the
+    /// expectation), retrying keepalived ≤ 1.3.6's unicast form; v3/IPv6 with the IPv6 one.
+    private func verifyChecksum(_ bytes: ArraySlice<UInt8>, facts: ReceiveFacts) -> Result<Bool, Rejection> {
+        let e = expectation
+        let coverage = ChecksumCoverage.standard(version: e.version, source: facts.source,
+                                                 destination: facts.destination,
+                                                 omitIPv4PseudoHeader: !e.ipv4PseudoHeader)
+        if coverage.checksum(of: bytes) == 0 { return .success(false) }
+        if e.version == .v3, e.family == .inet, e.ipv4PseudoHeader, e.acceptOldUnicastChecksum,
+           !facts.isMulticast {
+            let oldForm = ChecksumCoverage.ipv4PseudoHeader(source: facts.source, destination: e.multicastGroup)
+            if oldForm.checksum(of: bytes) == 0 { return .success(true) }
+        }
+        return .failure(Rejection(.badChecksum, "Invalid \(e.version) checksum"))
+    }
+
+    private func checkHeader(_ packet: VRRPPacket, facts: ReceiveFacts) -> Rejection? {
+        let e = expectation
+        if packet.type != VRRPPacket.typeAdvertisement {
+            return Rejection(.wrongType, "Invalid packet type. \(packet.type) and expect \(VRRPPacket.typeAdvertisement)")
+        }
+        if facts.isMulticast && facts.ttl != 255 {
+            return Rejection(.badTTL, "invalid TTL/HL. Received \(facts.ttl) and expect 255")
+        }
+        if facts.isMulticast && e.isUnicast {
+            return Rejection(.multicastOnUnicastInstance,
+                             "Expected Unicast packet but received a mcast packet from \(facts.source)")
+        }
+        if !facts.isMulticast && !e.isUnicast {
+            return Rejection(.unicastOnMulticastInstance,
+                             "Expected mcast packet but received a unicast packet from \(facts.source)")
+        }
+        return nil
+    }
+
+    private func checkAuthentication(_ packet: VRRPPacket) -> Rejection? {
+        guard case let .v2(authType, seconds, authData) = packet.fields else { return nil }
+        let e = expectation
+        if authType != e.authentication.wireType {
+            return Rejection(.authTypeMismatch,
+                             "received a packet with invalid auth type \(authType), expected \(e.authentication.wireType)")
+        }
+        if case .password = e.authentication, !AdvertValidator.constantTimeEqual(authData, e.authentication.wireData) {
+            return Rejection(.passwordMismatch, "received an invalid passwd!")
+        }
+        let mine = AdvertInterval.wireSeconds(e.advertInterval)
+        if seconds != mine {
+            return Rejection(.intervalMismatch, "advertisement interval mismatch mine=\(mine) sec rcved=\(seconds) sec")
+        }
+        return nil
+    }
+
+    private func checkAddresses(_ packet: VRRPPacket) -> Rejection? {
+        let mine = expectation.virtualAddresses
+        if packet.addresses.count != mine.count {
+            return Rejection(.addressCountMismatch,
+                             "received an unexpected ip number count \(packet.addresses.count), expected \(mine.count)!")
+        }
+        let carried = Set(packet.addresses)
+        if let missing = mine.first(where: { !carried.contains($0) }) {
+            return Rejection(.addressMissing,
+                             "ip address associated with VRID \(expectation.vrid) not present in MASTER advert : \(missing)")
+        }
+        return nil
+    }
+
+    /// Compares two byte strings in time that depends only on their lengths.
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<a.count { diff |= a[i] ^ b[i] }
+        return diff == 0
+    }
+}
