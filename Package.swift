@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "FirewallMarks", targets: ["FirewallMarks"]),
         .library(name: "HealthCheck", targets: ["HealthCheck"]),
         .library(name: "VRRP", targets: ["VRRP"]),
+        .library(name: "VRRPRouter", targets: ["VRRPRouter"]),
         .executable(name: "swiftvs", targets: ["swiftvs"]),
         // What `swiftvs daemon` runs as when installed next to swiftvs (see DaemonMain.exec).
         .executable(name: "swiftvs-healthd", targets: ["swiftvs-healthd"]),
@@ -33,6 +34,9 @@ let package = Package(
         // The VRRP protocol core: wire format, receive validation, timers, state machine. Pure:
         // no sockets, no clock of its own.
         .target(name: "VRRP", dependencies: ["NetworkModel"]),
+        // Virtual routers as keepalived runs them: the vrrp_* configuration pass, and (next) the
+        // engine that drives the protocol core over HostNetwork's sockets on the event loop.
+        .target(name: "VRRPRouter", dependencies: ["VRRP", "NetworkModel", "EventLoop", "KeepalivedConfig"]),
         // The IPVS generic-netlink binding: domain types, wire encoding, the socket handle.
         .target(name: "IPVS", dependencies: ["CNetlink", "NetworkModel"]),
         // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering.

@@ -1,6 +1,7 @@
 import NetworkModel
 import KeepalivedConfig
 import EventLoop
+import VRRP
 
 /// The VRRP half of a keepalived.conf: `vrrp_instance`, `vrrp_script`, `vrrp_sync_group` blocks
 /// and the `global_defs` settings they use, as keepalived 2.2.7 reads them.

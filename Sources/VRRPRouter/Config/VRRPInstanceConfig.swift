@@ -1,6 +1,7 @@
 import NetworkModel
 import KeepalivedConfig
 import EventLoop
+import VRRP
 
 /// One `vrrp_instance` block.
 public struct VRRPInstanceConfig: Sendable, Hashable {
