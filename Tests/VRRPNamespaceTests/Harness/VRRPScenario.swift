@@ -1,0 +1,100 @@
+import Foundation
+import NetworkModel
+
+/// Which daemon runs on a node.
+enum VRRPImplementation: String, Sendable {
+    case keepalived, swiftvs
+}
+
+/// The notes' interop case 1 on N nodes: one instance VI_1 (vrid 51, advert_int 1, v2, state
+/// BACKUP), unicast from each node's address to every other node, auth PASS, VIP
+/// 198.51.100.39/24, and a `track_script chk` (file test, weight +20, the file present), with a
+/// capture on the bridge and a VIP sampler already running before any daemon starts.
+final class VRRPScenario: @unchecked Sendable {
+    static let vip = "198.51.100.39"
+
+    let topology: Topology
+    let wire: WireCapture
+    let sampler: VIPSampler
+    /// In topology order: nodes[0] is n1.
+    let nodes: [any VRRPNode]
+
+    /// - Parameters:
+    ///   - implementations: one per node.
+    ///   - priorities: configured priorities (the effective ones are 20 higher while chk passes).
+    ///   - passwords: auth_pass per node (nil: "s3cret" everywhere).
+    ///   - multicast: leave out unicast_src_ip / unicast_peer.
+    ///   - customize: last changes to each node's instance.
+    init(implementations: [VRRPImplementation], priorities: [Int], passwords: [String]? = nil,
+         multicast: Bool = false, customize: (Int, inout VRRPInstanceSpec) -> Void = { _, _ in }) async throws {
+        precondition(implementations.count == priorities.count)
+        let topology = try Topology(nodes: implementations.count)
+        self.topology = topology
+        wire = try await WireCapture(on: topology)
+        sampler = try await VIPSampler(vip: Self.vip, on: topology.nodes)
+        var built: [any VRRPNode] = []
+        for (i, node) in topology.nodes.enumerated() {
+            let scriptFile = topology.path("\(node.name).ok")
+            _ = FileManager.default.createFile(atPath: scriptFile, contents: nil)
+            var instance = VRRPInstanceSpec()
+            instance.priority = priorities[i]
+            instance.authPass = passwords?[i] ?? "s3cret"
+            instance.virtualAddresses = ["\(Self.vip)/24"]
+            instance.trackScripts = ["chk"]
+            if !multicast {
+                instance.unicastSource = node.ipv4
+                instance.unicastPeers = topology.nodes.filter { $0 != node }.map(\.ipv4)
+            }
+            customize(i, &instance)
+            let config = VRRPConfig(routerID: node.name,
+                                    scripts: [VRRPScriptSpec(name: "chk", file: scriptFile, interval: 1, weight: 20)],
+                                    instances: [instance])
+            switch implementations[i] {
+            case .keepalived: built.append(KeepalivedNode(node, in: topology, config: config))
+            case .swiftvs: built.append(SwiftvsNode(node, in: topology, config: config))
+            }
+        }
+        nodes = built
+    }
+
+    /// Stops sampling and capturing and removes the topology (every daemon is killed).
+    func teardown() {
+        sampler.stop()
+        wire.stop()
+        topology.teardown()
+    }
+
+    deinit { teardown() }
+
+    /// The node called "n1", "n2", …
+    func node(_ name: String) -> any VRRPNode { nodes.first { $0.node.name == name }! }
+
+    /// The effective priority of a node while its track script passes.
+    func effectivePriority(_ name: String) -> Int { node(name).config.instances[0].priority + 20 }
+
+    /// The VIP as an address.
+    var vipAddress: IPAddress { IPAddress(Self.vip)! }
+
+    /// Adverts so far from `name`'s address.
+    func adverts(from name: String) throws -> [AdvertEvent] {
+        let address = IPAddress(node(name).node.ipv4)!
+        return try wire.adverts().filter { $0.source == address }
+    }
+
+    /// Waits for the first advert from `name` at or after `after`, optionally with a given priority.
+    func awaitAdvert(from name: String, after: Double, priority: UInt8? = nil,
+                     within limit: Duration) async throws -> AdvertEvent {
+        let address = IPAddress(node(name).node.ipv4)!
+        return try await wire.awaitAdvert("from \(name)\(priority.map { " with priority \($0)" } ?? "")",
+                                          after: after, within: limit) {
+            $0.source == address && (priority == nil || $0.priority == priority)
+        }
+    }
+
+    /// Everything useful for a failure message: the capture, the holder timeline, the logs.
+    func diagnostics() -> String {
+        let timeline = (try? sampler.intervals().map(\.description).joined(separator: "\n")) ?? "(no samples)"
+        let logs = nodes.map { "--- \($0.implementation) on \($0.node) ---\n\($0.log())" }.joined(separator: "\n")
+        return "--- wire ---\n\(wire.transcript())\n--- VIP holders ---\n\(timeline)\n\(logs)"
+    }
+}
