@@ -37,11 +37,11 @@ struct KeepalivedBaselineTests {
         let mdi = VRRPTiming.masterDown(priority: 120)
         let takeover = try await s.awaitAdvert(from: "n1", after: frozen, within: .seconds(mdi + 2))
         #expect(takeover.time - frozen <= mdi + 0.15)
-        try await s.sampler.awaitHolders("held by both (n2 frozen with it)", within: .seconds(2)) { $0 == ["n1", "n2"] }
+        try await s.awaitHolders("held by both (n2 frozen with it)", within: .seconds(2)) { $0 == ["n1", "n2"] }
 
         let thawed = WallClock.now()
         try s.topology.unfreeze(pid: pid)
-        try await s.sampler.awaitHolders("back on n2 alone", within: .seconds(3)) { $0 == ["n2"] }
+        try await s.awaitHolders("back on n2 alone", within: .seconds(3)) { $0 == ["n2"] }
         try await s.node("n1").awaitLog("higher priority 130", within: .seconds(1))
         print(String(format: "[vrrp] keepalived thaw: n1 released the VIP %.3f s after SIGCONT",
                      try #require(try s.sampler.firstTime(notHeldBy: "n1", after: thawed)) - thawed))
@@ -58,7 +58,7 @@ struct KeepalivedBaselineTests {
         try s.topology.linkDown(n2)
         try await s.node("n2").awaitLog("Entering FAULT STATE", within: .seconds(2))
         let mdi = VRRPTiming.masterDown(priority: 120)
-        try await s.sampler.awaitHolders("held by n1 alone", within: .seconds(mdi + 2)) { $0 == ["n1"] }
+        try await s.awaitHolders("held by n1 alone", within: .seconds(mdi + 2)) { $0 == ["n1"] }
         let n1Held = try #require(try s.sampler.firstTime(heldBy: "n1", after: down))
         print(String(format: "[vrrp] keepalived link down: n1 holds the VIP %.3f s after n2's link went down (MDI(120) %.3f s)",
                      n1Held - down, mdi))
@@ -67,7 +67,7 @@ struct KeepalivedBaselineTests {
         let up = WallClock.now()
         try s.topology.linkUp(n2)
         let mdi2 = VRRPTiming.masterDown(priority: 130)
-        try await s.sampler.awaitHolders("back on n2 alone", within: .seconds(mdi2 + 3)) { $0 == ["n2"] }
+        try await s.awaitHolders("back on n2 alone", within: .seconds(mdi2 + 3)) { $0 == ["n2"] }
         let n2Back = try #require(try s.sampler.firstTime(heldBy: "n2", after: up))
         print(String(format: "[vrrp] keepalived link up: n2 holds the VIP again %.3f s after link up", n2Back - up))
         let shared = try s.sampler.sharedIntervals(from: up)

@@ -14,7 +14,7 @@ enum VRRPCases {
         try await s.node("n2").start()
         try await s.node("n1").start()
         let mdi = VRRPTiming.masterDown(priority: s.effectivePriority("n2"))
-        let held = try await s.sampler.awaitHolders("held by n2 alone", within: .seconds(mdi + 3)) { $0 == ["n2"] }
+        let held = try await s.awaitHolders("held by n2 alone", within: .seconds(mdi + 3)) { $0 == ["n2"] }
         return (n2Started, held.time)
     }
 
@@ -84,7 +84,7 @@ enum VRRPCases {
         #expect(handover >= skew - 0.02 && handover <= skew + 0.15, "handover \(handover) s, skew \(skew) s\n\(s.diagnostics())")
         #expect(takeover.priority == 120)
 
-        try await s.sampler.awaitHolders("held by n1 alone", within: .seconds(2)) { $0 == ["n1"] }
+        try await s.awaitHolders("held by n1 alone", within: .seconds(2)) { $0 == ["n1"] }
         let released = try #require(try s.sampler.firstTime(notHeldBy: "n2", after: stopped))
         let acquired = try #require(try s.sampler.firstTime(heldBy: "n1", after: stopped))
         print(String(format: "[vrrp] %@: VIP on no node for %.3f s (sampled)", tag, acquired - released))
@@ -119,7 +119,7 @@ enum VRRPCases {
         #expect(try s.adverts(from: "n2").allSatisfy { $0.time <= killed || $0.priority != 0 }, "a crash sends no priority 0")
 
         // Nobody removes the killed node's VIP (keepalived #2361), so two nodes hold it.
-        let both = try await s.sampler.awaitHolders("held by both nodes", within: .seconds(2)) { $0 == ["n1", "n2"] }
+        let both = try await s.awaitHolders("held by both nodes", within: .seconds(2)) { $0 == ["n1", "n2"] }
         let firstN1 = try #require(try s.sampler.firstTime(heldBy: "n1", after: killed))
         print(String(format: "[vrrp] %@: n1 holds the VIP %.3f s after the kill; holders now %@",
                      tag, firstN1 - killed, both.holders.sorted().joined(separator: ",")))
@@ -137,7 +137,7 @@ enum VRRPCases {
         try await s.node("n2").start()
         try await s.node("n1").start()
         let limit = Duration.seconds(VRRPTiming.masterDown(priority: 120) + 3)
-        try await s.sampler.awaitHolders("held by both nodes", within: limit) { $0 == ["n1", "n2"] }
+        try await s.awaitHolders("held by both nodes", within: limit) { $0 == ["n1", "n2"] }
         for node in s.nodes where isKeepalived(node) {
             try await node.awaitLog("Entering MASTER STATE", within: .seconds(2))
             try await node.awaitLog("received an invalid passwd", within: .seconds(3))

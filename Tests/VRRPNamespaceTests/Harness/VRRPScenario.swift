@@ -85,9 +85,28 @@ final class VRRPScenario: @unchecked Sendable {
     func awaitAdvert(from name: String, after: Double, priority: UInt8? = nil,
                      within limit: Duration) async throws -> AdvertEvent {
         let address = IPAddress(node(name).node.ipv4)!
-        return try await wire.awaitAdvert("from \(name)\(priority.map { " with priority \($0)" } ?? "")",
-                                          after: after, within: limit) {
-            $0.source == address && (priority == nil || $0.priority == priority)
+        return try await explained {
+            try await wire.awaitAdvert("from \(name)\(priority.map { " with priority \($0)" } ?? "")",
+                                       after: after, within: limit) {
+                $0.source == address && (priority == nil || $0.priority == priority)
+            }
+        }
+    }
+
+    /// Waits until the VIP's holders satisfy `condition` (see `VIPSampler.awaitHolders`).
+    @discardableResult
+    func awaitHolders(_ what: String, within limit: Duration,
+                      _ condition: @escaping (Set<String>) -> Bool) async throws -> VIPSample {
+        try await explained { try await sampler.awaitHolders(what, within: limit, condition) }
+    }
+
+    /// Runs `body`; a harness error it throws (a timeout, mostly) gets `diagnostics()` attached.
+    func explained<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch var error as HarnessError {
+            error.detail += "\n" + diagnostics()
+            throw error
         }
     }
 
