@@ -25,6 +25,26 @@ struct KeepalivedBaselineTests {
     @Test("password mismatch: both nodes become MASTER and keepalived logs \"invalid passwd\"")
     func passwordMismatch() async throws { try await VRRPCases.passwordMismatch(pair) }
 
+    @Test("v3 over IPv6, unicast: the higher priority becomes MASTER, sends v3 adverts and an unsolicited NA with the override flag")
+    func ipv6ColdStart() async throws {
+        let s = try await VRRPScenario(implementations: pair, priorities: [100, 110], ipv6: true)
+        defer { s.teardown() }
+        let started = WallClock.now()
+        try await elect(s)
+        let first = try #require(try s.adverts(from: "n2").first, "\(s.diagnostics())")
+        let mdi = VRRPTiming.masterDown(priority: 130, advertInterval: 1, version: 3)
+        print(String(format: "[vrrp] keepalived v3/IPv6: n2 first advert %.3f s after start (MDI %.3f s), hop limit %d",
+                     first.time - started, mdi, first.ttl))
+        #expect(first.version == 3 && first.vrid == 51 && first.priority == 130 && first.advertInterval == 1)
+        #expect(first.addresses == [s.vipAddress] && first.destination == s.address(of: "n1"))
+        #expect(first.authType == nil && first.payload.count == 8 + 16, "v3: no auth bytes, one IPv6 address")
+        let na = try await s.wire.awaitAnnouncement(of: s.vipAddress, within: .seconds(2))
+        #expect(na.kind == .neighborAdvert && na.detail == "O" && na.senderMAC == s.node("n2").node.mac)
+        _ = try await s.awaitAdvert(from: "n2", after: first.time + 1.5, within: .seconds(3))
+        let held = try #require(try s.sampler.firstTime(heldBy: "n2"))
+        #expect(try s.sampler.intervals(from: held).allSatisfy { $0.holders == ["n2"] }, "\(s.diagnostics())")
+    }
+
     @Test("harness: a frozen master (SIGSTOP) is replaced, and takes the VIP back when thawed")
     func freezeAndThaw() async throws {
         let s = try await VRRPScenario(implementations: [.keepalived, .keepalived], priorities: [100, 110])

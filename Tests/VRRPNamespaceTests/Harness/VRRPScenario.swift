@@ -10,8 +10,11 @@ enum VRRPImplementation: String, Sendable {
 /// BACKUP), unicast from each node's address to every other node, auth PASS, VIP
 /// 198.51.100.39/24, and a `track_script chk` (file test, weight +20, the file present), with a
 /// capture on the bridge and a VIP sampler already running before any daemon starts.
+/// With `ipv6`: v3 over IPv6 (2001:db8::/64, VIP 2001:db8::39/64), no authentication.
 final class VRRPScenario: @unchecked Sendable {
-    static let vip = "198.51.100.39"
+    /// The VIP without its prefix length.
+    let vip: String
+    let ipv6: Bool
 
     let topology: Topology
     let wire: WireCapture
@@ -26,24 +29,29 @@ final class VRRPScenario: @unchecked Sendable {
     ///   - multicast: leave out unicast_src_ip / unicast_peer.
     ///   - customize: last changes to each node's instance.
     init(implementations: [VRRPImplementation], priorities: [Int], passwords: [String]? = nil,
-         multicast: Bool = false, customize: (Int, inout VRRPInstanceSpec) -> Void = { _, _ in }) async throws {
+         multicast: Bool = false, ipv6: Bool = false, customize: (Int, inout VRRPInstanceSpec) -> Void = { _, _ in }) async throws {
         precondition(implementations.count == priorities.count)
-        let topology = try Topology(nodes: implementations.count)
+        let topology = try Topology(nodes: implementations.count, ipv6: ipv6)
         self.topology = topology
+        self.ipv6 = ipv6
+        let vip = ipv6 ? "2001:db8::39" : "198.51.100.39"
+        self.vip = vip
         wire = try await WireCapture(on: topology)
-        sampler = try await VIPSampler(vip: Self.vip, on: topology.nodes)
+        sampler = try await VIPSampler(vip: vip, on: topology.nodes)
         var built: [any VRRPNode] = []
         for (i, node) in topology.nodes.enumerated() {
             let scriptFile = topology.path("\(node.name).ok")
             _ = FileManager.default.createFile(atPath: scriptFile, contents: nil)
             var instance = VRRPInstanceSpec()
             instance.priority = priorities[i]
-            instance.authPass = passwords?[i] ?? "s3cret"
-            instance.virtualAddresses = ["\(Self.vip)/24"]
+            instance.authPass = ipv6 ? nil : passwords?[i] ?? "s3cret"
+            instance.version = ipv6 ? 3 : nil
+            instance.virtualAddresses = [ipv6 ? "\(vip)/64" : "\(vip)/24"]
             instance.trackScripts = ["chk"]
             if !multicast {
-                instance.unicastSource = node.ipv4
-                instance.unicastPeers = topology.nodes.filter { $0 != node }.map(\.ipv4)
+                let address: (Topology.Node) -> String = { ipv6 ? $0.ipv6! : $0.ipv4 }
+                instance.unicastSource = address(node)
+                instance.unicastPeers = topology.nodes.filter { $0 != node }.map(address)
             }
             customize(i, &instance)
             let config = VRRPConfig(routerID: node.name,
@@ -73,18 +81,24 @@ final class VRRPScenario: @unchecked Sendable {
     func effectivePriority(_ name: String) -> Int { node(name).config.instances[0].priority + 20 }
 
     /// The VIP as an address.
-    var vipAddress: IPAddress { IPAddress(Self.vip)! }
+    var vipAddress: IPAddress { IPAddress(vip)! }
+
+    /// The address `name` sends adverts from (unicast_src_ip): its IPv4 or IPv6 address.
+    func address(of name: String) -> IPAddress {
+        let n = node(name).node
+        return IPAddress(ipv6 ? n.ipv6! : n.ipv4)!
+    }
 
     /// Adverts so far from `name`'s address.
     func adverts(from name: String) throws -> [AdvertEvent] {
-        let address = IPAddress(node(name).node.ipv4)!
+        let address = address(of: name)
         return try wire.adverts().filter { $0.source == address }
     }
 
     /// Waits for the first advert from `name` at or after `after`, optionally with a given priority.
     func awaitAdvert(from name: String, after: Double, priority: UInt8? = nil,
                      within limit: Duration) async throws -> AdvertEvent {
-        let address = IPAddress(node(name).node.ipv4)!
+        let address = address(of: name)
         return try await explained {
             try await wire.awaitAdvert("from \(name)\(priority.map { " with priority \($0)" } ?? "")",
                                        after: after, within: limit) {
