@@ -45,6 +45,33 @@ struct KeepalivedBaselineTests {
         #expect(try s.sampler.intervals(from: held).allSatisfy { $0.holders == ["n2"] }, "\(s.diagnostics())")
     }
 
+    @Test("nopreempt: a higher priority that starts later stays BACKUP; notify reports each transition")
+    func nopreemptAndNotify() async throws {
+        var recorders: [NotifyRecorder] = []
+        let s = try await VRRPScenario(implementations: pair, priorities: [100, 110]) { topology, i, instance in
+            let recorder = try NotifyRecorder(directory: topology.directory, label: topology.nodes[i].name)
+            recorders.append(recorder)
+            instance.nopreempt = true
+            instance.notifyLines = [recorder.notifyLine]
+        }
+        defer { s.teardown() }
+        try await s.node("n1").start()
+        try await s.awaitHolders("held by n1", within: .seconds(VRRPTiming.masterDown(priority: 120) + 3)) { $0 == ["n1"] }
+        let n2Started = WallClock.now()
+        try await s.node("n2").start()
+        // Past n2's Master_Down_Interval plus an advert: with preemption it would have taken over.
+        _ = try await s.awaitAdvert(from: "n1", after: n2Started + VRRPTiming.masterDown(priority: 130) + 0.5, within: .seconds(6))
+        #expect(try s.sampler.intervals(from: n2Started).allSatisfy { $0.holders == ["n1"] }, "\(s.diagnostics())")
+        #expect(s.node("n2").logCount("Entering MASTER STATE") == 0)
+        #expect(!recorders[1].lines().contains { $0.contains("MASTER") })
+        try await awaitCondition("notify lines", within: .seconds(2)) {
+            // The first BACKUP line carries the priority before the track script's first success.
+            recorders[0].lines().contains("INSTANCE VI_1 MASTER 120")
+                && recorders[1].lines().contains { $0.hasPrefix("INSTANCE VI_1 BACKUP ") }
+        }
+        print("[vrrp] keepalived nopreempt: notify n1 \(recorders[0].lines()), n2 \(recorders[1].lines())")
+    }
+
     @Test("harness: a frozen master (SIGSTOP) is replaced, and takes the VIP back when thawed")
     func freezeAndThaw() async throws {
         let s = try await VRRPScenario(implementations: [.keepalived, .keepalived], priorities: [100, 110])

@@ -27,9 +27,9 @@ final class VRRPScenario: @unchecked Sendable {
     ///   - priorities: configured priorities (the effective ones are 20 higher while chk passes).
     ///   - passwords: auth_pass per node (nil: "s3cret" everywhere).
     ///   - multicast: leave out unicast_src_ip / unicast_peer.
-    ///   - customize: last changes to each node's instance.
+    ///   - customize: last changes to each node's instance (given the topology and node index).
     init(implementations: [VRRPImplementation], priorities: [Int], passwords: [String]? = nil,
-         multicast: Bool = false, ipv6: Bool = false, customize: (Int, inout VRRPInstanceSpec) -> Void = { _, _ in }) async throws {
+         multicast: Bool = false, ipv6: Bool = false, customize: (Topology, Int, inout VRRPInstanceSpec) throws -> Void = { _, _, _ in }) async throws {
         precondition(implementations.count == priorities.count)
         let topology = try Topology(nodes: implementations.count, ipv6: ipv6)
         self.topology = topology
@@ -53,7 +53,7 @@ final class VRRPScenario: @unchecked Sendable {
                 instance.unicastSource = address(node)
                 instance.unicastPeers = topology.nodes.filter { $0 != node }.map(address)
             }
-            customize(i, &instance)
+            try customize(topology, i, &instance)
             let config = VRRPConfig(routerID: node.name,
                                     scripts: [VRRPScriptSpec(name: "chk", file: scriptFile, interval: 1, weight: 20)],
                                     instances: [instance])
