@@ -39,6 +39,7 @@ final class Topology: @unchecked Sendable {
     /// Creates the segment. Throws (after removing what it made) when any step fails.
     init(nodes count: Int, ipv6: Bool = false, client withClient: Bool = false) throws {
         let seq = Topology.sequence.withLock { value -> Int in value += 1; return value }
+        if seq == 1 { Topology.removeOrphans() }
         let tag = "\(getpid())-\(seq)"
         switchNamespace = "vn-sw-\(tag)"
         nodes = (1...count).map { i in
@@ -133,6 +134,22 @@ final class Topology: @unchecked Sendable {
     }
 
     // MARK: teardown
+
+    /// Removes `vn-…-PID-SEQ` namespaces (and kills their processes) left by a test process that
+    /// died before its teardown ran: only names of this harness whose PID no longer exists.
+    static func removeOrphans() {
+        guard let list = try? Command.run([HarnessGate.ip, "netns", "list"]), list.status == 0 else { return }
+        for line in list.stdout.split(whereSeparator: \.isNewline) {
+            let name = String(line.split(separator: " ").first ?? "")
+            let parts = name.split(separator: "-")
+            guard parts.count == 4, parts[0] == "vn", let owner = Int32(parts[2]), Int(parts[3]) != nil,
+                  owner != getpid(), kill(owner, 0) != 0, errno == ESRCH else { continue }
+            if let pids = try? Command.run([HarnessGate.ip, "netns", "pids", name]) {
+                for pid in pids.stdout.split(whereSeparator: \.isNewline).compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
+            }
+            _ = try? Command.run([HarnessGate.ip, "netns", "del", name])
+        }
+    }
 
     /// The pids of every process in the topology's namespaces.
     func processesInNamespaces() -> [Int32] {
