@@ -88,6 +88,9 @@ let package = Package(
             "swiftvs", "IPVS", "IPVSRules",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // VRRP in network namespaces on the host (root, ip netns, keepalived, tcpdump): the harness
+        // and the keepalived baseline the swiftvs VRRP tests and the vrrp benchmark compare against.
+        .testTarget(name: "VRRPNamespaceTests", dependencies: ["NetworkModel", "CNetlink"]),
         // Kernel tests: run inside the VM (Scripts/vm-run) against the real ip_vs modules.
         .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks", "HealthCheck"]),
     ],
