@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "IPVSRules", targets: ["IPVSRules"]),
         .library(name: "FirewallMarks", targets: ["FirewallMarks"]),
         .library(name: "HealthCheck", targets: ["HealthCheck"]),
+        .library(name: "HostNetwork", targets: ["HostNetwork"]),
         .executable(name: "swiftvs", targets: ["swiftvs"]),
         // What `swiftvs daemon` runs as when installed next to swiftvs (see DaemonMain.exec).
         .executable(name: "swiftvs-healthd", targets: ["swiftvs-healthd"]),
@@ -25,10 +26,20 @@ let package = Package(
             pkgConfig: "libnl-genl-3.0",
             providers: [.apt(["libnl-3-dev", "libnl-genl-3-dev"])]
         ),
+        // libnl-route-3 (rtnetlink addresses) plus the kernel UAPI headers the host-network layer
+        // needs (packet sockets, ARP/ICMPv6, rtnetlink messages), found by pkg-config.
+        .systemLibrary(
+            name: "CNetlinkRoute",
+            pkgConfig: "libnl-route-3.0",
+            providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]
+        ),
         // Addresses and families: the dependency-free vocabulary every other module shares.
         .target(name: "NetworkModel"),
         // The IPVS generic-netlink binding: domain types, wire encoding, the socket handle.
         .target(name: "IPVS", dependencies: ["CNetlink", "NetworkModel"]),
+        // The host effects VRRP needs: rtnetlink interfaces, addresses and events, VRRP raw
+        // sockets, gratuitous ARP and unsolicited neighbour advertisements, namespaces for tests.
+        .target(name: "HostNetwork", dependencies: ["CNetlinkRoute", "NetworkModel"]),
         // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering.
         .target(name: "IPVSRules", dependencies: ["IPVS"]),
         // iptables / nft mangle MARK rules that feed fwmark services.
@@ -67,6 +78,8 @@ let package = Package(
             "swiftvs", "IPVS", "IPVSRules",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Host tests in network namespaces: need root (skipped otherwise).
+        .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", "NetworkModel"]),
         // Kernel tests: run inside the VM (Scripts/vm-run) against the real ip_vs modules.
         .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks", "HealthCheck"]),
     ],
