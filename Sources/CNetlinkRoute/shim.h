@@ -156,4 +156,39 @@ static inline int swiftvs_attach_drop_all_filter(int fd) {
     return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
 }
 
+// sendmsg(2) of an IPv6 datagram to `destination` (scope id `scope` for link-local and
+// link-scope multicast), with an IPV6_PKTINFO control message choosing the source address
+// and the interface when `source` is given (keepalived's vrrp_build_ancillary_data).
+static inline long swiftvs_send_v6(int fd, const unsigned char *buf, size_t len,
+                                   const unsigned char *destination, unsigned int scope,
+                                   const unsigned char *source, int ifindex) {
+    struct sockaddr_in6 to;
+    memset(&to, 0, sizeof to);
+    to.sin6_family = AF_INET6;
+    memcpy(&to.sin6_addr, destination, 16);
+    to.sin6_scope_id = scope;
+    struct iovec iov = { (void *)buf, len };
+    union { struct cmsghdr align; unsigned char bytes[CMSG_SPACE(sizeof(struct swiftvs_in6_pktinfo))]; } control;
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    memset(&control, 0, sizeof control);
+    msg.msg_name = &to;
+    msg.msg_namelen = sizeof to;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    if (source != NULL) {
+        msg.msg_control = control.bytes;
+        msg.msg_controllen = sizeof control.bytes;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = IPPROTO_IPV6;
+        c->cmsg_type = IPV6_PKTINFO;
+        c->cmsg_len = CMSG_LEN(sizeof(struct swiftvs_in6_pktinfo));
+        struct swiftvs_in6_pktinfo pi;
+        memcpy(&pi.addr, source, 16);
+        pi.ifindex = ifindex;
+        memcpy(CMSG_DATA(c), &pi, sizeof pi);
+    }
+    return sendmsg(fd, &msg, MSG_DONTWAIT);
+}
+
 #endif

@@ -84,7 +84,7 @@ public struct HostNetworkError: Error, Sendable, Hashable, CustomStringConvertib
     /// `OPERATION OBJECT[: STEP]: REASON`, the reason being the kernel's message when it gave
     /// one, else strerror(errno).
     public var description: String {
-        var text = "\(operation) \(object)"
+        var text = object.isEmpty ? operation.description : "\(operation) \(object)"
         if let step { text += ": \(step)" }
         if let reason { text += ": \(reason)" }
         return text

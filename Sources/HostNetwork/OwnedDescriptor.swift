@@ -28,7 +28,7 @@ struct OwnedDescriptor: ~Copyable {
     }
 
     /// Sets a socket option from any plain value.
-    func setOption<T: BitwiseCopyable>(_ level: Int32, _ name: Int32, value: T, _ label: String,
+    func setOption<T>(_ level: Int32, _ name: Int32, value: T, _ label: String,
                       _ operation: HostNetworkError.Operation, _ object: String) throws(HostNetworkError) {
         let rc = withUnsafeBytes(of: value) { raw in
             setsockopt(rawValue, level, name, raw.baseAddress, socklen_t(raw.count))
