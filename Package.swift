@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "HealthCheck", targets: ["HealthCheck"]),
         .library(name: "VRRP", targets: ["VRRP"]),
         .library(name: "VRRPRouter", targets: ["VRRPRouter"]),
+        .library(name: "HostNetwork", targets: ["HostNetwork"]),
         .executable(name: "swiftvs", targets: ["swiftvs"]),
         // What `swiftvs daemon` runs as when installed next to swiftvs (see DaemonMain.exec).
         .executable(name: "swiftvs-healthd", targets: ["swiftvs-healthd"]),
@@ -29,6 +30,13 @@ let package = Package(
             pkgConfig: "libnl-genl-3.0",
             providers: [.apt(["libnl-3-dev", "libnl-genl-3-dev"])]
         ),
+        // libnl-route-3 (rtnetlink addresses) plus the kernel UAPI headers the host-network layer
+        // needs (packet sockets, ARP/ICMPv6, rtnetlink messages), found by pkg-config.
+        .systemLibrary(
+            name: "CNetlinkRoute",
+            pkgConfig: "libnl-route-3.0",
+            providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]
+        ),
         // Addresses and families: the dependency-free vocabulary every other module shares.
         .target(name: "NetworkModel"),
         // The VRRP protocol core: wire format, receive validation, timers, state machine. Pure:
@@ -36,9 +44,12 @@ let package = Package(
         .target(name: "VRRP", dependencies: ["NetworkModel"]),
         // Virtual routers as keepalived runs them: the vrrp_* configuration pass, and (next) the
         // engine that drives the protocol core over HostNetwork's sockets on the event loop.
-        .target(name: "VRRPRouter", dependencies: ["VRRP", "NetworkModel", "EventLoop", "KeepalivedConfig"]),
+        .target(name: "VRRPRouter", dependencies: ["VRRP", "HostNetwork", "NetworkModel", "EventLoop", "KeepalivedConfig"]),
         // The IPVS generic-netlink binding: domain types, wire encoding, the socket handle.
         .target(name: "IPVS", dependencies: ["CNetlink", "NetworkModel"]),
+        // The host effects VRRP needs: rtnetlink interfaces, addresses and events, VRRP raw
+        // sockets, gratuitous ARP and unsolicited neighbour advertisements, namespaces for tests.
+        .target(name: "HostNetwork", dependencies: ["CNetlinkRoute", "NetworkModel"]),
         // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering.
         .target(name: "IPVSRules", dependencies: ["IPVS"]),
         // iptables / nft mangle MARK rules that feed fwmark services.
@@ -91,6 +102,8 @@ let package = Package(
         // VRRP in network namespaces on the host (root, ip netns, keepalived, tcpdump): the harness
         // and the keepalived baseline the swiftvs VRRP tests and the vrrp benchmark compare against.
         .testTarget(name: "VRRPNamespaceTests", dependencies: ["NetworkModel", "CNetlink"]),
+        // Host tests in network namespaces: need root (skipped otherwise).
+        .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", "NetworkModel"]),
         // Kernel tests: run inside the VM (Scripts/vm-run) against the real ip_vs modules.
         .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks", "HealthCheck"]),
     ],

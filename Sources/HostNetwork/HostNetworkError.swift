@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Everything that can go wrong on the host network: what was attempted, on what, which
+/// step failed, and why, with the kernel's errno (and its extended-ack text when it gave one).
+///
+/// `description` reads like keepalived's and ip(8)'s messages:
+/// `add address 198.51.100.39/24 to eth0: File exists`.
+public struct HostNetworkError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The class of failure, stable for callers to switch on.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+        private init(_ name: String) { self.name = name }
+        public var description: String { name }
+
+        /// Adding an address that the interface already has (EEXIST).
+        public static let addressExists = Code("addressExists")
+        /// Deleting an address that the interface does not have (EADDRNOTAVAIL).
+        public static let addressNotPresent = Code("addressNotPresent")
+        /// No interface by that name or index (ENODEV, or absent from the link dump).
+        public static let noSuchInterface = Code("noSuchInterface")
+        /// EPERM / EACCES: needs CAP_NET_ADMIN, CAP_NET_RAW or CAP_SYS_ADMIN.
+        public static let permissionDenied = Code("permissionDenied")
+        /// The kernel refused the values (EINVAL, EAFNOSUPPORT, EADDRNOTAVAIL on bind…).
+        public static let invalidArgument = Code("invalidArgument")
+        /// Rejected before anything reached the kernel.
+        public static let invalidValue = Code("invalidValue")
+        /// A network namespace could not be opened or entered.
+        public static let namespace = Code("namespace")
+        /// A netlink reply or notification could not be decoded.
+        public static let malformedMessage = Code("malformedMessage")
+        /// Any other errno from the kernel or a system call.
+        public static let system = Code("system")
+    }
+
+    /// What was being done, in the words the description starts with.
+    public struct Operation: Hashable, Sendable, CustomStringConvertible {
+        public let description: String
+        public init(_ text: String) { description = text }
+
+        public static let addAddress = Operation("add address")
+        public static let deleteAddress = Operation("delete address")
+        public static let listAddresses = Operation("list addresses")
+        public static let listInterfaces = Operation("list interfaces")
+        public static let findInterface = Operation("find interface")
+        public static let openRouteSocket = Operation("open rtnetlink socket")
+        public static let openEventSocket = Operation("open rtnetlink event socket")
+        public static let receiveEvents = Operation("receive rtnetlink events")
+        public static let openVRRPSendSocket = Operation("open VRRP send socket")
+        public static let openVRRPReceiveSocket = Operation("open VRRP receive socket")
+        public static let sendVRRP = Operation("send VRRP advertisement")
+        public static let receiveVRRP = Operation("receive VRRP advertisements")
+        public static let openARPSocket = Operation("open gratuitous ARP socket")
+        public static let sendGratuitousARP = Operation("send gratuitous ARP")
+        public static let openNDSocket = Operation("open neighbour advertisement socket")
+        public static let sendNeighborAdvertisement = Operation("send unsolicited neighbour advertisement")
+        public static let enterNamespace = Operation("enter network namespace")
+    }
+
+    public var code: Code
+    /// The errno the kernel (or a system call) returned, positive; nil when nothing was sent.
+    public var errno: Int32?
+    public var operation: Operation
+    /// What it was done to, as the description shows it: `198.51.100.39/24 to eth0`, `eth0`.
+    public var object: String
+    /// The step that failed when the operation has several (`setsockopt IP_HDRINCL`), or nil.
+    public var step: String?
+    /// The kernel's extended-ack message, when it sent one.
+    public var kernelMessage: String?
+
+    public init(code: Code, errno: Int32? = nil, operation: Operation, object: String,
+                step: String? = nil, kernelMessage: String? = nil) {
+        self.code = code
+        self.errno = errno
+        self.operation = operation
+        self.object = object
+        self.step = step
+        self.kernelMessage = kernelMessage
+    }
+
+    /// `OPERATION OBJECT[: STEP]: REASON`, the reason being the kernel's message when it gave
+    /// one, else strerror(errno).
+    public var description: String {
+        var text = object.isEmpty ? operation.description : "\(operation) \(object)"
+        if let step { text += ": \(step)" }
+        if let reason { text += ": \(reason)" }
+        return text
+    }
+
+    /// The kernel's own words when given, else strerror(errno) (with the kernel message added
+    /// after it when both say something different).
+    public var reason: String? {
+        let system = errno.map { String(cString: strerror($0)) }
+        switch (system, kernelMessage) {
+        case let (s?, k?) where !k.isEmpty: return "\(s) (\(k))"
+        case let (s?, _): return s
+        case let (nil, k?): return k
+        case (nil, nil): return nil
+        }
+    }
+
+    /// An error from a failed system call, classified by its errno.
+    static func system(_ errno: Int32, _ operation: Operation, _ object: String,
+                       step: String? = nil, kernelMessage: String? = nil) -> HostNetworkError {
+        HostNetworkError(code: classify(errno, operation), errno: errno, operation: operation,
+                         object: object, step: step, kernelMessage: kernelMessage)
+    }
+
+    /// The code a given errno means for an operation.
+    static func classify(_ errno: Int32, _ operation: Operation) -> Code {
+        switch errno {
+        case EEXIST where operation == .addAddress: return .addressExists
+        case EADDRNOTAVAIL where operation == .deleteAddress: return .addressNotPresent
+        case ENODEV, ENXIO: return .noSuchInterface
+        case EPERM, EACCES: return .permissionDenied
+        case EINVAL, EAFNOSUPPORT, EOPNOTSUPP, EADDRNOTAVAIL, ERANGE: return .invalidArgument
+        default: return .system
+        }
+    }
+}
