@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "VRRP", dependencies: ["NetworkModel"]),
         // Virtual routers as keepalived runs them: the vrrp_* configuration pass, and (next) the
         // engine that drives the protocol core over HostNetwork's sockets on the event loop.
-        .target(name: "VRRPRouter", dependencies: ["VRRP", "HostNetwork", "NetworkModel", "EventLoop", "KeepalivedConfig"]),
+        .target(name: "VRRPRouter", dependencies: ["VRRP", "HostNetwork", "NetworkModel", "EventLoop", "KeepalivedConfig", .product(name: "Logging", package: "swift-log")]),
         // The IPVS generic-netlink binding: domain types, wire encoding, the socket handle.
         .target(name: "IPVS", dependencies: ["CNetlink", "NetworkModel"]),
         // The host effects VRRP needs: rtnetlink interfaces, addresses and events, VRRP raw
@@ -76,26 +76,38 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        // The daemon: both halves of keepalived from one file (the LVS engine and the VRRP
+        // routers), its options, start-up, reload, control socket and status.
+        .target(
+            name: "Director",
+            dependencies: [
+                "HealthCheck", "VRRPRouter", "VRRP", "IPVS", "FirewallMarks", "EventLoop", "KeepalivedConfig", "CSystem",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "swiftvs",
             dependencies: [
-                "IPVS", "IPVSRules", "FirewallMarks", "HealthCheck",
+                "IPVS", "IPVSRules", "FirewallMarks", "HealthCheck", "Director",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The health-check daemon alone: `swiftvs daemon` execs it, so the long-running process
         // carries neither ArgumentParser nor the Foundation it links.
-        .executableTarget(name: "swiftvs-healthd", dependencies: ["HealthCheck"]),
+        .executableTarget(name: "swiftvs-healthd", dependencies: ["Director"]),
         // Host tests: no kernel IPVS needed.
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink"]),
         .testTarget(name: "IPVSRulesTests", dependencies: ["IPVSRules", "IPVS"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "NetworkModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FirewallMarksTests", dependencies: ["FirewallMarks"]),
-        .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "EventLoop", "KeepalivedConfig", "IPVS", "IPVSRules",
+        .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "Director", "EventLoop", "KeepalivedConfig", "IPVS", "IPVSRules",
                                                            "FirewallMarks",
                                                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SwiftVSTests", dependencies: [
+            "Director",
             "swiftvs", "IPVS", "IPVSRules",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import HealthCheck
+import Director
 
 // swiftvs-healthd: the process `swiftvs daemon` becomes (DaemonMain.exec). The same daemon,
 // without the command-line tool around it: no ArgumentParser, no Foundation, so the

@@ -5,6 +5,7 @@ import Musl
 #endif
 import ArgumentParser
 import HealthCheck
+import Director
 import Logging
 
 struct HealthCheckDaemon: AsyncParsableCommand {
@@ -95,17 +96,19 @@ struct CheckConfig: ParsableCommand {
     var file: String
 
     func run() throws {
-        let result = ConfigParser.check(file: file)
+        let result = DirectorCheckResult.check(file: file)
         var stderr = StandardError()
         for d in result.diagnostics { print(d.description, to: &stderr) }
         if result.hasErrors {
             print("\(file): \(result.errors.count) error\(result.errors.count == 1 ? "" : "s"), \(result.warnings.count) warning\(result.warnings.count == 1 ? "" : "s")", to: &stderr)
             Glibc.exit(2)
         }
-        let c = result.config!
+        let c = result.config!.lvs
+        let vrrp = result.config!.vrrp
         let reals = c.virtualServers.reduce(0) { $0 + $1.realServers.count }
         let checkers = c.virtualServers.reduce(0) { $0 + $1.realServers.reduce(0) { $0 + $1.checkers.count } }
         print("\(file): OK: \(c.virtualServers.count) virtual servers, \(reals) real servers, \(checkers) checkers"
+              + (vrrp.isEmpty ? "" : ", \(vrrp.instances.count) vrrp instances, \(vrrp.scripts.count) vrrp scripts")
               + (result.warnings.isEmpty ? "" : ", \(result.warnings.count) warning\(result.warnings.count == 1 ? "" : "s")"))
     }
 }

@@ -5,6 +5,7 @@ import Musl
 #endif
 import ArgumentParser
 import HealthCheck
+import Director
 import IPVS
 
 @main

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import FirewallMarks
 @testable import HealthCheck
+@testable import Director
 @testable import EventLoop
 @testable import IPVS
 import IPVSRules
@@ -245,7 +246,7 @@ struct DaemonEngineTests {
         let dir = try TempDir()
         let file = try dir.write("swiftvs.conf", webConfig())
         let h = try DaemonHarness(config: webConfig())
-        let daemon = HealthDaemon(configPath: file, engine: h.engine, reactor: testReactor, logger: Logger(label: "t", factory: { _ in CapturingLogHandler(lines: h.logs) }))
+        let daemon = DirectorDaemon(configPath: file, lvs: h.engine, vrrp: nil, reactor: testReactor, logger: Logger(label: "t", factory: { _ in CapturingLogHandler(lines: h.logs) }))
         await h.engine.start(runCheckers: false)
         h.table.resetLog()
         try dir.write("swiftvs.conf", webConfig(extraServer: true).replacingOccurrences("lb_algo wlc", "lb_algo nope"))
@@ -385,7 +386,7 @@ struct DaemonControlTests {
         await h.engine.start(runCheckers: false)
         await h.fail(2, times: 2)
         await h.succeed(1)
-        let daemon = HealthDaemon(configPath: "test.conf", engine: h.engine, reactor: testReactor, logger: Logger(label: "t", factory: { _ in CapturingLogHandler(lines: h.logs) }))
+        let daemon = DirectorDaemon(configPath: "test.conf", lvs: h.engine, vrrp: nil, reactor: testReactor, logger: Logger(label: "t", factory: { _ in CapturingLogHandler(lines: h.logs) }))
         let fd = try ControlSocket.listen(path: path)
         var st = stat()
         #expect(stat(path, &st) == 0)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import HealthCheck
+import Director
 import Testing
 @testable import swiftvs
 

@@ -31,20 +31,33 @@ public enum ConfigParser {
 
     /// Every diagnostic for `file`, errors and warnings, in source order.
     public static func check(file: String, fileSystem: ConfigFileSystem = LocalFileSystem()) -> ConfigCheckResult {
-        let document = ConfigDocument.load(file: file, fileSystem: fileSystem)
+        check(document: ConfigDocument.load(file: file, fileSystem: fileSystem), fileSystem: fileSystem)
+    }
+
+    /// The LVS pass over a loaded document. Top-level keywords in `otherPasses` belong to
+    /// another pass over the same document (VRRP's) and are left to it, silently; without them
+    /// every `vrrp_*` block and `global_defs` is warned about as not handled.
+    public static func check(document: ConfigDocument, fileSystem: ConfigFileSystem,
+                             otherPasses: Set<String> = []) -> ConfigCheckResult {
         var sema = Semantics(fileSystem: fileSystem, diagnostics: document.diagnostics)
+        sema.otherPasses = otherPasses
         let config = sema.run(document.statements)
-        // Source order: files in the order they were first reported, then line, column.
-        var fileOrder: [String: Int] = [:]
-        for d in sema.diagnostics where fileOrder[d.location.file] == nil { fileOrder[d.location.file] = fileOrder.count }
-        let diags = sema.diagnostics.enumerated().sorted { a, b in
-            let (l, r) = (a.element.location, b.element.location)
-            return (fileOrder[l.file]!, l.line, l.column, a.offset) < (fileOrder[r.file]!, r.line, r.column, b.offset)
-        }.map(\.element)
+        let diags = sortedBySource(sema.diagnostics)
         let hasErrors = diags.contains { $0.severity == .error }
         var out = config
         out.warnings = diags.filter { $0.severity == .warning }
         return ConfigCheckResult(config: hasErrors ? nil : out, diagnostics: diags)
+    }
+
+    /// Diagnostics in source order: files in the order they were first reported, then line and
+    /// column, then the order they were found in.
+    public static func sortedBySource(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        var fileOrder: [String: Int] = [:]
+        for d in diagnostics where fileOrder[d.location.file] == nil { fileOrder[d.location.file] = fileOrder.count }
+        return diagnostics.enumerated().sorted { a, b in
+            let (l, r) = (a.element.location, b.element.location)
+            return (fileOrder[l.file]!, l.line, l.column, a.offset) < (fileOrder[r.file]!, r.line, r.column, b.offset)
+        }.map(\.element)
     }
 
     public static func check(text: String, file: String = "keepalived.conf", fileSystem: ConfigFileSystem? = nil) -> ConfigCheckResult {
@@ -108,6 +121,8 @@ struct Semantics {
     private var reader: StatementReader
     var diagnostics: [Diagnostic] { reader.diagnostics }
     private var warnedBlocks: Set<String> = []
+    /// Top-level keywords another pass over the same document reads (left alone here).
+    var otherPasses: Set<String> = []
     private var groups: [String: (SourceLocation, [GroupEntry])] = [:]
 
     enum GroupEntry {
@@ -152,6 +167,8 @@ struct Semantics {
                     servers.append(vs)
                 }
             case "virtual_server_group":
+                break
+            case _ where otherPasses.contains(kw):
                 break
             default:
                 if Self.ignoredTopLevel.contains(kw) || kw.hasPrefix("vrrp_") || kw.hasPrefix("static_") {

@@ -128,12 +128,14 @@ public struct DaemonStatus: Sendable, Hashable {
 }
 
 /// A minimal JSON writer (the library has no Foundation dependency). A class so nested
-/// closures can write to it; it lives only inside `json`.
-final class JSONWriter {
-    var out = ""
+/// closures can write to it; one per document.
+public final class JSONWriter {
+    public private(set) var out = ""
+
+    public init() {}
     private var needsComma = false
 
-    func object(_ body: () -> Void) {
+    public func object(_ body: () -> Void) {
         comma()
         out += "{"
         needsComma = false
@@ -142,7 +144,7 @@ final class JSONWriter {
         needsComma = true
     }
 
-    func array<T>(_ key: String, _ items: [T], _ each: (T) -> Void) {
+    public func array<T>(_ key: String, _ items: [T], _ each: (T) -> Void) {
         key_(key)
         out += "["
         needsComma = false
@@ -151,17 +153,17 @@ final class JSONWriter {
         needsComma = true
     }
 
-    func value(_ s: String) {
+    public func value(_ s: String) {
         comma()
         out += Self.quote(s)
         needsComma = true
     }
 
-    func field(_ key: String, _ v: String?) { rawField(key, v.map(Self.quote)) }
-    func field(_ key: String, _ v: Int) { rawField(key, String(v)) }
-    func field(_ key: String, _ v: Bool) { rawField(key, v ? "true" : "false") }
+    public func field(_ key: String, _ v: String?) { rawField(key, v.map(Self.quote)) }
+    public func field(_ key: String, _ v: Int) { rawField(key, String(v)) }
+    public func field(_ key: String, _ v: Bool) { rawField(key, v ? "true" : "false") }
 
-    func rawField(_ key: String, _ raw: String?) {
+    public func rawField(_ key: String, _ raw: String?) {
         key_(key)
         out += raw ?? "null"
         needsComma = true
@@ -177,7 +179,7 @@ final class JSONWriter {
         if needsComma { out += "," }
     }
 
-    static func quote(_ s: String) -> String {
+    public static func quote(_ s: String) -> String {
         var r = "\""
         for u in s.unicodeScalars {
             switch u {

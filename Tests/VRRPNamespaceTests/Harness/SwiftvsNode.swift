@@ -82,25 +82,10 @@ enum SwiftvsBinary {
     /// What `swiftvs check-config` says about a file with one vrrp_instance: nil when the daemon
     /// takes the block (check-config succeeds and says nothing of it being ignored or unknown),
     /// otherwise the reason the swiftvs VRRP tests are skipped.
+    /// Why the swiftvs cases cannot run: only a missing binary. (The daemon runs
+    /// vrrp_instance blocks; a regression there must fail these tests, not skip them.)
     static let vrrpUnsupportedReason: String? = {
-        guard FileManager.default.isExecutableFile(atPath: path) else { return "no swiftvs binary at \(path)" }
-        let file = NSTemporaryDirectory() + "vn-probe-\(getpid()).conf"
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        var instance = VRRPInstanceSpec()
-        instance.virtualAddresses = ["198.51.100.39/24"]
-        let text = VRRPConfig(routerID: "probe", instances: [instance]).render()
-        guard (try? text.write(toFile: file, atomically: true, encoding: .utf8)) != nil,
-              let r = try? Command.run([path, "check-config", file]) else {
-            return "could not run \(path) check-config"
-        }
-        let said = (r.stderr + r.stdout)
-        let lines = said.split(whereSeparator: \.isNewline).filter { $0.contains("vrrp_instance") }
-        let refused = lines.first { line in
-            ["ignored", "ignoring", "not supported", "unsupported", "unknown"].contains { line.lowercased().contains($0) }
-        }
-        if r.status != 0 { return "swiftvs check-config rejects vrrp_instance: \(said)" }
-        if let refused { return "swiftvs check-config: \(refused.trimmingCharacters(in: .whitespaces))" }
-        return nil
+        FileManager.default.isExecutableFile(atPath: path) ? nil : "no swiftvs binary at \(path)"
     }()
 
     static let vrrpSupported = vrrpUnsupportedReason == nil

@@ -6,6 +6,9 @@ import Musl
 import FirewallMarks
 import IPVS
 import CSystem
+import HealthCheck
+import EventLoop
+import VRRPRouter
 import Logging
 import UnixSignals
 
@@ -126,50 +129,23 @@ public enum DaemonMain {
         // SIGHUP is caught from here on (its default action would end the process).
         let hangups = await UnixSignalsSequence(trapping: .sighup)
 
-        let checked = ConfigParser.check(file: config)
+        let checked = DirectorCheckResult.check(file: config)
         if checked.hasErrors {
             for d in checked.diagnostics { printError(d.description) }
             fail("daemon: \(config) has \(checked.errors.count) error\(checked.errors.count == 1 ? "" : "s")",
                  hint: "'swiftvs check-config \(config)' lists every problem", status: 2)
         }
-        guard let daemonConfig = checked.config else { fail("daemon: \(config): no configuration", status: 2) }
+        guard let director = checked.config else { fail("daemon: \(config): no configuration", status: 2) }
+        let daemonConfig = director.lvs
         for w in checked.warnings { logger.warning("\(w)") }
         if let w = daemonConfig.processLimitWarning(limit: options.maxProcesses) { logger.warning("\(config): \(w)") }
+        let marks = vipMarks(options, daemonConfig, logger: logger)
 
-        var marks: [VIPMark] = []
-        for text in options.vipMarks {
-            do { marks.append(try VIPMark(parsing: text)) } catch {
-                fail(error.message, hint: error.hint, status: 2)
-            }
-        }
-        let fwmarks = Set(daemonConfig.virtualServers.compactMap { vs -> UInt32? in
-            if case let .fwmark(m) = vs.address { return m }
-            return nil
-        })
-        for m in marks where !fwmarks.contains(m.mark) {
-            logger.warning("--vip-mark \(m): \(config) has no 'virtual_server fwmark \(m.mark)'; the rule is kept only while it does")
-        }
-
-        // The kernel: one handle (one netlink socket) for the daemon's life.
-        let ipvs: IPVSHandle
-        do throws(IPVSError) {
-            ipvs = try IPVSHandle()
-            _ = try ipvs.services()
-        } catch {
-            fail(error.description, hint: error.hint, status: error.code == .invalidValue ? 2 : 1)
-        }
-
-        var markManager: MarkManager?
-        if !marks.isEmpty {
-            do {
-                let kind = try options.markBackend.map { (b: String) throws(MarkError) in try MarkBackendKind(parsing: b) }
-                markManager = try MarkManager(backend: kind)
-            } catch {
-                fail("daemon: mark rules: \(error.message)", hint: error.hint, status: error.exitCode)
-            }
-        }
-
-        if !noState {
+        // The kernel's IPVS, when the configuration has a use for it: one handle (one netlink
+        // socket) for the daemon's life. A VRRP-only configuration runs without it.
+        let ipvs = director.needsIPVS ? openIPVS() : nil
+        let markManager = marks.isEmpty ? nil : openMarks(options)
+        if !noState && ipvs != nil {
             do { try AtomicFile.makeDirectories(AtomicFile.directory(of: state)) } catch {
                 fail("daemon: state file: \(error)", hint: "choose another place with --state, or --no-state", status: 1)
             }
@@ -181,23 +157,75 @@ public enum DaemonMain {
         }
 
         // One event loop for everything the daemon waits on: check sockets, check processes,
-        // timers, the control socket; the checker loops run on its thread.
+        // timers, VRRP sockets and link events, the control socket; the checker loops run on
+        // its thread.
         let reactor = Reactor()
         let runner = ProcessRunner(reactor: reactor, maxConcurrent: options.maxProcesses)
         let factory = CheckerFactory(runner: runner)
-        let engine = DaemonEngine(
-            config: daemonConfig, table: ipvs, marks: markManager,
-            settings: DaemonSettings(statePath: noState ? nil : state, vipMarks: marks),
-            logger: logger,
-            makeChecker: { factory.make($0) },
-            runScript: { await runner.run($0, timeout: $1) },
-            checkLoop: reactor)
-        logger.notice("swiftvs daemon: config \(config), control \(control)\(noState ? "" : ", state \(state)"), pid \(getpid())")
-        let daemon = HealthDaemon(configPath: config, engine: engine, reactor: reactor, logger: logger, processLimit: options.maxProcesses)
+        let engine = ipvs.map { ipvs in
+            DaemonEngine(
+                config: daemonConfig, table: ipvs, marks: markManager,
+                settings: DaemonSettings(statePath: noState ? nil : state, vipMarks: marks),
+                logger: logger,
+                makeChecker: { factory.make($0) },
+                runScript: { await runner.run($0, timeout: $1) },
+                checkLoop: reactor)
+        }
+        let vrrp = director.vrrp.isEmpty ? nil : openVRRP(director.vrrp, reactor: reactor, runner: runner, ipvs: ipvs, logger: logger)
+        logger.notice("swiftvs daemon: config \(config), control \(control)\(noState || ipvs == nil ? "" : ", state \(state)"), \(daemonConfig.virtualServers.count) virtual servers, \(director.vrrp.instances.count) vrrp instances, pid \(getpid())")
+        let daemon = DirectorDaemon(configPath: config, lvs: engine, vrrp: vrrp, reactor: reactor, logger: logger,
+                                    processLimit: options.maxProcesses)
         do {
             try await daemon.run(hangups: hangups, controlFD: controlFD, controlPath: control)
         } catch {
             fail("daemon: \(error)", status: 1)
+        }
+    }
+
+    static func vipMarks(_ options: HealthDaemonOptions, _ config: DaemonConfig, logger: Logger) -> [VIPMark] {
+        var marks: [VIPMark] = []
+        for text in options.vipMarks {
+            do { marks.append(try VIPMark(parsing: text)) } catch {
+                fail(error.message, hint: error.hint, status: 2)
+            }
+        }
+        let fwmarks = Set(config.virtualServers.compactMap { vs -> UInt32? in
+            if case let .fwmark(m) = vs.address { return m }
+            return nil
+        })
+        for m in marks where !fwmarks.contains(m.mark) {
+            logger.warning("--vip-mark \(m): \(options.config) has no 'virtual_server fwmark \(m.mark)'; the rule is kept only while it does")
+        }
+        return marks
+    }
+
+    static func openIPVS() -> IPVSHandle {
+        do throws(IPVSError) {
+            let ipvs = try IPVSHandle()
+            _ = try ipvs.services()
+            return ipvs
+        } catch {
+            fail(error.description, hint: error.hint, status: error.code == .invalidValue ? 2 : 1)
+        }
+    }
+
+    static func openMarks(_ options: HealthDaemonOptions) -> MarkManager {
+        do {
+            let kind = try options.markBackend.map { (b: String) throws(MarkError) in try MarkBackendKind(parsing: b) }
+            return try MarkManager(backend: kind)
+        } catch {
+            fail("daemon: mark rules: \(error.message)", hint: error.hint, status: error.exitCode)
+        }
+    }
+
+    /// The VRRP engine's netlink sockets; an instance's own sockets open when it starts.
+    static func openVRRP(_ config: VRRPConfiguration, reactor: Reactor, runner: ProcessRunner, ipvs: IPVSHandle?,
+                         logger: Logger) -> VRRPEngine {
+        let sync = ipvs.map { IPVSSyncDaemon(ipvs: $0) }
+        do {
+            return try VRRPEngine(config: config, reactor: reactor, runner: runner, logger: logger, syncDaemon: sync)
+        } catch {
+            fail("daemon: \(error)", hint: error.hint, status: 1)
         }
     }
 

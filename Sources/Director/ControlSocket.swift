@@ -3,6 +3,8 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import EventLoop
+import HealthCheck
 
 /// The daemon's control socket: a Unix stream socket, mode 0600 (owner only). A client sends
 /// one request line and reads the answer until the daemon closes the connection.

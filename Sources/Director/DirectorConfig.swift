@@ -1,0 +1,38 @@
+import HealthCheck
+import KeepalivedConfig
+import VRRPRouter
+
+/// A whole keepalived.conf as `swiftvs daemon` runs it: the LVS half (`virtual_server` blocks)
+/// and the VRRP half (`vrrp_*` blocks, `global_defs`), read from one statement tree.
+public struct DirectorConfig: Sendable {
+    public var lvs: DaemonConfig
+    public var vrrp: VRRPConfiguration
+
+    /// Whether the LVS half needs the kernel's IPVS: virtual servers, or the sync daemon.
+    public var needsIPVS: Bool { !lvs.virtualServers.isEmpty || vrrp.globals.lvsSyncDaemon != nil }
+}
+
+/// Every diagnostic of both passes, in source order, and the configuration when there was no
+/// error.
+public struct DirectorCheckResult: Sendable {
+    public var config: DirectorConfig?
+    public var diagnostics: [Diagnostic]
+
+    public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
+    public var warnings: [Diagnostic] { diagnostics.filter { $0.severity == .warning } }
+    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+    /// What `swiftvs check-config` exits with: 2 on errors, 0 otherwise.
+    public var exitCode: Int32 { hasErrors ? 2 : 0 }
+
+    /// Reads `file` once and runs both passes over it.
+    public static func check(file: String, fileSystem: ConfigFileSystem = LocalFileSystem()) -> DirectorCheckResult {
+        let document = ConfigDocument.load(file: file, fileSystem: fileSystem)
+        let lvs = ConfigParser.check(document: document, fileSystem: fileSystem, otherPasses: VRRPConfigReader.ownedKeywords)
+        let vrrp = VRRPConfigReader.read(document)  // its diagnostics exclude the document's own (the LVS pass has them)
+        let diagnostics = ConfigParser.sortedBySource(lvs.diagnostics + vrrp.diagnostics)
+        let hasErrors = diagnostics.contains { $0.severity == .error }
+        guard !hasErrors, var l = lvs.config else { return DirectorCheckResult(config: nil, diagnostics: diagnostics) }
+        l.warnings = diagnostics.filter { $0.severity == .warning }
+        return DirectorCheckResult(config: DirectorConfig(lvs: l, vrrp: vrrp.config), diagnostics: diagnostics)
+    }
+}

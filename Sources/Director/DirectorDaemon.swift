@@ -1,0 +1,142 @@
+import HealthCheck
+import VRRPRouter
+import EventLoop
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `swiftvs daemon` as a swift-service-lifecycle `ServiceGroup`, both halves of keepalived in
+/// one process:
+///
+/// * the LVS engine (checkers and kernel table), when the configuration has virtual servers;
+/// * the VRRP engine (virtual routers), when it has `vrrp_instance` blocks;
+/// * SIGHUP: re-read the file once, apply each half's difference, or keep the running
+///   configuration when the new one has errors (each logged as FILE:LINE:COL);
+/// * the control socket for `swiftvs status`.
+///
+/// Graceful shutdown (SIGTERM/SIGINT) runs the services' shutdown in reverse order: the
+/// control socket closes first, then reloads stop, then VRRP leaves (a master sends priority 0
+/// and removes its addresses), then the LVS engine stops (omega removal and scripts) last.
+public struct DirectorDaemon: Sendable {
+    public let configPath: String
+    public let lvs: DaemonEngine?
+    public let vrrp: VRRPEngine?
+    /// Serves the control socket.
+    public let reactor: Reactor
+    public let logger: Logger
+    /// The runner's `--max-processes`: a reloaded configuration that may need more is warned about.
+    public let processLimit: Int?
+
+    public init(configPath: String, lvs: DaemonEngine?, vrrp: VRRPEngine?, reactor: Reactor, logger: Logger,
+                processLimit: Int? = nil) {
+        self.configPath = configPath
+        self.lvs = lvs
+        self.vrrp = vrrp
+        self.reactor = reactor
+        self.logger = logger
+        self.processLimit = processLimit
+    }
+
+    /// Re-reads the configuration file. Returns false (and logs why) when it has errors: the
+    /// running configuration stays.
+    @discardableResult
+    public func reload() async -> Bool {
+        logger.notice("reload: reading \(configPath)")
+        let result = DirectorCheckResult.check(file: configPath)
+        guard let config = result.config, !result.hasErrors else {
+            for e in result.errors { logger.error("reload: \(e)") }
+            logger.error("reload: \(configPath) has \(result.errors.count) error\(result.errors.count == 1 ? "" : "s"); keeping the running configuration")
+            return false
+        }
+        for w in result.warnings { logger.warning("reload: \(w)") }
+        if let processLimit, let w = config.lvs.processLimitWarning(limit: processLimit) { logger.warning("reload: \(configPath): \(w)") }
+        if let lvs { await lvs.reload(config.lvs) } else if !config.lvs.virtualServers.isEmpty {
+            logger.error("reload: \(configPath) now has virtual servers, but this daemon started without IPVS; restart it to run them")
+        }
+        if let vrrp { await vrrp.reload(config.vrrp) } else if !config.vrrp.isEmpty {
+            logger.error("reload: \(configPath) now has vrrp_instance blocks; restart the daemon to run them")
+        }
+        return true
+    }
+
+    /// The answer to one control-socket request.
+    public func answer(_ request: String) async -> String {
+        switch request {
+        case "status": return await DirectorStatus.collect(lvs: lvs, vrrp: vrrp).text
+        case "status json": return await DirectorStatus.collect(lvs: lvs, vrrp: vrrp).json
+        case "ping": return "pong\n"
+        default: return "error: unknown request '\(request)' (status, status json, ping)\n"
+        }
+    }
+
+    /// Runs until SIGTERM or SIGINT. `hangups` must be created before anything else runs, so
+    /// that an early SIGHUP is caught rather than killing the process; `controlFD` is a
+    /// listening socket from `ControlSocket.listen`.
+    public func run(hangups: UnixSignalsSequence, controlFD: Int32?, controlPath: String) async throws {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        func add(_ service: some Service, _ name: String) {
+            services.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
+                                  failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: name))
+        }
+        if let lvs { add(EngineService(engine: lvs), "engine") }
+        if let vrrp { add(VRRPService(engine: vrrp, logger: logger), "vrrp") }
+        add(ReloadService(daemon: self, hangups: hangups), "reload")
+        if let controlFD { add(ControlService(daemon: self, fd: controlFD, path: controlPath), "control") }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+struct EngineService: Service {
+    let engine: DaemonEngine
+
+    func run() async throws {
+        await engine.start()
+        // Returns at graceful shutdown (SIGTERM/SIGINT), throws if the group is cancelled
+        // instead; either way the engine stops in order.
+        do { try await gracefulShutdown() } catch { await engine.stop(); throw error }
+        await engine.stop()
+    }
+}
+
+struct VRRPService: Service {
+    let engine: VRRPEngine
+    let logger: Logger
+
+    func run() async throws {
+        do { try await engine.start() } catch {
+            // Sockets opened at start-up already (see DaemonMain); what fails here is an
+            // instance's own set-up: it is logged with its reason and the daemon stops.
+            logger.critical("\(error)\(error.hint.map { " (hint: \($0))" } ?? "")")
+            await engine.stop()
+            throw error
+        }
+        do { try await gracefulShutdown() } catch { await engine.stop(); throw error }
+        await engine.stop()
+    }
+}
+
+struct ReloadService: Service {
+    let daemon: DirectorDaemon
+    let hangups: UnixSignalsSequence
+
+    func run() async throws {
+        for await _ in hangups.cancelOnGracefulShutdown() {
+            await daemon.reload()
+        }
+    }
+}
+
+struct ControlService: Service {
+    let daemon: DirectorDaemon
+    let fd: Int32
+    let path: String
+
+    func run() async throws {
+        let daemon = daemon, fd = fd, path = path
+        await cancelWhenGracefulShutdown {
+            await ControlSocket.serve(fd: fd, path: path, reactor: daemon.reactor) { await daemon.answer($0) }
+        }
+    }
+}

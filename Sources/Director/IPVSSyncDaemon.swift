@@ -1,0 +1,45 @@
+import IPVS
+import VRRP
+import VRRPRouter
+
+/// The kernel's IPVS connection-sync daemon, switched as keepalived's `lvs_sync_daemon`
+/// does: the VRRP master runs the master daemon (it multicasts its connection entries), the
+/// backup runs the backup daemon (it receives them), so a takeover finds the connections
+/// already in its table.
+public struct IPVSSyncDaemon: SyncDaemonController {
+    let ipvs: IPVSHandle
+
+    public init(ipvs: IPVSHandle) {
+        self.ipvs = ipvs
+    }
+
+    public func setRole(_ role: SyncDaemonRole, config: LVSSyncDaemonConfig) async -> String? {
+        let start: SyncDaemon.Role = role == .master ? .master : .backup
+        let stop: SyncDaemon.Role = role == .master ? .backup : .master
+        do throws(IPVSError) {
+            try stopIfRunning(stop)
+            let running = try ipvs.syncDaemons()
+            let wanted = daemon(start, config)
+            if running.contains(wanted) { return nil }
+            if running.contains(where: { $0.role == start }) { try ipvs.stopSyncDaemon(start) }
+            try ipvs.startSyncDaemon(wanted)
+            return nil
+        } catch {
+            return "\(role.rawValue) on \(config.interface): \(error)"
+        }
+    }
+
+    public func stop(config: LVSSyncDaemonConfig) async {
+        try? stopIfRunning(.master)
+        try? stopIfRunning(.backup)
+    }
+
+    func stopIfRunning(_ role: SyncDaemon.Role) throws(IPVSError) {
+        if try ipvs.syncDaemons().contains(where: { $0.role == role }) { try ipvs.stopSyncDaemon(role) }
+    }
+
+    func daemon(_ role: SyncDaemon.Role, _ c: LVSSyncDaemonConfig) -> SyncDaemon {
+        SyncDaemon(role: role, interface: c.interface, syncID: UInt32(c.syncID ?? 0), maxLength: c.maxLength,
+                   group: c.group, port: c.port, ttl: c.ttl)
+    }
+}

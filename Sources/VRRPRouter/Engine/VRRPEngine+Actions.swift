@@ -1,0 +1,109 @@
+import NetworkModel
+import HostNetwork
+import EventLoop
+import VRRP
+
+extension VRRPEngine {
+    /// Carries out one action of the state machine.
+    func perform(_ action: VRRPAction, on r: VirtualRouter) {
+        switch action {
+        case let .sendAdvert(priority): sendAdvert(r, priority: priority)
+        case .addVirtualAddresses: addAddresses(r)
+        case .removeVirtualAddresses: removeAddresses(r)
+        case let .sendAnnouncements(reason): announce(r, reason)
+        case let .setSyncDaemonRole(role): setSyncRole(role, for: r)
+        case let .setTimer(timer, deadline): arm(r, timer, deadline)
+        case let .cancelTimer(timer):
+            if let t = r.timers.removeValue(forKey: timer) { reactor.cancelTimer(t.id) }
+        case let .stateChanged(from, to, reason): stateChanged(r, from: from, to: to, reason: reason)
+        }
+    }
+
+    func sendAdvert(_ r: VirtualRouter, priority: UInt8) {
+        for (destination, bytes) in r.advert(priority: priority) {
+            do {
+                try r.sender.send(bytes, to: destination, from: r.config.family == .inet6 ? r.source : nil)
+                r.lastError = nil
+            } catch {
+                report(r, "send advert to \(destination): \(error)")
+            }
+        }
+    }
+
+    func arm(_ r: VirtualRouter, _ timer: VRRPTimer, _ deadline: ContinuousClock.Instant) {
+        if let old = r.timers[timer] { reactor.cancelTimer(old.id) }
+        let name = r.name
+        r.timerGeneration += 1
+        let generation = r.timerGeneration
+        let id = reactor.schedule(at: deadline) { [self] in
+            Task { await self.timerFired(name, timer, generation: generation) }
+        }
+        r.timers[timer] = (id, generation)
+    }
+
+    func addAddresses(_ r: VirtualRouter) {
+        for a in r.addresses {
+            do { try netlink.addAddressIfAbsent(a) } catch { report(r, "\(error)") }
+        }
+    }
+
+    func removeAddresses(_ r: VirtualRouter) {
+        for a in r.addresses {
+            do {
+                if try netlink.deleteAddressIfPresent(a), r.machine.state != .master {
+                    logger.info("(\(r.name)) removed \(a) from \(r.interface.name)")
+                }
+            } catch { report(r, "\(error)") }
+        }
+    }
+
+    func setSyncRole(_ role: SyncDaemonRole, for r: VirtualRouter) {
+        guard let sync = config.globals.lvsSyncDaemon, let syncDaemon,
+              sync.instance == nil || sync.instance == r.name, syncRole != role else { return }
+        syncRole = role
+        let logger = logger, name = r.name
+        Task {
+            if let error = await syncDaemon.setRole(role, config: sync) {
+                logger.error("(\(name)) lvs_sync_daemon: \(error); the director keeps serving")
+            } else {
+                logger.notice("(\(name)) lvs_sync_daemon on \(sync.interface): \(role.rawValue)")
+            }
+        }
+    }
+
+    func stateChanged(_ r: VirtualRouter, from: VRRPState, to: VRRPState, reason: String) {
+        r.epoch += 1
+        logger.notice("(\(r.name)) Entering \(to.rawValue) STATE (\(reason))")
+        notify(r, state: to)
+    }
+
+    /// The instance's notify scripts (and its sync group's), in transition order:
+    /// notify_STATE as written, then `notify` with `INSTANCE NAME STATE PRIORITY`.
+    func notify(_ r: VirtualRouter, state: VRRPState) {
+        let queue = notifyQueue(for: r.name)
+        let priority = String(r.machine.effectivePriority)
+        func run(_ scripts: NotifyScripts, kind: String, name: String) {
+            let specific: CheckCommand? = switch state {
+            case .master: scripts.master
+            case .backup: scripts.backup
+            case .fault: scripts.fault
+            case .stop: scripts.stop
+            case .initialize: nil
+            }
+            if let specific { queue.enqueue(specific) }
+            if var any = scripts.any, state != .initialize {
+                if case let .exec(argv) = any.form { any.form = .exec(argv + [kind, name, state.rawValue, priority]) }
+                queue.enqueue(any)
+            }
+        }
+        run(r.config.notify, kind: "INSTANCE", name: r.name)
+        if let group = config.syncGroup(of: r.name) { run(group.notify, kind: "GROUP", name: group.name) }
+    }
+
+    func notifyQueue(for name: String) -> OrderedScripts {
+        if let q = notifyQueues[name] { return q }
+        let q = OrderedScripts(runner: runner, timeout: scriptTimeout, logger: logger, label: "(\(name))")
+        notifyQueues[name] = q
+        return q
+    }
+}

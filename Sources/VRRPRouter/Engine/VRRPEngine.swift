@@ -1,0 +1,153 @@
+import NetworkModel
+import HostNetwork
+import EventLoop
+import VRRP
+import Logging
+
+/// The VRRP half of the daemon: every `vrrp_instance` of the configuration, driven on the
+/// daemon's reactor. Adverts are read as they arrive (one task per instance waiting on its
+/// socket), protocol timers are reactor timers, link state comes from rtnetlink events, track
+/// scripts and notify scripts run through the daemon's process runner. All state lives in this
+/// actor; the protocol decisions are `VRRPStateMachine`'s.
+public actor VRRPEngine {
+    let reactor: Reactor
+    let runner: ProcessRunner
+    let logger: Logger
+    let syncDaemon: (any SyncDaemonController)?
+    public internal(set) var config: VRRPConfiguration
+    let netlink: RouteNetlink
+    let events: RouteEventSocket
+    var routers: [String: VirtualRouter] = [:]
+    var notifyQueues: [String: OrderedScripts] = [:]
+    var scripts: [String: TrackScriptMonitor] = [:]
+    var scriptStatus: [String: TrackScriptMonitor.Status] = [:]
+    /// Link state by interface name (IFF_RUNNING), from the start-up dump and then events.
+    var linkRunning: [String: Bool] = [:]
+    var eventTask: Task<Void, Never>?
+    var running = false
+    /// The sync daemon's role as last set (for status).
+    public internal(set) var syncRole: SyncDaemonRole?
+    /// How long a notify script may run.
+    let scriptTimeout: Duration
+
+    /// Opens the engine's two rtnetlink sockets (requests, events). Throws when they cannot be
+    /// opened (no CAP_NET_ADMIN, no netlink).
+    public init(config: VRRPConfiguration, reactor: Reactor, runner: ProcessRunner, logger: Logger,
+                syncDaemon: (any SyncDaemonController)?, scriptTimeout: Duration = .seconds(30)) throws(VRRPEngineError) {
+        self.config = config
+        self.reactor = reactor
+        self.runner = runner
+        self.logger = logger
+        self.syncDaemon = syncDaemon
+        self.scriptTimeout = scriptTimeout
+        do {
+            netlink = try RouteNetlink()
+            events = try RouteEventSocket()
+        } catch {
+            throw VRRPEngineError(instance: nil, underlying: error)
+        }
+    }
+
+    // MARK: - Lifecycle
+
+    /// Opens every instance's sockets (an error names the instance: a missing interface, an
+    /// address not on it, no CAP_NET_RAW), removes addresses left by an earlier run, and starts
+    /// the elections after `vrrp_startup_delay`.
+    public func start() async throws(VRRPEngineError) {
+        guard !running else { return }
+        try refreshLinks()
+        for inst in config.instances { routers[inst.name] = try open(inst) }
+        running = true
+        for (name, script) in config.scripts where isTracked(name) { startScript(script) }
+        startEvents()
+        if config.globals.startupDelay > .zero {
+            logger.notice("vrrp: waiting vrrp_startup_delay \(config.globals.startupDelay) before the first election")
+            try? await reactor.sleep(until: .now + config.globals.startupDelay)
+        }
+        for inst in config.instances { if let r = routers[inst.name] { startRouter(r) } }
+    }
+
+    /// Every instance leaves: a master sends priority 0 and removes its addresses; every
+    /// instance's addresses are removed; the notify scripts run to the end.
+    public func stop() async {
+        guard running else { return }
+        running = false
+        for s in scripts.values { s.stop() }
+        scripts = [:]
+        eventTask?.cancel()
+        for r in routers.values { stopRouter(r) }
+        for q in notifyQueues.values { await q.finish() }
+        notifyQueues = [:]
+        if let sync = config.globals.lvsSyncDaemon, let syncDaemon { await syncDaemon.stop(config: sync) }
+        routers = [:]
+    }
+
+    func startRouter(_ r: VirtualRouter) {
+        applyWeights(r, initial: true)
+        handle(.start, on: r)
+        let fd = r.receiver.fileDescriptor, name = r.name
+        r.receiveTask = Task(executorPreference: reactor) { [reactor] in
+            while !Task.isCancelled {
+                let outcome = await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN)
+                if case .cancelled = outcome { return }
+                await self.drain(name)
+            }
+        }
+    }
+
+    func stopRouter(_ r: VirtualRouter) {
+        r.receiveTask?.cancel()
+        handle(.stop, on: r)
+        for t in r.timers.values { reactor.cancelTimer(t.id) }
+        r.timers = [:]
+        if r.announcementTimer != 0 { reactor.cancelTimer(r.announcementTimer) }
+        // Addresses go whatever the state was (a crash of an earlier run may have left them).
+        removeAddresses(r)
+    }
+
+    // MARK: - Events into the state machine
+
+    func handle(_ event: VRRPEvent, on r: VirtualRouter) {
+        let actions = r.machine.handle(event, now: .now)
+        for a in actions { perform(a, on: r) }
+    }
+
+    /// Reads every queued datagram of a router and feeds the valid ones to its machine.
+    func drain(_ name: String) {
+        guard running, let r = routers[name] else { return }
+        let datagrams: [VRRPDatagram]
+        do { datagrams = try r.receiver.receive() } catch {
+            report(r, "receive: \(error)")
+            return
+        }
+        for d in datagrams {
+            switch r.validate(d) {
+            case let .success(advert):
+                handle(.advertReceived(advert.event), on: r)
+            case let .failure(rejection):
+                // Other VRIDs share the group (multicast): not ours, not an error.
+                guard rejection.cause != .wrongVRID else { continue }
+                handle(.advertRejected(rejection.cause), on: r)
+                if r.loggedRejections.insert(rejection.cause).inserted {
+                    logger.warning("(\(r.name)) advert from \(d.source) rejected: \(rejection.message)")
+                }
+            }
+        }
+    }
+
+    func timerFired(_ name: String, _ timer: VRRPTimer, generation: Int) {
+        guard running, let r = routers[name], r.timers[timer]?.generation == generation else { return }
+        r.timers[timer] = nil
+        switch timer {
+        case .advert: handle(.advertTimerFired, on: r)
+        case .masterDown: handle(.masterDownTimerFired, on: r)
+        case .preemptDelay: handle(.preemptDelayExpired, on: r)
+        }
+    }
+
+    func report(_ r: VirtualRouter, _ error: String) {
+        guard r.lastError != error else { return }
+        r.lastError = error
+        logger.error("(\(r.name)) \(error)")
+    }
+}

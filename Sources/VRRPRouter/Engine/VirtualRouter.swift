@@ -1,0 +1,109 @@
+import NetworkModel
+import HostNetwork
+import VRRP
+
+/// One `vrrp_instance` at run time: its protocol state machine and receive validator, the
+/// sockets it sends and receives adverts on, and the senders of its gratuitous ARPs and
+/// neighbour advertisements. Owned by the `VRRPEngine` actor, which alone touches it.
+final class VirtualRouter {
+    let config: VRRPInstanceConfig
+    let interface: NetworkInterface
+    /// The advert source: `unicast_src_ip`, or the interface's primary address.
+    let source: IPAddress
+    var machine: VRRPStateMachine
+    let validator: AdvertValidator
+    let receiver: VRRPReceiveSocket
+    let sender: VRRPSendSocket
+    let arp: GratuitousARPSender?
+    let neighbor: NeighborAdvertisementSender?
+    /// The addresses this router adds and removes, with the interface each goes on.
+    let addresses: [InterfaceAddress]
+    /// Reactor timer ids, by protocol timer and for the announcement schedule.
+    var timers: [VRRPTimer: (id: UInt64, generation: Int)] = [:]
+    var timerGeneration = 0
+    var announcementTimer: UInt64 = 0
+    /// Bumped at every state change, so announcements scheduled for an earlier mastership
+    /// are not sent.
+    var epoch = 0
+    /// keepalived numbers its IPv4 adverts per instance, skipping 0.
+    var ipIdentification: UInt16 = 0
+    /// Rejections logged so far, once per cause.
+    var loggedRejections: Set<RejectionCause> = []
+    /// Errors from sends and address changes: logged once per text until the next success.
+    var lastError: String?
+    /// Track weights in force: name → weight applied now (scripts and interfaces).
+    var weights: [String: Int] = [:]
+    /// The task that drains the receive socket.
+    var receiveTask: Task<Void, Never>?
+
+    init(config: VRRPInstanceConfig, interface: NetworkInterface, source: IPAddress, addresses: [InterfaceAddress],
+         receiver: consuming VRRPReceiveSocket, sender: consuming VRRPSendSocket,
+         arp: consuming GratuitousARPSender?, neighbor: consuming NeighborAdvertisementSender?) {
+        self.config = config
+        self.interface = interface
+        self.source = source
+        self.addresses = addresses
+        self.receiver = receiver
+        self.sender = sender
+        self.arp = arp
+        self.neighbor = neighbor
+        machine = VRRPStateMachine(configuration: Self.machineConfiguration(config, source: source))
+        validator = AdvertValidator(Self.expectation(config))
+    }
+
+    var name: String { config.name }
+
+    static func machineConfiguration(_ c: VRRPInstanceConfig, source: IPAddress) -> VRRPInstanceConfiguration {
+        VRRPInstanceConfiguration(
+            version: c.version == 3 ? .v3 : .v2,
+            initialState: c.initialState == .master ? .master : .backup,
+            priority: c.priority, nopreempt: c.nopreempt, preemptDelay: c.preemptDelay,
+            advertInterval: c.advertInterval, lowerPriorityNoAdvert: c.lowerPriorityNoAdvert,
+            higherPrioritySendAdvert: c.higherPrioritySendAdvert, localAddress: source)
+    }
+
+    static func expectation(_ c: VRRPInstanceConfig) -> AdvertExpectation {
+        AdvertExpectation(
+            vrid: c.virtualRouterID, version: c.version == 3 ? .v3 : .v2, family: c.family,
+            authentication: authentication(c), advertInterval: AdvertInterval.effective(c.advertInterval, version: c.version == 3 ? .v3 : .v2),
+            virtualAddresses: c.advertisedAddresses, isUnicast: c.isUnicast,
+            ipv4PseudoHeader: !c.checksumWithoutPseudoHeader)
+    }
+
+    static func authentication(_ c: VRRPInstanceConfig) -> VRRPAuthentication {
+        switch c.authentication {
+        case .none: return .none
+        case let .password(bytes): return .password(bytes)
+        }
+    }
+
+    /// The datagrams of one advert with `priority`: one per destination (the group, or each
+    /// unicast peer). IPv4 datagrams carry the IP header (IP_HDRINCL); IPv6 ones are the VRRP
+    /// message alone (the kernel adds the header and the checksum).
+    func advert(priority: UInt8) -> [(destination: IPAddress, bytes: [UInt8])] {
+        let version: VRRPVersion = config.version == 3 ? .v3 : .v2
+        let packet = VRRPPacket.advertisement(
+            version: version, vrid: config.virtualRouterID, priority: priority,
+            advertInterval: config.advertInterval, authentication: Self.authentication(config),
+            addresses: config.advertisedAddresses)
+        let destinations = config.isUnicast ? config.unicastPeers : [VRRPReceiveSocket.defaultGroup(config.family)]
+        return destinations.map { dst in
+            guard config.family == .inet else { return (dst, packet.encodedAsIs()) }
+            let coverage: ChecksumCoverage = version == .v3 && !config.checksumWithoutPseudoHeader
+                ? .ipv4PseudoHeader(source: source, destination: dst) : .messageOnly
+            let message = packet.encoded(coverage: coverage)
+            ipIdentification = ipIdentification == .max ? 1 : ipIdentification + 1
+            let header = IPv4Header.vrrp(source: source, destination: dst, payloadLength: message.count,
+                                         identification: ipIdentification)
+            return (dst, header.encoded() + message)
+        }
+    }
+
+    /// Validates one received datagram.
+    func validate(_ d: VRRPDatagram) -> Result<AcceptedAdvert, Rejection> {
+        if d.isTruncated { return .failure(Rejection(.badLength, "datagram larger than \(VRRPReceiveSocket.maximumDatagramSize) bytes")) }
+        if config.family == .inet { return validator.validate(ipv4Datagram: d.bytes) }
+        let facts = ReceiveFacts(source: d.source, destination: d.destination, ttl: d.hopLimit)
+        return validator.validate(message: d.bytes[...], facts: facts)
+    }
+}
