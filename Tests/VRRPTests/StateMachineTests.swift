@@ -229,6 +229,20 @@ import Testing
         #expect(actions.contains(.removeVirtualAddresses))
     }
 
+    @Test func risingPriorityBringsTheBackupTimerForward() {
+        var m = machine(priority: 100)
+        _ = m.handle(.start, now: Clock.t0)
+        // 100 → 120: the skew shrinks by 20/256 s = 78 125 µs.
+        #expect(m.handle(.priorityChanged(120), now: Clock.at(.seconds(1)))
+                == [.setTimer(.masterDown, deadline: Clock.at(mdi100 - .microseconds(78_125)))])
+        #expect(m.handle(.priorityChanged(90), now: Clock.at(.seconds(1))) == [])
+        #expect(m.effectivePriority == 90)
+        #expect(m.deadlines[.masterDown] == Clock.at(mdi100 - .microseconds(78_125)))
+        var owner = machine(priority: 255)
+        _ = owner.handle(.priorityChanged(200), now: Clock.t0)
+        #expect(owner.effectivePriority == 255)
+    }
+
     // MARK: v3
 
     @Test func v3BackupAdoptsTheMastersInterval() {

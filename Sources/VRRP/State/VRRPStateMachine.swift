@@ -59,7 +59,7 @@ public struct VRRPStateMachine: Sendable {
         case .advertTimerFired: if fired(.advert, now) { advertTick(now, &out) }
         case .masterDownTimerFired: if fired(.masterDown, now) { masterDown(now, &out) }
         case .preemptDelayExpired: _ = fired(.preemptDelay, now)
-        case let .priorityChanged(p): effectivePriority = p
+        case let .priorityChanged(p): changePriority(p, now, &out)
         case let .faultRaised(reason): raise(reason, now, &out)
         case let .faultCleared(reason): clear(reason, now, &out)
         case .stop: stop(now, &out)
@@ -205,6 +205,20 @@ public struct VRRPStateMachine: Sendable {
         counters.becameMaster += 1
         out.append(.setSyncDaemonRole(.master))
         arm(.advert, now + configuration.wireAdvertInterval, &out)
+    }
+
+    /// keepalived's `vrrp_set_effective_priority`: the owner's priority never changes; a
+    /// backup whose priority rises has its down timer brought forward by the shorter skew
+    /// (a fall leaves the running timer as it is); a master advertises the new priority from
+    /// its next advert on.
+    private mutating func changePriority(_ p: UInt8, _ now: ContinuousClock.Instant, _ out: inout [VRRPAction]) {
+        guard configuration.priority != EffectivePriority.owner, p != effectivePriority else { return }
+        let oldInterval = masterDownInterval
+        let rising = p > effectivePriority
+        effectivePriority = p
+        if state == .backup, rising, let deadline = deadlines[.masterDown] {
+            arm(.masterDown, deadline - (oldInterval - masterDownInterval), &out)
+        }
     }
 
     private mutating func raise(_ reason: String, _ now: ContinuousClock.Instant, _ out: inout [VRRPAction]) {
