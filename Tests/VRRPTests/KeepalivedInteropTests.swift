@@ -117,6 +117,15 @@ struct InteropLAN {
         prefix = "vw-\(tag)-\(getpid())"
         dir = FileManager.default.temporaryDirectory.appendingPathComponent(prefix)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        do {
+            try build()
+        } catch {
+            tearDown()   // namespaces made before the failure
+            throw error
+        }
+    }
+
+    private func build() throws {
         try InteropLAN.sh("""
             set -e
             for n in \(sw) \(ka) \(us); do ip netns add $n; ip -n $n link set lo up; done
