@@ -284,6 +284,25 @@ import Testing
                 == [.setTimer(.masterDown, deadline: Clock.at(.seconds(1) + mdi100))])
     }
 
+    // MARK: reload
+
+    @Test func reconfiguredMasterKeepsItsStateWithoutActions() {
+        var m = machine()
+        _ = m.handle(.start, now: Clock.t0)
+        _ = m.handle(.masterDownTimerFired, now: Clock.at(mdi100))
+        var config = m.configuration
+        config.advertInterval = .seconds(2)
+        var reloaded = m.reconfigured(config)
+        #expect(reloaded.state == .master)
+        #expect(reloaded.deadlines == m.deadlines)
+        #expect(reloaded.counters == m.counters)
+        // The running advert timer keeps its deadline; the next one uses the new interval.
+        #expect(reloaded.handle(.advertTimerFired, now: Clock.at(mdi100 + .seconds(1)))
+                == [.sendAdvert(priority: 100), .setTimer(.advert, deadline: Clock.at(mdi100 + .seconds(3)))])
+        config.priority = 255
+        #expect(reloaded.reconfigured(config).effectivePriority == 255)
+    }
+
     // MARK: fault and stop
 
     @Test func faultAndRecovery() {

@@ -6,7 +6,7 @@ import NetworkModel
 /// carries out the returned actions in order (timers as absolute deadlines).
 public struct VRRPStateMachine: Sendable {
     /// The instance's configuration.
-    public let configuration: VRRPInstanceConfiguration
+    public private(set) var configuration: VRRPInstanceConfiguration
     /// Current state.
     public private(set) var state: VRRPState = .initialize
     /// Priority now in force (``EffectivePriority``); starts at the configured one.
@@ -36,6 +36,26 @@ public struct VRRPStateMachine: Sendable {
         self.configuration = configuration
         self.effectivePriority = configuration.priority
         self.masterAdvertInterval = configuration.wireAdvertInterval
+    }
+
+    /// The same instance under a new configuration (SIGHUP): state, timers, master, faults,
+    /// counters and the adopted interval carry over, so an unchanged instance neither flaps nor
+    /// announces again. The effective priority becomes the new base priority when the owner
+    /// status changes and stays otherwise; feed ``VRRPEvent/priorityChanged(_:)`` with the one
+    /// the new weights give. Running timers keep their deadlines; the new interval applies
+    /// from the next one armed.
+    public func reconfigured(_ newConfiguration: VRRPInstanceConfiguration) -> VRRPStateMachine {
+        var copy = self
+        copy.configuration = newConfiguration
+        let owner = EffectivePriority.owner
+        if (configuration.priority == owner) != (newConfiguration.priority == owner) {
+            copy.effectivePriority = newConfiguration.priority
+            copy.ownerConflict = false
+        }
+        if state != .backup || newConfiguration.version != configuration.version {
+            copy.masterAdvertInterval = newConfiguration.wireAdvertInterval
+        }
+        return copy
     }
 
     /// Skew_Time now (effective priority, adopted interval).
