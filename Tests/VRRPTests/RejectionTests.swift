@@ -128,6 +128,10 @@ import Testing
         #expect(AdvertValidator.constantTimeEqual([1, 2], [1, 2]))
         #expect(!AdvertValidator.constantTimeEqual([1, 2], [1, 3]))
         #expect(!AdvertValidator.constantTimeEqual([1, 2], [1]))
+        // An auth type that does not exist at all.
+        let plain = Fixtures.expectation("v2-multicast")
+        let bogus = built(plain) { $0.fields = .v2(authType: 3, advertIntervalSeconds: 2, authData: []) }
+        #expect(AdvertValidator(plain).validate(ipv4Datagram: bogus).rejection?.message == "Invalid auth type: 3")
     }
 
     @Test func v2IntervalMismatchButV3Adopts() throws {
@@ -135,7 +139,7 @@ import Testing
         e.advertInterval = .seconds(1)
         let r = AdvertValidator(e).validate(ipv4Datagram: try first("v2-multicast").bytes)
         #expect(r.rejection?.cause == .intervalMismatch)
-        #expect(r.rejection?.message == "advertisement interval mismatch mine=1 sec rcved=2 sec")
+        #expect(r.rejection?.message == "advertisement interval mismatch mine=1 sec rcv'd=2 sec")
         var v3 = Fixtures.expectation("v3-ipv4-multicast")
         v3.advertInterval = .seconds(3)
         let accepted = AdvertValidator(v3).validate(ipv4Datagram: try first("v3-ipv4-multicast").bytes).accepted

@@ -229,6 +229,20 @@ import Testing
         #expect(actions.contains(.removeVirtualAddresses))
     }
 
+    @Test func risingPriorityBringsTheBackupTimerForward() {
+        var m = machine(priority: 100)
+        _ = m.handle(.start, now: Clock.t0)
+        // 100 → 120: the skew shrinks by 20/256 s = 78 125 µs.
+        #expect(m.handle(.priorityChanged(120), now: Clock.at(.seconds(1)))
+                == [.setTimer(.masterDown, deadline: Clock.at(mdi100 - .microseconds(78_125)))])
+        #expect(m.handle(.priorityChanged(90), now: Clock.at(.seconds(1))) == [])
+        #expect(m.effectivePriority == 90)
+        #expect(m.deadlines[.masterDown] == Clock.at(mdi100 - .microseconds(78_125)))
+        var owner = machine(priority: 255)
+        _ = owner.handle(.priorityChanged(200), now: Clock.t0)
+        #expect(owner.effectivePriority == 255)
+    }
+
     // MARK: v3
 
     @Test func v3BackupAdoptsTheMastersInterval() {
@@ -268,6 +282,25 @@ import Testing
         let ok = try #require(AdvertValidator(Fixtures.expectation("v2-pass-unicast")).validate(ipv4Datagram: packet.bytes).accepted)
         #expect(m.handle(.advertReceived(ok.event), now: Clock.at(.seconds(1)))
                 == [.setTimer(.masterDown, deadline: Clock.at(.seconds(1) + mdi100))])
+    }
+
+    // MARK: reload
+
+    @Test func reconfiguredMasterKeepsItsStateWithoutActions() {
+        var m = machine()
+        _ = m.handle(.start, now: Clock.t0)
+        _ = m.handle(.masterDownTimerFired, now: Clock.at(mdi100))
+        var config = m.configuration
+        config.advertInterval = .seconds(2)
+        var reloaded = m.reconfigured(config)
+        #expect(reloaded.state == .master)
+        #expect(reloaded.deadlines == m.deadlines)
+        #expect(reloaded.counters == m.counters)
+        // The running advert timer keeps its deadline; the next one uses the new interval.
+        #expect(reloaded.handle(.advertTimerFired, now: Clock.at(mdi100 + .seconds(1)))
+                == [.sendAdvert(priority: 100), .setTimer(.advert, deadline: Clock.at(mdi100 + .seconds(3)))])
+        config.priority = 255
+        #expect(reloaded.reconfigured(config).effectivePriority == 255)
     }
 
     // MARK: fault and stop

@@ -137,3 +137,33 @@ import Testing
         #expect(AdvertValidator.peekVRID([0x45], ipv4: true) == nil)
     }
 }
+
+/// ``AdvertEncoder`` reproduces a whole keepalived capture, packet after packet.
+@Suite struct AdvertEncoderTests {
+    @Test(arguments: ["v2-pass-unicast", "v2-multicast", "v3-ipv4-multicast", "v3-ipv4-unicast", "v3-ipv6-multicast"])
+    func reproducesTheCapturedSequence(name: String) throws {
+        let packets = try Fixtures.load(name)
+        let e = Fixtures.expectation(name)
+        var encoder = AdvertEncoder(vrid: e.vrid, version: e.version, authentication: e.authentication,
+                                    advertInterval: e.advertInterval, addresses: e.virtualAddresses,
+                                    source: e.family == .inet ? Fixtures.ka : Fixtures.kaLinkLocal)
+        let destination = e.family == .inet6 ? AdvertExpectation.multicastGroupIPv6
+            : e.isUnicast ? Fixtures.peer : AdvertExpectation.multicastGroupIPv4
+        for (i, packet) in packets.enumerated() {
+            let priority: UInt8 = i == packets.count - 1 ? 0 : Fixtures.priority(name)
+            let expected = e.family == .inet ? packet.bytes : Array(packet.message)
+            #expect(encoder.encode(priority: priority, destination: destination) == expected, "\(name) #\(i)")
+        }
+    }
+
+    @Test func identificationSkipsZeroAndRepeatsForUnicastCopies() {
+        var encoder = AdvertEncoder(vrid: 1, version: .v2, advertInterval: .seconds(1),
+                                    addresses: [Fixtures.ka], source: Fixtures.ka)
+        let first = encoder.encode(priority: 100, destination: Fixtures.peer)
+        let copy = encoder.encode(priority: 100, destination: IPAddress("198.51.100.13")!, newAdvert: false)
+        #expect(first[4...5] == [0, 1])
+        #expect(copy[4...5] == [0, 1])
+        for _ in 0..<(65_534) { _ = encoder.encode(priority: 100, destination: Fixtures.peer) }
+        #expect(encoder.nextIdentification == 1)
+    }
+}

@@ -6,7 +6,7 @@ import NetworkModel
 /// carries out the returned actions in order (timers as absolute deadlines).
 public struct VRRPStateMachine: Sendable {
     /// The instance's configuration.
-    public let configuration: VRRPInstanceConfiguration
+    public private(set) var configuration: VRRPInstanceConfiguration
     /// Current state.
     public private(set) var state: VRRPState = .initialize
     /// Priority now in force (``EffectivePriority``); starts at the configured one.
@@ -38,6 +38,26 @@ public struct VRRPStateMachine: Sendable {
         self.masterAdvertInterval = configuration.wireAdvertInterval
     }
 
+    /// The same instance under a new configuration (SIGHUP): state, timers, master, faults,
+    /// counters and the adopted interval carry over, so an unchanged instance neither flaps nor
+    /// announces again. The effective priority becomes the new base priority when the owner
+    /// status changes and stays otherwise; feed ``VRRPEvent/priorityChanged(_:)`` with the one
+    /// the new weights give. Running timers keep their deadlines; the new interval applies
+    /// from the next one armed.
+    public func reconfigured(_ newConfiguration: VRRPInstanceConfiguration) -> VRRPStateMachine {
+        var copy = self
+        copy.configuration = newConfiguration
+        let owner = EffectivePriority.owner
+        if (configuration.priority == owner) != (newConfiguration.priority == owner) {
+            copy.effectivePriority = newConfiguration.priority
+            copy.ownerConflict = false
+        }
+        if state != .backup || newConfiguration.version != configuration.version {
+            copy.masterAdvertInterval = newConfiguration.wireAdvertInterval
+        }
+        return copy
+    }
+
     /// Skew_Time now (effective priority, adopted interval).
     public var skew: Duration {
         VRRPTimers.skew(priority: effectivePriority, advertInterval: masterAdvertInterval, version: configuration.version)
@@ -59,7 +79,7 @@ public struct VRRPStateMachine: Sendable {
         case .advertTimerFired: if fired(.advert, now) { advertTick(now, &out) }
         case .masterDownTimerFired: if fired(.masterDown, now) { masterDown(now, &out) }
         case .preemptDelayExpired: _ = fired(.preemptDelay, now)
-        case let .priorityChanged(p): effectivePriority = p
+        case let .priorityChanged(p): changePriority(p, now, &out)
         case let .faultRaised(reason): raise(reason, now, &out)
         case let .faultCleared(reason): clear(reason, now, &out)
         case .stop: stop(now, &out)
@@ -205,6 +225,20 @@ public struct VRRPStateMachine: Sendable {
         counters.becameMaster += 1
         out.append(.setSyncDaemonRole(.master))
         arm(.advert, now + configuration.wireAdvertInterval, &out)
+    }
+
+    /// keepalived's `vrrp_set_effective_priority`: the owner's priority never changes; a
+    /// backup whose priority rises has its down timer brought forward by the shorter skew
+    /// (a fall leaves the running timer as it is); a master advertises the new priority from
+    /// its next advert on.
+    private mutating func changePriority(_ p: UInt8, _ now: ContinuousClock.Instant, _ out: inout [VRRPAction]) {
+        guard configuration.priority != EffectivePriority.owner, p != effectivePriority else { return }
+        let oldInterval = masterDownInterval
+        let rising = p > effectivePriority
+        effectivePriority = p
+        if state == .backup, rising, let deadline = deadlines[.masterDown] {
+            arm(.masterDown, deadline - (oldInterval - masterDownInterval), &out)
+        }
     }
 
     private mutating func raise(_ reason: String, _ now: ContinuousClock.Instant, _ out: inout [VRRPAction]) {

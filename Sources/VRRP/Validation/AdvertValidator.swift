@@ -4,10 +4,11 @@ import NetworkModel
 /// `vrrp_check_packet`), pure: bytes and receive facts in, an ``AcceptedAdvert`` or a
 /// ``Rejection`` out. Never traps, whatever the bytes.
 ///
-/// Order: IP header and total length, VRRP header length, VRID (so the caller can dispatch a
-/// packet of another instance before instance-specific checks), version, exact length,
-/// checksum, type, TTL (multicast only), unicast/multicast channel, v2 auth type, password
-/// (constant time), v2 interval, address count, each address. Priority 0 is accepted.
+/// Order, keepalived 2.2.7's (`vrrp_check_packet`) after two that come first here: IP header
+/// and total length (keepalived checks the total length later, with the same outcome), VRID
+/// (so the caller can dispatch a packet of another instance); then exact length, TTL
+/// (multicast only), version, v2 auth type, password (constant time) and interval, type,
+/// address count, checksum, unicast/multicast channel, each address. Priority 0 is accepted.
 public struct AdvertValidator: Sendable, Hashable {
     /// What this instance expects.
     public var expectation: AdvertExpectation
@@ -60,22 +61,27 @@ public struct AdvertValidator: Sendable, Hashable {
         let e = expectation
         guard bytes.count >= VRRPPacket.headerLength else {
             return .failure(Rejection(.badLength,
-                "ip payload too short. \(bytes.count) and expect at least \(VRRPPacket.headerLength)"))
+                "vrrp packet too short, length \(bytes.count) and expect at least \(VRRPPacket.headerLength)"))
         }
         let first = bytes[bytes.startIndex]
         let vrid = bytes[bytes.startIndex + 1]
-        let count = Int(bytes[bytes.startIndex + 3])
         guard vrid == e.vrid else {
             return .failure(Rejection(.wrongVRID, "received VRID \(vrid), ours is \(e.vrid)"))
+        }
+        // The length the packet's own version and address count call for.
+        let carriedVersion: VRRPVersion = first >> 4 == 2 ? .v2 : .v3
+        let expected = VRRPPacket.expectedLength(version: carriedVersion, family: e.family,
+                                                 addressCount: Int(bytes[bytes.startIndex + 3]))
+        guard bytes.count == expected else {
+            return .failure(Rejection(.badLength,
+                "vrrp packet too \(bytes.count > expected ? "long" : "short"), length \(bytes.count) and expect \(expected)"))
+        }
+        if facts.isMulticast && facts.ttl != 255 {
+            return .failure(Rejection(.badTTL, "invalid TTL/HL. Received \(facts.ttl) and expect 255"))
         }
         guard first >> 4 == e.version.rawValue else {
             return .failure(Rejection(.wrongVersion,
                 "wrong version. Received \(first >> 4) and expect \(e.version.rawValue)"))
-        }
-        let expected = VRRPPacket.expectedLength(version: e.version, family: e.family, addressCount: count)
-        guard bytes.count == expected else {
-            return .failure(Rejection(.badLength,
-                "VRRP packet length \(bytes.count) does not match \(expected) expected for \(count) addresses"))
         }
         let packet: VRRPPacket
         do {
@@ -83,14 +89,13 @@ public struct AdvertValidator: Sendable, Hashable {
         } catch let error {
             return .failure(Rejection(.badLength, "unreadable VRRP packet: \(error)"))
         }
+        if let r = checkAuthentication(packet) ?? checkTypeAndCount(packet) { return .failure(r) }
         let old: Bool
         switch verifyChecksum(bytes, facts: facts) {
         case .failure(let r): return .failure(r)
         case .success(let usedOld): old = usedOld
         }
-        if let r = checkHeader(packet, facts: facts) ?? checkAuthentication(packet) ?? checkAddresses(packet) {
-            return .failure(r)
-        }
+        if let r = checkChannel(facts) ?? checkAddresses(packet) { return .failure(r) }
         return .success(AcceptedAdvert(packet: packet, source: facts.source, isMulticast: facts.isMulticast,
                                        usedOldUnicastChecksum: old))
     }
@@ -111,50 +116,48 @@ public struct AdvertValidator: Sendable, Hashable {
         return .failure(Rejection(.badChecksum, "Invalid \(e.version) checksum"))
     }
 
-    private func checkHeader(_ packet: VRRPPacket, facts: ReceiveFacts) -> Rejection? {
-        let e = expectation
+    private func checkTypeAndCount(_ packet: VRRPPacket) -> Rejection? {
         if packet.type != VRRPPacket.typeAdvertisement {
             return Rejection(.wrongType, "Invalid packet type. \(packet.type) and expect \(VRRPPacket.typeAdvertisement)")
         }
-        if facts.isMulticast && facts.ttl != 255 {
-            return Rejection(.badTTL, "invalid TTL/HL. Received \(facts.ttl) and expect 255")
-        }
-        if facts.isMulticast && e.isUnicast {
-            return Rejection(.multicastOnUnicastInstance,
-                             "Expected Unicast packet but received a mcast packet from \(facts.source)")
-        }
-        if !facts.isMulticast && !e.isUnicast {
-            return Rejection(.unicastOnMulticastInstance,
-                             "Expected mcast packet but received a unicast packet from \(facts.source)")
+        let mine = expectation.virtualAddresses.count
+        if packet.addresses.count != mine {
+            return Rejection(.addressCountMismatch,
+                             "received an unexpected ip number count \(packet.addresses.count), expected \(mine)!")
         }
         return nil
     }
 
+    private func checkChannel(_ facts: ReceiveFacts) -> Rejection? {
+        guard facts.isMulticast == expectation.isUnicast else { return nil }
+        return facts.isMulticast
+            ? Rejection(.multicastOnUnicastInstance, "Expected unicast packet but received multicast packet")
+            : Rejection(.unicastOnMulticastInstance, "Expected multicast packet but received unicast packet")
+    }
+
+    /// v2 only: auth type, password (constant time), advert interval, in keepalived's order.
     private func checkAuthentication(_ packet: VRRPPacket) -> Rejection? {
         guard case let .v2(authType, seconds, authData) = packet.fields else { return nil }
         let e = expectation
+        if authType > VRRPPacket.authIPsecAH {
+            return Rejection(.authTypeMismatch, "Invalid auth type: \(authType)")
+        }
         if authType != e.authentication.wireType {
-            return Rejection(.authTypeMismatch,
-                             "received a packet with invalid auth type \(authType), expected \(e.authentication.wireType)")
+            return Rejection(.authTypeMismatch, "received a \(authType) auth, expecting \(e.authentication.wireType)!")
         }
         if case .password = e.authentication, !AdvertValidator.constantTimeEqual(authData, e.authentication.wireData) {
             return Rejection(.passwordMismatch, "received an invalid passwd!")
         }
         let mine = AdvertInterval.wireSeconds(e.advertInterval)
         if seconds != mine {
-            return Rejection(.intervalMismatch, "advertisement interval mismatch mine=\(mine) sec rcved=\(seconds) sec")
+            return Rejection(.intervalMismatch, "advertisement interval mismatch mine=\(mine) sec rcv'd=\(seconds) sec")
         }
         return nil
     }
 
     private func checkAddresses(_ packet: VRRPPacket) -> Rejection? {
-        let mine = expectation.virtualAddresses
-        if packet.addresses.count != mine.count {
-            return Rejection(.addressCountMismatch,
-                             "received an unexpected ip number count \(packet.addresses.count), expected \(mine.count)!")
-        }
         let carried = Set(packet.addresses)
-        if let missing = mine.first(where: { !carried.contains($0) }) {
+        if let missing = expectation.virtualAddresses.first(where: { !carried.contains($0) }) {
             return Rejection(.addressMissing,
                              "ip address associated with VRID \(expectation.vrid) not present in MASTER advert : \(missing)")
         }
