@@ -79,7 +79,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Host tests in network namespaces: need root (skipped otherwise).
-        .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", "NetworkModel"]),
+        .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", "NetworkModel", "CNetlinkRoute"]),
         // Kernel tests: run inside the VM (Scripts/vm-run) against the real ip_vs modules.
         .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks", "HealthCheck"]),
     ],

@@ -37,6 +37,9 @@ public struct RouteNetlink: ~Copyable {
         lastError = .allocate(capacity: 1)
         lastError.initialize(to: swiftvs_nl_error())
         _ = swiftvs_nl_capture_errors(s, lastError)
+        // Dumps are read here, not by libnl, so libnl's expected sequence number would lag
+        // behind; requests are strictly one at a time, so the check adds nothing.
+        nl_socket_disable_seq_check(s)
         sock = s
     }
 
@@ -54,7 +57,7 @@ public struct RouteNetlink: ~Copyable {
 
     /// Every interface of the namespace (an RTM_GETLINK dump).
     public func interfaces() throws(HostNetworkError) -> [NetworkInterface] {
-        try dump(RouteMessageDecoder.rtmNewLink - 2 /* RTM_GETLINK */, family: 0, .listInterfaces, "").compactMap {
+        try dump(RouteMessageDecoder.rtmGetLink, family: 0, .listInterfaces, "").compactMap {
             if case let .link(i, _) = $0 { return i } else { return nil }
         }
     }
@@ -81,7 +84,7 @@ public struct RouteNetlink: ~Copyable {
     /// one interface, in the kernel's order (an interface's primary IPv4 address first).
     public func addresses(family: AddressFamily? = nil, interfaceIndex: Int32? = nil) throws(HostNetworkError) -> [InterfaceAddress] {
         let object = interfaceIndex.map { "of interface index \($0)" } ?? ""
-        return try dump(RouteMessageDecoder.rtmNewAddr + 2 /* RTM_GETADDR */, family: UInt8(family?.rawValue ?? 0),
+        return try dump(RouteMessageDecoder.rtmGetAddr, family: UInt8(family?.rawValue ?? 0),
                         .listAddresses, object).compactMap {
             guard case let .address(a, _) = $0 else { return nil }
             if let interfaceIndex, a.interfaceIndex != interfaceIndex { return nil }
