@@ -63,4 +63,29 @@ struct EventTests {
             }
         }
     }
+
+    @Test func overflowIsReportedAndTheSocketKeepsWorking() throws {
+        try Topology.with(nodes: 1) { t in
+            // The smallest buffer the kernel allows holds a handful of notifications.
+            let events = try NetworkNamespace.run(in: t.nodes[0]) { () throws(HostNetworkError) in
+                try RouteEventSocket(receiveBufferSize: 1)
+            }
+            let route = try t.route(0)
+            let index = try route.interface(named: "eth0").index
+            for i in 0..<200 {
+                try route.addAddress(InterfaceAddress(address: .v4(203, 0, 113, UInt8(i + 1)), prefixLength: 32, interfaceIndex: index))
+            }
+            var batch = try events.receive()
+            #expect(batch.last == .overflow)
+            #expect(batch.dropLast().allSatisfy { if case .address = $0 { true } else { false } })
+            // Resynchronise by a dump, then keep receiving on the same socket.
+            #expect(try route.addresses(family: .inet, interfaceIndex: index).count == 201)
+            while !batch.isEmpty { batch = try events.receive().filter { $0 != .overflow } }
+            try route.deleteAddress(InterfaceAddress(address: .v4(203, 0, 113, 1), prefixLength: 32, interfaceIndex: index))
+            let deleted = try awaitEvent(events) {
+                if case let .address(a) = $0 { a.isDeleted && a.address.address == .v4(203, 0, 113, 1) } else { false }
+            }
+            #expect(deleted != nil)
+        }
+    }
 }

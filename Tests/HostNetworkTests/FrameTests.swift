@@ -110,3 +110,10 @@ import CNetlinkRoute
         #expect(up.isUp && !up.isRunning && running.isRunning && !running.isUp && carrier.hasCarrier)
     }
 }
+
+@Suite struct IPv4HeaderTests {
+    @Test func headerIsKeepalivedsWithBigEndianLength() {
+        let h = VRRPSendSocket.ipv4Header(source: .v4(198, 51, 100, 11), destination: .v4(224, 0, 0, 18), payloadLength: 300)
+        #expect(h == [0x45, 0xc0, 0x01, 0x40, 0, 0, 0, 0, 255, 112, 0, 0, 198, 51, 100, 11, 224, 0, 0, 18])
+    }
+}

@@ -133,8 +133,8 @@ func hostError(_ body: () throws -> Void, sourceLocation: SourceLocation = #_sou
     return nil
 }
 
-/// A 20-byte IPv4 header for protocol 112 with the given TTL (checksum and id left to the
-/// kernel), followed by `payload`.
+/// An IPv4 datagram for protocol 112 with the given TTL, built independently of
+/// `VRRPSendSocket.ipv4Header` (checksum and id left to the kernel).
 func ipv4Datagram(from source: IPAddress, to destination: IPAddress, ttl: UInt8 = 255, payload: [UInt8]) -> [UInt8] {
     let total = 20 + payload.count
     var h: [UInt8] = [0x45, 0xc0, UInt8(total >> 8), UInt8(total & 0xff), 0, 0, 0, 0, ttl, 112, 0, 0]

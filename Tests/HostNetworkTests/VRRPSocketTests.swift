@@ -84,7 +84,7 @@ struct VRRPSocketTests {
         try Topology.with(nodes: 2) { t in
             let inB = try receiver(t, 1, .inet, unicastSource: t.ipv4(1))
             let fromA = try sender(t, 0, .inet, unicast: true)
-            try fromA.send(ipv4Datagram(from: t.ipv4(0), to: t.ipv4(1), payload: advert), to: t.ipv4(1))
+            try fromA.sendAdvertisement(advert, from: t.ipv4(0), to: t.ipv4(1))
             let d = try #require(try collect(inB, count: 1).first)
             #expect(Array(d.bytes[20...]) == advert)
             #expect(d.hopLimit == 255 && d.source == t.ipv4(0) && d.destination == t.ipv4(1) && !d.isMulticast)
