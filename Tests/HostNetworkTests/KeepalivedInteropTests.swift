@@ -12,8 +12,25 @@ struct KeepalivedInteropTests {
     let vip = IPAddress.v4(198, 51, 100, 39)
     let group = IPAddress.v4(224, 0, 0, 18)
 
-    func config(state: String, priority: Int) -> String {
-        """
+    func config(state: String, priority: Int, ipv6: Bool = false) -> String {
+        if ipv6 {
+            return """
+            global_defs { router_id hn-test }
+            vrrp_instance VI_6 {
+              state \(state)
+              interface eth0
+              virtual_router_id 52
+              priority \(priority)
+              advert_int 1
+              virtual_ipaddress { 2001:db8::39/64 }
+            }
+            """
+        }
+        return configV4(state: state, priority: priority)
+    }
+
+    func configV4(state: String, priority: Int) -> String {
+        return """
         global_defs { router_id hn-test }
         vrrp_instance VI_1 {
           state \(state)
@@ -58,6 +75,36 @@ struct KeepalivedInteropTests {
             let dump = try #require(try capture.firstLine(timeout: .seconds(10)), "no ARP from keepalived")
             let frame = TCPDump.hexBytes(dump)
             #expect(frame == GratuitousARPSender.frame(mac: try #require(eth0A.macAddress), address: vip))
+        }
+    }
+
+    @Test func keepalivedIPv6AdvertsAndNAMatchOurSocketsAndFrames() throws {
+        try Topology.with(nodes: 2) { t in
+            let vip6 = try #require(IPAddress("2001:db8::39"))
+            let eth0A = try t.eth0(0), eth0B = try t.eth0(1)
+            let linkLocalA = try #require(try t.route(0).sourceAddress(interfaceIndex: eth0A.index, family: .inet6))
+            let inB = try NetworkNamespace.run(in: t.nodes[1]) { () throws(HostNetworkError) in
+                try VRRPReceiveSocket(family: .inet6, interface: eth0B)
+            }
+            let capture = try TCPDump(namespace: t.bridge, interface: "br0", filter: ["-xx", "icmp6 and ip6[40] == 136"])
+            let keepalived = try Keepalived(namespace: t.nodes[0], config: config(state: "MASTER", priority: 255, ipv6: true))
+            defer { keepalived.stop() }
+
+            var advert: VRRPDatagram?
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(10)
+            while advert == nil, clock.now < deadline, waitReadable(inB.fileDescriptor, timeout: deadline - clock.now) {
+                advert = try inB.receive().first
+            }
+            let d = try #require(advert, "no IPv6 advert from keepalived; its log:\n\(keepalived.log)")
+            #expect(d.source == linkLocalA && d.destination == IPAddress("ff02::12") && d.hopLimit == 255)
+            #expect(d.bytes.count == 8 + 16)
+            #expect(Array(d.bytes[0..<3]) == [0x31, 52, 255])
+            #expect(Array(d.bytes[8...]) == vip6.bytes)
+
+            // keepalived's unsolicited NA, byte for byte what NeighborAdvertisementSender builds.
+            let dump = try #require(try capture.firstLine(timeout: .seconds(10)), "no NA from keepalived")
+            #expect(TCPDump.hexBytes(dump) == NeighborAdvertisementSender.frame(mac: try #require(eth0A.macAddress), address: vip6, router: false))
         }
     }
 
