@@ -14,7 +14,7 @@ import Musl
 /// caller must resynchronise from a dump (`RouteNetlink.interfaces()` and `addresses(...)`)
 /// and carry on receiving (the socket stays subscribed). The receive buffer is 1 MiB by
 /// default (SO_RCVBUFFORCE when permitted, so beyond rmem_max) to make that rare.
-public struct RouteEventSocket: ~Copyable {
+public struct RouteEventSocket: ~Copyable, Sendable {
     private let descriptor: OwnedDescriptor
     /// The default receive buffer: 1 MiB.
     public static let defaultReceiveBufferSize = 1 << 20

@@ -16,7 +16,10 @@ import Musl
 /// kernel, and the socket can stay blocking without stalling a reactor. As a bound, receives
 /// time out after `replyTimeout` (SO_RCVTIMEO): a reply that never comes is an error
 /// (EAGAIN), never a hang. Notifications come on a `RouteEventSocket`, not here.
-public struct RouteNetlink: ~Copyable {
+///
+/// `@unchecked Sendable`: the libnl socket and the error slot belong to this one move-only
+/// value; moving it to another thread moves them, and it is never used from two at once.
+public struct RouteNetlink: ~Copyable, @unchecked Sendable {
     private let sock: OpaquePointer
     /// Where the error callback leaves the kernel's errno and extended-ack text.
     private let lastError: UnsafeMutablePointer<swiftvs_nl_error>

@@ -24,7 +24,7 @@ import Musl
 ///
 /// Multicast mode also sets the multicast interface (IP_MULTICAST_IF / IPV6_MULTICAST_IF) and
 /// IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP 0, so the node does not hear itself.
-public struct VRRPSendSocket: ~Copyable {
+public struct VRRPSendSocket: ~Copyable, Sendable {
     private let descriptor: OwnedDescriptor
     public let family: AddressFamily
     public let interface: NetworkInterface

@@ -148,7 +148,7 @@ final class Keepalived: @unchecked Sendable {
         let conf = directory.appendingPathComponent("keepalived.conf")
         try config.write(to: conf, atomically: true, encoding: .utf8)
         logURL = directory.appendingPathComponent("log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/keepalived")
         process.arguments = ["-s", namespace, "-n", "-l", "-D", "-P", "-R", "-f", conf.path,
                              "-p", directory.appendingPathComponent("keepalived.pid").path,

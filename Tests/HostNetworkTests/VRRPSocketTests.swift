@@ -116,4 +116,23 @@ struct VRRPSocketTests {
             #expect(d.bytes[6] != 0 || d.bytes[7] != 0)
         }
     }
+
+    @Test func ipv6UnicastBetweenLinkLocalsWithKernelOrConfiguredHopLimit() throws {
+        try Topology.with(nodes: 2) { t in
+            let eth0A = try t.eth0(0), eth0B = try t.eth0(1)
+            let linkLocalA = try #require(try t.route(0).sourceAddress(interfaceIndex: eth0A.index, family: .inet6))
+            let linkLocalB = try #require(try t.route(1).sourceAddress(interfaceIndex: eth0B.index, family: .inet6))
+            let inB = try receiver(t, 1, .inet6, unicastSource: linkLocalB)
+            let plain = try sender(t, 0, .inet6, unicast: true)
+            let hops255 = try NetworkNamespace.run(in: t.nodes[0]) { () throws(HostNetworkError) in
+                try VRRPSendSocket(family: .inet6, interface: eth0A, unicast: true, unicastHopLimit: 255)
+            }
+            let v3: [UInt8] = [0x31, 52, 100, 1, 0, 100, 0, 0] + IPAddress("2001:db8::39")!.bytes
+            try plain.sendAdvertisement(v3, from: linkLocalA, to: linkLocalB)
+            try hops255.sendAdvertisement(v3, from: linkLocalA, to: linkLocalB)
+            let got = try collect(inB, count: 2)
+            #expect(got.map(\.hopLimit) == [64, 255])   // the namespace's default, then unicast_ttl 255
+            #expect(got.allSatisfy { $0.source == linkLocalA && $0.destination == linkLocalB && !$0.isMulticast })
+        }
+    }
 }
