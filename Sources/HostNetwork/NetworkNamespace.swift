@@ -16,6 +16,12 @@ public enum NetworkNamespace {
     /// Runs `body` on a thread inside the namespace `name` (a name under /run/netns, or a
     /// path) and returns what it returns (move-only values such as sockets included).
     /// `body` runs to completion before this returns; it must not wait on the caller.
+    ///
+    ///     let route = try NetworkNamespace.run(in: "hn-a") { () throws(HostNetworkError) in
+    ///         try RouteNetlink()
+    ///     }
+    ///
+    /// (Swift does not infer a closure's typed throws yet, hence the annotation.)
     public static func run<Result: ~Copyable>(
         in name: String, _ body: () throws(HostNetworkError) -> Result
     ) throws(HostNetworkError) -> Result {
