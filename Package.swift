@@ -115,7 +115,7 @@ let package = Package(
         // and the keepalived baseline the swiftvs VRRP tests and the vrrp benchmark compare against.
         .testTarget(name: "VRRPNamespaceTests", dependencies: ["NetworkModel", "CNetlink"]),
         // Host tests in network namespaces: need root (skipped otherwise).
-        .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", "NetworkModel"]),
+        .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", "NetworkModel", "CNetlinkRoute"]),
         // Kernel tests: run inside the VM (Scripts/vm-run) against the real ip_vs modules.
         .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks", "HealthCheck"]),
     ],

@@ -4,7 +4,7 @@ import NetworkModel
 /// them: an ARP **request** from the interface's MAC to the Ethernet broadcast, sender IP =
 /// target IP = the VIP, target hardware address ff:ff:ff:ff:ff:ff. One socket per interface,
 /// kept for the interface's life (an AF_PACKET socket bound to it; see `PacketSocket`).
-public struct GratuitousARPSender: ~Copyable {
+public struct GratuitousARPSender: ~Copyable, Sendable {
     private let socket: PacketSocket
     private let mac: MACAddress
 

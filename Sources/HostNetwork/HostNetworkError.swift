@@ -81,25 +81,22 @@ public struct HostNetworkError: Error, Sendable, Hashable, CustomStringConvertib
         self.kernelMessage = kernelMessage
     }
 
-    /// `OPERATION OBJECT[: STEP]: REASON`, the reason being the kernel's message when it gave
-    /// one, else strerror(errno).
+    /// `OPERATION OBJECT[: STEP]: REASON`, the reason being strerror(errno) as ip(8) and
+    /// keepalived print it (`add address 198.51.100.39/24 to eth0: File exists`), or the
+    /// kernel's message when there is no errno. `detailedDescription` adds the kernel's
+    /// extended-ack text too.
     public var description: String {
         var text = object.isEmpty ? operation.description : "\(operation) \(object)"
         if let step { text += ": \(step)" }
-        if let reason { text += ": \(reason)" }
+        if let errno { text += ": \(String(cString: strerror(errno)))" } else if let kernelMessage { text += ": \(kernelMessage)" }
         return text
     }
 
-    /// The kernel's own words when given, else strerror(errno) (with the kernel message added
-    /// after it when both say something different).
-    public var reason: String? {
-        let system = errno.map { String(cString: strerror($0)) }
-        switch (system, kernelMessage) {
-        case let (s?, k?) where !k.isEmpty: return "\(s) (\(k))"
-        case let (s?, _): return s
-        case let (nil, k?): return k
-        case (nil, nil): return nil
-        }
+    /// `description` followed by the kernel's extended-ack message in parentheses when it
+    /// sent one: `add address 198.51.100.39/24 to eth0: File exists (ipv4: Address already assigned)`.
+    public var detailedDescription: String {
+        guard errno != nil, let kernelMessage, !kernelMessage.isEmpty else { return description }
+        return "\(description) (\(kernelMessage))"
     }
 
     /// An error from a failed system call, classified by its errno.

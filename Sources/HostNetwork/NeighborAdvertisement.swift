@@ -5,7 +5,7 @@ import NetworkModel
 /// from the VIP to ff02::1 with hop limit 255, ICMPv6 type 136 with Override set (Solicited
 /// clear; Router when `router`), target = the VIP, and the target link-layer address option.
 /// One socket per interface, kept (an AF_PACKET socket bound to it; see `PacketSocket`).
-public struct NeighborAdvertisementSender: ~Copyable {
+public struct NeighborAdvertisementSender: ~Copyable, Sendable {
     private let socket: PacketSocket
     private let mac: MACAddress
 

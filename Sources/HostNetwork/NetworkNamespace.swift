@@ -16,6 +16,12 @@ public enum NetworkNamespace {
     /// Runs `body` on a thread inside the namespace `name` (a name under /run/netns, or a
     /// path) and returns what it returns (move-only values such as sockets included).
     /// `body` runs to completion before this returns; it must not wait on the caller.
+    ///
+    ///     let route = try NetworkNamespace.run(in: "hn-a") { () throws(HostNetworkError) in
+    ///         try RouteNetlink()
+    ///     }
+    ///
+    /// (Swift does not infer a closure's typed throws yet, hence the annotation.)
     public static func run<Result: ~Copyable>(
         in name: String, _ body: () throws(HostNetworkError) -> Result
     ) throws(HostNetworkError) -> Result {
@@ -50,14 +56,13 @@ public enum NetworkNamespace {
 
         func runOnThread() throws(HostNetworkError) {
             var thread = pthread_t()
-            let context = Unmanaged.passRetained(self as AnyObject).toOpaque()
+            let context = Unmanaged.passRetained(ThreadEntry { self.runInNamespace() }).toOpaque()
             let rc = pthread_create(&thread, nil, { raw in
-                let object = Unmanaged<AnyObject>.fromOpaque(raw!).takeRetainedValue()
-                (object as! NamespaceRunnable).runInNamespace()
+                Unmanaged<ThreadEntry>.fromOpaque(raw!).takeRetainedValue().work()
                 return nil
             }, context)
             if rc != 0 {
-                Unmanaged<AnyObject>.fromOpaque(context).release()
+                Unmanaged<ThreadEntry>.fromOpaque(context).release()
                 throw HostNetworkError(code: .system, errno: rc, operation: .enterNamespace, object: name, step: "pthread_create")
             }
             pthread_join(thread, nil)
@@ -74,11 +79,13 @@ public enum NetworkNamespace {
 }
 
 /// What the namespace thread calls (type-erased: a C thread entry cannot be generic).
-private protocol NamespaceRunnable: AnyObject {
-    func runInNamespace()
+/// `@unchecked Sendable`: handed over once, by pthread_create.
+private final class ThreadEntry: @unchecked Sendable {
+    let work: () -> Void
+    init(_ work: @escaping () -> Void) { self.work = work }
 }
 
-extension NetworkNamespace.Job: NamespaceRunnable {
+extension NetworkNamespace.Job where Result: ~Copyable {
     func runInNamespace() {
         // Namespace membership is per thread; this thread ends right after the body, so
         // nothing else ever runs in the entered namespace by accident.

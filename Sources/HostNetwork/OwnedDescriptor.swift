@@ -6,7 +6,7 @@ import Musl
 
 /// Owns one file descriptor and closes it exactly once, in `deinit` (swift-system's
 /// FileDescriptor style, as a move-only owner). Every socket type of this module holds one.
-struct OwnedDescriptor: ~Copyable {
+struct OwnedDescriptor: ~Copyable, Sendable {
     let rawValue: Int32
 
     init(_ rawValue: Int32) {

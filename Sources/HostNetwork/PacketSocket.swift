@@ -8,7 +8,7 @@ import Musl
 /// An AF_PACKET SOCK_RAW socket bound to one interface that only sends whole Ethernet frames.
 /// Bound with protocol 0, it never receives (keepalived's ETH_P_RARP / ETH_P_IPV6 sockets
 /// get a copy of matching traffic they never read; this one gets none).
-struct PacketSocket: ~Copyable {
+struct PacketSocket: ~Copyable, Sendable {
     let descriptor: OwnedDescriptor
     let interface: NetworkInterface
 

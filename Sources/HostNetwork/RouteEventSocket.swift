@@ -12,15 +12,18 @@ import Musl
 /// ENOBUFS: when notifications arrive faster than they are read, the kernel drops some and
 /// the next receive fails with ENOBUFS. `receive()` then ends its batch with `.overflow`; the
 /// caller must resynchronise from a dump (`RouteNetlink.interfaces()` and `addresses(...)`)
-/// and carry on receiving (the socket stays subscribed). The receive buffer is raised to
-/// 1 MiB (SO_RCVBUFFORCE when permitted) to make that rare.
-public struct RouteEventSocket: ~Copyable {
+/// and carry on receiving (the socket stays subscribed). The receive buffer is 1 MiB by
+/// default (SO_RCVBUFFORCE when permitted, so beyond rmem_max) to make that rare.
+public struct RouteEventSocket: ~Copyable, Sendable {
     private let descriptor: OwnedDescriptor
-    private static let receiveBufferSize: Int32 = 1 << 20
+    /// The default receive buffer: 1 MiB.
+    public static let defaultReceiveBufferSize = 1 << 20
     private static let datagramSize = 32 << 10
 
     /// Opens and subscribes the socket in the caller's network namespace.
-    public init() throws(HostNetworkError) {
+    /// - Parameter receiveBufferSize: bytes of queued notifications before the kernel drops
+    ///   some (the kernel doubles it for bookkeeping).
+    public init(receiveBufferSize: Int = RouteEventSocket.defaultReceiveBufferSize) throws(HostNetworkError) {
         let d = try OwnedDescriptor.socket(AF_NETLINK, Int32(SOCK_RAW.rawValue), NETLINK_ROUTE, label: "AF_NETLINK, NETLINK_ROUTE",
                                            .openEventSocket, "")
         var local = sockaddr_nl()
@@ -34,7 +37,7 @@ public struct RouteEventSocket: ~Copyable {
             try d.setOption(swiftvs_sol_netlink(), NETLINK_ADD_MEMBERSHIP, Int32(group), "NETLINK_ADD_MEMBERSHIP \(label)",
                             .openEventSocket, "")
         }
-        var size = Self.receiveBufferSize
+        var size = Int32(clamping: receiveBufferSize)
         if setsockopt(d.rawValue, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size)) != 0 {
             try d.setOption(SOL_SOCKET, SO_RCVBUF, size, "SO_RCVBUF", .openEventSocket, "")
         }

@@ -21,8 +21,8 @@ enum RouteMessageDecoder {
 
     // Message types and attributes (linux/rtnetlink.h, if_link.h, if_addr.h).
     static let nlmsgError: UInt16 = 2, nlmsgDone: UInt16 = 3
-    static let rtmNewLink: UInt16 = 16, rtmDelLink: UInt16 = 17
-    static let rtmNewAddr: UInt16 = 20, rtmDelAddr: UInt16 = 21
+    static let rtmNewLink: UInt16 = 16, rtmDelLink: UInt16 = 17, rtmGetLink: UInt16 = 18
+    static let rtmNewAddr: UInt16 = 20, rtmDelAddr: UInt16 = 21, rtmGetAddr: UInt16 = 22
     static let dumpInterruptedFlag: UInt16 = 0x10
     static let iflaAddress: UInt16 = 1, iflaIfname: UInt16 = 3, iflaMTU: UInt16 = 4
     static let ifaAddress: UInt16 = 1, ifaLocal: UInt16 = 2, ifaLabel: UInt16 = 3

@@ -12,13 +12,20 @@ import Musl
 /// for another one); freed exactly once in `deinit`.
 ///
 /// Requests are synchronous: the kernel handles an rtnetlink request inside the send and
-/// queues its reply before the send returns, so the socket is blocking and a request never
-/// waits on anything but the kernel. Notifications come on a `RouteEventSocket`, not here.
-public struct RouteNetlink: ~Copyable {
+/// queues its reply before the send returns, so a request never waits on anything but the
+/// kernel, and the socket can stay blocking without stalling a reactor. As a bound, receives
+/// time out after `replyTimeout` (SO_RCVTIMEO): a reply that never comes is an error
+/// (EAGAIN), never a hang. Notifications come on a `RouteEventSocket`, not here.
+///
+/// `@unchecked Sendable`: the libnl socket and the error slot belong to this one move-only
+/// value; moving it to another thread moves them, and it is never used from two at once.
+public struct RouteNetlink: ~Copyable, @unchecked Sendable {
     private let sock: OpaquePointer
     /// Where the error callback leaves the kernel's errno and extended-ack text.
     private let lastError: UnsafeMutablePointer<swiftvs_nl_error>
     private static let receiveSize = 32 << 10
+    /// How long a request waits for the kernel's reply before failing with EAGAIN.
+    public static let replyTimeout: Duration = .seconds(5)
 
     /// Opens and connects the socket, with extended acks so kernel messages reach errors.
     public init() throws(HostNetworkError) {
@@ -34,9 +41,18 @@ public struct RouteNetlink: ~Copyable {
         var on: Int32 = 1
         _ = setsockopt(nl_socket_get_fd(s), swiftvs_sol_netlink(), NETLINK_EXT_ACK, &on, socklen_t(MemoryLayout<Int32>.size))
         _ = setsockopt(nl_socket_get_fd(s), swiftvs_sol_netlink(), NETLINK_CAP_ACK, &on, socklen_t(MemoryLayout<Int32>.size))
+        var timeout = timeval(tv_sec: Int(Self.replyTimeout.components.seconds), tv_usec: 0)
+        if setsockopt(nl_socket_get_fd(s), SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) != 0 {
+            let e = swiftvs_rt_errno()
+            nl_socket_free(s)
+            throw .system(e, .openRouteSocket, "", step: "setsockopt SO_RCVTIMEO")
+        }
         lastError = .allocate(capacity: 1)
         lastError.initialize(to: swiftvs_nl_error())
         _ = swiftvs_nl_capture_errors(s, lastError)
+        // Dumps are read here, not by libnl, so libnl's expected sequence number would lag
+        // behind; requests are strictly one at a time, so the check adds nothing.
+        nl_socket_disable_seq_check(s)
         sock = s
     }
 
@@ -54,7 +70,7 @@ public struct RouteNetlink: ~Copyable {
 
     /// Every interface of the namespace (an RTM_GETLINK dump).
     public func interfaces() throws(HostNetworkError) -> [NetworkInterface] {
-        try dump(RouteMessageDecoder.rtmNewLink - 2 /* RTM_GETLINK */, family: 0, .listInterfaces, "").compactMap {
+        try dump(RouteMessageDecoder.rtmGetLink, family: 0, .listInterfaces, "").compactMap {
             if case let .link(i, _) = $0 { return i } else { return nil }
         }
     }
@@ -81,7 +97,7 @@ public struct RouteNetlink: ~Copyable {
     /// one interface, in the kernel's order (an interface's primary IPv4 address first).
     public func addresses(family: AddressFamily? = nil, interfaceIndex: Int32? = nil) throws(HostNetworkError) -> [InterfaceAddress] {
         let object = interfaceIndex.map { "of interface index \($0)" } ?? ""
-        return try dump(RouteMessageDecoder.rtmNewAddr + 2 /* RTM_GETADDR */, family: UInt8(family?.rawValue ?? 0),
+        return try dump(RouteMessageDecoder.rtmGetAddr, family: UInt8(family?.rawValue ?? 0),
                         .listAddresses, object).compactMap {
             guard case let .address(a, _) = $0 else { return nil }
             if let interfaceIndex, a.interfaceIndex != interfaceIndex { return nil }

@@ -16,7 +16,7 @@ import Musl
 ///
 /// IPv4: IP_MULTICAST_ALL 0 and IP_PKTINFO; receives return the IP header too. IPv6:
 /// IPV6_RECVPKTINFO, IPV6_RECVHOPLIMIT and IPV6_CHECKSUM 6 (the kernel drops a bad checksum).
-public struct VRRPReceiveSocket: ~Copyable {
+public struct VRRPReceiveSocket: ~Copyable, Sendable {
     private let descriptor: OwnedDescriptor
     public let family: AddressFamily
     public let interface: NetworkInterface

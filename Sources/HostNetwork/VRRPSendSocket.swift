@@ -24,7 +24,7 @@ import Musl
 ///
 /// Multicast mode also sets the multicast interface (IP_MULTICAST_IF / IPV6_MULTICAST_IF) and
 /// IP_MULTICAST_LOOP / IPV6_MULTICAST_LOOP 0, so the node does not hear itself.
-public struct VRRPSendSocket: ~Copyable {
+public struct VRRPSendSocket: ~Copyable, Sendable {
     private let descriptor: OwnedDescriptor
     public let family: AddressFamily
     public let interface: NetworkInterface
@@ -96,6 +96,35 @@ public struct VRRPSendSocket: ~Copyable {
             Result { () throws(HostNetworkError) in try send(raw, to: destination, from: source) }
         }
         try result.get()
+    }
+
+    /// Sends a VRRP message with the headers VRRP uses, so callers deal in VRRP bytes only:
+    /// IPv4: prefixes `ipv4Header(source:destination:payloadLength:ttl:)` (TTL 255 unless
+    /// keepalived's `unicast_ttl` says otherwise); IPv6: the message as is, from `source`
+    /// (IPV6_PKTINFO), the hop limit being the socket's (255 for multicast).
+    public func sendAdvertisement(_ message: [UInt8], from source: IPAddress, to destination: IPAddress,
+                                  ttl: UInt8 = 255) throws(HostNetworkError) {
+        switch family {
+        case .inet:
+            guard source.family == .inet else {
+                throw HostNetworkError(code: .invalidValue, operation: .sendVRRP, object: "to \(destination) on \(interface.name)",
+                                       step: "source \(source) is not an IPv4 address")
+            }
+            try send(Self.ipv4Header(source: source, destination: destination, payloadLength: message.count, ttl: ttl) + message,
+                     to: destination)
+        case .inet6:
+            try send(message, to: destination, from: source)
+        }
+    }
+
+    /// The 20-byte IPv4 header keepalived puts before a VRRP message: version 4, IHL 5,
+    /// TOS 0xc0 (internetwork control), total length, id 0 (the kernel picks one), no
+    /// fragment flags, TTL, protocol 112, checksum 0 (the kernel computes it), source,
+    /// destination; multi-byte fields big-endian.
+    public static func ipv4Header(source: IPAddress, destination: IPAddress, payloadLength: Int, ttl: UInt8 = 255) -> [UInt8] {
+        let total = 20 + payloadLength
+        return [0x45, 0xc0, UInt8(total >> 8 & 0xff), UInt8(total & 0xff), 0, 0, 0, 0, ttl, 112, 0, 0]
+            + source.bytes + destination.bytes
     }
 
     /// The same from raw bytes.
