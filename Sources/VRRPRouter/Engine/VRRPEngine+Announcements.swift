@@ -6,7 +6,7 @@ extension VRRPEngine {
     /// Gratuitous ARPs / unsolicited NAs: on becoming master a burst of `garp_master_repeat`
     /// per address, a second one `garp_master_delay` later, then `garp_master_refresh_repeat`
     /// every `garp_master_refresh`, for as long as this mastership lasts; on hearing a lower
-    /// priority, one burst of `garp_lower_prio_repeat`.
+    /// priority, one burst of `garp_lower_prio_repeat` (none unless configured).
     func announce(_ r: VirtualRouter, _ reason: AnnouncementReason) {
         let garp = r.config.garp
         switch reason {
@@ -18,7 +18,7 @@ extension VRRPEngine {
                 scheduleAnnouncement(r, after: refresh, count: garp.masterRefreshRepeat, then: refresh)
             }
         case .lowerPriorityAdvert:
-            sendAnnouncements(r, count: garp.lowerPriorityRepeat ?? garp.masterRepeat)
+            sendAnnouncements(r, count: garp.lowerPriorityRepeat ?? 0)
         }
     }
 

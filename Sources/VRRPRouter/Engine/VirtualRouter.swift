@@ -25,8 +25,8 @@ final class VirtualRouter {
     /// Bumped at every state change, so announcements scheduled for an earlier mastership
     /// are not sent.
     var epoch = 0
-    /// keepalived numbers its IPv4 adverts per instance, skipping 0.
-    var ipIdentification: UInt16 = 0
+    /// Builds the adverts (and numbers the IPv4 ones per instance, as keepalived does).
+    var encoder: AdvertEncoder
     /// Rejections logged so far, once per cause.
     var loggedRejections: Set<RejectionCause> = []
     /// Errors from sends and address changes: logged once per text until the next success.
@@ -49,6 +49,10 @@ final class VirtualRouter {
         self.neighbor = neighbor
         machine = VRRPStateMachine(configuration: Self.machineConfiguration(config, source: source))
         validator = AdvertValidator(Self.expectation(config))
+        let version: VRRPVersion = config.version == 3 ? .v3 : .v2
+        encoder = AdvertEncoder(vrid: config.virtualRouterID, version: version, authentication: Self.authentication(config),
+                                advertInterval: config.advertInterval, addresses: config.advertisedAddresses,
+                                source: source, omitIPv4PseudoHeader: config.checksumWithoutPseudoHeader)
     }
 
     var name: String { config.name }
@@ -78,24 +82,13 @@ final class VirtualRouter {
     }
 
     /// The datagrams of one advert with `priority`: one per destination (the group, or each
-    /// unicast peer). IPv4 datagrams carry the IP header (IP_HDRINCL); IPv6 ones are the VRRP
-    /// message alone (the kernel adds the header and the checksum).
+    /// unicast peer, all copies with the same IP identification, as keepalived sends them).
+    /// IPv4 datagrams carry the IP header (IP_HDRINCL); IPv6 ones are the VRRP message alone
+    /// (the kernel adds the header and the checksum).
     func advert(priority: UInt8) -> [(destination: IPAddress, bytes: [UInt8])] {
-        let version: VRRPVersion = config.version == 3 ? .v3 : .v2
-        let packet = VRRPPacket.advertisement(
-            version: version, vrid: config.virtualRouterID, priority: priority,
-            advertInterval: config.advertInterval, authentication: Self.authentication(config),
-            addresses: config.advertisedAddresses)
         let destinations = config.isUnicast ? config.unicastPeers : [VRRPReceiveSocket.defaultGroup(config.family)]
-        return destinations.map { dst in
-            guard config.family == .inet else { return (dst, packet.encodedAsIs()) }
-            let coverage: ChecksumCoverage = version == .v3 && !config.checksumWithoutPseudoHeader
-                ? .ipv4PseudoHeader(source: source, destination: dst) : .messageOnly
-            let message = packet.encoded(coverage: coverage)
-            ipIdentification = ipIdentification == .max ? 1 : ipIdentification + 1
-            let header = IPv4Header.vrrp(source: source, destination: dst, payloadLength: message.count,
-                                         identification: ipIdentification)
-            return (dst, header.encoded() + message)
+        return destinations.enumerated().map { i, dst in
+            (dst, encoder.encode(priority: priority, destination: dst, newAdvert: i == 0))
         }
     }
 
