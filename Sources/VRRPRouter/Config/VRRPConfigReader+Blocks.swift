@@ -37,11 +37,12 @@ extension VRRPConfigReader {
                 reader.noMoreArgs(s, after: 1)
                 pass = t
             default:
-                reader.error(s.location, "authentication: unknown keyword '\(s.keyword.text)'")
+                unknownKeyword(s, in: "authentication")
             }
         }
         guard let type else {
-            reader.error(st.location, "authentication: missing auth_type")
+            // keepalived runs such an instance without authentication.
+            reader.warn(st.location, "authentication without auth_type: no authentication is used")
             return nil
         }
         return (type, pass)
@@ -139,22 +140,18 @@ extension VRRPConfigReader {
 
     mutating func readScript(_ st: Statement) {
         guard let name = name(st) else { _ = block(st); return }
-        var script: VRRPScriptConfig?
-        var settings: [Statement] = []
-        for s in block(st) {
-            if s.keyword.text == "script" {
-                if let (cmd, text) = command(s) { script = VRRPScriptConfig(name: name, location: st.location, command: cmd, text: text) }
-            } else {
-                settings.append(s)
-            }
-        }
-        guard var script else {
-            reader.error(st.location, "vrrp_script \(name): missing 'script'")
+        let body = block(st)
+        let lines = body.filter { $0.keyword.text == "script" }
+        let command = lines.last.flatMap { self.command($0) }
+        // The settings are read (and their errors reported) even when the script is missing.
+        var script = VRRPScriptConfig(name: name, location: st.location, command: command?.0 ?? .exec([]), text: command?.1 ?? "")
+        for s in body where s.keyword.text != "script" { readScriptSetting(s, into: &script) }
+        guard command != nil else {
+            if lines.isEmpty { reader.error(st.location, "vrrp_script \(name): missing 'script'") }
             return
         }
-        for s in settings { readScriptSetting(s, into: &script) }
-        if config.scripts[name] != nil {
-            reader.error(st.location, "vrrp_script \(name) defined twice")
+        if let first = config.scripts[name] {
+            reader.error(st.location, "vrrp_script \(name) defined twice (first at \(first.location)); this one is ignored")
             return
         }
         config.scripts[name] = script
@@ -184,7 +181,7 @@ extension VRRPConfigReader {
             script.command.user = u.text
             script.command.group = s.args.count > 1 ? s.args[1].text : nil
         default:
-            reader.error(s.location, "vrrp_script: unknown keyword '\(s.keyword.text)'")
+            unknownKeyword(s, in: "vrrp_script")
         }
     }
 
@@ -201,7 +198,7 @@ extension VRRPConfigReader {
                  "track_file", "track_process", "track_bfd", "notify_deleted":
                 notApplied(s, "in a vrrp_sync_group is not supported by swiftvs")
             default:
-                reader.error(s.location, "vrrp_sync_group: unknown keyword '\(s.keyword.text)'")
+                unknownKeyword(s, in: "vrrp_sync_group")
             }
         }
         if group.members.isEmpty { reader.error(st.location, "vrrp_sync_group \(name): no instances in 'group { … }'") }
