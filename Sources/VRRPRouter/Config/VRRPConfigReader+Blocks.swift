@@ -140,7 +140,7 @@ extension VRRPConfigReader {
 
     mutating func readScript(_ st: Statement) {
         guard let name = name(st) else { _ = block(st); return }
-        let body = block(st)
+        guard let body = body(st) else { return }
         let lines = body.filter { $0.keyword.text == "script" }
         let command = lines.last.flatMap { self.command($0) }
         // The settings are read (and their errors reported) even when the script is missing.
@@ -187,8 +187,9 @@ extension VRRPConfigReader {
 
     mutating func readSyncGroup(_ st: Statement) {
         guard let name = name(st) else { _ = block(st); return }
+        guard let body = body(st) else { return }
         var group = VRRPSyncGroupConfig(name: name, location: st.location, members: [])
-        for s in block(st) {
+        for s in body {
             switch s.keyword.text {
             case "group":
                 group.members += block(s).map(\.keyword.text)

@@ -30,13 +30,14 @@ extension VRRPConfigReader {
             return
         }
         instanceNames[name] = st.location
+        guard let body = body(st) else { return }
         var inst = VRRPInstanceConfig(name: name, location: st.location, interface: "", virtualRouterID: 0)
         inst.garp = config.globals.garp
         inst.checkUnicastSource = config.globals.checkUnicastSource
         inst.lowerPriorityNoAdvert = config.globals.lowerPriorityNoAdvert
         inst.higherPrioritySendAdvert = config.globals.higherPrioritySendAdvert
         var pending = PendingInstance()
-        for s in block(st) { readInstanceKeyword(s, into: &inst, pending: &pending) }
+        for s in body { readInstanceKeyword(s, into: &inst, pending: &pending) }
         guard finishInstance(&inst, pending: pending, at: st), claimRouter(inst) else { return }
         config.instances.append(inst)
     }

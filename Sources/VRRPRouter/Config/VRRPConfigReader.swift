@@ -80,6 +80,13 @@ public struct VRRPConfigReader {
         return b
     }
 
+    /// A named block's body (`vrrp_instance NAME { … }`); nil, with one error, when it has no
+    /// block, so that its missing settings are not reported one by one.
+    mutating func body(_ st: Statement) -> [Statement]? {
+        guard st.block != nil else { _ = block(st); return nil }
+        return st.block
+    }
+
     /// The block's name (`vrrp_instance NAME {`).
     mutating func name(_ st: Statement) -> String? {
         guard let t = reader.arg(st, what: "name") else { return nil }
