@@ -99,7 +99,11 @@ public struct VRRPConfigReader {
     /// with a warning that says so.
     mutating func command(_ st: Statement, allowUser: Bool = true) -> (CheckCommand, String)? {
         guard let line = reader.scriptLine(st, allowUser: allowUser) else { return nil }
-        guard let words = KeepalivedQuoting.splitQuotedEscaped(line.text), !words.isEmpty else {
+        guard let words = KeepalivedQuoting.splitQuotedEscaped(line.text) else {
+            reader.error(st.location, "\(st.keyword.text): unterminated quote in '\(line.text)'")
+            return nil
+        }
+        guard !words.isEmpty else {
             reader.error(st.location, "\(st.keyword.text): empty script")
             return nil
         }
