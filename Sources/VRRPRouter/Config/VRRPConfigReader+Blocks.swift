@@ -192,7 +192,8 @@ extension VRRPConfigReader {
         for s in body {
             switch s.keyword.text {
             case "group":
-                group.members += block(s).map(\.keyword.text)
+                // A word list, as keepalived reads it: several names may share a line.
+                group.members += block(s).flatMap { [$0.keyword.text] + $0.args.map(\.text) }
             case "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify":
                 readNotify(s, into: &group.notify)
             case "smtp_alert", "global_tracking", "sync_group_tracking_weight", "track_interface", "track_script",
