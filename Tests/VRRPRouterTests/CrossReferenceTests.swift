@@ -65,6 +65,27 @@ import KeepalivedConfig
         ])
     }
 
+    /// keepalived's rule: inside a sync group, a weighted track_script is not tracked and a
+    /// track_interface weight counts as 0, unless the group says sync_group_tracking_weight.
+    @Test func syncGroupIgnoresTrackWeights() throws {
+        let scripts = "vrrp_script w {\n script /bin/true\n weight 10\n}\nvrrp_script z {\n script /bin/true\n}\n"
+        let body = "track_script {\n w\n z\n}\ntrack_interface {\n ens160 weight 5\n}"
+        let r = read(scripts + "vrrp_sync_group G1 {\n group { VI_1 VI_2 }\n}\n" + instance(body) + second())
+        #expect(r.all == [
+            "k.conf:20:2: warning: vrrp_instance VI_1 is in vrrp_sync_group G1: track_interface ens160's weight is ignored (its link going down is a FAULT of the group); add sync_group_tracking_weight to the group to keep it",
+            "k.conf:16:2: warning: vrrp_instance VI_1 is in vrrp_sync_group G1: track_script w has a weight, so it is not tracked at all; give it weight 0 (its failure is then a FAULT of the group) or add sync_group_tracking_weight to the group",
+        ])
+        let i = try #require(r.config.instances.first)
+        #expect(i.trackScripts.map(\.name) == ["z"])
+        #expect(i.trackInterfaces.map(\.weight) == [0])
+
+        let kept = read(scripts + "vrrp_sync_group G1 {\n group { VI_1 VI_2 }\n sync_group_tracking_weight\n}\n" + instance(body) + second())
+        #expect(kept.all == [])
+        #expect(kept.config.syncGroups.first?.trackingWeight == true)
+        #expect(kept.config.instances.first?.trackScripts.map(\.name) == ["w", "z"])
+        #expect(kept.config.instances.first?.trackInterfaces.map(\.weight) == [5])
+    }
+
     /// An instance refused for its own error is not a second error where a group names it.
     @Test func noCascadeFromARefusedInstance() {
         let r = read("global_defs {\n lvs_sync_daemon eth0 VI_2\n}\nvrrp_sync_group G1 {\n group { VI_1 VI_2 }\n}\n" + instance("") + second(vrid: 51))

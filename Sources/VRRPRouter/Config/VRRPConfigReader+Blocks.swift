@@ -196,8 +196,10 @@ extension VRRPConfigReader {
                 group.members += block(s).flatMap { [$0.keyword.text] + $0.args.map(\.text) }
             case "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify":
                 readNotify(s, into: &group.notify)
-            case "smtp_alert", "global_tracking", "sync_group_tracking_weight", "track_interface", "track_script",
-                 "track_file", "track_process", "track_bfd", "notify_deleted":
+            case "sync_group_tracking_weight":
+                if let v = reader.flag(s) { group.trackingWeight = v }
+            case "smtp_alert", "global_tracking", "track_interface", "track_script", "track_file", "track_process",
+                 "track_bfd", "notify_priority_changes":
                 notApplied(s, "in a vrrp_sync_group is not supported by swiftvs")
             default:
                 unknownKeyword(s, in: "vrrp_sync_group")

@@ -67,6 +67,28 @@ public struct VRRPConfigReader {
                 reader.warn(g.location, "vrrp_sync_group \(g.name) has only one instance (\(g.members[0])); a group changes nothing for it")
             }
         }
+        for g in config.syncGroups where !g.trackingWeight {
+            for (i, inst) in config.instances.enumerated() where grouped[inst.name] == g.name {
+                var member = inst
+                ignoreTrackWeights(of: &member, in: g.name)
+                config.instances[i] = member
+            }
+        }
+    }
+
+    /// keepalived's rule for a sync group without `sync_group_tracking_weight`: a member's
+    /// weighted track_interface counts as weight 0 (down is a FAULT of the group), and a
+    /// weighted track_script is not tracked at all.
+    mutating func ignoreTrackWeights(of inst: inout VRRPInstanceConfig, in group: String) {
+        for (j, t) in inst.trackInterfaces.enumerated() where t.weight != 0 {
+            reader.warn(t.location, "vrrp_instance \(inst.name) is in vrrp_sync_group \(group): track_interface \(t.name)'s weight is ignored (its link going down is a FAULT of the group); add sync_group_tracking_weight to the group to keep it")
+            inst.trackInterfaces[j].weight = 0
+        }
+        let weighted = inst.trackScripts.filter { ($0.weight ?? config.scripts[$0.name]?.weight ?? 0) != 0 }
+        for t in weighted {
+            reader.warn(t.location, "vrrp_instance \(inst.name) is in vrrp_sync_group \(group): track_script \(t.name) has a weight, so it is not tracked at all; give it weight 0 (its failure is then a FAULT of the group) or add sync_group_tracking_weight to the group")
+        }
+        inst.trackScripts.removeAll { t in weighted.contains { $0.name == t.name } }
     }
 
     // MARK: - Shared value readers
