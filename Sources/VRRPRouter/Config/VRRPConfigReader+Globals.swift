@@ -27,7 +27,7 @@ extension VRRPConfigReader {
         "smtp_alert_vrrp", "smtp_connect_timeout", "smtp_helo_name", "smtp_server", "snmp_socket",
         "startup_script", "startup_script_timeout", "tmp_config_directory", "umask", "vmac_addr_prefix",
         "vmac_prefix", "vrrp_cpu_affinity", "vrrp_down_timer_adverts",
-        "vrrp_garp_extra_if",         "vrrp_iptables", "vrrp_mcast_group4",
+        "vrrp_garp_extra_if", "vrrp_iptables", "vrrp_mcast_group4",
         "vrrp_mcast_group6", "vrrp_min_garp", "vrrp_netlink_cmd_rcv_bufs", "vrrp_netlink_cmd_rcv_bufs_force",
         "vrrp_netlink_monitor_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs_force", "vrrp_no_swap",
         "vrrp_notify_fifo", "vrrp_notify_fifo_script", "vrrp_notify_priority_changes", "vrrp_priority",
@@ -42,26 +42,17 @@ extension VRRPConfigReader {
             switch kw {
             case "router_id":
                 readRouterID(s)
+            case _ where kw.hasPrefix("vrrp_") && Self.garpKeywords.contains(String(kw.dropFirst(5))):
+                // vrrp_garp_X is the default of every instance's garp_X.
+                config.globals.garp = readGarp(s, String(kw.dropFirst(5)), from: config.globals.garp)
             case "vrrp_version":
                 if let v = reader.integer(s, 2...3) { config.globals.version = v == 3 ? .v3 : .v2 }
-            case "vrrp_garp_master_delay":
-                if let v = reader.integer(s, 0...86_400) { config.globals.garp.masterDelay = .seconds(v) }
-            case "vrrp_garp_master_repeat":
-                if let v = reader.integer(s, 1...Int64(Int32.max)) { config.globals.garp.masterRepeat = Int(v) }
-            case "vrrp_garp_master_refresh":
-                config.globals.garp.masterRefresh = refresh(s)
-            case "vrrp_garp_master_refresh_repeat":
-                if let v = reader.integer(s, 1...Int64(Int32.max)) { config.globals.garp.masterRefreshRepeat = Int(v) }
             case "vrrp_garp_interval":
                 if let v = reader.timer(s, allowZero: true) { config.globals.garpInterval = v }
             case "vrrp_gna_interval":
                 if let v = reader.timer(s, allowZero: true) { config.globals.gnaInterval = v }
             case "vrrp_startup_delay":
                 if let v = reader.timer(s, allowZero: true) { config.globals.startupDelay = v }
-            case "vrrp_garp_lower_prio_delay":
-                if let v = reader.integer(s, 0...86_400) { config.globals.garp.lowerPriorityDelay = .seconds(v) }
-            case "vrrp_garp_lower_prio_repeat":
-                if let v = reader.integer(s, 1...Int64(Int32.max)) { config.globals.garp.lowerPriorityRepeat = Int(v) }
             case "vrrp_check_unicast_src":
                 if let v = reader.flag(s) { config.globals.checkUnicastSource = v }
             case "vrrp_lower_prio_no_advert":

@@ -84,8 +84,8 @@ extension VRRPConfigReader {
         case "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify":
             readNotify(s, into: &inst.notify)
         default:
-            if kw.hasPrefix("garp_") {
-                readGarp(s, into: &inst.garp)
+            if Self.garpKeywords.contains(kw) {
+                inst.garp = readGarp(s, kw, from: inst.garp)
             } else if Self.inertInstanceKeywords.contains(kw) {
                 notApplied(s)
             } else {
@@ -140,22 +140,25 @@ extension VRRPConfigReader {
         inst.lvsSyncInterface = ifName
     }
 
-    mutating func readGarp(_ s: Statement, into garp: inout GratuitousARPSettings) {
-        switch s.keyword.text {
-        case "garp_master_delay":
-            if let v = reader.integer(s, 0...86_400) { garp.masterDelay = .seconds(v) }
-        case "garp_master_repeat":
-            if let v = reader.integer(s, 1...Int64(Int32.max)) { garp.masterRepeat = Int(v) }
-        case "garp_master_refresh":
-            garp.masterRefresh = refresh(s)
-        case "garp_master_refresh_repeat":
-            if let v = reader.integer(s, 1...Int64(Int32.max)) { garp.masterRefreshRepeat = Int(v) }
-        case "garp_lower_prio_delay":
-            if let v = reader.integer(s, 0...86_400) { garp.lowerPriorityDelay = .seconds(v) }
-        case "garp_lower_prio_repeat":
-            if let v = reader.integer(s, 1...Int64(Int32.max)) { garp.lowerPriorityRepeat = Int(v) }
-        default:
-            unknownKeyword(s, in: "vrrp_instance")
+    /// The `garp_*` keywords of an instance (and, with `vrrp_` before them, their global_defs
+    /// defaults).
+    static let garpKeywords: Set<String> = [
+        "garp_master_delay", "garp_master_repeat", "garp_master_refresh", "garp_master_refresh_repeat",
+        "garp_lower_prio_delay", "garp_lower_prio_repeat",
+    ]
+
+    /// `settings` with one of `garpKeywords` (`name`, without a `vrrp_` prefix) applied.
+    mutating func readGarp(_ s: Statement, _ name: String, from settings: GratuitousARPSettings) -> GratuitousARPSettings {
+        var garp = settings
+        let repeats = 1...Int64(Int32.max)
+        switch name {
+        case "garp_master_delay": if let v = reader.integer(s, 0...86_400) { garp.masterDelay = .seconds(v) }
+        case "garp_master_repeat": if let v = reader.integer(s, repeats) { garp.masterRepeat = Int(v) }
+        case "garp_master_refresh": garp.masterRefresh = refresh(s)
+        case "garp_master_refresh_repeat": if let v = reader.integer(s, repeats) { garp.masterRefreshRepeat = Int(v) }
+        case "garp_lower_prio_delay": if let v = reader.integer(s, 0...86_400) { garp.lowerPriorityDelay = .seconds(v) }
+        default: if let v = reader.integer(s, repeats) { garp.lowerPriorityRepeat = Int(v) }
         }
+        return garp
     }
 }
