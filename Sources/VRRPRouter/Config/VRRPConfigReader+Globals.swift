@@ -5,7 +5,8 @@ extension VRRPConfigReader {
     /// The other `global_defs` keywords of Debian 12's keepalived 2.2.7 (mail alerts, SNMP,
     /// D-Bus, process priorities, the checker's and BFD's settings, nftables…): accepted with a
     /// warning, as swiftvs does not act on them. The list is what `keepalived -t` itself does
-    /// not call an "Unknown keyword"; any other word is an error, as it is for keepalived.
+    /// not call an "Unknown keyword" (checked word by word against the words of its binary and
+    /// of keepalived.conf(5)); any other word is an error, as it is for keepalived.
     static let inertGlobals: Set<String> = [
         "bfd_cpu_affinity", "bfd_no_swap", "bfd_priority", "bfd_process_name", "bfd_rlimit_rtime",
         "bfd_rlimit_rttime", "bfd_rt_priority", "checker_cpu_affinity", "checker_log_all_failures",
@@ -14,7 +15,7 @@ extension VRRPConfigReader {
         "dbus_service_name", "default_interface", "disable_local_igmp", "dynamic_interfaces", "enable_dbus",
         "enable_snmp_checker", "enable_snmp_keepalived", "enable_snmp_rfc", "enable_snmp_rfcv2",
         "enable_snmp_rfcv3", "enable_snmp_vrrp", "enable_traps", "fifo_write_vrrp_states_on_reload",
-        "include_check", "lvs_flush", "lvs_flush_on_stop", "lvs_flush_onstop", "lvs_netlink_cmd_rcv_bufs",
+        "include_check", "log_unknown_vrids", "lvs_flush", "lvs_flush_on_stop", "lvs_flush_onstop", "lvs_netlink_cmd_rcv_bufs",
         "lvs_netlink_cmd_rcv_bufs_force", "lvs_netlink_monitor_rcv_bufs",
         "lvs_netlink_monitor_rcv_bufs_force", "lvs_notify_fifo", "lvs_notify_fifo_script",
         "lvs_process_name", "lvs_timeouts", "max_auto_priority", "min_auto_priority_delay", "nftables",

@@ -2,14 +2,15 @@ import NetworkModel
 import KeepalivedConfig
 
 extension VRRPConfigReader {
-    /// `vrrp_instance` keywords keepalived has that swiftvs accepts and does not act on.
+    /// `vrrp_instance` keywords keepalived 2.2.7 has that swiftvs accepts and does not act on
+    /// (checked against `keepalived -t` word by word, as `inertGlobals`).
     static let inertInstanceKeywords: Set<String> = [
         "smtp_alert", "debug", "accept", "no_accept", "strict_mode", "use_vmac", "vmac_xmit_base", "use_ipvlan",
         "native_ipv6", "mcast_src_ip", "unicast_ttl", "track_file", "track_process", "track_bfd",
         "track_src_ip", "notify_master_rx_lower_pri", "notify_deleted", "kernel_rx_buf_size", "promote_secondaries",
         "linkbeat_use_polling", "virtual_routes", "virtual_rules", "garp_extra_if", "down_timer_adverts",
         "old_unicast_checksum", "skip_check_adv_addr", "unicast_fault_no_peer", "mcast_dst_ip",
-        "notify_priority_changes", "use_vmac_addr",
+        "notify_priority_changes", "use_vmac_addr", "vrf",
     ]
 
     /// Instance settings that are read after the whole block (version depends on the
