@@ -149,6 +149,13 @@ import NetworkModel
         #expect(read(instance("state BACKUP")).instance?.priority == 100)
     }
 
+    /// keepalived: priority 255 with no state starts as MASTER (an explicit BACKUP stays).
+    @Test func ownerWithoutStateStartsAsMaster() {
+        #expect(read(instance("priority 255")).instance?.initialState == .master)
+        #expect(read(instance("priority 255\nstate BACKUP")).instance?.initialState == .backup)
+        #expect(read(instance("priority 254")).instance?.initialState == .backup)
+    }
+
     @Test func preemption() throws {
         let backup = try #require(read(instance("state BACKUP\nnopreempt")).instance)
         #expect(backup.nopreempt)

@@ -38,6 +38,57 @@ enum KeepalivedPeer {
         return try capture(ip!, ["netns", "exec", ns, keepalived, "-t", "-f", file.path])
     }
 
+    /// What keepalived itself made of `config`: it is started for real (`-n -l -D -d -P`, VRRP
+    /// only, in a namespace of its own), its `-d` configuration dump is read once complete, and
+    /// it is stopped. Returns the dump's lines for `instance`, without their time stamps and
+    /// indentation ("Priority = 255", "Virtual IP (1):", "198.51.100.39/24 dev eth0 scope global"…).
+    static func dump(_ config: String, instance: String, tag: String) throws -> [String] {
+        let ns = "vcfgd-\(getpid())-\(tag)"
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(ns)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("keepalived.conf")
+        try config.write(to: file, atomically: true, encoding: .utf8)
+        try run(ip!, ["netns", "add", ns])
+        defer { _ = try? run(ip!, ["netns", "del", ns]) }
+        try run(ip!, ["-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", "ens160"])
+        try run(ip!, ["-n", ns, "link", "set", "eth0", "up"])
+        try run(ip!, ["-n", ns, "link", "set", "ens160", "up"])
+        let log = dir.appendingPathComponent("log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let out = try FileHandle(forWritingTo: log)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: ip!)
+        p.arguments = ["netns", "exec", ns, keepalived, "-n", "-l", "-D", "-d", "-P", "-f", file.path,
+                       "-p", dir.appendingPathComponent("k.pid").path, "-r", dir.appendingPathComponent("v.pid").path]
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        defer { p.terminate(); p.waitUntilExit(); try? out.close() }
+        // The dump ends with the interfaces section; poll for it with a deadline.
+        let deadline = ContinuousClock.now + .seconds(10)
+        var text = ""
+        while ContinuousClock.now < deadline {
+            text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if text.contains("< Interfaces >") { break }
+            usleep(20_000)
+        }
+        return section(of: instance, in: text)
+    }
+
+    /// The dump lines of one instance, from `VRRP Instance = NAME` to the next instance or section.
+    static func section(of instance: String, in text: String) -> [String] {
+        let lines = text.split(separator: "\n").map { line -> String in
+            // "Fri Dec  4 17:11:33 2026: message": the first ": " ends the time stamp.
+            guard let r = line.range(of: ": ") else { return String(line) }
+            return String(line[r.upperBound...])
+        }
+        guard let start = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "VRRP Instance = \(instance)" }) else { return [] }
+        let rest = lines[(start + 1)...]
+        let end = rest.firstIndex { $0.hasPrefix(" VRRP Instance = ") || $0.hasPrefix("------<") } ?? rest.endIndex
+        return rest[..<end].map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
     /// Runs a setup command; throws with its output when it fails.
     @discardableResult
     static func run(_ path: String, _ args: [String]) throws -> Outcome {

@@ -38,14 +38,16 @@ extension VRRPConfigReader {
         inst.virtualAddresses.removeAll { $0.address.family != inst.family }
     }
 
-    /// keepalived's default priority: 255 (the address owner) for `state MASTER`, else 100.
+    /// keepalived's defaults, each from the other: `state MASTER` without a priority is the
+    /// address owner (255), else 100; priority 255 without a state starts as MASTER, else BACKUP.
     mutating func finishPriority(_ inst: inout VRRPInstanceConfig, pending: PendingInstance) {
         if let p = pending.priority {
             inst.priority = p
-        } else if inst.initialState == .master {
+        } else if pending.state == .master {
             reader.warn(inst.location, "vrrp_instance \(inst.name): state MASTER without 'priority' makes it the address owner (priority 255), as in keepalived")
             inst.priority = 255
         }
+        inst.initialState = pending.state ?? (inst.priority == 255 ? .master : .backup)
     }
 
     mutating func finishVersion(_ inst: inout VRRPInstanceConfig, pending: PendingInstance) -> Bool {

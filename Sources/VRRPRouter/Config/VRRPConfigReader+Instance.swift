@@ -18,6 +18,7 @@ extension VRRPConfigReader {
     struct PendingInstance {
         var interface: String?
         var vrid: UInt8?
+        var state: VRRPInstanceConfig.InitialState?
         var priority: UInt8?
         var advertInterval: (Duration, Token)?
         var version: UInt8?
@@ -60,7 +61,7 @@ extension VRRPConfigReader {
     mutating func readInstanceKeyword(_ s: Statement, into inst: inout VRRPInstanceConfig, pending: inout PendingInstance) {
         let kw = s.keyword.text
         switch kw {
-        case "state": readState(s, into: &inst)
+        case "state": pending.state = readState(s, after: pending.state) ?? pending.state
         case "interface": pending.interface = reader.string(s)
         case "virtual_router_id": pending.vrid = reader.integer(s, 1...255).map { UInt8($0) }
         case "priority": pending.priority = reader.integer(s, 1...255).map { UInt8($0) }
@@ -96,16 +97,19 @@ extension VRRPConfigReader {
     }
 
     /// `state MASTER|BACKUP`. keepalived keeps MASTER when BACKUP follows it (and reports it).
-    mutating func readState(_ s: Statement, into inst: inout VRRPInstanceConfig) {
-        guard let t = reader.arg(s, what: "state") else { return }
+    mutating func readState(_ s: Statement, after earlier: VRRPInstanceConfig.InitialState?) -> VRRPInstanceConfig.InitialState? {
+        guard let t = reader.arg(s, what: "state") else { return nil }
         reader.noBlock(s)
         reader.noMoreArgs(s, after: 1)
         switch t.text {
-        case "MASTER": inst.initialState = .master
-        case "BACKUP" where inst.initialState == .master:
+        case "MASTER": return .master
+        case "BACKUP" where earlier == .master:
             reader.error(t.location, "state: BACKUP after state MASTER in the same instance")
-        case "BACKUP": inst.initialState = .backup
-        default: reader.error(t.location, "state: expected MASTER or BACKUP, got '\(t.text)'")
+            return nil
+        case "BACKUP": return .backup
+        default:
+            reader.error(t.location, "state: expected MASTER or BACKUP, got '\(t.text)'")
+            return nil
         }
     }
 
