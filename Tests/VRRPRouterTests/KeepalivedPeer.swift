@@ -40,9 +40,9 @@ enum KeepalivedPeer {
 
     /// What keepalived itself made of `config`: it is started for real (`-n -l -D -d -P`, VRRP
     /// only, in a namespace of its own), its `-d` configuration dump is read once complete, and
-    /// it is stopped. Returns the dump's lines for `instance`, without their time stamps and
-    /// indentation ("Priority = 255", "Virtual IP (1):", "198.51.100.39/24 dev eth0 scope global"…).
-    static func dump(_ config: String, instance: String, tag: String) throws -> [String] {
+    /// it is stopped. Returns the dump's lines without their time stamps; `section` picks one
+    /// instance's or script's lines out of it.
+    static func dump(_ config: String, tag: String) throws -> [String] {
         let ns = "vcfgd-\(getpid())-\(tag)"
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent(ns)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -73,19 +73,19 @@ enum KeepalivedPeer {
             if text.contains("< Interfaces >") { break }
             usleep(20_000)
         }
-        return section(of: instance, in: text)
-    }
-
-    /// The dump lines of one instance, from `VRRP Instance = NAME` to the next instance or section.
-    static func section(of instance: String, in text: String) -> [String] {
-        let lines = text.split(separator: "\n").map { line -> String in
+        return text.split(separator: "\n").map { line -> String in
             // "Fri Dec  4 17:11:33 2026: message": the first ": " ends the time stamp.
             guard let r = line.range(of: ": ") else { return String(line) }
             return String(line[r.upperBound...])
         }
-        guard let start = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == "VRRP Instance = \(instance)" }) else { return [] }
+    }
+
+    /// The lines of one dump entry (`header` is "VRRP Instance = VI_1" or "VRRP Script = chk"),
+    /// up to the next entry or section, without their indentation.
+    static func section(_ header: String, in lines: [String]) -> [String] {
+        guard let start = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces) == header }) else { return [] }
         let rest = lines[(start + 1)...]
-        let end = rest.firstIndex { $0.hasPrefix(" VRRP Instance = ") || $0.hasPrefix("------<") } ?? rest.endIndex
+        let end = rest.firstIndex { $0.hasPrefix(" VRRP ") || $0.hasPrefix("------<") } ?? rest.endIndex
         return rest[..<end].map { $0.trimmingCharacters(in: .whitespaces) }
     }
 

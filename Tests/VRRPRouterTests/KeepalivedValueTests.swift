@@ -39,7 +39,12 @@ struct KeepalivedView {
         let host: UInt8 = i.family == .inet ? 32 : 128
         addresses = i.virtualAddresses.map { $0.prefixLength == host ? "\($0.address)" : "\($0.address)/\($0.prefixLength)" }
         peers = i.unicastPeers.map(\.description)
-        trackedScripts = i.trackScripts.map { "\($0.name) weight \($0.weight ?? scripts[$0.name]?.weight ?? 0)" }
+        // A track_script line without a weight takes the script's weight and its reverse.
+        trackedScripts = i.trackScripts.map { t in
+            let weight = t.weight ?? scripts[t.name]?.weight ?? 0
+            let reverse = t.weight == nil ? scripts[t.name]?.weightReverse ?? false : t.reverse
+            return "\(t.name) weight \(weight)" + (reverse ? " reverse" : "")
+        }
         trackedInterfaces = i.trackInterfaces.map { "\($0.name) weight \($0.weight)" }
     }
 
@@ -60,6 +65,40 @@ struct KeepalivedView {
         guard let start = lines.firstIndex(where: heading) else { return [] }
         return Array(lines[(start + 1)...].prefix { !$0.contains(" = ") && !$0.hasSuffix(":") && !$0.hasPrefix("No ") && !$0.hasPrefix("Using ") })
     }
+}
+
+/// A vrrp_script as keepalived's dump shows it: the command's words (the program as a base
+/// name: keepalived resolves it in PATH), interval, timeout (0: the interval), weight, rise, fall.
+struct KeepalivedScriptView: Equatable, CustomStringConvertible {
+    var values: [String: String] = [:]
+
+    init(_ s: VRRPScriptConfig) {
+        let argv = s.command.argv
+        let program = argv.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
+        values["Command"] = ([program] + argv.dropFirst()).map { "'\($0)'" }.joined(separator: " ")
+        values["Interval"] = "\(s.interval.components.seconds) sec"
+        values["Timeout"] = "\(s.timeout?.components.seconds ?? 0) sec"
+        values["Weight"] = "\(s.weight)" + (s.weightReverse ? " reverse" : "")
+        values["Rise"] = "\(s.rise)"
+        values["Fall"] = "\(s.fall)"
+    }
+
+    init(dump lines: [String]) {
+        for line in lines {
+            guard let r = line.range(of: " = ") else { continue }
+            let key = String(line[..<r.lowerBound])
+            guard ["Command", "Interval", "Timeout", "Weight", "Rise", "Fall"].contains(key) else { continue }
+            var value = String(line[r.upperBound...])
+            if key == "Command", value.hasPrefix("'/"), let end = value.dropFirst().firstIndex(of: "'") {
+                // '/usr/bin/ss' → 'ss'
+                let path = value[value.index(after: value.startIndex)..<end]
+                value = "'\(path.split(separator: "/").last ?? "")" + value[end...]
+            }
+            values[key] = value
+        }
+    }
+
+    var description: String { values.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }.joined(separator: "; ") }
 }
 
 struct ValueCase: Sendable, CustomTestStringConvertible {
@@ -88,6 +127,10 @@ let valueCases: [ValueCase] = [
           + instance("garp_master_repeat 4\ngarp_master_refresh_repeat 2")),
     .init(name: "unicast, addresses, tracking", config: scriptsAsRoot + "vrrp_script chk {\n script /usr/bin/true\n weight 20\n}\n"
           + instance("unicast_src_ip 198.51.100.31\nunicast_peer{\n 198.51.100.32\n 198.51.100.33\n}\nvirtual_ipaddress {\n 198.51.100.40\n 198.51.100.41/25 dev eth0\n}\ntrack_script {\n chk weight -7\n}\ntrack_interface {\n ens160 weight -5\n}")),
+    .init(name: "scripts: words without a shell, settings", config: scriptsAsRoot
+          + "vrrp_script chk {\n script       \"ss -ltn | grep 80\"\n timeout 3\n interval 2\n fall 2\n rise 3\n weight -10 reverse\n}\n"
+          + "vrrp_script q {\n script \"/usr/bin/printf '%s x' \\\"a b\\\"\"\n}\n"
+          + instance("track_script {\n chk\n q\n}")),
     .init(name: "track weights in a sync group", config: scriptsAsRoot + "vrrp_script chk {\n script /usr/bin/true\n weight 10\n}\nvrrp_script zero {\n script /usr/bin/true\n}\nvrrp_sync_group G1 {\n group { VI_1 VI_2 }\n}\n"
           + instance("track_script {\n chk\n zero\n}\ntrack_interface {\n ens160 weight 5\n}")
           + "vrrp_instance VI_2 {\n interface eth0\n virtual_router_id 52\n virtual_ipaddress { 198.51.100.40/24 }\n}\n"),
@@ -110,7 +153,8 @@ struct KeepalivedValueTests {
     }
 
     private func check(_ config: String, instance name: String, tag: String) throws {
-        let dump = try KeepalivedPeer.dump(config, instance: name, tag: tag)
+        let lines = try KeepalivedPeer.dump(config, tag: tag)
+        let dump = KeepalivedPeer.section("VRRP Instance = \(name)", in: lines)
         try #require(!dump.isEmpty, "keepalived did not dump instance \(name)")
         let ours = read(config)
         let inst = try #require(ours.config.instances.first { $0.name == name }, "\(ours.all)")
@@ -125,5 +169,9 @@ struct KeepalivedValueTests {
         #expect(mine.trackedInterfaces == theirs.trackedInterfaces)
         let delay = inst.preemptDelay == .zero ? nil : inst.preemptDelay
         #expect((theirs.values["Preempt delay"] != nil) == (delay != nil))
+        for t in inst.trackScripts {
+            let script = try #require(ours.config.scripts[t.name])
+            #expect(KeepalivedScriptView(script) == KeepalivedScriptView(dump: KeepalivedPeer.section("VRRP Script = \(t.name)", in: lines)))
+        }
     }
 }
