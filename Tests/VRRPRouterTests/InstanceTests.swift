@@ -86,6 +86,15 @@ import NetworkModel
         #expect(try #require(r.instance).advertisedAddresses.count == 4)
     }
 
+    /// ip(8)'s forms keepalived takes: `brd +` / `brd -`, numbered scopes.
+    @Test func broadcastShorthandsAndNumberedScopes() throws {
+        let r = read(instance("virtual_ipaddress {\n198.51.100.40/24 brd +\n198.51.100.41/23 brd -\n198.51.100.42/26 broadcast + scope 253\n198.51.100.43/24 scope 200\n}"))
+        #expect(r.all == [])
+        let v = try #require(r.instance).virtualAddresses
+        #expect(v.map { $0.broadcast?.description ?? "-" } == ["-", "198.51.100.255", "198.51.100.0", "198.51.100.63", "-"])
+        #expect(v.map { $0.scope?.rawValue ?? "-" } == ["-", "-", "-", "link", "site"])
+    }
+
     @Test func virtualAddressErrors() {
         #expect(read(instance("virtual_ipaddress {\n198.51.100.300/24\n}")).all == [
             "k.conf:6:1: invalid virtual address '198.51.100.300/24'",
@@ -94,7 +103,7 @@ import NetworkModel
             "k.conf:6:1: invalid prefix length in '198.51.100.3/33' (0-32)",
         ])
         #expect(read(instance("virtual_ipaddress {\n198.51.100.3/24 scope planet\n}")).all == [
-            "k.conf:6:23: virtual address 198.51.100.3: unknown scope 'planet' (global, site, link, host, nowhere)",
+            "k.conf:6:23: virtual address 198.51.100.3: unknown scope 'planet' (global, site, link, host, nowhere, or 0, 200, 253, 254, 255)",
         ])
         #expect(read(instance("virtual_ipaddress {\n198.51.100.3/24 colour red\n}")).all == [
             "k.conf:6:17: virtual address 198.51.100.3: unknown option 'colour'",

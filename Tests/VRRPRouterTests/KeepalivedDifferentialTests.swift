@@ -147,6 +147,7 @@ let differentialCases: [DifferentialCase] = [
     .init(name: "same VRID, one instance unicast", config: instance("") + other(vrid: 51, "unicast_peer { 198.51.100.3 }"), keepalivedStatus: 0),
     .init(name: "auth_pass without auth_type", config: instance("authentication {\n auth_pass abc\n}"), keepalivedStatus: 0, swiftvsSays: "no authentication is used"),
     .init(name: "pipeline as script (no shell)", config: secure + "vrrp_script chk {\n script \"ss -ltn | grep 80\"\n}\n" + instance("track_script {\n chk\n}"), keepalivedStatus: 0, swiftvsSays: "without a shell"),
+    .init(name: "brd + / brd - and a numbered scope", config: instance("virtual_ipaddress {\n 198.51.100.40/24 brd +\n 198.51.100.41/24 brd -\n 198.51.100.42/24 scope 253\n}"), keepalivedStatus: 0),
     .init(name: "virtual address options", config: instance("virtual_ipaddress {\n 198.51.100.41/24 no_track\n}\nvirtual_ipaddress_excluded {\n 2001:db8::5/64\n}"), keepalivedStatus: 0, swiftvsSays: "'no_track' is not applied"),
 
     // Both refuse.
@@ -227,6 +228,9 @@ let differentialCases: [DifferentialCase] = [
           verdict: .differs("the refresh line and the empty router_id above: seed 004 must read (with warnings)")),
     .init(name: "seed 001 as run (scripts without enable_script_security)", config: fixture("seed001-swarm1-ascii"), keepalivedStatus: 6, keepalivedSays: "SECURITY VIOLATION - scripts are being executed but script_security not enabled",
           verdict: .differs("exit 6 is keepalived's script-security policy, not a configuration error: keepalived runs the file and logs the violation; swiftvs runs scripts as script_user/root the same way")),
+
+    .init(name: "script_user that does not exist", config: "global_defs {\n enable_script_security\n script_user nosuchuser\n}\nvrrp_script chk {\n script /usr/bin/true\n}\n" + instance("track_script {\n chk\n}"), keepalivedStatus: 5, keepalivedSays: "Error setting global script uid/gid",
+          verdict: .differs("the configuration pass does not look users up (it reads text only); the process runner fails the script when it starts it, with the user named. keepalived drops the script and runs")),
 
     // keepalived accepts where swiftvs refuses or extends.
     .init(name: "auth_type AH", config: instance("authentication {\n auth_type AH\n auth_pass secret\n}"), keepalivedStatus: 0, swiftvsSays: "auth_type AH is not supported by swiftvs",

@@ -91,10 +91,10 @@ extension VRRPConfigReader {
             switch opt {
             case "dev": vip.device = v.text
             case "label": vip.label = v.text
-            case "brd", "broadcast": vip.broadcast = reader.address(v, what: "broadcast")
+            case "brd", "broadcast": vip.broadcast = broadcast(v, of: vip)
             case "scope":
-                guard let scope = VirtualAddress.Scope(rawValue: v.text) else {
-                    reader.error(v.location, "virtual address \(vip.address): unknown scope '\(v.text)' (global, site, link, host, nowhere)")
+                guard let scope = VirtualAddress.Scope(rawValue: v.text) ?? Self.numberedScopes[v.text] else {
+                    reader.error(v.location, "virtual address \(vip.address): unknown scope '\(v.text)' (global, site, link, host, nowhere, or 0, 200, 253, 254, 255)")
                     return nil
                 }
                 vip.scope = scope
@@ -107,6 +107,23 @@ extension VRRPConfigReader {
             i += 2
         }
         return vip
+    }
+
+    /// The scopes by number, as ip(8) and keepalived also take them (rt_scopes).
+    static let numberedScopes: [String: VirtualAddress.Scope] = [
+        "0": .global, "200": .site, "253": .link, "254": .host, "255": .nowhere,
+    ]
+
+    /// `brd ADDR`, or ip(8)'s `brd +` (host bits set) and `brd -` (host bits clear), which
+    /// keepalived takes too.
+    mutating func broadcast(_ t: Token, of vip: VirtualAddress) -> IPAddress? {
+        guard t.text == "+" || t.text == "-" else { return reader.address(t, what: "broadcast") }
+        let bytes = vip.address.bytes.enumerated().map { i, byte -> UInt8 in
+            let bits = max(0, min(8, Int(vip.prefixLength) - i * 8))
+            let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - bits))
+            return t.text == "+" ? byte | ~mask : byte & mask
+        }
+        return IPAddress(bytes: bytes)
     }
 
     /// `track_script { NAME [weight W [reverse]] … }`.
