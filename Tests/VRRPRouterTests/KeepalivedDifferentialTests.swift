@@ -186,7 +186,9 @@ let differentialCases: [DifferentialCase] = [
     .init(name: "track_interface weight 300", config: instance("track_interface {\n ens160 weight 300\n}"), keepalivedStatus: 5, keepalivedSays: "weight 300 for ens160 must be between", swiftvsSays: "weight 300 out of range"),
     .init(name: "lower-case state", config: instance("state master\npriority 100"), keepalivedStatus: 5, keepalivedSays: "unknown state 'master'", swiftvsSays: "expected MASTER or BACKUP, got 'master'"),
     .init(name: "lower-case auth_type", config: instance("authentication {\n auth_type pass\n auth_pass abc\n}"), keepalivedStatus: 5, keepalivedSays: "unknown authentication type 'pass'", swiftvsSays: "unknown auth_type 'pass'"),
-    .init(name: "script interval 0", config: secure + "vrrp_script chk {\n script /usr/bin/true\n interval 0\n}\n" + instance("track_script {\n chk\n}"), keepalivedStatus: 5, keepalivedSays: "interval must be greater than 0", swiftvsSays: "interval: must be greater than 0"),
+    .init(name: "script interval 0", config: secure + "vrrp_script chk {\n script /usr/bin/true\n interval 0\n}\n" + instance("track_script {\n chk\n}"), keepalivedStatus: 5, keepalivedSays: "interval must be greater than 0", swiftvsSays: "interval 0 out of range 1-4294"),
+    .init(name: "script interval 1.5", config: secure + "vrrp_script chk {\n script /usr/bin/true\n interval 1.5\n}\n" + instance("track_script {\n chk\n}"), keepalivedStatus: 5, keepalivedSays: "interval '1.5' must be between 1 and 4294", swiftvsSays: "interval: invalid number '1.5'"),
+    .init(name: "script timeout 4295", config: secure + "vrrp_script chk {\n script /usr/bin/true\n timeout 4295\n}\n" + instance("track_script {\n chk\n}"), keepalivedStatus: 5, keepalivedSays: "timeout '4295' invalid", swiftvsSays: "timeout 4295 out of range 1-4294"),
     .init(name: "garp_master_refresh 1.5", config: instance("garp_master_refresh 1.5"), keepalivedStatus: 5, keepalivedSays: "Invalid garp_master_refresh '1.5'", swiftvsSays: "garp_master_refresh: invalid number '1.5'"),
     .init(name: "vrrp_garp_master_delay 1.5", config: "global_defs {\n vrrp_garp_master_delay 1.5\n}\n" + instance(""), keepalivedStatus: 5, keepalivedSays: "vrrp_garp_master_delay '1.5' invalid", swiftvsSays: "vrrp_garp_master_delay: invalid number '1.5'"),
     .init(name: "unbalanced braces", config: instance("virtual_ipaddress {\n 198.51.100.41/24\n"), keepalivedStatus: 5, keepalivedSays: "missing '}'s or extra '{'s", swiftvsSays: "missing '}'"),
@@ -231,6 +233,9 @@ let differentialCases: [DifferentialCase] = [
 
     .init(name: "script_user that does not exist", config: "global_defs {\n enable_script_security\n script_user nosuchuser\n}\nvrrp_script chk {\n script /usr/bin/true\n}\n" + instance("track_script {\n chk\n}"), keepalivedStatus: 5, keepalivedSays: "Error setting global script uid/gid",
           verdict: .differs("the configuration pass does not look users up (it reads text only); the process runner fails the script when it starts it, with the user named. keepalived drops the script and runs")),
+
+    .init(name: "check_unicast_src without peers", config: instance("check_unicast_src"), keepalivedStatus: 5, keepalivedSays: "A unicast keyword has been specified without any unicast peers", swiftvsSays: "check_unicast_src without unicast_peer; ignored",
+          verdict: .differs("keepalived falls back to multicast and runs; so does swiftvs, with a warning")),
 
     // keepalived accepts where swiftvs refuses or extends.
     .init(name: "auth_type AH", config: instance("authentication {\n auth_type AH\n auth_pass secret\n}"), keepalivedStatus: 0, swiftvsSays: "auth_type AH is not supported by swiftvs",

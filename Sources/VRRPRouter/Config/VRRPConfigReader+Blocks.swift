@@ -176,8 +176,9 @@ extension VRRPConfigReader {
 
     mutating func readScriptSetting(_ s: Statement, into script: inout VRRPScriptConfig) {
         switch s.keyword.text {
-        case "interval": if let v = reader.timer(s, allowZero: false) { script.interval = v }
-        case "timeout": if let v = reader.timer(s, allowZero: false) { script.timeout = v }
+        // Whole seconds, 1-4294, as keepalived 2.2.7 reads them (it refuses fractions here).
+        case "interval": if let v = reader.integer(s, 1...4294) { script.interval = .seconds(v) }
+        case "timeout": if let v = reader.integer(s, 1...4294) { script.timeout = .seconds(v) }
         case "rise": if let v = reader.integer(s, 1...Int64(Int32.max)) { script.rise = Int(v) }
         case "fall": if let v = reader.integer(s, 1...Int64(Int32.max)) { script.fall = Int(v) }
         case "init_fail": if let v = reader.flag(s) { script.initFail = v }
