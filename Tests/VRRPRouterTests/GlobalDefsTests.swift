@@ -85,6 +85,14 @@ import VRRP
         #expect(read("global_defs {\n lvs_sync_daemon eth1 group 224.0.0.300\n}\n").all == [
             "k.conf:2:29: invalid lvs_sync_daemon group address '224.0.0.300'",
         ])
+        #expect(read("global_defs {\n lvs_sync_daemon eth1 group 198.51.100.1\n}\n").all == [
+            "k.conf:2:29: lvs_sync_daemon group 198.51.100.1 is not a multicast address",
+        ])
+        #expect(read("global_defs {\n lvs_sync_daemon eth1 group ff02::81\n}\n").all == [])
+        #expect(read("global_defs {\n lvs_sync_daemon eth1 VI_1 maxlen 65508 ttl 0\n}\n" + instance("")).all == [
+            "k.conf:2:35: lvs_sync_daemon maxlen 65508 out of range 1-65507",
+            "k.conf:2:45: lvs_sync_daemon ttl 0 out of range 1-255",
+        ])
         #expect(read("global_defs {\n lvs_sync_daemon eth1\n lvs_sync_daemon eth2\n}\n").all == [
             "k.conf:3:2: lvs_sync_daemon given twice (first at k.conf:2:2)",
         ])

@@ -136,7 +136,7 @@ extension VRRPConfigReader {
             case "maxlen": sync.maxLength = reader.integer(v, 1...65507, name: "lvs_sync_daemon maxlen").map { UInt16($0) }
             case "port": sync.port = reader.integer(v, 1...65535, name: "lvs_sync_daemon port").map { UInt16($0) }
             case "ttl": sync.ttl = reader.integer(v, 1...255, name: "lvs_sync_daemon ttl").map { UInt8($0) }
-            default: sync.group = reader.address(v, what: "lvs_sync_daemon group")
+            default: sync.group = multicastGroup(v)
             }
             i += 2
         }
@@ -145,5 +145,17 @@ extension VRRPConfigReader {
             return
         }
         config.globals.lvsSyncDaemon = sync
+    }
+
+    /// The sync daemon's `group`: a multicast address (224.0.0.0/4 or ff00::/8), as keepalived
+    /// requires.
+    mutating func multicastGroup(_ t: Token) -> IPAddress? {
+        guard let a = reader.address(t, what: "lvs_sync_daemon group") else { return nil }
+        let first = a.bytes[0]
+        guard a.family == .inet ? first >> 4 == 0xE : first == 0xFF else {
+            reader.error(t.location, "lvs_sync_daemon group \(a) is not a multicast address")
+            return nil
+        }
+        return a
     }
 }

@@ -86,6 +86,7 @@ public struct LVSSyncDaemonConfig: Sendable, Hashable {
     /// The instance whose MASTER state makes this director the sync master; nil: both daemons
     /// always run (keepalived's behaviour when no instance is named).
     public var instance: String?
+    /// `id`: nil means the instance's VRID (keepalived's default).
     public var syncID: UInt8?
     public var maxLength: UInt16?
     public var port: UInt16?
