@@ -208,6 +208,9 @@ import NetworkModel
         #expect(read(instance("unicast_src_ip 198.51.100.300")).all == [
             "k.conf:5:16: invalid unicast_src_ip address '198.51.100.300'",
         ])
+        let empty = read(instance("unicast_peer {\n}"))
+        #expect(empty.all == ["k.conf:5:1: warning: unicast_peer lists no peer; the instance uses multicast"])
+        #expect(empty.instance?.isUnicast == false)
         let mc = read(instance("check_unicast_src"))
         #expect(mc.all == ["k.conf:1:1: warning: vrrp_instance VI_1: check_unicast_src without unicast_peer; ignored"])
         #expect(mc.instance?.checkUnicastSource == false)

@@ -240,6 +240,15 @@ let differentialCases: [DifferentialCase] = [
     .init(name: "check_unicast_src without peers", config: instance("check_unicast_src"), keepalivedStatus: 5, keepalivedSays: "A unicast keyword has been specified without any unicast peers", swiftvsSays: "check_unicast_src without unicast_peer; ignored",
           verdict: .differs("keepalived falls back to multicast and runs; so does swiftvs, with a warning")),
 
+    .init(name: "empty unicast_peer block", config: instance("unicast_peer {\n}"), keepalivedStatus: 5, keepalivedSays: "A unicast keyword has been specified without any unicast peers", swiftvsSays: "unicast_peer lists no peer",
+          verdict: .differs("keepalived falls back to multicast and runs; so does swiftvs, with a warning")),
+    .init(name: "instance interface that does not exist here", config: instance("interface eth9\nvirtual_router_id 51\nvirtual_ipaddress { 198.51.100.39/24 }", bare: true), keepalivedStatus: 5, keepalivedSays: "interface eth9 for vrrp_instance VI_1 doesn't exist",
+          verdict: .differs("the configuration pass reads text only (check-config can run on another machine); a missing interface is the daemon's start-up error (issue 16: exit 1 with the reason, or FAULT at run time)")),
+    .init(name: "track_interface that does not exist here", config: instance("track_interface {\n eth9\n}"), keepalivedStatus: 5, keepalivedSays: "tracked interface eth9 doesn't exist",
+          verdict: .differs("as above: interfaces are checked by the daemon, not by the configuration pass")),
+    .init(name: "virtual address dev that does not exist here", config: instance("virtual_ipaddress {\n 198.51.100.41/24 dev eth9\n}"), keepalivedStatus: 5, keepalivedSays: "interface eth9 for ip address 198.51.100.41/24 doesn't exist",
+          verdict: .differs("as above: interfaces are checked by the daemon, not by the configuration pass")),
+
     // keepalived accepts where swiftvs refuses or extends.
     .init(name: "auth_type AH", config: instance("authentication {\n auth_type AH\n auth_pass secret\n}"), keepalivedStatus: 0, swiftvsSays: "auth_type AH is not supported by swiftvs",
           verdict: .differs("IPsec AH authentication is not implemented (RFC 3768 removed it); refusing beats running unauthenticated against AH peers")),

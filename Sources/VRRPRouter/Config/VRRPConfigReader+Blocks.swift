@@ -5,7 +5,11 @@ extension VRRPConfigReader {
     /// `unicast_peer { IP [min_ttl N] [max_ttl N] … }`.
     mutating func readPeers(_ st: Statement) -> [IPAddress] {
         var peers: [IPAddress] = []
-        for s in block(st) {
+        let lines = block(st)
+        if lines.isEmpty && st.block != nil {
+            reader.warn(st.location, "unicast_peer lists no peer; the instance uses multicast")
+        }
+        for s in lines {
             guard let a = reader.address(s.keyword, what: "unicast_peer") else { continue }
             var i = 0
             while i < s.args.count {
