@@ -199,7 +199,7 @@ let differentialCases: [DifferentialCase] = [
     .init(name: "seed 000 as scraped (braces lost)", config: fixture("seed000-swarm1-scraped"), keepalivedStatus: 5, keepalivedSays: "missing '}'s or extra '{'s", swiftvsSays: "missing '}'"),
 
     // keepalived fails its config test where swiftvs only warns.
-    .init(name: "auth_pass longer than 8", config: instance("authentication {\n auth_type PASS\n auth_pass incommsys-vips\n}"), keepalivedStatus: 5, keepalivedSays: "Truncating auth_pass to 8 characters", swiftvsSays: "only the first 8 characters are used",
+    .init(name: "auth_pass longer than 8", config: instance("authentication {\n auth_type PASS\n auth_pass incommsys-vips\n}"), keepalivedStatus: 5, keepalivedSays: "Truncating auth_pass to 8 characters", swiftvsSays: "only the first 8 bytes are used",
           verdict: .differs("keepalived runs it with the first 8 characters; so does swiftvs, and it is what every peer sends (seed 004)")),
     .init(name: "authentication under v3", config: instance("version 3\nauthentication {\n auth_type PASS\n auth_pass abc\n}"), keepalivedStatus: 5, keepalivedSays: "VRRP version 3 does not support authentication", swiftvsSays: "VRRP version 3 has no authentication; ignored",
           verdict: .differs("keepalived ignores it and runs; the issue asks for 'auth ignored under v3'")),

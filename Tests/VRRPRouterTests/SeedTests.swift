@@ -48,7 +48,7 @@ import NetworkModel
             "seed004-rancher.conf:11:5: warning: 'smtp_connect_timeout' not used by swiftvs; ignored",
             "seed004-rancher.conf:15:5: warning: script: 'ss -ltn | grep 80' has shell syntax, but keepalived runs scripts without a shell: it runs ss with the words '-ltn' '|' 'grep' '80' as arguments; write \"/bin/sh -c '…'\" for a pipeline",
             "seed004-rancher.conf:40:5: warning: 'smtp_alert' not used by swiftvs; ignored",
-            "seed004-rancher.conf:35:19: warning: auth_pass: only the first 8 characters are used ('incommsy')",
+            "seed004-rancher.conf:35:19: warning: auth_pass: only the first 8 bytes are used ('incommsy')",
         ])
         let g = r.config.globals
         #expect(g.routerID == nil && g.version == .v2 && g.garp.masterDelay == .seconds(1) && g.garp.masterRefresh == nil)

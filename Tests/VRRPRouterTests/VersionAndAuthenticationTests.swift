@@ -75,7 +75,7 @@ import NetworkModel
         let eight = read(instance("authentication {\n auth_type PASS\n auth_pass pass1234\n}"))
         #expect(eight.all == [] && eight.instance?.authentication == .password(Array("pass1234".utf8)))
         let long = read(instance("authentication {\n auth_type PASS\n auth_pass incommsys-vips\n}"))
-        #expect(long.all == ["k.conf:7:12: warning: auth_pass: only the first 8 characters are used ('incommsy')"])
+        #expect(long.all == ["k.conf:7:12: warning: auth_pass: only the first 8 bytes are used ('incommsy')"])
         #expect(long.instance?.authentication == .password(Array("incommsy".utf8)))
         let quoted = read(instance("authentication {\n auth_type PASS\n auth_pass \"a b\"\n}"))
         #expect(quoted.instance?.authentication == .password([0x61, 0x20, 0x62, 0, 0, 0, 0, 0]))

@@ -127,7 +127,7 @@ extension VRRPConfigReader {
             }
             var bytes = Array(pass.text.utf8.prefix(8))
             if pass.text.utf8.count > 8 {
-                reader.warn(pass.location, "auth_pass: only the first 8 characters are used ('\(String(decoding: bytes, as: UTF8.self))')")
+                reader.warn(pass.location, "auth_pass: only the first 8 bytes are used ('\(String(decoding: bytes, as: UTF8.self))')")
             }
             bytes += Array(repeating: 0, count: 8 - bytes.count)
             inst.authentication = .password(bytes)
