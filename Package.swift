@@ -113,6 +113,10 @@ let package = Package(
         ]),
         // VRRP in network namespaces on the host (root, ip netns, keepalived, tcpdump): the harness
         // and the keepalived baseline the swiftvs VRRP tests and the vrrp benchmark compare against.
+        // The vrrp_* / global_defs configuration pass: every keyword, the seeds, and a differential
+        // run against `keepalived -t` (that one needs root and keepalived; skipped otherwise).
+        .testTarget(name: "VRRPRouterTests", dependencies: ["VRRPRouter", "VRRP", "KeepalivedConfig", "NetworkModel",
+                                                          "EventLoop"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VRRPNamespaceTests", dependencies: ["NetworkModel", "CNetlink"]),
         // Host tests in network namespaces: need root (skipped otherwise).
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", "NetworkModel", "CNetlinkRoute"]),

@@ -5,7 +5,11 @@ extension VRRPConfigReader {
     /// `unicast_peer { IP [min_ttl N] [max_ttl N] … }`.
     mutating func readPeers(_ st: Statement) -> [IPAddress] {
         var peers: [IPAddress] = []
-        for s in block(st) {
+        let lines = block(st)
+        if lines.isEmpty && st.block != nil {
+            reader.warn(st.location, "unicast_peer lists no peer; the instance uses multicast")
+        }
+        for s in lines {
             guard let a = reader.address(s.keyword, what: "unicast_peer") else { continue }
             var i = 0
             while i < s.args.count {
@@ -37,11 +41,12 @@ extension VRRPConfigReader {
                 reader.noMoreArgs(s, after: 1)
                 pass = t
             default:
-                reader.error(s.location, "authentication: unknown keyword '\(s.keyword.text)'")
+                unknownKeyword(s, in: "authentication")
             }
         }
         guard let type else {
-            reader.error(st.location, "authentication: missing auth_type")
+            // keepalived runs such an instance without authentication.
+            reader.warn(st.location, "authentication without auth_type: no authentication is used")
             return nil
         }
         return (type, pass)
@@ -90,10 +95,10 @@ extension VRRPConfigReader {
             switch opt {
             case "dev": vip.device = v.text
             case "label": vip.label = v.text
-            case "brd", "broadcast": vip.broadcast = reader.address(v, what: "broadcast")
+            case "brd", "broadcast": vip.broadcast = broadcast(v, of: vip)
             case "scope":
-                guard let scope = VirtualAddress.Scope(rawValue: v.text) else {
-                    reader.error(v.location, "virtual address \(vip.address): unknown scope '\(v.text)' (global, site, link, host, nowhere)")
+                guard let scope = VirtualAddress.Scope(rawValue: v.text) ?? Self.numberedScopes[v.text] else {
+                    reader.error(v.location, "virtual address \(vip.address): unknown scope '\(v.text)' (global, site, link, host, nowhere, or 0, 200, 253, 254, 255)")
                     return nil
                 }
                 vip.scope = scope
@@ -106,6 +111,23 @@ extension VRRPConfigReader {
             i += 2
         }
         return vip
+    }
+
+    /// The scopes by number, as ip(8) and keepalived also take them (rt_scopes).
+    static let numberedScopes: [String: VirtualAddress.Scope] = [
+        "0": .global, "200": .site, "253": .link, "254": .host, "255": .nowhere,
+    ]
+
+    /// `brd ADDR`, or ip(8)'s `brd +` (host bits set) and `brd -` (host bits clear), which
+    /// keepalived takes too.
+    mutating func broadcast(_ t: Token, of vip: VirtualAddress) -> IPAddress? {
+        guard t.text == "+" || t.text == "-" else { return reader.address(t, what: "broadcast") }
+        let bytes = vip.address.bytes.enumerated().map { i, byte -> UInt8 in
+            let bits = max(0, min(8, Int(vip.prefixLength) - i * 8))
+            let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - bits))
+            return t.text == "+" ? byte | ~mask : byte & mask
+        }
+        return IPAddress(bytes: bytes)
     }
 
     /// `track_script { NAME [weight W [reverse]] … }`.
@@ -139,22 +161,18 @@ extension VRRPConfigReader {
 
     mutating func readScript(_ st: Statement) {
         guard let name = name(st) else { _ = block(st); return }
-        var script: VRRPScriptConfig?
-        var settings: [Statement] = []
-        for s in block(st) {
-            if s.keyword.text == "script" {
-                if let (cmd, text) = command(s) { script = VRRPScriptConfig(name: name, location: st.location, command: cmd, text: text) }
-            } else {
-                settings.append(s)
-            }
-        }
-        guard var script else {
-            reader.error(st.location, "vrrp_script \(name): missing 'script'")
+        guard let body = body(st) else { return }
+        let lines = body.filter { $0.keyword.text == "script" }
+        let command = lines.last.flatMap { self.command($0) }
+        // The settings are read (and their errors reported) even when the script is missing.
+        var script = VRRPScriptConfig(name: name, location: st.location, command: command?.0 ?? .exec([]), text: command?.1 ?? "")
+        for s in body where s.keyword.text != "script" { readScriptSetting(s, into: &script) }
+        guard command != nil else {
+            if lines.isEmpty { reader.error(st.location, "vrrp_script \(name): missing 'script'") }
             return
         }
-        for s in settings { readScriptSetting(s, into: &script) }
-        if config.scripts[name] != nil {
-            reader.error(st.location, "vrrp_script \(name) defined twice")
+        if let first = config.scripts[name] {
+            reader.error(st.location, "vrrp_script \(name) defined twice (first at \(first.location)); this one is ignored")
             return
         }
         config.scripts[name] = script
@@ -162,8 +180,9 @@ extension VRRPConfigReader {
 
     mutating func readScriptSetting(_ s: Statement, into script: inout VRRPScriptConfig) {
         switch s.keyword.text {
-        case "interval": if let v = reader.timer(s, allowZero: false) { script.interval = v }
-        case "timeout": if let v = reader.timer(s, allowZero: false) { script.timeout = v }
+        // Whole seconds, 1-4294, as keepalived 2.2.7 reads them (it refuses fractions here).
+        case "interval": if let v = reader.integer(s, 1...4294) { script.interval = .seconds(v) }
+        case "timeout": if let v = reader.integer(s, 1...4294) { script.timeout = .seconds(v) }
         case "rise": if let v = reader.integer(s, 1...Int64(Int32.max)) { script.rise = Int(v) }
         case "fall": if let v = reader.integer(s, 1...Int64(Int32.max)) { script.fall = Int(v) }
         case "init_fail": if let v = reader.flag(s) { script.initFail = v }
@@ -184,24 +203,28 @@ extension VRRPConfigReader {
             script.command.user = u.text
             script.command.group = s.args.count > 1 ? s.args[1].text : nil
         default:
-            reader.error(s.location, "vrrp_script: unknown keyword '\(s.keyword.text)'")
+            unknownKeyword(s, in: "vrrp_script")
         }
     }
 
     mutating func readSyncGroup(_ st: Statement) {
         guard let name = name(st) else { _ = block(st); return }
+        guard let body = body(st) else { return }
         var group = VRRPSyncGroupConfig(name: name, location: st.location, members: [])
-        for s in block(st) {
+        for s in body {
             switch s.keyword.text {
             case "group":
-                group.members += block(s).map(\.keyword.text)
+                // A word list, as keepalived reads it: several names may share a line.
+                group.members += block(s).flatMap { [$0.keyword.text] + $0.args.map(\.text) }
             case "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify":
                 readNotify(s, into: &group.notify)
-            case "smtp_alert", "global_tracking", "sync_group_tracking_weight", "track_interface", "track_script",
-                 "track_file", "track_process", "track_bfd", "notify_deleted":
+            case "sync_group_tracking_weight":
+                if let v = reader.flag(s) { group.trackingWeight = v }
+            case "smtp_alert", "global_tracking", "track_interface", "track_script", "track_file", "track_process",
+                 "track_bfd", "notify_priority_changes":
                 notApplied(s, "in a vrrp_sync_group is not supported by swiftvs")
             default:
-                reader.error(s.location, "vrrp_sync_group: unknown keyword '\(s.keyword.text)'")
+                unknownKeyword(s, in: "vrrp_sync_group")
             }
         }
         if group.members.isEmpty { reader.error(st.location, "vrrp_sync_group \(name): no instances in 'group { … }'") }

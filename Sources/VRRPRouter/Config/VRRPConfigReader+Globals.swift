@@ -2,33 +2,39 @@ import NetworkModel
 import KeepalivedConfig
 
 extension VRRPConfigReader {
-    /// `global_defs` keywords that have nothing to do with what swiftvs runs (mail alerts,
-    /// SNMP, D-Bus, the checker process's own settings…): accepted with a warning.
+    /// The other `global_defs` keywords of Debian 12's keepalived 2.2.7 (mail alerts, SNMP,
+    /// D-Bus, process priorities, the checker's and BFD's settings, nftables…): accepted with a
+    /// warning, as swiftvs does not act on them. The list is what `keepalived -t` itself does
+    /// not call an "Unknown keyword" (checked word by word against the words of its binary and
+    /// of keepalived.conf(5)); any other word is an error, as it is for keepalived.
     static let inertGlobals: Set<String> = [
-        "notification_email", "notification_email_from", "smtp_server", "smtp_helo", "smtp_connect_timeout",
-        "smtp_alert", "smtp_alert_vrrp", "smtp_alert_checker", "email_faults", "no_email_faults",
-        "enable_snmp_vrrp", "enable_snmp_keepalived", "enable_snmp_checker", "enable_snmp_rfc",
-        "enable_snmp_rfcv2", "enable_snmp_rfcv3", "snmp_socket", "enable_dbus", "enable_dbus_instance",
-        "enable_traps", "dynamic_interfaces", "vrrp_skip_check_adv_addr", "vrrp_strict", "vrrp_iptables",
-        "vrrp_ipsets", "vrrp_nftables", "vrrp_check_unicast_src", "vrrp_no_swap", "vrrp_priority",
-        "checker_priority", "bfd_priority", "vrrp_rt_priority", "checker_rt_priority", "vrrp_cpu_affinity",
-        "checker_cpu_affinity", "checker_no_swap", "lvs_timeouts", "lvs_flush", "lvs_flush_onstop",
-        "lvs_id", "linkbeat_use_polling", "vrrp_mcast_group4", "vrrp_mcast_group6", "vrrp_notify_fifo",
-        "vrrp_notify_fifo_script", "notify_fifo", "notify_fifo_script", "lvs_notify_fifo",
-        "lvs_notify_fifo_script", "max_auto_priority", "min_auto_priority_delay", "script_security",
-        "vrrp_netlink_cmd_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs", "process_names", "process_name",
-        "vrrp_process_name", "checker_process_name", "bfd_process_name", "instance", "use_pid_dir",
-        "net_namespace", "namespace_with_ipsets", "default_interface", "vrrp_lower_prio_no_advert",
-        "vrrp_higher_prio_send_advert", "vrrp_min_garp", "vrrp_garp_lower_prio_delay",
-        "vrrp_garp_lower_prio_repeat", "child_wait_time", "disable_local_igmp", "random_seed",
-        "reload_check_config", "reload_time_file", "reload_repeat", "reload_file", "config_save_dir",
-        "tmp_config_directory", "umask", "json_version", "rs_init_notifies", "no_checker_emails",
-        "startup_script", "startup_script_timeout", "shutdown_script", "shutdown_script_timeout",
-        "fifo_write_vrrp_states_on_reload", "vrrp_startup_delay_randomise", "nftables", "nftables_priority",
-        "nftables_counters", "nftables_ifindex", "nftables_no_lvs", "vrrp_netlink_cmd_rcv_bufs_force",
-        "vrrp_netlink_monitor_rcv_bufs_force", "lvs_netlink_cmd_rcv_bufs", "lvs_netlink_monitor_rcv_bufs",
-        "lvs_netlink_cmd_rcv_bufs_force", "lvs_netlink_monitor_rcv_bufs_force", "vrrp_garp_extra_if",
-        "vrrp_down_timer_adverts", "checker_log_all_failures", "vrrp_rlimit_rtime", "checker_rlimit_rtime",
+        "bfd_cpu_affinity", "bfd_no_swap", "bfd_priority", "bfd_process_name", "bfd_rlimit_rtime",
+        "bfd_rlimit_rttime", "bfd_rt_priority", "checker_cpu_affinity", "checker_log_all_failures",
+        "checker_no_swap", "checker_priority", "checker_process_name", "checker_rlimit_rtime",
+        "checker_rlimit_rttime", "checker_rt_priority", "config_save_dir", "data_use_instance",
+        "dbus_service_name", "default_interface", "disable_local_igmp", "dynamic_interfaces", "enable_dbus",
+        "enable_snmp_checker", "enable_snmp_keepalived", "enable_snmp_rfc", "enable_snmp_rfcv2",
+        "enable_snmp_rfcv3", "enable_snmp_vrrp", "enable_traps", "fifo_write_vrrp_states_on_reload",
+        "include_check", "log_unknown_vrids", "lvs_flush", "lvs_flush_on_stop", "lvs_flush_onstop", "lvs_netlink_cmd_rcv_bufs",
+        "lvs_netlink_cmd_rcv_bufs_force", "lvs_netlink_monitor_rcv_bufs",
+        "lvs_netlink_monitor_rcv_bufs_force", "lvs_notify_fifo", "lvs_notify_fifo_script",
+        "lvs_process_name", "lvs_timeouts", "max_auto_priority", "min_auto_priority_delay", "nftables",
+        "nftables_counters", "nftables_ifindex", "nftables_ipvs", "nftables_ipvs_priority",
+        "nftables_ipvs_start_fwmark", "nftables_priority", "no_checker_emails", "no_email_faults",
+        "notification_email", "notification_email_from", "notify_fifo", "notify_fifo_script",
+        "process_monitor_rcv_bufs", "process_monitor_rcv_bufs_force", "process_name", "process_names",
+        "random_seed", "reload_check_config", "reload_file", "reload_repeat", "reload_time_file",
+        "rs_init_notifies", "shutdown_script", "shutdown_script_timeout", "smtp_alert", "smtp_alert_checker",
+        "smtp_alert_vrrp", "smtp_connect_timeout", "smtp_helo_name", "smtp_server", "snmp_socket",
+        "startup_script", "startup_script_timeout", "tmp_config_directory", "umask", "vmac_addr_prefix",
+        "vmac_prefix", "vrrp_cpu_affinity", "vrrp_down_timer_adverts",
+        "vrrp_garp_extra_if", "vrrp_iptables", "vrrp_mcast_group4",
+        "vrrp_mcast_group6", "vrrp_min_garp", "vrrp_netlink_cmd_rcv_bufs", "vrrp_netlink_cmd_rcv_bufs_force",
+        "vrrp_netlink_monitor_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs_force", "vrrp_no_swap",
+        "vrrp_notify_fifo", "vrrp_notify_fifo_script", "vrrp_notify_priority_changes", "vrrp_priority",
+        "vrrp_process_name", "vrrp_rlimit_rtime", "vrrp_rlimit_rttime", "vrrp_rt_priority",
+        "vrrp_rx_bufs_multiplier", "vrrp_rx_bufs_policy", "vrrp_skip_check_adv_addr", "vrrp_strict",
+        "vrrp_vmac_garp_intvl",
     ]
 
     mutating func readGlobals(_ st: Statement) {
@@ -36,26 +42,24 @@ extension VRRPConfigReader {
             let kw = s.keyword.text
             switch kw {
             case "router_id":
-                // An empty value (`router_id` alone) is keepalived's "use the host name".
-                reader.noBlock(s)
-                reader.noMoreArgs(s, after: 1)
-                config.globals.routerID = s.args.first?.text
+                readRouterID(s)
+            case _ where kw.hasPrefix("vrrp_") && Self.garpKeywords.contains(String(kw.dropFirst(5))):
+                // vrrp_garp_X is the default of every instance's garp_X.
+                config.globals.garp = readGarp(s, String(kw.dropFirst(5)), from: config.globals.garp)
             case "vrrp_version":
                 if let v = reader.integer(s, 2...3) { config.globals.version = v == 3 ? .v3 : .v2 }
-            case "vrrp_garp_master_delay":
-                if let v = reader.integer(s, 0...86_400) { config.globals.garp.masterDelay = .seconds(v) }
-            case "vrrp_garp_master_repeat":
-                if let v = reader.integer(s, 0...Int64(Int32.max)) { config.globals.garp.masterRepeat = max(1, Int(v)) }
-            case "vrrp_garp_master_refresh":
-                config.globals.garp.masterRefresh = refresh(s)
-            case "vrrp_garp_master_refresh_repeat":
-                if let v = reader.integer(s, 0...Int64(Int32.max)) { config.globals.garp.masterRefreshRepeat = max(1, Int(v)) }
             case "vrrp_garp_interval":
                 if let v = reader.timer(s, allowZero: true) { config.globals.garpInterval = v }
             case "vrrp_gna_interval":
                 if let v = reader.timer(s, allowZero: true) { config.globals.gnaInterval = v }
             case "vrrp_startup_delay":
                 if let v = reader.timer(s, allowZero: true) { config.globals.startupDelay = v }
+            case "vrrp_check_unicast_src":
+                if let v = reader.flag(s) { config.globals.checkUnicastSource = v }
+            case "vrrp_lower_prio_no_advert":
+                if let v = reader.flag(s) { config.globals.lowerPriorityNoAdvert = v }
+            case "vrrp_higher_prio_send_advert":
+                if let v = reader.flag(s) { config.globals.higherPrioritySendAdvert = v }
             case "script_user":
                 readScriptUser(s)
             case "enable_script_security":
@@ -63,24 +67,36 @@ extension VRRPConfigReader {
             case "lvs_sync_daemon":
                 readSyncDaemon(s)
             default:
-                if Self.inertGlobals.contains(kw) || kw.hasPrefix("lvs_") || kw.hasPrefix("checker_") || kw.hasPrefix("bfd_") {
+                if Self.inertGlobals.contains(kw) {
                     notApplied(s)
                 } else {
-                    reader.warn(s.location, "unknown global_defs keyword '\(kw)'; ignored")
+                    unknownKeyword(s, in: "global_defs")
                 }
             }
         }
     }
 
-    /// `vrrp_garp_master_refresh SECONDS`: 0 or a missing or invalid value leaves it off, with
-    /// keepalived's warning.
+    /// `router_id NAME`. Without a value (a template whose placeholder was not filled in)
+    /// the host name is used, as when it is absent.
+    mutating func readRouterID(_ s: Statement) {
+        reader.noBlock(s)
+        reader.noMoreArgs(s, after: 1)
+        guard let t = s.args.first else {
+            reader.warn(s.location, "router_id has no value; the host name is used")
+            return
+        }
+        config.globals.routerID = t.text
+    }
+
+    /// `[vrrp_]garp_master_refresh SECONDS` (0: off). Without a value keepalived 2.2.7 refuses
+    /// the line; swiftvs leaves the refresh off and says so. A wrong value is an error.
     mutating func refresh(_ s: Statement) -> Duration? {
-        guard let t = s.args.first, let v = Int64(t.text), v >= 0 else {
-            reader.warn(s.args.first?.location ?? s.location,
-                        "invalid \(s.keyword.text) '\(s.args.first?.text ?? "")' (seconds); refresh stays off")
+        reader.noBlock(s)
+        guard !s.args.isEmpty else {
+            reader.warn(s.location, "\(s.keyword.text) has no value (seconds); the refresh stays off")
             return nil
         }
-        reader.noMoreArgs(s, after: 1)
+        guard let v = reader.integer(s, 0...86_400) else { return nil }
         return v == 0 ? nil : .seconds(v)
     }
 
@@ -120,7 +136,7 @@ extension VRRPConfigReader {
             case "maxlen": sync.maxLength = reader.integer(v, 1...65507, name: "lvs_sync_daemon maxlen").map { UInt16($0) }
             case "port": sync.port = reader.integer(v, 1...65535, name: "lvs_sync_daemon port").map { UInt16($0) }
             case "ttl": sync.ttl = reader.integer(v, 1...255, name: "lvs_sync_daemon ttl").map { UInt8($0) }
-            default: sync.group = reader.address(v, what: "lvs_sync_daemon group")
+            default: sync.group = multicastGroup(v)
             }
             i += 2
         }
@@ -129,5 +145,17 @@ extension VRRPConfigReader {
             return
         }
         config.globals.lvsSyncDaemon = sync
+    }
+
+    /// The sync daemon's `group`: a multicast address (224.0.0.0/4 or ff00::/8), as keepalived
+    /// requires.
+    mutating func multicastGroup(_ t: Token) -> IPAddress? {
+        guard let a = reader.address(t, what: "lvs_sync_daemon group") else { return nil }
+        let first = a.bytes[0]
+        guard a.family == .inet ? first >> 4 == 0xE : first == 0xFF else {
+            reader.error(t.location, "lvs_sync_daemon group \(a) is not a multicast address")
+            return nil
+        }
+        return a
     }
 }

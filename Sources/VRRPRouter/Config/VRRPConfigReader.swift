@@ -9,18 +9,18 @@ import EventLoop
 public struct VRRPConfigReader {
     var reader: StatementReader
     var config = VRRPConfiguration()
-    /// Where each instance name / (interface, family, VRID) was first defined.
+    /// Where each instance name was first defined (also the instances refused for an error, so
+    /// that a sync group or `lvs_sync_daemon` naming one is not a second error), and each
+    /// multicast (interface, family, VRID).
     var instanceNames: [String: SourceLocation] = [:]
     var routers: [String: SourceLocation] = [:]
-    /// `version` given explicitly per instance (else the global default applies at the end).
-    var explicitVersion: Set<String> = []
 
     /// Top-level keywords this pass owns.
     public static let ownedKeywords: Set<String> = ["global_defs", "vrrp_script", "vrrp_instance", "vrrp_sync_group"]
 
     /// Reads `document`; the result's diagnostics include the document's own.
     public static func read(_ document: ConfigDocument) -> (config: VRRPConfiguration, diagnostics: [Diagnostic]) {
-        var pass = VRRPConfigReader(reader: StatementReader(diagnostics: []))
+        var pass = VRRPConfigReader(reader: StatementReader(diagnostics: document.diagnostics))
         pass.run(document.statements)
         return (pass.config, pass.reader.diagnostics)
     }
@@ -43,22 +43,52 @@ public struct VRRPConfigReader {
             }
             config.instances[i].trackScripts.removeAll { config.scripts[$0.name] == nil }
         }
-        let names = Set(config.instances.map(\.name))
+        finishSyncGroups()
+        if let sync = config.globals.lvsSyncDaemon, let inst = sync.instance, instanceNames[inst] == nil {
+            reader.error(sync.location, "lvs_sync_daemon: unknown vrrp_instance '\(inst)'")
+        }
+    }
+
+    /// Each instance in at most one group, every member defined; a group of one is legal but
+    /// rarely meant (keepalived says so too).
+    mutating func finishSyncGroups() {
         var grouped: [String: String] = [:]
         for g in config.syncGroups {
             for m in g.members {
-                if !names.contains(m) {
+                if instanceNames[m] == nil {
                     reader.error(g.location, "vrrp_sync_group \(g.name): unknown vrrp_instance '\(m)'")
                 } else if let other = grouped[m] {
-                    reader.error(g.location, "vrrp_instance \(m) is already in vrrp_sync_group \(other)")
+                    reader.error(g.location, "vrrp_sync_group \(g.name): vrrp_instance \(m) is already in vrrp_sync_group \(other)")
                 } else {
                     grouped[m] = g.name
                 }
             }
+            if g.members.count == 1 {
+                reader.warn(g.location, "vrrp_sync_group \(g.name) has only one instance (\(g.members[0])); a group changes nothing for it")
+            }
         }
-        if let sync = config.globals.lvsSyncDaemon, let inst = sync.instance, !names.contains(inst) {
-            reader.error(sync.location, "lvs_sync_daemon: unknown vrrp_instance '\(inst)'")
+        for g in config.syncGroups where !g.trackingWeight {
+            for (i, inst) in config.instances.enumerated() where grouped[inst.name] == g.name {
+                var member = inst
+                ignoreTrackWeights(of: &member, in: g.name)
+                config.instances[i] = member
+            }
         }
+    }
+
+    /// keepalived's rule for a sync group without `sync_group_tracking_weight`: a member's
+    /// weighted track_interface counts as weight 0 (down is a FAULT of the group), and a
+    /// weighted track_script is not tracked at all.
+    mutating func ignoreTrackWeights(of inst: inout VRRPInstanceConfig, in group: String) {
+        for (j, t) in inst.trackInterfaces.enumerated() where t.weight != 0 {
+            reader.warn(t.location, "vrrp_instance \(inst.name) is in vrrp_sync_group \(group): track_interface \(t.name)'s weight is ignored (its link going down is a FAULT of the group); add sync_group_tracking_weight to the group to keep it")
+            inst.trackInterfaces[j].weight = 0
+        }
+        let weighted = inst.trackScripts.filter { ($0.weight ?? config.scripts[$0.name]?.weight ?? 0) != 0 }
+        for t in weighted {
+            reader.warn(t.location, "vrrp_instance \(inst.name) is in vrrp_sync_group \(group): track_script \(t.name) has a weight, so it is not tracked at all; give it weight 0 (its failure is then a FAULT of the group) or add sync_group_tracking_weight to the group")
+        }
+        inst.trackScripts.removeAll { t in weighted.contains { $0.name == t.name } }
     }
 
     // MARK: - Shared value readers
@@ -70,6 +100,13 @@ public struct VRRPConfigReader {
             return []
         }
         return b
+    }
+
+    /// A named block's body (`vrrp_instance NAME { … }`); nil, with one error, when it has no
+    /// block, so that its missing settings are not reported one by one.
+    mutating func body(_ st: Statement) -> [Statement]? {
+        guard st.block != nil else { _ = block(st); return nil }
+        return st.block
     }
 
     /// The block's name (`vrrp_instance NAME {`).
@@ -84,7 +121,11 @@ public struct VRRPConfigReader {
     /// with a warning that says so.
     mutating func command(_ st: Statement, allowUser: Bool = true) -> (CheckCommand, String)? {
         guard let line = reader.scriptLine(st, allowUser: allowUser) else { return nil }
-        guard let words = KeepalivedQuoting.splitQuotedEscaped(line.text), !words.isEmpty else {
+        guard let words = KeepalivedQuoting.splitQuotedEscaped(line.text) else {
+            reader.error(st.location, "\(st.keyword.text): unterminated quote in '\(line.text)'")
+            return nil
+        }
+        guard !words.isEmpty else {
             reader.error(st.location, "\(st.keyword.text): empty script")
             return nil
         }
@@ -118,6 +159,18 @@ public struct VRRPConfigReader {
         }
         for t in a.dropFirst(3) { reader.error(t.location, "\(name): unexpected argument '\(t.text)'") }
         return (w, reverse)
+    }
+
+    /// The error for a keyword `context` does not know. A keyword made of no-break spaces
+    /// (U+00A0, what a web page's indentation becomes when copied) gets a message that says so:
+    /// keepalived, like swiftvs, splits words on ASCII blanks only.
+    mutating func unknownKeyword(_ s: Statement, in context: String) {
+        let kw = s.keyword.text
+        if kw.unicodeScalars.contains(where: { $0.value == 0xA0 }) {
+            reader.error(s.location, "\(context): unknown keyword '\(kw)': it holds a no-break space (U+00A0, from text copied off a web page?); indent with ASCII spaces or tabs")
+        } else {
+            reader.error(s.location, "\(context): unknown keyword '\(kw)'")
+        }
     }
 
     /// A keyword swiftvs accepts for compatibility and does not act on.

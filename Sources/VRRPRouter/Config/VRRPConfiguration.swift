@@ -45,6 +45,12 @@ public struct VRRPGlobals: Sendable, Hashable {
     public var gnaInterval: Duration = .zero
     /// `vrrp_startup_delay`: the VRRP instances wait this long before their first election.
     public var startupDelay: Duration = .zero
+    /// `vrrp_check_unicast_src`, `vrrp_lower_prio_no_advert`, `vrrp_higher_prio_send_advert`:
+    /// the defaults of the instances' `check_unicast_src`, `lower_prio_no_advert` and
+    /// `higher_prio_send_advert`.
+    public var checkUnicastSource = false
+    public var lowerPriorityNoAdvert = false
+    public var higherPrioritySendAdvert = false
     /// `script_user USER [GROUP]`: who scripts run as when they name nobody.
     public var scriptUser: String?
     public var scriptGroup: String?
@@ -80,6 +86,7 @@ public struct LVSSyncDaemonConfig: Sendable, Hashable {
     /// The instance whose MASTER state makes this director the sync master; nil: both daemons
     /// always run (keepalived's behaviour when no instance is named).
     public var instance: String?
+    /// `id`: nil means the instance's VRID (keepalived's default).
     public var syncID: UInt8?
     public var maxLength: UInt16?
     public var port: UInt16?

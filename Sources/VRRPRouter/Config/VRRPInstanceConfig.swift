@@ -182,6 +182,9 @@ public struct VRRPSyncGroupConfig: Sendable, Hashable {
     public var location: SourceLocation
     public var members: [String]
     public var notify = NotifyScripts()
+    /// `sync_group_tracking_weight`: the members keep their track weights (keepalived otherwise
+    /// ignores them inside a group).
+    public var trackingWeight = false
 
     public init(name: String, location: SourceLocation, members: [String]) {
         self.name = name
