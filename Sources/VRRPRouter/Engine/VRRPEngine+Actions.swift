@@ -58,8 +58,10 @@ extension VRRPEngine {
     }
 
     func setSyncRole(_ role: SyncDaemonRole, for r: VirtualRouter) {
-        guard let sync = config.globals.lvsSyncDaemon, let syncDaemon,
+        guard var sync = config.globals.lvsSyncDaemon, let syncDaemon,
               sync.instance == nil || sync.instance == r.name, syncRole != role else { return }
+        // keepalived's default sync id is the instance's VRID.
+        if sync.syncID == nil, sync.instance != nil { sync.syncID = r.config.virtualRouterID }
         syncRole = role
         let logger = logger, name = r.name
         Task {
