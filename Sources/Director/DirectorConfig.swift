@@ -28,8 +28,10 @@ public struct DirectorCheckResult: Sendable {
     public static func check(file: String, fileSystem: ConfigFileSystem = LocalFileSystem()) -> DirectorCheckResult {
         let document = ConfigDocument.load(file: file, fileSystem: fileSystem)
         let lvs = ConfigParser.check(document: document, fileSystem: fileSystem, otherPasses: VRRPConfigReader.ownedKeywords)
-        let vrrp = VRRPConfigReader.read(document)  // its diagnostics exclude the document's own (the LVS pass has them)
-        let diagnostics = ConfigParser.sortedBySource(lvs.diagnostics + vrrp.diagnostics)
+        let vrrp = VRRPConfigReader.read(document)
+        // Both passes start from the document's own diagnostics: keep one copy.
+        let vrrpOwn = vrrp.diagnostics.dropFirst(document.diagnostics.count)
+        let diagnostics = ConfigParser.sortedBySource(lvs.diagnostics + vrrpOwn)
         let hasErrors = diagnostics.contains { $0.severity == .error }
         guard !hasErrors, var l = lvs.config else { return DirectorCheckResult(config: nil, diagnostics: diagnostics) }
         l.warnings = diagnostics.filter { $0.severity == .warning }

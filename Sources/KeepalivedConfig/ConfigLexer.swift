@@ -27,15 +27,30 @@ enum ConfigLexer {
         }
     }
 
+    /// The warning for a line with no-break spaces (folded to one per file by the tree builder).
+    static let noBreakSpaceWarning = "no-break space (U+00A0) taken as a blank; keepalived refuses it"
+
     static func lex(line raw: Substring, number lineNo: Int, file: String, diagnostics: inout [Diagnostic]) -> Line {
         var chars = Array(raw)
         if chars.last == "\r" { chars.removeLast() }
         var tokens: [Token] = []
         var i = 0
         var end = chars.count
+        var warnedNoBreakSpace = false
         while i < chars.count {
             let c = chars[i]
             if c == " " || c == "\t" || c == "\u{0B}" || c == "\u{0C}" { i += 1; continue }
+            if c == "\u{A0}" {
+                // Text copied from a web page indents with no-break spaces: taken as blanks, with
+                // a warning, since keepalived 2.2.7 refuses such a line ("Unknown keyword").
+                if !warnedNoBreakSpace {
+                    diagnostics.append(Diagnostic(.warning, SourceLocation(file: file, line: lineNo, column: i + 1),
+                                                  noBreakSpaceWarning))
+                    warnedNoBreakSpace = true
+                }
+                i += 1
+                continue
+            }
             if c == "#" || c == "!" { end = i; break }
             let loc = SourceLocation(file: file, line: lineNo, column: i + 1)
             if c == "\"" {
@@ -59,7 +74,7 @@ enum ConfigLexer {
             var j = i
             while j < chars.count {
                 let d = chars[j]
-                if d == " " || d == "\t" || d == "\u{0B}" || d == "\u{0C}" || d == "\"" || d == "{" || d == "}" || d == "#" || d == "!" { break }
+                if d == " " || d == "\t" || d == "\u{0B}" || d == "\u{0C}" || d == "\u{A0}" || d == "\"" || d == "{" || d == "}" || d == "#" || d == "!" { break }
                 j += 1
             }
             tokens.append(Token(text: String(chars[i..<j]), location: loc, quoted: false, offset: i))

@@ -28,9 +28,21 @@ struct TreeBuilder {
     }
 
     private mutating func feed(text: String, file: String) {
+        let first = diagnostics.count
         ConfigLexer.forEachLine(of: text) { raw, number in
             feed(line: ConfigLexer.lex(line: raw, number: number, file: file, diagnostics: &diagnostics), file: file)
         }
+        foldNoBreakSpaceWarnings(from: first, file: file)
+    }
+
+    /// One warning per file for no-break spaces (a page copied from the web has one on every
+    /// line), at the first line, with the count.
+    private mutating func foldNoBreakSpaceWarnings(from first: Int, file: String) {
+        let marker = ConfigLexer.noBreakSpaceWarning
+        let lines = diagnostics[first...].filter { $0.location.file == file && $0.message == marker }
+        guard lines.count > 1, let at = diagnostics[first...].firstIndex(where: { $0.location.file == file && $0.message == marker }) else { return }
+        diagnostics[at].message = "\(marker) (\(lines.count) lines, the first here)"
+        diagnostics.removeAll { $0.location.file == file && $0.message == marker }
     }
 
     private mutating func feed(line: Line, file: String) {

@@ -232,10 +232,10 @@ import NetworkModel
     @Test func inertAndUnknownKeywords() throws {
         let r = read(instance("smtp_alert\nuse_vmac\nfoo_bar 1\n\u{A0}\u{A0}priority 10\ngarp_extra_if eth1\ngarp_master_often 3"))
         #expect(r.all == [
+            "k.conf:8:1: warning: no-break space (U+00A0) taken as a blank; keepalived refuses it",
             "k.conf:5:1: warning: 'smtp_alert' not used by swiftvs; ignored",
             "k.conf:6:1: warning: 'use_vmac' not used by swiftvs; ignored",
             "k.conf:7:1: vrrp_instance: unknown keyword 'foo_bar'",
-            "k.conf:8:1: vrrp_instance: unknown keyword '\u{A0}\u{A0}priority': it holds a no-break space (U+00A0, from text copied off a web page?); indent with ASCII spaces or tabs",
             "k.conf:9:1: warning: 'garp_extra_if' not used by swiftvs; ignored",
             "k.conf:10:1: vrrp_instance: unknown keyword 'garp_master_often'",
         ])
