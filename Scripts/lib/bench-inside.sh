@@ -264,7 +264,8 @@ case_edit() {
 # =============================================================================================
 # Health checks. The same keepalived.conf for both: CHECK_SERVERS real servers (4 per virtual
 # server) with MISC_CHECK running the bench-check program at delay_loop 1. Checks are counted
-# from the bytes the program appended; CPU is the daemon's process tree (its own time plus its
+# from the lines the program appended, one per check naming its real server (so a daemon that
+# checks only some servers is seen); CPU is the daemon's process tree (its own time plus its
 # reaped children's, i.e. the checks) over the measuring window, from /proc.
 checks_config() { # FILE SERVERS COUNTFILE
   local file=$1 servers=$2 count=$3 v r
@@ -282,7 +283,7 @@ checks_config() { # FILE SERVERS COUNTFILE
         echo "  real_server 192.0.2.$((10 + (v * 4 + r) % 240)) $((2000 + v / 250)) {"
         echo "    weight 1"
         echo "    MISC_CHECK {"
-        echo "      misc_path \"$CHECK_PROG $count\""
+        echo "      misc_path \"$CHECK_PROG $count rs$((v * 4 + r))\""
         echo "      misc_timeout 5"
         echo "    }"
         echo "  }"
@@ -395,7 +396,13 @@ run_checks() { # NAME CONFIG COUNTFILE SECONDS [SERVERS]
   sleep "$secs"
   freeze "$pid" STOP; t1=$EPOCHREALTIME; c1=$(size_of "$count"); read -r cpu1 own1 kid1 < <(tree_cpu "$pid")
   CK_INFLIGHT=$(($(tree_pids "$pid" | wc -l) - 1)); tree_rss_mb "$pid" >"$W/rss"; CK_RSS=$(<"$W/rss"); freeze "$pid" CONT
-  CK_RAN=$((c1 - c0))
+  # The checks of the window: the lines appended between the two reads (whole lines: each check
+  # appends its line in one O_APPEND write), by real server.
+  # (tail may die of SIGPIPE once head has its bytes, if checks appended more meanwhile.)
+  { tail -c +$((c0 + 1)) "$count" | head -c $((c1 - c0)) | sort | uniq -c >"$W/$name.per-server"; } || true
+  CK_RAN=$(awk '{ n += $1 } END { print n + 0 }' "$W/$name.per-server")
+  CK_SERVERS_CHECKED=$(wc -l <"$W/$name.per-server")
+  CK_MIN_PER_SERVER=$(awk 'NR == 1 || $1 < m { m = $1 } END { print m + 0 }' "$W/$name.per-server")
   CK_CPU=$(awk -v a="$cpu1" -v b="$cpu0" 'BEGIN { print a - b }')
   CK_OWN=$(awk -v a="$own1" -v b="$own0" 'BEGIN { print a - b }')
   CK_KIDS=$(awk -v a="$kid1" -v b="$kid0" 'BEGIN { print a - b }')
@@ -480,8 +487,8 @@ case_checks() {
   local size="${CHECK_SERVERS}x1s"
 
   if ! "$SV" daemon --help 2>&1 | grep -q -- --config; then
-    echo "checks: skipped (swiftvs daemon not built)"
-    return 0
+    sanity "swiftvs daemon runs ($SV daemon --help offers --config)" false
+    return 1
   fi
   # CHECK_REPS windows per daemon, alternating and in mirrored order (keepalived first, then
   # swiftvs first, ...), so drift in the VM's speed over the run falls on both alike. Past
@@ -490,24 +497,25 @@ case_checks() {
   # and whether the windows are taken in pairs or not: hence five windows and their medians.
   per() { awk -v c="$1" -v n="$2" 'BEGIN { print n ? 1000 * c / n : 0 }'; }
   local rep name order k_per=() s_per=() k_own=() k_kids=() s_own=() s_kids=() k_rss=0 s_rss=0
-  local k_ran=() s_ran=() k_sched=() s_sched=() k_warn=0 w k_rss_detail="" s_rss_detail="" tables_same=1
+  local k_ran=() s_ran=() k_sched=() s_sched=() s_cover=() k_warn=0 w k_rss_detail="" s_rss_detail="" tables_same=1
   rm -f "$W"/*.table.*
   for ((rep = 1; rep <= CHECK_REPS; rep++)); do
     order=(keepalived swiftvs); ((rep % 2)) || order=(swiftvs keepalived)
     for name in "${order[@]}"; do
-      run_checks "$name" "$conf" "$count" "$CHECK_SECONDS" || return 0
+      run_checks "$name" "$conf" "$count" "$CHECK_SECONDS" || return 1
       cp "$W/$name.table" "$W/$name.table.$rep"
       if [[ $name == keepalived ]]; then
         w=$(grep -c 'thread timer expired' "$W/keepalived.log" || true); k_warn=$((k_warn + w))
         k_ran+=("$CK_RAN"); k_sched+=("$CK_SCHEDULED"); k_per+=("$(per "$CK_CPU" "$CK_RAN")")
         k_own+=("$(per "$CK_OWN" "$CK_RAN")"); k_kids+=("$(per "$CK_KIDS" "$CK_RAN")")
         ge "$k_rss" "$CK_RSS" || { k_rss=$CK_RSS; k_rss_detail=$CK_RSS_DETAIL; }
-        detail "keepalived, window $rep: ran $CK_RAN of $CK_SCHEDULED scheduled checks in $CK_WINDOW s, CPU $(fmt "$CK_CPU") s = $(fmt "${k_own[-1]}") + $(fmt "${k_kids[-1]}") CPU-s/1000 (own + check processes), peak RSS $CK_RSS MB, table ready after $CK_START s, $w 'thread timer expired' warnings"
+        detail "keepalived, window $rep: ran $CK_RAN of $CK_SCHEDULED scheduled checks in $CK_WINDOW s on $CK_SERVERS_CHECKED of $CHECK_SERVERS servers (at least $CK_MIN_PER_SERVER each), CPU $(fmt "$CK_CPU") s = $(fmt "${k_own[-1]}") + $(fmt "${k_kids[-1]}") CPU-s/1000 (own + check processes), peak RSS $CK_RSS MB, table ready after $CK_START s, $w 'thread timer expired' warnings"
       else
         s_ran+=("$CK_RAN"); s_sched+=("$CK_SCHEDULED"); s_per+=("$(per "$CK_CPU" "$CK_RAN")")
         s_own+=("$(per "$CK_OWN" "$CK_RAN")"); s_kids+=("$(per "$CK_KIDS" "$CK_RAN")")
         ge "$s_rss" "$CK_RSS" || { s_rss=$CK_RSS; s_rss_detail=$CK_RSS_DETAIL; }
-        detail "swiftvs daemon, window $rep: ran $CK_RAN of $CK_SCHEDULED scheduled checks in $CK_WINDOW s, CPU $(fmt "$CK_CPU") s = $(fmt "${s_own[-1]}") + $(fmt "${s_kids[-1]}") CPU-s/1000 (own + check processes), peak RSS $CK_RSS MB, table ready after $CK_START s"
+        s_cover+=("$CK_SERVERS_CHECKED")
+        detail "swiftvs daemon, window $rep: ran $CK_RAN of $CK_SCHEDULED scheduled checks in $CK_WINDOW s on $CK_SERVERS_CHECKED of $CHECK_SERVERS servers (at least $CK_MIN_PER_SERVER each), CPU $(fmt "$CK_CPU") s = $(fmt "${s_own[-1]}") + $(fmt "${s_kids[-1]}") CPU-s/1000 (own + check processes), peak RSS $CK_RSS MB, table ready after $CK_START s"
       fi
       cmp -s "$W/$name.table.$rep" "$W/keepalived.table.1" 2>/dev/null || [[ ! -e $W/keepalived.table.1 ]] || tables_same=0
     done
@@ -523,6 +531,8 @@ case_checks() {
   sanity "both daemons built the same table from the configuration, in every window" test "$tables_same" -eq 1
   sanity "with all $CHECK_SERVERS real servers in it" test "$(grep -c '^-a' "$W/swiftvs.table.1")" -eq "$CHECK_SERVERS"
   sanity "swiftvs's checks really ran in every window (counted: $(list "${s_ran[@]}"))" test "$(printf '%s\n' "${s_ran[@]}" | sort -g | head -1)" -gt 0
+  sanity "swiftvs checked every one of the $CHECK_SERVERS real servers in every window (servers checked: ${s_cover[*]})" \
+    test "$(printf '%s\n' "${s_cover[@]}" | sort -g | head -1)" -eq "$CHECK_SERVERS"
   local sr ss kr ks
   sr=$(median "${s_ran[@]}") ss=$(median "${s_sched[@]}") kr=$(median "${k_ran[@]}") ks=$(median "${k_sched[@]}")
   # 1000 checks a second is past what fork/exec allows on 2 vCPUs under TCG for either daemon:
@@ -537,14 +547,15 @@ case_checks() {
   local n sconf=$W/sched.conf kept_where=""
   for n in "${SCHED_SIZES[@]}"; do
     checks_config "$sconf" "$n" "$count"
-    run_checks keepalived "$sconf" "$count" "$CHECK_SECONDS" "$n" || return 0
+    run_checks keepalived "$sconf" "$count" "$CHECK_SECONDS" "$n" || return 1
     local kr=$CK_RAN ks=$CK_SCHEDULED
-    run_checks swiftvs "$sconf" "$count" "$CHECK_SECONDS" "$n" || return 0
-    local sr=$CK_RAN ss=$CK_SCHEDULED
+    run_checks swiftvs "$sconf" "$count" "$CHECK_SECONDS" "$n" || return 1
+    local sr=$CK_RAN ss=$CK_SCHEDULED scov=$CK_SERVERS_CHECKED
     printf '%-10s %-9s  swiftvs %s%%  keepalived %s%%  (of the schedule)\n' checks-sched "${n}x1s" \
       "$(awk -v r="$sr" -v s="$ss" 'BEGIN { printf "%.0f", 100 * r / s }')" "$(awk -v r="$kr" -v s="$ks" 'BEGIN { printf "%.0f", 100 * r / s }')"
     detail "$n servers: swiftvs ran $sr of $ss scheduled checks, keepalived $kr of $ks"
     sanity "both daemons' checks ran at $n servers (counted: swiftvs $sr, keepalived $kr)" test "$sr" -gt 0 -a "$kr" -gt 0
+    sanity "swiftvs checked all $n real servers (checked: $scov)" test "$scov" -eq "$n"
     if ((sr * 100 >= ss * 95 && kr * 100 < ks * 95)); then kept_where+=" $n"; fi
   done
   goal "keep the schedule where keepalived can't (swiftvs >= 95%, keepalived < 95%; at:${kept_where:- none})" "$([[ -n $kept_where ]] && echo 1 || echo 0)"

@@ -2,7 +2,7 @@ import Testing
 @testable import FirewallMarks
 
 /// The iptables backend against real iptables/ip6tables in throwaway namespaces.
-@Suite("iptables backend")
+@Suite("iptables backend", .enabled(if: Namespaces.available, Namespaces.reason))
 struct IptablesTests {
     let foreign4 = "-A PREROUTING -d 198.51.100.7/32 -j MARK --set-xmark 0x7/0xffffffff"
 

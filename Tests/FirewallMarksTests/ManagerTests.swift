@@ -2,7 +2,8 @@ import Testing
 @testable import FirewallMarks
 
 /// Behaviour both backends share: apply(desired:), round trips, concurrency, bad input.
-@Suite("MarkManager, both backends")
+@Suite("MarkManager, both backends", .enabled(if: Namespaces.available, Namespaces.reason),
+       .enabled(if: Namespaces.canPing, "needs /usr/bin/ping (iputils-ping) to send marked packets"))
 struct ManagerTests {
     /// Plants a foreign mark rule for 198.51.100.7 the backend must leave alone, and returns
     /// a function that reads "everything foreign" back.

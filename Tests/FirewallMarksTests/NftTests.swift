@@ -2,7 +2,7 @@ import Testing
 @testable import FirewallMarks
 
 /// The nft backend against real nftables in throwaway namespaces.
-@Suite("nft backend")
+@Suite("nft backend", .enabled(if: Namespaces.available, Namespaces.reason))
 struct NftTests {
     /// A foreign table and rule the backend must never touch.
     static let foreignScript = """

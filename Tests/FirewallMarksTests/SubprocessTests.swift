@@ -103,7 +103,8 @@ struct SetupErrorTests {
         #expect(markError { _ = try MarkBackendKind(parsing: "ebtables") }?.code == .invalidInput)
     }
 
-    @Test func nftOnlySystemPicksNft() throws {
+    @Test(.enabled(if: Namespaces.available, Namespaces.reason))
+    func nftOnlySystemPicksNft() throws {
         // A search path holding nft but no iptables: a directory with a symlink to nft.
         let dir = "/tmp/swvs-mark-tools-\(getpid())"
         mkdir(dir, 0o700)
@@ -126,7 +127,8 @@ struct SetupErrorTests {
         }
     }
 
-    @Test func toolFailureSaysWhatWhereAndHow() throws {
+    @Test(.enabled(if: Namespaces.available, Namespaces.reason))
+    func toolFailureSaysWhatWhereAndHow() throws {
         try withNamespace { ns in
             // Break our chain's shape so nft refuses the transaction: a chain of another type.
             _ = try ns.exec(["/usr/sbin/nft", "-f", "-"], input: """

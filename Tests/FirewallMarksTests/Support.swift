@@ -26,6 +26,16 @@ struct SetupError: Error, CustomStringConvertible {
     init(_ d: String) { description = d }
 }
 
+/// Whether the namespace suites can run: they create network namespaces and run iptables,
+/// ip6tables and nft in them, which needs root and the tools. Otherwise they are skipped
+/// (with this reason), never passed.
+enum Namespaces {
+    static let available = getuid() == 0
+        && ["/usr/sbin/ip", "/usr/sbin/iptables", "/usr/sbin/ip6tables", "/usr/sbin/nft"].allSatisfy { (path: String) in access(path, X_OK) == 0 }
+    static let reason: Comment = "needs root and ip, iptables, ip6tables, nft in /usr/sbin (creates network namespaces)"
+    static let canPing = access("/usr/bin/ping", X_OK) == 0
+}
+
 private let namespaceCounter = Atomic<Int>(0)
 
 /// A fresh network namespace `swvs-mark-<pid>-<n>`, removed afterwards even on failure.

@@ -278,7 +278,7 @@ struct ProcessRunnerTests {
         assertNoChildren()
     }
 
-    @Test(.enabled(if: getuid() == 0 && access("/usr/bin/setpriv", X_OK) == 0))
+    @Test(.enabled(if: getuid() == 0 && access("/usr/bin/setpriv", X_OK) == 0, "needs root and /usr/bin/setpriv"))
     func runsAsTheConfiguredUser() async throws {
         let o = await runner.run(.exec(["/usr/bin/id", "-u"], user: "nobody"), timeout: .seconds(5))
         #expect(o.termination == .exited(0))

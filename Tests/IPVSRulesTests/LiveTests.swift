@@ -15,6 +15,8 @@ import IPVS
 /// one table to another and back.
 enum Live {
     static let enabled = ProcessInfo.processInfo.environment["SWIFTVS_IN_VM"] == "1" && getuid() == 0
+        && access("/proc/net/ip_vs", F_OK) == 0
+    static let reason: Comment = "live tests run only inside the VM (Scripts/vm-run or Scripts/test --kernel-only: SWIFTVS_IN_VM=1, root, ip_vs loaded)"
     static let namespace = "swvs-rules"
 
     @discardableResult
@@ -65,7 +67,7 @@ enum Live {
     }
 }
 
-@Suite("live: ipvsadm and the kernel", .serialized, .enabled(if: Live.enabled))
+@Suite("live: ipvsadm and the kernel", .serialized, .enabled(if: Live.enabled, Live.reason))
 struct LiveTests {
     static let cases = Fixture.tables.filter { $0.name != "traffic" }
 

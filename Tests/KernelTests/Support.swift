@@ -3,8 +3,18 @@ import Testing
 import IPVS
 
 /// Every kernel suite nests in this one: they share the VM's single IPVS table, so they
-/// run one test at a time, never two suites at once.
-@Suite(.serialized) enum Kernel {}
+/// run one test at a time, never two suites at once. Outside the VM they are reported as
+/// skipped (the trait is inherited by every nested suite), never as passed.
+@Suite(.serialized, .enabled(if: KernelVM.available, KernelVM.reason)) enum Kernel {}
+
+/// Whether the kernel suites can run here: inside the throwaway VM (Scripts/vm-run sets
+/// SWIFTVS_IN_VM=1), as root, with ip_vs loaded. They rebuild the root namespace's IPVS
+/// table and network (bridges, dummies, routes), which no real machine should be given.
+enum KernelVM {
+    static let available = ProcessInfo.processInfo.environment["SWIFTVS_IN_VM"] == "1" && getuid() == 0
+        && access("/proc/net/ip_vs", F_OK) == 0
+    static let reason: Comment = "kernel tests run only inside the VM (Scripts/vm-run or Scripts/test --kernel-only: SWIFTVS_IN_VM=1, root, ip_vs loaded)"
+}
 
 /// Runs a program without a shell and returns its exit status and output.
 @discardableResult

@@ -11,7 +11,8 @@ import Synchronization
 final class CheckDriver: Sendable {
     let serial: Int
     private let checker: any StartableChecker
-    private let loop: Reactor
+    /// The reactor in the daemon (a `CheckClock`); a hand-driven clock in tests.
+    private let clock: any CheckClock
     private let results: ResultQueue
 
     private struct State {
@@ -22,10 +23,10 @@ final class CheckDriver: Sendable {
     }
     private let state: Mutex<State>
 
-    init(serial: Int, checker: any StartableChecker, loop: Reactor, results: ResultQueue, first: ContinuousClock.Instant) {
+    init(serial: Int, checker: any StartableChecker, clock: any CheckClock, results: ResultQueue, first: ContinuousClock.Instant) {
         self.serial = serial
         self.checker = checker
-        self.loop = loop
+        self.clock = clock
         self.results = results
         state = Mutex(State(slot: first))
     }
@@ -33,7 +34,7 @@ final class CheckDriver: Sendable {
     func begin() {
         state.withLock { s in
             guard !s.stopped else { return }
-            s.timer = loop.schedule(at: s.slot) { [self] in fire() }
+            s.timer = clock.schedule(at: s.slot) { [self] in fire() }
         }
     }
 
@@ -42,9 +43,9 @@ final class CheckDriver: Sendable {
         state.withLock { s in
             guard !s.stopped else { return }
             s.slot = s.slot + delay
-            let now = ContinuousClock.now
+            let now = clock.now
             if s.slot < now { s.slot = now }
-            s.timer = loop.schedule(at: s.slot) { [self] in fire() }
+            s.timer = clock.schedule(at: s.slot) { [self] in fire() }
         }
     }
 
@@ -55,7 +56,7 @@ final class CheckDriver: Sendable {
             defer { s.timer = 0; s.cancel = nil }
             return (s.timer, s.cancel)
         }
-        if timer != 0 { loop.cancelTimer(timer) }
+        if timer != 0 { clock.cancelTimer(timer) }
         cancel?()
     }
 

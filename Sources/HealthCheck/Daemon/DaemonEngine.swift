@@ -58,8 +58,13 @@ public actor DaemonEngine {
     private let runScript: ScriptRunner
     private let settings: DaemonSettings
     private let logger: Logger
-    /// Where the checker loops run and sleep (nil: the global executor and ContinuousClock).
+    /// Where the checker loops run (nil: the global executor).
     private let checkLoop: Reactor?
+    /// Where the schedule reads the time, sets the drivers' timers and sleeps: `checkLoop`
+    /// unless a test gives its own (nil: ContinuousClock, and every checker is a task loop).
+    private let clock: (any CheckClock)?
+    /// The first check's delay in 0..<warmup (random; tests fix it).
+    private let jitter: @Sendable (Duration) -> Duration
 
     public private(set) var config: DaemonConfig
     private var machine: HealthStateMachine
@@ -92,8 +97,11 @@ public actor DaemonEngine {
 
     public init(config: DaemonConfig, table: any KernelTable, marks: (any MarkTable)?, settings: DaemonSettings,
                 logger: Logger, makeChecker: @escaping CheckerMaker, runScript: @escaping ScriptRunner,
-                checkLoop: Reactor?) {
+                checkLoop: Reactor?, clock: (any CheckClock)? = nil,
+                jitter: @escaping @Sendable (Duration) -> Duration = DaemonEngine.jitter) {
         self.checkLoop = checkLoop
+        self.clock = clock ?? checkLoop
+        self.jitter = jitter
         self.config = config
         self.machine = HealthStateMachine(config: config)
         self.table = table
@@ -244,11 +252,12 @@ public actor DaemonEngine {
 
     private func launch(serial: Int, config c: CheckerConfig) {
         let checker = makeChecker(c)
-        let first = Self.jitter(c.warmup)
+        let first = jitter(c.warmup)
         let loop = checkLoop
-        if let loop, let startable = checker as? any StartableChecker {
-            let d = CheckDriver(serial: serial, checker: startable, loop: loop, results: resultQueue(on: loop),
-                                first: .now + first)
+        let clock = self.clock
+        if let clock, let startable = checker as? any StartableChecker {
+            let d = CheckDriver(serial: serial, checker: startable, clock: clock, results: resultQueue(on: loop),
+                                first: clock.now + first)
             drivers[serial] = d
             d.begin()
             return
@@ -256,10 +265,9 @@ public actor DaemonEngine {
         // With a loop, the task's jobs (the check, the result, this engine's `deliver`, the
         // sleep) all run on the loop's thread: a check costs no thread switch.
         tasks[serial] = Task(executorPreference: loop) { [weak self] in
-            let clock = ContinuousClock()
-            var slot = clock.now.advanced(by: first)
+            var slot = (clock?.now ?? .now).advanced(by: first)
             func sleep() async throws {
-                if let loop { try await loop.sleep(until: slot) } else { try await clock.sleep(until: slot, tolerance: nil) }
+                if let clock { try await clock.sleep(until: slot) } else { try await ContinuousClock().sleep(until: slot, tolerance: nil) }
             }
             do {
                 try await sleep()
@@ -269,7 +277,8 @@ public actor DaemonEngine {
                     guard let next = await self?.deliver(serial: serial, result) else { return }
                     // No drift: the next slot follows the planned one, not the check's end.
                     slot = slot.advanced(by: next)
-                    if slot < clock.now { slot = clock.now }
+                    let now = clock?.now ?? .now
+                    if slot < now { slot = now }
                     try await sleep()
                 }
             } catch {
@@ -279,7 +288,7 @@ public actor DaemonEngine {
     }
 
     /// The queue of the drivers' results, and its task (on the check loop, as the drivers).
-    private func resultQueue(on loop: Reactor) -> ResultQueue {
+    private func resultQueue(on loop: Reactor?) -> ResultQueue {
         if let results { return results }
         let q = ResultQueue()
         results = q
@@ -293,7 +302,7 @@ public actor DaemonEngine {
     }
 
     /// keepalived's warmup: the first check waits a random part of it.
-    static func jitter(_ warmup: Duration) -> Duration {
+    public static func jitter(_ warmup: Duration) -> Duration {
         let ns = warmup.components.seconds * 1_000_000_000 + warmup.components.attoseconds / 1_000_000_000
         return ns > 0 ? .nanoseconds(Int64.random(in: 0..<ns)) : .zero
     }
