@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 import IPVS
 @testable import HealthCheck
+@testable import EventLoop
 
 /// The schedule the daemon runs, on a hand-driven clock: DaemonEngine's CheckDriver (the
 /// MISC_CHECK path: reactor timers, no task) and its task loop (TCP_CHECK, HTTP_GET, ...), both
