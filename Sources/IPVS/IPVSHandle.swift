@@ -197,12 +197,14 @@ struct Connection: ~Copyable {
     private var requestWriter = MessageWriter()
     private let maxDatagram: Int
 
-    init(socket: consuming NetlinkSocket) {
+    /// `firstSequence`: where the sequence numbers start (tests that fabricate the replies
+    /// must know them); by default time-derived.
+    init(socket: consuming NetlinkSocket, firstSequence: UInt32? = nil) {
         // Start from a time-derived sequence so replies to an earlier process on a reused
         // port id can never be mistaken for ours.
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
-        sequence = UInt32(truncatingIfNeeded: ts.tv_nsec ^ ts.tv_sec)
+        sequence = firstSequence ?? UInt32(truncatingIfNeeded: ts.tv_nsec ^ ts.tv_sec)
         buffer = Self.receiveBuffer(socket.receiveLength)
         maxDatagram = max(16 << 10, min(NetlinkSocket.sendBufferLimit(socket.fd) / 2, 256 << 10))
         self.socket = socket

@@ -191,7 +191,7 @@ extension Kernel {
                 -A -f 8 -s rr
 
                 """
-            for mode in [[], ["--flush"], ["--append"]] where mode != ["--append"] {
+            for mode in [[], ["--flush"]] {
                 let r = try swiftvs(["restore"] + mode, input: file)
                 #expect(r.status == 1)
                 #expect(r.stderr.contains("<stdin>:5: add destination 192.0.2.255:0 of service FWM 7: Invalid operation: address not unicast"),
@@ -199,6 +199,25 @@ extension Kernel {
                 #expect(r.stderr.contains("put back as it was"), "\(r.stderr)")
                 #expect(try ipvsadmSave() == before, "mode \(mode)")
             }
+            // --append adds to the table (the file above would be refused before anything is
+            // sent, its first service existing): a real server to the existing service, a new
+            // service with one; the fourth line is refused, and all that the kernel took is
+            // undone: the three changes before it and the service after it (the batch goes on
+            // past a refusal).
+            let appended = """
+                -a -t 192.0.2.100:80 -r 192.0.2.12:80 -g -w 1
+                -A -f 7 -s rr
+                -a -f 7 -r 192.0.2.13:0 -g -w 1
+                -a -f 7 -r 192.0.2.255:0 -g -w 1
+                -A -f 8 -s rr
+
+                """
+            let r = try swiftvs(["restore", "--append"], input: appended)
+            #expect(r.status == 1)
+            #expect(r.stderr.contains("<stdin>:4: add destination 192.0.2.255:0 of service FWM 7: Invalid operation: address not unicast"),
+                    "\(r.stderr)")
+            #expect(r.stderr.contains("the table was put back as it was (4 changes undone)"), "\(r.stderr)")
+            #expect(try ipvsadmSave() == before, "--append")
         }
 
         /// A bad file: every problem reported with FILE:LINE:COLUMN, exit 2, table untouched.

@@ -12,7 +12,9 @@ import IPVS
 ///   after its retries; under `inhibit_on_failure` one stays with weight 0.
 /// * 198.51.100.30 `misc_dynamic`: the check's exit status sets the kernel weight (status − 2).
 /// * 198.51.100.40 `quorum 2` with a sorry server and notify_up/down, quorum_up/down scripts run
-///   as other users (`nobody nogroup`, `daemon nogroup`): they write who they ran as.
+///   as other users (`nobody nogroup`, `daemon nogroup`): they write who they ran as. The
+///   daemon runs with `--max-processes 1`, and notify_down holds its slot for 1.5 s: no check
+///   may run meanwhile (scripts and checks share the process slots).
 /// * 198.51.100.50 `omega`: removed from the kernel at shutdown, its notify_down and quorum_down
 ///   run; the other virtual servers are left as they are.
 ///
@@ -84,7 +86,11 @@ extension Kernel {
                     notify_down "\(dir)/note down-41" nobody nogroup
                 \(check(41))  }
                   real_server 198.51.100.42 80 {
-                \(check(42))  }
+                    MISC_CHECK {
+                      misc_path "/bin/busybox sh \(dir)/check42"
+                      misc_timeout 2
+                    }
+                  }
 
                 """)
             + virtualServer(50, """
@@ -104,9 +110,16 @@ extension Kernel {
                 touch up-11 up-21 up-41 up-42 up-51
                 echo 0 > weight
                 printf 'read w < \(dir)/weight\\nexit $w\\n' > dyn
-                printf '#!/bin/busybox sh\\necho "$1 $(/bin/busybox id -u):$(/bin/busybox id -g)" >> \(dir)/scripts.log\\n' > note
+                cat > note <<'EOF'
+                #!/bin/busybox sh
+                read t _ < /proc/uptime; echo "$1 start $t" >> \(dir)/times.log
+                echo "$1 $(/bin/busybox id -u):$(/bin/busybox id -g)" >> \(dir)/scripts.log
+                [ "$1" != down-41 ] || /bin/busybox sleep 1.5
+                read t _ < /proc/uptime; echo "$1 end $t" >> \(dir)/times.log
+                EOF
                 chmod 755 note
-                touch scripts.log; chmod 666 scripts.log
+                printf 'read t _ < /proc/uptime\\necho "check $t" >> \(dir)/times.log\\n' > check42
+                touch scripts.log times.log; chmod 666 scripts.log times.log
                 """)
         }
 
@@ -144,6 +157,15 @@ extension Kernel {
             ((try? String(contentsOfFile: "\(dir)/scripts.log", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
         }
 
+        static var timesLog: [String] {
+            ((try? String(contentsOfFile: "\(dir)/times.log", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+
+        /// The uptime `what` ("down-41 start") was logged at.
+        static func times(_ what: String) -> Double? {
+            timesLog.first { $0.hasPrefix(what + " ") }.flatMap { Double($0.dropFirst(what.count + 1)) }
+        }
+
         static func awaitScript(_ line: String) async throws -> Bool {
             try await DaemonKernelTests.until(within: .seconds(10)) { scriptLines.contains(line) }
         }
@@ -154,7 +176,7 @@ extension Kernel {
             let log = "\(dir)/daemon.log"
             let argv = [try DaemonKernelTests.swiftvsPath(), "daemon", "--config", "\(dir)/swiftvs.conf",
                         "--state", "\(dir)/state.rules", "--control", "\(dir)/control.sock", "--log-level", "debug",
-                        "--max-processes", "4"]
+                        "--max-processes", "1"]
             try config.write(toFile: "\(dir)/swiftvs.conf", atomically: true, encoding: .utf8)
             let line = argv.map { "'\($0)'" }.joined(separator: " ")
             let daemon = Task { await runner.run(.exec(["/bin/sh", "-c", "exec \(line) >\(log) 2>&1"]), timeout: .seconds(600)) }
@@ -197,6 +219,18 @@ extension Kernel {
             try await DaemonKernelTests.shell("rm \(dir)/up-41")
             #expect(try await Self.await { $0[vs(40)] == [rs(49): 1] } != nil, "quorum lost: sorry server only: \(String(describing: (try? table())?[vs(40)]))")
             #expect(try await awaitScript("down-41 65534:65534"), "notify_down as nobody:nogroup: \(scriptLines)")
+            // While notify_down held the one process slot (1.5 s), no check ran.
+            let held = try await DaemonKernelTests.until(within: .seconds(10)) { times("down-41 end") != nil }
+            #expect(held, "notify_down ended: \(timesLog)")
+            if let start = times("down-41 start"), let end = times("down-41 end") {
+                let during = timesLog.filter { $0.hasPrefix("check ") }.compactMap { Double($0.dropFirst(6)) }.filter { $0 > start && $0 < end }
+                #expect(end - start >= 1.4, "the script ran \(end - start) s")
+                #expect(during.isEmpty, "checks ran while the script held the only slot: \(during), script \(start)...\(end)")
+                let after = try await DaemonKernelTests.until(within: .seconds(5)) {
+                    timesLog.contains { $0.hasPrefix("check ") && (Double($0.dropFirst(6)) ?? 0) > end }
+                }
+                #expect(after, "checks go on after it")
+            }
             #expect(try await awaitScript("quorum-down 1:65534"), "quorum_down as daemon:nogroup: \(scriptLines)")
             try await DaemonKernelTests.shell("touch \(dir)/up-41")
             #expect(try await Self.await { $0[vs(40)] == [rs(41): 1, rs(42): 1] } != nil, "quorum regained: \(String(describing: (try? table())?[vs(40)]))")

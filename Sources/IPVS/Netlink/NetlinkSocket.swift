@@ -100,6 +100,29 @@ struct NetlinkSocket: ~Copyable {
         Self.tune(fd)
     }
 
+    /// A socket whose "kernel" is another user-space socket: a NETLINK_USERSOCK socket that
+    /// sends to port `peerPort` instead of the kernel, with `familyID` taken as the IPVS family.
+    /// For tests of the receive paths with fabricated replies (the host has no IPVS); tuned
+    /// like any other socket.
+    init(userPeer peerPort: UInt32, familyID: UInt16, receiveLength: Int = NetlinkSocket.receiveLength) throws(IPVSError) {
+        guard let s = nl_socket_alloc() else {
+            throw IPVSError(code: .noMemory, errno: ENOMEM, operation: .open, reason: "Memory allocation problem (nl_socket_alloc)")
+        }
+        let rc = nl_connect(s, NETLINK_USERSOCK)
+        if rc < 0 {
+            nl_socket_free(s)
+            throw IPVSError(code: .setupFailed, operation: .open,
+                            reason: "cannot open a user netlink socket: \(String(cString: nl_geterror(rc)))")
+        }
+        nl_socket_set_peer_port(s, peerPort)
+        sock = s
+        fd = nl_socket_get_fd(s)
+        localPort = nl_socket_get_local_port(s)
+        self.familyID = familyID
+        self.receiveLength = receiveLength
+        Self.tune(fd)
+    }
+
     deinit {
         nl_socket_free(sock)
     }
