@@ -29,10 +29,13 @@ let package = Package(
         ),
         // Addresses and families: the dependency-free vocabulary every other module shares.
         .target(name: "NetworkModel"),
+        // Where a problem is in a text file and what it is: one `SourceLocation` and one
+        // `Diagnostic` for rules files, command lines and keepalived.conf. Dependency-free.
+        .target(name: "Diagnostics"),
         // The IPVS generic-netlink binding: domain types, wire encoding, the socket handle.
         .target(name: "IPVS", dependencies: ["CNetlink", "NetworkModel"]),
         // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering.
-        .target(name: "IPVSRules", dependencies: ["IPVS"]),
+        .target(name: "IPVSRules", dependencies: ["IPVS", "Diagnostics"]),
         // iptables / nft mangle MARK rules that feed fwmark services.
         .target(name: "FirewallMarks", dependencies: ["CSystem"]),
         // The one C shim for the libc and Linux calls Swift's Glibc module hides (pipe2, epoll,
@@ -46,7 +49,7 @@ let package = Package(
         // keepalived.conf as a language: lexer, statement tree with includes, locations and
         // diagnostics, the file-system seam, quoting, and the value readers every semantic pass
         // (LVS today, VRRP next) uses over the same tree.
-        .target(name: "KeepalivedConfig", dependencies: ["NetworkModel"]),
+        .target(name: "KeepalivedConfig", dependencies: ["NetworkModel", "Diagnostics"]),
         // The LVS half: virtual_server semantics, checkers, the health state machine, the daemon.
         .target(
             name: "HealthCheck",

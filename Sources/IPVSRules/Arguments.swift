@@ -15,8 +15,9 @@ extension RulesFile {
         let result = parser.parse(tokens)
         if !parser.diagnostics.isEmpty { throw RulesError(diagnostics: parser.diagnostics) }
         guard let command = result.command else {
-            throw RulesError(diagnostics: [RuleDiagnostic(file: source, line: 1, column: 1, token: arguments.first ?? "",
-                                                          message: "not a complete command", hint: "see swiftvs --help")])
+            throw RulesError(diagnostics: [Diagnostic(.error, SourceLocation(file: source, line: 1, column: 1),
+                                                      "not a complete command", token: arguments.first ?? "",
+                                                      hint: "see swiftvs --help")])
         }
         return command
     }

@@ -16,7 +16,7 @@ import IPVS
 ///
 /// `parse` recognises exactly that shape (single spaces, options in ipvsadm-save's order,
 /// numeric addresses and ports, nothing ipvsadm-save would not write) and builds the
-/// command without tokens, option tables or per-token strings. It keeps no spots (the
+/// command without tokens, option tables or per-token strings. It keeps no argument tokens (the
 /// tokens' columns and text, for diagnostics): the checks across lines, which report on
 /// such lines, read the line again with ``LineParser`` when they have something to say. For any other line — and
 /// for a canonical-looking line with anything unusual in it (a leading zero, a value out
@@ -135,7 +135,7 @@ enum CanonicalLine {
             memo.family = family
             memo.port = servicePort
         }
-        let location = RuleLocation(file: file, line: number, column: 1)
+        let location = SourceLocation(file: file, line: number, column: 1)
 
         if isService {
             // -s NAME [-p TIMEOUT]

@@ -332,7 +332,7 @@ struct LineParser {
     let file: String
     let line: Int
     let resolver: any NameResolver
-    private(set) var diagnostics: [RuleDiagnostic] = []
+    private(set) var diagnostics: [Diagnostic] = []
 
     init(file: String, line: Int, resolver: any NameResolver) {
         self.file = file
@@ -347,8 +347,8 @@ struct LineParser {
         var column: Int
         var value: String?
         var valueColumn: Int
-        var spot: Spot { Spot(column: column, text: spelled) }
-        var valueSpot: Spot { Spot(column: valueColumn, text: value ?? "") }
+        var located: LocatedToken { LocatedToken(column: column, text: spelled) }
+        var valueToken: LocatedToken { LocatedToken(column: valueColumn, text: value ?? "") }
     }
 
     struct Result {
@@ -357,13 +357,13 @@ struct LineParser {
         var serviceKey: ServiceKey?
     }
 
-    mutating func error(_ spot: Spot, _ message: String, _ hint: String) {
-        diagnostics.append(RuleDiagnostic(file: file, line: line, column: spot.column, token: spot.text,
-                                          message: message, hint: hint))
+    mutating func error(_ located: LocatedToken, _ message: String, _ hint: String) {
+        diagnostics.append(Diagnostic(.error, SourceLocation(file: file, line: line, column: located.column),
+                                      message, token: located.text, hint: hint))
     }
 
     mutating func error(_ token: Tokenizer.Token, _ message: String, _ hint: String) {
-        error(Spot(column: token.column, text: token.text), message, hint)
+        error(LocatedToken(column: token.column, text: token.text), message, hint)
     }
 
     // MARK: popt
@@ -397,14 +397,14 @@ struct LineParser {
                 }
                 let spelled = "--" + name
                 guard let spec = IpvsadmOption.byLong[name] else {
-                    error(Spot(column: t.column, text: spelled), "unknown option \(spelled)", Self.unknownOptionHint(spelled))
+                    error(LocatedToken(column: t.column, text: spelled), "unknown option \(spelled)", Self.unknownOptionHint(spelled))
                     continue
                 }
                 let valueColumn = t.column + 2 + name.count + 1
                 switch spec.argument {
                 case .none:
                     if inline != nil {
-                        error(Spot(column: t.column, text: t.text), "option \(spelled) takes no value",
+                        error(LocatedToken(column: t.column, text: t.text), "option \(spelled) takes no value",
                               "write \(spelled) alone")
                         continue
                     }
@@ -420,7 +420,7 @@ struct LineParser {
                         // Bare at the end of the line: what ipvsadm-save writes for flag-3 of sh/mh.
                         options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column, value: nil, valueColumn: t.column))
                     } else {
-                        error(Spot(column: t.column, text: spelled), "option \(spelled) needs a value", Self.valueHint(spec.option, spelled))
+                        error(LocatedToken(column: t.column, text: spelled), "option \(spelled) needs a value", Self.valueHint(spec.option, spelled))
                     }
                 case .optional:
                     if let inline {
@@ -444,7 +444,7 @@ struct LineParser {
                 let column = k == 1 ? t.column : t.column + k
                 let spelled = "-" + String(c)
                 guard let spec = IpvsadmOption.short(c) else {
-                    error(Spot(column: column, text: spelled), "unknown option \(spelled)", Self.unknownOptionHint(spelled))
+                    error(LocatedToken(column: column, text: spelled), "unknown option \(spelled)", Self.unknownOptionHint(spelled))
                     break
                 }
                 let rest = k + 1 < chars.count ? String(chars[(k + 1)...]) : ""
@@ -462,7 +462,7 @@ struct LineParser {
                 } else if spec.argument == .optional || spec.option == .schedFlags {
                     options.append(Occurrence(option: spec.option, spelled: spelled, column: column, value: nil, valueColumn: column))
                 } else {
-                    error(Spot(column: column, text: spelled), "option \(spelled) needs a value", Self.valueHint(spec.option, spelled))
+                    error(LocatedToken(column: column, text: spelled), "option \(spelled) needs a value", Self.valueHint(spec.option, spelled))
                 }
                 break
             }
@@ -512,7 +512,7 @@ struct LineParser {
 
         guard let first = occurrences.first, case let .command(command) = first.option else {
             if let first = occurrences.first {
-                error(first.spot, "a line must start with a command, not \(first.spelled)",
+                error(first.located, "a line must start with a command, not \(first.spelled)",
                       "begin the line with -A, -E, -D, -C, -a, -e, -d, -Z, --set, --start-daemon or --stop-daemon")
             } else if let p = positional.first {
                 error(p, "expected a command, found '\(p.text)'",
@@ -521,17 +521,17 @@ struct LineParser {
             return Result()
         }
         guard command.allowedInRules else {
-            error(first.spot, "\(first.spelled) (\(command.name)) cannot be used in a rules file",
+            error(first.located, "\(first.spelled) (\(command.name)) cannot be used in a rules file",
                   "rules files hold -A, -E, -D, -C, -a, -e, -d, -Z, --set, --start-daemon and --stop-daemon lines")
             return Result()
         }
-        var state = LineState(command: command, commandSpot: first.spot)
+        var state = LineState(command: command, commandToken: first.located)
         if command == .startDaemon || command == .stopDaemon {
             switch first.value {
             case "master": state.role = .master
             case "backup": state.role = .backup
             default:
-                error(first.valueSpot, "invalid sync daemon role '\(first.value ?? "")'",
+                error(first.valueToken, "invalid sync daemon role '\(first.value ?? "")'",
                       "write \(first.spelled) master or \(first.spelled) backup")
                 state.broken = true
             }
@@ -540,7 +540,7 @@ struct LineParser {
         var seen = SeenOptions()
         for occ in occurrences.dropFirst() {
             if case .command = occ.option {
-                error(occ.spot, "more than one command on a line (\(first.spelled) and \(occ.spelled))",
+                error(occ.located, "more than one command on a line (\(first.spelled) and \(occ.spelled))",
                       "put each command on its own line")
                 state.broken = true
                 continue
@@ -548,7 +548,7 @@ struct LineParser {
             if let cls = occ.option.optionClass {
                 if let earlier = seen[cls] {
                     let same = earlier.spelled == occ.spelled
-                    error(occ.spot, same ? "option \(occ.spelled) is given twice"
+                    error(occ.located, same ? "option \(occ.spelled) is given twice"
                                          : "option \(occ.spelled) conflicts with \(earlier.spelled) (column \(earlier.column))",
                           cls == .service || cls == .forward
                               ? "give one \(cls == .service ? "virtual service" : "forwarding method") per line"
@@ -576,7 +576,7 @@ struct LineParser {
                 }
             }
             if values.count < 3 {
-                error(first.spot, "--set needs 3 timeout values", "write --set TCP TCPFIN UDP, in seconds (0 leaves one unchanged)")
+                error(first.located, "--set needs 3 timeout values", "write --set TCP TCPFIN UDP, in seconds (0 leaves one unchanged)")
                 state.broken = true
             } else {
                 state.timeouts = Timeouts(tcp: values[0], tcpFin: values[1], udp: values[2])
@@ -605,7 +605,7 @@ struct LineParser {
                 state.flags.subtract(IpvsadmNames.anySchedulerFlag)
                 state.flags.insert(.schedulerFlag3)
             } else {
-                error(occ.spot, "option \(occ.spelled) needs a value", Self.valueHint(.schedFlags, occ.spelled))
+                error(occ.located, "option \(occ.spelled) needs a value", Self.valueHint(.schedFlags, occ.spelled))
                 state.broken = true
             }
         }
@@ -613,13 +613,13 @@ struct LineParser {
         // ipvsadm's table of legal options per command.
         for (cls, occ) in seen.sorted(by: { $0.value.column < $1.value.column }) {
             if !command.required.contains(cls) && !command.optional.contains(cls) {
-                error(occ.spot, "option \(occ.spelled) cannot be used with \(first.spelled) (\(command.name))",
+                error(occ.located, "option \(occ.spelled) cannot be used with \(first.spelled) (\(command.name))",
                       Self.allowedHint(command, first.spelled))
                 state.broken = true
             }
         }
         for cls in command.required where seen[cls] == nil {
-            error(first.spot, "\(first.spelled) (\(command.name)) needs \(cls.what)", Self.allowedHint(command, first.spelled))
+            error(first.located, "\(first.spelled) (\(command.name)) needs \(cls.what)", Self.allowedHint(command, first.spelled))
             state.broken = true
         }
 
@@ -654,7 +654,7 @@ struct LineParser {
     /// Everything ipvsadm's `struct ipvs_command_entry` holds while a line is parsed.
     struct LineState {
         var command: IpvsadmCommand
-        var commandSpot: Spot
+        var commandToken: LocatedToken
         var broken = false
 
         // Service.
@@ -665,7 +665,7 @@ struct LineParser {
         var fwmark: UInt32 = 0
         var fwmarkGiven = false
         var serviceBroken = false
-        var serviceSpot: Spot? = nil
+        var serviceToken: LocatedToken? = nil
         var scheduler = ""
         var flags: ServiceFlags = []
         var timeout: UInt32 = 0
@@ -677,7 +677,7 @@ struct LineParser {
         var destinationAddress: IPAddress? = nil
         var destinationPort: UInt16 = 0
         var destinationBroken = false
-        var serverSpot: Spot? = nil
+        var serverToken: LocatedToken? = nil
         var forwarding: Forwarding = .directRouting
         var weight: Int32 = 1
         var upperThreshold: UInt32 = 0
@@ -712,7 +712,7 @@ struct LineParser {
         case .tcp, .udp, .sctp:
             let proto: TransportProtocol = occ.option == .tcp ? .tcp : occ.option == .udp ? .udp : .sctp
             s.serviceProtocol = proto
-            s.serviceSpot = occ.valueSpot
+            s.serviceToken = occ.valueToken
             if let parsed = parseAddressPort(occ, protocol: proto, role: "virtual service") {
                 s.serviceAddress = parsed.address
                 s.serviceFamily = parsed.address.family
@@ -725,23 +725,23 @@ struct LineParser {
             s.serviceFamily = .inet
             s.serviceProtocol = .tcp
             s.fwmarkGiven = true
-            s.serviceSpot = occ.valueSpot
+            s.serviceToken = occ.valueToken
             if let n = CParse.integer(v), n >= 1, n <= Int(UInt32.max) {
                 s.fwmark = UInt32(n)
             } else if let n = CParse.integer(v), n >= Int(Int32.min), n <= -1 {
                 // ipvsadm-save prints marks as signed: read -1 back as 4294967295.
                 s.fwmark = UInt32(bitPattern: Int32(n))
             } else {
-                error(occ.valueSpot, "invalid firewall mark '\(v)'", "a firewall mark is an integer from 1 to 4294967295")
+                error(occ.valueToken, "invalid firewall mark '\(v)'", "a firewall mark is an integer from 1 to 4294967295")
                 s.serviceBroken = true
             }
         case .scheduler:
             if v.isEmpty {
-                error(occ.valueSpot, "empty scheduler name",
+                error(occ.valueToken, "empty scheduler name",
                       "name a scheduler module without the ip_vs_ prefix: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos")
                 s.broken = true
             } else if v.utf8.count > 15 {
-                error(occ.valueSpot, "scheduler name '\(v)' is longer than 15 characters",
+                error(occ.valueToken, "scheduler name '\(v)' is longer than 15 characters",
                       "use a scheduler module's name without the ip_vs_ prefix: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos")
                 s.broken = true
             }
@@ -752,7 +752,7 @@ struct LineParser {
                 if let n = CParse.number(value, 1...Self.maxTimeout) {
                     s.timeout = UInt32(n)
                 } else {
-                    error(occ.valueSpot, "invalid persistence timeout '\(value)'",
+                    error(occ.valueToken, "invalid persistence timeout '\(value)'",
                           "a timeout is 1 to \(Self.maxTimeout) seconds; -p alone means 360")
                     s.broken = true
                 }
@@ -764,7 +764,7 @@ struct LineParser {
                 if let a = CParse.inetAton(v) ?? resolver.ipv4Address(forHost: v), case let .v4(b0, b1, b2, b3) = a {
                     s.netmask = UInt32(b0) << 24 | UInt32(b1) << 16 | UInt32(b2) << 8 | UInt32(b3)
                 } else {
-                    error(occ.valueSpot, "invalid IPv4 persistence netmask '\(v)'",
+                    error(occ.valueToken, "invalid IPv4 persistence netmask '\(v)'",
                           "write an IPv4 mask such as 255.255.255.0 (for an IPv6 service, give the service first, then -M PREFIXLEN)")
                     s.broken = true
                 }
@@ -772,12 +772,12 @@ struct LineParser {
                 if let n = CParse.number(v, 1...128) {
                     s.netmask = UInt32(n)
                 } else {
-                    error(occ.valueSpot, "invalid IPv6 persistence netmask '\(v)'", "an IPv6 netmask is a prefix length from 1 to 128")
+                    error(occ.valueToken, "invalid IPv6 persistence netmask '\(v)'", "an IPv6 netmask is a prefix length from 1 to 128")
                     s.broken = true
                 }
             }
         case .realServer:
-            s.serverSpot = occ.valueSpot
+            s.serverToken = occ.valueToken
             if let parsed = parseAddressPort(occ, protocol: s.serviceProtocol, role: "real server") {
                 s.destinationAddress = parsed.address
                 s.destinationPort = parsed.port ?? s.servicePort
@@ -792,7 +792,7 @@ struct LineParser {
                 s.weight = Int32(n)
             } else {
                 let out = CParse.integer(v) != nil
-                error(occ.valueSpot, out ? "weight \(v) is out of range" : "invalid weight '\(v)'",
+                error(occ.valueToken, out ? "weight \(v) is out of range" : "invalid weight '\(v)'",
                       "a weight is 0 to 65535 (0 quiesces the real server)")
                 s.broken = true
             }
@@ -801,19 +801,19 @@ struct LineParser {
             if let n = CParse.number(v, 0...Int(Int32.max)) {
                 if upper { s.upperThreshold = UInt32(n) } else { s.lowerThreshold = UInt32(n) }
             } else {
-                error(occ.valueSpot, "invalid \(upper ? "upper" : "lower") connection threshold '\(v)'",
+                error(occ.valueToken, "invalid \(upper ? "upper" : "lower") connection threshold '\(v)'",
                       "a threshold is 0 to 2147483647 connections (0: none)")
                 s.broken = true
             }
         case .mcastInterface:
             if v.isEmpty || v.utf8.count > 15 {
-                error(occ.valueSpot, "invalid multicast interface name '\(v)'", "an interface name is 1 to 15 characters")
+                error(occ.valueToken, "invalid multicast interface name '\(v)'", "an interface name is 1 to 15 characters")
                 s.broken = true
             }
             s.interface = v
         case .syncid:
             if let n = CParse.number(v, 0...255) { s.syncID = UInt32(n) } else {
-                error(occ.valueSpot, "invalid sync id '\(v)'", "a sync id is 0 to 255")
+                error(occ.valueToken, "invalid sync id '\(v)'", "a sync id is 0 to 255")
                 s.broken = true
             }
         case .ipv6:
@@ -821,7 +821,7 @@ struct LineParser {
                 s.serviceFamily = .inet6
                 s.netmask = 128
             } else {
-                error(occ.spot, "\(occ.spelled) used before -f",
+                error(occ.located, "\(occ.spelled) used before -f",
                       "\(occ.spelled) marks a firewall-mark service as IPv6: write it after -f MARK")
                 s.broken = true
             }
@@ -829,7 +829,7 @@ struct LineParser {
             s.flags.insert(.onePacket)
         case .pe:
             if v.isEmpty || v.utf8.count > 15 {
-                error(occ.valueSpot, "invalid persistence engine name '\(v)'", "the kernel has one persistence engine: sip")
+                error(occ.valueToken, "invalid persistence engine name '\(v)'", "the kernel has one persistence engine: sip")
                 s.broken = true
             }
             s.pe = v
@@ -844,22 +844,22 @@ struct LineParser {
             case nil: multicast = false
             }
             if multicast { s.group = a } else {
-                error(occ.valueSpot, "invalid multicast group '\(v)'", "give an IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast address")
+                error(occ.valueToken, "invalid multicast group '\(v)'", "give an IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast address")
                 s.broken = true
             }
         case .mcastPort:
             if let n = CParse.number(v, 1...65535) { s.mcastPort = UInt16(n) } else {
-                error(occ.valueSpot, "invalid multicast port '\(v)'", "a port is 1 to 65535")
+                error(occ.valueToken, "invalid multicast port '\(v)'", "a port is 1 to 65535")
                 s.broken = true
             }
         case .mcastTTL:
             if let n = CParse.number(v, 1...255) { s.ttl = UInt8(n) } else {
-                error(occ.valueSpot, "invalid multicast TTL '\(v)'", "a TTL is 1 to 255")
+                error(occ.valueToken, "invalid multicast TTL '\(v)'", "a TTL is 1 to 255")
                 s.broken = true
             }
         case .syncMaxlen:
             if let n = CParse.number(v, 1...(65535 - 20 - 8)) { s.maxLength = UInt16(n) } else {
-                error(occ.valueSpot, "invalid sync message length '\(v)'", "a sync message length is 1 to 65507 bytes")
+                error(occ.valueToken, "invalid sync message length '\(v)'", "a sync message length is 1 to 65507 bytes")
                 s.broken = true
             }
         case .tunType:
@@ -868,12 +868,12 @@ struct LineParser {
             case "gue": s.tunnelKind = .gue
             case "gre": s.tunnelKind = .gre
             default:
-                error(occ.valueSpot, "unknown tunnel type '\(v)'", "a tunnel type is ipip, gue or gre")
+                error(occ.valueToken, "unknown tunnel type '\(v)'", "a tunnel type is ipip, gue or gre")
                 s.broken = true
             }
         case .tunPort:
             if let n = CParse.number(v, 1...65535) { s.tunnelPort = UInt16(n) } else {
-                error(occ.valueSpot, "invalid tunnel port '\(v)'", "a tunnel port is 1 to 65535")
+                error(occ.valueToken, "invalid tunnel port '\(v)'", "a tunnel port is 1 to 65535")
                 s.broken = true
             }
         case .tunNocsum: s.tunnelFlags |= 0
@@ -891,31 +891,31 @@ struct LineParser {
         -> (address: IPAddress, port: UInt16?)?
     {
         let text = occ.value ?? ""
-        let spot = occ.valueSpot
+        let located = occ.valueToken
         let hint = role == "real server"
             ? "write ADDRESS[:PORT], IPV6-ADDRESS or [IPV6-ADDRESS]:PORT (a port is 0 to 65535 or a service name)"
             : "write ADDRESS:PORT or [IPV6-ADDRESS]:PORT (a port is 0 to 65535 or a service name)"
         if text.isEmpty || CParse.isAllDigits(text) {
-            error(spot, "invalid \(role) address '\(text)'", hint)
+            error(located, "invalid \(role) address '\(text)'", hint)
             return nil
         }
         var host = text
         var portText: String? = nil
-        var portColumn = spot.column
+        var portColumn = located.column
         var bracketed = false
         if text.hasPrefix("[") {
             guard let close = text.firstIndex(of: "]") else {
-                error(spot, "invalid \(role) address '\(text)': missing ]", hint)
+                error(located, "invalid \(role) address '\(text)': missing ]", hint)
                 return nil
             }
             host = String(text[text.index(after: text.startIndex)..<close])
             let after = text[text.index(after: close)...]
             guard after.hasPrefix(":") else {
-                error(spot, "invalid \(role) address '\(text)': a bracketed address needs :PORT", hint)
+                error(located, "invalid \(role) address '\(text)': a bracketed address needs :PORT", hint)
                 return nil
             }
             portText = String(after.dropFirst())
-            portColumn = spot.column + text.distance(from: text.startIndex, to: close) + 2
+            portColumn = located.column + text.distance(from: text.startIndex, to: close) + 2
             bracketed = true
         }
         var address: IPAddress
@@ -926,7 +926,7 @@ struct LineParser {
             address = a
         } else if bracketed {
             guard let a = resolver.ipv6Address(forHost: host) else {
-                error(spot, "unknown IPv6 host '\(host)'", "write an IPv6 address, or a host name the resolver knows")
+                error(located, "unknown IPv6 host '\(host)'", "write an IPv6 address, or a host name the resolver knows")
                 return nil
             }
             address = a
@@ -934,27 +934,27 @@ struct LineParser {
             if let colon = text.lastIndex(of: ":") {
                 host = String(text[..<colon])
                 portText = String(text[text.index(after: colon)...])
-                portColumn = spot.column + text.distance(from: text.startIndex, to: colon) + 1
+                portColumn = located.column + text.distance(from: text.startIndex, to: colon) + 1
             }
             guard let a = CParse.inetAton(host) ?? resolver.ipv4Address(forHost: host) else {
-                error(spot, "invalid \(role) address '\(text)': '\(host)' is neither an address nor a known host name", hint)
+                error(located, "invalid \(role) address '\(text)': '\(host)' is neither an address nor a known host name", hint)
                 return nil
             }
             address = a
         }
         var port: UInt16? = nil
         if let p = portText {
-            let portSpot = Spot(column: portColumn, text: p)
+            let portToken = LocatedToken(column: portColumn, text: p)
             if let n = CParse.number(p, 0...65535) {
                 port = UInt16(n)
             } else if let proto, let n = resolver.port(forService: p, protocol: proto) {
                 port = n
             } else if CParse.integer(p) != nil {
-                error(portSpot, "port \(p) is out of range", "a port is 0 to 65535")
+                error(portToken, "port \(p) is out of range", "a port is 0 to 65535")
                 return nil
             } else {
                 let known = proto.map { " for \(SystemResolver.protocolName($0))" } ?? ""
-                error(portSpot, "unknown port or service name '\(p)'\(known)",
+                error(portToken, "unknown port or service name '\(p)'\(known)",
                       proto == nil ? "give the virtual service before -r, or write the port as a number"
                                    : "write the port as a number, or a name from /etc/services")
                 return nil
@@ -972,7 +972,7 @@ struct LineParser {
             defer { column += part.count + 1 }
             if part.isEmpty { continue }
             any = true
-            let spot = Spot(column: column, text: String(part))
+            let located = LocatedToken(column: column, text: String(part))
             switch part {
             case "flag-1": s.flags.insert(.schedulerFlag1)
             case "flag-2": s.flags.insert(.schedulerFlag2)
@@ -981,18 +981,18 @@ struct LineParser {
                 let owner = String(part.prefix(2))
                 s.flags.insert(part.hasSuffix("fallback") ? .schedulerFlag1 : .schedulerFlag2)
                 if owner != scheduler {
-                    error(spot, "scheduler flag '\(part)' is for the \(owner) scheduler, not \(scheduler)",
+                    error(located, "scheduler flag '\(part)' is for the \(owner) scheduler, not \(scheduler)",
                           "add -s \(owner), or use flag-1, flag-2, flag-3")
                     s.broken = true
                 }
             default:
-                error(spot, "unknown scheduler flag '\(part)'",
+                error(located, "unknown scheduler flag '\(part)'",
                       "scheduler flags are sh-fallback, sh-port (sh), mh-fallback, mh-port (mh), flag-1, flag-2, flag-3")
                 s.broken = true
             }
         }
         if !any {
-            error(occ.valueSpot, "empty scheduler flags '\(arg)'", "give at least one flag, comma-separated")
+            error(occ.valueToken, "empty scheduler flags '\(arg)'", "give at least one flag, comma-separated")
             s.broken = true
         }
     }
@@ -1001,12 +1001,12 @@ struct LineParser {
     mutating func checkService(_ s: inout LineState, _ seen: SeenOptions) {
         guard !s.serviceBroken, seen[.service] != nil else { return }
         if !s.fwmarkGiven, s.servicePort == 0, !s.flags.contains(.persistent) {
-            error(s.serviceSpot ?? s.commandSpot, "port 0 is only allowed for a persistent service",
+            error(s.serviceToken ?? s.commandToken, "port 0 is only allowed for a persistent service",
                   "give the service a port, or make it persistent with -p (port 0 then takes every port)")
             s.broken = true
         }
         if s.flags.contains(.onePacket), !s.fwmarkGiven, s.serviceProtocol != .udp, let o = seen[.ops] {
-            error(o.spot, "one-packet scheduling (\(o.spelled)) is only for UDP and firewall-mark services",
+            error(o.located, "one-packet scheduling (\(o.spelled)) is only for UDP and firewall-mark services",
                   "remove \(o.spelled), or use a UDP (-u) or firewall-mark (-f) service")
             s.broken = true
         }
@@ -1022,52 +1022,52 @@ struct LineParser {
         if !s.serviceBroken, !s.destinationBroken, let d = s.destinationAddress, let family = s.serviceFamily,
            d.family != family, s.forwarding != .tunnel
         {
-            error(s.serverSpot ?? s.commandSpot,
+            error(s.serverToken ?? s.commandToken,
                   "an \(family == .inet ? "IPv4" : "IPv6") service takes an \(d.family == .inet ? "IPv4" : "IPv6") real server only with tunnelling",
                   "add -i, or use a real server of the service's address family")
             s.broken = true
         }
         if let d = s.destinationAddress, d.isZero {
-            error(s.serverSpot ?? s.commandSpot, "\(d) is not a usable real server address", "give the real server's unicast address")
+            error(s.serverToken ?? s.commandToken, "\(d) is not a usable real server address", "give the real server's unicast address")
             s.broken = true
         }
         let tunnelOptions: [OptionClass] = [.tunType, .tunPort, .tunNocsum, .tunCsum, .tunRemcsum]
         let given = tunnelOptions.compactMap { seen[$0] }.sorted { $0.column < $1.column }
         if s.forwarding != .tunnel {
             if let t = given.first {
-                error(t.spot, "tunnel option \(t.spelled) needs tunnelling (-i)", "add -i, or remove the tunnel options")
+                error(t.located, "tunnel option \(t.spelled) needs tunnelling (-i)", "add -i, or remove the tunnel options")
                 s.broken = true
             }
         } else {
             let kindName = IpvsadmNames.tunnelType(s.tunnelKind)
             if s.tunnelKind != .gue, let p = seen[.tunPort] {
-                error(p.spot, "option \(p.spelled) is not used by the \(kindName) tunnel type", "only gue tunnels have a port")
+                error(p.located, "option \(p.spelled) is not used by the \(kindName) tunnel type", "only gue tunnels have a port")
                 s.broken = true
             }
             if s.tunnelKind == .ipip, let c = given.first(where: { $0.option != .tunType && $0.option != .tunPort }) {
-                error(c.spot, "option \(c.spelled) is not used by the ipip tunnel type", "checksum options are for gue and gre tunnels")
+                error(c.located, "option \(c.spelled) is not used by the ipip tunnel type", "checksum options are for gue and gre tunnels")
                 s.broken = true
             }
             if s.tunnelKind == .gre, let c = seen[.tunRemcsum] {
-                error(c.spot, "option \(c.spelled) is not used by the gre tunnel type", "gre tunnels take --tun-nocsum or --tun-csum")
+                error(c.located, "option \(c.spelled) is not used by the gre tunnel type", "gre tunnels take --tun-nocsum or --tun-csum")
                 s.broken = true
             }
             if s.tunnelKind != .ipip {
                 let checksums = given.filter { [.tunNocsum, .tunCsum, .tunRemcsum].contains($0.option.optionClass!) }
                 if checksums.count > 1 {
-                    error(checksums[1].spot, "option \(checksums[1].spelled) conflicts with \(checksums[0].spelled)",
+                    error(checksums[1].located, "option \(checksums[1].spelled) conflicts with \(checksums[0].spelled)",
                           "give one of --tun-nocsum, --tun-csum, --tun-remcsum")
                     s.broken = true
                 }
             }
             if s.tunnelKind == .gue, seen[.tunPort] == nil, let t = seen[.tunType] {
-                error(t.valueSpot, "a gue tunnel needs --tun-port", "add --tun-port PORT (the real server's GUE port)")
+                error(t.valueToken, "a gue tunnel needs --tun-port", "add --tun-port PORT (the real server's GUE port)")
                 s.broken = true
             }
         }
         if s.lowerThreshold > s.upperThreshold {
-            let spot = seen[.lThreshold]?.valueSpot ?? s.commandSpot
-            error(spot, "lower threshold \(s.lowerThreshold) is above the upper threshold \(s.upperThreshold)",
+            let located = seen[.lThreshold]?.valueToken ?? s.commandToken
+            error(located, "lower threshold \(s.lowerThreshold) is above the upper threshold \(s.upperThreshold)",
                   s.upperThreshold == 0
                       ? "the kernel refuses a lower threshold without an upper one: add -x, or remove -y"
                       : "the kernel refuses it: lower -y or raise -x")
@@ -1081,7 +1081,7 @@ struct LineParser {
         result.isAddService = s.command == .add
         result.serviceKey = s.serviceKey
         guard !s.broken, !s.serviceBroken, !s.destinationBroken, diagnostics.isEmpty else { return result }
-        let location = RuleLocation(file: file, line: line, column: s.commandSpot.column)
+        let location = SourceLocation(file: file, line: line, column: s.commandToken.column)
         let action: RuleAction
         func service(_ key: ServiceKey) -> Service {
             Service(key: key, scheduler: s.scheduler, flags: s.flags, timeout: s.timeout, netmask: s.netmask,
@@ -1137,8 +1137,8 @@ struct LineParser {
             return result
         }
         var command = RuleCommand(location: location, action: action)
-        command.serviceSpot = s.serviceSpot
-        command.serverSpot = s.serverSpot
+        command.serviceToken = s.serviceToken
+        command.serverToken = s.serverToken
         result.command = command
         return result
     }

@@ -5,56 +5,12 @@ import Musl
 #endif
 import IPVS
 
-/// A place in a rules file: 1-based line and column (columns count characters).
-public struct RuleLocation: Hashable, Sendable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var column: Int
-
-    public init(file: String, line: Int, column: Int) {
-        self.file = file
-        self.line = line
-        self.column = column
-    }
-
-    public var description: String { "\(file):\(line):\(column)" }
-}
-
-/// One problem in a rules file, at the offending token.
-public struct RuleDiagnostic: Hashable, Sendable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    /// 1-based column of `token` (of its value part for `--option=value` and `-wVALUE`).
-    public var column: Int
-    /// The offending text as written.
-    public var token: String
-    public var message: String
-    /// What to do about it.
-    public var hint: String
-
-    public init(file: String, line: Int, column: Int, token: String, message: String, hint: String) {
-        self.file = file
-        self.line = line
-        self.column = column
-        self.token = token
-        self.message = message
-        self.hint = hint
-    }
-
-    public var location: RuleLocation { RuleLocation(file: file, line: line, column: column) }
-
-    /// `FILE:LINE:COLUMN: error: MESSAGE` and an indented `hint:` line.
-    public var description: String {
-        "\(file):\(line):\(column): error: \(message)\n    hint: \(hint)"
-    }
-}
-
 /// Every problem found in a rules file (parsing never stops at the first one).
 public struct RulesError: Error, Hashable, Sendable, CustomStringConvertible {
     /// In file order (line, then column).
-    public var diagnostics: [RuleDiagnostic]
+    public var diagnostics: [Diagnostic]
 
-    public init(diagnostics: [RuleDiagnostic]) {
+    public init(diagnostics: [Diagnostic]) {
         self.diagnostics = diagnostics
     }
 
@@ -115,25 +71,25 @@ public enum RuleAction: Hashable, Sendable {
 /// A parsed line: what it does and where it is.
 public struct RuleCommand: Hashable, Sendable {
     /// The line, and the column of its command option (`-A`, `-a`, …).
-    public var location: RuleLocation
+    public var location: SourceLocation
     public var action: RuleAction
 
     /// Where the service and real-server arguments are, for diagnostics about them (nil for
     /// lines read by ``CanonicalLine``). Kept in one box, so that a command, which a big
     /// restore copies several times per line, is a few words shorter.
-    private var spots: Spots?
+    private var argumentTokens: ArgumentTokens?
 
-    var serviceSpot: Spot? {
-        get { spots?.service }
-        set { spots = Spots.make(service: newValue, server: spots?.server) }
+    var serviceToken: LocatedToken? {
+        get { argumentTokens?.service }
+        set { argumentTokens = ArgumentTokens.make(service: newValue, server: argumentTokens?.server) }
     }
 
-    var serverSpot: Spot? {
-        get { spots?.server }
-        set { spots = Spots.make(service: spots?.service, server: newValue) }
+    var serverToken: LocatedToken? {
+        get { argumentTokens?.server }
+        set { argumentTokens = ArgumentTokens.make(service: argumentTokens?.service, server: newValue) }
     }
 
-    public init(location: RuleLocation, action: RuleAction) {
+    public init(location: SourceLocation, action: RuleAction) {
         self.location = location
         self.action = action
     }
@@ -142,43 +98,14 @@ public struct RuleCommand: Hashable, Sendable {
 /// A line of the firewall-mark section.
 public struct MarkLine: Hashable, Sendable {
     /// Where the payload starts (the column after the prefix).
-    public var location: RuleLocation
+    public var location: SourceLocation
     /// The rest of the line after `# swiftvs-mark ` (``RulesFile/markPrefix``), verbatim.
     public var text: String
 
-    public init(location: RuleLocation, text: String) {
+    public init(location: SourceLocation, text: String) {
         self.location = location
         self.text = text
     }
-}
-
-/// The spots of a command, shared by reference (immutable).
-final class Spots: Hashable, Sendable {
-    let service: Spot?
-    let server: Spot?
-
-    init(service: Spot?, server: Spot?) {
-        self.service = service
-        self.server = server
-    }
-
-    /// The box, or nil when there is nothing to keep (so no spots compare equal to no box).
-    static func make(service: Spot?, server: Spot?) -> Spots? {
-        service == nil && server == nil ? nil : Spots(service: service, server: server)
-    }
-
-    static func == (a: Spots, b: Spots) -> Bool { a.service == b.service && a.server == b.server }
-
-    func hash(into h: inout Hasher) {
-        h.combine(service)
-        h.combine(server)
-    }
-}
-
-/// A token's place, kept for diagnostics.
-struct Spot: Hashable, Sendable {
-    var column: Int
-    var text: String
 }
 
 /// A rules file in ipvsadm-save / ipvsadm-restore syntax.
@@ -267,7 +194,7 @@ public struct RulesFile: Hashable, Sendable {
             if diagnostics.isEmpty { table = sim.table }
         }
         if !diagnostics.isEmpty {
-            diagnostics.sort { ($0.line, $0.column) < ($1.line, $1.column) }
+            diagnostics.sort { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
             throw RulesError(diagnostics: diagnostics)
         }
         return (file, table)
@@ -304,7 +231,7 @@ private struct Lines {
     let fileName: String
     let resolver: any NameResolver
     var commands: [RuleCommand] = []
-    var diagnostics: [RuleDiagnostic] = []
+    var diagnostics: [Diagnostic] = []
     var marks: [MarkLine] = []
     var failedServices: [(line: Int, key: ServiceKey)] = []
 
@@ -354,7 +281,7 @@ private struct Lines {
         if line.hasPrefix(markPrefix) || line == "# swiftvs-mark" {
             var payload = line.hasPrefix(markPrefix) ? String(line.dropFirst(markPrefix.count)) : ""
             if payload.hasSuffix("\r") { payload.removeLast() }
-            marks.append(MarkLine(location: RuleLocation(file: fileName, line: number, column: markPrefix.count + 1),
+            marks.append(MarkLine(location: SourceLocation(file: fileName, line: number, column: markPrefix.count + 1),
                                   text: payload))
             return
         }
@@ -452,7 +379,7 @@ struct TableSimulator {
         if deleted.isEmpty { return slots }
         return slots.indices.filter { !deleted.contains($0) }.map { slots[$0] }
     }
-    var diagnostics: [RuleDiagnostic] = []
+    var diagnostics: [Diagnostic] = []
     let file: String
     /// The table the commands start from.
     private let base: [ServiceEntry]
@@ -483,24 +410,24 @@ struct TableSimulator {
     }
 
     /// The file's text (UTF-8), when known: lines read by ``CanonicalLine`` carry no
-    /// spots, and a diagnostic about one reads its line again to point at the token.
+    /// argument tokens, and a diagnostic about one reads its line again to point at the token.
     var source: [UInt8]?
 
     /// Where each line of `source` starts (UTF-8 offsets), made on the first report that
     /// needs it: a file with thousands of errors is not split again for each one.
     private var lineStarts: [Int]?
 
-    private mutating func error(_ c: RuleCommand, _ which: KeyPath<RuleCommand, Spot?>, _ message: String, _ hint: String) {
-        var spot = c[keyPath: which]
-        if spot == nil, let source {
+    private mutating func error(_ c: RuleCommand, _ which: KeyPath<RuleCommand, LocatedToken?>, _ message: String, _ hint: String) {
+        var located = c[keyPath: which]
+        if located == nil, let source {
             if lineStarts == nil { lineStarts = Self.lineStarts(of: source) }
             if let again = Self.reread(line: c.location.line, of: source, starts: lineStarts!, file: file) {
-                spot = again[keyPath: which]
+                located = again[keyPath: which]
             }
         }
-        let s = spot ?? Spot(column: c.location.column, text: "")
-        diagnostics.append(RuleDiagnostic(file: file, line: c.location.line, column: s.column, token: s.text,
-                                          message: message, hint: hint))
+        let s = located ?? LocatedToken(column: c.location.column, text: "")
+        diagnostics.append(Diagnostic(.error, SourceLocation(file: file, line: c.location.line, column: s.column),
+                                      message, token: s.text, hint: hint))
     }
 
     /// The offset where each line of `text` starts (lines end at LF).
@@ -542,10 +469,10 @@ struct TableSimulator {
             if case let .addService(s) = $0.action { return s.key == key && $0.location.line > c.location.line }
             return false
         })?.location.line {
-            error(c, \.serviceSpot, "service \(key) is not defined yet (it is added on line \(later))",
+            error(c, \.serviceToken, "service \(key) is not defined yet (it is added on line \(later))",
                   "move the -A line of the service above the lines that use it")
         } else {
-            error(c, \.serviceSpot, "service \(key) is not defined",
+            error(c, \.serviceToken, "service \(key) is not defined",
                   "add the service with -A before adding, changing or removing it or its real servers")
         }
         return nil
@@ -577,7 +504,7 @@ struct TableSimulator {
             let p = slots.count
             if position.insertIfAbsent(s.key, p) != nil {
                 let line = definitionLines(before: index).serviceLine(s.key)
-                error(c, \.serviceSpot, "service \(s.key) is already defined\(definedWhere(line))",
+                error(c, \.serviceToken, "service \(s.key) is already defined\(definedWhere(line))",
                       "define each service once; use -E to change one")
                 return
             }
@@ -608,7 +535,7 @@ struct TableSimulator {
             // In place: a big restore adds tens of thousands of these.
             if slots[p].destinations.contains(where: { $0.destination.port == d.port && Self.same($0.destination.address, d.address) }) {
                 let line = definitionLines(before: index).destinationLine(d.key, in: k)
-                error(c, \.serverSpot, "real server \(d.key) is already in service \(k)\(definedWhere(line))",
+                error(c, \.serverToken, "real server \(d.key) is already in service \(k)\(definedWhere(line))",
                       "add each real server once per service; use -e to change one")
                 return
             }
@@ -616,7 +543,7 @@ struct TableSimulator {
         case let .editDestination(d, k):
             guard let p = requireService(k, c) else { return }
             guard let j = slots[p].destinations.firstIndex(where: { $0.destination.key == d.key }) else {
-                error(c, \.serverSpot, "real server \(d.key) is not in service \(k)",
+                error(c, \.serverToken, "real server \(d.key) is not in service \(k)",
                       "add it with -a first (a real server without a port takes the service's port)")
                 return
             }
@@ -624,7 +551,7 @@ struct TableSimulator {
         case let .deleteDestination(dk, k):
             guard let p = requireService(k, c) else { return }
             guard let j = slots[p].destinations.firstIndex(where: { $0.destination.key == dk }) else {
-                error(c, \.serverSpot, "real server \(dk) is not in service \(k)",
+                error(c, \.serverToken, "real server \(dk) is not in service \(k)",
                       "check the address and port (a real server without a port takes the service's port)")
                 return
             }

@@ -131,7 +131,7 @@ struct FixtureTests {
             let lines = named.split(separator: "\n", omittingEmptySubsequences: false)
             #expect(!error.diagnostics.isEmpty)
             for d in error.diagnostics {
-                let line = String(lines[d.line - 1])
+                let line = String(lines[d.location.line - 1])
                 let cut = line.split(separator: " ").contains { $0.utf8.count == 59 }
                 #expect(cut, "\(fx.name): unexpected error reading names back: \(d)")
             }

@@ -14,7 +14,7 @@ private func action(_ args: String...) throws -> RuleAction {
 }
 
 /// The diagnostics of a command line the rules parser rejects.
-private func diagnostics(_ args: String...) throws -> [RuleDiagnostic] {
+private func diagnostics(_ args: String...) throws -> [Diagnostic] {
     let command = try SwiftVS.parseAsRoot(normalizedArguments(args))
     let table = try #require(command as? any TableCommand)
     do {
