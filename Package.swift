@@ -32,10 +32,14 @@ let package = Package(
         // Where a problem is in a text file and what it is: one `SourceLocation` and one
         // `Diagnostic` for rules files, command lines and keepalived.conf. Dependency-free.
         .target(name: "Diagnostics"),
-        // The IPVS generic-netlink binding: domain types, wire encoding, the socket handle.
-        .target(name: "IPVS", dependencies: ["CNetlink", "NetworkModel"]),
-        // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering.
-        .target(name: "IPVSRules", dependencies: ["IPVS", "Diagnostics"]),
+        // The IPVS table as values: service keys, services, destinations, entries, timeouts, sync
+        // daemons, changes, batch results and IPVSError. Pure Swift: the rules formats use it
+        // without linking libnl.
+        .target(name: "IPVSModel", dependencies: ["NetworkModel"]),
+        // The IPVS generic-netlink binding: wire encoding, the socket handle. Re-exports IPVSModel.
+        .target(name: "IPVS", dependencies: ["CNetlink", "IPVSModel"]),
+        // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering, diff and plan.
+        .target(name: "IPVSRules", dependencies: ["IPVSModel", "Diagnostics"]),
         // iptables / nft mangle MARK rules that feed fwmark services.
         .target(name: "FirewallMarks", dependencies: ["CSystem"]),
         // The one C shim for the libc and Linux calls Swift's Glibc module hides (pipe2, epoll,

@@ -161,22 +161,6 @@ public final class IPVSHandle: Sendable {
     public func stopSyncDaemon(_ role: SyncDaemon.Role) throws(IPVSError) { try one(.stopDaemon(role)) }
 }
 
-/// One change the kernel (or validation) refused, with its position in the batch.
-public struct BatchFailure: Error, Sendable, Hashable, CustomStringConvertible {
-    public var index: Int
-    public var change: Change
-    public var error: IPVSError
-    public var description: String { "change \(index + 1): \(error)" }
-}
-
-/// What a batch did: changes `0..<processed` reached the kernel, and all of them succeeded
-/// except those in `failures`. Changes from `processed` on were not sent.
-public struct BatchResult: Sendable, Hashable {
-    public var processed: Int
-    public var failures: [BatchFailure]
-    public var succeeded: Bool { failures.isEmpty }
-}
-
 /// A connection besides the handle's main one, shared by reference.
 final class ExtraConnection: Sendable {
     let connection: Mutex<Connection>

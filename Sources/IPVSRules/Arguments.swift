@@ -1,4 +1,4 @@
-import IPVS
+import IPVSModel
 
 extension RulesFile {
     /// Parses one ipvsadm command given as separate arguments (as the swiftvs subcommands

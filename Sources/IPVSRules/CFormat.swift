@@ -1,4 +1,4 @@
-import IPVS
+import IPVSModel
 
 /// printf-style helpers reproducing the exact bytes ipvsadm's format strings produce.
 enum CFormat {

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import IPVS
+import IPVSModel
 
 /// The fast path for the lines `ipvsadm-save` writes, read straight from the bytes.
 ///

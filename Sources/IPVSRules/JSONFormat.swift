@@ -1,4 +1,4 @@
-import IPVS
+import IPVSModel
 
 /// The table as JSON, for `swiftvs list --json`: a stable, documented shape with keys
 /// always present and always in this order (2-space indentation, trailing newline).

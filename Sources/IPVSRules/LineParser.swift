@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import IPVS
+import IPVSModel
 
 /// ipvsadm's commands.
 enum IpvsadmCommand: Hashable, Sendable {

@@ -1,4 +1,4 @@
-import IPVS
+import IPVSModel
 
 /// What `ipvsadm -L` shows; the flags are ipvsadm's listing options.
 ///

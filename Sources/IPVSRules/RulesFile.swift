@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import IPVS
+import IPVSModel
 
 /// Every problem found in a rules file (parsing never stops at the first one).
 public struct RulesError: Error, Hashable, Sendable, CustomStringConvertible {

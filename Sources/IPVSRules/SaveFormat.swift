@@ -1,4 +1,4 @@
-import IPVS
+import IPVSModel
 
 /// The `ipvsadm-save` / `ipvsadm -S [-n]` format, byte for byte as ipvsadm 1.31 writes it.
 ///
