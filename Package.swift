@@ -41,7 +41,7 @@ let package = Package(
         // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering, diff and plan.
         .target(name: "IPVSRules", dependencies: ["IPVSModel", "Diagnostics"]),
         // iptables / nft mangle MARK rules that feed fwmark services.
-        .target(name: "FirewallMarks", dependencies: ["CSystem"]),
+        .target(name: "FirewallMarks", dependencies: ["CSystem", "NetworkModel"]),
         // The one C shim for the libc and Linux calls Swift's Glibc module hides (pipe2, epoll,
         // eventfd, accept4, pidfd_open, pthread_setname_np, mallopt, posix_spawn's closefrom),
         // and the check processes' spawn: clone(CLONE_VM|CLONE_PIDFD) with the child's stack in

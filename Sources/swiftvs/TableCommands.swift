@@ -134,7 +134,7 @@ struct DeleteService: TableCommand {
         guard !keepMarks, case let .deleteService(key) = action, case let .fwmark(value, family) = key else { return }
         let marks = try markManager(backend, namespace: common.namespace, command: "delete-service")
         let ours = try markCall("delete-service") { () throws(MarkError) in try marks.list() }
-        for rule in ours where rule.mark == value && (rule.family == .ipv6) == (family == .inet6) {
+        for rule in ours where rule.mark == value && rule.family == family {
             _ = try markCall("delete-service") { () throws(MarkError) in try marks.delete(rule, ifExists: true) }
         }
     }
