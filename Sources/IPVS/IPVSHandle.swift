@@ -117,6 +117,8 @@ public final class IPVSHandle: Sendable {
     public func flush() throws(IPVSError) { try one(.change(.flush)) }
     /// Zeroes the counters of one service, or of all when `key` is nil.
     public func zero(_ key: ServiceKey? = nil) throws(IPVSError) { try one(.change(.zero(key))) }
+    /// Applies one change, as the call of the same name above it would (`addService`, …).
+    public func apply(_ change: Change) throws(IPVSError) { try one(.change(change)) }
 
     private func one(_ request: Request) throws(IPVSError) {
         try Validation.check(request)

@@ -160,7 +160,7 @@ enum CanonicalLine {
             let netmask: UInt32 = family == .inet6 ? 128 : 0xFFFF_FFFF
             let service = Service(key: key, scheduler: scheduler, flags: flags, timeout: timeout, netmask: netmask,
                                   persistenceEngine: nil)
-            commands.append(RuleCommand(location: location, action: .addService(service)))
+            commands.append(RuleCommand(location: location, action: .change(.addService(service))))
             return true
         }
 
@@ -195,7 +195,7 @@ enum CanonicalLine {
         if case .address = key, directRouting { port = servicePort }
         let destination = Destination(address: address, port: port, forwarding: forwarding, weight: Int32(weight),
                                       upperThreshold: UInt32(upper), lowerThreshold: UInt32(lower))
-        commands.append(RuleCommand(location: location, action: .addDestination(destination, to: key)))
+        commands.append(RuleCommand(location: location, action: .change(.addDestination(destination, to: key))))
         return true
     }
 

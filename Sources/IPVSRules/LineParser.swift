@@ -1103,24 +1103,24 @@ struct LineParser {
         switch s.command {
         case .add, .edit:
             guard let key = s.serviceKey else { return result }
-            action = s.command == .add ? .addService(service(key)) : .editService(service(key))
+            action = s.command == .add ? .change(.addService(service(key))) : .change(.editService(service(key)))
         case .delete:
             guard let key = s.serviceKey else { return result }
-            action = .deleteService(key)
+            action = .change(.deleteService(key))
         case .addServer, .editServer:
             guard let key = s.serviceKey, let d = destination() else { return result }
-            action = s.command == .addServer ? .addDestination(d, to: key) : .editDestination(d, in: key)
+            action = s.command == .addServer ? .change(.addDestination(d, to: key)) : .change(.editDestination(d, in: key))
         case .deleteServer:
             guard let key = s.serviceKey, let a = s.destinationAddress else { return result }
-            action = .deleteDestination(DestinationKey(address: a, port: s.destinationPort), from: key)
+            action = .change(.deleteDestination(DestinationKey(address: a, port: s.destinationPort), from: key))
         case .flush:
-            action = .flush
+            action = .change(.flush)
         case .zero:
             if seen[.service] != nil {
                 guard let key = s.serviceKey else { return result }
-                action = .zero(key)
+                action = .change(.zero(key))
             } else {
-                action = .zero(nil)
+                action = .change(.zero(nil))
             }
         case .set:
             guard let t = s.timeouts else { return result }

@@ -17,26 +17,14 @@ public struct RulesError: Error, Hashable, Sendable, CustomStringConvertible {
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }
 
-/// What one line of a rules file asks for. Options ipvsadm leaves out get ipvsadm's
-/// defaults: scheduler wlc, direct routing (`-g`), weight 1, persistence 360 s for a bare
-/// `-p`, netmask /32 (IPv4) or /128 (IPv6), tunnel type ipip, multicast interface eth0.
+/// What one line of a rules file asks for: a change to the table (`-A -E -D -a -e -d -C -Z`),
+/// or one of the commands that are not table changes. Options ipvsadm leaves out get ipvsadm's
+/// defaults: scheduler wlc, direct routing (`-g`), weight 1, persistence 360 s for a bare `-p`,
+/// netmask /32 (IPv4) or /128 (IPv6), tunnel type ipip, multicast interface eth0. `-E` and `-e`
+/// replace every attribute (options left out take their defaults), as with ipvsadm.
 public enum RuleAction: Hashable, Sendable {
-    /// `-A`
-    case addService(Service)
-    /// `-E`: every attribute is replaced (options left out take their defaults), as with ipvsadm.
-    case editService(Service)
-    /// `-D`
-    case deleteService(ServiceKey)
-    /// `-a`
-    case addDestination(Destination, to: ServiceKey)
-    /// `-e`: every attribute is replaced, as with ipvsadm.
-    case editDestination(Destination, in: ServiceKey)
-    /// `-d`
-    case deleteDestination(DestinationKey, from: ServiceKey)
-    /// `-C`
-    case flush
-    /// `-Z [service]`
-    case zero(ServiceKey?)
+    /// `-A -E -D -a -e -d -C -Z`: what `IPVSHandle.apply` takes.
+    case change(Change)
     /// `--set TCP TCPFIN UDP` (0 leaves a value unchanged).
     case setTimeouts(Timeouts)
     /// `--start-daemon master|backup [daemon options]`
@@ -44,27 +32,16 @@ public enum RuleAction: Hashable, Sendable {
     /// `--stop-daemon master|backup`
     case stopDaemon(SyncDaemon.Role)
 
-    /// The table change for `IPVSHandle.apply`; nil for timeouts and sync daemons.
+    /// The table change; nil for timeouts and sync daemons.
     public var change: Change? {
-        switch self {
-        case let .addService(s): return .addService(s)
-        case let .editService(s): return .editService(s)
-        case let .deleteService(k): return .deleteService(k)
-        case let .addDestination(d, k): return .addDestination(d, to: k)
-        case let .editDestination(d, k): return .editDestination(d, in: k)
-        case let .deleteDestination(d, k): return .deleteDestination(d, from: k)
-        case .flush: return .flush
-        case let .zero(k): return .zero(k)
-        case .setTimeouts, .startDaemon, .stopDaemon: return nil
-        }
+        if case let .change(c) = self { return c }
+        return nil
     }
 
-    /// Whether `change` is nil, without building the change (a restore asks for every line).
+    /// Whether this is a table change.
     public var isTableChange: Bool {
-        switch self {
-        case .setTimeouts, .startDaemon, .stopDaemon: return false
-        default: return true
-        }
+        if case .change = self { return true }
+        return false
     }
 }
 
@@ -396,7 +373,7 @@ struct TableSimulator {
         self.commands = commands
         var services = base.count
         commands.withUnsafeBufferPointer { buffer in
-            for i in buffer.indices { if case .addService = buffer[i].action { services += 1 } }
+            for i in buffer.indices { if case .change(.addService) = buffer[i].action { services += 1 } }
         }
         position = ServiceIndex(capacity: services)
         slots.reserveCapacity(services)
@@ -466,7 +443,7 @@ struct TableSimulator {
         if tolerated.contains(key) { return nil }
         // Only on an error: look for a later -A of the service.
         if let later = commands.first(where: {
-            if case let .addService(s) = $0.action { return s.key == key && $0.location.line > c.location.line }
+            if case let .change(.addService(s)) = $0.action { return s.key == key && $0.location.line > c.location.line }
             return false
         })?.location.line {
             error(c, \.serviceToken, "service \(key) is not defined yet (it is added on line \(later))",
@@ -495,12 +472,12 @@ struct TableSimulator {
     /// action and line); it is copied only for a diagnostic.
     mutating func apply(_ commands: UnsafeBufferPointer<RuleCommand>, at index: Int) {
         var c: RuleCommand { commands[index] }
-        if case .addDestination = commands[index].action {} else { recent = nil }
+        if case .change(.addDestination) = commands[index].action {} else { recent = nil }
         // Once built, the definition lines follow every command (after the checks below
         // have read them as they stood before it).
         defer { if definitions != nil { definitions!.apply(commands[index]) } }
         switch commands[index].action {
-        case let .addService(s):
+        case let .change(.addService(s)):
             let p = slots.count
             if position.insertIfAbsent(s.key, p) != nil {
                 let line = definitionLines(before: index).serviceLine(s.key)
@@ -516,14 +493,14 @@ struct TableSimulator {
             slots.append(ServiceEntry(service: s, destinations: destinations))
             // Its real servers usually follow.
             recent = (s.key, p)
-        case let .editService(s):
+        case let .change(.editService(s)):
             guard let p = requireService(s.key, c) else { return }
             slots[p].service = s
-        case let .deleteService(k):
+        case let .change(.deleteService(k)):
             guard let p = requireService(k, c) else { return }
             deleted.insert(p)
             position.remove(k)
-        case let .addDestination(d, k):
+        case let .change(.addDestination(d, k)):
             let p: Int
             if let r = recent, Self.same(r.key, k) {
                 p = r.position
@@ -540,7 +517,7 @@ struct TableSimulator {
                 return
             }
             slots[p].destinations.append(DestinationEntry(destination: d))
-        case let .editDestination(d, k):
+        case let .change(.editDestination(d, k)):
             guard let p = requireService(k, c) else { return }
             guard let j = slots[p].destinations.firstIndex(where: { $0.destination.key == d.key }) else {
                 error(c, \.serverToken, "real server \(d.key) is not in service \(k)",
@@ -548,7 +525,7 @@ struct TableSimulator {
                 return
             }
             slots[p].destinations[j].destination = d
-        case let .deleteDestination(dk, k):
+        case let .change(.deleteDestination(dk, k)):
             guard let p = requireService(k, c) else { return }
             guard let j = slots[p].destinations.firstIndex(where: { $0.destination.key == dk }) else {
                 error(c, \.serverToken, "real server \(dk) is not in service \(k)",
@@ -556,11 +533,11 @@ struct TableSimulator {
                 return
             }
             slots[p].destinations.remove(at: j)
-        case .flush:
+        case .change(.flush):
             slots = []
             deleted = []
             position.removeAll()
-        case let .zero(k):
+        case let .change(.zero(k)):
             if let k { _ = requireService(k, c) }
         case .setTimeouts, .startDaemon, .stopDaemon:
             break
@@ -620,19 +597,19 @@ struct DefinitionLines {
 
     mutating func apply(_ c: RuleCommand) {
         switch c.action {
-        case let .addService(s):
+        case let .change(.addService(s)):
             if services[s.key] == nil { services[s.key] = (c.location.line, [:]) }
-        case let .deleteService(k):
+        case let .change(.deleteService(k)):
             services[k] = nil
-        case let .addDestination(d, k):
+        case let .change(.addDestination(d, k)):
             if services[k] != nil, services[k]!.destinations[d.key] == nil {
                 services[k]!.destinations[d.key] = .some(c.location.line)
             }
-        case let .deleteDestination(dk, k):
+        case let .change(.deleteDestination(dk, k)):
             services[k]?.destinations[dk] = nil
-        case .flush:
+        case .change(.flush):
             services = [:]
-        case .editService, .editDestination, .zero, .setTimeouts, .startDaemon, .stopDaemon:
+        case .change, .setTimeouts, .startDaemon, .stopDaemon:
             break
         }
     }
