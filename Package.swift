@@ -32,6 +32,8 @@ let package = Package(
         // Where a problem is in a text file and what it is: one `SourceLocation` and one
         // `Diagnostic` for rules files, command lines and keepalived.conf. Dependency-free.
         .target(name: "Diagnostics"),
+        // Writing bytes and text: the one JSON string escaping. Dependency-free.
+        .target(name: "Serialization"),
         // The IPVS table as values: service keys, services, destinations, entries, timeouts, sync
         // daemons, changes, batch results and IPVSError. Pure Swift: the rules formats use it
         // without linking libnl.
@@ -39,9 +41,9 @@ let package = Package(
         // The IPVS generic-netlink binding: wire encoding, the socket handle. Re-exports IPVSModel.
         .target(name: "IPVS", dependencies: ["CNetlink", "IPVSModel"]),
         // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering, diff and plan.
-        .target(name: "IPVSRules", dependencies: ["IPVSModel", "Diagnostics"]),
+        .target(name: "IPVSRules", dependencies: ["IPVSModel", "Diagnostics", "Serialization"]),
         // iptables / nft mangle MARK rules that feed fwmark services.
-        .target(name: "FirewallMarks", dependencies: ["CSystem", "NetworkModel"]),
+        .target(name: "FirewallMarks", dependencies: ["CSystem", "NetworkModel", "Serialization"]),
         // The one C shim for the libc and Linux calls Swift's Glibc module hides (pipe2, epoll,
         // eventfd, accept4, pidfd_open, pthread_setname_np, mallopt, posix_spawn's closefrom),
         // and the check processes' spawn: clone(CLONE_VM|CLONE_PIDFD) with the child's stack in
@@ -67,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "swiftvs",
             dependencies: [
-                "IPVS", "IPVSRules", "FirewallMarks", "HealthCheck",
+                "IPVS", "IPVSRules", "FirewallMarks", "HealthCheck", "Diagnostics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -79,6 +81,7 @@ let package = Package(
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink"]),
         .testTarget(name: "IPVSRulesTests", dependencies: ["IPVSRules", "IPVS"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FirewallMarksTests", dependencies: ["FirewallMarks"]),
+        .testTarget(name: "SerializationTests", dependencies: ["Serialization"]),
         .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "EventLoop", "KeepalivedConfig", "IPVS", "IPVSRules",
                                                            "FirewallMarks",
                                                            .product(name: "Logging", package: "swift-log")]),

@@ -1,3 +1,5 @@
+import Serialization
+
 /// One mangle-table MARK rule owned by swiftvs: packets to `destination` (optionally only
 /// `protocol`, optionally only destination ports `ports`) get firewall mark `mark`, which
 /// an IPVS fwmark service (`ipvsadm -A -f MARK`) then picks up.
@@ -177,11 +179,11 @@ public struct MarkRule: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// "prefixLength":24,"protocol":"tcp","ports":{"first":80,"last":81},"mark":80,"markHex":"0x50"}`
     /// (`protocol` and `ports` are null when absent).
     public var json: String {
-        var s = "{\"family\":\"\(family.name)\",\"destination\":\"\(destination)\""
-        s += ",\"address\":\"\(destination.address)\",\"prefixLength\":\(destination.prefixLength)"
-        s += ",\"protocol\":" + (`protocol`.map { "\"\($0.name)\"" } ?? "null")
+        var s = "{\"family\":" + JSONString.quoted(family.name) + ",\"destination\":" + JSONString.quoted(destination.description)
+        s += ",\"address\":" + JSONString.quoted(destination.address.description) + ",\"prefixLength\":\(destination.prefixLength)"
+        s += ",\"protocol\":" + (`protocol`.map { JSONString.quoted($0.name) } ?? "null")
         s += ",\"ports\":" + (ports.map { "{\"first\":\($0.lowerBound),\"last\":\($0.upperBound)}" } ?? "null")
-        s += ",\"mark\":\(mark),\"markHex\":\"\(hexMark)\"}"
+        s += ",\"mark\":\(mark),\"markHex\":" + JSONString.quoted(hexMark) + "}"
         return s
     }
 
