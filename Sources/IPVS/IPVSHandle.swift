@@ -15,7 +15,7 @@ public final class IPVSHandle: Sendable {
     private let connection: Mutex<Connection>
     /// A second socket for service dumps, with large receives (see
     /// `NetlinkSocket.bulkReceiveLength`); opened on the first listing, kept for the handle's life.
-    private let bulk = Mutex<ExtraConnection?>(nil)
+    private let bulk = Mutex<BulkConnection?>(nil)
     private let loadModule: Bool
 
     /// The namespace the handle works in, nil for the caller's.
@@ -81,10 +81,10 @@ public final class IPVSHandle: Sendable {
 
     /// The service-dump socket, opened on first use (called with the main lock held: the
     /// lock order is main, then bulk).
-    private func bulkConnection() throws(IPVSError) -> ExtraConnection {
-        try bulk.withLock { (b: inout ExtraConnection?) throws(IPVSError) -> ExtraConnection in
+    private func bulkConnection() throws(IPVSError) -> BulkConnection {
+        try bulk.withLock { (b: inout BulkConnection?) throws(IPVSError) -> BulkConnection in
             if let b { return b }
-            let opened = ExtraConnection(Connection(socket: try NetlinkSocket(
+            let opened = BulkConnection(Connection(socket: try NetlinkSocket(
                 namespace: namespace, loadModule: loadModule, receiveLength: NetlinkSocket.bulkReceiveLength)))
             b = opened
             return opened
@@ -163,8 +163,8 @@ public final class IPVSHandle: Sendable {
     public func stopSyncDaemon(_ role: SyncDaemon.Role) throws(IPVSError) { try one(.stopDaemon(role)) }
 }
 
-/// A connection besides the handle's main one, shared by reference.
-final class ExtraConnection: Sendable {
+/// The handle's second connection, for service dumps (large receives), shared by reference.
+final class BulkConnection: Sendable {
     let connection: Mutex<Connection>
     init(_ c: consuming sending Connection) { connection = Mutex(c) }
 }

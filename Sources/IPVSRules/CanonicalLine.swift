@@ -375,7 +375,7 @@ enum CanonicalLine {
                         || (b | 0x20 >= UInt8(ascii: "a") && b | 0x20 <= UInt8(ascii: "f")) else { return nil }
                 end += 1
             }
-            guard colons >= 2, let a = CParse.inetPton6(text(start..<end)) else { return nil }
+            guard colons >= 2, let a = IpvsadmScan.inetPton6(text(start..<end)) else { return nil }
             position = end + 1
             return a
         }

@@ -151,7 +151,7 @@ public enum JSONFormat {
                 array(JSONFormat.schedulerFlagNames(s)) { string($0) }
                 field("persistent", s.flags.contains(.persistent))
                 field("timeout", s.timeout)
-                field("netmask", s.key.family == .inet ? CFormat.dottedQuad(s.netmask) : String(s.netmask))
+                field("netmask", s.key.family == .inet ? IpvsadmPrintf.dottedQuad(s.netmask) : String(s.netmask))
                 field("onePacket", s.flags.contains(.onePacket))
                 field("persistenceEngine", s.persistenceEngine.flatMap { $0.isEmpty ? nil : $0 })
                 key("stats"); stats(e.stats)

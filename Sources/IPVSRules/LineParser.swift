@@ -5,327 +5,6 @@ import Musl
 #endif
 import IPVSModel
 
-/// ipvsadm's commands.
-enum IpvsadmCommand: Hashable, Sendable {
-    case add, edit, delete, flush, list, zero, addServer, editServer, deleteServer
-    case set, help, version, restore, save, startDaemon, stopDaemon
-
-    /// ipvsadm's own name, used in its messages.
-    var name: String {
-        switch self {
-        case .add: return "add-service"
-        case .edit: return "edit-service"
-        case .delete: return "delete-service"
-        case .flush: return "clear"
-        case .list: return "list"
-        case .zero: return "zero"
-        case .addServer: return "add-server"
-        case .editServer: return "edit-server"
-        case .deleteServer: return "delete-server"
-        case .set: return "set"
-        case .help: return "help"
-        case .version: return "version"
-        case .restore: return "restore"
-        case .save: return "save"
-        case .startDaemon: return "start-daemon"
-        case .stopDaemon: return "stop-daemon"
-        }
-    }
-
-    var short: String {
-        switch self {
-        case .add: return "-A"
-        case .edit: return "-E"
-        case .delete: return "-D"
-        case .flush: return "-C"
-        case .list: return "-L"
-        case .zero: return "-Z"
-        case .addServer: return "-a"
-        case .editServer: return "-e"
-        case .deleteServer: return "-d"
-        case .set: return "--set"
-        case .help: return "-h"
-        case .version: return "-v"
-        case .restore: return "-R"
-        case .save: return "-S"
-        case .startDaemon: return "--start-daemon"
-        case .stopDaemon: return "--stop-daemon"
-        }
-    }
-
-    var allowedInRules: Bool {
-        switch self {
-        case .list, .help, .version, .restore, .save: return false
-        default: return true
-        }
-    }
-
-    /// ipvsadm's commands_v_options table, for the commands a rules file may hold.
-    var required: [OptionClass] {
-        switch self {
-        case .add, .edit, .delete: return [.service]
-        case .addServer, .editServer, .deleteServer: return [.service, .server]
-        default: return []
-        }
-    }
-
-    var optional: Set<OptionClass> {
-        switch self {
-        case .add, .edit: return Self.serviceOptional
-        case .addServer, .editServer: return Self.serverOptional
-        case .startDaemon: return Self.startDaemonOptional
-        case .stopDaemon: return Self.stopDaemonOptional
-        case .zero: return Self.zeroOptional
-        default: return []
-        }
-    }
-
-    // Built once: `optional` is consulted for every option of every line of a rules file.
-    private static let serviceOptional: Set<OptionClass> = [.scheduler, .persistent, .netmask, .ops, .pe, .schedFlags]
-    private static let serverOptional: Set<OptionClass> =
-        [.forward, .weight, .uThreshold, .lThreshold, .tunType, .tunPort, .tunNocsum, .tunCsum, .tunRemcsum]
-    private static let startDaemonOptional: Set<OptionClass> = [.mcastInterface, .syncid, .mcastGroup, .mcastPort, .mcastTTL, .syncMaxlen]
-    private static let stopDaemonOptional: Set<OptionClass> = [.syncid]
-    private static let zeroOptional: Set<OptionClass> = [.service]
-}
-
-/// The options of one line by class: a handful at most, so a small array (a dictionary
-/// here cost more than the rest of the line's parsing).
-struct SeenOptions {
-    private var items: [(key: OptionClass, value: LineParser.Occurrence)] = []
-
-    subscript(_ cls: OptionClass) -> LineParser.Occurrence? {
-        get { items.first(where: { $0.key == cls })?.value }
-        set {
-            if let i = items.firstIndex(where: { $0.key == cls }) {
-                if let newValue { items[i].value = newValue } else { items.remove(at: i) }
-            } else if let newValue {
-                items.append((cls, newValue))
-            }
-        }
-    }
-
-    func sorted(by areInIncreasingOrder: ((key: OptionClass, value: LineParser.Occurrence), (key: OptionClass, value: LineParser.Occurrence)) -> Bool)
-        -> [(key: OptionClass, value: LineParser.Occurrence)] {
-        items.sorted(by: areInIncreasingOrder)
-    }
-}
-
-/// ipvsadm's option classes (OPTC_*): each may be given once per command.
-enum OptionClass: Hashable, Sendable {
-    case numeric, connection, service, scheduler, persistent, netmask, server, forward, weight
-    case uThreshold, lThreshold, mcastInterface, timeout, daemon, stats, rate, thresholds
-    case persistentConn, nosort, syncid, exact, ops, pe, schedFlags, mcastGroup, mcastPort
-    case mcastTTL, syncMaxlen, tunInfo, tunType, tunPort, tunNocsum, tunCsum, tunRemcsum
-
-    /// What the option is, for messages.
-    var what: String {
-        switch self {
-        case .service: return "a virtual service (-t, -u, --sctp-service or -f)"
-        case .server: return "a real server (-r ADDRESS[:PORT])"
-        case .forward: return "a forwarding method (-g, -i or -m)"
-        default: return "this option"
-        }
-    }
-}
-
-/// Every option ipvsadm knows, with its popt spelling.
-enum IpvsadmOption: Hashable, Sendable {
-    case command(IpvsadmCommand)
-    case tcp, udp, sctp, fwmark, scheduler, persistent, netmask, realServer
-    case masquerading, ipip, gatewaying, weight, uThreshold, lThreshold
-    case numeric, connection, mcastInterface, syncid, timeout, daemon, stats, rate
-    case thresholds, persistentConn, nosort, sort, exact, ipv6, ops, pe, schedFlags
-    case mcastGroup, mcastPort, mcastTTL, syncMaxlen, tunInfo, tunType, tunPort
-    case tunNocsum, tunCsum, tunRemcsum
-
-    enum Argument { case none, required, optional }
-
-    struct Spec {
-        var long: String
-        var short: Character?
-        var argument: Argument
-        var option: IpvsadmOption
-    }
-
-    static let specs: [Spec] = [
-        Spec(long: "add-service", short: "A", argument: .none, option: .command(.add)),
-        Spec(long: "edit-service", short: "E", argument: .none, option: .command(.edit)),
-        Spec(long: "delete-service", short: "D", argument: .none, option: .command(.delete)),
-        Spec(long: "clear", short: "C", argument: .none, option: .command(.flush)),
-        Spec(long: "list", short: "L", argument: .none, option: .command(.list)),
-        Spec(long: "list", short: "l", argument: .none, option: .command(.list)),
-        Spec(long: "zero", short: "Z", argument: .none, option: .command(.zero)),
-        Spec(long: "add-server", short: "a", argument: .none, option: .command(.addServer)),
-        Spec(long: "edit-server", short: "e", argument: .none, option: .command(.editServer)),
-        Spec(long: "delete-server", short: "d", argument: .none, option: .command(.deleteServer)),
-        Spec(long: "set", short: nil, argument: .none, option: .command(.set)),
-        Spec(long: "help", short: "h", argument: .none, option: .command(.help)),
-        Spec(long: "version", short: "v", argument: .none, option: .command(.version)),
-        Spec(long: "restore", short: "R", argument: .none, option: .command(.restore)),
-        Spec(long: "save", short: "S", argument: .none, option: .command(.save)),
-        Spec(long: "start-daemon", short: nil, argument: .required, option: .command(.startDaemon)),
-        Spec(long: "stop-daemon", short: nil, argument: .required, option: .command(.stopDaemon)),
-        Spec(long: "tcp-service", short: "t", argument: .required, option: .tcp),
-        Spec(long: "udp-service", short: "u", argument: .required, option: .udp),
-        Spec(long: "sctp-service", short: nil, argument: .required, option: .sctp),
-        Spec(long: "fwmark-service", short: "f", argument: .required, option: .fwmark),
-        Spec(long: "scheduler", short: "s", argument: .required, option: .scheduler),
-        Spec(long: "persistent", short: "p", argument: .optional, option: .persistent),
-        Spec(long: "netmask", short: "M", argument: .required, option: .netmask),
-        Spec(long: "real-server", short: "r", argument: .required, option: .realServer),
-        Spec(long: "masquerading", short: "m", argument: .none, option: .masquerading),
-        Spec(long: "ipip", short: "i", argument: .none, option: .ipip),
-        Spec(long: "gatewaying", short: "g", argument: .none, option: .gatewaying),
-        Spec(long: "weight", short: "w", argument: .required, option: .weight),
-        Spec(long: "u-threshold", short: "x", argument: .required, option: .uThreshold),
-        Spec(long: "l-threshold", short: "y", argument: .required, option: .lThreshold),
-        Spec(long: "numeric", short: "n", argument: .none, option: .numeric),
-        Spec(long: "connection", short: "c", argument: .none, option: .connection),
-        Spec(long: "mcast-interface", short: nil, argument: .required, option: .mcastInterface),
-        Spec(long: "syncid", short: nil, argument: .required, option: .syncid),
-        Spec(long: "timeout", short: nil, argument: .none, option: .timeout),
-        Spec(long: "daemon", short: nil, argument: .none, option: .daemon),
-        Spec(long: "stats", short: nil, argument: .none, option: .stats),
-        Spec(long: "rate", short: nil, argument: .none, option: .rate),
-        Spec(long: "thresholds", short: nil, argument: .none, option: .thresholds),
-        Spec(long: "persistent-conn", short: nil, argument: .none, option: .persistentConn),
-        Spec(long: "nosort", short: nil, argument: .none, option: .nosort),
-        Spec(long: "sort", short: nil, argument: .none, option: .sort),
-        Spec(long: "exact", short: "X", argument: .none, option: .exact),
-        Spec(long: "ipv6", short: "6", argument: .none, option: .ipv6),
-        Spec(long: "ops", short: "o", argument: .none, option: .ops),
-        Spec(long: "pe", short: nil, argument: .required, option: .pe),
-        Spec(long: "sched-flags", short: "b", argument: .required, option: .schedFlags),
-        Spec(long: "mcast-group", short: nil, argument: .required, option: .mcastGroup),
-        Spec(long: "mcast-port", short: nil, argument: .required, option: .mcastPort),
-        Spec(long: "mcast-ttl", short: nil, argument: .required, option: .mcastTTL),
-        Spec(long: "sync-maxlen", short: nil, argument: .required, option: .syncMaxlen),
-        Spec(long: "tun-info", short: nil, argument: .none, option: .tunInfo),
-        Spec(long: "tun-type", short: nil, argument: .required, option: .tunType),
-        Spec(long: "tun-port", short: nil, argument: .required, option: .tunPort),
-        Spec(long: "tun-nocsum", short: nil, argument: .none, option: .tunNocsum),
-        Spec(long: "tun-csum", short: nil, argument: .none, option: .tunCsum),
-        Spec(long: "tun-remcsum", short: nil, argument: .none, option: .tunRemcsum),
-    ]
-
-    static let byLong: [String: Spec] = {
-        var d: [String: Spec] = [:]
-        for s in specs where d[s.long] == nil { d[s.long] = s }
-        return d
-    }()
-
-    static let byShort: [Character: Spec] = {
-        var d: [Character: Spec] = [:]
-        for s in specs { if let c = s.short { d[c] = s } }
-        return d
-    }()
-
-    /// `byShort` for ASCII letters, by code: no Character hashing on the hot path.
-    static let byShortASCII: [Spec?] = {
-        var t = [Spec?](repeating: nil, count: 128)
-        for s in specs { if let c = s.short, let a = c.asciiValue, t[Int(a)] == nil { t[Int(a)] = byShort[c] } }
-        return t
-    }()
-
-    static func short(_ c: Character) -> Spec? {
-        if let a = c.asciiValue { return byShortASCII[Int(a)] }
-        return byShort[c]
-    }
-
-    var optionClass: OptionClass? {
-        switch self {
-        case .command, .sort, .ipv6: return nil
-        case .tcp, .udp, .sctp, .fwmark: return .service
-        case .scheduler: return .scheduler
-        case .persistent: return .persistent
-        case .netmask: return .netmask
-        case .realServer: return .server
-        case .masquerading, .ipip, .gatewaying: return .forward
-        case .weight: return .weight
-        case .uThreshold: return .uThreshold
-        case .lThreshold: return .lThreshold
-        case .numeric: return .numeric
-        case .connection: return .connection
-        case .mcastInterface: return .mcastInterface
-        case .syncid: return .syncid
-        case .timeout: return .timeout
-        case .daemon: return .daemon
-        case .stats: return .stats
-        case .rate: return .rate
-        case .thresholds: return .thresholds
-        case .persistentConn: return .persistentConn
-        case .nosort: return .nosort
-        case .exact: return .exact
-        case .ops: return .ops
-        case .pe: return .pe
-        case .schedFlags: return .schedFlags
-        case .mcastGroup: return .mcastGroup
-        case .mcastPort: return .mcastPort
-        case .mcastTTL: return .mcastTTL
-        case .syncMaxlen: return .syncMaxlen
-        case .tunInfo: return .tunInfo
-        case .tunType: return .tunType
-        case .tunPort: return .tunPort
-        case .tunNocsum: return .tunNocsum
-        case .tunCsum: return .tunCsum
-        case .tunRemcsum: return .tunRemcsum
-        }
-    }
-}
-
-/// Numbers and addresses the way ipvsadm reads them.
-enum CParse {
-    /// `strtol(s, &end, 10)` that must consume all of a non-empty `s` without overflow.
-    static func integer(_ s: some StringProtocol) -> Int? {
-        var chars = Substring(s)
-        var negative = false
-        if let f = chars.first, f == "+" || f == "-" {
-            negative = f == "-"
-            chars = chars.dropFirst()
-        }
-        guard !chars.isEmpty else { return nil }
-        var v: Int = 0
-        for c in chars.unicodeScalars {
-            guard c.value >= 48, c.value <= 57 else { return nil }
-            let (m, o1) = v.multipliedReportingOverflow(by: 10)
-            let (a, o2) = m.addingReportingOverflow(Int(c.value - 48))
-            if o1 || o2 { return nil }
-            v = a
-        }
-        return negative ? -v : v
-    }
-
-    /// ipvsadm's `string_to_number(s, min, max)`.
-    static func number(_ s: some StringProtocol, _ range: ClosedRange<Int>) -> Int? {
-        guard let v = integer(s), range.contains(v) else { return nil }
-        return v
-    }
-
-    /// `inet_aton`: dotted quads and their short, octal and hex forms.
-    static func inetAton(_ s: String) -> IPAddress? {
-        var a = in_addr()
-        guard inet_aton(s, &a) != 0 else { return nil }
-        return withUnsafeBytes(of: &a) { IPAddress(bytes: $0) }
-    }
-
-    static func inetPton6(_ s: String) -> IPAddress? {
-        var a = in6_addr()
-        guard inet_pton(AF_INET6, s, &a) == 1 else { return nil }
-        return withUnsafeBytes(of: &a) { IPAddress(bytes: $0) }
-    }
-
-    static func inetPton4(_ s: String) -> IPAddress? {
-        var a = in_addr()
-        guard inet_pton(AF_INET, s, &a) == 1 else { return nil }
-        return withUnsafeBytes(of: &a) { IPAddress(bytes: $0) }
-    }
-
-    static func isAllDigits(_ s: String) -> Bool {
-        s.unicodeScalars.allSatisfy { $0.value >= 48 && $0.value <= 57 }
-    }
-}
-
 /// Parses one line's tokens into a command, emulating `ipvsadm` (popt option handling,
 /// `parse_options`, `process_options`), and reports every problem it finds.
 struct LineParser {
@@ -567,7 +246,7 @@ struct LineParser {
             var values: [UInt32] = []
             while values.count < 3, let p = rest.first {
                 rest = rest.dropFirst()
-                if let v = CParse.number(p.text, 0...Self.maxTimeout) {
+                if let v = IpvsadmScan.number(p.text, 0...Self.maxTimeout) {
                     values.append(UInt32(v))
                 } else {
                     error(p, "invalid timeout '\(p.text)'", "a timeout is 0 to \(Self.maxTimeout) seconds (0 leaves it unchanged)")
@@ -726,9 +405,9 @@ struct LineParser {
             s.serviceProtocol = .tcp
             s.fwmarkGiven = true
             s.serviceToken = occ.valueToken
-            if let n = CParse.integer(v), n >= 1, n <= Int(UInt32.max) {
+            if let n = IpvsadmScan.integer(v), n >= 1, n <= Int(UInt32.max) {
                 s.fwmark = UInt32(n)
-            } else if let n = CParse.integer(v), n >= Int(Int32.min), n <= -1 {
+            } else if let n = IpvsadmScan.integer(v), n >= Int(Int32.min), n <= -1 {
                 // ipvsadm-save prints marks as signed: read -1 back as 4294967295.
                 s.fwmark = UInt32(bitPattern: Int32(n))
             } else {
@@ -749,7 +428,7 @@ struct LineParser {
         case .persistent:
             s.flags.insert(.persistent)
             if let value = occ.value {
-                if let n = CParse.number(value, 1...Self.maxTimeout) {
+                if let n = IpvsadmScan.number(value, 1...Self.maxTimeout) {
                     s.timeout = UInt32(n)
                 } else {
                     error(occ.valueToken, "invalid persistence timeout '\(value)'",
@@ -761,7 +440,7 @@ struct LineParser {
             }
         case .netmask:
             if s.serviceFamily != .inet6 {
-                if let a = CParse.inetAton(v) ?? resolver.ipv4Address(forHost: v), case let .v4(b0, b1, b2, b3) = a {
+                if let a = IpvsadmScan.inetAton(v) ?? resolver.ipv4Address(forHost: v), case let .v4(b0, b1, b2, b3) = a {
                     s.netmask = UInt32(b0) << 24 | UInt32(b1) << 16 | UInt32(b2) << 8 | UInt32(b3)
                 } else {
                     error(occ.valueToken, "invalid IPv4 persistence netmask '\(v)'",
@@ -769,7 +448,7 @@ struct LineParser {
                     s.broken = true
                 }
             } else {
-                if let n = CParse.number(v, 1...128) {
+                if let n = IpvsadmScan.number(v, 1...128) {
                     s.netmask = UInt32(n)
                 } else {
                     error(occ.valueToken, "invalid IPv6 persistence netmask '\(v)'", "an IPv6 netmask is a prefix length from 1 to 128")
@@ -788,17 +467,17 @@ struct LineParser {
         case .ipip: s.forwarding = .tunnel
         case .gatewaying: s.forwarding = .directRouting
         case .weight:
-            if let n = CParse.number(v, 0...65535) {
+            if let n = IpvsadmScan.number(v, 0...65535) {
                 s.weight = Int32(n)
             } else {
-                let out = CParse.integer(v) != nil
+                let out = IpvsadmScan.integer(v) != nil
                 error(occ.valueToken, out ? "weight \(v) is out of range" : "invalid weight '\(v)'",
                       "a weight is 0 to 65535 (0 quiesces the real server)")
                 s.broken = true
             }
         case .uThreshold, .lThreshold:
             let upper = occ.option == .uThreshold
-            if let n = CParse.number(v, 0...Int(Int32.max)) {
+            if let n = IpvsadmScan.number(v, 0...Int(Int32.max)) {
                 if upper { s.upperThreshold = UInt32(n) } else { s.lowerThreshold = UInt32(n) }
             } else {
                 error(occ.valueToken, "invalid \(upper ? "upper" : "lower") connection threshold '\(v)'",
@@ -812,7 +491,7 @@ struct LineParser {
             }
             s.interface = v
         case .syncid:
-            if let n = CParse.number(v, 0...255) { s.syncID = UInt32(n) } else {
+            if let n = IpvsadmScan.number(v, 0...255) { s.syncID = UInt32(n) } else {
                 error(occ.valueToken, "invalid sync id '\(v)'", "a sync id is 0 to 255")
                 s.broken = true
             }
@@ -836,7 +515,7 @@ struct LineParser {
         case .schedFlags:
             s.schedFlags = occ
         case .mcastGroup:
-            let a = v.contains(":") ? CParse.inetPton6(v) : CParse.inetPton4(v)
+            let a = v.contains(":") ? IpvsadmScan.inetPton6(v) : IpvsadmScan.inetPton4(v)
             let multicast: Bool
             switch a {
             case let .v4(b0, _, _, _)?: multicast = b0 >= 224 && b0 <= 239
@@ -848,17 +527,17 @@ struct LineParser {
                 s.broken = true
             }
         case .mcastPort:
-            if let n = CParse.number(v, 1...65535) { s.mcastPort = UInt16(n) } else {
+            if let n = IpvsadmScan.number(v, 1...65535) { s.mcastPort = UInt16(n) } else {
                 error(occ.valueToken, "invalid multicast port '\(v)'", "a port is 1 to 65535")
                 s.broken = true
             }
         case .mcastTTL:
-            if let n = CParse.number(v, 1...255) { s.ttl = UInt8(n) } else {
+            if let n = IpvsadmScan.number(v, 1...255) { s.ttl = UInt8(n) } else {
                 error(occ.valueToken, "invalid multicast TTL '\(v)'", "a TTL is 1 to 255")
                 s.broken = true
             }
         case .syncMaxlen:
-            if let n = CParse.number(v, 1...(65535 - 20 - 8)) { s.maxLength = UInt16(n) } else {
+            if let n = IpvsadmScan.number(v, 1...(65535 - 20 - 8)) { s.maxLength = UInt16(n) } else {
                 error(occ.valueToken, "invalid sync message length '\(v)'", "a sync message length is 1 to 65507 bytes")
                 s.broken = true
             }
@@ -872,7 +551,7 @@ struct LineParser {
                 s.broken = true
             }
         case .tunPort:
-            if let n = CParse.number(v, 1...65535) { s.tunnelPort = UInt16(n) } else {
+            if let n = IpvsadmScan.number(v, 1...65535) { s.tunnelPort = UInt16(n) } else {
                 error(occ.valueToken, "invalid tunnel port '\(v)'", "a tunnel port is 1 to 65535")
                 s.broken = true
             }
@@ -895,7 +574,7 @@ struct LineParser {
         let hint = role == "real server"
             ? "write ADDRESS[:PORT], IPV6-ADDRESS or [IPV6-ADDRESS]:PORT (a port is 0 to 65535 or a service name)"
             : "write ADDRESS:PORT or [IPV6-ADDRESS]:PORT (a port is 0 to 65535 or a service name)"
-        if text.isEmpty || CParse.isAllDigits(text) {
+        if text.isEmpty || IpvsadmScan.isAllDigits(text) {
             error(located, "invalid \(role) address '\(text)'", hint)
             return nil
         }
@@ -922,7 +601,7 @@ struct LineParser {
         // Every IPv6 text form has at least two colons: skip inet_pton for the rest (IPv4:PORT).
         var colons = 0
         for b in host.utf8 where b == UInt8(ascii: ":") { colons += 1 }
-        if colons >= 2, let a = CParse.inetPton6(host) {
+        if colons >= 2, let a = IpvsadmScan.inetPton6(host) {
             address = a
         } else if bracketed {
             guard let a = resolver.ipv6Address(forHost: host) else {
@@ -936,7 +615,7 @@ struct LineParser {
                 portText = String(text[text.index(after: colon)...])
                 portColumn = located.column + text.distance(from: text.startIndex, to: colon) + 1
             }
-            guard let a = CParse.inetAton(host) ?? resolver.ipv4Address(forHost: host) else {
+            guard let a = IpvsadmScan.inetAton(host) ?? resolver.ipv4Address(forHost: host) else {
                 error(located, "invalid \(role) address '\(text)': '\(host)' is neither an address nor a known host name", hint)
                 return nil
             }
@@ -945,11 +624,11 @@ struct LineParser {
         var port: UInt16? = nil
         if let p = portText {
             let portToken = LocatedToken(column: portColumn, text: p)
-            if let n = CParse.number(p, 0...65535) {
+            if let n = IpvsadmScan.number(p, 0...65535) {
                 port = UInt16(n)
             } else if let proto, let n = resolver.port(forService: p, protocol: proto) {
                 port = n
-            } else if CParse.integer(p) != nil {
+            } else if IpvsadmScan.integer(p) != nil {
                 error(portToken, "port \(p) is out of range", "a port is 0 to 65535")
                 return nil
             } else {

@@ -185,7 +185,7 @@ public enum SaveFormat {
     static func serviceName(_ key: ServiceKey, numeric: Bool, resolver: any NameResolver) -> String {
         switch key {
         case let .fwmark(mark, family):
-            return family == .inet6 ? "-f \(CFormat.fwmark(mark)) -6" : "-f \(CFormat.fwmark(mark))"
+            return family == .inet6 ? "-f \(IpvsadmPrintf.fwmark(mark)) -6" : "-f \(IpvsadmPrintf.fwmark(mark))"
         case let .address(proto, address, port):
             let v = IpvsadmNames.addressPort(address, port, proto, numeric: numeric, resolver: resolver)
             return "\(IpvsadmNames.serviceOption(proto)) \(v)"
@@ -197,7 +197,7 @@ public enum SaveFormat {
         if s.flags.contains(.persistent) {
             line += " -p \(s.timeout)"
             if s.key.family == .inet, s.netmask != 0xFFFF_FFFF {
-                line += " -M \(CFormat.dottedQuad(s.netmask))"
+                line += " -M \(IpvsadmPrintf.dottedQuad(s.netmask))"
             }
             if s.key.family == .inet6, s.netmask != 128 {
                 line += " -M \(Int32(bitPattern: s.netmask))"
@@ -261,7 +261,7 @@ enum ByteText {
         case let .fwmark(mark, family):
             out.reserve(3 + 11 + 3)
             out.put("-f ")
-            let m = Int32(bitPattern: mark)   // CFormat.fwmark: %d
+            let m = Int32(bitPattern: mark)   // IpvsadmPrintf.fwmark: %d
             if m < 0 { out.put(UInt8(ascii: "-")) }
             out.putDecimal(m.magnitude)
             if family == .inet6 { out.put(" -6") }

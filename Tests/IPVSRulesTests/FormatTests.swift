@@ -21,8 +21,8 @@ struct FormatTests {
               (UInt64.max, "18446744T", " 18446744073709551615"),
           ] as [(UInt64, String, String)])
     func largeNumbers(_ value: UInt64, _ short: String, _ exact: String) {
-        #expect(CFormat.largeNumber(value, exact: false) == short)
-        #expect(CFormat.largeNumber(value, exact: true) == exact)
+        #expect(IpvsadmPrintf.largeNumber(value, exact: false) == short)
+        #expect(IpvsadmPrintf.largeNumber(value, exact: true) == exact)
     }
 
     static let info = Info(versionCode: 0x010201, connectionTableSize: 4096)
