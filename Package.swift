@@ -32,14 +32,15 @@ let package = Package(
         // Where a problem is in a text file and what it is: one `SourceLocation` and one
         // `Diagnostic` for rules files, command lines and keepalived.conf. Dependency-free.
         .target(name: "Diagnostics"),
-        // Writing bytes and text: the one JSON string escaping. Dependency-free.
+        // Writing bytes and text: the one growable byte buffer (netlink messages, save text) and
+        // the one JSON string escaping. Dependency-free.
         .target(name: "Serialization"),
         // The IPVS table as values: service keys, services, destinations, entries, timeouts, sync
         // daemons, changes, batch results and IPVSError. Pure Swift: the rules formats use it
         // without linking libnl.
         .target(name: "IPVSModel", dependencies: ["NetworkModel"]),
         // The IPVS generic-netlink binding: wire encoding, the socket handle. Re-exports IPVSModel.
-        .target(name: "IPVS", dependencies: ["CNetlink", "IPVSModel"]),
+        .target(name: "IPVS", dependencies: ["CNetlink", "IPVSModel", "Serialization"]),
         // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering, diff and plan.
         .target(name: "IPVSRules", dependencies: ["IPVSModel", "Diagnostics", "Serialization"]),
         // iptables / nft mangle MARK rules that feed fwmark services.
