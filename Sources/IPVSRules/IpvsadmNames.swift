@@ -106,4 +106,12 @@ enum IpvsadmNames {
         let service = proto.flatMap { resolver.serviceName(port: port, protocol: $0) } ?? String(port)
         return IpvsadmPrintf.truncate("\(open)\(host)\(close):\(service)", 59)
     }
+
+    /// A persistent service's netmask as ipvsadm prints it, when it is not the full one
+    /// (dotted quad for IPv4, a prefix length for IPv6); nil for /32 and /128.
+    static func persistenceMask(_ s: Service) -> String? {
+        if s.key.family == .inet, s.netmask != 0xFFFF_FFFF { return IpvsadmPrintf.dottedQuad(s.netmask) }
+        if s.key.family == .inet6, s.netmask != 128 { return "\(Int32(bitPattern: s.netmask))" }
+        return nil
+    }
 }

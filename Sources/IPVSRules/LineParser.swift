@@ -402,45 +402,55 @@ struct LineParser {
         }
     }
 
+    /// The option's value as a number in `range`; otherwise a diagnostic at the value (the
+    /// message built only then) and the line marked broken.
+    private mutating func number(_ occ: Occurrence, _ range: ClosedRange<Int>, _ s: inout LineState,
+                                 _ message: @autoclosure () -> String, _ hint: @autoclosure () -> String) -> Int? {
+        if let n = IpvsadmScan.number(occ.value ?? "", range) { return n }
+        error(occ.valueToken, message(), hint())
+        s.broken = true
+        return nil
+    }
+
     /// The virtual service: `-t -u --sctp-service ADDRESS[:PORT]`, `-f MARK`, `-6`.
     private mutating func applyServiceKey(_ occ: Occurrence, to s: inout LineState) {
         let v = occ.value ?? ""
         switch occ.option {
-            case .tcp, .udp, .sctp:
-                let proto: TransportProtocol = occ.option == .tcp ? .tcp : occ.option == .udp ? .udp : .sctp
-                s.serviceProtocol = proto
-                s.serviceToken = occ.valueToken
-                if let parsed = parseAddressPort(occ, protocol: proto, role: "virtual service") {
-                    s.serviceAddress = parsed.address
-                    s.serviceFamily = parsed.address.family
-                    if parsed.address.family == .inet6 { s.netmask = 128 }
-                    if let p = parsed.port { s.servicePort = p }
-                } else {
-                    s.serviceBroken = true
-                }
-            case .fwmark:
-                s.serviceFamily = .inet
-                s.serviceProtocol = .tcp
-                s.fwmarkGiven = true
-                s.serviceToken = occ.valueToken
-                if let n = IpvsadmScan.integer(v), n >= 1, n <= Int(UInt32.max) {
-                    s.fwmark = UInt32(n)
-                } else if let n = IpvsadmScan.integer(v), n >= Int(Int32.min), n <= -1 {
-                    // ipvsadm-save prints marks as signed: read -1 back as 4294967295.
-                    s.fwmark = UInt32(bitPattern: Int32(n))
-                } else {
-                    error(occ.valueToken, "invalid firewall mark '\(v)'", "a firewall mark is an integer from 1 to 4294967295")
-                    s.serviceBroken = true
-                }
-            case .ipv6:
-                if s.fwmarkGiven {
-                    s.serviceFamily = .inet6
-                    s.netmask = 128
-                } else {
-                    error(occ.located, "\(occ.spelled) used before -f",
-                          "\(occ.spelled) marks a firewall-mark service as IPv6: write it after -f MARK")
-                    s.broken = true
-                }
+        case .tcp, .udp, .sctp:
+            let proto: TransportProtocol = occ.option == .tcp ? .tcp : occ.option == .udp ? .udp : .sctp
+            s.serviceProtocol = proto
+            s.serviceToken = occ.valueToken
+            if let parsed = parseAddressPort(occ, protocol: proto, role: "virtual service") {
+                s.serviceAddress = parsed.address
+                s.serviceFamily = parsed.address.family
+                if parsed.address.family == .inet6 { s.netmask = 128 }
+                if let p = parsed.port { s.servicePort = p }
+            } else {
+                s.serviceBroken = true
+            }
+        case .fwmark:
+            s.serviceFamily = .inet
+            s.serviceProtocol = .tcp
+            s.fwmarkGiven = true
+            s.serviceToken = occ.valueToken
+            if let n = IpvsadmScan.integer(v), n >= 1, n <= Int(UInt32.max) {
+                s.fwmark = UInt32(n)
+            } else if let n = IpvsadmScan.integer(v), n >= Int(Int32.min), n <= -1 {
+                // ipvsadm-save prints marks as signed: read -1 back as 4294967295.
+                s.fwmark = UInt32(bitPattern: Int32(n))
+            } else {
+                error(occ.valueToken, "invalid firewall mark '\(v)'", "a firewall mark is an integer from 1 to 4294967295")
+                s.serviceBroken = true
+            }
+        case .ipv6:
+            if s.fwmarkGiven {
+                s.serviceFamily = .inet6
+                s.netmask = 128
+            } else {
+                error(occ.located, "\(occ.spelled) used before -f",
+                      "\(occ.spelled) marks a firewall-mark service as IPv6: write it after -f MARK")
+                s.broken = true
+            }
         default:
             preconditionFailure("\(occ.option) is not handled by applyServiceKey")
         }
@@ -450,57 +460,53 @@ struct LineParser {
     private mutating func applyServiceAttribute(_ occ: Occurrence, to s: inout LineState) {
         let v = occ.value ?? ""
         switch occ.option {
-            case .scheduler:
-                if v.isEmpty {
-                    error(occ.valueToken, "empty scheduler name",
-                          "name a scheduler module without the ip_vs_ prefix: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos")
-                    s.broken = true
-                } else if v.utf8.count > 15 {
-                    error(occ.valueToken, "scheduler name '\(v)' is longer than 15 characters",
-                          "use a scheduler module's name without the ip_vs_ prefix: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos")
-                    s.broken = true
-                }
-                s.scheduler = v
-            case .persistent:
-                s.flags.insert(.persistent)
-                if let value = occ.value {
-                    if let n = IpvsadmScan.number(value, 1...Self.maxTimeout) {
-                        s.timeout = UInt32(n)
-                    } else {
-                        error(occ.valueToken, "invalid persistence timeout '\(value)'",
-                              "a timeout is 1 to \(Self.maxTimeout) seconds; -p alone means 360")
-                        s.broken = true
-                    }
+        case .scheduler:
+            if v.isEmpty {
+                error(occ.valueToken, "empty scheduler name",
+                      "name a scheduler module without the ip_vs_ prefix: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos")
+                s.broken = true
+            } else if v.utf8.count > 15 {
+                error(occ.valueToken, "scheduler name '\(v)' is longer than 15 characters",
+                      "use a scheduler module's name without the ip_vs_ prefix: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos")
+                s.broken = true
+            }
+            s.scheduler = v
+        case .persistent:
+            s.flags.insert(.persistent)
+            if let value = occ.value {
+                if let n = IpvsadmScan.number(value, 1...Self.maxTimeout) {
+                    s.timeout = UInt32(n)
                 } else {
-                    s.timeout = Service.defaultPersistenceTimeout
-                }
-            case .netmask:
-                if s.serviceFamily != .inet6 {
-                    if let a = IpvsadmScan.inetAton(v) ?? resolver.ipv4Address(forHost: v), case let .v4(b0, b1, b2, b3) = a {
-                        s.netmask = UInt32(b0) << 24 | UInt32(b1) << 16 | UInt32(b2) << 8 | UInt32(b3)
-                    } else {
-                        error(occ.valueToken, "invalid IPv4 persistence netmask '\(v)'",
-                              "write an IPv4 mask such as 255.255.255.0 (for an IPv6 service, give the service first, then -M PREFIXLEN)")
-                        s.broken = true
-                    }
-                } else {
-                    if let n = IpvsadmScan.number(v, 1...128) {
-                        s.netmask = UInt32(n)
-                    } else {
-                        error(occ.valueToken, "invalid IPv6 persistence netmask '\(v)'", "an IPv6 netmask is a prefix length from 1 to 128")
-                        s.broken = true
-                    }
-                }
-            case .ops:
-                s.flags.insert(.onePacket)
-            case .pe:
-                if v.isEmpty || v.utf8.count > 15 {
-                    error(occ.valueToken, "invalid persistence engine name '\(v)'", "the kernel has one persistence engine: sip")
+                    error(occ.valueToken, "invalid persistence timeout '\(value)'",
+                          "a timeout is 1 to \(Self.maxTimeout) seconds; -p alone means 360")
                     s.broken = true
                 }
-                s.pe = v
-            case .schedFlags:
-                s.schedFlags = occ
+            } else {
+                s.timeout = Service.defaultPersistenceTimeout
+            }
+        case .netmask:
+            if s.serviceFamily != .inet6 {
+                if let a = IpvsadmScan.inetAton(v) ?? resolver.ipv4Address(forHost: v), case let .v4(b0, b1, b2, b3) = a {
+                    s.netmask = UInt32(b0) << 24 | UInt32(b1) << 16 | UInt32(b2) << 8 | UInt32(b3)
+                } else {
+                    error(occ.valueToken, "invalid IPv4 persistence netmask '\(v)'",
+                          "write an IPv4 mask such as 255.255.255.0 (for an IPv6 service, give the service first, then -M PREFIXLEN)")
+                    s.broken = true
+                }
+            } else {
+                if let n = number(occ, 1...128, &s, "invalid IPv6 persistence netmask '\(v)'",
+                                  "an IPv6 netmask is a prefix length from 1 to 128") { s.netmask = UInt32(n) }
+            }
+        case .ops:
+            s.flags.insert(.onePacket)
+        case .pe:
+            if v.isEmpty || v.utf8.count > 15 {
+                error(occ.valueToken, "invalid persistence engine name '\(v)'", "the kernel has one persistence engine: sip")
+                s.broken = true
+            }
+            s.pe = v
+        case .schedFlags:
+            s.schedFlags = occ
         default:
             preconditionFailure("\(occ.option) is not handled by applyServiceAttribute")
         }
@@ -510,52 +516,46 @@ struct LineParser {
     private mutating func applyServerOption(_ occ: Occurrence, to s: inout LineState) {
         let v = occ.value ?? ""
         switch occ.option {
-            case .realServer:
-                s.serverToken = occ.valueToken
-                if let parsed = parseAddressPort(occ, protocol: s.serviceProtocol, role: "real server") {
-                    s.destinationAddress = parsed.address
-                    s.destinationPort = parsed.port ?? s.servicePort
-                } else {
-                    s.destinationBroken = true
-                }
-            case .masquerading: s.forwarding = .masquerade
-            case .ipip: s.forwarding = .tunnel
-            case .gatewaying: s.forwarding = .directRouting
-            case .weight:
-                if let n = IpvsadmScan.number(v, 0...65535) {
-                    s.weight = Int32(n)
-                } else {
-                    let out = IpvsadmScan.integer(v) != nil
-                    error(occ.valueToken, out ? "weight \(v) is out of range" : "invalid weight '\(v)'",
-                          "a weight is 0 to 65535 (0 quiesces the real server)")
-                    s.broken = true
-                }
-            case .uThreshold, .lThreshold:
-                let upper = occ.option == .uThreshold
-                if let n = IpvsadmScan.number(v, 0...Int(Int32.max)) {
-                    if upper { s.upperThreshold = UInt32(n) } else { s.lowerThreshold = UInt32(n) }
-                } else {
-                    error(occ.valueToken, "invalid \(upper ? "upper" : "lower") connection threshold '\(v)'",
-                          "a threshold is 0 to 2147483647 connections (0: none)")
-                    s.broken = true
-                }
-            case .tunType:
-                switch v {
-                case "ipip": s.tunnelKind = .ipip
-                case "gue": s.tunnelKind = .gue
-                case "gre": s.tunnelKind = .gre
-                default:
-                    error(occ.valueToken, "unknown tunnel type '\(v)'", "a tunnel type is ipip, gue or gre")
-                    s.broken = true
-                }
-            case .tunPort:
-                if let n = IpvsadmScan.number(v, 1...65535) { s.tunnelPort = UInt16(n) } else {
-                    error(occ.valueToken, "invalid tunnel port '\(v)'", "a tunnel port is 1 to 65535")
-                    s.broken = true
-                }
-            case .tunNocsum: s.tunnelFlags |= 0
-            case .tunCsum: s.tunnelFlags |= 1
-            case .tunRemcsum: s.tunnelFlags |= 2
+        case .realServer:
+            s.serverToken = occ.valueToken
+            if let parsed = parseAddressPort(occ, protocol: s.serviceProtocol, role: "real server") {
+                s.destinationAddress = parsed.address
+                s.destinationPort = parsed.port ?? s.servicePort
+            } else {
+                s.destinationBroken = true
+            }
+        case .masquerading: s.forwarding = .masquerade
+        case .ipip: s.forwarding = .tunnel
+        case .gatewaying: s.forwarding = .directRouting
+        case .weight:
+            if let n = IpvsadmScan.number(v, 0...65535) {
+                s.weight = Int32(n)
+            } else {
+                let out = IpvsadmScan.integer(v) != nil
+                error(occ.valueToken, out ? "weight \(v) is out of range" : "invalid weight '\(v)'",
+                      "a weight is 0 to 65535 (0 quiesces the real server)")
+                s.broken = true
+            }
+        case .uThreshold, .lThreshold:
+            let upper = occ.option == .uThreshold
+            if let n = number(occ, 0...Int(Int32.max), &s, "invalid \(upper ? "upper" : "lower") connection threshold '\(v)'",
+                              "a threshold is 0 to 2147483647 connections (0: none)") {
+                if upper { s.upperThreshold = UInt32(n) } else { s.lowerThreshold = UInt32(n) }
+            }
+        case .tunType:
+            switch v {
+            case "ipip": s.tunnelKind = .ipip
+            case "gue": s.tunnelKind = .gue
+            case "gre": s.tunnelKind = .gre
+            default:
+                error(occ.valueToken, "unknown tunnel type '\(v)'", "a tunnel type is ipip, gue or gre")
+                s.broken = true
+            }
+        case .tunPort:
+            if let n = number(occ, 1...65535, &s, "invalid tunnel port '\(v)'", "a tunnel port is 1 to 65535") { s.tunnelPort = UInt16(n) }
+        case .tunNocsum: s.tunnelFlags |= 0
+        case .tunCsum: s.tunnelFlags |= 1
+        case .tunRemcsum: s.tunnelFlags |= 2
         default:
             preconditionFailure("\(occ.option) is not handled by applyServerOption")
         }
@@ -565,44 +565,33 @@ struct LineParser {
     private mutating func applyDaemonOption(_ occ: Occurrence, to s: inout LineState) {
         let v = occ.value ?? ""
         switch occ.option {
-            case .mcastInterface:
-                if v.isEmpty || v.utf8.count > 15 {
-                    error(occ.valueToken, "invalid multicast interface name '\(v)'", "an interface name is 1 to 15 characters")
-                    s.broken = true
-                }
-                s.interface = v
-            case .syncid:
-                if let n = IpvsadmScan.number(v, 0...255) { s.syncID = UInt32(n) } else {
-                    error(occ.valueToken, "invalid sync id '\(v)'", "a sync id is 0 to 255")
-                    s.broken = true
-                }
-            case .mcastGroup:
-                let a = v.contains(":") ? IpvsadmScan.inetPton6(v) : IpvsadmScan.inetPton4(v)
-                let multicast: Bool
-                switch a {
-                case let .v4(b0, _, _, _)?: multicast = b0 >= 224 && b0 <= 239
-                case let .v6(bytes)?: multicast = bytes[0] == 0xFF
-                case nil: multicast = false
-                }
-                if multicast { s.group = a } else {
-                    error(occ.valueToken, "invalid multicast group '\(v)'", "give an IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast address")
-                    s.broken = true
-                }
-            case .mcastPort:
-                if let n = IpvsadmScan.number(v, 1...65535) { s.mcastPort = UInt16(n) } else {
-                    error(occ.valueToken, "invalid multicast port '\(v)'", "a port is 1 to 65535")
-                    s.broken = true
-                }
-            case .mcastTTL:
-                if let n = IpvsadmScan.number(v, 1...255) { s.ttl = UInt8(n) } else {
-                    error(occ.valueToken, "invalid multicast TTL '\(v)'", "a TTL is 1 to 255")
-                    s.broken = true
-                }
-            case .syncMaxlen:
-                if let n = IpvsadmScan.number(v, 1...(65535 - 20 - 8)) { s.maxLength = UInt16(n) } else {
-                    error(occ.valueToken, "invalid sync message length '\(v)'", "a sync message length is 1 to 65507 bytes")
-                    s.broken = true
-                }
+        case .mcastInterface:
+            if v.isEmpty || v.utf8.count > 15 {
+                error(occ.valueToken, "invalid multicast interface name '\(v)'", "an interface name is 1 to 15 characters")
+                s.broken = true
+            }
+            s.interface = v
+        case .syncid:
+            if let n = number(occ, 0...255, &s, "invalid sync id '\(v)'", "a sync id is 0 to 255") { s.syncID = UInt32(n) }
+        case .mcastGroup:
+            let a = v.contains(":") ? IpvsadmScan.inetPton6(v) : IpvsadmScan.inetPton4(v)
+            let multicast: Bool
+            switch a {
+            case let .v4(b0, _, _, _)?: multicast = b0 >= 224 && b0 <= 239
+            case let .v6(bytes)?: multicast = bytes[0] == 0xFF
+            case nil: multicast = false
+            }
+            if multicast { s.group = a } else {
+                error(occ.valueToken, "invalid multicast group '\(v)'", "give an IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast address")
+                s.broken = true
+            }
+        case .mcastPort:
+            if let n = number(occ, 1...65535, &s, "invalid multicast port '\(v)'", "a port is 1 to 65535") { s.mcastPort = UInt16(n) }
+        case .mcastTTL:
+            if let n = number(occ, 1...255, &s, "invalid multicast TTL '\(v)'", "a TTL is 1 to 255") { s.ttl = UInt8(n) }
+        case .syncMaxlen:
+            if let n = number(occ, 1...(65535 - 20 - 8), &s, "invalid sync message length '\(v)'",
+                              "a sync message length is 1 to 65507 bytes") { s.maxLength = UInt16(n) }
         default:
             preconditionFailure("\(occ.option) is not handled by applyDaemonOption")
         }

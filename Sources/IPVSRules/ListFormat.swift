@@ -161,12 +161,7 @@ public enum ListFormat {
             }
             if s.flags.contains(.persistent) {
                 out += " persistent \(s.timeout)"
-                if s.key.family == .inet, s.netmask != 0xFFFF_FFFF {
-                    out += " mask \(IpvsadmPrintf.dottedQuad(s.netmask))"
-                }
-                if s.key.family == .inet6, s.netmask != 128 {
-                    out += " mask \(Int32(bitPattern: s.netmask))"
-                }
+                if let mask = IpvsadmNames.persistenceMask(s) { out += " mask \(mask)" }
                 if let pe = s.persistenceEngine, !pe.isEmpty { out += " pe \(pe)" }
             }
             if s.flags.contains(.onePacket) { out += " ops" }

@@ -197,12 +197,7 @@ public enum SaveFormat {
         var line = "-A \(name) -s \(s.scheduler)"
         if s.flags.contains(.persistent) {
             line += " -p \(s.timeout)"
-            if s.key.family == .inet, s.netmask != 0xFFFF_FFFF {
-                line += " -M \(IpvsadmPrintf.dottedQuad(s.netmask))"
-            }
-            if s.key.family == .inet6, s.netmask != 128 {
-                line += " -M \(Int32(bitPattern: s.netmask))"
-            }
+            if let mask = IpvsadmNames.persistenceMask(s) { line += " -M \(mask)" }
         }
         if let pe = s.persistenceEngine, !pe.isEmpty { line += " --pe \(pe)" }
         if s.flags.contains(.onePacket) { line += " -o" }
