@@ -412,6 +412,18 @@ struct LineParser {
         return nil
     }
 
+    /// The option's value as a name the kernel keeps in 16 bytes (an interface, a persistence
+    /// engine): 1 to 15 bytes, else a diagnostic at the value and the line marked broken.
+    private mutating func kernelName(_ occ: Occurrence, _ s: inout LineState,
+                                     _ message: @autoclosure () -> String, _ hint: String) -> String {
+        let v = occ.value ?? ""
+        if v.isEmpty || v.utf8.count > 15 {
+            error(occ.valueToken, message(), hint)
+            s.broken = true
+        }
+        return v
+    }
+
     /// The virtual service: `-t -u --sctp-service ADDRESS[:PORT]`, `-f MARK`, `-6`.
     private mutating func applyServiceKey(_ occ: Occurrence, to s: inout LineState) {
         let v = occ.value ?? ""
@@ -500,11 +512,7 @@ struct LineParser {
         case .ops:
             s.flags.insert(.onePacket)
         case .pe:
-            if v.isEmpty || v.utf8.count > 15 {
-                error(occ.valueToken, "invalid persistence engine name '\(v)'", "the kernel has one persistence engine: sip")
-                s.broken = true
-            }
-            s.pe = v
+            s.pe = kernelName(occ, &s, "invalid persistence engine name '\(v)'", "the kernel has one persistence engine: sip")
         case .schedFlags:
             s.schedFlags = occ
         default:
@@ -566,11 +574,7 @@ struct LineParser {
         let v = occ.value ?? ""
         switch occ.option {
         case .mcastInterface:
-            if v.isEmpty || v.utf8.count > 15 {
-                error(occ.valueToken, "invalid multicast interface name '\(v)'", "an interface name is 1 to 15 characters")
-                s.broken = true
-            }
-            s.interface = v
+            s.interface = kernelName(occ, &s, "invalid multicast interface name '\(v)'", "an interface name is 1 to 15 characters")
         case .syncid:
             if let n = number(occ, 0...255, &s, "invalid sync id '\(v)'", "a sync id is 0 to 255") { s.syncID = UInt32(n) }
         case .mcastGroup:
