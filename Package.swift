@@ -39,21 +39,31 @@ let package = Package(
         ),
         // Addresses and families: the dependency-free vocabulary every other module shares.
         .target(name: "NetworkModel"),
+        // Where a problem is in a text file and what it is: one `SourceLocation` and one
+        // `Diagnostic` for rules files, command lines and keepalived.conf. Dependency-free.
+        .target(name: "Diagnostics"),
+        // Writing bytes and text: the one growable byte buffer (netlink messages, save text) and
+        // the one JSON string escaping. Dependency-free.
+        .target(name: "Serialization"),
+        // The IPVS table as values: service keys, services, destinations, entries, timeouts, sync
+        // daemons, changes, batch results and IPVSError. Pure Swift: the rules formats use it
+        // without linking libnl.
+        .target(name: "IPVSModel", dependencies: ["NetworkModel"]),
+        // The IPVS generic-netlink binding: wire encoding, the socket handle. Re-exports IPVSModel.
+        .target(name: "IPVS", dependencies: ["CNetlink", "IPVSModel", "Serialization"]),
+        // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering, diff and plan.
+        .target(name: "IPVSRules", dependencies: ["IPVSModel", "Diagnostics", "Serialization"]),
         // The VRRP protocol core: wire format, receive validation, timers, state machine. Pure:
         // no sockets, no clock of its own.
         .target(name: "VRRP", dependencies: ["NetworkModel"]),
         // Virtual routers as keepalived runs them: the vrrp_* configuration pass, and (next) the
         // engine that drives the protocol core over HostNetwork's sockets on the event loop.
         .target(name: "VRRPRouter", dependencies: ["VRRP", "HostNetwork", "NetworkModel", "EventLoop", "KeepalivedConfig", .product(name: "Logging", package: "swift-log")]),
-        // The IPVS generic-netlink binding: domain types, wire encoding, the socket handle.
-        .target(name: "IPVS", dependencies: ["CNetlink", "NetworkModel"]),
         // The host effects VRRP needs: rtnetlink interfaces, addresses and events, VRRP raw
         // sockets, gratuitous ARP and unsolicited neighbour advertisements, namespaces for tests.
         .target(name: "HostNetwork", dependencies: ["CNetlinkRoute", "NetworkModel"]),
-        // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering.
-        .target(name: "IPVSRules", dependencies: ["IPVS"]),
         // iptables / nft mangle MARK rules that feed fwmark services.
-        .target(name: "FirewallMarks", dependencies: ["CSystem"]),
+        .target(name: "FirewallMarks", dependencies: ["CSystem", "NetworkModel", "Serialization"]),
         // The one C shim for the libc and Linux calls Swift's Glibc module hides (pipe2, epoll,
         // eventfd, accept4, pidfd_open, pthread_setname_np, mallopt, posix_spawn's closefrom),
         // and the check processes' spawn: clone(CLONE_VM|CLONE_PIDFD) with the child's stack in
@@ -65,7 +75,7 @@ let package = Package(
         // keepalived.conf as a language: lexer, statement tree with includes, locations and
         // diagnostics, the file-system seam, quoting, and the value readers every semantic pass
         // (LVS today, VRRP next) uses over the same tree.
-        .target(name: "KeepalivedConfig", dependencies: ["NetworkModel"]),
+        .target(name: "KeepalivedConfig", dependencies: ["NetworkModel", "Diagnostics"]),
         // The LVS half: virtual_server semantics, checkers, the health state machine, the daemon.
         .target(
             name: "HealthCheck",
@@ -90,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "swiftvs",
             dependencies: [
-                "IPVS", "IPVSRules", "FirewallMarks", "HealthCheck", "Director",
+                "IPVS", "IPVSRules", "FirewallMarks", "HealthCheck", "Director", "Diagnostics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -103,6 +113,7 @@ let package = Package(
         .testTarget(name: "IPVSRulesTests", dependencies: ["IPVSRules", "IPVS"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "NetworkModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FirewallMarksTests", dependencies: ["FirewallMarks"]),
+        .testTarget(name: "SerializationTests", dependencies: ["Serialization"]),
         .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "Director", "EventLoop", "KeepalivedConfig", "IPVS", "IPVSRules",
                                                            "FirewallMarks",
                                                            .product(name: "Logging", package: "swift-log")]),

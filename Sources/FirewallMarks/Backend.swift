@@ -21,5 +21,5 @@ protocol MarkBackend: Sendable {
     func read() throws(MarkError) -> MarkState
     /// Removes `remove` and appends `add`, as one transaction where the tool allows.
     func change(remove: [InstalledRule], add: [MarkRule]) throws(MarkError)
-    func saveText(_ state: MarkState, family: MarkFamily?) -> String
+    func saveText(_ state: MarkState, family: AddressFamily?) -> String
 }

@@ -16,10 +16,10 @@ struct IptablesBackend: MarkBackend {
         ip6tables = locator.find("ip6tables")
     }
 
-    private func tool(_ family: MarkFamily) throws(MarkError) -> String {
+    private func tool(_ family: AddressFamily) throws(MarkError) -> String {
         switch family {
-        case .ipv4: return iptables
-        case .ipv6:
+        case .inet: return iptables
+        case .inet6:
             guard let ip6tables else {
                 return try locator.require("ip6tables", package: "iptables", for: "for IPv6 mark rules")
             }
@@ -29,15 +29,15 @@ struct IptablesBackend: MarkBackend {
 
     func read() throws(MarkError) -> MarkState {
         var state = MarkState()
-        for family in MarkFamily.allCases {
+        for family in AddressFamily.allCases {
             // Without ip6tables there can be no IPv6 rules of ours.
-            if family == .ipv6 && ip6tables == nil { continue }
-            let what = "read \(family == .ipv4 ? "iptables" : "ip6tables") table mangle chain PREROUTING"
+            if family == .inet6 && ip6tables == nil { continue }
+            let what = "read \(family == .inet ? "iptables" : "ip6tables") table mangle chain PREROUTING"
             let r = try runner.run([try tool(family), "-w", "-t", "mangle", "-S", "PREROUTING"])
             if !r.succeeded {
                 // A kernel without IPv6 (ipv6.disable=1) has no IPv6 rules of ours either;
                 // adding one will still fail, with ip6tables' own message.
-                if family == .ipv6, !r.timedOut, Self.ipv6Unavailable(r.stderr) { continue }
+                if family == .inet6, !r.timedOut, Self.ipv6Unavailable(r.stderr) { continue }
                 throw runner.failure(r, what: what)
             }
             if r.stdoutTruncated {
@@ -49,7 +49,7 @@ struct IptablesBackend: MarkBackend {
                 switch Self.parse(line: line, family: family) {
                 case .foreign: break
                 case let .ours(rule): state.rules.append(InstalledRule(rule: rule, handle: nil))
-                case .unrecognised: state.unrecognised.append((family == .ipv6 ? "ip6tables: " : "iptables: ") + line)
+                case .unrecognised: state.unrecognised.append((family == .inet6 ? "ip6tables: " : "iptables: ") + line)
                 }
             }
         }
@@ -62,13 +62,13 @@ struct IptablesBackend: MarkBackend {
     }
 
     func change(remove: [InstalledRule], add: [MarkRule]) throws(MarkError) {
-        for family in MarkFamily.allCases {
+        for family in AddressFamily.allCases {
             var ops: [(verb: String, rule: MarkRule)] = []
             ops += remove.filter { $0.rule.family == family }.map { ("-D", $0.rule) }
             ops += add.filter { $0.family == family }.map { ("-A", $0) }
             if ops.isEmpty { continue }
             let tool = try tool(family)
-            let name = family == .ipv4 ? "iptables" : "ip6tables"
+            let name = family == .inet ? "iptables" : "ip6tables"
             let restore = locator.find(name + "-restore")
             if ops.count == 1 || restore == nil {
                 for op in ops {
@@ -86,19 +86,19 @@ struct IptablesBackend: MarkBackend {
         }
     }
 
-    func saveText(_ state: MarkState, family: MarkFamily?) -> String {
+    func saveText(_ state: MarkState, family: AddressFamily?) -> String {
         var out = ""
-        for f in MarkFamily.allCases where family == nil || family == f {
+        for f in AddressFamily.allCases where family == nil || family == f {
             let rules = state.rules.filter { $0.rule.family == f }
             if family == nil && rules.isEmpty { continue }
-            let restore = f == .ipv4 ? "iptables-restore" : "ip6tables-restore"
+            let restore = f == .inet ? "iptables-restore" : "ip6tables-restore"
             out += "# swiftvs mark rules, \(f.displayName): load with '\(restore) --noflush'"
-            out += f == .ipv4 ? " (Debian: /etc/iptables/rules.v4)\n" : " (Debian: /etc/iptables/rules.v6)\n"
+            out += f == .inet ? " (Debian: /etc/iptables/rules.v4)\n" : " (Debian: /etc/iptables/rules.v6)\n"
             out += "*mangle\n"
             for r in rules { out += r.rule.iptablesSaveLine + "\n" }
             out += "COMMIT\n"
         }
-        for u in state.unrecognised where family == nil || u.hasPrefix(family == .ipv4 ? "iptables:" : "ip6tables:") {
+        for u in state.unrecognised where family == nil || u.hasPrefix(family == .inet ? "iptables:" : "ip6tables:") {
             out += "# not saved, tagged swiftvs but not understood: \(u)\n"
         }
         return out
@@ -116,7 +116,7 @@ struct IptablesBackend: MarkBackend {
     /// exactly `swiftvs`, and nothing but `-d`, `-p`, `-m tcp|udp|sctp|comment`, `--dport`,
     /// `-j MARK --set-xmark V/0xffffffff` (or the older `--set-mark V`), in any order —
     /// legacy and nft flavours order and spell matches differently.
-    static func parse(line: some StringProtocol, family: MarkFamily) -> LineKind {
+    static func parse(line: some StringProtocol, family: AddressFamily) -> LineKind {
         guard let tokens = tokenize(String(line)), tokens.count >= 2,
               tokens[0] == "-A", tokens[1] == "PREROUTING" else { return .foreign }
         var comment: String?
@@ -156,12 +156,12 @@ struct IptablesBackend: MarkBackend {
         }
         guard comment == MarkRule.iptablesComment else { return .foreign }
         guard understood, target == "MARK", let destination, let markValue else { return .unrecognised }
-        var protocolValue: MarkProtocol?
+        var protocolValue: TransportProtocol?
         if let proto {
-            if let n = Int(proto) { protocolValue = MarkProtocol(number: n) } else { protocolValue = MarkProtocol(rawValue: proto) }
+            if let n = Int(proto) { protocolValue = TransportProtocol(number: n) } else { protocolValue = TransportProtocol(name: proto) }
             guard protocolValue != nil else { return .unrecognised }
         }
-        for m in modules where !(m == "comment" || m == protocolValue?.rawValue) { return .unrecognised }
+        for m in modules where !(m == "comment" || m == protocolValue?.name) { return .unrecognised }
         guard let net = try? MarkNetwork(destination), net.family == family,
               let mark = try? MarkRule.parseMark(markValue) else { return .unrecognised }
         var ports: ClosedRange<UInt16>?

@@ -4,23 +4,29 @@
 /// `description` is the text for a terminal: the first line says what failed and where,
 /// then the hint and the tool's own words on following lines.
 public struct MarkError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The class of failure, stable for callers to switch on.
-    public enum Code: String, Sendable, Hashable {
+    /// The class of failure, stable for callers to compare with. A struct, like
+    /// `IPVSError.Code`, so that a new class is not a breaking change for callers' switches.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+        private init(_ name: String) { self.name = name }
+        /// The class's name (`invalidInput`, …).
+        public var description: String { name }
+
         /// The input (address, prefix, port, protocol, mark, save line, option) is not valid.
         /// Nothing was changed. The CLI exits with 2.
-        case invalidInput
+        public static let invalidInput = Code("invalidInput")
         /// `delete` without `ifExists` found no such rule of ours.
-        case notFound
+        public static let notFound = Code("notFound")
         /// Neither the requested nor any usable firewall tool is installed.
-        case toolMissing
+        public static let toolMissing = Code("toolMissing")
         /// The named network namespace does not exist.
-        case namespaceMissing
+        public static let namespaceMissing = Code("namespaceMissing")
         /// A tool ran and failed (non-zero exit, killed, or timed out).
-        case commandFailed
+        public static let commandFailed = Code("commandFailed")
         /// A tool's output could not be understood.
-        case unexpectedOutput
+        public static let unexpectedOutput = Code("unexpectedOutput")
         /// A system call failed (spawning a process, pipes…).
-        case system
+        public static let system = Code("system")
     }
 
     public var code: Code

@@ -112,7 +112,7 @@ public struct MarkManager: Sendable {
     /// (give `family` for a single block that `iptables-restore --noflush` or
     /// `/etc/iptables/rules.v4` takes); for nft a script for `nft -f` that replaces
     /// table `inet swiftvs`.
-    public func saveText(family: MarkFamily? = nil) throws(MarkError) -> String {
+    public func saveText(family: AddressFamily? = nil) throws(MarkError) -> String {
         backend.saveText(try backend.read(), family: family)
     }
 

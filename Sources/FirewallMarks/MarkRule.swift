@@ -1,32 +1,4 @@
-/// The transport protocols a mark rule can narrow to (the ones IPVS balances).
-public enum MarkProtocol: String, Sendable, Hashable, CaseIterable, Comparable {
-    case tcp, udp, sctp
-
-    /// Parses `tcp`, `udp` or `sctp` (any case).
-    public init(parsing text: some StringProtocol) throws(MarkError) {
-        guard let p = MarkProtocol(rawValue: text.lowercased()) else {
-            throw .invalid("-p \(text): the protocol must be tcp, udp or sctp",
-                           hint: "leave out -p to mark every protocol to the destination")
-        }
-        self = p
-    }
-
-    /// IANA protocol number.
-    public var number: Int {
-        switch self {
-        case .tcp: return 6
-        case .udp: return 17
-        case .sctp: return 132
-        }
-    }
-
-    init?(number: Int) {
-        guard let p = Self.allCases.first(where: { $0.number == number }) else { return nil }
-        self = p
-    }
-
-    public static func < (lhs: MarkProtocol, rhs: MarkProtocol) -> Bool { lhs.number < rhs.number }
-}
+import Serialization
 
 /// One mangle-table MARK rule owned by swiftvs: packets to `destination` (optionally only
 /// `protocol`, optionally only destination ports `ports`) get firewall mark `mark`, which
@@ -38,16 +10,16 @@ public struct MarkRule: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// Destination address and prefix; its family picks iptables or ip6tables (`ip`/`ip6` in nft).
     public let destination: MarkNetwork
     /// Transport protocol, nil for all.
-    public let `protocol`: MarkProtocol?
+    public let `protocol`: TransportProtocol?
     /// Destination ports (first…last), nil for all; only with a protocol.
     public let ports: ClosedRange<UInt16>?
     /// The mark, 1…0xffffffff.
     public let mark: UInt32
 
-    public var family: MarkFamily { destination.family }
+    public var family: AddressFamily { destination.family }
 
     /// Builds a rule, checking the combination: ports need a protocol, the mark is not 0.
-    public init(destination: MarkNetwork, protocol: MarkProtocol? = nil,
+    public init(destination: MarkNetwork, protocol: TransportProtocol? = nil,
                 ports: ClosedRange<UInt16>? = nil, mark: UInt32) throws(MarkError) {
         if let ports, `protocol` == nil {
             throw .invalid("--dport \(Self.portText(ports)): a destination port needs a protocol",
@@ -68,13 +40,22 @@ public struct MarkRule: Sendable, Hashable, Comparable, CustomStringConvertible 
     public init(destination: String, protocol: String? = nil, ports: String? = nil,
                 mark: String) throws(MarkError) {
         let net = try MarkNetwork(destination)
-        let proto = try `protocol`.map { (p: String) throws(MarkError) in try MarkProtocol(parsing: p) }
+        let proto = try `protocol`.map { (p: String) throws(MarkError) in try MarkRule.parseProtocol(p) }
         let range = try ports.map { (p: String) throws(MarkError) in try MarkRule.parsePorts(p) }
         let m = try MarkRule.parseMark(mark)
         try self.init(destination: net, protocol: proto, ports: range, mark: m)
     }
 
     // MARK: - Value parsers
+
+    /// Parses `tcp`, `udp` or `sctp` (any case), as `-p`.
+    public static func parseProtocol(_ text: some StringProtocol) throws(MarkError) -> TransportProtocol {
+        guard let p = TransportProtocol(name: text.lowercased()) else {
+            throw .invalid("-p \(text): the protocol must be tcp, udp or sctp",
+                           hint: "leave out -p to mark every protocol to the destination")
+        }
+        return p
+    }
 
     /// Parses a mark: decimal (`80`) or hexadecimal (`0x50`), 1…4294967295.
     public static func parseMark(_ text: some StringProtocol) throws(MarkError) -> UInt32 {
@@ -135,7 +116,7 @@ public struct MarkRule: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// `["-d", "192.0.2.100/32", "-p", "tcp", "--dport", "80:81", "--mark", "80"]`.
     public var arguments: [String] {
         var a = ["-d", destination.description]
-        if let p = `protocol` { a += ["-p", p.rawValue] }
+        if let p = `protocol` { a += ["-p", p.name] }
         if let ports { a += ["--dport", Self.portText(ports)] }
         a += ["--mark", String(mark)]
         return a
@@ -162,8 +143,8 @@ public struct MarkRule: Sendable, Hashable, Comparable, CustomStringConvertible 
     public var iptablesArguments: [String] {
         var a = ["-d", destination.description]
         if let p = `protocol` {
-            a += ["-p", p.rawValue]
-            if let ports { a += ["-m", p.rawValue, "--dport", Self.portText(ports)] }
+            a += ["-p", p.name]
+            if let ports { a += ["-m", p.name, "--dport", Self.portText(ports)] }
         }
         a += ["-m", "comment", "--comment", Self.iptablesComment,
               "-j", "MARK", "--set-xmark", hexMark + "/0xffffffff"]
@@ -179,14 +160,14 @@ public struct MarkRule: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// The nft rule body for `table inet swiftvs` chain `prerouting`, as `nft list` prints
     /// it (minus counter values): `ip daddr 192.0.2.100 tcp dport 80-81 counter meta mark set 0x00000050`.
     public var nftStatement: String {
-        var s = (family == .ipv4 ? "ip daddr " : "ip6 daddr ")
-        s += destination.isHost ? destination.address : destination.description
+        var s = (family == .inet ? "ip daddr " : "ip6 daddr ")
+        s += destination.isHost ? "\(destination.address)" : destination.description
         if let p = `protocol` {
             if let ports {
-                s += " \(p.rawValue) dport " + (ports.lowerBound == ports.upperBound
+                s += " \(p.name) dport " + (ports.lowerBound == ports.upperBound
                                                  ? "\(ports.lowerBound)" : "\(ports.lowerBound)-\(ports.upperBound)")
             } else {
-                s += " meta l4proto \(p.rawValue)"
+                s += " meta l4proto \(p.name)"
             }
         }
         let hex = String(mark, radix: 16)
@@ -198,11 +179,11 @@ public struct MarkRule: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// "prefixLength":24,"protocol":"tcp","ports":{"first":80,"last":81},"mark":80,"markHex":"0x50"}`
     /// (`protocol` and `ports` are null when absent).
     public var json: String {
-        var s = "{\"family\":\"\(family.rawValue)\",\"destination\":\"\(destination)\""
-        s += ",\"address\":\"\(destination.address)\",\"prefixLength\":\(destination.prefixLength)"
-        s += ",\"protocol\":" + (`protocol`.map { "\"\($0.rawValue)\"" } ?? "null")
+        var s = "{\"family\":" + JSONString.quoted(family.name) + ",\"destination\":" + JSONString.quoted(destination.description)
+        s += ",\"address\":" + JSONString.quoted(destination.address.description) + ",\"prefixLength\":\(destination.prefixLength)"
+        s += ",\"protocol\":" + (`protocol`.map { JSONString.quoted($0.name) } ?? "null")
         s += ",\"ports\":" + (ports.map { "{\"first\":\($0.lowerBound),\"last\":\($0.upperBound)}" } ?? "null")
-        s += ",\"mark\":\(mark),\"markHex\":\"\(hexMark)\"}"
+        s += ",\"mark\":\(mark),\"markHex\":" + JSONString.quoted(hexMark) + "}"
         return s
     }
 

@@ -81,12 +81,12 @@ struct NftBackend: MarkBackend {
     /// Reads a rule's JSON expressions back into a `MarkRule`; nil for anything but
     /// `ip[6] daddr NET [l4proto P | P dport PORTS] [counter] meta mark set N`.
     static func parseRule(_ exprs: [JSON]) -> MarkRule? {
-        var family: MarkFamily?
+        var family: AddressFamily?
         var net: MarkNetwork?
-        var l4: MarkProtocol?
-        var portProto: MarkProtocol?
+        var l4: TransportProtocol?
+        var portProto: TransportProtocol?
         var ports: ClosedRange<UInt16>?
-        var nfproto: MarkFamily?
+        var nfproto: AddressFamily?
         var mark: UInt32?
         for e in exprs {
             if mark != nil {
@@ -101,11 +101,11 @@ struct NftBackend: MarkBackend {
                     let proto = payload["protocol"]?.stringValue
                     let field = payload["field"]?.stringValue
                     if field == "daddr", proto == "ip" || proto == "ip6", net == nil {
-                        let f: MarkFamily = proto == "ip" ? .ipv4 : .ipv6
+                        let f: AddressFamily = proto == "ip" ? .inet : .inet6
                         guard let n = network(right), n.family == f else { return nil }
                         family = f
                         net = n
-                    } else if field == "dport", let p = proto.flatMap(MarkProtocol.init(rawValue:)), ports == nil {
+                    } else if field == "dport", let p = proto.flatMap(TransportProtocol.init(name:)), ports == nil {
                         guard let r = portRange(right) else { return nil }
                         portProto = p
                         ports = r
@@ -114,13 +114,13 @@ struct NftBackend: MarkBackend {
                     }
                 } else if let meta = left["meta"], let key = meta["key"]?.stringValue {
                     if key == "l4proto", l4 == nil {
-                        if let s = right.stringValue { l4 = MarkProtocol(rawValue: s) }
-                        if let n = right.integerValue { l4 = MarkProtocol(number: Int(n)) }
+                        if let s = right.stringValue { l4 = TransportProtocol(name: s) }
+                        if let n = right.integerValue { l4 = TransportProtocol(number: Int(n)) }
                         guard l4 != nil else { return nil }
                     } else if key == "nfproto", nfproto == nil {
                         switch right.stringValue {
-                        case "ipv4": nfproto = .ipv4
-                        case "ipv6": nfproto = .ipv6
+                        case "ipv4": nfproto = .inet
+                        case "ipv6": nfproto = .inet6
                         default: return nil
                         }
                     } else {
@@ -194,7 +194,7 @@ struct NftBackend: MarkBackend {
         _ = try runner.checked([nft, "-f", "-"], input: script, what: what)
     }
 
-    func saveText(_ state: MarkState, family: MarkFamily?) -> String {
+    func saveText(_ state: MarkState, family: AddressFamily?) -> String {
         var out = """
             #!/usr/sbin/nft -f
             # swiftvs mark rules (nft backend): load with 'nft -f FILE'; replaces table inet \(Self.table) only.

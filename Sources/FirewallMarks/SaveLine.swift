@@ -124,7 +124,7 @@ extension MarkRule {
                            hint: "every mark rule names its mark, e.g. --mark 80", column: endColumn)
         }
         let net = try located(.destination) { (s) throws(MarkError) in try MarkNetwork(s) }!
-        let proto = try located(.proto) { (s) throws(MarkError) in try MarkProtocol(parsing: s) }
+        let proto = try located(.proto) { (s) throws(MarkError) in try MarkRule.parseProtocol(s) }
         let ports = try located(.dport) { (s) throws(MarkError) in try MarkRule.parsePorts(s) }
         let mark = try located(.mark) { (s) throws(MarkError) in try MarkRule.parseMark(s) }!
         do {

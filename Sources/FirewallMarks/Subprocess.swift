@@ -67,16 +67,55 @@ enum Subprocess {
         try makePipe(&errPipe)
         if input != nil { try makePipe(&inPair) }
 
+        let pid: pid_t
+        do throws(SpawnError) {
+            pid = try spawn(argv, stdin: input != nil ? inPair[1] : nil, stdout: outPipe[1], stderr: errPipe[1])
+        } catch {
+            throw failure("posix_spawn", error.errno)
+        }
+
+        // The child's ends now belong to the child.
+        func closeOwned(_ fd: Int32) {
+            close(fd)
+            opened.removeAll { $0 == fd }
+        }
+        closeOwned(outPipe[1])
+        closeOwned(errPipe[1])
+        if input != nil { closeOwned(inPair[1]) }
+
+        var io = IOState(stdoutFD: outPipe[0], stderrFD: errPipe[0], stdinFD: input != nil ? inPair[0] : -1,
+                         input: Array((input ?? "").utf8), limit: outputLimit)
+        opened.removeAll()  // the parent ends now belong to `io`, which closes them
+        let (timedOut, ioError) = pump(&io, pid: pid, deadline: ContinuousClock.now.advanced(by: timeout))
+        // Whatever happened, close our ends so a killed child cannot block, then reap.
+        for fd in [io.stdoutFD, io.stderrFD, io.stdinFD] where fd >= 0 { close(fd) }
+        let (status, waitError) = reap(pid)
+        if ioError != 0 { throw failure("reading its output", ioError) }
+        if waitError != 0 { throw failure("waitpid (is SIGCHLD ignored?)", waitError) }
+        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return CommandResult(argv: argv, status: exitStatus,
+                             stdout: String(decoding: io.stdout, as: UTF8.self),
+                             stderr: String(decoding: io.stderr, as: UTF8.self),
+                             stdoutTruncated: io.stdoutTruncated, timedOut: timedOut)
+    }
+
+    /// posix_spawn's errno.
+    struct SpawnError: Error { var errno: Int32 }
+
+    /// Starts `argv` (absolute path) with the fixed environment: stdin from `stdin` (or
+    /// /dev/null), stdout and stderr onto the given descriptors, every other descriptor closed,
+    /// signals unblocked and at their defaults.
+    static func spawn(_ argv: [String], stdin: Int32?, stdout: Int32, stderr: Int32) throws(SpawnError) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        if input != nil {
-            posix_spawn_file_actions_adddup2(&actions, inPair[1], 0)
+        if let stdin {
+            posix_spawn_file_actions_adddup2(&actions, stdin, 0)
         } else {
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         }
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
         // glibc ≥ 2.34 (ENOSYS from the shim before that: only close-on-exec protects then).
         _ = swiftvs_spawn_addclosefrom(&actions, 3)
 
@@ -99,52 +138,36 @@ enum Subprocess {
         }
         var pid = pid_t()
         let rc = posix_spawn(&pid, argv[0], &actions, &attributes, &cArgs, &cEnv)
-        guard rc == 0 else { throw failure("posix_spawn", rc) }
+        guard rc == 0 else { throw SpawnError(errno: rc) }
+        return pid
+    }
 
-        // The child's ends now belong to the child.
-        func closeOwned(_ fd: Int32) {
-            close(fd)
-            opened.removeAll { $0 == fd }
-        }
-        closeOwned(outPipe[1])
-        closeOwned(errPipe[1])
-        if input != nil { closeOwned(inPair[1]) }
-
-        var io = IOState(stdoutFD: outPipe[0], stderrFD: errPipe[0], stdinFD: input != nil ? inPair[0] : -1,
-                         input: Array((input ?? "").utf8), limit: outputLimit)
-        opened.removeAll()  // the parent ends now belong to `io`, which closes them
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        var timedOut = false
-        var ioError: Int32 = 0
+    /// Pumps stdin, stdout and stderr until both outputs end, the deadline passes or the I/O
+    /// fails (the child is killed in the last two cases).
+    static func pump(_ io: inout IOState, pid: pid_t, deadline: ContinuousClock.Instant) -> (timedOut: Bool, ioError: Int32) {
         while io.active {
             let remaining = ContinuousClock.now.duration(to: deadline)
             if remaining <= .zero {
-                timedOut = true
                 kill(pid, SIGKILL)
-                break
+                return (true, 0)
             }
             let (seconds, attoseconds) = remaining.components
             let ms = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000 + 1)
             if let e = io.step(timeoutMilliseconds: ms) {
-                ioError = e
                 kill(pid, SIGKILL)
-                break
+                return (false, e)
             }
         }
-        // Whatever happened, close our ends so a killed child cannot block, then reap.
-        for fd in [io.stdoutFD, io.stderrFD, io.stdinFD] where fd >= 0 { close(fd) }
+        return (false, 0)
+    }
+
+    /// waitpid, retried on EINTR: the wait status, or the errno that stopped it.
+    static func reap(_ pid: pid_t) -> (status: Int32, waitError: Int32) {
         var status: Int32 = 0
-        var waitError: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { waitError = errno; break }
+            if errno != EINTR { return (status, errno) }
         }
-        if ioError != 0 { throw failure("reading its output", ioError) }
-        if waitError != 0 { throw failure("waitpid (is SIGCHLD ignored?)", waitError) }
-        let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return CommandResult(argv: argv, status: exitStatus,
-                             stdout: String(decoding: io.stdout, as: UTF8.self),
-                             stderr: String(decoding: io.stderr, as: UTF8.self),
-                             stdoutTruncated: io.stdoutTruncated, timedOut: timedOut)
+        return (status, 0)
     }
 
     /// Non-blocking pump of stdin/stdout/stderr with poll(2).

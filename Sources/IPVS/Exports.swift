@@ -1,3 +1,4 @@
-// The binding's API speaks in the shared model's addresses and families: whoever imports IPVS
-// gets them too, as it did when they were declared here.
-@_exported import NetworkModel
+// The binding's API speaks in the table model (services, destinations, changes, errors) and the
+// shared addresses and families: whoever imports IPVS gets them too, as it did when they were
+// declared here.
+@_exported import IPVSModel

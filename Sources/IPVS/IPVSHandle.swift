@@ -15,7 +15,7 @@ public final class IPVSHandle: Sendable {
     private let connection: Mutex<Connection>
     /// A second socket for service dumps, with large receives (see
     /// `NetlinkSocket.bulkReceiveLength`); opened on the first listing, kept for the handle's life.
-    private let bulk = Mutex<ExtraConnection?>(nil)
+    private let bulk = Mutex<BulkConnection?>(nil)
     private let loadModule: Bool
 
     /// The namespace the handle works in, nil for the caller's.
@@ -81,10 +81,10 @@ public final class IPVSHandle: Sendable {
 
     /// The service-dump socket, opened on first use (called with the main lock held: the
     /// lock order is main, then bulk).
-    private func bulkConnection() throws(IPVSError) -> ExtraConnection {
-        try bulk.withLock { (b: inout ExtraConnection?) throws(IPVSError) -> ExtraConnection in
+    private func bulkConnection() throws(IPVSError) -> BulkConnection {
+        try bulk.withLock { (b: inout BulkConnection?) throws(IPVSError) -> BulkConnection in
             if let b { return b }
-            let opened = ExtraConnection(Connection(socket: try NetlinkSocket(
+            let opened = BulkConnection(Connection(socket: try NetlinkSocket(
                 namespace: namespace, loadModule: loadModule, receiveLength: NetlinkSocket.bulkReceiveLength)))
             b = opened
             return opened
@@ -117,6 +117,8 @@ public final class IPVSHandle: Sendable {
     public func flush() throws(IPVSError) { try one(.change(.flush)) }
     /// Zeroes the counters of one service, or of all when `key` is nil.
     public func zero(_ key: ServiceKey? = nil) throws(IPVSError) { try one(.change(.zero(key))) }
+    /// Applies one change, as the call of the same name above it would (`addService`, …).
+    public func apply(_ change: Change) throws(IPVSError) { try one(.change(change)) }
 
     private func one(_ request: Request) throws(IPVSError) {
         try Validation.check(request)
@@ -161,24 +163,8 @@ public final class IPVSHandle: Sendable {
     public func stopSyncDaemon(_ role: SyncDaemon.Role) throws(IPVSError) { try one(.stopDaemon(role)) }
 }
 
-/// One change the kernel (or validation) refused, with its position in the batch.
-public struct BatchFailure: Error, Sendable, Hashable, CustomStringConvertible {
-    public var index: Int
-    public var change: Change
-    public var error: IPVSError
-    public var description: String { "change \(index + 1): \(error)" }
-}
-
-/// What a batch did: changes `0..<processed` reached the kernel, and all of them succeeded
-/// except those in `failures`. Changes from `processed` on were not sent.
-public struct BatchResult: Sendable, Hashable {
-    public var processed: Int
-    public var failures: [BatchFailure]
-    public var succeeded: Bool { failures.isEmpty }
-}
-
-/// A connection besides the handle's main one, shared by reference.
-final class ExtraConnection: Sendable {
+/// The handle's second connection, for service dumps (large receives), shared by reference.
+final class BulkConnection: Sendable {
     let connection: Mutex<Connection>
     init(_ c: consuming sending Connection) { connection = Mutex(c) }
 }

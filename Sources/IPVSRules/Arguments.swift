@@ -1,4 +1,4 @@
-import IPVS
+import IPVSModel
 
 extension RulesFile {
     /// Parses one ipvsadm command given as separate arguments (as the swiftvs subcommands
@@ -15,8 +15,9 @@ extension RulesFile {
         let result = parser.parse(tokens)
         if !parser.diagnostics.isEmpty { throw RulesError(diagnostics: parser.diagnostics) }
         guard let command = result.command else {
-            throw RulesError(diagnostics: [RuleDiagnostic(file: source, line: 1, column: 1, token: arguments.first ?? "",
-                                                          message: "not a complete command", hint: "see swiftvs --help")])
+            throw RulesError(diagnostics: [Diagnostic(.error, SourceLocation(file: source, line: 1, column: 1),
+                                                      "not a complete command", token: arguments.first ?? "",
+                                                      hint: "see swiftvs --help")])
         }
         return command
     }

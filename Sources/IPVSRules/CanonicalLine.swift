@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import IPVS
+import IPVSModel
 
 /// The fast path for the lines `ipvsadm-save` writes, read straight from the bytes.
 ///
@@ -16,7 +16,7 @@ import IPVS
 ///
 /// `parse` recognises exactly that shape (single spaces, options in ipvsadm-save's order,
 /// numeric addresses and ports, nothing ipvsadm-save would not write) and builds the
-/// command without tokens, option tables or per-token strings. It keeps no spots (the
+/// command without tokens, option tables or per-token strings. It keeps no argument tokens (the
 /// tokens' columns and text, for diagnostics): the checks across lines, which report on
 /// such lines, read the line again with ``LineParser`` when they have something to say. For any other line — and
 /// for a canonical-looking line with anything unusual in it (a leading zero, a value out
@@ -135,7 +135,7 @@ enum CanonicalLine {
             memo.family = family
             memo.port = servicePort
         }
-        let location = RuleLocation(file: file, line: number, column: 1)
+        let location = SourceLocation(file: file, line: number, column: 1)
 
         if isService {
             // -s NAME [-p TIMEOUT]
@@ -160,7 +160,7 @@ enum CanonicalLine {
             let netmask: UInt32 = family == .inet6 ? 128 : 0xFFFF_FFFF
             let service = Service(key: key, scheduler: scheduler, flags: flags, timeout: timeout, netmask: netmask,
                                   persistenceEngine: nil)
-            commands.append(RuleCommand(location: location, action: .addService(service)))
+            commands.append(RuleCommand(location: location, action: .change(.addService(service))))
             return true
         }
 
@@ -195,7 +195,7 @@ enum CanonicalLine {
         if case .address = key, directRouting { port = servicePort }
         let destination = Destination(address: address, port: port, forwarding: forwarding, weight: Int32(weight),
                                       upperThreshold: UInt32(upper), lowerThreshold: UInt32(lower))
-        commands.append(RuleCommand(location: location, action: .addDestination(destination, to: key)))
+        commands.append(RuleCommand(location: location, action: .change(.addDestination(destination, to: key))))
         return true
     }
 
@@ -375,7 +375,7 @@ enum CanonicalLine {
                         || (b | 0x20 >= UInt8(ascii: "a") && b | 0x20 <= UInt8(ascii: "f")) else { return nil }
                 end += 1
             }
-            guard colons >= 2, let a = CParse.inetPton6(text(start..<end)) else { return nil }
+            guard colons >= 2, let a = IpvsadmScan.inetPton6(text(start..<end)) else { return nil }
             position = end + 1
             return a
         }

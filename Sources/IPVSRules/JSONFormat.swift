@@ -1,4 +1,5 @@
-import IPVS
+import IPVSModel
+import Serialization
 
 /// The table as JSON, for `swiftvs list --json`: a stable, documented shape with keys
 /// always present and always in this order (2-space indentation, trailing newline).
@@ -62,30 +63,6 @@ public enum JSONFormat {
         return w.out + "\n"
     }
 
-    /// A JSON string literal, escaped per RFC 8259.
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
-    }
-
     final class Writer {
         var out = ""
         private var indent = 0
@@ -127,10 +104,10 @@ public enum JSONFormat {
 
         func key(_ k: String) {
             element()
-            out += JSONFormat.quote(k) + ": "
+            out += JSONString.quoted(k) + ": "
         }
 
-        func string(_ s: String?) { out += s.map(JSONFormat.quote) ?? "null" }
+        func string(_ s: String?) { out += s.map { JSONString.quoted($0) } ?? "null" }
         func number<N: BinaryInteger>(_ n: N?) { out += n.map { String($0) } ?? "null" }
         func bool(_ b: Bool) { out += b ? "true" : "false" }
 
@@ -174,7 +151,7 @@ public enum JSONFormat {
                 array(JSONFormat.schedulerFlagNames(s)) { string($0) }
                 field("persistent", s.flags.contains(.persistent))
                 field("timeout", s.timeout)
-                field("netmask", s.key.family == .inet ? CFormat.dottedQuad(s.netmask) : String(s.netmask))
+                field("netmask", s.key.family == .inet ? IpvsadmPrintf.dottedQuad(s.netmask) : String(s.netmask))
                 field("onePacket", s.flags.contains(.onePacket))
                 field("persistenceEngine", s.persistenceEngine.flatMap { $0.isEmpty ? nil : $0 })
                 key("stats"); stats(e.stats)

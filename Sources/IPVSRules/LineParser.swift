@@ -3,328 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import IPVS
-
-/// ipvsadm's commands.
-enum IpvsadmCommand: Hashable, Sendable {
-    case add, edit, delete, flush, list, zero, addServer, editServer, deleteServer
-    case set, help, version, restore, save, startDaemon, stopDaemon
-
-    /// ipvsadm's own name, used in its messages.
-    var name: String {
-        switch self {
-        case .add: return "add-service"
-        case .edit: return "edit-service"
-        case .delete: return "delete-service"
-        case .flush: return "clear"
-        case .list: return "list"
-        case .zero: return "zero"
-        case .addServer: return "add-server"
-        case .editServer: return "edit-server"
-        case .deleteServer: return "delete-server"
-        case .set: return "set"
-        case .help: return "help"
-        case .version: return "version"
-        case .restore: return "restore"
-        case .save: return "save"
-        case .startDaemon: return "start-daemon"
-        case .stopDaemon: return "stop-daemon"
-        }
-    }
-
-    var short: String {
-        switch self {
-        case .add: return "-A"
-        case .edit: return "-E"
-        case .delete: return "-D"
-        case .flush: return "-C"
-        case .list: return "-L"
-        case .zero: return "-Z"
-        case .addServer: return "-a"
-        case .editServer: return "-e"
-        case .deleteServer: return "-d"
-        case .set: return "--set"
-        case .help: return "-h"
-        case .version: return "-v"
-        case .restore: return "-R"
-        case .save: return "-S"
-        case .startDaemon: return "--start-daemon"
-        case .stopDaemon: return "--stop-daemon"
-        }
-    }
-
-    var allowedInRules: Bool {
-        switch self {
-        case .list, .help, .version, .restore, .save: return false
-        default: return true
-        }
-    }
-
-    /// ipvsadm's commands_v_options table, for the commands a rules file may hold.
-    var required: [OptionClass] {
-        switch self {
-        case .add, .edit, .delete: return [.service]
-        case .addServer, .editServer, .deleteServer: return [.service, .server]
-        default: return []
-        }
-    }
-
-    var optional: Set<OptionClass> {
-        switch self {
-        case .add, .edit: return Self.serviceOptional
-        case .addServer, .editServer: return Self.serverOptional
-        case .startDaemon: return Self.startDaemonOptional
-        case .stopDaemon: return Self.stopDaemonOptional
-        case .zero: return Self.zeroOptional
-        default: return []
-        }
-    }
-
-    // Built once: `optional` is consulted for every option of every line of a rules file.
-    private static let serviceOptional: Set<OptionClass> = [.scheduler, .persistent, .netmask, .ops, .pe, .schedFlags]
-    private static let serverOptional: Set<OptionClass> =
-        [.forward, .weight, .uThreshold, .lThreshold, .tunType, .tunPort, .tunNocsum, .tunCsum, .tunRemcsum]
-    private static let startDaemonOptional: Set<OptionClass> = [.mcastInterface, .syncid, .mcastGroup, .mcastPort, .mcastTTL, .syncMaxlen]
-    private static let stopDaemonOptional: Set<OptionClass> = [.syncid]
-    private static let zeroOptional: Set<OptionClass> = [.service]
-}
-
-/// The options of one line by class: a handful at most, so a small array (a dictionary
-/// here cost more than the rest of the line's parsing).
-struct SeenOptions {
-    private var items: [(key: OptionClass, value: LineParser.Occurrence)] = []
-
-    subscript(_ cls: OptionClass) -> LineParser.Occurrence? {
-        get { items.first(where: { $0.key == cls })?.value }
-        set {
-            if let i = items.firstIndex(where: { $0.key == cls }) {
-                if let newValue { items[i].value = newValue } else { items.remove(at: i) }
-            } else if let newValue {
-                items.append((cls, newValue))
-            }
-        }
-    }
-
-    func sorted(by areInIncreasingOrder: ((key: OptionClass, value: LineParser.Occurrence), (key: OptionClass, value: LineParser.Occurrence)) -> Bool)
-        -> [(key: OptionClass, value: LineParser.Occurrence)] {
-        items.sorted(by: areInIncreasingOrder)
-    }
-}
-
-/// ipvsadm's option classes (OPTC_*): each may be given once per command.
-enum OptionClass: Hashable, Sendable {
-    case numeric, connection, service, scheduler, persistent, netmask, server, forward, weight
-    case uThreshold, lThreshold, mcastInterface, timeout, daemon, stats, rate, thresholds
-    case persistentConn, nosort, syncid, exact, ops, pe, schedFlags, mcastGroup, mcastPort
-    case mcastTTL, syncMaxlen, tunInfo, tunType, tunPort, tunNocsum, tunCsum, tunRemcsum
-
-    /// What the option is, for messages.
-    var what: String {
-        switch self {
-        case .service: return "a virtual service (-t, -u, --sctp-service or -f)"
-        case .server: return "a real server (-r ADDRESS[:PORT])"
-        case .forward: return "a forwarding method (-g, -i or -m)"
-        default: return "this option"
-        }
-    }
-}
-
-/// Every option ipvsadm knows, with its popt spelling.
-enum IpvsadmOption: Hashable, Sendable {
-    case command(IpvsadmCommand)
-    case tcp, udp, sctp, fwmark, scheduler, persistent, netmask, realServer
-    case masquerading, ipip, gatewaying, weight, uThreshold, lThreshold
-    case numeric, connection, mcastInterface, syncid, timeout, daemon, stats, rate
-    case thresholds, persistentConn, nosort, sort, exact, ipv6, ops, pe, schedFlags
-    case mcastGroup, mcastPort, mcastTTL, syncMaxlen, tunInfo, tunType, tunPort
-    case tunNocsum, tunCsum, tunRemcsum
-
-    enum Argument { case none, required, optional }
-
-    struct Spec {
-        var long: String
-        var short: Character?
-        var argument: Argument
-        var option: IpvsadmOption
-    }
-
-    static let specs: [Spec] = [
-        Spec(long: "add-service", short: "A", argument: .none, option: .command(.add)),
-        Spec(long: "edit-service", short: "E", argument: .none, option: .command(.edit)),
-        Spec(long: "delete-service", short: "D", argument: .none, option: .command(.delete)),
-        Spec(long: "clear", short: "C", argument: .none, option: .command(.flush)),
-        Spec(long: "list", short: "L", argument: .none, option: .command(.list)),
-        Spec(long: "list", short: "l", argument: .none, option: .command(.list)),
-        Spec(long: "zero", short: "Z", argument: .none, option: .command(.zero)),
-        Spec(long: "add-server", short: "a", argument: .none, option: .command(.addServer)),
-        Spec(long: "edit-server", short: "e", argument: .none, option: .command(.editServer)),
-        Spec(long: "delete-server", short: "d", argument: .none, option: .command(.deleteServer)),
-        Spec(long: "set", short: nil, argument: .none, option: .command(.set)),
-        Spec(long: "help", short: "h", argument: .none, option: .command(.help)),
-        Spec(long: "version", short: "v", argument: .none, option: .command(.version)),
-        Spec(long: "restore", short: "R", argument: .none, option: .command(.restore)),
-        Spec(long: "save", short: "S", argument: .none, option: .command(.save)),
-        Spec(long: "start-daemon", short: nil, argument: .required, option: .command(.startDaemon)),
-        Spec(long: "stop-daemon", short: nil, argument: .required, option: .command(.stopDaemon)),
-        Spec(long: "tcp-service", short: "t", argument: .required, option: .tcp),
-        Spec(long: "udp-service", short: "u", argument: .required, option: .udp),
-        Spec(long: "sctp-service", short: nil, argument: .required, option: .sctp),
-        Spec(long: "fwmark-service", short: "f", argument: .required, option: .fwmark),
-        Spec(long: "scheduler", short: "s", argument: .required, option: .scheduler),
-        Spec(long: "persistent", short: "p", argument: .optional, option: .persistent),
-        Spec(long: "netmask", short: "M", argument: .required, option: .netmask),
-        Spec(long: "real-server", short: "r", argument: .required, option: .realServer),
-        Spec(long: "masquerading", short: "m", argument: .none, option: .masquerading),
-        Spec(long: "ipip", short: "i", argument: .none, option: .ipip),
-        Spec(long: "gatewaying", short: "g", argument: .none, option: .gatewaying),
-        Spec(long: "weight", short: "w", argument: .required, option: .weight),
-        Spec(long: "u-threshold", short: "x", argument: .required, option: .uThreshold),
-        Spec(long: "l-threshold", short: "y", argument: .required, option: .lThreshold),
-        Spec(long: "numeric", short: "n", argument: .none, option: .numeric),
-        Spec(long: "connection", short: "c", argument: .none, option: .connection),
-        Spec(long: "mcast-interface", short: nil, argument: .required, option: .mcastInterface),
-        Spec(long: "syncid", short: nil, argument: .required, option: .syncid),
-        Spec(long: "timeout", short: nil, argument: .none, option: .timeout),
-        Spec(long: "daemon", short: nil, argument: .none, option: .daemon),
-        Spec(long: "stats", short: nil, argument: .none, option: .stats),
-        Spec(long: "rate", short: nil, argument: .none, option: .rate),
-        Spec(long: "thresholds", short: nil, argument: .none, option: .thresholds),
-        Spec(long: "persistent-conn", short: nil, argument: .none, option: .persistentConn),
-        Spec(long: "nosort", short: nil, argument: .none, option: .nosort),
-        Spec(long: "sort", short: nil, argument: .none, option: .sort),
-        Spec(long: "exact", short: "X", argument: .none, option: .exact),
-        Spec(long: "ipv6", short: "6", argument: .none, option: .ipv6),
-        Spec(long: "ops", short: "o", argument: .none, option: .ops),
-        Spec(long: "pe", short: nil, argument: .required, option: .pe),
-        Spec(long: "sched-flags", short: "b", argument: .required, option: .schedFlags),
-        Spec(long: "mcast-group", short: nil, argument: .required, option: .mcastGroup),
-        Spec(long: "mcast-port", short: nil, argument: .required, option: .mcastPort),
-        Spec(long: "mcast-ttl", short: nil, argument: .required, option: .mcastTTL),
-        Spec(long: "sync-maxlen", short: nil, argument: .required, option: .syncMaxlen),
-        Spec(long: "tun-info", short: nil, argument: .none, option: .tunInfo),
-        Spec(long: "tun-type", short: nil, argument: .required, option: .tunType),
-        Spec(long: "tun-port", short: nil, argument: .required, option: .tunPort),
-        Spec(long: "tun-nocsum", short: nil, argument: .none, option: .tunNocsum),
-        Spec(long: "tun-csum", short: nil, argument: .none, option: .tunCsum),
-        Spec(long: "tun-remcsum", short: nil, argument: .none, option: .tunRemcsum),
-    ]
-
-    static let byLong: [String: Spec] = {
-        var d: [String: Spec] = [:]
-        for s in specs where d[s.long] == nil { d[s.long] = s }
-        return d
-    }()
-
-    static let byShort: [Character: Spec] = {
-        var d: [Character: Spec] = [:]
-        for s in specs { if let c = s.short { d[c] = s } }
-        return d
-    }()
-
-    /// `byShort` for ASCII letters, by code: no Character hashing on the hot path.
-    static let byShortASCII: [Spec?] = {
-        var t = [Spec?](repeating: nil, count: 128)
-        for s in specs { if let c = s.short, let a = c.asciiValue, t[Int(a)] == nil { t[Int(a)] = byShort[c] } }
-        return t
-    }()
-
-    static func short(_ c: Character) -> Spec? {
-        if let a = c.asciiValue { return byShortASCII[Int(a)] }
-        return byShort[c]
-    }
-
-    var optionClass: OptionClass? {
-        switch self {
-        case .command, .sort, .ipv6: return nil
-        case .tcp, .udp, .sctp, .fwmark: return .service
-        case .scheduler: return .scheduler
-        case .persistent: return .persistent
-        case .netmask: return .netmask
-        case .realServer: return .server
-        case .masquerading, .ipip, .gatewaying: return .forward
-        case .weight: return .weight
-        case .uThreshold: return .uThreshold
-        case .lThreshold: return .lThreshold
-        case .numeric: return .numeric
-        case .connection: return .connection
-        case .mcastInterface: return .mcastInterface
-        case .syncid: return .syncid
-        case .timeout: return .timeout
-        case .daemon: return .daemon
-        case .stats: return .stats
-        case .rate: return .rate
-        case .thresholds: return .thresholds
-        case .persistentConn: return .persistentConn
-        case .nosort: return .nosort
-        case .exact: return .exact
-        case .ops: return .ops
-        case .pe: return .pe
-        case .schedFlags: return .schedFlags
-        case .mcastGroup: return .mcastGroup
-        case .mcastPort: return .mcastPort
-        case .mcastTTL: return .mcastTTL
-        case .syncMaxlen: return .syncMaxlen
-        case .tunInfo: return .tunInfo
-        case .tunType: return .tunType
-        case .tunPort: return .tunPort
-        case .tunNocsum: return .tunNocsum
-        case .tunCsum: return .tunCsum
-        case .tunRemcsum: return .tunRemcsum
-        }
-    }
-}
-
-/// Numbers and addresses the way ipvsadm reads them.
-enum CParse {
-    /// `strtol(s, &end, 10)` that must consume all of a non-empty `s` without overflow.
-    static func integer(_ s: some StringProtocol) -> Int? {
-        var chars = Substring(s)
-        var negative = false
-        if let f = chars.first, f == "+" || f == "-" {
-            negative = f == "-"
-            chars = chars.dropFirst()
-        }
-        guard !chars.isEmpty else { return nil }
-        var v: Int = 0
-        for c in chars.unicodeScalars {
-            guard c.value >= 48, c.value <= 57 else { return nil }
-            let (m, o1) = v.multipliedReportingOverflow(by: 10)
-            let (a, o2) = m.addingReportingOverflow(Int(c.value - 48))
-            if o1 || o2 { return nil }
-            v = a
-        }
-        return negative ? -v : v
-    }
-
-    /// ipvsadm's `string_to_number(s, min, max)`.
-    static func number(_ s: some StringProtocol, _ range: ClosedRange<Int>) -> Int? {
-        guard let v = integer(s), range.contains(v) else { return nil }
-        return v
-    }
-
-    /// `inet_aton`: dotted quads and their short, octal and hex forms.
-    static func inetAton(_ s: String) -> IPAddress? {
-        var a = in_addr()
-        guard inet_aton(s, &a) != 0 else { return nil }
-        return withUnsafeBytes(of: &a) { IPAddress(bytes: $0) }
-    }
-
-    static func inetPton6(_ s: String) -> IPAddress? {
-        var a = in6_addr()
-        guard inet_pton(AF_INET6, s, &a) == 1 else { return nil }
-        return withUnsafeBytes(of: &a) { IPAddress(bytes: $0) }
-    }
-
-    static func inetPton4(_ s: String) -> IPAddress? {
-        var a = in_addr()
-        guard inet_pton(AF_INET, s, &a) == 1 else { return nil }
-        return withUnsafeBytes(of: &a) { IPAddress(bytes: $0) }
-    }
-
-    static func isAllDigits(_ s: String) -> Bool {
-        s.unicodeScalars.allSatisfy { $0.value >= 48 && $0.value <= 57 }
-    }
-}
+import IPVSModel
 
 /// Parses one line's tokens into a command, emulating `ipvsadm` (popt option handling,
 /// `parse_options`, `process_options`), and reports every problem it finds.
@@ -332,7 +11,7 @@ struct LineParser {
     let file: String
     let line: Int
     let resolver: any NameResolver
-    private(set) var diagnostics: [RuleDiagnostic] = []
+    private(set) var diagnostics: [Diagnostic] = []
 
     init(file: String, line: Int, resolver: any NameResolver) {
         self.file = file
@@ -347,8 +26,8 @@ struct LineParser {
         var column: Int
         var value: String?
         var valueColumn: Int
-        var spot: Spot { Spot(column: column, text: spelled) }
-        var valueSpot: Spot { Spot(column: valueColumn, text: value ?? "") }
+        var located: LocatedToken { LocatedToken(column: column, text: spelled) }
+        var valueToken: LocatedToken { LocatedToken(column: valueColumn, text: value ?? "") }
     }
 
     struct Result {
@@ -357,13 +36,13 @@ struct LineParser {
         var serviceKey: ServiceKey?
     }
 
-    mutating func error(_ spot: Spot, _ message: String, _ hint: String) {
-        diagnostics.append(RuleDiagnostic(file: file, line: line, column: spot.column, token: spot.text,
-                                          message: message, hint: hint))
+    mutating func error(_ located: LocatedToken, _ message: String, _ hint: String) {
+        diagnostics.append(Diagnostic(.error, SourceLocation(file: file, line: line, column: located.column),
+                                      message, token: located.text, hint: hint))
     }
 
     mutating func error(_ token: Tokenizer.Token, _ message: String, _ hint: String) {
-        error(Spot(column: token.column, text: token.text), message, hint)
+        error(LocatedToken(column: token.column, text: token.text), message, hint)
     }
 
     // MARK: popt
@@ -397,14 +76,14 @@ struct LineParser {
                 }
                 let spelled = "--" + name
                 guard let spec = IpvsadmOption.byLong[name] else {
-                    error(Spot(column: t.column, text: spelled), "unknown option \(spelled)", Self.unknownOptionHint(spelled))
+                    error(LocatedToken(column: t.column, text: spelled), "unknown option \(spelled)", Self.unknownOptionHint(spelled))
                     continue
                 }
                 let valueColumn = t.column + 2 + name.count + 1
                 switch spec.argument {
                 case .none:
                     if inline != nil {
-                        error(Spot(column: t.column, text: t.text), "option \(spelled) takes no value",
+                        error(LocatedToken(column: t.column, text: t.text), "option \(spelled) takes no value",
                               "write \(spelled) alone")
                         continue
                     }
@@ -420,7 +99,7 @@ struct LineParser {
                         // Bare at the end of the line: what ipvsadm-save writes for flag-3 of sh/mh.
                         options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column, value: nil, valueColumn: t.column))
                     } else {
-                        error(Spot(column: t.column, text: spelled), "option \(spelled) needs a value", Self.valueHint(spec.option, spelled))
+                        error(LocatedToken(column: t.column, text: spelled), "option \(spelled) needs a value", Self.valueHint(spec.option, spelled))
                     }
                 case .optional:
                     if let inline {
@@ -444,7 +123,7 @@ struct LineParser {
                 let column = k == 1 ? t.column : t.column + k
                 let spelled = "-" + String(c)
                 guard let spec = IpvsadmOption.short(c) else {
-                    error(Spot(column: column, text: spelled), "unknown option \(spelled)", Self.unknownOptionHint(spelled))
+                    error(LocatedToken(column: column, text: spelled), "unknown option \(spelled)", Self.unknownOptionHint(spelled))
                     break
                 }
                 let rest = k + 1 < chars.count ? String(chars[(k + 1)...]) : ""
@@ -462,7 +141,7 @@ struct LineParser {
                 } else if spec.argument == .optional || spec.option == .schedFlags {
                     options.append(Occurrence(option: spec.option, spelled: spelled, column: column, value: nil, valueColumn: column))
                 } else {
-                    error(Spot(column: column, text: spelled), "option \(spelled) needs a value", Self.valueHint(spec.option, spelled))
+                    error(LocatedToken(column: column, text: spelled), "option \(spelled) needs a value", Self.valueHint(spec.option, spelled))
                 }
                 break
             }
@@ -512,7 +191,7 @@ struct LineParser {
 
         guard let first = occurrences.first, case let .command(command) = first.option else {
             if let first = occurrences.first {
-                error(first.spot, "a line must start with a command, not \(first.spelled)",
+                error(first.located, "a line must start with a command, not \(first.spelled)",
                       "begin the line with -A, -E, -D, -C, -a, -e, -d, -Z, --set, --start-daemon or --stop-daemon")
             } else if let p = positional.first {
                 error(p, "expected a command, found '\(p.text)'",
@@ -521,17 +200,17 @@ struct LineParser {
             return Result()
         }
         guard command.allowedInRules else {
-            error(first.spot, "\(first.spelled) (\(command.name)) cannot be used in a rules file",
+            error(first.located, "\(first.spelled) (\(command.name)) cannot be used in a rules file",
                   "rules files hold -A, -E, -D, -C, -a, -e, -d, -Z, --set, --start-daemon and --stop-daemon lines")
             return Result()
         }
-        var state = LineState(command: command, commandSpot: first.spot)
+        var state = LineState(command: command, commandToken: first.located)
         if command == .startDaemon || command == .stopDaemon {
             switch first.value {
             case "master": state.role = .master
             case "backup": state.role = .backup
             default:
-                error(first.valueSpot, "invalid sync daemon role '\(first.value ?? "")'",
+                error(first.valueToken, "invalid sync daemon role '\(first.value ?? "")'",
                       "write \(first.spelled) master or \(first.spelled) backup")
                 state.broken = true
             }
@@ -540,7 +219,7 @@ struct LineParser {
         var seen = SeenOptions()
         for occ in occurrences.dropFirst() {
             if case .command = occ.option {
-                error(occ.spot, "more than one command on a line (\(first.spelled) and \(occ.spelled))",
+                error(occ.located, "more than one command on a line (\(first.spelled) and \(occ.spelled))",
                       "put each command on its own line")
                 state.broken = true
                 continue
@@ -548,7 +227,7 @@ struct LineParser {
             if let cls = occ.option.optionClass {
                 if let earlier = seen[cls] {
                     let same = earlier.spelled == occ.spelled
-                    error(occ.spot, same ? "option \(occ.spelled) is given twice"
+                    error(occ.located, same ? "option \(occ.spelled) is given twice"
                                          : "option \(occ.spelled) conflicts with \(earlier.spelled) (column \(earlier.column))",
                           cls == .service || cls == .forward
                               ? "give one \(cls == .service ? "virtual service" : "forwarding method") per line"
@@ -567,7 +246,7 @@ struct LineParser {
             var values: [UInt32] = []
             while values.count < 3, let p = rest.first {
                 rest = rest.dropFirst()
-                if let v = CParse.number(p.text, 0...Self.maxTimeout) {
+                if let v = IpvsadmScan.number(p.text, 0...Self.maxTimeout) {
                     values.append(UInt32(v))
                 } else {
                     error(p, "invalid timeout '\(p.text)'", "a timeout is 0 to \(Self.maxTimeout) seconds (0 leaves it unchanged)")
@@ -576,7 +255,7 @@ struct LineParser {
                 }
             }
             if values.count < 3 {
-                error(first.spot, "--set needs 3 timeout values", "write --set TCP TCPFIN UDP, in seconds (0 leaves one unchanged)")
+                error(first.located, "--set needs 3 timeout values", "write --set TCP TCPFIN UDP, in seconds (0 leaves one unchanged)")
                 state.broken = true
             } else {
                 state.timeouts = Timeouts(tcp: values[0], tcpFin: values[1], udp: values[2])
@@ -605,7 +284,7 @@ struct LineParser {
                 state.flags.subtract(IpvsadmNames.anySchedulerFlag)
                 state.flags.insert(.schedulerFlag3)
             } else {
-                error(occ.spot, "option \(occ.spelled) needs a value", Self.valueHint(.schedFlags, occ.spelled))
+                error(occ.located, "option \(occ.spelled) needs a value", Self.valueHint(.schedFlags, occ.spelled))
                 state.broken = true
             }
         }
@@ -613,13 +292,13 @@ struct LineParser {
         // ipvsadm's table of legal options per command.
         for (cls, occ) in seen.sorted(by: { $0.value.column < $1.value.column }) {
             if !command.required.contains(cls) && !command.optional.contains(cls) {
-                error(occ.spot, "option \(occ.spelled) cannot be used with \(first.spelled) (\(command.name))",
+                error(occ.located, "option \(occ.spelled) cannot be used with \(first.spelled) (\(command.name))",
                       Self.allowedHint(command, first.spelled))
                 state.broken = true
             }
         }
         for cls in command.required where seen[cls] == nil {
-            error(first.spot, "\(first.spelled) (\(command.name)) needs \(cls.what)", Self.allowedHint(command, first.spelled))
+            error(first.located, "\(first.spelled) (\(command.name)) needs \(cls.what)", Self.allowedHint(command, first.spelled))
             state.broken = true
         }
 
@@ -654,7 +333,7 @@ struct LineParser {
     /// Everything ipvsadm's `struct ipvs_command_entry` holds while a line is parsed.
     struct LineState {
         var command: IpvsadmCommand
-        var commandSpot: Spot
+        var commandToken: LocatedToken
         var broken = false
 
         // Service.
@@ -665,7 +344,7 @@ struct LineParser {
         var fwmark: UInt32 = 0
         var fwmarkGiven = false
         var serviceBroken = false
-        var serviceSpot: Spot? = nil
+        var serviceToken: LocatedToken? = nil
         var scheduler = ""
         var flags: ServiceFlags = []
         var timeout: UInt32 = 0
@@ -677,7 +356,7 @@ struct LineParser {
         var destinationAddress: IPAddress? = nil
         var destinationPort: UInt16 = 0
         var destinationBroken = false
-        var serverSpot: Spot? = nil
+        var serverToken: LocatedToken? = nil
         var forwarding: Forwarding = .directRouting
         var weight: Int32 = 1
         var upperThreshold: UInt32 = 0
@@ -707,12 +386,52 @@ struct LineParser {
 
     /// One option, in order, as ipvsadm's `parse_options` applies it.
     mutating func apply(_ occ: Occurrence, to s: inout LineState) {
+        switch occ.option {
+        case .tcp, .udp, .sctp, .fwmark, .ipv6:
+            applyServiceKey(occ, to: &s)
+        case .scheduler, .persistent, .netmask, .ops, .pe, .schedFlags:
+            applyServiceAttribute(occ, to: &s)
+        case .realServer, .masquerading, .ipip, .gatewaying, .weight, .uThreshold, .lThreshold,
+             .tunType, .tunPort, .tunNocsum, .tunCsum, .tunRemcsum:
+            applyServerOption(occ, to: &s)
+        case .mcastInterface, .syncid, .mcastGroup, .mcastPort, .mcastTTL, .syncMaxlen:
+            applyDaemonOption(occ, to: &s)
+        case .command, .sort, .numeric, .connection, .timeout, .daemon, .stats, .rate, .thresholds,
+             .persistentConn, .nosort, .exact, .tunInfo:
+            break
+        }
+    }
+
+    /// The option's value as a number in `range`; otherwise a diagnostic at the value (the
+    /// message built only then) and the line marked broken.
+    private mutating func number(_ occ: Occurrence, _ range: ClosedRange<Int>, _ s: inout LineState,
+                                 _ message: @autoclosure () -> String, _ hint: @autoclosure () -> String) -> Int? {
+        if let n = IpvsadmScan.number(occ.value ?? "", range) { return n }
+        error(occ.valueToken, message(), hint())
+        s.broken = true
+        return nil
+    }
+
+    /// The option's value as a name the kernel keeps in 16 bytes (an interface, a persistence
+    /// engine): 1 to 15 bytes, else a diagnostic at the value and the line marked broken.
+    private mutating func kernelName(_ occ: Occurrence, _ s: inout LineState,
+                                     _ message: @autoclosure () -> String, _ hint: String) -> String {
+        let v = occ.value ?? ""
+        if v.isEmpty || v.utf8.count > 15 {
+            error(occ.valueToken, message(), hint)
+            s.broken = true
+        }
+        return v
+    }
+
+    /// The virtual service: `-t -u --sctp-service ADDRESS[:PORT]`, `-f MARK`, `-6`.
+    private mutating func applyServiceKey(_ occ: Occurrence, to s: inout LineState) {
         let v = occ.value ?? ""
         switch occ.option {
         case .tcp, .udp, .sctp:
             let proto: TransportProtocol = occ.option == .tcp ? .tcp : occ.option == .udp ? .udp : .sctp
             s.serviceProtocol = proto
-            s.serviceSpot = occ.valueSpot
+            s.serviceToken = occ.valueToken
             if let parsed = parseAddressPort(occ, protocol: proto, role: "virtual service") {
                 s.serviceAddress = parsed.address
                 s.serviceFamily = parsed.address.family
@@ -725,23 +444,41 @@ struct LineParser {
             s.serviceFamily = .inet
             s.serviceProtocol = .tcp
             s.fwmarkGiven = true
-            s.serviceSpot = occ.valueSpot
-            if let n = CParse.integer(v), n >= 1, n <= Int(UInt32.max) {
+            s.serviceToken = occ.valueToken
+            if let n = IpvsadmScan.integer(v), n >= 1, n <= Int(UInt32.max) {
                 s.fwmark = UInt32(n)
-            } else if let n = CParse.integer(v), n >= Int(Int32.min), n <= -1 {
+            } else if let n = IpvsadmScan.integer(v), n >= Int(Int32.min), n <= -1 {
                 // ipvsadm-save prints marks as signed: read -1 back as 4294967295.
                 s.fwmark = UInt32(bitPattern: Int32(n))
             } else {
-                error(occ.valueSpot, "invalid firewall mark '\(v)'", "a firewall mark is an integer from 1 to 4294967295")
+                error(occ.valueToken, "invalid firewall mark '\(v)'", "a firewall mark is an integer from 1 to 4294967295")
                 s.serviceBroken = true
             }
+        case .ipv6:
+            if s.fwmarkGiven {
+                s.serviceFamily = .inet6
+                s.netmask = 128
+            } else {
+                error(occ.located, "\(occ.spelled) used before -f",
+                      "\(occ.spelled) marks a firewall-mark service as IPv6: write it after -f MARK")
+                s.broken = true
+            }
+        default:
+            preconditionFailure("\(occ.option) is not handled by applyServiceKey")
+        }
+    }
+
+    /// The service's attributes: scheduler, persistence, netmask, one-packet, engine, scheduler flags.
+    private mutating func applyServiceAttribute(_ occ: Occurrence, to s: inout LineState) {
+        let v = occ.value ?? ""
+        switch occ.option {
         case .scheduler:
             if v.isEmpty {
-                error(occ.valueSpot, "empty scheduler name",
+                error(occ.valueToken, "empty scheduler name",
                       "name a scheduler module without the ip_vs_ prefix: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos")
                 s.broken = true
             } else if v.utf8.count > 15 {
-                error(occ.valueSpot, "scheduler name '\(v)' is longer than 15 characters",
+                error(occ.valueToken, "scheduler name '\(v)' is longer than 15 characters",
                       "use a scheduler module's name without the ip_vs_ prefix: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos")
                 s.broken = true
             }
@@ -749,10 +486,10 @@ struct LineParser {
         case .persistent:
             s.flags.insert(.persistent)
             if let value = occ.value {
-                if let n = CParse.number(value, 1...Self.maxTimeout) {
+                if let n = IpvsadmScan.number(value, 1...Self.maxTimeout) {
                     s.timeout = UInt32(n)
                 } else {
-                    error(occ.valueSpot, "invalid persistence timeout '\(value)'",
+                    error(occ.valueToken, "invalid persistence timeout '\(value)'",
                           "a timeout is 1 to \(Self.maxTimeout) seconds; -p alone means 360")
                     s.broken = true
                 }
@@ -761,23 +498,34 @@ struct LineParser {
             }
         case .netmask:
             if s.serviceFamily != .inet6 {
-                if let a = CParse.inetAton(v) ?? resolver.ipv4Address(forHost: v), case let .v4(b0, b1, b2, b3) = a {
+                if let a = IpvsadmScan.inetAton(v) ?? resolver.ipv4Address(forHost: v), case let .v4(b0, b1, b2, b3) = a {
                     s.netmask = UInt32(b0) << 24 | UInt32(b1) << 16 | UInt32(b2) << 8 | UInt32(b3)
                 } else {
-                    error(occ.valueSpot, "invalid IPv4 persistence netmask '\(v)'",
+                    error(occ.valueToken, "invalid IPv4 persistence netmask '\(v)'",
                           "write an IPv4 mask such as 255.255.255.0 (for an IPv6 service, give the service first, then -M PREFIXLEN)")
                     s.broken = true
                 }
             } else {
-                if let n = CParse.number(v, 1...128) {
-                    s.netmask = UInt32(n)
-                } else {
-                    error(occ.valueSpot, "invalid IPv6 persistence netmask '\(v)'", "an IPv6 netmask is a prefix length from 1 to 128")
-                    s.broken = true
-                }
+                if let n = number(occ, 1...128, &s, "invalid IPv6 persistence netmask '\(v)'",
+                                  "an IPv6 netmask is a prefix length from 1 to 128") { s.netmask = UInt32(n) }
             }
+        case .ops:
+            s.flags.insert(.onePacket)
+        case .pe:
+            s.pe = kernelName(occ, &s, "invalid persistence engine name '\(v)'", "the kernel has one persistence engine: sip")
+        case .schedFlags:
+            s.schedFlags = occ
+        default:
+            preconditionFailure("\(occ.option) is not handled by applyServiceAttribute")
+        }
+    }
+
+    /// The real server: address, forwarding, weight, thresholds, tunnel.
+    private mutating func applyServerOption(_ occ: Occurrence, to s: inout LineState) {
+        let v = occ.value ?? ""
+        switch occ.option {
         case .realServer:
-            s.serverSpot = occ.valueSpot
+            s.serverToken = occ.valueToken
             if let parsed = parseAddressPort(occ, protocol: s.serviceProtocol, role: "real server") {
                 s.destinationAddress = parsed.address
                 s.destinationPort = parsed.port ?? s.servicePort
@@ -788,79 +536,19 @@ struct LineParser {
         case .ipip: s.forwarding = .tunnel
         case .gatewaying: s.forwarding = .directRouting
         case .weight:
-            if let n = CParse.number(v, 0...65535) {
+            if let n = IpvsadmScan.number(v, 0...65535) {
                 s.weight = Int32(n)
             } else {
-                let out = CParse.integer(v) != nil
-                error(occ.valueSpot, out ? "weight \(v) is out of range" : "invalid weight '\(v)'",
+                let out = IpvsadmScan.integer(v) != nil
+                error(occ.valueToken, out ? "weight \(v) is out of range" : "invalid weight '\(v)'",
                       "a weight is 0 to 65535 (0 quiesces the real server)")
                 s.broken = true
             }
         case .uThreshold, .lThreshold:
             let upper = occ.option == .uThreshold
-            if let n = CParse.number(v, 0...Int(Int32.max)) {
+            if let n = number(occ, 0...Int(Int32.max), &s, "invalid \(upper ? "upper" : "lower") connection threshold '\(v)'",
+                              "a threshold is 0 to 2147483647 connections (0: none)") {
                 if upper { s.upperThreshold = UInt32(n) } else { s.lowerThreshold = UInt32(n) }
-            } else {
-                error(occ.valueSpot, "invalid \(upper ? "upper" : "lower") connection threshold '\(v)'",
-                      "a threshold is 0 to 2147483647 connections (0: none)")
-                s.broken = true
-            }
-        case .mcastInterface:
-            if v.isEmpty || v.utf8.count > 15 {
-                error(occ.valueSpot, "invalid multicast interface name '\(v)'", "an interface name is 1 to 15 characters")
-                s.broken = true
-            }
-            s.interface = v
-        case .syncid:
-            if let n = CParse.number(v, 0...255) { s.syncID = UInt32(n) } else {
-                error(occ.valueSpot, "invalid sync id '\(v)'", "a sync id is 0 to 255")
-                s.broken = true
-            }
-        case .ipv6:
-            if s.fwmarkGiven {
-                s.serviceFamily = .inet6
-                s.netmask = 128
-            } else {
-                error(occ.spot, "\(occ.spelled) used before -f",
-                      "\(occ.spelled) marks a firewall-mark service as IPv6: write it after -f MARK")
-                s.broken = true
-            }
-        case .ops:
-            s.flags.insert(.onePacket)
-        case .pe:
-            if v.isEmpty || v.utf8.count > 15 {
-                error(occ.valueSpot, "invalid persistence engine name '\(v)'", "the kernel has one persistence engine: sip")
-                s.broken = true
-            }
-            s.pe = v
-        case .schedFlags:
-            s.schedFlags = occ
-        case .mcastGroup:
-            let a = v.contains(":") ? CParse.inetPton6(v) : CParse.inetPton4(v)
-            let multicast: Bool
-            switch a {
-            case let .v4(b0, _, _, _)?: multicast = b0 >= 224 && b0 <= 239
-            case let .v6(bytes)?: multicast = bytes[0] == 0xFF
-            case nil: multicast = false
-            }
-            if multicast { s.group = a } else {
-                error(occ.valueSpot, "invalid multicast group '\(v)'", "give an IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast address")
-                s.broken = true
-            }
-        case .mcastPort:
-            if let n = CParse.number(v, 1...65535) { s.mcastPort = UInt16(n) } else {
-                error(occ.valueSpot, "invalid multicast port '\(v)'", "a port is 1 to 65535")
-                s.broken = true
-            }
-        case .mcastTTL:
-            if let n = CParse.number(v, 1...255) { s.ttl = UInt8(n) } else {
-                error(occ.valueSpot, "invalid multicast TTL '\(v)'", "a TTL is 1 to 255")
-                s.broken = true
-            }
-        case .syncMaxlen:
-            if let n = CParse.number(v, 1...(65535 - 20 - 8)) { s.maxLength = UInt16(n) } else {
-                error(occ.valueSpot, "invalid sync message length '\(v)'", "a sync message length is 1 to 65507 bytes")
-                s.broken = true
             }
         case .tunType:
             switch v {
@@ -868,20 +556,48 @@ struct LineParser {
             case "gue": s.tunnelKind = .gue
             case "gre": s.tunnelKind = .gre
             default:
-                error(occ.valueSpot, "unknown tunnel type '\(v)'", "a tunnel type is ipip, gue or gre")
+                error(occ.valueToken, "unknown tunnel type '\(v)'", "a tunnel type is ipip, gue or gre")
                 s.broken = true
             }
         case .tunPort:
-            if let n = CParse.number(v, 1...65535) { s.tunnelPort = UInt16(n) } else {
-                error(occ.valueSpot, "invalid tunnel port '\(v)'", "a tunnel port is 1 to 65535")
-                s.broken = true
-            }
+            if let n = number(occ, 1...65535, &s, "invalid tunnel port '\(v)'", "a tunnel port is 1 to 65535") { s.tunnelPort = UInt16(n) }
         case .tunNocsum: s.tunnelFlags |= 0
         case .tunCsum: s.tunnelFlags |= 1
         case .tunRemcsum: s.tunnelFlags |= 2
-        case .command, .sort, .numeric, .connection, .timeout, .daemon, .stats, .rate, .thresholds,
-             .persistentConn, .nosort, .exact, .tunInfo:
-            break
+        default:
+            preconditionFailure("\(occ.option) is not handled by applyServerOption")
+        }
+    }
+
+    /// The sync daemon: interface, id, multicast group, port and TTL, message length.
+    private mutating func applyDaemonOption(_ occ: Occurrence, to s: inout LineState) {
+        let v = occ.value ?? ""
+        switch occ.option {
+        case .mcastInterface:
+            s.interface = kernelName(occ, &s, "invalid multicast interface name '\(v)'", "an interface name is 1 to 15 characters")
+        case .syncid:
+            if let n = number(occ, 0...255, &s, "invalid sync id '\(v)'", "a sync id is 0 to 255") { s.syncID = UInt32(n) }
+        case .mcastGroup:
+            let a = v.contains(":") ? IpvsadmScan.inetPton6(v) : IpvsadmScan.inetPton4(v)
+            let multicast: Bool
+            switch a {
+            case let .v4(b0, _, _, _)?: multicast = b0 >= 224 && b0 <= 239
+            case let .v6(bytes)?: multicast = bytes[0] == 0xFF
+            case nil: multicast = false
+            }
+            if multicast { s.group = a } else {
+                error(occ.valueToken, "invalid multicast group '\(v)'", "give an IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast address")
+                s.broken = true
+            }
+        case .mcastPort:
+            if let n = number(occ, 1...65535, &s, "invalid multicast port '\(v)'", "a port is 1 to 65535") { s.mcastPort = UInt16(n) }
+        case .mcastTTL:
+            if let n = number(occ, 1...255, &s, "invalid multicast TTL '\(v)'", "a TTL is 1 to 255") { s.ttl = UInt8(n) }
+        case .syncMaxlen:
+            if let n = number(occ, 1...(65535 - 20 - 8), &s, "invalid sync message length '\(v)'",
+                              "a sync message length is 1 to 65507 bytes") { s.maxLength = UInt16(n) }
+        default:
+            preconditionFailure("\(occ.option) is not handled by applyDaemonOption")
         }
     }
 
@@ -891,42 +607,42 @@ struct LineParser {
         -> (address: IPAddress, port: UInt16?)?
     {
         let text = occ.value ?? ""
-        let spot = occ.valueSpot
+        let located = occ.valueToken
         let hint = role == "real server"
             ? "write ADDRESS[:PORT], IPV6-ADDRESS or [IPV6-ADDRESS]:PORT (a port is 0 to 65535 or a service name)"
             : "write ADDRESS:PORT or [IPV6-ADDRESS]:PORT (a port is 0 to 65535 or a service name)"
-        if text.isEmpty || CParse.isAllDigits(text) {
-            error(spot, "invalid \(role) address '\(text)'", hint)
+        if text.isEmpty || IpvsadmScan.isAllDigits(text) {
+            error(located, "invalid \(role) address '\(text)'", hint)
             return nil
         }
         var host = text
         var portText: String? = nil
-        var portColumn = spot.column
+        var portColumn = located.column
         var bracketed = false
         if text.hasPrefix("[") {
             guard let close = text.firstIndex(of: "]") else {
-                error(spot, "invalid \(role) address '\(text)': missing ]", hint)
+                error(located, "invalid \(role) address '\(text)': missing ]", hint)
                 return nil
             }
             host = String(text[text.index(after: text.startIndex)..<close])
             let after = text[text.index(after: close)...]
             guard after.hasPrefix(":") else {
-                error(spot, "invalid \(role) address '\(text)': a bracketed address needs :PORT", hint)
+                error(located, "invalid \(role) address '\(text)': a bracketed address needs :PORT", hint)
                 return nil
             }
             portText = String(after.dropFirst())
-            portColumn = spot.column + text.distance(from: text.startIndex, to: close) + 2
+            portColumn = located.column + text.distance(from: text.startIndex, to: close) + 2
             bracketed = true
         }
         var address: IPAddress
         // Every IPv6 text form has at least two colons: skip inet_pton for the rest (IPv4:PORT).
         var colons = 0
         for b in host.utf8 where b == UInt8(ascii: ":") { colons += 1 }
-        if colons >= 2, let a = CParse.inetPton6(host) {
+        if colons >= 2, let a = IpvsadmScan.inetPton6(host) {
             address = a
         } else if bracketed {
             guard let a = resolver.ipv6Address(forHost: host) else {
-                error(spot, "unknown IPv6 host '\(host)'", "write an IPv6 address, or a host name the resolver knows")
+                error(located, "unknown IPv6 host '\(host)'", "write an IPv6 address, or a host name the resolver knows")
                 return nil
             }
             address = a
@@ -934,27 +650,27 @@ struct LineParser {
             if let colon = text.lastIndex(of: ":") {
                 host = String(text[..<colon])
                 portText = String(text[text.index(after: colon)...])
-                portColumn = spot.column + text.distance(from: text.startIndex, to: colon) + 1
+                portColumn = located.column + text.distance(from: text.startIndex, to: colon) + 1
             }
-            guard let a = CParse.inetAton(host) ?? resolver.ipv4Address(forHost: host) else {
-                error(spot, "invalid \(role) address '\(text)': '\(host)' is neither an address nor a known host name", hint)
+            guard let a = IpvsadmScan.inetAton(host) ?? resolver.ipv4Address(forHost: host) else {
+                error(located, "invalid \(role) address '\(text)': '\(host)' is neither an address nor a known host name", hint)
                 return nil
             }
             address = a
         }
         var port: UInt16? = nil
         if let p = portText {
-            let portSpot = Spot(column: portColumn, text: p)
-            if let n = CParse.number(p, 0...65535) {
+            let portToken = LocatedToken(column: portColumn, text: p)
+            if let n = IpvsadmScan.number(p, 0...65535) {
                 port = UInt16(n)
             } else if let proto, let n = resolver.port(forService: p, protocol: proto) {
                 port = n
-            } else if CParse.integer(p) != nil {
-                error(portSpot, "port \(p) is out of range", "a port is 0 to 65535")
+            } else if IpvsadmScan.integer(p) != nil {
+                error(portToken, "port \(p) is out of range", "a port is 0 to 65535")
                 return nil
             } else {
                 let known = proto.map { " for \(SystemResolver.protocolName($0))" } ?? ""
-                error(portSpot, "unknown port or service name '\(p)'\(known)",
+                error(portToken, "unknown port or service name '\(p)'\(known)",
                       proto == nil ? "give the virtual service before -r, or write the port as a number"
                                    : "write the port as a number, or a name from /etc/services")
                 return nil
@@ -972,7 +688,7 @@ struct LineParser {
             defer { column += part.count + 1 }
             if part.isEmpty { continue }
             any = true
-            let spot = Spot(column: column, text: String(part))
+            let located = LocatedToken(column: column, text: String(part))
             switch part {
             case "flag-1": s.flags.insert(.schedulerFlag1)
             case "flag-2": s.flags.insert(.schedulerFlag2)
@@ -981,18 +697,18 @@ struct LineParser {
                 let owner = String(part.prefix(2))
                 s.flags.insert(part.hasSuffix("fallback") ? .schedulerFlag1 : .schedulerFlag2)
                 if owner != scheduler {
-                    error(spot, "scheduler flag '\(part)' is for the \(owner) scheduler, not \(scheduler)",
+                    error(located, "scheduler flag '\(part)' is for the \(owner) scheduler, not \(scheduler)",
                           "add -s \(owner), or use flag-1, flag-2, flag-3")
                     s.broken = true
                 }
             default:
-                error(spot, "unknown scheduler flag '\(part)'",
+                error(located, "unknown scheduler flag '\(part)'",
                       "scheduler flags are sh-fallback, sh-port (sh), mh-fallback, mh-port (mh), flag-1, flag-2, flag-3")
                 s.broken = true
             }
         }
         if !any {
-            error(occ.valueSpot, "empty scheduler flags '\(arg)'", "give at least one flag, comma-separated")
+            error(occ.valueToken, "empty scheduler flags '\(arg)'", "give at least one flag, comma-separated")
             s.broken = true
         }
     }
@@ -1001,12 +717,12 @@ struct LineParser {
     mutating func checkService(_ s: inout LineState, _ seen: SeenOptions) {
         guard !s.serviceBroken, seen[.service] != nil else { return }
         if !s.fwmarkGiven, s.servicePort == 0, !s.flags.contains(.persistent) {
-            error(s.serviceSpot ?? s.commandSpot, "port 0 is only allowed for a persistent service",
+            error(s.serviceToken ?? s.commandToken, "port 0 is only allowed for a persistent service",
                   "give the service a port, or make it persistent with -p (port 0 then takes every port)")
             s.broken = true
         }
         if s.flags.contains(.onePacket), !s.fwmarkGiven, s.serviceProtocol != .udp, let o = seen[.ops] {
-            error(o.spot, "one-packet scheduling (\(o.spelled)) is only for UDP and firewall-mark services",
+            error(o.located, "one-packet scheduling (\(o.spelled)) is only for UDP and firewall-mark services",
                   "remove \(o.spelled), or use a UDP (-u) or firewall-mark (-f) service")
             s.broken = true
         }
@@ -1022,52 +738,52 @@ struct LineParser {
         if !s.serviceBroken, !s.destinationBroken, let d = s.destinationAddress, let family = s.serviceFamily,
            d.family != family, s.forwarding != .tunnel
         {
-            error(s.serverSpot ?? s.commandSpot,
+            error(s.serverToken ?? s.commandToken,
                   "an \(family == .inet ? "IPv4" : "IPv6") service takes an \(d.family == .inet ? "IPv4" : "IPv6") real server only with tunnelling",
                   "add -i, or use a real server of the service's address family")
             s.broken = true
         }
         if let d = s.destinationAddress, d.isZero {
-            error(s.serverSpot ?? s.commandSpot, "\(d) is not a usable real server address", "give the real server's unicast address")
+            error(s.serverToken ?? s.commandToken, "\(d) is not a usable real server address", "give the real server's unicast address")
             s.broken = true
         }
         let tunnelOptions: [OptionClass] = [.tunType, .tunPort, .tunNocsum, .tunCsum, .tunRemcsum]
         let given = tunnelOptions.compactMap { seen[$0] }.sorted { $0.column < $1.column }
         if s.forwarding != .tunnel {
             if let t = given.first {
-                error(t.spot, "tunnel option \(t.spelled) needs tunnelling (-i)", "add -i, or remove the tunnel options")
+                error(t.located, "tunnel option \(t.spelled) needs tunnelling (-i)", "add -i, or remove the tunnel options")
                 s.broken = true
             }
         } else {
             let kindName = IpvsadmNames.tunnelType(s.tunnelKind)
             if s.tunnelKind != .gue, let p = seen[.tunPort] {
-                error(p.spot, "option \(p.spelled) is not used by the \(kindName) tunnel type", "only gue tunnels have a port")
+                error(p.located, "option \(p.spelled) is not used by the \(kindName) tunnel type", "only gue tunnels have a port")
                 s.broken = true
             }
             if s.tunnelKind == .ipip, let c = given.first(where: { $0.option != .tunType && $0.option != .tunPort }) {
-                error(c.spot, "option \(c.spelled) is not used by the ipip tunnel type", "checksum options are for gue and gre tunnels")
+                error(c.located, "option \(c.spelled) is not used by the ipip tunnel type", "checksum options are for gue and gre tunnels")
                 s.broken = true
             }
             if s.tunnelKind == .gre, let c = seen[.tunRemcsum] {
-                error(c.spot, "option \(c.spelled) is not used by the gre tunnel type", "gre tunnels take --tun-nocsum or --tun-csum")
+                error(c.located, "option \(c.spelled) is not used by the gre tunnel type", "gre tunnels take --tun-nocsum or --tun-csum")
                 s.broken = true
             }
             if s.tunnelKind != .ipip {
                 let checksums = given.filter { [.tunNocsum, .tunCsum, .tunRemcsum].contains($0.option.optionClass!) }
                 if checksums.count > 1 {
-                    error(checksums[1].spot, "option \(checksums[1].spelled) conflicts with \(checksums[0].spelled)",
+                    error(checksums[1].located, "option \(checksums[1].spelled) conflicts with \(checksums[0].spelled)",
                           "give one of --tun-nocsum, --tun-csum, --tun-remcsum")
                     s.broken = true
                 }
             }
             if s.tunnelKind == .gue, seen[.tunPort] == nil, let t = seen[.tunType] {
-                error(t.valueSpot, "a gue tunnel needs --tun-port", "add --tun-port PORT (the real server's GUE port)")
+                error(t.valueToken, "a gue tunnel needs --tun-port", "add --tun-port PORT (the real server's GUE port)")
                 s.broken = true
             }
         }
         if s.lowerThreshold > s.upperThreshold {
-            let spot = seen[.lThreshold]?.valueSpot ?? s.commandSpot
-            error(spot, "lower threshold \(s.lowerThreshold) is above the upper threshold \(s.upperThreshold)",
+            let located = seen[.lThreshold]?.valueToken ?? s.commandToken
+            error(located, "lower threshold \(s.lowerThreshold) is above the upper threshold \(s.upperThreshold)",
                   s.upperThreshold == 0
                       ? "the kernel refuses a lower threshold without an upper one: add -x, or remove -y"
                       : "the kernel refuses it: lower -y or raise -x")
@@ -1081,7 +797,7 @@ struct LineParser {
         result.isAddService = s.command == .add
         result.serviceKey = s.serviceKey
         guard !s.broken, !s.serviceBroken, !s.destinationBroken, diagnostics.isEmpty else { return result }
-        let location = RuleLocation(file: file, line: line, column: s.commandSpot.column)
+        let location = SourceLocation(file: file, line: line, column: s.commandToken.column)
         let action: RuleAction
         func service(_ key: ServiceKey) -> Service {
             Service(key: key, scheduler: s.scheduler, flags: s.flags, timeout: s.timeout, netmask: s.netmask,
@@ -1103,24 +819,24 @@ struct LineParser {
         switch s.command {
         case .add, .edit:
             guard let key = s.serviceKey else { return result }
-            action = s.command == .add ? .addService(service(key)) : .editService(service(key))
+            action = s.command == .add ? .change(.addService(service(key))) : .change(.editService(service(key)))
         case .delete:
             guard let key = s.serviceKey else { return result }
-            action = .deleteService(key)
+            action = .change(.deleteService(key))
         case .addServer, .editServer:
             guard let key = s.serviceKey, let d = destination() else { return result }
-            action = s.command == .addServer ? .addDestination(d, to: key) : .editDestination(d, in: key)
+            action = s.command == .addServer ? .change(.addDestination(d, to: key)) : .change(.editDestination(d, in: key))
         case .deleteServer:
             guard let key = s.serviceKey, let a = s.destinationAddress else { return result }
-            action = .deleteDestination(DestinationKey(address: a, port: s.destinationPort), from: key)
+            action = .change(.deleteDestination(DestinationKey(address: a, port: s.destinationPort), from: key))
         case .flush:
-            action = .flush
+            action = .change(.flush)
         case .zero:
             if seen[.service] != nil {
                 guard let key = s.serviceKey else { return result }
-                action = .zero(key)
+                action = .change(.zero(key))
             } else {
-                action = .zero(nil)
+                action = .change(.zero(nil))
             }
         case .set:
             guard let t = s.timeouts else { return result }
@@ -1137,8 +853,8 @@ struct LineParser {
             return result
         }
         var command = RuleCommand(location: location, action: action)
-        command.serviceSpot = s.serviceSpot
-        command.serverSpot = s.serverSpot
+        command.serviceToken = s.serviceToken
+        command.serverToken = s.serverToken
         result.command = command
         return result
     }

@@ -1,4 +1,4 @@
-import IPVS
+import IPVSModel
 
 /// What `ipvsadm -L` shows; the flags are ipvsadm's listing options.
 ///
@@ -98,20 +98,20 @@ public enum ListFormat {
     // MARK: - Pieces
 
     static func title(_ view: ListOptions.View) -> String {
-        let prot = CFormat.left("Prot LocalAddress:Port", 33)
+        let prot = IpvsadmPrintf.left("Prot LocalAddress:Port", 33)
         switch view {
         case .stats:
-            return prot + ["Conns", "InPkts", "OutPkts", "InBytes", "OutBytes"].map { " " + CFormat.right($0, 8) }.joined()
+            return prot + ["Conns", "InPkts", "OutPkts", "InBytes", "OutBytes"].map { " " + IpvsadmPrintf.right($0, 8) }.joined()
                 + "\n  -> RemoteAddress:Port\n"
         case .rate:
-            return prot + ["CPS", "InPPS", "OutPPS", "InBPS", "OutBPS"].map { " " + CFormat.right($0, 8) }.joined()
+            return prot + ["CPS", "InPPS", "OutPPS", "InBPS", "OutBPS"].map { " " + IpvsadmPrintf.right($0, 8) }.joined()
                 + "\n  -> RemoteAddress:Port\n"
         case .thresholds:
-            return prot + ["Uthreshold", "Lthreshold", "ActiveConn", "InActConn"].map { " " + CFormat.left($0, 10) }.joined()
+            return prot + ["Uthreshold", "Lthreshold", "ActiveConn", "InActConn"].map { " " + IpvsadmPrintf.left($0, 10) }.joined()
                 + "\n  -> RemoteAddress:Port\n"
         case .persistentConnections:
-            return prot + " " + CFormat.left("Weight", 9) + " " + CFormat.left("PersistConn", 11) + " "
-                + CFormat.left("ActiveConn", 10) + " " + CFormat.left("InActConn", 10) + "\n  -> RemoteAddress:Port\n"
+            return prot + " " + IpvsadmPrintf.left("Weight", 9) + " " + IpvsadmPrintf.left("PersistConn", 11) + " "
+                + IpvsadmPrintf.left("ActiveConn", 10) + " " + IpvsadmPrintf.left("InActConn", 10) + "\n  -> RemoteAddress:Port\n"
         case .tunnelInfo:
             return "Prot LocalAddress:Port Scheduler Flags\n"
                 + "  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn\n"
@@ -125,34 +125,34 @@ public enum ListFormat {
     static func serviceName(_ key: ServiceKey, numeric: Bool, resolver: any NameResolver) -> String {
         switch key {
         case let .fwmark(mark, family):
-            return family == .inet6 ? "FWM  \(CFormat.fwmark(mark)) IPv6" : "FWM  \(CFormat.fwmark(mark))"
+            return family == .inet6 ? "FWM  \(IpvsadmPrintf.fwmark(mark)) IPv6" : "FWM  \(IpvsadmPrintf.fwmark(mark))"
         case let .address(proto, address, port):
             let v = IpvsadmNames.addressPort(address, port, proto, numeric: numeric, resolver: resolver)
-            let name = CFormat.left(proto.description, 4) + " " + v
-            return address.family == .inet6 ? name : CFormat.truncate(name, 33)
+            let name = IpvsadmPrintf.left(proto.description, 4) + " " + v
+            return address.family == .inet6 ? name : IpvsadmPrintf.truncate(name, 33)
         }
     }
 
     /// The destination column: IPv4 cut at 28 bytes.
     static func destinationName(_ d: Destination, proto: TransportProtocol?, numeric: Bool, resolver: any NameResolver) -> String {
         let v = IpvsadmNames.addressPort(d.address, d.port, proto, numeric: numeric, resolver: resolver)
-        return d.address.family == .inet6 ? v : CFormat.truncate(v, 28)
+        return d.address.family == .inet6 ? v : IpvsadmPrintf.truncate(v, 28)
     }
 
     static func service(_ entry: ServiceEntry, options: ListOptions, resolver: any NameResolver) -> String {
         let s = entry.service
         let name = serviceName(s.key, numeric: options.numeric, resolver: resolver)
         let exact = options.exact
-        func big(_ v: UInt64) -> String { CFormat.largeNumber(v, exact: exact) }
+        func big(_ v: UInt64) -> String { IpvsadmPrintf.largeNumber(v, exact: exact) }
         var out: String
         switch options.view {
         case .stats:
             let st = entry.stats
-            out = CFormat.left(name, 33) + big(st.connections) + big(st.inPackets) + big(st.outPackets)
+            out = IpvsadmPrintf.left(name, 33) + big(st.connections) + big(st.inPackets) + big(st.outPackets)
                 + big(st.inBytes) + big(st.outBytes)
         case .rate:
             let st = entry.stats
-            out = CFormat.left(name, 33) + big(st.connectionRate) + big(st.inPacketRate) + big(st.outPacketRate)
+            out = IpvsadmPrintf.left(name, 33) + big(st.connectionRate) + big(st.inPacketRate) + big(st.outPacketRate)
                 + big(st.inByteRate) + big(st.outByteRate)
         default:
             out = "\(name) \(s.scheduler)"
@@ -161,12 +161,7 @@ public enum ListFormat {
             }
             if s.flags.contains(.persistent) {
                 out += " persistent \(s.timeout)"
-                if s.key.family == .inet, s.netmask != 0xFFFF_FFFF {
-                    out += " mask \(CFormat.dottedQuad(s.netmask))"
-                }
-                if s.key.family == .inet6, s.netmask != 128 {
-                    out += " mask \(Int32(bitPattern: s.netmask))"
-                }
+                if let mask = IpvsadmNames.persistenceMask(s) { out += " mask \(mask)" }
                 if let pe = s.persistenceEngine, !pe.isEmpty { out += " pe \(pe)" }
             }
             if s.flags.contains(.onePacket) { out += " ops" }
@@ -176,38 +171,38 @@ public enum ListFormat {
         let proto = SaveFormat.protocolOf(s.key)
         for e in entry.destinations {
             let d = e.destination
-            let dname = CFormat.left(destinationName(d, proto: proto, numeric: options.numeric, resolver: resolver), 28)
+            let dname = IpvsadmPrintf.left(destinationName(d, proto: proto, numeric: options.numeric, resolver: resolver), 28)
             let st = e.stats
             switch options.view {
             case .stats:
                 out += "  -> " + dname + big(st.connections) + big(st.inPackets) + big(st.outPackets)
                     + big(st.inBytes) + big(st.outBytes) + "\n"
             case .rate:
-                out += "  -> " + dname + " " + CFormat.right(String(st.connectionRate), 8)
-                    + " " + CFormat.right(String(st.inPacketRate), 8)
-                    + " " + CFormat.right(String(st.outPacketRate), 8)
+                out += "  -> " + dname + " " + IpvsadmPrintf.right(String(st.connectionRate), 8)
+                    + " " + IpvsadmPrintf.right(String(st.inPacketRate), 8)
+                    + " " + IpvsadmPrintf.right(String(st.outPacketRate), 8)
                     + big(st.inByteRate) + big(st.outByteRate) + "\n"
             case .thresholds:
-                out += "  -> " + dname + " " + CFormat.left(String(d.upperThreshold), 10)
-                    + " " + CFormat.left(String(d.lowerThreshold), 10)
-                    + " " + CFormat.left(String(e.activeConnections), 10)
-                    + " " + CFormat.left(String(e.inactiveConnections), 10) + "\n"
+                out += "  -> " + dname + " " + IpvsadmPrintf.left(String(d.upperThreshold), 10)
+                    + " " + IpvsadmPrintf.left(String(d.lowerThreshold), 10)
+                    + " " + IpvsadmPrintf.left(String(e.activeConnections), 10)
+                    + " " + IpvsadmPrintf.left(String(e.inactiveConnections), 10) + "\n"
             case .persistentConnections:
-                out += "  -> " + dname + " " + CFormat.left(String(d.weight), 9)
-                    + " " + CFormat.left(String(e.persistentConnections), 11)
-                    + " " + CFormat.left(String(e.activeConnections), 10)
-                    + " " + CFormat.left(String(e.inactiveConnections), 10) + "\n"
+                out += "  -> " + dname + " " + IpvsadmPrintf.left(String(d.weight), 9)
+                    + " " + IpvsadmPrintf.left(String(e.persistentConnections), 11)
+                    + " " + IpvsadmPrintf.left(String(e.activeConnections), 10)
+                    + " " + IpvsadmPrintf.left(String(e.inactiveConnections), 10) + "\n"
             case .tunnelInfo:
-                out += "  -> " + dname + " " + CFormat.left(IpvsadmNames.forwardName(d.forwarding), 7)
-                    + " " + CFormat.left(IpvsadmNames.tunnelInfo(d.forwarding), 13)
-                    + " " + CFormat.left(String(d.weight), 6)
-                    + " " + CFormat.left(String(e.activeConnections), 10)
-                    + " " + CFormat.left(String(e.inactiveConnections), 10) + "\n"
+                out += "  -> " + dname + " " + IpvsadmPrintf.left(IpvsadmNames.forwardName(d.forwarding), 7)
+                    + " " + IpvsadmPrintf.left(IpvsadmNames.tunnelInfo(d.forwarding), 13)
+                    + " " + IpvsadmPrintf.left(String(d.weight), 6)
+                    + " " + IpvsadmPrintf.left(String(e.activeConnections), 10)
+                    + " " + IpvsadmPrintf.left(String(e.inactiveConnections), 10) + "\n"
             case .normal:
-                out += "  -> " + dname + " " + CFormat.left(IpvsadmNames.forwardName(d.forwarding), 7)
-                    + " " + CFormat.left(String(d.weight), 6)
-                    + " " + CFormat.left(String(e.activeConnections), 10)
-                    + " " + CFormat.left(String(e.inactiveConnections), 10) + "\n"
+                out += "  -> " + dname + " " + IpvsadmPrintf.left(IpvsadmNames.forwardName(d.forwarding), 7)
+                    + " " + IpvsadmPrintf.left(String(d.weight), 6)
+                    + " " + IpvsadmPrintf.left(String(e.activeConnections), 10)
+                    + " " + IpvsadmPrintf.left(String(e.inactiveConnections), 10) + "\n"
             }
         }
         return out

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import IPVS
+import IPVSModel
 
 /// Host and service name lookups, the way ipvsadm makes them. Inject one to make
 /// renderings and parsing deterministic (tests) or to avoid the system's resolver.

@@ -1,4 +1,4 @@
-import IPVS
+import IPVSModel
 
 /// Turning the kernel's table into a desired one with the fewest changes, and undoing
 /// changes the kernel applied.

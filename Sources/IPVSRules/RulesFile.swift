@@ -3,84 +3,28 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import IPVS
-
-/// A place in a rules file: 1-based line and column (columns count characters).
-public struct RuleLocation: Hashable, Sendable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var column: Int
-
-    public init(file: String, line: Int, column: Int) {
-        self.file = file
-        self.line = line
-        self.column = column
-    }
-
-    public var description: String { "\(file):\(line):\(column)" }
-}
-
-/// One problem in a rules file, at the offending token.
-public struct RuleDiagnostic: Hashable, Sendable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    /// 1-based column of `token` (of its value part for `--option=value` and `-wVALUE`).
-    public var column: Int
-    /// The offending text as written.
-    public var token: String
-    public var message: String
-    /// What to do about it.
-    public var hint: String
-
-    public init(file: String, line: Int, column: Int, token: String, message: String, hint: String) {
-        self.file = file
-        self.line = line
-        self.column = column
-        self.token = token
-        self.message = message
-        self.hint = hint
-    }
-
-    public var location: RuleLocation { RuleLocation(file: file, line: line, column: column) }
-
-    /// `FILE:LINE:COLUMN: error: MESSAGE` and an indented `hint:` line.
-    public var description: String {
-        "\(file):\(line):\(column): error: \(message)\n    hint: \(hint)"
-    }
-}
+import IPVSModel
 
 /// Every problem found in a rules file (parsing never stops at the first one).
 public struct RulesError: Error, Hashable, Sendable, CustomStringConvertible {
     /// In file order (line, then column).
-    public var diagnostics: [RuleDiagnostic]
+    public var diagnostics: [Diagnostic]
 
-    public init(diagnostics: [RuleDiagnostic]) {
+    public init(diagnostics: [Diagnostic]) {
         self.diagnostics = diagnostics
     }
 
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
 }
 
-/// What one line of a rules file asks for. Options ipvsadm leaves out get ipvsadm's
-/// defaults: scheduler wlc, direct routing (`-g`), weight 1, persistence 360 s for a bare
-/// `-p`, netmask /32 (IPv4) or /128 (IPv6), tunnel type ipip, multicast interface eth0.
+/// What one line of a rules file asks for: a change to the table (`-A -E -D -a -e -d -C -Z`),
+/// or one of the commands that are not table changes. Options ipvsadm leaves out get ipvsadm's
+/// defaults: scheduler wlc, direct routing (`-g`), weight 1, persistence 360 s for a bare `-p`,
+/// netmask /32 (IPv4) or /128 (IPv6), tunnel type ipip, multicast interface eth0. `-E` and `-e`
+/// replace every attribute (options left out take their defaults), as with ipvsadm.
 public enum RuleAction: Hashable, Sendable {
-    /// `-A`
-    case addService(Service)
-    /// `-E`: every attribute is replaced (options left out take their defaults), as with ipvsadm.
-    case editService(Service)
-    /// `-D`
-    case deleteService(ServiceKey)
-    /// `-a`
-    case addDestination(Destination, to: ServiceKey)
-    /// `-e`: every attribute is replaced, as with ipvsadm.
-    case editDestination(Destination, in: ServiceKey)
-    /// `-d`
-    case deleteDestination(DestinationKey, from: ServiceKey)
-    /// `-C`
-    case flush
-    /// `-Z [service]`
-    case zero(ServiceKey?)
+    /// `-A -E -D -a -e -d -C -Z`: what `IPVSHandle.apply` takes.
+    case change(Change)
     /// `--set TCP TCPFIN UDP` (0 leaves a value unchanged).
     case setTimeouts(Timeouts)
     /// `--start-daemon master|backup [daemon options]`
@@ -88,52 +32,41 @@ public enum RuleAction: Hashable, Sendable {
     /// `--stop-daemon master|backup`
     case stopDaemon(SyncDaemon.Role)
 
-    /// The table change for `IPVSHandle.apply`; nil for timeouts and sync daemons.
+    /// The table change; nil for timeouts and sync daemons.
     public var change: Change? {
-        switch self {
-        case let .addService(s): return .addService(s)
-        case let .editService(s): return .editService(s)
-        case let .deleteService(k): return .deleteService(k)
-        case let .addDestination(d, k): return .addDestination(d, to: k)
-        case let .editDestination(d, k): return .editDestination(d, in: k)
-        case let .deleteDestination(d, k): return .deleteDestination(d, from: k)
-        case .flush: return .flush
-        case let .zero(k): return .zero(k)
-        case .setTimeouts, .startDaemon, .stopDaemon: return nil
-        }
+        if case let .change(c) = self { return c }
+        return nil
     }
 
-    /// Whether `change` is nil, without building the change (a restore asks for every line).
+    /// Whether this is a table change.
     public var isTableChange: Bool {
-        switch self {
-        case .setTimeouts, .startDaemon, .stopDaemon: return false
-        default: return true
-        }
+        if case .change = self { return true }
+        return false
     }
 }
 
 /// A parsed line: what it does and where it is.
 public struct RuleCommand: Hashable, Sendable {
     /// The line, and the column of its command option (`-A`, `-a`, …).
-    public var location: RuleLocation
+    public var location: SourceLocation
     public var action: RuleAction
 
     /// Where the service and real-server arguments are, for diagnostics about them (nil for
     /// lines read by ``CanonicalLine``). Kept in one box, so that a command, which a big
     /// restore copies several times per line, is a few words shorter.
-    private var spots: Spots?
+    private var argumentTokens: ArgumentTokens?
 
-    var serviceSpot: Spot? {
-        get { spots?.service }
-        set { spots = Spots.make(service: newValue, server: spots?.server) }
+    var serviceToken: LocatedToken? {
+        get { argumentTokens?.service }
+        set { argumentTokens = ArgumentTokens.make(service: newValue, server: argumentTokens?.server) }
     }
 
-    var serverSpot: Spot? {
-        get { spots?.server }
-        set { spots = Spots.make(service: spots?.service, server: newValue) }
+    var serverToken: LocatedToken? {
+        get { argumentTokens?.server }
+        set { argumentTokens = ArgumentTokens.make(service: argumentTokens?.service, server: newValue) }
     }
 
-    public init(location: RuleLocation, action: RuleAction) {
+    public init(location: SourceLocation, action: RuleAction) {
         self.location = location
         self.action = action
     }
@@ -142,43 +75,14 @@ public struct RuleCommand: Hashable, Sendable {
 /// A line of the firewall-mark section.
 public struct MarkLine: Hashable, Sendable {
     /// Where the payload starts (the column after the prefix).
-    public var location: RuleLocation
+    public var location: SourceLocation
     /// The rest of the line after `# swiftvs-mark ` (``RulesFile/markPrefix``), verbatim.
     public var text: String
 
-    public init(location: RuleLocation, text: String) {
+    public init(location: SourceLocation, text: String) {
         self.location = location
         self.text = text
     }
-}
-
-/// The spots of a command, shared by reference (immutable).
-final class Spots: Hashable, Sendable {
-    let service: Spot?
-    let server: Spot?
-
-    init(service: Spot?, server: Spot?) {
-        self.service = service
-        self.server = server
-    }
-
-    /// The box, or nil when there is nothing to keep (so no spots compare equal to no box).
-    static func make(service: Spot?, server: Spot?) -> Spots? {
-        service == nil && server == nil ? nil : Spots(service: service, server: server)
-    }
-
-    static func == (a: Spots, b: Spots) -> Bool { a.service == b.service && a.server == b.server }
-
-    func hash(into h: inout Hasher) {
-        h.combine(service)
-        h.combine(server)
-    }
-}
-
-/// A token's place, kept for diagnostics.
-struct Spot: Hashable, Sendable {
-    var column: Int
-    var text: String
 }
 
 /// A rules file in ipvsadm-save / ipvsadm-restore syntax.
@@ -267,7 +171,7 @@ public struct RulesFile: Hashable, Sendable {
             if diagnostics.isEmpty { table = sim.table }
         }
         if !diagnostics.isEmpty {
-            diagnostics.sort { ($0.line, $0.column) < ($1.line, $1.column) }
+            diagnostics.sort { ($0.location.line, $0.location.column) < ($1.location.line, $1.location.column) }
             throw RulesError(diagnostics: diagnostics)
         }
         return (file, table)
@@ -304,7 +208,7 @@ private struct Lines {
     let fileName: String
     let resolver: any NameResolver
     var commands: [RuleCommand] = []
-    var diagnostics: [RuleDiagnostic] = []
+    var diagnostics: [Diagnostic] = []
     var marks: [MarkLine] = []
     var failedServices: [(line: Int, key: ServiceKey)] = []
 
@@ -354,7 +258,7 @@ private struct Lines {
         if line.hasPrefix(markPrefix) || line == "# swiftvs-mark" {
             var payload = line.hasPrefix(markPrefix) ? String(line.dropFirst(markPrefix.count)) : ""
             if payload.hasSuffix("\r") { payload.removeLast() }
-            marks.append(MarkLine(location: RuleLocation(file: fileName, line: number, column: markPrefix.count + 1),
+            marks.append(MarkLine(location: SourceLocation(file: fileName, line: number, column: markPrefix.count + 1),
                                   text: payload))
             return
         }
@@ -452,7 +356,7 @@ struct TableSimulator {
         if deleted.isEmpty { return slots }
         return slots.indices.filter { !deleted.contains($0) }.map { slots[$0] }
     }
-    var diagnostics: [RuleDiagnostic] = []
+    var diagnostics: [Diagnostic] = []
     let file: String
     /// The table the commands start from.
     private let base: [ServiceEntry]
@@ -469,7 +373,7 @@ struct TableSimulator {
         self.commands = commands
         var services = base.count
         commands.withUnsafeBufferPointer { buffer in
-            for i in buffer.indices { if case .addService = buffer[i].action { services += 1 } }
+            for i in buffer.indices { if case .change(.addService) = buffer[i].action { services += 1 } }
         }
         position = ServiceIndex(capacity: services)
         slots.reserveCapacity(services)
@@ -483,24 +387,24 @@ struct TableSimulator {
     }
 
     /// The file's text (UTF-8), when known: lines read by ``CanonicalLine`` carry no
-    /// spots, and a diagnostic about one reads its line again to point at the token.
+    /// argument tokens, and a diagnostic about one reads its line again to point at the token.
     var source: [UInt8]?
 
     /// Where each line of `source` starts (UTF-8 offsets), made on the first report that
     /// needs it: a file with thousands of errors is not split again for each one.
     private var lineStarts: [Int]?
 
-    private mutating func error(_ c: RuleCommand, _ which: KeyPath<RuleCommand, Spot?>, _ message: String, _ hint: String) {
-        var spot = c[keyPath: which]
-        if spot == nil, let source {
+    private mutating func error(_ c: RuleCommand, _ which: KeyPath<RuleCommand, LocatedToken?>, _ message: String, _ hint: String) {
+        var located = c[keyPath: which]
+        if located == nil, let source {
             if lineStarts == nil { lineStarts = Self.lineStarts(of: source) }
             if let again = Self.reread(line: c.location.line, of: source, starts: lineStarts!, file: file) {
-                spot = again[keyPath: which]
+                located = again[keyPath: which]
             }
         }
-        let s = spot ?? Spot(column: c.location.column, text: "")
-        diagnostics.append(RuleDiagnostic(file: file, line: c.location.line, column: s.column, token: s.text,
-                                          message: message, hint: hint))
+        let s = located ?? LocatedToken(column: c.location.column, text: "")
+        diagnostics.append(Diagnostic(.error, SourceLocation(file: file, line: c.location.line, column: s.column),
+                                      message, token: s.text, hint: hint))
     }
 
     /// The offset where each line of `text` starts (lines end at LF).
@@ -539,13 +443,13 @@ struct TableSimulator {
         if tolerated.contains(key) { return nil }
         // Only on an error: look for a later -A of the service.
         if let later = commands.first(where: {
-            if case let .addService(s) = $0.action { return s.key == key && $0.location.line > c.location.line }
+            if case let .change(.addService(s)) = $0.action { return s.key == key && $0.location.line > c.location.line }
             return false
         })?.location.line {
-            error(c, \.serviceSpot, "service \(key) is not defined yet (it is added on line \(later))",
+            error(c, \.serviceToken, "service \(key) is not defined yet (it is added on line \(later))",
                   "move the -A line of the service above the lines that use it")
         } else {
-            error(c, \.serviceSpot, "service \(key) is not defined",
+            error(c, \.serviceToken, "service \(key) is not defined",
                   "add the service with -A before adding, changing or removing it or its real servers")
         }
         return nil
@@ -568,16 +472,16 @@ struct TableSimulator {
     /// action and line); it is copied only for a diagnostic.
     mutating func apply(_ commands: UnsafeBufferPointer<RuleCommand>, at index: Int) {
         var c: RuleCommand { commands[index] }
-        if case .addDestination = commands[index].action {} else { recent = nil }
+        if case .change(.addDestination) = commands[index].action {} else { recent = nil }
         // Once built, the definition lines follow every command (after the checks below
         // have read them as they stood before it).
         defer { if definitions != nil { definitions!.apply(commands[index]) } }
         switch commands[index].action {
-        case let .addService(s):
+        case let .change(.addService(s)):
             let p = slots.count
             if position.insertIfAbsent(s.key, p) != nil {
                 let line = definitionLines(before: index).serviceLine(s.key)
-                error(c, \.serviceSpot, "service \(s.key) is already defined\(definedWhere(line))",
+                error(c, \.serviceToken, "service \(s.key) is already defined\(definedWhere(line))",
                       "define each service once; use -E to change one")
                 return
             }
@@ -589,14 +493,14 @@ struct TableSimulator {
             slots.append(ServiceEntry(service: s, destinations: destinations))
             // Its real servers usually follow.
             recent = (s.key, p)
-        case let .editService(s):
+        case let .change(.editService(s)):
             guard let p = requireService(s.key, c) else { return }
             slots[p].service = s
-        case let .deleteService(k):
+        case let .change(.deleteService(k)):
             guard let p = requireService(k, c) else { return }
             deleted.insert(p)
             position.remove(k)
-        case let .addDestination(d, k):
+        case let .change(.addDestination(d, k)):
             let p: Int
             if let r = recent, Self.same(r.key, k) {
                 p = r.position
@@ -608,32 +512,32 @@ struct TableSimulator {
             // In place: a big restore adds tens of thousands of these.
             if slots[p].destinations.contains(where: { $0.destination.port == d.port && Self.same($0.destination.address, d.address) }) {
                 let line = definitionLines(before: index).destinationLine(d.key, in: k)
-                error(c, \.serverSpot, "real server \(d.key) is already in service \(k)\(definedWhere(line))",
+                error(c, \.serverToken, "real server \(d.key) is already in service \(k)\(definedWhere(line))",
                       "add each real server once per service; use -e to change one")
                 return
             }
             slots[p].destinations.append(DestinationEntry(destination: d))
-        case let .editDestination(d, k):
+        case let .change(.editDestination(d, k)):
             guard let p = requireService(k, c) else { return }
             guard let j = slots[p].destinations.firstIndex(where: { $0.destination.key == d.key }) else {
-                error(c, \.serverSpot, "real server \(d.key) is not in service \(k)",
+                error(c, \.serverToken, "real server \(d.key) is not in service \(k)",
                       "add it with -a first (a real server without a port takes the service's port)")
                 return
             }
             slots[p].destinations[j].destination = d
-        case let .deleteDestination(dk, k):
+        case let .change(.deleteDestination(dk, k)):
             guard let p = requireService(k, c) else { return }
             guard let j = slots[p].destinations.firstIndex(where: { $0.destination.key == dk }) else {
-                error(c, \.serverSpot, "real server \(dk) is not in service \(k)",
+                error(c, \.serverToken, "real server \(dk) is not in service \(k)",
                       "check the address and port (a real server without a port takes the service's port)")
                 return
             }
             slots[p].destinations.remove(at: j)
-        case .flush:
+        case .change(.flush):
             slots = []
             deleted = []
             position.removeAll()
-        case let .zero(k):
+        case let .change(.zero(k)):
             if let k { _ = requireService(k, c) }
         case .setTimeouts, .startDaemon, .stopDaemon:
             break
@@ -693,19 +597,19 @@ struct DefinitionLines {
 
     mutating func apply(_ c: RuleCommand) {
         switch c.action {
-        case let .addService(s):
+        case let .change(.addService(s)):
             if services[s.key] == nil { services[s.key] = (c.location.line, [:]) }
-        case let .deleteService(k):
+        case let .change(.deleteService(k)):
             services[k] = nil
-        case let .addDestination(d, k):
+        case let .change(.addDestination(d, k)):
             if services[k] != nil, services[k]!.destinations[d.key] == nil {
                 services[k]!.destinations[d.key] = .some(c.location.line)
             }
-        case let .deleteDestination(dk, k):
+        case let .change(.deleteDestination(dk, k)):
             services[k]?.destinations[dk] = nil
-        case .flush:
+        case .change(.flush):
             services = [:]
-        case .editService, .editDestination, .zero, .setTimeouts, .startDaemon, .stopDaemon:
+        case .change, .setTimeouts, .startDaemon, .stopDaemon:
             break
         }
     }

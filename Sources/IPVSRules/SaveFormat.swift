@@ -1,4 +1,5 @@
-import IPVS
+import IPVSModel
+import Serialization
 
 /// The `ipvsadm-save` / `ipvsadm -S [-n]` format, byte for byte as ipvsadm 1.31 writes it.
 ///
@@ -49,7 +50,7 @@ public enum SaveFormat {
         sorted: Bool = true
     ) -> [UInt8] {
         renderText(services, numeric: numeric, resolver: resolver, includeThresholds: includeThresholds, marks: marks,
-                   sorted: sorted).array()
+                   sorted: sorted).bytes
     }
 
     /// `renderBytes`, handing the bytes to `body` where they were written: no copy into an
@@ -76,14 +77,14 @@ public enum SaveFormat {
         includeThresholds: Bool,
         marks: [String],
         sorted: Bool
-    ) -> TextBuffer {
-        var out = TextBuffer(capacity: services.reduce(0) { $0 + 48 + 72 * $1.destinations.count })
-        var name = TextBuffer(capacity: 256)
+    ) -> ByteBuffer {
+        var out = ByteBuffer(capacity: services.reduce(0) { $0 + 48 + 72 * $1.destinations.count })
+        var name = ByteBuffer(capacity: 256)
         // "-a NAME -r ": how every destination line of a service starts.
-        var prefix = TextBuffer(capacity: 256)
+        var prefix = ByteBuffer(capacity: 256)
         // The scheduler's bytes, taken out of its String again only when it changes (a
         // table has a few schedulers; comparing two small Strings is cheap).
-        var scheduler = TextBuffer(capacity: 64)
+        var scheduler = ByteBuffer(capacity: 64)
         var lastScheduler: String? = nil
         // In ipvsadm's order without building a sorted copy of the table.
         let order = sorted ? IpvsadmOrder.serviceOrder(services) : Array(services.indices)
@@ -144,8 +145,8 @@ public enum SaveFormat {
     /// One `-a` line. The usual one (numeric, IPv4, no tunnel, no thresholds written) is
     /// written in place; the rest through the String builders.
     @inline(__always)
-    static func destinationLine(_ d: Destination, prefix: borrowing TextBuffer, name: borrowing TextBuffer,
-                                _ context: LineContext, into out: inout TextBuffer) {
+    static func destinationLine(_ d: Destination, prefix: borrowing ByteBuffer, name: borrowing ByteBuffer,
+                                _ context: LineContext, into out: inout ByteBuffer) {
         let plain: Bool
         if case .tunnel = d.forwarding { plain = false } else { plain = true }
         guard context.numeric, plain,
@@ -185,7 +186,7 @@ public enum SaveFormat {
     static func serviceName(_ key: ServiceKey, numeric: Bool, resolver: any NameResolver) -> String {
         switch key {
         case let .fwmark(mark, family):
-            return family == .inet6 ? "-f \(CFormat.fwmark(mark)) -6" : "-f \(CFormat.fwmark(mark))"
+            return family == .inet6 ? "-f \(IpvsadmPrintf.fwmark(mark)) -6" : "-f \(IpvsadmPrintf.fwmark(mark))"
         case let .address(proto, address, port):
             let v = IpvsadmNames.addressPort(address, port, proto, numeric: numeric, resolver: resolver)
             return "\(IpvsadmNames.serviceOption(proto)) \(v)"
@@ -196,12 +197,7 @@ public enum SaveFormat {
         var line = "-A \(name) -s \(s.scheduler)"
         if s.flags.contains(.persistent) {
             line += " -p \(s.timeout)"
-            if s.key.family == .inet, s.netmask != 0xFFFF_FFFF {
-                line += " -M \(CFormat.dottedQuad(s.netmask))"
-            }
-            if s.key.family == .inet6, s.netmask != 128 {
-                line += " -M \(Int32(bitPattern: s.netmask))"
-            }
+            if let mask = IpvsadmNames.persistenceMask(s) { line += " -M \(mask)" }
         }
         if let pe = s.persistenceEngine, !pe.isEmpty { line += " --pe \(pe)" }
         if s.flags.contains(.onePacket) { line += " -o" }
@@ -234,7 +230,7 @@ public enum SaveFormat {
 /// above write them (`-t 192.0.2.1:80`, `-f -1 -6`, decimal numbers).
 enum ByteText {
     /// `addr` or `[addr6]`, numeric.
-    static func address(_ address: IPAddress, into out: inout TextBuffer) {
+    static func address(_ address: IPAddress, into out: inout ByteBuffer) {
         switch address {
         case let .v4(a, b, c, d):
             out.reserve(15)
@@ -248,7 +244,7 @@ enum ByteText {
     }
 
     /// `addr:port` or `[addr6]:port`, numeric (ipvsadm's `addrport_to_anyname` with -n).
-    static func addressPort(_ address: IPAddress, _ port: UInt16, into out: inout TextBuffer) {
+    static func addressPort(_ address: IPAddress, _ port: UInt16, into out: inout ByteBuffer) {
         self.address(address, into: &out)
         out.reserve(6)
         out.put(UInt8(ascii: ":"))
@@ -256,12 +252,12 @@ enum ByteText {
     }
 
     /// `SaveFormat.serviceName(key, numeric: true, ...)`.
-    static func serviceName(_ key: ServiceKey, into out: inout TextBuffer) {
+    static func serviceName(_ key: ServiceKey, into out: inout ByteBuffer) {
         switch key {
         case let .fwmark(mark, family):
             out.reserve(3 + 11 + 3)
             out.put("-f ")
-            let m = Int32(bitPattern: mark)   // CFormat.fwmark: %d
+            let m = Int32(bitPattern: mark)   // IpvsadmPrintf.fwmark: %d
             if m < 0 { out.put(UInt8(ascii: "-")) }
             out.putDecimal(m.magnitude)
             if family == .inet6 { out.put(" -6") }
@@ -273,81 +269,8 @@ enum ByteText {
     }
 }
 
-/// The save text as it is written: one heap buffer, grown by doubling, that lines are
-/// written into in place, copied into an array once at the end. A save writes tens of
-/// thousands of lines, and appending each piece to an array separately cost more than the
-/// text itself.
-///
-/// `reserve(n)` makes room for `n` more bytes; the unchecked `put`s after it must stay
-/// within those `n` (each `put` says how many bytes it may write). `append`s reserve for
-/// themselves.
-struct TextBuffer: ~Copyable {
-    private var base: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
-    private(set) var count = 0
-
-    init(capacity: Int) {
-        self.capacity = max(capacity, 64)
-        base = .allocate(capacity: self.capacity)
-    }
-
-    deinit { base.deallocate() }
-
-    mutating func removeAll() { count = 0 }
-
-    /// The bytes written, as an array.
-    consuming func array() -> [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
-
-    /// Calls `body` with the bytes written, valid only during the call.
-    func withBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
-        try body(UnsafeRawBufferPointer(start: base, count: count))
-    }
-
-    /// The bytes written, as a String (for the String-built lines).
-    var string: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
-
-    @inline(__always)
-    mutating func reserve(_ n: Int) {
-        if capacity &- count < n { grow(n) }
-    }
-
-    private mutating func grow(_ n: Int) {
-        let newCapacity = max(2 * capacity, count + n)
-        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        bigger.update(from: base, count: count)
-        base.deallocate()
-        base = bigger
-        capacity = newCapacity
-    }
-
-    /// One byte (unchecked: after `reserve`).
-    @inline(__always)
-    mutating func put(_ byte: UInt8) {
-        base[count] = byte
-        count &+= 1
-    }
-
-    /// The bytes of `text` (unchecked: after `reserve`).
-    @inline(__always)
-    mutating func put(_ text: StaticString) {
-        text.withUTF8Buffer { put($0) }
-    }
-
-    /// `bytes` (unchecked: after `reserve`).
-    @inline(__always)
-    mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let from = bytes.baseAddress else { return }
-        (base + count).update(from: from, count: bytes.count)
-        count &+= bytes.count
-    }
-
-    /// What `other` holds (unchecked: after `reserve`).
-    @inline(__always)
-    mutating func put(_ other: borrowing TextBuffer) {
-        (base + count).update(from: other.base, count: other.count)
-        count &+= other.count
-    }
-
+/// The save text is written into a `ByteBuffer`; numbers go in as decimal digits, in place.
+extension ByteBuffer {
     /// Decimal digits, as `%u`: at most 20 bytes (unchecked: after `reserve`). Numbers
     /// below 1000 (address bytes, most ports and weights) take the short way.
     @inline(__always)
@@ -357,48 +280,27 @@ struct TextBuffer: ~Copyable {
             put(zero &+ UInt8(truncatingIfNeeded: value))
         } else if value < 100 {
             let v = UInt8(truncatingIfNeeded: value)
-            base[count] = zero &+ v / 10
-            base[count &+ 1] = zero &+ v % 10
-            count &+= 2
+            let p = uncheckedClaim(2)
+            p[0] = zero &+ v / 10
+            p[1] = zero &+ v % 10
         } else if value < 1000 {
             let v = UInt16(truncatingIfNeeded: value)
-            base[count] = zero &+ UInt8(truncatingIfNeeded: v / 100)
-            base[count &+ 1] = zero &+ UInt8(truncatingIfNeeded: v / 10 % 10)
-            base[count &+ 2] = zero &+ UInt8(truncatingIfNeeded: v % 10)
-            count &+= 3
+            let p = uncheckedClaim(3)
+            p[0] = zero &+ UInt8(truncatingIfNeeded: v / 100)
+            p[1] = zero &+ UInt8(truncatingIfNeeded: v / 10 % 10)
+            p[2] = zero &+ UInt8(truncatingIfNeeded: v % 10)
         } else {
             var digits = 1
             var t = UInt64(value)
             while t >= 10 { t /= 10; digits &+= 1 }
             var x = UInt64(value)
-            var i = count &+ digits
-            while i > count {
+            let p = uncheckedClaim(digits)
+            var i = digits
+            while i > 0 {
                 i &-= 1
-                base[i] = zero &+ UInt8(truncatingIfNeeded: x % 10)
+                p[i] = zero &+ UInt8(truncatingIfNeeded: x % 10)
                 x /= 10
             }
-            count &+= digits
         }
-    }
-
-    mutating func append(_ text: StaticString) {
-        text.withUTF8Buffer { append($0) }
-    }
-
-    mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
-        reserve(bytes.count)
-        put(bytes)
-    }
-
-    mutating func append(_ other: borrowing TextBuffer) {
-        reserve(other.count)
-        put(other)
-    }
-
-    /// A String's UTF-8 (a different label from the StaticString `append`, which a literal
-    /// would otherwise not pick: literals prefer String).
-    mutating func append(contentsOf text: String) {
-        var text = text
-        text.withUTF8 { append($0) }
     }
 }

@@ -1,4 +1,4 @@
-import IPVS
+import IPVSModel
 
 /// Where each service is in the simulator's table: a map from service keys to positions.
 ///

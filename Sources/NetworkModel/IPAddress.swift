@@ -4,10 +4,22 @@ import Glibc
 import Musl
 #endif
 
-/// Address family of a service or destination, with the kernel's numeric values.
-public enum AddressFamily: UInt16, Sendable, Hashable, CaseIterable {
+/// Address family of a service, destination or network, with the kernel's numeric values.
+/// IPv4 sorts before IPv6.
+public enum AddressFamily: UInt16, Sendable, Hashable, CaseIterable, Comparable {
     case inet = 2     // AF_INET
     case inet6 = 10   // AF_INET6
+
+    /// Address length in bits: 32 or 128.
+    public var bitCount: Int { self == .inet ? 32 : 128 }
+
+    /// `IPv4` or `IPv6`, for messages.
+    public var displayName: String { self == .inet ? "IPv4" : "IPv6" }
+
+    /// `ipv4` or `ipv6`, for machine-readable output (JSON, nft's `nfproto`).
+    public var name: String { self == .inet ? "ipv4" : "ipv6" }
+
+    public static func < (lhs: AddressFamily, rhs: AddressFamily) -> Bool { lhs.rawValue < rhs.rawValue }
 }
 
 /// The 16 bytes of an IPv6 address in network order, stored inline: no heap array, so

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import ArgumentParser
+import Diagnostics
 import IPVS
 
 /// Options every kernel-facing subcommand takes.
@@ -26,20 +27,5 @@ func report<T>(_ body: () throws(IPVSError) -> T) throws -> T {
         return try body()
     } catch {
         fail(error.description, hint: error.hint, status: error.code == .invalidValue ? 2 : 1)
-    }
-}
-
-/// Prints the error (first line: what and where) and an optional hint, then exits.
-func fail(_ message: String, hint: String? = nil, status: Int32) -> Never {
-    var stderr = StandardError()
-    print("swiftvs: \(message)", to: &stderr)
-    if let hint { print("hint: \(hint)", to: &stderr) }
-    exit(status)
-}
-
-struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) {
-        var s = string
-        s.withUTF8 { buf in _ = Glibc.write(2, buf.baseAddress, buf.count) }
     }
 }

@@ -66,7 +66,7 @@ struct List: ParsableCommand {
                                   persistentConnections: persistentConnections, tunnelInfo: tunnelInfo,
                                   exact: exact, sort: !noSort)
         if service.given > 0 {
-            guard case let .zero(key?) = exitOnBadInput("list", { () throws(RulesError) in
+            guard case let .change(.zero(key?)) = exitOnBadInput("list", { () throws(RulesError) in
                 try ruleAction(["-Z"] + service.arguments, command: "list", numeric: numeric)
             }) else { return }
             let entry = try report { () throws(IPVSError) in try ipvs.service(key) }

@@ -162,7 +162,7 @@ struct MarkSaveCommand: ParsableCommand {
                 throw MarkError(code: .invalidInput, message: "-4 and -6 together: choose one family, or neither for both",
                                 hint: "iptables-restore takes IPv4 rules, ip6tables-restore IPv6 rules")
             }
-            let family: MarkFamily? = ipv4 ? .ipv4 : ipv6 ? .ipv6 : nil
+            let family: AddressFamily? = ipv4 ? .inet : ipv6 ? .inet6 : nil
             let text = try target.manager().saveText(family: family)
             print(text, terminator: "")
         }

@@ -189,7 +189,7 @@ func exitOnBadInput<T>(_ command: String, _ body: () throws(RulesError) -> T) ->
         var stderr = StandardError()
         for d in error.diagnostics {
             print("swiftvs \(command): \(d.message) (argument '\(d.token)')", to: &stderr)
-            if !d.hint.isEmpty { print("hint: \(d.hint)", to: &stderr) }
+            if let hint = d.hint, !hint.isEmpty { print("hint: \(hint)", to: &stderr) }
         }
         Glibc.exit(2)
     }

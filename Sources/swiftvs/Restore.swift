@@ -91,14 +91,14 @@ struct RestoreRequest: Equatable {
             Glibc.exit(2)
         }
         var markRules: [MarkRule] = []
-        var markProblems: [RuleDiagnostic] = []
+        var markProblems: [Diagnostic] = []
         for line in rules.marks where !line.text.isEmpty {
             do {
                 markRules.append(try MarkRule.parseSaveLine(RulesFile.markPrefix + line.text))
             } catch {
-                markProblems.append(RuleDiagnostic(
-                    file: name, line: line.location.line, column: error.column ?? line.location.column,
-                    token: line.text, message: error.message, hint: error.hint ?? ""))
+                markProblems.append(Diagnostic(
+                    .error, SourceLocation(file: name, line: line.location.line, column: error.column ?? line.location.column),
+                    error.message, token: line.text, hint: error.hint ?? ""))
             }
         }
         if !markProblems.isEmpty {
@@ -163,13 +163,13 @@ struct RestoreRequest: Equatable {
         /// The file line each change comes from (nil for deletions of what the file leaves out).
         /// Computed only when needed (a failure, --dry-run): a big restore that succeeds never
         /// builds the lookup tables.
-        var origins: () -> [RuleLocation?]
+        var origins: () -> [SourceLocation?]
     }
 
     /// `desired`: the file's table when the caller already has it (from parsing).
     func makePlan(_ rules: RulesFile, current: [ServiceEntry], desired known: [ServiceEntry]? = nil) -> PlannedChanges {
         // Every table change of the file with its line (computed only when it is needed).
-        func sourced() -> [(Change, RuleLocation)] {
+        func sourced() -> [(Change, SourceLocation)] {
             rules.commands.compactMap { c in c.action.change.map { ($0, c.location) } }
         }
         if append {
@@ -193,8 +193,8 @@ struct RestoreRequest: Equatable {
         let changes = Plan.diff(current: current, desired: desired, unique: true)
         return PlannedChanges(changes: changes, origins: {
             // Where each service and real server of the file is defined, for error reports.
-            var serviceLine: [ServiceKey: RuleLocation] = [:]
-            var destinationLine: [DestinationKey: [ServiceKey: RuleLocation]] = [:]
+            var serviceLine: [ServiceKey: SourceLocation] = [:]
+            var destinationLine: [DestinationKey: [ServiceKey: SourceLocation]] = [:]
             for (change, location) in sourced() {
                 switch change {
                 case let .addService(s), let .editService(s): serviceLine[s.key] = location
@@ -245,7 +245,7 @@ struct RestoreRequest: Equatable {
 }
 
 /// Prints every diagnostic as FILE:LINE:COLUMN: error: MESSAGE, with its hint.
-func printDiagnostics(_ diagnostics: [RuleDiagnostic]) {
+func printDiagnostics(_ diagnostics: [Diagnostic]) {
     var stderr = StandardError()
     for d in diagnostics { print(d.description, to: &stderr) }
 }

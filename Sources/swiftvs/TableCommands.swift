@@ -7,14 +7,7 @@ import IPVSRules
 func perform(_ action: RuleAction, on ipvs: IPVSHandle) throws {
     try report { () throws(IPVSError) in
         switch action {
-        case let .addService(s): try ipvs.addService(s)
-        case let .editService(s): try ipvs.editService(s)
-        case let .deleteService(k): try ipvs.deleteService(k)
-        case let .addDestination(d, k): try ipvs.addDestination(d, to: k)
-        case let .editDestination(d, k): try ipvs.editDestination(d, in: k)
-        case let .deleteDestination(d, k): try ipvs.deleteDestination(d, from: k)
-        case .flush: try ipvs.flush()
-        case let .zero(k): try ipvs.zero(k)
+        case let .change(c): try ipvs.apply(c)
         case let .setTimeouts(t): try ipvs.setTimeouts(t)
         case let .startDaemon(d): try ipvs.startSyncDaemon(d)
         case let .stopDaemon(role): try ipvs.stopSyncDaemon(role)
@@ -72,7 +65,7 @@ struct AddService: TableCommand {
         // Check the mark rule before touching anything.
         var rule: MarkRule?
         var marks: MarkManager?
-        if let vip = mark.vip, case let .addService(s) = action, case let .fwmark(value, _) = s.key {
+        if let vip = mark.vip, case let .change(.addService(s)) = action, case let .fwmark(value, _) = s.key {
             rule = try markCall("add-service") { () throws(MarkError) in
                 try MarkRule(destination: vip, protocol: mark.vipProtocol, ports: mark.vipPorts, mark: String(value))
             }
@@ -85,7 +78,7 @@ struct AddService: TableCommand {
                 try marks.add(rule)
             } catch {
                 // Nothing half-done: the service goes again if its mark rule cannot be made.
-                if case let .addService(s) = action { try? ipvs.deleteService(s.key) }
+                if case let .change(.addService(s)) = action { try? ipvs.deleteService(s.key) }
                 fail("add-service: \(error.message)", hint: error.hint, status: error.exitCode)
             }
         }
@@ -131,10 +124,10 @@ struct DeleteService: TableCommand {
         let action = checkedAction
         let ipvs = try common.open()
         try perform(action, on: ipvs)
-        guard !keepMarks, case let .deleteService(key) = action, case let .fwmark(value, family) = key else { return }
+        guard !keepMarks, case let .change(.deleteService(key)) = action, case let .fwmark(value, family) = key else { return }
         let marks = try markManager(backend, namespace: common.namespace, command: "delete-service")
         let ours = try markCall("delete-service") { () throws(MarkError) in try marks.list() }
-        for rule in ours where rule.mark == value && (rule.family == .ipv6) == (family == .inet6) {
+        for rule in ours where rule.mark == value && rule.family == family {
             _ = try markCall("delete-service") { () throws(MarkError) in try marks.delete(rule, ifExists: true) }
         }
     }
@@ -198,7 +191,7 @@ struct DeleteServer: TableCommand {
 struct Clear: TableCommand {
     static let configuration = CommandConfiguration(commandName: "clear", abstract: "Delete every virtual service (ipvsadm -C).")
     @OptionGroup var common: CommonOptions
-    func action() throws(RulesError) -> RuleAction { .flush }
+    func action() throws(RulesError) -> RuleAction { .change(.flush) }
 }
 
 struct Zero: TableCommand {

@@ -8,7 +8,7 @@ struct IptablesTests {
 
     @Test func addIsIdempotentAndLeavesForeignRulesAlone() throws {
         try withNamespace { ns in
-            try ns.addForeign(.ipv4, "-d 198.51.100.7/32 -j MARK --set-xmark 0x7/0xffffffff")
+            try ns.addForeign(.inet, "-d 198.51.100.7/32 -j MARK --set-xmark 0x7/0xffffffff")
             let m = try ns.manager(.iptables)
             #expect(m.backendKind == .iptables)
 
@@ -26,7 +26,7 @@ struct IptablesTests {
                 "-A PREROUTING -d 192.0.2.5/32 -p sctp -m sctp --dport 9 -m comment --comment swiftvs -j MARK --set-xmark 0xffffffff/0xffffffff",
                 "-A PREROUTING -d 192.0.2.6/32 -p udp -m comment --comment swiftvs -j MARK --set-xmark 0x1/0xffffffff",
             ])
-            #expect(try ns.mangleRules(.ipv6) == [])
+            #expect(try ns.mangleRules(.inet6) == [])
             #expect(try m.list() == [
                 rule("-d 192.0.2.100/32 --mark 80"),
                 rule("-d 203.0.113.0/24 -p tcp --dport 80:81 --mark 81"),
@@ -50,7 +50,7 @@ struct IptablesTests {
                 rule("-d 2001:db8:0:0:1::/80 --mark 0x50"),
             ]
             for r in rules { try m.add(r) }
-            let printed = try ns.mangleRules(.ipv4) + ns.mangleRules(.ipv6)
+            let printed = try ns.mangleRules(.inet) + ns.mangleRules(.inet6)
             #expect(printed == rules.map(\.iptablesSaveLine))
             #expect(try m.list() == rules)
         }
@@ -59,8 +59,8 @@ struct IptablesTests {
     @Test func deleteRemovesExactlyOursAndIfExists() throws {
         try withNamespace { ns in
             // A foreign rule identical to ours but for the comment, and one with another comment.
-            try ns.addForeign(.ipv4, "-d 192.0.2.100/32 -j MARK --set-xmark 0x50/0xffffffff")
-            try ns.addForeign(.ipv4, "-d 192.0.2.100/32 -m comment --comment swiftvs-other -j MARK --set-xmark 0x50/0xffffffff")
+            try ns.addForeign(.inet, "-d 192.0.2.100/32 -j MARK --set-xmark 0x50/0xffffffff")
+            try ns.addForeign(.inet, "-d 192.0.2.100/32 -m comment --comment swiftvs-other -j MARK --set-xmark 0x50/0xffffffff")
             let m = try ns.manager(.iptables)
             let r = try rule("-d 192.0.2.100/32 --mark 80")
             try m.add(r)
@@ -86,27 +86,27 @@ struct IptablesTests {
 
     @Test func ipv6UsesIp6tables() throws {
         try withNamespace { ns in
-            try ns.addForeign(.ipv6, "-d 2001:db8::7/128 -j MARK --set-xmark 0x7/0xffffffff")
+            try ns.addForeign(.inet6, "-d 2001:db8::7/128 -j MARK --set-xmark 0x7/0xffffffff")
             let m = try ns.manager(.iptables)
             #expect(try m.add(rule("-d 2001:db8::100/128 -p tcp --dport 80:81 --mark 0x50")))
             #expect(try m.add(rule("-d 2001:DB8:0::100 -p tcp --dport 80:81 --mark 80")) == false)
-            #expect(try ns.mangleRules(.ipv6) == [
+            #expect(try ns.mangleRules(.inet6) == [
                 "-A PREROUTING -d 2001:db8::7/128 -j MARK --set-xmark 0x7/0xffffffff",
                 "-A PREROUTING -d 2001:db8::100/128 -p tcp -m tcp --dport 80:81 -m comment --comment swiftvs -j MARK --set-xmark 0x50/0xffffffff",
             ])
-            #expect(try ns.mangleRules(.ipv4) == [])
+            #expect(try ns.mangleRules(.inet) == [])
             try m.delete(rule("-d 2001:db8::100/128 -p tcp --dport 80:81 --mark 80"))
-            #expect(try ns.mangleRules(.ipv6) == ["-A PREROUTING -d 2001:db8::7/128 -j MARK --set-xmark 0x7/0xffffffff"])
+            #expect(try ns.mangleRules(.inet6) == ["-A PREROUTING -d 2001:db8::7/128 -j MARK --set-xmark 0x7/0xffffffff"])
         }
     }
 
     @Test func saveTextIsIptablesSaveFormat() throws {
         try withNamespace { ns in
-            try ns.addForeign(.ipv4, "-d 198.51.100.7/32 -j MARK --set-xmark 0x7/0xffffffff")
+            try ns.addForeign(.inet, "-d 198.51.100.7/32 -j MARK --set-xmark 0x7/0xffffffff")
             let m = try ns.manager(.iptables)
             try m.add(rule("-d 192.0.2.100/32 --mark 80"))
             try m.add(rule("-d 2001:db8::100 -p udp --dport 53 --mark 81"))
-            #expect(try m.saveText(family: .ipv4) == """
+            #expect(try m.saveText(family: .inet) == """
                 # swiftvs mark rules, IPv4: load with 'iptables-restore --noflush' (Debian: /etc/iptables/rules.v4)
                 *mangle
                 -A PREROUTING -d 192.0.2.100/32 -m comment --comment swiftvs -j MARK --set-xmark 0x50/0xffffffff
@@ -121,7 +121,7 @@ struct IptablesTests {
             let saved = try ns.exec(["/usr/sbin/iptables-save", "-t", "mangle"])
             #expect(saved.contains("\n-A PREROUTING -d 192.0.2.100/32 -m comment --comment swiftvs -j MARK --set-xmark 0x50/0xffffffff\n"))
             try m.delete(rule("-d 192.0.2.100/32 --mark 80"))
-            _ = try ns.exec(["/usr/sbin/iptables-restore", "-w", "--noflush"], input: try m.saveText(family: .ipv4) + "")
+            _ = try ns.exec(["/usr/sbin/iptables-restore", "-w", "--noflush"], input: try m.saveText(family: .inet) + "")
             #expect(try m.list() == [try rule("-d 2001:db8::100 -p udp --dport 53 --mark 81")])
         }
     }
@@ -129,7 +129,7 @@ struct IptablesTests {
     @Test func rulesWithOurCommentButMoreAreReportedNotTouched() throws {
         try withNamespace { ns in
             // Tagged swiftvs, but with an input interface: not something swiftvs makes.
-            try ns.addForeign(.ipv4, "-i lo -d 192.0.2.100/32 -m comment --comment swiftvs -j MARK --set-xmark 0x50/0xffffffff")
+            try ns.addForeign(.inet, "-i lo -d 192.0.2.100/32 -m comment --comment swiftvs -j MARK --set-xmark 0x50/0xffffffff")
             let m = try ns.manager(.iptables)
             let listing = try m.listing()
             #expect(listing.rules == [])

@@ -10,10 +10,10 @@ struct ManagerTests {
     func plantForeign(_ ns: TestNamespace, _ backend: MarkBackendKind) throws -> () throws -> String {
         switch backend {
         case .iptables:
-            try ns.addForeign(.ipv4, "-d 198.51.100.7/32 -j MARK --set-xmark 0x7/0xffffffff")
-            try ns.addForeign(.ipv6, "-d 2001:db8::7/128 -j MARK --set-xmark 0x7/0xffffffff")
+            try ns.addForeign(.inet, "-d 198.51.100.7/32 -j MARK --set-xmark 0x7/0xffffffff")
+            try ns.addForeign(.inet6, "-d 2001:db8::7/128 -j MARK --set-xmark 0x7/0xffffffff")
             return {
-                (try ns.mangleRules(.ipv4) + ns.mangleRules(.ipv6)).filter { !$0.contains("swiftvs") }.joined(separator: "\n")
+                (try ns.mangleRules(.inet) + ns.mangleRules(.inet6)).filter { !$0.contains("swiftvs") }.joined(separator: "\n")
             }
         case .nft:
             _ = try ns.exec(["/usr/sbin/nft", "-f", "-"], input: NftTests.foreignScript)
@@ -25,7 +25,7 @@ struct ManagerTests {
     func packets(_ ns: TestNamespace, _ backend: MarkBackendKind, _ r: MarkRule) throws -> Int {
         switch backend {
         case .iptables:
-            let t = r.family == .ipv4 ? "/usr/sbin/iptables" : "/usr/sbin/ip6tables"
+            let t = r.family == .inet ? "/usr/sbin/iptables" : "/usr/sbin/ip6tables"
             let lines = try ns.exec([t, "-w", "-t", "mangle", "-S", "PREROUTING", "-v"]).split(separator: "\n")
             // "-A PREROUTING -d X/32 -m comment --comment swiftvs -c PKTS BYTES -j MARK …"
             for l in lines where l.hasPrefix("-A PREROUTING -d \(r.destination) ") && l.contains("--set-xmark 0x\(String(r.mark, radix: 16))/") {

@@ -5,14 +5,14 @@ import Testing
 struct ValueTests {
     @Test func networks() throws {
         let a = try MarkNetwork("192.0.2.100")
-        #expect(a.family == .ipv4 && a.prefixLength == 32 && a.isHost)
-        #expect(a.description == "192.0.2.100/32" && a.address == "192.0.2.100")
+        #expect(a.family == .inet && a.prefixLength == 32 && a.isHost)
+        #expect(a.description == "192.0.2.100/32" && a.address == IPAddress("192.0.2.100"))
         let b = try MarkNetwork("192.0.2.77/25")
         #expect(b.description == "192.0.2.0/25")
         #expect(!b.isHost)
         #expect(try MarkNetwork("203.0.113.255/31").description == "203.0.113.254/31")
         let c = try MarkNetwork("2001:DB8:0:0:0:0:0:100")
-        #expect(c.description == "2001:db8::100/128" && c.family == .ipv6)
+        #expect(c.description == "2001:db8::100/128" && c.family == .inet6)
         #expect(try MarkNetwork("2001:db8:ffff::1/33").description == "2001:db8:8000::/33")
         #expect(try MarkNetwork("2001:db8::1/1").description == "::/1")
         #expect(try MarkNetwork("::ffff:192.0.2.1").description == "::ffff:192.0.2.1/128")
@@ -53,9 +53,9 @@ struct ValueTests {
         for bad in ["", ":", "80:", ":80", "80-81", "80:81:82", "65536", "123456", "-1", "8O"] {
             #expect(markError { _ = try MarkRule.parsePorts(bad) }?.code == .invalidInput, "ports '\(bad)'")
         }
-        #expect(try MarkProtocol(parsing: "TCP") == .tcp)
-        #expect(try MarkProtocol(parsing: "sctp") == .sctp)
-        #expect(markError { _ = try MarkProtocol(parsing: "6") }?.message == "-p 6: the protocol must be tcp, udp or sctp")
+        #expect(try MarkRule.parseProtocol("TCP") == .tcp)
+        #expect(try MarkRule.parseProtocol("sctp") == .sctp)
+        #expect(markError { _ = try MarkRule.parseProtocol("6") }?.message == "-p 6: the protocol must be tcp, udp or sctp")
     }
 
     @Test func renderings() throws {
@@ -175,7 +175,7 @@ struct ReadBackTests {
             ("-A PREROUTING -d 192.0.2.9/32 -p 6 -m tcp --dport 80 -m comment --comment swiftvs -j MARK --set-xmark 0x50/0xffffffff", tcp),
             ("-A PREROUTING -d 192.0.2.9/32 -p tcp -m tcp --destination-port 80:80 -m comment --comment swiftvs -j MARK --set-xmark 0x50/0xffffffff", tcp),
         ] {
-            #expect(P.parse(line: line, family: .ipv4) == .ours(expected), "\(line)")
+            #expect(P.parse(line: line, family: .inet) == .ours(expected), "\(line)")
         }
         for line in [
             "-P PREROUTING ACCEPT",
@@ -185,7 +185,7 @@ struct ReadBackTests {
             "-A PREROUTING -d 192.0.2.100/32 -m comment --comment swiftvs2 -j MARK --set-xmark 0x50/0xffffffff",
             "-A OUTPUT -d 192.0.2.100/32 -m comment --comment swiftvs -j MARK --set-xmark 0x50/0xffffffff",
         ] {
-            #expect(P.parse(line: line, family: .ipv4) == .foreign, "\(line)")
+            #expect(P.parse(line: line, family: .inet) == .foreign, "\(line)")
         }
         for line in [
             "-A PREROUTING ! -d 192.0.2.100/32 -m comment --comment swiftvs -j MARK --set-xmark 0x50/0xffffffff",
@@ -199,10 +199,10 @@ struct ReadBackTests {
             "-A PREROUTING -d 192.0.2.9/32 -p tcp -m tcp --dport 90:80 -m comment --comment swiftvs -j MARK --set-xmark 0x50/0xffffffff",
             "-A PREROUTING -d 2001:db8::1/128 -m comment --comment swiftvs -j MARK --set-xmark 0x50/0xffffffff",
         ] {
-            #expect(P.parse(line: line, family: .ipv4) == .unrecognised, "\(line)")
+            #expect(P.parse(line: line, family: .inet) == .unrecognised, "\(line)")
         }
         #expect(P.parse(line: "-A PREROUTING -d 2001:db8::1/128 -m comment --comment swiftvs -j MARK --set-xmark 0x1/0xffffffff",
-                        family: .ipv6) == .ours(try rule("-d 2001:db8::1 --mark 1")))
+                        family: .inet6) == .ours(try rule("-d 2001:db8::1 --mark 1")))
     }
 
     @Test func iptablesTokenizer() {

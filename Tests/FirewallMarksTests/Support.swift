@@ -77,8 +77,8 @@ struct TestNamespace: Sendable {
     }
 
     /// `iptables -t mangle -S PREROUTING` (or ip6tables) lines, without the policy line.
-    func mangleRules(_ family: MarkFamily = .ipv4) throws -> [String] {
-        let t = family == .ipv4 ? "/usr/sbin/iptables" : "/usr/sbin/ip6tables"
+    func mangleRules(_ family: AddressFamily = .inet) throws -> [String] {
+        let t = family == .inet ? "/usr/sbin/iptables" : "/usr/sbin/ip6tables"
         return try exec([t, "-w", "-t", "mangle", "-S", "PREROUTING"])
             .split(separator: "\n").map(String.init).filter { !$0.hasPrefix("-P ") }
     }
@@ -89,8 +89,8 @@ struct TestNamespace: Sendable {
     }
 
     /// Appends a foreign rule (no swiftvs comment) with iptables/ip6tables.
-    func addForeign(_ family: MarkFamily, _ args: String) throws {
-        let t = family == .ipv4 ? "/usr/sbin/iptables" : "/usr/sbin/ip6tables"
+    func addForeign(_ family: AddressFamily, _ args: String) throws {
+        let t = family == .inet ? "/usr/sbin/iptables" : "/usr/sbin/ip6tables"
         _ = try exec([t, "-w", "-t", "mangle", "-A", "PREROUTING"] + args.split(separator: " ").map(String.init))
     }
 

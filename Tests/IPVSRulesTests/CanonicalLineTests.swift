@@ -4,15 +4,15 @@ import IPVS
 @testable import IPVSRules
 
 /// The fast path for ipvsadm-save's lines must never answer differently from LineParser:
-/// it either declines (nil) or gives exactly LineParser's command. It keeps no spots (the
+/// it either declines (nil) or gives exactly LineParser's command. It keeps no argument tokens (the
 /// checks across lines read such a line again when they report on it: ParserTests).
 @Suite struct CanonicalLineTests {
-    /// What LineParser makes of a line, without its spots: the command, or nil if it
+    /// What LineParser makes of a line, without its argument tokens: the command, or nil if it
     /// reports anything.
     static func general(_ line: String) -> RuleCommand? {
         var c = RulesFile.generalCommand(line, file: "rules", line: 7)
-        c?.serviceSpot = nil
-        c?.serverSpot = nil
+        c?.serviceToken = nil
+        c?.serverToken = nil
         return c
     }
 

@@ -69,7 +69,7 @@ struct FixtureTests {
         let args = try fx.text("list-service.args").trimmingCharacters(in: .whitespacesAndNewlines)
         // -Z takes an optional service: a cheap way to parse the service argument.
         let parsed = try RulesFile.parse("-Z \(args)", fileName: "args", startingFrom: nil)
-        guard case let .zero(key?) = parsed.commands.first?.action,
+        guard case let .change(.zero(key?)) = parsed.commands.first?.action,
               let entry = table.first(where: { $0.service.key == key }) else {
             Issue.record("\(fx.name): no service for \(args)")
             return
@@ -131,7 +131,7 @@ struct FixtureTests {
             let lines = named.split(separator: "\n", omittingEmptySubsequences: false)
             #expect(!error.diagnostics.isEmpty)
             for d in error.diagnostics {
-                let line = String(lines[d.line - 1])
+                let line = String(lines[d.location.line - 1])
                 let cut = line.split(separator: " ").contains { $0.utf8.count == 59 }
                 #expect(cut, "\(fx.name): unexpected error reading names back: \(d)")
             }
@@ -150,7 +150,7 @@ struct RestoreFixtureTests {
         expectSameText(SaveFormat.render(table, numeric: true), try fx.text("save-n"), "restore-syntax")
         // The non-table commands are there too.
         #expect(file.commands.contains { $0.action == .setTimeouts(Timeouts(tcp: 0, tcpFin: 0, udp: 0)) })
-        #expect(file.commands.contains { $0.action == .zero(nil) })
+        #expect(file.commands.contains { $0.action == .change(.zero(nil)) })
     }
 
     @Test("ipvsadm-restore ignores the swiftvs-mark section; we collect it")

@@ -216,7 +216,7 @@ struct TableConfig: Equatable, CustomStringConvertible {
 
 /// Compares two texts line by line, so a failure names the first differing line.
 func expectSameText(_ actual: String, _ expected: String, _ what: String,
-                    sourceLocation: SourceLocation = #_sourceLocation) {
+                    sourceLocation: Testing.SourceLocation = #_sourceLocation) {
     if actual == expected { return }
     let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
     let e = expected.split(separator: "\n", omittingEmptySubsequences: false)

@@ -14,7 +14,7 @@ private func action(_ args: String...) throws -> RuleAction {
 }
 
 /// The diagnostics of a command line the rules parser rejects.
-private func diagnostics(_ args: String...) throws -> [RuleDiagnostic] {
+private func diagnostics(_ args: String...) throws -> [Diagnostic] {
     let command = try SwiftVS.parseAsRoot(normalizedArguments(args))
     let table = try #require(command as? any TableCommand)
     do {
@@ -46,44 +46,44 @@ struct ArgumentTests {
     // MARK: services
 
     @Test func addServiceDefaultsAreIpvsadms() throws {
-        #expect(try action("add-service", "-t", "192.0.2.100:80") == .addService(Service(key: tcp80, scheduler: "wlc")))
+        #expect(try action("add-service", "-t", "192.0.2.100:80") == .change(.addService(Service(key: tcp80, scheduler: "wlc"))))
         #expect(try action("add-service", "--tcp-service", "192.0.2.100:http", "-s", "rr")
-                == .addService(Service(key: tcp80, scheduler: "rr")))
+                == .change(.addService(Service(key: tcp80, scheduler: "rr"))))
     }
 
     @Test func everyKindOfService() throws {
         let v6 = IPAddress("2001:db8::10")!
         #expect(try action("add-service", "-u", "[2001:db8::10]:53", "-s", "wrr")
-                == .addService(Service(key: .address(.udp, v6, port: 53), scheduler: "wrr")))
+                == .change(.addService(Service(key: .address(.udp, v6, port: 53), scheduler: "wrr"))))
         #expect(try action("add-service", "--sctp-service", "192.0.2.100:5060", "-s", "lc")
-                == .addService(Service(key: .address(.sctp, vip, port: 5060), scheduler: "lc")))
+                == .change(.addService(Service(key: .address(.sctp, vip, port: 5060), scheduler: "lc"))))
         #expect(try action("add-service", "-f", "80", "-s", "lc")
-                == .addService(Service(key: .fwmark(80, family: .inet), scheduler: "lc")))
+                == .change(.addService(Service(key: .fwmark(80, family: .inet), scheduler: "lc"))))
         #expect(try action("add-service", "--fwmark-service", "80", "-6", "-s", "lc")
-                == .addService(Service(key: .fwmark(80, family: .inet6), scheduler: "lc", netmask: 128)))
+                == .change(.addService(Service(key: .fwmark(80, family: .inet6), scheduler: "lc", netmask: 128))))
     }
 
     @Test func persistenceNetmaskFlagsOpsAndPE() throws {
         var s = Service(key: tcp80)
         s.persistence = 360
-        #expect(try action("add-service", "-t", "192.0.2.100:80", "-p") == .addService(s), "bare -p is 360 s")
-        #expect(try action("add-service", "-p", "-t", "192.0.2.100:80") == .addService(s), "bare -p before another option")
+        #expect(try action("add-service", "-t", "192.0.2.100:80", "-p") == .change(.addService(s)), "bare -p is 360 s")
+        #expect(try action("add-service", "-p", "-t", "192.0.2.100:80") == .change(.addService(s)), "bare -p before another option")
         s.persistence = 600
         s.netmask = 0xFFFF_FF00
-        #expect(try action("add-service", "-t", "192.0.2.100:80", "-p", "600", "-M", "255.255.255.0") == .addService(s))
-        #expect(try action("add-service", "-t", "192.0.2.100:80", "--persistent=600", "--netmask", "255.255.255.0") == .addService(s))
+        #expect(try action("add-service", "-t", "192.0.2.100:80", "-p", "600", "-M", "255.255.255.0") == .change(.addService(s)))
+        #expect(try action("add-service", "-t", "192.0.2.100:80", "--persistent=600", "--netmask", "255.255.255.0") == .change(.addService(s)))
 
         var u = Service(key: .address(.udp, vip, port: 5060), scheduler: "sh", flags: [.onePacket, .schedulerFlag1, .schedulerFlag2])
         u.persistence = 360
         u.persistenceEngine = "sip"
         #expect(try action("add-service", "-u", "192.0.2.100:5060", "-s", "sh", "-b", "sh-fallback,sh-port", "-o", "-p", "--pe", "sip")
-                == .addService(u))
+                == .change(.addService(u)))
     }
 
     @Test func editAndDeleteService() throws {
-        #expect(try action("edit-service", "-t", "192.0.2.100:80", "-s", "lc") == .editService(Service(key: tcp80, scheduler: "lc")))
-        #expect(try action("delete-service", "-f", "80") == .deleteService(.fwmark(80, family: .inet)))
-        #expect(try action("delete-service", "-f", "80", "-6", "--keep-marks") == .deleteService(.fwmark(80, family: .inet6)))
+        #expect(try action("edit-service", "-t", "192.0.2.100:80", "-s", "lc") == .change(.editService(Service(key: tcp80, scheduler: "lc"))))
+        #expect(try action("delete-service", "-f", "80") == .change(.deleteService(.fwmark(80, family: .inet))))
+        #expect(try action("delete-service", "-f", "80", "-6", "--keep-marks") == .change(.deleteService(.fwmark(80, family: .inet6))))
     }
 
     // MARK: real servers
@@ -91,44 +91,44 @@ struct ArgumentTests {
     @Test func addServerDefaultsAreIpvsadms() throws {
         // Direct routing, weight 1, and the service's port for a DR server of a port service.
         #expect(try action("add-server", "-t", "192.0.2.100:80", "-r", "192.0.2.11")
-                == .addDestination(Destination(address: rs1, port: 80, forwarding: .directRouting, weight: 1), to: tcp80))
+                == .change(.addDestination(Destination(address: rs1, port: 80, forwarding: .directRouting, weight: 1), to: tcp80)))
         // A firewall-mark service has no port: the server gets 0.
         #expect(try action("add-server", "-f", "80", "-r", "192.0.2.11", "-g")
-                == .addDestination(Destination(address: rs1, port: 0), to: .fwmark(80, family: .inet)))
+                == .change(.addDestination(Destination(address: rs1, port: 0), to: .fwmark(80, family: .inet))))
     }
 
     @Test func forwardingMethodsWeightsAndThresholds() throws {
         #expect(try action("add-server", "-t", "192.0.2.100:80", "-r", "192.0.2.11:8080", "-m", "-w", "3", "-x", "100", "-y", "10")
-                == .addDestination(Destination(address: rs1, port: 8080, forwarding: .masquerade, weight: 3,
-                                               upperThreshold: 100, lowerThreshold: 10), to: tcp80))
+                == .change(.addDestination(Destination(address: rs1, port: 8080, forwarding: .masquerade, weight: 3,
+                                               upperThreshold: 100, lowerThreshold: 10), to: tcp80)))
         #expect(try action("add-server", "-t", "192.0.2.100:80", "-r", "192.0.2.11", "-i")
-                == .addDestination(Destination(address: rs1, port: 80, forwarding: .tunnel(Tunnel())), to: tcp80))
+                == .change(.addDestination(Destination(address: rs1, port: 80, forwarding: .tunnel(Tunnel())), to: tcp80)))
         #expect(try action("add-server", "-t", "192.0.2.100:80", "-r", "192.0.2.11", "--ipip", "--tun-type", "gue",
                            "--tun-port", "6080", "--tun-remcsum")
-                == .addDestination(Destination(address: rs1, port: 80,
-                                               forwarding: .tunnel(Tunnel(kind: .gue, port: 6080, checksum: .remote))), to: tcp80))
+                == .change(.addDestination(Destination(address: rs1, port: 80,
+                                               forwarding: .tunnel(Tunnel(kind: .gue, port: 6080, checksum: .remote))), to: tcp80)))
         #expect(try action("add-server", "-t", "192.0.2.100:80", "-r", "192.0.2.11", "-i", "--tun-type", "gre", "--tun-csum")
-                == .addDestination(Destination(address: rs1, port: 80,
-                                               forwarding: .tunnel(Tunnel(kind: .gre, checksum: .checksum))), to: tcp80))
+                == .change(.addDestination(Destination(address: rs1, port: 80,
+                                               forwarding: .tunnel(Tunnel(kind: .gre, checksum: .checksum))), to: tcp80)))
         let v6 = IPAddress("2001:db8::5")!
         #expect(try action("add-server", "-t", "[2001:db8::10]:443", "-r", "[2001:db8::5]:8443", "-m", "-w", "0")
-                == .addDestination(Destination(address: v6, port: 8443, forwarding: .masquerade, weight: 0),
-                                   to: .address(.tcp, IPAddress("2001:db8::10")!, port: 443)))
+                == .change(.addDestination(Destination(address: v6, port: 8443, forwarding: .masquerade, weight: 0),
+                                   to: .address(.tcp, IPAddress("2001:db8::10")!, port: 443))))
     }
 
     @Test func editAndDeleteServer() throws {
         #expect(try action("edit-server", "-t", "192.0.2.100:80", "-r", "192.0.2.11", "-w", "0")
-                == .editDestination(Destination(address: rs1, port: 80, weight: 0), in: tcp80))
+                == .change(.editDestination(Destination(address: rs1, port: 80, weight: 0), in: tcp80)))
         #expect(try action("delete-server", "-t", "192.0.2.100:80", "-r", "192.0.2.11:80")
-                == .deleteDestination(DestinationKey(address: rs1, port: 80), from: tcp80))
+                == .change(.deleteDestination(DestinationKey(address: rs1, port: 80), from: tcp80)))
     }
 
     // MARK: the rest
 
     @Test func clearZeroTimeoutsAndSyncDaemons() throws {
-        #expect(try action("clear") == .flush)
-        #expect(try action("zero") == .zero(nil))
-        #expect(try action("zero", "-f", "80") == .zero(.fwmark(80, family: .inet)))
+        #expect(try action("clear") == .change(.flush))
+        #expect(try action("zero") == .change(.zero(nil)))
+        #expect(try action("zero", "-f", "80") == .change(.zero(.fwmark(80, family: .inet))))
         #expect(try action("set-timeouts", "900", "120", "300") == .setTimeouts(Timeouts(tcp: 900, tcpFin: 120, udp: 300)))
         #expect(try action("start-daemon", "master", "--mcast-interface", "eth1", "--syncid", "5")
                 == .startDaemon(SyncDaemon(role: .master, interface: "eth1", syncID: 5)))

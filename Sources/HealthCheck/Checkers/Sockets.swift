@@ -39,18 +39,28 @@ enum SocketAddress {
             var sa = sockaddr_in()
             sa.sin_family = sa_family_t(AF_INET)
             sa.sin_port = port.bigEndian
-            withUnsafeMutableBytes(of: &sa.sin_addr) { raw in
-                for (i, b) in address.bytes.enumerated() { raw[i] = b }
-            }
-            return withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            copy(address, into: &sa.sin_addr)
+            return pass(&sa, body)
         case .v6:
             var sa = sockaddr_in6()
             sa.sin6_family = sa_family_t(AF_INET6)
             sa.sin6_port = port.bigEndian
-            withUnsafeMutableBytes(of: &sa.sin6_addr) { raw in
-                for (i, b) in address.bytes.enumerated() { raw[i] = b }
-            }
-            return withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+            copy(address, into: &sa.sin6_addr)
+            return pass(&sa, body)
+        }
+    }
+
+    /// The address's network-order bytes into an `in_addr` or `in6_addr`.
+    private static func copy<T>(_ address: IPAddress, into storage: inout T) {
+        withUnsafeMutableBytes(of: &storage) { raw in
+            for (i, b) in address.bytes.enumerated() { raw[i] = b }
+        }
+    }
+
+    /// `body` with `sa` as a `sockaddr` and its length.
+    private static func pass<T, R>(_ sa: inout T, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        withUnsafePointer(to: &sa) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<T>.size)) }
         }
     }
 

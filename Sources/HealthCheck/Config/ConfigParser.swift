@@ -77,7 +77,7 @@ private struct TextOverlay: ConfigFileSystem {
 // MARK: - Semantics
 
 /// Settings that cascade virtual server → real server → checker.
-private struct Cascade {
+private struct InheritedSettings {
     var delayLoop: Duration?
     var retry: Int?
     var delayBeforeRetry: Duration?
@@ -87,8 +87,8 @@ private struct Cascade {
     var inhibit: Bool?
     var virtualhost: String?
 
-    func over(_ base: Cascade) -> Cascade {
-        Cascade(delayLoop: delayLoop ?? base.delayLoop, retry: retry ?? base.retry,
+    func over(_ base: InheritedSettings) -> InheritedSettings {
+        InheritedSettings(delayLoop: delayLoop ?? base.delayLoop, retry: retry ?? base.retry,
                 delayBeforeRetry: delayBeforeRetry ?? base.delayBeforeRetry, warmup: warmup ?? base.warmup,
                 connectTimeout: connectTimeout ?? base.connectTimeout, alpha: alpha ?? base.alpha,
                 inhibit: inhibit ?? base.inhibit, virtualhost: virtualhost ?? base.virtualhost)
@@ -98,7 +98,7 @@ private struct Cascade {
 private struct PendingChecker {
     var location: SourceLocation
     var kind: CheckerConfig.Kind
-    var cascade = Cascade()
+    var cascade = InheritedSettings()
     var connectIP: IPAddress?
     var connectPort: UInt16?
     var bindTo: IPAddress?
@@ -110,7 +110,7 @@ private struct PendingChecker {
 
 private struct PendingRS {
     var config: RealServerConfig
-    var cascade = Cascade()
+    var cascade = InheritedSettings()
     var checkers: [PendingChecker] = []
     var forwarding: ForwardingMethod?
 }
@@ -362,10 +362,52 @@ struct Semantics {
 
     // MARK: virtual_server
 
+    /// What a virtual_server block's statements said, before the defaults and the real servers
+    /// are resolved against each other.
+    private struct VirtualServerStatements {
+        var cascade = InheritedSettings()
+        var proto: TransportProtocol?
+        var forwarding: ForwardingMethod?
+        var scheduler: String?
+        var family: AddressFamily?
+        var schedFlags: [(Token, String)] = []
+        var granularityTok: Token?
+        var sorryForwarding: ForwardingMethod?
+        var sorryLoc: SourceLocation?
+        var pending: [PendingRS] = []
+        var seenRS: [DestinationKey: SourceLocation] = [:]
+    }
+
     private mutating func parseVirtualServer(_ st: Statement) -> VirtualServerConfig? {
         guard let first = arg(st, what: "address, 'fwmark N' or 'group NAME'") else { return nil }
+        let vsAddr = virtualServerAddress(st, first)
+        guard let block = st.block else {
+            error(st.location, "virtual_server: missing '{' block")
+            return nil
+        }
+        var vs = VirtualServerConfig(
+            location: st.location, address: vsAddr ?? .fwmark(0), services: [], proto: .udp, scheduler: "",
+            flags: [], forwarding: .masquerade, persistenceTimeout: nil, persistenceGranularity: nil,
+            persistenceEngine: nil, delayLoop: .seconds(60), inhibitOnFailure: false, alpha: false, omega: false,
+            quorum: 1, hysteresis: 0, quorumUp: nil, quorumDown: nil, sorryServer: nil, virtualhost: nil,
+            haSuspend: false, realServers: [])
+        var said = VirtualServerStatements()
+        for s in block { virtualServerStatement(s, vsAddr: vsAddr, into: &vs, &said) }
+        if let sorryLoc = said.sorryLoc {
+            if vs.sorryServer == nil { error(sorryLoc, "sorry_server_inhibit without sorry_server") } else { vs.sorryServer!.inhibit = true }
+        }
+        applyVirtualServerDefaults(st, said, to: &vs)
+        resolveRealServers(said, in: &vs)
+        let vsFamily = virtualServerFamily(st, vs, given: said.family)
+        applyPersistence(said.granularityTok, family: vsFamily, to: &vs, st)
+        vs.services = kernelServices(of: vs, family: vsFamily, st)
+        if vsAddr == nil { return nil }
+        return vs
+    }
+
+    /// `virtual_server ADDRESS [PORT]`, `virtual_server fwmark N`, `virtual_server group NAME`.
+    private mutating func virtualServerAddress(_ st: Statement, _ first: Token) -> VirtualServerAddress? {
         var vsAddr: VirtualServerAddress?
-        var portGiven = false
         switch first.text {
         case "fwmark":
             if let m = integer(st, 1...Int64(UInt32.max), index: 1, what: "mark", last: false) { vsAddr = .fwmark(UInt32(m)) }
@@ -378,149 +420,123 @@ struct Semantics {
         default:
             let ip = self.address(first, what: "virtual server")
             var p: UInt16 = 0
-            if st.args.count > 1 {
-                portGiven = true
-                if let v = port(st.args[1], name: "virtual server port") { p = v }
-            }
+            if st.args.count > 1, let v = port(st.args[1], name: "virtual server port") { p = v }
             noMoreArgs(st, after: 2)
             if let ip { vsAddr = .address(ip, port: p) }
         }
-        guard let block = st.block else {
-            error(st.location, "virtual_server: missing '{' block")
-            return nil
-        }
-        _ = portGiven
+        return vsAddr
+    }
 
-        var vs = VirtualServerConfig(
-            location: st.location, address: vsAddr ?? .fwmark(0), services: [], proto: .udp, scheduler: "",
-            flags: [], forwarding: .masquerade, persistenceTimeout: nil, persistenceGranularity: nil,
-            persistenceEngine: nil, delayLoop: .seconds(60), inhibitOnFailure: false, alpha: false, omega: false,
-            quorum: 1, hysteresis: 0, quorumUp: nil, quorumDown: nil, sorryServer: nil, virtualhost: nil,
-            haSuspend: false, realServers: [])
-        var cascade = Cascade()
-        var proto: TransportProtocol?
-        var forwarding: ForwardingMethod?
-        var scheduler: String?
-        var family: AddressFamily?
-        var schedFlags: [(Token, String)] = []
-        var granularityTok: Token?
-        var persistenceGiven = false
-        var sorryForwarding: ForwardingMethod?
-        var sorryLoc: SourceLocation?
-        var pending: [PendingRS] = []
-        var seenRS: [DestinationKey: SourceLocation] = [:]
-
-        for s in block {
-            let kw = s.keyword.text
-            switch kw {
-            case "delay_loop": cascade.delayLoop = timer(s, allowZero: false) ?? cascade.delayLoop
-            case "delay_before_retry": cascade.delayBeforeRetry = timer(s, allowZero: true) ?? cascade.delayBeforeRetry
-            case "warmup": cascade.warmup = timer(s, allowZero: true) ?? cascade.warmup
-            case "connect_timeout": cascade.connectTimeout = timer(s, allowZero: false) ?? cascade.connectTimeout
-            case "retry": if let v = integer(s, 1...Int64(UInt32.max)) { cascade.retry = Int(v) }
-            case "nb_get_retry":
-                warn(s.location, "nb_get_retry is deprecated - please use 'retry'")
-                if let v = integer(s, 1...Int64(UInt32.max)) { cascade.retry = Int(v) }
-            case "inhibit_on_failure": if let b = flag(s) { cascade.inhibit = b }
-            case "alpha": if let b = flag(s) { cascade.alpha = b; vs.alpha = b }
-            case "omega": if let b = flag(s) { vs.omega = b }
-            case "lb_algo", "lvs_sched":
-                if let v = string(s) {
-                    if Self.schedulers.contains(v) { scheduler = v } else { error(s.args[0].location, "\(kw): unknown scheduler '\(v)'") }
-                }
-            case "lb_kind", "lvs_method": forwarding = tunnelMethod(s) ?? forwarding
-            case "protocol":
-                if let v = string(s) {
-                    switch v.uppercased() {
-                    case "TCP": proto = .tcp
-                    case "UDP": proto = .udp
-                    case "SCTP": proto = .sctp
-                    default: error(s.args[0].location, "protocol: unknown protocol '\(v)' (TCP, UDP or SCTP)")
-                    }
-                }
-            case "persistence_timeout":
-                noBlock(s)
-                persistenceGiven = true
-                if s.args.isEmpty { vs.persistenceTimeout = Service.defaultPersistenceTimeout }
-                else if let v = integer(s, 1...Int64(UInt32.max)) { vs.persistenceTimeout = UInt32(v) }
-            case "persistence_granularity":
-                noBlock(s)
-                granularityTok = arg(s)
-                noMoreArgs(s, after: 1)
-            case "persistence_engine": vs.persistenceEngine = string(s)
-            case "quorum": if let v = integer(s, 1...Int64(UInt32.max)) { vs.quorum = v }
-            case "hysteresis": if let v = integer(s, 0...Int64(UInt32.max)) { vs.hysteresis = v }
-            case "quorum_up": vs.quorumUp = script(s)
-            case "quorum_down": vs.quorumDown = script(s)
-            case "ip_family":
-                if let v = string(s) {
-                    switch v {
-                    case "inet": family = .inet
-                    case "inet6": family = .inet6
-                    default: error(s.args[0].location, "ip_family: expected inet or inet6, got '\(v)'")
-                    }
-                }
-            case "virtualhost": cascade.virtualhost = string(s)
-            case "ha_suspend": noBlock(s); noMoreArgs(s, after: 0); vs.haSuspend = true
-            case "smtp_alert": _ = flag(s)
-            case "snmp_name": _ = string(s)
-            case "ops": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.onePacket)
-            case "hashed": noBlock(s); noMoreArgs(s, after: 0)
-            case "flag-1": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.schedulerFlag1)
-            case "flag-2": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.schedulerFlag2)
-            case "flag-3": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.schedulerFlag3)
-            case "sh-port", "sh-fallback", "mh-port", "mh-fallback":
-                noBlock(s); noMoreArgs(s, after: 0)
-                schedFlags.append((s.keyword, kw))
-            case "weight":
-                warn(s.location, "virtual_server weight is ignored (set weight on each real_server)")
-                _ = integer(s, 0...65535)
-            case "sorry_server":
-                noBlock(s)
-                guard let a = arg(s, what: "address"), let ip = address(a, what: "sorry server") else { continue }
-                var p: UInt16 = 0
-                if s.args.count > 1, let v = port(s.args[1], name: "sorry server port") { p = v }
-                noMoreArgs(s, after: 2)
-                vs.sorryServer = SorryServerConfig(location: s.location, address: ip, port: p, forwarding: .masquerade, inhibit: false)
-            case "sorry_server_inhibit":
-                noBlock(s)
-                _ = flag(s)
-                sorryLoc = s.location
-            case "sorry_server_lvs_method": sorryForwarding = tunnelMethod(s) ?? sorryForwarding
-            case "real_server":
-                if var rs = parseRealServer(s, vsAddress: vsAddr) {
-                    if let prev = seenRS[rs.config.key] {
-                        error(s.location, "duplicate real_server \(rs.config.key) (first at \(prev))")
-                        continue
-                    }
-                    seenRS[rs.config.key] = s.location
-                    if rs.config.weight < 0 { rs.config.weight = 1 }
-                    pending.append(rs)
-                }
-            default:
-                if ["TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK", "PING_CHECK"].contains(kw) {
-                    error(s.location, "\(kw) must be inside a real_server block")
-                } else {
-                    error(s.location, "unknown keyword '\(kw)' in virtual_server")
+    /// One statement of a virtual_server block.
+    private mutating func virtualServerStatement(_ s: Statement, vsAddr: VirtualServerAddress?,
+                                                 into vs: inout VirtualServerConfig, _ said: inout VirtualServerStatements) {
+        let kw = s.keyword.text
+        switch kw {
+        case "delay_loop": said.cascade.delayLoop = timer(s, allowZero: false) ?? said.cascade.delayLoop
+        case "delay_before_retry": said.cascade.delayBeforeRetry = timer(s, allowZero: true) ?? said.cascade.delayBeforeRetry
+        case "warmup": said.cascade.warmup = timer(s, allowZero: true) ?? said.cascade.warmup
+        case "connect_timeout": said.cascade.connectTimeout = timer(s, allowZero: false) ?? said.cascade.connectTimeout
+        case "retry": if let v = integer(s, 1...Int64(UInt32.max)) { said.cascade.retry = Int(v) }
+        case "nb_get_retry":
+            warn(s.location, "nb_get_retry is deprecated - please use 'retry'")
+            if let v = integer(s, 1...Int64(UInt32.max)) { said.cascade.retry = Int(v) }
+        case "inhibit_on_failure": if let b = flag(s) { said.cascade.inhibit = b }
+        case "alpha": if let b = flag(s) { said.cascade.alpha = b; vs.alpha = b }
+        case "omega": if let b = flag(s) { vs.omega = b }
+        case "lb_algo", "lvs_sched":
+            if let v = string(s) {
+                if Self.schedulers.contains(v) { said.scheduler = v } else { error(s.args[0].location, "\(kw): unknown scheduler '\(v)'") }
+            }
+        case "lb_kind", "lvs_method": said.forwarding = tunnelMethod(s) ?? said.forwarding
+        case "protocol":
+            if let v = string(s) {
+                switch v.uppercased() {
+                case "TCP": said.proto = .tcp
+                case "UDP": said.proto = .udp
+                case "SCTP": said.proto = .sctp
+                default: error(s.args[0].location, "protocol: unknown protocol '\(v)' (TCP, UDP or SCTP)")
                 }
             }
+        case "persistence_timeout":
+            noBlock(s)
+            if s.args.isEmpty { vs.persistenceTimeout = Service.defaultPersistenceTimeout }
+            else if let v = integer(s, 1...Int64(UInt32.max)) { vs.persistenceTimeout = UInt32(v) }
+        case "persistence_granularity":
+            noBlock(s)
+            said.granularityTok = arg(s)
+            noMoreArgs(s, after: 1)
+        case "persistence_engine": vs.persistenceEngine = string(s)
+        case "quorum": if let v = integer(s, 1...Int64(UInt32.max)) { vs.quorum = v }
+        case "hysteresis": if let v = integer(s, 0...Int64(UInt32.max)) { vs.hysteresis = v }
+        case "quorum_up": vs.quorumUp = script(s)
+        case "quorum_down": vs.quorumDown = script(s)
+        case "ip_family":
+            if let v = string(s) {
+                switch v {
+                case "inet": said.family = .inet
+                case "inet6": said.family = .inet6
+                default: error(s.args[0].location, "ip_family: expected inet or inet6, got '\(v)'")
+                }
+            }
+        case "virtualhost": said.cascade.virtualhost = string(s)
+        case "ha_suspend": noBlock(s); noMoreArgs(s, after: 0); vs.haSuspend = true
+        case "smtp_alert": _ = flag(s)
+        case "snmp_name": _ = string(s)
+        case "ops": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.onePacket)
+        case "hashed": noBlock(s); noMoreArgs(s, after: 0)
+        case "flag-1": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.schedulerFlag1)
+        case "flag-2": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.schedulerFlag2)
+        case "flag-3": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.schedulerFlag3)
+        case "sh-port", "sh-fallback", "mh-port", "mh-fallback":
+            noBlock(s); noMoreArgs(s, after: 0)
+            said.schedFlags.append((s.keyword, kw))
+        case "weight":
+            warn(s.location, "virtual_server weight is ignored (set weight on each real_server)")
+            _ = integer(s, 0...65535)
+        case "sorry_server":
+            noBlock(s)
+            guard let a = arg(s, what: "address"), let ip = address(a, what: "sorry server") else { return }
+            var p: UInt16 = 0
+            if s.args.count > 1, let v = port(s.args[1], name: "sorry server port") { p = v }
+            noMoreArgs(s, after: 2)
+            vs.sorryServer = SorryServerConfig(location: s.location, address: ip, port: p, forwarding: .masquerade, inhibit: false)
+        case "sorry_server_inhibit":
+            noBlock(s)
+            _ = flag(s)
+            said.sorryLoc = s.location
+        case "sorry_server_lvs_method": said.sorryForwarding = tunnelMethod(s) ?? said.sorryForwarding
+        case "real_server":
+            guard var rs = parseRealServer(s, vsAddress: vsAddr) else { return }
+            if let prev = said.seenRS[rs.config.key] {
+                error(s.location, "duplicate real_server \(rs.config.key) (first at \(prev))")
+                return
+            }
+            said.seenRS[rs.config.key] = s.location
+            if rs.config.weight < 0 { rs.config.weight = 1 }
+            said.pending.append(rs)
+        default:
+            if ["TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK", "PING_CHECK"].contains(kw) {
+                error(s.location, "\(kw) must be inside a real_server block")
+            } else {
+                error(s.location, "unknown keyword '\(kw)' in virtual_server")
+            }
         }
+    }
 
-        if let sorryLoc {
-            if vs.sorryServer == nil { error(sorryLoc, "sorry_server_inhibit without sorry_server") } else { vs.sorryServer!.inhibit = true }
-        }
-
-        // Defaults that keepalived fills in once the block is read.
-        if proto == nil, case .address = vs.address {
+    /// The defaults keepalived fills in once the block is read: protocol, scheduler and its
+    /// flags, forwarding, and the virtual server's share of the cascaded settings.
+    private mutating func applyVirtualServerDefaults(_ st: Statement, _ said: VirtualServerStatements,
+                                                     to vs: inout VirtualServerConfig) {
+        if said.proto == nil, case .address = vs.address {
             warn(st.location, "no protocol set - defaulting to UDP (as keepalived 2.2 does)")
         }
-        if proto == nil, case .group = vs.address, let g = groups[vs.address.groupName ?? ""], g.1.contains(where: { if case .address = $0 { return true } else { return false } }) {
+        if said.proto == nil, case .group = vs.address, let g = groups[vs.address.groupName ?? ""], g.1.contains(where: { if case .address = $0 { return true } else { return false } }) {
             warn(st.location, "no protocol set - defaulting to UDP (as keepalived 2.2 does)")
         }
-        vs.proto = proto ?? .udp
-        vs.scheduler = scheduler ?? Service.defaultScheduler
-        vs.forwarding = forwarding ?? .masquerade
-        for (tok, name) in schedFlags {
+        vs.proto = said.proto ?? .udp
+        vs.scheduler = said.scheduler ?? Service.defaultScheduler
+        vs.forwarding = said.forwarding ?? .masquerade
+        for (tok, name) in said.schedFlags {
             let needs = String(name.prefix(2))
             guard vs.scheduler == needs else {
                 warn(tok.location, "\(name) only applies to the \(needs) scheduler - ignored")
@@ -536,14 +552,16 @@ struct Semantics {
         if vs.flags.contains(.onePacket) && vs.proto != .udp, case .address = vs.address {
             warn(st.location, "ops (one-packet scheduling) only applies to UDP services")
         }
-        vs.delayLoop = cascade.delayLoop ?? .seconds(60)
-        vs.inhibitOnFailure = cascade.inhibit ?? false
-        vs.virtualhost = cascade.virtualhost
+        vs.delayLoop = said.cascade.delayLoop ?? .seconds(60)
+        vs.inhibitOnFailure = said.cascade.inhibit ?? false
+        vs.virtualhost = said.cascade.virtualhost
+    }
 
-        // Real servers: forwarding and cascaded checker settings.
-        for var p in pending {
+    /// Real servers: forwarding and cascaded checker settings; the sorry server's forwarding.
+    private mutating func resolveRealServers(_ said: VirtualServerStatements, in vs: inout VirtualServerConfig) {
+        for var p in said.pending {
             p.config.forwarding = p.forwarding ?? vs.forwarding
-            let rsCascade = p.cascade.over(cascade)
+            let rsCascade = p.cascade.over(said.cascade)
             p.config.inhibitOnFailure = rsCascade.inhibit ?? false
             p.config.alpha = rsCascade.alpha ?? false
             p.config.virtualhost = rsCascade.virtualhost
@@ -551,11 +569,14 @@ struct Semantics {
             vs.realServers.append(p.config)
         }
         if var sorry = vs.sorryServer {
-            sorry.forwarding = sorryForwarding ?? vs.forwarding
+            sorry.forwarding = said.sorryForwarding ?? vs.forwarding
             vs.sorryServer = sorry
         }
+    }
 
-        // Address family: the VS address, else ip_family, else the non-tunnelled real servers.
+    /// Address family: the VS address, else ip_family, else the non-tunnelled real servers;
+    /// reports real and sorry servers of another family (tunnelled ones may differ).
+    private mutating func virtualServerFamily(_ st: Statement, _ vs: VirtualServerConfig, given family: AddressFamily?) -> AddressFamily {
         let vsFamily: AddressFamily
         switch vs.address {
         case let .address(ip, _):
@@ -582,9 +603,14 @@ struct Semantics {
                 error(sorry.location, "sorry server \(sorry.address) address family differs from the virtual server's")
             }
         }
+        return vsFamily
+    }
 
-        // Persistence.
-        if let g = granularityTok {
+    /// persistence_granularity (a contiguous IPv4 netmask, or an IPv6 prefix length), and the
+    /// persistence a zero port implies.
+    private mutating func applyPersistence(_ granularity: Token?, family vsFamily: AddressFamily,
+                                           to vs: inout VirtualServerConfig, _ st: Statement) {
+        if let g = granularity {
             if vsFamily == .inet {
                 if let m = IPAddress(g.text), case let .v4(a, b, c, d) = m {
                     let v = UInt32(a) << 24 | UInt32(b) << 16 | UInt32(c) << 8 | UInt32(d)
@@ -601,13 +627,14 @@ struct Semantics {
             }
             if vs.persistenceTimeout == nil { vs.persistenceTimeout = Service.defaultPersistenceTimeout }
         }
-        _ = persistenceGiven
         if case let .address(_, port) = vs.address, port == 0, vs.persistenceTimeout == nil {
             warn(st.location, "zero port only valid for persistent services - making it persistent (\(Service.defaultPersistenceTimeout)s)")
             vs.persistenceTimeout = Service.defaultPersistenceTimeout
         }
+    }
 
-        // Kernel services.
+    /// The kernel services the virtual server stands for (one, or one per group entry).
+    private mutating func kernelServices(of vs: VirtualServerConfig, family vsFamily: AddressFamily, _ st: Statement) -> [Service] {
         var keys: [ServiceKey] = []
         switch vs.address {
         case let .address(ip, port): keys = [.address(vs.proto, ip, port: port)]
@@ -624,14 +651,12 @@ struct Semantics {
                 }
             }
         }
-        vs.services = keys.map { key in
+        return keys.map { key in
             var svc = Service(key: key, scheduler: vs.scheduler, flags: vs.flags, persistenceEngine: vs.persistenceEngine)
             if let t = vs.persistenceTimeout { svc.persistence = t }
-            if let g = vs.persistenceGranularity, key.family == (vsFamily == .inet ? AddressFamily.inet : .inet6) { svc.netmask = g }
+            if let g = vs.persistenceGranularity, key.family == vsFamily { svc.netmask = g }
             return svc
         }
-        if vsAddr == nil { return nil }
-        return vs
     }
 
     // MARK: real_server
@@ -817,7 +842,7 @@ struct Semantics {
         return url
     }
 
-    private mutating func resolve(_ c: PendingChecker, rs: RealServerConfig, cascade: Cascade) -> CheckerConfig {
+    private mutating func resolve(_ c: PendingChecker, rs: RealServerConfig, cascade: InheritedSettings) -> CheckerConfig {
         let delayLoop = cascade.delayLoop ?? .seconds(60)
         var retryDefault = 1
         var dbrDefault: Duration = .seconds(1)

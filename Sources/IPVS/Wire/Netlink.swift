@@ -2,6 +2,8 @@
 // Multi-byte header fields and most attributes are in host (native) byte order, as netlink
 // defines them; ports and IPv4 masks are the exceptions, encoded big-endian on purpose.
 
+import Serialization
+
 enum NetlinkConstants {
     static let headerLength = 16          // struct nlmsghdr
     static let genlHeaderLength = 4       // struct genlmsghdr
@@ -41,16 +43,15 @@ func align4(_ n: Int) -> Int { (n + 3) & ~3 }
 
 /// Builds one or more netlink messages into a single buffer.
 ///
-/// The writer owns its memory (raw bytes, freed in `deinit`) and keeps a write position:
+/// The writer owns its memory (a `ByteBuffer`, freed with it) and keeps a write position:
 /// every field is stored in place with no per-byte append and no copy-on-write check,
 /// which matters when a batch encodes tens of thousands of messages. Padding is written
 /// explicitly, so a reused buffer never leaks old bytes. Not copyable: two writers never
 /// share a buffer.
 struct MessageWriter: ~Copyable {
-    private var base: UnsafeMutableRawPointer
-    private var capacity: Int
+    private var buffer: ByteBuffer
     /// Bytes written so far.
-    private(set) var count = 0
+    var count: Int { buffer.count }
     private var messageStart = 0
     /// Where the open nested attributes start, innermost last (IPVS nests two deep).
     private var nests: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
@@ -58,46 +59,28 @@ struct MessageWriter: ~Copyable {
     private static let maxDepth = 8
 
     init(reservingCapacity: Int = 256) {
-        capacity = max(reservingCapacity, 64)
-        base = .allocate(byteCount: capacity, alignment: 8)
+        buffer = ByteBuffer(capacity: reservingCapacity)
     }
 
-    deinit { base.deallocate() }
-
     /// The messages written so far.
-    var bytes: [UInt8] { Array(UnsafeRawBufferPointer(start: base, count: count)) }
+    var bytes: [UInt8] { buffer.bytes }
 
     /// Calls `body` with the messages written so far, without copying them.
     func withBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
-        try body(UnsafeRawBufferPointer(start: base, count: count))
+        try buffer.withBytes(body)
     }
 
     /// Empties the buffer for the next datagram, keeping its memory.
     mutating func removeAll() {
         precondition(depth == 0, "unbalanced nested attribute")
-        count = 0
+        buffer.removeAll()
         messageStart = 0
     }
 
     /// Counts `n` more bytes as written and returns where they start (growing the buffer
     /// if needed); the caller stores all `n`.
     @inline(__always)
-    private mutating func claim(_ n: Int) -> UnsafeMutableRawPointer {
-        if count + n > capacity { grow(toHold: count + n) }
-        let at = base + count
-        count += n
-        return at
-    }
-
-    @inline(never)
-    private mutating func grow(toHold needed: Int) {
-        let newCapacity = max(capacity * 2, needed)
-        let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
-        newBase.copyMemory(from: base, byteCount: count)
-        base.deallocate()
-        base = newBase
-        capacity = newCapacity
-    }
+    private mutating func claim(_ n: Int) -> UnsafeMutableRawPointer { buffer.claim(n) }
 
     /// Starts a generic-netlink message. Finish it with `endMessage()`.
     mutating func beginMessage(family: UInt16, flags: UInt16, sequence: UInt32, port: UInt32,
@@ -116,7 +99,7 @@ struct MessageWriter: ~Copyable {
 
     mutating func endMessage() {
         precondition(depth == 0, "unbalanced nested attribute")
-        (base + messageStart).storeBytes(of: UInt32(count - messageStart), as: UInt32.self)
+        buffer.pointer(at: messageStart).storeBytes(of: UInt32(count - messageStart), as: UInt32.self)
     }
 
     mutating func beginNested(_ type: UInt16) {
@@ -131,7 +114,7 @@ struct MessageWriter: ~Copyable {
         precondition(depth > 0, "endNested without beginNested")
         depth -= 1
         let start = withUnsafeBytes(of: nests) { $0.load(fromByteOffset: depth * MemoryLayout<Int>.stride, as: Int.self) }
-        (base + start).storeBytes(of: UInt16(truncatingIfNeeded: count - start), as: UInt16.self)
+        buffer.pointer(at: start).storeBytes(of: UInt16(truncatingIfNeeded: count - start), as: UInt16.self)
     }
 
     /// Claims `size` bytes and has `body` store attributes into them at known offsets: one

@@ -4,110 +4,9 @@ import Glibc
 import Musl
 #endif
 
-/// Everything that can go wrong talking to IPVS: what was attempted, on what, and why,
-/// with the kernel's errno when the kernel said no.
-public struct IPVSError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The class of failure, stable for callers to switch on.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        let name: String
-        private init(_ name: String) { self.name = name }
-        public var description: String { name }
-
-        public static let serviceExists = Code("serviceExists")
-        public static let noSuchService = Code("noSuchService")
-        public static let destinationExists = Code("destinationExists")
-        public static let noSuchDestination = Code("noSuchDestination")
-        public static let schedulerNotFound = Code("schedulerNotFound")
-        public static let persistenceEngineNotFound = Code("persistenceEngineNotFound")
-        public static let daemonRunning = Code("daemonRunning")
-        public static let noDaemon = Code("noDaemon")
-        public static let noMemory = Code("noMemory")
-        public static let permissionDenied = Code("permissionDenied")
-        public static let ipvsUnavailable = Code("ipvsUnavailable")
-        /// The kernel refused the values (EINVAL, ERANGE, EAFNOSUPPORT…).
-        public static let invalidArgument = Code("invalidArgument")
-        /// Rejected before anything was sent.
-        public static let invalidValue = Code("invalidValue")
-        /// A namespace could not be entered or a socket not set up.
-        public static let setupFailed = Code("setupFailed")
-        /// The kernel's reply could not be decoded.
-        public static let malformedReply = Code("malformedReply")
-        /// Any other errno from the kernel or a system call.
-        public static let system = Code("system")
-    }
-
-    /// What was being done.
-    public enum Operation: String, Sendable, Hashable {
-        case open, getInfo, getTimeouts, setTimeouts
-        case listDaemons, startDaemon, stopDaemon
-        case listServices, getService, addService, editService, deleteService
-        case listDestinations, addDestination, editDestination, deleteDestination
-        case zero, flush
-    }
-
-    /// What it was done to.
-    public enum Object: Sendable, Hashable, CustomStringConvertible {
-        case service(ServiceKey)
-        case destination(DestinationKey, in: ServiceKey)
-        case daemon(SyncDaemon.Role)
-        case namespace(String)
-
-        public var description: String {
-            switch self {
-            case let .service(k): return "service \(k)"
-            case let .destination(d, k): return "destination \(d) of service \(k)"
-            case let .daemon(role): return "\(role) sync daemon"
-            case let .namespace(name): return "network namespace \(name)"
-            }
-        }
-    }
-
-    public var code: Code
-    /// The errno the kernel (or a system call) returned, positive; nil when nothing was sent.
-    public var errno: Int32?
-    public var operation: Operation
-    public var object: Object?
-    /// The precise reason, in words.
-    public var reason: String
-
-    public init(code: Code, errno: Int32? = nil, operation: Operation, object: Object? = nil, reason: String) {
-        self.code = code
-        self.errno = errno
-        self.operation = operation
-        self.object = object
-        self.reason = reason
-    }
-
-    /// "add service TCP 192.0.2.1:80: Service already exists"
-    public var description: String {
-        var s = Self.verb(operation)
-        if let object { s += " \(object)" }
-        return s + ": " + reason
-    }
-
-    static func verb(_ op: Operation) -> String {
-        switch op {
-        case .open: return "open IPVS"
-        case .getInfo: return "get IPVS info"
-        case .getTimeouts: return "get timeouts"
-        case .setTimeouts: return "set timeouts"
-        case .listDaemons: return "list sync daemons"
-        case .startDaemon: return "start"
-        case .stopDaemon: return "stop"
-        case .listServices: return "list services"
-        case .getService: return "get"
-        case .addService: return "add"
-        case .editService: return "edit"
-        case .deleteService: return "delete"
-        case .listDestinations: return "list destinations of"
-        case .addDestination: return "add"
-        case .editDestination: return "edit"
-        case .deleteDestination: return "delete"
-        case .zero: return "zero counters of"
-        case .flush: return "flush the table"
-        }
-    }
-
+/// How the binding builds its errors: refused values, a missing IPVS, and the kernel's errnos
+/// mapped to codes and reasons.
+extension IPVSError {
     static func invalid(_ op: Operation, _ object: Object?, _ reason: String) -> IPVSError {
         IPVSError(code: .invalidValue, operation: op, object: object, reason: reason)
     }
@@ -216,25 +115,5 @@ public struct IPVSError: Error, Sendable, Hashable, CustomStringConvertible {
     /// engine from a missing scheduler after an ENOENT.
     static func schedulerLoaded(_ name: String) -> Bool {
         access("/sys/module/ip_vs_\(name)", F_OK) == 0
-    }
-}
-
-extension IPVSError {
-    /// What the admin can do about it, when there is something to say.
-    public var hint: String? {
-        switch code {
-        case .ipvsUnavailable:
-            return "load the module with 'modprobe ip_vs', or run on a kernel built with CONFIG_IP_VS"
-        case .permissionDenied:
-            return "run as root, or give the program CAP_NET_ADMIN"
-        case .schedulerNotFound:
-            return "schedulers: rr wrr lc wlc lblc lblcr dh sh sed nq fo ovf mh (twos on newer kernels)"
-        case .noSuchService:
-            return "'swiftvs list -n' shows the services the kernel has"
-        case .noSuchDestination:
-            return "'swiftvs list -n' shows each service's real servers"
-        default:
-            return nil
-        }
     }
 }

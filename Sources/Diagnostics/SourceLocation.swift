@@ -1,6 +1,7 @@
-/// Where something is in the configuration: file, 1-based line and 1-based column.
+/// Where something is in a text file (a rules file, a configuration, a command line): the
+/// file's name, 1-based line and 1-based column (columns count characters).
 public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
-    /// The file's path as the configuration named it.
+    /// The file's path as it was named (or a stand-in such as `command line`).
     public var file: String
     /// 1-based line.
     public var line: Int
