@@ -35,8 +35,9 @@ extension Kernel {
         /// 3 × 1 s + (256 − 100)/256 s.
         static let skew = Double(256 - 100) / 256
         static let masterDown = 3 + skew
-        /// Process start-up, polling (50 ms) and scheduling under TCG emulation.
-        static let slack = 0.5
+        /// Scheduling under TCG emulation on a shared host (the daemons' timers fire late when
+        /// the VM's two emulated CPUs are busy).
+        static let slack = 1.0
 
         // MARK: - The tests
 
@@ -53,17 +54,19 @@ extension Kernel {
                 let servedBefore = try await stream.server()
                 let answered = try await stream.answered()
 
-                let t0 = ContinuousClock.now
-                try await pair.crash("d1")
-                let takeover = try await measure(within: masterDown + 10) { try await pair.holdsVIP("d2") }
-                #expect(takeover != nil, "d2 takes the VIP\n\(pair.log("d2"))")
-                print("DirectorPair: kill -9: d2 holds the VIP \(fmt(takeover)) s after the crash (Master_Down_Interval \(fmt(masterDown)) s)")
+                let killed = try await pair.crash("d1")
+                let seen = try await measure(within: masterDown + 10) { try await pair.holdsVIP("d2") }
+                #expect(seen != nil, "d2 takes the VIP\n\(pair.log("d2"))")
+                // The daemon's own transition time (status, ms), not the test's polling, which
+                // spawns a process per sample and lags by seconds when the VM is busy.
+                let takeover = try await pair.masterSince("d2").map { $0.timeIntervalSince(killed) }
+                print("DirectorPair: kill -9: d2 MASTER \(fmt(takeover)) s after the crash, VIP seen there after \(fmt(seen)) s (Master_Down_Interval \(fmt(masterDown)) s)")
+                #expect(takeover != nil, "d2 reports MASTER")
                 if let takeover { #expect(takeover <= masterDown + slack, "takeover within Master_Down_Interval") }
                 #expect(try await stream.waitAnswered(answered + 30), "the stream flows again through d2\n\(stream.log)")
                 #expect(try await stream.server() == servedBefore, "same real server before and after")
                 #expect(try await pair.addressOwners() == ["d1", "d2"], "kill -9 leaves the dead director's VIP (on its cut link)")
                 #expect(try await pair.table("d1") == pair.table("d2"), "both directors keep the same table")
-                _ = t0
 
                 // Back: the daemon restarts while the link is still down, and removes the VIP
                 // it left before its first election; then the link comes back.
@@ -98,12 +101,17 @@ extension Kernel {
                 let servedBefore = try await stream.server()
                 let answered = try await stream.answered()
 
+                let stopped = Date()
                 try await pair.signal("d1", SIGTERM)
-                let takeover = try await measure(within: 10) { try await pair.addressOwners() == ["d2"] }
-                #expect(takeover != nil, "the VIP moves to d2 alone\n\(pair.log("d1"))\n\(pair.log("d2"))")
-                print("DirectorPair: SIGTERM: the VIP is on d2 alone \(fmt(takeover)) s after the stop (skew \(fmt(skew)) s)")
-                if let takeover { #expect(takeover <= skew + 2 * slack, "takeover within the skew") }
-                #expect(try await pair.waitExit("d1") == 0, "d1 exits 0\n\(pair.log("d1"))")
+                let seen = try await measure(within: 10) { try await pair.addressOwners() == ["d2"] }
+                #expect(seen != nil, "the VIP moves to d2 alone\n\(pair.log("d1"))\n\(pair.log("d2"))")
+                let takeover = try await pair.masterSince("d2").map { $0.timeIntervalSince(stopped) }
+                print("DirectorPair: SIGTERM: d2 MASTER \(fmt(takeover)) s after the stop, VIP on d2 alone after \(fmt(seen)) s (skew \(fmt(skew)) s)")
+                #expect(takeover != nil, "d2 reports MASTER")
+                if let takeover { #expect(takeover <= skew + slack, "takeover within the skew") }
+                #expect(try await pair.waitExit("d1"), "d1 exits\n\(pair.log("d1"))")
+                #expect(pair.log("d1").contains("Entering STOP STATE") && pair.log("d1").contains("[HealthCheck] stopped"),
+                        "d1 stops cleanly\n\(pair.log("d1"))")
                 #expect(try await stream.waitAnswered(answered + 30), "the stream flows through d2\n\(stream.log)")
                 #expect(try await stream.server() == servedBefore, "same real server before and after")
                 #expect(try await pair.syncDaemons("d1").isEmpty, "a stopped director leaves no sync daemon")
@@ -197,7 +205,8 @@ extension Kernel {
             static let namespaces = ["swvp-cl", "swvp-d1", "swvp-d2", "swvp-rs1", "swvp-rs2", "swvp-rs3", "swvp-br"]
 
             func setUp() async throws {
-                try writeScripts()
+                try? FileManager.default.removeItem(atPath: work)
+                try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
                 var script = """
                     ip netns add swvp-br
                     ip -n swvp-br link add br0 type bridge
@@ -220,7 +229,7 @@ extension Kernel {
                     script += """
                         ip -n swvp-\(name) addr add \(vip)/32 dev lo
                         ip netns exec swvp-\(name) sysctl -q -w net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.eth0.arp_ignore=1 net.ipv4.conf.eth0.arp_announce=2
-                        ip netns exec swvp-\(name) python3 \(work)/lineserver.py \(name) </dev/null >\(work)/\(name).log 2>&1 &
+                        ip netns exec swvp-\(name) python3 \(Pair.scripts)/lineserver.py \(name) </dev/null >\(work)/\(name).log 2>&1 &
 
                         """
                 }
@@ -243,6 +252,12 @@ extension Kernel {
                     return log("d2").contains("Entering BACKUP") && table.contains("-a -f 80")
                 }
                 guard settled else { throw SetupError(message: "d2 did not settle as backup\n\(log("d2"))") }
+                for d in ["d1", "d2"] {
+                    let l = log(d)
+                    let ready = l.range(of: "[HealthCheck] started:"), vrrp = l.range(of: "Entering BACKUP STATE")
+                    #expect(ready != nil && vrrp != nil && ready!.lowerBound < vrrp!.lowerBound,
+                            "\(d): the table is in place before VRRP starts\n\(l)")
+                }
                 if sync {
                     let roles = try await until(within: .seconds(10)) {
                         let (m, b) = (try await syncDaemons("d1"), try await syncDaemons("d2"))
@@ -309,59 +324,8 @@ extension Kernel {
                 return s + "}\n"
             }
 
-            func writeScripts() throws {
-                try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-                try """
-                    import socketserver, sys
-                    name = sys.argv[1].encode()
-                    class Line(socketserver.StreamRequestHandler):
-                        def handle(self):
-                            for line in self.rfile:
-                                self.wfile.write(name + b" " + line)
-                    class Server(socketserver.ThreadingTCPServer):
-                        allow_reuse_address = True
-                        daemon_threads = True
-                    Server(("0.0.0.0", 80), Line).serve_forever()
-
-                    """.write(toFile: "\(work)/lineserver.py", atomically: true, encoding: .utf8)
-                // One line every 100 ms, each answer awaited and checked before the next line;
-                // a line in the log per answer, a summary when told to stop or on an error.
-                try """
-                    import json, os, socket, sys, time
-                    host, port, log, stop = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-                    out = open(log, "w", buffering=1)
-                    s = socket.create_connection((host, port), timeout=5)
-                    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                    s.settimeout(30)
-                    out.write("port %d\\n" % s.getsockname()[1])
-                    f = s.makefile("rb")
-                    seq, answered, max_gap, error = 0, 0, 0.0, None
-                    last = time.monotonic()
-                    while not os.path.exists(stop):
-                        seq += 1
-                        try:
-                            s.sendall(b"%d\\n" % seq)
-                            line = f.readline()
-                        except Exception as e:
-                            error = "%s: %s" % (type(e).__name__, e)
-                            break
-                        if not line:
-                            error = "connection closed"
-                            break
-                        now = time.monotonic()
-                        name, _, n = line.decode().strip().partition(" ")
-                        if n != str(seq):
-                            error = "line %d answered with %r" % (seq, line)
-                            break
-                        answered += 1
-                        gap, last = now - last, now
-                        max_gap = max(max_gap, gap)
-                        out.write("ok %d %s %.3f\\n" % (seq, name, gap))
-                        time.sleep(max(0.0, 0.1 - (time.monotonic() - now)))
-                    out.write("summary " + json.dumps({"sent": seq, "answered": answered, "max_gap": max_gap, "error": error}) + "\\n")
-
-                    """.write(toFile: "\(work)/stream.py", atomically: true, encoding: .utf8)
-            }
+            /// The line server and the client stream, shared with Scripts/demo.
+            static let scripts = packageRoot.appendingPathComponent("Scripts/lib/pair").path
 
             // MARK: Daemons
 
@@ -386,17 +350,30 @@ extension Kernel {
             }
 
             /// The director dies: its daemon gets SIGKILL and its link goes down in one step.
-            func crash(_ d: String) async throws {
+            /// Returns the wall time of the kill.
+            func crash(_ d: String) async throws -> Date {
                 guard let pid = pid(d) else { throw SetupError(message: "no pid for \(d)") }
-                try await DaemonKernelTests.shell("kill -9 \(pid); ip -n swvp-\(d) link set eth0 down")
+                let out = try await DaemonKernelTests.shell("kill -9 \(pid); date +%s.%N; ip -n swvp-\(d) link set eth0 down")
+                guard let t = Double(out.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw SetupError(message: "date: \(out)") }
+                return Date(timeIntervalSince1970: t)
             }
 
-            /// The daemon's exit status once it has exited (nil if it still runs after 20 s).
-            func waitExit(_ d: String) async throws -> Int32? {
-                guard let pid = pid(d) else { return nil }
-                let gone = try await until(within: .seconds(20)) { kill(pid, 0) != 0 }
-                guard gone else { return nil }
-                return log(d).contains("swiftvs:") ? 1 : 0
+            /// When the director's instance last entered MASTER, from `swiftvs status --json`
+            /// (nil if it is not MASTER).
+            func masterSince(_ d: String) async throws -> Date? {
+                let json = try await DaemonKernelTests.shell("'\(try DaemonKernelTests.swiftvsPath())' status --json --control \(work)/\(d).sock")
+                guard let o = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+                      let i = (o["vrrp_instances"] as? [[String: Any]])?.first, i["state"] as? String == "MASTER",
+                      let at = i["last_transition_at"] as? String else { return nil }
+                let f = ISO8601DateFormatter()
+                f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+                return f.date(from: at)
+            }
+
+            /// Whether the daemon has exited within 20 s.
+            func waitExit(_ d: String) async throws -> Bool {
+                guard let pid = pid(d) else { return false }
+                return try await until(within: .seconds(20)) { kill(pid, 0) != 0 }
             }
 
             func log(_ d: String) -> String {
@@ -465,7 +442,7 @@ extension Kernel {
                 let stream = Stream(log: "\(work)/stream.log", stop: "\(work)/stream.stop")
                 try await DaemonKernelTests.shell("""
                     rm -f \(stream.logPath) \(stream.stopPath)
-                    ip netns exec swvp-cl python3 \(work)/stream.py \(vip) 80 \(stream.logPath) \(stream.stopPath) </dev/null >\(work)/stream.err 2>&1 &
+                    ip netns exec swvp-cl python3 \(Pair.scripts)/stream.py \(vip) 80 \(stream.logPath) \(stream.stopPath) </dev/null >\(work)/stream.err 2>&1 &
                     """)
                 guard try await stream.waitAnswered(10) else {
                     throw SetupError(message: "the stream does not flow: \(stream.log)\((try? String(contentsOfFile: "\(work)/stream.err", encoding: .utf8)) ?? "")")
