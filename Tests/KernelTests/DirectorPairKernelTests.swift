@@ -116,6 +116,7 @@ extension Kernel {
                 #expect(try await stream.server() == servedBefore, "same real server before and after")
                 #expect(try await pair.syncDaemons("d1").isEmpty, "a stopped director leaves no sync daemon")
                 #expect(try await pair.syncDaemons("d2").contains("master"), "d2 runs the master sync daemon")
+                #expect(try await pair.table("d1") == pair.table("d2"), "the stopped director left its table as it was, equal to d2's")
 
                 let summary = try await stream.finish()
                 print("DirectorPair: SIGTERM: \(summary.answered) lines answered, longest gap \(fmt(summary.maxGap)) s, error \(summary.error ?? "none")")
@@ -158,13 +159,14 @@ extension Kernel {
                 #expect(threads.count == 2, "one master and one backup sync thread: \(threads)")
                 let daemons = try await (pair.syncDaemons("d1"), pair.syncDaemons("d2"))
                 let tables = try await (pair.table("d1"), pair.table("d2"))
+                // Everything each daemon logs from its SIGHUP on is checked below.
+                let logLength = (pair.log("d1").count, pair.log("d2").count)
                 for d in ["d1", "d2"] {
                     let before = pair.log(d)
                     try await pair.signal(d, SIGHUP)
                     let reloaded = try await until(within: .seconds(20)) { pair.log(d).dropFirst(before.count).contains("reloaded:") }
                     #expect(reloaded, "\(d) reloads\n\(pair.log(d))")
                 }
-                let logLength = (pair.log("d1").count, pair.log("d2").count)
                 // Absence of a flap: watch for longer than Master_Down_Interval.
                 try await Task.sleep(for: .seconds(masterDown + 1))
                 for (d, n) in [("d1", logLength.0), ("d2", logLength.1)] {
