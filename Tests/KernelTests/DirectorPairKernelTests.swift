@@ -152,7 +152,8 @@ extension Kernel {
 
         /// SIGHUP with the configuration unchanged, on the master and on the backup: no VRRP
         /// transition, the sync daemons' kernel threads the same ones (not restarted), the same
-        /// tables, the VIP where it was.
+        /// tables, the VIP where it was. Then the backup's daemon restarts after a kill -9 and
+        /// keeps the kernel's backup sync daemon it finds.
         @Test static func sighupWithUnchangedConfigurationChangesNothing() async throws {
             try await withPair(sync: true) { pair in
                 let threads = try await pair.syncThreads()
@@ -178,6 +179,19 @@ extension Kernel {
                 #expect(try await pair.syncThreads() == threads, "the kernel's sync threads were not restarted")
                 #expect(try await (pair.syncDaemons("d1"), pair.syncDaemons("d2")) == daemons)
                 #expect(try await (pair.table("d1"), pair.table("d2")) == tables)
+                #expect(try await pair.addressOwners() == ["d1"])
+
+                // A backup's daemon that crashes and restarts finds the kernel's backup daemon
+                // running as configured, and keeps it (same thread), rather than restarting it.
+                let before = pair.log("d2").count
+                try await DaemonKernelTests.shell("kill -9 \(pair.pid("d2") ?? 0)")
+                #expect(try await pair.waitExit("d2"))
+                try await pair.startDaemon("d2")
+                let rejoined = try await until(within: .seconds(30)) {
+                    pair.log("d2").dropFirst(before).contains("lvs_sync_daemon on eth0: backup")
+                }
+                #expect(rejoined, "d2 back as BACKUP\n\(pair.log("d2"))")
+                #expect(try await pair.syncThreads() == threads, "the kernel's backup daemon was kept")
                 #expect(try await pair.addressOwners() == ["d1"])
             }
         }
