@@ -320,6 +320,10 @@ check "restore gives back the mark rule" \
 fetch_round
 check "all $FETCHES fetches succeed after the restore" test "$FAIL_COUNT" -eq 0
 
+# ---- the director pair: the same scenario made highly available ---------------------------
+# shellcheck source=demo-pair.sh
+. "$(dirname "${BASH_SOURCE[0]}")/demo-pair.sh"
+
 step "Done"
 # shellcheck disable=SC2034 # read by the EXIT trap
 FINISHED=1

@@ -9,7 +9,9 @@ import UnixSignals
 /// one process:
 ///
 /// * the LVS engine (checkers and kernel table), when the configuration has virtual servers;
-/// * the VRRP engine (virtual routers), when it has `vrrp_instance` blocks;
+/// * the VRRP engine (virtual routers), when it has `vrrp_instance` blocks, started once the
+///   LVS engine's table and mark rules are in place (a director that could win the election
+///   before then would hold the VIP with nothing to balance it);
 /// * SIGHUP: re-read the file once, apply each half's difference, or keep the running
 ///   configuration when the new one has errors (each logged as FILE:LINE:COL);
 /// * the control socket for `swiftvs status`.
@@ -78,8 +80,11 @@ public struct DirectorDaemon: Sendable {
             services.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
                                   failureTerminationBehavior: .gracefullyShutdownGroup, serviceName: name))
         }
-        if let lvs { add(EngineService(engine: lvs), "engine") }
-        if let vrrp { add(VRRPService(engine: vrrp, logger: logger), "vrrp") }
+        // VRRP waits for the LVS half's start: a director takes part in the election (and may
+        // take the VIP) only once its table and mark rules are in place.
+        let lvsStarted = lvs.map { _ in StartGate() }
+        if let lvs { add(EngineService(engine: lvs, started: lvsStarted), "engine") }
+        if let vrrp { add(VRRPService(engine: vrrp, logger: logger, after: lvsStarted), "vrrp") }
         add(ReloadService(daemon: self, hangups: hangups), "reload")
         if let controlFD { add(ControlService(daemon: self, fd: controlFD, path: controlPath), "control") }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
@@ -88,11 +93,26 @@ public struct DirectorDaemon: Sendable {
     }
 }
 
+/// Opens once: what waits on it resumes when `open()` is called (at once if it already was).
+final class StartGate: Sendable {
+    private let stream: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+
+    init() { (stream, continuation) = AsyncStream.makeStream() }
+
+    func open() { continuation.finish() }
+
+    /// Returns when the gate is open (one waiter).
+    func wait() async { for await _ in stream {} }
+}
+
 struct EngineService: Service {
     let engine: DaemonEngine
+    let started: StartGate?
 
     func run() async throws {
         await engine.start()
+        started?.open()
         // Returns at graceful shutdown (SIGTERM/SIGINT), throws if the group is cancelled
         // instead; either way the engine stops in order.
         do { try await gracefulShutdown() } catch { await engine.stop(); throw error }
@@ -103,8 +123,11 @@ struct EngineService: Service {
 struct VRRPService: Service {
     let engine: VRRPEngine
     let logger: Logger
+    /// The LVS half's start, when there is one.
+    let after: StartGate?
 
     func run() async throws {
+        await after?.wait()
         do { try await engine.start() } catch {
             // Sockets opened at start-up already (see DaemonMain); what fails here is an
             // instance's own set-up: it is logged with its reason and the daemon stops.

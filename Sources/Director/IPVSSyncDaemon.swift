@@ -20,7 +20,7 @@ public struct IPVSSyncDaemon: SyncDaemonController {
             try stopIfRunning(stop)
             let running = try ipvs.syncDaemons()
             let wanted = daemon(start, config)
-            if running.contains(wanted) { return nil }
+            if running.contains(where: { Self.satisfies($0, wanted) }) { return nil }
             if running.contains(where: { $0.role == start }) { try ipvs.stopSyncDaemon(start) }
             try ipvs.startSyncDaemon(wanted)
             return nil
@@ -36,6 +36,18 @@ public struct IPVSSyncDaemon: SyncDaemonController {
 
     func stopIfRunning(_ role: SyncDaemon.Role) throws(IPVSError) {
         if try ipvs.syncDaemons().contains(where: { $0.role == role }) { try ipvs.stopSyncDaemon(role) }
+    }
+
+    /// Whether the kernel's `running` daemon is the `wanted` one. The kernel reports the
+    /// values it chose for what the configuration leaves out (maxlen from the interface's MTU,
+    /// group 224.0.0.81, port 8848, ttl 1), so an option not given matches any value: a daemon
+    /// already running as configured is kept, not restarted.
+    static func satisfies(_ running: SyncDaemon, _ wanted: SyncDaemon) -> Bool {
+        running.role == wanted.role && running.interface == wanted.interface && running.syncID == wanted.syncID
+            && (wanted.maxLength == nil || running.maxLength == wanted.maxLength)
+            && (wanted.group == nil || running.group == wanted.group)
+            && (wanted.port == nil || running.port == wanted.port)
+            && (wanted.ttl == nil || running.ttl == wanted.ttl)
     }
 
     func daemon(_ role: SyncDaemon.Role, _ c: LVSSyncDaemonConfig) -> SyncDaemon {

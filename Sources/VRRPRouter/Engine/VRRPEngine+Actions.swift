@@ -64,7 +64,12 @@ extension VRRPEngine {
         if sync.syncID == nil, sync.instance != nil { sync.syncID = r.config.virtualRouterID }
         syncRole = role
         let logger = logger, name = r.name
-        Task {
+        // One change at a time, in the order the state machine asked for them: each waits for
+        // the one before (a backup switch and the stop that follows it at SIGTERM must not run
+        // side by side on the kernel's daemons).
+        let previous = syncChange
+        syncChange = Task {
+            await previous?.value
             if let error = await syncDaemon.setRole(role, config: sync) {
                 logger.error("(\(name)) lvs_sync_daemon: \(error); the director keeps serving")
             } else {

@@ -27,6 +27,8 @@ public actor VRRPEngine {
     var running = false
     /// The sync daemon's role as last set (for status).
     public internal(set) var syncRole: SyncDaemonRole?
+    /// The last sync daemon change handed to the kernel (the next one waits for it).
+    var syncChange: Task<Void, Never>?
     /// How long a notify script may run.
     let scriptTimeout: Duration
 
@@ -78,6 +80,8 @@ public actor VRRPEngine {
         for r in routers.values { stopRouter(r) }
         for q in notifyQueues.values { await q.finish() }
         notifyQueues = [:]
+        await syncChange?.value
+        syncChange = nil
         if let sync = config.globals.lvsSyncDaemon, let syncDaemon { await syncDaemon.stop(config: sync) }
         routers = [:]
     }
