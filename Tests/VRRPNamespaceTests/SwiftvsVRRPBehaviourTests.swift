@@ -32,9 +32,11 @@ extension VRRPNamespace {
         @Test("track_interface and the primary interface down → FAULT, up → MASTER again")
         func trackInterface() async throws { try await VRRPTrackingCases.trackInterface([.swiftvs, .swiftvs]) }
 
-        @Test("mismatch with keepalived: rejected with the reason, both MASTER, counted in status",
-              arguments: VRRPMismatch.allCases)
-        func mismatch(_ kind: VRRPMismatch) async throws { try await VRRPMismatchCases.mismatch(kind, [.swiftvs, .keepalived]) }
+        @Test("mismatch: rejected with the reason, both MASTER, counted in status",
+              arguments: VRRPMismatch.allCases, [[VRRPImplementation.swiftvs, .keepalived], [.swiftvs, .swiftvs]])
+        func mismatch(_ kind: VRRPMismatch, _ impls: [VRRPImplementation]) async throws {
+            try await VRRPMismatchCases.mismatch(kind, impls)
+        }
 
         @Test("cold start, clean stop, restart, crash: one holder outside takeovers; GARP bursts", arguments: pairs)
         func continuity(_ impls: [VRRPImplementation]) async throws { try await VRRPContinuityCases.sequence(impls) }

@@ -49,11 +49,16 @@ enum VRRPMismatchCases {
         defer { s.teardown() }
         let tag = "\(kind.rawValue) mismatch (\(VRRPCases.label(impls)))"
         try await s.node("n2").start()
+        let n1Started = WallClock.now()
         try await s.node("n1").start()
         let limit = Duration.seconds(VRRPTiming.masterDown(priority: 120) + 4)
         let both = try await s.awaitHolders("held by both nodes", within: limit) { $0 == ["n1", "n2"] }
-        // Two more adverts each: still both MASTER.
-        for name in ["n1", "n2"] { _ = try await s.awaitAdvert(from: name, after: both.time + 2.1, within: .seconds(4)) }
+        // Two more adverts of each swiftvs node: still both MASTER. (keepalived 2.2.7 as master
+        // with advert_int 2 stops advertising while it rejects an advert every second; that is
+        // its own behaviour, so only swiftvs's adverts are awaited.)
+        for node in s.nodes where node is SwiftvsNode {
+            _ = try await s.awaitAdvert(from: node.node.name, after: both.time + 2.1, within: .seconds(4))
+        }
         #expect(try s.sampler.intervals(from: both.time).allSatisfy { $0.holders == ["n1", "n2"] }, "\(s.diagnostics())")
 
         let n1 = try #require(s.node("n1") as? SwiftvsNode)
@@ -64,7 +69,11 @@ enum VRRPMismatchCases {
         let rejected = try #require(try n1.statusInstance()["adverts_rejected"] as? [[String: Any]])
         let count = rejected.first { $0["cause"] as? String == kind.cause }?["count"] as? Int ?? 0
         #expect(text.contains("MASTER") && text.contains("rejected: \(kind.cause) "), "\(text)")
-        #expect(rejected.count == 1 && count >= 2, "status json adverts_rejected \(rejected)")
+        // Every advert of n2 that reached n1 is counted (keepalived 2.2.7 as master may send
+        // only one here: see above).
+        let peerAdverts = try s.adverts(from: "n2").filter { $0.time > n1Started }.count
+        #expect(rejected.count == 1 && count >= 1 && count <= peerAdverts && count >= peerAdverts - 1,
+                "status json adverts_rejected \(rejected); n2 sent \(peerAdverts) since n1 started")
         let peer = s.node("n2")
         let peerLines = peer.log().split(whereSeparator: \.isNewline).filter {
             $0.contains("rejected:") || $0.contains("mismatch") || $0.contains("count") || $0.contains("auth")
