@@ -28,7 +28,10 @@ enum VRRPElectionCases {
         print(String(format: "[vrrp] %@: n2 (120) elected over n3 (70); n1 (220) started later, first advert %.3f s after its start (MDI(220) %.3f s)",
                      tag, preempt, mdi))
         #expect(first.priority == 220)
-        #expect(preempt >= mdi - 0.02 && preempt <= mdi + 0.5, "preemption \(preempt) s, MDI \(mdi) s\n\(s.diagnostics())")
+        // keepalived is the reference here; under load its first script run can be late
+        // ("Script chk child lost"), so its bound is looser.
+        let slack = s.node("n1") is KeepalivedNode ? 1.2 : 0.5
+        #expect(preempt >= mdi - 0.02 && preempt <= mdi + slack, "preemption \(preempt) s, MDI \(mdi) s\n\(s.diagnostics())")
         // n2 must have stepped down on n1's advert; n3 never held it; one holder at a time
         // except the moment of the handover (n1 adds before n2 hears its advert and removes).
         _ = try await s.awaitAdvert(from: "n1", after: first.time + 1.5, within: .seconds(3))
