@@ -26,7 +26,14 @@ enum VRRPStatusCases {
         #expect(weights.count == 1 && weights.first?["tracker"] as? String == "script chk" && weights.first?["weight"] as? Int == 20, "\(weights)")
         #expect(j2["master"] as? String == "198.51.100.12" && j1["master"] as? String == "198.51.100.12")
         #expect((j2["last_transition"] as? String)?.hasPrefix("BACKUP -> MASTER") == true, "\(j2)")
-        #expect(j2["last_transition_at"] is String)
+        // The transition's wall-clock time is the election's (the first advert on the wire).
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let at = (j2["last_transition_at"] as? String).flatMap { formatter.date(from: $0) }
+        let firstAdvert = try #require(try s.adverts(from: "n2").first).time
+        let skew = try #require(at, "last_transition_at \(j2["last_transition_at"] ?? "-")").timeIntervalSince1970 - firstAdvert
+        #expect(abs(skew) < 0.1, "last_transition_at \(j2["last_transition_at"] ?? "-") vs the first advert at \(firstAdvert)")
+        #expect(j2["advert_int"] as? Double == 1 || j2["advert_int"] as? Int == 1, "advert_int \(j2["advert_int"] ?? "-")")
         let sentOnWire = try s.adverts(from: "n2").count
         let sent = j2["adverts_sent"] as? Int ?? -1, received = j1["adverts_received"] as? Int ?? -1
         #expect(sent >= 2 && abs(sent - sentOnWire) <= 1, "adverts_sent \(sent), on the wire \(sentOnWire)")
@@ -38,6 +45,7 @@ enum VRRPStatusCases {
         _ = try await s.awaitAdvert(from: "n2", after: WallClock.now(), priority: 110, within: .seconds(3))
         let lowered = try n2.statusInstance()
         #expect(lowered["priority"] as? Int == 110 && (lowered["weights"] as? [Any])?.isEmpty == true, "\(lowered)")
+        print(String(format: "[vrrp] status: last_transition_at %+.3f s from the first advert on the wire", skew))
         print("[vrrp] status: n2 sent \(sent) (wire \(sentOnWire)), n1 received \(received); after chk fails: priority \(lowered["priority"] ?? "-")")
     }
 }
