@@ -42,9 +42,15 @@ enum VRRPTrackingCases {
 
         // notify: after the first BACKUP (its priority depends on whether chk has run yet), the
         // transitions in order with the effective priority at the time.
-        try await awaitCondition("notify lines", within: .seconds(3)) {
-            Array(recorders[1].lines().dropFirst()) == ["INSTANCE VI_1 MASTER 130", "INSTANCE VI_1 BACKUP 110", "INSTANCE VI_1 MASTER 130"]
-                && Array(recorders[0].lines().dropFirst()) == ["INSTANCE VI_1 MASTER 120", "INSTANCE VI_1 BACKUP 120"]
+        let expected1 = ["INSTANCE VI_1 MASTER 120", "INSTANCE VI_1 BACKUP 120"]
+        let expected2 = ["INSTANCE VI_1 MASTER 130", "INSTANCE VI_1 BACKUP 110", "INSTANCE VI_1 MASTER 130"]
+        do {
+            try await awaitCondition("notify lines", within: .seconds(6)) {
+                Array(recorders[1].lines().dropFirst()) == expected2 && Array(recorders[0].lines().dropFirst()) == expected1
+            }
+        } catch {
+            Issue.record("notify lines n1 \(recorders[0].lines()), n2 \(recorders[1].lines())\n\(s.diagnostics())")
+            throw error
         }
         #expect(recorders.allSatisfy { $0.lines().first?.hasPrefix("INSTANCE VI_1 BACKUP ") == true })
         print("[vrrp] \(tag): notify n1 \(recorders[0].lines()), n2 \(recorders[1].lines())")
