@@ -58,6 +58,22 @@ final class SwiftvsNode: VRRPNode, @unchecked Sendable {
         return await p.waitForExit(within: limit)
     }
 
+    /// `swiftvs status [json] --control SOCKET`: the daemon's report (text or JSON).
+    func status(json: Bool = false) throws -> String {
+        try Command.check([SwiftvsBinary.path, "status"] + (json ? ["--json"] : []) + ["--control", controlSocket]).stdout
+    }
+
+    /// `status --json`, parsed: the `vrrp_instances` array's first object.
+    func statusInstance() throws -> [String: Any] {
+        let data = Data(try status(json: true).utf8)
+        guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let list = root["vrrp_instances"] as? [[String: Any]], let first = list.first else {
+            throw HarnessError(code: .badData, operation: "parse swiftvs status --json", object: "on \(node)",
+                               detail: String(decoding: data, as: UTF8.self))
+        }
+        return first
+    }
+
     private func signal(_ sig: Int32, _ what: String) throws {
         guard let p = process else {
             throw HarnessError(code: .notRunning, operation: what, object: "swiftvs on \(node)")

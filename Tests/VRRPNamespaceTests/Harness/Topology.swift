@@ -128,6 +128,14 @@ final class Topology: @unchecked Sendable {
     /// Brings both ends of the node's link back up.
     func linkUp(_ node: Node) throws { try setLink(node, "up") }
 
+    /// Bridge port isolation: isolated ports reach no other isolated port (so nodes with
+    /// isolated ports cannot hear each other) while every link stays up; the capture on the
+    /// bridge still sees what each node sends.
+    func isolate(_ node: Node, _ on: Bool) throws {
+        try Command.check(["/usr/sbin/bridge", "-n", switchNamespace, "link", "set", "dev", node.bridgePort,
+                           "isolated", on ? "on" : "off"])
+    }
+
     private func setLink(_ node: Node, _ state: String) throws {
         try Command.ip("-n", switchNamespace, "link", "set", node.bridgePort, state)
         try Command.ip("-n", node.namespace, "link", "set", node.interface, state)

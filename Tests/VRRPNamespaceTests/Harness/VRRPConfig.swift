@@ -37,6 +37,12 @@ struct VRRPInstanceSpec: Sendable {
     var trackScripts: [String] = []
     /// Whole `notify*` lines, e.g. `notify /path/script` or `notify_master "/bin/x y"`.
     var notifyLines: [String] = []
+    /// `track_interface` entries: an interface name, optionally followed by `weight W`.
+    var trackInterfaces: [String] = []
+    /// Any other whole lines inside the block, e.g. `garp_master_repeat 3`.
+    var extraLines: [String] = []
+    /// A `# …` comment line written just above the block (a reload test adds one).
+    var leadingComment: String?
 }
 
 /// A whole keepalived.conf: global_defs, vrrp_scripts and vrrp_instances. swiftvs reads the same
@@ -66,7 +72,8 @@ struct VRRPConfig: Sendable {
     }
 
     private func render(_ i: VRRPInstanceSpec) -> [String] {
-        var b = ["vrrp_instance \(i.name) {",
+        var b = i.leadingComment.map { ["# " + $0] } ?? []
+        b += ["vrrp_instance \(i.name) {",
                  "    state \(i.state.rawValue)",
                  "    interface \(i.interface)",
                  "    virtual_router_id \(i.virtualRouterID)",
@@ -92,7 +99,13 @@ struct VRRPConfig: Sendable {
             b += i.trackScripts.map { "        " + $0 }
             b.append("    }")
         }
+        if !i.trackInterfaces.isEmpty {
+            b.append("    track_interface {")
+            b += i.trackInterfaces.map { "        " + $0 }
+            b.append("    }")
+        }
         b += i.notifyLines.map { "    " + $0 }
+        b += i.extraLines.map { "    " + $0 }
         b.append("}")
         return b
     }
