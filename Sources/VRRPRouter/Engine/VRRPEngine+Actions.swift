@@ -22,7 +22,7 @@ extension VRRPEngine {
     func sendAdvert(_ r: VirtualRouter, priority: UInt8) {
         for (destination, bytes) in r.advert(priority: priority) {
             do {
-                try r.sender.send(bytes, to: destination, from: r.config.family == .inet6 ? r.source : nil)
+                try r.sender.socket.send(bytes, to: destination, from: r.config.family == .inet6 ? r.source : nil)
                 r.lastError = nil
             } catch {
                 report(r, "send advert to \(destination): \(error)")
