@@ -484,14 +484,14 @@ class Daemon:
         return (int(fields[11]) + int(fields[12])) / CLK_TCK   # utime, stime (fields 14, 15)
 
     def memory(self):
-        """(VmRSS, VmHWM) in MB of the VRRP process."""
+        """(VmRSS, VmHWM, RssAnon, RssFile) in MB of the VRRP process."""
         values = {}
         with open("/proc/%d/status" % self.vrrp_pid()) as f:
             for text in f:
                 k, _, v = text.partition(":")
-                if k in ("VmRSS", "VmHWM"):
+                if k in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
                     values[k] = int(v.split()[0]) / 1024
-        return values["VmRSS"], values["VmHWM"]
+        return values["VmRSS"], values["VmHWM"], values["RssAnon"], values["RssFile"]
 
     def count_log(self, needle):
         try:
@@ -606,12 +606,13 @@ def case_takeover(args, workdir):
         g = res[impl][0]
         sanity("%s: no takeover before Master_Down_Interval (earliest %s s, MDI %s s)" % (impl, sec(min(g)), sec(mdi)),
                min(g) >= mdi - 0.005)
-    goal("swiftvs within +30 ms of Master_Down_Interval (median %s, worst %s over %s s)"
-         % (ms(median(sv[0]) - mdi), ms(max(sv[0]) - mdi), sec(mdi)), max(sv[0]) <= mdi + 0.030)
-    goal("swiftvs first GARP within +30 ms of Master_Down_Interval (median %s, worst %s)"
-         % (ms(median(sv[1]) - mdi), ms(max(sv[1]) - mdi)), max(sv[1]) <= mdi + 0.030)
-    goal("not slower than keepalived (median %s vs %s s; worst %s vs %s s)"
-         % (sec(median(sv[0])), sec(median(ka[0])), sec(max(sv[0])), sec(max(ka[0]))), median(sv[0]) <= median(ka[0]))
+    goal("swiftvs median within +30 ms of Master_Down_Interval (first advert %s, first GARP %s over %s s)"
+         % (ms(median(sv[0]) - mdi), ms(median(sv[1]) - mdi), sec(mdi)), median(sv[1]) <= mdi + 0.030)
+    goal("swiftvs worst run within +30 ms of Master_Down_Interval (first advert %s, first GARP %s; keepalived's worst %s)"
+         % (ms(max(sv[0]) - mdi), ms(max(sv[1]) - mdi), ms(max(ka[0]) - mdi)), max(sv[1]) <= mdi + 0.030)
+    goal("not slower than keepalived (medians: first advert %s vs %s s, first GARP %s vs %s s)"
+         % (sec(median(sv[0])), sec(median(ka[0])), sec(median(sv[1])), sec(median(ka[1]))),
+         median(sv[0]) <= median(ka[0]) and median(sv[1]) <= median(ka[1]))
 
 
 def case_handover(args, workdir):
@@ -662,10 +663,10 @@ def case_handover(args, workdir):
         o = res[impl][2]
         sanity("%s: the VIP never on two nodes (n2 removed it before n1 added it in every run; closest %s)"
                % (impl, ms(-max(o))), max(o) < 0)
-    goal("swiftvs within +30 ms of skew (median %s, worst %s over %s s)"
-         % (ms(median(sv[0]) - sk), ms(max(sv[0]) - sk), sec(sk)), max(sv[0]) <= sk + 0.030)
-    goal("not slower than keepalived (median %s vs %s s)" % (sec(median(sv[0])), sec(median(ka[0]))),
-         median(sv[0]) <= median(ka[0]))
+    goal("swiftvs median within +30 ms of skew (%s over %s s; keepalived %s)"
+         % (ms(median(sv[0]) - sk), sec(sk), ms(median(ka[0]) - sk)), median(sv[0]) <= sk + 0.030)
+    goal("swiftvs worst run within +30 ms of skew (%s; keepalived's worst %s)"
+         % (ms(max(sv[0]) - sk), ms(max(ka[0]) - sk)), max(sv[0]) <= sk + 0.030)
 
 
 def burners(seconds):
@@ -709,6 +710,7 @@ def case_fast(args, workdir):
                     raise SanityError("%s exited during the loaded window:\n%s%s" % (impl, m.tail(), b.tail()))
         t1 = time.time()
         loads = os.getloadavg()
+        quiet = {}
         for p in burn:
             kill_group(p)
             p.wait()
@@ -723,9 +725,12 @@ def case_fast(args, workdir):
                    "backup sent %d; VIP added/removed %d times"
                    % (impl, sec(t1 - t0), loads[0], len(m_adv), len(m_adv) / (t1 - t0), ms(worst_gap), ms(mdi),
                       len(b_adv), len(events)))
-            sanity("%s: no spurious transition under load (the backup never advertised, the VIP never moved, "
-                   "no master advert missing for a whole Master_Down_Interval)" % impl,
-                   not b_adv and not events and worst_gap < mdi and s.holds("n2") and not s.holds("n1"))
+            sanity("%s: both daemons ran through the loaded window, and after it the VIP is on the master alone"
+                   % impl, s.holds("n2") and not s.holds("n1"))
+            quiet[impl] = not b_adv and not events and worst_gap < mdi
+        goal("no spurious transition under load: the backup never advertised, the VIP never moved, no master advert "
+             "missing for a whole Master_Down_Interval (swiftvs %s; keepalived %s)"
+             % ("none" if quiet["swiftvs"] else "SOME", "none" if quiet["keepalived"] else "some"), quiet["swiftvs"])
     finally:
         for p in burn:
             kill_group(p)
@@ -764,10 +769,12 @@ def case_idle(args, workdir):
         rss = {impl: mem[impl][0][0] for impl in daemons}
         line("vrrp-idle-rss", "%d" % n, rss["swiftvs"], rss["keepalived"], "MB")
         for impl in ("swiftvs", "keepalived"):
-            (mr, mh), (br, bh) = mem[impl]
-            detail("%s over %s s: master %s CPU-s (%.2f%% of a core), backup %s CPU-s; RSS master %.1f MB (peak %.1f), "
-                   "backup %.1f MB (peak %.1f)" % (impl, fmt(t1 - t0), fmt(cpu[impl][0]), 100 * cpu[impl][0] / (t1 - t0),
-                                                   fmt(cpu[impl][1]), mr, mh, br, bh))
+            (mr, mh, ma, mf), (br, bh, ba, bf) = mem[impl]
+            detail("%s over %s s: master %s CPU-s (%.2f%% of a core), backup %s CPU-s (%.2f%%)"
+                   % (impl, fmt(t1 - t0), fmt(cpu[impl][0]), 100 * cpu[impl][0] / (t1 - t0),
+                      fmt(cpu[impl][1]), 100 * cpu[impl][1] / (t1 - t0)))
+            detail("%s RSS: master %.1f MB (peak %.1f; anonymous %.1f, file %.1f), backup %.1f MB (peak %.1f; "
+                   "anonymous %.1f, file %.1f)" % (impl, mr, mh, ma, mf, br, bh, ba, bf))
         for impl, s in segs.items():
             m_adv = [a for a in s.adverts(s.addr["n2"], t0) if a.time <= t1]
             b_adv = [a for a in s.adverts(s.addr["n1"], t0) if a.time <= t1]
