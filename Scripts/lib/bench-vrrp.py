@@ -20,6 +20,7 @@ Every namespace is called vrb-ROLE-PID-SEQ; the processes in them are killed and
 namespaces deleted on exit, on SIGINT/SIGTERM and on failure.
 """
 import argparse
+import concurrent.futures
 import datetime
 import os
 import random
@@ -578,6 +579,19 @@ def takeover_runs(seg, impl, binary, runs, advert, version, tag):
     return gaps, garps, after_kill
 
 
+def per_implementation(args, workdir, label, body):
+    """{impl: body(segment, impl)} for keepalived and swiftvs: one after the other on one
+    segment, or (--parallel, the smoke pass) at the same time on a segment each."""
+    impls = ("keepalived", "swiftvs")
+    if not args.parallel:
+        seg = Segment(workdir, label)
+        return {impl: body(seg, impl) for impl in impls}
+    segs = {impl: Segment(workdir, "%s-%s" % (label, impl)) for impl in impls}
+    with concurrent.futures.ThreadPoolExecutor(len(impls)) as pool:
+        futures = {impl: pool.submit(body, segs[impl], impl) for impl in impls}
+        return {impl: f.result() for impl, f in futures.items()}
+
+
 def median(v):
     return statistics.median(v) if v else float("nan")
 
@@ -588,10 +602,8 @@ def median(v):
 def case_takeover(args, workdir):
     runs = args.runs
     mdi = master_down(P_BACKUP, 1, 2)
-    res = {}
-    seg = Segment(workdir, "takeover")
-    for impl in ("keepalived", "swiftvs"):
-        res[impl] = takeover_runs(seg, impl, args.bin, runs, 1, 2, "t")
+    res = per_implementation(args, workdir, "takeover",
+                             lambda seg, impl: takeover_runs(seg, impl, args.bin, runs, 1, 2, "t"))
     sv, ka = res["swiftvs"], res["keepalived"]
     line("vrrp-takeover", "v2x%d" % runs, median(sv[0]), median(ka[0]))
     for impl in ("swiftvs", "keepalived"):
@@ -618,9 +630,8 @@ def case_takeover(args, workdir):
 def case_handover(args, workdir):
     runs = args.runs
     sk = skew(P_BACKUP, 1, 2)
-    res = {}
-    seg = Segment(workdir, "handover")
-    for impl in ("keepalived", "swiftvs"):
+
+    def runs_of(seg, impl):
         gaps, garps, overlaps = [], [], []
         for r in range(runs):
             master, backup = start_pair(seg, impl, args.bin, 1, 2, "h-%s%d" % (impl, r))
@@ -649,7 +660,9 @@ def case_handover(args, workdir):
                 garps.append(garp.time - zero.time)
             finally:
                 stop_pair([backup, master])
-        res[impl] = (gaps, garps, overlaps)
+        return gaps, garps, overlaps
+
+    res = per_implementation(args, workdir, "handover", runs_of)
     sv, ka = res["swiftvs"], res["keepalived"]
     line("vrrp-handover", "v2x%d" % runs, median(sv[0]), median(ka[0]))
     for impl in ("swiftvs", "keepalived"):
@@ -681,10 +694,8 @@ def case_fast(args, workdir):
     advert, version = 0.05, 3
     mdi = master_down(P_BACKUP, advert, version)
     runs = args.runs
-    res = {}
-    seg = Segment(workdir, "fast")
-    for impl in ("keepalived", "swiftvs"):
-        res[impl] = takeover_runs(seg, impl, args.bin, runs, advert, version, "f")
+    res = per_implementation(args, workdir, "fast",
+                             lambda seg, impl: takeover_runs(seg, impl, args.bin, runs, advert, version, "f"))
     sv, ka = res["swiftvs"], res["keepalived"]
     line("vrrp-fast", "v3/0.05s", median(sv[0]), median(ka[0]))
     for impl in ("swiftvs", "keepalived"):
@@ -811,12 +822,15 @@ def main():
     ap.add_argument("--fast-seconds", type=float)
     ap.add_argument("--idle-seconds", type=float)
     ap.add_argument("--instances", type=int, default=100)
+    ap.add_argument("--parallel", action="store_true",
+                    help="run the two implementations' timing cases at the same time (default with --smoke)")
     ap.add_argument("cases", nargs="*")
     args = ap.parse_args()
     args.runs = args.runs or (2 if args.smoke else 20)
     args.fast_seconds = args.fast_seconds or (10 if args.smoke else 300)
     args.idle_seconds = args.idle_seconds or (5 if args.smoke else 60)
     args.settle = 1 if args.smoke else 6
+    args.parallel = args.parallel or args.smoke
     cases = args.cases or list(CASES)
     for c in cases:
         if c not in CASES:
