@@ -16,6 +16,7 @@ SWIFTVS_VM_HOST_PACKAGES=(
   kmod              # depmod on the extracted kernel; modprobe in the guest
   cpio gzip xz-utils zstd
   coreutils util-linux procps
+  tcpdump           # Scripts/bench vrrp: the VRRP cases run on the host, timed on the wire
 )
 # Guest side: the VM sees the host's / read-only, so whatever tests and the
 # demo run inside the VM must be installed on the host.

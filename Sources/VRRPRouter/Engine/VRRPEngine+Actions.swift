@@ -22,7 +22,7 @@ extension VRRPEngine {
     func sendAdvert(_ r: VirtualRouter, priority: UInt8) {
         for (destination, bytes) in r.advert(priority: priority) {
             do {
-                try r.sender.send(bytes, to: destination, from: r.config.family == .inet6 ? r.source : nil)
+                try r.sender.socket.send(bytes, to: destination, from: r.config.family == .inet6 ? r.source : nil)
                 r.lastError = nil
             } catch {
                 report(r, "send advert to \(destination): \(error)")
@@ -35,8 +35,11 @@ extension VRRPEngine {
         let name = r.name
         r.timerGeneration += 1
         let generation = r.timerGeneration
-        let id = reactor.schedule(at: deadline) { [self] in
-            Task { await self.timerFired(name, timer, generation: generation) }
+        // The task prefers the reactor, so the engine (a default actor) runs the timer on the
+        // reactor thread that fired it: no hop to a pool thread, whose wake-up on a busy node
+        // came on top of the protocol's timers (tens of milliseconds under load).
+        let id = reactor.schedule(at: deadline) { [self, reactor] in
+            Task(executorPreference: reactor) { await self.timerFired(name, timer, generation: generation) }
         }
         r.timers[timer] = (id, generation)
     }

@@ -3,24 +3,43 @@ import HostNetwork
 import VRRP
 
 extension VRRPEngine {
-    /// The interface, source address and sockets of one instance.
+    /// The interface, source address and sockets of one instance (its receive socket is the
+    /// shared one of its interface, family and unicast source, opened by the first instance
+    /// that needs it).
     func open(_ inst: VRRPInstanceConfig) throws(VRRPEngineError) -> VirtualRouter {
+        var opened: ReceiverKey?
         do {
             let interface = try netlink.interface(named: inst.interface)
             let source = try sourceAddress(inst, interface)
-            let receiver = try VRRPReceiveSocket(family: inst.family, interface: interface,
-                                                 unicastSource: inst.isUnicast ? source : nil)
-            let sender = try VRRPSendSocket(family: inst.family, interface: interface, unicast: inst.isUnicast)
+            let key = ReceiverKey(family: inst.family, interfaceIndex: interface.index,
+                                  unicastSource: inst.isUnicast ? source : nil)
+            if receivers[key] == nil {
+                receivers[key] = AdvertReceiver(key: key, socket: try VRRPReceiveSocket(
+                    family: inst.family, interface: interface, unicastSource: key.unicastSource))
+                opened = key
+            }
+            let sender = try sendSocket(SenderKey(family: inst.family, interfaceIndex: interface.index, unicast: inst.isUnicast),
+                                        interface)
             let all = inst.virtualAddresses + inst.excludedAddresses
             let arp = all.contains { $0.address.family == .inet } ? try GratuitousARPSender(interface: interface) : nil
             let nd = all.contains { $0.address.family == .inet6 } ? try NeighborAdvertisementSender(interface: interface) : nil
             let addresses = try all.map { v throws(HostNetworkError) in try interfaceAddress(v, default: interface) }
             logger.info("(\(inst.name)) on \(interface.name), source \(source), \(inst.isUnicast ? "unicast to \(inst.unicastPeers.map(\.description).joined(separator: ", "))" : "multicast"), VRRPv\(inst.version), priority \(inst.priority)")
             return VirtualRouter(config: inst, interface: interface, source: source, addresses: addresses,
-                                 receiver: receiver, sender: sender, arp: arp, neighbor: nd)
+                                 receiverKey: key, sender: sender, arp: arp, neighbor: nd)
         } catch {
+            // A receive socket opened for this instance alone goes with it.
+            if let opened { receivers[opened] = nil }
             throw VRRPEngineError(instance: inst.name, underlying: error)
         }
+    }
+
+    /// The send socket in use for `key`, or a new one.
+    func sendSocket(_ key: SenderKey, _ interface: NetworkInterface) throws(HostNetworkError) -> AdvertSender {
+        if let sender = senders[key]?.sender { return sender }
+        let sender = AdvertSender(socket: try VRRPSendSocket(family: key.family, interface: interface, unicast: key.unicast))
+        senders[key] = WeakAdvertSender(sender: sender)
+        return sender
     }
 
     /// `unicast_src_ip` (which must be on the interface), else the interface's primary IPv4

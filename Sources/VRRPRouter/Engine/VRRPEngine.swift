@@ -5,8 +5,8 @@ import VRRP
 import Logging
 
 /// The VRRP half of the daemon: every `vrrp_instance` of the configuration, driven on the
-/// daemon's reactor. Adverts are read as they arrive (one task per instance waiting on its
-/// socket), protocol timers are reactor timers, link state comes from rtnetlink events, track
+/// daemon's reactor. Adverts are read as they arrive (one task per receive socket, which the
+/// instances of an interface share, handing each advert to the instance with its VRID), protocol timers are reactor timers, link state comes from rtnetlink events, track
 /// scripts and notify scripts run through the daemon's process runner. All state lives in this
 /// actor; the protocol decisions are `VRRPStateMachine`'s.
 public actor VRRPEngine {
@@ -18,6 +18,12 @@ public actor VRRPEngine {
     let netlink: RouteNetlink
     let events: RouteEventSocket
     var routers: [String: VirtualRouter] = [:]
+    /// The receive sockets, each shared by the instances of one interface, family and unicast
+    /// source; closed when the last of them stops.
+    var receivers: [ReceiverKey: AdvertReceiver] = [:]
+    /// The send sockets, each shared by the instances of one interface, family and mode (held
+    /// by those routers; closed with the last of them).
+    var senders: [SenderKey: WeakAdvertSender] = [:]
     var notifyQueues: [String: OrderedScripts] = [:]
     var scripts: [String: TrackScriptMonitor] = [:]
     var scriptStatus: [String: TrackScriptMonitor.Status] = [:]
@@ -89,18 +95,27 @@ public actor VRRPEngine {
     func startRouter(_ r: VirtualRouter) {
         applyWeights(r, initial: true)
         handle(.start, on: r)
-        let fd = r.receiver.fileDescriptor, name = r.name
-        r.receiveTask = Task(executorPreference: reactor) { [reactor] in
+        guard let receiver = receivers[r.receiverKey] else { return }
+        receiver.add(r.name, vrid: r.config.virtualRouterID)
+        guard receiver.task == nil else { return }
+        let fd = receiver.socket.fileDescriptor, key = receiver.key
+        receiver.task = Task(executorPreference: reactor) { [reactor] in
             while !Task.isCancelled {
                 let outcome = await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN)
                 if case .cancelled = outcome { return }
-                await self.drain(name)
+                await self.drain(key)
             }
         }
     }
 
     func stopRouter(_ r: VirtualRouter) {
-        r.receiveTask?.cancel()
+        if let receiver = receivers[r.receiverKey] {
+            receiver.remove(r.name, vrid: r.config.virtualRouterID)
+            if receiver.isEmpty {
+                receiver.task?.cancel()
+                receivers[r.receiverKey] = nil
+            }
+        }
         handle(.stop, on: r)
         for t in r.timers.values { reactor.cancelTimer(t.id) }
         r.timers = [:]
@@ -116,25 +131,32 @@ public actor VRRPEngine {
         for a in actions { perform(a, on: r) }
     }
 
-    /// Reads every queued datagram of a router and feeds the valid ones to its machine.
-    func drain(_ name: String) {
-        guard running, let r = routers[name] else { return }
+    /// Reads every queued datagram of a receive socket and feeds each to the instances with its
+    /// VRID; the valid ones reach their state machines.
+    func drain(_ key: ReceiverKey) {
+        guard running, let receiver = receivers[key] else { return }
         let datagrams: [VRRPDatagram]
-        do { datagrams = try r.receiver.receive() } catch {
-            report(r, "receive: \(error)")
+        do { datagrams = try receiver.socket.receive() } catch {
+            for name in receiver.members.values.joined() { if let r = routers[name] { report(r, "receive: \(error)") } }
             return
         }
         for d in datagrams {
-            switch r.validate(d) {
-            case let .success(advert):
-                handle(.advertReceived(advert.event), on: r)
-            case let .failure(rejection):
-                // Other VRIDs share the group (multicast): not ours, not an error.
-                guard rejection.cause != .wrongVRID else { continue }
-                handle(.advertRejected(rejection.cause), on: r)
-                if r.loggedRejections.insert(rejection.cause).inserted {
-                    logger.warning("(\(r.name)) advert from \(d.source) rejected: \(rejection.message)")
-                }
+            for name in receiver.recipients(of: d) {
+                if let r = routers[name] { deliver(d, to: r) }
+            }
+        }
+    }
+
+    func deliver(_ d: VRRPDatagram, to r: VirtualRouter) {
+        switch r.validate(d) {
+        case let .success(advert):
+            handle(.advertReceived(advert.event), on: r)
+        case let .failure(rejection):
+            // Other VRIDs share the group (multicast): not ours, not an error.
+            guard rejection.cause != .wrongVRID else { return }
+            handle(.advertRejected(rejection.cause), on: r)
+            if r.loggedRejections.insert(rejection.cause).inserted {
+                logger.warning("(\(r.name)) advert from \(d.source) rejected: \(rejection.message)")
             }
         }
     }

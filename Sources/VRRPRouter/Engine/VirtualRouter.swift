@@ -3,7 +3,8 @@ import HostNetwork
 import VRRP
 
 /// One `vrrp_instance` at run time: its protocol state machine and receive validator, the
-/// sockets it sends and receives adverts on, and the senders of its gratuitous ARPs and
+/// sockets it sends and receives adverts on (both shared with the other instances on its
+/// interface: an `AdvertSender`, and the `AdvertReceiver` of its `receiverKey`), and the senders of its gratuitous ARPs and
 /// neighbour advertisements. Owned by the `VRRPEngine` actor, which alone touches it.
 final class VirtualRouter {
     let config: VRRPInstanceConfig
@@ -12,8 +13,10 @@ final class VirtualRouter {
     let source: IPAddress
     var machine: VRRPStateMachine
     let validator: AdvertValidator
-    let receiver: VRRPReceiveSocket
-    let sender: VRRPSendSocket
+    /// The shared receive socket its adverts come in on.
+    let receiverKey: ReceiverKey
+    /// The send socket, shared with the instances of the same interface, family and mode.
+    let sender: AdvertSender
     let arp: GratuitousARPSender?
     let neighbor: NeighborAdvertisementSender?
     /// The addresses this router adds and removes, with the interface each goes on.
@@ -33,17 +36,15 @@ final class VirtualRouter {
     var lastError: String?
     /// Track weights in force: name → weight applied now (scripts and interfaces).
     var weights: [String: Int] = [:]
-    /// The task that drains the receive socket.
-    var receiveTask: Task<Void, Never>?
 
     init(config: VRRPInstanceConfig, interface: NetworkInterface, source: IPAddress, addresses: [InterfaceAddress],
-         receiver: consuming VRRPReceiveSocket, sender: consuming VRRPSendSocket,
+         receiverKey: ReceiverKey, sender: AdvertSender,
          arp: consuming GratuitousARPSender?, neighbor: consuming NeighborAdvertisementSender?) {
         self.config = config
         self.interface = interface
         self.source = source
         self.addresses = addresses
-        self.receiver = receiver
+        self.receiverKey = receiverKey
         self.sender = sender
         self.arp = arp
         self.neighbor = neighbor

@@ -1,0 +1,66 @@
+import NetworkModel
+import HostNetwork
+
+/// Which instances can share a receive socket: the same family, interface and unicast source
+/// (nil: multicast). keepalived shares its sockets the same way (one per interface, family
+/// and unicast source, adverts dispatched by VRID).
+struct ReceiverKey: Hashable, Sendable, CustomStringConvertible {
+    var family: AddressFamily
+    var interfaceIndex: Int32
+    var unicastSource: IPAddress?
+
+    var description: String {
+        "\(family == .inet ? "IPv4" : "IPv6") on interface \(interfaceIndex)\(unicastSource.map { ", unicast to \($0)" } ?? ", multicast")"
+    }
+}
+
+/// One VRRP receive socket and the instances that read their adverts from it, by VRID.
+///
+/// A raw socket gets a copy of every VRRP datagram that reaches its namespace and matches its
+/// bind: with a socket per instance, N instances on one interface made the kernel clone each
+/// advert N times (charged to the sender, on veth) and the daemon wake, read and validate it N
+/// times, to keep one. Shared, each advert is read once and given to the instance with its
+/// VRID. Owned by the `VRRPEngine` actor.
+final class AdvertReceiver {
+    let key: ReceiverKey
+    let socket: VRRPReceiveSocket
+    /// Instance names by VRID (more than one only in a configuration keepalived would refuse).
+    private(set) var members: [UInt8: [String]] = [:]
+    /// The task that waits on the socket and drains it.
+    var task: Task<Void, Never>?
+
+    init(key: ReceiverKey, socket: consuming VRRPReceiveSocket) {
+        self.key = key
+        self.socket = socket
+    }
+
+    var isEmpty: Bool { members.isEmpty }
+
+    func add(_ name: String, vrid: UInt8) {
+        if members[vrid]?.contains(name) != true { members[vrid, default: []].append(name) }
+    }
+
+    func remove(_ name: String, vrid: UInt8) {
+        members[vrid]?.removeAll { $0 == name }
+        if members[vrid]?.isEmpty == true { members[vrid] = nil }
+    }
+
+    /// The instances a datagram is for: those with its VRID, none when no member has it (another
+    /// router's advert on a shared group), and every member when it is too short to carry a
+    /// VRID (so each instance's validator rejects it with its reason, as before).
+    func recipients(of d: VRRPDatagram) -> [String] {
+        guard let vrid = Self.vrid(of: d.bytes, family: key.family) else { return members.values.flatMap { $0 } }
+        return members[vrid] ?? []
+    }
+
+    /// The VRID byte: after the IPv4 header (raw IPv4 sockets return it), or the second byte of
+    /// the VRRP message (IPv6). Nil when the datagram is too short.
+    static func vrid(of bytes: [UInt8], family: AddressFamily) -> UInt8? {
+        var offset = 1
+        if family == .inet {
+            guard let first = bytes.first else { return nil }
+            offset += Int(first & 0x0f) * 4
+        }
+        return offset < bytes.count ? bytes[offset] : nil
+    }
+}
