@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import NetworkModel
 @testable import VRRPRouter
 
 /// swiftvs's reading of an instance, in the words of keepalived's `-d` dump, for the settings
@@ -54,8 +55,12 @@ struct KeepalivedView {
             guard let r = line.range(of: " = ") else { continue }
             values[String(line[..<r.lowerBound])] = String(line[r.upperBound...])
         }
+        // keepalived's own log lines ("Startup complete") can land between the dump's lines: an
+        // address or peer entry is one that reads as an address.
         addresses = Self.list(after: { $0.hasPrefix("Virtual IP (") }, in: lines).map { String($0.split(separator: " ")[0]) }
+            .filter { IPAddress(String($0.split(separator: "/")[0])) != nil }
         peers = Self.list(after: { $0 == "Unicast Peer :" }, in: lines).map { String($0.split(separator: " ")[0]) }
+            .filter { IPAddress($0) != nil }
         trackedScripts = Self.list(after: { $0 == "Tracked scripts :" }, in: lines)
         trackedInterfaces = Self.list(after: { $0 == "Tracked interfaces :" }, in: lines)
     }
@@ -64,6 +69,7 @@ struct KeepalivedView {
     static func list(after heading: (String) -> Bool, in lines: [String]) -> [String] {
         guard let start = lines.firstIndex(where: heading) else { return [] }
         return Array(lines[(start + 1)...].prefix { !$0.contains(" = ") && !$0.hasSuffix(":") && !$0.hasPrefix("No ") && !$0.hasPrefix("Using ") })
+            .filter { !$0.hasPrefix("Startup complete") }
     }
 }
 
