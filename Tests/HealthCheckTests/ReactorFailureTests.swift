@@ -6,7 +6,7 @@ import Testing
 /// (it used to retry at once, forever: a busy spin with every wait frozen).
 @Suite("Reactor: epoll_wait failure")
 struct ReactorFailureTests {
-    @Test("EBADF on the epoll descriptor ends the process, naming epoll_wait and the errno")
+    @Test("a closed epoll descriptor ends the process, naming epoll_wait and the errno")
     func badDescriptorStopsTheProcess() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let reactor = Reactor()
@@ -21,6 +21,10 @@ struct ReactorFailureTests {
             exit(0)
         }
         let stderr = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
-        #expect(stderr.contains("epoll_wait: Bad file descriptor (errno 9)"), "stderr: \(stderr)")
+        // EBADF, or EINVAL when another thread of the process has meanwhile opened a descriptor
+        // that took the closed number (it is then not an epoll descriptor): either way the loop
+        // stops with the errno, which is what this asserts.
+        #expect(stderr.contains("epoll_wait: Bad file descriptor (errno 9)") || stderr.contains("epoll_wait: Invalid argument (errno 22)"),
+                "stderr: \(stderr)")
     }
 }
