@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "HealthCheck",
             dependencies: [
-                "IPVS", "IPVSRules", "FirewallMarks", "CSystem", "EventLoop", "KeepalivedConfig",
+                "IPVS", "Serialization", "IPVSRules", "FirewallMarks", "CSystem", "EventLoop", "KeepalivedConfig",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -1,3 +1,5 @@
+import Serialization
+
 /// What `swiftvs status` shows: every virtual and real server, its state, last result,
 /// latency and time of last change. Rendered by the daemon as text or JSON.
 public struct DaemonStatus: Sendable, Hashable {
@@ -179,21 +181,6 @@ public final class JSONWriter {
         if needsComma { out += "," }
     }
 
-    public static func quote(_ s: String) -> String {
-        var r = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": r += "\\\""
-            case "\\": r += "\\\\"
-            case "\n": r += "\\n"
-            case "\r": r += "\\r"
-            case "\t": r += "\\t"
-            case _ where u.value < 0x20:
-                let h = String(u.value, radix: 16)
-                r += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-            default: r.unicodeScalars.append(u)
-            }
-        }
-        return r + "\""
-    }
+    /// The one JSON string escaping (Serialization's), as every other JSON writer uses it.
+    public static func quote(_ s: String) -> String { JSONString.quoted(s) }
 }
