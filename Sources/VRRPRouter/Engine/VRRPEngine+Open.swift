@@ -9,7 +9,7 @@ extension VRRPEngine {
     func open(_ inst: VRRPInstanceConfig) throws(VRRPEngineError) -> VirtualRouter {
         var opened: ReceiverKey?
         do {
-            let interface = try netlink.interface(named: inst.interface)
+            let interface = try interface(named: inst.interface)
             let source = try sourceAddress(inst, interface)
             let key = ReceiverKey(family: inst.family, interfaceIndex: interface.index,
                                   unicastSource: inst.isUnicast ? source : nil)
@@ -54,16 +54,29 @@ extension VRRPEngine {
     }
 
     func interfaceAddress(_ v: VirtualAddress, default interface: NetworkInterface) throws(HostNetworkError) -> InterfaceAddress {
-        let index = try v.device.map { d throws(HostNetworkError) in try netlink.interface(named: d).index } ?? interface.index
+        let index = try v.device.map { d throws(HostNetworkError) in try self.interface(named: d).index } ?? interface.index
         let scope = v.scope.flatMap { AddressScope(name: $0.rawValue) } ?? .global
         return InterfaceAddress(address: v.address, prefixLength: v.prefixLength, interfaceIndex: index,
                                 label: v.label, scope: scope, broadcast: v.broadcast)
     }
 
+    /// The interface from the engine's dump; one it has not seen is asked of the kernel (which
+    /// also gives the error for a missing one).
+    func interface(named name: String) throws(HostNetworkError) -> NetworkInterface {
+        if let i = interfacesByName[name] { return i }
+        let i = try netlink.interface(named: name)
+        interfacesByName[name] = i
+        return i
+    }
+
     /// Link state of every interface, from a dump (at start, and after lost notifications).
     func refreshLinks() throws(VRRPEngineError) {
         do {
-            for i in try netlink.interfaces() { linkRunning[i.name] = i.isRunning }
+            interfacesByName = [:]
+            for i in try netlink.interfaces() {
+                linkRunning[i.name] = i.isRunning
+                interfacesByName[i.name] = i
+            }
         } catch {
             throw VRRPEngineError(instance: nil, underlying: error)
         }

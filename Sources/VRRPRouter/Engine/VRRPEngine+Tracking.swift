@@ -93,6 +93,7 @@ extension VRRPEngine {
         for e in batch {
             switch e {
             case let .link(l):
+                if l.isDeleted { interfacesByName[l.name] = nil } else { interfacesByName[l.name] = l.interface }
                 let now = l.isDeleted ? false : l.isRunning
                 if linkRunning[l.name] != now {
                     logger.info("vrrp: interface \(l.name) is \(now ? "up" : (l.isDeleted ? "gone" : "down"))")

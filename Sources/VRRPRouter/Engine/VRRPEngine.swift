@@ -29,6 +29,9 @@ public actor VRRPEngine {
     var scriptStatus: [String: TrackScriptMonitor.Status] = [:]
     /// Link state by interface name (IFF_RUNNING), from the start-up dump and then events.
     var linkRunning: [String: Bool] = [:]
+    /// Interfaces by name, from the same dump and events: instances look theirs up here
+    /// instead of a link dump each.
+    var interfacesByName: [String: NetworkInterface] = [:]
     var eventTask: Task<Void, Never>?
     var running = false
     /// The sync daemon's role as last set (for status).
