@@ -13,12 +13,14 @@ public struct IPVSSyncDaemon: SyncDaemonController {
         self.ipvs = ipvs
     }
 
+    /// One dump of the kernel's daemons, then only the changes it needs: the other role's
+    /// daemon stopped, this role's started unless it already runs as configured.
     public func setRole(_ role: SyncDaemonRole, config: LVSSyncDaemonConfig) async -> String? {
         let start: SyncDaemon.Role = role == .master ? .master : .backup
         let stop: SyncDaemon.Role = role == .master ? .backup : .master
         do throws(IPVSError) {
-            try stopIfRunning(stop)
             let running = try ipvs.syncDaemons()
+            if running.contains(where: { $0.role == stop }) { try ipvs.stopSyncDaemon(stop) }
             let wanted = daemon(start, config)
             if running.contains(where: { Self.satisfies($0, wanted) }) { return nil }
             if running.contains(where: { $0.role == start }) { try ipvs.stopSyncDaemon(start) }
@@ -29,13 +31,13 @@ public struct IPVSSyncDaemon: SyncDaemonController {
         }
     }
 
-    public func stop(config: LVSSyncDaemonConfig) async {
-        try? stopIfRunning(.master)
-        try? stopIfRunning(.backup)
-    }
-
-    func stopIfRunning(_ role: SyncDaemon.Role) throws(IPVSError) {
-        if try ipvs.syncDaemons().contains(where: { $0.role == role }) { try ipvs.stopSyncDaemon(role) }
+    public func stop(config: LVSSyncDaemonConfig) async -> String? {
+        do throws(IPVSError) {
+            for d in try ipvs.syncDaemons() { try ipvs.stopSyncDaemon(d.role) }
+            return nil
+        } catch {
+            return "\(error)"
+        }
     }
 
     /// Whether the kernel's `running` daemon is the `wanted` one. The kernel reports the

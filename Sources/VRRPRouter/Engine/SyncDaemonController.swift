@@ -8,5 +8,6 @@ public protocol SyncDaemonController: Sendable {
     /// engine) when the kernel refuses, and the director keeps serving.
     func setRole(_ role: SyncDaemonRole, config: LVSSyncDaemonConfig) async -> String?
     /// Stops both daemons (the engine is stopping).
-    func stop(config: LVSSyncDaemonConfig) async
+    /// Returns an error text (logged by the engine) when the kernel refuses.
+    func stop(config: LVSSyncDaemonConfig) async -> String?
 }

@@ -91,7 +91,9 @@ public actor VRRPEngine {
         notifyQueues = [:]
         await syncChange?.value
         syncChange = nil
-        if let sync = config.globals.lvsSyncDaemon, let syncDaemon { await syncDaemon.stop(config: sync) }
+        if let sync = config.globals.lvsSyncDaemon, let syncDaemon, let error = await syncDaemon.stop(config: sync) {
+            logger.error("lvs_sync_daemon: stopping on \(sync.interface): \(error)")
+        }
         routers = [:]
     }
 
