@@ -32,6 +32,10 @@ extension VRRPNamespace {
         @Test("track_interface and the primary interface down → FAULT, up → MASTER again")
         func trackInterface() async throws { try await VRRPTrackingCases.trackInterface([.swiftvs, .swiftvs]) }
 
+        @Test("vrrp_sync_group: one member's fault takes the group to FAULT; both VIPs move and come back together",
+              arguments: [[VRRPImplementation.keepalived, .keepalived], [.swiftvs, .swiftvs], [.keepalived, .swiftvs]])
+        func syncGroup(_ impls: [VRRPImplementation]) async throws { try await VRRPSyncGroupCases.faultMovesTheGroup(impls) }
+
         @Test("mismatch: rejected with the reason, both MASTER, counted in status",
               arguments: VRRPMismatch.allCases, [[VRRPImplementation.swiftvs, .keepalived], [.swiftvs, .swiftvs]])
         func mismatch(_ kind: VRRPMismatch, _ impls: [VRRPImplementation]) async throws {

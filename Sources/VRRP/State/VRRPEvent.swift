@@ -29,6 +29,18 @@ public enum VRRPEvent: Sendable, Hashable {
     case advertTimerFired
     /// The ``VRRPTimer/masterDown`` deadline passed.
     case masterDownTimerFired
+    /// The ``VRRPTimer/masterDown`` deadline passed while the instance's `vrrp_sync_group` holds
+    /// it back (another member does not want MASTER yet): the instance stays BACKUP, now
+    /// wanting MASTER (``VRRPStateMachine/wantsMaster``), with a new down timer
+    /// (keepalived's `vrrp_sync_can_goto_master`).
+    case masterDownDeferred
+    /// Another member of the instance's sync group became MASTER: a BACKUP follows at once
+    /// (keepalived's `vrrp_sync_master`).
+    case syncGroupMaster(reason: String)
+    /// Another member of the instance's sync group left MASTER for BACKUP: a MASTER follows,
+    /// without a priority-0 advert (keepalived's `vrrp_sync_backup`, `leave_master` with no
+    /// advert).
+    case syncGroupBackup(reason: String)
     /// The ``VRRPTimer/preemptDelay`` deadline passed.
     case preemptDelayExpired
     /// The effective priority changed (see ``EffectivePriority/compute(base:weights:)``).

@@ -24,6 +24,11 @@ public struct VRRPStateMachine: Sendable {
     /// Counters.
     public private(set) var counters = VRRPCounters()
 
+    /// Whether the instance wants MASTER: its down timer passed while its sync group held it
+    /// back, and no master has been heard since (keepalived's `wantstate == MASTER`). A sync
+    /// group becomes MASTER only when every member wants it.
+    public private(set) var wantsMaster = false
+
     /// Set when another router also advertised priority 255 while we were the owner: our
     /// priority is then 254 (keepalived lowers its base priority too; the driver should
     /// compute further effective priorities from base 254).
@@ -78,6 +83,9 @@ public struct VRRPStateMachine: Sendable {
         case let .advertRejected(cause): counters.rejected[cause, default: 0] += 1
         case .advertTimerFired: if fired(.advert, now) { advertTick(now, &out) }
         case .masterDownTimerFired: if fired(.masterDown, now) { masterDown(now, &out) }
+        case .masterDownDeferred: if fired(.masterDown, now) { deferMaster(now, &out) }
+        case let .syncGroupMaster(reason): if state == .backup { becomeMaster(reason, now, &out) }
+        case let .syncGroupBackup(reason): if state == .master { stepDown(reason, master: nil, now, &out) }
         case .preemptDelayExpired: _ = fired(.preemptDelay, now)
         case let .priorityChanged(p): changePriority(p, now, &out)
         case let .faultRaised(reason): raise(reason, now, &out)
@@ -109,6 +117,7 @@ public struct VRRPStateMachine: Sendable {
                                        _ out: inout [VRRPAction]) {
         masterAdvertInterval = configuration.wireAdvertInterval
         preemptDeadline = nil
+        wantsMaster = false
         let ownerMaster = configuration.priority == EffectivePriority.owner && configuration.initialState == .master
         if ownerMaster && from != .fault {
             becomeMaster("\(reason): priority 255 address owner", now, &out)
@@ -154,6 +163,7 @@ public struct VRRPStateMachine: Sendable {
         }
         adoptInterval(advert)
         masterAddress = advert.source
+        wantsMaster = false
         if delay > .zero {
             if advert.priority >= effectivePriority {
                 if preemptDeadline != nil {
@@ -191,13 +201,8 @@ public struct VRRPStateMachine: Sendable {
             return
         }
         if configuration.higherPrioritySendAdvert { out.append(.sendAdvert(priority: effectivePriority)) }
-        disarm(.advert, &out)
-        out.append(.setSyncDaemonRole(.backup))
-        out.append(.removeVirtualAddresses)
-        masterAddress = advert.source
         adoptInterval(advert)
-        transition(to: .backup, "received higher priority advert (\(advert.priority)) from \(advert.source)", now, &out)
-        arm(.masterDown, now + masterDownInterval, &out)
+        stepDown("received higher priority advert (\(advert.priority)) from \(advert.source)", master: advert.source, now, &out)
     }
 
     private mutating func advertTick(_ now: ContinuousClock.Instant, _ out: inout [VRRPAction]) {
@@ -211,12 +216,34 @@ public struct VRRPStateMachine: Sendable {
         becomeMaster("no advert received within the master down interval", now, &out)
     }
 
+    /// Held back by the sync group: still BACKUP, wanting MASTER, the down timer armed again
+    /// (its length hardly matters: the group's last member to want MASTER takes all of them).
+    private mutating func deferMaster(_ now: ContinuousClock.Instant, _ out: inout [VRRPAction]) {
+        guard state == .backup else { return }
+        wantsMaster = true
+        arm(.masterDown, now + masterDownInterval, &out)
+    }
+
+    /// MASTER to BACKUP, on a higher-priority advert (`master` is its sender) or because the
+    /// sync group went there (`master` unknown): the sync daemon and the addresses go, and no
+    /// priority-0 advert is sent (a better master is there, or about to be).
+    private mutating func stepDown(_ reason: String, master: IPAddress?, _ now: ContinuousClock.Instant,
+                                   _ out: inout [VRRPAction]) {
+        disarm(.advert, &out)
+        out.append(.setSyncDaemonRole(.backup))
+        out.append(.removeVirtualAddresses)
+        masterAddress = master
+        transition(to: .backup, reason, now, &out)
+        arm(.masterDown, now + masterDownInterval, &out)
+    }
+
     /// Becoming master: the advert first, then the addresses, the announcements, the notify
     /// point, the sync daemon (keepalived `vrrp_state_become_master`, `vrrp.c` 1654-1812).
     private mutating func becomeMaster(_ reason: String, _ now: ContinuousClock.Instant, _ out: inout [VRRPAction]) {
         disarm(.masterDown, &out)
         disarm(.preemptDelay, &out)
         preemptDeadline = nil
+        wantsMaster = false
         out.append(.sendAdvert(priority: effectivePriority))
         out.append(.addVirtualAddresses)
         out.append(.sendAnnouncements(.becameMaster))
@@ -264,6 +291,7 @@ public struct VRRPStateMachine: Sendable {
                                        _ out: inout [VRRPAction]) {
         for timer in VRRPTimer.allCases { disarm(timer, &out) }
         preemptDeadline = nil
+        wantsMaster = false
         if state == .master {
             out.append(.setSyncDaemonRole(.backup))
             out.append(.sendAdvert(priority: 0))

@@ -87,27 +87,31 @@ extension VRRPEngine {
         notify(r, state: to)
     }
 
-    /// The instance's notify scripts (and its sync group's), in transition order:
-    /// notify_STATE as written, then `notify` with `INSTANCE NAME STATE PRIORITY`.
+    /// The instance's notify scripts, in transition order (its sync group's run once per group
+    /// state: see `syncGroup(after:from:faultsBefore:)`).
     func notify(_ r: VirtualRouter, state: VRRPState) {
         let queue = notifyQueue(for: r.name)
-        let priority = String(r.machine.effectivePriority)
-        func run(_ scripts: NotifyScripts, kind: String, name: String) {
-            let specific: CheckCommand? = switch state {
-            case .master: scripts.master
-            case .backup: scripts.backup
-            case .fault: scripts.fault
-            case .stop: scripts.stop
-            case .initialize: nil
-            }
-            if let specific { queue.enqueue(specific) }
-            if var any = scripts.any, state != .initialize {
-                if case let .exec(argv) = any.form { any.form = .exec(argv + [kind, name, state.rawValue, priority]) }
-                queue.enqueue(any)
-            }
+        let scripts = notifyScripts(r.config.notify, state: state, kind: "INSTANCE", name: r.name,
+                                    priority: r.machine.effectivePriority)
+        for script in scripts { queue.enqueue(script) }
+    }
+
+    /// notify_STATE as written, then `notify` with `KIND NAME STATE PRIORITY`.
+    func notifyScripts(_ scripts: NotifyScripts, state: VRRPState, kind: String, name: String,
+                       priority: UInt8) -> [CheckCommand] {
+        let specific: CheckCommand? = switch state {
+        case .master: scripts.master
+        case .backup: scripts.backup
+        case .fault: scripts.fault
+        case .stop: scripts.stop
+        case .initialize: nil
         }
-        run(r.config.notify, kind: "INSTANCE", name: r.name)
-        if let group = config.syncGroup(of: r.name) { run(group.notify, kind: "GROUP", name: group.name) }
+        var out = specific.map { [$0] } ?? []
+        if var any = scripts.any, state != .initialize {
+            if case let .exec(argv) = any.form { any.form = .exec(argv + [kind, name, state.rawValue, String(priority)]) }
+            out.append(any)
+        }
+        return out
     }
 
     func notifyQueue(for name: String) -> OrderedScripts {

@@ -64,7 +64,7 @@ extension VRRPEngine {
     }
 
     func setFaults(_ r: VirtualRouter, _ wanted: Set<String>) {
-        let current = Set(r.machine.faults)
+        let current = Set(ownFaults(r))
         for f in wanted.subtracting(current).sorted() { handle(.faultRaised(reason: f), on: r) }
         for f in current.subtracting(wanted).sorted() { handle(.faultCleared(reason: f), on: r) }
     }

@@ -24,7 +24,12 @@ public actor VRRPEngine {
     /// The send sockets, each shared by the instances of one interface, family and mode (held
     /// by those routers; closed with the last of them).
     var senders: [SenderKey: WeakAdvertSender] = [:]
+    /// notify script queues: one per instance, one per sync group.
     var notifyQueues: [String: OrderedScripts] = [:]
+    /// Sync groups being brought into line (their members' changes start no new round).
+    var syncingGroups: Set<String> = []
+    /// Each sync group's state as last notified.
+    var groupStates: [String: VRRPState] = [:]
     var scripts: [String: TrackScriptMonitor] = [:]
     var scriptStatus: [String: TrackScriptMonitor.Status] = [:]
     /// Link state by interface name (IFF_RUNNING), from the start-up dump and then events.
@@ -132,8 +137,10 @@ public actor VRRPEngine {
     // MARK: - Events into the state machine
 
     func handle(_ event: VRRPEvent, on r: VirtualRouter) {
+        let from = r.machine.state, faultsBefore = ownFaults(r)
         let actions = r.machine.handle(event, now: .now)
         for a in actions { perform(a, on: r) }
+        syncGroup(after: r, from: from, faultsBefore: faultsBefore)
     }
 
     /// Reads every queued datagram of a receive socket and feeds each to the instances with its
@@ -171,7 +178,7 @@ public actor VRRPEngine {
         r.timers[timer] = nil
         switch timer {
         case .advert: handle(.advertTimerFired, on: r)
-        case .masterDown: handle(.masterDownTimerFired, on: r)
+        case .masterDown: handle(masterDownEvent(for: r), on: r)
         case .preemptDelay: handle(.preemptDelayExpired, on: r)
         }
     }

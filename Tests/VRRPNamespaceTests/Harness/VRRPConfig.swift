@@ -45,13 +45,21 @@ struct VRRPInstanceSpec: Sendable {
     var leadingComment: String?
 }
 
-/// A whole keepalived.conf: global_defs, vrrp_scripts and vrrp_instances. swiftvs reads the same
+/// One `vrrp_sync_group`: its members and any other whole lines (notify, sync_group_tracking_weight).
+struct VRRPSyncGroupSpec: Sendable {
+    var name: String
+    var members: [String]
+    var lines: [String] = []
+}
+
+/// A whole keepalived.conf: global_defs, vrrp_scripts, vrrp_sync_groups and vrrp_instances. swiftvs reads the same
 /// file unchanged, so both node runners write it from this description.
 struct VRRPConfig: Sendable {
     var routerID: String
     var globalLines: [String] = ["script_user root"]
     var scripts: [VRRPScriptSpec] = []
     var instances: [VRRPInstanceSpec] = []
+    var syncGroups: [VRRPSyncGroupSpec] = []
 
     /// The keepalived.conf text.
     func render() -> String {
@@ -66,6 +74,10 @@ struct VRRPConfig: Sendable {
             if let rise = s.rise { out.append("    rise \(rise)") }
             if let fall = s.fall { out.append("    fall \(fall)") }
             out.append("}")
+        }
+        for g in syncGroups {
+            out += ["vrrp_sync_group \(g.name) {", "    group {"] + g.members.map { "        " + $0 } + ["    }"]
+            out += g.lines.map { "    " + $0 } + ["}"]
         }
         for i in instances { out += render(i) }
         return out.joined(separator: "\n") + "\n"

@@ -28,8 +28,10 @@ final class VRRPScenario: @unchecked Sendable {
     ///   - passwords: auth_pass per node (nil: "s3cret" everywhere).
     ///   - multicast: leave out unicast_src_ip / unicast_peer.
     ///   - customize: last changes to each node's instance (given the topology and node index).
+    ///   - configure: last changes to each node's whole configuration (more instances, groups).
     init(implementations: [VRRPImplementation], priorities: [Int], passwords: [String]? = nil,
-         multicast: Bool = false, ipv6: Bool = false, customize: (Topology, Int, inout VRRPInstanceSpec) throws -> Void = { _, _, _ in }) async throws {
+         multicast: Bool = false, ipv6: Bool = false, customize: (Topology, Int, inout VRRPInstanceSpec) throws -> Void = { _, _, _ in },
+         configure: (Topology, Int, inout VRRPConfig) throws -> Void = { _, _, _ in }) async throws {
         precondition(implementations.count == priorities.count)
         let topology = try Topology(nodes: implementations.count, ipv6: ipv6)
         self.topology = topology
@@ -54,9 +56,10 @@ final class VRRPScenario: @unchecked Sendable {
                 instance.unicastPeers = topology.nodes.filter { $0 != node }.map(address)
             }
             try customize(topology, i, &instance)
-            let config = VRRPConfig(routerID: node.name,
+            var config = VRRPConfig(routerID: node.name,
                                     scripts: [VRRPScriptSpec(name: "chk", file: scriptFile, interval: 1, weight: 20)],
                                     instances: [instance])
+            try configure(topology, i, &config)
             switch implementations[i] {
             case .keepalived: built.append(KeepalivedNode(node, in: topology, config: config))
             case .swiftvs: built.append(SwiftvsNode(node, in: topology, config: config))
