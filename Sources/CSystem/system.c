@@ -2,6 +2,8 @@
 #include "CSystem.h"
 
 #include <errno.h>
+#include <link.h>
+#include <sys/mman.h>
 #include <malloc.h>
 #include <pthread.h>
 #include <sys/epoll.h>
@@ -55,4 +57,34 @@ int swiftvs_m_arena_max(void) { return M_ARENA_MAX; }
 int swiftvs_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
     if (!posix_spawn_file_actions_addclosefrom_np) return ENOSYS;
     return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
+
+struct release_totals { long bytes; int error; int done; };
+
+static int release_segments(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    struct release_totals *totals = data;
+    if (totals->done) return 1;
+    totals->done = 1;  /* the first object is the executable */
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W)) continue;
+        uintptr_t start = (info->dlpi_addr + ph->p_vaddr + page - 1) & ~(page - 1);
+        uintptr_t end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz) & ~(page - 1);
+        if (end <= start) continue;
+        if (madvise((void *)start, end - start, MADV_RANDOM) != 0
+            || madvise((void *)start, end - start, MADV_DONTNEED) != 0) {
+            totals->error = errno;
+            return 1;
+        }
+        totals->bytes += (long)(end - start);
+    }
+    return 1;
+}
+
+long swiftvs_release_startup_code(void) {
+    struct release_totals totals = {0, 0, 0};
+    dl_iterate_phdr(release_segments, &totals);
+    return totals.error ? -totals.error : totals.bytes;
 }

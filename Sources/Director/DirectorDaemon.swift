@@ -84,7 +84,9 @@ public struct DirectorDaemon: Sendable {
         // take the VIP) only once its table and mark rules are in place.
         let lvsStarted = lvs.map { _ in StartGate() }
         if let lvs { add(EngineService(engine: lvs, started: lvsStarted), "engine") }
-        if let vrrp { add(VRRPService(engine: vrrp, logger: logger, after: lvsStarted), "vrrp") }
+        let vrrpStarted = vrrp.map { _ in StartGate() }
+        if let vrrp { add(VRRPService(engine: vrrp, logger: logger, after: lvsStarted, started: vrrpStarted), "vrrp") }
+        if let last = vrrpStarted ?? lvsStarted { add(StartupMemoryService(after: last, logger: logger), "memory") }
         add(ReloadService(daemon: self, hangups: hangups), "reload")
         if let controlFD { add(ControlService(daemon: self, fd: controlFD, path: controlPath), "control") }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
@@ -125,10 +127,12 @@ struct VRRPService: Service {
     let logger: Logger
     /// The LVS half's start, when there is one.
     let after: StartGate?
+    /// Opened once the instances have started.
+    let started: StartGate?
 
     func run() async throws {
         await after?.wait()
-        do { try await engine.start() } catch {
+        do { try await engine.start(); started?.open() } catch {
             // Sockets opened at start-up already (see DaemonMain); what fails here is an
             // instance's own set-up: it is logged with its reason and the daemon stops.
             logger.critical("\(error)\(error.hint.map { " (hint: \($0))" } ?? "")")
@@ -137,6 +141,30 @@ struct VRRPService: Service {
         }
         do { try await gracefulShutdown() } catch { await engine.stop(); throw error }
         await engine.stop()
+    }
+}
+
+/// Once both halves have started: the code that only start-up ran leaves the daemon's resident
+/// set (see `SystemCalls.releaseStartupCode`). A long-running director is measured by what it
+/// holds while it runs, next to keepalived's few megabytes.
+struct StartupMemoryService: Service {
+    let after: StartGate
+    let logger: Logger
+
+    func run() async throws {
+        // A half that fails to start shuts the group down without opening the gate.
+        let started = try await cancelWhenGracefulShutdown { [after] in
+            await after.wait()
+            return !Task.isCancelled
+        }
+        guard started else { return }
+        let released = SystemCalls.releaseStartupCode()
+        if released < 0 {
+            logger.warning("releasing start-up code pages: madvise: \(SystemCalls.errnoString(Int32(-released)))")
+        } else {
+            logger.debug("released \(released / 1024) KB of start-up code and constants from the resident set")
+        }
+        try await gracefulShutdown()
     }
 }
 

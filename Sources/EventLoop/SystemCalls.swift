@@ -71,6 +71,14 @@ public enum SystemCalls {
 
     /// Names the calling thread (15 bytes at most), as ps, top and perf show it; the children it
     /// clones carry the name until they exec.
+    /// Drops from this process's page tables the executable's code and constant data that
+    /// start-up touched (and the kernel mapped around it), with read-ahead off there, so a
+    /// long-running daemon's resident size is what it runs, not what it ran once. Returns the
+    /// bytes of the segments released, or -errno of the madvise that failed.
+    public static func releaseStartupCode() -> Int {
+        swiftvs_release_startup_code()
+    }
+
     public static func nameThisThread(_ name: String) {
         _ = swiftvs_name_this_thread(name)
     }

@@ -56,6 +56,11 @@ extension VRRPNamespace {
             try await VRRPVariantCases.coldStartAndCrash(variant, impls)
         }
 
+        @Test("an instance that cannot be set up: the reason, exit 1, promptly", arguments: VRRPStartupFailureCases.Fault.allCases)
+        func startupFailure(_ fault: VRRPStartupFailureCases.Fault) async throws {
+            try await VRRPStartupFailureCases.exitsWithTheReason(fault)
+        }
+
         @Test("swiftvs status and status --json")
         func status() async throws { try await VRRPStatusCases.status() }
     }

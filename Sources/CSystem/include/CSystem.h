@@ -105,4 +105,12 @@ int swiftvs_m_arena_max(void);
 /// where the C library does not have it (it is linked weakly, so the binary still loads there).
 int swiftvs_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
 
+/// Unmaps from this process the pages of the executable's read-only segments (its code and
+/// constant data: never written, so they come back from the page cache as they are when
+/// touched again), after asking the kernel for no read-ahead there (MADV_RANDOM). Called once
+/// a daemon has started, it drops the start-up code and whatever the kernel mapped around it;
+/// what the daemon runs afterwards is mapped again as it is used. Returns the bytes released
+/// from the page tables' reach (0 when the segments could not be found), or -errno.
+long swiftvs_release_startup_code(void);
+
 #endif
