@@ -9,6 +9,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 // Weak: a C library without them still loads the binary (the fallbacks below run then).
@@ -38,6 +39,18 @@ size_t swiftvs_epoll_event_size(void) { return sizeof(struct epoll_event); }
 
 int swiftvs_epoll_wait(int epfd, void *buffer, int capacity, int timeout_ms) {
     return epoll_wait(epfd, (struct epoll_event *)buffer, capacity, timeout_ms);
+}
+
+int swiftvs_epoll_wait_ns(int epfd, void *buffer, int capacity, int64_t timeout_ns) {
+    static int no_pwait2;  /* set once, when the kernel says ENOSYS; never reset */
+    if (!__atomic_load_n(&no_pwait2, __ATOMIC_RELAXED)) {
+        struct timespec ts = { (time_t)(timeout_ns / 1000000000), (long)(timeout_ns % 1000000000) };
+        int n = epoll_pwait2(epfd, (struct epoll_event *)buffer, capacity, timeout_ns < 0 ? NULL : &ts, NULL);
+        if (n >= 0 || errno != ENOSYS) return n;
+        __atomic_store_n(&no_pwait2, 1, __ATOMIC_RELAXED);
+    }
+    int64_t ms = timeout_ns < 0 ? -1 : (timeout_ns + 999999) / 1000000;
+    return epoll_wait(epfd, (struct epoll_event *)buffer, capacity, ms > INT32_MAX ? INT32_MAX : (int)ms);
 }
 
 uint32_t swiftvs_epoll_event_events(const void *buffer, int index) {

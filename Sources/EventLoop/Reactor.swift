@@ -475,15 +475,13 @@ public final class Reactor: TaskExecutor, Sendable {
         var jobs: [UnownedJob] = []
         let executor = asUnownedTaskExecutor()
         while true {
-            let timeout: Int32 = state.withLock { s in
-                if !s.jobs.isEmpty { return 0 }
+            // To the nanosecond (epoll_pwait2): a millisecond timeout rounded up made every
+            // timer, a VRRP takeover's among them, up to 1 ms late.
+            let timeout: Duration? = state.withLock { s in
+                if !s.jobs.isEmpty { return .zero }
                 s.polling = true
-                guard let first = s.timers.peek else { return -1 }
-                let left = ContinuousClock.now.duration(to: first.deadline)
-                if left <= .zero { return 0 }
-                let (sec, atto) = left.components
-                let ms = sec * 1000 + (atto + 999_999_999_999_999) / 1_000_000_000_000_000
-                return Int32(clamping: ms)
+                guard let first = s.timers.peek else { return nil }
+                return max(.zero, ContinuousClock.now.duration(to: first.deadline))
             }
             let n = SystemCalls.epollWait(epfd, buffer, capacity: Int32(capacity), timeout: timeout)
             // EINTR (a signal) goes round again below. Any other failure (EBADF, EFAULT, EINVAL)

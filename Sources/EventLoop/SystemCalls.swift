@@ -60,8 +60,13 @@ public enum SystemCalls {
     static var epollEventSize: Int { swiftvs_epoll_event_size() }
 
     /// epoll_wait(2) into `buffer` (room for `capacity` events of `epollEventSize` bytes).
-    static func epollWait(_ epfd: Int32, _ buffer: UnsafeMutableRawPointer, capacity: Int32, timeout: Int32) -> Int32 {
-        swiftvs_epoll_wait(epfd, buffer, capacity, timeout)
+    static func epollWait(_ epfd: Int32, _ buffer: UnsafeMutableRawPointer, capacity: Int32, timeout: Duration?) -> Int32 {
+        let ns: Int64 = timeout.map { t in
+            let (sec, atto) = t.components
+            return sec.multipliedReportingOverflow(by: 1_000_000_000).overflow
+                ? Int64.max : sec * 1_000_000_000 + (atto + 999_999_999) / 1_000_000_000
+        } ?? -1
+        return swiftvs_epoll_wait_ns(epfd, buffer, capacity, ns)
     }
 
     /// The events and data of the `index`th entry of an epoll_wait buffer.
@@ -71,13 +76,6 @@ public enum SystemCalls {
 
     /// Names the calling thread (15 bytes at most), as ps, top and perf show it; the children it
     /// clones carry the name until they exec.
-    /// Drops from this process's page tables the executable's code and constant data that
-    /// start-up touched (and the kernel mapped around it), with read-ahead off there, so a
-    /// long-running daemon's resident size is what it runs, not what it ran once. Returns the
-    /// bytes of the segments released, or -errno of the madvise that failed.
-    public static func releaseStartupCode() -> Int {
-        swiftvs_release_startup_code()
-    }
 
     public static func nameThisThread(_ name: String) {
         _ = swiftvs_name_this_thread(name)
@@ -93,6 +91,14 @@ public enum SystemCalls {
     public static func setNonBlocking(_ fd: Int32) {
         let flags = fcntl(fd, F_GETFL)
         if flags >= 0 { _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
+    }
+
+    /// Drops from this process's page tables the executable's code and constant data that
+    /// start-up touched (and the kernel mapped around it), with read-ahead off there, so a
+    /// long-running daemon's resident size is what it runs, not what it ran once. Returns the
+    /// bytes of the segments released, or -errno of the madvise that failed.
+    public static func releaseStartupCode() -> Int {
+        swiftvs_release_startup_code()
     }
 
     /// strerror(3) of `code`.

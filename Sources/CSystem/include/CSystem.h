@@ -84,6 +84,10 @@ size_t swiftvs_epoll_event_size(void);
 /// bytes each.
 int swiftvs_epoll_wait(int epfd, void *buffer, int capacity, int timeout_ms);
 
+/// epoll_pwait2(2) (Linux 5.11, glibc 2.35) with a timeout in nanoseconds, negative for none;
+/// where the kernel lacks it (ENOSYS), epoll_wait with the timeout rounded up to milliseconds.
+int swiftvs_epoll_wait_ns(int epfd, void *buffer, int capacity, int64_t timeout_ns);
+
 /// The events of the `index`th entry of an epoll_wait buffer.
 uint32_t swiftvs_epoll_event_events(const void *buffer, int index);
 
