@@ -30,7 +30,7 @@ pass() { printf '  package-test: ok: %s\n' "$*"; }
 
 ((EUID == 0)) || skip "needs root (debootstrap, chroot, mounts)"
 . Scripts/lib/ensure-deps.sh
-ensure_deps debootstrap lintian dpkg-dev binutils man-db || fail "could not install debootstrap/lintian/dpkg-dev"
+ensure_deps "${SWIFTVS_PACKAGE_PACKAGES[@]}" || fail "could not install debootstrap/lintian/dpkg-dev"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/swiftvs-pkgtest.XXXXXX")
 R=$CACHE/root
