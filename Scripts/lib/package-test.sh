@@ -102,8 +102,9 @@ installed >"$WORK/after"
 comm -13 "$WORK/before" "$WORK/after" >"$WORK/new"
 declared=$(tr ',|' '\n\n' <<<"$DEPENDS" | sed 's/(.*)//; s/[[:space:]]//g' | grep -v '^$' | sort -u)
 for p in $declared; do grep -qx "$p" "$WORK/after" || fail "declared dependency $p is not installed"; done
-# What the declared packages need in turn (the closure apt may add).
-in_root apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks --no-replaces \
+# What the declared packages need in turn (the closure apt may add: their Depends, PreDepends
+# and, as apt installs them by default, Recommends).
+in_root apt-cache depends --recurse --no-suggests --no-conflicts --no-breaks --no-replaces \
   --no-enhances $declared 2>/dev/null | grep -v '^ ' | sed 's/:.*//' | sort -u >"$WORK/closure"
 extra=$(grep -vx swiftvs "$WORK/new" | grep -vxF -f "$WORK/closure" || true)
 [[ -z $extra ]] || fail "apt installed packages outside the declared Depends: $extra"
@@ -121,7 +122,7 @@ in_root swiftvs-healthd --help >/dev/null 2>&1 || in_root swiftvs-healthd x >/de
 # Manual pages render (man-db's own formatter, warnings shown).
 for page in "swiftvs" "5 swiftvs.conf" "swiftvs-healthd" "swiftvs.daemon"; do
   # shellcheck disable=SC2086
-  out=$(in_root env MANWIDTH=80 MAN_KEEP_FORMATTING=0 man --warnings -P cat $page 2>"$WORK/man.err") || { cat "$WORK/man.err" >&2; fail "man $page does not render"; }
+  out=$(in_root env MANWIDTH=80 man --warnings -P cat $page 2>"$WORK/man.err") || { cat "$WORK/man.err" >&2; fail "man $page does not render"; }
   [[ -s $WORK/man.err ]] && { cat "$WORK/man.err" >&2; fail "man $page: groff warnings"; }
   grep -q NAME <<<"$out" || fail "man $page: no NAME section"
 done
@@ -170,10 +171,11 @@ apt_in_root install ipvsadm || fail "apt install ipvsadm after swiftvs-ipvsadm"
 [[ -f $R/sbin/ipvsadm && ! -L $R/sbin/ipvsadm ]] || fail "ipvsadm's /sbin/ipvsadm did not come back"
 pass "swiftvs-ipvsadm replaces ipvsadm only when installed (links in /sbin), and ipvsadm comes back"
 
-# Purge: nothing of swiftvs stays (state and the saved rules included).
+# Purge: nothing of swiftvs stays (state and the saved rules included). /var/cache/man is
+# man-db's cache of formatted pages (made by the man runs above), its own, not the package's.
 in_root sh -c 'mkdir -p /var/lib/swiftvs && echo "-A -f 80 -s lc" > /var/lib/swiftvs/ipvs.rules && echo "-A -f 80 -s lc" > /etc/swiftvs/rules'
 apt_in_root purge swiftvs || fail "apt purge swiftvs"
-left=$(cd "$R" && find . -xdev \( -path ./proc -o -path ./sys -o -path ./dev -o -path ./var/cache/apt -o -path ./tmp -o -path ./var/log \) -prune \
+left=$(cd "$R" && find . -xdev \( -path ./proc -o -path ./sys -o -path ./dev -o -path ./var/cache/apt -o -path ./var/cache/man -o -path ./tmp -o -path ./var/log \) -prune \
   -o -iname '*swiftvs*' -print | grep -v '^./var/lib/dpkg/info/swiftvs-ipvsadm\|^./var/lib/dpkg/info/swiftvs\.' || true)
 [[ -z $left ]] || fail "left after purge: $left"
 in_root dpkg-query -W -f '${db:Status-Status}' swiftvs 2>/dev/null | grep -q installed && fail "swiftvs still installed"
