@@ -36,9 +36,18 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/swiftvs-pkgtest.XXXXXX")
 R=$CACHE/root
 MOUNTS=()
 cleanup() {
-  local m
-  for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do umount -l "${MOUNTS[i]}" 2>/dev/null || true; done
+  for ((i = ${#MOUNTS[@]} - 1; i >= 0; i--)); do
+    umount -R "${MOUNTS[i]}" 2>/dev/null || umount -R -l "${MOUNTS[i]}" 2>/dev/null || true
+  done
   rm -rf "$WORK"
+}
+# Removes the root, but never while anything is mounted under it (a bind of the host's /dev or
+# /sys left by a killed run): rm -rf would walk into the host's.
+remove_root() {
+  local left
+  left=$(awk -v r="$R/" 'index($2 "/", r) == 1 { print $2 }' /proc/self/mounts)
+  [[ -z $left ]] || fail "still mounted under $R (umount them first): $left"
+  rm -rf --one-file-system "$R"
 }
 trap cleanup EXIT
 
@@ -78,7 +87,7 @@ if [[ ! -s $CACHE/base-$SUITE.tar ]]; then
   tar -C "$WORK/base" -cf "$CACHE/base-$SUITE.tar.new" . && mv "$CACHE/base-$SUITE.tar.new" "$CACHE/base-$SUITE.tar"
   rm -rf "$WORK/base"
 fi
-rm -rf "$R" && mkdir -p "$R"
+remove_root && mkdir -p "$R"
 tar -C "$R" -xf "$CACHE/base-$SUITE.tar"
 for m in proc dev sys; do
   case $m in proc) mount -t proc proc "$R/proc" ;; *) mount --rbind "/$m" "$R/$m"; mount --make-rslave "$R/$m" ;; esac
@@ -180,3 +189,9 @@ left=$(cd "$R" && find . -xdev \( -path ./proc -o -path ./sys -o -path ./dev -o 
 [[ -z $left ]] || fail "left after purge: $left"
 in_root dpkg-query -W -f '${db:Status-Status}' swiftvs 2>/dev/null | grep -q installed && fail "swiftvs still installed"
 pass "purge removes every file of swiftvs, /etc/swiftvs and /var/lib/swiftvs"
+
+# Passed: the unpacked root goes (330 MB; a failed run leaves it in .cache/pkgroot/root to
+# look at). The cached tars stay.
+cleanup
+MOUNTS=()
+remove_root
