@@ -97,10 +97,14 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        // The version (the VERSION file) and git commit of the build, generated before every
+        // build by BuildInfoPlugin (Scripts/lib/build-info.sh).
+        .target(name: "BuildInfo", plugins: ["BuildInfoPlugin"]),
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         .executableTarget(
             name: "swiftvs",
             dependencies: [
-                "IPVS", "IPVSRules", "FirewallMarks", "HealthCheck", "Director", "Diagnostics",
+                "IPVS", "IPVSRules", "FirewallMarks", "HealthCheck", "Director", "Diagnostics", "BuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

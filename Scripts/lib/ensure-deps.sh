@@ -25,6 +25,16 @@ SWIFTVS_VM_GUEST_PACKAGES=(
   iputils-ping kmod procps
 )
 
+# Scripts/package and its test (Scripts/lib/package-test.sh): not installed by default, passed
+# to ensure_deps by the package test ("${SWIFTVS_PACKAGE_PACKAGES[@]}").
+SWIFTVS_PACKAGE_PACKAGES=(
+  dpkg-dev          # dpkg-shlibdeps: the package's Depends, computed from the binaries
+  binutils          # strip
+  lintian           # Debian's package checker
+  debootstrap       # the fresh Debian 12 root the package is installed into
+  man-db            # man --warnings on the host side of the checks
+)
+
 _ensure_deps_log() { printf 'vm-run: %s\n' "$*" >&2; }
 
 ensure_deps() {

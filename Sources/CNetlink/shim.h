@@ -8,6 +8,7 @@
 #include <netlink/msg.h>
 #include <netlink/genl/genl.h>
 #include <netlink/genl/ctrl.h>
+#include <netlink/version.h>
 
 // Kernel UAPI headers, so tests can check that the Swift wire constants match the kernel's.
 #include <linux/netlink.h>
@@ -68,6 +69,15 @@ static inline int swiftvs_recv_many(int fd, unsigned char *base, size_t size, un
     }
     return (int)n;
 }
+
+// The libnl-3 the process runs with (its exported nl_ver_* constants, read from the loaded
+// library) and the one it was built against (LIBNL_VER_* of the headers).
+static inline int swiftvs_nl_runtime_major(void) { return nl_ver_maj; }
+static inline int swiftvs_nl_runtime_minor(void) { return nl_ver_min; }
+static inline int swiftvs_nl_runtime_micro(void) { return nl_ver_mic; }
+static inline int swiftvs_nl_build_major(void) { return LIBNL_VER_MAJ; }
+static inline int swiftvs_nl_build_minor(void) { return LIBNL_VER_MIN; }
+static inline int swiftvs_nl_build_micro(void) { return LIBNL_VER_MIC; }
 
 // errno is a macro over a thread-local; read it right after the failing call.
 static inline int swiftvs_errno(void) { return errno; }

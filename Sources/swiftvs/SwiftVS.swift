@@ -16,6 +16,7 @@ struct SwiftVS: AsyncParsableCommand {
         discussion: """
             Exit status: 0 success, 1 the operation or the kernel failed, 2 bad usage or input.
             """,
+        version: VersionCommand.text,
         subcommands: [
             AddService.self, EditService.self, DeleteService.self,
             AddServer.self, EditServer.self, DeleteServer.self,
@@ -23,6 +24,7 @@ struct SwiftVS: AsyncParsableCommand {
             Clear.self, Zero.self, SetTimeouts.self, StartDaemon.self, StopDaemon.self,
             Mark.self, Info.self,
             HealthCheckDaemon.self, CheckConfig.self, Status.self,
+            VersionCommand.self,
         ]
     )
 
