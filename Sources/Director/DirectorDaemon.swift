@@ -153,7 +153,7 @@ struct StartupMemoryService: Service {
 
     func run() async throws {
         // A half that fails to start shuts the group down without opening the gate.
-        let started = try await cancelWhenGracefulShutdown { [after] in
+        let started = await cancelWhenGracefulShutdown { [after] in
             await after.wait()
             return !Task.isCancelled
         }
