@@ -58,6 +58,7 @@ public struct DirectorDaemon: Sendable {
         if let vrrp { await vrrp.reload(config.vrrp) } else if !config.vrrp.isEmpty {
             logger.error("reload: \(configPath) now has vrrp_instance blocks; restart the daemon to run them")
         }
+        logger.notice("reload: \(configPath) applied")
         return true
     }
 

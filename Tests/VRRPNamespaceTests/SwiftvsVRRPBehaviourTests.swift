@@ -51,6 +51,10 @@ extension VRRPNamespace {
         @Test("SIGHUP with an unchanged configuration: no transition, no gap, no GARP")
         func reloadUnchanged() async throws { try await VRRPContinuityCases.reloadUnchanged([.swiftvs, .swiftvs]) }
 
+        @Test("a reload that blocks longer than the peer's Master_Down_Interval: the master keeps advertising, no takeover",
+              arguments: [[VRRPImplementation.swiftvs, .swiftvs], [.keepalived, .swiftvs]])
+        func slowReload(_ impls: [VRRPImplementation]) async throws { try await VRRPContinuityCases.slowReload(impls) }
+
         @Test("protocol variants: cold start and crash", arguments: VRRPVariant.allCases, [[VRRPImplementation.swiftvs, .swiftvs], [.swiftvs, .keepalived]])
         func variant(_ variant: VRRPVariant, _ impls: [VRRPImplementation]) async throws {
             try await VRRPVariantCases.coldStartAndCrash(variant, impls)

@@ -143,3 +143,52 @@ enum VRRPContinuityCases {
         print("[vrrp] \(tag): no transition, VIP on n2 at every sample, \(garps.count) GARPs after the reload, sampler gaps over 40 ms: \(gaps.count)")
     }
 }
+
+extension VRRPContinuityCases {
+    /// A reload that takes longer than the peer's Master_Down_Interval (issue 16: "a reload that
+    /// takes time never lets a peer take over"): the master n2 is sent SIGHUP with a file that
+    /// includes a FIFO nobody writes to for 5 s, so reading the new configuration blocks. n2 must
+    /// keep advertising all along (no gap over an interval and a bit), n1 must stay BACKUP and
+    /// silent, the VIP on n2 at every sample; once the FIFO is written, the reload completes with
+    /// no transition.
+    static func slowReload(_ impls: [VRRPImplementation]) async throws {
+        precondition(impls[1] == .swiftvs, "n2, the reloaded master, is the daemon under test")
+        let s = try await VRRPScenario(implementations: impls, priorities: [100, 110])
+        defer { s.teardown() }
+        let tag = "slow reload (\(VRRPCases.label(impls)))"
+        let e = try await VRRPCases.elect(s)
+        _ = try await s.awaitAdvert(from: "n2", after: e.held + 1.1, within: .seconds(3))
+        let n2 = s.node("n2")
+        let fifo = s.topology.path("slow.conf")
+        guard mkfifo(fifo, 0o600) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        var config = n2.config
+        config.includes = [fifo]
+        let before = s.nodes.map { $0.logCount("Entering") }
+        let reloaded = WallClock.now()
+        try n2.reload(with: config)
+
+        let hold = 5.0
+        #expect(hold > VRRPTiming.masterDown(priority: 120) + 1, "the reload outlasts n1's Master_Down_Interval")
+        try await Task.sleep(for: .seconds(hold))   // the stall itself is what is tested: nothing to await
+        #expect(n2.logCount("reload: reading") == 1 && n2.logCount(" applied") == 0,
+                "the reload is still blocked on the FIFO\n\(n2.log())")
+        // Non-blocking: with no reader (the reload never opened the FIFO) this fails at once
+        // with ENXIO instead of hanging the test.
+        let fd = open(fifo, O_WRONLY | O_NONBLOCK)
+        try #require(fd >= 0, "the reload has the FIFO open for reading: \(String(cString: strerror(errno)))")
+        let writer = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        writer.write(Data("# written \(hold) s after SIGHUP\n".utf8))
+        try writer.close()
+        try await awaitCondition("n2 to finish the reload", within: .seconds(5)) { n2.logCount(" applied") == 1 }
+        _ = try await s.awaitAdvert(from: "n2", after: WallClock.now() + 1.1, within: .seconds(3))
+
+        let adverts = try s.adverts(from: "n2").map(\.time).filter { $0 >= reloaded - 1.5 }
+        let longest = zip(adverts, adverts.dropFirst()).map { $1 - $0 }.max() ?? .infinity
+        print(String(format: "[vrrp] %@: reload blocked %.1f s on a FIFO include; n2's longest advert gap %.3f s (advert_int 1, n1's MDI %.3f s)",
+                     tag, hold, longest, VRRPTiming.masterDown(priority: 120)))
+        #expect(longest < 1.3, "n2 kept advertising while its reload was blocked\n\(s.diagnostics())")
+        #expect(try s.adverts(from: "n1").allSatisfy { $0.time < e.held }, "n1 never advertises\n\(s.diagnostics())")
+        #expect(try s.sampler.intervals(from: reloaded).allSatisfy { $0.holders == ["n2"] }, "\(s.diagnostics())")
+        #expect(s.nodes.map { $0.logCount("Entering") } == before, "no transition\n\(s.diagnostics())")
+    }
+}

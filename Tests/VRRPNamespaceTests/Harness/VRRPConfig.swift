@@ -60,12 +60,15 @@ struct VRRPConfig: Sendable {
     var scripts: [VRRPScriptSpec] = []
     var instances: [VRRPInstanceSpec] = []
     var syncGroups: [VRRPSyncGroupSpec] = []
+    /// `include` lines after global_defs (paths or patterns).
+    var includes: [String] = []
 
     /// The keepalived.conf text.
     func render() -> String {
         var out = ["global_defs {", "    router_id \(routerID)"]
         out += globalLines.map { "    " + $0 }
         out.append("}")
+        out += includes.map { "include \($0)" }
         for s in scripts {
             out.append("vrrp_script \(s.name) {")
             out.append("    script \"/usr/bin/test -f \(s.file)\"")
