@@ -40,6 +40,12 @@ enum VRRPSyncGroupCases {
         let groupNotify = try #require(recorder)
         _ = try await VRRPCases.elect(s)
         try await awaitSecondVIP(on: n2, in: s, within: .seconds(3))
+        if impls[1] == .swiftvs {
+            // Both instances announce on eth0 through one packet socket (the namespace's only one).
+            let packet = try Command.check(["/usr/sbin/ip", "netns", "exec", n2.namespace, "cat", "/proc/net/packet"]).stdout
+            let sockets = packet.split(whereSeparator: \.isNewline).count - 1
+            #expect(sockets == 1, "packet sockets in n2's namespace:\n\(packet)")
+        }
 
         let down = WallClock.now()
         try Command.ip("-n", n2.namespace, "link", "set", "trk1", "down")

@@ -67,7 +67,7 @@ extension VRRPEngine {
     func sendAnnouncementRound(_ r: VirtualRouter) {
         for a in r.addresses {
             do {
-                if a.address.family == .inet { try r.arp?.send(for: a.address) } else { try r.neighbor?.send(for: a.address) }
+                try r.announcer.send(for: a.address)
             } catch {
                 report(r, "announce \(a.address): \(error)")
             }

@@ -21,12 +21,12 @@ extension VRRPEngine {
             let sender = try sendSocket(SenderKey(family: inst.family, interfaceIndex: interface.index, unicast: inst.isUnicast),
                                         interface)
             let all = inst.virtualAddresses + inst.excludedAddresses
-            let arp = all.contains { $0.address.family == .inet } ? try GratuitousARPSender(interface: interface) : nil
-            let nd = all.contains { $0.address.family == .inet6 } ? try NeighborAdvertisementSender(interface: interface) : nil
+            let announcer = announcementSender(interface)
+            for family in Set(all.map(\.address.family)) { try announcer.open(for: family) }
             let addresses = try all.map { v throws(HostNetworkError) in try interfaceAddress(v, default: interface) }
             logger.info("(\(inst.name)) on \(interface.name), source \(source), \(inst.isUnicast ? "unicast to \(inst.unicastPeers.map(\.description).joined(separator: ", "))" : "multicast"), VRRPv\(inst.version), priority \(inst.priority)")
             return VirtualRouter(config: inst, interface: interface, source: source, addresses: addresses,
-                                 receiverKey: key, sender: sender, arp: arp, neighbor: nd)
+                                 receiverKey: key, sender: sender, announcer: announcer)
         } catch {
             // A receive socket opened for this instance alone goes with it.
             if let opened { receivers[opened] = nil }
@@ -39,6 +39,14 @@ extension VRRPEngine {
         if let sender = senders[key]?.sender { return sender }
         let sender = AdvertSender(socket: try VRRPSendSocket(family: key.family, interface: interface, unicast: key.unicast))
         senders[key] = WeakAdvertSender(sender: sender)
+        return sender
+    }
+
+    /// The announcement sockets in use on `interface`, or new (closed) ones.
+    func announcementSender(_ interface: NetworkInterface) -> AnnouncementSender {
+        if let sender = announcers[interface.index]?.sender { return sender }
+        let sender = AnnouncementSender(interface: interface)
+        announcers[interface.index] = WeakAnnouncementSender(sender: sender)
         return sender
     }
 

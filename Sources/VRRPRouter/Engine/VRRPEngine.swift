@@ -24,6 +24,8 @@ public actor VRRPEngine {
     /// The send sockets, each shared by the instances of one interface, family and mode (held
     /// by those routers; closed with the last of them).
     var senders: [SenderKey: WeakAdvertSender] = [:]
+    /// The GARP / NA sockets, one set per interface (held by its routers).
+    var announcers: [Int32: WeakAnnouncementSender] = [:]
     /// notify script queues: one per instance, one per sync group.
     var notifyQueues: [String: OrderedScripts] = [:]
     /// Sync groups being brought into line (their members' changes start no new round).

@@ -4,8 +4,8 @@ import VRRP
 
 /// One `vrrp_instance` at run time: its protocol state machine and receive validator, the
 /// sockets it sends and receives adverts on (both shared with the other instances on its
-/// interface: an `AdvertSender`, and the `AdvertReceiver` of its `receiverKey`), and the senders of its gratuitous ARPs and
-/// neighbour advertisements. Owned by the `VRRPEngine` actor, which alone touches it.
+/// interface: an `AdvertSender`, and the `AdvertReceiver` of its `receiverKey`), and the sockets of its gratuitous ARPs and
+/// neighbour advertisements (its interface's, shared too). Owned by the `VRRPEngine` actor, which alone touches it.
 final class VirtualRouter {
     let config: VRRPInstanceConfig
     let interface: NetworkInterface
@@ -17,8 +17,8 @@ final class VirtualRouter {
     let receiverKey: ReceiverKey
     /// The send socket, shared with the instances of the same interface, family and mode.
     let sender: AdvertSender
-    let arp: GratuitousARPSender?
-    let neighbor: NeighborAdvertisementSender?
+    /// The GARP / NA sockets of its interface, shared with the instances there.
+    let announcer: AnnouncementSender
     /// The addresses this router adds and removes, with the interface each goes on.
     let addresses: [InterfaceAddress]
     /// Reactor timer ids, by protocol timer and for the announcement schedule.
@@ -39,15 +39,14 @@ final class VirtualRouter {
 
     init(config: VRRPInstanceConfig, interface: NetworkInterface, source: IPAddress, addresses: [InterfaceAddress],
          receiverKey: ReceiverKey, sender: AdvertSender,
-         arp: consuming GratuitousARPSender?, neighbor: consuming NeighborAdvertisementSender?) {
+         announcer: AnnouncementSender) {
         self.config = config
         self.interface = interface
         self.source = source
         self.addresses = addresses
         self.receiverKey = receiverKey
         self.sender = sender
-        self.arp = arp
-        self.neighbor = neighbor
+        self.announcer = announcer
         machine = VRRPStateMachine(configuration: Self.machineConfiguration(config, source: source))
         validator = AdvertValidator(Self.expectation(config))
         let version: VRRPVersion = config.version == 3 ? .v3 : .v2
