@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import DaemonMetrics
 import FirewallMarks
 import IPVS
 import CSystem
@@ -22,6 +23,8 @@ public struct HealthDaemonOptions: Sendable, Equatable {
     public var markBackend: String?
     public var logLevel = "info"
     public var maxProcesses = 64
+    /// `--metrics ADDRESS:PORT`: where the Prometheus endpoint listens; nil: off.
+    public var metrics: String?
 
     public init() {}
 
@@ -53,6 +56,7 @@ public struct HealthDaemonOptions: Sendable, Equatable {
             case "--control": control = value
             case "--vip-mark": vipMarks.append(value)
             case "--mark-backend": markBackend = value
+            case "--metrics": metrics = value
             case "--log-level":
                 guard Logger.Level(rawValue: value) != nil else { return nil }
                 logLevel = value
@@ -71,6 +75,7 @@ public struct HealthDaemonOptions: Sendable, Equatable {
         for m in vipMarks { a += ["--vip-mark", m] }
         if let markBackend { a += ["--mark-backend", markBackend] }
         a += ["--log-level", logLevel, "--max-processes", String(maxProcesses)]
+        if let metrics { a += ["--metrics", metrics] }
         return a
     }
 }
@@ -129,7 +134,8 @@ public enum DaemonMain {
         // SIGHUP is caught from here on (its default action would end the process).
         let hangups = await UnixSignalsSequence(trapping: .sighup)
 
-        let checked = DirectorCheckResult.check(file: config)
+        let files = HashingFileSystem()
+        let checked = DirectorCheckResult.check(file: config, fileSystem: files)
         if checked.hasErrors {
             for d in checked.diagnostics { printError(d.description) }
             fail("daemon: \(config) has \(checked.errors.count) error\(checked.errors.count == 1 ? "" : "s")",
@@ -155,12 +161,16 @@ public enum DaemonMain {
         do { controlFD = try ControlSocket.listen(path: control) } catch {
             fail("daemon: control socket: \(error)", hint: "choose another path with --control", status: 1)
         }
+        let (metricsFD, events) = openMetrics(options)
+        events?.configLoaded(ok: true, reload: false, hash: files.hex, unixTime: DirectorDaemon.unixTime())
 
         // One event loop for everything the daemon waits on: check sockets, check processes,
         // timers, VRRP sockets and link events, the control socket; the checker loops run on
         // its thread.
         let reactor = Reactor()
-        let runner = ProcessRunner(reactor: reactor, maxConcurrent: options.maxProcesses)
+        var slotWait: (@Sendable (Duration) -> Void)?
+        if let events { slotWait = { events.checkStarted(late: $0) } }
+        let runner = ProcessRunner(reactor: reactor, maxConcurrent: options.maxProcesses, slotWait: slotWait)
         let factory = CheckerFactory(runner: runner)
         let engine = ipvs.map { ipvs in
             DaemonEngine(
@@ -169,14 +179,16 @@ public enum DaemonMain {
                 logger: logger,
                 makeChecker: { factory.make($0) },
                 runScript: { await runner.run($0, timeout: $1) },
-                checkLoop: reactor)
+                checkLoop: reactor, metrics: events)
         }
         let vrrp = director.vrrp.isEmpty ? nil : openVRRP(director.vrrp, reactor: reactor, runner: runner, ipvs: ipvs, logger: logger)
         logger.notice("swiftvs daemon: config \(config), control \(control)\(noState || ipvs == nil ? "" : ", state \(state)"), \(daemonConfig.virtualServers.count) virtual servers, \(director.vrrp.instances.count) vrrp instances, pid \(getpid())")
+        let metrics = events.map { DirectorMetrics(events: $0, runner: runner, ipvs: ipvs, lvs: engine, vrrp: vrrp) }
+        if let m = options.metrics { logger.notice("metrics: http://\(m)/metrics") }
         let daemon = DirectorDaemon(configPath: config, lvs: engine, vrrp: vrrp, reactor: reactor, logger: logger,
-                                    processLimit: options.maxProcesses)
+                                    processLimit: options.maxProcesses, runner: runner, metrics: metrics)
         do {
-            try await daemon.run(hangups: hangups, controlFD: controlFD, controlPath: control)
+            try await daemon.run(hangups: hangups, controlFD: controlFD, controlPath: control, metricsFD: metricsFD)
         } catch {
             fail("daemon: \(error)", status: 1)
         }
@@ -197,6 +209,18 @@ public enum DaemonMain {
             logger.warning("--vip-mark \(m): \(options.config) has no 'virtual_server fwmark \(m.mark)'; the rule is kept only while it does")
         }
         return marks
+    }
+
+    /// The `--metrics` listener and the event metrics, when it is on.
+    static func openMetrics(_ options: HealthDaemonOptions) -> (Int32?, DaemonMetrics?) {
+        guard let text = options.metrics else { return (nil, nil) }
+        let address: MetricsAddress
+        do { address = try MetricsAddress(parsing: text) } catch { fail("daemon: \(error)", status: 2) }
+        do {
+            return (try MetricsListener.listen(address), DaemonMetrics())
+        } catch {
+            fail("daemon: metrics: \(error)", hint: "choose another address or port with --metrics", status: 1)
+        }
     }
 
     static func openIPVS() -> IPVSHandle {

@@ -56,9 +56,17 @@ struct HealthCheckDaemon: AsyncParsableCommand {
     @Option(name: .customLong("max-processes"), help: "At most this many MISC_CHECK and notify scripts at once.")
     var maxProcesses = 64
 
+    @Option(name: .customLong("metrics"),
+            help: ArgumentHelp("Serve Prometheus metrics at http://ADDRESS:PORT/metrics (IPv6 in brackets: [::1]:9540). Off by default.",
+                               valueName: "address:port"))
+    var metrics: String?
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level \(logLevel): use trace, debug, info, notice, warning, error or critical.")
+        }
+        if let metrics {
+            do { _ = try MetricsAddress(parsing: metrics) } catch { throw ValidationError(error.description) }
         }
     }
 
@@ -72,6 +80,7 @@ struct HealthCheckDaemon: AsyncParsableCommand {
         o.markBackend = markBackend
         o.logLevel = logLevel
         o.maxProcesses = maxProcesses
+        o.metrics = metrics
         return o
     }
 
