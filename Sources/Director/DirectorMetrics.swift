@@ -63,7 +63,7 @@ public struct DirectorMetrics: Sendable {
     /// Each VRRP instance: state, priorities, adverts and transitions.
     static func record(_ instances: [VRRPInstanceStatus], into r: PrometheusCollectorRegistry) {
         for i in instances {
-            let l = [("instance", i.name), ("interface", i.interface), ("vrid", String(i.virtualRouterID))]
+            let l = [("vrrp_instance", i.name), ("interface", i.interface), ("vrid", String(i.virtualRouterID))]
             for s in VRRPState.allCases {
                 r.gauge("swiftvs_vrrp_state", l + [("state", s.rawValue)],
                             help: "1 for the state the instance is in (INIT, BACKUP, MASTER, FAULT), 0 for the others")
