@@ -117,7 +117,7 @@ let package = Package(
         .executableTarget(
             name: "swiftvs",
             dependencies: [
-                "IPVS", "IPVSRules", "FirewallMarks", "HealthCheck", "Director", "Diagnostics",
+                "IPVS", "IPVSRules", "FirewallMarks", "HealthCheck", "Director", "Diagnostics", "DaemonMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
