@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
@@ -56,3 +57,5 @@ int swiftvs_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
     if (!posix_spawn_file_actions_addclosefrom_np) return ENOSYS;
     return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }
+
+int swiftvs_enter_netns(int fd) { return setns(fd, CLONE_NEWNET); }

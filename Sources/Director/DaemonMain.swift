@@ -25,6 +25,8 @@ public struct HealthDaemonOptions: Sendable, Equatable {
     public var maxProcesses = 64
     /// `--metrics ADDRESS:PORT`: where the Prometheus endpoint listens; nil: off.
     public var metrics: String?
+    /// `--netns NAME`: run in `/run/netns/NAME` (see `DaemonNamespace`); nil: where started.
+    public var netns: String?
 
     public init() {}
 
@@ -57,6 +59,7 @@ public struct HealthDaemonOptions: Sendable, Equatable {
             case "--vip-mark": vipMarks.append(value)
             case "--mark-backend": markBackend = value
             case "--metrics": metrics = value
+            case "--netns": netns = value
             case "--log-level":
                 guard Logger.Level(rawValue: value) != nil else { return nil }
                 logLevel = value
@@ -76,6 +79,7 @@ public struct HealthDaemonOptions: Sendable, Equatable {
         if let markBackend { a += ["--mark-backend", markBackend] }
         a += ["--log-level", logLevel, "--max-processes", String(maxProcesses)]
         if let metrics { a += ["--metrics", metrics] }
+        if let netns { a += ["--netns", netns] }
         return a
     }
 }
@@ -121,11 +125,32 @@ public enum DaemonMain {
         _ = swiftvs_mallopt(swiftvs_m_arena_max(), 1)
     }
 
+    /// What is opened before the daemon moves into its `--netns`: the metrics listener (where
+    /// the admin said, in the namespace the daemon was started in) and its event metrics.
+    public struct Prepared: Sendable {
+        var metricsFD: Int32?
+        var events: DaemonMetrics?
+    }
+
+    /// Opens the `--metrics` listener, then enters `--netns`. To be called in `main` before the
+    /// first `await` (the process has one thread then, and every later thread inherits the
+    /// namespace); exits with the reason when either fails.
+    public static func prepare(_ options: HealthDaemonOptions) -> Prepared {
+        let (fd, events) = openMetrics(options)
+        if let name = options.netns {
+            do { try DaemonNamespace.enter(name) } catch {
+                fail("daemon: \(error)", hint: "'ip netns list' shows the namespaces; 'ip netns add \(name)' makes it", status: 1)
+            }
+        }
+        return Prepared(metricsFD: fd, events: events)
+    }
+
     /// Reads the configuration, opens the kernel, the mark rules, the state directory and the
     /// control socket, then runs the daemon until SIGTERM/SIGINT. Whatever prevents the start
     /// is printed as `swiftvs: daemon: …` (with a hint) and exits: 2 for the configuration and
     /// the options, 1 for the system.
-    public static func run(_ options: HealthDaemonOptions) async {
+    public static func run(_ options: HealthDaemonOptions, prepared: Prepared? = nil) async {
+        let prepared = prepared ?? prepare(options)
         let config = options.config, state = options.state, noState = options.noState
         let control = options.control
         var logger = Logger(label: "swiftvs", factory: { StreamLogHandler.standardError(label: $0) })
@@ -161,7 +186,7 @@ public enum DaemonMain {
         do { controlFD = try ControlSocket.listen(path: control) } catch {
             fail("daemon: control socket: \(error)", hint: "choose another path with --control", status: 1)
         }
-        let (metricsFD, events) = openMetrics(options)
+        let metricsFD = prepared.metricsFD, events = prepared.events
         events?.configLoaded(ok: true, reload: false, hash: files.hex, unixTime: DirectorDaemon.unixTime())
 
         // One event loop for everything the daemon waits on: check sockets, check processes,

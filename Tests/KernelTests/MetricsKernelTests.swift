@@ -28,7 +28,7 @@ extension Kernel {
                 }
               }
               real_server \(rs(2)) 9 {
-                retry 0
+                retry 1
                 MISC_CHECK {
                   misc_path "/bin/false"
                 }
@@ -80,11 +80,13 @@ extension Kernel {
             // The failing check is counted with its reason, the refused destination with its errno.
             let rs2 = [#"remote_address="\#(rs(2))""#]
             let seen = try await eventually(within: .seconds(30)) {
+                guard daemon.isRunning else { return true }
                 let text = try Self.scrape()
                 return (sample(text, "swiftvs_check_failures_total", rs2 + [#"reason="exit_status""#]) ?? 0) >= 1
                     && (sample(text, "swiftvs_kernel_changes_refused_total", [#"errno="EINVAL""#]) ?? 0) >= 1
             }
             #expect(seen, "\((try? Self.scrape()) ?? "")\n\(log)")
+            try #require(daemon.isRunning, "the daemon exited: \(log)")
             let text = try Self.scrape()
             #expect(sample(text, "swiftvs_check_up", rs2) == 0)
             #expect(sample(text, "swiftvs_real_server_up", rs2) == 0)
