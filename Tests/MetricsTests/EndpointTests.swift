@@ -173,7 +173,7 @@ struct MetricsEndpointTests {
         }
         func query(_ q: String) throws -> Double? {
             let r = try d.inside(["curl", "-s", "-m", "5", "-G", "--data-urlencode", "query=\(q)", "http://127.0.0.1:9090/api/v1/query"])
-            guard let root = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any],
+            guard let root = (try? JSONSerialization.jsonObject(with: Data(r.out.utf8))) as? [String: Any],
                   let data = root["data"] as? [String: Any], let result = data["result"] as? [[String: Any]],
                   let value = result.first?["value"] as? [Any], let text = value.last as? String else { return nil }
             return Double(text)

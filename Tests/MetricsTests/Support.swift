@@ -123,7 +123,16 @@ final class MetricsDaemon: @unchecked Sendable {
     var logPath: String { directory + "/daemon.log" }
     private(set) var process: Process?
 
-    init(metrics: String = "127.0.0.1:\(MetricsDaemon.port)", extra: [String] = []) throws {
+    /// Where the metrics listener is: in the namespace (the daemon started there), or on the
+    /// host's loopback (the daemon started on the host with `--netns`).
+    let port: Int
+    let viaNetnsOption: Bool
+
+    /// The daemon started inside the namespace (`ip netns exec`), or with `viaNetnsOption` on the
+    /// host with `--netns NAME` and its metrics on a free port of the host's loopback.
+    init(viaNetnsOption: Bool = false) throws {
+        self.viaNetnsOption = viaNetnsOption
+        port = viaNetnsOption ? try Self.freePort() : Self.port
         let n = Self.counter.withLock { $0 += 1; return $0 }
         namespace = "mx-\(getpid())-\(n)"
         directory = NSTemporaryDirectory() + namespace
@@ -137,8 +146,9 @@ final class MetricsDaemon: @unchecked Sendable {
         try Self.vrrpConfig.write(toFile: configPath, atomically: true, encoding: .utf8)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["ip", "netns", "exec", namespace, Binaries.healthd, "--config", configPath, "--no-state",
-                       "--control", controlPath, "--metrics", metrics] + extra
+        let daemon = [Binaries.healthd, "--config", configPath, "--no-state", "--control", controlPath,
+                      "--metrics", "127.0.0.1:\(port)"]
+        p.arguments = viaNetnsOption ? daemon + ["--netns", namespace] : ["ip", "netns", "exec", namespace] + daemon
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)
         p.standardOutput = log
@@ -154,7 +164,8 @@ final class MetricsDaemon: @unchecked Sendable {
 
     /// `curl` of a path of the endpoint: (HTTP status, body).
     func get(_ path: String, method: String = "GET") throws -> (code: Int, body: String) {
-        let r = try inside(["curl", "-s", "-m", "5", "-X", method, "-w", "\n%{http_code}", "http://127.0.0.1:\(Self.port)\(path)"])
+        let curl = ["curl", "-s", "-m", "5", "-X", method, "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"]
+        let r = viaNetnsOption ? try run(curl) : try inside(curl)
         let lines = r.out.split(separator: "\n", omittingEmptySubsequences: false)
         return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
     }
@@ -173,6 +184,15 @@ final class MetricsDaemon: @unchecked Sendable {
             return sample(try scrape(), "swiftvs_vrrp_state", [#"state="MASTER""#]) == 1
         }
     }
+
+    /// A TCP port of the host's loopback that nothing listens on now.
+    static func freePort() throws -> Int {
+        let r = try check(["python3", "-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
+        guard let p = Int(r.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw CommandFailure(command: ["free port"], status: -1, output: r) }
+        return p
+    }
+
+    var pid: Int32? { process.map { $0.processIdentifier } }
 
     func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
