@@ -94,6 +94,12 @@ struct HealthCheckDaemon: AsyncParsableCommand {
     /// `DaemonMain.exec`), else runs it in this process.
     func run() async throws {
         DaemonMain.exec(options: options)
+        // Here the process has threads already: the move into a namespace would take only this
+        // one, so --netns is for swiftvs-healthd, which makes it before its first thread.
+        if let namespace {
+            fail("daemon: --netns \(namespace) needs \(DaemonMain.helperName) installed next to swiftvs",
+                 hint: "install both executables from the same build (Scripts/build-release)", status: 1)
+        }
         await DaemonMain.run(options)
     }
 }
