@@ -138,6 +138,57 @@ extension Kernel {
             }
         }
 
+        /// `swiftvs daemon --netns NAME`: its table changes land in that namespace's IPVS and not
+        /// in the VM's own; its metrics (on the VM's loopback, where --metrics said) and its status
+        /// answer from the namespace's table.
+        @Test func daemonInANamespace() async throws {
+            _ = try freshTable()
+            let ns = "swvs-mxns-\(getpid())"
+            try sh("rm -rf \(Self.work); mkdir -p \(Self.work); ip link set lo up; ip netns add \(ns); ip -n \(ns) link set lo up")
+            defer { try? sh("ip netns del \(ns)") }
+            try """
+                virtual_server 192.0.2.202 9 {
+                  delay_loop 1
+                  lb_algo rr
+                  lb_kind DR
+                  protocol UDP
+                  real_server \(rs(1)) 9 {
+                    MISC_CHECK {
+                      misc_path "/bin/true"
+                      misc_timeout 5
+                    }
+                  }
+                }
+
+                """.write(toFile: "\(Self.work)/ns.conf", atomically: true, encoding: .utf8)
+            let daemon = Process()
+            daemon.executableURL = URL(fileURLWithPath: swiftvsBinary)
+            daemon.arguments = ["daemon", "--netns", ns, "--config", "\(Self.work)/ns.conf", "--no-state",
+                                "--control", "\(Self.work)/ns.sock", "--metrics", "127.0.0.1:9543"]
+            FileManager.default.createFile(atPath: "\(Self.work)/ns.log", contents: nil)
+            daemon.standardOutput = FileHandle(forWritingAtPath: "\(Self.work)/ns.log")
+            daemon.standardError = FileHandle(forWritingAtPath: "\(Self.work)/ns.log")
+            try daemon.run()
+            defer {
+                daemon.terminate()
+                daemon.waitUntilExit()
+            }
+            var log: String { (try? String(contentsOfFile: "\(Self.work)/ns.log", encoding: .utf8)) ?? "" }
+            let landed = try await eventually(within: .seconds(30)) {
+                guard daemon.isRunning else { return true }
+                return try run(["ip", "netns", "exec", ns, "ipvsadm-save", "-n"]).stdout.contains("-a -u 192.0.2.202:9 -r \(rs(1)):9")
+            }
+            #expect(landed && daemon.isRunning, "\(log)")
+            #expect(!(try ipvsadmSave()).contains("192.0.2.202"), "the VM's own table has it")
+            let text = try run(["curl", "-s", "-m", "10", "http://127.0.0.1:9543/metrics"]).stdout
+            #expect(sample(text, "swiftvs_ipvs_backend_weight", [#"local_address="192.0.2.202""#, #"remote_address="\#(rs(1))""#]) == 1, "\(text)")
+            #expect(sample(text, "swiftvs_kernel_changes_applied_total").map { $0 >= 2 } == true)
+            let status = try swiftvs(["status", "--netns", ns, "--control", "\(Self.work)/ns.sock"])
+            #expect(status.status == 0 && status.stdout.contains("192.0.2.202"), "\(status.stdout)\(status.stderr)")
+            let once = try swiftvs(["metrics", "--netns", ns])
+            #expect(sample(once.stdout, "swiftvs_ipvs_backend_weight", [#"local_address="192.0.2.202""#]) == 1, "\(once.stdout)\(once.stderr)")
+        }
+
         func prometheusSees(client: ClientNamespace) async throws {
             try """
                 global:
