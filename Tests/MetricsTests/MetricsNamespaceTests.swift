@@ -6,7 +6,7 @@ import Testing
 /// where `--metrics` said, and status and check-config take the option.
 @Suite("Metrics: the daemon with --netns (namespaces, root)", .serialized,
        .enabled(if: MetricsGate.ready, "needs root, ip netns, curl, python3 and a built swiftvs-healthd"))
-struct NamespaceTests {
+struct MetricsNamespaceTests {
     @Test func daemonRunsInTheNamespaceAndAnswersWhereTold() async throws {
         let d = try MetricsDaemon(viaNetnsOption: true)
         defer { d.close() }
