@@ -22,6 +22,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        // Metrics (issue 20): the engines record through swift-metrics' API, swift-prometheus
+        // keeps and renders them (it brings swift-atomics, not NIO).
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         // libnl-3 / libnl-genl-3, found by pkg-config. The only C the project talks to.
@@ -76,11 +80,22 @@ let package = Package(
         // diagnostics, the file-system seam, quoting, and the value readers every semantic pass
         // (LVS today, VRRP next) uses over the same tree.
         .target(name: "KeepalivedConfig", dependencies: ["NetworkModel", "Diagnostics"]),
+        // The daemon's metrics (issue 20): its event counters kept in a swift-prometheus registry,
+        // the IPVS table and the engines' state rendered at each scrape, node_exporter's labels.
+        .target(
+            name: "DaemonMetrics",
+            dependencies: [
+                "IPVSModel",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
         // The LVS half: virtual_server semantics, checkers, the health state machine, the daemon.
         .target(
             name: "HealthCheck",
             dependencies: [
-                "IPVS", "Serialization", "IPVSRules", "FirewallMarks", "CSystem", "EventLoop", "KeepalivedConfig",
+                "IPVS", "Serialization", "IPVSRules", "FirewallMarks", "CSystem", "EventLoop", "KeepalivedConfig", "DaemonMetrics",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -92,6 +107,8 @@ let package = Package(
             name: "Director",
             dependencies: [
                 "HealthCheck", "VRRPRouter", "VRRP", "IPVS", "FirewallMarks", "EventLoop", "KeepalivedConfig", "CSystem",
+                "DaemonMetrics",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -104,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "swiftvs",
             dependencies: [
-                "IPVS", "IPVSRules", "FirewallMarks", "HealthCheck", "Director", "Diagnostics", "BuildInfo",
+                "IPVS", "IPVSRules", "FirewallMarks", "HealthCheck", "Director", "Diagnostics", "BuildInfo", "DaemonMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -136,7 +153,11 @@ let package = Package(
         // Host tests in network namespaces: need root (skipped otherwise).
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", "NetworkModel", "CNetlinkRoute"]),
         // Kernel tests: run inside the VM (Scripts/vm-run) against the real ip_vs modules.
-        .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks", "HealthCheck"]),
+        .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks", "HealthCheck", "DaemonMetrics"]),
+        // The metrics endpoint on the host: the HTTP listener against slow and hostile clients,
+        // promtool, and a real Prometheus scraping a VRRP-only daemon (root, namespaces).
+        .testTarget(name: "MetricsTests", dependencies: ["DaemonMetrics", "Director", "EventLoop", "IPVSModel", "HealthCheck",
+                                                      .product(name: "Prometheus", package: "swift-prometheus")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -23,6 +23,7 @@ SWIFTVS_VM_HOST_PACKAGES=(
 SWIFTVS_VM_GUEST_PACKAGES=(
   bash ipvsadm iptables nftables iproute2 keepalived curl python3
   iputils-ping kmod procps
+  prometheus        # promtool and a Prometheus server for the metrics tests (its service is left stopped)
 )
 
 # Scripts/package and its test (Scripts/lib/package-test.sh): not installed by default, passed

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
@@ -101,3 +102,5 @@ long swiftvs_release_startup_code(void) {
     dl_iterate_phdr(release_segments, &totals);
     return totals.error ? -totals.error : totals.bytes;
 }
+
+int swiftvs_enter_netns(int fd) { return setns(fd, CLONE_NEWNET); }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import DaemonMetrics
 import FirewallMarks
 import IPVS
 import CSystem
@@ -22,6 +23,10 @@ public struct HealthDaemonOptions: Sendable, Equatable {
     public var markBackend: String?
     public var logLevel = "info"
     public var maxProcesses = 64
+    /// `--metrics ADDRESS:PORT`: where the Prometheus endpoint listens; nil: off.
+    public var metrics: String?
+    /// `--netns NAME`: run in `/run/netns/NAME` (see `DaemonNamespace`); nil: where started.
+    public var netns: String?
 
     public init() {}
 
@@ -53,6 +58,8 @@ public struct HealthDaemonOptions: Sendable, Equatable {
             case "--control": control = value
             case "--vip-mark": vipMarks.append(value)
             case "--mark-backend": markBackend = value
+            case "--metrics": metrics = value
+            case "--netns": netns = value
             case "--log-level":
                 guard Logger.Level(rawValue: value) != nil else { return nil }
                 logLevel = value
@@ -71,6 +78,8 @@ public struct HealthDaemonOptions: Sendable, Equatable {
         for m in vipMarks { a += ["--vip-mark", m] }
         if let markBackend { a += ["--mark-backend", markBackend] }
         a += ["--log-level", logLevel, "--max-processes", String(maxProcesses)]
+        if let metrics { a += ["--metrics", metrics] }
+        if let netns { a += ["--netns", netns] }
         return a
     }
 }
@@ -116,11 +125,32 @@ public enum DaemonMain {
         _ = swiftvs_mallopt(swiftvs_m_arena_max(), 1)
     }
 
+    /// What is opened before the daemon moves into its `--netns`: the metrics listener (where
+    /// the admin said, in the namespace the daemon was started in) and its event metrics.
+    public struct Prepared: Sendable {
+        var metricsFD: Int32?
+        var events: DaemonMetrics?
+    }
+
+    /// Opens the `--metrics` listener, then enters `--netns`. To be called in `main` before the
+    /// first `await` (the process has one thread then, and every later thread inherits the
+    /// namespace); exits with the reason when either fails.
+    public static func prepare(_ options: HealthDaemonOptions) -> Prepared {
+        let (fd, events) = openMetrics(options)
+        if let name = options.netns {
+            do { try DaemonNamespace.enter(name) } catch {
+                fail("daemon: \(error)", hint: "'ip netns list' shows the namespaces; 'ip netns add \(name)' makes it", status: 1)
+            }
+        }
+        return Prepared(metricsFD: fd, events: events)
+    }
+
     /// Reads the configuration, opens the kernel, the mark rules, the state directory and the
     /// control socket, then runs the daemon until SIGTERM/SIGINT. Whatever prevents the start
     /// is printed as `swiftvs: daemon: …` (with a hint) and exits: 2 for the configuration and
     /// the options, 1 for the system.
-    public static func run(_ options: HealthDaemonOptions) async {
+    public static func run(_ options: HealthDaemonOptions, prepared: Prepared? = nil) async {
+        let prepared = prepared ?? prepare(options)
         let config = options.config, state = options.state, noState = options.noState
         let control = options.control
         var logger = Logger(label: "swiftvs", factory: { StreamLogHandler.standardError(label: $0) })
@@ -129,7 +159,8 @@ public enum DaemonMain {
         // SIGHUP is caught from here on (its default action would end the process).
         let hangups = await UnixSignalsSequence(trapping: .sighup)
 
-        let checked = DirectorCheckResult.check(file: config)
+        let files = HashingFileSystem()
+        let checked = DirectorCheckResult.check(file: config, fileSystem: files)
         if checked.hasErrors {
             for d in checked.diagnostics { printError(d.description) }
             fail("daemon: \(config) has \(checked.errors.count) error\(checked.errors.count == 1 ? "" : "s")",
@@ -155,12 +186,16 @@ public enum DaemonMain {
         do { controlFD = try ControlSocket.listen(path: control) } catch {
             fail("daemon: control socket: \(error)", hint: "choose another path with --control", status: 1)
         }
+        let metricsFD = prepared.metricsFD, events = prepared.events
+        events?.configLoaded(ok: true, reload: false, hash: files.hex, unixTime: DirectorDaemon.unixTime())
 
         // One event loop for everything the daemon waits on: check sockets, check processes,
         // timers, VRRP sockets and link events, the control socket; the checker loops run on
         // its thread.
         let reactor = Reactor()
-        let runner = ProcessRunner(reactor: reactor, maxConcurrent: options.maxProcesses)
+        var slotWait: (@Sendable (Duration) -> Void)?
+        if let events { slotWait = { events.checkStarted(late: $0) } }
+        let runner = ProcessRunner(reactor: reactor, maxConcurrent: options.maxProcesses, slotWait: slotWait)
         let factory = CheckerFactory(runner: runner)
         let engine = ipvs.map { ipvs in
             DaemonEngine(
@@ -169,14 +204,16 @@ public enum DaemonMain {
                 logger: logger,
                 makeChecker: { factory.make($0) },
                 runScript: { await runner.run($0, timeout: $1) },
-                checkLoop: reactor)
+                checkLoop: reactor, metrics: events)
         }
         let vrrp = director.vrrp.isEmpty ? nil : openVRRP(director.vrrp, reactor: reactor, runner: runner, ipvs: ipvs, logger: logger)
         logger.notice("swiftvs daemon: config \(config), control \(control)\(noState || ipvs == nil ? "" : ", state \(state)"), \(daemonConfig.virtualServers.count) virtual servers, \(director.vrrp.instances.count) vrrp instances, pid \(getpid())")
+        let metrics = events.map { DirectorMetrics(events: $0, runner: runner, ipvs: ipvs, lvs: engine, vrrp: vrrp) }
+        if let m = options.metrics { logger.notice("metrics: http://\(m)/metrics") }
         let daemon = DirectorDaemon(configPath: config, lvs: engine, vrrp: vrrp, reactor: reactor, logger: logger,
-                                    processLimit: options.maxProcesses)
+                                    processLimit: options.maxProcesses, runner: runner, metrics: metrics)
         do {
-            try await daemon.run(hangups: hangups, controlFD: controlFD, controlPath: control)
+            try await daemon.run(hangups: hangups, controlFD: controlFD, controlPath: control, metricsFD: metricsFD)
         } catch {
             fail("daemon: \(error)", status: 1)
         }
@@ -197,6 +234,18 @@ public enum DaemonMain {
             logger.warning("--vip-mark \(m): \(options.config) has no 'virtual_server fwmark \(m.mark)'; the rule is kept only while it does")
         }
         return marks
+    }
+
+    /// The `--metrics` listener and the event metrics, when it is on.
+    static func openMetrics(_ options: HealthDaemonOptions) -> (Int32?, DaemonMetrics?) {
+        guard let text = options.metrics else { return (nil, nil) }
+        let address: MetricsAddress
+        do { address = try MetricsAddress(parsing: text) } catch { fail("daemon: \(error)", status: 2) }
+        do {
+            return (try MetricsListener.listen(address), DaemonMetrics())
+        } catch {
+            fail("daemon: metrics: \(error)", hint: "choose another address or port with --metrics", status: 1)
+        }
     }
 
     static func openIPVS() -> IPVSHandle {

@@ -1,3 +1,4 @@
+import DaemonMetrics
 import HealthCheck
 import VRRPRouter
 import EventLoop
@@ -28,9 +29,17 @@ public struct DirectorDaemon: Sendable {
     public let logger: Logger
     /// The runner's `--max-processes`: a reloaded configuration that may need more is warned about.
     public let processLimit: Int?
+    /// The check and script processes' runner, whose slots `swiftvs status` shows.
+    public let runner: ProcessRunner?
+    /// What `--metrics` serves, when it is on.
+    public let metrics: DirectorMetrics?
+    /// The last reload: what `swiftvs status` shows.
+    let lastReload = LastReload()
 
     public init(configPath: String, lvs: DaemonEngine?, vrrp: VRRPEngine?, reactor: Reactor, logger: Logger,
-                processLimit: Int? = nil) {
+                processLimit: Int? = nil, runner: ProcessRunner? = nil, metrics: DirectorMetrics? = nil) {
+        self.metrics = metrics
+        self.runner = runner
         self.configPath = configPath
         self.lvs = lvs
         self.vrrp = vrrp
@@ -44,12 +53,17 @@ public struct DirectorDaemon: Sendable {
     @discardableResult
     public func reload() async -> Bool {
         logger.notice("reload: reading \(configPath)")
-        let result = DirectorCheckResult.check(file: configPath)
+        let files = HashingFileSystem()
+        let result = DirectorCheckResult.check(file: configPath, fileSystem: files)
         guard let config = result.config, !result.hasErrors else {
             for e in result.errors { logger.error("reload: \(e)") }
             logger.error("reload: \(configPath) has \(result.errors.count) error\(result.errors.count == 1 ? "" : "s"); keeping the running configuration")
+            metrics?.events.configLoaded(ok: false, reload: true, hash: nil, unixTime: Self.unixTime())
+            lastReload.set(ok: false, errors: result.errors.count)
             return false
         }
+        metrics?.events.configLoaded(ok: true, reload: true, hash: files.hex, unixTime: Self.unixTime())
+        lastReload.set(ok: true, errors: 0)
         for w in result.warnings { logger.warning("reload: \(w)") }
         if let processLimit, let w = config.lvs.processLimitWarning(limit: processLimit) { logger.warning("reload: \(configPath): \(w)") }
         if let lvs { await lvs.reload(config.lvs) } else if !config.lvs.virtualServers.isEmpty {
@@ -65,17 +79,27 @@ public struct DirectorDaemon: Sendable {
     /// The answer to one control-socket request.
     public func answer(_ request: String) async -> String {
         switch request {
-        case "status": return await DirectorStatus.collect(lvs: lvs, vrrp: vrrp).text
-        case "status json": return await DirectorStatus.collect(lvs: lvs, vrrp: vrrp).json
+        case "status": return await status().text
+        case "status json": return await status().json
         case "ping": return "pong\n"
         default: return "error: unknown request '\(request)' (status, status json, ping)\n"
         }
     }
 
+    /// What `swiftvs status` shows: both halves, the process slots and the last reload.
+    func status() async -> DirectorStatus {
+        var s = await DirectorStatus.collect(lvs: lvs, vrrp: vrrp)
+        s.processes = runner.map { ProcessSlots(limit: $0.maxConcurrent, running: $0.running, queued: $0.queued) }
+        s.lastReload = lastReload.value
+        return s
+    }
+
+    static func unixTime() -> Double { Double(WallTime.now.nanoseconds) / 1e9 }
+
     /// Runs until SIGTERM or SIGINT. `hangups` must be created before anything else runs, so
     /// that an early SIGHUP is caught rather than killing the process; `controlFD` is a
     /// listening socket from `ControlSocket.listen`.
-    public func run(hangups: UnixSignalsSequence, controlFD: Int32?, controlPath: String) async throws {
+    public func run(hangups: UnixSignalsSequence, controlFD: Int32?, controlPath: String, metricsFD: Int32? = nil) async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         func add(_ service: some Service, _ name: String) {
             services.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup,
@@ -90,6 +114,7 @@ public struct DirectorDaemon: Sendable {
         if let last = vrrpStarted ?? lvsStarted { add(StartupMemoryService(after: last, logger: logger), "memory") }
         add(ReloadService(daemon: self, hangups: hangups), "reload")
         if let controlFD { add(ControlService(daemon: self, fd: controlFD, path: controlPath), "control") }
+        if let metricsFD, let metrics { add(MetricsService(metrics: metrics, reactor: reactor, fd: metricsFD), "metrics") }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -189,6 +214,19 @@ struct ControlService: Service {
         let daemon = daemon, fd = fd, path = path
         await cancelWhenGracefulShutdown {
             await ControlSocket.serve(fd: fd, path: path, reactor: daemon.reactor) { await daemon.answer($0) }
+        }
+    }
+}
+
+struct MetricsService: Service {
+    let metrics: DirectorMetrics
+    let reactor: Reactor
+    let fd: Int32
+
+    func run() async throws {
+        let metrics = metrics, reactor = reactor, fd = fd
+        await cancelWhenGracefulShutdown {
+            await MetricsListener.serve(fd: fd, reactor: reactor) { await metrics.scrape() }
         }
     }
 }

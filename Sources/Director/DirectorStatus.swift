@@ -9,6 +9,10 @@ import VRRP
 public struct DirectorStatus: Sendable {
     public var lvs: DaemonStatus?
     public var vrrp: [VRRPInstanceStatus]
+    /// The check and script processes' slots (nil when the daemon did not say).
+    public var processes: ProcessSlots?
+    /// The last SIGHUP reload; nil before the first.
+    public var lastReload: ReloadResult?
 
     public static func collect(lvs: DaemonEngine?, vrrp: VRRPEngine?) async -> DirectorStatus {
         DirectorStatus(lvs: await lvs?.status(), vrrp: await vrrp?.status() ?? [])
@@ -16,6 +20,7 @@ public struct DirectorStatus: Sendable {
 
     public var text: String {
         var out = lvs?.text ?? "swiftvs daemon: no virtual servers\n"
+        out += daemonLines
         for i in vrrp {
             out += "\nvrrp_instance \(i.name)  \(i.state.rawValue)  on \(i.interface) vrid \(i.virtualRouterID)\n"
             let weights = i.weights.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value > 0 ? "+" : "")\($0.value)" }
@@ -34,6 +39,42 @@ public struct DirectorStatus: Sendable {
             out += "\n"
         }
         return out
+    }
+
+    /// The process slots and the last reload, one line each.
+    var daemonLines: String {
+        var out = ""
+        if let p = processes { out += "process slots: \(p.running) in use, \(p.queued) queued (of \(p.limit))\n" }
+        if let r = lastReload {
+            out += r.ok ? "last reload: ok at \(r.at)\n" : "last reload: FAILED at \(r.at) (\(r.errors) error\(r.errors == 1 ? "" : "s"); running configuration kept)\n"
+        } else if processes != nil {
+            out += "last reload: none\n"
+        }
+        return out
+    }
+
+    /// `"process_slots":{…},"last_reload":{…}` (null before the first reload).
+    var daemonJSON: String {
+        let w = JSONWriter()
+        w.object {
+            if let p = processes {
+                w.object("process_slots") {
+                    w.field("limit", p.limit)
+                    w.field("in_use", p.running)
+                    w.field("queued", p.queued)
+                }
+            }
+            if let r = lastReload {
+                w.object("last_reload") {
+                    w.field("ok", r.ok)
+                    w.field("errors", r.errors)
+                    w.field("at", r.at.description)
+                }
+            } else {
+                w.rawField("last_reload", nil)
+            }
+        }
+        return String(w.out.dropFirst().dropLast())
     }
 
     /// The LVS report's JSON object with a `vrrp_instances` array added as its last key.
@@ -66,7 +107,7 @@ public struct DirectorStatus: Sendable {
                 }
             }
         }
-        let vrrpPart = String(w.out.dropFirst().dropLast())   // "vrrp_instances":[…]
+        let vrrpPart = daemonJSON + "," + String(w.out.dropFirst().dropLast())   // …,"vrrp_instances":[…]
         guard let lvs else { return "{" + vrrpPart + "}\n" }
         var base = lvs.json
         while base.last == "\n" || base.last == "}" { if base.removeLast() == "}" { break } }

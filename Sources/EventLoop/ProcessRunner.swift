@@ -93,10 +93,15 @@ public final class ProcessRunner: Sendable {
     /// the process.
     let started = Mutex<[pid_t]>([])
     static let startedHistory = 1024
+    /// Told how long each command that found no free slot waited for one (on the thread that
+    /// freed it): how the daemon counts checks that started late.
+    private let slotWait: (@Sendable (Duration) -> Void)?
 
     /// A runner whose children `reactor` follows; the defaults are the daemon's.
     public init(reactor: Reactor, maxConcurrent: Int = 64, outputLimit: Int = 4096, killGrace: Duration = .seconds(2),
-                killStragglers: Bool = true, setprivPath: String = "/usr/bin/setpriv") {
+                killStragglers: Bool = true, setprivPath: String = "/usr/bin/setpriv",
+                slotWait: (@Sendable (Duration) -> Void)? = nil) {
+        self.slotWait = slotWait
         self.maxConcurrent = max(1, maxConcurrent)
         self.outputLimit = max(0, outputLimit)
         self.killGrace = killGrace
@@ -128,7 +133,11 @@ public final class ProcessRunner: Sendable {
     /// again does. Without `captureOutput` the child's stdout and stderr go to /dev/null (as
     /// keepalived's MISC_CHECK does), so no pipe is made or read.
     public func run(_ command: PreparedCommand, timeout: Duration, captureOutput: Bool = true) async -> CheckOutcome {
-        if !slots.tryAcquire() { await slots.acquire() }
+        if !slots.tryAcquire() {
+            let queuedAt = ContinuousClock.now
+            await slots.acquire()
+            slotWait?(.now - queuedAt)
+        }
         defer { slots.release() }
         return await runNow(command, timeout: timeout, captureOutput: captureOutput)
     }
@@ -202,7 +211,9 @@ public final class ProcessRunner: Sendable {
                       completion: @escaping @Sendable (CheckOutcome) -> Void) -> @Sendable () -> Void {
         enum Phase { case queued, cancelledWhileQueued, running(UInt64), done }
         let phase = Mutex(Phase.queued)
-        let go: @Sendable () -> Void = { [self] in
+        let queuedAt = ContinuousClock.now
+        let go: @Sendable (_ waited: Bool) -> Void = { [self] waited in
+            if waited { slotWait?(.now - queuedAt) }
             let cancelled = phase.withLock { p -> Bool in
                 if case .cancelledWhileQueued = p { return true }
                 return false
@@ -236,7 +247,7 @@ public final class ProcessRunner: Sendable {
                 if cancelNow { reactor.cancelWatch(id) }
             }
         }
-        if slots.acquire(orWhenFree: go) { go() }   // else: queued, `go` runs at a release
+        if slots.acquire(orWhenFree: { go(true) }) { go(false) }   // else: queued, `go` runs at a release
         return { [reactor] in
             let running = phase.withLock { p -> UInt64? in
                 switch p {

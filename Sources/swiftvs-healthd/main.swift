@@ -16,4 +16,6 @@ guard let options = HealthDaemonOptions(plain: Array(CommandLine.arguments.dropF
     DaemonMain.fail("\(DaemonMain.helperName): unexpected arguments; it is started by 'swiftvs daemon'",
                     hint: "'swiftvs daemon --help' lists the options", status: 2)
 }
-await DaemonMain.run(options)
+// The metrics listener and `--netns` before the first await: the process has one thread yet.
+let prepared = DaemonMain.prepare(options)
+await DaemonMain.run(options, prepared: prepared)

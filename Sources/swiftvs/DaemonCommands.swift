@@ -56,9 +56,22 @@ struct HealthCheckDaemon: AsyncParsableCommand {
     @Option(name: .customLong("max-processes"), help: "At most this many MISC_CHECK and notify scripts at once.")
     var maxProcesses = 64
 
+    @Option(name: .customLong("metrics"),
+            help: ArgumentHelp("Serve Prometheus metrics at http://ADDRESS:PORT/metrics (IPv6 in brackets: [::1]:9540). Off by default.",
+                               valueName: "address:port"))
+    var metrics: String?
+
+    @Option(name: .customLong("netns"),
+            help: ArgumentHelp("Run in the named network namespace (/run/netns/NAME): IPVS, mark rules, checks and VRRP there; --control and --metrics where given.",
+                               valueName: "name"))
+    var namespace: String?
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level \(logLevel): use trace, debug, info, notice, warning, error or critical.")
+        }
+        if let metrics {
+            do { _ = try MetricsAddress(parsing: metrics) } catch { throw ValidationError(error.description) }
         }
     }
 
@@ -72,6 +85,8 @@ struct HealthCheckDaemon: AsyncParsableCommand {
         o.markBackend = markBackend
         o.logLevel = logLevel
         o.maxProcesses = maxProcesses
+        o.metrics = metrics
+        o.netns = namespace
         return o
     }
 
@@ -79,6 +94,12 @@ struct HealthCheckDaemon: AsyncParsableCommand {
     /// `DaemonMain.exec`), else runs it in this process.
     func run() async throws {
         DaemonMain.exec(options: options)
+        // Here the process has threads already: the move into a namespace would take only this
+        // one, so --netns is for swiftvs-healthd, which makes it before its first thread.
+        if let namespace {
+            fail("daemon: --netns \(namespace) needs \(DaemonMain.helperName) installed next to swiftvs",
+                 hint: "install both executables from the same build (Scripts/build-release)", status: 1)
+        }
         await DaemonMain.run(options)
     }
 }
@@ -95,7 +116,11 @@ struct CheckConfig: ParsableCommand {
     @Argument(help: ArgumentHelp("The configuration file.", valueName: "file"))
     var file: String
 
+    @Option(name: .customLong("netns"), help: ArgumentHelp("Check as the daemon would run in this network namespace.", valueName: "name"))
+    var namespace: String?
+
     func run() throws {
+        enterNamespace(namespace, for: "check-config")
         let result = DirectorCheckResult.check(file: file)
         var stderr = StandardError()
         for d in result.diagnostics { print(d.description, to: &stderr) }
@@ -124,12 +149,26 @@ struct Status: ParsableCommand {
     @Option(name: .customLong("control"), help: ArgumentHelp("The daemon's control socket.", valueName: "path"))
     var control = ControlSocket.defaultPath
 
+    @Option(name: .customLong("netns"),
+            help: ArgumentHelp("The daemon's network namespace (the control socket is a path, so --control finds it either way).", valueName: "name"))
+    var namespace: String?
+
     func run() throws {
+        enterNamespace(namespace, for: "status")
         do {
             let answer = try ControlSocket.request(json ? "status json" : "status", path: control)
             print(answer, terminator: "")
         } catch {
             fail("status: \(error)", hint: "is 'swiftvs daemon' running with --control \(control)?", status: 1)
         }
+    }
+}
+
+/// `--netns NAME` for the commands that do not open IPVS: the command runs in the namespace,
+/// or says why it cannot and exits 1.
+func enterNamespace(_ name: String?, for command: String) {
+    guard let name else { return }
+    do { try DaemonNamespace.enter(name) } catch {
+        fail("\(command): \(error)", hint: "'ip netns list' shows the namespaces", status: 1)
     }
 }

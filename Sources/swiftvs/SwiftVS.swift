@@ -23,7 +23,7 @@ struct SwiftVS: AsyncParsableCommand {
             List.self, Save.self, Restore.self,
             Clear.self, Zero.self, SetTimeouts.self, StartDaemon.self, StopDaemon.self,
             Mark.self, Info.self,
-            HealthCheckDaemon.self, CheckConfig.self, Status.self,
+            HealthCheckDaemon.self, CheckConfig.self, Status.self, Metrics.self,
             VersionCommand.self,
         ]
     )

@@ -53,6 +53,10 @@ int swiftvs_child_release(swiftvs_child *child);
 /// 0, or the errno (EINVAL before Linux 3.15).
 int swiftvs_disable_thp(void);
 
+/// setns(fd, CLONE_NEWNET): moves the calling thread into the network namespace `fd` refers to.
+/// 0, or -1 with errno set.
+int swiftvs_enter_netns(int fd);
+
 // MARK: - Descriptors (system.c)
 
 /// pipe2(2): `fds[0]` the read end, `fds[1]` the write end, `flags` O_CLOEXEC / O_NONBLOCK.

@@ -1,3 +1,4 @@
+import DaemonMetrics
 import Synchronization
 
 /// Runs one `StartableChecker` on its schedule with no task of its own: a reactor timer starts
@@ -14,6 +15,8 @@ final class CheckDriver: Sendable {
     /// The reactor in the daemon (a `CheckClock`); a hand-driven clock in tests.
     private let clock: any CheckClock
     private let results: ResultQueue
+    /// Where a late start is counted.
+    private let metrics: DaemonMetrics?
 
     private struct State {
         var slot: ContinuousClock.Instant
@@ -23,7 +26,9 @@ final class CheckDriver: Sendable {
     }
     private let state: Mutex<State>
 
-    init(serial: Int, checker: any StartableChecker, clock: any CheckClock, results: ResultQueue, first: ContinuousClock.Instant) {
+    init(serial: Int, checker: any StartableChecker, clock: any CheckClock, results: ResultQueue, first: ContinuousClock.Instant,
+         metrics: DaemonMetrics? = nil) {
+        self.metrics = metrics
         self.serial = serial
         self.checker = checker
         self.clock = clock
@@ -61,11 +66,12 @@ final class CheckDriver: Sendable {
     }
 
     private func fire() {
-        let go = state.withLock { s -> Bool in
+        let (go, slot) = state.withLock { s -> (Bool, ContinuousClock.Instant) in
             s.timer = 0
-            return !s.stopped
+            return (!s.stopped, s.slot)
         }
         guard go else { return }
+        metrics?.checkStarted(late: clock.now - slot)
         let cancel = checker.start { [self] result in
             let deliver = state.withLock { s -> Bool in
                 s.cancel = nil

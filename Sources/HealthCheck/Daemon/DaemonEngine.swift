@@ -1,4 +1,6 @@
+import DaemonMetrics
 import FirewallMarks
+import Prometheus
 import IPVS
 import IPVSRules
 import Logging
@@ -65,6 +67,8 @@ public actor DaemonEngine {
     private let clock: (any CheckClock)?
     /// The first check's delay in 0..<warmup (random; tests fix it).
     private let jitter: @Sendable (Duration) -> Duration
+    /// Where checks, kernel changes and late starts are counted (nil: nowhere).
+    private let metrics: DaemonMetrics?
 
     public private(set) var config: DaemonConfig
     private var machine: HealthStateMachine
@@ -98,7 +102,8 @@ public actor DaemonEngine {
     public init(config: DaemonConfig, table: any KernelTable, marks: (any MarkTable)?, settings: DaemonSettings,
                 logger: Logger, makeChecker: @escaping CheckerMaker, runScript: @escaping ScriptRunner,
                 checkLoop: Reactor?, clock: (any CheckClock)? = nil,
-                jitter: @escaping @Sendable (Duration) -> Duration = DaemonEngine.jitter) {
+                jitter: @escaping @Sendable (Duration) -> Duration = DaemonEngine.jitter, metrics: DaemonMetrics? = nil) {
+        self.metrics = metrics
         self.checkLoop = checkLoop
         self.clock = clock ?? checkLoop
         self.jitter = jitter
@@ -221,6 +226,11 @@ public actor DaemonEngine {
     public func deliver(_ id: CheckerID, _ result: CheckResult) -> Duration {
         checksRun += 1
         if let s = serialOf[id] { lastResult[s] = CheckRecord(result: result, at: .now) }
+        if let metrics, let vs = config.virtualServers[safe: id.virtualServer], let rs = vs.realServers[safe: id.realServer],
+           let c = rs.checkers[safe: id.checker] {
+            metrics.checkEnded(CheckLabels.checker(vs, rs, c), duration: result.latency,
+                               failure: result.success ? nil : CheckLabels.reason(result.reason))
+        }
         let (next, events) = machine.record(id, result)
         if !events.isEmpty {
             handle(events)
@@ -257,17 +267,19 @@ public actor DaemonEngine {
         let clock = self.clock
         if let clock, let startable = checker as? any StartableChecker {
             let d = CheckDriver(serial: serial, checker: startable, clock: clock, results: resultQueue(on: loop),
-                                first: clock.now + first)
+                                first: clock.now + first, metrics: metrics)
             drivers[serial] = d
             d.begin()
             return
         }
         // With a loop, the task's jobs (the check, the result, this engine's `deliver`, the
         // sleep) all run on the loop's thread: a check costs no thread switch.
+        let metrics = self.metrics
         tasks[serial] = Task(executorPreference: loop) { [weak self] in
             var slot = (clock?.now ?? .now).advanced(by: first)
             func sleep() async throws {
                 if let clock { try await clock.sleep(until: slot) } else { try await ContinuousClock().sleep(until: slot, tolerance: nil) }
+                metrics?.checkStarted(late: (clock?.now ?? .now) - slot)
             }
             do {
                 try await sleep()
@@ -423,6 +435,7 @@ public actor DaemonEngine {
             logger.error("kernel refused \(SaveFormat.commandLine(for: f.change)): \(f.error)  [\(why)]; will try again at the next transition")
         }
         refusedChanges += result.failures.count
+        metrics?.kernelChanges(applied: applied.count, refused: result.failures.map(\.error.errno))
         appliedChanges.append(contentsOf: applied)
         if appliedChanges.count > 10_000 { appliedChanges.removeFirst(appliedChanges.count - 10_000) }
         return applied.count
@@ -522,6 +535,11 @@ public actor DaemonEngine {
                             refusedChanges: refusedChanges, reloads: reloads, virtualServers: vss)
     }
 
+    /// When the real server last changed (the daemon's start before any change).
+    func lastTransition(_ vs: VirtualServerConfig, _ rs: RealServerConfig) -> WallTime? {
+        lastChange[ServerRef(virtualServer: vs.address, server: rs.key)] ?? startedAt
+    }
+
     private func isMisc(_ c: CheckerConfig) -> Bool {
         if case .misc = c.kind { return true }
         return false
@@ -535,5 +553,46 @@ extension Array {
 extension String {
     func replacingFirst(_ prefix: String, with replacement: String) -> String {
         hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
+    }
+}
+
+extension DaemonEngine {
+    /// The LVS half's state as it is now, written into `registry` (made for one scrape): per
+    /// checker whether it is up, per real server whether it is up, its weight and when it last
+    /// changed, per virtual server whether it has quorum and its live weight.
+    public func recordState(into registry: PrometheusCollectorRegistry) {
+        for (v, vs) in config.virtualServers.enumerated() {
+            let vl = CheckLabels.virtualServer(vs)
+            registry.gauge("swiftvs_virtual_server_quorum_up", vl,
+                               help: "1 while the virtual server's live weight reaches its quorum, else 0")
+                .set(Int64(state.hasQuorum(virtualServer: v) ? 1 : 0))
+            registry.gauge("swiftvs_virtual_server_live_weight", vl,
+                               help: "the sum of the weights of the virtual server's real servers that are up")
+                .set(state.liveWeight(virtualServer: v))
+            for (r, rs) in vs.realServers.enumerated() {
+                recordState(of: (v, vs), (r, rs), into: registry)
+            }
+        }
+    }
+
+    private func recordState(of vs: (Int, VirtualServerConfig), _ rs: (Int, RealServerConfig),
+                             into registry: PrometheusCollectorRegistry) {
+        let rl = CheckLabels.realServer(vs.1, rs.1)
+        registry.gauge("swiftvs_real_server_up", rl, help: "1 while the real server is up (its checkers pass), else 0")
+            .set(Int64(state.isAlive(virtualServer: vs.0, realServer: rs.0) ? 1 : 0))
+        registry.gauge("swiftvs_real_server_weight", rl,
+                           help: "the weight the daemon gives the real server now (0 when down with inhibit_on_failure)")
+            .set(Int64(state.weight(virtualServer: vs.0, realServer: rs.0)))
+        if let changed = lastTransition(vs.1, rs.1) {
+            registry.gauge("swiftvs_real_server_last_transition_timestamp_seconds", rl,
+                               help: "when the real server last went up or down or changed weight (Unix time; the daemon's start before any)")
+                .set(Double(changed.nanoseconds) / 1e9)
+        }
+        for (c, ch) in rs.1.checkers.enumerated() where ch.enabled {
+            let id = CheckerID(virtualServer: vs.0, realServer: rs.0, checker: c)
+            registry.gauge("swiftvs_check_up", CheckLabels.checker(vs.1, rs.1, ch),
+                               help: "1 while the checker passes (after its retries), else 0")
+                .set(Int64(state.isCheckerUp(id) ? 1 : 0))
+        }
     }
 }

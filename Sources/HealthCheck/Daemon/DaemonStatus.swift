@@ -146,6 +146,16 @@ public final class JSONWriter {
         needsComma = true
     }
 
+    /// `"key":{…}`.
+    public func object(_ key: String, _ body: () -> Void) {
+        key_(key)
+        out += "{"
+        needsComma = false
+        body()
+        out += "}"
+        needsComma = true
+    }
+
     public func array<T>(_ key: String, _ items: [T], _ each: (T) -> Void) {
         key_(key)
         out += "["

@@ -12,6 +12,8 @@ public struct VRRPCounters: Sendable, Hashable {
     public var rejected: [RejectionCause: Int] = [:]
     /// Transitions into MASTER.
     public var becameMaster = 0
+    /// State changes, by the state entered (INIT -> BACKUP at start included).
+    public var transitions: [VRRPState: Int] = [:]
 
     /// Zero counters.
     public init() {}

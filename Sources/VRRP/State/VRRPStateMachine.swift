@@ -316,6 +316,7 @@ public struct VRRPStateMachine: Sendable {
         let from = state
         state = target
         lastTransition = VRRPTransition(from: from, to: target, reason: reason, at: now)
+        counters.transitions[target, default: 0] += 1
         out.append(.stateChanged(from: from, to: target, reason: reason))
     }
 

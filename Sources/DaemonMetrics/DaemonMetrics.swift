@@ -1,0 +1,108 @@
+import Prometheus
+import Synchronization
+
+/// The daemon's event metrics: what happened since it started, counted as it happens and kept
+/// in one swift-prometheus registry (its counters and histograms are atomics: recording from
+/// the engine's actor or the reactor thread takes no lock of ours). The state part (the IPVS
+/// table, checker and VRRP states, process slots) is read at each scrape instead, see
+/// `Scrape`.
+///
+/// One instance per daemon, handed to the engine that records (no global registry).
+public final class DaemonMetrics: Sendable {
+    /// Where the event series live; `render(into:)` writes them.
+    public let registry = PrometheusCollectorRegistry()
+
+    /// Check durations: from 1 ms to the longest misc_timeout one commonly sees.
+    public static let checkDurationBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5),
+        .seconds(5), .seconds(10), .seconds(30),
+    ]
+    /// How late a check started after its planned slot.
+    public static let latenessBuckets: [Duration] = [
+        .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1),
+        .seconds(5), .seconds(30),
+    ]
+    /// A check counts as late when it starts this long after its slot (timer and executor
+    /// noise stay below it).
+    public static let lateThreshold: Duration = .milliseconds(10)
+
+    private let applied: Counter
+    private let late: Counter
+    private let lateness: DurationHistogram
+    private let reloadsOK: Counter
+    private let reloadsFailed: Counter
+    private let lastReloadOK: Gauge
+    private let lastReloadSuccess: Gauge
+    private let configInfo = Mutex<(hash: String, gauge: Gauge)?>(nil)
+
+    public init() {
+        applied = registry.counter("swiftvs_kernel_changes_applied_total", help: "IPVS table changes the kernel accepted from the daemon")
+        late = registry.counter("swiftvs_checks_late_total", help: "checks started 10 ms or more after their planned time (waiting for a process slot, or a busy loop)")
+        lateness = registry.durationHistogram("swiftvs_check_start_delay_seconds", buckets: Self.latenessBuckets,
+                                                  help: "how long after its planned time each late check started")
+        let reloads = "SIGHUP reloads of the configuration, by result (failed: the file had errors, the running configuration was kept)"
+        reloadsOK = registry.counter("swiftvs_config_reloads_total", [("result", "ok")], help: reloads)
+        reloadsFailed = registry.counter("swiftvs_config_reloads_total", [("result", "failed")], help: reloads)
+        lastReloadOK = registry.gauge("swiftvs_config_last_reload_successful", help: "1 when the last configuration load (start-up or SIGHUP) succeeded, else 0")
+        lastReloadSuccess = registry.gauge("swiftvs_config_last_reload_success_timestamp_seconds", help: "when the configuration was last loaded successfully (Unix time)")
+    }
+
+    // MARK: - Checks
+
+    /// One check of one checker ended: its run, its duration, and when it failed, its reason
+    /// (`CheckFailureReason`). `labels` name the virtual and real server and the checker.
+    public func checkEnded(_ labels: [(String, String)], duration: Duration, failure reason: String?) {
+        registry.counter("swiftvs_check_runs_total", labels, help: "checks run, per checker").increment()
+        registry.durationHistogram("swiftvs_check_duration_seconds", labels, buckets: Self.checkDurationBuckets,
+                                       help: "how long each check took, per checker").record(duration)
+        guard let reason else { return }
+        registry.counter("swiftvs_check_failures_total", labels + [("reason", reason)],
+                             help: "failed checks, per checker and reason (timeout, refused, connect_error, exit_status, signal, http_status, digest, bad_response, icmp, cannot_run)")
+            .increment()
+    }
+
+    /// A check started `delay` after its planned time (counted when at least `lateThreshold`).
+    public func checkStarted(late delay: Duration) {
+        guard delay >= Self.lateThreshold else { return }
+        late.increment()
+        lateness.record(delay)
+    }
+
+    // MARK: - Kernel
+
+    /// A batch of table changes: `applied` accepted, one errno per refused change.
+    public func kernelChanges(applied count: Int, refused errnos: [Int32?]) {
+        if count > 0 { applied.increment(by: Int64(count)) }
+        for e in errnos {
+            registry.counter("swiftvs_kernel_changes_refused_total", [("errno", ErrnoName.of(e))],
+                                 help: "IPVS table changes the kernel refused, by errno (EINVAL: e.g. a direct-routing real server on a broadcast address)")
+                .increment()
+        }
+    }
+
+    // MARK: - Configuration
+
+    /// The configuration was loaded (at start-up: `reload` false) or a reload was tried.
+    /// `hash` is the loaded file's `ConfigHash` when it succeeded; `unixTime` the time.
+    public func configLoaded(ok: Bool, reload: Bool, hash: String?, unixTime: Double) {
+        if reload { (ok ? reloadsOK : reloadsFailed).increment() }
+        lastReloadOK.set(Int64(ok ? 1 : 0))
+        guard ok else { return }
+        lastReloadSuccess.set(unixTime)
+        guard let hash else { return }
+        configInfo.withLock { info in
+            if info?.hash == hash { return }
+            if let old = info?.gauge { registry.unregisterGauge(old) }
+            let g = registry.gauge("swiftvs_config_info", [("hash", hash)],
+                                       help: "the running configuration: its hash (FNV-1a 64 of the file and its includes) in the label, value 1")
+            g.set(Int64(1))
+            info = (hash, g)
+        }
+    }
+
+    /// The event series in the Prometheus text format, appended to `buffer`.
+    public func render(into buffer: inout [UInt8]) {
+        registry.emit(into: &buffer)
+    }
+}

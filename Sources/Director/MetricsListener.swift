@@ -1,0 +1,165 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import EventLoop
+import NetworkModel
+import Synchronization
+
+/// The `--metrics` HTTP endpoint: `GET /metrics` answers the Prometheus text format, `GET /` a
+/// one-line page that links to it, anything else 404. HTTP/1.0 and 1.1, one request per
+/// connection (`Connection: close`).
+///
+/// It runs on the daemon's reactor: the listening socket and every client socket are
+/// non-blocking and waited on by the reactor's epoll, each client is a small task (no thread),
+/// and every wait has a deadline. A client cannot hold the daemon: its request must arrive
+/// whole within `Limits.requestTimeout` and `Limits.maxRequestBytes`, its answer be taken within
+/// `Limits.responseTimeout`, and when `Limits.maxClients` are connected the one that has waited
+/// longest for its request is dropped to make room, so a flood of idle connections delays a
+/// real scrape by one accept, not by a timeout.
+public enum MetricsListener {
+    /// Bounds on a client.
+    public struct Limits: Sendable {
+        public var maxRequestBytes = 8192
+        public var requestTimeout: Duration = .seconds(5)
+        public var responseTimeout: Duration = .seconds(10)
+        public var maxClients = 32
+
+        public init() {}
+    }
+
+    /// Why the listener could not be opened.
+    public struct SocketError: Error, Sendable, CustomStringConvertible {
+        public var address: MetricsAddress
+        public var step: String
+        public var errno: Int32
+        public var description: String { "\(address): \(step): \(String(cString: strerror(errno)))" }
+    }
+
+    /// A bound, listening, non-blocking TCP socket on `address`.
+    public static func listen(_ address: MetricsAddress) throws(SocketError) -> Int32 {
+        let v6 = address.address.family == .inet6
+        let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        if fd < 0 { throw SocketError(address: address, step: "socket", errno: errno) }
+        var one: Int32 = 1
+        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        if v6 { _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) }
+        if withSocketAddress(address, { bind(fd, $0, $1) }) != 0 {
+            let e = errno
+            close(fd)
+            throw SocketError(address: address, step: "bind", errno: e)
+        }
+        if Glibc.listen(fd, 64) != 0 {
+            let e = errno
+            close(fd)
+            throw SocketError(address: address, step: "listen", errno: e)
+        }
+        return fd
+    }
+
+    /// The port `fd` is bound to (for a listener opened on port 0 in tests).
+    public static func boundPort(_ fd: Int32) -> UInt16? {
+        var storage = sockaddr_in6()
+        var len = socklen_t(MemoryLayout<sockaddr_in6>.size)
+        let rc = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        guard rc == 0 else { return nil }
+        // sin_port and sin6_port are at the same offset.
+        return UInt16(bigEndian: storage.sin6_port)
+    }
+
+    /// Serves `fd` until the task is cancelled, then closes it and drops every client.
+    /// `metrics` renders one scrape.
+    public static func serve(fd: Int32, reactor: Reactor, limits: Limits = Limits(),
+                             metrics: @escaping @Sendable () async -> [UInt8]) async {
+        let clients = MetricsClients()
+        defer { close(fd) }
+        while !Task.isCancelled {
+            let outcome = await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN)
+            if outcome == .cancelled || Task.isCancelled { break }
+            while true {
+                let conn = SystemCalls.accept4(fd, flags: O_CLOEXEC | O_NONBLOCK)
+                if conn < 0 { break }   // EAGAIN, or a client that went away: wait again
+                clients.start(conn, limit: limits.maxClients) { id in
+                    await MetricsConnection(fd: conn, id: id, reactor: reactor, limits: limits, clients: clients).run(metrics)
+                }
+            }
+        }
+        await clients.stopAll()
+    }
+
+    static func withSocketAddress<R>(_ a: MetricsAddress, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        let bytes = a.address.bytes
+        if a.address.family == .inet6 {
+            var sa = sockaddr_in6()
+            sa.sin6_family = sa_family_t(AF_INET6)
+            sa.sin6_port = a.port.bigEndian
+            withUnsafeMutableBytes(of: &sa.sin6_addr) { $0.copyBytes(from: bytes) }
+            return withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        }
+        var sa = sockaddr_in()
+        sa.sin_family = sa_family_t(AF_INET)
+        sa.sin_port = a.port.bigEndian
+        withUnsafeMutableBytes(of: &sa.sin_addr) { $0.copyBytes(from: bytes) }
+        return withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    }
+}
+
+/// The connected clients: each one's task, and which of them still wait for their request (the
+/// ones that may be dropped to make room).
+final class MetricsClients: Sendable {
+    private struct State {
+        var tasks: [UInt64: Task<Void, Never>] = [:]
+        var reading: Set<UInt64> = []
+        var nextID: UInt64 = 0
+        var stopped = false
+    }
+    private let state = Mutex(State())
+
+    /// Runs `body` for a new connection `fd`; at `limit` clients, first cancels the oldest one
+    /// still reading its request (or, with none, closes `fd` at once).
+    func start(_ fd: Int32, limit: Int, _ body: @escaping @Sendable (UInt64) async -> Void) {
+        let (evicted, admitted) = state.withLock { s -> (Task<Void, Never>?, Bool) in
+            if s.stopped { return (nil, false) }
+            var evicted: Task<Void, Never>?
+            if s.tasks.count >= limit {
+                guard let oldest = s.reading.min() else { return (nil, false) }
+                s.reading.remove(oldest)
+                evicted = s.tasks.removeValue(forKey: oldest)
+            }
+            let id = s.nextID
+            s.nextID += 1
+            s.reading.insert(id)
+            // Made under the lock, so that its own `finished` (which takes the lock) comes after.
+            s.tasks[id] = Task { await body(id); self.finished(id) }
+            return (evicted, true)
+        }
+        evicted?.cancel()
+        if !admitted { close(fd) }
+    }
+
+    /// The client's request is in: it is no longer dropped to make room.
+    func answering(_ id: UInt64) { _ = state.withLock { $0.reading.remove(id) } }
+
+    private func finished(_ id: UInt64) {
+        state.withLock { s in
+            s.tasks[id] = nil
+            s.reading.remove(id)
+        }
+    }
+
+    /// Connected clients right now.
+    var count: Int { state.withLock { $0.tasks.count } }
+
+    func stopAll() async {
+        let tasks = state.withLock { s -> [Task<Void, Never>] in
+            s.stopped = true
+            defer { s.tasks = [:]; s.reading = [] }
+            return Array(s.tasks.values)
+        }
+        for t in tasks { t.cancel() }
+        for t in tasks { await t.value }
+    }
+}
