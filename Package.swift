@@ -132,7 +132,7 @@ let package = Package(
         // Host tests in network namespaces: need root (skipped otherwise).
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", "NetworkModel", "CNetlinkRoute"]),
         // Kernel tests: run inside the VM (Scripts/vm-run) against the real ip_vs modules.
-        .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks", "HealthCheck"]),
+        .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks", "HealthCheck"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
