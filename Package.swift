@@ -17,6 +17,9 @@ let package = Package(
         .executable(name: "swiftvs", targets: ["swiftvs"]),
         // What `swiftvs daemon` runs as when installed next to swiftvs (see DaemonMain.exec).
         .executable(name: "swiftvs-healthd", targets: ["swiftvs-healthd"]),
+        // What the ipvsadm, ipvsadm-save and ipvsadm-restore names run: ipvsadm's command line
+        // without ArgumentParser, Foundation or the daemon (see IpvsadmFrontEnd).
+        .executable(name: "swiftvs-ipvsadm", targets: ["swiftvs-ipvsadm"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -97,10 +100,13 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        // ipvsadm's own command line over the binding: `swiftvs ipvsadm …` and swiftvs-ipvsadm.
+        .target(name: "IpvsadmFrontEnd", dependencies: ["IPVS", "IPVSRules"]),
+        .executableTarget(name: "swiftvs-ipvsadm", dependencies: ["IpvsadmFrontEnd"]),
         .executableTarget(
             name: "swiftvs",
             dependencies: [
-                "IPVS", "IPVSRules", "FirewallMarks", "HealthCheck", "Director", "Diagnostics",
+                "IPVS", "IPVSRules", "IpvsadmFrontEnd", "FirewallMarks", "HealthCheck", "Director", "Diagnostics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -7,6 +7,7 @@ import ArgumentParser
 import HealthCheck
 import Director
 import IPVS
+import IpvsadmFrontEnd
 
 @main
 struct SwiftVS: AsyncParsableCommand {

@@ -106,6 +106,38 @@ extension Kernel {
 
         static let binDir = "/tmp/swvs-ipvsadm-bin"
 
+        /// What the ipvsadm names link to: swiftvs-ipvsadm, built beside swiftvs.
+        static var frontEnd: String {
+            URL(fileURLWithPath: swiftvsBinary).deletingLastPathComponent().appendingPathComponent("swiftvs-ipvsadm").path
+        }
+
+        /// swiftvs itself answers as ipvsadm too: called by the name ipvsadm, and as `swiftvs ipvsadm`.
+        @Test func swiftvsAnswersToo() throws {
+            let ipvs = try freshTable()
+            try sh("mkdir -p \(Self.binDir)/sv && ln -sf \(swiftvsBinary) \(Self.binDir)/sv/ipvsadm")
+            for words in [["-A", "-t", "192.0.2.5:80", "-s", "rr"], ["-Ln"], ["-A", "-t", "192.0.2.5:80"], ["-q"], ["-v"], ["-C"]] {
+                // From the same table each time: one service unless the line adds it.
+                func prepare() throws {
+                    try ipvs.flush()
+                    if words.first != "-A" || words.count == 3 {
+                        try ipvs.addService(Service(key: .address(.tcp, IPAddress("192.0.2.5")!, port: 80), scheduler: "rr"))
+                    }
+                }
+                try prepare()
+                let theirs = try spawn("/usr/sbin/ipvsadm", argv0: "ipvsadm", words, stdin: nil)
+                let theirTable = try Self.table(ipvs)
+                try prepare()
+                let named = try spawn("\(Self.binDir)/sv/ipvsadm", argv0: "ipvsadm", words, stdin: nil)
+                #expect(try Self.table(ipvs) == theirTable, "ipvsadm \(words)")
+                try prepare()
+                let sub = try spawn(swiftvsBinary, argv0: "swiftvs", ["ipvsadm"] + words, stdin: nil)
+                #expect(try Self.table(ipvs) == theirTable, "swiftvs ipvsadm \(words)")
+                #expect(named == theirs, "ipvsadm \(words)")
+                #expect(sub == theirs, "swiftvs ipvsadm \(words)")
+            }
+            try ipvs.flush()
+        }
+
         @Test func corpusHasEnoughLines() throws {
             let lines = try CorpusLine.load()
             #expect(lines.count >= 300)
@@ -117,7 +149,7 @@ extension Kernel {
             let ipvs = try freshTable()
             try sh("""
                 mkdir -p \(Self.binDir)
-                for n in ipvsadm ipvsadm-save ipvsadm-restore; do ln -sf \(swiftvsBinary) \(Self.binDir)/$n; done
+                for n in ipvsadm ipvsadm-save ipvsadm-restore; do ln -sf \(Self.frontEnd) \(Self.binDir)/$n; done
                 """)
             let base = try Self.build(ipvs)
             var differing = 0

@@ -10,9 +10,9 @@ import IPVSRules
 /// called as `ipvsadm`, `ipvsadm-save` or `ipvsadm-restore` (symlinks). It behaves as
 /// ipvsadm 1.31 and Debian's two wrapper scripts do: same output, messages and exit
 /// statuses, one kernel call per command line, `-R` line by line (see the README).
-enum IpvsadmMode {
+public enum IpvsadmMode {
     /// The names swiftvs answers to as ipvsadm, by the last component of argv[0].
-    static func entry(forProgram path: String) -> ((String, [String]) -> Int32)? {
+    public static func entry(forProgram path: String) -> ((String, [String]) -> Int32)? {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         switch name {
         case "ipvsadm": return { program, words in IpvsadmMode.ipvsadm(program: program, words) }
@@ -26,7 +26,7 @@ enum IpvsadmMode {
     struct Exit: Error { var status: Int32 }
 
     /// `ipvsadm WORDS…`: its exit status.
-    static func ipvsadm(program: String, _ words: [String], stdin: [UInt8]? = nil) -> Int32 {
+    public static func ipvsadm(program: String, _ words: [String], stdin: [UInt8]? = nil) -> Int32 {
         do throws(Exit) {
             let session = try Session(program: program, stdinText: stdin)
             if words.isEmpty {
@@ -186,14 +186,28 @@ enum IpvsadmMode {
     }
 
     static func writeOut(_ raw: UnsafeRawBufferPointer) {
-        if let e = writeAll(raw, to: STDOUT_FILENO), e != EPIPE {
+        if let e = writeFully(raw, to: STDOUT_FILENO), e != EPIPE {
             writeErr("write: \(String(cString: strerror(e)))\n")
         }
     }
 
     static func writeErr(_ s: String) {
         var s = s
-        s.withUTF8 { _ = writeAll(UnsafeRawBufferPointer($0), to: STDERR_FILENO) }
+        s.withUTF8 { _ = writeFully(UnsafeRawBufferPointer($0), to: STDERR_FILENO) }
+    }
+
+    /// write(2)s all of `raw` (retrying short writes and EINTR); nil, or the errno that stopped it.
+    static func writeFully(_ raw: UnsafeRawBufferPointer, to fd: Int32) -> Int32? {
+        var offset = 0
+        while offset < raw.count {
+            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                return errno
+            }
+            offset += n
+        }
+        return nil
     }
 
     /// All of a file descriptor's bytes (standard input for `-R`).
