@@ -17,6 +17,9 @@ let package = Package(
         .executable(name: "swiftvs", targets: ["swiftvs"]),
         // What `swiftvs daemon` runs as when installed next to swiftvs (see DaemonMain.exec).
         .executable(name: "swiftvs-healthd", targets: ["swiftvs-healthd"]),
+        // What the ipvsadm, ipvsadm-save and ipvsadm-restore names run: ipvsadm's command line
+        // without ArgumentParser, Foundation or the daemon (see IpvsadmFrontEnd).
+        .executable(name: "swiftvs-ipvsadm", targets: ["swiftvs-ipvsadm"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -118,10 +121,13 @@ let package = Package(
         // build by BuildInfoPlugin (Scripts/lib/build-info.sh).
         .target(name: "BuildInfo", plugins: ["BuildInfoPlugin"]),
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
+        // ipvsadm's own command line over the binding: `swiftvs ipvsadm …` and swiftvs-ipvsadm.
+        .target(name: "IpvsadmFrontEnd", dependencies: ["IPVS", "IPVSRules"]),
+        .executableTarget(name: "swiftvs-ipvsadm", dependencies: ["IpvsadmFrontEnd"]),
         .executableTarget(
             name: "swiftvs",
             dependencies: [
-                "IPVS", "IPVSRules", "FirewallMarks", "HealthCheck", "Director", "Diagnostics", "BuildInfo", "DaemonMetrics",
+                "IPVS", "IPVSRules", "IpvsadmFrontEnd", "FirewallMarks", "HealthCheck", "Director", "Diagnostics", "BuildInfo", "DaemonMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -153,7 +159,7 @@ let package = Package(
         // Host tests in network namespaces: need root (skipped otherwise).
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", "NetworkModel", "CNetlinkRoute"]),
         // Kernel tests: run inside the VM (Scripts/vm-run) against the real ip_vs modules.
-        .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks", "HealthCheck", "DaemonMetrics"]),
+        .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks", "HealthCheck", "DaemonMetrics"], exclude: ["Fixtures"]),
         // The metrics endpoint on the host: the HTTP listener against slow and hostile clients,
         // promtool, and a real Prometheus scraping a VRRP-only daemon (root, namespaces).
         .testTarget(name: "MetricsTests", dependencies: ["DaemonMetrics", "Director", "EventLoop", "IPVSModel", "HealthCheck",

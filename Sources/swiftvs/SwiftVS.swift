@@ -7,6 +7,7 @@ import ArgumentParser
 import HealthCheck
 import Director
 import IPVS
+import IpvsadmFrontEnd
 
 @main
 struct SwiftVS: AsyncParsableCommand {
@@ -32,6 +33,14 @@ struct SwiftVS: AsyncParsableCommand {
     /// bad usage and input, with the message first and the usage after it.
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        // Called as ipvsadm, ipvsadm-save or ipvsadm-restore (symlinks), or `swiftvs ipvsadm …`:
+        // ipvsadm's command line, before anything else is set up.
+        if let program = CommandLine.arguments.first, let entry = IpvsadmMode.entry(forProgram: program) {
+            Glibc.exit(entry(program, arguments))
+        }
+        if arguments.first == "ipvsadm" {
+            Glibc.exit(IpvsadmMode.ipvsadm(program: "ipvsadm", Array(arguments.dropFirst())))
+        }
         if arguments.first == "daemon" {
             DaemonMain.limitMemory()
             // Written plainly, the daemon's options need no ArgumentParser: straight to
