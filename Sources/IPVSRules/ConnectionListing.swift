@@ -42,11 +42,13 @@ public enum ConnectionListing {
     private struct WriteFailed: Error { var errno: Int32 }
 
     /// Lists the table read from `input` (`path` names it in errors) to `output`.
-    /// Returns the number of entries written (or counted, for a summary).
+    /// Returns the number of entries written (or counted, for a summary). `readSize` is the
+    /// read buffer (the kernel gives at most a page per read; tests make it small).
     @discardableResult
     public static func run(input: Int32, path: String, output: Int32, mode: Mode,
-                           filter: ConnectionFilter = ConnectionFilter()) throws(Failure) -> Int {
-        let reader = ConnectionReader(fd: input, path: path)
+                           filter: ConnectionFilter = ConnectionFilter(),
+                           readSize: Int = 64 << 10) throws(Failure) -> Int {
+        let reader = ConnectionReader(fd: input, path: path, bufferSize: readSize)
         var out = ByteBuffer(capacity: 80 << 10)
         var count = 0
         var summary = ConnectionSummary()
