@@ -72,10 +72,10 @@ setup() {
 
 traffic() {
   t="$cl $py $here/conn-traffic.py"
-  $t hold 600 192.0.2.100 80 3 >/dev/null &
-  $t hold 600 2001:db8::100 80 2 >/dev/null &
-  $t hold 600 192.0.2.100 8080 2 >/dev/null &
-  $t hold 600 192.0.2.101 80 2 >/dev/null &
+  $t hold 600 192.0.2.100 80 3 >/dev/null 2>&1 &
+  $t hold 600 2001:db8::100 80 2 >/dev/null 2>&1 &
+  $t hold 600 192.0.2.100 8080 2 >/dev/null 2>&1 &
+  $t hold 600 192.0.2.101 80 2 >/dev/null 2>&1 &
   $t close 192.0.2.100 80 2
   $t close 192.0.2.100 8080 2
   $t close 192.0.2.100 443 2

@@ -8,7 +8,7 @@ import IPVSRules
 
 /// `swiftvs list -c`: what ipvsadm -L -c shows, plus filters and a summary. The work is
 /// IPVSRules' `ConnectionListing`; this only turns the options into its inputs.
-struct ConnectionListRequest {
+struct ConnectionListRequest: Equatable {
     var numeric = false
     var persistentConnections = false
     var json = false

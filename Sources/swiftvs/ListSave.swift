@@ -69,12 +69,15 @@ struct List: ParsableCommand {
         }
     }
 
+    /// What `-c` asks for (the same from `QuickCommand.connections`).
+    var connectionRequest: ConnectionListRequest {
+        ConnectionListRequest(numeric: numeric, persistentConnections: persistentConnections, json: json,
+                              summary: summary, serviceArguments: service.arguments, server: server,
+                              state: state, namespace: common.namespace)
+    }
+
     func run() throws {
-        if connection {
-            try ConnectionListRequest(numeric: numeric, persistentConnections: persistentConnections, json: json,
-                                      summary: summary, serviceArguments: service.arguments, server: server,
-                                      state: state, namespace: common.namespace).run()
-        }
+        if connection { try connectionRequest.run() }
         let ipvs = try common.open()
         let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()
         if timeout {
