@@ -22,6 +22,8 @@ LIB=$(cd "$(dirname "$0")" && pwd)
 W=/tmp/bench
 mkdir -p "$W"
 cp "${BENCH_CHECK:?}" "$CHECK_PROG"
+CONN_PROG=/tmp/bench/bench-conn
+cp "${BENCH_CONN:?}" "$CONN_PROG"
 export LC_ALL=C
 
 if ((SMOKE)); then
@@ -29,11 +31,13 @@ if ((SMOKE)); then
   REPS=${BENCH_REPS:-2}; ANCHOR_REPS=${BENCH_ANCHOR_REPS:-1}
   CHECK_SERVERS=40 CHECK_SECONDS=${BENCH_CHECK_SECONDS:-4} LAT_TRIALS=2 CHECK_REPS=${BENCH_CHECK_REPS:-1}
   SCHED_SIZES=(${BENCH_SCHED_SIZES:-20})
+  CONN_ENTRIES=2000
 else
   SIZES=(1000x4 10000x4); BIG=10000x4 SMALL=10x4
   REPS=${BENCH_REPS:-5}; ANCHOR_REPS=${BENCH_ANCHOR_REPS:-1}
   CHECK_SERVERS=1000 CHECK_SECONDS=${BENCH_CHECK_SECONDS:-20} LAT_TRIALS=5 CHECK_REPS=${BENCH_CHECK_REPS:-5}
   SCHED_SIZES=(${BENCH_SCHED_SIZES:-100 200 300})
+  CONN_ENTRIES=100000
 fi
 [[ -n $REPS ]] || REPS=5
 [[ -n $ANCHOR_REPS ]] || ANCHOR_REPS=1
@@ -574,6 +578,46 @@ case_checks() {
 }
 
 # =============================================================================================
+# The connection table: CONN_ENTRIES UDP entries (Scripts/lib/bench-conn.c: raw datagrams from
+# distinct sources, which IPVS meets at LOCAL_OUT in this namespace), then `ipvsadm -L -c -n`
+# and `swiftvs list -c -n` alternating, each under /usr/bin/time for wall time and peak RSS.
+# Both read the same /proc/net/ip_vs_conn (a page per read, the kernel's walk from the table's
+# start at every read: the kernel's part is the same for both).
+conn_timed() { # OUT COMMAND... -> C_WALL C_RSS C_USER C_SYS
+  /usr/bin/time -f '%e %M %U %S' -o "$W/conn.time" "$@" >"$1.out" 2>"$W/err" || {
+    detail "FAILED: ${*:2}"; sed 's/^/      /' "$W/err" | head; FAILED=$((FAILED + 1)); return 1; }
+  read -r C_WALL C_RSS C_USER C_SYS <"$W/conn.time"
+}
+case_conn() {
+  local n=$CONN_ENTRIES sv=() an=() svr=() anr=() svu=() anu=() i
+  ipvsadm -A -u 192.0.2.200:53 -s rr
+  ipvsadm -a -u 192.0.2.200:53 -r 198.51.100.10:53 -g
+  ipvsadm --set 900 120 3600   # UDP entries outlive the run (the default 300 s might not)
+  "$CONN_PROG" 192.0.2.200 53 "$n"
+  local have; have=$(($(wc -l </proc/net/ip_vs_conn) - 1))
+  sanity "the table has the $n entries ($have)" test "$have" -eq "$n"
+  for ((i = 0; i < REPS; i++)); do
+    conn_timed "$W/anchor.conn" ipvsadm -L -c -n || return 0
+    an+=("$C_WALL"); anr+=("$C_RSS"); anu+=("$C_USER")
+    conn_timed "$W/swiftvs.conn" "$SV" list -c -n || return 0
+    sv+=("$C_WALL"); svr+=("$C_RSS"); svu+=("$C_USER")
+  done
+  local msv man msr mar
+  msv=$(median "${sv[@]}") man=$(median "${an[@]}") msr=$(median "${svr[@]}") mar=$(median "${anr[@]}")
+  line conn "$n" "$msv" "ipvsadm -Lcn" "$man"
+  detail "wall: swiftvs list -c -n $(list "${sv[@]}") s; ipvsadm -L -c -n $(list "${an[@]}") s"
+  detail "user CPU: swiftvs $(list "${svu[@]}") s; ipvsadm $(list "${anu[@]}") s"
+  detail "peak RSS: swiftvs ${svr[*]} KB; ipvsadm ${anr[*]} KB (medians $msr and $mar KB)"
+  # Both read the live table at different moments: the expiry column counts down between
+  # them, everything else must be equal, line for line.
+  sanity "the same entries, line for line (expiry column aside: read at different moments)" \
+    cmp -s <(cut -c1-3,11- "$W/anchor.conn.out") <(cut -c1-3,11- "$W/swiftvs.conn.out")
+  sanity "all $n listed" test "$(($(wc -l <"$W/swiftvs.conn.out") - 2))" -eq "$n"
+  goal "faster than ipvsadm ($(fmt "$msv") s < $(fmt "$man") s)" "$(awk -v a="$msv" -v b="$man" 'BEGIN { print (a < b) }')"
+  goal "less peak memory than ipvsadm ($msr KB < $mar KB)" "$(awk -v a="$msr" -v b="$mar" 'BEGIN { print (a < b) }')"
+}
+
+# =============================================================================================
 if [[ ${1:-} == --case ]]; then   # one case, already inside its namespace
   network
   "case_$2"
@@ -584,7 +628,7 @@ echo "# kernel: $(uname -r) ($(uname -v))"
 echo "# vm: $(nproc) vCPU, $(awk '/MemTotal/ { printf "%d MB", $2 / 1024 }' /proc/meminfo)"
 echo "# sizes: ${SIZES[*]}; swiftvs repetitions $REPS; ipvsadm-restore at $BIG: $ANCHOR_REPS run(s)$( ((SMOKE)) && echo '; SMOKE (tiny sizes)')"
 CASES=("$@")
-((${#CASES[@]})) || CASES=(restore save reconcile edit checks)
+((${#CASES[@]})) || CASES=(restore save reconcile edit checks conn)
 for c in "${CASES[@]}"; do
   ip netns add "bench-$c"
   ip netns exec "bench-$c" bash "$0" --case "$c" || FAILED=$((FAILED + 1))

@@ -22,7 +22,7 @@ SWIFTVS_VM_HOST_PACKAGES=(
 # demo run inside the VM must be installed on the host.
 SWIFTVS_VM_GUEST_PACKAGES=(
   bash ipvsadm iptables nftables iproute2 keepalived curl python3
-  iputils-ping kmod procps
+  iputils-ping kmod procps time   # /usr/bin/time: the conn bench case's peak RSS
   prometheus        # promtool and a Prometheus server for the metrics tests (its service is left stopped)
 )
 

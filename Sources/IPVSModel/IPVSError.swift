@@ -37,6 +37,7 @@ public struct IPVSError: Error, Sendable, Hashable, CustomStringConvertible {
         case listServices, getService, addService, editService, deleteService
         case listDestinations, addDestination, editDestination, deleteDestination
         case zero, flush
+        case listConnections
     }
 
     /// What it was done to.
@@ -99,6 +100,7 @@ public struct IPVSError: Error, Sendable, Hashable, CustomStringConvertible {
         case .deleteDestination: return "delete"
         case .zero: return "zero counters of"
         case .flush: return "flush the table"
+        case .listConnections: return "list connections"
         }
     }
 }

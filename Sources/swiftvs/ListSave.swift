@@ -15,6 +15,9 @@ struct List: ParsableCommand {
         discussion: """
             The output is byte for byte what 'ipvsadm -L' prints with the same options.
             --json prints the same data in swiftvs's documented JSON format (docs/json.md).
+            -c lists the kernel's connection entries as 'ipvsadm -L -c' does; with -t, -u,
+            --sctp-service, -f, --server or --state only the matching ones, with --summary a count
+            per real server and state.
             """)
 
     @OptionGroup var service: ServiceOptions
@@ -42,14 +45,39 @@ struct List: ParsableCommand {
     var daemon = false
     @Flag(name: .customLong("json"), help: "JSON instead of ipvsadm's text.")
     var json = false
+    @Flag(name: [.customShort("c"), .customLong("connection")], help: "The connection entries (ipvsadm -L -c).")
+    var connection = false
+    @Option(name: .customLong("server"), help: ArgumentHelp("With -c: entries to this real server only.", valueName: "address[:port]"))
+    var server: String?
+    @Option(name: .customLong("state"), help: ArgumentHelp("With -c: entries in this state only (ESTABLISHED, SYN_RECV, UDP, ASSURED, …).", valueName: "state"))
+    var state: String?
+    @Flag(name: .customLong("summary"), help: "With -c: the number of entries per real server and state.")
+    var summary = false
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
         try service.validate(required: false)
         if sort && noSort { throw ValidationError("--sort and --nosort exclude each other.") }
+        if connection {
+            let other = [("--stats", stats), ("--rate", rate), ("--thresholds", thresholds), ("--tun-info", tunnelInfo),
+                         ("--timeout", timeout), ("--daemon", daemon)].filter(\.1).map(\.0)
+            if let first = other.first { throw ValidationError("\(first) does not apply to the connection entries (-c).") }
+        } else {
+            if server != nil || state != nil || summary {
+                throw ValidationError("--server, --state and --summary apply to the connection entries: add -c.")
+            }
+        }
+    }
+
+    /// What `-c` asks for (the same from `QuickCommand.connections`).
+    var connectionRequest: ConnectionListRequest {
+        ConnectionListRequest(numeric: numeric, persistentConnections: persistentConnections, json: json,
+                              summary: summary, serviceArguments: service.arguments, server: server,
+                              state: state, namespace: common.namespace)
     }
 
     func run() throws {
+        if connection { try connectionRequest.run() }
         let ipvs = try common.open()
         let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()
         if timeout {

@@ -64,6 +64,9 @@ struct SwiftVS: AsyncParsableCommand {
             do { try restore.run() } catch { exit(withError: error) }
             return
         }
+        if let connections = QuickCommand.connections(arguments) {
+            do { try connections.run() } catch { exit(withError: error) }
+        }
         if let save = QuickCommand.save(arguments) {
             do { try save.run() } catch { exit(withError: error) }
             return

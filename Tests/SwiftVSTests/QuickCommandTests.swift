@@ -157,3 +157,39 @@ import Testing
         }
     }
 }
+
+/// `list -c` through QuickCommand and through ArgumentParser: the same request, or declined.
+@Suite struct QuickConnectionListTests {
+    static func viaArgumentParser(_ args: [String]) -> ConnectionListRequest? {
+        guard let list = (try? SwiftVS.parseAsRoot(args)) as? List, list.connection else { return nil }
+        return list.connectionRequest
+    }
+
+    static let plain: [[String]] = [
+        ["list", "-c"],
+        ["list", "-c", "-n"],
+        ["list", "--connection", "--numeric", "--persistent-conn", "--exact"],
+        ["list", "-n", "-c", "--json"],
+        ["list", "-c", "--summary", "--json", "--netns", "blue"],
+        ["list", "-c", "-t", "192.0.2.100:80", "--state", "ESTABLISHED"],
+        ["list", "-c", "-f", "80", "-6", "--server", "[2001:db8::11]:80"],
+        ["list", "-c", "--sctp-service", "192.0.2.100:5672", "--nosort"],
+        ["list", "-c", "-u", "192.0.2.100:53", "--server", "198.51.100.11"],
+    ]
+
+    @Test func plainListsTakeTheQuickRouteWithArgumentParsersAnswer() {
+        for args in Self.plain {
+            let quick = QuickCommand.connections(args)
+            #expect(quick != nil, "declined: \(args)")
+            #expect(quick == Self.viaArgumentParser(args), "\(args)")
+        }
+    }
+
+    @Test func anythingElseIsLeftToArgumentParser() {
+        for args in [["list"], ["list", "-n"], ["list", "-cn"], ["list", "-c", "--stats"], ["list", "-c", "-c"],
+                     ["list", "-c", "-t", "192.0.2.100:80", "-u", "192.0.2.100:53"], ["list", "-c", "-6"],
+                     ["list", "-c", "--sort", "--nosort"], ["list", "-c", "--help"], ["list", "-c", "--state"]] {
+            #expect(QuickCommand.connections(args) == nil, "\(args)")
+        }
+    }
+}

@@ -1,0 +1,93 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Reads /proc/net/ip_vs_conn from an open descriptor in one pass, a line at a time, holding
+/// only one read's worth of text (never the table): 100 000 entries are ~12 MB of text, and
+/// the kernel hands them out a page per read anyway.
+public struct ConnectionReader: ~Copyable {
+    /// Why the table could not be read.
+    public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        public enum Kind: Sendable, Equatable {
+            /// read(2) failed (errno).
+            case read
+            /// The file was empty: not even the kernel's header line (ipvsadm: "unexpected input from …").
+            case noHeader
+        }
+        public var kind: Kind
+        public var errno: Int32?
+        public var path: String
+
+        public var description: String {
+            switch kind {
+            case .noHeader: return "unexpected input from \(path)"
+            case .read: return "cannot read \(path): \(String(cString: strerror(errno ?? 0)))"
+            }
+        }
+    }
+
+    private let fd: Int32
+    private let path: String
+    private let buffer: UnsafeMutablePointer<UInt8>
+    private let capacity: Int
+
+    /// Reads from `fd` (not closed here); `path` names it in errors.
+    public init(fd: Int32, path: String, bufferSize: Int = 64 << 10) {
+        self.fd = fd
+        self.path = path
+        capacity = max(bufferSize, 512)
+        buffer = .allocate(capacity: capacity)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Calls `body` with each entry line after the header (without its newline), in the
+    /// kernel's order. The line's memory is valid only during the call.
+    public func forEachLine<E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> Void) throws(Failure) -> Result<Void, E> {
+        var filled = 0        // bytes in buffer
+        var sawHeader = false
+        var eof = false
+        while !eof {
+            if filled == capacity {
+                // A line longer than the buffer: the kernel never writes one (its lines are
+                // under 400 bytes); give it out in buffer-sized pieces rather than stop.
+                if let e = deliver(UnsafeBufferPointer(start: buffer, count: filled), &sawHeader, body) { return .failure(e) }
+                filled = 0
+            }
+            let n = read(fd, buffer + filled, capacity - filled)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Failure(kind: .read, errno: errno, path: path)
+            }
+            if n == 0 { eof = true; break }
+            let end = filled + n
+            var start = 0
+            var i = filled
+            while i < end {
+                if buffer[i] == 0x0A {
+                    if let e = deliver(UnsafeBufferPointer(start: buffer + start, count: i - start), &sawHeader, body) {
+                        return .failure(e)
+                    }
+                    start = i + 1
+                }
+                i += 1
+            }
+            filled = end - start
+            if start > 0 && filled > 0 { memmove(buffer, buffer + start, filled) }
+        }
+        if filled > 0, let e = deliver(UnsafeBufferPointer(start: buffer, count: filled), &sawHeader, body) {
+            return .failure(e)
+        }
+        if !sawHeader { throw Failure(kind: .noHeader, path: path) }
+        return .success(())
+    }
+
+    private func deliver<E: Error>(_ line: UnsafeBufferPointer<UInt8>, _ sawHeader: inout Bool,
+                                   _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> Void) -> E? {
+        if !sawHeader { sawHeader = true; return nil }
+        do { try body(line) } catch { return error }
+        return nil
+    }
+}
