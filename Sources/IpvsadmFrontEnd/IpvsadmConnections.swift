@@ -1,11 +1,29 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import IPVS
+import IPVSRules
+
 /// `ipvsadm -L -c [-n] [--persistent-conn]` (also `-lcn`, `-Lnc`): the connection table as
-/// ipvsadm prints it. The one call the ipvsadm front end makes for it; it returns the exit
-/// status, having written the listing (or ipvsadm's error) itself.
-///
-/// NOT YET: the connection-table reader and renderer (`swiftvs list -c`) is built on its own
-/// branch; until it is connected here, this says so on standard error and exits 1 rather
-/// than print something that is not ipvsadm's listing.
+/// ipvsadm prints it, streamed from /proc/net/ip_vs_conn by the same `ConnectionListing` that
+/// `swiftvs list -c` uses. Returns the exit status, having written the listing (or ipvsadm's
+/// error: "cannot open file …", "unexpected input from …", status 1) itself.
 func ipvsadmListConnections(numeric: Bool, persistentConnections: Bool) -> Int32 {
-    IpvsadmMode.writeErr("swiftvs: ipvsadm -L -c (the connection table) is not available in this build yet\n")
-    return 1
+    let path = ConnectionTableFile.path
+    let table: ConnectionTableFile
+    do { table = try ConnectionTableFile() } catch {
+        IpvsadmMode.writeErr("cannot open file \(path)\n")
+        return 1
+    }
+    let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()
+    let format = ConnectionFormat(numeric: numeric, persistentConnections: persistentConnections, resolver: resolver)
+    do {
+        try ConnectionListing.run(input: table.fd, path: path, output: STDOUT_FILENO, mode: .text(format))
+        return 0
+    } catch {
+        IpvsadmMode.writeErr("\(error)\n")
+        return 1
+    }
 }
