@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Testing
+import IPVS
+@_spi(Fuzzing) @testable import HealthCheck
+
+/// An input a fuzz target (Fuzz/, Scripts/fuzz) found a bug with, as checked in under
+/// `Fuzz/regressions/TARGET/NAME` (the bytes the target was given, its first byte included).
+func fuzzRegression(_ target: String, _ name: String) throws -> [UInt8] {
+    let root = #filePath.split(separator: "/", omittingEmptySubsequences: false).dropLast(3).joined(separator: "/")
+    let path = "\(root)/Fuzz/regressions/\(target)/\(name)"
+    guard let f = fopen(path, "rb") else { throw TestError("cannot open \(path): errno \(errno)") }
+    defer { fclose(f) }
+    var bytes: [UInt8] = []
+    var buf = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = fread(&buf, 1, buf.count, f)
+        if n == 0 { break }
+        bytes += buf[0..<n]
+    }
+    return bytes
+}
+
+@Suite("fuzz regressions: HTTP_GET")
+struct HTTPFuzzRegressionTests {
+    /// `Content-Length: -5` trapped the daemon (`prefix` of a negative length) when the url
+    /// had a digest. A negative length is no length: the body is read to the end of the
+    /// connection, as without the header.
+    @Test func negativeContentLengthIsNoLength() async throws {
+        let response = Array(try fuzzRegression("http", "negative-content-length").dropFirst())
+        guard case let .success(head) = HTTPResponseHead.parse(response) else { Issue.record("head refused"); return }
+        #expect(head.status == 200)
+        #expect(head.contentLength == nil)
+
+        let server = try TestServer(response: response)
+        let digest = MD5.hex(Array("hello".utf8))
+        let r = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/", digest: digest)],
+                                  timeout: generous, reactor: testReactor).check()
+        #expect(r.success, "\(r)")
+    }
+
+    @Test func bodyCounterNeverGoesNegative() {
+        var body = HTTPBodyCounter(contentLength: 3)
+        #expect(body.take(Array("hello".utf8)[...]) == Array("hel".utf8)[...])
+        #expect(body.isComplete)
+        #expect(body.take(Array("more".utf8)[...]).isEmpty)
+        var open = HTTPBodyCounter(contentLength: nil)
+        #expect(open.take(Array("hello".utf8)[...]).count == 5)
+        #expect(!open.isComplete)
+        open.finish()
+        #expect(open.isComplete)
+    }
+}
+
+@Suite("fuzz regressions: keepalived.conf")
+struct ConfigFuzzRegressionTests {
+    /// A '{' with no statement before it, left open at the end of the file, trapped the tree
+    /// builder (it closed the blocks still open as if each had a statement). It is the one
+    /// error "unexpected '{'"; the lines after it are dropped with it, as its '}' would drop them.
+    @Test func strayOpenBraceLeftOpenAtTheEnd() throws {
+        let text = String(decoding: try fuzzRegression("keepalived", "stray-open-brace-at-end"), as: UTF8.self)
+        let fs = InMemoryFileSystem(files: ["/etc/keepalived/keepalived.conf": text])
+        let doc = ConfigDocument.load(file: "/etc/keepalived/keepalived.conf", fileSystem: fs)
+        #expect(doc.diagnostics.map(\.message) == ["unexpected '{'"])
+        #expect(doc.diagnostics.first?.location.line == 3)
+
+        let nested = "virtual_server 192.0.2.1 80 {\n  {\n  lb_algo rr\n"
+        let d2 = ConfigDocument.load(file: "/k.conf", fileSystem: InMemoryFileSystem(files: ["/k.conf": nested]))
+        #expect(d2.diagnostics.map(\.message) == ["unexpected '{'", "missing '}' for 'virtual_server' block opened here"])
+    }
+}
+
+@Suite("fuzz regressions: keepalived.conf includes")
+struct IncludeFuzzRegressionTests {
+    /// Three files that each include the directory they are in by a glob: every level fans out
+    /// three ways, and the depth limit (16) alone let that run 3^16 reads (the fuzz target's
+    /// hang). The document stops at 1000 included files, with one error.
+    @Test func includeFanOutIsBounded() throws {
+        let text = String(decoding: try fuzzRegression("keepalived", "include-fan-out"), as: UTF8.self)
+        var files: [String: String] = [:]
+        for (i, part) in text.split(separator: "\n@@@\n", omittingEmptySubsequences: false).enumerated() {
+            files[i == 0 ? "/etc/keepalived/keepalived.conf" : "/etc/keepalived/conf.d/\(i).conf"] = String(part)
+        }
+        #expect(files.count == 4)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let doc = ConfigDocument.load(file: "/etc/keepalived/keepalived.conf", fileSystem: InMemoryFileSystem(files: files))
+        #expect(clock.now - start < .seconds(10))
+        #expect(doc.diagnostics.filter { $0.message == "more than 1000 included files (include loop?)" }.count == 1)
+    }
+}
