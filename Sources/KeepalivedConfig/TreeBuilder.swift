@@ -4,6 +4,12 @@ struct TreeBuilder {
     var diagnostics: [Diagnostic] = []
     private var stack: [(owner: Statement?, children: [Statement])] = [(nil, [])]
     private var includeDepth = 0
+    /// Files read by `include` so far, against `maxIncludedFiles`.
+    private var includedFiles = 0
+    /// At most this many included files in one document. The depth limit alone does not bound
+    /// the work: files that include each other's directory by a glob fan out at every level (three
+    /// such files are 3^16 reads at depth 16; found by the keepalived fuzz target as a hang).
+    static let maxIncludedFiles = 1000
 
     static let includeKeywords: Set<String> = ["include", "includet", "includer", "includem", "includew", "includeb", "includea"]
 
@@ -20,9 +26,12 @@ struct TreeBuilder {
         }
         while stack.count > 1 {
             let (owner, children) = stack.removeLast()
-            owner!.block = children
-            diagnostics.append(Diagnostic(.error, owner!.blockOpen ?? owner!.location, "missing '}' for '\(owner!.keyword.text)' block opened here"))
-            stack[stack.count - 1].children.append(owner!)
+            // A block opened by a stray '{' has no statement: it was reported ("unexpected
+            // '{'") and is dropped, as its '}' would drop it.
+            guard let owner else { continue }
+            owner.block = children
+            diagnostics.append(Diagnostic(.error, owner.blockOpen ?? owner.location, "missing '}' for '\(owner.keyword.text)' block opened here"))
+            stack[stack.count - 1].children.append(owner)
         }
         return stack[0].children
     }
@@ -123,6 +132,14 @@ struct TreeBuilder {
         }
         includeDepth += 1
         for path in matches {
+            guard includedFiles < Self.maxIncludedFiles else {
+                if includedFiles == Self.maxIncludedFiles {   // said once, where the limit was reached
+                    diagnostics.append(Diagnostic(.error, st.location, "more than \(Self.maxIncludedFiles) included files (include loop?)"))
+                    includedFiles += 1
+                }
+                break
+            }
+            includedFiles += 1
             do {
                 let text = try fileSystem.read(path)
                 feed(text: text, file: path)
