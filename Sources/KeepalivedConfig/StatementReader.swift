@@ -47,8 +47,12 @@ public struct StatementReader: Sendable {
         noBlock(st)
         guard let t = arg(st) else { return nil }
         noMoreArgs(st, after: 1)
-        let lower = t.text.lowercased()
-        guard let v = Double(t.text), v.isFinite, v >= 0, !t.text.hasPrefix("+"), !lower.contains("e"), !lower.contains("n") else {
+        // Decimal digits with at most one '.', as keepalived reads a time: Double(_:) alone also
+        // takes hexadecimal ("0x10" is 16: found by the keepalived differential fuzzing), signs,
+        // exponents, "inf" and "nan".
+        let digits = t.text.utf8.filter { $0 >= 0x30 && $0 <= 0x39 }.count
+        let dots = t.text.utf8.filter { $0 == 0x2E }.count
+        guard digits > 0, dots <= 1, digits + dots == t.text.utf8.count, let v = Double(t.text), v.isFinite else {
             error(t.location, "\(st.keyword.text): invalid time '\(t.text)' (seconds, fractions allowed)")
             return nil
         }

@@ -90,3 +90,29 @@ struct IncludeFuzzRegressionTests {
         #expect(doc.diagnostics.filter { $0.message == "more than 1000 included files (include loop?)" }.count == 1)
     }
 }
+
+@Suite("fuzz regressions: keepalived differential")
+struct DifferentialFuzzRegressionTests {
+    /// `connect_timeout 0x10` was read as 16 s (Double(_:) takes hexadecimal); keepalived 2.2.7
+    /// says "invalid number '0x10'" (Fuzz/regressions/keepalived-differential/, found by
+    /// `Scripts/fuzz --differential keepalived`). A time is decimal digits with at most one '.'.
+    @Test func hexadecimalTimeIsRefused() throws {
+        let text = String(decoding: try fuzzRegression("keepalived-differential", "hex-connect-timeout.conf"), as: UTF8.self)
+        let result = ConfigParser.check(text: text, file: "/k.conf", fileSystem: InMemoryFileSystem(files: [:]))
+        #expect(result.errors.map(\.description) == ["/k.conf:28:29: connect_timeout: invalid time '0x10' (seconds, fractions allowed)"])
+    }
+
+    @Test(arguments: ["0x10", "1e3", "+1", "-0", "inf", "nan", "1.2.3", ".", "0x1p3"])
+    func timesThatAreNotDecimalAreRefused(text: String) {
+        let config = "virtual_server 192.0.2.1 80 {\n  delay_loop \(text)\n}\n"
+        let result = ConfigParser.check(text: config, file: "/k.conf", fileSystem: InMemoryFileSystem(files: [:]))
+        #expect(result.errors.map(\.message) == ["delay_loop: invalid time '\(text)' (seconds, fractions allowed)"])
+    }
+
+    @Test(arguments: ["6", "0.5", "1.", ".25", "0010"])
+    func decimalTimesAreRead(text: String) {
+        let config = "virtual_server 192.0.2.1 80 {\n  delay_loop \(text)\n}\n"
+        let result = ConfigParser.check(text: config, file: "/k.conf", fileSystem: InMemoryFileSystem(files: [:]))
+        #expect(result.errors.isEmpty, "\(result.errors)")
+    }
+}
