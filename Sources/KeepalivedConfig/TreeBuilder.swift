@@ -4,6 +4,9 @@ struct TreeBuilder {
     var diagnostics: [Diagnostic] = []
     private var stack: [(owner: Statement?, children: [Statement])] = [(nil, [])]
     private var includeDepth = 0
+    /// The files being read, the outermost first: one that includes itself, directly or
+    /// through others, is an include loop.
+    private var reading: [String] = []
     /// Files read by `include` so far, against `maxIncludedFiles`.
     private var includedFiles = 0
     /// At most this many included files in one document. The depth limit alone does not bound
@@ -37,6 +40,8 @@ struct TreeBuilder {
     }
 
     private mutating func feed(text: String, file: String) {
+        reading.append(file)
+        defer { reading.removeLast() }
         let first = diagnostics.count
         ConfigLexer.forEachLine(of: text) { raw, number in
             feed(line: ConfigLexer.lex(line: raw, number: number, file: file, diagnostics: &diagnostics), file: file)
@@ -138,6 +143,12 @@ struct TreeBuilder {
                     includedFiles += 1
                 }
                 break
+            }
+            // keepalived 2.2.7 follows a loop until it runs out of file descriptors, then skips
+            // the file; here it is an error, at the include that closes it.
+            if reading.contains(path) {
+                diagnostics.append(Diagnostic(.error, patternTok.location, "include loop: \(path) is already being read"))
+                continue
             }
             includedFiles += 1
             do {

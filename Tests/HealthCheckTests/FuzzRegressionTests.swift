@@ -73,21 +73,35 @@ struct ConfigFuzzRegressionTests {
 
 @Suite("fuzz regressions: keepalived.conf includes")
 struct IncludeFuzzRegressionTests {
-    /// Three files that each include the directory they are in by a glob: every level fans out
-    /// three ways, and the depth limit (16) alone let that run 3^16 reads (the fuzz target's
-    /// hang). The document stops at 1000 included files, with one error.
-    @Test func includeFanOutIsBounded() throws {
-        let text = String(decoding: try fuzzRegression("keepalived", "include-fan-out"), as: UTF8.self)
+    /// Three files that each include the directory they are in by a glob: every level fanned
+    /// out three ways, and the depth limit (16) alone let that run 3^16 reads (the fuzz target's
+    /// hang; `include-fan-out-4`, four such files, the next one). A file that is already being
+    /// read is an include loop, reported where it is included again.
+    @Test(arguments: [("include-fan-out", 6), ("include-fan-out-4", 4)])
+    func includeLoopsAreCut(input: String, loopCount: Int) throws {
+        let text = String(decoding: try fuzzRegression("keepalived", input), as: UTF8.self)
         var files: [String: String] = [:]
         for (i, part) in text.split(separator: "\n@@@\n", omittingEmptySubsequences: false).enumerated() {
             files[i == 0 ? "/etc/keepalived/keepalived.conf" : "/etc/keepalived/conf.d/\(i).conf"] = String(part)
         }
-        #expect(files.count == 4)
         let clock = ContinuousClock()
         let start = clock.now
         let doc = ConfigDocument.load(file: "/etc/keepalived/keepalived.conf", fileSystem: InMemoryFileSystem(files: files))
         #expect(clock.now - start < .seconds(10))
-        #expect(doc.diagnostics.filter { $0.message == "more than 1000 included files (include loop?)" }.count == 1)
+        let loops = doc.diagnostics.filter { $0.message.hasPrefix("include loop: ") }
+        // include-fan-out: two of the three files include the directory: 1 → {1}, 1 → 2 → {1, 2},
+        // and the same from 2.
+        #expect(loops.count == loopCount)
+        #expect(loops.first?.message == "include loop: /etc/keepalived/conf.d/1.conf is already being read")
+        #expect(!doc.diagnostics.contains { $0.message.contains("nested too deeply") })
+    }
+
+    /// Without a loop, a document still reads at most 1000 included files, with one error.
+    @Test func includedFilesAreBounded() {
+        var files = ["/k.conf": "include /d/*.conf\ninclude /d/*.conf\n"]
+        for i in 0..<600 { files["/d/\(i).conf"] = "! \(i)\n" }
+        let doc = ConfigDocument.load(file: "/k.conf", fileSystem: InMemoryFileSystem(files: files))
+        #expect(doc.diagnostics.map(\.description) == ["/k.conf:2:1: more than 1000 included files (include loop?)"])
     }
 }
 
