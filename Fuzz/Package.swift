@@ -7,12 +7,13 @@ import PackageDescription
 // `-sanitize=fuzzer` (libFuzzer's driver and the coverage callbacks), which `Scripts/fuzz`
 // passes (`swift build -Xswiftc -sanitize=fuzzer,address`, to every module, so the code under
 // test is instrumented too). The main package builds as before, without it. Its `main` hands
-// the command line to libFuzzer's driver (`LLVMFuzzerRunDriver`). The targets see the main package's public API, plus a few
-// `@_spi(Fuzzing)` entry points for decoders that are internal there.
+// the command line to libFuzzer's driver (`LLVMFuzzerRunDriver`). The targets see the main
+// package's public API, plus a few `@_spi(Fuzzing)` entry points for decoders that are
+// internal there.
 
 // The main package is the directory above this one; its identity is that directory's name,
-// whatever the clone is called.
-let mainPackageDirectory = String(#filePath.split(separator: "/").dropLast(2).last!)
+// lowercased, whatever the clone is called.
+let mainPackageDirectory = String(#filePath.split(separator: "/").dropLast(2).last!).lowercased()
 
 let package = Package(
     name: "swiftvs-fuzz",
