@@ -116,6 +116,17 @@ struct DifferentialFuzzRegressionTests {
         #expect(result.errors.map(\.description) == ["/k.conf:28:29: connect_timeout: invalid time '0x10' (seconds, fractions allowed)"])
     }
 
+    /// `connect_timeout 4294967296` was taken; keepalived 2.2.7 says "number '4294967296' outside
+    /// range [0.000001, 4294.967295]" and ignores it (UINT_MAX microseconds).
+    @Test func connectTimeoutAboveKeepalivedsLimitIsRefused() throws {
+        let text = String(decoding: try fuzzRegression("keepalived-differential", "huge-connect-timeout.conf"), as: UTF8.self)
+        let result = ConfigParser.check(text: text, file: "/k.conf", fileSystem: InMemoryFileSystem(files: [:]))
+        #expect(result.errors.map(\.description) == ["/k.conf:33:23: connect_timeout: time '4294967296' is more than 4294.967295 s"])
+        let at = "virtual_server 192.0.2.1 80 {\n  real_server 192.0.2.2 80 {\n    TCP_CHECK {\n      connect_timeout "
+        #expect(ConfigParser.check(text: at + "4294.967295\n    }\n  }\n}\n", file: "/k.conf", fileSystem: InMemoryFileSystem(files: [:])).errors.isEmpty)
+        #expect(ConfigParser.check(text: at + "4294.967296\n    }\n  }\n}\n", file: "/k.conf", fileSystem: InMemoryFileSystem(files: [:])).errors.count == 1)
+    }
+
     @Test(arguments: ["0x10", "1e3", "+1", "-0", "inf", "nan", "1.2.3", ".", "0x1p3"])
     func timesThatAreNotDecimalAreRefused(text: String) {
         let config = "virtual_server 192.0.2.1 80 {\n  delay_loop \(text)\n}\n"
