@@ -14,6 +14,9 @@ let package = Package(
         .library(name: "VRRP", targets: ["VRRP"]),
         .library(name: "VRRPRouter", targets: ["VRRPRouter"]),
         .library(name: "HostNetwork", targets: ["HostNetwork"]),
+        // The daemon as a library: the fuzz targets (Fuzz/, a package of their own) read its
+        // configuration and control requests through it.
+        .library(name: "Director", targets: ["Director"]),
         .executable(name: "swiftvs", targets: ["swiftvs"]),
         // What `swiftvs daemon` runs as when installed next to swiftvs (see DaemonMain.exec).
         .executable(name: "swiftvs-healthd", targets: ["swiftvs-healthd"]),

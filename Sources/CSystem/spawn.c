@@ -22,14 +22,25 @@
 #define SYS_close_range 436
 #endif
 
+/* The child runs on the cloning thread's TLS (no CLONE_SETTLS): no stack protector (its canary
+ * is read through that TLS), and no sanitizer instrumentation either, whose hooks keep per-thread
+ * state there too: under -fsanitize=thread a child updating the parent thread's state made the
+ * runtime fail its own checks (Scripts/sanitize thread, docs/reliability.md). */
 #if defined(__has_attribute)
 #if __has_attribute(no_stack_protector)
-#define CHILD_CODE __attribute__((no_stack_protector))
+#define CHILD_NO_STACK_PROTECTOR __attribute__((no_stack_protector))
+#endif
+#if __has_attribute(disable_sanitizer_instrumentation)
+#define CHILD_NO_SANITIZER __attribute__((disable_sanitizer_instrumentation))
 #endif
 #endif
-#ifndef CHILD_CODE
-#define CHILD_CODE
+#ifndef CHILD_NO_STACK_PROTECTOR
+#define CHILD_NO_STACK_PROTECTOR
 #endif
+#ifndef CHILD_NO_SANITIZER
+#define CHILD_NO_SANITIZER
+#endif
+#define CHILD_CODE CHILD_NO_STACK_PROTECTOR CHILD_NO_SANITIZER
 
 /* System calls for the child, returning -errno instead of setting errno: without CLONE_VFORK
  * the child runs concurrently with the thread that cloned it, on the same memory and TLS, so it

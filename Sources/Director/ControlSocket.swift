@@ -57,7 +57,7 @@ public enum ControlSocket {
 
     /// Serves requests on `fd` until the task is cancelled, then closes it and removes `path`.
     public static func serve(fd: Int32, path: String, reactor: Reactor,
-                             handler: @escaping @Sendable (String) async -> String) async {
+                             handler: @escaping @Sendable (ControlRequest) async -> String) async {
         defer {
             close(fd)
             unlink(path)
@@ -76,12 +76,12 @@ public enum ControlSocket {
         }
     }
 
-    private static func answer(_ fd: Int32, reactor: Reactor, handler: @Sendable (String) async -> String) async {
+    private static func answer(_ fd: Int32, reactor: Reactor, handler: @Sendable (ControlRequest) async -> String) async {
         defer { close(fd) }
         let deadline = ContinuousClock.now.advanced(by: .seconds(5))
         var request: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 512)
-        while !request.contains(10) && request.count < 4096 {
+        while !ControlRequest.isComplete(request) {
             let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n > 0 {
                 request += buf[0..<n]
@@ -91,8 +91,7 @@ public enum ControlSocket {
             if errno == EINTR { continue }
             guard errno == EAGAIN, case .ready = await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN, deadline: deadline) else { return }
         }
-        let line = String(decoding: request.prefix { $0 != 10 }, as: UTF8.self).trimmingWhitespace()
-        let reply = Array(await handler(line).utf8)
+        let reply = Array(await handler(ControlRequest(received: request)).utf8)
         var done = 0
         while done < reply.count {
             let n = reply.withUnsafeBytes { send(fd, $0.baseAddress! + done, $0.count - done, Int32(MSG_NOSIGNAL)) }

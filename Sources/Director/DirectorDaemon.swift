@@ -77,12 +77,12 @@ public struct DirectorDaemon: Sendable {
     }
 
     /// The answer to one control-socket request.
-    public func answer(_ request: String) async -> String {
+    public func answer(_ request: ControlRequest) async -> String {
         switch request {
-        case "status": return await status().text
-        case "status json": return await status().json
-        case "ping": return "pong\n"
-        default: return "error: unknown request '\(request)' (status, status json, ping)\n"
+        case .status: return await status().text
+        case .statusJSON: return await status().json
+        case .ping: return "pong\n"
+        case let .unknown(line): return ControlRequest.unknownAnswer(line)
         }
     }
 

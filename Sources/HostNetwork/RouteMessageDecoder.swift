@@ -57,6 +57,8 @@ enum RouteMessageDecoder {
         case nlmsgError:
             guard body.count >= 4 else { throw DecodeError(reason: "NLMSG_ERROR of \(body.count) bytes") }
             let e = Int32(bitPattern: read32(body, 0))
+            // 0 is an ACK, -1…-4095 an errno; anything else (INT_MIN has no negation) is no reply.
+            guard e <= 0, e > -4096 else { throw DecodeError(reason: "NLMSG_ERROR with error \(e), not an errno") }
             return e == 0 ? .ignored : .error(errno: -e, sequence: sequence)
         case rtmNewLink, rtmDelLink:
             return try link(body, deleted: type == rtmDelLink)

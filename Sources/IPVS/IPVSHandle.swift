@@ -361,7 +361,14 @@ struct Connection: ~Copyable {
                         switch msg.type {
                         case NetlinkConstants.done:
                             let status = (try? body.native(Int32.self)) ?? 0
-                            if status < 0 { throw IPVSError.fromKernel(errno: -status, request: request, extAck: nil) }
+                            if status < 0 {
+                                // -1…-4095 is an errno; INT_MIN has no negation (the rtnetlink fuzz finding).
+                                guard status > -4096 else {
+                                    throw IPVSError(code: .malformedReply, operation: request.operation, object: request.object,
+                                                    reason: "malformed netlink datagram: NLMSG_DONE with status \(status), not an errno")
+                                }
+                                throw IPVSError.fromKernel(errno: -status, request: request, extAck: nil)
+                            }
                             return true
                         case NetlinkConstants.error:
                             // Rare: decoded from a copy, as any other reply.

@@ -41,14 +41,21 @@ public struct StatementReader: Sendable {
         if st.block != nil { error(st.blockOpen ?? st.location, "'\(st.keyword.text)' does not take a block") }
     }
 
+    /// The longest time keepalived's checkers take (UINT_MAX microseconds): `connect_timeout`'s bound.
+    public static let checkerTimerLimit: Duration = .microseconds(Int64(UInt32.max))
+
     /// A time in seconds (fractions allowed, microsecond resolution) as the only argument;
-    /// zero only with `allowZero`.
-    public mutating func timer(_ st: Statement, allowZero: Bool) -> Duration? {
+    /// zero only with `allowZero`, at most `limit` when there is one.
+    public mutating func timer(_ st: Statement, allowZero: Bool, limit: Duration? = nil) -> Duration? {
         noBlock(st)
         guard let t = arg(st) else { return nil }
         noMoreArgs(st, after: 1)
-        let lower = t.text.lowercased()
-        guard let v = Double(t.text), v.isFinite, v >= 0, !t.text.hasPrefix("+"), !lower.contains("e"), !lower.contains("n") else {
+        // Decimal digits with at most one '.', as keepalived reads a time: Double(_:) alone also
+        // takes hexadecimal ("0x10" is 16: found by the keepalived differential fuzzing), signs,
+        // exponents, "inf" and "nan".
+        let digits = t.text.utf8.filter { $0 >= 0x30 && $0 <= 0x39 }.count
+        let dots = t.text.utf8.filter { $0 == 0x2E }.count
+        guard digits > 0, dots <= 1, digits + dots == t.text.utf8.count, let v = Double(t.text), v.isFinite else {
             error(t.location, "\(st.keyword.text): invalid time '\(t.text)' (seconds, fractions allowed)")
             return nil
         }
@@ -59,6 +66,10 @@ public struct StatementReader: Sendable {
         }
         guard micros < 9e15 else {
             error(t.location, "\(st.keyword.text): time '\(t.text)' too large")
+            return nil
+        }
+        if let limit, Duration.microseconds(Int64(micros)) > limit {
+            error(t.location, "\(st.keyword.text): time '\(t.text)' is more than \(limit.secondsText) s")
             return nil
         }
         return .microseconds(Int64(micros))
@@ -158,5 +169,16 @@ public struct ScriptLine: Sendable, Hashable {
         self.text = text
         self.user = user
         self.group = group
+    }
+}
+
+private extension Duration {
+    /// Seconds with the microseconds written out when there are any ("4294.967295", "5").
+    var secondsText: String {
+        let micros = components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000
+        let fraction = micros % 1_000_000
+        guard fraction != 0 else { return "\(micros / 1_000_000)" }
+        let digits = String(fraction)
+        return "\(micros / 1_000_000)." + String(repeating: "0", count: 6 - digits.count) + digits
     }
 }

@@ -4,6 +4,15 @@ struct TreeBuilder {
     var diagnostics: [Diagnostic] = []
     private var stack: [(owner: Statement?, children: [Statement])] = [(nil, [])]
     private var includeDepth = 0
+    /// The files being read, the outermost first: one that includes itself, directly or
+    /// through others, is an include loop.
+    private var reading: [String] = []
+    /// Files read by `include` so far, against `maxIncludedFiles`.
+    private var includedFiles = 0
+    /// At most this many included files in one document. The depth limit alone does not bound
+    /// the work: files that include each other's directory by a glob fan out at every level (three
+    /// such files are 3^16 reads at depth 16; found by the keepalived fuzz target as a hang).
+    static let maxIncludedFiles = 1000
 
     static let includeKeywords: Set<String> = ["include", "includet", "includer", "includem", "includew", "includeb", "includea"]
 
@@ -20,14 +29,19 @@ struct TreeBuilder {
         }
         while stack.count > 1 {
             let (owner, children) = stack.removeLast()
-            owner!.block = children
-            diagnostics.append(Diagnostic(.error, owner!.blockOpen ?? owner!.location, "missing '}' for '\(owner!.keyword.text)' block opened here"))
-            stack[stack.count - 1].children.append(owner!)
+            // A block opened by a stray '{' has no statement: it was reported ("unexpected
+            // '{'") and is dropped, as its '}' would drop it.
+            guard let owner else { continue }
+            owner.block = children
+            diagnostics.append(Diagnostic(.error, owner.blockOpen ?? owner.location, "missing '}' for '\(owner.keyword.text)' block opened here"))
+            stack[stack.count - 1].children.append(owner)
         }
         return stack[0].children
     }
 
     private mutating func feed(text: String, file: String) {
+        reading.append(file)
+        defer { reading.removeLast() }
         let first = diagnostics.count
         ConfigLexer.forEachLine(of: text) { raw, number in
             feed(line: ConfigLexer.lex(line: raw, number: number, file: file, diagnostics: &diagnostics), file: file)
@@ -123,6 +137,20 @@ struct TreeBuilder {
         }
         includeDepth += 1
         for path in matches {
+            guard includedFiles < Self.maxIncludedFiles else {
+                if includedFiles == Self.maxIncludedFiles {   // said once, where the limit was reached
+                    diagnostics.append(Diagnostic(.error, st.location, "more than \(Self.maxIncludedFiles) included files (include loop?)"))
+                    includedFiles += 1
+                }
+                break
+            }
+            // keepalived 2.2.7 follows a loop until it runs out of file descriptors, then skips
+            // the file; here it is an error, at the include that closes it.
+            if reading.contains(path) {
+                diagnostics.append(Diagnostic(.error, patternTok.location, "include loop: \(path) is already being read"))
+                continue
+            }
+            includedFiles += 1
             do {
                 let text = try fileSystem.read(path)
                 feed(text: text, file: path)

@@ -248,3 +248,28 @@ struct CapturedReplyTests {
         #expect(try IPVSWire.decodeService(ByteView(extended)) == (try IPVSWire.decodeService(ByteView(original))))
     }
 }
+
+/// The IPVS side of what the rtnetlink fuzz target found (Fuzz/regressions/rtnetlink/): an
+/// NLMSG_ERROR whose error is not an errno (INT_MIN has no negation, and the handle negates
+/// it) is a malformed reply, not a trap.
+@Suite("fuzz regressions: netlink errors")
+struct NetlinkErrorFuzzRegressionTests {
+    static func errorMessage(_ error: Int32) -> [UInt8] {
+        var raw = withUnsafeBytes(of: UInt32(36)) { Array($0) } + [2, 0, 0, 0] + withUnsafeBytes(of: UInt32(9)) { Array($0) } + [0, 0, 0, 0]
+        raw += withUnsafeBytes(of: error) { Array($0) }
+        raw += withUnsafeBytes(of: UInt32(16)) { Array($0) } + [0x1c, 0, 5, 0] + withUnsafeBytes(of: UInt32(9)) { Array($0) } + [0, 0, 0, 0]
+        return raw
+    }
+
+    @Test(arguments: [Int32.min, -4096, 1, Int32.max])
+    func errorOutsideTheErrnoRangeIsRefused(error: Int32) throws {
+        let msgs = try splitMessages(Self.errorMessage(error), count: 36)
+        #expect(throws: DecodeError.self) { try NetlinkErrorReply(msgs[0]) }
+    }
+
+    @Test(arguments: [Int32(0), -1, -22, -4095])
+    func errnosAreRead(error: Int32) throws {
+        let msgs = try splitMessages(Self.errorMessage(error), count: 36)
+        #expect(try NetlinkErrorReply(msgs[0]).error == error)
+    }
+}

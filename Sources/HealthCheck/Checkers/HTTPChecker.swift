@@ -52,58 +52,40 @@ public struct HTTPChecker: Checker {
 
         var header: [UInt8] = []
         var md5 = MD5()
-        var bodyStart: Int?
-        while bodyStart == nil {
+        while HTTPResponseHead.end(of: header) == nil {
             switch await conn.read(max: 16384, deadline: .now + timeout) {
             case let .failure(r): return r
             case let .success(chunk):
                 if chunk.isEmpty { return .badResponse(header.isEmpty ? "connection closed without a response" : "connection closed inside the headers") }
                 header += chunk
-                if let end = Self.headerEnd(header) { bodyStart = end }
-                else if header.count > maxHeaderBytes { return .badResponse("headers too long") }
+                if HTTPResponseHead.end(of: header) == nil, header.count > maxHeaderBytes { return .badResponse("headers too long") }
             }
         }
-        let head = String(decoding: header[0..<bodyStart!], as: UTF8.self)
-        let statusLine = head.split(separator: "\r\n", maxSplits: 1).first.map(String.init) ?? ""
-        let parts = statusLine.split(separator: " ", maxSplits: 2)
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/"), let status = Int(parts[1]) else {
-            return .badResponse("bad status line '\(statusLine.prefix(80))'")
+        let head: HTTPResponseHead
+        switch HTTPResponseHead.parse(header) {
+        case let .success(h): head = h
+        case let .failure(bad): return .badResponse(bad.reason)
         }
-        guard url.accepts(status: status) else { return .httpStatus(status) }
+        guard url.accepts(status: head.status) else { return .httpStatus(head.status) }
         guard let digest = url.digest else { return nil }
 
         // The body, to EOF (or Content-Length), through MD5.
-        var remaining: Int?
-        for line in head.split(separator: "\r\n") {
-            let l = line.lowercased()
-            if l.hasPrefix("content-length:") {
-                remaining = Int(l.dropFirst("content-length:".count).trimmingCharacters())
-            }
-        }
-        let first = Array(header[bodyStart!...])
-        md5.update(remaining.map { Array(first.prefix($0)) } ?? first)
-        if let r = remaining { remaining = r - min(r, first.count) }
-        while remaining.map({ $0 > 0 }) ?? true {
+        var body = HTTPBodyCounter(contentLength: head.contentLength)
+        md5.update(body.take(header[head.bodyStart...]))
+        while !body.isComplete {
             switch await conn.read(max: 65536, deadline: .now + timeout) {
             case let .failure(r): return r
             case let .success(chunk):
-                if chunk.isEmpty { remaining = 0; break }
-                let take = remaining.map { Array(chunk.prefix($0)) } ?? chunk
-                md5.update(take)
-                if let r = remaining { remaining = r - take.count }
+                if chunk.isEmpty { body.finish(); break }
+                md5.update(body.take(chunk[...]))
             }
         }
         let actual = md5.hexDigest()
         return actual == digest ? nil : .digestMismatch(expected: digest, actual: actual)
     }
 
-    static func headerEnd(_ b: [UInt8]) -> Int? {
-        guard b.count >= 4 else { return nil }
-        for i in 0...(b.count - 4) where b[i] == 13 && b[i + 1] == 10 && b[i + 2] == 13 && b[i + 3] == 10 {
-            return i + 4
-        }
-        return nil
-    }
+    /// The index just past the response head (`HTTPResponseHead.end(of:)`).
+    static func headerEnd(_ b: [UInt8]) -> Int? { HTTPResponseHead.end(of: b) }
 }
 
 extension Substring {

@@ -190,7 +190,9 @@ struct Semantics {
     private mutating func arg(_ st: Statement, _ i: Int = 0, what: String = "value") -> Token? { reader.arg(st, i, what: what) }
     private mutating func noMoreArgs(_ st: Statement, after n: Int) { reader.noMoreArgs(st, after: n) }
     private mutating func noBlock(_ st: Statement) { reader.noBlock(st) }
-    private mutating func timer(_ st: Statement, allowZero: Bool) -> Duration? { reader.timer(st, allowZero: allowZero) }
+    private mutating func timer(_ st: Statement, allowZero: Bool, limit: Duration? = nil) -> Duration? {
+        reader.timer(st, allowZero: allowZero, limit: limit)
+    }
     private mutating func flag(_ st: Statement) -> Bool? { reader.flag(st) }
     private mutating func string(_ st: Statement) -> String? { reader.string(st) }
     private mutating func address(_ t: Token, what: String) -> IPAddress? { reader.address(t, what: what) }
@@ -435,7 +437,7 @@ struct Semantics {
         case "delay_loop": said.cascade.delayLoop = timer(s, allowZero: false) ?? said.cascade.delayLoop
         case "delay_before_retry": said.cascade.delayBeforeRetry = timer(s, allowZero: true) ?? said.cascade.delayBeforeRetry
         case "warmup": said.cascade.warmup = timer(s, allowZero: true) ?? said.cascade.warmup
-        case "connect_timeout": said.cascade.connectTimeout = timer(s, allowZero: false) ?? said.cascade.connectTimeout
+        case "connect_timeout": said.cascade.connectTimeout = timer(s, allowZero: false, limit: StatementReader.checkerTimerLimit) ?? said.cascade.connectTimeout
         case "retry": if let v = integer(s, 1...Int64(UInt32.max)) { said.cascade.retry = Int(v) }
         case "nb_get_retry":
             warn(s.location, "nb_get_retry is deprecated - please use 'retry'")
@@ -688,7 +690,7 @@ struct Semantics {
             case "delay_before_retry": rs.cascade.delayBeforeRetry = timer(s, allowZero: true) ?? rs.cascade.delayBeforeRetry
             case "warmup": rs.cascade.warmup = timer(s, allowZero: true) ?? rs.cascade.warmup
             case "delay_loop": rs.cascade.delayLoop = timer(s, allowZero: false) ?? rs.cascade.delayLoop
-            case "connect_timeout": rs.cascade.connectTimeout = timer(s, allowZero: false) ?? rs.cascade.connectTimeout
+            case "connect_timeout": rs.cascade.connectTimeout = timer(s, allowZero: false, limit: StatementReader.checkerTimerLimit) ?? rs.cascade.connectTimeout
             case "virtualhost": rs.cascade.virtualhost = string(s)
             case "smtp_alert": _ = flag(s)
             case "snmp_name": _ = string(s)
@@ -734,7 +736,7 @@ struct Semantics {
             case "warmup": c.cascade.warmup = timer(s, allowZero: true) ?? c.cascade.warmup
             case "delay_loop": c.cascade.delayLoop = timer(s, allowZero: false) ?? c.cascade.delayLoop
             case "log_all_failures": _ = flag(s)
-            case "connect_timeout" where !isMisc: c.cascade.connectTimeout = timer(s, allowZero: false) ?? c.cascade.connectTimeout
+            case "connect_timeout" where !isMisc: c.cascade.connectTimeout = timer(s, allowZero: false, limit: StatementReader.checkerTimerLimit) ?? c.cascade.connectTimeout
             case "connect_ip" where !isMisc:
                 noBlock(s)
                 if let t = arg(s) { c.connectIP = address(t, what: "connect_ip") }

@@ -638,6 +638,8 @@ struct NetlinkErrorReply {
 
     init(_ msg: ReceivedMessage) throws(DecodeError) {
         error = try msg.body.native(Int32.self, at: 0)
+        // 0 is an ACK, -1…-4095 an errno; anything else (INT_MIN has no negation) is no reply.
+        guard error <= 0, error > -4096 else { throw DecodeError(message: "NLMSG_ERROR with error \(error), not an errno") }
         originalSequence = try msg.body.native(UInt32.self, at: 4 + 8)
         var text: String? = nil
         if msg.flags & NetlinkConstants.ackTLVs != 0 {
