@@ -145,7 +145,7 @@ let package = Package(
         .testTarget(name: "FirewallMarksTests", dependencies: ["FirewallMarks"]),
         .testTarget(name: "SerializationTests", dependencies: ["Serialization"]),
         .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "Director", "EventLoop", "KeepalivedConfig", "IPVS", "IPVSRules",
-                                                           "FirewallMarks",
+                                                           "FirewallMarks", "DaemonMetrics",
                                                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SwiftVSTests", dependencies: [
             "Director",

@@ -35,6 +35,9 @@ public final class DaemonMetrics: Sendable {
     private let lastReloadOK: Gauge
     private let lastReloadSuccess: Gauge
     private let configInfo = Mutex<(hash: String, gauge: Gauge)?>(nil)
+    /// The failure reasons each checker's series has, by its labels: what `forgetChecker`
+    /// must remove besides its runs and durations.
+    private let failureReasons = Mutex<[String: Set<String>]>([:])
 
     public init() {
         applied = registry.counter("swiftvs_kernel_changes_applied_total", help: "IPVS table changes the kernel accepted from the daemon")
@@ -53,13 +56,39 @@ public final class DaemonMetrics: Sendable {
     /// One check of one checker ended: its run, its duration, and when it failed, its reason
     /// (`CheckFailureReason`). `labels` name the virtual and real server and the checker.
     public func checkEnded(_ labels: [(String, String)], duration: Duration, failure reason: String?) {
-        registry.counter("swiftvs_check_runs_total", labels, help: "checks run, per checker").increment()
-        registry.durationHistogram("swiftvs_check_duration_seconds", labels, buckets: Self.checkDurationBuckets,
-                                       help: "how long each check took, per checker").record(duration)
+        runs(labels).increment()
+        durations(labels).record(duration)
         guard let reason else { return }
+        failureReasons.withLock { _ = $0[Self.key(labels), default: []].insert(reason) }
+        failures(labels, reason).increment()
+    }
+
+    /// A checker the configuration no longer has (a reload removed it): its series go, so a
+    /// dashboard stops showing a real server that is not checked any more.
+    public func forgetChecker(_ labels: [(String, String)]) {
+        registry.unregisterCounter(runs(labels))
+        registry.unregisterDurationHistogram(durations(labels))
+        let reasons = failureReasons.withLock { $0.removeValue(forKey: Self.key(labels)) ?? [] }
+        for reason in reasons { registry.unregisterCounter(failures(labels, reason)) }
+    }
+
+    private func runs(_ labels: [(String, String)]) -> Counter {
+        registry.counter("swiftvs_check_runs_total", labels, help: "checks run, per checker")
+    }
+
+    private func durations(_ labels: [(String, String)]) -> DurationHistogram {
+        registry.durationHistogram("swiftvs_check_duration_seconds", labels, buckets: Self.checkDurationBuckets,
+                                   help: "how long each check took, per checker")
+    }
+
+    private func failures(_ labels: [(String, String)], _ reason: String) -> Counter {
         registry.counter("swiftvs_check_failures_total", labels + [("reason", reason)],
-                             help: "failed checks, per checker and reason (timeout, refused, connect_error, exit_status, signal, http_status, digest, bad_response, icmp, cannot_run)")
-            .increment()
+                         help: "failed checks, per checker and reason (timeout, refused, connect_error, exit_status, signal, http_status, digest, bad_response, icmp, cannot_run)")
+    }
+
+    /// One string for a label set (names and values cannot hold NUL).
+    public static func key(_ labels: [(String, String)]) -> String {
+        labels.map { "\($0.0)=\($0.1)" }.joined(separator: "\u{0}")
     }
 
     /// A check started `delay` after its planned time (counted when at least `lateThreshold`).

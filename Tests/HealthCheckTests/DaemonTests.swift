@@ -1,3 +1,4 @@
+import DaemonMetrics
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -123,7 +124,7 @@ struct DaemonHarness {
     let logs = CapturingLogHandler.Lines()
     let scripts = ScriptLog()
 
-    init(config text: String, table: FakeTable = FakeTable(), statePath: String? = nil) throws {
+    init(config text: String, table: FakeTable = FakeTable(), statePath: String? = nil, metrics: DaemonMetrics? = nil) throws {
         let config = try ConfigParser.parse(text: text, file: "test.conf")
         self.table = table
         let logs = logs, scripts = scripts
@@ -135,7 +136,7 @@ struct DaemonHarness {
                 scripts.append(command.description)
                 return CheckOutcome(termination: .exited(0), latency: .zero, output: [], outputBytes: 0, pid: nil)
             },
-            checkLoop: testReactor)
+            checkLoop: testReactor, metrics: metrics)
     }
 
     /// The checker of real server n (1-based) of the first virtual server.
@@ -240,6 +241,25 @@ struct DaemonEngineTests {
         h.table.resetLog()
         await h.engine.reload(DaemonConfig())
         #expect(h.table.sent == [.deleteService(vipService)])
+    }
+
+    @Test func reloadRemovesTheMetricsOfRemovedCheckersOnly() async throws {
+        let metrics = DaemonMetrics()
+        func text() -> String {
+            var bytes: [UInt8] = []
+            metrics.render(into: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        let h = try DaemonHarness(config: webConfig(extraServer: true), metrics: metrics)
+        await h.engine.start(runCheckers: false)
+        await h.fail(4)
+        await h.fail(1)
+        #expect(text().contains(#"remote_address="192.0.2.104""#), "rs4's runs and failure are counted")
+        await h.engine.reload(try ConfigParser.parse(text: webConfig(), file: "test.conf"))
+        let after = text()
+        #expect(!after.contains(#"remote_address="192.0.2.104""#), "the removed rs4's series are gone\n\(after)")
+        #expect(after.contains(#"remote_address="192.0.2.101",remote_port="80",checker="TCP_CHECK""#), "rs1 keeps its\n\(after)")
+        #expect(after.contains(#"reason="refused""#) || after.contains("swiftvs_check_failures_total{"), "rs1's failure stays\n\(after)")
     }
 
     @Test func invalidReloadKeepsTheRunningConfiguration() async throws {

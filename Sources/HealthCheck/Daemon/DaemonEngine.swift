@@ -204,6 +204,7 @@ public actor DaemonEngine {
             stopped += 1
         }
         for s in lastResult.keys where !kept.contains(s) { lastResult[s] = nil }
+        forgetRemovedCheckers(kept: kept, new: new)
         machine = m
         config = new
         serialOf = newSerialOf
@@ -217,6 +218,24 @@ public actor DaemonEngine {
         let n = reconcile(because: "reload")
         logger.notice("reloaded: \(new.virtualServers.count) virtual servers; \(kept.count) checkers kept their state, \(toStart.count) new, \(stopped) stopped; \(n) kernel changes")
         if running && runCheckers { for (s, c) in toStart { launch(serial: s, config: c) } }
+    }
+
+    /// The metrics of the checkers a reload removed (run with the old configuration still in
+    /// place); a label set the new configuration still has keeps its series.
+    private func forgetRemovedCheckers(kept: Set<Int>, new: DaemonConfig) {
+        guard let metrics else { return }
+        var remaining = Set<String>()
+        for vs in new.virtualServers {
+            for rs in vs.realServers {
+                for c in rs.checkers { remaining.insert(DaemonMetrics.key(CheckLabels.checker(vs, rs, c))) }
+            }
+        }
+        for (s, id) in idOf where !kept.contains(s) {
+            guard let vs = config.virtualServers[safe: id.virtualServer], let rs = vs.realServers[safe: id.realServer],
+                  let c = rs.checkers[safe: id.checker] else { continue }
+            let labels = CheckLabels.checker(vs, rs, c)
+            if !remaining.contains(DaemonMetrics.key(labels)) { metrics.forgetChecker(labels) }
+        }
     }
 
     // MARK: - Results
