@@ -35,6 +35,8 @@ else
   CHECK_SERVERS=1000 CHECK_SECONDS=${BENCH_CHECK_SECONDS:-20} LAT_TRIALS=5 CHECK_REPS=${BENCH_CHECK_REPS:-5}
   SCHED_SIZES=(${BENCH_SCHED_SIZES:-100 200 300})
 fi
+# failover: crashes of the VRRP master per implementation (Scripts/lib/bench-failover.sh)
+FO_RUNS=${BENCH_FAILOVERS:-$((SMOKE ? 1 : 10))}
 [[ -n $REPS ]] || REPS=5
 [[ -n $ANCHOR_REPS ]] || ANCHOR_REPS=1
 [[ -n $CHECK_REPS ]] || CHECK_REPS=5
@@ -573,6 +575,9 @@ case_checks() {
   fi
 }
 
+# shellcheck source=bench-failover.sh
+. "$LIB/bench-failover.sh"
+
 # =============================================================================================
 if [[ ${1:-} == --case ]]; then   # one case, already inside its namespace
   network
@@ -584,7 +589,7 @@ echo "# kernel: $(uname -r) ($(uname -v))"
 echo "# vm: $(nproc) vCPU, $(awk '/MemTotal/ { printf "%d MB", $2 / 1024 }' /proc/meminfo)"
 echo "# sizes: ${SIZES[*]}; swiftvs repetitions $REPS; ipvsadm-restore at $BIG: $ANCHOR_REPS run(s)$( ((SMOKE)) && echo '; SMOKE (tiny sizes)')"
 CASES=("$@")
-((${#CASES[@]})) || CASES=(restore save reconcile edit checks)
+((${#CASES[@]})) || CASES=(restore save reconcile edit checks failover)
 for c in "${CASES[@]}"; do
   ip netns add "bench-$c"
   ip netns exec "bench-$c" bash "$0" --case "$c" || FAILED=$((FAILED + 1))
