@@ -31,6 +31,7 @@ public struct DirectorStatus: Sendable {
             out += rejected.isEmpty ? ", none rejected\n" : ", rejected: \(rejected.joined(separator: ", "))\n"
             out += "  addresses \(i.virtualAddresses.joined(separator: ", "))"
             if let role = i.syncDaemonRole { out += "  lvs_sync_daemon \(role.rawValue)" }
+            if let error = i.syncDaemonError { out += " (not running: \(error))" }
             out += "\n"
         }
         return out
@@ -63,6 +64,7 @@ public struct DirectorStatus: Sendable {
                     }
                     w.array("addresses", i.virtualAddresses) { w.value($0) }
                     w.field("lvs_sync_daemon", i.syncDaemonRole?.rawValue)
+                    w.field("lvs_sync_daemon_error", i.syncDaemonError)
                 }
             }
         }
