@@ -39,6 +39,8 @@ else
   SCHED_SIZES=(${BENCH_SCHED_SIZES:-100 200 300})
   CONN_ENTRIES=100000
 fi
+# failover: crashes of the VRRP master per implementation (Scripts/lib/bench-failover.sh)
+FO_RUNS=${BENCH_FAILOVERS:-$((SMOKE ? 1 : 10))}
 [[ -n $REPS ]] || REPS=5
 [[ -n $ANCHOR_REPS ]] || ANCHOR_REPS=1
 [[ -n $CHECK_REPS ]] || CHECK_REPS=5
@@ -577,6 +579,9 @@ case_checks() {
   fi
 }
 
+# shellcheck source=bench-failover.sh
+. "$LIB/bench-failover.sh"
+
 # =============================================================================================
 # The connection table: CONN_ENTRIES UDP entries (Scripts/lib/bench-conn.c: raw datagrams from
 # distinct sources, which IPVS meets at LOCAL_OUT in this namespace), then `ipvsadm -L -c -n`
@@ -628,7 +633,7 @@ echo "# kernel: $(uname -r) ($(uname -v))"
 echo "# vm: $(nproc) vCPU, $(awk '/MemTotal/ { printf "%d MB", $2 / 1024 }' /proc/meminfo)"
 echo "# sizes: ${SIZES[*]}; swiftvs repetitions $REPS; ipvsadm-restore at $BIG: $ANCHOR_REPS run(s)$( ((SMOKE)) && echo '; SMOKE (tiny sizes)')"
 CASES=("$@")
-((${#CASES[@]})) || CASES=(restore save reconcile edit checks conn)
+((${#CASES[@]})) || CASES=(restore save reconcile edit checks conn failover)
 for c in "${CASES[@]}"; do
   ip netns add "bench-$c"
   ip netns exec "bench-$c" bash "$0" --case "$c" || FAILED=$((FAILED + 1))

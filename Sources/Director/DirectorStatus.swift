@@ -36,6 +36,7 @@ public struct DirectorStatus: Sendable {
             out += rejected.isEmpty ? ", none rejected\n" : ", rejected: \(rejected.joined(separator: ", "))\n"
             out += "  addresses \(i.virtualAddresses.joined(separator: ", "))"
             if let role = i.syncDaemonRole { out += "  lvs_sync_daemon \(role.rawValue)" }
+            if let error = i.syncDaemonError { out += " (not running: \(error))" }
             out += "\n"
         }
         return out
@@ -104,6 +105,7 @@ public struct DirectorStatus: Sendable {
                     }
                     w.array("addresses", i.virtualAddresses) { w.value($0) }
                     w.field("lvs_sync_daemon", i.syncDaemonRole?.rawValue)
+                    w.field("lvs_sync_daemon_error", i.syncDaemonError)
                 }
             }
         }

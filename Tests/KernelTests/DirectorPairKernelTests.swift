@@ -49,8 +49,11 @@ extension Kernel {
         /// the stream either.
         @Test static func streamSurvivesMasterCrash() async throws {
             try await withPair(sync: true) { pair in
+                try await pair.startVIPSampler()
+                var windows: [ClosedRange<Double>] = []
                 let stream = try await pair.startStream()
                 try await pair.expectEntryOnBackup(stream, in: "d2")
+                try await pair.expectConnectionStates(stream, after: "the stream started")
                 let servedBefore = try await stream.server()
                 let answered = try await stream.answered()
 
@@ -65,8 +68,10 @@ extension Kernel {
                 if let takeover { #expect(takeover <= masterDown + slack, "takeover within Master_Down_Interval") }
                 #expect(try await stream.waitAnswered(answered + 30), "the stream flows again through d2\n\(stream.log)")
                 #expect(try await stream.server() == servedBefore, "same real server before and after")
+                windows.append(killed.timeIntervalSince1970...(killed.timeIntervalSince1970 + (seen ?? 60) + 0.5))
                 #expect(try await pair.addressOwners() == ["d1", "d2"], "kill -9 leaves the dead director's VIP (on its cut link)")
                 #expect(try await pair.table("d1") == pair.table("d2"), "both directors keep the same table")
+                try await pair.expectConnectionStates(stream, after: "the crash")
 
                 // Back: the daemon restarts while the link is still down, and removes the VIP
                 // it left before its first election; then the link comes back.
@@ -74,12 +79,16 @@ extension Kernel {
                 let cleaned = try await until(within: .seconds(20)) { try await pair.addressOwners() == ["d2"] }
                 #expect(cleaned, "the restarted daemon removes its leftover VIP\n\(pair.log("d1"))")
                 let answered2 = try await stream.answered()
+                let linkUp = Date().timeIntervalSince1970
                 try await DaemonKernelTests.shell("ip -n swvp-d1 link set eth0 up")
                 let back = try await measure(within: masterDown + 15) { try await pair.addressOwners() == ["d1"] }
+                windows.append(linkUp...(linkUp + (back ?? 60) + 0.5))
                 #expect(back != nil, "d1 takes the VIP back (preemption)\n\(pair.log("d1"))")
                 print("DirectorPair: preemption: d1 holds the VIP alone \(fmt(back)) s after its link came back")
                 #expect(try await stream.waitAnswered(answered2 + 30), "the stream flows through d1 again\n\(stream.log)")
                 #expect(try await stream.server() == servedBefore, "same real server after the preemption")
+                #expect(try await pair.table("d1") == pair.table("d2"), "both directors keep the same table")
+                try await pair.expectConnectionStates(stream, after: "the preemption")
 
                 let summary = try await stream.finish()
                 print("DirectorPair: kill -9: \(summary.answered) lines answered, longest gap \(fmt(summary.maxGap)) s, error \(summary.error ?? "none")")
@@ -89,6 +98,7 @@ extension Kernel {
                 let bound = 2 * (masterDown + slack) + 0.5
                 #expect(summary.maxGap <= bound, "longest gap \(summary.maxGap) s, bound \(bound) s")
                 #expect(try await pair.addressOwners() == ["d1"])
+                try await pair.expectOneVIPHolder(outside: windows)
             }
         }
 
@@ -96,14 +106,17 @@ extension Kernel {
         /// backup takes over after its skew alone, with the stream's connection already synced.
         @Test static func streamSurvivesCleanStop() async throws {
             try await withPair(sync: true) { pair in
+                try await pair.startVIPSampler()
                 let stream = try await pair.startStream()
                 try await pair.expectEntryOnBackup(stream, in: "d2")
+                try await pair.expectConnectionStates(stream, after: "the stream started")
                 let servedBefore = try await stream.server()
                 let answered = try await stream.answered()
 
                 let stopped = Date()
                 try await pair.signal("d1", SIGTERM)
                 let seen = try await measure(within: 10) { try await pair.addressOwners() == ["d2"] }
+                let window = stopped.timeIntervalSince1970...(stopped.timeIntervalSince1970 + (seen ?? 60) + 0.5)
                 #expect(seen != nil, "the VIP moves to d2 alone\n\(pair.log("d1"))\n\(pair.log("d2"))")
                 let takeover = try await pair.masterSince("d2").map { $0.timeIntervalSince(stopped) }
                 print("DirectorPair: SIGTERM: d2 MASTER \(fmt(takeover)) s after the stop, VIP on d2 alone after \(fmt(seen)) s (skew \(fmt(skew)) s)")
@@ -117,6 +130,8 @@ extension Kernel {
                 #expect(try await pair.syncDaemons("d1").isEmpty, "a stopped director leaves no sync daemon")
                 #expect(try await pair.syncDaemons("d2").contains("master"), "d2 runs the master sync daemon")
                 #expect(try await pair.table("d1") == pair.table("d2"), "the stopped director left its table as it was, equal to d2's")
+                try await pair.expectConnectionStates(stream, after: "the clean stop")
+                try await pair.expectOneVIPHolder(outside: [window])
 
                 let summary = try await stream.finish()
                 print("DirectorPair: SIGTERM: \(summary.answered) lines answered, longest gap \(fmt(summary.maxGap)) s, error \(summary.error ?? "none")")
@@ -196,13 +211,84 @@ extension Kernel {
             }
         }
 
+        /// SIGHUP with a changed `lvs_sync_daemon` (a new sync id and port, on both directors):
+        /// the kernel's daemons run with the new settings in the same roles, with no VRRP
+        /// transition, and a new connection is synced to the backup under them.
+        @Test static func sighupAppliesAChangedSyncDaemon() async throws {
+            try await withPair(sync: true) { pair in
+                let logLength = (pair.log("d1").count, pair.log("d2").count)
+                let changed = "lvs_sync_daemon eth0 VI_1 id 7 port 8849"
+                for d in ["d1", "d2"] {
+                    try pair.config(d, syncLine: changed).write(toFile: "\(work)/\(d).conf", atomically: true, encoding: .utf8)
+                    let before = pair.log(d)
+                    try await pair.signal(d, SIGHUP)
+                    let reloaded = try await until(within: .seconds(20)) { pair.log(d).dropFirst(before.count).contains("reloaded:") }
+                    #expect(reloaded, "\(d) reloads\n\(pair.log(d))")
+                }
+                let applied = try await until(within: .seconds(20)) {
+                    let (m, b) = (try await pair.syncDaemons("d1"), try await pair.syncDaemons("d2"))
+                    return m.contains("master sync daemon") && m.contains("syncid=7") && m.contains("port=8849") && !m.contains("backup")
+                        && b.contains("backup sync daemon") && b.contains("syncid=7") && b.contains("port=8849") && !b.contains("master")
+                }
+                print("DirectorPair: after SIGHUP with '\(changed)': d1 \(try await pair.syncDaemons("d1")), d2 \(try await pair.syncDaemons("d2"))")
+                #expect(applied, "the kernel's daemons run with the new sync id in the same roles\n\(pair.log("d1"))\n\(pair.log("d2"))")
+                // Absence of a flap: watch for longer than Master_Down_Interval.
+                try await Task.sleep(for: .seconds(masterDown + 1))
+                for (d, n) in [("d1", logLength.0), ("d2", logLength.1)] {
+                    let after = String(pair.log(d).dropFirst(n))
+                    #expect(!after.contains("Entering"), "\(d): no VRRP transition: \(after)")
+                    #expect(after.contains("reload: lvs_sync_daemon changed to eth0 VI_1 id 7 port 8849"), "\(d) says what changed: \(after)")
+                }
+                #expect(try await pair.addressOwners() == ["d1"])
+                #expect(try await pair.table("d1") == pair.table("d2"))
+                let stream = try await pair.startStream()
+                try await pair.expectEntryOnBackup(stream, in: "d2")
+                let summary = try await stream.finish()
+                #expect(summary.error == nil)
+            }
+        }
+
+        /// The kernel refuses the sync daemon on an interface it cannot use. Here a dummy
+        /// `sync0` that is down and has an MTU of 60: the master daemon cannot reach the sync
+        /// group through a down interface (ENETUNREACH), and the backup cannot join it on an
+        /// interface below IPv4's minimum MTU, which has no IPv4 configuration (ENODEV). Both
+        /// directors say so in their log and status, and serve on: d1 MASTER with the VIP and
+        /// new connections through it, d2 BACKUP with the same table, which takes the VIP over
+        /// and forwards new connections when d1 stops.
+        @Test static func aRefusedSyncDaemonLeavesTheDirectorsServing() async throws {
+            let prepare = "for d in d1 d2; do ip -n swvp-$d link add sync0 type dummy; ip -n swvp-$d link set sync0 mtu 60; done\n"
+            try await withPair(sync: true, syncLine: "lvs_sync_daemon sync0 VI_1", prepare: prepare) { pair in
+                for (d, role) in [("d1", "master"), ("d2", "backup")] {
+                    let said = try await until(within: .seconds(20)) { pair.log(d).contains("lvs_sync_daemon: \(role) on sync0:") }
+                    #expect(said, "\(d) logs the kernel's refusal\n\(pair.log(d))")
+                    #expect(pair.log(d).contains("the director keeps serving"))
+                    let status = try await DaemonKernelTests.shell("'\(try DaemonKernelTests.swiftvsPath())' status --control \(work)/\(d).sock")
+                    let line = status.split(separator: "\n").filter { $0.contains("lvs_sync_daemon") }.joined()
+                    print("DirectorPair: refused sync daemon, \(d)'s status: \(line)")
+                    #expect(line.contains("lvs_sync_daemon \(role) (not running: "), "\(d)'s status says so: \(status)")
+                    #expect(try await !pair.syncDaemons(d).contains("sync daemon"), "no sync daemon runs on \(d)")
+                }
+                #expect(try await pair.table("d1") == pair.table("d2"), "the table is unaffected")
+                #expect(try await pair.addressOwners() == ["d1"])
+                let first = try await pair.startStream()   // throws unless it flows through d1
+                #expect(try await first.finish().error == nil)
+
+                try await pair.signal("d1", SIGTERM)
+                let took = try await until(within: .seconds(15)) { try await pair.addressOwners() == ["d2"] }
+                #expect(took, "d2 takes over when d1 stops\n\(pair.log("d2"))")
+                let stream = try await pair.startStream()   // throws unless it flows through d2
+                #expect(try await stream.finish().error == nil)
+            }
+        }
+
         // MARK: - The pair
 
         /// Sets up the namespaces, starts d1 then d2, waits for d1 MASTER / d2 BACKUP, runs
         /// `body`, and tears everything down whatever happened.
-        static func withPair(sync: Bool, _ body: (Pair) async throws -> Void) async throws {
+        static func withPair(sync: Bool, syncLine: String? = nil, prepare: String = "",
+                             _ body: (Pair) async throws -> Void) async throws {
             await Pair.tearDown()
-            let pair = Pair(sync: sync)
+            let pair = Pair(sync: sync, syncLine: syncLine, prepare: prepare)
             do {
                 try await pair.setUp()
                 try await body(pair)
@@ -216,7 +302,15 @@ extension Kernel {
 
         final class Pair: Sendable {
             let sync: Bool
-            init(sync: Bool) { self.sync = sync }
+            /// The `lvs_sync_daemon` line when not the default `lvs_sync_daemon eth0 VI_1`.
+            let syncLine: String?
+            /// Run after the namespaces exist and before the daemons start.
+            let prepare: String
+            init(sync: Bool, syncLine: String? = nil, prepare: String = "") {
+                self.sync = sync
+                self.syncLine = syncLine
+                self.prepare = prepare
+            }
 
             static let namespaces = ["swvp-cl", "swvp-d1", "swvp-d2", "swvp-rs1", "swvp-rs2", "swvp-rs3", "swvp-br"]
 
@@ -249,7 +343,7 @@ extension Kernel {
 
                         """
                 }
-                try await DaemonKernelTests.shell(script)
+                try await DaemonKernelTests.shell(script + prepare)
                 for (name, address) in servers {
                     let up = try await until(within: .seconds(30)) {
                         (try? await DaemonKernelTests.shell("ip netns exec swvp-cl bash -c 'exec 3<>/dev/tcp/\(address)/80'")) != nil
@@ -274,7 +368,7 @@ extension Kernel {
                     #expect(ready != nil && vrrp != nil && ready!.lowerBound < vrrp!.lowerBound,
                             "\(d): the table is in place before VRRP starts\n\(l)")
                 }
-                if sync {
+                if sync && syncLine == nil {
                     let roles = try await until(within: .seconds(10)) {
                         let (m, b) = (try await syncDaemons("d1"), try await syncDaemons("d2"))
                         return m.contains("master") && b.contains("backup")
@@ -293,12 +387,13 @@ extension Kernel {
                     """)
             }
 
-            func config(_ d: String) -> String {
+            func config(_ d: String, syncLine newLine: String? = nil) -> String {
                 let me = directors[d]!, peer = directors[d == "d1" ? "d2" : "d1"]!
+                let line = newLine ?? syncLine ?? "lvs_sync_daemon eth0 VI_1"
                 var s = """
                     global_defs {
                       router_id \(d)
-                    \(sync ? "  lvs_sync_daemon eth0 VI_1\n" : "")}
+                    \(sync ? "  \(line)\n" : "")}
 
                     vrrp_instance VI_1 {
                       state BACKUP
@@ -446,6 +541,109 @@ extension Kernel {
                 let served = try await stream.server()
                 let rip = servers[served].map(hex) ?? "?"
                 #expect(entry.contains(" \(rip) 0050 ") && entry.contains("ESTABLISHED"), "entry \(entry) sends to \(served)")
+            }
+
+            /// Every entry in both directors' connection tables is in a state a live stream or a
+            /// finished connection may have: the stream's own entry ESTABLISHED wherever it is,
+            /// any other ESTABLISHED (a test connection still open) or closing (FIN_WAIT,
+            /// TIME_WAIT, CLOSE_WAIT, LAST_ACK, CLOSE); never a half-open SYN_RECV, SYNACK or
+            /// NONE left behind, on the master or on a backup that got it by sync.
+            func expectConnectionStates(_ stream: Stream, after step: String) async throws {
+                let port = String(format: "%04X", try await stream.port())
+                let closing: Set<String> = ["ESTABLISHED", "FIN_WAIT", "TIME_WAIT", "CLOSE_WAIT", "LAST_ACK", "CLOSE"]
+                var seen = 0
+                for d in ["d1", "d2"] {
+                    let table = try await DaemonKernelTests.shell("ip netns exec swvp-\(d) cat /proc/net/ip_vs_conn")
+                    // Pro FromIP FPrt ToIP TPrt DestIP DPrt State Expires PEName PEData
+                    for line in table.split(separator: "\n").dropFirst() {
+                        let f = line.split(separator: " ").map(String.init)
+                        guard f.count >= 8 else { continue }
+                        if f[1] == hex(client) && f[2] == port {
+                            seen += 1
+                            #expect(f[7] == "ESTABLISHED", "\(step): the stream's entry on \(d) is \(f[7]): \(line)")
+                        } else {
+                            #expect(closing.contains(f[7]), "\(step): an entry on \(d) left in \(f[7]): \(line)")
+                        }
+                    }
+                }
+                #expect(seen >= 1, "\(step): the stream's entry is on a director")
+            }
+
+            /// Records, from now on, when each director's eth0 goes up or down and when the VIP
+            /// comes and goes on it: `ip -ts monitor link address` in each director's namespace
+            /// (the kernel's own events, timestamped to the microsecond, no polling), after a
+            /// snapshot of both as they are (vip-dN.start: "up" and/or "vip").
+            func startVIPSampler() async throws {
+                var script = ""
+                for d in ["d1", "d2"] {
+                    script += """
+                        ip -n swvp-\(d) -ts monitor link address </dev/null >\(work)/vip-\(d).events 2>&1 &
+                        sleep 0.2
+                        { ip -n swvp-\(d) -o link show dev eth0 | grep -q '[<,]UP[,>]' && echo up; ip -n swvp-\(d) -o -4 addr show dev eth0 | grep -q ' \(vip)/' && echo vip; true; } >\(work)/vip-\(d).start
+
+                        """
+                }
+                try await DaemonKernelTests.shell(script)
+            }
+
+            /// Replays both directors' events and samples them every 20 ms from the first event
+            /// (or the start) until now: every sample outside `windows` (wall-clock seconds since
+            /// the epoch: from a failure until the VIP was seen on the new holder alone) has the
+            /// VIP on exactly one director whose eth0 is up.
+            func expectOneVIPHolder(outside windows: [ClosedRange<Double>]) async throws {
+                let end = Date().timeIntervalSince1970
+                var changes: [(t: Double, d: String, up: Bool?, vip: Bool?)] = []
+                var state: [String: (up: Bool, vip: Bool)] = [:]
+                for d in ["d1", "d2"] {
+                    let start = (try? String(contentsOfFile: "\(work)/vip-\(d).start", encoding: .utf8)) ?? ""
+                    state[d] = (start.contains("up"), start.contains("vip"))
+                    let events = (try? String(contentsOfFile: "\(work)/vip-\(d).events", encoding: .utf8)) ?? ""
+                    for line in events.split(separator: "\n") where line.hasPrefix("[") {
+                        guard let close = line.firstIndex(of: "]"), let t = Self.epoch(line[line.index(after: line.startIndex)..<close]) else { continue }
+                        let rest = line[line.index(after: close)...]
+                        if rest.contains(" eth0@") || rest.contains(" eth0:") {
+                            if let flags = rest.split(separator: "<").dropFirst().first?.split(separator: ">").first {
+                                changes.append((t, d, flags.split(separator: ",").contains("UP"), nil))
+                            }
+                        } else if rest.contains(" inet \(vip)/") {
+                            changes.append((t, d, nil, !rest.contains("Deleted ")))
+                        }
+                    }
+                }
+                changes.sort { $0.t < $1.t }
+                let first = min(changes.first?.t ?? end, windows.map(\.lowerBound).min() ?? end) - 1
+                var samples = 0, outside = 0, wrong: [String] = []
+                var next = changes.startIndex
+                var t = first
+                while t <= end {
+                    while next < changes.endIndex, changes[next].t <= t {
+                        let c = changes[next]
+                        if let up = c.up { state[c.d]!.up = up }
+                        if let vip = c.vip { state[c.d]!.vip = vip }
+                        next += 1
+                    }
+                    samples += 1
+                    if !windows.contains(where: { $0.contains(t) }) {
+                        outside += 1
+                        let holders = ["d1", "d2"].filter { state[$0]!.up && state[$0]!.vip }
+                        if holders.count != 1 { wrong.append("\(String(format: "%.2f", t)): \(holders)") }
+                    }
+                    t += 0.02
+                }
+                print("DirectorPair: VIP holders over \(fmt(end - first)) s: \(changes.count) link/address events, \(samples) samples at 20 ms, \(outside) outside the takeover windows, \(wrong.count) of those without exactly one holder")
+                #expect(changes.contains { $0.vip != nil }, "the monitors saw the VIP move")
+                #expect(wrong.isEmpty, "the VIP on exactly one director (link up) outside the takeover windows: \(wrong.prefix(10))")
+            }
+
+            /// `ip -ts`'s "2026-12-04T20:51:54.737131" (local time) as seconds since the epoch.
+            static func epoch(_ s: Substring) -> Double? {
+                let parts = s.split(separator: ".")
+                guard parts.count == 2, let frac = Double("0." + parts[1]) else { return nil }
+                let f = DateFormatter()
+                f.locale = Locale(identifier: "en_US_POSIX")
+                f.timeZone = TimeZone.current
+                f.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
+                return f.date(from: String(parts[0])).map { $0.timeIntervalSince1970 + frac }
             }
 
             func hex(_ address: String) -> String {

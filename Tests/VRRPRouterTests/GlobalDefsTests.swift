@@ -70,6 +70,27 @@ import VRRP
         #expect(sync == LVSSyncDaemonConfig(interface: "eth1", location: SourceLocation(file: "k.conf", line: 2, column: 2)))
     }
 
+    /// What a reload compares: the same line elsewhere in the file is the same daemon; any
+    /// setting changed, or the line added or removed, is not.
+    @Test func syncDaemonSameSettings() throws {
+        func sync(_ line: String, at row: Int = 1) throws -> LVSSyncDaemonConfig {
+            let r = read("global_defs {\n" + String(repeating: "\n", count: row) + " \(line)\n}\n" + instance(""))
+            #expect(r.all == [])
+            return try #require(r.config.globals.lvsSyncDaemon)
+        }
+        let base = try sync("lvs_sync_daemon eth0 VI_1")
+        #expect(LVSSyncDaemonConfig.sameSettings(base, try sync("lvs_sync_daemon eth0 VI_1", at: 5)))
+        #expect(LVSSyncDaemonConfig.sameSettings(nil, nil))
+        #expect(!LVSSyncDaemonConfig.sameSettings(base, nil) && !LVSSyncDaemonConfig.sameSettings(nil, base))
+        for changed in ["lvs_sync_daemon eth1 VI_1", "lvs_sync_daemon eth0", "lvs_sync_daemon eth0 VI_1 id 7",
+                        "lvs_sync_daemon eth0 VI_1 maxlen 1400", "lvs_sync_daemon eth0 VI_1 port 8849",
+                        "lvs_sync_daemon eth0 VI_1 ttl 2", "lvs_sync_daemon eth0 VI_1 group 224.0.0.82"] {
+            #expect(!LVSSyncDaemonConfig.sameSettings(base, try sync(changed)), "\(changed)")
+        }
+        #expect(try sync("lvs_sync_daemon eth1 VI_1 id 7 maxlen 1400 port 8849 ttl 2 group 224.0.0.82").settingsDescription
+                == "eth1 VI_1 id 7 maxlen 1400 port 8849 ttl 2 group 224.0.0.82")
+    }
+
     @Test func syncDaemonErrors() {
         #expect(read("global_defs {\n lvs_sync_daemon eth1 VI_1 id 256 port 0\n}\n" + instance("")).all == [
             "k.conf:2:31: lvs_sync_daemon id 256 out of range 0-255",

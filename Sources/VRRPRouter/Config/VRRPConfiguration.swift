@@ -106,3 +106,24 @@ public struct LVSSyncDaemonConfig: Sendable, Hashable {
         self.location = location
     }
 }
+
+extension LVSSyncDaemonConfig {
+    /// Whether two lines ask for the same daemons (where they stand in the file aside).
+    public static func sameSettings(_ a: Self?, _ b: Self?) -> Bool {
+        guard var a, let b else { return a == nil && b == nil }
+        a.location = b.location
+        return a == b
+    }
+
+    /// The line's settings as `lvs_sync_daemon` writes them: "eth0 VI_1 id 7 port 8849".
+    public var settingsDescription: String {
+        var words = [interface]
+        if let instance { words.append(instance) }
+        if let syncID { words += ["id", String(syncID)] }
+        if let maxLength { words += ["maxlen", String(maxLength)] }
+        if let port { words += ["port", String(port)] }
+        if let ttl { words += ["ttl", String(ttl)] }
+        if let group { words += ["group", group.description] }
+        return words.joined(separator: " ")
+    }
+}

@@ -71,14 +71,22 @@ extension VRRPEngine {
         // the one before (a backup switch and the stop that follows it at SIGTERM must not run
         // side by side on the kernel's daemons).
         let previous = syncChange
-        syncChange = Task {
+        syncChange = Task { [weak self] in
             await previous?.value
-            if let error = await syncDaemon.setRole(role, config: sync) {
+            let error = await syncDaemon.setRole(role, config: sync)
+            if let error {
                 logger.error("(\(name)) lvs_sync_daemon: \(error); the director keeps serving")
             } else {
                 logger.notice("(\(name)) lvs_sync_daemon on \(sync.interface): \(role.rawValue)")
             }
+            await self?.syncChanged(role: role, error: error)
         }
+    }
+
+    /// Records the outcome of a sync daemon change for status, unless a later one was asked for.
+    func syncChanged(role: SyncDaemonRole, error: String?) {
+        guard syncRole == role else { return }
+        syncError = error
     }
 
     func stateChanged(_ r: VirtualRouter, from: VRRPState, to: VRRPState, reason: String) {

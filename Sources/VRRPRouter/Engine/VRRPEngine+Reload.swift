@@ -4,7 +4,8 @@ extension VRRPEngine {
     /// Applies a new configuration without a flap: an instance whose block is unchanged keeps
     /// its state, addresses and timers (no extra announcement); a removed instance stops (a
     /// master sends priority 0); an added one starts; a changed one is stopped and started
-    /// again. Track scripts follow their definitions the same way.
+    /// again. Track scripts follow their definitions the same way. A changed `lvs_sync_daemon`
+    /// line is applied to the kernel's daemons (see `reloadSyncDaemon(old:new:)`).
     public func reload(_ new: VRRPConfiguration) async {
         guard running else { config = new; return }
         let old = config
@@ -27,6 +28,33 @@ extension VRRPEngine {
             }
         }
         for r in routers.values { applyWeights(r) }
+        reloadSyncDaemon(old: old.globals.lvsSyncDaemon, new: new.globals.lvsSyncDaemon)
+    }
+
+    /// A changed `lvs_sync_daemon` (interface, instance, id, maxlen, port, ttl, group): the
+    /// kernel's daemons are started again with the new settings, in the role the (new)
+    /// instance's current state asks for, with no VRRP transition; a removed line stops them.
+    /// An unchanged line (wherever it now stands in the file) leaves the running daemons alone.
+    func reloadSyncDaemon(old: LVSSyncDaemonConfig?, new: LVSSyncDaemonConfig?) {
+        guard !LVSSyncDaemonConfig.sameSettings(old, new), let syncDaemon else { return }
+        logger.notice("reload: lvs_sync_daemon \(new.map { "changed to \($0.settingsDescription)" } ?? "removed")")
+        guard let new else {
+            guard let old else { return }
+            syncRole = nil
+            syncError = nil
+            let previous = syncChange, logger = logger
+            syncChange = Task {
+                await previous?.value
+                if let error = await syncDaemon.stop(config: old) {
+                    logger.error("lvs_sync_daemon: stopping on \(old.interface): \(error)")
+                }
+            }
+            return
+        }
+        let follows = new.instance.flatMap { routers[$0] } ?? (new.instance == nil ? routers.values.first : nil)
+        guard let r = follows else { return }   // its instance is missing: check-config says so
+        syncRole = nil   // whatever runs now was set for the old line
+        setSyncRole(r.machine.state == .master ? .master : .backup, for: r)
     }
 
     func reloadScripts(old: VRRPConfiguration, new: VRRPConfiguration) {

@@ -43,6 +43,8 @@ public actor VRRPEngine {
     var running = false
     /// The sync daemon's role as last set (for status).
     public internal(set) var syncRole: SyncDaemonRole?
+    /// Why the kernel refused the last sync daemon change (nil once one succeeds).
+    public internal(set) var syncError: String?
     /// The last sync daemon change handed to the kernel (the next one waits for it).
     var syncChange: Task<Void, Never>?
     /// How long a notify script may run.

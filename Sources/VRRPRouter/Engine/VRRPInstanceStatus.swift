@@ -20,6 +20,8 @@ public struct VRRPInstanceStatus: Sendable, Hashable {
     public var virtualAddresses: [String]
     /// The connection-sync daemon's role, when `lvs_sync_daemon` follows this instance.
     public var syncDaemonRole: SyncDaemonRole?
+    /// Why the kernel refused to run that role's daemon (the director serves on without it).
+    public var syncDaemonError: String?
 }
 
 extension VRRPEngine {
@@ -35,7 +37,7 @@ extension VRRPEngine {
                 faults: m.faults, masterAddress: m.masterAddress, advertInterval: m.masterAdvertInterval,
                 lastTransition: m.lastTransition, counters: m.counters,
                 virtualAddresses: (inst.virtualAddresses + inst.excludedAddresses).map(\.description),
-                syncDaemonRole: followsSync ? syncRole : nil)
+                syncDaemonRole: followsSync ? syncRole : nil, syncDaemonError: followsSync ? syncError : nil)
         }
     }
 }
