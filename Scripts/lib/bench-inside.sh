@@ -589,8 +589,9 @@ case_checks() {
 # Both read the same /proc/net/ip_vs_conn (a page per read, the kernel's walk from the table's
 # start at every read: the kernel's part is the same for both).
 conn_timed() { # OUT COMMAND... -> C_WALL C_RSS C_USER C_SYS
-  /usr/bin/time -f '%e %M %U %S' -o "$W/conn.time" "$@" >"$1.out" 2>"$W/err" || {
-    detail "FAILED: ${*:2}"; sed 's/^/      /' "$W/err" | head; FAILED=$((FAILED + 1)); return 1; }
+  local out=$1; shift
+  /usr/bin/time -f '%e %M %U %S' -o "$W/conn.time" "$@" >"$out.out" 2>"$W/err" || {
+    detail "FAILED: $*"; sed 's/^/      /' "$W/err" | head; FAILED=$((FAILED + 1)); return 1; }
   read -r C_WALL C_RSS C_USER C_SYS <"$W/conn.time"
 }
 case_conn() {

@@ -11,6 +11,12 @@
 # UDP :5060 --pe sip persistent NAT (when ip_vs_pe_sip exists).
 # Traffic: held, closed and half-open TCP connections, UDP flows, SCTP INITs, a SIP INVITE.
 set -euo pipefail
+# The servers and held connections started here outlive this script: they must not keep a
+# caller's descriptors open (a test harness waits for its output pipes to close).
+for fd in /proc/$$/fd/*; do
+  n=${fd##*/}
+  ((n > 2)) && eval "exec $n>&-" 2>/dev/null || true
+done
 here=$(cd "$(dirname "$0")" && pwd)
 py=/usr/bin/python3
 cl="ip netns exec cn-cl"

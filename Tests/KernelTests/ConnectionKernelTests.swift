@@ -21,7 +21,8 @@ extension Kernel {
 
         static func withScenario(_ body: () throws -> Void) throws {
             _ = try? run(["/bin/bash", scenario, "teardown"])
-            _ = try freshTable()
+            // Not freshTable(): its dummy holds 198.51.100.1/24, the scenario's real-server link.
+            try IPVSHandle().flush()
             try sh("bash \(scenario) setup && bash \(scenario) traffic")
             defer { _ = try? run(["/bin/bash", scenario, "teardown"]) }
             try body()
