@@ -103,6 +103,9 @@ teardown() {
   ip netns del cn-cl 2>/dev/null || true
   ip netns del cn-rs 2>/dev/null || true
   ip link del cnvip 2>/dev/null || true
+  # The veths' root ends go with their namespaces, but asynchronously: remove them now.
+  ip link del cncl0 2>/dev/null || true
+  ip link del cnrs0 2>/dev/null || true
   iptables -t mangle -D PREROUTING -d 192.0.2.101 -p tcp --dport 80 -j MARK --set-mark 80 2>/dev/null || true
   ipvsadm -C
 }
