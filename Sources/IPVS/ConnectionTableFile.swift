@@ -37,63 +37,12 @@ public struct ConnectionTableFile: ~Copyable {
                          reason: "cannot open file \(path): \(String(cString: strerror(e)))")
     }
 
+    /// Opened through /proc/thread-self on a thread in the namespace (see `NamespaceThread`).
     private static func openInNamespace(_ name: String) throws(IPVSError) -> Int32 {
-        let nsPath = name.contains("/") ? name : "/run/netns/\(name)"
-        let nsfd = open(nsPath, O_RDONLY | O_CLOEXEC)
-        if nsfd < 0 {
-            let e = swiftvs_errno()
-            throw IPVSError(code: .setupFailed, errno: e, operation: .listConnections, object: .namespace(name),
-                            reason: "cannot open \(nsPath): \(String(cString: strerror(e)))")
-        }
-        defer { close(nsfd) }
-        let job = Job(nsfd: nsfd, name: name)
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(job).toOpaque()
-        let rc = pthread_create(&thread, nil, { raw in
-            Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue().run()
-            return nil
-        }, context)
-        if rc != 0 {
-            Unmanaged<Job>.fromOpaque(context).release()
-            throw IPVSError(code: .setupFailed, errno: rc, operation: .listConnections, object: .namespace(name),
-                            reason: "cannot start a thread to enter the namespace: \(String(cString: strerror(rc)))")
-        }
-        pthread_join(thread, nil)
-        switch job.outcome {
-        case let .opened(fd): return fd
-        case let .failed(error): throw error
-        case .none:
-            throw IPVSError(code: .setupFailed, operation: .listConnections, object: .namespace(name),
-                            reason: "namespace thread produced nothing")
-        }
-    }
-
-    /// Work for the namespace thread, read back after pthread_join (which orders the
-    /// hand-offs; one thread touches it at a time).
-    private final class Job: @unchecked Sendable {
-        enum Outcome { case opened(Int32), failed(IPVSError) }
-        let nsfd: Int32
-        let name: String
-        var outcome: Outcome?
-
-        init(nsfd: Int32, name: String) {
-            self.nsfd = nsfd
-            self.name = name
-        }
-
-        func run() {
-            if swiftvs_setns_net(nsfd) != 0 {
-                let e = swiftvs_errno()
-                let reason = e == EPERM
-                    ? "cannot enter the namespace: Operation not permitted (needs CAP_SYS_ADMIN)"
-                    : "cannot enter the namespace: \(String(cString: strerror(e)))"
-                outcome = .failed(IPVSError(code: e == EPERM ? .permissionDenied : .setupFailed, errno: e,
-                                            operation: .listConnections, object: .namespace(name), reason: reason))
-                return
-            }
+        try NamespaceThread.run(in: name, operation: .listConnections) { () -> Result<Int32, IPVSError> in
             let path = "/proc/thread-self/net/ip_vs_conn"
             let fd = open(path, O_RDONLY | O_CLOEXEC)
-            outcome = fd < 0 ? .failed(ConnectionTableFile.openError(swiftvs_errno(), path: path, namespace: name)) : .opened(fd)
+            return fd < 0 ? .failure(ConnectionTableFile.openError(swiftvs_errno(), path: path, namespace: name)) : .success(fd)
         }
     }
 }

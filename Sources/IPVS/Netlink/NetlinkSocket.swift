@@ -223,71 +223,14 @@ struct NetlinkSocket: ~Copyable {
     /// Creates the socket on a short-lived thread that enters the namespace, so the calling
     /// thread never changes namespace. The socket stays bound to the namespace it was made in.
     private static func createInNamespace(_ name: String) throws(IPVSError) -> OpaquePointer {
-        let path = name.contains("/") ? name : "/run/netns/\(name)"
-        let nsfd = open(path, O_RDONLY | O_CLOEXEC)
-        if nsfd < 0 {
-            let e = swiftvs_errno()
-            throw IPVSError(code: .setupFailed, errno: e, operation: .open, object: .namespace(name),
-                            reason: "cannot open \(path): \(String(cString: strerror(e)))")
-        }
-        defer { close(nsfd) }
-        let job = NamespaceJob(nsfd: nsfd, name: name)
-        var thread = pthread_t()
-        let context = Unmanaged.passRetained(job).toOpaque()
-        let rc = pthread_create(&thread, nil, { raw in
-            let job = Unmanaged<NamespaceJob>.fromOpaque(raw!).takeRetainedValue()
-            job.run()
-            return nil
-        }, context)
-        if rc != 0 {
-            Unmanaged<NamespaceJob>.fromOpaque(context).release()
-            throw IPVSError(code: .setupFailed, errno: rc, operation: .open, object: .namespace(name),
-                            reason: "cannot start a thread to enter the namespace: \(String(cString: strerror(rc)))")
-        }
-        pthread_join(thread, nil)
-        switch job.outcome {
-        case let .socket(address):
-            return OpaquePointer(bitPattern: address)!
-        case let .failure(error):
-            throw error
-        case .none:
-            throw IPVSError(code: .setupFailed, operation: .open, object: .namespace(name), reason: "namespace thread produced nothing")
-        }
-    }
-
-    /// Work handed to the namespace thread and read back after `pthread_join`.
-    /// `@unchecked Sendable`: only one thread touches it at a time, and the hand-offs are
-    /// ordered by pthread_create and pthread_join.
-    private final class NamespaceJob: @unchecked Sendable {
-        enum Outcome { case socket(UInt), failure(IPVSError) }
-        let nsfd: Int32
-        let name: String
-        var outcome: Outcome?
-
-        init(nsfd: Int32, name: String) {
-            self.nsfd = nsfd
-            self.name = name
-        }
-
-        func run() {
-            // Namespace membership is per thread; this thread ends right after, so nothing
-            // else ever runs in the entered namespace by accident.
-            if swiftvs_setns_net(nsfd) != 0 {
-                let e = swiftvs_errno()
-                let reason = e == EPERM
-                    ? "cannot enter the namespace: Operation not permitted (needs CAP_SYS_ADMIN)"
-                    : "cannot enter the namespace: \(String(cString: strerror(e)))"
-                outcome = .failure(IPVSError(code: e == EPERM ? .permissionDenied : .setupFailed, errno: e,
-                                             operation: .open, object: .namespace(name), reason: reason))
-                return
-            }
-            do {
-                let s = try NetlinkSocket.createAndConnect(operation: .open)
-                outcome = .socket(UInt(bitPattern: s))
+        let address = try NamespaceThread.run(in: name, operation: .open) { () -> Result<UInt, IPVSError> in
+            do throws(IPVSError) {
+                return .success(UInt(bitPattern: try NetlinkSocket.createAndConnect(operation: .open)))
             } catch {
-                outcome = .failure(error)
+                return .failure(error)
             }
         }
+        return OpaquePointer(bitPattern: address)!
     }
 
     /// `modprobe -q ip_vs`, without a shell. True when it exited 0.
