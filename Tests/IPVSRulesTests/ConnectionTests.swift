@@ -78,6 +78,8 @@ struct ConnectionTests {
     @Test("the captured cases are there")
     func fixturesExist() {
         #expect(Self.cases.count >= 6)
+        // `read` gives "" for a missing file: every case must have its capture and ipvsadm's text.
+        for c in Self.cases { #expect(!c.proc.isEmpty && !c.expected.isEmpty, "\(c.name): .proc or .ipvsadm missing or empty") }
         let all = Self.cases.map(\.proc).joined()
         for needle in ["ESTABLISHED", "SYN_RECV", " UDP ", "IP  ", "2001:0db8", " sip "] {
             #expect(all.contains(needle), "no captured entry with \(needle)")
