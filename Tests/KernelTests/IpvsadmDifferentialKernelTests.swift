@@ -71,11 +71,49 @@ struct CorpusLine: CustomStringConvertible, Sendable {
 }
 
 /// What one run left behind: its output, status, and the kernel's table.
+///
+/// Connection entries left by earlier suites count down while the two runs happen, so the
+/// expire column of `-L -c` is compared apart: `stdout` holds it as `--:--`, `expiries` the
+/// seconds it said, and two outcomes are equal when everything else is, entry for entry.
 struct Outcome: Equatable, CustomStringConvertible {
     var status: Int32
     var stdout: String
     var stderr: String
     var table: [String]
+    var expiries: [Int]
+
+    init(status: Int32, stdout: String, stderr: String, table: [String]) {
+        (self.stdout, self.expiries) = Self.separatingExpiries(stdout)
+        (self.status, self.stderr, self.table) = (status, stderr, table)
+    }
+
+    static func == (a: Outcome, b: Outcome) -> Bool {
+        a.status == b.status && a.stdout == b.stdout && a.stderr == b.stderr && a.table == b.table
+            && a.expiries.count == b.expiries.count
+    }
+
+    /// Whether each entry's expiry in `later` is at most `slack` seconds below, and never above,
+    /// the same entry's in `self`.
+    func expiriesCountDown(to later: Outcome, slack: Int = 3) -> Bool {
+        expiries.count == later.expiries.count
+            && zip(expiries, later.expiries).allSatisfy { $1 <= $0 && $0 - $1 <= slack }
+    }
+
+    /// The connection listing's `MM:SS` expire column replaced by `--:--`, and its values.
+    static func separatingExpiries(_ text: String) -> (String, [Int]) {
+        var inConnections = false
+        var seconds: [Int] = []
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+            if line.hasPrefix("pro expire state") { inConnections = true; return String(line) }
+            let words = line.split(separator: " ", maxSplits: 2)
+            guard inConnections, words.count == 3 else { return String(line) }
+            let clock = words[1].split(separator: ":")
+            guard clock.count == 2, let m = Int(clock[0]), let s = Int(clock[1]) else { return String(line) }
+            seconds.append(m * 60 + s)
+            return line.replacingOccurrences(of: " \(words[1]) ", with: " --:-- ", options: [], range: line.range(of: " \(words[1]) "))
+        }
+        return (lines.joined(separator: "\n"), seconds)
+    }
 
     var description: String {
         "status \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)--- table\n\(table.joined(separator: "\n"))"
@@ -164,6 +202,7 @@ extension Kernel {
                 }
                 if ours != theirs { differing += 1 }
                 #expect(ours == theirs, "\(line)\n=== ipvsadm\n\(theirs)\n=== swiftvs\n\(ours)")
+                #expect(theirs.expiriesCountDown(to: ours), "\(line): expiries \(theirs.expiries) then \(ours.expiries)")
             }
             #expect(differing == 0)
             try Self.reset(ipvs, to: base)

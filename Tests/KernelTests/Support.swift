@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import Testing
 import IPVS
@@ -116,12 +117,36 @@ struct ClientNamespace {
     }
 
     /// `count` UDP datagrams to address:port, each from a new source port.
+    ///
+    /// The source ports are chosen here, never twice in a process: a port the kernel picked at
+    /// random could repeat one whose connection entry is still alive, and IPVS would count one
+    /// connection less (about one run in fifty).
     func sendUDP(to address: String, port: UInt16, count: Int) throws {
-        try sh("ip netns exec \(name) bash -c 'for i in $(seq \(count)); do echo swiftvs-$i > /dev/udp/\(address)/\(port); done'")
+        let first = SourcePorts.take(count)
+        try sh("""
+            ip netns exec \(name) /usr/bin/python3 -c 'import socket, sys
+            for i in range(\(count)):
+                s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                s.bind(("", \(first) + i))
+                s.sendto(b"swiftvs-%d\\n" % (i + 1), ("\(address)", \(port)))
+                s.close()'
+            """)
     }
 
     func remove() {
         try? sh("ip netns del \(name); ip link del \(hostVeth) 2>/dev/null || true")
+    }
+}
+
+/// Source ports for the client's datagrams: 20000 upward, each handed out once per process.
+enum SourcePorts {
+    private static let next = Mutex(20000)
+
+    static func take(_ count: Int) -> Int {
+        next.withLock { port in
+            defer { port += count }
+            return port
+        }
     }
 }
 
