@@ -16,8 +16,13 @@ struct TreeBuilder {
 
     static let includeKeywords: Set<String> = ["include", "includet", "includer", "includem", "includew", "includeb", "includea"]
 
-    init(fileSystem: ConfigFileSystem) {
+    /// keepalived's line preprocessor (parameters, conditionals, sequence blocks), one for the
+    /// whole document: definitions made in a file hold in the files it includes and after.
+    private var preprocessor: Preprocessor
+
+    init(fileSystem: ConfigFileSystem, configID: String?) {
         self.fileSystem = fileSystem
+        preprocessor = Preprocessor(configID: configID, workingDirectory: fileSystem.workingDirectory())
     }
 
     mutating func build(file: String) -> [Statement] {
@@ -44,7 +49,9 @@ struct TreeBuilder {
         defer { reading.removeLast() }
         let first = diagnostics.count
         ConfigLexer.forEachLine(of: text) { raw, number in
-            feed(line: ConfigLexer.lex(line: raw, number: number, file: file, diagnostics: &diagnostics), file: file)
+            for logical in preprocessor.lines(raw: raw, number: number, file: file, diagnostics: &diagnostics) {
+                feed(line: ConfigLexer.lex(logical, diagnostics: &diagnostics), file: file)
+            }
         }
         foldNoBreakSpaceWarnings(from: first, file: file)
     }

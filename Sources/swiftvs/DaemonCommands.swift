@@ -66,6 +66,11 @@ struct HealthCheckDaemon: AsyncParsableCommand {
                                valueName: "name"))
     var namespace: String?
 
+    @Option(name: .customLong("config-id"),
+            help: ArgumentHelp("The id '@ID' lines of the configuration are for (keepalived's --config-id; default: the host name up to its first '.').",
+                               valueName: "id"))
+    var configID: String?
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level \(logLevel): use trace, debug, info, notice, warning, error or critical.")
@@ -87,6 +92,7 @@ struct HealthCheckDaemon: AsyncParsableCommand {
         o.maxProcesses = maxProcesses
         o.metrics = metrics
         o.netns = namespace
+        o.configID = configID
         return o
     }
 
@@ -119,9 +125,14 @@ struct CheckConfig: ParsableCommand {
     @Option(name: .customLong("netns"), help: ArgumentHelp("Check as the daemon would run in this network namespace.", valueName: "name"))
     var namespace: String?
 
+    @Option(name: .customLong("config-id"),
+            help: ArgumentHelp("Read the '@ID' lines for this id, as 'swiftvs daemon --config-id' would (default: the host name up to its first '.').",
+                               valueName: "id"))
+    var configID: String?
+
     func run() throws {
         enterNamespace(namespace, for: "check-config")
-        let result = DirectorCheckResult.check(file: file)
+        let result = DirectorCheckResult.check(file: file, configID: configID)
         var stderr = StandardError()
         for d in result.diagnostics { print(d.description, to: &stderr) }
         if result.hasErrors {

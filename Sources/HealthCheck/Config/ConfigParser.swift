@@ -30,8 +30,8 @@ public enum ConfigParser {
     }
 
     /// Every diagnostic for `file`, errors and warnings, in source order.
-    public static func check(file: String, fileSystem: ConfigFileSystem = LocalFileSystem()) -> ConfigCheckResult {
-        check(document: ConfigDocument.load(file: file, fileSystem: fileSystem), fileSystem: fileSystem)
+    public static func check(file: String, fileSystem: ConfigFileSystem = LocalFileSystem(), configID: String? = nil) -> ConfigCheckResult {
+        check(document: ConfigDocument.load(file: file, fileSystem: fileSystem, configID: configID), fileSystem: fileSystem)
     }
 
     /// The LVS pass over a loaded document. Top-level keywords in `otherPasses` belong to
@@ -60,8 +60,9 @@ public enum ConfigParser {
         }.map(\.element)
     }
 
-    public static func check(text: String, file: String = "keepalived.conf", fileSystem: ConfigFileSystem? = nil) -> ConfigCheckResult {
-        check(file: file, fileSystem: TextOverlay(file: file, text: text, base: fileSystem ?? LocalFileSystem()))
+    public static func check(text: String, file: String = "keepalived.conf", fileSystem: ConfigFileSystem? = nil,
+                             configID: String? = nil) -> ConfigCheckResult {
+        check(file: file, fileSystem: TextOverlay(file: file, text: text, base: fileSystem ?? LocalFileSystem()), configID: configID)
     }
 }
 
@@ -72,6 +73,7 @@ private struct TextOverlay: ConfigFileSystem {
     func read(_ path: String) throws -> String { path == file ? text : try base.read(path) }
     func glob(_ pattern: String) -> [String] { base.glob(pattern) }
     func isExecutable(_ path: String) -> Bool { base.isExecutable(path) }
+    func workingDirectory() -> String { base.workingDirectory() }
 }
 
 // MARK: - Semantics
@@ -175,8 +177,6 @@ struct Semantics {
                     if warnedBlocks.insert(kw).inserted {
                         warn(st.location, "'\(kw)' is not handled by swiftvs (only the LVS part is); ignored")
                     }
-                } else if kw.hasPrefix("@") || kw.hasPrefix("$") || kw.hasPrefix("~SEQ") || kw.hasPrefix("~LST") {
-                    warn(st.location, "conditional configuration and parameter substitution are not supported; line ignored")
                 } else {
                     error(st.location, "unknown keyword '\(kw)'")
                 }
