@@ -139,12 +139,7 @@ struct CheckConfig: ParsableCommand {
             print("\(file): \(result.errors.count) error\(result.errors.count == 1 ? "" : "s"), \(result.warnings.count) warning\(result.warnings.count == 1 ? "" : "s")", to: &stderr)
             Glibc.exit(2)
         }
-        let c = result.config!.lvs
-        let vrrp = result.config!.vrrp
-        let reals = c.virtualServers.reduce(0) { $0 + $1.realServers.count }
-        let checkers = c.virtualServers.reduce(0) { $0 + $1.realServers.reduce(0) { $0 + $1.checkers.count } }
-        print("\(file): OK: \(c.virtualServers.count) virtual servers, \(reals) real servers, \(checkers) checkers"
-              + (vrrp.isEmpty ? "" : ", \(vrrp.instances.count) vrrp instances, \(vrrp.scripts.count) vrrp scripts")
+        print("\(file): OK: \(result.config!.summary)"
               + (result.warnings.isEmpty ? "" : ", \(result.warnings.count) warning\(result.warnings.count == 1 ? "" : "s")"))
     }
 }

@@ -442,9 +442,9 @@ struct Semantics {
         case "nb_get_retry":
             warn(s.location, "nb_get_retry is deprecated - please use 'retry'")
             if let v = integer(s, 1...Int64(UInt32.max)) { said.cascade.retry = Int(v) }
-        case "inhibit_on_failure": if let b = flag(s) { said.cascade.inhibit = b }
-        case "alpha": if let b = flag(s) { said.cascade.alpha = b; vs.alpha = b }
-        case "omega": if let b = flag(s) { vs.omega = b }
+        case "inhibit_on_failure": said.cascade.inhibit = virtualServerSwitch(s)
+        case "alpha": said.cascade.alpha = virtualServerSwitch(s); vs.alpha = true
+        case "omega": vs.omega = virtualServerSwitch(s)
         case "lb_algo", "lvs_sched":
             if let v = string(s) {
                 if Self.schedulers.contains(v) { said.scheduler = v } else { error(s.args[0].location, "\(kw): unknown scheduler '\(v)'") }
@@ -523,6 +523,17 @@ struct Semantics {
                 error(s.location, "unknown keyword '\(kw)' in virtual_server")
             }
         }
+    }
+
+    /// A virtual_server's `alpha`, `omega` or `inhibit_on_failure`: keepalived 2.2.7 turns it
+    /// on whatever follows the keyword (`alpha 1`, `omega yes`, even `alpha off`); a value that
+    /// reads as off is warned about, since it does not do what it says.
+    private mutating func virtualServerSwitch(_ s: Statement) -> Bool {
+        noBlock(s)
+        if let t = s.args.first, ["off", "false", "no", "0"].contains(t.text.lowercased()) {
+            warn(t.location, "\(s.keyword.text) '\(t.text)': keepalived 2.2.7 ignores the value of a virtual_server's \(s.keyword.text) and turns it on; so does swiftvs (remove the line to leave it off)")
+        }
+        return true
     }
 
     /// The defaults keepalived fills in once the block is read: protocol, scheduler and its
@@ -678,7 +689,7 @@ struct Semantics {
         for s in block {
             let kw = s.keyword.text
             switch kw {
-            case "weight": if let v = integer(s, 0...65535) { rs.config.weight = Int32(v) }
+            case "weight": if let v = integer(s, 0...Int64(Int32.max)) { rs.config.weight = Int32(v) }
             case "lvs_method", "lb_kind": rs.forwarding = tunnelMethod(s) ?? rs.forwarding
             case "uthreshold": if let v = integer(s, 0...Int64(UInt32.max)) { rs.config.upperThreshold = UInt32(v) }
             case "lthreshold": if let v = integer(s, 0...Int64(UInt32.max)) { rs.config.lowerThreshold = UInt32(v) }
