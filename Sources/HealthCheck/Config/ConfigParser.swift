@@ -378,6 +378,7 @@ struct Semantics {
         var sorryLoc: SourceLocation?
         var pending: [PendingRS] = []
         var seenRS: [DestinationKey: SourceLocation] = [:]
+        var hysteresisSet = false
     }
 
     private mutating func parseVirtualServer(_ st: Statement) -> VirtualServerConfig? {
@@ -400,6 +401,7 @@ struct Semantics {
         }
         applyVirtualServerDefaults(st, said, to: &vs)
         resolveRealServers(said, in: &vs)
+        checkQuorum(st, said, &vs)
         let vsFamily = virtualServerFamily(st, vs, given: said.family)
         applyPersistence(said.granularityTok, family: vsFamily, to: &vs, st)
         vs.services = kernelServices(of: vs, family: vsFamily, st)
@@ -469,7 +471,7 @@ struct Semantics {
             noMoreArgs(s, after: 1)
         case "persistence_engine": vs.persistenceEngine = string(s)
         case "quorum": if let v = integer(s, 1...Int64(UInt32.max)) { vs.quorum = v }
-        case "hysteresis": if let v = integer(s, 0...Int64(UInt32.max)) { vs.hysteresis = v }
+        case "hysteresis": if let v = integer(s, 0...Int64(UInt32.max)) { vs.hysteresis = v; said.hysteresisSet = true }
         case "quorum_up": vs.quorumUp = script(s)
         case "quorum_down": vs.quorumDown = script(s)
         case "ip_family":
@@ -574,6 +576,7 @@ struct Semantics {
     private mutating func resolveRealServers(_ said: VirtualServerStatements, in vs: inout VirtualServerConfig) {
         for var p in said.pending {
             p.config.forwarding = p.forwarding ?? vs.forwarding
+            fixRealServerPort(&p.config, of: vs)
             let rsCascade = p.cascade.over(said.cascade)
             p.config.inhibitOnFailure = rsCascade.inhibit ?? false
             p.config.alpha = rsCascade.alpha ?? false
@@ -584,6 +587,53 @@ struct Semantics {
         if var sorry = vs.sorryServer {
             sorry.forwarding = said.sorryForwarding ?? vs.forwarding
             vs.sorryServer = sorry
+        }
+    }
+
+    /// keepalived's port corrections (check_data.c): a NAT real server without a port takes the
+    /// virtual server's; otherwise a fwmark service's real servers have port 0 ("has port
+    /// specified - clearing") and an address service's the service's port ("ports don't match -
+    /// resetting"), each correction warned about as keepalived reports it.
+    private mutating func fixRealServerPort(_ rs: inout RealServerConfig, of vs: VirtualServerConfig) {
+        switch vs.address {
+        case .group: return
+        case .fwmark:
+            if case .masquerade = rs.forwarding { return }
+            if rs.port != 0 {
+                warn(rs.location, "fwmark virtual server \(vs.address), real server \(rs.key) has port specified - clearing (as keepalived does)")
+                rs.port = 0
+            }
+        case let .address(_, port):
+            if rs.port == 0 {
+                rs.port = port
+            } else if rs.port != port {
+                if case .masquerade = rs.forwarding { return }
+                warn(rs.location, "virtual server port \(port) and real server \(rs.key) port don't match - resetting to \(port) (as keepalived does; only NAT maps ports)")
+                rs.port = port
+            }
+        }
+    }
+
+    /// keepalived's corrections of quorum and hysteresis, once the real servers are known: a
+    /// quorum above the real servers' total weight is lowered to it, a hysteresis not below the
+    /// quorum to quorum - 1; and the protocol of a fwmark service, which is ignored.
+    private mutating func checkQuorum(_ st: Statement, _ said: VirtualServerStatements, _ vs: inout VirtualServerConfig) {
+        // keepalived drops a virtual server without real servers before it looks at its quorum.
+        guard !vs.realServers.isEmpty else { return }
+        let total = vs.realServers.reduce(Int64(0)) { $0 + Int64($1.weight) }
+        if vs.quorum > total {
+            warn(st.location, "quorum \(vs.quorum) exceeds total weight of real servers \(total), reducing quorum to \(total) (as keepalived does)")
+            vs.quorum = total
+        }
+        if vs.hysteresis >= vs.quorum {
+            let h = vs.quorum == 0 ? Int64(UInt32.max) : vs.quorum - 1
+            if said.hysteresisSet || vs.hysteresis != 0 || vs.quorum == 0 {
+                warn(st.location, "hysteresis \(vs.hysteresis) >= quorum \(vs.quorum); setting hysteresis to \(h) (as keepalived does)")
+            }
+            vs.hysteresis = h
+        }
+        if said.proto != nil, case .fwmark = vs.address {
+            warn(st.location, "protocol specified for fwmark - protocol will be ignored (as keepalived does)")
         }
     }
 
