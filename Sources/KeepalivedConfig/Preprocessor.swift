@@ -29,6 +29,9 @@ struct Preprocessor {
     private var residue: SourceText?
     /// The file whose lines are being read (for `${_PWD}`).
     private var file = ""
+    /// Undefined references warned about, by where they are written: a line read again (the
+    /// rest after a brace, a sequence block's rounds) warns once.
+    private var warned: Set<String> = []
 
     /// keepalived's line buffer: substitution that makes a line longer stops (with a warning).
     static let maxLineLength = 1024
@@ -372,7 +375,7 @@ struct Preprocessor {
 
     /// A warning for each `${NAME}` left in a line, and each `$NAME` outside double quotes, that
     /// no definition replaced: keepalived leaves them as written, silently.
-    private func warnUndefined(_ buf: SourceText, diagnostics: inout [Diagnostic]) {
+    private mutating func warnUndefined(_ buf: SourceText, diagnostics: inout [Diagnostic]) {
         var quote = false
         var p = 0
         while p < buf.count {
@@ -387,6 +390,8 @@ struct Preprocessor {
             let name = String(buf[start..<j].map(\.char))
             if braces ? (j < buf.count && buf[j].char == "}") : (!quote && (j == buf.count || " \t,)".contains(buf[j].char))) {
                 let shown = braces ? "${\(name)}" : "$\(name)"
+                let at = buf[p].location
+                guard warned.insert("\(at.file):\(at.line):\(at.column):\(name)").inserted else { p = j; continue }
                 if let def = definitions[name], def.multiline {
                     diagnostics.append(Diagnostic(.warning, buf[p].location,
                                                   "\(shown) is a multi-line definition, used only where it ends its line; left as written (as keepalived does)"))

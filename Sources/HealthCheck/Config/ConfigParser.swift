@@ -193,7 +193,16 @@ struct Semantics {
     private mutating func timer(_ st: Statement, allowZero: Bool, limit: Duration? = nil) -> Duration? {
         reader.timer(st, allowZero: allowZero, limit: limit)
     }
-    private mutating func flag(_ st: Statement) -> Bool? { reader.flag(st) }
+    /// keepalived's `check_true_false`: the words in lower case only ("On" is refused, as
+    /// keepalived's config test refuses it).
+    private mutating func flag(_ st: Statement) -> Bool? {
+        if let t = st.args.first, t.text != t.text.lowercased(), ["on", "off", "true", "false", "yes", "no"].contains(t.text.lowercased()) {
+            noBlock(st)
+            error(t.location, "\(st.keyword.text): expected on|off|true|false|yes|no, got '\(t.text)' (keepalived takes them in lower case only)")
+            return nil
+        }
+        return reader.flag(st)
+    }
     private mutating func string(_ st: Statement) -> String? { reader.string(st) }
     private mutating func address(_ t: Token, what: String) -> IPAddress? { reader.address(t, what: what) }
     private mutating func port(_ t: Token, name: String) -> UInt16? { reader.port(t, name: name) }
@@ -596,7 +605,12 @@ struct Semantics {
     /// resetting"), each correction warned about as keepalived reports it.
     private mutating func fixRealServerPort(_ rs: inout RealServerConfig, of vs: VirtualServerConfig) {
         switch vs.address {
-        case .group: return
+        case let .group(name):
+            if case .masquerade = rs.forwarding { return }
+            let marks = groups[name]?.1.contains { if case .fwmark = $0 { return true } else { return false } } ?? false
+            if marks && rs.port != 0 {
+                warn(rs.location, "fwmark virtual server group \(name), real server \(rs.key) has port specified - port will be ignored (as keepalived says)")
+            }
         case .fwmark:
             if case .masquerade = rs.forwarding { return }
             if rs.port != 0 {
@@ -632,7 +646,7 @@ struct Semantics {
             }
             vs.hysteresis = h
         }
-        if said.proto != nil, case .fwmark = vs.address {
+        if said.proto != nil, case let .fwmark(mark) = vs.address, mark != 0 {
             warn(st.location, "protocol specified for fwmark - protocol will be ignored (as keepalived does)")
         }
     }
