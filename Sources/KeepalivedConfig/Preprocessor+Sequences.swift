@@ -79,23 +79,8 @@ extension Preprocessor {
         guard p < c.count, c[p] == "(" else { return fail() }
         p += 1
         skipBlanks(c, &p)
-        var endChar: Character = ","
-        if p < c.count, c[p] == "{" {
-            endChar = "}"
-            p += 1
-            skipBlanks(c, &p)
-        }
-        var variables: [String] = []
-        while true {
-            let s = p
-            while p < c.count, !" \t,}".contains(c[p]) { p += 1 }
-            variables.append(String(c[s..<p]))
-            skipBlanks(c, &p)
-            if p < c.count, c[p] == endChar { break }
-            guard p < c.count, c[p] == "," else { return fail() }
-            p += 1
-            skipBlanks(c, &p)
-        }
+        let braced = openBrace(c, &p)
+        guard let variables = group(c, &p, stops: " \t,}", closers: [braced ? "}" : ","], limit: nil) else { return fail() }
         if p < c.count, c[p] == "}" {
             p += 1
             skipBlanks(c, &p)
@@ -105,24 +90,11 @@ extension Preprocessor {
         skipBlanks(c, &p)
         var sets: [[String]] = []
         while true {
-            var end: Character = ","
-            if p < c.count, c[p] == "{" {
-                end = "}"
-                p += 1
-                skipBlanks(c, &p)
+            let end: Character = openBrace(c, &p) ? "}" : ","
+            guard var set = group(c, &p, stops: " \t,})", closers: end == "," ? [",", ")"] : ["}"], limit: variables.count) else {
+                return fail()
             }
-            var set: [String] = []
-            while true {
-                let s = p
-                while p < c.count, !" \t,})".contains(c[p]) { p += 1 }
-                set.append(String(c[s..<p]))
-                skipBlanks(c, &p)
-                if p < c.count, c[p] == end || (c[p] == ")" && end == ",") { break }
-                guard p < c.count, c[p] == "," else { return fail() }
-                p += 1
-                skipBlanks(c, &p)
-                if set.count >= variables.count { return fail("~LST specification has too many values") }
-            }
+            if set.count > variables.count { return fail("~LST specification has too many values") }
             while set.count < variables.count { set.append("") }
             sets.append(set)
             if p < c.count, c[p] == "}", end == "}" {
@@ -137,6 +109,32 @@ extension Preprocessor {
         p += 1
         let text = Array(buf[min(p, buf.count)...].drop { SourceChar.isBlank($0.char) })
         sequences.append(SequenceBlock(values: .list(variables: variables, sets: sets, index: 0), text: text, location: buf[0].location))
+    }
+
+    /// Skips a `{` (and the blanks after it) at `p`; whether there was one.
+    private func openBrace(_ c: [Character], _ p: inout Int) -> Bool {
+        guard p < c.count, c[p] == "{" else { return false }
+        p += 1
+        skipBlanks(c, &p)
+        return true
+    }
+
+    /// keepalived's reading of a ~LST group: words ended by a character of `stops`, separated
+    /// by commas, up to one of `closers` (left at `p`). More than `limit` words stop the
+    /// reading with `limit + 1` of them; nil when something else follows a word.
+    private func group(_ c: [Character], _ p: inout Int, stops: String, closers: Set<Character>, limit: Int?) -> [String]? {
+        var words: [String] = []
+        while true {
+            let s = p
+            while p < c.count, !stops.contains(c[p]) { p += 1 }
+            words.append(String(c[s..<p]))
+            skipBlanks(c, &p)
+            if p < c.count, closers.contains(c[p]) { return words }
+            guard p < c.count, c[p] == "," else { return nil }
+            p += 1
+            skipBlanks(c, &p)
+            if let limit, words.count >= limit { return words + [""] }
+        }
     }
 
     private func skipBlanks(_ c: [Character], _ p: inout Int) {

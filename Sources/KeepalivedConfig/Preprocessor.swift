@@ -9,7 +9,7 @@
 ///
 /// Where keepalived loops forever or writes past its buffer, this is an error instead: a
 /// definition that refers to itself; a `~SEQ` without its `)`.
-struct Preprocessor {
+struct Preprocessor: Sendable {
     /// The configuration id `@ID` lines are compared with; nil matches no `@ID` line.
     let configID: String?
     /// The directory relative paths start from (`${_PWD}` of a file named without one).
@@ -35,56 +35,74 @@ struct Preprocessor {
 
     /// keepalived's line buffer: substitution that makes a line longer stops (with a warning).
     static let maxLineLength = 1024
+    /// At most this many lines from one line of a file (a ~SEQ of a ~SEQ of a multi-line
+    /// definition can run to billions; keepalived would read them all).
+    static let maxGeneratedLines = 1_000_000
 
     init(configID: String?, workingDirectory: String) {
         self.configID = configID
         self.workingDirectory = workingDirectory
     }
 
+    /// An empty preprocessor, to stand in for the real one while it runs (see `TreeBuilder`).
+    static let placeholder = Preprocessor(configID: nil, workingDirectory: "/")
+
     /// The logical lines that line `number` of `file` (as written, without its "\n") stands for:
     /// none (a comment, a definition, a line for another config id), the line itself, or many
-    /// (a `~SEQ` block, a multi-line parameter).
+    /// (a `~SEQ` block, a multi-line parameter). For tests; `TreeBuilder` streams them.
     mutating func lines(raw: Substring, number: Int, file: String, diagnostics: inout [Diagnostic]) -> [LogicalLine] {
+        if let line = asWritten(raw, number: number, file: file) { return [line] }
+        var out: [LogicalLine] = []
+        expand(raw: raw, number: number, file: file, diagnostics: &diagnostics) { out.append($0) }
+        return out
+    }
+
+    /// The line as written when there is nothing for the preprocessor to do in it (no `$`, `\`,
+    /// `@` or `~`, and no definition being continued): most lines of a file.
+    func asWritten(_ raw: Substring, number: Int, file: String) -> LogicalLine? {
+        guard continuing == nil && residue == nil && pending == nil && sequences.isEmpty,
+              !raw.contains(where: { $0 == "$" || $0 == "\\" || $0 == "@" || $0 == "~" }) else { return nil }
+        return LogicalLine(text: raw, locations: nil, file: file, line: number)
+    }
+
+    /// Hands `emit` each logical line that line `number` of `file` stands for, one at a time
+    /// (a ~SEQ block of a big multi-line definition is never held whole).
+    mutating func expand(raw: Substring, number: Int, file: String, diagnostics: inout [Diagnostic],
+                         emit: (LogicalLine) -> Void) {
         self.file = file
-        if continuing == nil && residue == nil && pending == nil && sequences.isEmpty
-            && !raw.contains(where: { $0 == "$" || $0 == "\\" || $0 == "@" || $0 == "~" }) {
-            return [LogicalLine(text: raw, locations: nil, file: file, line: number)]
-        }
         var chars = Array(raw)
         while let l = chars.last, l == "\r" || l == "\n" { chars.removeLast() }
         if chars.isEmpty {
             // A blank line ends a multi-line definition.
             if let name = continuing { endDefinition(name) }
-            return []
+            return
         }
         var buf: SourceText = chars.enumerated().map {
             SourceChar(char: $0.element, location: SourceLocation(file: file, line: number, column: $0.offset + 1))
         }
         buf.decomment()
-        guard !buf.isEmpty else { return [] }
-        var out: [LogicalLine] = []
-        process(buf, into: &out, diagnostics: &diagnostics)
-        drain(into: &out, diagnostics: &diagnostics)
-        return out
+        guard !buf.isEmpty else { return }
+        process(buf, emit: emit, diagnostics: &diagnostics)
+        drain(emit: emit, diagnostics: &diagnostics)
     }
 
     // MARK: reading order
 
     /// keepalived's order of what to read next: the rest of a split line, a sequence block's
     /// next round, the next line of a multi-line parameter.
-    private mutating func drain(into out: inout [LogicalLine], diagnostics: inout [Diagnostic]) {
+    private mutating func drain(emit: (LogicalLine) -> Void, diagnostics: inout [Diagnostic]) {
         var rounds = 0
         while true {
             rounds += 1
-            if rounds > 10_000_000 {
-                diagnostics.append(Diagnostic(.error, out.last?.location(0) ?? SourceLocation(file: file, line: 1, column: 1),
-                                              "parameter substitution and ~SEQ produce more than 10000000 lines; stopped"))
+            if rounds > Self.maxGeneratedLines {
+                let at = sequences.last?.location ?? pending?.first?.location ?? SourceLocation(file: file, line: 1, column: 1)
+                diagnostics.append(Diagnostic(.error, at, "parameter substitution and ~SEQ make more than \(Self.maxGeneratedLines) lines of one line; stopped there"))
                 sequences = []; pending = nil; pendingStack = []; residue = nil
                 return
             }
             if let r = residue {
                 residue = nil
-                process(r, into: &out, diagnostics: &diagnostics)
+                process(r, emit: emit, diagnostics: &diagnostics)
             } else if !sequences.isEmpty && sequences.count > sequenceDepth {
                 var block = sequences.removeLast()
                 guard let round = block.next() else { continue }
@@ -99,11 +117,11 @@ struct Preprocessor {
                     c.location.note = c.location.note.map { "\(round.note), \($0)" } ?? round.note
                     return c
                 }
-                process(text, into: &out, diagnostics: &diagnostics)
+                process(text, emit: emit, diagnostics: &diagnostics)
             } else if let p = pending {
                 if let nl = p.firstIndex(where: { $0.char == "\n" }) {
                     pending = Array(p[(nl + 1)...])
-                    process(Array(p[..<nl]), into: &out, diagnostics: &diagnostics)
+                    process(Array(p[..<nl]), emit: emit, diagnostics: &diagnostics)
                 } else {
                     if let outer = pendingStack.popLast() {
                         pending = outer.text
@@ -112,7 +130,7 @@ struct Preprocessor {
                         pending = nil
                         sequenceDepth = 0
                     }
-                    process(p, into: &out, diagnostics: &diagnostics)
+                    process(p, emit: emit, diagnostics: &diagnostics)
                 }
             } else {
                 return
@@ -121,7 +139,7 @@ struct Preprocessor {
     }
 
     /// One line: onto a definition being continued, or through `body` and out.
-    private mutating func process(_ line: SourceText, into out: inout [LogicalLine], diagnostics: inout [Diagnostic]) {
+    private mutating func process(_ line: SourceText, emit: (LogicalLine) -> Void, diagnostics: inout [Diagnostic]) {
         if let name = continuing {
             continueDefinition(name, with: line)
             return
@@ -129,8 +147,8 @@ struct Preprocessor {
         guard var buf = body(line, diagnostics: &diagnostics), !buf.isEmpty else { return }
         warnUndefined(buf, diagnostics: &diagnostics)
         splitAtBrace(&buf)
-        out.append(LogicalLine(text: Substring(buf.string), locations: buf.map(\.location) + [buf.last!.location],
-                               file: buf[0].location.file, line: buf[0].location.line))
+        emit(LogicalLine(text: Substring(buf.string), locations: buf.map(\.location) + [buf.last!.location],
+                         file: buf[0].location.file, line: buf[0].location.line))
     }
 
     /// keepalived's handling of a line's start: conditionals, definitions, sequence blocks,
