@@ -26,6 +26,7 @@ let compatDifferences: [String: CompatDifference] = [
     "sample-virtual-server-group.conf": .warnsWhereKeepalivedCorrects,
     "value-fwmark-protocol.conf": .warnsWhereKeepalivedCorrects,
     "value-hysteresis-high.conf": .warnsWhereKeepalivedCorrects,
+    "value-hashed.conf": .warnsWhereKeepalivedCorrects,
     "value-ops-tcp.conf": .warnsWhereKeepalivedCorrects,
     "value-port-zero-persistent.conf": .warnsWhereKeepalivedCorrects,
     "value-quorum-hysteresis.conf": .warnsWhereKeepalivedCorrects,

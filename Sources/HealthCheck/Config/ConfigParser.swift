@@ -496,7 +496,9 @@ struct Semantics {
         case "smtp_alert": _ = flag(s)
         case "snmp_name": _ = string(s)
         case "ops": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.onePacket)
-        case "hashed": noBlock(s); noMoreArgs(s, after: 0)
+        case "hashed":
+            noBlock(s); noMoreArgs(s, after: 0)
+            warn(s.location, "hashed has no effect; ignored (keepalived 2.2.7: \"hashed only applies to sh scheduler - ignoring\")")
         case "flag-1": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.schedulerFlag1)
         case "flag-2": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.schedulerFlag2)
         case "flag-3": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.schedulerFlag3)
