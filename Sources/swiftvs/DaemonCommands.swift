@@ -120,7 +120,19 @@ struct CheckConfig: ParsableCommand {
             """)
 
     @Argument(help: ArgumentHelp("The configuration file.", valueName: "file"))
-    var file: String
+    var argument: String?
+
+    @Option(name: .customLong("config"), help: ArgumentHelp("The configuration file, as 'swiftvs daemon --config' names it (instead of the argument).", valueName: "file"))
+    var config: String?
+
+    /// The file, given either way.
+    var file: String { argument ?? config ?? "" }
+
+    func validate() throws {
+        guard (argument == nil) != (config == nil) else {
+            throw ValidationError("name the configuration file once: as the argument or with --config")
+        }
+    }
 
     @Option(name: .customLong("netns"), help: ArgumentHelp("Check as the daemon would run in this network namespace.", valueName: "name"))
     var namespace: String?

@@ -1,5 +1,6 @@
 import Testing
 import Director
+import EventLoop
 @testable import HealthCheck
 
 /// What `swiftvs check-config` prints for a configuration it accepts.
@@ -61,5 +62,30 @@ import Director
         """
         #expect(try summary(text) == "0 virtual servers, 0 real servers, 0 checkers, 1 vrrp instances, 1 vrrp scripts")
         #expect(try summary("virtual_server 192.0.2.1 80 {\n protocol TCP\n}\n") == "1 virtual servers, 0 real servers, 0 checkers")
+    }
+}
+
+/// `swiftvs check-config` itself: the file by argument or `--config`, `--config-id`, the summary.
+@Suite struct CheckConfigCommandTests {
+    @Test func configIDAndConfigOption() async throws {
+        let swiftvs = try siblingExecutable("swiftvs")
+        let dir = try TempDir()
+        let file = try dir.write("pair.conf", """
+        @d1 $W=3
+        @d2 $W=w
+        virtual_server 192.0.2.1 80 {
+          protocol TCP
+          ~SEQ(N, 11, 12) real_server 192.0.2.$N 80 { weight $W }
+        }
+        """)
+        let runner = ProcessRunner(reactor: testReactor, outputLimit: 1 << 16)
+        let d1 = await runner.run(.exec([swiftvs, "check-config", "--config-id", "d1", "--config", file]), timeout: .seconds(30))
+        #expect(d1.termination == .exited(0))
+        #expect(d1.outputText == "\(file): OK: 1 virtual servers, 2 real servers, 0 checkers\n", "\(d1.outputText)")
+        let d2 = await runner.run(.exec([swiftvs, "check-config", file, "--config-id", "d2"]), timeout: .seconds(30))
+        #expect(d2.termination == .exited(2))
+        #expect(d2.outputText.contains("\(file):5:54: weight: invalid number 'w' (in $W defined at \(file):2:8, ~SEQ N=11 at \(file):5:3)"), "\(d2.outputText)")
+        let both = await runner.run(.exec([swiftvs, "check-config", file, "--config", file]), timeout: .seconds(30))
+        #expect(both.termination != .exited(0))
     }
 }
