@@ -587,12 +587,14 @@ struct Semantics {
     private mutating func resolveRealServers(_ said: VirtualServerStatements, in vs: inout VirtualServerConfig) {
         for var p in said.pending {
             p.config.forwarding = p.forwarding ?? vs.forwarding
-            fixRealServerPort(&p.config, of: vs)
             let rsCascade = p.cascade.over(said.cascade)
             p.config.inhibitOnFailure = rsCascade.inhibit ?? false
             p.config.alpha = rsCascade.alpha ?? false
             p.config.virtualhost = rsCascade.virtualhost
+            // Checkers connect to the port as written: keepalived copies the real server's
+            // address to a checker when it reads it, before the corrections below.
             p.config.checkers = p.checkers.map { resolve($0, rs: p.config, cascade: $0.cascade.over(rsCascade)) }
+            fixRealServerPort(&p.config, of: vs)
             vs.realServers.append(p.config)
         }
         if var sorry = vs.sorryServer {
