@@ -146,7 +146,8 @@ let package = Package(
         .testTarget(name: "SerializationTests", dependencies: ["Serialization"]),
         .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "Director", "EventLoop", "KeepalivedConfig", "IPVS", "IPVSRules",
                                                            "FirewallMarks", "DaemonMetrics",
-                                                           .product(name: "Logging", package: "swift-log")]),
+                                                           .product(name: "Logging", package: "swift-log")],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "SwiftVSTests", dependencies: [
             "Director",
             "swiftvs", "IPVS", "IPVSRules",

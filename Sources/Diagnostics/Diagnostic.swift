@@ -35,11 +35,13 @@ public struct Diagnostic: Hashable, Sendable, CustomStringConvertible {
         self.hint = hint
     }
 
-    /// The printed form (see the type's description).
+    /// The printed form (see the type's description); a location's `note` follows the
+    /// message in parentheses: `FILE:LINE:COLUMN: MESSAGE (in $VIP defined at FILE:2:1)`.
     public var description: String {
+        let text = location.note.map { "\(message) (\($0))" } ?? message
         guard let hint else {
-            return severity == .error ? "\(location): \(message)" : "\(location): warning: \(message)"
+            return severity == .error ? "\(location): \(text)" : "\(location): warning: \(text)"
         }
-        return "\(location): \(severity.rawValue): \(message)\n    hint: \(hint)"
+        return "\(location): \(severity.rawValue): \(text)\n    hint: \(hint)"
     }
 }

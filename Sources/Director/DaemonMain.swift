@@ -27,6 +27,8 @@ public struct HealthDaemonOptions: Sendable, Equatable {
     public var metrics: String?
     /// `--netns NAME`: run in `/run/netns/NAME` (see `DaemonNamespace`); nil: where started.
     public var netns: String?
+    /// `--config-id ID`: the id `@ID` lines of the configuration are for; nil: the host name.
+    public var configID: String?
 
     public init() {}
 
@@ -60,6 +62,7 @@ public struct HealthDaemonOptions: Sendable, Equatable {
             case "--mark-backend": markBackend = value
             case "--metrics": metrics = value
             case "--netns": netns = value
+            case "--config-id": configID = value
             case "--log-level":
                 guard Logger.Level(rawValue: value) != nil else { return nil }
                 logLevel = value
@@ -80,6 +83,7 @@ public struct HealthDaemonOptions: Sendable, Equatable {
         a += ["--log-level", logLevel, "--max-processes", String(maxProcesses)]
         if let metrics { a += ["--metrics", metrics] }
         if let netns { a += ["--netns", netns] }
+        if let configID { a += ["--config-id", configID] }
         return a
     }
 }
@@ -160,7 +164,7 @@ public enum DaemonMain {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
 
         let files = HashingFileSystem()
-        let checked = DirectorCheckResult.check(file: config, fileSystem: files)
+        let checked = DirectorCheckResult.check(file: config, fileSystem: files, configID: options.configID)
         if checked.hasErrors {
             for d in checked.diagnostics { printError(d.description) }
             fail("daemon: \(config) has \(checked.errors.count) error\(checked.errors.count == 1 ? "" : "s")",
@@ -211,7 +215,8 @@ public enum DaemonMain {
         let metrics = events.map { DirectorMetrics(events: $0, runner: runner, ipvs: ipvs, lvs: engine, vrrp: vrrp) }
         if let m = options.metrics { logger.notice("metrics: http://\(m)/metrics") }
         let daemon = DirectorDaemon(configPath: config, lvs: engine, vrrp: vrrp, reactor: reactor, logger: logger,
-                                    processLimit: options.maxProcesses, runner: runner, metrics: metrics)
+                                    processLimit: options.maxProcesses, runner: runner, metrics: metrics,
+                                    configID: options.configID)
         do {
             try await daemon.run(hangups: hangups, controlFD: controlFD, controlPath: control, metricsFD: metricsFD)
         } catch {

@@ -24,9 +24,10 @@ public struct DirectorCheckResult: Sendable {
     /// What `swiftvs check-config` exits with: 2 on errors, 0 otherwise.
     public var exitCode: Int32 { hasErrors ? 2 : 0 }
 
-    /// Reads `file` once and runs both passes over it.
-    public static func check(file: String, fileSystem: ConfigFileSystem = LocalFileSystem()) -> DirectorCheckResult {
-        let document = ConfigDocument.load(file: file, fileSystem: fileSystem)
+    /// Reads `file` once and runs both passes over it. `configID` selects the `@ID` lines
+    /// (`--config-id`); nil: the host name, as keepalived's default.
+    public static func check(file: String, fileSystem: ConfigFileSystem = LocalFileSystem(), configID: String? = nil) -> DirectorCheckResult {
+        let document = ConfigDocument.load(file: file, fileSystem: fileSystem, configID: configID)
         let lvs = ConfigParser.check(document: document, fileSystem: fileSystem, otherPasses: VRRPConfigReader.ownedKeywords)
         let vrrp = VRRPConfigReader.read(document)
         // Both passes start from the document's own diagnostics: keep one copy.

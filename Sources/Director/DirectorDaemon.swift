@@ -22,6 +22,8 @@ import UnixSignals
 /// and removes its addresses), then the LVS engine stops (omega removal and scripts) last.
 public struct DirectorDaemon: Sendable {
     public let configPath: String
+    /// `--config-id`: the `@ID` lines a reload reads; nil: the host name.
+    public let configID: String?
     public let lvs: DaemonEngine?
     public let vrrp: VRRPEngine?
     /// Serves the control socket.
@@ -37,7 +39,9 @@ public struct DirectorDaemon: Sendable {
     let lastReload = LastReload()
 
     public init(configPath: String, lvs: DaemonEngine?, vrrp: VRRPEngine?, reactor: Reactor, logger: Logger,
-                processLimit: Int? = nil, runner: ProcessRunner? = nil, metrics: DirectorMetrics? = nil) {
+                processLimit: Int? = nil, runner: ProcessRunner? = nil, metrics: DirectorMetrics? = nil,
+                configID: String? = nil) {
+        self.configID = configID
         self.metrics = metrics
         self.runner = runner
         self.configPath = configPath
@@ -54,7 +58,7 @@ public struct DirectorDaemon: Sendable {
     public func reload() async -> Bool {
         logger.notice("reload: reading \(configPath)")
         let files = HashingFileSystem()
-        let result = DirectorCheckResult.check(file: configPath, fileSystem: files)
+        let result = DirectorCheckResult.check(file: configPath, fileSystem: files, configID: configID)
         guard let config = result.config, !result.hasErrors else {
             for e in result.errors { logger.error("reload: \(e)") }
             logger.error("reload: \(configPath) has \(result.errors.count) error\(result.errors.count == 1 ? "" : "s"); keeping the running configuration")

@@ -18,6 +18,7 @@ final class HashingFileSystem: ConfigFileSystem {
 
     func glob(_ pattern: String) -> [String] { base.glob(pattern) }
     func isExecutable(_ path: String) -> Bool { base.isExecutable(path) }
+    func workingDirectory() -> String { base.workingDirectory() }
 
     /// The hash of what was read so far.
     var hex: String { hash.withLock { $0.hex } }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// A keepalived.conf read into its statement tree: the configuration language with `include`s
 /// expanded, before any meaning is given to a keyword. Each semantic pass (the LVS one in
 /// HealthCheck, later VRRP's) walks `statements` with a `StatementReader` seeded with
@@ -10,10 +12,24 @@ public struct ConfigDocument {
     public var diagnostics: [Diagnostic]
 
     /// Reads `file` (and what it includes) through `fileSystem`. An unreadable `file` is a
-    /// diagnostic at `FILE:1:1`, not a throw.
-    public static func load(file: String, fileSystem: ConfigFileSystem) -> ConfigDocument {
-        var builder = TreeBuilder(fileSystem: fileSystem)
+    /// diagnostic at `FILE:1:1`, not a throw. `configID` selects the `@ID` lines (keepalived's
+    /// `--config-id`); nil: `defaultConfigID`, the host name as keepalived takes it.
+    public static func load(file: String, fileSystem: ConfigFileSystem, configID: String? = nil) -> ConfigDocument {
+        var builder = TreeBuilder(fileSystem: fileSystem, configID: configID ?? defaultConfigID())
         let statements = builder.build(file: file)
         return ConfigDocument(statements: statements, diagnostics: builder.diagnostics)
+    }
+}
+
+extension ConfigDocument {
+    /// keepalived's default config id: the node name (uname) up to its first '.'; nil when
+    /// uname fails.
+    public static func defaultConfigID() -> String? {
+        var u = utsname()
+        guard uname(&u) == 0 else { return nil }
+        let node = withUnsafeBytes(of: &u.nodename) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        return String(node.prefix { $0 != "." })
     }
 }

@@ -6,6 +6,14 @@ public protocol ConfigFileSystem: Sendable {
     func glob(_ pattern: String) -> [String]
     /// Whether `path` is an executable regular file (keepalived disables MISC_CHECKs whose program is not).
     func isExecutable(_ path: String) -> Bool
+    /// The directory relative paths start from (keepalived's `${_PWD}` of a file named without
+    /// a directory); "/" unless the file system says otherwise.
+    func workingDirectory() -> String
+}
+
+extension ConfigFileSystem {
+    /// "/".
+    public func workingDirectory() -> String { "/" }
 }
 
 /// A configuration file that could not be read: its path and the reason (strerror's text).

@@ -30,9 +30,14 @@ enum ConfigLexer {
     /// The warning for a line with no-break spaces (folded to one per file by the tree builder).
     static let noBreakSpaceWarning = "no-break space (U+00A0) taken as a blank; keepalived refuses it"
 
-    static func lex(line raw: Substring, number lineNo: Int, file: String, diagnostics: inout [Diagnostic]) -> Line {
+    /// The tokens of a preprocessed line. A line as written (no `locations`) has its comment
+    /// removed here; a line the preprocessor rewrote has none left (keepalived removes comments
+    /// before substitution, and a `#` that `\#` or `${_HASH}` made is a character like others).
+    static func lex(_ logical: LogicalLine, diagnostics: inout [Diagnostic]) -> Line {
+        let raw = logical.text
+        let comments = logical.locations == nil
         var chars = Array(raw)
-        if chars.last == "\r" { chars.removeLast() }
+        if comments && chars.last == "\r" { chars.removeLast() }
         var tokens: [Token] = []
         var i = 0
         var end = chars.count
@@ -44,25 +49,24 @@ enum ConfigLexer {
                 // Text copied from a web page indents with no-break spaces: taken as blanks, with
                 // a warning, since keepalived 2.2.7 refuses such a line ("Unknown keyword").
                 if !warnedNoBreakSpace {
-                    diagnostics.append(Diagnostic(.warning, SourceLocation(file: file, line: lineNo, column: i + 1),
-                                                  noBreakSpaceWarning))
+                    diagnostics.append(Diagnostic(.warning, logical.location(i), noBreakSpaceWarning))
                     warnedNoBreakSpace = true
                 }
                 i += 1
                 continue
             }
-            if c == "#" || c == "!" { end = i; break }
-            let loc = SourceLocation(file: file, line: lineNo, column: i + 1)
+            if comments && (c == "#" || c == "!") { end = i; break }
+            let loc = logical.location(i)
             if c == "\"" {
                 var j = i + 1
                 while j < chars.count && chars[j] != "\"" { j += 1 }
                 if j >= chars.count {
                     diagnostics.append(Diagnostic(.error, loc, "unterminated quoted string"))
-                    tokens.append(Token(text: String(chars[(i + 1)...]), location: loc, quoted: true, offset: i))
+                    tokens.append(Token(text: String(chars[(i + 1)...]), location: logical.location(of: i..<chars.count), quoted: true, offset: i))
                     i = chars.count
                     break
                 }
-                tokens.append(Token(text: String(chars[(i + 1)..<j]), location: loc, quoted: true, offset: i))
+                tokens.append(Token(text: String(chars[(i + 1)..<j]), location: logical.location(of: i..<(j + 1)), quoted: true, offset: i))
                 i = j + 1
                 continue
             }
@@ -74,10 +78,11 @@ enum ConfigLexer {
             var j = i
             while j < chars.count {
                 let d = chars[j]
-                if d == " " || d == "\t" || d == "\u{0B}" || d == "\u{0C}" || d == "\u{A0}" || d == "\"" || d == "{" || d == "}" || d == "#" || d == "!" { break }
+                if d == " " || d == "\t" || d == "\u{0B}" || d == "\u{0C}" || d == "\u{A0}" || d == "\"" || d == "{" || d == "}" { break }
+                if comments && (d == "#" || d == "!") { break }
                 j += 1
             }
-            tokens.append(Token(text: String(chars[i..<j]), location: loc, quoted: false, offset: i))
+            tokens.append(Token(text: String(chars[i..<j]), location: logical.location(of: i..<j), quoted: false, offset: i))
             i = j
         }
         return Line(tokens: tokens, text: raw.prefix(end))

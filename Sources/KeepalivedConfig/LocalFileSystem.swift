@@ -35,6 +35,14 @@ public struct LocalFileSystem: ConfigFileSystem {
         return out.sorted()
     }
 
+    /// getcwd(3).
+    public func workingDirectory() -> String {
+        var buf = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+        let ok = buf.withUnsafeMutableBytes { getcwd($0.baseAddress!.assumingMemoryBound(to: CChar.self), $0.count) != nil }
+        guard ok else { return "/" }
+        return String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
     /// A regular file that access(2) says this process may execute.
     public func isExecutable(_ path: String) -> Bool {
         var st = stat()

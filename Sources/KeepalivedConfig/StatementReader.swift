@@ -53,10 +53,18 @@ public struct StatementReader: Sendable {
         // Decimal digits with at most one '.', as keepalived reads a time: Double(_:) alone also
         // takes hexadecimal ("0x10" is 16: found by the keepalived differential fuzzing), signs,
         // exponents, "inf" and "nan".
-        let digits = t.text.utf8.filter { $0 >= 0x30 && $0 <= 0x39 }.count
-        let dots = t.text.utf8.filter { $0 == 0x2E }.count
-        guard digits > 0, dots <= 1, digits + dots == t.text.utf8.count, let v = Double(t.text), v.isFinite else {
+        // A leading '+' is taken, as strtoull takes it.
+        let text = t.text.hasPrefix("+") ? String(t.text.dropFirst()) : t.text
+        let digits = text.utf8.filter { $0 >= 0x30 && $0 <= 0x39 }.count
+        let dots = text.utf8.filter { $0 == 0x2E }.count
+        guard digits > 0, dots <= 1, digits + dots == text.utf8.count, let v = Double(text), v.isFinite else {
             error(t.location, "\(st.keyword.text): invalid time '\(t.text)' (seconds, fractions allowed)")
+            return nil
+        }
+        // keepalived's resolution is a microsecond: more decimals are an error of its config
+        // test (it rounds and runs).
+        if let dot = text.firstIndex(of: "."), text[text.index(after: dot)...].count > 6 {
+            error(t.location, "\(st.keyword.text): number '\(t.text)' has too many decimal places (at most 6: microseconds)")
             return nil
         }
         let micros = (v * 1_000_000).rounded()

@@ -16,8 +16,15 @@ struct TreeBuilder {
 
     static let includeKeywords: Set<String> = ["include", "includet", "includer", "includem", "includew", "includeb", "includea"]
 
-    init(fileSystem: ConfigFileSystem) {
+    /// keepalived's line preprocessor (parameters, conditionals, sequence blocks), one for the
+    /// whole document: definitions made in a file hold in the files it includes and after.
+    private var preprocessor: Preprocessor
+    /// While a line is being expanded: its `include` statements, read when it is done.
+    private var deferredIncludes: [(Statement, String)]?
+
+    init(fileSystem: ConfigFileSystem, configID: String?) {
         self.fileSystem = fileSystem
+        preprocessor = Preprocessor(configID: configID, workingDirectory: fileSystem.workingDirectory())
     }
 
     mutating func build(file: String) -> [Statement] {
@@ -44,9 +51,32 @@ struct TreeBuilder {
         defer { reading.removeLast() }
         let first = diagnostics.count
         ConfigLexer.forEachLine(of: text) { raw, number in
-            feed(line: ConfigLexer.lex(line: raw, number: number, file: file, diagnostics: &diagnostics), file: file)
+            if let line = preprocessor.asWritten(raw, number: number, file: file) {
+                feed(line: ConfigLexer.lex(line, diagnostics: &diagnostics), file: file)
+            } else {
+                expand(raw, number: number, file: file)
+            }
         }
         foldNoBreakSpaceWarnings(from: first, file: file)
+    }
+
+    /// A line the preprocessor rewrites: its logical lines are lexed and built as they come.
+    /// The preprocessor is moved out for the while (it is running), so an `include` among them
+    /// waits until the line is done, and is read then: where keepalived reads it too (it
+    /// finishes a line's ~SEQ rounds and multi-line parameter before the included file).
+    private mutating func expand(_ raw: Substring, number: Int, file: String) {
+        var running = Preprocessor.placeholder
+        swap(&running, &preprocessor)
+        var found: [Diagnostic] = []
+        deferredIncludes = []
+        running.expand(raw: raw, number: number, file: file, diagnostics: &found) { logical in
+            feed(line: ConfigLexer.lex(logical, diagnostics: &diagnostics), file: file)
+        }
+        swap(&running, &preprocessor)
+        diagnostics += found
+        let includes = deferredIncludes ?? []
+        deferredIncludes = nil
+        for (st, from) in includes { include(st, from: from) }
     }
 
     /// One warning per file for no-break spaces (a page copied from the web has one on every
@@ -83,7 +113,7 @@ struct TreeBuilder {
                 st.blockOpen = brace.location
                 b.stack.append((st, []))
             } else if TreeBuilder.includeKeywords.contains(kw.text) && !kw.quoted {
-                b.include(st, from: file)
+                if b.deferredIncludes != nil { b.deferredIncludes!.append((st, file)) } else { b.include(st, from: file) }
             } else {
                 b.stack[b.stack.count - 1].children.append(st)
             }

@@ -66,6 +66,11 @@ struct HealthCheckDaemon: AsyncParsableCommand {
                                valueName: "name"))
     var namespace: String?
 
+    @Option(name: .customLong("config-id"),
+            help: ArgumentHelp("The id '@ID' lines of the configuration are for (keepalived's --config-id; default: the host name up to its first '.').",
+                               valueName: "id"))
+    var configID: String?
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level \(logLevel): use trace, debug, info, notice, warning, error or critical.")
@@ -87,6 +92,7 @@ struct HealthCheckDaemon: AsyncParsableCommand {
         o.maxProcesses = maxProcesses
         o.metrics = metrics
         o.netns = namespace
+        o.configID = configID
         return o
     }
 
@@ -114,26 +120,38 @@ struct CheckConfig: ParsableCommand {
             """)
 
     @Argument(help: ArgumentHelp("The configuration file.", valueName: "file"))
-    var file: String
+    var argument: String?
+
+    @Option(name: .customLong("config"), help: ArgumentHelp("The configuration file, as 'swiftvs daemon --config' names it (instead of the argument).", valueName: "file"))
+    var config: String?
+
+    /// The file, given either way.
+    var file: String { argument ?? config ?? "" }
+
+    func validate() throws {
+        guard (argument == nil) != (config == nil) else {
+            throw ValidationError("name the configuration file once: as the argument or with --config")
+        }
+    }
 
     @Option(name: .customLong("netns"), help: ArgumentHelp("Check as the daemon would run in this network namespace.", valueName: "name"))
     var namespace: String?
 
+    @Option(name: .customLong("config-id"),
+            help: ArgumentHelp("Read the '@ID' lines for this id, as 'swiftvs daemon --config-id' would (default: the host name up to its first '.').",
+                               valueName: "id"))
+    var configID: String?
+
     func run() throws {
         enterNamespace(namespace, for: "check-config")
-        let result = DirectorCheckResult.check(file: file)
+        let result = DirectorCheckResult.check(file: file, configID: configID)
         var stderr = StandardError()
         for d in result.diagnostics { print(d.description, to: &stderr) }
         if result.hasErrors {
             print("\(file): \(result.errors.count) error\(result.errors.count == 1 ? "" : "s"), \(result.warnings.count) warning\(result.warnings.count == 1 ? "" : "s")", to: &stderr)
             Glibc.exit(2)
         }
-        let c = result.config!.lvs
-        let vrrp = result.config!.vrrp
-        let reals = c.virtualServers.reduce(0) { $0 + $1.realServers.count }
-        let checkers = c.virtualServers.reduce(0) { $0 + $1.realServers.reduce(0) { $0 + $1.checkers.count } }
-        print("\(file): OK: \(c.virtualServers.count) virtual servers, \(reals) real servers, \(checkers) checkers"
-              + (vrrp.isEmpty ? "" : ", \(vrrp.instances.count) vrrp instances, \(vrrp.scripts.count) vrrp scripts")
+        print("\(file): OK: \(result.config!.summary)"
               + (result.warnings.isEmpty ? "" : ", \(result.warnings.count) warning\(result.warnings.count == 1 ? "" : "s")"))
     }
 }

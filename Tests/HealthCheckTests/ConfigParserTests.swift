@@ -199,8 +199,12 @@ struct ConfigParserTests {
             if case let .http(h) = $0.realServers[0].checkers[0].kind { return h.virtualhost == "www.example.com" }
             return false
         },
+        // keepalived resets a direct-routing real server's port to the service's ("ports don't match - resetting").
         KeywordCase(body: "real_server 192.0.2.10 8080 {\nweight 7\nuthreshold 100\nlthreshold 10\nlvs_method DR\n}") {
-            $0.realServers[0].destination == Destination(address: .v4(192, 0, 2, 10), port: 8080, forwarding: .directRouting, weight: 7, upperThreshold: 100, lowerThreshold: 10)
+            $0.realServers[0].destination == Destination(address: .v4(192, 0, 2, 10), port: 80, forwarding: .directRouting, weight: 7, upperThreshold: 100, lowerThreshold: 10)
+        },
+        KeywordCase(body: "real_server 192.0.2.10 8080 {\nweight 70000\n}") {
+            $0.realServers[0].destination == Destination(address: .v4(192, 0, 2, 10), port: 8080, forwarding: .masquerade, weight: 70000)
         },
         KeywordCase(body: "lb_kind TUN\nreal_server 2001:db8::10 80 {\n}") { $0.realServers[0].address == IPAddress("2001:db8::10") },
         KeywordCase(body: "real_server 192.0.2.10 80 {\nnotify_up /usr/bin/check\nnotify_down \"/usr/bin/check down\" nobody\n}") {
@@ -301,8 +305,8 @@ struct ConfigParserTests {
         BadCase(text: "virtual_server 192.0.2.300 80 {\n}\n", expected: ["1:16: invalid virtual server address '192.0.2.300'"]),
         BadCase(text: "virtual_server 192.0.2.1 80 {\n  real_server 192.0.2.999 80 {\n  }\n}\n", expected: ["2:15: invalid real server address '192.0.2.999'"]),
         BadCase(text: "virtual_server 192.0.2.1 70000 {\n}\n", expected: ["1:26: virtual server port 70000 out of range 0-65535"]),
-        BadCase(text: "virtual_server 192.0.2.1 80 {\n  real_server 192.0.2.10 80 {\n    weight 70000\n  }\n}\n", expected: ["3:12: weight 70000 out of range 0-65535"]),
-        BadCase(text: "virtual_server 192.0.2.1 80 {\n  real_server 192.0.2.10 80 {\n    weight -3\n  }\n}\n", expected: ["3:12: weight -3 out of range 0-65535"]),
+        BadCase(text: "virtual_server 192.0.2.1 80 {\n  real_server 192.0.2.10 80 {\n    weight 2147483648\n  }\n}\n", expected: ["3:12: weight 2147483648 out of range 0-2147483647"]),
+        BadCase(text: "virtual_server 192.0.2.1 80 {\n  real_server 192.0.2.10 80 {\n    weight -3\n  }\n}\n", expected: ["3:12: weight -3 out of range 0-2147483647"]),
         BadCase(text: "virtual_server 192.0.2.1 80 {\n  real_server 192.0.2.10 80 {\n  }\n  real_server 192.0.2.10 80 {\n  }\n}\n",
                 expected: ["4:3: duplicate real_server 192.0.2.10:80 (first at /etc/keepalived/keepalived.conf:2:3)"]),
         BadCase(text: "virtual_server 192.0.2.1 80 {\n  real_server 192.0.2.10 80 {\n", expected: [
@@ -329,7 +333,8 @@ struct ConfigParserTests {
         BadCase(text: "virtual_server 192.0.2.1 80 {\n  misc_path \"/bin/true\n}\n", expected: ["2:3: unknown keyword 'misc_path' in virtual_server", "2:13: unterminated quoted string"]),
         BadCase(text: "virtual_server group nope {\n}\n", expected: ["1:22: unknown virtual_server_group 'nope'"]),
         BadCase(text: "virtual_server 192.0.2.1 80 {\n  TCP_CHECK {\n  }\n}\n", expected: ["2:3: TCP_CHECK must be inside a real_server block"]),
-        BadCase(text: "virtual_server 192.0.2.1 80 {\n  alpha maybe\n}\n", expected: ["2:9: alpha: expected on|off|true|false|yes|no, got 'maybe'"]),
+        // A virtual server's alpha takes any value (keepalived ignores it); a real server's does not.
+        BadCase(text: "virtual_server 192.0.2.1 80 {\n  real_server 192.0.2.10 80 {\n    alpha maybe\n  }\n}\n", expected: ["3:11: alpha: expected on|off|true|false|yes|no, got 'maybe'"]),
         BadCase(text: "virtual_server 192.0.2.1 80 {\n}\nvirtual_server 192.0.2.1 80 {\n}\n", expected: ["3:1: duplicate virtual_server UDP 192.0.2.1:80 (first at /etc/keepalived/keepalived.conf:1:1)"]),
     ]
 
@@ -340,7 +345,7 @@ struct ConfigParserTests {
     }
 
     @Test func everyProblemIsReportedNotJustTheFirst() {
-        let text = "virtual_server 192.0.2.1 80 {\n  frob\n  delay_loop x\n  real_server 192.0.2.10 80 {\n    weight 99999\n  }\n}\nbogus\n"
+        let text = "virtual_server 192.0.2.1 80 {\n  frob\n  delay_loop x\n  real_server 192.0.2.10 80 {\n    weight 2147483648\n  }\n}\nbogus\n"
         #expect(errors(text).count == 4)
     }
 

@@ -127,14 +127,15 @@ struct DifferentialFuzzRegressionTests {
         #expect(ConfigParser.check(text: at + "4294.967296\n    }\n  }\n}\n", file: "/k.conf", fileSystem: InMemoryFileSystem(files: [:])).errors.count == 1)
     }
 
-    @Test(arguments: ["0x10", "1e3", "+1", "-0", "inf", "nan", "1.2.3", ".", "0x1p3"])
+    @Test(arguments: ["0x10", "1e3", "-0", "inf", "nan", "1.2.3", ".", "0x1p3", "++1", "+"])
     func timesThatAreNotDecimalAreRefused(text: String) {
         let config = "virtual_server 192.0.2.1 80 {\n  delay_loop \(text)\n}\n"
         let result = ConfigParser.check(text: config, file: "/k.conf", fileSystem: InMemoryFileSystem(files: [:]))
         #expect(result.errors.map(\.message) == ["delay_loop: invalid time '\(text)' (seconds, fractions allowed)"])
     }
 
-    @Test(arguments: ["6", "0.5", "1.", ".25", "0010"])
+    // "+1": keepalived 2.2.7's strtoull takes the sign (`keepalived -t` accepts delay_loop +1).
+    @Test(arguments: ["6", "0.5", "1.", ".25", "0010", "+1"])
     func decimalTimesAreRead(text: String) {
         let config = "virtual_server 192.0.2.1 80 {\n  delay_loop \(text)\n}\n"
         let result = ConfigParser.check(text: config, file: "/k.conf", fileSystem: InMemoryFileSystem(files: [:]))

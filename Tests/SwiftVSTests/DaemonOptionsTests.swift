@@ -21,6 +21,7 @@ import Testing
         ["--no-state", "--config", "/c"],
         ["--vip-mark", "192.0.2.100=80", "--vip-mark", "2001:db8::100=0x50", "--mark-backend", "nft"],
         ["--max-processes", "0"],
+        ["--config-id", "d1", "--config", "/c"],
     ]
 
     @Test func plainOptionsReadAsArgumentParserReadsThem() throws {

@@ -30,8 +30,8 @@ public enum ConfigParser {
     }
 
     /// Every diagnostic for `file`, errors and warnings, in source order.
-    public static func check(file: String, fileSystem: ConfigFileSystem = LocalFileSystem()) -> ConfigCheckResult {
-        check(document: ConfigDocument.load(file: file, fileSystem: fileSystem), fileSystem: fileSystem)
+    public static func check(file: String, fileSystem: ConfigFileSystem = LocalFileSystem(), configID: String? = nil) -> ConfigCheckResult {
+        check(document: ConfigDocument.load(file: file, fileSystem: fileSystem, configID: configID), fileSystem: fileSystem)
     }
 
     /// The LVS pass over a loaded document. Top-level keywords in `otherPasses` belong to
@@ -60,8 +60,9 @@ public enum ConfigParser {
         }.map(\.element)
     }
 
-    public static func check(text: String, file: String = "keepalived.conf", fileSystem: ConfigFileSystem? = nil) -> ConfigCheckResult {
-        check(file: file, fileSystem: TextOverlay(file: file, text: text, base: fileSystem ?? LocalFileSystem()))
+    public static func check(text: String, file: String = "keepalived.conf", fileSystem: ConfigFileSystem? = nil,
+                             configID: String? = nil) -> ConfigCheckResult {
+        check(file: file, fileSystem: TextOverlay(file: file, text: text, base: fileSystem ?? LocalFileSystem()), configID: configID)
     }
 }
 
@@ -72,6 +73,7 @@ private struct TextOverlay: ConfigFileSystem {
     func read(_ path: String) throws -> String { path == file ? text : try base.read(path) }
     func glob(_ pattern: String) -> [String] { base.glob(pattern) }
     func isExecutable(_ path: String) -> Bool { base.isExecutable(path) }
+    func workingDirectory() -> String { base.workingDirectory() }
 }
 
 // MARK: - Semantics
@@ -175,8 +177,6 @@ struct Semantics {
                     if warnedBlocks.insert(kw).inserted {
                         warn(st.location, "'\(kw)' is not handled by swiftvs (only the LVS part is); ignored")
                     }
-                } else if kw.hasPrefix("@") || kw.hasPrefix("$") || kw.hasPrefix("~SEQ") || kw.hasPrefix("~LST") {
-                    warn(st.location, "conditional configuration and parameter substitution are not supported; line ignored")
                 } else {
                     error(st.location, "unknown keyword '\(kw)'")
                 }
@@ -193,7 +193,16 @@ struct Semantics {
     private mutating func timer(_ st: Statement, allowZero: Bool, limit: Duration? = nil) -> Duration? {
         reader.timer(st, allowZero: allowZero, limit: limit)
     }
-    private mutating func flag(_ st: Statement) -> Bool? { reader.flag(st) }
+    /// keepalived's `check_true_false`: the words in lower case only ("On" is refused, as
+    /// keepalived's config test refuses it).
+    private mutating func flag(_ st: Statement) -> Bool? {
+        if let t = st.args.first, t.text != t.text.lowercased(), ["on", "off", "true", "false", "yes", "no"].contains(t.text.lowercased()) {
+            noBlock(st)
+            error(t.location, "\(st.keyword.text): expected on|off|true|false|yes|no, got '\(t.text)' (keepalived takes them in lower case only)")
+            return nil
+        }
+        return reader.flag(st)
+    }
     private mutating func string(_ st: Statement) -> String? { reader.string(st) }
     private mutating func address(_ t: Token, what: String) -> IPAddress? { reader.address(t, what: what) }
     private mutating func port(_ t: Token, name: String) -> UInt16? { reader.port(t, name: name) }
@@ -378,6 +387,7 @@ struct Semantics {
         var sorryLoc: SourceLocation?
         var pending: [PendingRS] = []
         var seenRS: [DestinationKey: SourceLocation] = [:]
+        var hysteresisSet = false
     }
 
     private mutating func parseVirtualServer(_ st: Statement) -> VirtualServerConfig? {
@@ -400,6 +410,7 @@ struct Semantics {
         }
         applyVirtualServerDefaults(st, said, to: &vs)
         resolveRealServers(said, in: &vs)
+        checkQuorum(st, said, &vs)
         let vsFamily = virtualServerFamily(st, vs, given: said.family)
         applyPersistence(said.granularityTok, family: vsFamily, to: &vs, st)
         vs.services = kernelServices(of: vs, family: vsFamily, st)
@@ -442,9 +453,9 @@ struct Semantics {
         case "nb_get_retry":
             warn(s.location, "nb_get_retry is deprecated - please use 'retry'")
             if let v = integer(s, 1...Int64(UInt32.max)) { said.cascade.retry = Int(v) }
-        case "inhibit_on_failure": if let b = flag(s) { said.cascade.inhibit = b }
-        case "alpha": if let b = flag(s) { said.cascade.alpha = b; vs.alpha = b }
-        case "omega": if let b = flag(s) { vs.omega = b }
+        case "inhibit_on_failure": said.cascade.inhibit = virtualServerSwitch(s)
+        case "alpha": said.cascade.alpha = virtualServerSwitch(s); vs.alpha = true
+        case "omega": vs.omega = virtualServerSwitch(s)
         case "lb_algo", "lvs_sched":
             if let v = string(s) {
                 if Self.schedulers.contains(v) { said.scheduler = v } else { error(s.args[0].location, "\(kw): unknown scheduler '\(v)'") }
@@ -469,7 +480,7 @@ struct Semantics {
             noMoreArgs(s, after: 1)
         case "persistence_engine": vs.persistenceEngine = string(s)
         case "quorum": if let v = integer(s, 1...Int64(UInt32.max)) { vs.quorum = v }
-        case "hysteresis": if let v = integer(s, 0...Int64(UInt32.max)) { vs.hysteresis = v }
+        case "hysteresis": if let v = integer(s, 0...Int64(UInt32.max)) { vs.hysteresis = v; said.hysteresisSet = true }
         case "quorum_up": vs.quorumUp = script(s)
         case "quorum_down": vs.quorumDown = script(s)
         case "ip_family":
@@ -485,7 +496,9 @@ struct Semantics {
         case "smtp_alert": _ = flag(s)
         case "snmp_name": _ = string(s)
         case "ops": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.onePacket)
-        case "hashed": noBlock(s); noMoreArgs(s, after: 0)
+        case "hashed":
+            noBlock(s); noMoreArgs(s, after: 0)
+            warn(s.location, "hashed has no effect; ignored (keepalived 2.2.7: \"hashed only applies to sh scheduler - ignoring\")")
         case "flag-1": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.schedulerFlag1)
         case "flag-2": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.schedulerFlag2)
         case "flag-3": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.schedulerFlag3)
@@ -523,6 +536,17 @@ struct Semantics {
                 error(s.location, "unknown keyword '\(kw)' in virtual_server")
             }
         }
+    }
+
+    /// A virtual_server's `alpha`, `omega` or `inhibit_on_failure`: keepalived 2.2.7 turns it
+    /// on whatever follows the keyword (`alpha 1`, `omega yes`, even `alpha off`); a value that
+    /// reads as off is warned about, since it does not do what it says.
+    private mutating func virtualServerSwitch(_ s: Statement) -> Bool {
+        noBlock(s)
+        if let t = s.args.first, ["off", "false", "no", "0"].contains(t.text.lowercased()) {
+            warn(t.location, "\(s.keyword.text) '\(t.text)': keepalived 2.2.7 ignores the value of a virtual_server's \(s.keyword.text) and turns it on; so does swiftvs (remove the line to leave it off)")
+        }
+        return true
     }
 
     /// The defaults keepalived fills in once the block is read: protocol, scheduler and its
@@ -567,12 +591,67 @@ struct Semantics {
             p.config.inhibitOnFailure = rsCascade.inhibit ?? false
             p.config.alpha = rsCascade.alpha ?? false
             p.config.virtualhost = rsCascade.virtualhost
+            // Checkers connect to the port as written: keepalived copies the real server's
+            // address to a checker when it reads it, before the corrections below.
             p.config.checkers = p.checkers.map { resolve($0, rs: p.config, cascade: $0.cascade.over(rsCascade)) }
+            fixRealServerPort(&p.config, of: vs)
             vs.realServers.append(p.config)
         }
         if var sorry = vs.sorryServer {
             sorry.forwarding = said.sorryForwarding ?? vs.forwarding
             vs.sorryServer = sorry
+        }
+    }
+
+    /// keepalived's port corrections (check_data.c): a NAT real server without a port takes the
+    /// virtual server's; otherwise a fwmark service's real servers have port 0 ("has port
+    /// specified - clearing") and an address service's the service's port ("ports don't match -
+    /// resetting"), each correction warned about as keepalived reports it.
+    private mutating func fixRealServerPort(_ rs: inout RealServerConfig, of vs: VirtualServerConfig) {
+        switch vs.address {
+        case let .group(name):
+            if case .masquerade = rs.forwarding { return }
+            let marks = groups[name]?.1.contains { if case .fwmark = $0 { return true } else { return false } } ?? false
+            if marks && rs.port != 0 {
+                warn(rs.location, "fwmark virtual server group \(name), real server \(rs.key) has port specified - port will be ignored (as keepalived says)")
+            }
+        case .fwmark:
+            if case .masquerade = rs.forwarding { return }
+            if rs.port != 0 {
+                warn(rs.location, "fwmark virtual server \(vs.address), real server \(rs.key) has port specified - clearing (as keepalived does)")
+                rs.port = 0
+            }
+        case let .address(_, port):
+            if rs.port == 0 {
+                rs.port = port
+            } else if rs.port != port {
+                if case .masquerade = rs.forwarding { return }
+                warn(rs.location, "virtual server port \(port) and real server \(rs.key) port don't match - resetting to \(port) (as keepalived does; only NAT maps ports)")
+                rs.port = port
+            }
+        }
+    }
+
+    /// keepalived's corrections of quorum and hysteresis, once the real servers are known: a
+    /// quorum above the real servers' total weight is lowered to it, a hysteresis not below the
+    /// quorum to quorum - 1; and the protocol of a fwmark service, which is ignored.
+    private mutating func checkQuorum(_ st: Statement, _ said: VirtualServerStatements, _ vs: inout VirtualServerConfig) {
+        // keepalived drops a virtual server without real servers before it looks at its quorum.
+        guard !vs.realServers.isEmpty else { return }
+        let total = vs.realServers.reduce(Int64(0)) { $0 + Int64($1.weight) }
+        if vs.quorum > total {
+            warn(st.location, "quorum \(vs.quorum) exceeds total weight of real servers \(total), reducing quorum to \(total) (as keepalived does)")
+            vs.quorum = total
+        }
+        if vs.hysteresis >= vs.quorum {
+            let h = vs.quorum == 0 ? Int64(UInt32.max) : vs.quorum - 1
+            if said.hysteresisSet || vs.hysteresis != 0 || vs.quorum == 0 {
+                warn(st.location, "hysteresis \(vs.hysteresis) >= quorum \(vs.quorum); setting hysteresis to \(h) (as keepalived does)")
+            }
+            vs.hysteresis = h
+        }
+        if said.proto != nil, case let .fwmark(mark) = vs.address, mark != 0 {
+            warn(st.location, "protocol specified for fwmark - protocol will be ignored (as keepalived does)")
         }
     }
 
@@ -678,7 +757,7 @@ struct Semantics {
         for s in block {
             let kw = s.keyword.text
             switch kw {
-            case "weight": if let v = integer(s, 0...65535) { rs.config.weight = Int32(v) }
+            case "weight": if let v = integer(s, 0...Int64(Int32.max)) { rs.config.weight = Int32(v) }
             case "lvs_method", "lb_kind": rs.forwarding = tunnelMethod(s) ?? rs.forwarding
             case "uthreshold": if let v = integer(s, 0...Int64(UInt32.max)) { rs.config.upperThreshold = UInt32(v) }
             case "lthreshold": if let v = integer(s, 0...Int64(UInt32.max)) { rs.config.lowerThreshold = UInt32(v) }
