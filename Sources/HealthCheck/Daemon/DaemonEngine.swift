@@ -261,6 +261,15 @@ public actor DaemonEngine {
     /// Feeds one result of checker `id` (the scheduler's path goes through its serial).
     @discardableResult
     public func deliver(_ id: CheckerID, _ result: CheckResult) -> Duration {
+        let (next, events) = record(id, result)
+        if !events.isEmpty { reconcile(because: reason(for: events)) }
+        retryFaults()
+        return next
+    }
+
+    /// Takes one result into the state machine (status, metrics, logged events, scripts) and
+    /// returns the delay to the next check and the events, without touching the kernel.
+    private func record(_ id: CheckerID, _ result: CheckResult) -> (Duration, [HealthEvent]) {
         checksRun += 1
         if let s = serialOf[id] { lastResult[s] = CheckRecord(result: result, at: .now) }
         if let metrics, let vs = config.virtualServers[safe: id.virtualServer], let rs = vs.realServers[safe: id.realServer],
@@ -269,12 +278,14 @@ public actor DaemonEngine {
                                failure: result.success ? nil : CheckLabels.reason(result.reason))
         }
         let (next, events) = machine.record(id, result)
-        if !events.isEmpty {
-            handle(events)
-            reconcile(because: events.map { describe($0) }.joined(separator: "; "))
-        }
-        retryFaults()
-        return next
+        if !events.isEmpty { handle(events) }
+        return (next, events)
+    }
+
+    /// What the kernel lines of a reconcile give as its reason: the events, or for a burst
+    /// their count (each is logged on its own line just before).
+    private func reason(for events: [HealthEvent]) -> String {
+        events.count <= 3 ? events.map { describe($0) }.joined(separator: "; ") : "\(events.count) transitions"
     }
 
     /// Tries again what a fault stopped, when its time has come: the changes the kernel refused
@@ -290,12 +301,20 @@ public actor DaemonEngine {
         return deliver(id, result)
     }
 
-    /// Results of the drivers' checks, in the order they ended.
+    /// Results of the drivers' checks, in the order they ended, taken together: the kernel
+    /// table is read and changed once for the whole batch. (A burst of transitions, e.g. 200
+    /// servers failing together, cost one table dump each, all on the reactor thread: the
+    /// timers and the reaping of check processes stopped for seconds.)
     private func deliver(_ batch: [ResultQueue.Item]) {
+        var events: [HealthEvent] = []
         for (serial, result) in batch {
-            guard let d = drivers[serial], let next = deliver(serial: serial, result) else { continue }
+            guard running, let d = drivers[serial], let id = idOf[serial] else { continue }
+            let (next, e) = record(id, result)
+            events += e
             d.next(after: next)
         }
+        if !events.isEmpty { reconcile(because: reason(for: events)) }
+        retryFaults()
     }
 
     private func newSerial(for id: CheckerID) -> Int {
