@@ -240,14 +240,14 @@ extension Kernel {
             }
         }
 
-        static let hostileDelay = setting("SWIFTVS_HOSTILE_DELAY_LOOP", 10)
+        static let hostileDelay = setting("SWIFTVS_HOSTILE_DELAY_LOOP", 30)
         static let hostileMetricsPort = 9552
 
         /// The healthy virtual server alone, or with the hostile one.
         static func hostileConfig(withHostile: Bool) -> String {
             var s = "virtual_server \(healthyVS) 80 {\n  delay_loop \(Int(healthyDelay))\n  lb_algo rr\n  lb_kind NAT\n  protocol TCP\n"
             for n in 1...healthyCount {
-                s += "  real_server 198.51.100.\(100 + n) 80 {\n    MISC_CHECK {\n      misc_path \"/bin/busybox sh \(dir)/healthy \(n)\"\n      misc_timeout 2\n    }\n  }\n"
+                s += "  real_server 198.51.100.\(100 + n) 80 {\n    MISC_CHECK {\n      misc_path \"/bin/busybox sh \(dir)/healthy \(n)\"\n      misc_timeout 5\n    }\n  }\n"
             }
             s += "}\n"
             guard withHostile else { return s }
