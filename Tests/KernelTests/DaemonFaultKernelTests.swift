@@ -312,7 +312,7 @@ extension Kernel {
                 try await Task.sleep(for: .seconds(1))
             }
             #expect(ProcessSample.take(pid, at: 0) != nil, "the daemon is alive after \(duration) s\n\(daemon.logText.suffix(2000))")
-            let metrics = SoakKernelTests.scrape(port: hostileMetricsPort)
+            let metrics = SoakKernelTests.scrape(port: hostileMetricsPort, timeout: 300)
             func failures(_ reason: String) -> Int {
                 Int(SoakKernelTests.metric(metrics, "swiftvs_check_failures_total", "reason=\"\(reason)\""))
             }

@@ -81,6 +81,12 @@ struct SampleSeries: Sendable {
         (firstThird.map(\.fds).max() ?? 0, lastThird.map(\.fds).max() ?? 0)
     }
 
+    /// Most descriptors beyond one per running child (its pidfd) after the warm-up: first
+    /// third, last third. For a daemon that is never without a check running.
+    var fdsBeyondChildren: (first: Int, last: Int) {
+        (firstThird.map { $0.fds - $0.children }.max() ?? 0, lastThird.map { $0.fds - $0.children }.max() ?? 0)
+    }
+
     /// Zombies seen in two samples in a row (a child reaped late, not just caught between its
     /// exit and its reaping).
     var lingeringZombies: Set<Int32> {
@@ -96,6 +102,6 @@ struct SampleSeries: Sendable {
         let cpu = span > 0 ? ((samples.last?.cpu ?? 0) - (samples.first?.cpu ?? 0)) / span : 0
         return "daemon CPU \(Int(cpu * 100))%, children at most \(samples.map(\.children).max() ?? 0); \(samples.count) samples over \(Int(samples.last?.at ?? 0)) s (warm-up \(Int(warmUp)) s): "
             + "RSS \(samples.first?.rssKiB ?? 0) KiB at start, max \(r.first) KiB after warm-up, max \(r.last) KiB in the last third; "
-            + "fds max \(f.first) after warm-up, max \(f.last) in the last third; zombies seen twice in a row: \(lingeringZombies.count)"
+            + "fds max \(f.first) after warm-up, max \(f.last) in the last third (beyond the running children: \(fdsBeyondChildren.first), \(fdsBeyondChildren.last)); zombies seen twice in a row: \(lingeringZombies.count)"
     }
 }
