@@ -178,22 +178,50 @@ CHILD_CODE static long exec_retrying(const char *file, char **argv, char **envp)
     return r;
 }
 
+/* The child's own string functions: libc's would go through a sanitizer's interceptors, which
+ * keep their state in the (borrowed) thread's TLS, and `no_builtin` keeps the compiler from
+ * turning these loops back into calls to libc's. */
+#if defined(__has_attribute)
+#if __has_attribute(no_builtin)
+#define CHILD_NO_BUILTIN __attribute__((no_builtin))
+#endif
+#endif
+#ifndef CHILD_NO_BUILTIN
+#define CHILD_NO_BUILTIN
+#endif
+
+CHILD_CODE CHILD_NO_BUILTIN static size_t child_strlen(const char *s) {
+    size_t n = 0;
+    while (s[n]) n++;
+    return n;
+}
+
+/* The first `c` in `s`, or its terminating NUL (strchrnul). */
+CHILD_CODE CHILD_NO_BUILTIN static const char *child_strchrnul(const char *s, char c) {
+    while (*s && *s != c) s++;
+    return s;
+}
+
+CHILD_CODE CHILD_NO_BUILTIN static void child_memcpy(char *to, const char *from, size_t n) {
+    for (size_t i = 0; i < n; i++) to[i] = from[i];
+}
+
 /* The search of PATH for exec_searching, in a frame of its own: its 4 KB buffer is on the
  * child's stack only when there is a search, and a command named by its path runs in the top
  * page of the stack (a block then holds two pages, not three). */
-CHILD_CODE __attribute__((noinline)) static long exec_in_path(struct swiftvs_child *c) {
+CHILD_CODE CHILD_NO_BUILTIN __attribute__((noinline)) static long exec_in_path(struct swiftvs_child *c) {
     const char *file = c->argv[0];
     const char *p = c->path ? c->path : "/bin:/usr/bin";
-    size_t flen = strlen(file);
+    size_t flen = child_strlen(file);
     char buf[4096];
     int denied = 0;
     for (;;) {
-        const char *end = strchrnul(p, ':');
+        const char *end = child_strchrnul(p, ':');
         size_t dlen = (size_t)(end - p);
         if (dlen + flen + 2 <= sizeof buf) {
             size_t at = 0;
-            if (dlen) { memcpy(buf, p, dlen); buf[dlen] = '/'; at = dlen + 1; }
-            memcpy(buf + at, file, flen + 1);
+            if (dlen) { child_memcpy(buf, p, dlen); buf[dlen] = '/'; at = dlen + 1; }
+            child_memcpy(buf + at, file, flen + 1);
             long r = exec_retrying(buf, c->argv, c->envp);
             switch (-r) {
             case EACCES: denied = 1; break;
@@ -210,7 +238,7 @@ CHILD_CODE __attribute__((noinline)) static long exec_in_path(struct swiftvs_chi
 /* execvp without malloc or errno (this runs in the parent's memory). Returns -errno. */
 CHILD_CODE static long exec_searching(struct swiftvs_child *c) {
     const char *file = c->argv[0];
-    if (strchr(file, '/')) return exec_retrying(file, c->argv, c->envp);
+    if (*child_strchrnul(file, '/')) return exec_retrying(file, c->argv, c->envp);
     return exec_in_path(c);
 }
 

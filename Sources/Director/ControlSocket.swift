@@ -55,6 +55,13 @@ public enum ControlSocket {
         return fd
     }
 
+    /// At most this many clients are served at once; a new one beyond it takes the place of
+    /// the oldest that has not yet sent its request (a flood of half-open connections cannot
+    /// hold the daemon's descriptors), or is closed at once when every one is being answered.
+    public static let maxClients = 32
+    /// How long a client has to send its request and read the answer.
+    public static let clientDeadline: Duration = .seconds(5)
+
     /// Serves requests on `fd` until the task is cancelled, then closes it and removes `path`.
     public static func serve(fd: Int32, path: String, reactor: Reactor,
                              handler: @escaping @Sendable (ControlRequest) async -> String) async {
@@ -62,23 +69,32 @@ public enum ControlSocket {
             close(fd)
             unlink(path)
         }
-        await withDiscardingTaskGroup { group in
-            while !Task.isCancelled {
-                let outcome = await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN)
-                if outcome == .cancelled || Task.isCancelled { break }
+        let clients = MetricsClients()
+        while !Task.isCancelled {
+            let outcome = await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN)
+            if outcome == .cancelled || Task.isCancelled { break }
+            while true {
                 let conn = SystemCalls.accept4(fd, flags: O_CLOEXEC | O_NONBLOCK)
-                if conn < 0 { continue }  // EAGAIN or a client that went away: wait again
-                group.addTask {
-                    await answer(conn, reactor: reactor, handler: handler)
+                if conn < 0 {
+                    // Out of descriptors: the pending client stays in the backlog and the
+                    // socket stays readable, so pause rather than spin on it.
+                    if errno == EMFILE || errno == ENFILE {
+                        try? await reactor.sleep(until: ContinuousClock.now.advanced(by: .milliseconds(100)))
+                    }
+                    break   // EAGAIN, or a client that went away: wait again
+                }
+                clients.start(conn, limit: maxClients) { id in
+                    await answer(conn, id: id, clients: clients, reactor: reactor, handler: handler)
                 }
             }
-            group.cancelAll()
         }
+        await clients.stopAll()
     }
 
-    private static func answer(_ fd: Int32, reactor: Reactor, handler: @Sendable (ControlRequest) async -> String) async {
+    private static func answer(_ fd: Int32, id: UInt64, clients: MetricsClients, reactor: Reactor,
+                               handler: @Sendable (ControlRequest) async -> String) async {
         defer { close(fd) }
-        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+        let deadline = ContinuousClock.now.advanced(by: clientDeadline)
         var request: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 512)
         while !ControlRequest.isComplete(request) {
@@ -91,6 +107,7 @@ public enum ControlSocket {
             if errno == EINTR { continue }
             guard errno == EAGAIN, case .ready = await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN, deadline: deadline) else { return }
         }
+        clients.answering(id)
         let reply = Array(await handler(ControlRequest(received: request)).utf8)
         var done = 0
         while done < reply.count {

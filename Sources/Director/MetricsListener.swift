@@ -107,8 +107,9 @@ public enum MetricsListener {
     }
 }
 
-/// The connected clients: each one's task, and which of them still wait for their request (the
-/// ones that may be dropped to make room).
+/// The connected clients of a listener (the metrics endpoint, the control socket): each one's
+/// task, and which of them still wait for their request (the ones that may be dropped to make
+/// room).
 final class MetricsClients: Sendable {
     private struct State {
         var tasks: [UInt64: Task<Void, Never>] = [:]

@@ -428,6 +428,9 @@ public final class Reactor: TaskExecutor, Sendable {
     /// A process timer fired: timeout (SIGTERM), end of the grace (SIGKILL), or a poll tick.
     private func processTimer(_ s: inout State, _ w: ProcessWatch, now: ContinuousClock.Instant) -> ProcessEnd? {
         if w.pidfd < 0 && Self.hasExited(w.spec.pid) { return finish(&s, w) }
+        // A leader whose exit is not read yet (its pidfd event waits behind others after a busy
+        // pass) has ended by itself: it is not a timeout, nor is its group signalled.
+        if w.killedWith == 0 && now >= w.spec.deadline && Self.hasExited(w.spec.pid) { return finish(&s, w) }
         if w.killedWith == 0 && now >= w.spec.deadline {
             w.killedWith = SIGTERM
             w.sigtermAt = now

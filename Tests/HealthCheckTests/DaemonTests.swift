@@ -124,12 +124,13 @@ struct DaemonHarness {
     let logs = CapturingLogHandler.Lines()
     let scripts = ScriptLog()
 
-    init(config text: String, table: FakeTable = FakeTable(), statePath: String? = nil, metrics: DaemonMetrics? = nil) throws {
+    init(config text: String, table: FakeTable = FakeTable(), statePath: String? = nil, metrics: DaemonMetrics? = nil,
+         faultRetry: Duration = .seconds(1)) throws {
         let config = try ConfigParser.parse(text: text, file: "test.conf")
         self.table = table
         let logs = logs, scripts = scripts
         engine = DaemonEngine(
-            config: config, table: table, marks: nil, settings: DaemonSettings(statePath: statePath),
+            config: config, table: table, marks: nil, settings: DaemonSettings(statePath: statePath, faultRetry: faultRetry),
             logger: Logger(label: "test", factory: { _ in CapturingLogHandler(lines: logs) }),
             makeChecker: { _ in IdleChecker() },
             runScript: { command, _ in

@@ -148,14 +148,20 @@ extension Kernel {
             let log: String
             let exit: Task<CheckOutcome, Never>
 
-            init(config: String, tag: String) throws {
-                log = "\(work)/daemon-\(tag).log"
-                let argv = [try swiftvsPath(), "daemon", "--config", config, "--state", "\(work)/state.rules",
-                            "--control", "\(work)/control.sock", "--vip-mark", "\(vip)=80",
-                            "--mark-backend", "iptables", "--log-level", "debug"]
+            convenience init(config: String, tag: String) throws {
+                try self.init(arguments: ["--config", config, "--state", "\(work)/state.rules",
+                                          "--control", "\(work)/control.sock", "--vip-mark", "\(vip)=80",
+                                          "--mark-backend", "iptables", "--log-level", "debug"],
+                              log: "\(work)/daemon-\(tag).log")
+            }
+
+            /// `swiftvs daemon ARGUMENTS`, its stdout and stderr in `log` (other suites' daemons).
+            init(arguments: [String], log: String, timeout: Duration = .seconds(1800)) throws {
+                self.log = log
+                let argv = [try swiftvsPath(), "daemon"] + arguments
                 let line = argv.map { "'\($0)'" }.joined(separator: " ")
                 let command = CheckCommand.exec(["/bin/sh", "-c", "exec \(line) >\(log) 2>&1"])
-                exit = Task { await DaemonKernelTests.runner.run(command, timeout: .seconds(1800)) }
+                exit = Task { await DaemonKernelTests.runner.run(command, timeout: timeout) }
             }
 
             var logText: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }

@@ -123,13 +123,17 @@ extension Kernel {
                 """)
         }
 
-        /// The kernel's virtual servers (address:port) and their real servers' weights, read
-        /// through netlink (no exec: polled every 20 ms).
+        /// The kernel's virtual servers (address:port, or `fwmark N`) and their real servers'
+        /// weights, read through netlink (no exec: polled every 20 ms).
         static func table() throws -> [String: [String: Int32]] {
             var out: [String: [String: Int32]] = [:]
             for e in try IPVSHandle().services() {
-                guard case let .address(_, address, port) = e.service.key else { continue }
-                out["\(address):\(port)"] = Dictionary(uniqueKeysWithValues: e.destinations.map {
+                let name: String
+                switch e.service.key {
+                case let .address(_, address, port): name = "\(address):\(port)"
+                case let .fwmark(mark, _): name = "fwmark \(mark)"
+                }
+                out[name] = Dictionary(uniqueKeysWithValues: e.destinations.map {
                     ("\($0.destination.address):\($0.destination.port)", $0.destination.weight)
                 })
             }

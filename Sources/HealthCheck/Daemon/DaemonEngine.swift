@@ -13,11 +13,16 @@ public struct DaemonSettings: Sendable {
     public var vipMarks: [VIPMark]
     /// How long a notify/quorum script may run.
     public var scriptTimeout: Duration
+    /// After a change the kernel refused, or a state file that could not be written, how long
+    /// until the next check result tries again (without waiting for a transition).
+    public var faultRetry: Duration
 
-    public init(statePath: String? = nil, vipMarks: [VIPMark] = [], scriptTimeout: Duration = .seconds(30)) {
+    public init(statePath: String? = nil, vipMarks: [VIPMark] = [], scriptTimeout: Duration = .seconds(30),
+                faultRetry: Duration = .seconds(1)) {
         self.statePath = statePath
         self.vipMarks = vipMarks
         self.scriptTimeout = scriptTimeout
+        self.faultRetry = faultRetry
     }
 }
 
@@ -28,8 +33,10 @@ public struct DaemonSettings: Sendable {
 ///   managed services are diffed against the live table, so a restart with a healthy table
 ///   changes nothing. Services not in the configuration are never touched.
 /// * Every transition re-reads the managed services and applies the difference in one batch;
-///   a change the kernel refuses is logged with its reason and tried again at the next
-///   transition.
+///   a change the kernel refuses is logged with its reason (once, until it is accepted or no
+///   longer wanted) and tried again `faultRetry` later, at the next check result, and at every
+///   transition. A state file that could not be written (a full disk, a read-only directory)
+///   is tried again the same way, so both recover when the fault goes.
 /// * `reload` applies only what changed; unchanged checkers keep their state and schedule.
 /// * `stop` leaves the table, except for `omega` virtual servers, which are removed (with
 ///   their notify_down and quorum_down scripts).
@@ -98,6 +105,17 @@ public actor DaemonEngine {
     public private(set) var refusedChanges = 0
     public private(set) var checksRun = 0
     public private(set) var reloads = 0
+    /// When to try the managed services again after a refusal (nil: nothing refused).
+    private var kernelRetryAt: ContinuousClock.Instant?
+    /// Refused changes (as ipvsadm command lines) and how often: each is logged as an error
+    /// once, then at debug level until the kernel takes it.
+    private var refusals: [String: Int] = [:]
+    /// When to write the state file again after a failure (nil: it is up to date).
+    private var stateRetryAt: ContinuousClock.Instant?
+    /// The last state-file error logged (each new error is logged once).
+    private var stateError: String?
+    /// Whether the last batch sent to the kernel had a refusal (or could not be sent).
+    private var lastBatchFailed = false
 
     public init(config: DaemonConfig, table: any KernelTable, marks: (any MarkTable)?, settings: DaemonSettings,
                 logger: Logger, makeChecker: @escaping CheckerMaker, runScript: @escaping ScriptRunner,
@@ -243,6 +261,15 @@ public actor DaemonEngine {
     /// Feeds one result of checker `id` (the scheduler's path goes through its serial).
     @discardableResult
     public func deliver(_ id: CheckerID, _ result: CheckResult) -> Duration {
+        let (next, events) = record(id, result)
+        if !events.isEmpty { reconcile(because: reason(for: events)) }
+        retryFaults()
+        return next
+    }
+
+    /// Takes one result into the state machine (status, metrics, logged events, scripts) and
+    /// returns the delay to the next check and the events, without touching the kernel.
+    private func record(_ id: CheckerID, _ result: CheckResult) -> (Duration, [HealthEvent]) {
         checksRun += 1
         if let s = serialOf[id] { lastResult[s] = CheckRecord(result: result, at: .now) }
         if let metrics, let vs = config.virtualServers[safe: id.virtualServer], let rs = vs.realServers[safe: id.realServer],
@@ -251,11 +278,22 @@ public actor DaemonEngine {
                                failure: result.success ? nil : CheckLabels.reason(result.reason))
         }
         let (next, events) = machine.record(id, result)
-        if !events.isEmpty {
-            handle(events)
-            reconcile(because: events.map { describe($0) }.joined(separator: "; "))
-        }
-        return next
+        if !events.isEmpty { handle(events) }
+        return (next, events)
+    }
+
+    /// What the kernel lines of a reconcile give as its reason: the events, or for a burst
+    /// their count (each is logged on its own line just before).
+    private func reason(for events: [HealthEvent]) -> String {
+        events.count <= 3 ? events.map { describe($0) }.joined(separator: "; ") : "\(events.count) transitions"
+    }
+
+    /// Tries again what a fault stopped, when its time has come: the changes the kernel refused
+    /// (or a table that could not be read), then the state file.
+    private func retryFaults() {
+        let now = ContinuousClock.now
+        if let at = kernelRetryAt, now >= at { reconcile(because: "retry after a refusal") }
+        if let at = stateRetryAt, now >= at { writeState() }
     }
 
     private func deliver(serial: Int, _ result: CheckResult) -> Duration? {
@@ -263,12 +301,20 @@ public actor DaemonEngine {
         return deliver(id, result)
     }
 
-    /// Results of the drivers' checks, in the order they ended.
+    /// Results of the drivers' checks, in the order they ended, taken together: the kernel
+    /// table is read and changed once for the whole batch. (A burst of transitions, e.g. 200
+    /// servers failing together, cost one table dump each, all on the reactor thread: the
+    /// timers and the reaping of check processes stopped for seconds.)
     private func deliver(_ batch: [ResultQueue.Item]) {
+        var events: [HealthEvent] = []
         for (serial, result) in batch {
-            guard let d = drivers[serial], let next = deliver(serial: serial, result) else { continue }
+            guard running, let d = drivers[serial], let id = idOf[serial] else { continue }
+            let (next, e) = record(id, result)
+            events += e
             d.next(after: next)
         }
+        if !events.isEmpty { reconcile(because: reason(for: events)) }
+        retryFaults()
     }
 
     private func newSerial(for id: CheckerID) -> Int {
@@ -426,12 +472,18 @@ public actor DaemonEngine {
         do {
             current = try table.services()
         } catch {
-            logger.error("kernel: cannot read the IPVS table (\(why)): \(error); will try again at the next transition")
+            logger.error("kernel: cannot read the IPVS table (\(why)): \(error); will try again")
+            kernelRetryAt = .now + settings.faultRetry
             return 0
         }
         let changes = Reconciler.changes(current: current, desired: desired, managed: managed)
-        guard !changes.isEmpty else { return 0 }
+        guard !changes.isEmpty else {
+            forgetRefusals(except: [])
+            return 0
+        }
         let n = applyLogged(changes, because: why)
+        forgetRefusals(except: Set(changes.map { SaveFormat.commandLine(for: $0) }))
+        kernelRetryAt = lastBatchFailed ? .now + settings.faultRetry : nil
         if !pendingRemoval.isEmpty, let now = try? table.services() {
             pendingRemoval.formIntersection(Set(now.map(\.service.key)))
         }
@@ -439,25 +491,46 @@ public actor DaemonEngine {
         return n
     }
 
+    /// Sends `changes` in one batch and logs each; returns how many the kernel accepted, and
+    /// sets `lastBatchFailed` when any was refused or the batch could not be sent.
     private func applyLogged(_ changes: [Change], because why: String) -> Int {
+        lastBatchFailed = false
         guard !changes.isEmpty else { return 0 }
         let result: BatchResult
         do {
             result = try table.apply(changes, stopAtFirstFailure: false)
         } catch {
-            logger.error("kernel: cannot apply \(changes.count) changes (\(why)): \(error); will try again at the next transition")
+            logger.error("kernel: cannot apply \(changes.count) changes (\(why)): \(error); will try again")
+            lastBatchFailed = true
             return 0
         }
+        lastBatchFailed = !result.failures.isEmpty
         let applied = Plan.applied(changes, result: result)
-        for c in applied { logger.info("kernel: \(SaveFormat.commandLine(for: c))  [\(why)]") }
+        for c in applied {
+            let line = SaveFormat.commandLine(for: c)
+            logger.info("kernel: \(line)  [\(why)]")
+            if let n = refusals.removeValue(forKey: line) {
+                logger.notice("kernel accepted \(line) after refusing it \(n) time\(n == 1 ? "" : "s")")
+            }
+        }
         for f in result.failures {
-            logger.error("kernel refused \(SaveFormat.commandLine(for: f.change)): \(f.error)  [\(why)]; will try again at the next transition")
+            let line = SaveFormat.commandLine(for: f.change)
+            let n = refusals[line, default: 0]
+            refusals[line] = n + 1
+            let text = "kernel refused \(line): \(f.error)  [\(why)]; will try again"
+            if n == 0 { logger.error("\(text)") } else { logger.debug("\(text) (refused \(n + 1) times)") }
         }
         refusedChanges += result.failures.count
         metrics?.kernelChanges(applied: applied.count, refused: result.failures.map(\.error.errno))
         appliedChanges.append(contentsOf: applied)
         if appliedChanges.count > 10_000 { appliedChanges.removeFirst(appliedChanges.count - 10_000) }
         return applied.count
+    }
+
+    /// Refusals of changes no longer wanted are forgotten (a later refusal is logged again).
+    private func forgetRefusals(except wanted: Set<String>) {
+        for line in refusals.keys where !wanted.contains(line) { refusals[line] = nil }
+        if refusals.isEmpty { kernelRetryAt = nil }
     }
 
     // MARK: - Marks
@@ -506,12 +579,20 @@ public actor DaemonEngine {
         return SaveFormat.render(entries, numeric: true, marks: markLines)
     }
 
+    /// Writes the state file; a failure is logged (once per distinct error) and tried again
+    /// `faultRetry` later, and the first write after it says so.
     private func writeState() {
         guard let path = settings.statePath else { return }
         do {
             try AtomicFile.write(try stateText(), to: path)
+            if let e = stateError { logger.notice("state file: \(path) written again (the last failure was: \(e))") }
+            stateError = nil
+            stateRetryAt = nil
         } catch {
-            logger.error("state file: \(error)")
+            let text = "\(error)"
+            if text != stateError { logger.error("state file: \(text); the kernel table is unaffected, will try again") }
+            stateError = text
+            stateRetryAt = .now + settings.faultRetry
         }
     }
 
