@@ -14,6 +14,13 @@ static inline long swiftvs_ssl_set_sni(SSL *ssl, const char *name) {
     return SSL_set_tlsext_host_name(ssl, name);
 }
 
+/// Initialises libssl (as its first use would) without registering OpenSSL's atexit cleanup:
+/// the daemon's exit must not free OpenSSL's global state under a check still running on the
+/// reactor thread (a crash seen at SIGTERM during an SSL_GET). Returns 1 on success.
+static inline int swiftvs_openssl_init(void) {
+    return OPENSSL_init_ssl(OPENSSL_INIT_NO_ATEXIT | OPENSSL_INIT_LOAD_SSL_STRINGS | OPENSSL_INIT_LOAD_CRYPTO_STRINGS, NULL);
+}
+
 /// SSL_FILETYPE_PEM (defined as X509_FILETYPE_PEM).
 static inline int swiftvs_ssl_filetype_pem(void) { return SSL_FILETYPE_PEM; }
 

@@ -155,34 +155,31 @@ def smtp(d):
         finally:
             c.close()
 
-def dns(d):
+def datagrams(d, log_name, answer):
+    """A UDP responder: logs each datagram (hex), answers what answer(datagram, mode) returns."""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", 0)); announce(s.getsockname()[1])
     while True:
         q, peer = s.recvfrom(2048)
-        with open(os.path.join(d, "dns.log"), "ab") as log: log.write(q.hex().encode() + b"\n")
-        m = mode(d)
-        if m == "silent": continue
-        rcode = {"ok": 0, "servfail": 2, "nxdomain": 3}.get(m, 0)
-        if m == "wrong-id":
-            s.sendto(bytes([q[0] ^ 0xFF, q[1]]) + bytes([0x81, 0x80]) + q[4:], peer); continue
-        if m == "query-echo":
-            s.sendto(q, peer); continue
-        s.sendto(q[:2] + bytes([0x81, 0x80 | rcode]) + q[4:], peer)
+        with open(os.path.join(d, log_name), "ab") as log: log.write(q.hex().encode() + b"\n")
+        reply = answer(q, mode(d))
+        if reply is not None: s.sendto(reply, peer)
 
-def udp(d):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0)); announce(s.getsockname()[1])
-    while True:
-        q, peer = s.recvfrom(2048)
-        with open(os.path.join(d, "udp.log"), "ab") as log: log.write(q.hex().encode() + b"\n")
-        m = mode(d)
-        if m == "silent": continue
-        s.sendto(b"PONG" + q[:4] if m == "ok" else b"NOPE", peer)
+def dns_answer(q, m):
+    if m == "silent": return None
+    if m == "wrong-id": return bytes([q[0] ^ 0xFF, q[1], 0x81, 0x80]) + q[4:]
+    if m == "query-echo": return q
+    rcode = {"ok": 0, "servfail": 2, "nxdomain": 3}.get(m, 0)
+    return q[:2] + bytes([0x81, 0x80 | rcode]) + q[4:]
+
+def udp_answer(q, m):
+    if m == "silent": return None
+    return b"PONG" + q[:4] if m == "ok" else b"NOPE"
 
 kind = sys.argv[1]
 {"tls-http": lambda: tls_http(*sys.argv[2:5]), "smtp": lambda: smtp(sys.argv[2]),
- "dns": lambda: dns(sys.argv[2]), "udp": lambda: udp(sys.argv[2])}[kind]()
+ "dns": lambda: datagrams(sys.argv[2], "dns.log", dns_answer),
+ "udp": lambda: datagrams(sys.argv[2], "udp.log", udp_answer)}[kind]()
 """#
 }
 

@@ -102,7 +102,7 @@ struct ProtocolCheckerDaemonTests {
     }
 
     @Test func udpCheckWithoutAListenerIsDownUntilOneBinds() async throws {
-        let port = closedUDPPort()
+        let port = closedPort(SOCK_DGRAM)
         let s = try CheckedServer(port: port, checker: "UDP_CHECK {\n \(Self.common)}")
         await s.start()
         // Down from the start (alpha) and kept down by the ICMP port unreachable.

@@ -24,17 +24,6 @@ func makeChecker(_ block: String, port: UInt16, leading: String = "") throws -> 
     CheckerFactory(runner: ProcessRunner(reactor: testReactor)).make(try checkerConfig(block, port: port, leading: leading))
 }
 
-/// A UDP port on 127.0.0.1 with nothing bound to it.
-func closedUDPPort() -> UInt16 {
-    let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-    defer { close(fd) }
-    _ = SocketAddress.with(.v4(127, 0, 0, 1), port: 0) { bind(fd, $0, $1) }
-    var sa = sockaddr_in()
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return UInt16(bigEndian: sa.sin_port)
-}
-
 @Suite("SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK against real servers on loopback",
        .enabled(if: PeerProcess.available && PeerProcess.opensslAvailable, "needs Debian's /usr/bin/python3 and /usr/bin/openssl"))
 struct ProtocolCheckerTests {
@@ -155,7 +144,7 @@ struct ProtocolCheckerTests {
     }
 
     @Test func udpCheckListenerSilenceReplyAndPortUnreachable() async throws {
-        let unreachable = await (try makeChecker("UDP_CHECK {\n connect_timeout 1\n}", port: closedUDPPort())).check()
+        let unreachable = await (try makeChecker("UDP_CHECK {\n connect_timeout 1\n}", port: closedPort(SOCK_DGRAM))).check()
         #expect(unreachable.reason == .unreachable("ICMP destination unreachable, code 3"), "\(unreachable)")
 
         let peer = try PeerProcess("udp")

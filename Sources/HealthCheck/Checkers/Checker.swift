@@ -76,6 +76,17 @@ public struct CheckResult: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+extension CheckResult {
+    /// The result of a check whose `body` returns why it failed (nil: it passed), with the
+    /// time it took as its latency.
+    static func timing(_ body: () async -> Reason?) async -> CheckResult {
+        let start = ContinuousClock.now
+        let reason = await body()
+        let latency = start.duration(to: .now)
+        return reason.map { .failed($0, latency: latency) } ?? .ok(latency: latency)
+    }
+}
+
 /// One health check of one real server, run again and again by the scheduler.
 public protocol Checker: Sendable {
     func check() async -> CheckResult

@@ -84,29 +84,15 @@ public struct DNSChecker: Checker {
     public var timeout: Duration
     let reactor: Reactor
 
-    public init(endpoint: Endpoint, type: DNSQuestionType, name: String, timeout: Duration, reactor: Reactor) {
-        self.endpoint = endpoint
-        self.type = type
-        self.name = name
-        self.timeout = timeout
-        self.reactor = reactor
-    }
-
-    public func check() async -> CheckResult {
-        let start = ContinuousClock.now
-        let reason = await ask(deadline: start + timeout)
-        let latency = start.duration(to: .now)
-        return reason.map { .failed($0, latency: latency) } ?? .ok(latency: latency)
-    }
+    public func check() async -> CheckResult { await .timing { await ask(deadline: .now + timeout) } }
 
     private func ask(deadline: ContinuousClock.Instant) async -> CheckResult.Reason? {
+        let id = UInt16.random(in: 0...UInt16.max)
         let sock: UDPSocket
-        switch UDPSocket.connect(endpoint, reactor: reactor) {
+        switch UDPSocket.sending(DNSMessage.query(id: id, name: name, type: type), to: endpoint, reactor: reactor) {
         case let .success(s): sock = s
         case let .failure(r): return r
         }
-        let id = UInt16.random(in: 0...UInt16.max)
-        if let r = sock.send(DNSMessage.query(id: id, name: name, type: type)) { return r }
         while true {
             switch await sock.receive(max: 768, deadline: deadline) {
             case let .datagram(d):

@@ -13,19 +13,7 @@ public struct SMTPChecker: Checker {
     /// keepalived's buffer: a line longer than this is cut (it wraps and restarts the buffer).
     static let lineLimit = 511
 
-    public init(endpoint: Endpoint, heloName: String, timeout: Duration, reactor: Reactor) {
-        self.endpoint = endpoint
-        self.heloName = heloName
-        self.timeout = timeout
-        self.reactor = reactor
-    }
-
-    public func check() async -> CheckResult {
-        let start = ContinuousClock.now
-        let reason = await converse()
-        let latency = start.duration(to: .now)
-        return reason.map { .failed($0, latency: latency) } ?? .ok(latency: latency)
-    }
+    public func check() async -> CheckResult { await .timing { await converse() } }
 
     private func converse() async -> CheckResult.Reason? {
         let conn: TCPConnection

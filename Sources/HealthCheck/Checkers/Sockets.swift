@@ -90,18 +90,21 @@ enum SocketSetup {
     }
 }
 
-/// A non-blocking, close-on-exec TCP connection driven by the reactor.
-final class TCPConnection {
+/// A checker's socket: its descriptor, closed with it, and the reactor that waits on it.
+class CheckerSocket {
     let fd: Int32
     let reactor: Reactor
 
-    private init(fd: Int32, reactor: Reactor) {
+    init(fd: Int32, reactor: Reactor) {
         self.fd = fd
         self.reactor = reactor
     }
 
     deinit { close(fd) }
+}
 
+/// A non-blocking, close-on-exec TCP connection driven by the reactor.
+final class TCPConnection: CheckerSocket {
     /// Connects before `deadline`.
     static func connect(_ ep: Endpoint, deadline: ContinuousClock.Instant, reactor: Reactor) async -> Result<TCPConnection, CheckResult.Reason> {
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)

@@ -9,8 +9,9 @@ import Glibc
 /// (with the PEM password), the CA file, verify depth 1, and no verification of the server
 /// (keepalived never sets SSL_VERIFY_PEER, so a self-signed or expired certificate passes).
 ///
-/// OpenSSL initialises itself on the first context made, so a daemon with no SSL_GET never
-/// pays for it (the library is linked, but its tables are not built).
+/// OpenSSL is initialised when the first context is made (without its atexit cleanup, which
+/// could run under a check still in flight at exit), so a daemon with no SSL_GET never pays
+/// for it: the library is linked, but its tables are not built.
 final class TLSContext: Sendable {
     /// The SSL_CTX. Thread-safe once set up (SSL_new from any thread); freed with the context.
     nonisolated(unsafe) let ctx: OpaquePointer
@@ -25,6 +26,7 @@ final class TLSContext: Sendable {
     }
 
     init(_ config: SSLConfig?) throws(Failure) {
+        guard swiftvs_openssl_init() == 1 else { throw Failure(what: "cannot initialise OpenSSL", detail: Self.lastError()) }
         guard let ctx = SSL_CTX_new(TLS_client_method()) else {
             throw Failure(what: "cannot create a new SSL context", detail: Self.lastError())
         }

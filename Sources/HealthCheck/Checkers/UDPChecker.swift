@@ -16,27 +16,14 @@ public struct UDPChecker: Checker {
     /// What keepalived sends without a payload: 32 bytes of "keepalived check - " repeated.
     public static let defaultPayload: [UInt8] = Array(String(repeating: "keepalived check - ", count: 2).utf8.prefix(32))
 
-    public init(endpoint: Endpoint, config: UDPCheckConfig, timeout: Duration, reactor: Reactor) {
-        self.endpoint = endpoint
-        self.config = config
-        self.timeout = timeout
-        self.reactor = reactor
-    }
-
-    public func check() async -> CheckResult {
-        let start = ContinuousClock.now
-        let reason = await exchange(deadline: start + timeout)
-        let latency = start.duration(to: .now)
-        return reason.map { .failed($0, latency: latency) } ?? .ok(latency: latency)
-    }
+    public func check() async -> CheckResult { await .timing { await exchange(deadline: .now + timeout) } }
 
     private func exchange(deadline: ContinuousClock.Instant) async -> CheckResult.Reason? {
         let sock: UDPSocket
-        switch UDPSocket.connect(endpoint, reactor: reactor) {
+        switch UDPSocket.sending(config.payload ?? Self.defaultPayload, to: endpoint, reactor: reactor) {
         case let .success(s): sock = s
         case let .failure(r): return r
         }
-        if let r = sock.send(config.payload ?? Self.defaultPayload) { return r }
         switch await sock.receive(max: config.maxReplyLength + 1, deadline: deadline) {
         case let .datagram(d): return config.requireReply ? Self.mismatch(d, config) : nil
         case let .unreachable(code): return .unreachable("ICMP destination unreachable, code \(code)")

@@ -4,17 +4,7 @@ import Glibc
 
 /// A connected, non-blocking UDP socket of one check (UDP_CHECK, DNS_CHECK) that also receives
 /// the ICMP errors about what it sent (IP_RECVERR / IPV6_RECVERR, as keepalived sets them).
-final class UDPSocket {
-    let fd: Int32
-    let reactor: Reactor
-
-    private init(fd: Int32, reactor: Reactor) {
-        self.fd = fd
-        self.reactor = reactor
-    }
-
-    deinit { close(fd) }
-
+final class UDPSocket: CheckerSocket {
     /// A socket connected to `ep` (with its mark, device and source address).
     static func connect(_ ep: Endpoint, reactor: Reactor) -> Result<UDPSocket, CheckResult.Reason> {
         let type = Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
@@ -30,6 +20,11 @@ final class UDPSocket {
         let crc = SocketAddress.with(ep.address, port: ep.port) { Glibc.connect(fd, $0, $1) }
         if crc != 0 { return .failure(.connectFailed(errno: errno, message: SystemCalls.errnoString(errno))) }
         return .success(s)
+    }
+
+    /// A socket connected to `ep` that has sent `datagram`, or why there is none.
+    static func sending(_ datagram: [UInt8], to ep: Endpoint, reactor: Reactor) -> Result<UDPSocket, CheckResult.Reason> {
+        connect(ep, reactor: reactor).flatMap { s in s.send(datagram).map { .failure($0) } ?? .success(s) }
     }
 
     /// Sends one datagram.

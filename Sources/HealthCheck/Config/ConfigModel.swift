@@ -200,13 +200,6 @@ public struct SSLConfig: Sendable, Hashable {
     public var certificate: String?
     /// The client certificate's private key file (PEM).
     public var key: String?
-
-    public init(password: String? = nil, ca: String? = nil, certificate: String? = nil, key: String? = nil) {
-        self.password = password
-        self.ca = ca
-        self.certificate = certificate
-        self.key = key
-    }
 }
 
 /// SMTP_CHECK: banner 220, `HELO helo_name` answered 250, QUIT.
