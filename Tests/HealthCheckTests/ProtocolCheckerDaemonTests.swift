@@ -134,6 +134,11 @@ struct FileCheckDaemonTests {
         await s.start()
         #expect(await eventually { s.weight == 20 }, "10 + init_file's 2 × 5")
         #expect(try readFile(file) == "2\n")
+        let adds = s.table.sent.compactMap { c -> Int32? in
+            if case let .addDestination(d, _) = c { return d.weight }
+            return nil
+        }
+        #expect(adds == [20], "the file is read before the first reconcile: the server enters with its tracked weight")
         // A writer replaces the file (write + rename), as admins and tools do.
         func put(_ text: String) throws {
             try dir.write("tmp", text)

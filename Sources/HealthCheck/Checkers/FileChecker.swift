@@ -41,7 +41,6 @@ public struct FileChecker: Checker {
     public init(config: FileCheckConfig, reactor: Reactor) {
         self.config = config
         self.reactor = reactor
-        Self.initialise(config)
         watch = Watch(path: config.path)
     }
 
@@ -138,18 +137,21 @@ public struct FileChecker: Checker {
         return CheckResult(success: true, reason: .ok, latency: latency, weightOffset: status)
     }
 
-    /// `init_file`: the value written at start when the file does not exist, or, with
-    /// overwrite, over a regular file (keepalived writes "VALUE\n").
-    static func initialise(_ c: FileCheckConfig) {
-        guard let v = c.initValue else { return }
+    /// `init_file`: the value written when the checker starts and the file does not exist, or,
+    /// with overwrite, over a regular file (keepalived writes "VALUE\n"); why it could not be
+    /// written, or nil.
+    public static func initialise(_ c: FileCheckConfig) -> String? {
+        guard let v = c.initValue else { return nil }
         var st = stat()
         if stat(c.path, &st) == 0 {
-            guard c.initOverwrite, st.st_mode & S_IFMT == S_IFREG else { return }
+            guard c.initOverwrite else { return nil }
+            guard st.st_mode & S_IFMT == S_IFREG else { return "cannot initialise \(c.path): it is not a regular file" }
         }
         let fd = open(c.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return }
+        guard fd >= 0 else { return "cannot initialise \(c.path): \(SystemCalls.errnoString(errno))" }
+        defer { close(fd) }
         let text = Array("\(v)\n".utf8)
-        _ = text.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
-        close(fd)
+        let n = text.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
+        return n == text.count ? nil : "cannot initialise \(c.path): \(n < 0 ? SystemCalls.errnoString(errno) : "short write")"
     }
 }
