@@ -25,7 +25,7 @@ struct CheckerConfigTests {
         #expect(plain[0].connectIP == IPAddress("192.0.2.10") && plain[0].connectPort == 80 && plain[0].retry == 1)
         // keepalived 2.2.7 makes each host block a checker; the block's own connection counts
         // only when it sets one.
-        let hosts = try checkers("SMTP_CHECK {\n helo_name mx.example.test\n retry 4\n host {\n connect_ip 192.0.2.20\n connect_port 25\n }\n host {\n connect_port 587\n connect_timeout 2\n }\n}")
+        let hosts = try checkers("SMTP_CHECK {\n helo_name mx.example.test\n host {\n connect_ip 192.0.2.20\n connect_port 25\n }\n host {\n connect_port 587\n connect_timeout 2\n }\n retry 4\n}")
         #expect(hosts.map { "\($0.connectIP):\($0.connectPort)" } == ["192.0.2.20:25", "192.0.2.10:587"])
         #expect(hosts.allSatisfy { $0.kind == .smtp(SMTPCheckConfig(heloName: "mx.example.test")) && $0.retry == 4 })
         #expect(hosts.map(\.connectTimeout) == [.seconds(5), .seconds(2)])

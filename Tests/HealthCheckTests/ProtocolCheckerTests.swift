@@ -194,6 +194,7 @@ struct CheckerProtocolUnitTests {
     @Test func udpHexStringsAndReplyMatching() throws {
         #expect(UDPChecker.hexBytes("01 2 a0B", wildcards: false)?.bytes == [0x01, 0x02, 0xA0, 0x0B])
         #expect(UDPChecker.hexBytes("0g", wildcards: false) == nil)
+        #expect(UDPChecker.hexBytes("0X", wildcards: false) == nil, "X is a wildcard only in require_reply")
         #expect(UDPChecker.hexBytes("", wildcards: false) == nil)
         let h = try #require(UDPChecker.hexBytes("5X x1", wildcards: true))
         #expect(h.bytes == [0x50, 0x01] && h.mask == [0x0F, 0xF0])

@@ -57,7 +57,7 @@ public struct UDPChecker: Checker {
             case 48...57: return (c - 48, 0)
             case 65...70: return (c - 55, 0)
             case 97...102: return (c - 87, 0)
-            case 88, 120 where wildcards: usedMask = true; return (0, 0xF)
+            case 88 where wildcards, 120 where wildcards: usedMask = true; return (0, 0xF)
             default: return nil
             }
         }

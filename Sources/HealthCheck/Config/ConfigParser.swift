@@ -816,7 +816,14 @@ struct Semantics {
             c.kind = .http(http)
         case "SMTP_CHECK":
             c.kind = .smtp(smtp)
-            for i in smtpHosts.indices { smtpHosts[i].kind = .smtp(smtp) }
+            // Each host is a copy of the whole block (whatever order its keywords came in), with
+            // its own connection and connect_timeout.
+            for i in smtpHosts.indices {
+                let timeout = smtpHosts[i].cascade.connectTimeout
+                smtpHosts[i].cascade = c.cascade
+                smtpHosts[i].cascade.connectTimeout = timeout
+                smtpHosts[i].kind = .smtp(smtp)
+            }
             if !smtpHosts.isEmpty {
                 warn(st.location, "The SMTP_CHECK host block is deprecated. Please define additional checkers.")
                 // keepalived keeps the block's own connection only when it set one.
@@ -874,8 +881,6 @@ struct Semantics {
     private mutating func parseSMTPHost(_ st: Statement, checker: PendingChecker) -> PendingChecker {
         noMoreArgs(st, after: 0)
         var h = PendingChecker(location: st.location, kind: checker.kind)
-        h.cascade = checker.cascade
-        h.cascade.connectTimeout = nil
         for s in st.block ?? [] where !commonCheckerKeyword(s, into: &h, connection: true) {
             error(s.location, "unknown keyword '\(s.keyword.text)' in SMTP_CHECK host")
         }
