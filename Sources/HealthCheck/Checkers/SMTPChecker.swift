@@ -43,7 +43,6 @@ public struct SMTPChecker: Checker {
         var buffer: [UInt8] = []
         while true {
             switch await conn.read(max: Self.lineLimit - buffer.count, deadline: .now + timeout) {
-            case let .failure(.timedOut(_)): return .failure(.timedOut("read"))
             case let .failure(r): return .failure(r)
             case let .success(chunk):
                 if chunk.isEmpty { return .failure(.badResponse("connection closed by the server")) }
