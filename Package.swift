@@ -47,6 +47,12 @@ let package = Package(
             pkgConfig: "libnl-route-3.0",
             providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]
         ),
+        // OpenSSL (libssl3), found by pkg-config: SSL_GET's TLS handshake, as keepalived does it.
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // Addresses and families: the dependency-free vocabulary every other module shares.
         .target(name: "NetworkModel"),
         // Where a problem is in a text file and what it is: one `SourceLocation` and one
@@ -101,6 +107,7 @@ let package = Package(
             name: "HealthCheck",
             dependencies: [
                 "IPVS", "Serialization", "IPVSRules", "FirewallMarks", "CSystem", "EventLoop", "KeepalivedConfig", "DaemonMetrics",
+                "COpenSSL",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

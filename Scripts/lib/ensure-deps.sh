@@ -24,6 +24,8 @@ SWIFTVS_VM_GUEST_PACKAGES=(
   bash ipvsadm iptables nftables iproute2 keepalived curl python3
   iputils-ping kmod procps time   # /usr/bin/time: the conn bench case's peak RSS
   prometheus        # promtool and a Prometheus server for the metrics tests (its service is left stopped)
+  libssl-dev        # SSL_GET: OpenSSL to build against (COpenSSL, pkg-config openssl); libssl3 at run time
+  openssl           # the SSL_GET tests' certificates (openssl req)
 )
 
 # Scripts/package and its test (Scripts/lib/package-test.sh): not installed by default, passed

@@ -81,9 +81,9 @@ final class TestServer: Sendable {
     }
 }
 
-/// A port on 127.0.0.1 with nothing listening.
-func closedPort() -> UInt16 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+/// A port on 127.0.0.1 with nothing listening (TCP, or UDP with SOCK_DGRAM).
+func closedPort(_ type: __socket_type = SOCK_STREAM) -> UInt16 {
+    let fd = socket(AF_INET, Int32(type.rawValue), 0)
     defer { close(fd) }
     _ = SocketAddress.with(.v4(127, 0, 0, 1), port: 0) { bind(fd, $0, $1) }
     var sa = sockaddr_in()

@@ -7,7 +7,7 @@ import CFuzzer
 /// exercises (Scripts/fuzz sets it). One binary for all of them: the build, not the run, is
 /// what costs (one link instead of eight).
 enum FuzzTarget: String, CaseIterable {
-    case rules, keepalived, ipvsReply = "ipvs-reply", rtnetlink, vrrp, http, nft, control
+    case rules, keepalived, ipvsReply = "ipvs-reply", rtnetlink, vrrp, http, nft, control, dns
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -19,6 +19,7 @@ enum FuzzTarget: String, CaseIterable {
         case .http: HTTPTarget.run(bytes)
         case .nft: NftTarget.run(bytes)
         case .control: ControlTarget.run(bytes)
+        case .dns: DNSTarget.run(bytes)
         }
     }
 

@@ -16,6 +16,12 @@ public struct CheckResult: Sendable, Equatable, CustomStringConvertible {
         case badResponse(String)
         case icmp(String)
         case disabled
+        /// SSL_GET: the TLS context, handshake or stream failed (OpenSSL's reason).
+        case tls(String)
+        /// UDP_CHECK / DNS_CHECK: an ICMP destination unreachable came back.
+        case unreachable(String)
+        /// FILE_CHECK: the tracked file's value puts the server down.
+        case trackedFile(String)
 
         public var description: String {
             switch self {
@@ -31,6 +37,9 @@ public struct CheckResult: Sendable, Equatable, CustomStringConvertible {
             case let .badResponse(m): return "bad response: \(m)"
             case let .icmp(m): return "ping: \(m)"
             case .disabled: return "checker disabled"
+            case let .tls(m): return "TLS: \(m)"
+            case let .unreachable(m): return m
+            case let .trackedFile(m): return "tracked file \(m)"
             }
         }
     }
@@ -40,12 +49,17 @@ public struct CheckResult: Sendable, Equatable, CustomStringConvertible {
     public var latency: Duration
     /// misc_dynamic: the weight the server should now have.
     public var weight: Int32?
+    /// FILE_CHECK: what this checker adds to the server's weight while it is up (the tracked
+    /// value times its weight); the server's weight is its own plus every such offset, clamped
+    /// to 0…65535 as keepalived does.
+    public var weightOffset: Int64?
 
-    public init(success: Bool, reason: Reason, latency: Duration = .zero, weight: Int32? = nil) {
+    public init(success: Bool, reason: Reason, latency: Duration = .zero, weight: Int32? = nil, weightOffset: Int64? = nil) {
         self.success = success
         self.reason = reason
         self.latency = latency
         self.weight = weight
+        self.weightOffset = weightOffset
     }
 
     public static func ok(latency: Duration = .zero, weight: Int32? = nil) -> CheckResult {
@@ -57,8 +71,19 @@ public struct CheckResult: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        let w = weight.map { ", weight \($0)" } ?? ""
+        let w = (weight.map { ", weight \($0)" } ?? "") + (weightOffset.map { ", weight offset \($0)" } ?? "")
         return (success ? "success" : "failure: \(reason)") + w
+    }
+}
+
+extension CheckResult {
+    /// The result of a check whose `body` returns why it failed (nil: it passed), with the
+    /// time it took as its latency.
+    static func timing(_ body: () async -> Reason?) async -> CheckResult {
+        let start = ContinuousClock.now
+        let reason = await body()
+        let latency = start.duration(to: .now)
+        return reason.map { .failed($0, latency: latency) } ?? .ok(latency: latency)
     }
 }
 
@@ -80,6 +105,8 @@ public struct CheckerFactory: Sendable {
     public let runner: ProcessRunner
     /// The runner's: sockets and children are followed on the same thread.
     public var reactor: Reactor { runner.reactor }
+    /// SSL_GET's OpenSSL contexts, made when the first SSL_GET is (none without one).
+    private let tls = TLSContexts()
 
     public init(runner: ProcessRunner) {
         self.runner = runner
@@ -92,9 +119,18 @@ public struct CheckerFactory: Sendable {
         case .tcp:
             return TCPChecker(endpoint: endpoint, timeout: c.connectTimeout, reactor: reactor)
         case let .http(h):
-            if h.tls { return TCPChecker(endpoint: endpoint, timeout: c.connectTimeout, reactor: reactor) }
-            return HTTPChecker(endpoint: endpoint, urls: h.urls, version: h.version, virtualhost: h.virtualhost,
-                               timeout: c.connectTimeout, reactor: reactor)
+            var checker = HTTPChecker(endpoint: endpoint, urls: h.urls, version: h.version, virtualhost: h.virtualhost,
+                                      timeout: c.connectTimeout, reactor: reactor)
+            if h.tls { checker.tls = HTTPChecker.TLS(context: tls.context(for: h.ssl), sni: h.enableSNI) }
+            return checker
+        case let .smtp(s):
+            return SMTPChecker(endpoint: endpoint, heloName: s.heloName, timeout: c.connectTimeout, reactor: reactor)
+        case let .dns(d):
+            return DNSChecker(endpoint: endpoint, type: d.type, name: d.name, timeout: c.connectTimeout, reactor: reactor)
+        case let .udp(u):
+            return UDPChecker(endpoint: endpoint, config: u, timeout: c.connectTimeout, reactor: reactor)
+        case let .file(f):
+            return FileChecker(config: f, reactor: reactor)
         case .ping:
             return PingChecker(address: c.connectIP, timeout: c.connectTimeout, reactor: reactor)
         case let .misc(m):

@@ -3,7 +3,17 @@ import IPVS
 /// HTTP_GET: for each url, a GET that must answer an accepted status code and, when a digest
 /// is configured, a body whose MD5 matches (keepalived's genhash digest). connect_timeout
 /// bounds the connection and each read or write, as in keepalived.
+///
+/// SSL_GET is the same over TLS (`tls`): the handshake runs within the connection's
+/// connect_timeout, then the same request and response checks.
 public struct HTTPChecker: Checker {
+    /// SSL_GET's TLS: the shared context (or why there is none) and the SNI name to send.
+    struct TLS: Sendable {
+        var context: Result<TLSContext, TLSContext.Failure>
+        /// enable_sni: the url's virtual host, else the checker's (or its server's), as SNI.
+        var sni: Bool
+    }
+
     public var endpoint: Endpoint
     public var urls: [URLCheckConfig]
     public var version: HTTPCheckConfig.ProtocolVersion
@@ -12,6 +22,8 @@ public struct HTTPChecker: Checker {
     /// Bodies beyond this are still hashed but never kept.
     public var maxHeaderBytes = 65536
     let reactor: Reactor
+    /// nil: plain HTTP.
+    var tls: TLS?
 
     public init(endpoint: Endpoint, urls: [URLCheckConfig], version: HTTPCheckConfig.ProtocolVersion = .http10,
                 virtualhost: String? = nil, timeout: Duration, reactor: Reactor) {
@@ -42,9 +54,26 @@ public struct HTTPChecker: Checker {
         return r + "\r\n"
     }
 
+    /// The connection, with TLS over it for SSL_GET (the handshake within the connect deadline).
+    private func open(for url: URLCheckConfig) async -> Result<any ByteStream, CheckResult.Reason> {
+        let deadline = ContinuousClock.now + timeout
+        let tcp: TCPConnection
+        switch await TCPConnection.connect(endpoint, deadline: deadline, reactor: reactor) {
+        case let .success(c): tcp = c
+        case let .failure(r): return .failure(r)
+        }
+        guard let tls else { return .success(tcp) }
+        switch tls.context {
+        case let .failure(f): return .failure(.tls(f.description))
+        case let .success(context):
+            return await TLSStream.handshake(over: tcp, context: context, serverName: tls.sni ? url.virtualhost ?? virtualhost : nil, deadline: deadline)
+                .map { $0 as any ByteStream }
+        }
+    }
+
     private func fetch(_ url: URLCheckConfig) async -> CheckResult.Reason? {
-        let conn: TCPConnection
-        switch await TCPConnection.connect(endpoint, deadline: .now + timeout, reactor: reactor) {
+        let conn: any ByteStream
+        switch await open(for: url) {
         case let .success(c): conn = c
         case let .failure(r): return r
         }

@@ -67,18 +67,44 @@ enum SocketAddress {
     static func family(_ a: IPAddress) -> Int32 { a.family == .inet ? AF_INET : AF_INET6 }
 }
 
-/// A non-blocking, close-on-exec TCP connection driven by the reactor.
-final class TCPConnection {
+/// The checker's own end of a socket, TCP or UDP: its mark, device and source address.
+enum SocketSetup {
+    /// fwmark (SO_MARK), bind_if (SO_BINDTODEVICE), bindto / bind_port (bind), in that order.
+    static func apply(_ ep: Endpoint, to fd: Int32) -> CheckResult.Reason? {
+        if let mark = ep.fwmark {
+            var m = mark
+            if setsockopt(fd, SOL_SOCKET, 36 /* SO_MARK */, &m, socklen_t(4)) != 0 {
+                return .connectFailed(errno: errno, message: "SO_MARK: \(SystemCalls.errnoString(errno))")
+            }
+        }
+        if let ifname = ep.bindInterface {
+            let rc = ifname.withCString { setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, $0, socklen_t(strlen($0) + 1)) }
+            if rc != 0 { return .connectFailed(errno: errno, message: "bind_if \(ifname): \(SystemCalls.errnoString(errno))") }
+        }
+        if ep.bindTo != nil || ep.bindPort != nil {
+            let src = ep.bindTo ?? .any(ep.address.family)
+            let rc = SocketAddress.with(src, port: ep.bindPort ?? 0) { bind(fd, $0, $1) }
+            if rc != 0 { return .connectFailed(errno: errno, message: "bind \(src): \(SystemCalls.errnoString(errno))") }
+        }
+        return nil
+    }
+}
+
+/// A checker's socket: its descriptor, closed with it, and the reactor that waits on it.
+class CheckerSocket {
     let fd: Int32
     let reactor: Reactor
 
-    private init(fd: Int32, reactor: Reactor) {
+    init(fd: Int32, reactor: Reactor) {
         self.fd = fd
         self.reactor = reactor
     }
 
     deinit { close(fd) }
+}
 
+/// A non-blocking, close-on-exec TCP connection driven by the reactor.
+final class TCPConnection: CheckerSocket {
     /// Connects before `deadline`.
     static func connect(_ ep: Endpoint, deadline: ContinuousClock.Instant, reactor: Reactor) async -> Result<TCPConnection, CheckResult.Reason> {
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
@@ -103,24 +129,7 @@ final class TCPConnection {
     }
 
     /// bindto / bind_port / bind_if / fwmark.
-    func prepare(_ ep: Endpoint) -> CheckResult.Reason? {
-        if let mark = ep.fwmark {
-            var m = mark
-            if setsockopt(fd, SOL_SOCKET, 36 /* SO_MARK */, &m, socklen_t(4)) != 0 {
-                return .connectFailed(errno: errno, message: "SO_MARK: \(SystemCalls.errnoString(errno))")
-            }
-        }
-        if let ifname = ep.bindInterface {
-            let rc = ifname.withCString { setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, $0, socklen_t(strlen($0) + 1)) }
-            if rc != 0 { return .connectFailed(errno: errno, message: "bind_if \(ifname): \(SystemCalls.errnoString(errno))") }
-        }
-        if ep.bindTo != nil || ep.bindPort != nil {
-            let src = ep.bindTo ?? .any(ep.address.family)
-            let rc = SocketAddress.with(src, port: ep.bindPort ?? 0) { bind(fd, $0, $1) }
-            if rc != 0 { return .connectFailed(errno: errno, message: "bind \(src): \(SystemCalls.errnoString(errno))") }
-        }
-        return nil
-    }
+    func prepare(_ ep: Endpoint) -> CheckResult.Reason? { SocketSetup.apply(ep, to: fd) }
 
     func writeAll(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async -> CheckResult.Reason? {
         var sent = 0

@@ -179,7 +179,71 @@ public struct HTTPCheckConfig: Sendable, Hashable {
     public var virtualhost: String?
     public var fastRecovery: Bool
     public var tls: Bool
+    /// SSL_GET: send the virtual host (url's, checker's, real or virtual server's) as the TLS
+    /// server name.
     public var enableSNI: Bool
+    /// SSL_GET: the configuration's `SSL { }` block (nil: keepalived's default context, no
+    /// client certificate). Part of the checker's identity, so a reload that changes it
+    /// restarts the SSL_GET checkers.
+    public var ssl: SSLConfig? = nil
+}
+
+/// keepalived's `SSL { password / ca / certificate / key }` block (a top-level block, read by
+/// keepalived's checker process): the TLS context every SSL_GET shares. keepalived loads the CA
+/// file but never asks OpenSSL to verify the server's certificate, and neither does swiftvs.
+public struct SSLConfig: Sendable, Hashable {
+    /// The private key's PEM password.
+    public var password: String?
+    /// CA file (loaded as keepalived loads it; not used to verify).
+    public var ca: String?
+    /// Client certificate chain file (PEM), presented when the server asks for one.
+    public var certificate: String?
+    /// The client certificate's private key file (PEM).
+    public var key: String?
+}
+
+/// SMTP_CHECK: banner 220, `HELO helo_name` answered 250, QUIT.
+public struct SMTPCheckConfig: Sendable, Hashable {
+    /// keepalived's default is `smtpchecker.keepalived.org`.
+    public var heloName: String
+}
+
+/// DNS_CHECK: one query over UDP, answered with the query's id, QR set and RCODE 0.
+public struct DNSCheckConfig: Sendable, Hashable {
+    /// The query type (A, NS, CNAME, SOA, MX, TXT, AAAA, RRSIG, DNSKEY); SOA by default.
+    public var type: DNSQuestionType
+    /// The name queried; the root (empty) by default.
+    public var name: String
+}
+
+/// UDP_CHECK: a datagram to the server on a connected socket; an ICMP unreachable fails it,
+/// and with `require_reply` so does silence or a reply that does not match.
+public struct UDPCheckConfig: Sendable, Hashable {
+    /// What is sent; nil: keepalived's 32 bytes of "keepalived check - " repeated.
+    public var payload: [UInt8]?
+    public var requireReply: Bool
+    /// The reply's expected first bytes (`require_reply HEX`), and which nibbles of them are
+    /// wildcards (an `X` digit: mask nibble 0xF).
+    public var reply: [UInt8]?
+    public var replyMask: [UInt8]?
+    public var minReplyLength: Int
+    public var maxReplyLength: Int
+}
+
+/// FILE_CHECK: the real server follows a number in a file (`track_file NAME { file PATH … }`).
+/// Its weight is the number times `weight` (negated with `reverse`) added to the real server's
+/// weight; at -65536 or below the server is down. With weight 0, any non-zero number is down
+/// (with `reverse`, zero is).
+public struct FileCheckConfig: Sendable, Hashable {
+    /// The track_file's name.
+    public var name: String
+    public var path: String
+    public var weight: Int32
+    public var reverse: Bool
+    /// `init_file [VALUE] [overwrite]`: written at start when the file does not exist (or, with
+    /// overwrite, is a regular file).
+    public var initValue: Int32?
+    public var initOverwrite: Bool
 }
 
 public struct MiscCheckConfig: Sendable, Hashable {
@@ -199,6 +263,10 @@ public struct CheckerConfig: Sendable, Hashable {
         case http(HTTPCheckConfig)
         case misc(MiscCheckConfig)
         case ping
+        case smtp(SMTPCheckConfig)
+        case dns(DNSCheckConfig)
+        case udp(UDPCheckConfig)
+        case file(FileCheckConfig)
 
         public var name: String {
             switch self {
@@ -206,6 +274,10 @@ public struct CheckerConfig: Sendable, Hashable {
             case let .http(h): return h.tls ? "SSL_GET" : "HTTP_GET"
             case .misc: return "MISC_CHECK"
             case .ping: return "PING_CHECK"
+            case .smtp: return "SMTP_CHECK"
+            case .dns: return "DNS_CHECK"
+            case .udp: return "UDP_CHECK"
+            case .file: return "FILE_CHECK"
             }
         }
     }

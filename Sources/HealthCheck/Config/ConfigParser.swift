@@ -126,6 +126,10 @@ struct Semantics {
     /// Top-level keywords another pass over the same document reads (left alone here).
     var otherPasses: Set<String> = []
     private var groups: [String: (SourceLocation, [GroupEntry])] = [:]
+    /// The `SSL { }` block, read before the virtual servers (it applies wherever it is).
+    private var ssl: SSLConfig?
+    /// `track_file` blocks read so far (a FILE_CHECK names one defined before it).
+    private var trackFiles: [String: FileCheckConfig] = [:]
 
     enum GroupEntry {
         case address(IPAddress, port: UInt16?)
@@ -140,9 +144,12 @@ struct Semantics {
     static let ignoredTopLevel: Set<String> = [
         "global_defs", "vrrp_instance", "vrrp_script", "vrrp_sync_group", "vrrp_track_process",
         "vrrp_garp_interval", "garp_group", "static_ipaddress", "static_routes", "static_rules",
-        "static_track_group", "track_file", "linkbeat_interfaces", "bfd_instance", "net_namespace",
-        "SSL", "vrrp_gna_interval", "use_pid_dir", "instance", "child_wait_time",
+        "static_track_group", "linkbeat_interfaces", "bfd_instance", "net_namespace",
+        "vrrp_gna_interval", "use_pid_dir", "instance", "child_wait_time",
     ]
+
+    static let checkerKeywords: Set<String> = ["TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK", "PING_CHECK", "SMTP_CHECK",
+                                               "DNS_CHECK", "UDP_CHECK", "FILE_CHECK", "BFD_CHECK"]
 
     static let schedulers: Set<String> = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos"]
 
@@ -152,6 +159,7 @@ struct Semantics {
     mutating func run(_ tree: [Statement]) -> DaemonConfig {
         // Groups first: a virtual_server may name a group defined after it.
         for st in tree where st.keyword.text == "virtual_server_group" { parseGroup(st) }
+        for st in tree where st.keyword.text == "SSL" { parseSSL(st) }
         var servers: [VirtualServerConfig] = []
         var seenKeys: [ServiceKey: SourceLocation] = [:]
         for st in tree {
@@ -168,8 +176,10 @@ struct Semantics {
                     }
                     servers.append(vs)
                 }
-            case "virtual_server_group":
+            case "virtual_server_group", "SSL":
                 break
+            case "track_file", "vrrp_track_file":
+                parseTrackFile(st)
             case _ where otherPasses.contains(kw):
                 break
             default:
@@ -530,7 +540,7 @@ struct Semantics {
             if rs.config.weight < 0 { rs.config.weight = 1 }
             said.pending.append(rs)
         default:
-            if ["TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK", "PING_CHECK"].contains(kw) {
+            if Self.checkerKeywords.contains(kw) {
                 error(s.location, "\(kw) must be inside a real_server block")
             } else {
                 error(s.location, "unknown keyword '\(kw)' in virtual_server")
@@ -773,10 +783,12 @@ struct Semantics {
             case "virtualhost": rs.cascade.virtualhost = string(s)
             case "smtp_alert": _ = flag(s)
             case "snmp_name": _ = string(s)
-            case "TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK", "PING_CHECK":
-                if let c = parseChecker(s) { rs.checkers.append(c) }
-            case "SMTP_CHECK", "DNS_CHECK", "UDP_CHECK", "BFD_CHECK", "FILE_CHECK":
-                warn(s.location, "\(kw) is not supported by swiftvs; checker ignored")
+            case "TCP_CHECK", "HTTP_GET", "SSL_GET", "MISC_CHECK", "PING_CHECK", "SMTP_CHECK", "DNS_CHECK", "UDP_CHECK":
+                rs.checkers += parseChecker(s)
+            case "FILE_CHECK":
+                if let c = parseFileCheck(s) { rs.checkers.append(c) }
+            case "BFD_CHECK":
+                warn(s.location, "BFD_CHECK: BFD is not implemented by swiftvs; checker ignored")
             default:
                 error(s.location, "unknown keyword '\(kw)' in real_server")
             }
@@ -789,45 +801,34 @@ struct Semantics {
 
     // MARK: checkers
 
-    private mutating func parseChecker(_ st: Statement) -> PendingChecker? {
+    /// One checker block; SMTP_CHECK's deprecated `host { }` sub-blocks each make a checker of
+    /// their own, as keepalived 2.2.7 turns them into one.
+    private mutating func parseChecker(_ st: Statement) -> [PendingChecker] {
         let kw = st.keyword.text
         noMoreArgs(st, after: 0)
         var c: PendingChecker
         var http = HTTPCheckConfig(urls: [], version: .http10, virtualhost: nil, fastRecovery: false, tls: kw == "SSL_GET", enableSNI: false)
         var misc = MiscCheckConfig(path: "", command: .exec([]), timeout: nil, dynamic: false, user: nil, group: nil)
+        var smtp = SMTPCheckConfig(heloName: "smtpchecker.keepalived.org")
+        var dns = DNSCheckConfig(type: .soa, name: "")
+        var dnsNameSeen = false
+        var udp = UDPCheckConfig(payload: nil, requireReply: false, reply: nil, replyMask: nil, minReplyLength: 0, maxReplyLength: 255)
+        var smtpHosts: [PendingChecker] = []
         var miscPathSeen = false
         switch kw {
         case "TCP_CHECK": c = PendingChecker(location: st.location, kind: .tcp)
         case "PING_CHECK": c = PendingChecker(location: st.location, kind: .ping)
         case "MISC_CHECK": c = PendingChecker(location: st.location, kind: .misc(misc))
+        case "SMTP_CHECK": c = PendingChecker(location: st.location, kind: .smtp(smtp))
+        case "DNS_CHECK": c = PendingChecker(location: st.location, kind: .dns(dns))
+        case "UDP_CHECK": c = PendingChecker(location: st.location, kind: .udp(udp))
         default: c = PendingChecker(location: st.location, kind: .http(http))
         }
-        let isMisc = kw == "MISC_CHECK"
+        let isMisc = kw == "MISC_CHECK", isHTTP = kw == "HTTP_GET" || kw == "SSL_GET"
         for s in st.block ?? [] {
             let k = s.keyword.text
+            if commonCheckerKeyword(s, into: &c, connection: !isMisc) { continue }
             switch k {
-            case "alpha": if let b = flag(s) { c.cascade.alpha = b }
-            case "retry": if let v = integer(s, 0...Int64(UInt32.max)) { c.cascade.retry = Int(v) }
-            case "nb_get_retry":
-                warn(s.location, "nb_get_retry is deprecated - please use 'retry'")
-                if let v = integer(s, 0...Int64(UInt32.max)) { c.cascade.retry = Int(v) }
-            case "delay_before_retry": c.cascade.delayBeforeRetry = timer(s, allowZero: true) ?? c.cascade.delayBeforeRetry
-            case "warmup": c.cascade.warmup = timer(s, allowZero: true) ?? c.cascade.warmup
-            case "delay_loop": c.cascade.delayLoop = timer(s, allowZero: false) ?? c.cascade.delayLoop
-            case "log_all_failures": _ = flag(s)
-            case "connect_timeout" where !isMisc: c.cascade.connectTimeout = timer(s, allowZero: false, limit: StatementReader.checkerTimerLimit) ?? c.cascade.connectTimeout
-            case "connect_ip" where !isMisc:
-                noBlock(s)
-                if let t = arg(s) { c.connectIP = address(t, what: "connect_ip") }
-                noMoreArgs(s, after: 1)
-            case "connect_port" where !isMisc: if let v = integer(s, 1...65535) { c.connectPort = UInt16(v) }
-            case "bindto" where !isMisc:
-                noBlock(s)
-                if let t = arg(s) { c.bindTo = address(t, what: "bindto") }
-                noMoreArgs(s, after: 1)
-            case "bind_port" where !isMisc: if let v = integer(s, 1...65535) { c.bindPort = UInt16(v) }
-            case "bind_if" where !isMisc: c.bindInterface = string(s)
-            case "fwmark" where !isMisc: if let v = integer(s, 0...Int64(UInt32.max)) { c.fwmark = UInt32(v) }
             case "misc_path" where isMisc:
                 miscPathSeen = true
                 if let sc = script(s, allowUser: false) {
@@ -841,48 +842,249 @@ struct Semantics {
                 if let u = arg(s, what: "user name") { misc.user = u.text }
                 if s.args.count > 1 { misc.group = s.args[1].text }
                 noMoreArgs(s, after: 2)
-            case "url" where !isMisc && (kw == "HTTP_GET" || kw == "SSL_GET"):
+            case "url" where isHTTP:
                 if let u = parseURL(s) { http.urls.append(u) }
-            case "http_protocol" where kw == "HTTP_GET" || kw == "SSL_GET":
+            case "http_protocol" where isHTTP:
                 if let v = string(s) {
                     if let p = HTTPCheckConfig.ProtocolVersion(rawValue: v) { http.version = p } else { error(s.args[0].location, "http_protocol: expected 1.0, 1.0C or 1.1, got '\(v)'") }
                 }
-            case "fast_recovery" where kw == "HTTP_GET" || kw == "SSL_GET": if let b = flag(s) { http.fastRecovery = b }
-            case "virtualhost" where kw == "HTTP_GET" || kw == "SSL_GET": http.virtualhost = string(s)
-            case "enable_sni" where kw == "SSL_GET": noBlock(s); http.enableSNI = true
+            case "fast_recovery" where isHTTP: if let b = flag(s) { http.fastRecovery = b }
+            case "virtualhost" where isHTTP: http.virtualhost = string(s)
+            case "enable_sni" where kw == "SSL_GET": if let b = flag(s) { http.enableSNI = b }
+            case "helo_name" where kw == "SMTP_CHECK":
+                noBlock(s)
+                if s.args.isEmpty { error(s.location, "SMTP_CHECK helo name missing") } else { smtp.heloName = s.args.map(\.text).joined(separator: " ") }
+            case "host" where kw == "SMTP_CHECK":
+                smtpHosts.append(parseSMTPHost(s, checker: c))
+            case "type" where kw == "DNS_CHECK":
+                if let t = string(s) {
+                    if let v = DNSQuestionType(name: t) { dns.type = v } else { error(s.args[0].location, "Unknown DNS check type \(t) - ignoring") }
+                }
+            case "name" where kw == "DNS_CHECK":
+                if let n = string(s) {
+                    if dnsNameSeen { error(s.location, "DNS_CHECK name already specified - ignoring") }
+                    else if (n.hasPrefix(".") && n != ".") || n.contains("..") { error(s.args[0].location, "DNS_CHECK name '\(n)' has empty label - ignoring") }
+                    else { dns.name = n; dnsNameSeen = true }
+                }
+            case "payload" where kw == "UDP_CHECK":
+                noBlock(s)
+                if s.args.isEmpty { error(s.location, "UDP_CHECK payload requires a payload"); continue }
+                if let h = UDPChecker.hexBytes(s.args.map(\.text).joined(separator: " "), wildcards: false) { udp.payload = h.bytes }
+                else { error(s.args[0].location, "Invalid hex string for UDP_CHECK payload") }
+            case "require_reply" where kw == "UDP_CHECK":
+                noBlock(s)
+                udp.requireReply = true
+                guard !s.args.isEmpty else { continue }
+                if let h = UDPChecker.hexBytes(s.args.map(\.text).joined(separator: " "), wildcards: true) { udp.reply = h.bytes; udp.replyMask = h.mask }
+                else { error(s.args[0].location, "Invalid hex string for UDP_CHECK reply") }
+            case "min_reply_length" where kw == "UDP_CHECK": if let v = integer(s, 0...65535) { udp.minReplyLength = Int(v) }
+            case "max_reply_length" where kw == "UDP_CHECK": if let v = integer(s, 0...65535) { udp.maxReplyLength = Int(v) }
             default:
                 error(s.location, "unknown keyword '\(k)' in \(kw)")
             }
         }
         switch kw {
         case "MISC_CHECK":
-            if !miscPathSeen {
-                error(st.location, "MISC_CHECK without misc_path")
-                return nil
-            }
-            misc.command.user = misc.user
-            misc.command.group = misc.group
-            if case let .exec(argv) = misc.command.form, let prog = argv.first {
-                let path = prog.contains("/") ? prog : (["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"].map { $0 + "/" + prog }.first { fileSystem.isExecutable($0) } ?? prog)
-                if !fileSystem.isExecutable(path) {
-                    warn(st.location, "MISC_CHECK program '\(prog)' not found or not executable; checker disabled (as keepalived does)" + (prog.contains(" ") ? ". keepalived reads the whole quoted string as one file name: write misc_path \"prog arg…\" to pass arguments" : ""))
-                    c.enabled = false
-                }
-            }
-            c.kind = .misc(misc)
+            guard finishMisc(st, &misc, miscPathSeen: miscPathSeen, &c) else { return [] }
         case "HTTP_GET", "SSL_GET":
             if http.urls.isEmpty {
                 warn(st.location, "\(kw) has no url; checker disabled")
                 c.enabled = false
             }
-            if http.tls {
-                warn(st.location, "SSL_GET is checked as a plain TCP connect (TLS is not implemented)")
-            }
+            if http.tls { http.ssl = ssl }
             c.kind = .http(http)
+        case "SMTP_CHECK":
+            c.kind = .smtp(smtp)
+            // Each host is a copy of the whole block (whatever order its keywords came in), with
+            // its own connection and connect_timeout.
+            for i in smtpHosts.indices {
+                let timeout = smtpHosts[i].cascade.connectTimeout
+                smtpHosts[i].cascade = c.cascade
+                smtpHosts[i].cascade.connectTimeout = timeout
+                smtpHosts[i].kind = .smtp(smtp)
+            }
+            if !smtpHosts.isEmpty {
+                warn(st.location, "The SMTP_CHECK host block is deprecated. Please define additional checkers.")
+                // keepalived keeps the block's own connection only when it set one.
+                let own = c.connectIP != nil || c.connectPort != nil || c.bindTo != nil || c.bindPort != nil
+                    || c.bindInterface != nil || c.fwmark != nil || c.cascade.connectTimeout != nil
+                return (own ? [c] : []) + smtpHosts
+            }
+        case "DNS_CHECK": c.kind = .dns(dns)
+        case "UDP_CHECK":
+            if udp.minReplyLength > udp.maxReplyLength {
+                error(st.location, "UDP_CHECK min_reply length \(udp.minReplyLength) > max_reply_length \(udp.maxReplyLength) - will always fail")
+            }
+            c.kind = .udp(udp)
         default:
             break
         }
-        return c
+        return [c]
+    }
+
+    /// The keywords every checker block shares (keepalived's install_checker_common_keywords);
+    /// `connection` adds connect_ip, connect_port, bindto, bind_port, bind_if, connect_timeout and
+    /// fwmark. False when `s` is none of them.
+    private mutating func commonCheckerKeyword(_ s: Statement, into c: inout PendingChecker, connection: Bool) -> Bool {
+        switch s.keyword.text {
+        case "alpha": if let b = flag(s) { c.cascade.alpha = b }
+        case "retry": if let v = integer(s, 0...Int64(UInt32.max)) { c.cascade.retry = Int(v) }
+        case "nb_get_retry":
+            warn(s.location, "nb_get_retry is deprecated - please use 'retry'")
+            if let v = integer(s, 0...Int64(UInt32.max)) { c.cascade.retry = Int(v) }
+        case "delay_before_retry": c.cascade.delayBeforeRetry = timer(s, allowZero: true) ?? c.cascade.delayBeforeRetry
+        case "warmup": c.cascade.warmup = timer(s, allowZero: true) ?? c.cascade.warmup
+        case "delay_loop": c.cascade.delayLoop = timer(s, allowZero: false) ?? c.cascade.delayLoop
+        case "log_all_failures": _ = flag(s)
+        case "connect_timeout" where connection: c.cascade.connectTimeout = timer(s, allowZero: false, limit: StatementReader.checkerTimerLimit) ?? c.cascade.connectTimeout
+        case "connect_ip" where connection:
+            noBlock(s)
+            if let t = arg(s) { c.connectIP = address(t, what: "connect_ip") }
+            noMoreArgs(s, after: 1)
+        case "connect_port" where connection: if let v = integer(s, 1...65535) { c.connectPort = UInt16(v) }
+        case "bindto" where connection:
+            noBlock(s)
+            if let t = arg(s) { c.bindTo = address(t, what: "bindto") }
+            noMoreArgs(s, after: 1)
+        case "bind_port" where connection: if let v = integer(s, 1...65535) { c.bindPort = UInt16(v) }
+        case "bind_if" where connection: c.bindInterface = string(s)
+        case "fwmark" where connection: if let v = integer(s, 0...Int64(UInt32.max)) { c.fwmark = UInt32(v) }
+        default: return false
+        }
+        return true
+    }
+
+    /// SMTP_CHECK's `host { }`: a checker of its own with the block's settings (retry, delays…)
+    /// and its own connection (the real server's address and port unless it says otherwise;
+    /// its connect_timeout is its own or the real server's, not the SMTP_CHECK block's).
+    private mutating func parseSMTPHost(_ st: Statement, checker: PendingChecker) -> PendingChecker {
+        noMoreArgs(st, after: 0)
+        var h = PendingChecker(location: st.location, kind: checker.kind)
+        for s in st.block ?? [] where !commonCheckerKeyword(s, into: &h, connection: true) {
+            error(s.location, "unknown keyword '\(s.keyword.text)' in SMTP_CHECK host")
+        }
+        return h
+    }
+
+    /// MISC_CHECK's end: misc_path is required; a program that is not there disables the
+    /// checker, as keepalived does.
+    private mutating func finishMisc(_ st: Statement, _ misc: inout MiscCheckConfig, miscPathSeen: Bool, _ c: inout PendingChecker) -> Bool {
+        if !miscPathSeen {
+            error(st.location, "MISC_CHECK without misc_path")
+            return false
+        }
+        misc.command.user = misc.user
+        misc.command.group = misc.group
+        if case let .exec(argv) = misc.command.form, let prog = argv.first {
+            let path = prog.contains("/") ? prog : (["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"].map { $0 + "/" + prog }.first { fileSystem.isExecutable($0) } ?? prog)
+            if !fileSystem.isExecutable(path) {
+                warn(st.location, "MISC_CHECK program '\(prog)' not found or not executable; checker disabled (as keepalived does)" + (prog.contains(" ") ? ". keepalived reads the whole quoted string as one file name: write misc_path \"prog arg…\" to pass arguments" : ""))
+                c.enabled = false
+            }
+        }
+        c.kind = .misc(misc)
+        return true
+    }
+
+    /// `FILE_CHECK { track_file NAME; weight W [reverse|noreverse] }`: the named track_file
+    /// (defined before it), with the file's own weight unless one is given here.
+    private mutating func parseFileCheck(_ st: Statement) -> PendingChecker? {
+        noMoreArgs(st, after: 0)
+        var file: FileCheckConfig?
+        var weight: (Int32, Bool)?
+        for s in st.block ?? [] {
+            switch s.keyword.text {
+            case "track_file":
+                noBlock(s)
+                guard let t = arg(s, what: "track file name") else { continue }
+                noMoreArgs(s, after: 1)
+                if let f = trackFiles[t.text] { file = f } else { error(t.location, "track_file \(t.text) not found") }
+            case "weight":
+                noBlock(s)
+                guard let v = integer(s, -65535...65535, index: 0, what: "weight", last: false) else { continue }
+                var reverse = false
+                if s.args.count > 1 {
+                    switch s.args[1].text {
+                    case "reverse": reverse = true
+                    case "noreverse": reverse = false
+                    default: error(s.args[1].location, "unknown track file weight option \(s.args[1].text) - ignoring"); continue
+                    }
+                }
+                noMoreArgs(s, after: 2)
+                weight = (Int32(v), reverse)
+            default:
+                error(s.location, "unknown keyword '\(s.keyword.text)' in FILE_CHECK")
+            }
+        }
+        guard var f = file else {
+            error(st.location, "FILE_CHECK has no track_file specified - ignoring")
+            return nil
+        }
+        if let (w, r) = weight { f.weight = w; f.reverse = r }
+        return PendingChecker(location: st.location, kind: .file(f))
+    }
+
+    /// `track_file NAME { file PATH; weight W [reverse]; init_file [VALUE] [overwrite] }`
+    /// (`vrrp_track_file` is keepalived's deprecated name for it).
+    private mutating func parseTrackFile(_ st: Statement) {
+        if st.keyword.text == "vrrp_track_file" { warn(st.location, "\"vrrp_track_file\" is deprecated, please use \"track_file\"") }
+        guard let name = arg(st, what: "track file name") else { return }
+        noMoreArgs(st, after: 1)
+        var f = FileCheckConfig(name: name.text, path: "", weight: 1, reverse: false, initValue: nil, initOverwrite: false)
+        var pathSeen = false, weightSeen = false
+        for s in st.block ?? [] {
+            switch s.keyword.text {
+            case "file":
+                guard let p = string(s) else { continue }
+                if pathSeen { error(s.location, "File already set for track file \(name.text) - ignoring \(p)") } else { f.path = p; pathSeen = true }
+            case "weight":
+                noBlock(s)
+                if weightSeen { error(s.location, "Weight already set for track file \(name.text) - ignoring"); continue }
+                guard let v = integer(s, -254...254, index: 0, what: "weight", last: false) else { continue }
+                weightSeen = true
+                f.weight = Int32(v)
+                if s.args.count > 1 {
+                    if s.args[1].text == "reverse" { f.reverse = true } else { error(s.args[1].location, "track_file \(name.text) unknown weight option \(s.args[1].text)") }
+                }
+                noMoreArgs(s, after: 2)
+            case "init_file":
+                noBlock(s)
+                f.initValue = 0
+                for t in s.args {
+                    if t.text == "overwrite" { f.initOverwrite = true }
+                    else if let v = integer(t, -254...254, name: "Track file \(name.text) init value") { f.initValue = Int32(v) }
+                }
+            default:
+                error(s.location, "unknown keyword '\(s.keyword.text)' in track_file")
+            }
+        }
+        guard pathSeen else {
+            error(st.location, "No file set for track_file \(name.text) - ignoring")
+            return
+        }
+        trackFiles[name.text] = f
+    }
+
+    /// `SSL { password / ca / certificate / key }` (one per configuration).
+    private mutating func parseSSL(_ st: Statement) {
+        noMoreArgs(st, after: 0)
+        if ssl != nil { error(st.location, "SSL context already specified - replacing") }
+        var c = SSLConfig()
+        for s in st.block ?? [] {
+            let kw = s.keyword.text
+            let label = ["password": "password", "ca": "cafile", "certificate": "certfile", "key": "keyfile"][kw]
+            guard let label else { error(s.location, "unknown keyword '\(kw)' in SSL"); continue }
+            guard let v = string(s) else { continue }
+            let already: Bool
+            switch kw {
+            case "password": already = c.password != nil; c.password = v
+            case "ca": already = c.ca != nil; c.ca = v
+            case "certificate": already = c.certificate != nil; c.certificate = v
+            default: already = c.key != nil; c.key = v
+            }
+            if already { error(s.location, "SSL \(label) already specified - replacing") }
+        }
+        ssl = c
     }
 
     private mutating func parseURL(_ st: Statement) -> URLCheckConfig? {
@@ -934,12 +1136,22 @@ struct Semantics {
             dbrDefault = .seconds(3)
             h.virtualhost = h.virtualhost ?? cascade.virtualhost
             kind = .http(h)
+        case .dns:
+            // check_dns.c: 3 retries, delay_before_retry defaulting to delay_loop.
+            retryDefault = 3
+            dbrDefault = delayLoop
+        case .file:
+            // Not a polled check: it waits for the file to change, with no retry and no alpha.
+            return CheckerConfig(
+                location: c.location, kind: kind, connectIP: rs.address, connectPort: rs.port, bindTo: nil, bindPort: nil,
+                bindInterface: nil, fwmark: nil, connectTimeout: .seconds(5), retry: 0, delayBeforeRetry: .zero,
+                delayLoop: .zero, warmup: .zero, alpha: false, enabled: true)
         default: break
         }
         var enabled = c.enabled
         let port = c.connectPort ?? rs.port
         switch kind {
-        case .tcp, .http:
+        case .tcp, .http, .smtp, .dns, .udp:
             if port == 0 {
                 warn(c.location, "\(kind.name) has no port to connect to (set connect_port or the real server's port); checker disabled")
                 enabled = false

@@ -35,6 +35,7 @@ enum CheckLabels {
     static func target(_ c: CheckerConfig) -> String {
         if c.kind == .ping { return c.connectIP.description }
         if case .misc = c.kind { return c.connectIP.description }
+        if case let .file(f) = c.kind { return f.path }
         return DestinationKey(address: c.connectIP, port: c.connectPort).description
     }
 
@@ -52,6 +53,9 @@ enum CheckLabels {
         case .badResponse: return "bad_response"
         case .icmp: return "icmp"
         case .disabled: return "disabled"
+        case .tls: return "tls"
+        case .unreachable: return "unreachable"
+        case .trackedFile: return "tracked_file"
         }
     }
 }

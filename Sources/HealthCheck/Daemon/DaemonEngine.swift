@@ -151,6 +151,7 @@ public actor DaemonEngine {
             let s = newSerial(for: id)
             toStart.append((s, c))
         }
+        primeTrackedFiles(toStart)
         handle(machine.start())
         ensureMarks()
         let n = reconcile(because: "startup")
@@ -231,11 +232,24 @@ public actor DaemonEngine {
         pendingRemoval.formUnion(oldKeys.subtracting(newKeys))
         pendingRemoval.subtract(newKeys)
         reloads += 1
+        primeTrackedFiles(toStart)
         handle(machine.start())
         ensureMarks()
         let n = reconcile(because: "reload")
         logger.notice("reloaded: \(new.virtualServers.count) virtual servers; \(kept.count) checkers kept their state, \(toStart.count) new, \(stopped) stopped; \(n) kernel changes")
         if running && runCheckers { for (s, c) in toStart { launch(serial: s, config: c) } }
+    }
+
+    /// FILE_CHECKs about to start: their init_file written, and their file read now, before the
+    /// table is reconciled, so a real server enters the kernel with its tracked weight (or stays
+    /// out), as keepalived reads its track files before it starts.
+    private func primeTrackedFiles(_ starting: [(Int, CheckerConfig)]) {
+        for (serial, c) in starting {
+            guard case let .file(f) = c.kind, let id = idOf[serial] else { continue }
+            if let problem = FileChecker.initialise(f) { logger.error("track_file \(f.name): \(problem)") }
+            let (_, events) = machine.record(id, FileChecker.result(value: FileChecker.read(f.path) ?? 0, f))
+            handle(events)
+        }
     }
 
     /// The metrics of the checkers a reload removed (run with the old configuration still in

@@ -70,7 +70,8 @@ public struct HealthEvent: Sendable, Equatable, CustomStringConvertible {
 /// * a real server is up when all its enabled checkers are up (always, when it has none);
 ///   `alpha` starts its checkers down, so it stays out until they have all succeeded;
 /// * down: removed, or kept with weight 0 under `inhibit_on_failure`;
-/// * misc_dynamic results set the server's weight (exit status − 2);
+/// * misc_dynamic results set the server's weight (exit status − 2); FILE_CHECK results add
+///   their tracked value × weight to it (clamped to 0…65535);
 /// * quorum: the summed weight of live servers; lost below quorum − hysteresis, regained at
 ///   quorum + hysteresis. While lost, a configured sorry server replaces the real servers;
 /// * `omega`: `shutdown()` reports real servers down and quorum lost, with their scripts.
@@ -80,13 +81,21 @@ public struct HealthStateMachine: Sendable {
         var up: Bool
         var retriesLeft: Int
         var dynamicWeight: Int32?
+        /// FILE_CHECK: what it adds to the server's weight (0 while down).
+        var weightOffset: Int64 = 0
     }
 
     struct RealState: Sendable {
         var config: RealServerConfig
         var checkers: [CheckerState]
         var alive: Bool
-        var weight: Int32 { checkers.compactMap(\.dynamicWeight).last ?? config.weight }
+        /// misc_dynamic's weight (or the configured one) plus the FILE_CHECK offsets, clamped to
+        /// 0…65535 as keepalived's real_weight does.
+        var weight: Int32 {
+            let base = Int64(checkers.compactMap(\.dynamicWeight).last ?? config.weight)
+            let total = checkers.reduce(base) { $0 + $1.weightOffset }
+            return Int32(max(0, min(65535, total)))
+        }
     }
 
     struct VirtualState: Sendable {
@@ -147,6 +156,7 @@ public struct HealthStateMachine: Sendable {
                     machine.vss[v].reals[r].checkers[c].up = o.up
                     machine.vss[v].reals[r].checkers[c].retriesLeft = o.retriesLeft
                     machine.vss[v].reals[r].checkers[c].dynamicWeight = o.dynamicWeight
+                    machine.vss[v].reals[r].checkers[c].weightOffset = o.weightOffset
                     if o.config.enabled {
                         carried[CheckerID(virtualServer: v, realServer: r, checker: c)] = CheckerID(virtualServer: ov, realServer: or, checker: oc)
                     }
@@ -216,11 +226,13 @@ public struct HealthStateMachine: Sendable {
         if result.success {
             ch.retriesLeft = ch.config.retry
             if let w = result.weight { ch.dynamicWeight = w }
+            if let o = result.weightOffset { ch.weightOffset = o }
             if !ch.up {
                 ch.up = true
                 events.append(HealthEvent(kind: .checkerUp, virtualServer: v, server: key, checker: id, reason: "\(ch.config.kind.name) succeeded"))
             }
         } else if ch.up {
+            ch.weightOffset = 0
             if ch.retriesLeft > 0 {
                 ch.retriesLeft -= 1
                 next = ch.config.delayBeforeRetry
@@ -244,7 +256,7 @@ public struct HealthStateMachine: Sendable {
         let newWeight = vss[v].reals[r].weight
         if newWeight != oldWeight {
             events.append(HealthEvent(kind: .weightChanged(from: oldWeight, to: newWeight), virtualServer: v, server: key,
-                                      checker: id, reason: "misc_dynamic"))
+                                      checker: id, reason: ch.config.kind.name == "FILE_CHECK" ? "tracked file" : "misc_dynamic"))
         }
         updateQuorum(v, &events)
         return (next, events)

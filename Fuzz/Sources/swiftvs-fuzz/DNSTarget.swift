@@ -1,0 +1,20 @@
+@_spi(Fuzzing) import HealthCheck
+
+/// What DNS_CHECK reads of a datagram that comes back: the first two input bytes are the query's
+/// id, the rest the datagram. The verdict must follow the header alone (id, QR, RCODE), and the
+/// query for a name made of the input (labels, dots, the root) must keep its header and question.
+enum DNSTarget {
+    static func run(_ bytes: [UInt8]) {
+        guard bytes.count >= 2 else { return }
+        let id = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
+        let answer = Array(bytes.dropFirst(2))
+        let verdict = DNSMessage.judge(answer, queryID: id)
+        if answer.count < 12 { precondition(verdict == .ignore) }
+        if case let .failure(rcode) = verdict { precondition(rcode != 0 && rcode == answer[3] & 0x0F) }
+        let name = String(decoding: answer.prefix(64), as: UTF8.self)
+        let query = DNSMessage.query(id: id, name: name, type: .soa)
+        precondition(query.count >= 17 && query[0] == bytes[0] && query[1] == bytes[1])
+        precondition(Array(query.suffix(4)) == [0, 6, 0, 1])
+        precondition(DNSMessage.judge(query, queryID: id) == .ignore, "a query is never its own answer")
+    }
+}

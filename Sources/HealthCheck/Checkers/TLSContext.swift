@@ -1,0 +1,83 @@
+import COpenSSL
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The OpenSSL client context every SSL_GET of one `SSL { }` configuration shares, built as
+/// keepalived 2.2.7 builds its own (check_ssl.c): TLS_method, the certificate chain, the key
+/// (with the PEM password), the CA file, verify depth 1, and no verification of the server
+/// (keepalived never sets SSL_VERIFY_PEER, so a self-signed or expired certificate passes).
+///
+/// OpenSSL is initialised when the first context is made (without its atexit cleanup, which
+/// could run under a check still in flight at exit), so a daemon with no SSL_GET never pays
+/// for it: the library is linked, but its tables are not built.
+final class TLSContext: Sendable {
+    /// The SSL_CTX. Thread-safe once set up (SSL_new from any thread); freed with the context.
+    nonisolated(unsafe) let ctx: OpaquePointer
+    /// The password the callback hands OpenSSL, kept for the context's life.
+    private nonisolated(unsafe) let password: UnsafeMutablePointer<CChar>?
+
+    /// Why a context could not be built (keepalived: "SSL error : Cant load key file...").
+    struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        var what: String
+        var detail: String
+        var description: String { detail.isEmpty ? "SSL context: \(what)" : "SSL context: \(what): \(detail)" }
+    }
+
+    init(_ config: SSLConfig?) throws(Failure) {
+        guard swiftvs_openssl_init() == 1 else { throw Failure(what: "cannot initialise OpenSSL", detail: Self.lastError()) }
+        guard let ctx = SSL_CTX_new(TLS_client_method()) else {
+            throw Failure(what: "cannot create a new SSL context", detail: Self.lastError())
+        }
+        self.ctx = ctx
+        password = config?.password.map { strdup($0) }
+        swiftvs_ssl_ctx_ignore_unexpected_eof(ctx)
+        SSL_CTX_set_verify_depth(ctx, 1)
+        if let config { try load(config) }
+    }
+
+    deinit {
+        SSL_CTX_free(ctx)
+        free(password)
+    }
+
+    /// The files of the `SSL` block, in keepalived's order: certificate, password, key, CA.
+    private func load(_ c: SSLConfig) throws(Failure) {
+        if let cert = c.certificate, SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 {
+            throw Failure(what: "cannot load certificate file \(cert)", detail: Self.lastError())
+        }
+        if let password { swiftvs_ssl_ctx_set_password(ctx, password) }
+        if let key = c.key, SSL_CTX_use_PrivateKey_file(ctx, key, swiftvs_ssl_filetype_pem()) != 1 {
+            throw Failure(what: "cannot load key file \(key)", detail: Self.lastError())
+        }
+        if let ca = c.ca, SSL_CTX_load_verify_locations(ctx, ca, nil) != 1 {
+            throw Failure(what: "cannot load CA file \(ca)", detail: Self.lastError())
+        }
+    }
+
+    /// The oldest OpenSSL error of this thread as text; the queue is cleared.
+    static func lastError() -> String {
+        var buf = [CChar](repeating: 0, count: 256)
+        swiftvs_ssl_error_text(&buf, buf.count)
+        return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// The TLS contexts of a daemon, one per distinct `SSL` configuration, made on first use.
+final class TLSContexts: Sendable {
+    private let made = Mutex<[SSLConfig?: Result<TLSContext, TLSContext.Failure>]>([:])
+
+    init() {}
+
+    /// The context for `config`, made now if this is the first SSL_GET to ask.
+    func context(for config: SSLConfig?) -> Result<TLSContext, TLSContext.Failure> {
+        made.withLock { m in
+            if let r = m[config] { return r }
+            let r: Result<TLSContext, TLSContext.Failure>
+            do throws(TLSContext.Failure) { r = .success(try TLSContext(config)) } catch { r = .failure(error) }
+            m[config] = r
+            return r
+        }
+    }
+}

@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import EventLoop
+@testable import HealthCheck
+@testable import IPVS
+import Logging
+import Testing
+
+/// The daemon's engine as `swiftvs daemon` runs it (the real checker factory on the reactor,
+/// the state machine, reconcile), over the in-memory kernel table, with one real server at
+/// 127.0.0.1:`port` guarded by `checker`.
+struct CheckedServer {
+    let table = FakeTable()
+    let engine: DaemonEngine
+    let port: UInt16
+
+    init(port: UInt16, checker: String, leading: String = "") throws {
+        self.port = port
+        let config = try ConfigParser.parse(text: leading + """
+            virtual_server 192.0.2.100 80 {
+              delay_loop 0.1
+              lb_kind DR
+              protocol TCP
+              real_server 127.0.0.1 \(port) {
+                weight 10
+                \(checker)
+              }
+            }
+
+            """, file: "test.conf")
+        let factory = CheckerFactory(runner: ProcessRunner(reactor: testReactor))
+        engine = DaemonEngine(
+            config: config, table: table, marks: nil, settings: DaemonSettings(),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            makeChecker: { factory.make($0) },
+            runScript: { _, _ in CheckOutcome(termination: .exited(0), latency: .zero, output: [], outputBytes: 0, pid: nil) },
+            checkLoop: testReactor)
+    }
+
+    /// The real server's weight in the table, nil when it is not there.
+    var weight: Int32? {
+        table.entries.first?.destinations.first { $0.destination.port == port }?.destination.weight
+    }
+
+    /// Starts the engine with the server out of the table (as alpha would): the first check's
+    /// success must bring it in.
+    func start() async {
+        await engine.start()
+    }
+
+    /// Up, down when `breakIt` runs, back when `fixIt` runs; each within `limit`.
+    func upDownBack(limit: Duration = .seconds(10), breakIt: () throws -> Void, fixIt: () throws -> Void,
+                    sourceLocation: Testing.SourceLocation = #_sourceLocation) async throws {
+        await start()
+        #expect(await eventually(within: limit) { weight == 10 }, "up", sourceLocation: sourceLocation)
+        try breakIt()
+        #expect(await eventually(within: limit) { weight == nil }, "down", sourceLocation: sourceLocation)
+        try fixIt()
+        #expect(await eventually(within: limit) { weight == 10 }, "back", sourceLocation: sourceLocation)
+        await engine.stop()
+    }
+}
+
+@Suite("the new checkers drive the daemon's table: up, down, back",
+       .enabled(if: PeerProcess.available && PeerProcess.opensslAvailable, "needs Debian's /usr/bin/python3 and /usr/bin/openssl"))
+struct ProtocolCheckerDaemonTests {
+    static let common = "alpha\n warmup 0\n retry 0\n connect_timeout 0.5\n"
+
+    @Test func sslGetThroughTheEngine() async throws {
+        let peer = try ProtocolCheckerTests.tlsServer()
+        let s = try CheckedServer(port: peer.port, checker: """
+            SSL_GET {
+              url {
+                path /health
+                digest \(MD5.hex(Array("hello".utf8)))
+              }
+              \(Self.common)
+            }
+            """)
+        try await s.upDownBack(breakIt: { try peer.dir.write("www/health", "changed") },
+                               fixIt: { try peer.dir.write("www/health", "hello") })
+    }
+
+    @Test func smtpCheckThroughTheEngine() async throws {
+        let peer = try PeerProcess("smtp")
+        let s = try CheckedServer(port: peer.port, checker: "SMTP_CHECK {\n \(Self.common)}")
+        try await s.upDownBack(breakIt: { try peer.set(mode: "bad-helo") }, fixIt: { try peer.set(mode: "ok") })
+    }
+
+    @Test func dnsCheckThroughTheEngine() async throws {
+        let peer = try PeerProcess("dns")
+        let s = try CheckedServer(port: peer.port, checker: "DNS_CHECK {\n type A\n name example.test\n \(Self.common)}")
+        try await s.upDownBack(breakIt: { try peer.set(mode: "servfail") }, fixIt: { try peer.set(mode: "ok") })
+    }
+
+    @Test func udpCheckThroughTheEngine() async throws {
+        let peer = try PeerProcess("udp")
+        try peer.set(mode: "ok")
+        let s = try CheckedServer(port: peer.port, checker: "UDP_CHECK {\n require_reply 50 4F 4E 47\n \(Self.common)}")
+        try await s.upDownBack(breakIt: { try peer.set(mode: "silent") }, fixIt: { try peer.set(mode: "ok") })
+    }
+
+    @Test func udpCheckWithoutAListenerIsDownUntilOneBinds() async throws {
+        let port = closedPort(SOCK_DGRAM)
+        let s = try CheckedServer(port: port, checker: "UDP_CHECK {\n \(Self.common)}")
+        await s.start()
+        // Down from the start (alpha) and kept down by the ICMP port unreachable.
+        #expect(await eventually(within: .seconds(2)) { await s.engine.checksRun >= 3 })
+        #expect(s.weight == nil)
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(fd) }
+        #expect(SocketAddress.with(.v4(127, 0, 0, 1), port: port) { bind(fd, $0, $1) } == 0)
+        #expect(await eventually { s.weight == 10 }, "a silent listener is up without require_reply")
+        close(fd)
+        #expect(await eventually { s.weight == nil }, "down again once nothing listens")
+        await s.engine.stop()
+    }
+}
+
+@Suite("FILE_CHECK drives the daemon's table")
+struct FileCheckDaemonTests {
+    @Test func trackedFileSetsWeightAndDown() async throws {
+        let dir = try TempDir()
+        let file = dir.path + "/rs.weight"
+        let s = try CheckedServer(port: 80, checker: "FILE_CHECK {\n track_file rs\n}", leading: """
+            track_file rs {
+              file \(file)
+              weight 5
+              init_file 2
+            }
+
+            """)
+        await s.start()
+        #expect(await eventually { s.weight == 20 }, "10 + init_file's 2 × 5")
+        #expect(try readFile(file) == "2\n")
+        let adds = s.table.sent.compactMap { c -> Int32? in
+            if case let .addDestination(d, _) = c { return d.weight }
+            return nil
+        }
+        #expect(adds == [20], "the file is read before the first reconcile: the server enters with its tracked weight")
+        // A writer replaces the file (write + rename), as admins and tools do.
+        func put(_ text: String) throws {
+            try dir.write("tmp", text)
+            rename(dir.path + "/tmp", file)
+        }
+        try put("-1\n")
+        #expect(await eventually { s.weight == 5 })
+        try put("-20000\n")
+        #expect(await eventually { s.weight == nil }, "-100000 is at or below the fault weight: down")
+        try dir.write("rs.weight", "1000\n")  // in place: IN_CLOSE_WRITE
+        #expect(await eventually { s.weight == 5010 })
+        unlink(file)
+        #expect(await eventually { s.weight == 10 }, "a deleted file reads 0")
+        await s.engine.stop()
+    }
+}
