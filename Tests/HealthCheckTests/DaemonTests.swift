@@ -124,12 +124,13 @@ struct DaemonHarness {
     let logs = CapturingLogHandler.Lines()
     let scripts = ScriptLog()
 
-    init(config text: String, table: FakeTable = FakeTable(), statePath: String? = nil, metrics: DaemonMetrics? = nil) throws {
+    init(config text: String, table: FakeTable = FakeTable(), statePath: String? = nil, metrics: DaemonMetrics? = nil,
+         stateWriteWindow: Duration = .milliseconds(100)) throws {
         let config = try ConfigParser.parse(text: text, file: "test.conf")
         self.table = table
         let logs = logs, scripts = scripts
         engine = DaemonEngine(
-            config: config, table: table, marks: nil, settings: DaemonSettings(statePath: statePath),
+            config: config, table: table, marks: nil, settings: DaemonSettings(statePath: statePath, stateWriteWindow: stateWriteWindow),
             logger: Logger(label: "test", factory: { _ in CapturingLogHandler(lines: logs) }),
             makeChecker: { _ in IdleChecker() },
             runScript: { command, _ in
@@ -398,14 +399,35 @@ struct DaemonEngineTests {
 
             """)
         await h.fail(1, times: 2)
-        #expect(try readFile(path) == """
+        let removed = """
             -A -t 192.0.2.100:80 -s wlc
             -a -t 192.0.2.100:80 -r 192.0.2.102:80 -g -w 1
             -a -t 192.0.2.100:80 -r 192.0.2.103:80 -g -w 1
             -A -t 198.51.100.1:80 -s rr
 
-            """, "192.0.2.101 removed")
+            """
+        // A transition's write is batched: it comes within the settings' stateWriteWindow (100 ms).
+        let deadline = ContinuousClock.now + .seconds(5)
+        while (try? readFile(path)) != removed && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try readFile(path) == removed, "192.0.2.101 removed")
         #expect(try listDirectory(dir.path + "/state") == ["ipvs.rules"], "no temporary file left behind")
+    }
+
+    @Test func transitionsWithinTheWindowCostOneStateWriteAndAReloadWritesAtOnce() async throws {
+        let dir = try TempDir()
+        let path = dir.path + "/ipvs.rules"
+        // A window longer than the test: the transitions' write waits for the reload.
+        let h = try DaemonHarness(config: webConfig(), statePath: path, stateWriteWindow: .seconds(3600))
+        await h.engine.start(runCheckers: false)
+        let started = try readFile(path)
+        await h.fail(1, times: 2)
+        await h.fail(2, times: 2)
+        // Both transitions are in the kernel at once, the file follows within the window.
+        #expect(h.destinations().map(\.description) == ["192.0.2.103:80"])
+        #expect(try readFile(path) == started, "not written yet: the window is open")
+        // A reload writes before it returns, the pending transitions included.
+        await h.engine.reload(try ConfigParser.parse(text: webConfig(), file: "test.conf"))
+        #expect(try readFile(path).contains("-r 192.0.2.103:80") && !(try readFile(path).contains("-r 192.0.2.101:80")))
     }
 }
 

@@ -13,11 +13,16 @@ public struct DaemonSettings: Sendable {
     public var vipMarks: [VIPMark]
     /// How long a notify/quorum script may run.
     public var scriptTimeout: Duration
+    /// How long the state file may lag a transition: the transitions within it cost one write.
+    /// Start-up, a reload and the stop write it before they return.
+    public var stateWriteWindow: Duration
 
-    public init(statePath: String? = nil, vipMarks: [VIPMark] = [], scriptTimeout: Duration = .seconds(30)) {
+    public init(statePath: String? = nil, vipMarks: [VIPMark] = [], scriptTimeout: Duration = .seconds(30),
+                stateWriteWindow: Duration = .milliseconds(100)) {
         self.statePath = statePath
         self.vipMarks = vipMarks
         self.scriptTimeout = scriptTimeout
+        self.stateWriteWindow = stateWriteWindow
     }
 }
 
@@ -85,6 +90,13 @@ public actor DaemonEngine {
     private var lastChange: [ServerRef: WallTime] = [:]
     /// Services removed from the configuration that are still to be deleted from the kernel.
     private var pendingRemoval: Set<ServiceKey> = []
+    /// The kernel's table as the last reconciliation left it (read from the kernel: the full
+    /// dump before the changes, then the services they touched read again), by service: what
+    /// the state file is written from, and the rest of the table when a transition reads only
+    /// its own virtual server's services. nil until the first full reconciliation has read it.
+    private var known: [ServiceKey: ServiceEntry]?
+    /// A state-file write is due (transitions are batched within `settings.stateWriteWindow`).
+    private var stateWritePending = false
     /// Mark rules the daemon keeps in place.
     private var ownedMarks: Set<MarkRule> = []
     private var scripts: [Task<Void, Never>] = []
@@ -161,14 +173,18 @@ public actor DaemonEngine {
             do {
                 let current = try table.services()
                 let deletions = current.map(\.service.key).filter { keys.contains($0) }.map { Change.deleteService($0) }
-                changes = applyLogged(deletions, because: "shutdown (omega)")
+                changes = applyLogged(deletions, because: "shutdown (omega)").count
             } catch {
                 logger.error("shutdown: cannot read the IPVS table to remove the omega virtual servers: \(error)")
             }
             let omegaMarks = Set(omega.compactMap { vs -> UInt32? in if case let .fwmark(m) = vs.address { return m }; return nil })
             for r in ownedMarks where omegaMarks.contains(r.mark) { removeMark(r, because: "shutdown (omega)") }
-            if changes > 0 { writeState() }
+            if changes > 0 {
+                readAll()
+                writeState()
+            }
         }
+        if stateWritePending { writeState() }
         await waitForScripts()
         logger.notice("stopped\(omega.isEmpty ? "; the kernel table is left as it is" : "")")
     }
@@ -216,6 +232,7 @@ public actor DaemonEngine {
         handle(machine.start())
         ensureMarks()
         let n = reconcile(because: "reload")
+        if stateWritePending { writeState() }
         logger.notice("reloaded: \(new.virtualServers.count) virtual servers; \(kept.count) checkers kept their state, \(toStart.count) new, \(stopped) stopped; \(n) kernel changes")
         if running && runCheckers { for (s, c) in toStart { launch(serial: s, config: c) } }
     }
@@ -253,7 +270,7 @@ public actor DaemonEngine {
         let (next, events) = machine.record(id, result)
         if !events.isEmpty {
             handle(events)
-            reconcile(because: events.map { describe($0) }.joined(separator: "; "))
+            reconcile(because: events.map { describe($0) }.joined(separator: "; "), virtualServers: Set(events.map(\.virtualServer)))
         }
         return next
     }
@@ -417,36 +434,110 @@ public actor DaemonEngine {
     }
 
     /// Applies the difference between the managed part of the kernel table and the desired
-    /// table; returns how many changes the kernel accepted.
+    /// table; returns how many changes the kernel accepted. With `virtualServers` (a
+    /// transition) only those virtual servers' services are read and diffed, one small dump
+    /// each instead of the whole table, and the state file is written within
+    /// `settings.stateWriteWindow`; without it (start-up, reload) the whole managed table is (which
+    /// also repairs a managed service someone else changed), and the state file at once.
     @discardableResult
-    private func reconcile(because why: String) -> Int {
+    private func reconcile(because why: String, virtualServers only: Set<Int>? = nil) -> Int {
+        if let only, known != nil { return reconcile(because: why, only: only) }
         let desired = desiredTable
         let managed = Set(desired.map(\.service.key)).union(pendingRemoval)
         let current: [ServiceEntry]
         do {
-            current = try table.services()
+            current = try table.services(statistics: false)
         } catch {
             logger.error("kernel: cannot read the IPVS table (\(why)): \(error); will try again at the next transition")
             return 0
         }
         let changes = Reconciler.changes(current: current, desired: desired, managed: managed)
+        var now: [ServiceKey: ServiceEntry] = [:]
+        now.reserveCapacity(current.count)
+        for e in current where now[e.service.key] == nil { now[e.service.key] = e }
+        known = now
         guard !changes.isEmpty else { return 0 }
-        let n = applyLogged(changes, because: why)
-        if !pendingRemoval.isEmpty, let now = try? table.services() {
-            pendingRemoval.formIntersection(Set(now.map(\.service.key)))
+        let applied = applyLogged(changes, because: why)
+        refresh(after: applied)
+        if !pendingRemoval.isEmpty, let known {
+            pendingRemoval = pendingRemoval.filter { known[$0] != nil }
         }
-        if n > 0 { writeState() }
-        return n
+        if !applied.isEmpty { writeState() }
+        return applied.count
     }
 
-    private func applyLogged(_ changes: [Change], because why: String) -> Int {
+    /// A transition's reconciliation: the services of `only`, read one by one.
+    private func reconcile(because why: String, only: Set<Int>) -> Int {
+        var desired: [ServiceEntry] = []
+        for v in only.sorted() where config.virtualServers.indices.contains(v) {
+            let dests = machine.desiredDestinations(virtualServer: v).map { DestinationEntry(destination: $0) }
+            for svc in config.virtualServers[v].services { desired.append(ServiceEntry(service: svc, destinations: dests)) }
+        }
+        var current: [ServiceEntry] = []
+        for e in desired {
+            do {
+                current.append(try table.service(e.service.key, statistics: false))
+            } catch where error.code == .noSuchService {
+                continue
+            } catch {
+                logger.error("kernel: cannot read the IPVS service \(SaveFormat.commandLine(for: .addService(e.service))) (\(why)): \(error); will try again at the next transition")
+                return 0
+            }
+        }
+        let changes = Reconciler.changes(current: current, desired: desired, managed: Set(desired.map(\.service.key)))
         guard !changes.isEmpty else { return 0 }
+        let applied = applyLogged(changes, because: why)
+        refresh(after: applied)
+        if !applied.isEmpty { scheduleStateWrite() }
+        return applied.count
+    }
+
+    /// `known` after `applied`: the services they touched read again from the kernel (the
+    /// whole table when they touched most of it, or flushed or zeroed it all).
+    private func refresh(after applied: [Change]) {
+        guard !applied.isEmpty, var now = known else { return }
+        var touched = Set<ServiceKey>()
+        for c in applied {
+            switch c {
+            case let .addService(s), let .editService(s): touched.insert(s.key)
+            case let .deleteService(k): now[k] = nil
+            case let .addDestination(_, k), let .editDestination(_, k), let .deleteDestination(_, k): touched.insert(k)
+            case .flush, .zero(nil): return readAll()
+            case let .zero(k?): touched.insert(k)
+            }
+        }
+        if touched.count * 4 > max(now.count, 1) { return readAll() }   // many: one dump is cheaper
+        for k in touched {
+            do {
+                now[k] = try table.service(k, statistics: false)
+            } catch where error.code == .noSuchService {
+                now[k] = nil
+            } catch {
+                return readAll()
+            }
+        }
+        known = now
+    }
+
+    /// `known` from one dump of the whole table (nil when it cannot be read).
+    private func readAll() {
+        guard let all = try? table.services(statistics: false) else { known = nil; return }
+        var now: [ServiceKey: ServiceEntry] = [:]
+        now.reserveCapacity(all.count)
+        for e in all where now[e.service.key] == nil { now[e.service.key] = e }
+        known = now
+    }
+
+    /// Sends `changes` in one batch, logs each, and returns those the kernel applied.
+    private func applyLogged(_ changes: [Change], because why: String) -> [Change] {
+        guard !changes.isEmpty else { return [] }
         let result: BatchResult
         do {
             result = try table.apply(changes, stopAtFirstFailure: false)
         } catch {
             logger.error("kernel: cannot apply \(changes.count) changes (\(why)): \(error); will try again at the next transition")
-            return 0
+            known = nil   // what reached the kernel is unknown: read it all next time
+            return []
         }
         let applied = Plan.applied(changes, result: result)
         for c in applied { logger.info("kernel: \(SaveFormat.commandLine(for: c))  [\(why)]") }
@@ -457,7 +548,7 @@ public actor DaemonEngine {
         metrics?.kernelChanges(applied: applied.count, refused: result.failures.map(\.error.errno))
         appliedChanges.append(contentsOf: applied)
         if appliedChanges.count > 10_000 { appliedChanges.removeFirst(appliedChanges.count - 10_000) }
-        return applied.count
+        return applied
     }
 
     // MARK: - Marks
@@ -498,7 +589,10 @@ public actor DaemonEngine {
 
     /// The table in ipvsadm-save -n format, plus swiftvs's mark rules when the daemon keeps any.
     public func stateText() throws -> String {
-        let entries = try table.services()
+        try stateText(of: table.services(statistics: false))
+    }
+
+    private func stateText(of entries: [ServiceEntry]) throws -> String {
         var markLines: [String] = []
         if let marks, !settings.vipMarks.isEmpty {
             markLines = try marks.list().map(\.description)
@@ -506,13 +600,33 @@ public actor DaemonEngine {
         return SaveFormat.render(entries, numeric: true, marks: markLines)
     }
 
+    /// Writes the state file now, from `known` (the table as the daemon last read and changed
+    /// it) or, when that is not at hand, from a fresh dump.
     private func writeState() {
+        stateWritePending = false
         guard let path = settings.statePath else { return }
         do {
-            try AtomicFile.write(try stateText(), to: path)
+            let text = try known.map { try stateText(of: Array($0.values)) } ?? stateText()
+            try AtomicFile.write(text, to: path)
         } catch {
             logger.error("state file: \(error)")
         }
+    }
+
+    /// Writes the state file within `settings.stateWriteWindow`: the transitions of a burst (a real
+    /// server that many services share, a switch port going down) cost one write, not one each.
+    private func scheduleStateWrite() {
+        guard settings.statePath != nil, !stateWritePending else { return }
+        stateWritePending = true
+        let window = settings.stateWriteWindow
+        Task { [weak self] in
+            try? await Task.sleep(for: window)
+            await self?.flushState()
+        }
+    }
+
+    private func flushState() {
+        if stateWritePending { writeState() }
     }
 
     // MARK: - Status
