@@ -43,8 +43,9 @@ struct TreeBuilder {
         reading.append(file)
         defer { reading.removeLast() }
         let first = diagnostics.count
-        ConfigLexer.forEachLine(of: text) { raw, number in
-            feed(line: ConfigLexer.lex(line: raw, number: number, file: file, diagnostics: &diagnostics), file: file)
+        ConfigLexer.lexLines(of: text, file: file) { line, found in
+            diagnostics.append(contentsOf: found)
+            feed(line: line, file: file)
         }
         foldNoBreakSpaceWarnings(from: first, file: file)
     }
