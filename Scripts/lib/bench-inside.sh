@@ -606,7 +606,7 @@ case_checks_down() {
 
 # =============================================================================================
 # daemon-scale: a large director (Scripts/lib/bench-scale.awk: SCALE_VS virtual servers,
-# SCALE_RS real servers, TCP_CHECK and a fiftieth MISC_CHECK, delay_loop 600, warmup 20), the
+# SCALE_RS real servers, TCP_CHECK and a fiftieth MISC_CHECK, delay_loop 600, warmup SCALE_RS/200 s), the
 # real servers answering (their addresses on the namespace's dummy, Scripts/lib/bench-listen.c
 # on their ports). Per daemon, in a fresh namespace: start-up (exec to the full table in the
 # kernel; to the first complete round of checks, counted by an nft counter of the SYNs the
