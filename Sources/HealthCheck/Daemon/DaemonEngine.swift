@@ -95,8 +95,10 @@ public actor DaemonEngine {
     /// the state file is written from, and the rest of the table when a transition reads only
     /// its own virtual server's services. nil until the first full reconciliation has read it.
     private var known: [ServiceKey: ServiceEntry]?
-    /// A state-file write is due (transitions are batched within `settings.stateWriteWindow`).
+    /// A state-file write is due (transitions are batched within `settings.stateWriteWindow`),
+    /// and when.
     private var stateWritePending = false
+    private var stateWriteDue: ContinuousClock.Instant?
     /// Mark rules the daemon keeps in place.
     private var ownedMarks: Set<MarkRule> = []
     private var scripts: [Task<Void, Never>] = []
@@ -616,8 +618,14 @@ public actor DaemonEngine {
     /// Writes the state file within `settings.stateWriteWindow`: the transitions of a burst (a real
     /// server that many services share, a switch port going down) cost one write, not one each.
     private func scheduleStateWrite() {
-        guard settings.statePath != nil, !stateWritePending else { return }
+        guard settings.statePath != nil else { return }
+        if stateWritePending {
+            // The write is already due when its timer is late (a busy daemon): do it now.
+            if let due = stateWriteDue, ContinuousClock.now >= due { writeState() }
+            return
+        }
         stateWritePending = true
+        stateWriteDue = .now + settings.stateWriteWindow
         let window = settings.stateWriteWindow
         Task { [weak self] in
             try? await Task.sleep(for: window)
