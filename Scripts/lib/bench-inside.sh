@@ -493,7 +493,7 @@ measure_latency() { # NAME CONFIG -> LAT (array of seconds), REACT (from the ref
     if rs_present $hex; then detail "$name did not remove 192.0.2.254 within 15 s"; FAILED=$((FAILED + 1)); break; fi
     LAT+=("$(awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.3f", (a - b) / 1e6 }')")
     sleep 0.2   # tcpdump's line
-    syn=$(awk -v t0="$t0" '{ t = $1 * 1e6 } t >= t0 { printf "%d", t; exit }' "$W/$name-syn.txt")
+    syn=$(awk -v t0="$t0" '{ t = $1 * 1e6 } t >= t0 { printf "%.0f", t; exit }' "$W/$name-syn.txt")
     [[ -n $syn ]] && REACT+=("$(awk -v a="$t1" -v b="$syn" 'BEGIN { printf "%.3f", (a - b) / 1e6 }')")
     listen 192.0.2.254 80
   done
