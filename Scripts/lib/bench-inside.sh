@@ -366,6 +366,9 @@ stop_tree() { # PID
   kill -KILL "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
 }
+sv_probe() { # SV_CONTROL: does this swiftvs daemon take --control (asked once: a CLI start each time)
+  [[ -n ${SV_CONTROL:-} ]] || { "$SV" daemon --help 2>&1 | grep -q -- --control && SV_CONTROL=yes || SV_CONTROL=no; }
+}
 # start_daemon NAME CONFIG SUFFIX [KEEPALIVED-OPTION...]: keepalived (--check) or swiftvs daemon
 # on CONFIG in the background, logging to $W/NAME$SUFFIX.log; sets DAEMON_PID.
 start_daemon() {
@@ -375,7 +378,8 @@ start_daemon() {
       --pid "$W/kd.pid" --checkers_pid "$W/kdc.pid" >"$W/$name$suffix.log" 2>&1 &
   else
     local extra=()
-    "$SV" daemon --help 2>&1 | grep -q -- --control && extra=(--control "$W/ctl$suffix.sock")
+    sv_probe
+    [[ $SV_CONTROL == yes ]] && extra=(--control "$W/ctl$suffix.sock")
     "$SV" daemon --config "$config" --state "$W/state$suffix" "${extra[@]}" >"$W/$name$suffix.log" 2>&1 &
   fi
   DAEMON_PID=$!
@@ -709,6 +713,7 @@ case_scale_one() {
   misc_n=$(grep -c MISC_CHECK "$W/scale-base.conf"); n=$(grep -c '^-a' "$W/scale-base.save"); tcp_n=$((n - misc_n))
   rm -f "$W/scale.count" "$W/state" "$W/state-scale"
   cp "$W/scale-base.conf" "$W/scale-live.conf"
+  [[ $who == keepalived ]] || sv_probe   # start_daemon's question, asked outside the timing
   kp_snap; t0=$EPOCHREALTIME
   start_daemon "$who" "$W/scale-live.conf" -scale; pid=$DAEMON_PID
   local t_table="" t_round=""
