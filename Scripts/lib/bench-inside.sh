@@ -24,6 +24,8 @@ mkdir -p "$W"
 cp "${BENCH_CHECK:?}" "$CHECK_PROG"
 CONN_PROG=/tmp/bench/bench-conn
 cp "${BENCH_CONN:?}" "$CONN_PROG"
+LISTEN_PROG=/tmp/bench/bench-listen
+cp "${BENCH_LISTEN:?}" "$LISTEN_PROG"
 export LC_ALL=C
 
 if ((SMOKE)); then
@@ -32,13 +34,16 @@ if ((SMOKE)); then
   CHECK_SERVERS=40 CHECK_SECONDS=${BENCH_CHECK_SECONDS:-4} LAT_TRIALS=2 CHECK_REPS=${BENCH_CHECK_REPS:-1}
   SCHED_SIZES=(${BENCH_SCHED_SIZES:-20})
   CONN_ENTRIES=2000
+  SCALE_VS=114 SCALE_RS=1865 SCALE_WAIT=${BENCH_SCALE_WAIT:-120}   # daemon-scale at 1/20
 else
   SIZES=(1000x4 10000x4); BIG=10000x4 SMALL=10x4
   REPS=${BENCH_REPS:-5}; ANCHOR_REPS=${BENCH_ANCHOR_REPS:-1}
-  CHECK_SERVERS=1000 CHECK_SECONDS=${BENCH_CHECK_SECONDS:-20} LAT_TRIALS=5 CHECK_REPS=${BENCH_CHECK_REPS:-5}
-  SCHED_SIZES=(${BENCH_SCHED_SIZES:-100 200 300})
+  CHECK_SERVERS=1000 CHECK_SECONDS=${BENCH_CHECK_SECONDS:-20} LAT_TRIALS=${BENCH_LAT_TRIALS:-11} CHECK_REPS=${BENCH_CHECK_REPS:-5}
+  SCHED_SIZES=(${BENCH_SCHED_SIZES:-100 200 300 500})
   CONN_ENTRIES=100000
+  SCALE_VS=2284 SCALE_RS=37298 SCALE_WAIT=${BENCH_SCALE_WAIT:-300}   # keepalived #2318's director
 fi
+SCALE_VS=${BENCH_SCALE_VS:-$SCALE_VS} SCALE_RS=${BENCH_SCALE_RS:-$SCALE_RS}
 # failover: crashes of the VRRP master per implementation (Scripts/lib/bench-failover.sh)
 FO_RUNS=${BENCH_FAILOVERS:-$((SMOKE ? 1 : 10))}
 [[ -n $REPS ]] || REPS=5
@@ -361,6 +366,9 @@ stop_tree() { # PID
   kill -KILL "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
 }
+sv_probe() { # SV_CONTROL: does this swiftvs daemon take --control (asked once: a CLI start each time)
+  [[ -n ${SV_CONTROL:-} ]] || { "$SV" daemon --help 2>&1 | grep -q -- --control && SV_CONTROL=yes || SV_CONTROL=no; }
+}
 # start_daemon NAME CONFIG SUFFIX [KEEPALIVED-OPTION...]: keepalived (--check) or swiftvs daemon
 # on CONFIG in the background, logging to $W/NAME$SUFFIX.log; sets DAEMON_PID.
 start_daemon() {
@@ -370,7 +378,8 @@ start_daemon() {
       --pid "$W/kd.pid" --checkers_pid "$W/kdc.pid" >"$W/$name$suffix.log" 2>&1 &
   else
     local extra=()
-    "$SV" daemon --help 2>&1 | grep -q -- --control && extra=(--control "$W/ctl$suffix.sock")
+    sv_probe
+    [[ $SV_CONTROL == yes ]] && extra=(--control "$W/ctl$suffix.sock")
     "$SV" daemon --config "$config" --state "$W/state$suffix" "${extra[@]}" >"$W/$name$suffix.log" 2>&1 &
   fi
   DAEMON_PID=$!
@@ -460,12 +469,20 @@ while True:
     c, _ = s.accept(); c.close()' "$1" "$2" &
   LISTENER=$!
 }
-measure_latency() { # NAME CONFIG -> LAT (array of seconds)
-  local name=$1 config=$2 pid i k t0 t1 hex=C00002FE   # 192.0.2.254
-  LAT=()
+usec() { local t=${EPOCHREALTIME/./}; echo "${t#0}"; }   # the wall clock in microseconds (no fork)
+measure_latency() { # NAME CONFIG -> LAT (array of seconds), REACT (from the refused SYN)
+  # The kill lands at a random phase of the check cycle, so LAT is phase (0 to delay_loop) plus
+  # the daemon's reaction; REACT is the reaction alone: from the failing check's SYN (tcpdump's
+  # timestamp, the same clock as $EPOCHREALTIME) to the real server gone from the kernel's
+  # table. The table is polled every 5 ms with bash builtins only (no fork between polls).
+  local name=$1 config=$2 pid i k t0 t1 now hex=C00002FE syn tdp snooze   # 192.0.2.254
+  LAT=() REACT=()
+  exec {snooze}<> <(:)   # read -t on a pipe nobody writes: a sleep without a fork
   ipvsadm -C
   ip addr add 192.0.2.254/32 dev swvs0 2>/dev/null || true
   ip addr add 192.0.2.253/32 dev swvs0 2>/dev/null || true
+  tcpdump -i lo -n -tt -l 'tcp[tcpflags] & tcp-syn != 0 and tcp[tcpflags] & tcp-ack == 0 and dst host 192.0.2.254 and dst port 80' \
+    >"$W/$name-syn.txt" 2>/dev/null & tdp=$!
   listen 192.0.2.253 80; local keep=$LISTENER
   listen 192.0.2.254 80
   start_daemon "$name" "$config" -lat; pid=$DAEMON_PID
@@ -474,20 +491,22 @@ measure_latency() { # NAME CONFIG -> LAT (array of seconds)
     if ! rs_present $hex; then detail "$name never put 192.0.2.254 in the table"; FAILED=$((FAILED + 1)); break; fi
     sleep "0.$((RANDOM % 10))$((RANDOM % 10))"; sleep 0.5      # a random phase of the check cycle
     kill "$LISTENER"; wait "$LISTENER" 2>/dev/null || true
-    t0=$EPOCHREALTIME
-    while rs_present $hex; do
-      if awk -v a="$EPOCHREALTIME" -v b="$t0" 'BEGIN { exit !(a - b > 15) }'; then break; fi
-      sleep 0.01
-    done
-    t1=$EPOCHREALTIME
+    t0=$(usec) now=$t0
+    while rs_present $hex && ((now - t0 < 15000000)); do read -r -t 0.005 -u "$snooze" || true; now=$(usec); done
+    t1=$(usec)
     if rs_present $hex; then detail "$name did not remove 192.0.2.254 within 15 s"; FAILED=$((FAILED + 1)); break; fi
-    LAT+=("$(awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.3f", a - b }')")
+    LAT+=("$(awk -v a="$t1" -v b="$t0" 'BEGIN { printf "%.3f", (a - b) / 1e6 }')")
+    sleep 0.2   # tcpdump's line
+    syn=$(awk -v t0="$t0" '{ t = $1 * 1e6 } t >= t0 { printf "%.0f", t; exit }' "$W/$name-syn.txt")
+    [[ -n $syn ]] && REACT+=("$(awk -v a="$t1" -v b="$syn" 'BEGIN { printf "%.3f", (a - b) / 1e6 }')")
     listen 192.0.2.254 80
   done
-  kill "$LISTENER" "$keep" 2>/dev/null || true
+  kill "$LISTENER" "$keep" "$tdp" 2>/dev/null || true
+  exec {snooze}<&-
   stop_tree "$pid"
 }
-case_checks() {
+case_checks() { case_checks_cpu && case_checks_sched && case_checks_down; }
+case_checks_cpu() {
   local conf=$W/checks.conf count=$W/checks.count
   checks_config "$conf" "$CHECK_SERVERS" "$count"
   local size="${CHECK_SERVERS}x1s"
@@ -547,9 +566,12 @@ case_checks() {
   goal "at most half keepalived's CPU per check ($(fmt "$sp") vs $(fmt "$kp") CPU-s/1000, medians)" "$(le "$sp" "$(awk -v k="$kp" 'BEGIN { print k / 2 }')" && echo 1 || echo 0)"
   goal "less memory than keepalived ($s_rss MB vs $k_rss MB, peaks)" "$(le "$s_rss" "$k_rss" && echo 1 || echo 0)"
 
-  # Keeping the schedule: 1000 checks a second is more than fork/exec allows on 2 vCPUs under
-  # TCG for either daemon, so the same configuration at smaller sizes shows where each one
-  # falls behind: the fraction of the scheduled checks (servers x window) that really ran.
+}
+# Keeping the schedule: 1000 checks a second is more than fork/exec allows on 2 vCPUs under
+# TCG for either daemon, so the same configuration at smaller sizes shows where each one falls
+# behind: the fraction of the scheduled checks (servers x window) that really ran.
+case_checks_sched() {
+  local count=$W/checks.count
   local n sconf=$W/sched.conf kept_where=""
   for n in "${SCHED_SIZES[@]}"; do
     checks_config "$sconf" "$n" "$count"
@@ -566,17 +588,271 @@ case_checks() {
   done
   goal "keep the schedule where keepalived can't (swiftvs >= 95%, keepalived < 95%; at:${kept_where:- none})" "$([[ -n $kept_where ]] && echo 1 || echo 0)"
 
+}
+case_checks_down() {
   local lconf=$W/latency.conf kl sl
   latency_config "$lconf"
-  measure_latency keepalived "$lconf"; kl=("${LAT[@]}")
-  measure_latency swiftvs "$lconf"; sl=("${LAT[@]}")
+  local kr=() sr=()
+  measure_latency keepalived "$lconf"; kl=("${LAT[@]}") kr=("${REACT[@]}")
+  measure_latency swiftvs "$lconf"; sl=("${LAT[@]}") sr=("${REACT[@]}")
   if ((${#kl[@]} && ${#sl[@]})); then
     local ms mk mx
     ms=$(median "${sl[@]}") mk=$(median "${kl[@]}") mx=$(printf '%s\n' "${sl[@]}" | sort -g | tail -1)
     line checks-down "tcp" "$ms" keepalived "$mk"
     detail "failure-to-removal, TCP_CHECK delay_loop 1 connect_timeout 1: swiftvs $(list "${sl[@]}") s; keepalived $(list "${kl[@]}") s"
+    if ((${#kr[@]} && ${#sr[@]})); then
+      line checks-react "tcp" "$(median "${sr[@]}")" keepalived "$(median "${kr[@]}")"
+      detail "from the refused check's SYN to the removal (the kill's phase in the check cycle taken out): swiftvs $(list "${sr[@]}") s; keepalived $(list "${kr[@]}") s"
+    fi
     goal "removal within delay_loop + connect_timeout + 100 ms (worst $(fmt "$mx") s <= 2.1 s)" "$(le "$mx" 2.1 && echo 1 || echo 0)"
   fi
+}
+
+# =============================================================================================
+# daemon-scale: a large director (Scripts/lib/bench-scale.awk: SCALE_VS virtual servers,
+# SCALE_RS real servers, TCP_CHECK and a fiftieth MISC_CHECK, delay_loop 600, warmup SCALE_RS/200 s), the
+# real servers answering (their addresses on the namespace's dummy, Scripts/lib/bench-listen.c
+# on their ports). Per daemon, in a fresh namespace: start-up (exec to the full table in the
+# kernel; to the first complete round of checks, counted by an nft counter of the SYNs the
+# checks send and the lines the MISC_CHECK program writes), then SIGHUP with no change, with one
+# real server added, with 100 weights changed. Kernel changes are counted in the kernel, the
+# same way for both daemons: kprobes on IPVS's add/edit/delete/zero/flush functions
+# (kprobe_profile's hit counts), so a delete and re-add, or a counter reset, is seen whoever
+# does it. A reload's end is the daemon going idle (its own processes under 10% of a CPU over
+# half a second). keepalived 2.2.7's reload at this size takes minutes (keepalived #2318): each
+# wait is bounded by SCALE_WAIT seconds and reported as "> N s"; a reload that ran out leaves
+# that keepalived busy, so the next one is measured on a keepalived started afresh (once: at
+# most two start-ups per daemon, to bound the run).
+# Every change is one call of ip_vs_genl_set_cmd (generic netlink) or do_ip_vs_set_ctl (the
+# older setsockopt interface): their hits are the count; the others say which kind (this
+# kernel inlines ip_vs_del_service: a deleted service is what the kinds leave unexplained).
+KP_CMDS=(ip_vs_genl_set_cmd do_ip_vs_set_ctl)
+KP_FUNCS=("${KP_CMDS[@]}" ip_vs_add_service ip_vs_edit_service ip_vs_add_dest ip_vs_edit_dest ip_vs_del_dest ip_vs_zero_service ip_vs_zero_all ip_vs_flush)
+# tracefs (one instance for the whole VM) on a mount point of our own: `ip netns exec` gives
+# each command a fresh /sys without it.
+KP=/tmp/bench/tracing
+kp_mount() { [[ -e $KP/kprobe_profile ]] || { mkdir -p "$KP" && mount -t tracefs nodev "$KP"; }; }
+kp_setup() { # kprobes on IPVS's table functions (global to the VM); fails without the main ones
+  kp_mount || { detail "note: cannot mount tracefs"; return 1; }
+  local f have=()
+  for f in "${KP_FUNCS[@]}"; do
+    grep -q "^p:bench/$f " "$KP/kprobe_events" 2>/dev/null && { have+=("$f"); continue; }
+    if echo "p:bench/$f $f" >>"$KP/kprobe_events" 2>/dev/null; then have+=("$f"); else detail "note: no kprobe on $f (inlined?): not counted"; fi
+  done
+  for f in ip_vs_genl_set_cmd do_ip_vs_set_ctl ip_vs_add_dest ip_vs_edit_dest ip_vs_del_dest; do
+    [[ " ${have[*]} " == *" $f "* ]] || { detail "note: no kprobe on $f"; return 1; }
+  done
+  echo 1 >"$KP/events/bench/enable" || { detail "note: cannot enable the kprobes"; return 1; }
+}
+kp_read() { # -> KPC (assoc: function -> hits so far)
+  local name hits rest
+  declare -gA KPC=()
+  while read -r name hits rest; do KPC[${name##*/}]=$hits; done <"$KP/kprobe_profile"
+}
+kp_snap() { kp_read; declare -gA KP0=(); local k; for k in "${!KPC[@]}"; do KP0[$k]=${KPC[$k]}; done; }
+kp_delta() { # FUNC -> hits since kp_snap
+  echo $(( ${KPC[$1]:-0} - ${KP0[$1]:-0} ))
+}
+kp_total() { echo $(($(kp_delta ip_vs_genl_set_cmd) + $(kp_delta do_ip_vs_set_ctl))); }
+kp_summary() { # the changes since kp_snap, by kind
+  local f s="" d known=0
+  for f in "${KP_FUNCS[@]:2}"; do d=$(kp_delta "$f"); known=$((known + d)); ((d == 0)) || s+="${f#ip_vs_} $d, "; done
+  d=$(($(kp_total) - known)); ((d == 0)) || s+="other (del_service) $d, "
+  echo "${s%, }"
+}
+own_ticks() { # PID: utime+stime of the daemon's own processes (not its check children), ticks
+  local p s f t=0
+  daemon_pids "$1"
+  for p in "${DPIDS[@]}"; do
+    { read -r s <"/proc/$p/stat"; } 2>/dev/null || continue
+    read -r -a f <<<"${s##*) }"
+    t=$((t + f[11] + f[12]))
+  done
+  echo "$t"
+}
+since() { awk -v a="$EPOCHREALTIME" -v b="$1" 'BEGIN { printf "%.3f", a - b }'; }
+wait_idle() { # PID T0 LIMIT -> IDLE_AT: seconds after T0 of the last 0.1 s in which the
+  # daemon's own processes ran 20% of a CPU or more, once they have stayed under 10% for 0.5 s
+  local pid=$1 t0=$2 limit=$3 a b d last win=() hz
+  hz=$(getconf CLK_TCK)
+  last=$(since "$t0"); a=$(own_ticks "$pid")
+  while :; do
+    sleep 0.1
+    b=$(own_ticks "$pid"); d=$((b - a)); a=$b
+    ((d * 100 >= 2 * hz)) && last=$(since "$t0")
+    win+=("$d"); ((${#win[@]} > 5)) && win=("${win[@]:1}")
+    if ((${#win[@]} == 5 && (win[0] + win[1] + win[2] + win[3] + win[4]) * 100 <= 5 * hz)); then IDLE_AT=$last; return 0; fi
+    kill -0 "$pid" 2>/dev/null || { IDLE_AT=$last; return 1; }
+    awk -v s="$(since "$t0")" -v l="$limit" 'BEGIN { exit !(s > l) }' && { IDLE_AT=""; return 1; }
+  done
+}
+syns() { nft list counter inet bench syns 2>/dev/null | awk '/packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'; }
+scale_files() { # -> SC_CONF[base|add|chg] SC_SAVE[...] in $W
+  local v extra
+  for v in base add chg; do
+    extra=(); [[ $v == base ]] || extra+=(-v add=1); [[ $v == chg ]] && extra+=(-v change=100)
+    [[ -s $W/scale-$v.conf ]] || awk -v nvs="$SCALE_VS" -v nrs="$SCALE_RS" -v prog="$CHECK_PROG" -v count="$W/scale.count" \
+      -v save="$W/scale-$v.save" "${extra[@]}" -f "$LIB/bench-scale.awk" >"$W/scale-$v.conf"
+  done
+}
+res() { echo "$1 $2" >>"$SCALE_RES"; }   # KEY VALUE into this daemon's result file
+# One daemon (SCALE_WHO) in this namespace: start-up, then the reloads in SCALE_RELOADS (in
+# order), stopping at the first that runs out of time. Results: key/value lines in SCALE_RES.
+case_scale_one() {
+  local who=${SCALE_WHO:?} pid t0 i n ports=(80) p dests misc_n tcp_n
+  scale_files
+  # The real servers: every address of the generated file on the dummy, a listener on each port.
+  { for ((i = 10; i <= 250; i++)); do echo "addr add 192.0.2.$i/32 dev swvs0"; done
+    for ((i = 10; i <= 249; i++)); do echo "addr add 198.51.100.$i/32 dev swvs0"; done; } | ip -batch - 2>/dev/null || true
+  for ((p = 1024; p <= 1024 + (SCALE_VS / 2 - 1) / 250; p++)); do ports+=("$p"); done
+  "$LISTEN_PROG" "${ports[@]}" & local lpid=$!
+  nft add table inet bench && nft add counter inet bench syns &&
+    nft add chain inet bench in '{ type filter hook input priority 0; }' &&
+    nft add rule inet bench in tcp flags '& (syn|ack) == syn' counter name syns || { detail "SANITY FAILED: nft counter"; FAILED=$((FAILED + 1)); return 1; }
+  kp_mount || { detail "SANITY FAILED: tracefs"; FAILED=$((FAILED + 1)); return 1; }
+  misc_n=$(grep -c MISC_CHECK "$W/scale-base.conf"); n=$(grep -c '^-a' "$W/scale-base.save"); tcp_n=$((n - misc_n))
+  rm -f "$W/scale.count" "$W/state" "$W/state-scale"
+  cp "$W/scale-base.conf" "$W/scale-live.conf"
+  [[ $who == keepalived ]] || sv_probe   # start_daemon's question, asked outside the timing
+  kp_snap; t0=$EPOCHREALTIME
+  start_daemon "$who" "$W/scale-live.conf" -scale; pid=$DAEMON_PID
+  local t_table="" t_round=""
+  while :; do   # exec -> every real server in the kernel
+    kp_read
+    (($(kp_delta ip_vs_add_dest) >= n)) && { t_table=$(since "$t0"); break; }
+    kill -0 "$pid" 2>/dev/null || break
+    awk -v s="$(since "$t0")" -v l="$SCALE_WAIT" 'BEGIN { exit !(s > l) }' && break
+    sleep 0.05
+  done
+  if [[ -z $t_table ]]; then
+    kill -0 "$pid" 2>/dev/null || { detail "$who exited early:"; tail -5 "$W/$who-scale.log" | sed 's/^/      /'; FAILED=$((FAILED + 1)); }
+    res start_table ">$SCALE_WAIT"; stop_tree "$pid"; kill "$lpid"; return 0
+  fi
+  res start_table "$t_table"; res start_changes "$(kp_total)"; res start_changes_kinds "$(kp_summary)"
+  while :; do   # -> the first complete round: every TCP_CHECK's SYN and every MISC_CHECK's line
+    local s m; s=$(syns); m=$( [[ -e $W/scale.count ]] && wc -l <"$W/scale.count" || echo 0)
+    ((${s:-0} >= tcp_n && m >= misc_n)) && { t_round=$(since "$t0"); break; }
+    kill -0 "$pid" 2>/dev/null || break
+    awk -v s="$(since "$t0")" -v l="$SCALE_WAIT" 'BEGIN { exit !(s > l) }' && break
+    sleep 0.25
+  done
+  res start_round "${t_round:->$SCALE_WAIT}"
+  res start_round_counts "$(syns) SYNs for $tcp_n TCP_CHECKs, $(wc -l <"$W/scale.count" 2>/dev/null || echo 0) lines for $misc_n MISC_CHECKs"
+  wait_idle "$pid" "$t0" "$SCALE_WAIT" || true
+  res start_idle "${IDLE_AT:->$SCALE_WAIT}"
+  read -r cpu _ < <(tree_cpu "$pid"); res start_cpu "$cpu"
+  ipvsadm-save -n >"$W/scale-$who-start.table"
+  sorted_same "$W/scale-base.save" "$W/scale-$who-start.table" && res start_table_ok 1 || res start_table_ok 0
+  local v prev=base want kind
+  for v in $SCALE_RELOADS; do
+    case $v in none) want=0 kind=base ;; add) want=1 kind=add ;; chg) want=100 kind=chg ;; esac
+    cp "$W/scale-$kind.conf" "$W/scale-live.conf"
+    local c0; c0=$(tree_cpu "$pid" | cut -d' ' -f1)
+    kp_snap; t0=$EPOCHREALTIME
+    kill -HUP "$pid"
+    local t_applied="" limit=$SCALE_WAIT
+    while ((want > 0)); do
+      kp_read
+      (($(kp_total) >= want)) && { t_applied=$(since "$t0"); break; }
+      kill -0 "$pid" 2>/dev/null || break
+      awk -v s="$(since "$t0")" -v l="$limit" 'BEGIN { exit !(s > l) }' && break
+      sleep 0.02
+    done
+    if ((want > 0)) && [[ -z $t_applied ]]; then
+      res "hup_$v" ">$SCALE_WAIT"; res "hup_${v}_changes" "$(kp_read; kp_total) ($(kp_summary)) so far"
+      res timed_out "$v"; break
+    fi
+    if ! wait_idle "$pid" "$t0" "$SCALE_WAIT"; then
+      kill -0 "$pid" 2>/dev/null || { detail "$who exited during the reload ($v)"; FAILED=$((FAILED + 1)); }
+      res "hup_$v" ">$SCALE_WAIT"; res "hup_${v}_changes" "$(kp_read; kp_total) ($(kp_summary)) so far"; res timed_out "$v"; break
+    fi
+    ((want > 0)) || t_applied=$IDLE_AT
+    sleep 2; kp_read   # changes a little after the reload are still the reload's
+    res "hup_$v" "$t_applied"; res "hup_${v}_idle" "$IDLE_AT"
+    res "hup_${v}_changes" "$(kp_total)"; res "hup_${v}_kinds" "$(kp_summary)"
+    res "hup_${v}_cpu" "$(awk -v a="$(tree_cpu "$pid" | cut -d' ' -f1)" -v b="$c0" 'BEGIN { print a - b }')"
+    ipvsadm-save -n >"$W/scale-$who-$v.table"
+    sorted_same "$W/scale-$kind.save" "$W/scale-$who-$v.table" && res "hup_${v}_table_ok" 1 || res "hup_${v}_table_ok" 0
+    prev=$kind
+  done
+  tree_rss_mb "$pid" >"$W/rss"; res rss "$(<"$W/rss")"; res rss_detail "$CK_RSS_DETAIL"
+  read -r cpu _ < <(tree_cpu "$pid"); res cpu "$cpu"
+  kill -KILL "$pid" 2>/dev/null; daemon_pids "$pid"; kill -KILL "${DPIDS[@]}" 2>/dev/null; wait "$pid" 2>/dev/null
+  kill "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null || true
+  nft delete table inet bench 2>/dev/null || true
+}
+rv() { awk -v k="$2" '$1 == k { $1 = ""; sub(/^ /, ""); v = $0 } END { print v }' "$1"; }   # FILE KEY
+scale_run() { # WHO RELOADS -> appends to $W/scale-WHO.res (a fresh namespace)
+  fresh_ns
+  SCALE_WHO=$1 SCALE_RELOADS=$2 SCALE_RES=$W/scale-$1.res ip netns exec "$NS" bash "$0" --case scale_one || FAILED=$((FAILED + 1))
+  ip netns exec "$NS" ipvsadm -C 2>/dev/null || true
+  ip netns del "$NS"; settle
+}
+case_daemon_scale() {
+  local who size="${SCALE_VS}x${SCALE_RS}"
+  kp_setup || { detail "SANITY FAILED: kprobes on IPVS (tracefs) unavailable: kernel changes cannot be counted"; FAILED=$((FAILED + 1)); return 0; }
+  SCALE_WAIT=$SCALE_WAIT scale_files
+  detail "configuration: $(grep -c '^virtual_server' "$W/scale-base.conf") virtual servers, $(grep -c '^-a' "$W/scale-base.save") real servers ($(grep -c TCP_CHECK "$W/scale-base.conf") TCP_CHECK, $(grep -c MISC_CHECK "$W/scale-base.conf") MISC_CHECK), $(wc -l <"$W/scale-base.conf") lines"
+  for who in swiftvs keepalived; do
+    rm -f "$W/scale-$who.res"
+    local todo="none add chg" runs=0
+    while [[ -n $todo ]] && ((runs < 2)); do
+      scale_run "$who" "$todo"; runs=$((runs + 1))
+      local f=$W/scale-$who.res t
+      t=$(rv "$f" timed_out)
+      [[ -n $t ]] || break
+      # the reloads after the one that ran out, on a fresh daemon
+      todo=$(echo "$todo" | sed "s/.*\b$t\b *//")
+      sed -i '/^timed_out /d' "$f"
+      [[ $(rv "$f" start_table) != '>'* ]] || break
+    done
+  done
+  local S=$W/scale-swiftvs.res K=$W/scale-keepalived.res k s key label
+  sline() { # LABEL KEY [UNIT]
+    s=$(rv "$S" "$2") k=$(rv "$K" "$2")
+    local r
+    if [[ -z $s || -z $k ]]; then r="?"; elif [[ $s == '>'* ]]; then r="?"; elif [[ $k == '>'* ]]; then r=">$(ratio "${k#>}" "$s")"; else r=$(ratio "$k" "$s"); fi
+    printf '%-12s %-12s swiftvs %s %s  keepalived %s %s  %sx\n' "$1" "$size" "$( [[ $s == '>'* ]] && echo "$s" || fmt "${s:-0}")" "${3:-s}" \
+      "$( [[ $k == '>'* || -z $k ]] && echo "${k:-?}" || fmt "$k")" "${3:-s}" "$r"
+  }
+  sline scale-table start_table
+  sline scale-round start_round
+  sline scale-hup0 hup_none
+  sline scale-hup1 hup_add
+  sline scale-hup100 hup_chg
+  sline scale-rss rss MB
+  for who in swiftvs keepalived; do
+    f=$W/scale-$who.res
+    detail "$who: start-up: table after $(rv "$f" start_table) s with $(rv "$f" start_changes) kernel changes ($(rv "$f" start_changes_kinds)); first round after $(rv "$f" start_round) s ($(rv "$f" start_round_counts)); idle after $(rv "$f" start_idle) s; CPU $(rv "$f" start_cpu) s"
+    for v in none add chg; do
+      [[ -n $(rv "$f" "hup_$v") ]] || { detail "$who: reload ($v): not measured"; continue; }
+      detail "$who: SIGHUP ($v): applied after $(rv "$f" "hup_$v") s, idle after $(rv "$f" "hup_${v}_idle") s, $(rv "$f" "hup_${v}_changes") kernel changes ($(rv "$f" "hup_${v}_kinds")), CPU $(rv "$f" "hup_${v}_cpu") s"
+    done
+    detail "$who: peak RSS $(rv "$f" rss) MB ($(rv "$f" rss_detail)); CPU in all $(rv "$f" cpu) s"
+  done
+  for who in swiftvs keepalived; do
+    f=$W/scale-$who.res
+    [[ $(rv "$f" start_table) == '>'* ]] && { detail "$who: no full table within $SCALE_WAIT s: no sanity check of its table"; continue; }
+    sanity "$who: the table after start-up is the configuration's (ipvsadm-save -n)" test "$(rv "$f" start_table_ok)" = 1
+    for v in none add chg; do
+      local ok; ok=$(rv "$f" "hup_${v}_table_ok"); [[ -n $ok ]] || continue
+      sanity "$who: after SIGHUP ($v) the table is the configuration's (ipvsadm-save -n)" test "$ok" = 1
+    done
+  done
+  local want
+  for v in none add chg; do
+    case $v in none) want=0 ;; add) want=1 ;; chg) want=100 ;; esac
+    sanity "swiftvs: SIGHUP ($v) made exactly $want kernel change(s) ($(rv "$S" "hup_${v}_kinds"))" test "$(rv "$S" "hup_${v}_changes")" = "$want"
+    k=$(rv "$K" "hup_${v}_changes"); [[ -n $k ]] && detail "keepalived: SIGHUP ($v) made $k kernel change(s) for $want"
+  done
+  local s1 k1
+  s1=$(rv "$S" hup_add) k1=$(rv "$K" hup_add)
+  goal "one-server reload under 1 s ($(fmt "${s1:-99}") s)" "$(le "${s1:-99}" 1 && echo 1 || echo 0)"
+  goal "one-server reload at least 50x faster than keepalived's (${k1:-?} s vs $(fmt "${s1:-0}") s)" "$(ge "$(ratio "${k1#>}" "$s1")" 50 && echo 1 || echo 0)"
+  s1=$(rv "$S" start_table) k1=$(rv "$K" start_table)
+  goal "start-up (full table) at least 10x faster than keepalived's (${k1:-?} s vs $(fmt "${s1:-0}") s)" "$(ge "$(ratio "${k1#>}" "$s1")" 10 && echo 1 || echo 0)"
+  s1=$(rv "$S" rss) k1=$(rv "$K" rss)
+  goal "less memory than keepalived (${s1:-?} MB vs ${k1:-?} MB)" "$(le "${s1:-99999}" "${k1:-0}" && echo 1 || echo 0)"
 }
 
 # shellcheck source=bench-failover.sh
@@ -626,15 +902,26 @@ case_conn() {
 # =============================================================================================
 if [[ ${1:-} == --case ]]; then   # one case, already inside its namespace
   network
-  "case_$2"
+  if [[ $2 == scale_one ]]; then
+    # Under `set -e` the /proc readers' expected failures (a `children` file has no newline, a
+    # process exits between two reads) would end the daemon's run half-measured.
+    case_scale_one || FAILED=$((FAILED + 1))
+  else
+    "case_${2//-/_}"
+  fi
   ipvsadm -C
   exit $((FAILED > 0))
 fi
 echo "# kernel: $(uname -r) ($(uname -v))"
 echo "# vm: $(nproc) vCPU, $(awk '/MemTotal/ { printf "%d MB", $2 / 1024 }' /proc/meminfo)"
-echo "# sizes: ${SIZES[*]}; swiftvs repetitions $REPS; ipvsadm-restore at $BIG: $ANCHOR_REPS run(s)$( ((SMOKE)) && echo '; SMOKE (tiny sizes)')"
+echo "# sizes: ${SIZES[*]}; daemon-scale ${SCALE_VS}x${SCALE_RS}; swiftvs repetitions $REPS; ipvsadm-restore at $BIG: $ANCHOR_REPS run(s)$( ((SMOKE)) && echo '; SMOKE (tiny sizes)')"
 CASES=("$@")
-((${#CASES[@]})) || CASES=(restore save reconcile edit checks conn failover)
+# daemon-scale is not in a smoke run's default cases: even at 1/20 it takes about 6 minutes
+# (keepalived's reloads each restart its checkers); `Scripts/bench --smoke daemon-scale` runs it.
+if ((${#CASES[@]} == 0)); then
+  CASES=(restore save reconcile edit checks conn daemon-scale failover)
+  ((SMOKE)) && CASES=(restore save reconcile edit checks conn failover)
+fi
 for c in "${CASES[@]}"; do
   ip netns add "bench-$c"
   ip netns exec "bench-$c" bash "$0" --case "$c" || FAILED=$((FAILED + 1))

@@ -40,7 +40,8 @@ public final class Reactor: TaskExecutor, Sendable {
 
     private struct Waiter {
         var fd: Int32
-        var continuation: CheckedContinuation<Outcome, Never>
+        /// A suspended task (`wait`) or a function (`watch`).
+        var resume: Resumer<Outcome>
     }
 
     private enum Timed {
@@ -144,7 +145,7 @@ public final class Reactor: TaskExecutor, Sendable {
                         immediate = .ready(SystemCalls.EPOLLERR)
                         return
                     }
-                    s.waiters[id] = Waiter(fd: fd, continuation: cont)
+                    s.waiters[id] = Waiter(fd: fd, resume: .task(cont))
                     if let deadline {
                         s.timed[id] = .waiter
                         wake = addTimer(&s, deadline: deadline, id: id)
@@ -163,8 +164,47 @@ public final class Reactor: TaskExecutor, Sendable {
                 s.cancelledEarly.insert(id)
                 return nil
             }
-            waiter?.continuation.resume(returning: .cancelled)
+            waiter?.resume(.cancelled)
         }
+    }
+
+    /// `wait(fd:events:deadline:)` without a task: `body` is called once, on the reactor
+    /// thread, with how the wait ended (`.cancelled` after `cancelFDWatch`). The id is for
+    /// `cancelFDWatch`. A checker that waits this way costs no suspended task between checks.
+    @discardableResult
+    public func watch(fd: Int32, events: UInt32, deadline: ContinuousClock.Instant? = nil,
+                      _ body: @escaping @Sendable (Outcome) -> Void) -> UInt64 {
+        var failed = false
+        let (id, wake) = state.withLock { s -> (UInt64, Bool) in
+            let id = s.newID()
+            var rc = Self.control(epfd, SystemCalls.EPOLL_CTL_ADD, fd, events: events | SystemCalls.EPOLLONESHOT, data: id)
+            if rc != 0 && errno == EEXIST {
+                rc = Self.control(epfd, SystemCalls.EPOLL_CTL_MOD, fd, events: events | SystemCalls.EPOLLONESHOT, data: id)
+            }
+            if rc != 0 {
+                failed = true
+                return (id, false)
+            }
+            s.waiters[id] = Waiter(fd: fd, resume: .callback(body))
+            guard let deadline else { return (id, false) }
+            s.timed[id] = .waiter
+            return (id, addTimer(&s, deadline: deadline, id: id))
+        }
+        if failed { body(.ready(SystemCalls.EPOLLERR)) }
+        if wake { poke() }
+        return id
+    }
+
+    /// Ends a `watch` that has not ended yet: its body is called with `.cancelled` (nothing
+    /// happens if it has ended).
+    public func cancelFDWatch(_ id: UInt64) {
+        let waiter = state.withLock { s -> Waiter? in
+            guard let w = s.waiters.removeValue(forKey: id) else { return nil }
+            SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, w.fd)
+            s.timed[id] = nil
+            return w
+        }
+        waiter?.resume(.cancelled)
     }
 
     /// Sleeps until `deadline` on the reactor's timer heap; throws CancellationError when the
@@ -242,11 +282,12 @@ public final class Reactor: TaskExecutor, Sendable {
         var child: UInt = 0
     }
 
-    enum Resumer {
-        case task(CheckedContinuation<ProcessEnd, Never>)
-        case callback(@Sendable (ProcessEnd) -> Void)
+    /// Who a wait's end goes to: a suspended task, or a function called on the reactor thread.
+    enum Resumer<Value: Sendable> {
+        case task(CheckedContinuation<Value, Never>)
+        case callback(@Sendable (Value) -> Void)
 
-        func callAsFunction(_ end: ProcessEnd) {
+        func callAsFunction(_ end: Value) {
             switch self {
             case let .task(c): c.resume(returning: end)
             case let .callback(f): f(end)
@@ -261,7 +302,7 @@ public final class Reactor: TaskExecutor, Sendable {
         /// The spec's pidfd, or -1 once it turned out unusable (then the leader is polled).
         var pidfd: Int32
         /// Who gets the end: a task, or a callback on the reactor thread; nil once delivered.
-        var resumer: Resumer?
+        var resumer: Resumer<ProcessEnd>?
         var pipeOpen: Bool
         var output: [UInt8] = []
         var outputBytes = 0
@@ -325,7 +366,7 @@ public final class Reactor: TaskExecutor, Sendable {
         }
     }
 
-    private func follow(_ s: inout State, id: UInt64, spec: ProcessSpec, resumer: Resumer, killNow: Bool) -> Bool {
+    private func follow(_ s: inout State, id: UInt64, spec: ProcessSpec, resumer: Resumer<ProcessEnd>, killNow: Bool) -> Bool {
         let w = ProcessWatch(id: id, spec: spec)
         w.resumer = resumer
         if killNow {
@@ -471,9 +512,9 @@ public final class Reactor: TaskExecutor, Sendable {
         SystemCalls.nameThisThread("swiftvs-reactor")
         let capacity = 256
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity * SystemCalls.epollEventSize, alignment: 8)
-        var ready: [(CheckedContinuation<Outcome, Never>, Outcome)] = []
+        var ready: [(Resumer<Outcome>, Outcome)] = []
         var woken: [(CheckedContinuation<Void, any Error>)] = []
-        var ended: [(Resumer, ProcessEnd)] = []
+        var ended: [(Resumer<ProcessEnd>, ProcessEnd)] = []
         var callbacks: [@Sendable () -> Void] = []
         var jobs: [UnownedJob] = []
         let executor = asUnownedTaskExecutor()
@@ -515,7 +556,7 @@ public final class Reactor: TaskExecutor, Sendable {
                         if let w = s.waiters.removeValue(forKey: data) {
                             SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, w.fd)
                             s.timed[data] = nil
-                            ready.append((w.continuation, .ready(events)))
+                            ready.append((w.resume, .ready(events)))
                         }
                     }
                 }
@@ -526,7 +567,7 @@ public final class Reactor: TaskExecutor, Sendable {
                     case .waiter:
                         if let w = s.waiters.removeValue(forKey: first.id) {
                             SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, w.fd)
-                            ready.append((w.continuation, .timedOut))
+                            ready.append((w.resume, .timedOut))
                         }
                     case let .sleeper(c):
                         woken.append(c)
@@ -545,7 +586,7 @@ public final class Reactor: TaskExecutor, Sendable {
                 }
                 swap(&jobs, &s.jobs)
             }
-            for (c, o) in ready { c.resume(returning: o) }
+            for (r, o) in ready { r(o) }
             for c in woken { c.resume() }
             for (c, e) in ended { c(e) }
             for f in callbacks { f() }

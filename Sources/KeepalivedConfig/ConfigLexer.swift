@@ -27,6 +27,53 @@ enum ConfigLexer {
         }
     }
 
+    /// `lexCharacters` for a line of ASCII bytes (no "\r", no byte above 0x7F), the same tokens:
+    /// there each byte is a character, so columns and offsets are the same. At 290,000 lines
+    /// (2,284 virtual servers, 37,298 real servers) the Character walk was two thirds of the
+    /// whole parse.
+    static func lexASCII(_ b: UnsafeBufferPointer<UInt8>, raw: Substring, number lineNo: Int, file: String,
+                         diagnostics: inout [Diagnostic]) -> Line {
+        func blank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0B || c == 0x0C }
+        func text(_ r: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self) }
+        var tokens: [Token] = []
+        let n = b.count
+        var i = 0
+        var end = n
+        while i < n {
+            let c = b[i]
+            if blank(c) { i += 1; continue }
+            if c == 0x23 || c == 0x21 { end = i; break }   // # !
+            let loc = SourceLocation(file: file, line: lineNo, column: i + 1)
+            if c == 0x22 {   // "
+                var j = i + 1
+                while j < n && b[j] != 0x22 { j += 1 }
+                if j >= n {
+                    diagnostics.append(Diagnostic(.error, loc, "unterminated quoted string"))
+                    tokens.append(Token(text: text((i + 1)..<n), location: loc, quoted: true, offset: i))
+                    break
+                }
+                tokens.append(Token(text: text((i + 1)..<j), location: loc, quoted: true, offset: i))
+                i = j + 1
+                continue
+            }
+            if c == 0x7B || c == 0x7D {   // { }
+                tokens.append(Token(text: c == 0x7B ? "{" : "}", location: loc, quoted: false, offset: i))
+                i += 1
+                continue
+            }
+            var j = i
+            while j < n {
+                let d = b[j]
+                if blank(d) || d == 0x22 || d == 0x7B || d == 0x7D || d == 0x23 || d == 0x21 { break }
+                j += 1
+            }
+            tokens.append(Token(text: text(i..<j), location: loc, quoted: false, offset: i))
+            i = j
+        }
+        // The comment cut by bytes: `prefix(_:)` would walk the line's Characters again.
+        return Line(tokens: tokens, text: end == n ? raw : raw[..<raw.utf8.index(raw.startIndex, offsetBy: end)])
+    }
+
     /// The warning for a line with no-break spaces (folded to one per file by the tree builder).
     static let noBreakSpaceWarning = "no-break space (U+00A0) taken as a blank; keepalived refuses it"
 
@@ -34,6 +81,17 @@ enum ConfigLexer {
     /// removed here; a line the preprocessor rewrote has none left (keepalived removes comments
     /// before substitution, and a `#` that `\#` or `${_HASH}` made is a character like others).
     static func lex(_ logical: LogicalLine, diagnostics: inout [Diagnostic]) -> Line {
+        if logical.locations == nil, !logical.text.utf8.contains(where: { $0 >= 0x80 || $0 == 0x0D }),
+           let line = logical.text.utf8.withContiguousStorageIfAvailable({
+               lexASCII($0, raw: logical.text, number: logical.line, file: logical.file, diagnostics: &diagnostics)
+           }) {
+            return line
+        }
+        return lexCharacters(logical, diagnostics: &diagnostics)
+    }
+
+    /// `lex` on the line's Characters: any line, as written or rewritten.
+    static func lexCharacters(_ logical: LogicalLine, diagnostics: inout [Diagnostic]) -> Line {
         let raw = logical.text
         let comments = logical.locations == nil
         var chars = Array(raw)

@@ -131,12 +131,20 @@ public struct HealthStateMachine: Sendable {
         -> (machine: HealthStateMachine, carried: [CheckerID: CheckerID]) {
         var machine = HealthStateMachine(config: config)
         var carried: [CheckerID: CheckerID] = [:]
-        var usedVS = Set<Int>()
+        // The old virtual servers by identity, each list in file order: the first unused one
+        // with the same identity is the match (a linear search per virtual server made a
+        // reload quadratic in their number: 2.6 M comparisons at 2,284 virtual servers).
+        var oldByIdentity: [VirtualServerIdentity: [Int]] = [:]
+        oldByIdentity.reserveCapacity(old.vss.count)
+        for i in old.vss.indices { oldByIdentity[VirtualServerIdentity(old.vss[i].config), default: []].append(i) }
+        var nextOfIdentity: [VirtualServerIdentity: Int] = [:]
         for v in machine.vss.indices {
             let vsConfig = machine.vss[v].config
-            guard let ov = old.vss.indices.first(where: { !usedVS.contains($0) && Self.sameVirtualServer(old.vss[$0].config, vsConfig) })
-            else { continue }
-            usedVS.insert(ov)
+            let identity = VirtualServerIdentity(vsConfig)
+            let taken = nextOfIdentity[identity, default: 0]
+            guard let candidates = oldByIdentity[identity], taken < candidates.count else { continue }
+            nextOfIdentity[identity] = taken + 1
+            let ov = candidates[taken]
             machine.vss[v].quorumUp = old.vss[ov].quorumUp
             machine.vss[v].sorryActive = old.vss[ov].sorryActive && vsConfig.sorryServer != nil
             var usedRS = Set<Int>()
@@ -170,7 +178,17 @@ public struct HealthStateMachine: Sendable {
 
     /// The same virtual server for a reload: same address (or mark, or group) and protocol.
     static func sameVirtualServer(_ a: VirtualServerConfig, _ b: VirtualServerConfig) -> Bool {
-        a.address == b.address && a.proto == b.proto
+        VirtualServerIdentity(a) == VirtualServerIdentity(b)
+    }
+
+    /// What makes two virtual servers the same one across a reload.
+    struct VirtualServerIdentity: Hashable {
+        var address: VirtualServerAddress
+        var proto: TransportProtocol
+        init(_ c: VirtualServerConfig) {
+            address = c.address
+            proto = c.proto
+        }
     }
 
     /// A checker's configuration without its place in the file.
