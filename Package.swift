@@ -125,12 +125,12 @@ let package = Package(
         .target(name: "BuildInfo", plugins: ["BuildInfoPlugin"]),
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         // ipvsadm's own command line over the binding: `swiftvs ipvsadm …` and swiftvs-ipvsadm.
-        .target(name: "IpvsadmFrontEnd", dependencies: ["IPVS", "IPVSRules"]),
+        .target(name: "IpvsadmFrontEnd", dependencies: ["IPVS", "IPVSRules", "Serialization"]),
         .executableTarget(name: "swiftvs-ipvsadm", dependencies: ["IpvsadmFrontEnd"]),
         .executableTarget(
             name: "swiftvs",
             dependencies: [
-                "IPVS", "IPVSRules", "IpvsadmFrontEnd", "FirewallMarks", "HealthCheck", "Director", "Diagnostics", "BuildInfo", "DaemonMetrics",
+                "IPVS", "IPVSRules", "IpvsadmFrontEnd", "FirewallMarks", "HealthCheck", "Director", "Diagnostics", "BuildInfo", "DaemonMetrics", "Serialization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
