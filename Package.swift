@@ -138,9 +138,12 @@ let package = Package(
         // The health-check daemon alone: `swiftvs daemon` execs it, so the long-running process
         // carries neither ArgumentParser nor the Foundation it links.
         .executableTarget(name: "swiftvs-healthd", dependencies: ["Director"]),
+        // What the test targets share: the process runner for their set-up and checks, the set-up
+        // error, where the built executables are (Foundation; not a test target itself).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Host tests: no kernel IPVS needed.
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink"]),
-        .testTarget(name: "IPVSRulesTests", dependencies: ["IPVSRules", "IPVS"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IPVSRulesTests", dependencies: ["IPVSRules", "IPVS", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "NetworkModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FirewallMarksTests", dependencies: ["FirewallMarks"]),
         .testTarget(name: "SerializationTests", dependencies: ["Serialization"]),
@@ -149,7 +152,7 @@ let package = Package(
                                                            .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "SwiftVSTests", dependencies: [
             "Director",
-            "swiftvs", "IPVS", "IPVSRules",
+            "swiftvs", "IPVS", "IPVSRules", "TestSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // VRRP in network namespaces on the host (root, ip netns, keepalived, tcpdump): the harness
@@ -157,15 +160,15 @@ let package = Package(
         // The vrrp_* / global_defs configuration pass: every keyword, the seeds, and a differential
         // run against `keepalived -t` (that one needs root and keepalived; skipped otherwise).
         .testTarget(name: "VRRPRouterTests", dependencies: ["VRRPRouter", "VRRP", "KeepalivedConfig", "NetworkModel",
-                                                          "EventLoop"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VRRPNamespaceTests", dependencies: ["NetworkModel", "CNetlink"]),
+                                                          "EventLoop", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VRRPNamespaceTests", dependencies: ["NetworkModel", "CNetlink", "TestSupport"]),
         // Host tests in network namespaces: need root (skipped otherwise).
-        .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", "NetworkModel", "CNetlinkRoute"]),
+        .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", "NetworkModel", "CNetlinkRoute", "TestSupport"]),
         // Kernel tests: run inside the VM (Scripts/vm-run) against the real ip_vs modules.
-        .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks", "HealthCheck", "DaemonMetrics"], exclude: ["Fixtures"]),
+        .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks", "HealthCheck", "DaemonMetrics", "TestSupport"], exclude: ["Fixtures"]),
         // The metrics endpoint on the host: the HTTP listener against slow and hostile clients,
         // promtool, and a real Prometheus scraping a VRRP-only daemon (root, namespaces).
-        .testTarget(name: "MetricsTests", dependencies: ["DaemonMetrics", "Director", "EventLoop", "IPVSModel", "HealthCheck",
+        .testTarget(name: "MetricsTests", dependencies: ["DaemonMetrics", "Director", "EventLoop", "IPVSModel", "HealthCheck", "TestSupport",
                                                       .product(name: "Prometheus", package: "swift-prometheus")]),
     ],
     swiftLanguageModes: [.v6]
