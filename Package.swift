@@ -60,7 +60,7 @@ let package = Package(
         // without linking libnl.
         .target(name: "IPVSModel", dependencies: ["NetworkModel"]),
         // The IPVS generic-netlink binding: wire encoding, the socket handle. Re-exports IPVSModel.
-        .target(name: "IPVS", dependencies: ["CNetlink", "IPVSModel", "Serialization"]),
+        .target(name: "IPVS", dependencies: ["CNetlink", "IPVSModel", "Serialization", "NetworkNamespaces"]),
         // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering, diff and plan.
         .target(name: "IPVSRules", dependencies: ["IPVSModel", "Diagnostics", "Serialization"]),
         // The VRRP protocol core: wire format, receive validation, timers, state machine. Pure:
@@ -71,7 +71,7 @@ let package = Package(
         .target(name: "VRRPRouter", dependencies: ["VRRP", "HostNetwork", "NetworkModel", "EventLoop", "KeepalivedConfig", .product(name: "Logging", package: "swift-log")]),
         // The host effects VRRP needs: rtnetlink interfaces, addresses and events, VRRP raw
         // sockets, gratuitous ARP and unsolicited neighbour advertisements, namespaces for tests.
-        .target(name: "HostNetwork", dependencies: ["CNetlinkRoute", "NetworkModel"]),
+        .target(name: "HostNetwork", dependencies: ["CNetlinkRoute", "NetworkModel", "NetworkNamespaces"]),
         // iptables / nft mangle MARK rules that feed fwmark services.
         .target(name: "FirewallMarks", dependencies: ["CSystem", "NetworkModel", "Serialization"]),
         // The one C shim for the libc and Linux calls Swift's Glibc module hides (pipe2, epoll,
@@ -79,6 +79,9 @@ let package = Package(
         // and the check processes' spawn: clone(CLONE_VM|CLONE_PIDFD) with the child's stack in
         // a block of the caller's (a child function cannot be written in Swift).
         .target(name: "CSystem"),
+        // Code run inside another network namespace on a short-lived thread, without moving the
+        // caller: the one implementation under the binding's --netns and HostNetwork's.
+        .target(name: "NetworkNamespaces", dependencies: ["CSystem"]),
         // The epoll reactor (waits, timers, a TaskExecutor), the process runner that starts and
         // supervises scripts on it, and the system calls they need. Knows nothing of keepalived.
         .target(name: "EventLoop", dependencies: ["CSystem"]),
