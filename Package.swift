@@ -66,7 +66,7 @@ let package = Package(
         // without linking libnl.
         .target(name: "IPVSModel", dependencies: ["NetworkModel"]),
         // The IPVS generic-netlink binding: wire encoding, the socket handle. Re-exports IPVSModel.
-        .target(name: "IPVS", dependencies: ["CNetlink", "IPVSModel", "Serialization"]),
+        .target(name: "IPVS", dependencies: ["CNetlink", "IPVSModel", "Serialization", "NetworkNamespaces"]),
         // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering, diff and plan.
         .target(name: "IPVSRules", dependencies: ["IPVSModel", "Diagnostics", "Serialization"]),
         // The VRRP protocol core: wire format, receive validation, timers, state machine. Pure:
@@ -77,7 +77,7 @@ let package = Package(
         .target(name: "VRRPRouter", dependencies: ["VRRP", "HostNetwork", "NetworkModel", "EventLoop", "KeepalivedConfig", .product(name: "Logging", package: "swift-log")]),
         // The host effects VRRP needs: rtnetlink interfaces, addresses and events, VRRP raw
         // sockets, gratuitous ARP and unsolicited neighbour advertisements, namespaces for tests.
-        .target(name: "HostNetwork", dependencies: ["CNetlinkRoute", "NetworkModel"]),
+        .target(name: "HostNetwork", dependencies: ["CNetlinkRoute", "NetworkModel", "NetworkNamespaces"]),
         // iptables / nft mangle MARK rules that feed fwmark services.
         .target(name: "FirewallMarks", dependencies: ["CSystem", "NetworkModel", "Serialization"]),
         // The one C shim for the libc and Linux calls Swift's Glibc module hides (pipe2, epoll,
@@ -85,6 +85,9 @@ let package = Package(
         // and the check processes' spawn: clone(CLONE_VM|CLONE_PIDFD) with the child's stack in
         // a block of the caller's (a child function cannot be written in Swift).
         .target(name: "CSystem"),
+        // Code run inside another network namespace on a short-lived thread, without moving the
+        // caller: the one implementation under the binding's --netns and HostNetwork's.
+        .target(name: "NetworkNamespaces", dependencies: ["CSystem"]),
         // The epoll reactor (waits, timers, a TaskExecutor), the process runner that starts and
         // supervises scripts on it, and the system calls they need. Knows nothing of keepalived.
         .target(name: "EventLoop", dependencies: ["CSystem"]),
@@ -132,12 +135,12 @@ let package = Package(
         .target(name: "BuildInfo", plugins: ["BuildInfoPlugin"]),
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         // ipvsadm's own command line over the binding: `swiftvs ipvsadm …` and swiftvs-ipvsadm.
-        .target(name: "IpvsadmFrontEnd", dependencies: ["IPVS", "IPVSRules"]),
+        .target(name: "IpvsadmFrontEnd", dependencies: ["IPVS", "IPVSRules", "Serialization"]),
         .executableTarget(name: "swiftvs-ipvsadm", dependencies: ["IpvsadmFrontEnd"]),
         .executableTarget(
             name: "swiftvs",
             dependencies: [
-                "IPVS", "IPVSRules", "IpvsadmFrontEnd", "FirewallMarks", "HealthCheck", "Director", "Diagnostics", "BuildInfo", "DaemonMetrics",
+                "IPVS", "IPVSRules", "IpvsadmFrontEnd", "FirewallMarks", "HealthCheck", "Director", "Diagnostics", "BuildInfo", "DaemonMetrics", "Serialization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -145,9 +148,12 @@ let package = Package(
         // The health-check daemon alone: `swiftvs daemon` execs it, so the long-running process
         // carries neither ArgumentParser nor the Foundation it links.
         .executableTarget(name: "swiftvs-healthd", dependencies: ["Director"]),
+        // What the test targets share: the process runner for their set-up and checks, the set-up
+        // error, where the built executables are (Foundation; not a test target itself).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Host tests: no kernel IPVS needed.
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink"]),
-        .testTarget(name: "IPVSRulesTests", dependencies: ["IPVSRules", "IPVS"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IPVSRulesTests", dependencies: ["IPVSRules", "IPVS", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "NetworkModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FirewallMarksTests", dependencies: ["FirewallMarks"]),
         .testTarget(name: "SerializationTests", dependencies: ["Serialization"]),
@@ -157,7 +163,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "SwiftVSTests", dependencies: [
             "Director",
-            "swiftvs", "IPVS", "IPVSRules",
+            "swiftvs", "IPVS", "IPVSRules", "TestSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // VRRP in network namespaces on the host (root, ip netns, keepalived, tcpdump): the harness
@@ -165,15 +171,15 @@ let package = Package(
         // The vrrp_* / global_defs configuration pass: every keyword, the seeds, and a differential
         // run against `keepalived -t` (that one needs root and keepalived; skipped otherwise).
         .testTarget(name: "VRRPRouterTests", dependencies: ["VRRPRouter", "VRRP", "KeepalivedConfig", "NetworkModel",
-                                                          "EventLoop"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VRRPNamespaceTests", dependencies: ["NetworkModel", "CNetlink"]),
+                                                          "EventLoop", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VRRPNamespaceTests", dependencies: ["NetworkModel", "CNetlink", "TestSupport"]),
         // Host tests in network namespaces: need root (skipped otherwise).
-        .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", "NetworkModel", "CNetlinkRoute"]),
+        .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", "NetworkModel", "CNetlinkRoute", "TestSupport"]),
         // Kernel tests: run inside the VM (Scripts/vm-run) against the real ip_vs modules.
-        .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks", "HealthCheck", "DaemonMetrics"], exclude: ["Fixtures"]),
+        .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks", "HealthCheck", "DaemonMetrics", "TestSupport"], exclude: ["Fixtures"]),
         // The metrics endpoint on the host: the HTTP listener against slow and hostile clients,
         // promtool, and a real Prometheus scraping a VRRP-only daemon (root, namespaces).
-        .testTarget(name: "MetricsTests", dependencies: ["DaemonMetrics", "Director", "EventLoop", "IPVSModel", "HealthCheck",
+        .testTarget(name: "MetricsTests", dependencies: ["DaemonMetrics", "Director", "EventLoop", "IPVSModel", "HealthCheck", "TestSupport",
                                                       .product(name: "Prometheus", package: "swift-prometheus")]),
     ],
     swiftLanguageModes: [.v6]

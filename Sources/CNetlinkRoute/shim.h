@@ -45,10 +45,6 @@ static inline int swiftvs_sol_netlink(void) { return SOL_NETLINK; }
 // errno is a macro over a thread-local; read it right after the failing call.
 static inline int swiftvs_rt_errno(void) { return errno; }
 
-// setns(2) is only declared under _GNU_SOURCE, which the C library module is built without.
-extern int setns(int fd, int nstype);
-static inline int swiftvs_rt_setns_net(int fd) { return setns(fd, 0x40000000 /* CLONE_NEWNET */); }
-
 // struct in6_pktinfo is only declared under _GNU_SOURCE; this is the kernel's layout.
 struct swiftvs_in6_pktinfo { struct in6_addr addr; int ifindex; };
 

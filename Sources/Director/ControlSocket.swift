@@ -35,23 +35,16 @@ public enum ControlSocket {
             }
             unlink(path)
         }
-        let rc = withAddress(path) { bind(fd, $0, $1) }
-        if rc != 0 {
+        /// The step that failed, with its errno; the socket closed.
+        func failed(_ step: String) -> SocketError {
             let e = errno
             close(fd)
-            throw SocketError(path: path, step: "bind", errno: e)
+            return SocketError(path: path, step: step, errno: e)
         }
+        if withAddress(path, { bind(fd, $0, $1) }) != 0 { throw failed("bind") }
         // Not listening yet, so nobody can connect before the mode is right.
-        if chmod(path, 0o600) != 0 {
-            let e = errno
-            close(fd)
-            throw SocketError(path: path, step: "chmod 0600", errno: e)
-        }
-        if Glibc.listen(fd, 16) != 0 {
-            let e = errno
-            close(fd)
-            throw SocketError(path: path, step: "listen", errno: e)
-        }
+        if chmod(path, 0o600) != 0 { throw failed("chmod 0600") }
+        if Glibc.listen(fd, 16) != 0 { throw failed("listen") }
         return fd
     }
 
@@ -96,29 +89,14 @@ public enum ControlSocket {
         defer { close(fd) }
         let deadline = ContinuousClock.now.advanced(by: clientDeadline)
         var request: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 512)
         while !ControlRequest.isComplete(request) {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n > 0 {
-                request += buf[0..<n]
-                continue
-            }
-            if n == 0 { break }
-            if errno == EINTR { continue }
-            guard errno == EAGAIN, case .ready = await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN, deadline: deadline) else { return }
+            guard let chunk = await reactor.receive(from: fd, upTo: 512, deadline: deadline) else { return }
+            if chunk.isEmpty { break }
+            request += chunk
         }
         clients.answering(id)
         let reply = Array(await handler(ControlRequest(received: request)).utf8)
-        var done = 0
-        while done < reply.count {
-            let n = reply.withUnsafeBytes { send(fd, $0.baseAddress! + done, $0.count - done, Int32(MSG_NOSIGNAL)) }
-            if n > 0 {
-                done += n
-                continue
-            }
-            if n < 0 && errno == EINTR { continue }
-            guard n < 0, errno == EAGAIN, case .ready = await reactor.wait(fd: fd, events: SystemCalls.EPOLLOUT, deadline: deadline) else { return }
-        }
+        await reactor.send(reply, to: fd, deadline: deadline)
     }
 
     /// Sends `request` to the daemon at `path` and returns its answer (blocking; for the CLI).

@@ -283,11 +283,10 @@ public enum DaemonMain {
         }
     }
 
-    /// `swiftvs: MESSAGE` and an optional hint on standard error, then exit.
+    /// `swiftvs: MESSAGE` and an optional hint on standard error, then exit: Diagnostics'
+    /// `fail`, the one the command-line tool ends with too.
     public static func fail(_ message: String, hint: String? = nil, status: Int32) -> Never {
-        printError("swiftvs: \(message)")
-        if let hint { printError("hint: \(hint)") }
-        exit(status)
+        Diagnostics.fail(message, hint: hint, status: status)
     }
 
     static func printError(_ line: String) {

@@ -60,36 +60,18 @@ struct MetricsConnection {
     private func readHead() async -> HTTPRequestHead.Parse? {
         let deadline = ContinuousClock.now + limits.requestTimeout
         var request: [UInt8] = []
-        var buf = [UInt8](repeating: 0, count: 2048)
         while true {
-            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, min($0.count, limits.maxRequestBytes + 1 - request.count), 0) }
-            if n > 0 {
-                request += buf[0..<n]
-                let parsed = HTTPRequestHead.parse(request)
-                if parsed != .incomplete { return parsed }
-                if request.count > limits.maxRequestBytes { return .incomplete }
-                continue
-            }
-            if n == 0 { return nil }
-            if errno == EINTR { continue }
-            guard errno == EAGAIN || errno == EWOULDBLOCK else { return nil }
-            guard case .ready = await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN, deadline: deadline) else { return nil }
+            let limit = min(2048, limits.maxRequestBytes + 1 - request.count)
+            guard let chunk = await reactor.receive(from: fd, upTo: limit, deadline: deadline), !chunk.isEmpty else { return nil }
+            request += chunk
+            let parsed = HTTPRequestHead.parse(request)
+            if parsed != .incomplete { return parsed }
+            if request.count > limits.maxRequestBytes { return .incomplete }
         }
     }
 
     private func write(_ bytes: [UInt8]) async {
-        let deadline = ContinuousClock.now + limits.responseTimeout
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + done, $0.count - done, Int32(MSG_NOSIGNAL)) }
-            if n > 0 {
-                done += n
-                continue
-            }
-            if n < 0 && errno == EINTR { continue }
-            guard n < 0, errno == EAGAIN || errno == EWOULDBLOCK,
-                  case .ready = await reactor.wait(fd: fd, events: SystemCalls.EPOLLOUT, deadline: deadline) else { return }
-        }
+        guard await reactor.send(bytes, to: fd, deadline: ContinuousClock.now + limits.responseTimeout) else { return }
         shutdown(fd, Int32(SHUT_WR))
     }
 }

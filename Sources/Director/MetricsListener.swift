@@ -45,16 +45,14 @@ public enum MetricsListener {
         var one: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         if v6 { _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) }
-        if withSocketAddress(address, { bind(fd, $0, $1) }) != 0 {
+        /// The step that failed, with its errno; the socket closed.
+        func failed(_ step: String) -> SocketError {
             let e = errno
             close(fd)
-            throw SocketError(address: address, step: "bind", errno: e)
+            return SocketError(address: address, step: step, errno: e)
         }
-        if Glibc.listen(fd, 64) != 0 {
-            let e = errno
-            close(fd)
-            throw SocketError(address: address, step: "listen", errno: e)
-        }
+        if withSocketAddress(address, { bind(fd, $0, $1) }) != 0 { throw failed("bind") }
+        if Glibc.listen(fd, 64) != 0 { throw failed("listen") }
         return fd
     }
 

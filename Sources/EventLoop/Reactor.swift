@@ -507,85 +507,16 @@ public final class Reactor: TaskExecutor, Sendable {
         fatalError("swiftvs-reactor: epoll_wait: \(SystemCalls.errnoString(code)) (errno \(code))")
     }
 
-    private func run() {
-        // Otherwise it would carry the name of whichever thread created it.
-        SystemCalls.nameThisThread("swiftvs-reactor")
-        let capacity = 256
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity * SystemCalls.epollEventSize, alignment: 8)
+    /// What one pass of the loop resumes once the lock is released, in this order: ready
+    /// waits, slept timers, ended processes, callback timers.
+    private struct Resumptions {
         var ready: [(Resumer<Outcome>, Outcome)] = []
-        var woken: [(CheckedContinuation<Void, any Error>)] = []
+        var woken: [CheckedContinuation<Void, any Error>] = []
         var ended: [(Resumer<ProcessEnd>, ProcessEnd)] = []
         var callbacks: [@Sendable () -> Void] = []
-        var jobs: [UnownedJob] = []
-        let executor = asUnownedTaskExecutor()
-        while true {
-            // To the nanosecond (epoll_pwait2): a millisecond timeout rounded up made every
-            // timer, a VRRP takeover's among them, up to 1 ms late.
-            let timeout: Duration? = state.withLock { s in
-                if !s.jobs.isEmpty { return .zero }
-                s.polling = true
-                guard let first = s.timers.peek else { return nil }
-                return max(.zero, ContinuousClock.now.duration(to: first.deadline))
-            }
-            let n = SystemCalls.epollWait(epfd, buffer, capacity: Int32(capacity), timeout: timeout)
-            // EINTR (a signal) goes round again below. Any other failure (EBADF, EFAULT, EINVAL)
-            // means the reactor's own descriptor or buffer is broken: a programming error that no
-            // retry mends. It used to `continue`, a busy spin at full CPU with every wait, timer
-            // and child frozen; the process now stops, loudly, with the errno.
-            if n < 0, case let e = errno, e != EINTR { Self.waitFailed(e) }
-            state.withLock { s in
-                s.polling = false
-                if n > 0 {
-                    for i in 0..<Int(n) {
-                        let (events, data) = SystemCalls.epollEvent(buffer, i)
-                        if data == 0 {
-                            var sink: UInt64 = 0
-                            _ = Glibc.read(wakeFD, &sink, 8)
-                            s.poked = false
-                            continue
-                        }
-                        if data & Self.tags != 0 {
-                            guard let w = s.processes[data & ~Self.tags] else { continue }
-                            if data & Self.pipeTag != 0 {
-                                drain(&s, w)
-                            } else if let c = w.resumer {
-                                ended.append((c, finish(&s, w)))
-                            }
-                            continue
-                        }
-                        if let w = s.waiters.removeValue(forKey: data) {
-                            SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, w.fd)
-                            s.timed[data] = nil
-                            ready.append((w.resume, .ready(events)))
-                        }
-                    }
-                }
-                let now = ContinuousClock.now
-                while let first = s.timers.peek, first.deadline <= now {
-                    s.timers.pop()
-                    switch s.timed.removeValue(forKey: first.id) {
-                    case .waiter:
-                        if let w = s.waiters.removeValue(forKey: first.id) {
-                            SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, w.fd)
-                            ready.append((w.resume, .timedOut))
-                        }
-                    case let .sleeper(c):
-                        woken.append(c)
-                    case let .process(w):
-                        if w.timerID == first.id { w.timerID = 0 }
-                        if let c = w.resumer, let end = processTimer(&s, w, now: now) { ended.append((c, end)) }
-                    case let .callback(f):
-                        callbacks.append(f)
-                    case nil:
-                        break
-                    }
-                }
-                // Drop stale timers (finished waits) once they dominate the heap.
-                if s.timers.count > 64 && s.timers.count > 4 * s.timed.count {
-                    s.timers.retain { s.timed[$0] != nil }
-                }
-                swap(&jobs, &s.jobs)
-            }
+
+        /// Resumes them all and empties the lists (keeping their capacity for the next pass).
+        mutating func resumeAll() {
             for (r, o) in ready { r(o) }
             for c in woken { c.resume() }
             for (c, e) in ended { c(e) }
@@ -594,61 +525,118 @@ public final class Reactor: TaskExecutor, Sendable {
             ready.removeAll(keepingCapacity: true)
             woken.removeAll(keepingCapacity: true)
             ended.removeAll(keepingCapacity: true)
-            // Jobs run after the resumptions above, which enqueue the jobs of tasks preferring
-            // this executor: they run in this same pass (up to a bound, then I/O is polled again).
-            var budget = 256
-            while !jobs.isEmpty && budget > 0 {
-                for j in jobs { j.runSynchronously(on: executor) }
-                budget -= jobs.count
-                jobs.removeAll(keepingCapacity: true)
-                state.withLock { swap(&jobs, &$0.jobs) }
-            }
-            if !jobs.isEmpty {
-                state.withLock { s in
-                    s.jobs.insert(contentsOf: jobs, at: 0)
-                }
-                jobs.removeAll(keepingCapacity: true)
-            }
-        }
-    }
-}
-
-/// Binary min-heap of (deadline, timer id); stale entries are skipped when popped.
-struct TimerHeap {
-    private(set) var items: [(deadline: ContinuousClock.Instant, id: UInt64)] = []
-    var count: Int { items.count }
-    var peek: (deadline: ContinuousClock.Instant, id: UInt64)? { items.first }
-
-    mutating func push(deadline: ContinuousClock.Instant, id: UInt64) {
-        items.append((deadline, id))
-        var i = items.count - 1
-        while i > 0 {
-            let p = (i - 1) / 2
-            if items[p].deadline <= items[i].deadline { break }
-            items.swapAt(p, i)
-            i = p
         }
     }
 
-    mutating func pop() {
-        guard !items.isEmpty else { return }
-        items.swapAt(0, items.count - 1)
-        items.removeLast()
-        var i = 0
+    private func run() {
+        // Otherwise it would carry the name of whichever thread created it.
+        SystemCalls.nameThisThread("swiftvs-reactor")
+        let capacity = 256
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity * SystemCalls.epollEventSize, alignment: 8)
+        var due = Resumptions()
+        var jobs: [UnownedJob] = []
+        let executor = asUnownedTaskExecutor()
         while true {
-            let l = 2 * i + 1, r = l + 1
-            var m = i
-            if l < items.count && items[l].deadline < items[m].deadline { m = l }
-            if r < items.count && items[r].deadline < items[m].deadline { m = r }
-            if m == i { break }
-            items.swapAt(i, m)
-            i = m
+            let n = SystemCalls.epollWait(epfd, buffer, capacity: Int32(capacity), timeout: nextTimeout())
+            // EINTR (a signal) goes round again below. Any other failure (EBADF, EFAULT, EINVAL)
+            // means the reactor's own descriptor or buffer is broken: a programming error that no
+            // retry mends. It used to `continue`, a busy spin at full CPU with every wait, timer
+            // and child frozen; the process now stops, loudly, with the errno.
+            if n < 0, case let e = errno, e != EINTR { Self.waitFailed(e) }
+            state.withLock { s in
+                s.polling = false
+                for i in 0..<max(Int(n), 0) {
+                    let (events, data) = SystemCalls.epollEvent(buffer, i)
+                    handleEvent(&s, events: events, data: data, &due)
+                }
+                fireTimers(&s, now: ContinuousClock.now, &due)
+                // Drop stale timers (finished waits) once they dominate the heap.
+                if s.timers.count > 64 && s.timers.count > 4 * s.timed.count {
+                    s.timers.retain { s.timed[$0] != nil }
+                }
+                swap(&jobs, &s.jobs)
+            }
+            due.resumeAll()
+            runJobs(&jobs, on: executor)
         }
     }
 
-    mutating func retain(_ keep: (UInt64) -> Bool) {
-        let kept = items.filter { keep($0.id) }
-        items = []
-        for k in kept { push(deadline: k.deadline, id: k.id) }
+    /// How long the next epoll_wait may sleep: not at all with jobs queued, until the first
+    /// timer, or for ever. Marks the loop as polling (new work must then poke it).
+    private func nextTimeout() -> Duration? {
+        // To the nanosecond (epoll_pwait2): a millisecond timeout rounded up made every
+        // timer, a VRRP takeover's among them, up to 1 ms late.
+        state.withLock { s in
+            if !s.jobs.isEmpty { return .zero }
+            s.polling = true
+            guard let first = s.timers.peek else { return nil }
+            return max(.zero, ContinuousClock.now.duration(to: first.deadline))
+        }
+    }
+
+    /// One epoll event: the wake-up eventfd, a child's pipe or pidfd, or a descriptor wait.
+    private func handleEvent(_ s: inout State, events: UInt32, data: UInt64, _ due: inout Resumptions) {
+        if data == 0 {
+            var sink: UInt64 = 0
+            _ = Glibc.read(wakeFD, &sink, 8)
+            s.poked = false
+            return
+        }
+        if data & Self.tags != 0 {
+            guard let w = s.processes[data & ~Self.tags] else { return }
+            if data & Self.pipeTag != 0 {
+                drain(&s, w)
+            } else if let c = w.resumer {
+                due.ended.append((c, finish(&s, w)))
+            }
+            return
+        }
+        if let w = s.waiters.removeValue(forKey: data) {
+            SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, w.fd)
+            s.timed[data] = nil
+            due.ready.append((w.resume, .ready(events)))
+        }
+    }
+
+    /// Every timer due by `now`: wait timeouts, sleeps, process timers, callbacks.
+    private func fireTimers(_ s: inout State, now: ContinuousClock.Instant, _ due: inout Resumptions) {
+        while let first = s.timers.peek, first.deadline <= now {
+            s.timers.pop()
+            switch s.timed.removeValue(forKey: first.id) {
+            case .waiter:
+                if let w = s.waiters.removeValue(forKey: first.id) {
+                    SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, w.fd)
+                    due.ready.append((w.resume, .timedOut))
+                }
+            case let .sleeper(c):
+                due.woken.append(c)
+            case let .process(w):
+                if w.timerID == first.id { w.timerID = 0 }
+                if let c = w.resumer, let end = processTimer(&s, w, now: now) { due.ended.append((c, end)) }
+            case let .callback(f):
+                due.callbacks.append(f)
+            case nil:
+                break
+            }
+        }
+    }
+
+    /// Runs the queued jobs. They run after the resumptions, which enqueue the jobs of tasks
+    /// preferring this executor: those run in this same pass (up to a bound, then I/O is
+    /// polled again, the rest first in the queue).
+    private func runJobs(_ jobs: inout [UnownedJob], on executor: UnownedTaskExecutor) {
+        var budget = 256
+        while !jobs.isEmpty && budget > 0 {
+            for j in jobs { j.runSynchronously(on: executor) }
+            budget -= jobs.count
+            jobs.removeAll(keepingCapacity: true)
+            state.withLock { swap(&jobs, &$0.jobs) }
+        }
+        if !jobs.isEmpty {
+            state.withLock { s in
+                s.jobs.insert(contentsOf: jobs, at: 0)
+            }
+            jobs.removeAll(keepingCapacity: true)
+        }
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import NetworkModel
 
 /// Owns one file descriptor and closes it exactly once, in `deinit` (swift-system's
 /// FileDescriptor style, as a move-only owner). Every socket type of this module holds one.
@@ -52,5 +53,12 @@ struct OwnedDescriptor: ~Copyable, Sendable {
         let fd = Glibc.socket(domain, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto)
         if fd < 0 { throw .system(Glibc.errno, operation, object, step: "socket(\(label))") }
         return OwnedDescriptor(fd)
+    }
+
+    /// A raw IPv4 or IPv6 socket for protocol 112 (VRRP), as both VRRP sockets open it.
+    static func vrrpSocket(_ family: AddressFamily, _ operation: HostNetworkError.Operation,
+                           _ object: String) throws(HostNetworkError) -> OwnedDescriptor {
+        try socket(family == .inet ? AF_INET : AF_INET6, Int32(SOCK_RAW.rawValue), 112,
+                   label: "\(family == .inet ? "AF_INET" : "AF_INET6"), SOCK_RAW, 112", operation, object)
     }
 }

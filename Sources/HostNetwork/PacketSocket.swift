@@ -11,9 +11,15 @@ import Musl
 struct PacketSocket: ~Copyable, Sendable {
     let descriptor: OwnedDescriptor
     let interface: NetworkInterface
+    /// The interface's hardware address: the frames' source.
+    let mac: MACAddress
 
+    /// Opens and binds the socket; the interface must have a 6-byte hardware address.
     init(interface: NetworkInterface, _ op: HostNetworkError.Operation) throws(HostNetworkError) {
         let object = "on \(interface.name)"
+        guard let mac = interface.macAddress else {
+            throw HostNetworkError(code: .invalidValue, operation: op, object: object, step: "the interface has no Ethernet address")
+        }
         let d = try OwnedDescriptor.socket(AF_PACKET, Int32(SOCK_RAW.rawValue), 0, label: "AF_PACKET, SOCK_RAW", op, object)
         var address = sockaddr_ll()
         address.sll_family = UInt16(AF_PACKET)
@@ -25,6 +31,7 @@ struct PacketSocket: ~Copyable, Sendable {
         if rc != 0 { throw .system(errno, op, object, step: "bind to interface index \(interface.index)") }
         descriptor = d
         self.interface = interface
+        self.mac = mac
     }
 
     /// Sends one frame (Ethernet header included) out of the interface.

@@ -40,9 +40,7 @@ public struct VRRPReceiveSocket: ~Copyable, Sendable {
                 group: IPAddress? = nil) throws(HostNetworkError) {
         let op = HostNetworkError.Operation.openVRRPReceiveSocket
         let object = "on \(interface.name)"
-        let domain = family == .inet ? AF_INET : AF_INET6
-        let d = try OwnedDescriptor.socket(domain, Int32(SOCK_RAW.rawValue), 112,
-                                           label: "\(family == .inet ? "AF_INET" : "AF_INET6"), SOCK_RAW, 112", op, object)
+        let d = try OwnedDescriptor.vrrpSocket(family, op, object)
         if family == .inet {
             try d.setOption(Int32(IPPROTO_IP), IP_MULTICAST_ALL, 0, "IP_MULTICAST_ALL 0", op, object)
         }

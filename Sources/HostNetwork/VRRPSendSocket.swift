@@ -37,9 +37,7 @@ public struct VRRPSendSocket: ~Copyable, Sendable {
                 unicastHopLimit: UInt8? = nil) throws(HostNetworkError) {
         let op = HostNetworkError.Operation.openVRRPSendSocket
         let object = "on \(interface.name)"
-        let domain = family == .inet ? AF_INET : AF_INET6
-        let d = try OwnedDescriptor.socket(domain, Int32(SOCK_RAW.rawValue), 112,
-                                           label: "\(family == .inet ? "AF_INET" : "AF_INET6"), SOCK_RAW, 112", op, object)
+        let d = try OwnedDescriptor.vrrpSocket(family, op, object)
         try d.setOption(SOL_SOCKET, SO_RCVBUF, 0, "SO_RCVBUF 0", op, object)
         if family == .inet {
             try d.setOption(Int32(IPPROTO_IP), IP_MULTICAST_ALL, 0, "IP_MULTICAST_ALL 0", op, object)

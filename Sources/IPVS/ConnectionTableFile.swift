@@ -1,4 +1,5 @@
 internal import CNetlink
+internal import NetworkNamespaces
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

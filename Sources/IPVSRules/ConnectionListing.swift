@@ -22,22 +22,8 @@ public enum ConnectionListing {
         case summary(json: Bool)
     }
 
-    /// Why the listing stopped.
-    public struct Failure: Error, Sendable, CustomStringConvertible {
-        public enum Kind: Sendable { case read, noHeader, write }
-        public var kind: Kind
-        public var errno: Int32?
-        public var path: String
-
-        /// ipvsadm's words where it has them ("unexpected input from /proc/net/ip_vs_conn").
-        public var description: String {
-            switch kind {
-            case .noHeader: return "unexpected input from \(path)"
-            case .read: return "cannot read \(path): \(String(cString: strerror(errno ?? 0)))"
-            case .write: return "cannot write the connection entries: \(String(cString: strerror(errno ?? 0)))"
-            }
-        }
-    }
+    /// Why the listing stopped: the reader's failures, or `.write`.
+    public typealias Failure = ConnectionReader.Failure
 
     private struct WriteFailed: Error { var errno: Int32 }
 
@@ -63,23 +49,18 @@ public enum ConnectionListing {
             break
         }
         let keepAll = filter.isEmpty
-        let result: Result<Void, WriteFailed>
-        do {
-            result = try reader.forEachLine { (line) throws(WriteFailed) in
-                guard let c = Connection(line: line), keepAll || filter.matches(c) else { return }
-                switch mode {
-                case .text: format!.render(c, into: &out)
-                case .json: ConnectionJSON.render(c, index: count, into: &out)
-                case .summary: summary.add(c)
-                }
-                count += 1
-                if out.count >= 64 << 10 {
-                    if let e = flush(&out, to: output) { throw WriteFailed(errno: e) }
-                }
+        // Nothing printed when the file had not even a header (as ipvsadm): the reader throws.
+        let result = try reader.forEachLine { (line) throws(WriteFailed) in
+            guard let c = Connection(line: line), keepAll || filter.matches(c) else { return }
+            switch mode {
+            case .text: format!.render(c, into: &out)
+            case .json: ConnectionJSON.render(c, index: count, into: &out)
+            case .summary: summary.add(c)
             }
-        } catch {
-            // Nothing printed when the file had not even a header (as ipvsadm).
-            throw Failure(kind: error.kind == .noHeader ? .noHeader : .read, errno: error.errno, path: path)
+            count += 1
+            if out.count >= 64 << 10 {
+                if let e = flush(&out, to: output) { throw WriteFailed(errno: e) }
+            }
         }
         if case let .failure(w) = result { throw Failure(kind: .write, errno: w.errno, path: path) }
         switch mode {
@@ -93,18 +74,7 @@ public enum ConnectionListing {
 
     /// Writes and empties the buffer; nil, or the errno that stopped it.
     private static func flush(_ out: inout ByteBuffer, to fd: Int32) -> Int32? {
-        let failed: Int32? = out.withBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return errno
-                }
-                offset += n
-            }
-            return nil
-        }
+        let failed = out.withBytes { FileOutput.writeAll($0, to: fd) }
         out.removeAll()
         return failed
     }

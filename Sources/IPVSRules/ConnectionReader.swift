@@ -15,6 +15,8 @@ public struct ConnectionReader: ~Copyable {
             case read
             /// The file was empty: not even the kernel's header line (ipvsadm: "unexpected input from …").
             case noHeader
+            /// Writing the entries out failed (errno): what a listing of them adds.
+            case write
         }
         public var kind: Kind
         public var errno: Int32?
@@ -24,6 +26,7 @@ public struct ConnectionReader: ~Copyable {
             switch kind {
             case .noHeader: return "unexpected input from \(path)"
             case .read: return "cannot read \(path): \(String(cString: strerror(errno ?? 0)))"
+            case .write: return "cannot write the connection entries: \(String(cString: strerror(errno ?? 0)))"
             }
         }
     }

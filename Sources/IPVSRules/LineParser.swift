@@ -45,6 +45,12 @@ struct LineParser {
         error(LocatedToken(column: token.column, text: token.text), message, hint)
     }
 
+    /// An error that makes the line unusable: reported at `located`, and the line not applied.
+    mutating func reject(_ located: LocatedToken, _ message: String, _ hint: String, _ s: inout LineState) {
+        error(located, message, hint)
+        s.broken = true
+    }
+
     // MARK: popt
 
     /// Splits tokens into options (with their values) and positional arguments, like popt.
@@ -210,29 +216,26 @@ struct LineParser {
             case "master": state.role = .master
             case "backup": state.role = .backup
             default:
-                error(first.valueToken, "invalid sync daemon role '\(first.value ?? "")'",
-                      "write \(first.spelled) master or \(first.spelled) backup")
-                state.broken = true
+                reject(first.valueToken, "invalid sync daemon role '\(first.value ?? "")'",
+                       "write \(first.spelled) master or \(first.spelled) backup", &state)
             }
         }
 
         var seen = SeenOptions()
         for occ in occurrences.dropFirst() {
             if case .command = occ.option {
-                error(occ.located, "more than one command on a line (\(first.spelled) and \(occ.spelled))",
-                      "put each command on its own line")
-                state.broken = true
+                reject(occ.located, "more than one command on a line (\(first.spelled) and \(occ.spelled))",
+                       "put each command on its own line", &state)
                 continue
             }
             if let cls = occ.option.optionClass {
                 if let earlier = seen[cls] {
                     let same = earlier.spelled == occ.spelled
-                    error(occ.located, same ? "option \(occ.spelled) is given twice"
-                                         : "option \(occ.spelled) conflicts with \(earlier.spelled) (column \(earlier.column))",
-                          cls == .service || cls == .forward
-                              ? "give one \(cls == .service ? "virtual service" : "forwarding method") per line"
-                              : "give each option once per line")
-                    state.broken = true
+                    reject(occ.located, same ? "option \(occ.spelled) is given twice"
+                                          : "option \(occ.spelled) conflicts with \(earlier.spelled) (column \(earlier.column))",
+                           cls == .service || cls == .forward
+                               ? "give one \(cls == .service ? "virtual service" : "forwarding method") per line"
+                               : "give each option once per line", &state)
                     continue
                 }
                 seen[cls] = occ
@@ -255,8 +258,7 @@ struct LineParser {
                 }
             }
             if values.count < 3 {
-                error(first.located, "--set needs 3 timeout values", "write --set TCP TCPFIN UDP, in seconds (0 leaves one unchanged)")
-                state.broken = true
+                reject(first.located, "--set needs 3 timeout values", "write --set TCP TCPFIN UDP, in seconds (0 leaves one unchanged)", &state)
             } else {
                 state.timeouts = Timeouts(tcp: values[0], tcpFin: values[1], udp: values[2])
             }
@@ -284,22 +286,19 @@ struct LineParser {
                 state.flags.subtract(IpvsadmNames.anySchedulerFlag)
                 state.flags.insert(.schedulerFlag3)
             } else {
-                error(occ.located, "option \(occ.spelled) needs a value", Self.valueHint(.schedFlags, occ.spelled))
-                state.broken = true
+                reject(occ.located, "option \(occ.spelled) needs a value", Self.valueHint(.schedFlags, occ.spelled), &state)
             }
         }
 
         // ipvsadm's table of legal options per command.
         for (cls, occ) in seen.sorted(by: { $0.value.column < $1.value.column }) {
             if !command.required.contains(cls) && !command.optional.contains(cls) {
-                error(occ.located, "option \(occ.spelled) cannot be used with \(first.spelled) (\(command.name))",
-                      Self.allowedHint(command, first.spelled))
-                state.broken = true
+                reject(occ.located, "option \(occ.spelled) cannot be used with \(first.spelled) (\(command.name))",
+                       Self.allowedHint(command, first.spelled), &state)
             }
         }
         for cls in command.required where seen[cls] == nil {
-            error(first.located, "\(first.spelled) (\(command.name)) needs \(cls.what)", Self.allowedHint(command, first.spelled))
-            state.broken = true
+            reject(first.located, "\(first.spelled) (\(command.name)) needs \(cls.what)", Self.allowedHint(command, first.spelled), &state)
         }
 
         switch command {
@@ -407,8 +406,7 @@ struct LineParser {
     private mutating func number(_ occ: Occurrence, _ range: ClosedRange<Int>, _ s: inout LineState,
                                  _ message: @autoclosure () -> String, _ hint: @autoclosure () -> String) -> Int? {
         if let n = IpvsadmScan.number(occ.value ?? "", range) { return n }
-        error(occ.valueToken, message(), hint())
-        s.broken = true
+        reject(occ.valueToken, message(), hint(), &s)
         return nil
     }
 
@@ -418,8 +416,7 @@ struct LineParser {
                                      _ message: @autoclosure () -> String, _ hint: String) -> String {
         let v = occ.value ?? ""
         if v.isEmpty || v.utf8.count > 15 {
-            error(occ.valueToken, message(), hint)
-            s.broken = true
+            reject(occ.valueToken, message(), hint, &s)
         }
         return v
     }
@@ -459,9 +456,8 @@ struct LineParser {
                 s.serviceFamily = .inet6
                 s.netmask = 128
             } else {
-                error(occ.located, "\(occ.spelled) used before -f",
-                      "\(occ.spelled) marks a firewall-mark service as IPv6: write it after -f MARK")
-                s.broken = true
+                reject(occ.located, "\(occ.spelled) used before -f",
+                       "\(occ.spelled) marks a firewall-mark service as IPv6: write it after -f MARK", &s)
             }
         default:
             preconditionFailure("\(occ.option) is not handled by applyServiceKey")
@@ -474,13 +470,11 @@ struct LineParser {
         switch occ.option {
         case .scheduler:
             if v.isEmpty {
-                error(occ.valueToken, "empty scheduler name",
-                      "name a scheduler module without the ip_vs_ prefix: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos")
-                s.broken = true
+                reject(occ.valueToken, "empty scheduler name",
+                       "name a scheduler module without the ip_vs_ prefix: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos", &s)
             } else if v.utf8.count > 15 {
-                error(occ.valueToken, "scheduler name '\(v)' is longer than 15 characters",
-                      "use a scheduler module's name without the ip_vs_ prefix: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos")
-                s.broken = true
+                reject(occ.valueToken, "scheduler name '\(v)' is longer than 15 characters",
+                       "use a scheduler module's name without the ip_vs_ prefix: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos", &s)
             }
             s.scheduler = v
         case .persistent:
@@ -489,9 +483,8 @@ struct LineParser {
                 if let n = IpvsadmScan.number(value, 1...Self.maxTimeout) {
                     s.timeout = UInt32(n)
                 } else {
-                    error(occ.valueToken, "invalid persistence timeout '\(value)'",
-                          "a timeout is 1 to \(Self.maxTimeout) seconds; -p alone means 360")
-                    s.broken = true
+                    reject(occ.valueToken, "invalid persistence timeout '\(value)'",
+                           "a timeout is 1 to \(Self.maxTimeout) seconds; -p alone means 360", &s)
                 }
             } else {
                 s.timeout = Service.defaultPersistenceTimeout
@@ -501,9 +494,8 @@ struct LineParser {
                 if let a = IpvsadmScan.inetAton(v) ?? resolver.ipv4Address(forHost: v), case let .v4(b0, b1, b2, b3) = a {
                     s.netmask = UInt32(b0) << 24 | UInt32(b1) << 16 | UInt32(b2) << 8 | UInt32(b3)
                 } else {
-                    error(occ.valueToken, "invalid IPv4 persistence netmask '\(v)'",
-                          "write an IPv4 mask such as 255.255.255.0 (for an IPv6 service, give the service first, then -M PREFIXLEN)")
-                    s.broken = true
+                    reject(occ.valueToken, "invalid IPv4 persistence netmask '\(v)'",
+                           "write an IPv4 mask such as 255.255.255.0 (for an IPv6 service, give the service first, then -M PREFIXLEN)", &s)
                 }
             } else {
                 if let n = number(occ, 1...128, &s, "invalid IPv6 persistence netmask '\(v)'",
@@ -540,9 +532,8 @@ struct LineParser {
                 s.weight = Int32(n)
             } else {
                 let out = IpvsadmScan.integer(v) != nil
-                error(occ.valueToken, out ? "weight \(v) is out of range" : "invalid weight '\(v)'",
-                      "a weight is 0 to 65535 (0 quiesces the real server)")
-                s.broken = true
+                reject(occ.valueToken, out ? "weight \(v) is out of range" : "invalid weight '\(v)'",
+                       "a weight is 0 to 65535 (0 quiesces the real server)", &s)
             }
         case .uThreshold, .lThreshold:
             let upper = occ.option == .uThreshold
@@ -556,8 +547,7 @@ struct LineParser {
             case "gue": s.tunnelKind = .gue
             case "gre": s.tunnelKind = .gre
             default:
-                error(occ.valueToken, "unknown tunnel type '\(v)'", "a tunnel type is ipip, gue or gre")
-                s.broken = true
+                reject(occ.valueToken, "unknown tunnel type '\(v)'", "a tunnel type is ipip, gue or gre", &s)
             }
         case .tunPort:
             if let n = number(occ, 1...65535, &s, "invalid tunnel port '\(v)'", "a tunnel port is 1 to 65535") { s.tunnelPort = UInt16(n) }
@@ -586,8 +576,7 @@ struct LineParser {
             case nil: multicast = false
             }
             if multicast { s.group = a } else {
-                error(occ.valueToken, "invalid multicast group '\(v)'", "give an IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast address")
-                s.broken = true
+                reject(occ.valueToken, "invalid multicast group '\(v)'", "give an IPv4 (224.0.0.0/4) or IPv6 (ff00::/8) multicast address", &s)
             }
         case .mcastPort:
             if let n = number(occ, 1...65535, &s, "invalid multicast port '\(v)'", "a port is 1 to 65535") { s.mcastPort = UInt16(n) }
@@ -697,19 +686,16 @@ struct LineParser {
                 let owner = String(part.prefix(2))
                 s.flags.insert(part.hasSuffix("fallback") ? .schedulerFlag1 : .schedulerFlag2)
                 if owner != scheduler {
-                    error(located, "scheduler flag '\(part)' is for the \(owner) scheduler, not \(scheduler)",
-                          "add -s \(owner), or use flag-1, flag-2, flag-3")
-                    s.broken = true
+                    reject(located, "scheduler flag '\(part)' is for the \(owner) scheduler, not \(scheduler)",
+                           "add -s \(owner), or use flag-1, flag-2, flag-3", &s)
                 }
             default:
-                error(located, "unknown scheduler flag '\(part)'",
-                      "scheduler flags are sh-fallback, sh-port (sh), mh-fallback, mh-port (mh), flag-1, flag-2, flag-3")
-                s.broken = true
+                reject(located, "unknown scheduler flag '\(part)'",
+                       "scheduler flags are sh-fallback, sh-port (sh), mh-fallback, mh-port (mh), flag-1, flag-2, flag-3", &s)
             }
         }
         if !any {
-            error(occ.valueToken, "empty scheduler flags '\(arg)'", "give at least one flag, comma-separated")
-            s.broken = true
+            reject(occ.valueToken, "empty scheduler flags '\(arg)'", "give at least one flag, comma-separated", &s)
         }
     }
 
@@ -717,14 +703,12 @@ struct LineParser {
     mutating func checkService(_ s: inout LineState, _ seen: SeenOptions) {
         guard !s.serviceBroken, seen[.service] != nil else { return }
         if !s.fwmarkGiven, s.servicePort == 0, !s.flags.contains(.persistent) {
-            error(s.serviceToken ?? s.commandToken, "port 0 is only allowed for a persistent service",
-                  "give the service a port, or make it persistent with -p (port 0 then takes every port)")
-            s.broken = true
+            reject(s.serviceToken ?? s.commandToken, "port 0 is only allowed for a persistent service",
+                   "give the service a port, or make it persistent with -p (port 0 then takes every port)", &s)
         }
         if s.flags.contains(.onePacket), !s.fwmarkGiven, s.serviceProtocol != .udp, let o = seen[.ops] {
-            error(o.located, "one-packet scheduling (\(o.spelled)) is only for UDP and firewall-mark services",
-                  "remove \(o.spelled), or use a UDP (-u) or firewall-mark (-f) service")
-            s.broken = true
+            reject(o.located, "one-packet scheduling (\(o.spelled)) is only for UDP and firewall-mark services",
+                   "remove \(o.spelled), or use a UDP (-u) or firewall-mark (-f) service", &s)
         }
         if s.scheduler.isEmpty { s.scheduler = Service.defaultScheduler }
     }
@@ -738,56 +722,47 @@ struct LineParser {
         if !s.serviceBroken, !s.destinationBroken, let d = s.destinationAddress, let family = s.serviceFamily,
            d.family != family, s.forwarding != .tunnel
         {
-            error(s.serverToken ?? s.commandToken,
-                  "an \(family == .inet ? "IPv4" : "IPv6") service takes an \(d.family == .inet ? "IPv4" : "IPv6") real server only with tunnelling",
-                  "add -i, or use a real server of the service's address family")
-            s.broken = true
+            reject(s.serverToken ?? s.commandToken,
+                   "an \(family == .inet ? "IPv4" : "IPv6") service takes an \(d.family == .inet ? "IPv4" : "IPv6") real server only with tunnelling",
+                   "add -i, or use a real server of the service's address family", &s)
         }
         if let d = s.destinationAddress, d.isZero {
-            error(s.serverToken ?? s.commandToken, "\(d) is not a usable real server address", "give the real server's unicast address")
-            s.broken = true
+            reject(s.serverToken ?? s.commandToken, "\(d) is not a usable real server address", "give the real server's unicast address", &s)
         }
         let tunnelOptions: [OptionClass] = [.tunType, .tunPort, .tunNocsum, .tunCsum, .tunRemcsum]
         let given = tunnelOptions.compactMap { seen[$0] }.sorted { $0.column < $1.column }
         if s.forwarding != .tunnel {
             if let t = given.first {
-                error(t.located, "tunnel option \(t.spelled) needs tunnelling (-i)", "add -i, or remove the tunnel options")
-                s.broken = true
+                reject(t.located, "tunnel option \(t.spelled) needs tunnelling (-i)", "add -i, or remove the tunnel options", &s)
             }
         } else {
             let kindName = IpvsadmNames.tunnelType(s.tunnelKind)
             if s.tunnelKind != .gue, let p = seen[.tunPort] {
-                error(p.located, "option \(p.spelled) is not used by the \(kindName) tunnel type", "only gue tunnels have a port")
-                s.broken = true
+                reject(p.located, "option \(p.spelled) is not used by the \(kindName) tunnel type", "only gue tunnels have a port", &s)
             }
             if s.tunnelKind == .ipip, let c = given.first(where: { $0.option != .tunType && $0.option != .tunPort }) {
-                error(c.located, "option \(c.spelled) is not used by the ipip tunnel type", "checksum options are for gue and gre tunnels")
-                s.broken = true
+                reject(c.located, "option \(c.spelled) is not used by the ipip tunnel type", "checksum options are for gue and gre tunnels", &s)
             }
             if s.tunnelKind == .gre, let c = seen[.tunRemcsum] {
-                error(c.located, "option \(c.spelled) is not used by the gre tunnel type", "gre tunnels take --tun-nocsum or --tun-csum")
-                s.broken = true
+                reject(c.located, "option \(c.spelled) is not used by the gre tunnel type", "gre tunnels take --tun-nocsum or --tun-csum", &s)
             }
             if s.tunnelKind != .ipip {
                 let checksums = given.filter { [.tunNocsum, .tunCsum, .tunRemcsum].contains($0.option.optionClass!) }
                 if checksums.count > 1 {
-                    error(checksums[1].located, "option \(checksums[1].spelled) conflicts with \(checksums[0].spelled)",
-                          "give one of --tun-nocsum, --tun-csum, --tun-remcsum")
-                    s.broken = true
+                    reject(checksums[1].located, "option \(checksums[1].spelled) conflicts with \(checksums[0].spelled)",
+                           "give one of --tun-nocsum, --tun-csum, --tun-remcsum", &s)
                 }
             }
             if s.tunnelKind == .gue, seen[.tunPort] == nil, let t = seen[.tunType] {
-                error(t.valueToken, "a gue tunnel needs --tun-port", "add --tun-port PORT (the real server's GUE port)")
-                s.broken = true
+                reject(t.valueToken, "a gue tunnel needs --tun-port", "add --tun-port PORT (the real server's GUE port)", &s)
             }
         }
         if s.lowerThreshold > s.upperThreshold {
             let located = seen[.lThreshold]?.valueToken ?? s.commandToken
-            error(located, "lower threshold \(s.lowerThreshold) is above the upper threshold \(s.upperThreshold)",
-                  s.upperThreshold == 0
-                      ? "the kernel refuses a lower threshold without an upper one: add -x, or remove -y"
-                      : "the kernel refuses it: lower -y or raise -x")
-            s.broken = true
+            reject(located, "lower threshold \(s.lowerThreshold) is above the upper threshold \(s.upperThreshold)",
+                   s.upperThreshold == 0
+                       ? "the kernel refuses a lower threshold without an upper one: add -x, or remove -y"
+                       : "the kernel refuses it: lower -y or raise -x", &s)
         }
     }
 

@@ -32,28 +32,12 @@ public enum SaveFormat {
         marks: [String] = [],
         sorted: Bool = true
     ) -> String {
-        String(decoding: renderBytes(services, numeric: numeric, resolver: resolver, includeThresholds: includeThresholds,
-                                     marks: marks, sorted: sorted),
+        String(decoding: renderText(services, numeric: numeric, resolver: resolver, includeThresholds: includeThresholds,
+                                    marks: marks, sorted: sorted).bytes,
                as: UTF8.self)
     }
 
-    /// `render` as UTF-8 bytes, ready for one write: the numeric form of the common lines
-    /// (no persistence, tunnel or threshold options) is written straight into the output
-    /// buffer, without a String per line or per number; everything else goes through the
-    /// same String builders as ``commandLine(for:)``, so both paths give the same bytes.
-    public static func renderBytes(
-        _ services: [ServiceEntry],
-        numeric: Bool,
-        resolver: any NameResolver = SystemResolver(),
-        includeThresholds: Bool = false,
-        marks: [String] = [],
-        sorted: Bool = true
-    ) -> [UInt8] {
-        renderText(services, numeric: numeric, resolver: resolver, includeThresholds: includeThresholds, marks: marks,
-                   sorted: sorted).bytes
-    }
-
-    /// `renderBytes`, handing the bytes to `body` where they were written: no copy into an
+    /// `render`, handing the bytes to `body` where they were written: no copy into an
     /// array (megabytes for a big table, fresh pages the kernel must fault in) when they are
     /// only written out.
     public static func withRenderedBytes<R, E: Error>(

@@ -5,6 +5,7 @@ import Musl
 #endif
 import IPVS
 import IPVSRules
+import Serialization
 
 /// swiftvs answering to ipvsadm's own command line: `swiftvs ipvsadm ARGS…`, or the binary
 /// called as `ipvsadm`, `ipvsadm-save` or `ipvsadm-restore` (symlinks). It behaves as
@@ -189,28 +190,14 @@ public enum IpvsadmMode {
     }
 
     static func writeOut(_ raw: UnsafeRawBufferPointer) {
-        if let e = writeFully(raw, to: STDOUT_FILENO), e != EPIPE {
+        if let e = FileOutput.writeAll(raw, to: STDOUT_FILENO), e != EPIPE {
             writeErr("write: \(String(cString: strerror(e)))\n")
         }
     }
 
     static func writeErr(_ s: String) {
         var s = s
-        s.withUTF8 { _ = writeFully(UnsafeRawBufferPointer($0), to: STDERR_FILENO) }
-    }
-
-    /// write(2)s all of `raw` (retrying short writes and EINTR); nil, or the errno that stopped it.
-    static func writeFully(_ raw: UnsafeRawBufferPointer, to fd: Int32) -> Int32? {
-        var offset = 0
-        while offset < raw.count {
-            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            offset += n
-        }
-        return nil
+        s.withUTF8 { _ = FileOutput.writeAll(UnsafeRawBufferPointer($0), to: STDERR_FILENO) }
     }
 
     /// All of a file descriptor's bytes (standard input for `-R`).

@@ -7,6 +7,7 @@ import ArgumentParser
 import FirewallMarks
 import IPVS
 import IPVSRules
+import Serialization
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -153,7 +154,7 @@ struct SaveRequest: Equatable {
         let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()
         // One buffer, one write, straight from where the text was built: the table can be megabytes.
         SaveFormat.withRenderedBytes(services, numeric: numeric, resolver: resolver, marks: marks) { text -> Never in
-            if let e = writeAll(text, to: STDOUT_FILENO) {
+            if let e = FileOutput.writeAll(text, to: STDOUT_FILENO) {
                 fail("save: cannot write the table: \(String(cString: strerror(e)))", status: 1)
             }
             // Done: as in restore, the process ends here rather than freeing the table (tens
@@ -162,18 +163,4 @@ struct SaveRequest: Equatable {
             Glibc.exit(0)
         }
     }
-}
-
-/// write(2)s all of `bytes` (retrying short writes and EINTR); nil, or the errno that stopped it.
-func writeAll(_ raw: UnsafeRawBufferPointer, to fd: Int32) -> Int32? {
-    var offset = 0
-    while offset < raw.count {
-        let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-        if n < 0 {
-            if errno == EINTR { continue }
-            return errno
-        }
-        offset += n
-    }
-    return nil
 }

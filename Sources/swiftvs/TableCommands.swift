@@ -31,7 +31,30 @@ struct VIPMarkOptions: ParsableArguments {
     var backend: String?
 }
 
-struct AddService: TableCommand {
+/// A table command that is one ipvsadm command on a service (-A, -E, -D, -a, -e, -d, -Z): its
+/// action is that option, the service's options and `extraArguments`, read by the rules parser.
+protocol ServiceCommand: TableCommand {
+    /// ipvsadm's command option.
+    static var ipvsadmOption: String { get }
+    /// Whether the service must be named (all but zero, which without one zeroes every service).
+    static var serviceRequired: Bool { get }
+    var service: ServiceOptions { get }
+    /// What follows the service on the ipvsadm line (the real server, attributes).
+    var extraArguments: [String] { get }
+}
+
+extension ServiceCommand {
+    static var serviceRequired: Bool { true }
+    var extraArguments: [String] { [] }
+
+    func validate() throws { try service.validate(required: Self.serviceRequired) }
+
+    func action() throws(RulesError) -> RuleAction {
+        try ruleAction([Self.ipvsadmOption] + service.arguments + extraArguments, command: Self.configuration.commandName!)
+    }
+}
+
+struct AddService: ServiceCommand {
     static let configuration = CommandConfiguration(
         commandName: "add-service",
         abstract: "Add a virtual service (ipvsadm -A).",
@@ -56,9 +79,8 @@ struct AddService: TableCommand {
         }
     }
 
-    func action() throws(RulesError) -> RuleAction {
-        try ruleAction(["-A"] + service.arguments + attributes.arguments, command: Self.configuration.commandName!)
-    }
+    static let ipvsadmOption = "-A"
+    var extraArguments: [String] { attributes.arguments }
 
     func run() throws {
         let action = checkedAction
@@ -85,23 +107,21 @@ struct AddService: TableCommand {
     }
 }
 
-struct EditService: TableCommand {
+struct EditService: ServiceCommand {
     static let configuration = CommandConfiguration(
         commandName: "edit-service",
         abstract: "Edit a virtual service (ipvsadm -E); options left out take their defaults, as with ipvsadm.")
+
+    static let ipvsadmOption = "-E"
 
     @OptionGroup var service: ServiceOptions
     @OptionGroup var attributes: ServiceAttributeOptions
     @OptionGroup var common: CommonOptions
 
-    func validate() throws { try service.validate(required: true) }
-
-    func action() throws(RulesError) -> RuleAction {
-        try ruleAction(["-E"] + service.arguments + attributes.arguments, command: Self.configuration.commandName!)
-    }
+    var extraArguments: [String] { attributes.arguments }
 }
 
-struct DeleteService: TableCommand {
+struct DeleteService: ServiceCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete-service",
         abstract: "Delete a virtual service and its real servers (ipvsadm -D).",
@@ -114,11 +134,7 @@ struct DeleteService: TableCommand {
     var backend: String?
     @OptionGroup var common: CommonOptions
 
-    func validate() throws { try service.validate(required: true) }
-
-    func action() throws(RulesError) -> RuleAction {
-        try ruleAction(["-D"] + service.arguments, command: Self.configuration.commandName!)
-    }
+    static let ipvsadmOption = "-D"
 
     func run() throws {
         let action = checkedAction
@@ -133,7 +149,7 @@ struct DeleteService: TableCommand {
     }
 }
 
-struct AddServer: TableCommand {
+struct AddServer: ServiceCommand {
     static let configuration = CommandConfiguration(
         commandName: "add-server",
         abstract: "Add a real server to a service (ipvsadm -a).",
@@ -143,49 +159,43 @@ struct AddServer: TableCommand {
               swiftvs add-server -t 192.0.2.100:80 -r 192.0.2.11:8080 -m -w 3
             """)
 
+    static let ipvsadmOption = "-a"
+
     @OptionGroup var service: ServiceOptions
     @OptionGroup var server: ServerAddressOption
     @OptionGroup var attributes: ServerAttributeOptions
     @OptionGroup var common: CommonOptions
 
-    func validate() throws { try service.validate(required: true) }
-
-    func action() throws(RulesError) -> RuleAction {
-        try ruleAction(["-a"] + service.arguments + ["-r", server.server] + attributes.arguments, command: Self.configuration.commandName!)
-    }
+    var extraArguments: [String] { ["-r", server.server] + attributes.arguments }
 }
 
-struct EditServer: TableCommand {
+struct EditServer: ServiceCommand {
     static let configuration = CommandConfiguration(
         commandName: "edit-server",
         abstract: "Edit a real server (ipvsadm -e); options left out take their defaults, as with ipvsadm.")
 
+    static let ipvsadmOption = "-e"
+
     @OptionGroup var service: ServiceOptions
     @OptionGroup var server: ServerAddressOption
     @OptionGroup var attributes: ServerAttributeOptions
     @OptionGroup var common: CommonOptions
 
-    func validate() throws { try service.validate(required: true) }
-
-    func action() throws(RulesError) -> RuleAction {
-        try ruleAction(["-e"] + service.arguments + ["-r", server.server] + attributes.arguments, command: Self.configuration.commandName!)
-    }
+    var extraArguments: [String] { ["-r", server.server] + attributes.arguments }
 }
 
-struct DeleteServer: TableCommand {
+struct DeleteServer: ServiceCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete-server",
         abstract: "Delete a real server from a service (ipvsadm -d).")
+
+    static let ipvsadmOption = "-d"
 
     @OptionGroup var service: ServiceOptions
     @OptionGroup var server: ServerAddressOption
     @OptionGroup var common: CommonOptions
 
-    func validate() throws { try service.validate(required: true) }
-
-    func action() throws(RulesError) -> RuleAction {
-        try ruleAction(["-d"] + service.arguments + ["-r", server.server], command: Self.configuration.commandName!)
-    }
+    var extraArguments: [String] { ["-r", server.server] }
 }
 
 struct Clear: TableCommand {
@@ -194,16 +204,13 @@ struct Clear: TableCommand {
     func action() throws(RulesError) -> RuleAction { .change(.flush) }
 }
 
-struct Zero: TableCommand {
+struct Zero: ServiceCommand {
     static let configuration = CommandConfiguration(commandName: "zero", abstract: "Zero the counters of one service, or of all (ipvsadm -Z).")
     @OptionGroup var service: ServiceOptions
     @OptionGroup var common: CommonOptions
 
-    func validate() throws { try service.validate(required: false) }
-
-    func action() throws(RulesError) -> RuleAction {
-        try ruleAction(["-Z"] + service.arguments, command: Self.configuration.commandName!)
-    }
+    static let ipvsadmOption = "-Z"
+    static let serviceRequired = false
 }
 
 struct SetTimeouts: TableCommand {

@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 @testable import HostNetwork
 import NetworkModel
+@_exported import TestSupport
 
 /// Whether namespace tests can run here: root, and iproute2's `ip`.
 enum TestEnvironment {
@@ -10,29 +11,9 @@ enum TestEnvironment {
     static let canUseNamespaces: Bool = getuid() == 0 && FileManager.default.isExecutableFile(atPath: ip)
 }
 
-struct SetupError: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
-}
-
 /// Runs a tool and returns its standard output; throws when it fails.
 @discardableResult
-func run(_ argv: [String]) throws -> String {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: argv[0])
-    p.arguments = Array(argv.dropFirst())
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else {
-        throw SetupError("\(argv.joined(separator: " ")) failed (\(p.terminationStatus)): \(String(decoding: errData, as: UTF8.self))")
-    }
-    return String(decoding: data, as: UTF8.self)
-}
+func run(_ argv: [String]) throws -> String { try TestProcess.check(argv).stdout }
 
 /// `ip ARGS...`
 @discardableResult

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import IPVS
 @testable import IPVSRules
 
@@ -21,18 +22,8 @@ enum Live {
 
     @discardableResult
     static func run(_ argv: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: argv[0])
-        p.arguments = Array(argv.dropFirst())
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let r = try TestProcess.run(argv)
+        return (r.status, r.stdout, r.stderr)
     }
 
     /// `ipvsadm ARGS` in the test namespace; must succeed.

@@ -2,6 +2,7 @@ import Synchronization
 import Foundation
 import Testing
 import IPVS
+@_exported import TestSupport
 
 /// Every kernel suite nests in this one: they share the VM's single IPVS table, so they
 /// run one test at a time, never two suites at once. Outside the VM they are reported as
@@ -20,26 +21,8 @@ enum KernelVM {
 /// Runs a program without a shell and returns its exit status and output.
 @discardableResult
 func run(_ argv: [String], input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: argv[0].hasPrefix("/") ? argv[0] : "/usr/bin/env")
-    p.arguments = argv[0].hasPrefix("/") ? Array(argv.dropFirst()) : argv
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    if let input {
-        let inPipe = Pipe()
-        p.standardInput = inPipe
-        try p.run()
-        inPipe.fileHandleForWriting.write(Data(input.utf8))
-        try inPipe.fileHandleForWriting.close()
-    } else {
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-    }
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    let r = try TestProcess.run(argv, input: input)
+    return (r.status, r.stdout, r.stderr)
 }
 
 /// Runs a shell snippet that must succeed (test set-up only).
@@ -48,11 +31,6 @@ func sh(_ script: String) throws {
     if r.status != 0 {
         throw SetupError(message: "set-up failed (\(r.status)): \(script)\n\(r.stderr)")
     }
-}
-
-struct SetupError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
 }
 
 /// `ipvsadm-save -n`, the reference the binding is checked against.
@@ -161,17 +139,11 @@ func eventually(within limit: Duration = .seconds(15), _ condition: () throws ->
     }
 }
 
-/// The package root, from this file's path (the VM sees the repository at the same path).
-let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
+/// The package root (the VM sees the repository at the same path).
+let packageRoot = TestBinaries.packageRoot
 
 /// The swiftvs binary built next to the test bundle.
-var swiftvsBinary: String {
-    let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    let beside = bundle.appendingPathComponent("swiftvs").path
-    if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-    return packageRoot.appendingPathComponent(".build/debug/swiftvs").path
-}
+var swiftvsBinary: String { TestBinaries.path("swiftvs") }
 
 @discardableResult
 func swiftvs(_ args: [String], input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+@_exported import TestSupport
 
 /// What the endpoint tests need from the host, and why they are skipped without it.
 enum MetricsGate {
@@ -13,16 +14,8 @@ enum MetricsGate {
 }
 
 enum Binaries {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
-    /// The executable `name` beside the test bundle, else in .build/debug.
-    static func path(_ name: String) -> String {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
-        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        return packageRoot.appendingPathComponent(".build/debug/\(name)").path
-    }
-
+    static let packageRoot = TestBinaries.packageRoot
+    static func path(_ name: String) -> String { TestBinaries.path(name) }
     static let healthd = path("swiftvs-healthd")
     static let swiftvs = path("swiftvs")
 }
@@ -34,25 +27,11 @@ struct CommandFailure: Error, CustomStringConvertible {
     var description: String { "\(command.joined(separator: " ")): exit \(status): \(output)" }
 }
 
-/// Runs `argv` to its end; its exit status and standard output (standard error appended).
+/// Runs `argv` to its end; its exit status and standard output (standard error interleaved).
 @discardableResult
 func run(_ argv: [String], input: String? = nil) throws -> (status: Int32, out: String) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = argv
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = out
-    let inPipe = Pipe()
-    if input != nil { p.standardInput = inPipe }
-    try p.run()
-    if let input {
-        inPipe.fileHandleForWriting.write(Data(input.utf8))
-        try inPipe.fileHandleForWriting.close()
-    }
-    let data = out.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    let r = try TestProcess.run(argv, input: input, standardError: .merged)
+    return (r.status, r.stdout)
 }
 
 /// `run`, failing on a non-zero exit.

@@ -3,6 +3,7 @@ import BuildInfo
 import Foundation
 import IPVS
 import Testing
+import TestSupport
 @testable import swiftvs
 
 /// `swiftvs --version` / `swiftvs version`: the version from the VERSION file, the commit of
@@ -12,17 +13,8 @@ import Testing
     static let root = URL(filePath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static func run(_ tool: String, _ arguments: [String]) -> String? {
-        let process = Process()
-        process.executableURL = URL(filePath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let r = try? TestProcess.run([tool] + arguments, standardError: .discarded), r.status == 0 else { return nil }
+        return r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     static let hasGit = run("git", ["-C", root.path, "rev-parse", "HEAD"]) != nil

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 
 /// Debian's keepalived 2.2.7 in config-test mode (`keepalived -t -f FILE`), run in a network
 /// namespace of its own that has the interfaces the test configurations name (eth0 and ens160,
@@ -99,17 +100,8 @@ enum KeepalivedPeer {
 
     /// The exit status (128 + N for a signal) and stdout + stderr together.
     static func capture(_ path: String, _ args: [String]) throws -> Outcome {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = args
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
-        return Outcome(status: status, output: String(decoding: data, as: UTF8.self))
+        let r = try TestProcess.run([path] + args, standardError: .merged)
+        return Outcome(status: r.signalled ? 128 + r.status : r.status, output: r.stdout)
     }
 
     struct SetupError: Error, CustomStringConvertible {

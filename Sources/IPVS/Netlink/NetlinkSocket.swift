@@ -1,6 +1,7 @@
 // The one place where the binding calls C: libnl-3 / libnl-genl-3 for the socket's life,
 // connection and family resolution; the C library for namespaces and raw I/O.
 internal import CNetlink
+internal import NetworkNamespaces
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

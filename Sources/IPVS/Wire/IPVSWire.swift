@@ -465,34 +465,27 @@ extension IPVSWire {
         return family
     }
 
-    /// Reads STATS64 when present (kernel 4.1+), else the 32-bit STATS nest.
+    /// Reads STATS64 when present (kernel 4.1+), else the 32-bit STATS nest (whose byte
+    /// counters are 64-bit already).
     static func decodeStats(_ attrs: RawAttributes, stats64 type64: UInt16, stats type32: UInt16) throws(DecodeError) -> Stats {
         var s = Stats()
-        if let nest = attrs[type64] {
-            let a = try RawAttributes(parsing: nest)
-            s.connections = try a.u64(StatsAttr.conns) ?? 0
-            s.inPackets = try a.u64(StatsAttr.inPkts) ?? 0
-            s.outPackets = try a.u64(StatsAttr.outPkts) ?? 0
-            s.inBytes = try a.u64(StatsAttr.inBytes) ?? 0
-            s.outBytes = try a.u64(StatsAttr.outBytes) ?? 0
-            s.connectionRate = try a.u64(StatsAttr.cps) ?? 0
-            s.inPacketRate = try a.u64(StatsAttr.inPPS) ?? 0
-            s.outPacketRate = try a.u64(StatsAttr.outPPS) ?? 0
-            s.inByteRate = try a.u64(StatsAttr.inBPS) ?? 0
-            s.outByteRate = try a.u64(StatsAttr.outBPS) ?? 0
-        } else if let nest = attrs[type32] {
-            let a = try RawAttributes(parsing: nest)
-            s.connections = UInt64(try a.u32(StatsAttr.conns) ?? 0)
-            s.inPackets = UInt64(try a.u32(StatsAttr.inPkts) ?? 0)
-            s.outPackets = UInt64(try a.u32(StatsAttr.outPkts) ?? 0)
-            s.inBytes = try a.u64(StatsAttr.inBytes) ?? 0
-            s.outBytes = try a.u64(StatsAttr.outBytes) ?? 0
-            s.connectionRate = UInt64(try a.u32(StatsAttr.cps) ?? 0)
-            s.inPacketRate = UInt64(try a.u32(StatsAttr.inPPS) ?? 0)
-            s.outPacketRate = UInt64(try a.u32(StatsAttr.outPPS) ?? 0)
-            s.inByteRate = UInt64(try a.u32(StatsAttr.inBPS) ?? 0)
-            s.outByteRate = UInt64(try a.u32(StatsAttr.outBPS) ?? 0)
+        let wide = attrs[type64]
+        guard let nest = wide ?? attrs[type32] else { return s }
+        let a = try RawAttributes(parsing: nest)
+        /// A counter that is 64-bit in STATS64 and 32-bit in STATS.
+        func counter(_ type: UInt16) throws(DecodeError) -> UInt64 {
+            wide != nil ? try a.u64(type) ?? 0 : UInt64(try a.u32(type) ?? 0)
         }
+        s.connections = try counter(StatsAttr.conns)
+        s.inPackets = try counter(StatsAttr.inPkts)
+        s.outPackets = try counter(StatsAttr.outPkts)
+        s.inBytes = try a.u64(StatsAttr.inBytes) ?? 0
+        s.outBytes = try a.u64(StatsAttr.outBytes) ?? 0
+        s.connectionRate = try counter(StatsAttr.cps)
+        s.inPacketRate = try counter(StatsAttr.inPPS)
+        s.outPacketRate = try counter(StatsAttr.outPPS)
+        s.inByteRate = try counter(StatsAttr.inBPS)
+        s.outByteRate = try counter(StatsAttr.outBPS)
         return s
     }
 

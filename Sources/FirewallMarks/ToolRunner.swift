@@ -4,84 +4,6 @@ import Glibc
 import Musl
 #endif
 
-/// Which firewall tool holds swiftvs's mark rules.
-///
-/// - `iptables`: the system's `iptables`/`ip6tables` (legacy or nft flavour, whichever is
-///   installed), table `mangle`, chain `PREROUTING`, each rule tagged
-///   `-m comment --comment swiftvs`.
-/// - `nft`: swiftvs's own table `inet swiftvs`, chain `prerouting`
-///   (`type filter hook prerouting priority mangle`), one table for IPv4 and IPv6.
-///
-/// Auto-detection (``detect(searchPath:environmentValue:)``): `$SWIFTVS_MARK_BACKEND` when
-/// set; otherwise iptables when it is installed, because on most systems that have it the
-/// rest of the firewall is managed with it too (iptables-persistent, Docker, ufw…) and an
-/// administrator looks for mangle rules with `iptables -t mangle -S`; otherwise nft.
-public enum MarkBackendKind: String, Sendable, Hashable, CaseIterable {
-    case iptables, nft
-
-    /// The environment variable that overrides auto-detection (`iptables` or `nft`).
-    public static let environmentVariable = "SWIFTVS_MARK_BACKEND"
-
-    /// Parses `iptables` or `nft` (also `nftables`).
-    public init(parsing text: some StringProtocol) throws(MarkError) {
-        switch text.lowercased() {
-        case "iptables", "ip6tables", "xtables": self = .iptables
-        case "nft", "nftables": self = .nft
-        default:
-            throw .invalid("--backend \(text): the backend must be iptables or nft",
-                           hint: "leave --backend out to pick one automatically")
-        }
-    }
-
-    /// Picks the backend: `$SWIFTVS_MARK_BACKEND` if set, else iptables if installed,
-    /// else nft if installed, else an error naming both.
-    public static func detect() throws(MarkError) -> MarkBackendKind {
-        let env = getenv(environmentVariable).map { String(cString: $0) }
-        return try detect(searchPath: ToolLocator.defaultSearchPath, environmentValue: env)
-    }
-
-    static func detect(searchPath: [String], environmentValue: String?) throws(MarkError) -> MarkBackendKind {
-        if let v = environmentValue, !v.isEmpty {
-            do { return try MarkBackendKind(parsing: v) } catch {
-                throw .invalid("$\(environmentVariable)=\(v): the backend must be iptables or nft",
-                               hint: "unset \(environmentVariable) to pick one automatically")
-            }
-        }
-        let locator = ToolLocator(searchPath: searchPath)
-        if locator.find("iptables") != nil { return .iptables }
-        if locator.find("nft") != nil { return .nft }
-        throw MarkError(code: .toolMissing,
-                        message: "neither iptables nor nft is installed (looked in \(searchPath.joined(separator: ", ")))",
-                        hint: "install one: apt install iptables (or nftables); swiftvs needs it to mark packets for fwmark services")
-    }
-}
-
-/// Finds tools by name in a fixed list of directories (never the caller's `$PATH`).
-struct ToolLocator: Sendable {
-    static let defaultSearchPath = ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/sbin", "/usr/local/bin"]
-    var searchPath: [String]
-
-    func find(_ name: String) -> String? {
-        for dir in searchPath {
-            let path = dir + "/" + name
-            var st = stat()
-            if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, access(path, X_OK) == 0 {
-                return path
-            }
-        }
-        return nil
-    }
-
-    func require(_ name: String, package: String, for purpose: String) throws(MarkError) -> String {
-        guard let p = find(name) else {
-            throw MarkError(code: .toolMissing,
-                            message: "\(name) is not installed (looked in \(searchPath.joined(separator: ", "))); it is needed \(purpose)",
-                            hint: "install the \(package) package, or choose the other backend with --backend")
-        }
-        return p
-    }
-}
-
 /// Runs tools, inside a named network namespace (`ip netns exec NAME …`) when one is given.
 struct ToolRunner: Sendable {
     let namespace: String?
@@ -189,24 +111,5 @@ extension StringProtocol {
         var s = Substring(self)
         while let c = s.last, c.isWhitespace { s.removeLast() }
         return String(s)
-    }
-}
-
-/// An advisory lock (flock on /run/swiftvs-marks.lock) that serialises swiftvs processes
-/// changing marks (in any namespace: one file, no litter), so check-then-add stays
-/// one-rule-per-key. Best effort: if no lock
-/// file can be made, work goes on unlocked (the firewall tools still lock themselves).
-enum ExclusiveLock {
-    static func holding<T>(_ body: () throws(MarkError) -> T) throws(MarkError) -> T {
-        // /run, not the world-writable /run/lock: nobody but root can plant the file there
-        // and hold its lock. Without root the firewall cannot be changed anyway.
-        let fd = open("/run/swiftvs-marks.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        defer { if fd >= 0 { close(fd) } }  // closing releases the lock
-        if fd >= 0 {
-            while flock(fd, LOCK_EX) != 0 {
-                if errno != EINTR { break }
-            }
-        }
-        return try body()
     }
 }

@@ -6,16 +6,10 @@ import NetworkModel
 /// kept for the interface's life (an AF_PACKET socket bound to it; see `PacketSocket`).
 public struct GratuitousARPSender: ~Copyable, Sendable {
     private let socket: PacketSocket
-    private let mac: MACAddress
 
     /// Opens the sender; the interface must have a 6-byte hardware address.
     public init(interface: NetworkInterface) throws(HostNetworkError) {
-        guard let mac = interface.macAddress else {
-            throw HostNetworkError(code: .invalidValue, operation: .openARPSocket, object: "on \(interface.name)",
-                                   step: "the interface has no Ethernet address")
-        }
         socket = try PacketSocket(interface: interface, .openARPSocket)
-        self.mac = mac
     }
 
     /// The socket's descriptor (non-blocking; it never becomes readable).
@@ -30,7 +24,7 @@ public struct GratuitousARPSender: ~Copyable, Sendable {
             throw HostNetworkError(code: .invalidValue, operation: .sendGratuitousARP, object: object,
                                    step: "gratuitous ARP is IPv4 only (IPv6 uses unsolicited neighbour advertisements)")
         }
-        try socket.send(Self.frame(mac: mac, address: address), .sendGratuitousARP, object)
+        try socket.send(Self.frame(mac: socket.mac, address: address), .sendGratuitousARP, object)
     }
 
     /// The 42-byte frame (Ethernet header + ARP over Ethernet/IPv4), all fields big-endian.

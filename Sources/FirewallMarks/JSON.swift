@@ -60,6 +60,16 @@ enum JSON: Sendable, Equatable {
 
         func fail(_ reason: String) -> ParseError { ParseError(offset: i, reason: reason) }
 
+        /// After a member of an object or an element of an array: true past a `,` (another
+        /// follows), false past `closing` (the end), else an error.
+        mutating func another(before closing: Unicode.Scalar) throws(ParseError) -> Bool {
+            skipSpace()
+            guard i < bytes.count else { throw fail("unexpected end") }
+            if bytes[i] == UInt8(ascii: ",") { i += 1; return true }
+            if bytes[i] == UInt8(ascii: closing) { i += 1; return false }
+            throw fail("expected ',' or '\(closing)'")
+        }
+
         mutating func value(depth: Int) throws(ParseError) -> JSON {
             guard depth < 64 else { throw fail("nested too deeply") }
             guard i < bytes.count else { throw fail("unexpected end") }
@@ -78,11 +88,7 @@ enum JSON: Sendable, Equatable {
                     i += 1
                     skipSpace()
                     o[k] = try value(depth: depth + 1)
-                    skipSpace()
-                    guard i < bytes.count else { throw fail("unexpected end") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(o) }
-                    throw fail("expected ',' or '}'")
+                    if try !another(before: "}") { return .object(o) }
                 }
             case UInt8(ascii: "["):
                 i += 1
@@ -92,11 +98,7 @@ enum JSON: Sendable, Equatable {
                 while true {
                     skipSpace()
                     a.append(try value(depth: depth + 1))
-                    skipSpace()
-                    guard i < bytes.count else { throw fail("unexpected end") }
-                    if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(a) }
-                    throw fail("expected ',' or ']'")
+                    if try !another(before: "]") { return .array(a) }
                 }
             case UInt8(ascii: "\""):
                 return .string(try string())

@@ -7,16 +7,10 @@ import NetworkModel
 /// One socket per interface, kept (an AF_PACKET socket bound to it; see `PacketSocket`).
 public struct NeighborAdvertisementSender: ~Copyable, Sendable {
     private let socket: PacketSocket
-    private let mac: MACAddress
 
     /// Opens the sender; the interface must have a 6-byte hardware address.
     public init(interface: NetworkInterface) throws(HostNetworkError) {
-        guard let mac = interface.macAddress else {
-            throw HostNetworkError(code: .invalidValue, operation: .openNDSocket, object: "on \(interface.name)",
-                                   step: "the interface has no Ethernet address")
-        }
         socket = try PacketSocket(interface: interface, .openNDSocket)
-        self.mac = mac
     }
 
     /// The socket's descriptor (non-blocking; it never becomes readable).
@@ -32,7 +26,7 @@ public struct NeighborAdvertisementSender: ~Copyable, Sendable {
             throw HostNetworkError(code: .invalidValue, operation: .sendNeighborAdvertisement, object: object,
                                    step: "neighbour advertisements are IPv6 only (IPv4 uses gratuitous ARP)")
         }
-        try socket.send(Self.frame(mac: mac, address: address, router: router), .sendNeighborAdvertisement, object)
+        try socket.send(Self.frame(mac: socket.mac, address: address, router: router), .sendNeighborAdvertisement, object)
     }
 
     /// The 86-byte frame: Ethernet (14) + IPv6 (40) + NA (24) + target link-layer option (8).

@@ -1,0 +1,24 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// An advisory lock (flock on /run/swiftvs-marks.lock) that serialises swiftvs processes
+/// changing marks (in any namespace: one file, no litter), so check-then-add stays
+/// one-rule-per-key. Best effort: if no lock
+/// file can be made, work goes on unlocked (the firewall tools still lock themselves).
+enum ExclusiveLock {
+    static func holding<T>(_ body: () throws(MarkError) -> T) throws(MarkError) -> T {
+        // /run, not the world-writable /run/lock: nobody but root can plant the file there
+        // and hold its lock. Without root the firewall cannot be changed anyway.
+        let fd = open("/run/swiftvs-marks.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        defer { if fd >= 0 { close(fd) } }  // closing releases the lock
+        if fd >= 0 {
+            while flock(fd, LOCK_EX) != 0 {
+                if errno != EINTR { break }
+            }
+        }
+        return try body()
+    }
+}

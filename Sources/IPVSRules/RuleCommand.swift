@@ -1,0 +1,33 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import IPVSModel
+
+/// A parsed line: what it does and where it is.
+public struct RuleCommand: Hashable, Sendable {
+    /// The line, and the column of its command option (`-A`, `-a`, …).
+    public var location: SourceLocation
+    public var action: RuleAction
+
+    /// Where the service and real-server arguments are, for diagnostics about them (nil for
+    /// lines read by ``CanonicalLine``). Kept in one box, so that a command, which a big
+    /// restore copies several times per line, is a few words shorter.
+    private var argumentTokens: ArgumentTokens?
+
+    var serviceToken: LocatedToken? {
+        get { argumentTokens?.service }
+        set { argumentTokens = ArgumentTokens.make(service: newValue, server: argumentTokens?.server) }
+    }
+
+    var serverToken: LocatedToken? {
+        get { argumentTokens?.server }
+        set { argumentTokens = ArgumentTokens.make(service: argumentTokens?.service, server: newValue) }
+    }
+
+    public init(location: SourceLocation, action: RuleAction) {
+        self.location = location
+        self.action = action
+    }
+}
