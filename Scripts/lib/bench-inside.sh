@@ -251,25 +251,48 @@ case_reconcile() {
 
 # =============================================================================================
 case_edit() {
-  local f sv=() an=() i svc="-t 203.0.113.1:1024" rs=192.0.2.250
+  local f svc="-t 203.0.113.1:1024" rs=192.0.2.250 old="-r 192.0.2.10:1024"
   f=$(rules "$BIG"); load "$BIG" || return 0
-  # Alternating, so both see the same conditions.
+  # One change each, ipvsadm and swiftvs alternating (both see the same conditions), the table
+  # put back after each run; the first run of each leaves its table (or output) for the sanity
+  # check that both did the same.
+  edit_one edit "add-server" "$svc -r $rs -g -w 7" "ipvsadm -d $svc -r $rs" \
+    ipvsadm -a $svc -r $rs -g -w 7 -- "$SV" add-server $svc -r $rs -g -w 7 || return 0
+  sanity "which has the new real server" grep -q -- "-a $svc -r $rs:1024 -g -w 7" "$W/swiftvs.after"
+  edit_one edit-svc "add-service" "-t 203.0.113.251:80" "ipvsadm -D -t 203.0.113.251:80" \
+    ipvsadm -A -t 203.0.113.251:80 -s wrr -- "$SV" add-service -t 203.0.113.251:80 -s wrr || return 0
+  edit_one edit-rs "edit-server" "$svc $old -w 9" "ipvsadm -e $svc $old -g -w 1" \
+    ipvsadm -e $svc $old -g -w 9 -- "$SV" edit-server $svc $old -g -w 9 || return 0
+  edit_one edit-del "delete-server" "$svc $old" "ipvsadm -a $svc $old -g -w 1" \
+    ipvsadm -d $svc $old -- "$SV" delete-server $svc $old || return 0
+  edit_one edit-zero "zero" "$svc" "" ipvsadm -Z $svc -- "$SV" zero $svc || return 0
+  edit_one edit-list "list" "-n $svc (output)" "" ipvsadm -L -n $svc -- "$SV" list -n $svc || return 0
+  sanity "list of one service: the same text (byte for byte)" cmp -s "$W/anchor.out" "$W/swiftvs.out"
+  sanity "and the table is back to the original afterwards" table_is "$f"
+}
+
+# edit_one LINE SWIFTVS-COMMAND WHAT UNDO ANCHOR-COMMAND... -- SWIFTVS-COMMAND...: REPS runs each,
+# alternating, UNDO (a shell line, or none) after each; prints the case's line and details.
+edit_one() {
+  local name=$1 cmd=$2 what=$3 undo=$4 an=() sv=() i
+  shift 4
+  local anchor=() ours=()
+  while [[ $1 != -- ]]; do anchor+=("$1"); shift; done
+  shift; ours=("$@")
   for ((i = 0; i < REPS; i++)); do
-    timed ipvsadm -a $svc -r $rs -g -w 7 || return 0
+    TOUT=$W/anchor.out timed "${anchor[@]}" || return 1
     an+=("$T_REAL")
-    ((i > 0)) || ipvsadm-save -n >"$W/anchor.save"
-    ipvsadm -d $svc -r $rs
-    timed "$SV" add-server $svc -r $rs -g -w 7 || return 0
+    ((i > 0)) || ipvsadm-save -n >"$W/anchor.after"
+    [[ -z $undo ]] || eval "$undo"
+    TOUT=$W/swiftvs.out timed "${ours[@]}" || return 1
     sv+=("$T_REAL")
-    ((i > 0)) || ipvsadm-save -n >"$W/swiftvs.save"
-    "$SV" delete-server $svc -r $rs
+    ((i > 0)) || ipvsadm-save -n >"$W/swiftvs.after"
+    [[ -z $undo ]] || eval "$undo"
   done
   local msv man; msv=$(median "${sv[@]}") man=$(median "${an[@]}")
-  line edit "${BIG%x*}svc" "$msv" "ipvsadm -a" "$man"
-  detail "swiftvs add-server: $(list "${sv[@]}") s; ipvsadm -a: $(list "${an[@]}") s"
-  sanity "both leave the same table (ipvsadm-save -n, byte for byte)" cmp -s "$W/anchor.save" "$W/swiftvs.save"
-  sanity "which has the new real server" grep -q -- "-a $svc -r $rs:1024 -g -w 7" "$W/swiftvs.save"
-  sanity "and the table is back to the original afterwards" table_is "$f"
+  line "$name" "${BIG%x*}svc" "$msv" "${anchor[0]} ${anchor[1]}" "$man"
+  detail "swiftvs $cmd $what: $(list "${sv[@]}") s; ${anchor[*]:0:2}: $(list "${an[@]}") s"
+  sanity "$cmd: both leave the same table (ipvsadm-save -n, byte for byte)" cmp -s "$W/anchor.after" "$W/swiftvs.after"
 }
 
 # =============================================================================================

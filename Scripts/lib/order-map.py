@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 """order-map.py EXECUTABLE PAGES: the linker's symbol order for the code that ran.
 
-PAGES lists file offsets (one per line) of the pages of EXECUTABLE's code that a profiled run
-had mapped (Scripts/lib/order-profile.sh, with fault-around at one page). Prints the name of
-every function on those pages, in address order, for lld's --symbol-ordering-file, which
-puts the sections that define them first in .text, in that order. A page also holds
-neighbours that did not run: the list is what ran, at page granularity.
+PAGES lists "KIND OFFSET" lines: file offsets of the pages of EXECUTABLE's code that a
+profiled run had mapped (Scripts/lib/order-profile.sh, with fault-around at one page), by
+kind. Prints the name of every function on those pages for lld's --symbol-ordering-file,
+which puts the sections that define them first in .text, in that order: the kinds in
+KIND_ORDER (what a running daemon keeps using first, start-up last), each in address order.
+A page also holds neighbours that did not run: the list is what ran, at page granularity.
 """
 import subprocess
 import sys
 
 PAGE = 4096
+KIND_ORDER = ("vrrp", "steady", "startup")
 
 
 def load_segments(exe):
@@ -33,26 +35,45 @@ def functions(exe):
             yield int(f[0], 16), int(f[1], 16), f[3]
 
 
+def load_pages(path):
+    """{kind: set of page numbers} from "KIND OFFSET" lines."""
+    pages = {}
+    for line in open(path):
+        f = line.split()
+        if len(f) != 2 or f[0] not in KIND_ORDER:
+            sys.exit("order-map: %s: not a \"KIND OFFSET\" line: %r" % (path, line))
+        pages.setdefault(f[0], set()).add(int(f[1]) // PAGE)
+    return pages
+
+
+def on_pages(located, touched):
+    """The functions of `located` (address, size, name, first page, last page) on a touched page."""
+    return [(a, s, n) for a, s, n, first, last in located if any(p in touched for p in range(first, last + 1))]
+
+
 def main():
     exe, pages_file = sys.argv[1], sys.argv[2]
-    touched = {int(line) // PAGE for line in open(pages_file) if line.strip()}
-    if not touched:
+    pages = load_pages(pages_file)
+    if not pages:
         sys.exit("order-map: no pages in " + pages_file)
     segments = load_segments(exe)
-    chosen, seen = [], set()
+    located = []
     for address, size, name in sorted(functions(exe)):
         for offset, vaddr, filesz in segments:
             if vaddr <= address < vaddr + filesz:
                 first = (address - vaddr + offset) // PAGE
                 last = (address + size - 1 - vaddr + offset) // PAGE
-                if any(p in touched for p in range(first, last + 1)) and name not in seen:
-                    seen.add(name)
-                    chosen.append((address, size, name))
+                located.append((address, size, name, first, last))
                 break
-    total = sum(size for _, size, _ in chosen)
-    print(f"order-map: {len(chosen)} functions, {total // 1024} KB, on {len(touched)} pages", file=sys.stderr)
-    for _, _, name in chosen:
-        print(name)
+    seen = set()
+    for kind in KIND_ORDER:
+        chosen = [f for f in on_pages(located, pages.get(kind, set())) if f[2] not in seen]
+        seen.update(name for _, _, name in chosen)
+        total = sum(size for _, size, _ in chosen)
+        print(f"order-map: {kind}: {len(chosen)} more functions, {total // 1024} KB, "
+              f"on {len(pages.get(kind, ()))} pages", file=sys.stderr)
+        for _, _, name in chosen:
+            print(name)
 
 
 main()
