@@ -21,7 +21,7 @@ let compatDifferences: [String: CompatDifference] = [
     "strict-extra-args.conf": .stricter("keepalived reads a keyword's first value and drops the rest of the line silently: 'lb_algo rr ; lb_kind NAT' loses the lb_kind; swiftvs refuses every unexpected argument"),
     "strict-group-unknown.conf": .stricter("keepalived runs a virtual_server that names a virtual_server_group that does not exist (a typo) as a service with no address, silently; swiftvs refuses the name"),
     "crash-ssl-without-url.conf": .lenient("keepalived 2.2.7's config test crashes (SIGSEGV) on an SSL_GET or HTTP_GET without url; its checker code disables such a checker, and swiftvs does that, with a warning"),
-    "value-retry-forms.conf": .lenient("nb_get_retry is HTTP_GET's deprecated keyword; keepalived 2.2.7 refuses it in TCP_CHECK, swiftvs takes it in every checker with the deprecation warning (left to the checker parser, branch checkers)"),
+    "value-retry-forms.conf": .lenient("nb_get_retry is HTTP_GET's deprecated keyword; keepalived 2.2.7 refuses it in TCP_CHECK, swiftvs takes it in every checker with the deprecation warning "),
     "sample-fwmark.conf": .warnsWhereKeepalivedCorrects,
     "sample-virtual-server-group.conf": .warnsWhereKeepalivedCorrects,
     "value-fwmark-protocol.conf": .warnsWhereKeepalivedCorrects,
@@ -32,15 +32,6 @@ let compatDifferences: [String: CompatDifference] = [
     "value-quorum-hysteresis.conf": .warnsWhereKeepalivedCorrects,
     "value-sh-flags-wrong-scheduler.conf": .warnsWhereKeepalivedCorrects,
     "value-weight-zero.conf": .warnsWhereKeepalivedCorrects,
-]
-
-/// Files whose checkers (SSL_GET, SMTP_CHECK, DNS_CHECK, UDP_CHECK, FILE_CHECK) are being
-/// implemented on branch checkers: today swiftvs accepts them with a "not supported" warning,
-/// as keepalived accepts them. After that merge their verdict must stay the same (needs branch
-/// checkers: drop this note then).
-let compatNeedsCheckersBranch: Set<String> = [
-    "sample-ssl-get.conf", "sample-smtp-check.conf", "sample-udp-check.conf", "sample-dns-check.conf",
-    "sample-file-check.conf", "crash-ssl-without-url.conf",
 ]
 
 /// The corpus: every *.conf directly in Fixtures/keepalived-compat (includes/ holds what they

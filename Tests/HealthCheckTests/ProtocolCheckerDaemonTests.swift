@@ -9,7 +9,8 @@ import Testing
 
 /// The daemon's engine as `swiftvs daemon` runs it (the real checker factory on the reactor,
 /// the state machine, reconcile), over the in-memory kernel table, with one real server at
-/// 127.0.0.1:`port` guarded by `checker`.
+/// 127.0.0.1:`port` guarded by `checker` (NAT: a direct-routing real server takes the
+/// service's port, as keepalived sets it, and the table would not show `port`).
 struct CheckedServer {
     let table = FakeTable()
     let engine: DaemonEngine
@@ -20,7 +21,7 @@ struct CheckedServer {
         let config = try ConfigParser.parse(text: leading + """
             virtual_server 192.0.2.100 80 {
               delay_loop 0.1
-              lb_kind DR
+              lb_kind NAT
               protocol TCP
               real_server 127.0.0.1 \(port) {
                 weight 10
