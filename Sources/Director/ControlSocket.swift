@@ -76,9 +76,10 @@ public enum ControlSocket {
                     }
                     break   // EAGAIN, or a client that went away: wait again
                 }
-                clients.start(conn, limit: maxClients) { id in
+                let displaced = clients.start(conn, limit: maxClients) { id in
                     await answer(conn, id: id, clients: clients, reactor: reactor, handler: handler)
                 }
+                await displaced?.value   // its descriptor closed before the next accept
             }
         }
         await clients.stopAll()
