@@ -58,8 +58,12 @@ final class PeerProcess: Sendable {
     /// Sets what the server does next (each server's `mode` file).
     func set(mode: String) throws { try dir.write("mode", mode + "\n") }
 
-    /// A log file the server writes (empty if none yet).
-    func log(_ name: String) -> String { (try? readFile(dir.path + "/" + name)) ?? "" }
+    /// A log file the server writes (empty if the server has not written it yet; any other
+    /// failure to read it is thrown, not taken for an empty log).
+    func log(_ name: String) throws -> String {
+        let path = dir.path + "/" + name
+        return access(path, F_OK) == 0 ? try readFile(path) : ""
+    }
 
     /// Runs a program to its end; its exit status.
     @discardableResult
@@ -185,11 +189,11 @@ kind = sys.argv[1]
 
 /// Polls `condition` until it holds or `limit` passes (checks run on their own schedule; the
 /// table is looked at between them). True when it held.
-func eventually(within limit: Duration = .seconds(10), _ condition: () async throws -> Bool) async rethrows -> Bool {
+func eventually(within limit: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + limit
     while ContinuousClock.now < deadline {
         if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(20))
+        try await Task.sleep(for: .milliseconds(20))
     }
     return try await condition()
 }

@@ -54,11 +54,11 @@ struct CheckedServer {
     func upDownBack(limit: Duration = .seconds(10), breakIt: () throws -> Void, fixIt: () throws -> Void,
                     sourceLocation: Testing.SourceLocation = #_sourceLocation) async throws {
         await start()
-        #expect(await eventually(within: limit) { weight == 10 }, "up", sourceLocation: sourceLocation)
+        #expect(try await eventually(within: limit) { weight == 10 }, "up", sourceLocation: sourceLocation)
         try breakIt()
-        #expect(await eventually(within: limit) { weight == nil }, "down", sourceLocation: sourceLocation)
+        #expect(try await eventually(within: limit) { weight == nil }, "down", sourceLocation: sourceLocation)
         try fixIt()
-        #expect(await eventually(within: limit) { weight == 10 }, "back", sourceLocation: sourceLocation)
+        #expect(try await eventually(within: limit) { weight == 10 }, "back", sourceLocation: sourceLocation)
         await engine.stop()
     }
 }
@@ -107,14 +107,14 @@ struct ProtocolCheckerDaemonTests {
         let s = try CheckedServer(port: port, checker: "UDP_CHECK {\n \(Self.common)}")
         await s.start()
         // Down from the start (alpha) and kept down by the ICMP port unreachable.
-        #expect(await eventually(within: .seconds(2)) { await s.engine.checksRun >= 3 })
+        #expect(try await eventually(within: .seconds(2)) { await s.engine.checksRun >= 3 })
         #expect(s.weight == nil)
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         defer { close(fd) }
         #expect(SocketAddress.with(.v4(127, 0, 0, 1), port: port) { bind(fd, $0, $1) } == 0)
-        #expect(await eventually { s.weight == 10 }, "a silent listener is up without require_reply")
+        #expect(try await eventually { s.weight == 10 }, "a silent listener is up without require_reply")
         close(fd)
-        #expect(await eventually { s.weight == nil }, "down again once nothing listens")
+        #expect(try await eventually { s.weight == nil }, "down again once nothing listens")
         await s.engine.stop()
     }
 }
@@ -133,7 +133,7 @@ struct FileCheckDaemonTests {
 
             """)
         await s.start()
-        #expect(await eventually { s.weight == 20 }, "10 + init_file's 2 × 5")
+        #expect(try await eventually { s.weight == 20 }, "10 + init_file's 2 × 5")
         #expect(try readFile(file) == "2\n")
         let adds = s.table.sent.compactMap { c -> Int32? in
             if case let .addDestination(d, _) = c { return d.weight }
@@ -146,13 +146,13 @@ struct FileCheckDaemonTests {
             rename(dir.path + "/tmp", file)
         }
         try put("-1\n")
-        #expect(await eventually { s.weight == 5 })
+        #expect(try await eventually { s.weight == 5 })
         try put("-20000\n")
-        #expect(await eventually { s.weight == nil }, "-100000 is at or below the fault weight: down")
+        #expect(try await eventually { s.weight == nil }, "-100000 is at or below the fault weight: down")
         try dir.write("rs.weight", "1000\n")  // in place: IN_CLOSE_WRITE
-        #expect(await eventually { s.weight == 5010 })
+        #expect(try await eventually { s.weight == 5010 })
         unlink(file)
-        #expect(await eventually { s.weight == 10 }, "a deleted file reads 0")
+        #expect(try await eventually { s.weight == 10 }, "a deleted file reads 0")
         await s.engine.stop()
     }
 }

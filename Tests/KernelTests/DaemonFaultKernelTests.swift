@@ -124,8 +124,14 @@ extension Kernel {
             var daemon = try stormDaemon(round: 0)
             defer {
                 if let pid = daemon.pid { kill(pid, SIGKILL) }
-                _ = try? run(["/usr/sbin/iptables", "-t", "mangle", "-D", "PREROUTING", "-d", "\(markVIP)/32", "-j", "MARK", "--set-mark", "80"])
-                _ = try? freshTable()
+                tearDown("the storm's mark rule") {   // the killed daemon leaves it; deleted if there
+                    try sh("""
+                        if iptables -t mangle -C PREROUTING -d \(markVIP)/32 -j MARK --set-mark 80 2>/dev/null; then
+                          iptables -t mangle -D PREROUTING -d \(markVIP)/32 -j MARK --set-mark 80
+                        fi
+                        """)
+                }
+                tearDown("the IPVS table") { _ = try freshTable() }
             }
             let settled = try await until(.seconds(60)) { try table()[fw] == desired() }
             #expect(settled, "first start settles: \(String(describing: try? table()[fw]))\n\(daemon.logText)")
@@ -286,7 +292,7 @@ extension Kernel {
             let pid = try await awaitPID(daemon)
             defer {
                 kill(pid, SIGKILL)
-                _ = try? freshTable()
+                tearDown("the IPVS table") { _ = try freshTable() }
             }
             let healthyAll = Dictionary(uniqueKeysWithValues: (1...healthyCount).map { ("198.51.100.\(100 + $0):80", Int32(1)) })
             let up = try await until(.seconds(60)) { try table()["\(healthyVS):80"] == healthyAll }
@@ -469,8 +475,13 @@ extension Kernel {
             let pid = try await awaitPID(daemon)
             defer {
                 kill(pid, SIGKILL)
-                _ = try? run(["/bin/sh", "-c", "umount \(dir)/state; ip link del swvsf0"])
-                _ = try? freshTable()
+                tearDown("the state tmpfs and swvsf0") {   // each removed if the test got as far as making it
+                    try sh("""
+                        if mountpoint -q \(dir)/state; then umount \(dir)/state; fi
+                        if ip link show swvsf0 >/dev/null 2>&1; then ip link del swvsf0; fi
+                        """)
+                }
+                tearDown("the IPVS table") { _ = try freshTable() }
             }
             let vs = "\(faultVS):80"
             let both = ["198.51.100.131:80": Int32(1), "198.51.100.132:80": 1]

@@ -128,6 +128,13 @@ enum SourcePorts {
     }
 }
 
+/// One step of a test's clean-up, in a `defer` (which cannot throw): a failure is recorded as
+/// an issue of the test, not swallowed (a teardown that left links behind once broke the next
+/// test's set-up unseen).
+func tearDown(_ what: String, _ body: () throws -> Void) {
+    do { try body() } catch { Issue.record("teardown (\(what)): \(error)") }
+}
+
 /// Waits (bounded) until `condition` holds: IPVS folds its per-CPU counters into the totals
 /// on a 2-second estimator tick, and there is no event to wait for.
 func eventually(within limit: Duration = .seconds(15), _ condition: () throws -> Bool) async throws -> Bool {
