@@ -109,7 +109,7 @@ let package = Package(
         .target(
             name: "HealthCheck",
             dependencies: [
-                "IPVS", "Serialization", "IPVSRules", "FirewallMarks", "CSystem", "EventLoop", "KeepalivedConfig", "DaemonMetrics",
+                "IPVS", "NetworkModel", "Serialization", "IPVSRules", "FirewallMarks", "CSystem", "EventLoop", "KeepalivedConfig", "DaemonMetrics",
                 "COpenSSL",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),

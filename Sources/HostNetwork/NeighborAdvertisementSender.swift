@@ -37,7 +37,7 @@ public struct NeighborAdvertisementSender: ~Copyable, Sendable {
         icmp += [0x20 | (router ? 0x80 : 0), 0, 0, 0]            // flags: Override (+ Router)
         icmp += target
         icmp += [2, 1] + mac.array                               // option: target link-layer address, 8 bytes
-        let checksum = internetChecksum(pseudoHeader(source: target, destination: allNodes, length: icmp.count) + icmp)
+        let checksum = InternetChecksum.of(pseudoHeader(source: target, destination: allNodes, length: icmp.count) + icmp)
         icmp[2] = UInt8(checksum >> 8)
         icmp[3] = UInt8(checksum & 0xff)
 
@@ -52,18 +52,5 @@ public struct NeighborAdvertisementSender: ~Copyable, Sendable {
     static func pseudoHeader(source: [UInt8], destination: [UInt8], length: Int) -> [UInt8] {
         source + destination + [UInt8(length >> 24 & 0xff), UInt8(length >> 16 & 0xff), UInt8(length >> 8 & 0xff), UInt8(length & 0xff)]
             + [0, 0, 0, 58]
-    }
-
-    /// RFC 1071 one's-complement sum of big-endian 16-bit words.
-    static func internetChecksum(_ bytes: [UInt8]) -> UInt16 {
-        var sum: UInt32 = 0
-        var i = 0
-        while i + 1 < bytes.count {
-            sum += UInt32(bytes[i]) << 8 | UInt32(bytes[i + 1])
-            i += 2
-        }
-        if i < bytes.count { sum += UInt32(bytes[i]) << 8 }
-        while sum > 0xffff { sum = (sum & 0xffff) + (sum >> 16) }
-        return ~UInt16(sum)
     }
 }

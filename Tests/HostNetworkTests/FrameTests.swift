@@ -39,7 +39,7 @@ import NetworkModel
         #expect(Array(icmp[24..<32]) == [2, 1] + mac.array)
         // A correct checksum makes the sum over pseudo-header and message zero (~0 == 0xffff).
         let pseudo = NeighborAdvertisementSender.pseudoHeader(source: vip.bytes, destination: Array(ip6[24..<40]), length: icmp.count)
-        #expect(NeighborAdvertisementSender.internetChecksum(pseudo + icmp) == 0)
+        #expect(InternetChecksum.of(pseudo + icmp) == 0)
         let router = NeighborAdvertisementSender.frame(mac: mac, address: vip, router: true)
         #expect(router[54 + 4] == 0xa0)
     }

@@ -121,7 +121,7 @@ struct KeepalivedInteropTests {
             }
             // VRRPv2, VRID 51, priority 200, one address, auth PASS "s3cret", interval 1 s.
             var message: [UInt8] = [0x21, 51, 200, 1, 1, 1, 0, 0] + vip.bytes + Array("s3cret".utf8) + [0, 0]
-            let sum = NeighborAdvertisementSender.internetChecksum(message)
+            let sum = InternetChecksum.of(message)
             message[6] = UInt8(sum >> 8)
             message[7] = UInt8(sum & 0xff)
             try fromA.sendAdvertisement(message, from: t.ipv4(0), to: group)

@@ -112,7 +112,7 @@ struct VRRPSocketTests {
             #expect(d.interfaceIndex == (try t.eth0(1).index))
             // IPV6_CHECKSUM: the kernel wrote the RFC 5798 checksum (IPv6 pseudo-header) at offset 6.
             let pseudo = linkLocalA.bytes + group6.bytes + [0, 0, 0, UInt8(d.bytes.count), 0, 0, 0, 112]
-            #expect(NeighborAdvertisementSender.internetChecksum(pseudo + d.bytes) == 0)
+            #expect(InternetChecksum.of(pseudo + d.bytes) == 0)
             #expect(d.bytes[6] != 0 || d.bytes[7] != 0)
         }
     }

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import IPVS
+import NetworkModel
 import Synchronization
 
 /// PING_CHECK: one ICMP (or ICMPv6) echo that must be answered within connect_timeout.
@@ -44,7 +45,7 @@ public struct PingChecker: Checker {
         var packet: [UInt8] = [v6 ? 128 : 8, 0, 0, 0, UInt8(ident >> 8), UInt8(ident & 0xFF), UInt8(seq >> 8), UInt8(seq & 0xFF)]
         packet += Array("swiftvs-ping-check".utf8)
         if !v6 {
-            let sum = Self.checksum(packet)
+            let sum = InternetChecksum.of(packet)
             packet[2] = UInt8(sum >> 8)
             packet[3] = UInt8(sum & 0xFF)
         }
@@ -102,15 +103,4 @@ public struct PingChecker: Checker {
         }
     }
 
-    static func checksum(_ data: [UInt8]) -> UInt16 {
-        var sum: UInt32 = 0
-        var i = 0
-        while i + 1 < data.count {
-            sum += UInt32(data[i]) << 8 | UInt32(data[i + 1])
-            i += 2
-        }
-        if i < data.count { sum += UInt32(data[i]) << 8 }
-        while sum >> 16 != 0 { sum = (sum & 0xFFFF) + (sum >> 16) }
-        return ~UInt16(sum)
-    }
 }

@@ -1,5 +1,3 @@
-import NetworkModel
-
 /// The Internet checksum of RFC 1071: the ones' complement of the ones' complement sum of the
 /// data taken as big-endian 16-bit words (an odd last byte is padded with zero).
 ///
