@@ -178,7 +178,7 @@ public actor DaemonEngine {
         if !omega.isEmpty {
             let keys = Set(omega.flatMap(\.services).map(\.key))
             do {
-                let current = try table.services()
+                let current = try table.services(statistics: false)
                 let deletions = current.map(\.service.key).filter { keys.contains($0) }.map { Change.deleteService($0) }
                 changes = applyLogged(deletions, because: "shutdown (omega)")
             } catch {
@@ -484,7 +484,7 @@ public actor DaemonEngine {
         let managed = Set(desired.map(\.service.key)).union(pendingRemoval)
         let current: [ServiceEntry]
         do {
-            current = try table.services()
+            current = try table.services(statistics: false)
         } catch {
             logger.error("kernel: cannot read the IPVS table (\(why)): \(error); will try again")
             kernelRetryAt = .now + settings.faultRetry
@@ -498,7 +498,7 @@ public actor DaemonEngine {
         let n = applyLogged(changes, because: why)
         forgetRefusals(except: Set(changes.map { SaveFormat.commandLine(for: $0) }))
         kernelRetryAt = lastBatchFailed ? .now + settings.faultRetry : nil
-        if !pendingRemoval.isEmpty, let now = try? table.services() {
+        if !pendingRemoval.isEmpty, let now = try? table.services(statistics: false) {
             pendingRemoval.formIntersection(Set(now.map(\.service.key)))
         }
         if n > 0 { writeState() }
@@ -585,7 +585,7 @@ public actor DaemonEngine {
 
     /// The table in ipvsadm-save -n format, plus swiftvs's mark rules when the daemon keeps any.
     public func stateText() throws -> String {
-        let entries = try table.services()
+        let entries = try table.services(statistics: false)
         var markLines: [String] = []
         if let marks, !settings.vipMarks.isEmpty {
             markLines = try marks.list().map(\.description)
