@@ -62,7 +62,7 @@ public enum ControlSocket {
             close(fd)
             unlink(path)
         }
-        let clients = MetricsClients()
+        let clients = ListenerClients()
         while !Task.isCancelled {
             let outcome = await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN)
             if outcome == .cancelled || Task.isCancelled { break }
@@ -85,7 +85,7 @@ public enum ControlSocket {
         await clients.stopAll()
     }
 
-    private static func answer(_ fd: Int32, id: UInt64, clients: MetricsClients, reactor: Reactor,
+    private static func answer(_ fd: Int32, id: UInt64, clients: ListenerClients, reactor: Reactor,
                                handler: @Sendable (ControlRequest) async -> String) async {
         defer { close(fd) }
         let deadline = ContinuousClock.now.advanced(by: clientDeadline)

@@ -13,7 +13,7 @@ struct MetricsConnection {
     let id: UInt64
     let reactor: Reactor
     let limits: MetricsListener.Limits
-    let clients: MetricsClients
+    let clients: ListenerClients
 
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
     static let index = Array(#"<html><head><title>swiftvs</title></head><body><a href="/metrics">metrics</a></body></html>"#.utf8) + [10]
