@@ -413,9 +413,17 @@ extension Kernel {
             return text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { $0 + "\n" }.joined() == (try ipvsadmSave())
         }
 
+        /// Whether `swiftvs status` answers; why not is recorded as an issue, not swallowed.
         static func ping() async -> Bool {
-            guard let p = try? DaemonKernelTests.swiftvsPath() else { return false }
-            return ((try? await shell("'\(p)' status --json --control \(dir)/control.sock")) ?? "").contains("\"checks_run\"")
+            do {
+                let p = try DaemonKernelTests.swiftvsPath()
+                let answer = try await shell("'\(p)' status --json --control \(dir)/control.sock")
+                if answer.contains("\"checks_run\"") { return true }
+                Issue.record("swiftvs status answered without checks_run: \(answer.prefix(300))")
+            } catch {
+                Issue.record("swiftvs status: \(error)")
+            }
+            return false
         }
 
         /// Flaps 198.51.100.132 down and up; the kernel must follow both ways.
