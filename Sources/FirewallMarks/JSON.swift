@@ -162,12 +162,10 @@ enum JSON: Sendable, Equatable {
                 case UInt8(ascii: "t"): out.append(0x09)
                 case UInt8(ascii: "u"):
                     var scalar = try hex4()
-                    if scalar >= 0xd800 && scalar < 0xdc00, bytes.count - i >= 6,
-                       bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
-                        i += 2
-                        let low = try hex4()
+                    if (0xd800..<0xdc00).contains(scalar), let low = lowSurrogate() {
                         scalar = 0x10000 + ((scalar - 0xd800) << 10) + (low - 0xdc00)
                     }
+                    // A surrogate left unpaired is not a scalar: U+FFFD, as other JSON readers do.
                     let u = Unicode.Scalar(scalar) ?? "\u{fffd}"
                     out += Array(String(Character(u)).utf8)
                 default:
@@ -177,11 +175,28 @@ enum JSON: Sendable, Equatable {
             throw fail("unterminated string")
         }
 
+        /// The `\uDC00`–`\uDFFF` escape that completes a high surrogate, consumed only if it is one.
+        mutating func lowSurrogate() -> UInt32? {
+            guard bytes.count - i >= 6, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u"),
+                  let low = hexValue(at: i + 2), (0xdc00..<0xe000).contains(low) else { return nil }
+            i += 6
+            return low
+        }
+
         mutating func hex4() throws(ParseError) -> UInt32 {
-            guard bytes.count - i >= 4, let v = UInt32(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16) else {
-                throw fail("bad \\u escape")
-            }
+            guard let v = hexValue(at: i) else { throw fail("bad \\u escape") }
             i += 4
+            return v
+        }
+
+        /// Four hexadecimal digits at `start`, and nothing else (no sign, unlike `UInt32(_:radix:)`).
+        func hexValue(at start: Int) -> UInt32? {
+            guard bytes.count - start >= 4 else { return nil }
+            var v: UInt32 = 0
+            for c in bytes[start..<(start + 4)] {
+                guard let d = Character(Unicode.Scalar(c)).hexDigitValue else { return nil }
+                v = v << 4 | UInt32(d)
+            }
             return v
         }
     }

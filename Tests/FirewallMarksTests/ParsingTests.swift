@@ -274,7 +274,11 @@ struct ReadBackTests {
         let v = try JSON.parse(#" {"a": [1, -2, 3.5, true, false, null, "x\"\\\/\n\u00e9\ud83d\ude00"], "b": {}} "#)
         #expect(v["a"] == .array([.integer(1), .integer(-2), .number("3.5"), .bool(true), .bool(false), .null, .string("x\"\\/\né😀")]))
         #expect(v["b"] == .object([:]))
-        for bad in ["", "{", "[1,]", "{\"a\" 1}", "\"abc", "[1] 2", "tru", "{\"a\":\"\u{01}\"}", "[-]"] {
+        // Unpaired surrogates (the fuzzer's crash: a high surrogate followed by another \u escape) read as U+FFFD.
+        #expect(try JSON.parse(#""\ud83d\u0041""#) == .string("\u{fffd}A"))
+        #expect(try JSON.parse(#""\ud800\ud800x""#) == .string("\u{fffd}\u{fffd}x"))
+        #expect(try JSON.parse(#""\udc00""#) == .string("\u{fffd}"))
+        for bad in ["", "{", "[1,]", "{\"a\" 1}", "\"abc", "[1] 2", "tru", "{\"a\":\"\u{01}\"}", "[-]", #""\u+abc""#, #""\u12""#] {
             #expect(throws: JSON.ParseError.self, "\(bad)") { _ = try JSON.parse(bad) }
         }
     }
