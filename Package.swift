@@ -79,18 +79,18 @@ let package = Package(
         // sockets, gratuitous ARP and unsolicited neighbour advertisements, namespaces for tests.
         .target(name: "HostNetwork", dependencies: ["CNetlinkRoute", "NetworkModel", "NetworkNamespaces"]),
         // iptables / nft mangle MARK rules that feed fwmark services.
-        .target(name: "FirewallMarks", dependencies: ["CSystem", "NetworkModel", "Serialization"]),
+        .target(name: "FirewallMarks", dependencies: ["CLinux", "NetworkModel", "Serialization"]),
         // The one C shim for the libc and Linux calls Swift's Glibc module hides (pipe2, epoll,
         // eventfd, accept4, pidfd_open, pthread_setname_np, mallopt, posix_spawn's closefrom),
         // and the check processes' spawn: clone(CLONE_VM|CLONE_PIDFD) with the child's stack in
         // a block of the caller's (a child function cannot be written in Swift).
-        .target(name: "CSystem"),
+        .target(name: "CLinux"),
         // Code run inside another network namespace on a short-lived thread, without moving the
         // caller: the one implementation under the binding's --netns and HostNetwork's.
-        .target(name: "NetworkNamespaces", dependencies: ["CSystem"]),
+        .target(name: "NetworkNamespaces", dependencies: ["CLinux"]),
         // The epoll reactor (waits, timers, a TaskExecutor), the process runner that starts and
         // supervises scripts on it, and the system calls they need. Knows nothing of keepalived.
-        .target(name: "EventLoop", dependencies: ["CSystem"]),
+        .target(name: "EventLoop", dependencies: ["CLinux"]),
         // keepalived.conf as a language: lexer, statement tree with includes, locations and
         // diagnostics, the file-system seam, quoting, and the value readers every semantic pass
         // (LVS today, VRRP next) uses over the same tree.
@@ -109,7 +109,7 @@ let package = Package(
         .target(
             name: "HealthCheck",
             dependencies: [
-                "IPVS", "NetworkModel", "Serialization", "IPVSRules", "FirewallMarks", "CSystem", "EventLoop", "KeepalivedConfig", "DaemonMetrics",
+                "IPVS", "NetworkModel", "Serialization", "IPVSRules", "FirewallMarks", "CLinux", "EventLoop", "KeepalivedConfig", "DaemonMetrics",
                 "COpenSSL",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -122,7 +122,7 @@ let package = Package(
         .target(
             name: "Director",
             dependencies: [
-                "HealthCheck", "VRRPRouter", "VRRP", "IPVS", "FirewallMarks", "EventLoop", "KeepalivedConfig", "CSystem",
+                "HealthCheck", "VRRPRouter", "VRRP", "IPVS", "FirewallMarks", "EventLoop", "KeepalivedConfig", "CLinux",
                 "DaemonMetrics",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),

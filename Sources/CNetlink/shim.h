@@ -39,7 +39,7 @@ static inline unsigned int swiftvs_ip_vs_svc_f_sched_sh_fallback(void) { return 
 static inline unsigned int swiftvs_ip_vs_svc_f_sched_sh_port(void) { return IP_VS_SVC_F_SCHED_SH_PORT; }
 
 // setns(2) is only declared under _GNU_SOURCE, which the C library module is built without.
-// The binding enters namespaces through NetworkNamespaces (CSystem's setns); this one is for the
+// The binding enters namespaces through NetworkNamespaces (CLinux's setns); this one is for the
 // VRRP namespace tests' address sampler, which moves one thread there and back.
 extern int setns(int fd, int nstype);
 static inline int swiftvs_setns_net(int fd) { return setns(fd, 0x40000000 /* CLONE_NEWNET */); }

@@ -6,7 +6,7 @@ import Musl
 import DaemonMetrics
 import FirewallMarks
 import IPVS
-import CSystem
+import CLinux
 import HealthCheck
 import EventLoop
 import VRRPRouter

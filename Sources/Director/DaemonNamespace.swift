@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CSystem
+import CLinux
 
 /// `--netns NAME` for the daemon and the commands around it: the process moves into
 /// `/run/netns/NAME` (as `ip netns exec` would put it there) before it opens anything that

@@ -3,12 +3,12 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CSystem
+import CLinux
 import Synchronization
 
 /// Runs check commands as child processes.
 ///
-/// * `swiftvs_spawn_start` (CSystem: clone(CLONE_VM|CLONE_PIDFD) without CLONE_VFORK, so the
+/// * `swiftvs_spawn_start` (CLinux: clone(CLONE_VM|CLONE_PIDFD) without CLONE_VFORK, so the
 ///   caller, usually the reactor thread, never waits for a child's exec): its own process group,
 ///   signal mask emptied and every signal back to SIG_DFL, stdin on /dev/null, stdout+stderr on
 ///   one pipe (or /dev/null when the output is not wanted), and every other descriptor closed

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CSystem
+import CLinux
 import Synchronization
 
 /// One epoll instance served by one dedicated thread. Every checker socket, MISC_CHECK child and

@@ -1,9 +1,9 @@
-import CSystem
+import CLinux
 import Glibc
 
 /// The Linux calls the event loop, the process runner and their users need beyond what Swift's
 /// Glibc module exports (pipe2, epoll, eventfd, accept4, pidfd_open, thread names), reached
-/// through the CSystem shim, with the epoll constants spelled as Swift values.
+/// through the CLinux shim, with the epoll constants spelled as Swift values.
 public enum SystemCalls {
     /// O_CLOEXEC (also EPOLL_CLOEXEC, EFD_CLOEXEC and SOCK_CLOEXEC, which Linux defines equal).
     public static let cloexec: Int32 = O_CLOEXEC

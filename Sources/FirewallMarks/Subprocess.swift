@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CSystem
+import CLinux
 
 /// What a finished command produced.
 struct CommandResult: Sendable {
@@ -44,7 +44,7 @@ enum Subprocess {
         // Socket pairs rather than pipes: SOCK_CLOEXEC makes them close-on-exec atomically, and
         // send(MSG_NOSIGNAL) on the stdin one cannot raise SIGPIPE in this process when the
         // child exits without reading everything (a pipe has no such flag: that is why these
-        // stay socket pairs now that pipe2 is reachable through CSystem).
+        // stay socket pairs now that pipe2 is reachable through CLinux).
         func makePipe(_ fds: inout [Int32]) throws(MarkError) {
             var raw: [Int32] = [-1, -1]
             guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &raw) == 0 else {

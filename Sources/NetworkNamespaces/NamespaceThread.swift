@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-import CSystem
+import CLinux
 
 /// Runs code inside another network namespace without moving the calling thread: a short-lived
 /// pthread opens nothing of its own, enters the namespace (`setns(CLONE_NEWNET)`), runs the body

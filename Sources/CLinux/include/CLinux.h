@@ -1,5 +1,5 @@
-#ifndef SWIFTVS_CSYSTEM_H
-#define SWIFTVS_CSYSTEM_H
+#ifndef SWIFTVS_CLINUX_H
+#define SWIFTVS_CLINUX_H
 
 // The one place swiftvs reaches libc and Linux calls that Swift's Glibc module does not export
 // (they sit behind _GNU_SOURCE, or in headers outside its module map), plus the spawn helper
