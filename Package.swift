@@ -32,6 +32,9 @@ let package = Package(
         // keeps and renders them (it brings swift-atomics, not NIO).
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        // Errno (strerror's text) and FileDescriptor (read, write, writeAll retrying EINTR and
+        // short writes): see the README's "Dependencies we take and don't take, and why".
+        .package(url: "https://github.com/apple/swift-system", exact: "1.8.1"),
     ],
     targets: [
         // libnl-3 / libnl-genl-3, found by pkg-config. The only C the project talks to.
@@ -61,14 +64,17 @@ let package = Package(
         // Writing bytes and text: the one growable byte buffer (netlink messages, save text) and
         // the one JSON string escaping. Dependency-free.
         .target(name: "Serialization"),
+        // The one errno vocabulary: swift-system's Errno and FileDescriptor (re-exported) and the
+        // EINTR retry for the calls it does not wrap (`valueOrErrno`).
+        .target(name: "SystemErrors", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
         // The IPVS table as values: service keys, services, destinations, entries, timeouts, sync
         // daemons, changes, batch results and IPVSError. Pure Swift: the rules formats use it
         // without linking libnl.
         .target(name: "IPVSModel", dependencies: ["NetworkModel"]),
         // The IPVS generic-netlink binding: wire encoding, the socket handle. Re-exports IPVSModel.
-        .target(name: "IPVS", dependencies: ["CNetlink", "IPVSModel", "Serialization", "NetworkNamespaces"]),
+        .target(name: "IPVS", dependencies: ["CNetlink", "IPVSModel", "Serialization", "NetworkNamespaces", "SystemErrors"]),
         // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering, diff and plan.
-        .target(name: "IPVSRules", dependencies: ["IPVSModel", "Diagnostics", "Serialization"]),
+        .target(name: "IPVSRules", dependencies: ["IPVSModel", "Diagnostics", "Serialization", "SystemErrors"]),
         // The VRRP protocol core: wire format, receive validation, timers, state machine. Pure:
         // no sockets, no clock of its own.
         .target(name: "VRRP", dependencies: ["NetworkModel"]),
@@ -77,9 +83,9 @@ let package = Package(
         .target(name: "VRRPRouter", dependencies: ["VRRP", "HostNetwork", "NetworkModel", "EventLoop", "KeepalivedConfig", .product(name: "Logging", package: "swift-log")]),
         // The host effects VRRP needs: rtnetlink interfaces, addresses and events, VRRP raw
         // sockets, gratuitous ARP and unsolicited neighbour advertisements, namespaces for tests.
-        .target(name: "HostNetwork", dependencies: ["CNetlinkRoute", "NetworkModel", "NetworkNamespaces"]),
+        .target(name: "HostNetwork", dependencies: ["CNetlinkRoute", "NetworkModel", "NetworkNamespaces", "SystemErrors"]),
         // iptables / nft mangle MARK rules that feed fwmark services.
-        .target(name: "FirewallMarks", dependencies: ["CLinux", "NetworkModel", "Serialization"]),
+        .target(name: "FirewallMarks", dependencies: ["CLinux", "NetworkModel", "Serialization", "SystemErrors"]),
         // The one C shim for the libc and Linux calls Swift's Glibc module hides (pipe2, epoll,
         // eventfd, accept4, pidfd_open, pthread_setname_np, mallopt, posix_spawn's closefrom),
         // and the check processes' spawn: clone(CLONE_VM|CLONE_PIDFD) with the child's stack in
@@ -90,11 +96,11 @@ let package = Package(
         .target(name: "NetworkNamespaces", dependencies: ["CLinux"]),
         // The epoll reactor (waits, timers, a TaskExecutor), the process runner that starts and
         // supervises scripts on it, and the system calls they need. Knows nothing of keepalived.
-        .target(name: "EventLoop", dependencies: ["CLinux"]),
+        .target(name: "EventLoop", dependencies: ["CLinux", "SystemErrors"]),
         // keepalived.conf as a language: lexer, statement tree with includes, locations and
         // diagnostics, the file-system seam, quoting, and the value readers every semantic pass
         // (LVS today, VRRP next) uses over the same tree.
-        .target(name: "KeepalivedConfig", dependencies: ["NetworkModel", "Diagnostics"]),
+        .target(name: "KeepalivedConfig", dependencies: ["NetworkModel", "Diagnostics", "SystemErrors"]),
         // The daemon's metrics (issue 20): its event counters kept in a swift-prometheus registry,
         // the IPVS table and the engines' state rendered at each scrape, node_exporter's labels.
         .target(
@@ -110,7 +116,7 @@ let package = Package(
             name: "HealthCheck",
             dependencies: [
                 "IPVS", "NetworkModel", "Serialization", "IPVSRules", "FirewallMarks", "CLinux", "EventLoop", "KeepalivedConfig", "DaemonMetrics",
-                "COpenSSL",
+                "COpenSSL", "SystemErrors",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -123,7 +129,7 @@ let package = Package(
             name: "Director",
             dependencies: [
                 "HealthCheck", "VRRPRouter", "VRRP", "IPVS", "FirewallMarks", "EventLoop", "KeepalivedConfig", "CLinux",
-                "DaemonMetrics",
+                "DaemonMetrics", "SystemErrors",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -135,12 +141,13 @@ let package = Package(
         .target(name: "BuildInfo", plugins: ["BuildInfoPlugin"]),
         .plugin(name: "BuildInfoPlugin", capability: .buildTool()),
         // ipvsadm's own command line over the binding: `swiftvs ipvsadm …` and swiftvs-ipvsadm.
-        .target(name: "IpvsadmFrontEnd", dependencies: ["IPVS", "IPVSRules", "Serialization"]),
+        .target(name: "IpvsadmFrontEnd", dependencies: ["IPVS", "IPVSRules", "Serialization", "SystemErrors"]),
         .executableTarget(name: "swiftvs-ipvsadm", dependencies: ["IpvsadmFrontEnd"]),
         .executableTarget(
             name: "swiftvs",
             dependencies: [
                 "IPVS", "IPVSRules", "IpvsadmFrontEnd", "FirewallMarks", "HealthCheck", "Director", "Diagnostics", "BuildInfo", "DaemonMetrics", "Serialization",
+                "SystemErrors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

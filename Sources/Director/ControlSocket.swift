@@ -5,6 +5,7 @@ import Musl
 #endif
 import EventLoop
 import HealthCheck
+import SystemErrors
 
 /// The daemon's control socket: a Unix stream socket, mode 0600 (owner only). A client sends
 /// one request line and reads the answer until the daemon closes the connection.
@@ -17,7 +18,7 @@ public enum ControlSocket {
         public var path: String
         public var step: String
         public var errno: Int32
-        public var description: String { "\(path): \(step): \(String(cString: strerror(errno)))" }
+        public var description: String { "\(path): \(step): \(Errno(rawValue: errno))" }
     }
 
     /// Binds and listens on `path` (its directory is created, a stale socket replaced), mode 0600.
@@ -116,11 +117,14 @@ public enum ControlSocket {
         var out: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65536)
         while true {
-            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n > 0 { out += buf[0..<n]; continue }
+            let n: Int
+            do {
+                n = try buf.withUnsafeMutableBytes { try FileDescriptor(rawValue: fd).read(into: $0) }   // EINTR retried
+            } catch {
+                throw SocketError(path: path, step: "read", errno: (error as? Errno)?.rawValue ?? EIO)
+            }
             if n == 0 { break }
-            if errno == EINTR { continue }
-            throw SocketError(path: path, step: "read", errno: errno)
+            out += buf[0..<n]
         }
         return String(decoding: out, as: UTF8.self)
     }

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CLinux
+import SystemErrors
 
 /// `--netns NAME` for the daemon and the commands around it: the process moves into
 /// `/run/netns/NAME` (as `ip netns exec` would put it there) before it opens anything that
@@ -20,7 +21,7 @@ public enum DaemonNamespace {
         public var name: String
         public var step: String
         public var errno: Int32
-        public var description: String { "network namespace '\(name)': \(step) /run/netns/\(name): \(String(cString: strerror(errno)))" }
+        public var description: String { "network namespace '\(name)': \(step) /run/netns/\(name): \(Errno(rawValue: errno))" }
     }
 
     /// Moves the calling thread (and the threads it starts from now on) into `/run/netns/NAME`.

@@ -5,6 +5,7 @@ import Musl
 #endif
 import CLinux
 import Synchronization
+import SystemErrors
 
 /// Runs check commands as child processes.
 ///
@@ -249,7 +250,7 @@ public final class ProcessRunner: Sendable {
         var readFD: Int32 = -1, writeFD = devNullOut
         if captureOutput {
             guard let fds = SystemCalls.pipe2(flags: SystemCalls.cloexec) else {
-                return failed(errno, "pipe2: \(SystemCalls.errnoString(errno))")
+                return failed(errno, "pipe2: \(Errno(rawValue: errno))")
             }
             readFD = fds.read
             writeFD = fds.write
@@ -268,7 +269,7 @@ public final class ProcessRunner: Sendable {
         if captureOutput { close(writeFD) }
         if rc != 0 {
             if readFD >= 0 { close(readFD) }
-            return failed(rc, "\(command.program): \(SystemCalls.errnoString(rc))")
+            return failed(rc, "\(command.program): \(Errno(rawValue: rc))")
         }
         started.withLock {
             $0.append(pid)
@@ -288,7 +289,7 @@ public final class ProcessRunner: Sendable {
 
     private func outcome(of child: Started, _ end: Reactor.ProcessEnd) -> CheckOutcome {
         if end.spawnError != 0 {
-            return CheckOutcome(termination: .spawnFailed(errno: end.spawnError, message: "\(child.program): \(SystemCalls.errnoString(end.spawnError))"),
+            return CheckOutcome(termination: .spawnFailed(errno: end.spawnError, message: "\(child.program): \(Errno(rawValue: end.spawnError))"),
                                 latency: child.start.duration(to: end.ended), output: [], outputBytes: 0, pid: nil)
         }
         let termination: CheckOutcome.Termination

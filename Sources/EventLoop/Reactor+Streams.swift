@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemErrors
 
 /// Reading and writing a non-blocking stream socket on the reactor: what the control socket and
 /// the metrics endpoint each did by hand (EINTR retried, EAGAIN waited for, every wait bounded
@@ -14,14 +15,15 @@ extension Reactor {
     public func receive(from fd: Int32, upTo limit: Int, deadline: ContinuousClock.Instant) async -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: max(limit, 1))
         while true {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n >= 0 {
+            switch valueOrErrno({ buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) } }) {
+            case let .success(n):
                 buffer.removeLast(buffer.count - n)
                 return buffer
+            case .failure(.wouldBlock):
+                guard case .ready = await wait(fd: fd, events: SystemCalls.EPOLLIN, deadline: deadline) else { return nil }
+            case .failure:
+                return nil
             }
-            if errno == EINTR { continue }
-            guard errno == EAGAIN || errno == EWOULDBLOCK,
-                  case .ready = await wait(fd: fd, events: SystemCalls.EPOLLIN, deadline: deadline) else { return nil }
         }
     }
 
@@ -31,14 +33,14 @@ extension Reactor {
     public func send(_ bytes: [UInt8], to fd: Int32, deadline: ContinuousClock.Instant) async -> Bool {
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + done, $0.count - done, Int32(MSG_NOSIGNAL)) }
-            if n > 0 {
+            switch valueOrErrno({ bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + done, $0.count - done, Int32(MSG_NOSIGNAL)) } }) {
+            case let .success(n) where n > 0:
                 done += n
-                continue
+            case .failure(.wouldBlock):
+                guard case .ready = await wait(fd: fd, events: SystemCalls.EPOLLOUT, deadline: deadline) else { return false }
+            case .success, .failure:
+                return false
             }
-            if n < 0 && errno == EINTR { continue }
-            guard n < 0, errno == EAGAIN || errno == EWOULDBLOCK,
-                  case .ready = await wait(fd: fd, events: SystemCalls.EPOLLOUT, deadline: deadline) else { return false }
         }
         return true
     }

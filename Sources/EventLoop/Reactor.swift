@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CLinux
+import SystemErrors
 import Synchronization
 
 /// One epoll instance served by one dedicated thread. Every checker socket, MISC_CHECK child and
@@ -87,9 +88,9 @@ public final class Reactor: TaskExecutor, Sendable {
     /// epoll or eventfd cannot be had (no descriptor left at start is no state to run in).
     public init() {
         epfd = SystemCalls.epollCreate1(flags: SystemCalls.cloexec)
-        precondition(epfd >= 0, "epoll_create1: \(SystemCalls.errnoString(errno))")
+        precondition(epfd >= 0, "epoll_create1: \(Errno(rawValue: errno))")
         wakeFD = SystemCalls.eventfd(0, flags: SystemCalls.cloexec | SystemCalls.nonblock)
-        precondition(wakeFD >= 0, "eventfd: \(SystemCalls.errnoString(errno))")
+        precondition(wakeFD >= 0, "eventfd: \(Errno(rawValue: errno))")
         scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16384, alignment: 8)
         Self.control(epfd, SystemCalls.EPOLL_CTL_ADD, wakeFD, events: SystemCalls.EPOLLIN, data: 0)
         let box = Unmanaged.passRetained(self)
@@ -419,7 +420,14 @@ public final class Reactor: TaskExecutor, Sendable {
         guard w.pipeOpen else { return }
         let fd = w.spec.output
         while true {
-            let n = read(fd, scratch.baseAddress!, scratch.count)
+            let n: Int
+            do {
+                n = try FileDescriptor(rawValue: fd).read(into: scratch)   // EINTR retried
+            } catch Errno.resourceTemporarilyUnavailable {
+                return   // drained for now; the pipe stays open
+            } catch {
+                n = 0    // any other failure ends the pipe, as EOF does
+            }
             if n > 0 {
                 w.outputBytes += n
                 let limit = w.spec.outputLimit
@@ -428,12 +436,9 @@ public final class Reactor: TaskExecutor, Sendable {
                 }
                 continue
             }
-            if n < 0 && errno == EINTR { continue }
-            if n == 0 || errno != EAGAIN {
-                SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, fd)
-                close(fd)
-                w.pipeOpen = false
-            }
+            SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, fd)
+            close(fd)
+            w.pipeOpen = false
             return
         }
     }
@@ -446,7 +451,7 @@ public final class Reactor: TaskExecutor, Sendable {
         // The leader is a zombie until reaped, so -pid still names its group.
         if w.spec.killStragglers || w.killedWith != 0 { kill(-pid, SIGKILL) }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        _ = valueOrErrno { waitpid(pid, &status, 0) }
         // Reaped: the child has exec'd or exited, so its spawn block is free.
         let spawnError = swiftvs_child_release(OpaquePointer(bitPattern: w.spec.child))
         drain(&s, w)
@@ -490,9 +495,10 @@ public final class Reactor: TaskExecutor, Sendable {
     /// Whether `pid` has terminated, without reaping it.
     static func hasExited(_ pid: pid_t) -> Bool {
         var info = siginfo_t()
-        let r = waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT)
-        if r < 0 { return errno != EINTR }
-        return info._sifields._kill.si_pid == pid
+        switch nothingOrErrno({ waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) }) {
+        case .success: return info._sifields._kill.si_pid == pid
+        case .failure: return true   // ECHILD: nothing left to wait for
+        }
     }
 
     // MARK: - The loop
@@ -504,7 +510,7 @@ public final class Reactor: TaskExecutor, Sendable {
 
     /// epoll_wait failed with something other than EINTR: stop the process with the reason.
     static func waitFailed(_ code: Int32) -> Never {
-        fatalError("swiftvs-reactor: epoll_wait: \(SystemCalls.errnoString(code)) (errno \(code))")
+        fatalError("swiftvs-reactor: epoll_wait: \(Errno(rawValue: code)) (errno \(code))")
     }
 
     /// What one pass of the loop resumes once the lock is released, in this order: ready

@@ -1,4 +1,5 @@
 import CLinux
+import SystemErrors
 import Glibc
 
 /// The Linux calls the event loop, the process runner and their users need beyond what Swift's
@@ -101,8 +102,8 @@ public enum SystemCalls {
         swiftvs_release_startup_code()
     }
 
-    /// strerror(3) of `code`.
+    /// strerror(3)'s text for `code`, as swift-system's `Errno` describes it.
     public static func errnoString(_ code: Int32) -> String {
-        String(cString: strerror(code))
+        Errno(rawValue: code).description
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemErrors
 
 /// An advisory lock (flock on /run/swiftvs-marks.lock) that serialises swiftvs processes
 /// changing marks (in any namespace: one file, no litter), so check-then-add stays
@@ -14,11 +15,9 @@ enum ExclusiveLock {
         // and hold its lock. Without root the firewall cannot be changed anyway.
         let fd = open("/run/swiftvs-marks.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         defer { if fd >= 0 { close(fd) } }  // closing releases the lock
-        if fd >= 0 {
-            while flock(fd, LOCK_EX) != 0 {
-                if errno != EINTR { break }
-            }
-        }
+        // Best effort, as above: a lock that cannot be taken (other than by a signal, which
+        // retries) leaves the work unlocked.
+        if fd >= 0 { _ = nothingOrErrno { flock(fd, LOCK_EX) } }
         return try body()
     }
 }

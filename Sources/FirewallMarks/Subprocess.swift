@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CLinux
+import SystemErrors
 
 /// What a finished command produced.
 struct CommandResult: Sendable {
@@ -30,7 +31,7 @@ enum Subprocess {
                     outputLimit: Int = 16 << 20) throws(MarkError) -> CommandResult {
         precondition(!argv.isEmpty && argv[0].hasPrefix("/"), "Subprocess.run needs an absolute program path")
         func failure(_ what: String, _ e: Int32) -> MarkError {
-            MarkError(code: .system, message: "cannot run \(argv[0]): \(what): \(String(cString: strerror(e)))",
+            MarkError(code: .system, message: "cannot run \(argv[0]): \(what): \(Errno(rawValue: e))",
                       command: argv)
         }
 
@@ -164,10 +165,10 @@ enum Subprocess {
     /// waitpid, retried on EINTR: the wait status, or the errno that stopped it.
     static func reap(_ pid: pid_t) -> (status: Int32, waitError: Int32) {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { return (status, errno) }
+        switch valueOrErrno({ waitpid(pid, &status, 0) }) {
+        case .success: return (status, 0)
+        case let .failure(e): return (status, e.rawValue)
         }
-        return (status, 0)
     }
 
     /// Non-blocking pump of stdin/stdout/stderr with poll(2).
@@ -207,6 +208,7 @@ enum Subprocess {
             if stdoutFD >= 0 { fds.append(pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)) }
             if stderrFD >= 0 { fds.append(pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0)) }
             if stdinFD >= 0 { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
+            // Not retried here on EINTR: the caller goes round with the time left to its deadline.
             let n = poll(&fds, nfds_t(fds.count), timeoutMilliseconds)
             if n < 0 { return errno == EINTR ? nil : errno }
             if n == 0 { return nil }
@@ -222,11 +224,13 @@ enum Subprocess {
 
         private mutating func writeInput() -> Int32? {
             while written < input.count {
-                let n = input.withUnsafeBytes { raw in
-                    send(stdinFD, raw.baseAddress! + written, raw.count - written, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+                let sent = valueOrErrno {
+                    input.withUnsafeBytes { raw in
+                        send(stdinFD, raw.baseAddress! + written, raw.count - written, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+                    }
                 }
-                if n > 0 { written += n; continue }
-                if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) { return nil }
+                if case let .success(n) = sent, n > 0 { written += n; continue }
+                if case .failure(.resourceTemporarilyUnavailable) = sent { return nil }
                 // EPIPE/ECONNRESET: the child stopped reading; its exit status will tell.
                 break
             }
@@ -237,7 +241,14 @@ enum Subprocess {
         private mutating func drain(_ fd: Int32) -> Int32? {
             var buffer = [UInt8](repeating: 0, count: 65536)
             while true {
-                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                let n: Int
+                do {
+                    n = try buffer.withUnsafeMutableBytes { try FileDescriptor(rawValue: fd).read(into: $0) }   // EINTR retried
+                } catch Errno.resourceTemporarilyUnavailable {
+                    return nil
+                } catch {
+                    return (error as? Errno)?.rawValue ?? EIO
+                }
                 if n > 0 {
                     let chunk = buffer[0..<n]
                     if fd == stdoutFD {
@@ -252,13 +263,9 @@ enum Subprocess {
                     }
                     continue
                 }
-                if n == 0 {
-                    close(fd)
-                    if fd == stdoutFD { stdoutFD = -1 } else { stderrFD = -1 }
-                    return nil
-                }
-                if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return nil }
-                return errno
+                close(fd)
+                if fd == stdoutFD { stdoutFD = -1 } else { stderrFD = -1 }
+                return nil
             }
         }
     }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemErrors
 
 /// Everything that can go wrong on the host network: what was attempted, on what, which
 /// step failed, and why, with the kernel's errno (and its extended-ack text when it gave one).
@@ -88,7 +89,7 @@ public struct HostNetworkError: Error, Sendable, Hashable, CustomStringConvertib
     public var description: String {
         var text = object.isEmpty ? operation.description : "\(operation) \(object)"
         if let step { text += ": \(step)" }
-        if let errno { text += ": \(String(cString: strerror(errno)))" } else if let kernelMessage { text += ": \(kernelMessage)" }
+        if let errno { text += ": \(Errno(rawValue: errno))" } else if let kernelMessage { text += ": \(kernelMessage)" }
         return text
     }
 

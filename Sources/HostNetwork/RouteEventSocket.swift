@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemErrors
 
 /// A non-blocking rtnetlink socket subscribed to link and address notifications
 /// (RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR). Wait for `fileDescriptor` to be
@@ -55,13 +56,12 @@ public struct RouteEventSocket: ~Copyable, Sendable {
         var events: [RouteEvent] = []
         var buffer = [UInt8](repeating: 0, count: Self.datagramSize)
         while true {
-            let n = buffer.withUnsafeMutableBytes { recv(descriptor.rawValue, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-            if n < 0 {
-                let e = errno
-                if e == EINTR { continue }
-                if e == EAGAIN || e == EWOULDBLOCK { return events }
-                if e == ENOBUFS { events.append(.overflow); return events }
-                throw .system(e, .receiveEvents, "")
+            let n: Int
+            switch valueOrErrno({ buffer.withUnsafeMutableBytes { recv(descriptor.rawValue, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) } }) {
+            case let .success(count): n = count
+            case .failure(.resourceTemporarilyUnavailable): return events
+            case .failure(.noBufferSpace): events.append(.overflow); return events
+            case let .failure(e): throw .system(e.rawValue, .receiveEvents, "")
             }
             let decoded = buffer.withUnsafeBytes { raw in
                 Result { () throws(RouteMessageDecoder.DecodeError) in

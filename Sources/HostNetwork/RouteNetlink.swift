@@ -5,6 +5,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemErrors
 
 /// The one long-lived rtnetlink (NETLINK_ROUTE) socket for requests: interface and address
 /// dumps, and address add/delete through libnl-route (`rtnl_addr_add` / `rtnl_addr_delete`).
@@ -238,11 +239,10 @@ public struct RouteNetlink: ~Copyable, @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: Self.receiveSize)
         var all: [RouteMessageDecoder.Message] = []
         while true {
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_TRUNC)) }
-            if n < 0 {
-                let e = swiftvs_rt_errno()
-                if e == EINTR { continue }
-                throw .system(e, operation, object, step: "recv")
+            let n: Int
+            switch valueOrErrno({ buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_TRUNC)) } }) {
+            case let .success(count): n = count
+            case let .failure(e): throw .system(e.rawValue, operation, object, step: "recv")
             }
             if n > buffer.count { throw .system(EMSGSIZE, operation, object, step: "recv: a \(n)-byte datagram") }
             let decoded = buffer.withUnsafeBytes { raw in

@@ -5,6 +5,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemErrors
 
 /// The socket VRRP advertisements arrive on for one interface, opened as keepalived 2.2.7's
 /// `open_vrrp_read_socket`: raw, IP protocol 112, non-blocking, bound to the interface
@@ -83,16 +84,16 @@ public struct VRRPReceiveSocket: ~Copyable, Sendable {
         var info = swiftvs_recv_info()
         let domain = family == .inet ? AF_INET : AF_INET6
         while datagrams.count < limit {
-            let n = buffer.withUnsafeMutableBufferPointer {
-                swiftvs_recv_with_info(descriptor.rawValue, domain, $0.baseAddress, $0.count, &info)
+            let received = valueOrErrno {
+                buffer.withUnsafeMutableBufferPointer {
+                    swiftvs_recv_with_info(descriptor.rawValue, domain, $0.baseAddress, $0.count, &info)
+                }
             }
-            if n < 0 {
-                let e = errno
-                if e == EINTR { continue }
-                if e == EAGAIN || e == EWOULDBLOCK { break }
-                throw .system(e, .receiveVRRP, "on \(interface.name)")
+            switch received {
+            case let .success(n): datagrams.append(datagram(Array(buffer[0..<Int(n)]), info))
+            case .failure(.resourceTemporarilyUnavailable): return datagrams
+            case let .failure(e): throw .system(e.rawValue, .receiveVRRP, "on \(interface.name)")
             }
-            datagrams.append(datagram(Array(buffer[0..<n]), info))
         }
         return datagrams
     }

@@ -4,6 +4,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemErrors
 
 /// The socket plus the state that goes with it, only ever touched under the handle's lock.
 struct Connection: ~Copyable {
@@ -68,10 +69,10 @@ struct Connection: ~Copyable {
     }
 
     private func sendError(_ e: SystemCallError, _ request: Request) -> IPVSError {
-        if e.errno == EPERM || e.errno == EACCES {
-            return IPVSError.fromKernel(errno: e.errno, request: request, extAck: nil)
+        if e.errno == .notPermitted || e.errno == .permissionDenied {
+            return IPVSError.fromKernel(errno: e.errno.rawValue, request: request, extAck: nil)
         }
-        return IPVSError(code: .system, errno: e.errno, operation: request.operation, object: request.object,
+        return IPVSError(code: .system, errno: e.errno.rawValue, operation: request.operation, object: request.object,
                          reason: "\(e.call) failed: \(e.text)")
     }
 
@@ -79,7 +80,7 @@ struct Connection: ~Copyable {
     private mutating func receiveMessages(for request: Request) throws(IPVSError) -> [ReceivedMessage] {
         let n: Int
         do { n = try socket.receive(into: &buffer) } catch {
-            if error.errno == ENOBUFS {
+            if error.errno == .noBufferSpace {
                 throw IPVSError(code: .system, errno: ENOBUFS, operation: request.operation, object: request.object,
                                 reason: "replies were lost: the socket's receive buffer overflowed")
             }
@@ -111,7 +112,7 @@ struct Connection: ~Copyable {
         do {
             return try socket.receiveMany(into: &dumpBuffer, slot: slot, count: Self.dumpSlots, lengths: &dumpLengths)
         } catch {
-            if error.errno == ENOBUFS {
+            if error.errno == .noBufferSpace {
                 throw IPVSError(code: .system, errno: ENOBUFS, operation: request.operation, object: request.object,
                                 reason: "replies were lost: the socket's receive buffer overflowed")
             }

@@ -5,6 +5,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemErrors
 
 /// The kernel's connection table as text: /proc/net/ip_vs_conn of a network namespace, the
 /// file `ipvsadm -L -c` reads. Read it with IPVSRules' `ConnectionListing`/`ConnectionReader`.
@@ -35,7 +36,7 @@ public struct ConnectionTableFile: ~Copyable {
     private static func openError(_ e: Int32, path: String, namespace: String?) -> IPVSError {
         let code: IPVSError.Code = e == ENOENT ? .ipvsUnavailable : e == EACCES || e == EPERM ? .permissionDenied : .system
         return IPVSError(code: code, errno: e, operation: .listConnections, object: namespace.map { .namespace($0) },
-                         reason: "cannot open file \(path): \(String(cString: strerror(e)))")
+                         reason: "cannot open file \(path): \(Errno(rawValue: e))")
     }
 
     /// Opened through /proc/thread-self on a thread in the namespace (see `NamespaceThread`).

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemErrors
 
 /// How the binding builds its errors: refused values, a missing IPVS, and the kernel's errnos
 /// mapped to codes and reasons.
@@ -61,7 +62,7 @@ extension IPVSError {
         case (_, EINVAL), (_, ERANGE), (_, EAFNOSUPPORT), (_, EOPNOTSUPP):
             return make(.invalidArgument, invalidReason(errno: e, request: request))
         default:
-            return make(.system, String(cString: strerror(e)))
+            return make(.system, Errno(rawValue: e).description)
         }
     }
 
@@ -107,7 +108,7 @@ extension IPVSError {
                 ? "Operation not supported with specified address family"
                 : "Invalid operation: bad daemon parameters (multicast group not multicast, or mixed-family services in the table)"
         default:
-            return "Invalid operation (\(String(cString: strerror(e))))"
+            return "Invalid operation (\(Errno(rawValue: e)))"
         }
     }
 

@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 internal import NetworkNamespaces
+import SystemErrors
 
 /// The binding's one way into another network namespace: `body` runs on a short-lived thread
 /// that has entered it (`/run/netns/NAME`, or a path), so the calling thread never changes
@@ -29,14 +30,14 @@ extension NamespaceThread.Failure {
         var code = IPVSError.Code.setupFailed
         switch step {
         case .open:
-            reason = "cannot open \(path): \(String(cString: strerror(errno)))"
+            reason = "cannot open \(path): \(Errno(rawValue: errno))"
         case .startThread:
-            reason = "cannot start a thread to enter the namespace: \(String(cString: strerror(errno)))"
+            reason = "cannot start a thread to enter the namespace: \(Errno(rawValue: errno))"
         case .enter where errno == EPERM:
             code = .permissionDenied
             reason = "cannot enter the namespace: Operation not permitted (needs CAP_SYS_ADMIN)"
         case .enter:
-            reason = "cannot enter the namespace: \(String(cString: strerror(errno)))"
+            reason = "cannot enter the namespace: \(Errno(rawValue: errno))"
         }
         return IPVSError(code: code, errno: errno, operation: operation, object: .namespace(name), reason: reason)
     }

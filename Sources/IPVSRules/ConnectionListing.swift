@@ -5,6 +5,7 @@ import Musl
 #endif
 import IPVSModel
 import Serialization
+import SystemErrors
 
 /// The whole of `list -c`: reads the connection table from a descriptor in one pass, keeps
 /// the entries the filter takes, and writes them as ipvsadm's text, JSON, or a summary to
@@ -25,7 +26,7 @@ public enum ConnectionListing {
     /// Why the listing stopped: the reader's failures, or `.write`.
     public typealias Failure = ConnectionReader.Failure
 
-    private struct WriteFailed: Error { var errno: Int32 }
+    private struct WriteFailed: Error { var errno: Errno }
 
     /// Lists the table read from `input` (`path` names it in errors) to `output`.
     /// Returns the number of entries written (or counted, for a summary). `readSize` is the
@@ -72,9 +73,16 @@ public enum ConnectionListing {
         return count
     }
 
-    /// Writes and empties the buffer; nil, or the errno that stopped it.
-    private static func flush(_ out: inout ByteBuffer, to fd: Int32) -> Int32? {
-        let failed = out.withBytes { FileOutput.writeAll($0, to: fd) }
+    /// Writes and empties the buffer (short writes and EINTR retried); nil, or the errno that
+    /// stopped it.
+    private static func flush(_ out: inout ByteBuffer, to fd: Int32) -> Errno? {
+        let failed: Errno?
+        do {
+            _ = try out.withBytes { try FileDescriptor(rawValue: fd).writeAll($0) }
+            failed = nil
+        } catch {
+            failed = error as? Errno ?? .ioError
+        }
         out.removeAll()
         return failed
     }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemErrors
 
 /// Reads /proc/net/ip_vs_conn from an open descriptor in one pass, a line at a time, holding
 /// only one read's worth of text (never the table): 100 000 entries are ~12 MB of text, and
@@ -11,22 +12,23 @@ public struct ConnectionReader: ~Copyable {
     /// Why the table could not be read.
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
         public enum Kind: Sendable, Equatable {
-            /// read(2) failed (errno).
+            /// read(2) failed (`errno`).
             case read
             /// The file was empty: not even the kernel's header line (ipvsadm: "unexpected input from …").
             case noHeader
-            /// Writing the entries out failed (errno): what a listing of them adds.
+            /// Writing the entries out failed (`errno`): what a listing of them adds.
             case write
         }
         public var kind: Kind
-        public var errno: Int32?
+        /// What read(2) or write(2) failed with (nil for `.noHeader`).
+        public var errno: Errno?
         public var path: String
 
         public var description: String {
             switch kind {
             case .noHeader: return "unexpected input from \(path)"
-            case .read: return "cannot read \(path): \(String(cString: strerror(errno ?? 0)))"
-            case .write: return "cannot write the connection entries: \(String(cString: strerror(errno ?? 0)))"
+            case .read: return "cannot read \(path): \(errno ?? Errno(rawValue: 0))"
+            case .write: return "cannot write the connection entries: \(errno ?? Errno(rawValue: 0))"
             }
         }
     }
@@ -59,10 +61,11 @@ public struct ConnectionReader: ~Copyable {
                 if let e = deliver(UnsafeBufferPointer(start: buffer, count: filled), &sawHeader, body) { return .failure(e) }
                 filled = 0
             }
-            let n = read(fd, buffer + filled, capacity - filled)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw Failure(kind: .read, errno: errno, path: path)
+            let n: Int
+            do {
+                n = try FileDescriptor(rawValue: fd).read(into: UnsafeMutableRawBufferPointer(start: buffer + filled, count: capacity - filled))
+            } catch {
+                throw Failure(kind: .read, errno: error as? Errno, path: path)
             }
             if n == 0 { eof = true; break }
             let end = filled + n

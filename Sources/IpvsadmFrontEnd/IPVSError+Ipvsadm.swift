@@ -5,6 +5,7 @@ import Musl
 #endif
 import IPVS
 import IPVSRules
+import SystemErrors
 
 /// Kernel errors as ipvsadm 1.31 words them: libipvs's `ipvs_strerror`, which picks the text
 /// by the call that failed and its errno, else strerror's.
@@ -43,7 +44,7 @@ extension IPVSError {
         case (_, EOPNOTSUPP): return "Operation not supported with IPv6"
         case (_, EAFNOSUPPORT): return "Operation not supported with specified address family"
         case (_, EMSGSIZE): return "Module is wrong version"
-        default: return String(cString: strerror(e))
+        default: return Errno(rawValue: e).description
         }
     }
 }

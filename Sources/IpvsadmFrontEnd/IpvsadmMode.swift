@@ -6,6 +6,7 @@ import Musl
 import IPVS
 import IPVSRules
 import Serialization
+import SystemErrors
 
 /// swiftvs answering to ipvsadm's own command line: `swiftvs ipvsadm ARGS…`, or the binary
 /// called as `ipvsadm`, `ipvsadm-save` or `ipvsadm-restore` (symlinks). It behaves as
@@ -190,24 +191,28 @@ public enum IpvsadmMode {
     }
 
     static func writeOut(_ raw: UnsafeRawBufferPointer) {
-        if let e = FileOutput.writeAll(raw, to: STDOUT_FILENO), e != EPIPE {
-            writeErr("write: \(String(cString: strerror(e)))\n")
+        do {
+            _ = try FileDescriptor.standardOutput.writeAll(raw)   // short writes and EINTR retried
+        } catch Errno.brokenPipe {
+            // The reader went away (`ipvsadm -L | head`): nothing to say, as ipvsadm says nothing.
+        } catch {
+            writeErr("write: \(error)\n")
         }
     }
 
     static func writeErr(_ s: String) {
         var s = s
-        s.withUTF8 { _ = FileOutput.writeAll(UnsafeRawBufferPointer($0), to: STDERR_FILENO) }
+        // Nowhere left to report a failure to write the report itself.
+        s.withUTF8 { _ = try? FileDescriptor.standardError.writeAll(UnsafeRawBufferPointer($0)) }
     }
 
     /// All of a file descriptor's bytes (standard input for `-R`).
     static func readAll(_ fd: Int32) -> [UInt8] {
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
+        // EINTR retried; the end of the input or a failure to read it ends it, as ipvsadm's
+        // fgets loop does.
+        while let n = try? chunk.withUnsafeMutableBytes({ try FileDescriptor(rawValue: fd).read(into: $0) }), n > 0 {
             out += chunk[0..<n]
         }
         return out

@@ -1,4 +1,5 @@
 import Glibc
+import SystemErrors
 
 /// The real file system.
 public struct LocalFileSystem: ConfigFileSystem {
@@ -7,7 +8,7 @@ public struct LocalFileSystem: ConfigFileSystem {
 
     /// The whole file, decoded as UTF-8 (invalid bytes replaced).
     public func read(_ path: String) throws -> String {
-        guard let f = fopen(path, "re") else { throw FileReadError(path: path, reason: String(cString: strerror(errno))) }
+        guard let f = fopen(path, "re") else { throw FileReadError(path: path, reason: Errno(rawValue: errno).description) }
         defer { fclose(f) }
         var bytes: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65536)
@@ -15,7 +16,7 @@ public struct LocalFileSystem: ConfigFileSystem {
             let n = fread(&buf, 1, buf.count, f)
             if n > 0 { bytes.append(contentsOf: buf[0..<n]) }
             if n < buf.count {
-                if ferror(f) != 0 { throw FileReadError(path: path, reason: String(cString: strerror(errno))) }
+                if ferror(f) != 0 { throw FileReadError(path: path, reason: Errno(rawValue: errno).description) }
                 break
             }
         }

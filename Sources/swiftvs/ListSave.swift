@@ -8,6 +8,7 @@ import FirewallMarks
 import IPVS
 import IPVSRules
 import Serialization
+import SystemErrors
 
 struct List: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -154,8 +155,10 @@ struct SaveRequest: Equatable {
         let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()
         // One buffer, one write, straight from where the text was built: the table can be megabytes.
         SaveFormat.withRenderedBytes(services, numeric: numeric, resolver: resolver, marks: marks) { text -> Never in
-            if let e = FileOutput.writeAll(text, to: STDOUT_FILENO) {
-                fail("save: cannot write the table: \(String(cString: strerror(e)))", status: 1)
+            do {
+                _ = try FileDescriptor.standardOutput.writeAll(text)   // short writes and EINTR retried
+            } catch {
+                fail("save: cannot write the table: \(error)", status: 1)
             }
             // Done: as in restore, the process ends here rather than freeing the table (tens
             // of thousands of entries, one object at a time) and the text buffer, for memory

@@ -7,6 +7,7 @@ import ArgumentParser
 import FirewallMarks
 import IPVS
 import IPVSRules
+import SystemErrors
 
 struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -250,16 +251,13 @@ func printDiagnostics(_ diagnostics: [Diagnostic]) {
     for d in diagnostics { print(d.description, to: &stderr) }
 }
 
-struct ReadError: Error, CustomStringConvertible {
-    var errno: Int32
-    var description: String { String(cString: strerror(errno)) }
-}
-
-/// The whole file (or standard input when `path` is nil), as read.
+/// The whole file (or standard input when `path` is nil), as read; an `Errno` (strerror's text
+/// as its description) when it cannot be.
 func readBytes(_ path: String?) throws -> [UInt8] {
-    let fd = path.map { open($0, O_RDONLY | O_CLOEXEC) } ?? 0
-    if fd < 0 { throw ReadError(errno: errno) }
-    defer { if path != nil { close(fd) } }
+    let file = try path.map { try FileDescriptor.open(FilePath($0), .readOnly, options: .closeOnExec) }
+        ?? FileDescriptor.standardInput
+    defer { if path != nil { try? file.close() } }   // read-only: close has nothing to report
+    let fd = file.rawValue
     // Read straight into one buffer, sized from the file when it has a size (a pipe has
     // none), growing only if the file grew.
     var info = stat()
@@ -270,11 +268,7 @@ func readBytes(_ path: String?) throws -> [UInt8] {
     var data = try [UInt8](unsafeUninitializedCapacity: max(sizeHint + 1, 1 << 16)) { buffer, initialized in
         initialized = 0
         while initialized < buffer.count {
-            let n = read(fd, buffer.baseAddress! + initialized, buffer.count - initialized)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ReadError(errno: errno)
-            }
+            let n = try file.read(into: UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[initialized...])))
             if n == 0 { atEnd = true; return }
             initialized += n
         }
@@ -283,11 +277,7 @@ func readBytes(_ path: String?) throws -> [UInt8] {
     if !atEnd {
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ReadError(errno: errno)
-            }
+            let n = try chunk.withUnsafeMutableBytes { try file.read(into: $0) }   // EINTR retried
             if n == 0 { break }
             data.append(contentsOf: chunk[..<n])
         }

@@ -1,3 +1,5 @@
+import SystemErrors
+
 /// A DNS query type DNS_CHECK can ask for (keepalived's table: A, NS, CNAME, SOA, MX, TXT,
 /// AAAA, RRSIG, DNSKEY).
 public struct DNSQuestionType: Sendable, Hashable, CustomStringConvertible {
@@ -102,7 +104,7 @@ public struct DNSChecker: Checker {
                 case let .failure(rcode): return .badResponse("DNS answer rcode \(rcode) (\(DNSMessage.rcodeName(rcode)))")
                 }
             case let .unreachable(code): return .unreachable("ICMP destination unreachable, code \(code)")
-            case let .error(e): return .connectFailed(errno: e, message: "recv: \(SystemCalls.errnoString(e))")
+            case let .error(e): return .connectFailed(errno: e, message: "recv: \(Errno(rawValue: e))")
             case .timedOut: return .timedOut("no DNS answer")
             case .cancelled: return .timedOut("cancelled")
             }

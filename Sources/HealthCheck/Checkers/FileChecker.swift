@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Synchronization
+import SystemErrors
 
 /// FILE_CHECK as keepalived 2.2.7 runs it (check_file.c, track_file.c): the real server follows
 /// the number written in a tracked file, read as keepalived reads it (`strtol` with base 0 of
@@ -27,9 +28,9 @@ public struct FileChecker: Checker {
             let dir = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
             fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
             if fd < 0 {
-                setupError = .trackedFile("inotify_init1: \(SystemCalls.errnoString(errno))")
+                setupError = .trackedFile("inotify_init1: \(Errno(rawValue: errno))")
             } else if inotify_add_watch(fd, dir.isEmpty ? "/" : dir, UInt32(IN_CLOSE_WRITE | IN_DELETE | IN_MOVE)) < 0 {
-                setupError = .trackedFile("watch \(dir.isEmpty ? "/" : dir): \(SystemCalls.errnoString(errno))")
+                setupError = .trackedFile("watch \(dir.isEmpty ? "/" : dir): \(Errno(rawValue: errno))")
             } else {
                 setupError = nil
             }
@@ -69,8 +70,9 @@ public struct FileChecker: Checker {
         var value: Int64?
         var buf = [UInt8](repeating: 0, count: 4096)
         while true {
-            let n = buf.withUnsafeMutableBytes { Glibc.read(watch.fd, $0.baseAddress!, $0.count) }
-            if n < 0 && errno == EINTR { continue }
+            // EINTR retried; EAGAIN (drained) ends the pass, and so, as before, does any other
+            // failure: the next inotify event or tick reads again.
+            let n = (try? buf.withUnsafeMutableBytes { try FileDescriptor(rawValue: watch.fd).read(into: $0) }) ?? 0
             guard n > 0 else { break }
             var off = 0
             while off + 16 <= n {
@@ -100,8 +102,8 @@ public struct FileChecker: Checker {
         guard fd >= 0 else { return 0 }
         defer { close(fd) }
         var buf = [CChar](repeating: 0, count: 128)
-        var n: Int
-        repeat { n = Glibc.read(fd, &buf, 127) } while n < 0 && errno == EINTR
+        // EINTR retried; an unreadable file reads as 0, as keepalived's does.
+        let n = (try? buf.withUnsafeMutableBytes { try FileDescriptor(rawValue: fd).read(into: UnsafeMutableRawBufferPointer(rebasing: $0[..<127])) }) ?? 0
         guard n > 0 else { return 0 }
         return parse(Array(buf[0..<n]))
     }
@@ -148,10 +150,10 @@ public struct FileChecker: Checker {
             guard st.st_mode & S_IFMT == S_IFREG else { return "cannot initialise \(c.path): it is not a regular file" }
         }
         let fd = open(c.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return "cannot initialise \(c.path): \(SystemCalls.errnoString(errno))" }
+        guard fd >= 0 else { return "cannot initialise \(c.path): \(Errno(rawValue: errno))" }
         defer { close(fd) }
         let text = Array("\(v)\n".utf8)
         let n = text.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
-        return n == text.count ? nil : "cannot initialise \(c.path): \(n < 0 ? SystemCalls.errnoString(errno) : "short write")"
+        return n == text.count ? nil : "cannot initialise \(c.path): \(n < 0 ? Errno(rawValue: errno).description : "short write")"
     }
 }

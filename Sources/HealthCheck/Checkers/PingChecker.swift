@@ -6,6 +6,7 @@ import Musl
 import IPVS
 import NetworkModel
 import Synchronization
+import SystemErrors
 
 /// PING_CHECK: one ICMP (or ICMPv6) echo that must be answered within connect_timeout.
 ///
@@ -37,7 +38,7 @@ public struct PingChecker: Checker {
             fd = socket(SocketAddress.family(address), Int32(SOCK_RAW.rawValue) | flags, proto)
             raw = true
         }
-        guard fd >= 0 else { return .failed(.icmp("socket: \(SystemCalls.errnoString(errno))"), latency: start.duration(to: .now)) }
+        guard fd >= 0 else { return .failed(.icmp("socket: \(Errno(rawValue: errno))"), latency: start.duration(to: .now)) }
         defer { close(fd) }
 
         let ident = UInt16(truncatingIfNeeded: getpid() ^ Int32(truncatingIfNeeded: Int(bitPattern: UInt(fd))))
@@ -52,24 +53,28 @@ public struct PingChecker: Checker {
         let sent = SocketAddress.with(address, port: 0) { sa, len in
             packet.withUnsafeBytes { sendto(fd, $0.baseAddress!, $0.count, 0, sa, len) }
         }
-        guard sent == packet.count else { return .failed(.icmp("send: \(SystemCalls.errnoString(errno))"), latency: start.duration(to: .now)) }
+        guard sent == packet.count else { return .failed(.icmp("send: \(Errno(rawValue: errno))"), latency: start.duration(to: .now)) }
 
         var buf = [UInt8](repeating: 0, count: 1500)
         while true {
             var from = sockaddr_storage()
             var fromLen = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let n = buf.withUnsafeMutableBytes { b in
-                withUnsafeMutablePointer(to: &from) { p in
-                    p.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, b.baseAddress!, b.count, 0, $0, &fromLen) }
+            let received = valueOrErrno {
+                buf.withUnsafeMutableBytes { b in
+                    withUnsafeMutablePointer(to: &from) { p in
+                        p.withMemoryRebound(to: sockaddr.self, capacity: 1) { recvfrom(fd, b.baseAddress!, b.count, 0, $0, &fromLen) }
+                    }
                 }
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                guard errno == EAGAIN else { return .failed(.icmp("recv: \(SystemCalls.errnoString(errno))"), latency: start.duration(to: .now)) }
+            let n: Int
+            switch received {
+            case let .success(count): n = count
+            case .failure(.resourceTemporarilyUnavailable):
                 switch await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN, deadline: deadline) {
                 case .ready: continue
                 default: return .failed(.timedOut("no echo reply"), latency: start.duration(to: .now))
                 }
+            case let .failure(e): return .failed(.icmp("recv: \(e)"), latency: start.duration(to: .now))
             }
             var icmp = Array(buf[0..<n])
             if raw && !v6 {

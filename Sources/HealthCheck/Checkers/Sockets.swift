@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import IPVS
+import SystemErrors
 
 /// Where a checker connects, and from where.
 public struct Endpoint: Sendable, Hashable {
@@ -28,7 +29,7 @@ public struct Endpoint: Sendable, Hashable {
 struct SocketError: Error {
     var errno: Int32
     var what: String
-    var message: String { "\(what): \(SystemCalls.errnoString(errno))" }
+    var message: String { "\(what): \(Errno(rawValue: errno))" }
 }
 
 enum SocketAddress {
@@ -74,17 +75,17 @@ enum SocketSetup {
         if let mark = ep.fwmark {
             var m = mark
             if setsockopt(fd, SOL_SOCKET, 36 /* SO_MARK */, &m, socklen_t(4)) != 0 {
-                return .connectFailed(errno: errno, message: "SO_MARK: \(SystemCalls.errnoString(errno))")
+                return .connectFailed(errno: errno, message: "SO_MARK: \(Errno(rawValue: errno))")
             }
         }
         if let ifname = ep.bindInterface {
             let rc = ifname.withCString { setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, $0, socklen_t(strlen($0) + 1)) }
-            if rc != 0 { return .connectFailed(errno: errno, message: "bind_if \(ifname): \(SystemCalls.errnoString(errno))") }
+            if rc != 0 { return .connectFailed(errno: errno, message: "bind_if \(ifname): \(Errno(rawValue: errno))") }
         }
         if ep.bindTo != nil || ep.bindPort != nil {
             let src = ep.bindTo ?? .any(ep.address.family)
             let rc = SocketAddress.with(src, port: ep.bindPort ?? 0) { bind(fd, $0, $1) }
-            if rc != 0 { return .connectFailed(errno: errno, message: "bind \(src): \(SystemCalls.errnoString(errno))") }
+            if rc != 0 { return .connectFailed(errno: errno, message: "bind \(src): \(Errno(rawValue: errno))") }
         }
         return nil
     }
@@ -111,12 +112,12 @@ final class TCPConnection: CheckerSocket {
     static func begin(_ ep: Endpoint, reactor: Reactor) -> Result<(TCPConnection, established: Bool), CheckResult.Reason> {
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         let fd = socket(SocketAddress.family(ep.address), type, 0)
-        guard fd >= 0 else { return .failure(.connectFailed(errno: errno, message: "socket: \(SystemCalls.errnoString(errno))")) }
+        guard fd >= 0 else { return .failure(.connectFailed(errno: errno, message: "socket: \(Errno(rawValue: errno))")) }
         let conn = TCPConnection(fd: fd, reactor: reactor)
         if let r = conn.prepare(ep) { return .failure(r) }
         let rc = SocketAddress.with(ep.address, port: ep.port) { Glibc.connect(fd, $0, $1) }
         if rc == 0 { return .success((conn, true)) }
-        guard errno == EINPROGRESS else { return .failure(.connectFailed(errno: errno, message: SystemCalls.errnoString(errno))) }
+        guard errno == EINPROGRESS else { return .failure(.connectFailed(errno: errno, message: Errno(rawValue: errno).description)) }
         return .success((conn, false))
     }
 
@@ -126,7 +127,7 @@ final class TCPConnection: CheckerSocket {
         var err: Int32 = 0
         var len = socklen_t(MemoryLayout<Int32>.size)
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
-        return err == 0 ? nil : .connectFailed(errno: err, message: SystemCalls.errnoString(err))
+        return err == 0 ? nil : .connectFailed(errno: err, message: Errno(rawValue: err).description)
     }
 
     /// Connects before `deadline`.
@@ -152,10 +153,12 @@ final class TCPConnection: CheckerSocket {
     func writeAll(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async -> CheckResult.Reason? {
         var sent = 0
         while sent < bytes.count {
-            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) }
-            if n > 0 { sent += n; continue }
-            if n < 0 && errno == EINTR { continue }
-            guard n < 0 && errno == EAGAIN else { return .badResponse("send: \(SystemCalls.errnoString(errno))") }
+            switch valueOrErrno({ bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) } }) {
+            case let .success(n) where n > 0: sent += n; continue
+            case .success: return .badResponse("send: \(Errno(rawValue: errno))")
+            case .failure(.resourceTemporarilyUnavailable): break
+            case let .failure(e): return .badResponse("send: \(e)")
+            }
             switch await reactor.wait(fd: fd, events: SystemCalls.EPOLLOUT, deadline: deadline) {
             case .ready: continue
             default: return .timedOut("send")
@@ -168,10 +171,11 @@ final class TCPConnection: CheckerSocket {
     func read(max: Int, deadline: ContinuousClock.Instant) async -> Result<[UInt8], CheckResult.Reason> {
         var buf = [UInt8](repeating: 0, count: max)
         while true {
-            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, max, 0) }
-            if n >= 0 { return .success(Array(buf[0..<n])) }
-            if errno == EINTR { continue }
-            guard errno == EAGAIN else { return .failure(.badResponse("recv: \(SystemCalls.errnoString(errno))")) }
+            switch valueOrErrno({ buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, max, 0) } }) {
+            case let .success(n): return .success(Array(buf[0..<n]))
+            case .failure(.resourceTemporarilyUnavailable): break
+            case let .failure(e): return .failure(.badResponse("recv: \(e)"))
+            }
             switch await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN | SystemCalls.EPOLLRDHUP, deadline: deadline) {
             case .ready: continue
             default: return .failure(.timedOut("read"))

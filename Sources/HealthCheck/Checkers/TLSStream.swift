@@ -2,6 +2,7 @@ import COpenSSL
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemErrors
 
 /// TLS over a connected, non-blocking TCP connection: the handshake and every read and write
 /// wait on the reactor when OpenSSL wants the socket readable or writable, so an SSL_GET never
@@ -88,7 +89,7 @@ final class TLSStream: ByteStream {
             let e = errno
             let detail = TLSContext.lastError()
             if rc == 0 || e == 0 { return detail.isEmpty ? .closed : .failed(.tls("\(what): \(detail)")) }
-            return .failed(.tls("\(what): \(SystemCalls.errnoString(e))"))
+            return .failed(.tls("\(what): \(Errno(rawValue: e))"))
         default:
             return .failed(.tls("\(what): \(TLSContext.lastError())"))
         }

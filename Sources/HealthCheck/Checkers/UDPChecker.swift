@@ -1,3 +1,5 @@
+import SystemErrors
+
 /// UDP_CHECK as keepalived 2.2.7 runs it (check_udp.c, layer4.c): one datagram on a connected
 /// socket, then up to connect_timeout for what comes back.
 ///
@@ -27,7 +29,7 @@ public struct UDPChecker: Checker {
         switch await sock.receive(max: config.maxReplyLength + 1, deadline: deadline) {
         case let .datagram(d): return config.requireReply ? Self.mismatch(d, config) : nil
         case let .unreachable(code): return .unreachable("ICMP destination unreachable, code \(code)")
-        case let .error(e): return .connectFailed(errno: e, message: "recv: \(SystemCalls.errnoString(e))")
+        case let .error(e): return .connectFailed(errno: e, message: "recv: \(Errno(rawValue: e))")
         case .timedOut: return config.requireReply ? .timedOut("no UDP reply") : nil
         case .cancelled: return .timedOut("cancelled")
         }

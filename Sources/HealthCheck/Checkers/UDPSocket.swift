@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemErrors
 
 /// A connected, non-blocking UDP socket of one check (UDP_CHECK, DNS_CHECK) that also receives
 /// the ICMP errors about what it sent (IP_RECVERR / IPV6_RECVERR, as keepalived sets them).
@@ -9,16 +10,16 @@ final class UDPSocket: CheckerSocket {
     static func connect(_ ep: Endpoint, reactor: Reactor) -> Result<UDPSocket, CheckResult.Reason> {
         let type = Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         let fd = socket(SocketAddress.family(ep.address), type, Int32(IPPROTO_UDP))
-        guard fd >= 0 else { return .failure(.connectFailed(errno: errno, message: "socket: \(SystemCalls.errnoString(errno))")) }
+        guard fd >= 0 else { return .failure(.connectFailed(errno: errno, message: "socket: \(Errno(rawValue: errno))")) }
         let s = UDPSocket(fd: fd, reactor: reactor)
         var on: Int32 = 1
         let v4 = ep.address.family == .inet
         let rc = v4 ? setsockopt(fd, Int32(SOL_IP), IP_RECVERR, &on, socklen_t(4))
                     : setsockopt(fd, Int32(SOL_IPV6), IPV6_RECVERR, &on, socklen_t(4))
-        if rc != 0 { return .failure(.connectFailed(errno: errno, message: "IP\(v4 ? "" : "V6")_RECVERR: \(SystemCalls.errnoString(errno))")) }
+        if rc != 0 { return .failure(.connectFailed(errno: errno, message: "IP\(v4 ? "" : "V6")_RECVERR: \(Errno(rawValue: errno))")) }
         if let r = SocketSetup.apply(ep, to: fd) { return .failure(r) }
         let crc = SocketAddress.with(ep.address, port: ep.port) { Glibc.connect(fd, $0, $1) }
-        if crc != 0 { return .failure(.connectFailed(errno: errno, message: SystemCalls.errnoString(errno))) }
+        if crc != 0 { return .failure(.connectFailed(errno: errno, message: Errno(rawValue: errno).description)) }
         return .success(s)
     }
 
@@ -29,12 +30,10 @@ final class UDPSocket: CheckerSocket {
 
     /// Sends one datagram.
     func send(_ bytes: [UInt8]) -> CheckResult.Reason? {
-        while true {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n == bytes.count { return nil }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return .connectFailed(errno: errno, message: "send: \(SystemCalls.errnoString(errno))") }
-            return .badResponse("send: \(n) of \(bytes.count) bytes sent")
+        switch valueOrErrno({ bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) } }) {
+        case let .success(n) where n == bytes.count: return nil
+        case let .success(n): return .badResponse("send: \(n) of \(bytes.count) bytes sent")
+        case let .failure(e): return .connectFailed(errno: e.rawValue, message: "send: \(e)")
         }
     }
 
@@ -55,13 +54,12 @@ final class UDPSocket: CheckerSocket {
         var buf = [UInt8](repeating: 0, count: max)
         while true {
             if let code = unreachableInErrorQueue() { return .unreachable(code: code) }
-            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
-            if n >= 0 { return .datagram(Array(buf[0..<n])) }
-            let e = errno
-            if e == EINTR { continue }
-            if e != EAGAIN {
+            switch valueOrErrno({ buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) } }) {
+            case let .success(n): return .datagram(Array(buf[0..<n]))
+            case .failure(.resourceTemporarilyUnavailable): break
+            case let .failure(e):
                 if let code = unreachableInErrorQueue() { return .unreachable(code: code) }
-                return .error(e)
+                return .error(e.rawValue)
             }
             switch await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN, deadline: deadline) {
             case .ready: continue

@@ -7,12 +7,14 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemErrors
 
 /// A failed system call: which one, and its errno.
 struct SystemCallError: Error {
     var call: String
-    var errno: Int32
-    var text: String { String(cString: strerror(errno)) }
+    var errno: Errno
+    /// strerror's text.
+    var text: String { errno.description }
 }
 
 /// Owns one libnl generic-netlink socket for its whole life; freed exactly once in `deinit`.
@@ -138,24 +140,20 @@ struct NetlinkSocket: ~Copyable {
 
     func send(_ raw: UnsafeRawBufferPointer) throws(SystemCallError) {
         let sent = nl_sendto(sock, UnsafeMutableRawPointer(mutating: raw.baseAddress), raw.count)
-        if sent < 0 { throw SystemCallError(call: "sendto", errno: swiftvs_errno()) }
-        if Int(sent) != raw.count { throw SystemCallError(call: "sendto", errno: EMSGSIZE) }
+        if sent < 0 { throw SystemCallError(call: "sendto", errno: Errno(rawValue: swiftvs_errno())) }
+        if Int(sent) != raw.count { throw SystemCallError(call: "sendto", errno: .messageTooLong) }
     }
 
     /// Receives one datagram into `buffer`; returns its length. A datagram larger than the
     /// buffer is reported, never silently cut.
     func receive(into buffer: inout [UInt8]) throws(SystemCallError) -> Int {
-        while true {
-            let n = buffer.withUnsafeMutableBytes { raw in
-                recv(fd, raw.baseAddress, raw.count, Int32(MSG_TRUNC))
-            }
-            if n < 0 {
-                let e = swiftvs_errno()
-                if e == EINTR { continue }
-                throw SystemCallError(call: "recv", errno: e)
-            }
-            if n > buffer.count { throw SystemCallError(call: "recv", errno: EMSGSIZE) }
-            return n
+        let received = valueOrErrno {
+            buffer.withUnsafeMutableBytes { raw in recv(fd, raw.baseAddress, raw.count, Int32(MSG_TRUNC)) }
+        }
+        switch received {
+        case let .success(n) where n > buffer.count: throw SystemCallError(call: "recv", errno: .messageTooLong)
+        case let .success(n): return n
+        case let .failure(e): throw SystemCallError(call: "recv", errno: e)
         }
     }
 
@@ -166,19 +164,18 @@ struct NetlinkSocket: ~Copyable {
     func receiveMany(into buffer: inout [UInt8], slot: Int, count: Int,
                      lengths: inout [Int]) throws(SystemCallError) -> Int {
         precondition(buffer.count >= slot * count && count <= 8 && lengths.count >= count)
-        while true {
-            let n = buffer.withUnsafeMutableBufferPointer { raw in
+        let received = valueOrErrno {
+            buffer.withUnsafeMutableBufferPointer { raw in
                 lengths.withUnsafeMutableBufferPointer { out in
                     swiftvs_recv_many(fd, raw.baseAddress!, slot, UInt32(count), out.baseAddress!)
                 }
             }
-            if n < 0 {
-                let e = swiftvs_errno()
-                if e == EINTR { continue }
-                throw SystemCallError(call: "recvmmsg", errno: e)
-            }
-            if lengths[0..<Int(n)].contains(where: { $0 > slot }) { throw SystemCallError(call: "recvmmsg", errno: EMSGSIZE) }
-            return Int(n)
+        }
+        switch received {
+        case let .success(n) where lengths[0..<Int(n)].contains(where: { $0 > slot }):
+            throw SystemCallError(call: "recvmmsg", errno: .messageTooLong)
+        case let .success(n): return Int(n)
+        case let .failure(e): throw SystemCallError(call: "recvmmsg", errno: e)
         }
     }
 
@@ -242,9 +239,7 @@ struct NetlinkSocket: ~Copyable {
             defer { for p in argv { free(p) } }
             guard posix_spawn(&pid, path, nil, nil, argv, environ) == 0 else { return false }
             var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 {
-                if swiftvs_errno() != EINTR { return false }
-            }
+            guard case .success = valueOrErrno({ waitpid(pid, &status, 0) }) else { return false }
             return status == 0
         }
         return false
