@@ -2,13 +2,9 @@ import IPVSModel
 
 /// ipvsadm's names for the pieces of a service and a destination.
 enum IpvsadmNames {
-    /// `-t`, `-u`, `--sctp-service` (`option_from_protocol`).
-    static func serviceOption(_ p: TransportProtocol) -> String {
-        serviceOptionText(p).description
-    }
-
-    /// `serviceOption` without a String (the save writes it once per service).
-    static func serviceOptionText(_ p: TransportProtocol) -> StaticString {
+    /// `-t`, `-u`, `--sctp-service` (`option_from_protocol`); a StaticString, which the save
+    /// writes once per service without making a String.
+    static func serviceOption(_ p: TransportProtocol) -> StaticString {
         switch p {
         case .tcp: return "-t"
         case .udp: return "-u"
@@ -47,13 +43,9 @@ enum IpvsadmNames {
         }
     }
 
-    /// `fwd_switch`.
-    static func forwardSwitch(_ f: ForwardingMethod) -> String {
-        forwardSwitchText(f).description
-    }
-
-    /// `forwardSwitch` without a String (the save writes it once per real server).
-    static func forwardSwitchText(_ f: ForwardingMethod) -> StaticString {
+    /// `fwd_switch`; a StaticString, which the save writes once per real server without
+    /// making a String.
+    static func forwardSwitch(_ f: ForwardingMethod) -> StaticString {
         switch f {
         case .masquerade: return "-m"
         case .tunnel: return "-i"

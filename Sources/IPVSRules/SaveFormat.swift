@@ -154,7 +154,7 @@ public enum SaveFormat {
         out.put(UInt8(ascii: ":"))
         out.putDecimal(d.port)
         out.put(UInt8(ascii: " "))
-        out.put(IpvsadmNames.forwardSwitchText(d.forwarding))
+        out.put(IpvsadmNames.forwardSwitch(d.forwarding))
         out.put(" -w ")
         if d.weight < 0 { out.put(UInt8(ascii: "-")) }
         out.putDecimal(d.weight.magnitude)
@@ -246,7 +246,7 @@ enum ByteText {
             out.putDecimal(m.magnitude)
             if family == .inet6 { out.put(" -6") }
         case let .address(proto, address, port):
-            out.append(IpvsadmNames.serviceOptionText(proto))
+            out.append(IpvsadmNames.serviceOption(proto))
             out.append(" ")
             addressPort(address, port, into: &out)
         }
