@@ -14,15 +14,9 @@ public struct DirectorConfig: Sendable {
 
 /// Every diagnostic of both passes, in source order, and the configuration when there was no
 /// error.
-public struct DirectorCheckResult: Sendable {
+public struct DirectorCheckResult: DiagnosedResult, Sendable {
     public var config: DirectorConfig?
     public var diagnostics: [Diagnostic]
-
-    public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
-    public var warnings: [Diagnostic] { diagnostics.filter { $0.severity == .warning } }
-    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
-    /// What `swiftvs check-config` exits with: 2 on errors, 0 otherwise.
-    public var exitCode: Int32 { hasErrors ? 2 : 0 }
 
     /// Reads `file` once and runs both passes over it. `configID` selects the `@ID` lines
     /// (`--config-id`); nil: the host name, as keepalived's default.

@@ -4,15 +4,9 @@ import EventLoop
 
 /// The outcome of checking a configuration: every diagnostic, and the configuration when
 /// there were no errors.
-public struct ConfigCheckResult: Sendable {
+public struct ConfigCheckResult: DiagnosedResult, Sendable {
     public var config: DaemonConfig?
     public var diagnostics: [Diagnostic]
-
-    public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
-    public var warnings: [Diagnostic] { diagnostics.filter { $0.severity == .warning } }
-    public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
-    /// What `swiftvs check-config` exits with: 2 on errors, 0 otherwise.
-    public var exitCode: Int32 { hasErrors ? 2 : 0 }
 }
 
 /// Parses the LVS part of keepalived.conf (keepalived 2.2 keywords and defaults).
