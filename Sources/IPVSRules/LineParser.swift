@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import IPVSModel
 
 /// Parses one line's tokens into a command, emulating `ipvsadm` (popt option handling,
