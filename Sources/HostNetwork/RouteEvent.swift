@@ -5,11 +5,6 @@ public struct LinkEvent: Sendable, Hashable {
     /// RTM_DELLINK: the interface is gone.
     public var isDeleted: Bool
 
-    public init(interface: NetworkInterface, isDeleted: Bool) {
-        self.interface = interface
-        self.isDeleted = isDeleted
-    }
-
     public var index: Int32 { interface.index }
     public var name: String { interface.name }
     /// IFF_UP
@@ -24,11 +19,6 @@ public struct LinkEvent: Sendable, Hashable {
 public struct AddressEvent: Sendable, Hashable {
     public var address: InterfaceAddress
     public var isDeleted: Bool
-
-    public init(address: InterfaceAddress, isDeleted: Bool) {
-        self.address = address
-        self.isDeleted = isDeleted
-    }
 }
 
 /// What a `RouteEventSocket` receive yields.

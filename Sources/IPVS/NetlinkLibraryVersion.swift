@@ -6,13 +6,6 @@ public struct NetlinkLibraryVersion: Sendable, Hashable, Comparable, CustomStrin
     public var minor: Int
     public var micro: Int
 
-    /// A version from its three numbers.
-    public init(major: Int, minor: Int, micro: Int) {
-        self.major = major
-        self.minor = minor
-        self.micro = micro
-    }
-
     /// The libnl-3 this process runs with: the `nl_ver_*` constants of the shared library the
     /// loader mapped, which may be newer than the headers swiftvs was built against.
     public static var runtime: NetlinkLibraryVersion {

@@ -26,22 +26,6 @@ public struct Connection: Sendable, Hashable {
     public var persistenceEngine: String?
     public var persistenceData: String?
 
-    public init(protocolName: String, client: IPAddress, clientPort: UInt16, virtual: IPAddress, virtualPort: UInt16,
-                destination: IPAddress, destinationPort: UInt16, state: String, expires: UInt32,
-                persistenceEngine: String? = nil, persistenceData: String? = nil) {
-        self.protocolName = protocolName
-        self.client = client
-        self.clientPort = clientPort
-        self.virtual = virtual
-        self.virtualPort = virtualPort
-        self.destination = destination
-        self.destinationPort = destinationPort
-        self.state = state
-        self.expires = expires
-        self.persistenceEngine = persistenceEngine
-        self.persistenceData = persistenceData
-    }
-
     /// The transport protocol whose service names apply (ipvsadm looks names up for TCP, UDP
     /// and SCTP only); nil for templates and anything else.
     public var transport: TransportProtocol? {
@@ -55,7 +39,11 @@ public struct Connection: Sendable, Hashable {
 
     /// True for a persistence template (protocol `IP`).
     public var isTemplate: Bool { protocolName == "IP" }
+}
 
+// The parsers in an extension, so that the struct keeps its memberwise initializer (the
+// module's, which they call: nothing outside makes a Connection from its fields).
+extension Connection {
     /// Parses one line of /proc/net/ip_vs_conn (without its newline); nil when it has fewer
     /// than the nine fields every entry has or a field is not what the kernel writes.
     public init?(line: UnsafeBufferPointer<UInt8>) {

@@ -35,12 +35,6 @@ public struct IpvsadmFailure: Error, Hashable, Sendable {
     /// `-R`; a popt error only ends its line (process_options returns -1) and `-R` goes on.
     public var exits: Bool
 
-    public init(message: String, status: Int32, exits: Bool) {
-        self.message = message
-        self.status = status
-        self.exits = exits
-    }
-
     /// ipvsadm's `fail(2, …)`: the message and a newline, exit 2.
     static func fail(_ message: String) -> IpvsadmFailure {
         IpvsadmFailure(message: message + "\n", status: 2, exits: true)

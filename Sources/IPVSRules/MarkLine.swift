@@ -12,8 +12,4 @@ public struct MarkLine: Hashable, Sendable {
     /// The rest of the line after `# swiftvs-mark ` (``RulesFile/markPrefix``), verbatim.
     public var text: String
 
-    public init(location: SourceLocation, text: String) {
-        self.location = location
-        self.text = text
-    }
 }

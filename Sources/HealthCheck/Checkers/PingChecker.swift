@@ -20,12 +20,6 @@ public struct PingChecker: Checker {
 
     private static let sequence = Atomic<UInt16>(0)
 
-    public init(address: IPAddress, timeout: Duration, reactor: Reactor) {
-        self.address = address
-        self.timeout = timeout
-        self.reactor = reactor
-    }
-
     public func check() async -> CheckResult {
         let start = ContinuousClock.now
         let deadline = start + timeout

@@ -14,16 +14,6 @@ public struct Endpoint: Sendable, Hashable {
     public var bindPort: UInt16?
     public var bindInterface: String?
     public var fwmark: UInt32?
-
-    public init(address: IPAddress, port: UInt16, bindTo: IPAddress? = nil, bindPort: UInt16? = nil,
-                bindInterface: String? = nil, fwmark: UInt32? = nil) {
-        self.address = address
-        self.port = port
-        self.bindTo = bindTo
-        self.bindPort = bindPort
-        self.bindInterface = bindInterface
-        self.fwmark = fwmark
-    }
 }
 
 struct SocketError: Error {
@@ -193,12 +183,6 @@ public struct TCPChecker: StartableChecker {
     public var endpoint: Endpoint
     public var timeout: Duration
     let reactor: Reactor
-
-    public init(endpoint: Endpoint, timeout: Duration, reactor: Reactor) {
-        self.endpoint = endpoint
-        self.timeout = timeout
-        self.reactor = reactor
-    }
 
     public func check() async -> CheckResult {
         let start = ContinuousClock.now

@@ -6,12 +6,6 @@ public struct CheckerID: Hashable, Sendable, Comparable, CustomStringConvertible
     public var realServer: Int
     public var checker: Int
 
-    public init(virtualServer: Int, realServer: Int, checker: Int) {
-        self.virtualServer = virtualServer
-        self.realServer = realServer
-        self.checker = checker
-    }
-
     public static func < (a: CheckerID, b: CheckerID) -> Bool {
         (a.virtualServer, a.realServer, a.checker) < (b.virtualServer, b.realServer, b.checker)
     }

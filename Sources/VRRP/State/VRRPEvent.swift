@@ -9,12 +9,6 @@ public struct ReceivedAdvert: Sendable, Hashable {
     /// The interval carried (v3 backups adopt it; v2 has already been checked equal).
     public var advertInterval: Duration
 
-    /// An advert event.
-    public init(priority: UInt8, source: IPAddress, advertInterval: Duration) {
-        self.priority = priority
-        self.source = source
-        self.advertInterval = advertInterval
-    }
 }
 
 /// The inputs of ``VRRPStateMachine/handle(_:now:)``.

@@ -55,23 +55,6 @@ public struct IPv4Header: Sendable, Hashable {
         return h
     }
 
-    /// Memberwise initializer; nothing is computed.
-    public init(ihl: UInt8, tos: UInt8, totalLength: UInt16, identification: UInt16,
-                flagsAndFragmentOffset: UInt16, ttl: UInt8, protocolNumber: UInt8, checksum: UInt16,
-                source: IPAddress, destination: IPAddress, options: [UInt8]) {
-        self.ihl = ihl
-        self.tos = tos
-        self.totalLength = totalLength
-        self.identification = identification
-        self.flagsAndFragmentOffset = flagsAndFragmentOffset
-        self.ttl = ttl
-        self.protocolNumber = protocolNumber
-        self.checksum = checksum
-        self.source = source
-        self.destination = destination
-        self.options = options
-    }
-
     /// The header bytes in network order, the ``checksum`` field as stored.
     public func encoded() -> [UInt8] {
         var out: [UInt8] = []

@@ -49,19 +49,6 @@ public struct VRRPPacket: Sendable, Hashable {
     /// The virtual addresses, all IPv4 or all IPv6.
     public var addresses: [IPAddress]
 
-    /// Memberwise initializer; nothing is computed.
-    public init(version: VRRPVersion, type: UInt8, vrid: UInt8, priority: UInt8, addressCount: UInt8,
-                fields: VersionFields, checksum: UInt16, addresses: [IPAddress]) {
-        self.version = version
-        self.type = type
-        self.vrid = vrid
-        self.priority = priority
-        self.addressCount = addressCount
-        self.fields = fields
-        self.checksum = checksum
-        self.addresses = addresses
-    }
-
     /// An advertisement as keepalived builds one (checksum still 0: see ``encoded(coverage:)``).
     /// - Parameters:
     ///   - advertInterval: v2: whole seconds, rounded as keepalived does (at least 1, at most

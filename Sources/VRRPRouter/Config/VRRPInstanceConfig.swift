@@ -111,13 +111,6 @@ public struct TrackedScript: Sendable, Hashable {
     public var weight: Int?
     public var reverse = false
     public var location: SourceLocation
-
-    public init(name: String, weight: Int? = nil, reverse: Bool = false, location: SourceLocation) {
-        self.name = name
-        self.weight = weight
-        self.reverse = reverse
-        self.location = location
-    }
 }
 
 /// `track_interface { IF [weight W [reverse]] }`: weight 0 means FAULT while the link is down.
@@ -167,13 +160,6 @@ public struct VRRPScriptConfig: Sendable, Hashable {
     public var fall = 1
     /// `init_fail`: the script starts failed rather than OK.
     public var initFail = false
-
-    public init(name: String, location: SourceLocation, command: CheckCommand, text: String) {
-        self.name = name
-        self.location = location
-        self.command = command
-        self.text = text
-    }
 }
 
 /// One `vrrp_sync_group`: its instances change state together.
