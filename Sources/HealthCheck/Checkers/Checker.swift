@@ -112,6 +112,9 @@ public struct CheckerFactory: Sendable {
         self.runner = runner
     }
 
+    /// The OpenSSL contexts alive now (held by SSL_GET checkers), for tests and status.
+    var liveTLSContexts: [TLSContext] { tls.live }
+
     public func make(_ c: CheckerConfig) -> any Checker {
         let endpoint = Endpoint(address: c.connectIP, port: c.connectPort, bindTo: c.bindTo, bindPort: c.bindPort,
                                 bindInterface: c.bindInterface, fwmark: c.fwmark)
