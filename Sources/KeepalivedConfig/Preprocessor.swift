@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// keepalived 2.2.7's line preprocessor (`read_line` in lib/parser.c), before lines are split
 /// into words: comments, `@ID` / `@^ID` conditional lines, `$NAME=VALUE` definitions (multi-line
 /// with a trailing `\`), `$NAME` / `${NAME}` substitution (inside quoted strings too),
@@ -39,9 +43,24 @@ struct Preprocessor: Sendable {
     /// definition can run to billions; keepalived would read them all).
     static let maxGeneratedLines = 1_000_000
 
+    /// `${_RANDOM}`'s numbers: glibc's `random()` seeded with the time, as keepalived seeds it
+    /// before it reads a file, until a `random_seed` in global_defs seeds it (`seedRandom`).
+    private var random: GlibcRandom
+
     init(configID: String?, workingDirectory: String) {
         self.configID = configID
         self.workingDirectory = workingDirectory
+        random = GlibcRandom(seed: UInt32(truncatingIfNeeded: time(nil)))
+    }
+
+    /// Whether a multi-line definition is being read (the next line may continue it).
+    var isContinuingDefinition: Bool { continuing != nil }
+
+    /// global_defs' `random_seed`: the `${_RANDOM}`s read after it draw from glibc's `random()`
+    /// as `srandom(seed)` leaves it. (keepalived 2.2.7 documents this, but clears the seed
+    /// before it seeds `random()`, so there its `${_RANDOM}` stays seeded with the time.)
+    mutating func seedRandom(_ seed: UInt32) {
+        random = GlibcRandom(seed: seed)
     }
 
     /// An empty preprocessor, to stand in for the real one while it runs (see `TreeBuilder`).
@@ -68,7 +87,8 @@ struct Preprocessor: Sendable {
 
     /// Hands `emit` each logical line that line `number` of `file` stands for, one at a time
     /// (a ~SEQ block of a big multi-line definition is never held whole).
-    mutating func expand(raw: Substring, number: Int, file: String, diagnostics: inout [Diagnostic],
+    /// `column` is where `raw` starts in its line (a piece of a long line starts further on).
+    mutating func expand(raw: Substring, number: Int, column: Int = 1, file: String, diagnostics: inout [Diagnostic],
                          emit: (LogicalLine) -> Void) {
         self.file = file
         var chars = Array(raw)
@@ -79,7 +99,7 @@ struct Preprocessor: Sendable {
             return
         }
         var buf: SourceText = chars.enumerated().map {
-            SourceChar(char: $0.element, location: SourceLocation(file: file, line: number, column: $0.offset + 1))
+            SourceChar(char: $0.element, location: SourceLocation(file: file, line: number, column: $0.offset + column))
         }
         buf.decomment()
         guard !buf.isEmpty else { return }
@@ -355,7 +375,7 @@ struct Preprocessor: Sendable {
 
     /// The text that replaces a reference to `def` written at `use`: each character reported at
     /// `use`, with the definition's place in its note.
-    private func replacement(_ def: ParameterDefinition, parameters: String?, use: SourceChar) -> SourceText {
+    private mutating func replacement(_ def: ParameterDefinition, parameters: String?, use: SourceChar) -> SourceText {
         let via = [def.name] + use.via
         func at(_ note: String) -> SourceLocation {
             var l = use.location
@@ -366,7 +386,7 @@ struct Preprocessor: Sendable {
         switch def.builtin {
         case .pwd?: computed = directory(of: file)
         case .instance?: computed = configID ?? ""
-        case .random?: computed = ParameterDefinition.random(parameters: parameters)
+        case .random?: computed = ParameterDefinition.random(parameters: parameters, using: &random)
         case nil: computed = nil
         }
         if let computed {
