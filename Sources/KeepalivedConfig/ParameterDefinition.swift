@@ -26,7 +26,8 @@ struct ParameterDefinition: Sendable {
     /// keepalived's predefined definitions.
     static func predefined() -> [String: ParameterDefinition] {
         func text(_ s: String) -> SourceText {
-            s.map { SourceChar(char: $0, location: SourceLocation(file: "", line: 0, column: 0)) }
+            let nowhere = SourceOrigin(.fixed(SourceLocation(file: "", line: 0, column: 0)))
+            return s.map { SourceChar(char: $0, origin: nowhere, offset: 0) }
         }
         let defs = [
             ParameterDefinition(name: "_PWD", value: [], multiline: false, builtin: .pwd),

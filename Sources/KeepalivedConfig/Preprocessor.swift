@@ -82,7 +82,7 @@ struct Preprocessor: Sendable {
         guard continuing == nil && residue == nil && pending == nil && sequences.isEmpty,
               // Bytes, not Characters: no grapheme breaking on every line of a big file.
               !raw.utf8.contains(where: { $0 == 0x24 || $0 == 0x5C || $0 == 0x40 || $0 == 0x7E }) else { return nil }
-        return LogicalLine(text: raw, locations: nil, file: file, line: number)
+        return LogicalLine(text: raw, sources: nil, file: file, line: number)
     }
 
     /// Hands `emit` each logical line that line `number` of `file` stands for, one at a time
@@ -98,9 +98,8 @@ struct Preprocessor: Sendable {
             if let name = continuing { endDefinition(name) }
             return
         }
-        var buf: SourceText = chars.enumerated().map {
-            SourceChar(char: $0.element, location: SourceLocation(file: file, line: number, column: $0.offset + column))
-        }
+        let written = SourceOrigin(.written(first: SourceLocation(file: file, line: number, column: column)))
+        var buf: SourceText = chars.enumerated().map { SourceChar(char: $0.element, origin: written, offset: $0.offset) }
         buf.decomment()
         guard !buf.isEmpty else { return }
         process(buf, emit: emit, diagnostics: &diagnostics)
@@ -131,12 +130,13 @@ struct Preprocessor: Sendable {
                 for (name, value) in round.definitions {
                     let at = SourceLocation(file: block.location.file, line: block.location.line,
                                             column: block.location.column, note: block.location.note)
-                    setDefinition(name, value: value.map { SourceChar(char: $0, location: at) }, at: at)
+                    let fixed = SourceOrigin(.fixed(at))
+                    setDefinition(name, value: value.map { SourceChar(char: $0, origin: fixed, offset: 0) }, at: at)
                 }
-                let text = block.text.map { c -> SourceChar in
-                    var c = c
-                    c.location.note = c.location.note.map { "\(round.note), \($0)" } ?? round.note
-                    return c
+                var rounds = OriginMap()
+                let text = block.text.map { c in
+                    SourceChar(char: c.char, origin: rounds.origin(for: c.origin) { SourceOrigin(.round(note: round.note, inner: $0), via: $0.via) },
+                               offset: c.offset)
                 }
                 process(text, emit: emit, diagnostics: &diagnostics)
             } else if let p = pending {
@@ -168,8 +168,8 @@ struct Preprocessor: Sendable {
         guard var buf = body(line, diagnostics: &diagnostics), !buf.isEmpty else { return }
         warnUndefined(buf, diagnostics: &diagnostics)
         splitAtBrace(&buf)
-        emit(LogicalLine(text: Substring(buf.string), locations: buf.map(\.location) + [buf.last!.location],
-                         file: buf[0].location.file, line: buf[0].location.line))
+        let first = buf[0].location
+        emit(LogicalLine(text: Substring(buf.string), sources: buf, file: first.file, line: first.line))
     }
 
     /// keepalived's handling of a line's start: conditionals, definitions, sequence blocks,
@@ -255,7 +255,7 @@ struct Preprocessor: Sendable {
             multiline = true
             value.removeLast()
             while let l = value.last, SourceChar.isBlank(l.char) { value.removeLast() }
-            if !value.isEmpty { value.append(SourceChar(char: "\n", location: last.location)) }
+            if !value.isEmpty { value.append(SourceChar(char: "\n", origin: last.origin, offset: last.offset)) }
         }
         definitions[name] = ParameterDefinition(name: name, value: value, multiline: multiline, definedAt: buf[0].location)
         continuing = multiline ? name : nil
@@ -270,7 +270,7 @@ struct Preprocessor: Sendable {
             more = true
             line.removeLast()
             while let l = line.last, SourceChar.isBlank(l.char) { line.removeLast() }
-            line.append(SourceChar(char: "\n", location: last.location))
+            line.append(SourceChar(char: "\n", origin: last.origin, offset: last.offset))
         }
         if line.count >= 2 || (!line.isEmpty && !more) { definitions[name]?.value += line }
         if !more { endDefinition(name) }
@@ -377,10 +377,11 @@ struct Preprocessor: Sendable {
     /// `use`, with the definition's place in its note.
     private mutating func replacement(_ def: ParameterDefinition, parameters: String?, use: SourceChar) -> SourceText {
         let via = [def.name] + use.via
-        func at(_ note: String) -> SourceLocation {
-            var l = use.location
-            l.note = use.location.note.map { "\(note), \($0)" } ?? note
-            return l
+        let useAt = use.location
+        func fixed(_ note: String) -> SourceOrigin {
+            var l = useAt
+            l.note = useAt.note.map { "\(note), \($0)" } ?? note
+            return SourceOrigin(.fixed(l), via: via)
         }
         let computed: String?
         switch def.builtin {
@@ -390,17 +391,19 @@ struct Preprocessor: Sendable {
         case nil: computed = nil
         }
         if let computed {
-            let l = at("${\(def.name)}")
-            return computed.map { SourceChar(char: $0, location: l, via: via) }
+            let origin = fixed("${\(def.name)}")
+            return computed.map { SourceChar(char: $0, origin: origin, offset: 0) }
         }
         guard def.definedAt != nil else {
-            let l = at("${\(def.name)}")
-            return def.value.map { SourceChar(char: $0.char, location: l, via: via) }
+            let origin = fixed("${\(def.name)}")
+            return def.value.map { SourceChar(char: $0.char, origin: origin, offset: 0) }
         }
+        // One run per run of the value: its characters keep their offsets.
+        var runs = OriginMap()
         return def.value.map { c in
-            let origin = c.location
-            let note = "in $\(def.name) defined at \(origin)" + (origin.note.map { ", \($0)" } ?? "")
-            return SourceChar(char: c.char, location: at(note), via: via + c.via)
+            SourceChar(char: c.char,
+                       origin: runs.origin(for: c.origin) { SourceOrigin(.substituted(use: useAt, name: def.name, inner: $0), via: via + $0.via) },
+                       offset: c.offset)
         }
     }
 
