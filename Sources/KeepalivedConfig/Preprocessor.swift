@@ -398,11 +398,12 @@ struct Preprocessor: Sendable {
             let origin = fixed("${\(def.name)}")
             return def.value.map { SourceChar(char: $0.char, origin: origin, offset: 0) }
         }
-        // One run per run of the value: its characters keep their offsets.
+        // One run per run of the value: its characters keep their offsets (and the runs share
+        // one `via` where the value's own text came through nothing).
         var runs = OriginMap()
         return def.value.map { c in
             SourceChar(char: c.char,
-                       origin: runs.origin(for: c.origin) { SourceOrigin(.substituted(use: useAt, name: def.name, inner: $0), via: via + $0.via) },
+                       origin: runs.origin(for: c.origin) { SourceOrigin(.substituted(use: useAt, name: def.name, inner: $0), via: $0.via.isEmpty ? via : via + $0.via) },
                        offset: c.offset)
         }
     }
