@@ -138,7 +138,7 @@ struct ProtocolCheckerDaemonTests {
         let s = try CheckedServer(port: port, checker: "UDP_CHECK {\n \(Self.common)}")
         await s.start()
         // Down from the start (alpha) and kept down by the ICMP port unreachable.
-        #expect(try await eventually(within: .seconds(2)) { await s.engine.checksRun >= 3 })
+        #expect(try await eventually(within: .seconds(10)) { await s.engine.checksRun >= 3 })
         #expect(s.weight == nil)
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         defer { close(fd) }
