@@ -1110,6 +1110,7 @@ struct Semantics {
         noMoreArgs(st, after: 0)
         var url = URLCheckConfig(path: "")
         var pathSeen = false
+        var regex = URLRegexReader()
         for s in st.block ?? [] {
             switch s.keyword.text {
             case "path":
@@ -1132,7 +1133,7 @@ struct Semantics {
                 if !ranges.isEmpty { url.statusCodes = ranges }
             case "virtualhost": url.virtualhost = string(s)
             case "regex", "regex_no_match", "regex_options", "regex_stack", "regex_min_offset", "regex_max_offset":
-                warn(s.location, "\(s.keyword.text) is not supported by swiftvs; ignored")
+                regex.read(s, into: &self)
             default:
                 error(s.location, "unknown keyword '\(s.keyword.text)' in url")
             }
@@ -1141,6 +1142,7 @@ struct Semantics {
             error(st.location, "url without path")
             return nil
         }
+        url.regex = regex.finish(url: st, into: &self)
         return url
     }
 
