@@ -125,7 +125,7 @@ struct RegexCheckTests {
         let rs = try #require(ok.config?.virtualServers.first?.realServers.first)
         guard case let .http(h) = try #require(rs.checkers.first).kind else { Issue.record("not HTTP_GET"); return }
         #expect(h.urls[0].regex == URLRegexConfig(pattern: "Welcome [a-z]+", options: PCRE2_CASELESS | PCRE2_MULTILINE, noMatch: true,
-                                                  minOffset: 10, maxOffset: 500, stack: .init(start: 32768, max: 65536)))
+                                                  minOffset: 10, maxOffset: 500, stack: 32768...65536))
         #expect(h.urls[1].regex == nil)
         #expect(h.urls[2].regex == URLRegexConfig(pattern: "ok"))
     }

@@ -32,7 +32,7 @@ final class RegexBodyScanner {
         data = swiftvs_pcre2_match_data_create(pattern.code)
         if let stack = config.stack {
             var s: OpaquePointer?
-            let c = swiftvs_pcre2_match_context_with_stack(stack.start, stack.max, &s)
+            let c = swiftvs_pcre2_match_context_with_stack(stack.lowerBound, stack.upperBound, &s)
             context = c.flatMap { c in s.map { (c, $0) } }
         } else {
             context = nil

@@ -1,15 +1,5 @@
 /// A url's `regex` and its settings (keepalived 2.2.7, built with --enable-regex as Debian's is).
 public struct URLRegexConfig: Sendable, Hashable {
-    /// regex_stack: the PCRE2 JIT stack's start and maximum sizes, in bytes.
-    public struct Stack: Sendable, Hashable {
-        public var start: Int
-        public var max: Int
-        public init(start: Int, max: Int) {
-            self.start = start
-            self.max = max
-        }
-    }
-
     public var pattern: String
     /// regex_options, as PCRE2 compile option bits.
     public var options: UInt32
@@ -19,9 +9,10 @@ public struct URLRegexConfig: Sendable, Hashable {
     public var minOffset: Int
     /// regex_max_offset: the last byte a match may start at; nil: no bound.
     public var maxOffset: Int?
-    public var stack: Stack?
+    /// regex_stack: the PCRE2 JIT stack's start and maximum sizes, in bytes.
+    public var stack: ClosedRange<Int>?
 
-    public init(pattern: String, options: UInt32 = 0, noMatch: Bool = false, minOffset: Int = 0, maxOffset: Int? = nil, stack: Stack? = nil) {
+    public init(pattern: String, options: UInt32 = 0, noMatch: Bool = false, minOffset: Int = 0, maxOffset: Int? = nil, stack: ClosedRange<Int>? = nil) {
         self.pattern = pattern
         self.options = options
         self.noMatch = noMatch

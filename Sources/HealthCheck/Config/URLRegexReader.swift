@@ -10,7 +10,7 @@ struct URLRegexReader {
     private var noMatch = false
     private var minOffset = 0
     private var maxOffset: Int?
-    private var stack: URLRegexConfig.Stack?
+    private var stack: ClosedRange<Int>?
     private var anySetting = false
 
     mutating func read(_ s: Statement, into sem: inout Semantics) {
@@ -57,7 +57,7 @@ struct URLRegexReader {
         guard let start = Int(s.args[0].text), start >= 0 else { return sem.warn(s.args[0].location, "regex_stack invalid start value - ignoring") }
         guard let max = Int(s.args[1].text), max >= 0 else { return sem.warn(s.args[1].location, "regex_stack invalid max value - ignoring") }
         guard start <= max else { return sem.warn(s.location, "regex stack start cannot exceed max value - ignoring") }
-        stack = .init(start: start, max: max)
+        stack = start...max
         anySetting = true
     }
 
