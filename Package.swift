@@ -56,6 +56,12 @@ let package = Package(
             pkgConfig: "openssl",
             providers: [.apt(["libssl-dev"])]
         ),
+        // PCRE2 (libpcre2-8-0), found by pkg-config: HTTP_GET's and SSL_GET's `regex`, as keepalived does it.
+        .systemLibrary(
+            name: "CPCRE2",
+            pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"])]
+        ),
         // Addresses and families: the dependency-free vocabulary every other module shares.
         .target(name: "NetworkModel"),
         // Where a problem is in a text file and what it is: one `SourceLocation` and one
@@ -116,7 +122,7 @@ let package = Package(
             name: "HealthCheck",
             dependencies: [
                 "IPVS", "NetworkModel", "Serialization", "IPVSRules", "FirewallMarks", "CLinux", "EventLoop", "KeepalivedConfig", "DaemonMetrics",
-                "COpenSSL", "SystemErrors",
+                "COpenSSL", "CPCRE2", "SystemErrors",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

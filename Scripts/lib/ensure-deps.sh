@@ -26,6 +26,7 @@ SWIFTVS_VM_GUEST_PACKAGES=(
   prometheus        # promtool and a Prometheus server for the metrics tests (its service is left stopped)
   libssl-dev        # SSL_GET: OpenSSL to build against (COpenSSL, pkg-config openssl); libssl3 at run time
   openssl           # the SSL_GET tests' certificates (openssl req)
+  libpcre2-dev      # HTTP_GET/SSL_GET regex: PCRE2 to build against (CPCRE2, pkg-config libpcre2-8); libpcre2-8-0 at run time
 )
 
 # Scripts/package and its test (Scripts/lib/package-test.sh): not installed by default, passed

@@ -77,11 +77,11 @@ enum ConfigLexer {
     /// The warning for a line with no-break spaces (folded to one per file by the tree builder).
     static let noBreakSpaceWarning = "no-break space (U+00A0) taken as a blank; keepalived refuses it"
 
-    /// The tokens of a preprocessed line. A line as written (no `locations`) has its comment
+    /// The tokens of a preprocessed line. A line as written (no `sources`) has its comment
     /// removed here; a line the preprocessor rewrote has none left (keepalived removes comments
     /// before substitution, and a `#` that `\#` or `${_HASH}` made is a character like others).
     static func lex(_ logical: LogicalLine, diagnostics: inout [Diagnostic]) -> Line {
-        if logical.locations == nil, !logical.text.utf8.contains(where: { $0 >= 0x80 || $0 == 0x0D }),
+        if !logical.isPreprocessed, !logical.text.utf8.contains(where: { $0 >= 0x80 || $0 == 0x0D }),
            let line = logical.text.utf8.withContiguousStorageIfAvailable({
                lexASCII($0, raw: logical.text, number: logical.line, file: logical.file, diagnostics: &diagnostics)
            }) {
@@ -93,7 +93,7 @@ enum ConfigLexer {
     /// `lex` on the line's Characters: any line, as written or rewritten.
     static func lexCharacters(_ logical: LogicalLine, diagnostics: inout [Diagnostic]) -> Line {
         let raw = logical.text
-        let comments = logical.locations == nil
+        let comments = !logical.isPreprocessed
         var chars = Array(raw)
         if comments && chars.last == "\r" { chars.removeLast() }
         var tokens: [Token] = []

@@ -26,7 +26,8 @@ struct ParameterDefinition: Sendable {
     /// keepalived's predefined definitions.
     static func predefined() -> [String: ParameterDefinition] {
         func text(_ s: String) -> SourceText {
-            s.map { SourceChar(char: $0, location: SourceLocation(file: "", line: 0, column: 0)) }
+            let nowhere = SourceOrigin(.fixed(SourceLocation(file: "", line: 0, column: 0)))
+            return s.map { SourceChar(char: $0, origin: nowhere, offset: 0) }
         }
         let defs = [
             ParameterDefinition(name: "_PWD", value: [], multiline: false, builtin: .pwd),
@@ -38,17 +39,30 @@ struct ParameterDefinition: Sendable {
         return Dictionary(uniqueKeysWithValues: defs.map { ($0.name, $0) })
     }
 
-    /// keepalived's `get_random`: MIN and MAX from the parameter digits (defaults 0, 32767).
-    static func random(parameters: String?) -> String {
-        var low = 0
-        var high = 32767
+    /// keepalived 2.2.7's `get_random`: MIN and MAX from the parameter digits (defaults 0 and
+    /// 32767, read as `strtoul` reads them), `random() % (MAX - MIN + 1) + MIN` in C's unsigned
+    /// long arithmetic, printed in at most as many characters as MAX has digits (so MAX below
+    /// MIN gives the first digits of a larger number, as keepalived does).
+    static func random(parameters: String?, using generator: inout GlibcRandom) -> String {
+        var low: UInt64 = 0
+        var high: UInt64 = 32767
         if let parameters {
-            let numbers = parameters.split(separator: " ").compactMap { Int($0) }
+            let numbers = parameters.split(separator: " ").map { digits in
+                digits.reduce(UInt64(0)) { n, d in
+                    let (m, o1) = n.multipliedReportingOverflow(by: 10)
+                    let (a, o2) = m.addingReportingOverflow(UInt64(d.wholeNumberValue ?? 0))
+                    return o1 || o2 ? UInt64.max : a   // strtoul saturates at ULONG_MAX
+                }
+            }
             if let first = numbers.first { low = first }
             if numbers.count > 1 { high = numbers[1] }
         }
-        guard high >= low else { return String(high) }
-        return String(Int.random(in: low...high))
+        let width = String(Int64(bitPattern: high).magnitude).count   // digits of (long)MAX, no sign
+        let draw = UInt64(generator.next())
+        let span = high &- low &+ 1
+        // keepalived divides by zero there (SIGFPE, fixed after 2.2.7); the draw itself instead.
+        let value = Int64(bitPattern: (span == 0 ? draw : draw % span) &+ low)
+        return String(String(value).prefix(width))
     }
 }
 

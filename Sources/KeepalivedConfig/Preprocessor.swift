@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// keepalived 2.2.7's line preprocessor (`read_line` in lib/parser.c), before lines are split
 /// into words: comments, `@ID` / `@^ID` conditional lines, `$NAME=VALUE` definitions (multi-line
 /// with a trailing `\`), `$NAME` / `${NAME}` substitution (inside quoted strings too),
@@ -39,9 +43,24 @@ struct Preprocessor: Sendable {
     /// definition can run to billions; keepalived would read them all).
     static let maxGeneratedLines = 1_000_000
 
+    /// `${_RANDOM}`'s numbers: glibc's `random()` seeded with the time, as keepalived seeds it
+    /// before it reads a file, until a `random_seed` in global_defs seeds it (`seedRandom`).
+    private var random: GlibcRandom
+
     init(configID: String?, workingDirectory: String) {
         self.configID = configID
         self.workingDirectory = workingDirectory
+        random = GlibcRandom(seed: UInt32(truncatingIfNeeded: time(nil)))
+    }
+
+    /// Whether a multi-line definition is being read (the next line may continue it).
+    var isContinuingDefinition: Bool { continuing != nil }
+
+    /// global_defs' `random_seed`: the `${_RANDOM}`s read after it draw from glibc's `random()`
+    /// as `srandom(seed)` leaves it. (keepalived 2.2.7 documents this, but clears the seed
+    /// before it seeds `random()`, so there its `${_RANDOM}` stays seeded with the time.)
+    mutating func seedRandom(_ seed: UInt32) {
+        random = GlibcRandom(seed: seed)
     }
 
     /// An empty preprocessor, to stand in for the real one while it runs (see `TreeBuilder`).
@@ -63,12 +82,13 @@ struct Preprocessor: Sendable {
         guard continuing == nil && residue == nil && pending == nil && sequences.isEmpty,
               // Bytes, not Characters: no grapheme breaking on every line of a big file.
               !raw.utf8.contains(where: { $0 == 0x24 || $0 == 0x5C || $0 == 0x40 || $0 == 0x7E }) else { return nil }
-        return LogicalLine(text: raw, locations: nil, file: file, line: number)
+        return LogicalLine(text: raw, sources: nil, file: file, line: number)
     }
 
     /// Hands `emit` each logical line that line `number` of `file` stands for, one at a time
     /// (a ~SEQ block of a big multi-line definition is never held whole).
-    mutating func expand(raw: Substring, number: Int, file: String, diagnostics: inout [Diagnostic],
+    /// `column` is where `raw` starts in its line (a piece of a long line starts further on).
+    mutating func expand(raw: Substring, number: Int, column: Int = 1, file: String, diagnostics: inout [Diagnostic],
                          emit: (LogicalLine) -> Void) {
         self.file = file
         var chars = Array(raw)
@@ -78,9 +98,8 @@ struct Preprocessor: Sendable {
             if let name = continuing { endDefinition(name) }
             return
         }
-        var buf: SourceText = chars.enumerated().map {
-            SourceChar(char: $0.element, location: SourceLocation(file: file, line: number, column: $0.offset + 1))
-        }
+        let written = SourceOrigin(.written(first: SourceLocation(file: file, line: number, column: column)))
+        var buf: SourceText = chars.enumerated().map { SourceChar(char: $0.element, origin: written, offset: $0.offset) }
         buf.decomment()
         guard !buf.isEmpty else { return }
         process(buf, emit: emit, diagnostics: &diagnostics)
@@ -111,12 +130,13 @@ struct Preprocessor: Sendable {
                 for (name, value) in round.definitions {
                     let at = SourceLocation(file: block.location.file, line: block.location.line,
                                             column: block.location.column, note: block.location.note)
-                    setDefinition(name, value: value.map { SourceChar(char: $0, location: at) }, at: at)
+                    let fixed = SourceOrigin(.fixed(at))
+                    setDefinition(name, value: value.map { SourceChar(char: $0, origin: fixed, offset: 0) }, at: at)
                 }
-                let text = block.text.map { c -> SourceChar in
-                    var c = c
-                    c.location.note = c.location.note.map { "\(round.note), \($0)" } ?? round.note
-                    return c
+                var rounds = OriginMap()
+                let text = block.text.map { c in
+                    SourceChar(char: c.char, origin: rounds.origin(for: c.origin) { SourceOrigin(.round(note: round.note, inner: $0), via: $0.via) },
+                               offset: c.offset)
                 }
                 process(text, emit: emit, diagnostics: &diagnostics)
             } else if let p = pending {
@@ -148,8 +168,8 @@ struct Preprocessor: Sendable {
         guard var buf = body(line, diagnostics: &diagnostics), !buf.isEmpty else { return }
         warnUndefined(buf, diagnostics: &diagnostics)
         splitAtBrace(&buf)
-        emit(LogicalLine(text: Substring(buf.string), locations: buf.map(\.location) + [buf.last!.location],
-                         file: buf[0].location.file, line: buf[0].location.line))
+        let first = buf[0].location
+        emit(LogicalLine(text: Substring(buf.string), sources: buf, file: first.file, line: first.line))
     }
 
     /// keepalived's handling of a line's start: conditionals, definitions, sequence blocks,
@@ -235,7 +255,7 @@ struct Preprocessor: Sendable {
             multiline = true
             value.removeLast()
             while let l = value.last, SourceChar.isBlank(l.char) { value.removeLast() }
-            if !value.isEmpty { value.append(SourceChar(char: "\n", location: last.location)) }
+            if !value.isEmpty { value.append(SourceChar(char: "\n", origin: last.origin, offset: last.offset)) }
         }
         definitions[name] = ParameterDefinition(name: name, value: value, multiline: multiline, definedAt: buf[0].location)
         continuing = multiline ? name : nil
@@ -250,7 +270,7 @@ struct Preprocessor: Sendable {
             more = true
             line.removeLast()
             while let l = line.last, SourceChar.isBlank(l.char) { line.removeLast() }
-            line.append(SourceChar(char: "\n", location: last.location))
+            line.append(SourceChar(char: "\n", origin: last.origin, offset: last.offset))
         }
         if line.count >= 2 || (!line.isEmpty && !more) { definitions[name]?.value += line }
         if !more { endDefinition(name) }
@@ -355,32 +375,36 @@ struct Preprocessor: Sendable {
 
     /// The text that replaces a reference to `def` written at `use`: each character reported at
     /// `use`, with the definition's place in its note.
-    private func replacement(_ def: ParameterDefinition, parameters: String?, use: SourceChar) -> SourceText {
+    private mutating func replacement(_ def: ParameterDefinition, parameters: String?, use: SourceChar) -> SourceText {
         let via = [def.name] + use.via
-        func at(_ note: String) -> SourceLocation {
-            var l = use.location
-            l.note = use.location.note.map { "\(note), \($0)" } ?? note
-            return l
+        let useAt = use.location
+        func fixed(_ note: String) -> SourceOrigin {
+            var l = useAt
+            l.note = useAt.note.map { "\(note), \($0)" } ?? note
+            return SourceOrigin(.fixed(l), via: via)
         }
         let computed: String?
         switch def.builtin {
         case .pwd?: computed = directory(of: file)
         case .instance?: computed = configID ?? ""
-        case .random?: computed = ParameterDefinition.random(parameters: parameters)
+        case .random?: computed = ParameterDefinition.random(parameters: parameters, using: &random)
         case nil: computed = nil
         }
         if let computed {
-            let l = at("${\(def.name)}")
-            return computed.map { SourceChar(char: $0, location: l, via: via) }
+            let origin = fixed("${\(def.name)}")
+            return computed.map { SourceChar(char: $0, origin: origin, offset: 0) }
         }
         guard def.definedAt != nil else {
-            let l = at("${\(def.name)}")
-            return def.value.map { SourceChar(char: $0.char, location: l, via: via) }
+            let origin = fixed("${\(def.name)}")
+            return def.value.map { SourceChar(char: $0.char, origin: origin, offset: 0) }
         }
+        // One run per run of the value: its characters keep their offsets (and the runs share
+        // one `via` where the value's own text came through nothing).
+        var runs = OriginMap()
         return def.value.map { c in
-            let origin = c.location
-            let note = "in $\(def.name) defined at \(origin)" + (origin.note.map { ", \($0)" } ?? "")
-            return SourceChar(char: c.char, location: at(note), via: via + c.via)
+            SourceChar(char: c.char,
+                       origin: runs.origin(for: c.origin) { SourceOrigin(.substituted(use: useAt, name: def.name, inner: $0), via: $0.via.isEmpty ? via : via + $0.via) },
+                       offset: c.offset)
         }
     }
 

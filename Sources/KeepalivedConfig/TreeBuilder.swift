@@ -21,6 +21,9 @@ struct TreeBuilder {
     private var preprocessor: Preprocessor
     /// While a line is being expanded: its `include` statements, read when it is done.
     private var deferredIncludes: [(Statement, String)]?
+    /// A `random_seed` met while a line was being expanded: given to the preprocessor when
+    /// the line is done.
+    private var deferredSeed: UInt32?
 
     init(fileSystem: ConfigFileSystem, configID: String?) {
         self.fileSystem = fileSystem
@@ -51,7 +54,9 @@ struct TreeBuilder {
         defer { reading.removeLast() }
         let first = diagnostics.count
         ConfigLexer.forEachLine(of: text) { raw, number in
-            if let line = preprocessor.asWritten(raw, number: number, file: file) {
+            if raw.utf8.count >= Self.keepalivedPieceBytes {
+                feedPieces(raw, number: number, file: file, newline: raw.endIndex < text.endIndex)
+            } else if let line = preprocessor.asWritten(raw, number: number, file: file) {
                 feed(line: ConfigLexer.lex(line, diagnostics: &diagnostics), file: file)
             } else {
                 expand(raw, number: number, file: file)
@@ -60,19 +65,54 @@ struct TreeBuilder {
         foldNoBreakSpaceWarnings(from: first, file: file)
     }
 
+    /// keepalived 2.2.7 reads its files with `fgets` into a buffer of MAXBUF (1,024) bytes, so
+    /// it gets a line of 1,023 bytes or more in pieces of 1,023 bytes, and reads each piece as
+    /// a line of its own: comments, quotes, definitions and braces start again at each piece.
+    /// When the line's length is a multiple of 1,023, its newline comes alone, an empty line
+    /// (which ends a multi-line definition).
+    static let keepalivedPieceBytes = 1023
+
+    /// A long line read in keepalived's pieces, each at its own column of the line, with a
+    /// warning where each piece after the first starts (keepalived says nothing).
+    private mutating func feedPieces(_ raw: Substring, number: Int, file: String, newline: Bool) {
+        let bytes = Array(raw.utf8)
+        var start = 0
+        var column = 1
+        while start < bytes.count {
+            let end = min(start + Self.keepalivedPieceBytes, bytes.count)
+            let piece = String(decoding: bytes[start..<end], as: UTF8.self)
+            if start > 0 {
+                diagnostics.append(Diagnostic(.warning, SourceLocation(file: file, line: number, column: column),
+                                              "line longer than \(Self.keepalivedPieceBytes - 1) bytes: keepalived 2.2.7 reads it in pieces of \(Self.keepalivedPieceBytes) bytes, so a new line starts here (split the line to keep its meaning)"))
+            }
+            expand(Substring(piece), number: number, column: column, file: file)
+            column += piece.count
+            start = end
+        }
+        if newline && bytes.count.isMultiple(of: Self.keepalivedPieceBytes) {
+            if preprocessor.isContinuingDefinition {
+                diagnostics.append(Diagnostic(.warning, SourceLocation(file: file, line: number, column: column),
+                                              "line of \(bytes.count) bytes: keepalived 2.2.7 reads its end as an empty line, which ends the multi-line definition here"))
+            }
+            expand("", number: number, column: column, file: file)
+        }
+    }
+
     /// A line the preprocessor rewrites: its logical lines are lexed and built as they come.
     /// The preprocessor is moved out for the while (it is running), so an `include` among them
     /// waits until the line is done, and is read then: where keepalived reads it too (it
     /// finishes a line's ~SEQ rounds and multi-line parameter before the included file).
-    private mutating func expand(_ raw: Substring, number: Int, file: String) {
+    private mutating func expand(_ raw: Substring, number: Int, column: Int = 1, file: String) {
         var running = Preprocessor.placeholder
         swap(&running, &preprocessor)
         var found: [Diagnostic] = []
         deferredIncludes = []
-        running.expand(raw: raw, number: number, file: file, diagnostics: &found) { logical in
+        running.expand(raw: raw, number: number, column: column, file: file, diagnostics: &found) { logical in
             feed(line: ConfigLexer.lex(logical, diagnostics: &diagnostics), file: file)
         }
         swap(&running, &preprocessor)
+        if let seed = deferredSeed { preprocessor.seedRandom(seed) }
+        deferredSeed = nil
         diagnostics += found
         let includes = deferredIncludes ?? []
         deferredIncludes = nil
@@ -115,6 +155,7 @@ struct TreeBuilder {
             } else if TreeBuilder.includeKeywords.contains(kw.text) && !kw.quoted {
                 if b.deferredIncludes != nil { b.deferredIncludes!.append((st, file)) } else { b.include(st, from: file) }
             } else {
+                b.seedRandomIfAsked(st)
                 b.stack[b.stack.count - 1].children.append(st)
             }
         }
@@ -137,6 +178,15 @@ struct TreeBuilder {
             }
         }
         flush(&self, opening: nil)
+    }
+
+    /// global_defs' `random_seed N` seeds `${_RANDOM}` from here on (its value is checked by
+    /// the global_defs pass, which reports one that is not an unsigned 32-bit number).
+    private mutating func seedRandomIfAsked(_ st: Statement) {
+        guard st.keyword.text == "random_seed", !st.keyword.quoted,
+              stack.count == 2, stack[1].owner?.keyword.text == "global_defs",
+              let text = st.args.first?.text, let seed = UInt32(text) else { return }
+        if deferredIncludes != nil { deferredSeed = seed } else { preprocessor.seedRandom(seed) }
     }
 
     private mutating func include(_ st: Statement, from file: String) {

@@ -35,6 +35,22 @@ struct CheckerConfigTests {
             == ["4:2: warning: The SMTP_CHECK host block is deprecated. Please define additional checkers."])
     }
 
+    /// keepalived 2.2.7's check_smtp.c: a `host { }` block's retry, delay_before_retry, warmup,
+    /// delay_loop and alpha are the common handlers, which write the current checker, and each
+    /// host becomes a copy of that checker at the block's end: they apply to every host and to
+    /// the block's own connection, the last one in file order winning.
+    @Test func smtpHostBlockRetryAppliesToTheWholeChecker() throws {
+        let hosts = try checkers("SMTP_CHECK {\n connect_port 2525\n host {\n connect_port 25\n retry 6\n delay_before_retry 4\n }\n host {\n connect_port 587\n }\n}")
+        #expect(hosts.map(\.connectPort) == [2525, 25, 587])
+        #expect(hosts.map(\.retry) == [6, 6, 6])
+        #expect(hosts.map(\.delayBeforeRetry) == [.seconds(4), .seconds(4), .seconds(4)])
+        let later = try checkers("SMTP_CHECK {\n host {\n connect_port 25\n retry 6\n }\n retry 2\n host {\n connect_port 587\n warmup 3\n }\n}")
+        #expect(later.map(\.retry) == [2, 2])
+        #expect(later.map(\.warmup) == [.seconds(3), .seconds(3)])
+        let bad = diagnostics("virtual_server 192.0.2.1 80 {\n protocol TCP\n real_server 192.0.2.10 80 {\n SMTP_CHECK {\n host {\n retry x\n helo_name a\n }\n }\n }\n}\n")
+        #expect(bad == ["4:2: warning: The SMTP_CHECK host block is deprecated. Please define additional checkers.", "6:8: error: retry: invalid number 'x'", "7:2: error: unknown keyword 'helo_name' in SMTP_CHECK host"])
+    }
+
     @Test func dnsDefaultsAndValues() throws {
         let d = try checkers("DNS_CHECK {\n}")[0]
         #expect(d.kind == .dns(DNSCheckConfig(type: .soa, name: "")))

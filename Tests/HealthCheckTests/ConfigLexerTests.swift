@@ -30,7 +30,7 @@ struct ConfigLexerTests {
         var out: [(Line, [Diagnostic])] = []
         ConfigLexer.forEachLine(of: text) { raw, number in
             var d: [Diagnostic] = []
-            let line = lex(LogicalLine(text: raw, locations: nil, file: "f.conf", line: number), &d)
+            let line = lex(LogicalLine(text: raw, sources: nil, file: "f.conf", line: number), &d)
             out.append((line, d))
         }
         return out

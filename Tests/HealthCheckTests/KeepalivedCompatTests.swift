@@ -20,6 +20,7 @@ enum CompatDifference {
 let compatDifferences: [String: CompatDifference] = [
     "strict-extra-args.conf": .stricter("keepalived reads a keyword's first value and drops the rest of the line silently: 'lb_algo rr ; lb_kind NAT' loses the lb_kind; swiftvs refuses every unexpected argument"),
     "strict-group-unknown.conf": .stricter("keepalived runs a virtual_server that names a virtual_server_group that does not exist (a typo) as a service with no address, silently; swiftvs refuses the name"),
+    "strict-regex-invalid.conf": .stricter("keepalived logs 'Invalid regex' for a url regex PCRE2 cannot compile, frees it and keeps a pointer to it that its first check uses; swiftvs refuses the pattern with PCRE2's reason and offset"),
     "crash-ssl-without-url.conf": .lenient("keepalived 2.2.7's config test crashes (SIGSEGV) on an SSL_GET or HTTP_GET without url; its checker code disables such a checker, and swiftvs does that, with a warning"),
     "value-retry-forms.conf": .lenient("nb_get_retry is HTTP_GET's deprecated keyword; keepalived 2.2.7 refuses it in TCP_CHECK, swiftvs takes it in every checker with the deprecation warning "),
     "sample-fwmark.conf": .warnsWhereKeepalivedCorrects,

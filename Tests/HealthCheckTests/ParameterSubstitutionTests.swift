@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 import IPVS
 import Director
@@ -183,6 +184,50 @@ struct ParameterSubstitutionTests {
         #expect(r.lines == ["a d1 /work", "b x#y !", "c 5", "d x"])
     }
 
+    /// `GlibcRandom` is glibc's `random()` after `srandom(seed)`: compared with glibc's own
+    /// generator (`initstate_r` / `random_r` on a state of the test's, no process-wide state).
+    @Test func randomIsGlibcsGenerator() {
+        for seed: UInt32 in [0, 1, 7, 42, 12345, 0x7FFF_FFFF, 0x8000_0000, .max] {
+            var ours = GlibcRandom(seed: seed)
+            #expect((0..<2000).map { _ in ours.next() } == glibcRandom(seed: seed, count: 2000), "seed \(seed)")
+        }
+    }
+
+    /// global_defs' `random_seed` makes `${_RANDOM}` repeatable, as keepalived.conf(5) says:
+    /// glibc's `random()` seeded with it, and keepalived's `random() % (MAX - MIN + 1) + MIN`
+    /// printed in as many characters as MAX has digits. (keepalived 2.2.7 clears the seed before
+    /// it calls srandom, so its own values follow the time; that part is not observable.)
+    @Test func randomSeedMakesRandomRepeatable() throws {
+        let text = """
+        global_defs {
+          random_seed 42
+        }
+        virtual_server 192.0.2.1 80 {
+          protocol TCP
+          lb_kind NAT
+          real_server 192.0.2.10 80 {
+            weight ${_RANDOM 1 100}
+          }
+          real_server 192.0.2.11 80 {
+            weight ${_RANDOM}
+          }
+          real_server 192.0.2.12 80 {
+            weight ${_RANDOM 10 5}
+          }
+        }
+        """
+        let g = glibcRandom(seed: 42, count: 3).map(Int.init)
+        let expected = [g[0] % 100 + 1, g[1] % 32768, Int(String(String(g[2] + 10).prefix(1)))!]
+        for _ in 0..<2 {
+            let weights = try vs(check(text)).first.map { $0.realServers.map { Int($0.weight) } }
+            #expect(weights == expected)
+        }
+        // Only the ${_RANDOM}s after random_seed draw from it.
+        let doc = ConfigDocument.load(file: path, fileSystem: files("a ${_RANDOM 0 999999999}\nglobal_defs {\nrandom_seed 42\n}\nb ${_RANDOM 0 999999999}\n"),
+                                      configID: "d1")
+        #expect(doc.statements.last?.args.first?.text == "\(glibcRandom(seed: 42, count: 1)[0] % 1_000_000_000)")
+    }
+
     @Test func escapedCommentCharacters() {
         #expect(lines("auth_pass a\\#b\\!c # comment\n").lines == ["auth_pass a#b!c"])
         // keepalived removes comments again after substitution, and the escape is gone by then.
@@ -256,5 +301,19 @@ struct ParameterSubstitutionTests {
         #expect(!id.isEmpty)
         let r = lines("@\(id) yes\n@^\(id) no\n", id: id)
         #expect(r.lines == ["yes"])
+    }
+}
+
+/// glibc's `random_r` after `initstate_r(seed)` with a 128-byte state (TYPE_3, as `srandom`).
+private func glibcRandom(seed: UInt32, count: Int) -> [Int32] {
+    var data = random_data()
+    var state = [CChar](repeating: 0, count: 128)
+    return state.withUnsafeMutableBufferPointer { buf in
+        _ = initstate_r(seed, buf.baseAddress!, 128, &data)
+        return (0..<count).map { _ in
+            var r: Int32 = 0
+            _ = random_r(&data, &r)
+            return r
+        }
     }
 }

@@ -15,10 +15,24 @@ struct CheckedServer {
     let table = FakeTable()
     let engine: DaemonEngine
     let port: UInt16
+    let factory: CheckerFactory
 
     init(port: UInt16, checker: String, leading: String = "") throws {
         self.port = port
-        let config = try ConfigParser.parse(text: leading + """
+        let config = try Self.config(port: port, checker: checker, leading: leading)
+        let factory = CheckerFactory(runner: ProcessRunner(reactor: testReactor))
+        self.factory = factory
+        engine = DaemonEngine(
+            config: config, table: table, marks: nil, settings: DaemonSettings(),
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            makeChecker: { factory.make($0) },
+            runScript: { _, _ in CheckOutcome(termination: .exited(0), latency: .zero, output: [], outputBytes: 0, pid: nil) },
+            checkLoop: testReactor)
+    }
+
+    /// The configuration: one real server at 127.0.0.1:`port` guarded by `checker`.
+    static func config(port: UInt16, checker: String, leading: String = "") throws -> DaemonConfig {
+        try ConfigParser.parse(text: leading + """
             virtual_server 192.0.2.100 80 {
               delay_loop 0.1
               lb_kind NAT
@@ -30,13 +44,6 @@ struct CheckedServer {
             }
 
             """, file: "test.conf")
-        let factory = CheckerFactory(runner: ProcessRunner(reactor: testReactor))
-        engine = DaemonEngine(
-            config: config, table: table, marks: nil, settings: DaemonSettings(),
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            makeChecker: { factory.make($0) },
-            runScript: { _, _ in CheckOutcome(termination: .exited(0), latency: .zero, output: [], outputBytes: 0, pid: nil) },
-            checkLoop: testReactor)
     }
 
     /// The real server's weight in the table, nil when it is not there.
@@ -83,6 +90,30 @@ struct ProtocolCheckerDaemonTests {
                                fixIt: { try peer.dir.write("www/health", "hello") })
     }
 
+    /// A reload that changes the top-level `SSL` block replaces the SSL_GET checkers, and the
+    /// old OpenSSL context is freed once they are gone (keepalived frees its SSL_CTX at every
+    /// reload); a reload that leaves the block as it was keeps the checkers and the context.
+    @Test func reloadWithAnotherSSLBlockFreesTheOldContext() async throws {
+        let peer = try ProtocolCheckerTests.tlsServer()
+        let checker = "SSL_GET {\n url {\n path /health\n }\n \(Self.common)}"
+        let s = try CheckedServer(port: peer.port, checker: checker)
+        await s.start()
+        #expect(try await eventually { s.weight == 10 }, "up")
+        weak var first: TLSContext? = s.factory.liveTLSContexts.first
+        #expect(first != nil && s.factory.liveTLSContexts.count == 1)
+
+        await s.engine.reload(try CheckedServer.config(port: peer.port, checker: checker))
+        #expect(s.factory.liveTLSContexts.count == 1 && s.factory.liveTLSContexts.first === first, "unchanged SSL block: the same context")
+
+        let (cert, key) = try PeerProcess.certificate(in: peer.dir, name: "client")
+        await s.engine.reload(try CheckedServer.config(port: peer.port, checker: checker,
+                                                      leading: "SSL {\n certificate \(cert)\n key \(key)\n}\n"))
+        #expect(try await eventually { first == nil }, "the old SSL_CTX is freed once its checkers are gone")
+        #expect(s.factory.liveTLSContexts.count == 1, "only the new block's context is alive")
+        #expect(try await eventually { s.weight == 10 }, "the new context's checks keep the server up")
+        await s.engine.stop()
+    }
+
     @Test func smtpCheckThroughTheEngine() async throws {
         let peer = try PeerProcess("smtp")
         let s = try CheckedServer(port: peer.port, checker: "SMTP_CHECK {\n \(Self.common)}")
@@ -107,7 +138,7 @@ struct ProtocolCheckerDaemonTests {
         let s = try CheckedServer(port: port, checker: "UDP_CHECK {\n \(Self.common)}")
         await s.start()
         // Down from the start (alpha) and kept down by the ICMP port unreachable.
-        #expect(try await eventually(within: .seconds(2)) { await s.engine.checksRun >= 3 })
+        #expect(try await eventually(within: .seconds(10)) { await s.engine.checksRun >= 3 })
         #expect(s.weight == nil)
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         defer { close(fd) }

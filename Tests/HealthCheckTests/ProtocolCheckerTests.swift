@@ -182,12 +182,21 @@ struct CheckerProtocolUnitTests {
         #expect(DNSMessage.query(id: 1, name: ".", type: .soa).suffix(5) == [0, 0, 6, 0, 1])
         var answer = q
         answer[2] = 0x81; answer[3] = 0x80
-        #expect(DNSMessage.judge(answer, queryID: 0x1234) == .success)
-        #expect(DNSMessage.judge(answer, queryID: 0x1235) == .ignore)
-        #expect(DNSMessage.judge(Array(answer.prefix(11)), queryID: 0x1234) == .ignore)
+        #expect(DNSMessage.judge(answer, queryID: 0x1234, type: .soa) == .success)
+        #expect(DNSMessage.judge(answer, queryID: 0x1235, type: .soa) == .ignore)
+        #expect(DNSMessage.judge(Array(answer.prefix(11)), queryID: 0x1234, type: .soa) == .ignore)
+        // The question it echoes must be this query's type, class IN; a header alone is judged as such.
+        #expect(DNSMessage.judge(answer, queryID: 0x1234, type: DNSQuestionType(name: "A")!) == .ignore)
+        #expect(DNSMessage.judge(Array(answer.dropLast(1)), queryID: 0x1234, type: .soa) == .ignore, "a question cut short")
+        var chaos = answer
+        chaos[chaos.count - 1] = 3
+        #expect(DNSMessage.judge(chaos, queryID: 0x1234, type: .soa) == .ignore, "class CH")
+        var headerOnly = Array(answer.prefix(12))
+        headerOnly[5] = 0
+        #expect(DNSMessage.judge(headerOnly, queryID: 0x1234, type: .soa) == .success)
         answer[3] = 0x83
-        #expect(DNSMessage.judge(answer, queryID: 0x1234) == .failure(rcode: 3))
-        #expect(DNSMessage.judge(q, queryID: 0x1234) == .ignore, "a query is not an answer")
+        #expect(DNSMessage.judge(answer, queryID: 0x1234, type: .soa) == .failure(rcode: 3))
+        #expect(DNSMessage.judge(q, queryID: 0x1234, type: .soa) == .ignore, "a query is not an answer")
         #expect(DNSQuestionType(name: "aaaa")?.rawValue == 28)
         #expect(DNSQuestionType(name: "PTR") == nil)
     }

@@ -13,6 +13,8 @@ public struct CheckResult: Sendable, Equatable, CustomStringConvertible {
         case timedOut(String)
         case httpStatus(Int)
         case digestMismatch(expected: String, actual: String)
+        /// HTTP_GET/SSL_GET `regex`: the response did not match (or, with regex_no_match, did).
+        case regexMismatch(pattern: String, noMatch: Bool)
         case badResponse(String)
         case icmp(String)
         case disabled
@@ -34,6 +36,7 @@ public struct CheckResult: Sendable, Equatable, CustomStringConvertible {
             case let .timedOut(what): return "timed out (\(what))"
             case let .httpStatus(s): return "HTTP status \(s)"
             case let .digestMismatch(e, a): return "digest \(a) != expected \(e)"
+            case let .regexMismatch(p, noMatch): return noMatch ? "regex '\(p)' matched (regex_no_match)" : "regex '\(p)' did not match"
             case let .badResponse(m): return "bad response: \(m)"
             case let .icmp(m): return "ping: \(m)"
             case .disabled: return "checker disabled"
@@ -111,6 +114,9 @@ public struct CheckerFactory: Sendable {
     public init(runner: ProcessRunner) {
         self.runner = runner
     }
+
+    /// The OpenSSL contexts alive now (held by SSL_GET checkers), for tests and status.
+    var liveTLSContexts: [TLSContext] { tls.live }
 
     public func make(_ c: CheckerConfig) -> any Checker {
         let endpoint = Endpoint(address: c.connectIP, port: c.connectPort, bindTo: c.bindTo, bindPort: c.bindPort,

@@ -58,15 +58,36 @@ public enum DNSMessage {
         case failure(rcode: UInt8)
     }
 
-    /// keepalived's reading: the id must be the query's, QR set, and RCODE 0. The answer's
-    /// question and records are not looked at (keepalived does not check the type either).
-    public static func judge(_ answer: [UInt8], queryID: UInt16) -> Verdict {
+    /// keepalived's reading: the id must be the query's, QR set, and RCODE 0. One check more
+    /// than keepalived's: an answer that echoes a question must echo this query's type and
+    /// class IN, else it answers another query and is not the answer (a server that omits the
+    /// question, as some do with an error RCODE, is judged by its header).
+    public static func judge(_ answer: [UInt8], queryID: UInt16, type: DNSQuestionType) -> Verdict {
         guard answer.count >= 12 else { return .ignore }
         let id = UInt16(answer[0]) << 8 | UInt16(answer[1])
         let flags = UInt16(answer[2]) << 8 | UInt16(answer[3])
         guard id == queryID, flags & 0x8000 != 0 else { return .ignore }
+        if questionCount(answer) > 0, questionTypeAndClass(answer) != [type.rawValue, 1] { return .ignore }
         let rcode = UInt8(flags & 0x000F)
         return rcode == 0 ? .success : .failure(rcode: rcode)
+    }
+
+    /// QDCOUNT, from a message of at least a header.
+    static func questionCount(_ m: [UInt8]) -> UInt16 { UInt16(m[4]) << 8 | UInt16(m[5]) }
+
+    /// The first question's QTYPE and QCLASS, nil when the name or they run past the end.
+    static func questionTypeAndClass(_ m: [UInt8]) -> [UInt16]? {
+        var i = 12
+        while true {
+            guard i < m.count else { return nil }
+            let length = Int(m[i])
+            if length == 0 { i += 1; break }
+            if length & 0xC0 == 0xC0 { i += 2; break }  // a compression pointer ends the name
+            guard length & 0xC0 == 0 else { return nil }
+            i += 1 + length
+        }
+        guard i + 4 <= m.count else { return nil }
+        return [UInt16(m[i]) << 8 | UInt16(m[i + 1]), UInt16(m[i + 2]) << 8 | UInt16(m[i + 3])]
     }
 
     /// RFC 1035/6895 names of the RCODEs keepalived may log as numbers.
@@ -98,7 +119,7 @@ public struct DNSChecker: Checker {
         while true {
             switch await sock.receive(max: 768, deadline: deadline) {
             case let .datagram(d):
-                switch DNSMessage.judge(d, queryID: id) {
+                switch DNSMessage.judge(d, queryID: id, type: type) {
                 case .ignore: continue
                 case .success: return nil
                 case let .failure(rcode): return .badResponse("DNS answer rcode \(rcode) (\(DNSMessage.rcodeName(rcode)))")

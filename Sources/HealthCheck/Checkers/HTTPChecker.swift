@@ -15,7 +15,9 @@ public struct HTTPChecker: Checker {
     }
 
     public var endpoint: Endpoint
-    public var urls: [URLCheckConfig]
+    public var urls: [URLCheckConfig] { didSet { patterns = Self.compile(urls) } }
+    /// Each url's regex compiled once (the parser has checked that it compiles).
+    private var patterns: [URLRegexConfig: PCRE2Pattern]
     public var version: HTTPCheckConfig.ProtocolVersion
     public var virtualhost: String?
     public var timeout: Duration
@@ -29,6 +31,7 @@ public struct HTTPChecker: Checker {
                 virtualhost: String? = nil, timeout: Duration, reactor: Reactor) {
         self.endpoint = endpoint
         self.urls = urls
+        patterns = Self.compile(urls)
         self.version = version
         self.virtualhost = virtualhost
         self.timeout = timeout
@@ -96,9 +99,12 @@ public struct HTTPChecker: Checker {
         case let .failure(bad): return .badResponse(bad.reason)
         }
         guard url.accepts(status: head.status) else { return .httpStatus(head.status) }
-        guard let digest = url.digest else { return nil }
+        guard url.digest != nil || url.regex != nil else { return nil }
 
-        // The body, to EOF (or Content-Length), through MD5.
+        // The body, to EOF (or Content-Length), through MD5; the regex sees the response from
+        // its first byte, as keepalived's does.
+        let scanner = url.regex.flatMap { r in patterns[r].map { RegexBodyScanner(r, pattern: $0) } }
+        scanner?.feed(header)
         var body = HTTPBodyCounter(contentLength: head.contentLength)
         md5.update(body.take(header[head.bodyStart...]))
         while !body.isComplete {
@@ -107,10 +113,23 @@ public struct HTTPChecker: Checker {
             case let .success(chunk):
                 if chunk.isEmpty { body.finish(); break }
                 md5.update(body.take(chunk[...]))
+                scanner?.feed(chunk)
             }
         }
-        let actual = md5.hexDigest()
-        return actual == digest ? nil : .digestMismatch(expected: digest, actual: actual)
+        if let digest = url.digest {
+            let actual = md5.hexDigest()
+            if actual != digest { return .digestMismatch(expected: digest, actual: actual) }
+        }
+        if let regex = url.regex, let scanner, scanner.matched == regex.noMatch {
+            return .regexMismatch(pattern: regex.pattern, noMatch: regex.noMatch)
+        }
+        return nil
+    }
+
+    private static func compile(_ urls: [URLCheckConfig]) -> [URLRegexConfig: PCRE2Pattern] {
+        var out: [URLRegexConfig: PCRE2Pattern] = [:]
+        for r in urls.compactMap(\.regex) where out[r] == nil { out[r] = try? PCRE2Pattern(r.pattern, options: r.options) }
+        return out
     }
 
     /// The index just past the response head (`HTTPResponseHead.end(of:)`).

@@ -64,20 +64,43 @@ final class TLSContext: Sendable {
     }
 }
 
-/// The TLS contexts of a daemon, one per distinct `SSL` configuration, made on first use.
+/// The TLS contexts of a daemon, one per distinct `SSL` configuration in use, made on first use.
+///
+/// Only weak references are kept: the SSL_GET checkers own their context, so a context lives as
+/// long as one checker of its configuration does. A reload that leaves the `SSL` block as it was
+/// keeps its checkers and so the context; one that changes it replaces those checkers, and the
+/// old context is freed (SSL_CTX_free) once the last of them has finished its check in flight,
+/// where keeping every context ever made would hold each old certificate, key and CA store for
+/// the daemon's life. A context that could not be made is not kept: each checker made for that
+/// configuration tries again (reads the files again), and reports the failure in its results.
 final class TLSContexts: Sendable {
-    private let made = Mutex<[SSLConfig?: Result<TLSContext, TLSContext.Failure>]>([:])
+    /// A context no checker holds any more reads as nil.
+    private struct Entry {
+        weak var context: TLSContext?
+    }
+
+    private let made = Mutex<[SSLConfig?: Entry]>([:])
 
     init() {}
 
-    /// The context for `config`, made now if this is the first SSL_GET to ask.
+    /// The context for `config`: the live one, or one made now.
     func context(for config: SSLConfig?) -> Result<TLSContext, TLSContext.Failure> {
         made.withLock { m in
-            if let r = m[config] { return r }
-            let r: Result<TLSContext, TLSContext.Failure>
-            do throws(TLSContext.Failure) { r = .success(try TLSContext(config)) } catch { r = .failure(error) }
-            m[config] = r
-            return r
+            if let live = m[config]?.context { return .success(live) }
+            m = m.filter { $0.value.context != nil }
+            do throws(TLSContext.Failure) {
+                let context = try TLSContext(config)
+                m[config] = Entry(context: context)
+                return .success(context)
+            } catch {
+                m[config] = nil
+                return .failure(error)
+            }
         }
+    }
+
+    /// The contexts alive now (held by a checker).
+    var live: [TLSContext] {
+        made.withLock { m in m.values.compactMap(\.context) }
     }
 }

@@ -156,12 +156,16 @@ public struct URLCheckConfig: Sendable, Hashable {
     /// Lower-case hex MD5 of the body, keepalived's `digest`.
     public var digest: String?
     public var virtualhost: String?
+    /// regex and its settings: the response must (or, with regex_no_match, must not) match.
+    public var regex: URLRegexConfig?
 
-    public init(path: String, statusCodes: [ClosedRange<Int>] = [200...299], digest: String? = nil, virtualhost: String? = nil) {
+    public init(path: String, statusCodes: [ClosedRange<Int>] = [200...299], digest: String? = nil, virtualhost: String? = nil,
+                regex: URLRegexConfig? = nil) {
         self.path = path
         self.statusCodes = statusCodes
         self.digest = digest
         self.virtualhost = virtualhost
+        self.regex = regex
     }
 
     public func accepts(status: Int) -> Bool { statusCodes.contains { $0.contains(status) } }

@@ -849,7 +849,7 @@ struct Semantics {
                 noBlock(s)
                 if s.args.isEmpty { error(s.location, "SMTP_CHECK helo name missing") } else { smtp.heloName = s.args.map(\.text).joined(separator: " ") }
             case "host" where kw == "SMTP_CHECK":
-                smtpHosts.append(parseSMTPHost(s, checker: c))
+                smtpHosts.append(parseSMTPHost(s, checker: &c))
             case "type" where kw == "DNS_CHECK":
                 if let t = string(s) {
                     if let v = DNSQuestionType(name: t) { dns.type = v } else { error(s.args[0].location, "Unknown DNS check type \(t) - ignoring") }
@@ -920,6 +920,13 @@ struct Semantics {
     /// `connection` adds connect_ip, connect_port, bindto, bind_port, bind_if, connect_timeout and
     /// fwmark. False when `s` is none of them.
     private mutating func commonCheckerKeyword(_ s: Statement, into c: inout PendingChecker, connection: Bool) -> Bool {
+        checkerSettingKeyword(s, into: &c) || (connection && connectionKeyword(s, into: &c))
+    }
+
+    /// The common keywords that set the checker itself (keepalived's `CHECKER_GET_CURRENT()`:
+    /// alpha, retry, delay_before_retry, warmup, delay_loop, log_all_failures), not its
+    /// connection. False when `s` is none of them.
+    private mutating func checkerSettingKeyword(_ s: Statement, into c: inout PendingChecker) -> Bool {
         switch s.keyword.text {
         case "alpha": if let b = flag(s) { c.cascade.alpha = b }
         case "retry": if let v = integer(s, 0...Int64(UInt32.max)) { c.cascade.retry = Int(v) }
@@ -930,31 +937,43 @@ struct Semantics {
         case "warmup": c.cascade.warmup = timer(s, allowZero: true) ?? c.cascade.warmup
         case "delay_loop": c.cascade.delayLoop = timer(s, allowZero: false) ?? c.cascade.delayLoop
         case "log_all_failures": _ = flag(s)
-        case "connect_timeout" where connection: c.cascade.connectTimeout = timer(s, allowZero: false, limit: StatementReader.checkerTimerLimit) ?? c.cascade.connectTimeout
-        case "connect_ip" where connection:
-            noBlock(s)
-            if let t = arg(s) { c.connectIP = address(t, what: "connect_ip") }
-            noMoreArgs(s, after: 1)
-        case "connect_port" where connection: if let v = integer(s, 1...65535) { c.connectPort = UInt16(v) }
-        case "bindto" where connection:
-            noBlock(s)
-            if let t = arg(s) { c.bindTo = address(t, what: "bindto") }
-            noMoreArgs(s, after: 1)
-        case "bind_port" where connection: if let v = integer(s, 1...65535) { c.bindPort = UInt16(v) }
-        case "bind_if" where connection: c.bindInterface = string(s)
-        case "fwmark" where connection: if let v = integer(s, 0...Int64(UInt32.max)) { c.fwmark = UInt32(v) }
         default: return false
         }
         return true
     }
 
-    /// SMTP_CHECK's `host { }`: a checker of its own with the block's settings (retry, delays…)
-    /// and its own connection (the real server's address and port unless it says otherwise;
-    /// its connect_timeout is its own or the real server's, not the SMTP_CHECK block's).
-    private mutating func parseSMTPHost(_ st: Statement, checker: PendingChecker) -> PendingChecker {
+    /// The connection keywords (keepalived's `CHECKER_GET_CO()`: connect_ip, connect_port,
+    /// bindto, bind_port, bind_if, connect_timeout, fwmark). False when `s` is none of them.
+    private mutating func connectionKeyword(_ s: Statement, into c: inout PendingChecker) -> Bool {
+        switch s.keyword.text {
+        case "connect_timeout": c.cascade.connectTimeout = timer(s, allowZero: false, limit: StatementReader.checkerTimerLimit) ?? c.cascade.connectTimeout
+        case "connect_ip":
+            noBlock(s)
+            if let t = arg(s) { c.connectIP = address(t, what: "connect_ip") }
+            noMoreArgs(s, after: 1)
+        case "connect_port": if let v = integer(s, 1...65535) { c.connectPort = UInt16(v) }
+        case "bindto":
+            noBlock(s)
+            if let t = arg(s) { c.bindTo = address(t, what: "bindto") }
+            noMoreArgs(s, after: 1)
+        case "bind_port": if let v = integer(s, 1...65535) { c.bindPort = UInt16(v) }
+        case "bind_if": c.bindInterface = string(s)
+        case "fwmark": if let v = integer(s, 0...Int64(UInt32.max)) { c.fwmark = UInt32(v) }
+        default: return false
+        }
+        return true
+    }
+
+    /// SMTP_CHECK's `host { }`: a checker of its own with its own connection (the real
+    /// server's address and port unless it says otherwise; its connect_timeout is its own or
+    /// the real server's, not the SMTP_CHECK block's). Its other keywords (retry,
+    /// delay_before_retry, warmup, delay_loop, alpha) set the whole SMTP_CHECK, in file order,
+    /// as keepalived 2.2.7's handlers do (they write `CHECKER_GET_CURRENT()`, and every host
+    /// is a copy of that checker made at the block's end).
+    private mutating func parseSMTPHost(_ st: Statement, checker: inout PendingChecker) -> PendingChecker {
         noMoreArgs(st, after: 0)
         var h = PendingChecker(location: st.location, kind: checker.kind)
-        for s in st.block ?? [] where !commonCheckerKeyword(s, into: &h, connection: true) {
+        for s in st.block ?? [] where !connectionKeyword(s, into: &h) && !checkerSettingKeyword(s, into: &checker) {
             error(s.location, "unknown keyword '\(s.keyword.text)' in SMTP_CHECK host")
         }
         return h
@@ -1085,6 +1104,7 @@ struct Semantics {
         noMoreArgs(st, after: 0)
         var url = URLCheckConfig(path: "")
         var pathSeen = false
+        var regex = URLRegexReader()
         for s in st.block ?? [] {
             switch s.keyword.text {
             case "path":
@@ -1107,7 +1127,7 @@ struct Semantics {
                 if !ranges.isEmpty { url.statusCodes = ranges }
             case "virtualhost": url.virtualhost = string(s)
             case "regex", "regex_no_match", "regex_options", "regex_stack", "regex_min_offset", "regex_max_offset":
-                warn(s.location, "\(s.keyword.text) is not supported by swiftvs; ignored")
+                regex.read(s, into: &self)
             default:
                 error(s.location, "unknown keyword '\(s.keyword.text)' in url")
             }
@@ -1116,6 +1136,7 @@ struct Semantics {
             error(st.location, "url without path")
             return nil
         }
+        url.regex = regex.finish(url: st, into: &self)
         return url
     }
 

@@ -50,6 +50,7 @@ enum CheckLabels {
         case let .connectFailed(e, _): return e == ECONNREFUSED ? "refused" : (e == ETIMEDOUT ? "timeout" : "connect_error")
         case .httpStatus: return "http_status"
         case .digestMismatch: return "digest"
+        case .regexMismatch: return "regex"
         case .badResponse: return "bad_response"
         case .icmp: return "icmp"
         case .disabled: return "disabled"

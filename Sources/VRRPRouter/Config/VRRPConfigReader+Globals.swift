@@ -23,7 +23,7 @@ extension VRRPConfigReader {
         "nftables_ipvs_start_fwmark", "nftables_priority", "no_checker_emails", "no_email_faults",
         "notification_email", "notification_email_from", "notify_fifo", "notify_fifo_script",
         "process_monitor_rcv_bufs", "process_monitor_rcv_bufs_force", "process_name", "process_names",
-        "random_seed", "reload_check_config", "reload_file", "reload_repeat", "reload_time_file",
+        "reload_check_config", "reload_file", "reload_repeat", "reload_time_file",
         "rs_init_notifies", "shutdown_script", "shutdown_script_timeout", "smtp_alert", "smtp_alert_checker",
         "smtp_alert_vrrp", "smtp_connect_timeout", "smtp_helo_name", "smtp_server", "snmp_socket",
         "startup_script", "startup_script_timeout", "tmp_config_directory", "umask", "vmac_addr_prefix",
@@ -66,6 +66,10 @@ extension VRRPConfigReader {
                 if let v = reader.flag(s) { config.globals.enableScriptSecurity = v }
             case "lvs_sync_daemon":
                 readSyncDaemon(s)
+            case "random_seed":
+                // Used as the file is read (KeepalivedConfig's TreeBuilder seeds ${_RANDOM});
+                // checked here, as keepalived reports "random_seed X invalid".
+                _ = reader.integer(s, 0...Int64(UInt32.max))
             default:
                 if Self.inertGlobals.contains(kw) {
                     notApplied(s)
