@@ -71,8 +71,10 @@ final class CheckDriver: Sendable {
             return (!s.stopped, s.slot)
         }
         guard go else { return }
-        metrics?.checkStarted(late: clock.now - slot)
-        let cancel = checker.start { [self] result in
+        // How late it started: counted when it really begins (a MISC_CHECK's process may wait
+        // for a free slot first), once.
+        let began: @Sendable () -> Void = { [clock, metrics] in metrics?.checkStarted(late: clock.now - slot) }
+        let cancel = checker.start(began: began) { [self] result in
             let deliver = state.withLock { s -> Bool in
                 s.cancel = nil
                 return !s.stopped
