@@ -1,4 +1,5 @@
-import DaemonMetrics
+@testable import DaemonMetrics
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,6 +8,7 @@ import Glibc
 @testable import EventLoop
 @testable import IPVS
 import Logging
+import Prometheus
 import Synchronization
 import Testing
 
@@ -110,5 +112,83 @@ struct ScrapeDuringChecksTests {
         #expect(lines.filter { $0.hasPrefix("swiftvs_ipvs_backend_weight{") }.count == total)
         #expect(lines.filter { $0.hasPrefix("swiftvs_check_runs_total{") }.count == total)
         #expect(lines.filter { $0.hasPrefix("# TYPE swiftvs_check_up ") }.count == 1, "one family, its samples together")
+    }
+}
+
+/// What a scrape of 500 real servers costs, the way the daemon makes it now and the way it did
+/// before (every state series registered in a swift-prometheus registry made for the scrape,
+/// then emitted). Prints the figures; runs only with `SWIFTVS_SCRAPE_BENCH=1`.
+@Suite("Metrics: the cost of a scrape of 500 real servers", .enabled(if: ProcessInfo.processInfo.environment["SWIFTVS_SCRAPE_BENCH"] != nil,
+                                                                  "a measurement, not a check: SWIFTVS_SCRAPE_BENCH=1"))
+struct ScrapeCostBenchmark {
+    @Test func scrapeOf500Servers() async throws {
+        let reactor = Reactor()
+        let events = DaemonMetrics(), counter = ScrapeDuringChecksTests.Counter()
+        let engine = try ScrapeDuringChecksTests.engine(reactor: reactor, events: events, counter: counter)
+        await engine.start()
+        let total = ScrapeDuringChecksTests.virtualServers * ScrapeDuringChecksTests.perVirtualServer
+        try #require(ScrapeDuringChecksTests.block(until: .now + .seconds(60)) { counter.value >= 2 * total })
+        let table = ScrapeDuringChecksTests.table
+        let runner = ProcessRunner(reactor: reactor)
+        let metrics = DirectorMetrics(events: events, runner: runner, ipvsDump: { table }, lvs: engine, vrrp: nil)
+
+        var now: [Duration] = [], before: [Duration] = [], eventsOnly: [Duration] = [], nowBytes = 0, beforeBytes = 0
+        for _ in 0..<5 {
+            var bytes: [UInt8] = []
+            let t = ContinuousClock.now
+            events.render(into: &bytes)
+            eventsOnly.append(.now - t)
+            var start = ContinuousClock.now
+            nowBytes = await metrics.scrape().count
+            now.append(.now - start)
+            start = .now
+            beforeBytes = await Self.registryScrape(events: events, engine: engine, table: table).count
+            before.append(.now - start)
+        }
+        await engine.stop()
+        func median(_ d: [Duration]) -> String { "\(d.sorted()[d.count / 2])" }
+        print("scrape of \(total) real servers: now \(median(now)) (\(nowBytes) bytes), with a registry per scrape \(median(before)) (\(beforeBytes) bytes); the event series alone \(median(eventsOnly)); medians of 5")
+        #expect(nowBytes > 0 && beforeBytes > 0)
+    }
+
+    /// The scrape as the daemon made it before ExpositionWriter: the state series registered in a
+    /// fresh registry (swift-prometheus 2.4.1), then emitted after the event series.
+    static func registryScrape(events: DaemonMetrics, engine: DaemonEngine, table: [ServiceEntry]) async -> [UInt8] {
+        var out: [UInt8] = []
+        events.render(into: &out)
+        let r = PrometheusCollectorRegistry()
+        let config = await engine.config, state = await engine.state
+        for (v, vs) in config.virtualServers.enumerated() {
+            let vl = CheckLabels.virtualServer(vs)
+            r.gauge("swiftvs_virtual_server_quorum_up", vl, help: "q").set(Int64(state.hasQuorum(virtualServer: v) ? 1 : 0))
+            r.gauge("swiftvs_virtual_server_live_weight", vl, help: "w").set(state.liveWeight(virtualServer: v))
+            for (i, rs) in vs.realServers.enumerated() {
+                let rl = CheckLabels.realServer(vs, rs)
+                r.gauge("swiftvs_real_server_up", rl, help: "u").set(Int64(state.isAlive(virtualServer: v, realServer: i) ? 1 : 0))
+                r.gauge("swiftvs_real_server_weight", rl, help: "w").set(Int64(state.weight(virtualServer: v, realServer: i)))
+                r.gauge("swiftvs_real_server_last_transition_timestamp_seconds", rl, help: "t").set(1.5e9)
+                for (c, ch) in rs.checkers.enumerated() {
+                    r.gauge("swiftvs_check_up", CheckLabels.checker(vs, rs, ch), help: "c")
+                        .set(Int64(state.isCheckerUp(CheckerID(virtualServer: v, realServer: i, checker: c)) ? 1 : 0))
+                }
+            }
+        }
+        for entry in table {
+            let labels = IPVSLabels.service(entry.service.key)
+            for c in IPVSMetrics.statCounters {
+                r.counter("swiftvs_ipvs_service_" + c.suffix, labels, help: c.help).increment(by: Int64(clamping: c.value(entry.stats)))
+            }
+            for d in entry.destinations {
+                let dl = IPVSLabels.destination(entry.service.key, address: d.destination.address, port: d.destination.port)
+                for c in IPVSMetrics.statCounters {
+                    r.counter("swiftvs_ipvs_backend_" + c.suffix, dl, help: c.help).increment(by: Int64(clamping: c.value(d.stats)))
+                }
+                r.gauge("swiftvs_ipvs_backend_connections_active", dl, help: "a").set(Int64(d.activeConnections))
+                r.gauge("swiftvs_ipvs_backend_connections_inactive", dl, help: "i").set(Int64(d.inactiveConnections))
+                r.gauge("swiftvs_ipvs_backend_weight", dl, help: "w").set(Int64(d.destination.weight))
+            }
+        }
+        r.emit(into: &out)
+        return out
     }
 }
