@@ -354,7 +354,7 @@ public actor DaemonEngine {
         let loop = checkLoop
         let clock = self.clock
         if let clock, let startable = checker as? any StartableChecker {
-            let d = CheckDriver(serial: serial, checker: startable, clock: clock, results: resultQueue(on: loop),
+            let d = CheckDriver(serial: serial, checker: startable, clock: clock, results: resultQueue(),
                                 first: clock.now + first, metrics: metrics)
             drivers[serial] = d
             d.begin()
@@ -387,12 +387,17 @@ public actor DaemonEngine {
         }
     }
 
-    /// The queue of the drivers' results, and its task (on the check loop, as the drivers).
-    private func resultQueue(on loop: Reactor?) -> ResultQueue {
+    /// The queue of the drivers' results, and its task. The task runs on the global executor,
+    /// not on the check loop: what a batch of results may cost (a transition reads and changes
+    /// the kernel table and writes the state file: at 500 real servers, seconds of a debug build
+    /// under emulation) then never holds the reactor thread, whose timers start the checks and
+    /// whose pidfds reap their processes. The drivers' timers are set from here through the
+    /// reactor's lock.
+    private func resultQueue() -> ResultQueue {
         if let results { return results }
         let q = ResultQueue()
         results = q
-        resultTask = Task(executorPreference: loop) { [weak self] in
+        resultTask = Task(executorPreference: globalConcurrentExecutor) { [weak self] in
             while let batch = await q.next() {
                 guard let self else { return }
                 await self.deliver(batch)
