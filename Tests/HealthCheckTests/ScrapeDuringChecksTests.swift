@@ -51,7 +51,9 @@ struct ScrapeDuringChecksTests {
     }
 
     /// A kernel table whose reads, once `Counter.blockReads` is set, wait (blocking the thread
-    /// that reads, as a netlink dump does) until the reactor has shown it runs (`reactorRuns`).
+    /// that reads, as a netlink dump does) until the reactor has shown it runs timers
+    /// (`reactorRuns`; no check starts asked for: results queued behind the read have no next
+    /// timer yet).
     final class SlowTable: KernelTable {
         let inner = FakeTable()
         let counter: Counter
@@ -62,7 +64,7 @@ struct ScrapeDuringChecksTests {
         }
         func services() throws(IPVSError) -> [ServiceEntry] {
             if counter.blockReads.exchange(false, ordering: .relaxed) {
-                counter.released.store(ScrapeDuringChecksTests.reactorRuns(reactor, counter, deadline: .now + .seconds(60)), ordering: .relaxed)
+                counter.released.store(ScrapeDuringChecksTests.reactorRuns(reactor, counter, starts: 0, deadline: .now + .seconds(60)), ordering: .relaxed)
             }
             return try inner.services()
         }
@@ -114,9 +116,10 @@ struct ScrapeDuringChecksTests {
     }
 
     /// Blocks the calling thread (it stands for a netlink dump) until a chain of 20 timers, each
-    /// set 20 ms after the last fired, has run on `reactor`, and 50 more checks have started
-    /// (from timers set before); false at `deadline`. Both need the reactor thread to be free.
-    static func reactorRuns(_ reactor: Reactor, _ counter: Counter, deadline: ContinuousClock.Instant) -> Bool {
+    /// set 20 ms after the last fired, has run on `reactor`, and `starts` more checks have
+    /// started; false at `deadline`. Both need the reactor thread to be free (the checks' starts
+    /// need the engine too, to have set their timers).
+    static func reactorRuns(_ reactor: Reactor, _ counter: Counter, starts more: Int, deadline: ContinuousClock.Instant) -> Bool {
         let fired = Atomic<Int>(0)
         @Sendable func chain() {
             _ = reactor.schedule(at: .now + .milliseconds(20)) {
@@ -124,7 +127,7 @@ struct ScrapeDuringChecksTests {
             }
         }
         chain()
-        let starts = counter.value + 50
+        let starts = counter.value + more
         return block(until: deadline) { fired.load(ordering: .relaxed) >= 20 && counter.value >= starts }
     }
 
@@ -151,7 +154,7 @@ struct ScrapeDuringChecksTests {
         try await Self.twoRounds(engine)
 
         let metrics = DirectorMetrics(events: events, runner: ProcessRunner(reactor: reactor), ipvsDump: {
-            counter.released.store(Self.reactorRuns(reactor, counter, deadline: .now + .seconds(60)), ordering: .relaxed)
+            counter.released.store(Self.reactorRuns(reactor, counter, starts: 50, deadline: .now + .seconds(60)), ordering: .relaxed)
             return Self.table
         }, lvs: engine, vrrp: nil)
         let text = await Task(executorPreference: reactor) { await metrics.scrape() }.value
