@@ -4,9 +4,9 @@ import Foundation
 import Glibc
 #endif
 @testable import HealthCheck
-@testable import Director
+import Director
 @testable import EventLoop
-@testable import IPVS
+import IPVS
 import Logging
 import Prometheus
 import Synchronization

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import IPVS
+import TestSupport
 
 /// Random ipvsadm command lines, run from the same starting table through Debian's ipvsadm and
 /// through `swiftvs ipvsadm`: the same stdout, stderr, exit status and table afterwards (the
@@ -14,18 +15,6 @@ import IPVS
 enum IpvsadmFuzz {
     static let count = ProcessInfo.processInfo.environment["SWIFTVS_IPVSADM_FUZZ"].flatMap { Int($0) }
     static let seed = ProcessInfo.processInfo.environment["SWIFTVS_IPVSADM_FUZZ_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 1...UInt64.max)
-
-    /// SplitMix64: the same lines from the same seed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     static let commands = ["-A", "-E", "-D", "-C", "-a", "-e", "-d", "-L", "-l", "-Z", "--set", "-S", "--start-daemon",
                            "--stop-daemon", "-h", "-v", "--add-service", "--edit-service", "--delete-service", "--clear",
@@ -49,7 +38,7 @@ enum IpvsadmFuzz {
     ]
     static let junk = ["-", "--", "-z", "--nope", "x", "-tt", "-t", "-r", "-s", "-w", "''", "192.0.2.100:80", "-A", "-L"]
 
-    static func line(_ g: inout Generator) -> [String] {
+    static func line(_ g: inout SplitMix) -> [String] {
         var words = [commands.randomElement(using: &g)!]
         if Int.random(in: 0..<10, using: &g) < 8 { words += services.randomElement(using: &g)!.split(separator: " ").map(String.init) }
         if Int.random(in: 0..<10, using: &g) < 5 { words += ["-r", servers.randomElement(using: &g)!] }
@@ -77,7 +66,7 @@ extension Kernel {
             print("ipvsadm fuzz: \(count) lines, seed \(IpvsadmFuzz.seed)")
             let ipvs = try freshTable()
             let base = try IpvsadmDifferentialKernelTests.build(ipvs)
-            var g = IpvsadmFuzz.Generator(state: IpvsadmFuzz.seed)
+            var g = SplitMix(state: IpvsadmFuzz.seed)
             var differing: [String] = []
             var statuses: [Int32: Int] = [:]
             for n in 0..<count {
