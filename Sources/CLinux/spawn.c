@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "CLinux.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -178,6 +179,28 @@ CHILD_CODE static long exec_retrying(const char *file, char **argv, char **envp)
     return r;
 }
 
+/* The clone(2) wrapper to call. Under -fsanitize=thread, `clone` is the sanitizer runtime's
+ * interceptor, which runs its fork bookkeeping in the child (ForkChildAfter); with CLONE_VM that
+ * child shares the parent's runtime state, and the runtime failed its own check
+ * (tsan_rtl.cpp:261 "((!thr->slot)) != (0)", Scripts/sanitize thread). libc's own clone, found
+ * past the interceptor with RTLD_NEXT, is what the child needs; a normal build calls it directly. */
+typedef int (*clone_function)(int (*)(void *), void *, int, void *, ...);
+
+static clone_function libc_clone(void) {
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+    static clone_function found;
+    clone_function fn = __atomic_load_n(&found, __ATOMIC_ACQUIRE);
+    if (!fn) {
+        fn = (clone_function)dlsym(RTLD_NEXT, "clone");
+        if (fn) __atomic_store_n(&found, fn, __ATOMIC_RELEASE);
+    }
+    if (fn) return fn;
+#endif
+#endif
+    return clone;
+}
+
 /* The child's own string functions: libc's would go through a sanitizer's interceptors, which
  * keep their state in the (borrowed) thread's TLS, and `no_builtin` keeps the compiler from
  * turning these loops back into calls to libc's. */
@@ -313,10 +336,11 @@ int swiftvs_spawn_start(const char *args, size_t args_len, int argc, char *const
     unsigned long all = ~0UL, old = 0;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof all);
     int fd = -1;
-    pid_t p = clone(child, stack_top, flags, c, &fd);
+    clone_function do_clone = libc_clone();
+    pid_t p = do_clone(child, stack_top, flags, c, &fd);
     if (p < 0 && errno == EINVAL) { /* kernel < 5.2: no CLONE_PIDFD */
         fd = -1;
-        p = clone(child, stack_top, flags & ~CLONE_PIDFD, c);
+        p = do_clone(child, stack_top, flags & ~CLONE_PIDFD, c);
     }
     int err = p < 0 ? errno : 0;
     syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof old);

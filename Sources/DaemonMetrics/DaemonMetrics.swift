@@ -18,10 +18,12 @@ public final class DaemonMetrics: Sendable {
         .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5),
         .seconds(5), .seconds(10), .seconds(30),
     ]
-    /// How late a check started after its planned slot.
+    /// How late a check started after its planned slot (up to the spawn of its process, for a
+    /// MISC_CHECK that waited for a slot). The whole seconds up to 10 are there so that "late by
+    /// more than one delay_loop" can be read off the histogram for the common delay_loops.
     public static let latenessBuckets: [Duration] = [
         .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1),
-        .seconds(5), .seconds(30),
+        .seconds(2), .seconds(3), .seconds(5), .seconds(6), .seconds(10), .seconds(30), .seconds(60),
     ]
     /// A check counts as late when it starts this long after its slot (timer and executor
     /// noise stay below it).
@@ -55,12 +57,21 @@ public final class DaemonMetrics: Sendable {
 
     /// One check of one checker ended: its run, its duration, and when it failed, its reason
     /// (`CheckFailureReason`). `labels` name the virtual and real server and the checker.
+    /// (A checker that runs again and again records through its `series(_:)` instead.)
     public func checkEnded(_ labels: [(String, String)], duration: Duration, failure reason: String?) {
-        runs(labels).increment()
-        durations(labels).record(duration)
-        guard let reason else { return }
+        series(labels).ended(duration: duration, failure: reason)
+    }
+
+    /// The series of the checker `labels` names, made on first use: keep it while the checker
+    /// runs and record each check into it (`CheckerSeries.ended`).
+    public func series(_ labels: [(String, String)]) -> CheckerSeries {
+        CheckerSeries(metrics: self, labels: labels, runs: runs(labels), durations: durations(labels))
+    }
+
+    /// The counter of the checker's failures for `reason` (noted, so `forgetChecker` removes it).
+    func failureCounter(_ labels: [(String, String)], _ reason: String) -> Counter {
         failureReasons.withLock { _ = $0[Self.key(labels), default: []].insert(reason) }
-        failures(labels, reason).increment()
+        return failures(labels, reason)
     }
 
     /// A checker the configuration no longer has (a reload removed it): its series go, so a

@@ -1,5 +1,4 @@
 import IPVSModel
-import Prometheus
 
 /// The IPVS table as Prometheus series: one dump of the kernel's table (statistics included)
 /// becomes, per service and per real server, the kernel's 64-bit counters (connections,
@@ -7,9 +6,8 @@ import Prometheus
 /// connections and the weight as gauges. Names follow node_exporter's `node_ipvs_*` with the
 /// `swiftvs_ipvs_` prefix, and so do the labels (`IPVSLabels`).
 ///
-/// The values are the kernel's own totals, so they are written into a registry made for the
-/// one scrape (`record(_:into:)`): a series of a service that is gone is gone from the next
-/// scrape too.
+/// The values are the kernel's own totals, written as they are read (`write(_:into:)`), so a
+/// series of a service that is gone is gone from the next scrape too.
 public enum IPVSMetrics {
     /// One counter family of the five the kernel keeps for services and real servers.
     struct StatCounter: Sendable {
@@ -26,45 +24,46 @@ public enum IPVSMetrics {
         StatCounter(suffix: "outgoing_bytes_total", help: "bytes out, real server to client (0 with direct routing)") { $0.outBytes },
     ]
 
-    /// Writes the series of `entries` (one `services()` dump with statistics) into `registry`,
-    /// which must be fresh: counters are set by incrementing from zero.
-    public static func record(_ entries: [ServiceEntry], into registry: PrometheusCollectorRegistry) {
-        for entry in entries {
-            let key = entry.service.key
-            let labels = IPVSLabels.service(key)
-            for c in statCounters {
-                set(registry.counter("swiftvs_ipvs_service_" + c.suffix, labels, help: "IPVS service: " + c.help),
-                    to: c.value(entry.stats))
+    /// Writes the series of `entries` (one `services()` dump with statistics), family by family.
+    public static func write(_ entries: [ServiceEntry], into out: inout ExpositionWriter) {
+        guard !entries.isEmpty else { return }
+        let services = entries.map { ExpositionLabels(IPVSLabels.service($0.service.key)) }
+        let backends = entries.map { entry in
+            entry.destinations.map {
+                ExpositionLabels(IPVSLabels.destination(entry.service.key, address: $0.destination.address, port: $0.destination.port))
             }
-            for d in entry.destinations {
-                let dl = IPVSLabels.destination(key, address: d.destination.address, port: d.destination.port)
-                for c in statCounters {
-                    set(registry.counter("swiftvs_ipvs_backend_" + c.suffix, dl,
-                                             help: "IPVS real server: " + c.help), to: c.value(d.stats))
-                }
-                registry.gauge("swiftvs_ipvs_backend_connections_active", dl,
-                                   help: "IPVS real server: active connections (ESTABLISHED TCP)")
-                    .set(Int64(d.activeConnections))
-                registry.gauge("swiftvs_ipvs_backend_connections_inactive", dl,
-                                   help: "IPVS real server: inactive connections (other states)")
-                    .set(Int64(d.inactiveConnections))
-                registry.gauge("swiftvs_ipvs_backend_weight", dl,
-                                   help: "IPVS real server: weight in the kernel (0: quiesced)")
-                    .set(Int64(d.destination.weight))
+        }
+        for c in statCounters {
+            let name = "swiftvs_ipvs_service_" + c.suffix
+            out.family(name, .counter, help: "IPVS service: " + c.help)
+            for (i, entry) in entries.enumerated() { out.sample(name, services[i], c.value(entry.stats)) }
+        }
+        guard entries.contains(where: { !$0.destinations.isEmpty }) else { return }
+        for c in statCounters {
+            let name = "swiftvs_ipvs_backend_" + c.suffix
+            out.family(name, .counter, help: "IPVS real server: " + c.help)
+            for (i, entry) in entries.enumerated() {
+                for (j, d) in entry.destinations.enumerated() { out.sample(name, backends[i][j], c.value(d.stats)) }
+            }
+        }
+        let gauges: [(String, String, (DestinationEntry) -> Int64)] = [
+            ("connections_active", "active connections (ESTABLISHED TCP)", { Int64($0.activeConnections) }),
+            ("connections_inactive", "inactive connections (other states)", { Int64($0.inactiveConnections) }),
+            ("weight", "weight in the kernel (0: quiesced)", { Int64($0.destination.weight) }),
+        ]
+        for (suffix, help, value) in gauges {
+            let name = "swiftvs_ipvs_backend_" + suffix
+            out.family(name, .gauge, help: "IPVS real server: " + help)
+            for (i, entry) in entries.enumerated() {
+                for (j, d) in entry.destinations.enumerated() { out.sample(name, backends[i][j], value(d)) }
             }
         }
     }
 
     /// The exposition text of `entries` alone (what `swiftvs metrics` prints).
     public static func text(_ entries: [ServiceEntry]) -> String {
-        let registry = PrometheusCollectorRegistry()
-        record(entries, into: registry)
-        return registry.emitToString()
-    }
-
-    /// A fresh counter set to `value`.
-    static func set(_ counter: Counter, to value: UInt64) {
-        counter.reset()
-        counter.increment(by: Int64(clamping: value))
+        var out = ExpositionWriter(capacity: 4096)
+        write(entries, into: &out)
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 }

@@ -167,13 +167,16 @@ public final class ProcessRunner: Sendable {
     /// this thread when the spawn itself fails). Returns a cancel function: it kills the check's
     /// process group (the outcome still comes, `timedOut(killedWith: SIGKILL)`), or, while the
     /// check waits for a slot, makes it end as `spawnFailed(ECANCELED)` without running.
+    /// `began`, when given, is called right before the spawn (after any wait for a slot) instead
+    /// of the runner's `slotWait`: the caller measures its own lateness, once.
     public func start(_ command: PreparedCommand, timeout: Duration, captureOutput: Bool = true,
+                      began: (@Sendable () -> Void)? = nil,
                       completion: @escaping @Sendable (CheckOutcome) -> Void) -> @Sendable () -> Void {
         enum Phase { case queued, cancelledWhileQueued, running(UInt64), done }
         let phase = Mutex(Phase.queued)
         let queuedAt = ContinuousClock.now
         let go: @Sendable (_ waited: Bool) -> Void = { [self] waited in
-            if waited { slotWait?(.now - queuedAt) }
+            if let began { began() } else if waited { slotWait?(.now - queuedAt) }
             let cancelled = phase.withLock { p -> Bool in
                 if case .cancelledWhileQueued = p { return true }
                 return false

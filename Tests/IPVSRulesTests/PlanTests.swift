@@ -1,18 +1,7 @@
 import Testing
 @testable import IPVS
 @testable import IPVSRules
-
-/// A small deterministic generator (SplitMix64), so failures reproduce.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TestSupport
 
 private func v4(_ s: String) -> IPAddress { IPAddress(s)! }
 private let k80 = ServiceKey.address(.tcp, v4("192.0.2.10"), port: 80)

@@ -1,6 +1,7 @@
 import Testing
 @testable import IPVS
 @testable import IPVSRules
+import TestSupport
 
 @Suite("the simulator's service index")
 struct ServiceIndexTests {

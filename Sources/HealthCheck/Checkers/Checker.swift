@@ -101,6 +101,18 @@ public protocol Checker: Sendable {
 public protocol StartableChecker: Checker {
     /// Returns a function that stops the check (its result still comes, as a failure).
     func start(_ completion: @escaping @Sendable (CheckResult) -> Void) -> @Sendable () -> Void
+
+    /// `start`, telling `began` once when the check really begins: at once for most checkers;
+    /// for a MISC_CHECK when its process is spawned, which may be after a wait for a free
+    /// process slot. How the daemon measures how late each check started, once per check.
+    func start(began: @escaping @Sendable () -> Void, _ completion: @escaping @Sendable (CheckResult) -> Void) -> @Sendable () -> Void
+}
+
+extension StartableChecker {
+    public func start(began: @escaping @Sendable () -> Void, _ completion: @escaping @Sendable (CheckResult) -> Void) -> @Sendable () -> Void {
+        began()
+        return start(completion)
+    }
 }
 
 /// Builds the checker a configuration asks for.
@@ -172,6 +184,12 @@ public struct MiscChecker: StartableChecker {
     public func start(_ completion: @escaping @Sendable (CheckResult) -> Void) -> @Sendable () -> Void {
         let dynamic = dynamic
         return runner.start(prepared, timeout: timeout, captureOutput: false) { completion(Self.interpret($0, dynamic: dynamic)) }
+    }
+
+    /// `began` is told when the process is spawned (after its wait for a slot, if any).
+    public func start(began: @escaping @Sendable () -> Void, _ completion: @escaping @Sendable (CheckResult) -> Void) -> @Sendable () -> Void {
+        let dynamic = dynamic
+        return runner.start(prepared, timeout: timeout, captureOutput: false, began: began) { completion(Self.interpret($0, dynamic: dynamic)) }
     }
 
     public static func interpret(_ o: CheckOutcome, dynamic: Bool) -> CheckResult {

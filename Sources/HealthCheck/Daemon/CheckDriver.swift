@@ -20,6 +20,12 @@ final class CheckDriver: Sendable {
 
     private struct State {
         var slot: ContinuousClock.Instant
+        /// What the next start's lateness is counted from: its planned slot, or when the last
+        /// check ended if that was later (an overrun check is not late in itself), even when
+        /// the engine answered after the slot (the start then comes at once, but late).
+        var due: ContinuousClock.Instant
+        /// When the running check ended (set on the reactor thread).
+        var ended: ContinuousClock.Instant?
         var timer: UInt64 = 0
         var cancel: (@Sendable () -> Void)?
         var stopped = false
@@ -33,7 +39,7 @@ final class CheckDriver: Sendable {
         self.checker = checker
         self.clock = clock
         self.results = results
-        state = Mutex(State(slot: first))
+        state = Mutex(State(slot: first, due: first))
     }
 
     func begin() {
@@ -48,6 +54,7 @@ final class CheckDriver: Sendable {
         state.withLock { s in
             guard !s.stopped else { return }
             s.slot = s.slot + delay
+            s.due = max(s.slot, s.ended ?? s.slot)
             let now = clock.now
             if s.slot < now { s.slot = now }
             s.timer = clock.schedule(at: s.slot) { [self] in fire() }
@@ -66,15 +73,19 @@ final class CheckDriver: Sendable {
     }
 
     private func fire() {
-        let (go, slot) = state.withLock { s -> (Bool, ContinuousClock.Instant) in
+        let (go, due) = state.withLock { s -> (Bool, ContinuousClock.Instant) in
             s.timer = 0
-            return (!s.stopped, s.slot)
+            s.ended = nil
+            return (!s.stopped, s.due)
         }
         guard go else { return }
-        metrics?.checkStarted(late: clock.now - slot)
-        let cancel = checker.start { [self] result in
+        // How late it started: counted when it really begins (a MISC_CHECK's process may wait
+        // for a free slot first), once.
+        let began: @Sendable () -> Void = { [clock, metrics] in metrics?.checkStarted(late: clock.now - due) }
+        let cancel = checker.start(began: began) { [self] result in
             let deliver = state.withLock { s -> Bool in
                 s.cancel = nil
+                s.ended = clock.now
                 return !s.stopped
             }
             if deliver { results.push(serial, result) }

@@ -24,11 +24,21 @@ enum CheckLabels {
     }
 
     static func realServer(_ vs: VirtualServerConfig, _ rs: RealServerConfig) -> [(String, String)] {
-        virtualServer(vs) + [("remote_address", rs.address.description), ("remote_port", String(rs.port))]
+        virtualServer(vs) + realServerOnly(rs)
+    }
+
+    /// The two labels a real server adds to its virtual server's.
+    static func realServerOnly(_ rs: RealServerConfig) -> [(String, String)] {
+        [("remote_address", rs.address.description), ("remote_port", String(rs.port))]
     }
 
     static func checker(_ vs: VirtualServerConfig, _ rs: RealServerConfig, _ c: CheckerConfig) -> [(String, String)] {
-        realServer(vs, rs) + [("checker", c.kind.name), ("checker_target", target(c))]
+        realServer(vs, rs) + checkerOnly(c)
+    }
+
+    /// The two labels a checker adds to its real server's.
+    static func checkerOnly(_ c: CheckerConfig) -> [(String, String)] {
+        [("checker", c.kind.name), ("checker_target", target(c))]
     }
 
     /// What `swiftvs status` shows as the checker's target.

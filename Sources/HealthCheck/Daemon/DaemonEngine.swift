@@ -1,6 +1,5 @@
 import DaemonMetrics
 import FirewallMarks
-import Prometheus
 import IPVS
 import IPVSRules
 import Logging
@@ -89,6 +88,8 @@ public actor DaemonEngine {
     private var resultTask: Task<Void, Never>?
     private var nextSerial = 0
     private var lastResult: [Int: CheckRecord] = [:]
+    /// Each checker's event series by serial, looked up once (emptied at a reload).
+    private var checkerSeries: [Int: CheckerSeries] = [:]
     private var lastChange: [ServerRef: WallTime] = [:]
     /// Services removed from the configuration that are still to be deleted from the kernel.
     private var pendingRemoval: Set<ServiceKey> = []
@@ -223,6 +224,7 @@ public actor DaemonEngine {
             stopped += 1
         }
         for s in lastResult.keys where !kept.contains(s) { lastResult[s] = nil }
+        checkerSeries = [:]
         forgetRemovedCheckers(kept: kept, new: new)
         machine = m
         config = new
@@ -285,15 +287,22 @@ public actor DaemonEngine {
     /// returns the delay to the next check and the events, without touching the kernel.
     private func record(_ id: CheckerID, _ result: CheckResult) -> (Duration, [HealthEvent]) {
         checksRun += 1
-        if let s = serialOf[id] { lastResult[s] = CheckRecord(result: result, at: .now) }
-        if let metrics, let vs = config.virtualServers[safe: id.virtualServer], let rs = vs.realServers[safe: id.realServer],
-           let c = rs.checkers[safe: id.checker] {
-            metrics.checkEnded(CheckLabels.checker(vs, rs, c), duration: result.latency,
-                               failure: result.success ? nil : CheckLabels.reason(result.reason))
-        }
+        let serial = serialOf[id]
+        if let serial { lastResult[serial] = CheckRecord(result: result, at: .now) }
+        series(of: id, serial: serial)?.ended(duration: result.latency, failure: result.success ? nil : CheckLabels.reason(result.reason))
         let (next, events) = machine.record(id, result)
         if !events.isEmpty { handle(events) }
         return (next, events)
+    }
+
+    /// The event series of checker `id`: kept by its serial once looked up.
+    private func series(of id: CheckerID, serial: Int?) -> CheckerSeries? {
+        if let serial, let known = checkerSeries[serial] { return known }
+        guard let metrics, let vs = config.virtualServers[safe: id.virtualServer], let rs = vs.realServers[safe: id.realServer],
+              let c = rs.checkers[safe: id.checker] else { return nil }
+        let made = metrics.series(CheckLabels.checker(vs, rs, c))
+        if let serial { checkerSeries[serial] = made }
+        return made
     }
 
     /// What the kernel lines of a reconcile give as its reason: the events, or for a burst
@@ -345,7 +354,7 @@ public actor DaemonEngine {
         let loop = checkLoop
         let clock = self.clock
         if let clock, let startable = checker as? any StartableChecker {
-            let d = CheckDriver(serial: serial, checker: startable, clock: clock, results: resultQueue(on: loop),
+            let d = CheckDriver(serial: serial, checker: startable, clock: clock, results: resultQueue(),
                                 first: clock.now + first, metrics: metrics)
             drivers[serial] = d
             d.begin()
@@ -378,12 +387,17 @@ public actor DaemonEngine {
         }
     }
 
-    /// The queue of the drivers' results, and its task (on the check loop, as the drivers).
-    private func resultQueue(on loop: Reactor?) -> ResultQueue {
+    /// The queue of the drivers' results, and its task. The task runs on the global executor,
+    /// not on the check loop: what a batch of results may cost (a transition reads and changes
+    /// the kernel table and writes the state file: at 500 real servers, seconds of a debug build
+    /// under emulation) then never holds the reactor thread, whose timers start the checks and
+    /// whose pidfds reap their processes. The drivers' timers are set from here through the
+    /// reactor's lock.
+    private func resultQueue() -> ResultQueue {
         if let results { return results }
         let q = ResultQueue()
         results = q
-        resultTask = Task(executorPreference: loop) { [weak self] in
+        resultTask = Task(executorPreference: globalConcurrentExecutor) { [weak self] in
             while let batch = await q.next() {
                 guard let self else { return }
                 await self.deliver(batch)
@@ -667,46 +681,5 @@ extension Array {
 extension String {
     func replacingFirst(_ prefix: String, with replacement: String) -> String {
         hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
-    }
-}
-
-extension DaemonEngine {
-    /// The LVS half's state as it is now, written into `registry` (made for one scrape): per
-    /// checker whether it is up, per real server whether it is up, its weight and when it last
-    /// changed, per virtual server whether it has quorum and its live weight.
-    public func recordState(into registry: PrometheusCollectorRegistry) {
-        for (v, vs) in config.virtualServers.enumerated() {
-            let vl = CheckLabels.virtualServer(vs)
-            registry.gauge("swiftvs_virtual_server_quorum_up", vl,
-                               help: "1 while the virtual server's live weight reaches its quorum, else 0")
-                .set(Int64(state.hasQuorum(virtualServer: v) ? 1 : 0))
-            registry.gauge("swiftvs_virtual_server_live_weight", vl,
-                               help: "the sum of the weights of the virtual server's real servers that are up")
-                .set(state.liveWeight(virtualServer: v))
-            for (r, rs) in vs.realServers.enumerated() {
-                recordState(of: (v, vs), (r, rs), into: registry)
-            }
-        }
-    }
-
-    private func recordState(of vs: (Int, VirtualServerConfig), _ rs: (Int, RealServerConfig),
-                             into registry: PrometheusCollectorRegistry) {
-        let rl = CheckLabels.realServer(vs.1, rs.1)
-        registry.gauge("swiftvs_real_server_up", rl, help: "1 while the real server is up (its checkers pass), else 0")
-            .set(Int64(state.isAlive(virtualServer: vs.0, realServer: rs.0) ? 1 : 0))
-        registry.gauge("swiftvs_real_server_weight", rl,
-                           help: "the weight the daemon gives the real server now (0 when down with inhibit_on_failure)")
-            .set(Int64(state.weight(virtualServer: vs.0, realServer: rs.0)))
-        if let changed = lastTransition(vs.1, rs.1) {
-            registry.gauge("swiftvs_real_server_last_transition_timestamp_seconds", rl,
-                               help: "when the real server last went up or down or changed weight (Unix time; the daemon's start before any)")
-                .set(Double(changed.nanoseconds) / 1e9)
-        }
-        for (c, ch) in rs.1.checkers.enumerated() where ch.enabled {
-            let id = CheckerID(virtualServer: vs.0, realServer: rs.0, checker: c)
-            registry.gauge("swiftvs_check_up", CheckLabels.checker(vs.1, rs.1, ch),
-                               help: "1 while the checker passes (after its retries), else 0")
-                .set(Int64(state.isCheckerUp(id) ? 1 : 0))
-        }
     }
 }
