@@ -259,6 +259,10 @@ case_edit() {
   edit_one edit "add-server" "$svc -r $rs -g -w 7" "ipvsadm -d $svc -r $rs" \
     ipvsadm -a $svc -r $rs -g -w 7 -- "$SV" add-server $svc -r $rs -g -w 7 || return 0
   sanity "which has the new real server" grep -q -- "-a $svc -r $rs:1024 -g -w 7" "$W/swiftvs.after"
+  # ipvsadm's own command line, as the swiftvs-ipvsadm package's /sbin/ipvsadm link runs it.
+  mkdir -p "$W/names" && ln -sfn "$SV" "$W/names/ipvsadm"
+  edit_one edit-ipv "ipvsadm-name -a" "$svc -r $rs -g -w 7" "ipvsadm -d $svc -r $rs" \
+    ipvsadm -a $svc -r $rs -g -w 7 -- "$W/names/ipvsadm" -a $svc -r $rs -g -w 7 || return 0
   edit_one edit-svc "add-service" "-t 203.0.113.251:80" "ipvsadm -D -t 203.0.113.251:80" \
     ipvsadm -A -t 203.0.113.251:80 -s wrr -- "$SV" add-service -t 203.0.113.251:80 -s wrr || return 0
   edit_one edit-rs "edit-server" "$svc $old -w 9" "ipvsadm -e $svc $old -g -w 1" \

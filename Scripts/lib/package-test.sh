@@ -61,12 +61,16 @@ DEB_IPVSADM=$(ls "$DEBS"/swiftvs-ipvsadm_*_all.deb)
 VERSION=$(dpkg-deb -f "$DEB" Version)
 DEPENDS=$(dpkg-deb -f "$DEB" Depends)
 say "swiftvs $VERSION, Depends: $DEPENDS"
-if ! lintian --fail-on error,warning --display-info --show-overrides "$DEB" "$DEB_IPVSADM" >"$WORK/lintian.log" 2>&1; then
+# The verdict without --show-overrides: with it, lintian counts an overridden error (the static
+# /usr/sbin/swiftvs's statically-linked-binary) against --fail-on and exits 2. The overridden
+# tags are counted in a second run that only lists them.
+if ! lintian --fail-on error,warning --display-info "$DEB" "$DEB_IPVSADM" >"$WORK/lintian.log" 2>&1; then
   cat "$WORK/lintian.log" >&2
   fail "lintian reports errors or warnings"
 fi
 grep -E '^[EW]: ' "$WORK/lintian.log" && fail "lintian: tags above"
-pass "lintian clean ($(grep -c '^N: .*override' "$WORK/lintian.log" || true) overridden tags, $(grep -c '^I: ' "$WORK/lintian.log" || true) info tags)"
+OVERRIDDEN=$(lintian --show-overrides --fail-on none "$DEB" "$DEB_IPVSADM" 2>/dev/null | grep -c '^O: ' || true)
+pass "lintian clean ($OVERRIDDEN overridden tags, $(grep -c '^I: ' "$WORK/lintian.log" || true) info tags)"
 
 # 2. A fresh Debian 12 root from the cached debootstrap.
 mkdir -p "$CACHE/archives/partial"

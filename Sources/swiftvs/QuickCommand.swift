@@ -5,8 +5,9 @@ import IPVSRules
 ///
 /// `swiftvs add-server -t 192.0.2.1:80 -r 192.0.2.10 -g -w 2` is what scripts run in loops,
 /// and ArgumentParser's reflection-driven setup costs more than the kernel call itself (in
-/// the test VM it is most of a ~0.25 s start). For `add-service`, `edit-service`,
-/// `add-server`, `edit-server` and `delete-server` written plainly — each option once, as a
+/// the test VM it is most of a ~0.25 s start; on the host about 10 M instructions, where the
+/// whole quick route of a static release binary is 0.5 M). For `add-service`, `edit-service`,
+/// `add-server`, `edit-server`, `delete-server` and `zero` written plainly — each option once, as a
 /// separate word with its value in the next word — this reads the options into the same
 /// ipvsadm argument list the subcommands build (`ServiceOptions.arguments` and friends, same
 /// order) and hands it to the same `ruleAction`. Anything else (help, `--opt=value`, bundled
@@ -26,7 +27,7 @@ enum QuickCommand {
         var kinds: Set<String>   // "service", "server", "serverKey"
     }
 
-    private static let serviceKinds: Set<String> = ["service", "server", "serverKey"]
+    private static let serviceKinds: Set<String> = ["service", "server", "serverKey", "zero"]
     private static let options: [String: Spec] = {
         var o: [String: Spec] = [:]
         func add(_ names: [String], _ canonical: String, value: Bool, _ kinds: Set<String>) {
@@ -69,6 +70,7 @@ enum QuickCommand {
         case "add-server": (op, kind) = ("-a", "server")
         case "edit-server": (op, kind) = ("-e", "server")
         case "delete-server": (op, kind) = ("-d", "serverKey")
+        case "zero": (op, kind) = ("-Z", "zero")
         default: return nil
         }
         var values: [String: String] = [:]
@@ -84,12 +86,13 @@ enum QuickCommand {
                 i += 1
             }
         }
-        // The subcommands' validate(): one service, -6 only with -f, a real server where
-        // one is required, one forwarding method, one tunnel checksum option.
+        // The subcommands' validate(): one service (zero: at most one), -6 only with -f, a
+        // real server where one is required, one forwarding method, one tunnel checksum option.
         let services = ["-t", "-u", "--sctp-service", "-f"]
-        guard services.filter({ values[$0] != nil }).count == 1 else { return nil }
+        let serviceCount = services.filter({ values[$0] != nil }).count
+        guard serviceCount == 1 || (kind == "zero" && serviceCount == 0) else { return nil }
         if values["-6"] != nil && values["-f"] == nil { return nil }
-        if kind != "service" && values["-r"] == nil { return nil }
+        if (kind == "server" || kind == "serverKey") && values["-r"] == nil { return nil }
         if ["-g", "-i", "-m"].filter({ values[$0] != nil }).count > 1 { return nil }
         if ["--tun-nocsum", "--tun-csum", "--tun-remcsum"].filter({ values[$0] != nil }).count > 1 { return nil }
 

@@ -32,6 +32,10 @@ import Testing
         ["edit-server", "-t", "192.0.2.100:80", "-r", "192.0.2.11", "-w", "5"],
         ["delete-server", "-t", "192.0.2.100:80", "-r", "192.0.2.11"],
         ["delete-server", "--fwmark-service", "80", "--real-server", "192.0.2.11:0"],
+        ["zero", "-t", "192.0.2.100:80"],
+        ["zero", "-f", "80", "-6", "--netns", "blue"],
+        ["zero", "--udp-service", "[2001:db8::10]:53"],
+        ["zero"],
     ]
 
     @Test func plainCommandsTakeTheQuickRouteWithArgumentParsersAnswer() {
