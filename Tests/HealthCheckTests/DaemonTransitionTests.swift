@@ -10,14 +10,16 @@ import Testing
 struct DaemonTransitionTests {
     static let secondService = ServiceKey.address(.tcp, IPAddress("198.51.100.2")!, port: 80)
 
-    /// webConfig's virtual server, and a second one with one real server, 192.0.2.111.
-    static func twoVirtualServers() -> String {
+    /// webConfig's virtual server, and a second one with one real server, 192.0.2.111 (and
+    /// `extra` before it).
+    static func twoVirtualServers(extra: String = "") -> String {
         webConfig() + """
             virtual_server 198.51.100.2 80 {
               delay_loop 1
               lb_algo rr
               lb_kind DR
               protocol TCP
+            \(extra)
               real_server 192.0.2.111 80 {
                 weight 1
                 TCP_CHECK {

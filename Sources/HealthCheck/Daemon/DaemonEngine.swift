@@ -45,6 +45,8 @@ public struct DaemonSettings: Sendable {
 ///   transition. A state file that could not be written (a full disk, a read-only directory)
 ///   is tried again the same way, so both recover when the fault goes.
 /// * `reload` applies only what changed; unchanged checkers keep their state and schedule.
+///   The new desired table is diffed against the table as the daemon last read it, and only
+///   the services that differ are read and changed (no dump of a big table for one change).
 /// * `stop` leaves the table, except for `omega` virtual servers, which are removed (with
 ///   their notify_down and quorum_down scripts).
 /// * MISC_CHECKs (`StartableChecker`) have no task: a `CheckDriver` per checker starts each
@@ -259,7 +261,8 @@ public actor DaemonEngine {
         primeTrackedFiles(toStart)
         handle(machine.start())
         ensureMarks()
-        let n = reconcile(because: "reload")
+        let n = reconcileFromKnown(because: "reload") ?? reconcile(because: "reload")
+        if !pendingRemoval.isEmpty, let known { pendingRemoval = pendingRemoval.filter { known[$0] != nil } }
         if stateWriteDue != nil { writeState() }
         logger.notice("reloaded: \(new.virtualServers.count) virtual servers; \(kept.count) checkers kept their state, \(toStart.count) new, \(stopped) stopped; \(n) kernel changes")
         if running && runCheckers { for (s, c) in toStart { launch(serial: s, config: c) } }
@@ -531,7 +534,7 @@ public actor DaemonEngine {
             return 0
         }
         let applied = applyLogged(changes, because: why)
-        forgetRefusals(except: Set(changes.map { SaveFormat.commandLine(for: $0) }))
+        forgetRefusals(except: changes)
         kernelRetryAt = lastBatchFailed ? .now + settings.faultRetry : nil
         refresh(after: applied)
         if !pendingRemoval.isEmpty, let known { pendingRemoval = pendingRemoval.filter { known[$0] != nil } }
@@ -548,7 +551,35 @@ public actor DaemonEngine {
             let dests = machine.desiredDestinations(virtualServer: v).map { DestinationEntry(destination: $0) }
             for svc in config.virtualServers[v].services { desired.append(ServiceEntry(service: svc, destinations: dests)) }
         }
-        let keys = Set(desired.map(\.service.key))
+        return reconcile(because: why, desired: desired, keys: Set(desired.map(\.service.key)))
+    }
+
+    /// A reload's reconciliation when the table as last read is at hand and no fault is
+    /// pending: the desired table is diffed against it (no dump), and only the services that
+    /// differ are read from the kernel, diffed again and changed. nil when it cannot be done
+    /// that way (nothing read yet, a refusal or read failure to retry, most services to
+    /// change): then the whole table is read. A reload so repairs what the daemon's own view
+    /// says differs, not a change someone else made since behind its back; start-up and the
+    /// retry after a fault read the whole table.
+    private func reconcileFromKnown(because why: String) -> Int? {
+        guard let known, kernelRetryAt == nil else { return nil }
+        let desired = desiredTable
+        let managed = Set(desired.map(\.service.key)).union(pendingRemoval)
+        let cached = known.values.filter { managed.contains($0.service.key) }
+        let changes = Reconciler.changes(current: cached, desired: desired, managed: managed)
+        var keys = Set<ServiceKey>()
+        for c in changes {
+            guard let k = Self.service(of: c) else { return nil }
+            keys.insert(k)
+        }
+        if keys.count * 2 > known.count + 1 { return nil }   // most of the table: one dump is cheaper
+        return reconcile(because: why, desired: desired.filter { keys.contains($0.service.key) }, keys: keys)
+    }
+
+    /// Reads the services `keys` one by one, and gives them the configuration and real servers
+    /// of `desired` (a key with no entry there is deleted); the state file follows within the
+    /// write window.
+    private func reconcile(because why: String, desired: [ServiceEntry], keys: Set<ServiceKey>) -> Int {
         var current: [ServiceEntry] = []
         for key in keys {
             do {
@@ -570,7 +601,7 @@ public actor DaemonEngine {
             return 0
         }
         let applied = applyLogged(changes, because: why)
-        forgetRefusals(except: Set(changes.map { SaveFormat.commandLine(for: $0) }), of: keys)
+        forgetRefusals(except: changes, of: keys)
         if lastBatchFailed { kernelRetryAt = .now + settings.faultRetry }
         refresh(after: applied)
         if !applied.isEmpty { scheduleStateWrite() }
@@ -676,7 +707,13 @@ public actor DaemonEngine {
     /// Refusals of changes no longer wanted are forgotten (a later refusal is logged again):
     /// all of them, or with `services` (a transition's reconciliation) only those to these
     /// services, the others not having been looked at.
-    private func forgetRefusals(except wanted: Set<String>, of services: Set<ServiceKey>? = nil) {
+    private func forgetRefusals(except wantedChanges: [Change], of services: Set<ServiceKey>? = nil) {
+        guard !refusals.isEmpty else {
+            kernelRetryAt = nil
+            return
+        }
+        // As command lines (the refusals' keys): only when there is a refusal to look up.
+        let wanted = Set(wantedChanges.map { SaveFormat.commandLine(for: $0) })
         for (line, r) in refusals where !wanted.contains(line) {
             if let services, !(r.service.map(services.contains) ?? false) { continue }
             refusals[line] = nil
