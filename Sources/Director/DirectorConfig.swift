@@ -22,7 +22,9 @@ public struct DirectorCheckResult: DiagnosedResult, Sendable {
     /// (`--config-id`); nil: the host name, as keepalived's default.
     public static func check(file: String, fileSystem: ConfigFileSystem = LocalFileSystem(), configID: String? = nil) -> DirectorCheckResult {
         let document = ConfigDocument.load(file: file, fileSystem: fileSystem, configID: configID)
-        let lvs = ConfigParser.check(document: document, fileSystem: fileSystem, otherPasses: VRRPConfigReader.ownedKeywords)
+        // The VRRP pass reads no virtual_server block: the LVS pass lets go of each once read.
+        let lvs = ConfigParser.check(document: document, fileSystem: fileSystem, otherPasses: VRRPConfigReader.ownedKeywords,
+                                     releasingBlocks: true)
         let vrrp = VRRPConfigReader.read(document)
         // Both passes start from the document's own diagnostics: keep one copy.
         let vrrpOwn = vrrp.diagnostics.dropFirst(document.diagnostics.count)

@@ -57,8 +57,10 @@ public struct DirectorDaemon: Sendable {
     @discardableResult
     public func reload() async -> Bool {
         logger.notice("reload: reading \(configPath)")
+        let started = ContinuousClock.now
         let files = HashingFileSystem()
         let result = DirectorCheckResult.check(file: configPath, fileSystem: files, configID: configID)
+        let read = ContinuousClock.now - started
         guard let config = result.config, !result.hasErrors else {
             for e in result.errors { logger.error("reload: \(e)") }
             logger.error("reload: \(configPath) has \(result.errors.count) error\(result.errors.count == 1 ? "" : "s"); keeping the running configuration")
@@ -76,7 +78,7 @@ public struct DirectorDaemon: Sendable {
         if let vrrp { await vrrp.reload(config.vrrp) } else if !config.vrrp.isEmpty {
             logger.error("reload: \(configPath) now has vrrp_instance blocks; restart the daemon to run them")
         }
-        logger.notice("reload: \(configPath) applied")
+        logger.notice("reload: \(configPath) applied (read and checked in \(Self.seconds(read)), applied in \(Self.seconds(ContinuousClock.now - started - read)))")
         return true
     }
 
@@ -99,6 +101,13 @@ public struct DirectorDaemon: Sendable {
     }
 
     static func unixTime() -> Double { Double(WallTime.now.nanoseconds) / 1e9 }
+
+    /// A duration as the log gives it: seconds with three decimals ("1.234 s").
+    static func seconds(_ d: Duration) -> String {
+        let ms = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
+        let frac = String(ms % 1000)
+        return "\(ms / 1000).\(String(repeating: "0", count: 3 - frac.count))\(frac) s"
+    }
 
     /// Runs until SIGTERM or SIGINT. `hangups` must be created before anything else runs, so
     /// that an early SIGHUP is caught rather than killing the process; `controlFD` is a

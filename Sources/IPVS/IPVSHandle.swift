@@ -92,11 +92,15 @@ public final class IPVSHandle: Sendable {
     }
 
     /// One service and its destinations; `.noSuchService` if absent.
-    public func service(_ key: ServiceKey) throws(IPVSError) -> ServiceEntry {
+    public func service(_ key: ServiceKey) throws(IPVSError) -> ServiceEntry { try service(key, statistics: true) }
+
+    /// `service(_:)`, with the destinations' counters decoded only when `statistics` (the
+    /// service's own are decoded either way: one set).
+    public func service(_ key: ServiceKey, statistics: Bool) throws(IPVSError) -> ServiceEntry {
         try perform { c throws(IPVSError) in
             let reply = try c.requestOne(.getService(key))
             var entry = try c.decode(.getService(key)) { () throws(DecodeError) in try IPVSWire.decodeService(reply.body) }
-            entry.destinations = try c.dumpDestinations(key)
+            entry.destinations = try c.dumpDestinations(key, statistics: statistics)
             return entry
         }
     }

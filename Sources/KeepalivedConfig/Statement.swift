@@ -22,6 +22,13 @@ public final class Statement {
     /// Where its keyword is.
     public var location: SourceLocation { keyword.location }
 
+    /// Lets go of its block, once a pass has read it and no other pass will: the statements
+    /// under it are freed then, so a big file's tree shrinks while its configuration is built
+    /// instead of being held whole until the end. `block` is empty afterwards.
+    public func releaseBlock() {
+        if block != nil { block = [] }
+    }
+
     /// keepalived's re-split of a script keyword's line (`alloc_strvec_quoted_escaped` on the
     /// line from the keyword to the end, or to a brace that follows on the same line).
     public func quotedEscapedWords() -> [String]? {

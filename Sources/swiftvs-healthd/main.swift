@@ -12,6 +12,7 @@ import Director
 // options exactly as `swiftvs daemon` passes them (HealthDaemonOptions.arguments); for help and
 // for every other spelling of them, use `swiftvs daemon`.
 DaemonMain.limitMemory()
+DaemonMain.settleProcess()
 guard let options = HealthDaemonOptions(plain: Array(CommandLine.arguments.dropFirst()), dashValues: true) else {
     DaemonMain.fail("\(DaemonMain.helperName): unexpected arguments; it is started by 'swiftvs daemon'",
                     hint: "'swiftvs daemon --help' lists the options", status: 2)

@@ -43,6 +43,7 @@ struct SwiftVS: AsyncParsableCommand {
         }
         if arguments.first == "daemon" {
             DaemonMain.limitMemory()
+            DaemonMain.settleProcess()
             // Written plainly, the daemon's options need no ArgumentParser: straight to
             // swiftvs-healthd (or the daemon in this process when it is not installed).
             if let options = HealthDaemonOptions(plain: Array(arguments.dropFirst())) {

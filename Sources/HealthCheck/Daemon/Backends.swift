@@ -7,11 +7,22 @@ public protocol KernelTable: Sendable {
     func services() throws(IPVSError) -> [ServiceEntry]
     /// The table without the counters decoded (what a diff and a save need).
     func services(statistics: Bool) throws(IPVSError) -> [ServiceEntry]
+    /// One service and its destinations (counters decoded only when `statistics`);
+    /// `.noSuchService` when the kernel has none.
+    func service(_ key: ServiceKey, statistics: Bool) throws(IPVSError) -> ServiceEntry
     func apply(_ changes: [Change], stopAtFirstFailure: Bool) throws(IPVSError) -> BatchResult
 }
 
 extension KernelTable {
     public func services(statistics: Bool) throws(IPVSError) -> [ServiceEntry] { try services() }
+
+    /// From the whole table (an in-memory table's way).
+    public func service(_ key: ServiceKey, statistics: Bool) throws(IPVSError) -> ServiceEntry {
+        guard let e = try services(statistics: statistics).first(where: { $0.service.key == key }) else {
+            throw IPVSError(code: .noSuchService, operation: .getService, object: .service(key), reason: "no such service")
+        }
+        return e
+    }
 }
 
 extension IPVSHandle: KernelTable {}

@@ -15,13 +15,17 @@ public struct DaemonSettings: Sendable {
     /// After a change the kernel refused, or a state file that could not be written, how long
     /// until the next check result tries again (without waiting for a transition).
     public var faultRetry: Duration
+    /// How long the state file may lag a transition: the transitions within it cost one write.
+    /// Start-up, a reload, a retry and the stop write it before they return.
+    public var stateWriteWindow: Duration
 
     public init(statePath: String? = nil, vipMarks: [VIPMark] = [], scriptTimeout: Duration = .seconds(30),
-                faultRetry: Duration = .seconds(1)) {
+                faultRetry: Duration = .seconds(1), stateWriteWindow: Duration = .milliseconds(100)) {
         self.statePath = statePath
         self.vipMarks = vipMarks
         self.scriptTimeout = scriptTimeout
         self.faultRetry = faultRetry
+        self.stateWriteWindow = stateWriteWindow
     }
 }
 
@@ -31,12 +35,17 @@ public struct DaemonSettings: Sendable {
 /// * Startup adopts the kernel's table: real servers start up (unless alpha), and the
 ///   managed services are diffed against the live table, so a restart with a healthy table
 ///   changes nothing. Services not in the configuration are never touched.
-/// * Every transition re-reads the managed services and applies the difference in one batch;
-///   a change the kernel refuses is logged with its reason (once, until it is accepted or no
+/// * Every transition re-reads its virtual servers' services (one small dump each, not the
+///   whole table) and applies the difference in one batch; the state file follows within
+///   `stateWriteWindow`, written from the table as last read plus the services changed since
+///   (read again), so a burst of transitions costs one write and no full dump. A change the
+///   kernel refuses is logged with its reason (once, until it is accepted or no
 ///   longer wanted) and tried again `faultRetry` later, at the next check result, and at every
 ///   transition. A state file that could not be written (a full disk, a read-only directory)
 ///   is tried again the same way, so both recover when the fault goes.
 /// * `reload` applies only what changed; unchanged checkers keep their state and schedule.
+///   The new desired table is diffed against the table as the daemon last read it, and only
+///   the services that differ are read and changed (no dump of a big table for one change).
 /// * `stop` leaves the table, except for `omega` virtual servers, which are removed (with
 ///   their notify_down and quorum_down scripts).
 /// * MISC_CHECKs (`StartableChecker`) have no task: a `CheckDriver` per checker starts each
@@ -52,6 +61,12 @@ public actor DaemonEngine {
     struct CheckRecord: Sendable {
         var result: CheckResult
         var at: WallTime
+    }
+
+    struct Refusal: Sendable {
+        var count: Int
+        /// The service the change is to (nil: the whole table).
+        var service: ServiceKey?
     }
 
     /// A real server in a virtual server, stable across reloads.
@@ -93,6 +108,13 @@ public actor DaemonEngine {
     private var lastChange: [ServerRef: WallTime] = [:]
     /// Services removed from the configuration that are still to be deleted from the kernel.
     private var pendingRemoval: Set<ServiceKey> = []
+    /// The kernel's table as the daemon last read it (the last full dump, then the services
+    /// its changes touched read again), by service: what the state file is written from, and
+    /// what lets a transition read only its own virtual servers' services. nil until a full
+    /// reconciliation has read it, and after a batch whose outcome is unknown.
+    private var known: [ServiceKey: ServiceEntry]?
+    /// When a batched state-file write is due (nil: none pending).
+    private var stateWriteDue: ContinuousClock.Instant?
     /// Mark rules the daemon keeps in place.
     private var ownedMarks: Set<MarkRule> = []
     private var scripts: [Task<Void, Never>] = []
@@ -108,9 +130,9 @@ public actor DaemonEngine {
     public private(set) var reloads = 0
     /// When to try the managed services again after a refusal (nil: nothing refused).
     private var kernelRetryAt: ContinuousClock.Instant?
-    /// Refused changes (as ipvsadm command lines) and how often: each is logged as an error
-    /// once, then at debug level until the kernel takes it.
-    private var refusals: [String: Int] = [:]
+    /// Refused changes (as ipvsadm command lines), how often and of which service: each is
+    /// logged as an error once, then at debug level until the kernel takes it.
+    private var refusals: [String: Refusal] = [:]
     /// When to write the state file again after a failure (nil: it is up to date).
     private var stateRetryAt: ContinuousClock.Instant?
     /// The last state-file error logged (each new error is logged once).
@@ -181,14 +203,18 @@ public actor DaemonEngine {
             do {
                 let current = try table.services(statistics: false)
                 let deletions = current.map(\.service.key).filter { keys.contains($0) }.map { Change.deleteService($0) }
-                changes = applyLogged(deletions, because: "shutdown (omega)")
+                changes = applyLogged(deletions, because: "shutdown (omega)").count
             } catch {
                 logger.error("shutdown: cannot read the IPVS table to remove the omega virtual servers: \(error)")
             }
             let omegaMarks = Set(omega.compactMap { vs -> UInt32? in if case let .fwmark(m) = vs.address { return m }; return nil })
             for r in ownedMarks where omegaMarks.contains(r.mark) { removeMark(r, because: "shutdown (omega)") }
-            if changes > 0 { writeState() }
+            if changes > 0 {
+                readAll()
+                writeState()
+            }
         }
+        if stateWriteDue != nil { writeState() }
         await waitForScripts()
         logger.notice("stopped\(omega.isEmpty ? "; the kernel table is left as it is" : "")")
     }
@@ -237,7 +263,9 @@ public actor DaemonEngine {
         primeTrackedFiles(toStart)
         handle(machine.start())
         ensureMarks()
-        let n = reconcile(because: "reload")
+        let n = reconcileFromKnown(because: "reload") ?? reconcile(because: "reload")
+        if !pendingRemoval.isEmpty, let known { pendingRemoval = pendingRemoval.filter { known[$0] != nil } }
+        if stateWriteDue != nil { writeState() }
         logger.notice("reloaded: \(new.virtualServers.count) virtual servers; \(kept.count) checkers kept their state, \(toStart.count) new, \(stopped) stopped; \(n) kernel changes")
         if running && runCheckers { for (s, c) in toStart { launch(serial: s, config: c) } }
     }
@@ -278,7 +306,7 @@ public actor DaemonEngine {
     @discardableResult
     public func deliver(_ id: CheckerID, _ result: CheckResult) -> Duration {
         let (next, events) = record(id, result)
-        if !events.isEmpty { reconcile(because: reason(for: events)) }
+        if !events.isEmpty { reconcile(because: reason(for: events), virtualServers: Set(events.map(\.virtualServer))) }
         retryFaults()
         return next
     }
@@ -312,11 +340,13 @@ public actor DaemonEngine {
     }
 
     /// Tries again what a fault stopped, when its time has come: the changes the kernel refused
-    /// (or a table that could not be read), then the state file.
+    /// (or a table that could not be read), then the state file; and writes a batched state
+    /// file whose timer is late.
     private func retryFaults() {
         let now = ContinuousClock.now
         if let at = kernelRetryAt, now >= at { reconcile(because: "retry after a refusal") }
         if let at = stateRetryAt, now >= at { writeState() }
+        if let due = stateWriteDue, now >= due { writeState() }   // its timer is late
     }
 
     private func deliver(serial: Int, _ result: CheckResult) -> Duration? {
@@ -336,7 +366,7 @@ public actor DaemonEngine {
             events += e
             d.next(after: next)
         }
-        if !events.isEmpty { reconcile(because: reason(for: events)) }
+        if !events.isEmpty { reconcile(because: reason(for: events), virtualServers: Set(events.map(\.virtualServer))) }
         retryFaults()
     }
 
@@ -491,9 +521,15 @@ public actor DaemonEngine {
     }
 
     /// Applies the difference between the managed part of the kernel table and the desired
-    /// table; returns how many changes the kernel accepted.
+    /// table; returns how many changes the kernel accepted. With `virtualServers` (a
+    /// transition, once the table has been read whole) only those virtual servers' services
+    /// are read and diffed, and the state file follows within `settings.stateWriteWindow`.
+    /// Without it (start-up, a reload, a retry after a fault) the whole managed table is read
+    /// and diffed (which also repairs a managed service someone else changed), and the state
+    /// file is written before it returns.
     @discardableResult
-    private func reconcile(because why: String) -> Int {
+    private func reconcile(because why: String, virtualServers only: Set<Int>? = nil) -> Int {
+        if let only, known != nil { return reconcile(because: why, only: only) }
         let desired = desiredTable
         let managed = Set(desired.map(\.service.key)).union(pendingRemoval)
         let current: [ServiceEntry]
@@ -502,49 +538,176 @@ public actor DaemonEngine {
         } catch {
             logger.error("kernel: cannot read the IPVS table (\(why)): \(error); will try again")
             kernelRetryAt = .now + settings.faultRetry
+            known = nil
             return 0
         }
+        known = Self.byService(current)
         let changes = Reconciler.changes(current: current, desired: desired, managed: managed)
         guard !changes.isEmpty else {
             forgetRefusals(except: [])
             return 0
         }
-        let n = applyLogged(changes, because: why)
-        forgetRefusals(except: Set(changes.map { SaveFormat.commandLine(for: $0) }))
+        let applied = applyLogged(changes, because: why)
+        forgetRefusals(except: changes)
         kernelRetryAt = lastBatchFailed ? .now + settings.faultRetry : nil
-        if !pendingRemoval.isEmpty, let now = try? table.services(statistics: false) {
-            pendingRemoval.formIntersection(Set(now.map(\.service.key)))
-        }
-        if n > 0 { writeState() }
-        return n
+        refresh(after: applied)
+        if !pendingRemoval.isEmpty, let known { pendingRemoval = pendingRemoval.filter { known[$0] != nil } }
+        if !applied.isEmpty { writeState() }
+        return applied.count
     }
 
-    /// Sends `changes` in one batch and logs each; returns how many the kernel accepted, and
-    /// sets `lastBatchFailed` when any was refused or the batch could not be sent.
-    private func applyLogged(_ changes: [Change], because why: String) -> Int {
+    /// A transition's reconciliation: the services of the virtual servers `only`, each read
+    /// on its own (one get and one destination dump). A read that fails leaves `known` unset,
+    /// so the retry and the next transition read the whole table.
+    private func reconcile(because why: String, only: Set<Int>) -> Int {
+        var desired: [ServiceEntry] = []
+        for v in only.sorted() where config.virtualServers.indices.contains(v) {
+            let dests = machine.desiredDestinations(virtualServer: v).map { DestinationEntry(destination: $0) }
+            for svc in config.virtualServers[v].services { desired.append(ServiceEntry(service: svc, destinations: dests)) }
+        }
+        return reconcile(because: why, desired: desired, keys: Set(desired.map(\.service.key)))
+    }
+
+    /// A reload's reconciliation when the table as last read is at hand and no fault is
+    /// pending: the desired table is diffed against it (no dump), and only the services that
+    /// differ are read from the kernel, diffed again and changed. nil when it cannot be done
+    /// that way (nothing read yet, a refusal or read failure to retry, most services to
+    /// change): then the whole table is read. A reload so repairs what the daemon's own view
+    /// says differs, not a change someone else made since behind its back; start-up and the
+    /// retry after a fault read the whole table.
+    private func reconcileFromKnown(because why: String) -> Int? {
+        guard let known, kernelRetryAt == nil else { return nil }
+        let desired = desiredTable
+        let managed = Set(desired.map(\.service.key)).union(pendingRemoval)
+        let cached = known.values.filter { managed.contains($0.service.key) }
+        let changes = Reconciler.changes(current: cached, desired: desired, managed: managed)
+        var keys = Set<ServiceKey>()
+        for c in changes {
+            guard let k = Self.service(of: c) else { return nil }
+            keys.insert(k)
+        }
+        if keys.count * 2 > known.count + 1 { return nil }   // most of the table: one dump is cheaper
+        return reconcile(because: why, desired: desired.filter { keys.contains($0.service.key) }, keys: keys)
+    }
+
+    /// Reads the services `keys` one by one, and gives them the configuration and real servers
+    /// of `desired` (a key with no entry there is deleted); the state file follows within the
+    /// write window.
+    private func reconcile(because why: String, desired: [ServiceEntry], keys: Set<ServiceKey>) -> Int {
+        var current: [ServiceEntry] = []
+        for key in keys {
+            do {
+                current.append(try table.service(key, statistics: false))
+            } catch where error.code == .noSuchService {
+                continue
+            } catch {
+                logger.error("kernel: cannot read the IPVS service \(key) (\(why)): \(error); will try again")
+                kernelRetryAt = .now + settings.faultRetry
+                known = nil
+                return 0
+            }
+        }
+        for k in keys { known?[k] = nil }
+        for e in current { known?[e.service.key] = e }
+        let changes = Reconciler.changes(current: current, desired: desired, managed: keys)
+        guard !changes.isEmpty else {
+            forgetRefusals(except: [], of: keys)
+            return 0
+        }
+        let applied = applyLogged(changes, because: why)
+        forgetRefusals(except: changes, of: keys)
+        if lastBatchFailed { kernelRetryAt = .now + settings.faultRetry }
+        refresh(after: applied)
+        if !applied.isEmpty { scheduleStateWrite() }
+        return applied.count
+    }
+
+    /// `known` after `applied`: the services they touched read again from the kernel (the
+    /// whole table when they touched a good part of it, flushed or zeroed it all, or when
+    /// `known` is unset).
+    private func refresh(after applied: [Change]) {
+        guard var now = known else { return readAll() }
+        guard !applied.isEmpty else { return }
+        var touched = Set<ServiceKey>()
+        for c in applied {
+            switch c {
+            case let .deleteService(k): now[k] = nil
+            case .flush, .zero(nil): return readAll()
+            default: if let k = Self.service(of: c) { touched.insert(k) }
+            }
+        }
+        // A service read is two requests (get, destination dump), a dump one per service plus one.
+        if touched.count * 2 > now.count + 1 { return readAll() }
+        for k in touched {
+            do {
+                now[k] = try table.service(k, statistics: false)
+            } catch where error.code == .noSuchService {
+                now[k] = nil
+            } catch {
+                return readAll()
+            }
+        }
+        known = now
+    }
+
+    /// `known` from one dump of the whole table. When it cannot be read, `known` is unset: the
+    /// state file is then written from a dump of its own, which reports the error, and the
+    /// next transition reads the whole table.
+    private func readAll() {
+        do {
+            known = Self.byService(try table.services(statistics: false))
+        } catch {
+            logger.warning("kernel: cannot read the IPVS table after a change: \(error); the next transition reads it whole")
+            known = nil
+        }
+    }
+
+    private static func byService(_ entries: [ServiceEntry]) -> [ServiceKey: ServiceEntry] {
+        var out: [ServiceKey: ServiceEntry] = [:]
+        out.reserveCapacity(entries.count)
+        for e in entries where out[e.service.key] == nil { out[e.service.key] = e }
+        return out
+    }
+
+    /// The service a change is to (nil: the whole table).
+    private static func service(of c: Change) -> ServiceKey? {
+        switch c {
+        case let .addService(s), let .editService(s): return s.key
+        case let .deleteService(k): return k
+        case let .addDestination(_, k), let .editDestination(_, k), let .deleteDestination(_, k): return k
+        case .flush: return nil
+        case let .zero(k): return k
+        }
+    }
+
+    /// Sends `changes` in one batch and logs each; returns those the kernel accepted, and
+    /// sets `lastBatchFailed` when any was refused or the batch could not be sent (then what
+    /// reached the kernel is unknown, and `known` is unset).
+    private func applyLogged(_ changes: [Change], because why: String) -> [Change] {
         lastBatchFailed = false
-        guard !changes.isEmpty else { return 0 }
+        guard !changes.isEmpty else { return [] }
         let result: BatchResult
         do {
             result = try table.apply(changes, stopAtFirstFailure: false)
         } catch {
             logger.error("kernel: cannot apply \(changes.count) changes (\(why)): \(error); will try again")
             lastBatchFailed = true
-            return 0
+            known = nil
+            return []
         }
         lastBatchFailed = !result.failures.isEmpty
         let applied = Plan.applied(changes, result: result)
         for c in applied {
             let line = SaveFormat.commandLine(for: c)
             logger.info("kernel: \(line)  [\(why)]")
-            if let n = refusals.removeValue(forKey: line) {
-                logger.notice("kernel accepted \(line) after refusing it \(n) time\(n == 1 ? "" : "s")")
+            if let r = refusals.removeValue(forKey: line) {
+                logger.notice("kernel accepted \(line) after refusing it \(r.count) time\(r.count == 1 ? "" : "s")")
             }
         }
         for f in result.failures {
             let line = SaveFormat.commandLine(for: f.change)
-            let n = refusals[line, default: 0]
-            refusals[line] = n + 1
+            let n = refusals[line]?.count ?? 0
+            refusals[line] = Refusal(count: n + 1, service: Self.service(of: f.change))
             let text = "kernel refused \(line): \(f.error)  [\(why)]; will try again"
             if n == 0 { logger.error("\(text)") } else { logger.debug("\(text) (refused \(n + 1) times)") }
         }
@@ -552,12 +715,23 @@ public actor DaemonEngine {
         metrics?.kernelChanges(applied: applied.count, refused: result.failures.map(\.error.errno))
         appliedChanges.append(contentsOf: applied)
         if appliedChanges.count > 10_000 { appliedChanges.removeFirst(appliedChanges.count - 10_000) }
-        return applied.count
+        return applied
     }
 
-    /// Refusals of changes no longer wanted are forgotten (a later refusal is logged again).
-    private func forgetRefusals(except wanted: Set<String>) {
-        for line in refusals.keys where !wanted.contains(line) { refusals[line] = nil }
+    /// Refusals of changes no longer wanted are forgotten (a later refusal is logged again):
+    /// all of them, or with `services` (a transition's reconciliation) only those to these
+    /// services, the others not having been looked at.
+    private func forgetRefusals(except wantedChanges: [Change], of services: Set<ServiceKey>? = nil) {
+        guard !refusals.isEmpty else {
+            kernelRetryAt = nil
+            return
+        }
+        // As command lines (the refusals' keys): only when there is a refusal to look up.
+        let wanted = Set(wantedChanges.map { SaveFormat.commandLine(for: $0) })
+        for (line, r) in refusals where !wanted.contains(line) {
+            if let services, !(r.service.map(services.contains) ?? false) { continue }
+            refusals[line] = nil
+        }
         if refusals.isEmpty { kernelRetryAt = nil }
     }
 
@@ -599,7 +773,10 @@ public actor DaemonEngine {
 
     /// The table in ipvsadm-save -n format, plus swiftvs's mark rules when the daemon keeps any.
     public func stateText() throws -> String {
-        let entries = try table.services(statistics: false)
+        try stateText(of: table.services(statistics: false))
+    }
+
+    private func stateText(of entries: [ServiceEntry]) throws -> String {
         var markLines: [String] = []
         if let marks, !settings.vipMarks.isEmpty {
             markLines = try marks.list().map(\.description)
@@ -607,12 +784,15 @@ public actor DaemonEngine {
         return SaveFormat.render(entries, numeric: true, marks: markLines)
     }
 
-    /// Writes the state file; a failure is logged (once per distinct error) and tried again
-    /// `faultRetry` later, and the first write after it says so.
+    /// Writes the state file now, from `known` (the table as the daemon last read and changed
+    /// it) or, when that is unset, from a dump of its own. A failure is logged (once per
+    /// distinct error) and tried again `faultRetry` later, and the first write after it says so.
     private func writeState() {
+        stateWriteDue = nil
         guard let path = settings.statePath else { return }
         do {
-            try AtomicFile.write(try stateText(), to: path)
+            let text = try known.map { try stateText(of: Array($0.values)) } ?? stateText()
+            try AtomicFile.write(text, to: path)
             if let e = stateError { logger.notice("state file: \(path) written again (the last failure was: \(e))") }
             stateError = nil
             stateRetryAt = nil
@@ -622,6 +802,27 @@ public actor DaemonEngine {
             stateError = text
             stateRetryAt = .now + settings.faultRetry
         }
+    }
+
+    /// Writes the state file within `settings.stateWriteWindow`: the transitions of a burst (a
+    /// real server that many services share, a switch port going down) cost one write, not
+    /// one each. A write already due whose timer is late (a busy daemon) is done at once.
+    private func scheduleStateWrite() {
+        guard settings.statePath != nil else { return }
+        if let due = stateWriteDue {
+            if ContinuousClock.now >= due { writeState() }
+            return
+        }
+        let window = settings.stateWriteWindow
+        stateWriteDue = .now + window
+        Task { [weak self] in
+            do { try await Task.sleep(for: window) } catch { /* cancelled: write now all the same */ }
+            await self?.flushState()
+        }
+    }
+
+    private func flushState() {
+        if stateWriteDue != nil { writeState() }
     }
 
     // MARK: - Status
