@@ -59,13 +59,15 @@ enum RulesTarget {
                      "the save does not read back as the table:\n\(text)")
     }
 
-    /// A table entry as the save can say it. Like ipvsadm's, the save leaves out the persistence
-    /// netmask of a service that is not persistent (`SaveFormat`'s documentation): `-M` without
-    /// `-p` is read and sent to the kernel, which keeps it, but no save shows it, so it is no
-    /// part of what must read back.
+    /// A table entry as the save can say it. Like ipvsadm's, the save leaves out (`SaveFormat`'s
+    /// documentation) the persistence netmask of a service that is not persistent, and
+    /// flag-3 of sh and mh, which name only flag-1 and flag-2: both are read and sent to the
+    /// kernel, which keeps them, but no save shows them, so they are no part of what must
+    /// read back.
     static func asSaved(_ entry: ServiceEntry) -> ServiceEntry {
         var e = entry
         if !e.service.flags.contains(.persistent) { e.service.netmask = Service.fullNetmask(e.service.key.family) }
+        if ["sh", "mh"].contains(e.service.scheduler) { e.service.flags.remove(.schedulerFlag3) }
         return e
     }
 
