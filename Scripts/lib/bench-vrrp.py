@@ -16,7 +16,7 @@ indented details: every run, the goals (met / MISSED) and the sanity checks. A f
 check (a daemon that did not start, a takeover that never came, the VIP on two nodes, a
 spurious transition, ...) makes the exit status 1; a missed goal does not.
 
-Every namespace is called vrb-ROLE-PID-SEQ; the processes in them are killed and the
+Every namespace is called vrb-ROLE-PID-SEQ (--prefix replaces vrb); the processes in them are killed and the
 namespaces deleted on exit, on SIGINT/SIGTERM and on failure.
 """
 import argparse
@@ -112,6 +112,7 @@ def run_list(values):
 STARTED = []          # every Popen started here
 NAMESPACES = []       # every namespace created here, in creation order
 SEQ = [0]
+PREFIX = ["vrb"]      # namespace name prefix (--prefix), so concurrent users can tell theirs apart
 
 
 def ip(*args, check=True):
@@ -277,9 +278,9 @@ class Segment:
         tag = "%d-%d" % (os.getpid(), SEQ[0])
         self.dir = os.path.join(workdir, "%s-%d" % (label, SEQ[0]))
         os.makedirs(self.dir)
-        self.sw = "vrb-sw-" + tag
+        self.sw = "%s-sw-%s" % (PREFIX[0], tag)
         self.names = ["n%d" % (i + 1) for i in range(count)]
-        self.ns = {n: "vrb-%s-%s" % (n, tag) for n in self.names}
+        self.ns = {n: "%s-%s-%s" % (PREFIX[0], n, tag) for n in self.names}
         self.addr = {n: "198.51.100.%d" % (11 + i) for i, n in enumerate(self.names)}
         self.mac = {n: "02:76:62:00:00:%02x" % (0x11 + i) for i, n in enumerate(self.names)}
         self._add_ns(self.sw)
@@ -827,8 +828,11 @@ def main():
     ap.add_argument("--instances", type=int, default=100)
     ap.add_argument("--parallel", action="store_true",
                     help="run the two implementations' timing cases at the same time (default with --smoke)")
+    ap.add_argument("--prefix", default="vrb",
+                    help="namespace names start with this (default vrb; the PID already keeps runs apart)")
     ap.add_argument("cases", nargs="*")
     args = ap.parse_args()
+    PREFIX[0] = args.prefix
     args.runs = args.runs or (2 if args.smoke else 20)
     args.fast_seconds = args.fast_seconds or (10 if args.smoke else 300)
     args.idle_seconds = args.idle_seconds or (5 if args.smoke else 60)
