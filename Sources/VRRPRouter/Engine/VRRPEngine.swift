@@ -180,6 +180,11 @@ public actor VRRPEngine {
     func timerFired(_ name: String, _ timer: VRRPTimer, generation: Int) {
         guard running, let r = routers[name], r.timers[timer]?.generation == generation else { return }
         r.timers[timer] = nil
+        // Armed for an earlier deadline than the state machine's now (`arm`): wait for that one.
+        if let due = r.machine.deadlines[timer], due > .now {
+            arm(r, timer, due)
+            return
+        }
         switch timer {
         case .advert: handle(.advertTimerFired, on: r)
         case .masterDown: handle(masterDownEvent(for: r), on: r)
