@@ -12,6 +12,9 @@ extension VRRPEngine {
         case .removeVirtualAddresses: removeAddresses(r)
         case let .sendAnnouncements(reason): announce(r, reason)
         case let .setSyncDaemonRole(role): setSyncRole(role, for: r)
+        // Master_Down deadlines share one timer; a cancelled one is simply gone from the machine.
+        case let .setTimer(.masterDown, deadline): armMasterDownSweep(deadline)
+        case .cancelTimer(.masterDown): break
         case let .setTimer(timer, deadline): arm(r, timer, deadline)
         case let .cancelTimer(timer):
             if let t = r.timers.removeValue(forKey: timer) { reactor.cancelTimer(t.id) }

@@ -47,6 +47,10 @@ public actor VRRPEngine {
     public internal(set) var syncError: String?
     /// The last sync daemon change handed to the kernel (the next one waits for it).
     var syncChange: Task<Void, Never>?
+    /// The Master_Down sweep's reactor timer and the deadline it is armed for
+    /// (`armMasterDownSweep`), and its generation (a fired timer of an older one does nothing).
+    var masterDownSweep: (id: UInt64, deadline: ContinuousClock.Instant)?
+    var sweepGeneration = 0
     /// How long a notify script may run.
     let scriptTimeout: Duration
 
@@ -96,6 +100,7 @@ public actor VRRPEngine {
         scripts = [:]
         eventTask?.cancel()
         for r in routers.values { stopRouter(r) }
+        cancelMasterDownSweep()
         for q in notifyQueues.values { await q.finish() }
         notifyQueues = [:]
         await syncChange?.value
@@ -187,7 +192,7 @@ public actor VRRPEngine {
         }
         switch timer {
         case .advert: handle(.advertTimerFired, on: r)
-        case .masterDown: handle(masterDownEvent(for: r), on: r)
+        case .masterDown: handle(masterDownEvent(for: r), on: r)   // the sweep's now (armMasterDownSweep)
         case .preemptDelay: handle(.preemptDelayExpired, on: r)
         }
     }
