@@ -50,12 +50,9 @@ let package = Package(
             pkgConfig: "libnl-route-3.0",
             providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]
         ),
-        // OpenSSL (libssl3), found by pkg-config: SSL_GET's TLS handshake, as keepalived does it.
-        .systemLibrary(
-            name: "COpenSSL",
-            pkgConfig: "openssl",
-            providers: [.apt(["libssl-dev"])]
-        ),
+        // OpenSSL (libssl3): SSL_GET's TLS handshake, as keepalived does it. Headers only (apt
+        // libssl-dev): the library is loaded with dlopen by the first SSL_GET (COpenSSL/shim.h).
+        .systemLibrary(name: "COpenSSL"),
         // PCRE2 (libpcre2-8-0), found by pkg-config: HTTP_GET's and SSL_GET's `regex`, as keepalived does it.
         .systemLibrary(
             name: "CPCRE2",

@@ -64,6 +64,12 @@ uint64_t swiftvs_epoll_event_data(const void *buffer, int index) {
 
 int swiftvs_name_this_thread(const char *name) { return pthread_setname_np(pthread_self(), name); }
 
+int swiftvs_realtime_this_thread(int priority) {
+    struct sched_param param = { .sched_priority = priority };
+    // pid 0: the calling thread (Linux schedules threads, not processes).
+    return sched_setscheduler(0, SCHED_RR | SCHED_RESET_ON_FORK, &param) == 0 ? 0 : errno;
+}
+
 int swiftvs_mallopt(int param, int value) { return mallopt(param, value); }
 
 int swiftvs_m_arena_max(void) { return M_ARENA_MAX; }

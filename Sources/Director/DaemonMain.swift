@@ -236,6 +236,7 @@ public enum DaemonMain {
                 checkLoop: reactor, metrics: events)
         }
         let vrrp = director.vrrp.isEmpty ? nil : openVRRP(director.vrrp, reactor: reactor, runner: runner, ipvs: ipvs, logger: logger)
+        if vrrp != nil { await realtimeEventLoop(reactor, logger: logger) }
         logger.notice("swiftvs daemon: config \(config), control \(control)\(noState || ipvs == nil ? "" : ", state \(state)"), \(daemonConfig.virtualServers.count) virtual servers, \(director.vrrp.instances.count) vrrp instances, pid \(getpid())")
         let metrics = events.map { DirectorMetrics(events: $0, runner: runner, ipvs: ipvs, lvs: engine, vrrp: vrrp) }
         if let m = options.metrics { logger.notice("metrics: http://\(m)/metrics") }
@@ -294,6 +295,22 @@ public enum DaemonMain {
             return try MarkManager(backend: kind)
         } catch {
             fail("daemon: mark rules: \(error.message)", hint: error.hint, status: error.exitCode)
+        }
+    }
+
+    /// The SCHED_RR priority of the event loop's thread when VRRP instances run: the lowest,
+    /// above every ordinary thread and below whatever the host runs real-time itself.
+    static let realtimePriority: Int32 = 1
+
+    /// VRRP's timers on a real-time thread: Master_Down and the advert timer fire on time on a
+    /// loaded node (an ordinary thread's wake-up waited behind the other threads' slices;
+    /// keepalived offers the same with `vrrp_rt_priority`, off by default). Scripts and checks
+    /// started from it run as ordinary processes. Without CAP_SYS_NICE the daemon runs on,
+    /// with a warning.
+    static func realtimeEventLoop(_ reactor: Reactor, logger: Logger) async {
+        let code = await reactor.makeRealtime(priority: realtimePriority)
+        if code != 0 {
+            logger.warning("vrrp: the event loop stays an ordinary thread (sched_setscheduler SCHED_RR \(realtimePriority): \(String(cString: strerror(code)))); under load its timers may be late")
         }
     }
 

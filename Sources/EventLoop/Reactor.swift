@@ -399,6 +399,17 @@ public final class Reactor: TaskExecutor, Sendable {
         return id
     }
 
+    /// Makes the reactor's thread real-time (SCHED_RR at `priority`, see
+    /// `SystemCalls.makeThisThreadRealtime`), so that a timer's wake-up preempts whatever
+    /// ordinary thread has the core: on a loaded node an ordinary thread's wake-up waited behind
+    /// the others' slices (VRRP takeovers up to 130 ms past Master_Down_Interval). Children and
+    /// threads it starts are ordinary ones. Returns the errno of sched_setscheduler, 0 on success.
+    public func makeRealtime(priority: Int32) async -> Int32 {
+        await withCheckedContinuation { (done: CheckedContinuation<Int32, Never>) in
+            schedule(at: .now) { done.resume(returning: SystemCalls.makeThisThreadRealtime(priority: priority)) }
+        }
+    }
+
     /// Drops a timer of `schedule` that has not fired yet (nothing happens if it has).
     public func cancelTimer(_ id: UInt64) {
         state.withLock { s in

@@ -103,6 +103,10 @@ uint64_t swiftvs_epoll_event_data(const void *buffer, int index);
 /// pthread_setname_np(3) for the calling thread (15 bytes at most): 0 or the error number.
 int swiftvs_name_this_thread(const char *name);
 
+/// Makes the calling thread SCHED_RR at `priority`, with SCHED_RESET_ON_FORK (the threads and
+/// processes it clones start as ordinary SCHED_OTHER ones). 0 on success, else the errno.
+int swiftvs_realtime_this_thread(int priority);
+
 /// mallopt(3): 1 on success, 0 on error.
 int swiftvs_mallopt(int param, int value);
 

@@ -9,12 +9,14 @@ import Glibc
 /// (with the PEM password), the CA file, verify depth 1, and no verification of the server
 /// (keepalived never sets SSL_VERIFY_PEER, so a self-signed or expired certificate passes).
 ///
-/// OpenSSL is initialised when the first context is made (without its atexit cleanup, which
-/// could run under a check still in flight at exit), so a daemon with no SSL_GET never pays
-/// for it: the library is linked, but its tables are not built.
+/// OpenSSL is loaded (`OpenSSLLibrary`) and initialised when the first context is made (without
+/// its atexit cleanup, which could run under a check still in flight at exit), so a daemon with
+/// no SSL_GET never pays for it: neither mapped nor initialised.
 final class TLSContext: Sendable {
     /// The SSL_CTX. Thread-safe once set up (SSL_new from any thread); freed with the context.
     nonisolated(unsafe) let ctx: OpaquePointer
+    /// The library the context is of.
+    let ssl: OpenSSLLibrary
     /// The password the callback hands OpenSSL, kept for the context's life.
     private nonisolated(unsafe) let password: UnsafeMutablePointer<CChar>?
 
@@ -26,40 +28,47 @@ final class TLSContext: Sendable {
     }
 
     init(_ config: SSLConfig?) throws(Failure) {
-        guard swiftvs_openssl_init() == 1 else { throw Failure(what: "cannot initialise OpenSSL", detail: Self.lastError()) }
-        guard let ctx = SSL_CTX_new(TLS_client_method()) else {
-            throw Failure(what: "cannot create a new SSL context", detail: Self.lastError())
+        let ssl = try OpenSSLLibrary.shared.get()
+        let o = ssl.api
+        guard swiftvs_openssl_init(o) == 1 else { throw Failure(what: "cannot initialise OpenSSL", detail: Self.lastError(ssl)) }
+        guard let ctx = o.pointee.SSL_CTX_new(o.pointee.TLS_client_method()) else {
+            throw Failure(what: "cannot create a new SSL context", detail: Self.lastError(ssl))
         }
+        self.ssl = ssl
         self.ctx = ctx
         password = config?.password.map { strdup($0) }
-        swiftvs_ssl_ctx_ignore_unexpected_eof(ctx)
-        SSL_CTX_set_verify_depth(ctx, 1)
+        swiftvs_ssl_ctx_ignore_unexpected_eof(o, ctx)
+        o.pointee.SSL_CTX_set_verify_depth(ctx, 1)
         if let config { try load(config) }
     }
 
     deinit {
-        SSL_CTX_free(ctx)
+        ssl.api.pointee.SSL_CTX_free(ctx)
         free(password)
     }
 
     /// The files of the `SSL` block, in keepalived's order: certificate, password, key, CA.
     private func load(_ c: SSLConfig) throws(Failure) {
-        if let cert = c.certificate, SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 {
-            throw Failure(what: "cannot load certificate file \(cert)", detail: Self.lastError())
+        let o = ssl.api
+        if let cert = c.certificate, o.pointee.SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 {
+            throw Failure(what: "cannot load certificate file \(cert)", detail: lastError())
         }
-        if let password { swiftvs_ssl_ctx_set_password(ctx, password) }
-        if let key = c.key, SSL_CTX_use_PrivateKey_file(ctx, key, swiftvs_ssl_filetype_pem()) != 1 {
-            throw Failure(what: "cannot load key file \(key)", detail: Self.lastError())
+        if let password { swiftvs_ssl_ctx_set_password(o, ctx, password) }
+        if let key = c.key, o.pointee.SSL_CTX_use_PrivateKey_file(ctx, key, swiftvs_ssl_filetype_pem()) != 1 {
+            throw Failure(what: "cannot load key file \(key)", detail: lastError())
         }
-        if let ca = c.ca, SSL_CTX_load_verify_locations(ctx, ca, nil) != 1 {
-            throw Failure(what: "cannot load CA file \(ca)", detail: Self.lastError())
+        if let ca = c.ca, o.pointee.SSL_CTX_load_verify_locations(ctx, ca, nil) != 1 {
+            throw Failure(what: "cannot load CA file \(ca)", detail: lastError())
         }
     }
 
     /// The oldest OpenSSL error of this thread as text; the queue is cleared.
-    static func lastError() -> String {
+    func lastError() -> String { Self.lastError(ssl) }
+
+    /// The oldest error of this thread on `library`'s queue as text; the queue is cleared.
+    static func lastError(_ library: OpenSSLLibrary) -> String {
         var buf = [CChar](repeating: 0, count: 256)
-        swiftvs_ssl_error_text(&buf, buf.count)
+        swiftvs_ssl_error_text(library.api, &buf, buf.count)
         return String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

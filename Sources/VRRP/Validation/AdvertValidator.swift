@@ -11,11 +11,14 @@ import NetworkModel
 /// address count, checksum, unicast/multicast channel, each address. Priority 0 is accepted.
 public struct AdvertValidator: Sendable, Hashable {
     /// What this instance expects.
-    public var expectation: AdvertExpectation
+    public let expectation: AdvertExpectation
+    /// The expectation's 8 auth bytes as sent, made once (every v2 advert is compared with them).
+    private let authWire: [UInt8]
 
     /// A validator for one instance.
     public init(_ expectation: AdvertExpectation) {
         self.expectation = expectation
+        authWire = expectation.authentication.wireData
     }
 
     /// The VRID of an IPv4 datagram (`ipv4: true`, from the IP header on) or a bare VRRP
@@ -145,7 +148,7 @@ public struct AdvertValidator: Sendable, Hashable {
         if authType != e.authentication.wireType {
             return Rejection(.authTypeMismatch, "received a \(authType) auth, expecting \(e.authentication.wireType)!")
         }
-        if case .password = e.authentication, !AdvertValidator.constantTimeEqual(authData, e.authentication.wireData) {
+        if case .password = e.authentication, !AdvertValidator.constantTimeEqual(authData, authWire) {
             return Rejection(.passwordMismatch, "received an invalid passwd!")
         }
         let mine = AdvertInterval.wireSeconds(e.advertInterval)
@@ -156,8 +159,18 @@ public struct AdvertValidator: Sendable, Hashable {
     }
 
     private func checkAddresses(_ packet: VRRPPacket) -> Rejection? {
-        let carried = Set(packet.addresses)
-        if let missing = expectation.virtualAddresses.first(where: { !carried.contains($0) }) {
+        let carried = packet.addresses
+        // A linear search: an advert carries a few addresses (the count already matched ours),
+        // and this runs for every advert received; a Set cost an allocation and a hash of each.
+        // Beyond a few dozen the Set's hashing is cheaper than the n² comparisons.
+        let missing: IPAddress?
+        if carried.count <= 32 {
+            missing = expectation.virtualAddresses.first { !carried.contains($0) }
+        } else {
+            let set = Set(carried)
+            missing = expectation.virtualAddresses.first { !set.contains($0) }
+        }
+        if let missing {
             return Rejection(.addressMissing,
                              "ip address associated with VRID \(expectation.vrid) not present in MASTER advert : \(missing)")
         }

@@ -12,6 +12,9 @@ extension VRRPEngine {
         case .removeVirtualAddresses: removeAddresses(r)
         case let .sendAnnouncements(reason): announce(r, reason)
         case let .setSyncDaemonRole(role): setSyncRole(role, for: r)
+        // Master_Down deadlines share one timer; a cancelled one is simply gone from the machine.
+        case let .setTimer(.masterDown, deadline): armMasterDownSweep(deadline)
+        case .cancelTimer(.masterDown): break
         case let .setTimer(timer, deadline): arm(r, timer, deadline)
         case let .cancelTimer(timer):
             if let t = r.timers.removeValue(forKey: timer) { reactor.cancelTimer(t.id) }
@@ -30,8 +33,17 @@ extension VRRPEngine {
         }
     }
 
+    /// Arms the reactor timer of a protocol timer for `deadline`, unless the one armed already
+    /// fires earlier: that one then finds the state machine's deadline moved on and arms itself
+    /// again for it (`timerFired`). A backup hears an advert every interval from each master
+    /// and each pushes its Master_Down deadline back: re-arming for every advert cost a cancel,
+    /// a schedule (a closure and a stale heap entry) per advert, where this costs a comparison
+    /// per advert and one timer per Master_Down_Interval.
     func arm(_ r: VirtualRouter, _ timer: VRRPTimer, _ deadline: ContinuousClock.Instant) {
-        if let old = r.timers[timer] { reactor.cancelTimer(old.id) }
+        if let old = r.timers[timer] {
+            if old.deadline <= deadline { return }
+            reactor.cancelTimer(old.id)
+        }
         let name = r.name
         r.timerGeneration += 1
         let generation = r.timerGeneration
@@ -41,7 +53,7 @@ extension VRRPEngine {
         let id = reactor.schedule(at: deadline) { [self, reactor] in
             Task(executorPreference: reactor) { await self.timerFired(name, timer, generation: generation) }
         }
-        r.timers[timer] = (id, generation)
+        r.timers[timer] = (id, generation, deadline)
     }
 
     func addAddresses(_ r: VirtualRouter) {

@@ -47,6 +47,10 @@ public actor VRRPEngine {
     public internal(set) var syncError: String?
     /// The last sync daemon change handed to the kernel (the next one waits for it).
     var syncChange: Task<Void, Never>?
+    /// The Master_Down sweep's reactor timer and the deadline it is armed for
+    /// (`armMasterDownSweep`), and its generation (a fired timer of an older one does nothing).
+    var masterDownSweep: (id: UInt64, deadline: ContinuousClock.Instant)?
+    var sweepGeneration = 0
     /// How long a notify script may run.
     let scriptTimeout: Duration
 
@@ -96,6 +100,7 @@ public actor VRRPEngine {
         scripts = [:]
         eventTask?.cancel()
         for r in routers.values { stopRouter(r) }
+        cancelMasterDownSweep()
         for q in notifyQueues.values { await q.finish() }
         notifyQueues = [:]
         await syncChange?.value
@@ -180,9 +185,14 @@ public actor VRRPEngine {
     func timerFired(_ name: String, _ timer: VRRPTimer, generation: Int) {
         guard running, let r = routers[name], r.timers[timer]?.generation == generation else { return }
         r.timers[timer] = nil
+        // Armed for an earlier deadline than the state machine's now (`arm`): wait for that one.
+        if let due = r.machine.deadlines[timer], due > .now {
+            arm(r, timer, due)
+            return
+        }
         switch timer {
         case .advert: handle(.advertTimerFired, on: r)
-        case .masterDown: handle(masterDownEvent(for: r), on: r)
+        case .masterDown: handle(masterDownEvent(for: r), on: r)   // the sweep's now (armMasterDownSweep)
         case .preemptDelay: handle(.preemptDelayExpired, on: r)
         }
     }
