@@ -236,7 +236,7 @@ public enum DaemonMain {
                 checkLoop: reactor, metrics: events)
         }
         let vrrp = director.vrrp.isEmpty ? nil : openVRRP(director.vrrp, reactor: reactor, runner: runner, ipvs: ipvs, logger: logger)
-        if vrrp != nil { await realtimeEventLoop(reactor, logger: logger) }
+        if vrrp != nil { await realtimeEventLoop(reactor, priority: director.vrrp.globals.realtimePriority, logger: logger) }
         logger.notice("swiftvs daemon: config \(config), control \(control)\(noState || ipvs == nil ? "" : ", state \(state)"), \(daemonConfig.virtualServers.count) virtual servers, \(director.vrrp.instances.count) vrrp instances, pid \(getpid())")
         let metrics = events.map { DirectorMetrics(events: $0, runner: runner, ipvs: ipvs, lvs: engine, vrrp: vrrp) }
         if let m = options.metrics { logger.notice("metrics: http://\(m)/metrics") }
@@ -298,19 +298,16 @@ public enum DaemonMain {
         }
     }
 
-    /// The SCHED_RR priority of the event loop's thread when VRRP instances run: the lowest,
-    /// above every ordinary thread and below whatever the host runs real-time itself.
-    static let realtimePriority: Int32 = 1
-
     /// VRRP's timers on a real-time thread: Master_Down and the advert timer fire on time on a
     /// loaded node (an ordinary thread's wake-up waited behind the other threads' slices;
-    /// keepalived offers the same with `vrrp_rt_priority`, off by default). Scripts and checks
-    /// started from it run as ordinary processes. Without CAP_SYS_NICE the daemon runs on,
-    /// with a warning.
-    static func realtimeEventLoop(_ reactor: Reactor, logger: Logger) async {
-        let code = await reactor.makeRealtime(priority: realtimePriority)
+    /// keepalived does the same with `vrrp_rt_priority`, off by default there). The priority
+    /// is `vrrp_rt_priority`'s, 1 when it is not given: above every ordinary thread, below
+    /// whatever the host runs real-time itself. Scripts and checks started from it run as
+    /// ordinary processes. Without CAP_SYS_NICE the daemon runs on, with a warning.
+    static func realtimeEventLoop(_ reactor: Reactor, priority: Int32, logger: Logger) async {
+        let code = await reactor.makeRealtime(priority: priority)
         if code != 0 {
-            logger.warning("vrrp: the event loop stays an ordinary thread (sched_setscheduler SCHED_RR \(realtimePriority): \(String(cString: strerror(code)))); under load its timers may be late")
+            logger.warning("vrrp: the event loop stays an ordinary thread (sched_setscheduler SCHED_RR \(priority): \(String(cString: strerror(code)))); under load its timers may be late")
         }
     }
 

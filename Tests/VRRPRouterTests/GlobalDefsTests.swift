@@ -18,6 +18,7 @@ import VRRP
         #expect(g.garpInterval == .zero && g.gnaInterval == .zero && g.startupDelay == .zero)
         #expect(g.scriptUser == nil && g.scriptGroup == nil && !g.enableScriptSecurity)
         #expect(g.lvsSyncDaemon == nil)
+        #expect(g.realtimePriority == 1)
         let i = try #require(r.instance)
         #expect(i.garp == GratuitousARPSettings())
     }
@@ -34,6 +35,7 @@ import VRRP
             vrrp_garp_interval 0.001
             vrrp_gna_interval 0.25
             vrrp_startup_delay 5.5
+            vrrp_rt_priority 40
             script_user nobody nogroup
             enable_script_security
             lvs_sync_daemon eth1 VI_1 id 7 maxlen 1400 port 8849 ttl 2 group 224.0.0.82
@@ -50,13 +52,14 @@ import VRRP
         #expect(g.garpInterval == .milliseconds(1))
         #expect(g.gnaInterval == .milliseconds(250))
         #expect(g.startupDelay == .milliseconds(5500))
+        #expect(g.realtimePriority == 40)
         #expect(g.scriptUser == "nobody" && g.scriptGroup == "nogroup")
         #expect(g.enableScriptSecurity)
         let sync = try #require(g.lvsSyncDaemon)
         #expect(sync.interface == "eth1" && sync.instance == "VI_1")
         #expect(sync.syncID == 7 && sync.maxLength == 1400 && sync.port == 8849 && sync.ttl == 2)
         #expect(sync.group == IPAddress("224.0.0.82"))
-        #expect(sync.location == SourceLocation(file: "k.conf", line: 13, column: 5))
+        #expect(sync.location == SourceLocation(file: "k.conf", line: 14, column: 5))
         // The instance takes the global defaults.
         let i = try #require(r.instance)
         #expect(i.version == 3)
@@ -141,6 +144,8 @@ import VRRP
     }
 
     @Test func rangesAndValueErrors() {
+        #expect(read("global_defs {\n vrrp_rt_priority 0\n}\n").all == ["k.conf:2:19: vrrp_rt_priority 0 out of range 1-99"])
+        #expect(read("global_defs {\n vrrp_rt_priority 100\n}\n").all == ["k.conf:2:19: vrrp_rt_priority 100 out of range 1-99"])
         #expect(read("global_defs {\n vrrp_version 4\n}\n").all == ["k.conf:2:15: vrrp_version 4 out of range 2-3"])
         #expect(read("global_defs {\n vrrp_garp_master_repeat 0\n}\n").all == [
             "k.conf:2:26: vrrp_garp_master_repeat 0 out of range 1-2147483647",

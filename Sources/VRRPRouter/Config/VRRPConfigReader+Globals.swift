@@ -32,7 +32,7 @@ extension VRRPConfigReader {
         "vrrp_mcast_group6", "vrrp_min_garp", "vrrp_netlink_cmd_rcv_bufs", "vrrp_netlink_cmd_rcv_bufs_force",
         "vrrp_netlink_monitor_rcv_bufs", "vrrp_netlink_monitor_rcv_bufs_force", "vrrp_no_swap",
         "vrrp_notify_fifo", "vrrp_notify_fifo_script", "vrrp_notify_priority_changes", "vrrp_priority",
-        "vrrp_process_name", "vrrp_rlimit_rtime", "vrrp_rlimit_rttime", "vrrp_rt_priority",
+        "vrrp_process_name", "vrrp_rlimit_rtime", "vrrp_rlimit_rttime",
         "vrrp_rx_bufs_multiplier", "vrrp_rx_bufs_policy", "vrrp_skip_check_adv_addr", "vrrp_strict",
         "vrrp_vmac_garp_intvl",
     ]
@@ -54,6 +54,8 @@ extension VRRPConfigReader {
                 if let v = reader.timer(s, allowZero: true) { config.globals.gnaInterval = v }
             case "vrrp_startup_delay":
                 if let v = reader.timer(s, allowZero: true) { config.globals.startupDelay = v }
+            case "vrrp_rt_priority":
+                if let v = reader.integer(s, 1...99) { config.globals.realtimePriority = Int32(v) }
             case "vrrp_check_unicast_src":
                 if let v = reader.flag(s) { config.globals.checkUnicastSource = v }
             case "vrrp_lower_prio_no_advert":

@@ -45,6 +45,10 @@ public struct VRRPGlobals: Sendable, Hashable {
     public var gnaInterval: Duration = .zero
     /// `vrrp_startup_delay`: the VRRP instances wait this long before their first election.
     public var startupDelay: Duration = .zero
+    /// `vrrp_rt_priority` (1–99): the SCHED_RR priority of the thread that runs the VRRP
+    /// timers. keepalived stays an ordinary process without it; swiftvs runs that thread at
+    /// priority 1 by default, so Master_Down fires on time on a loaded director.
+    public var realtimePriority: Int32 = 1
     /// `vrrp_check_unicast_src`, `vrrp_lower_prio_no_advert`, `vrrp_higher_prio_send_advert`:
     /// the defaults of the instances' `check_unicast_src`, `lower_prio_no_advert` and
     /// `higher_prio_send_advert`.
