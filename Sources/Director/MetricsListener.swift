@@ -5,6 +5,7 @@ import Musl
 #endif
 import EventLoop
 import NetworkModel
+import SystemErrors
 import Synchronization
 
 /// The `--metrics` HTTP endpoint: `GET /metrics` answers the Prometheus text format, `GET /` a
@@ -30,27 +31,18 @@ public enum MetricsListener {
     }
 
     /// Why the listener could not be opened.
-    public struct SocketError: Error, Sendable, CustomStringConvertible {
-        public var address: MetricsAddress
-        public var step: String
-        public var errno: Int32
-        public var description: String { "\(address): \(step): \(String(cString: strerror(errno)))" }
-    }
+    /// `ADDRESS: STEP: REASON` (`127.0.0.1:9898: bind: Address already in use`).
+    public typealias SocketError = SystemCallFailure
 
     /// A bound, listening, non-blocking TCP socket on `address`.
     public static func listen(_ address: MetricsAddress) throws(SocketError) -> Int32 {
         let v6 = address.address.family == .inet6
         let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        if fd < 0 { throw SocketError(address: address, step: "socket", errno: errno) }
+        if fd < 0 { throw SocketError(subject: "\(address)", step: "socket", errno: .current) }
         var one: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         if v6 { _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) }
-        /// The step that failed, with its errno; the socket closed.
-        func failed(_ step: String) -> SocketError {
-            let e = errno
-            close(fd)
-            return SocketError(address: address, step: step, errno: e)
-        }
+        func failed(_ step: String) -> SocketError { .closing(fd, subject: "\(address)", step: step) }
         if withSocketAddress(address, { bind(fd, $0, $1) }) != 0 { throw failed("bind") }
         if Glibc.listen(fd, 64) != 0 { throw failed("listen") }
         return fd

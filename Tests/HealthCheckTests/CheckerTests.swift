@@ -114,7 +114,7 @@ struct CheckerTests {
     @Test func tcpCheckFailsOnAClosedPort() async {
         let r = await TCPChecker(endpoint: Endpoint(address: .v4(127, 0, 0, 1), port: closedPort()), timeout: generous, reactor: testReactor).check()
         #expect(!r.success)
-        #expect(r.reason == .connectFailed(errno: ECONNREFUSED, message: "Connection refused"))
+        #expect(r.reason == .connectFailed(errno: .connectionRefused, message: "Connection refused"))
         #expect("\(r)" == "failure: connect failed: Connection refused")
     }
 
@@ -126,7 +126,7 @@ struct CheckerTests {
         ep.bindTo = .v4(192, 0, 2, 1)  // not ours: bind fails, nothing is sent
         let r = await TCPChecker(endpoint: ep, timeout: generous, reactor: testReactor).check()
         guard case let .connectFailed(e, _) = r.reason else { Issue.record("\(r)"); return }
-        #expect(e == EADDRNOTAVAIL)
+        #expect(e == .addressNotAvailable)
     }
 
     @Test func httpGetChecksStatus() async throws {
@@ -170,7 +170,7 @@ struct CheckerTests {
 
     @Test func httpClosedPortAndGarbage() async throws {
         let closed = await HTTPChecker(endpoint: Endpoint(address: .v4(127, 0, 0, 1), port: closedPort()), urls: [URLCheckConfig(path: "/")], timeout: generous, reactor: testReactor).check()
-        #expect(closed.reason == .connectFailed(errno: ECONNREFUSED, message: "Connection refused"))
+        #expect(closed.reason == .connectFailed(errno: .connectionRefused, message: "Connection refused"))
         let server = try TestServer(response: Array("SSH-2.0-OpenSSH\r\n\r\n".utf8))
         let r = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/")], timeout: generous, reactor: testReactor).check()
         #expect(r.reason == .badResponse("bad status line 'SSH-2.0-OpenSSH'"))

@@ -32,7 +32,7 @@ public struct PingChecker: Checker {
             fd = socket(SocketAddress.family(address), Int32(SOCK_RAW.rawValue) | flags, proto)
             raw = true
         }
-        guard fd >= 0 else { return .failed(.icmp("socket: \(Errno(rawValue: errno))"), latency: start.duration(to: .now)) }
+        guard fd >= 0 else { return .failed(.icmp(FailureText.render(subject: "socket", errno: .current)), latency: start.duration(to: .now)) }
         defer { close(fd) }
 
         let ident = UInt16(truncatingIfNeeded: getpid() ^ Int32(truncatingIfNeeded: Int(bitPattern: UInt(fd))))
@@ -47,7 +47,7 @@ public struct PingChecker: Checker {
         let sent = SocketAddress.with(address, port: 0) { sa, len in
             packet.withUnsafeBytes { sendto(fd, $0.baseAddress!, $0.count, 0, sa, len) }
         }
-        guard sent == packet.count else { return .failed(.icmp("send: \(Errno(rawValue: errno))"), latency: start.duration(to: .now)) }
+        guard sent == packet.count else { return .failed(.icmp(FailureText.render(subject: "send", errno: .current)), latency: start.duration(to: .now)) }
 
         var buf = [UInt8](repeating: 0, count: 1500)
         while true {
