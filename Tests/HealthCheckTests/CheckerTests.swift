@@ -28,7 +28,7 @@ final class TestServer: Sendable {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, 4)
-        guard SocketAddress.with(.v4(127, 0, 0, 1), port: 0, { bind(fd, $0, $1) }) == 0, listen(fd, 64) == 0 else {
+        guard IPAddress.v4(127, 0, 0, 1).withSocketAddress(port: 0, { bind(fd, $0, $1) }) == 0, listen(fd, 64) == 0 else {
             throw TestError("bind/listen: \(errno)")
         }
         var sa = sockaddr_in()
@@ -85,7 +85,7 @@ final class TestServer: Sendable {
 func closedPort(_ type: __socket_type = SOCK_STREAM) -> UInt16 {
     let fd = socket(AF_INET, Int32(type.rawValue), 0)
     defer { close(fd) }
-    _ = SocketAddress.with(.v4(127, 0, 0, 1), port: 0) { bind(fd, $0, $1) }
+    _ = IPAddress.v4(127, 0, 0, 1).withSocketAddress(port: 0) { bind(fd, $0, $1) }
     var sa = sockaddr_in()
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafeMutablePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }

@@ -16,42 +16,6 @@ public struct Endpoint: Sendable, Hashable {
     public var fwmark: UInt32?
 }
 
-enum SocketAddress {
-    /// Calls `body` with a sockaddr for `address:port`.
-    static func with<R>(_ address: IPAddress, port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
-        switch address {
-        case .v4:
-            var sa = sockaddr_in()
-            sa.sin_family = sa_family_t(AF_INET)
-            sa.sin_port = port.bigEndian
-            copy(address, into: &sa.sin_addr)
-            return pass(&sa, body)
-        case .v6:
-            var sa = sockaddr_in6()
-            sa.sin6_family = sa_family_t(AF_INET6)
-            sa.sin6_port = port.bigEndian
-            copy(address, into: &sa.sin6_addr)
-            return pass(&sa, body)
-        }
-    }
-
-    /// The address's network-order bytes into an `in_addr` or `in6_addr`.
-    private static func copy<T>(_ address: IPAddress, into storage: inout T) {
-        withUnsafeMutableBytes(of: &storage) { raw in
-            for (i, b) in address.bytes.enumerated() { raw[i] = b }
-        }
-    }
-
-    /// `body` with `sa` as a `sockaddr` and its length.
-    private static func pass<T, R>(_ sa: inout T, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
-        withUnsafePointer(to: &sa) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<T>.size)) }
-        }
-    }
-
-    static func family(_ a: IPAddress) -> Int32 { a.family == .inet ? AF_INET : AF_INET6 }
-}
-
 /// The checker's own end of a socket, TCP or UDP: its mark, device and source address.
 enum SocketSetup {
     /// fwmark (SO_MARK), bind_if (SO_BINDTODEVICE), bindto / bind_port (bind), in that order.
@@ -68,7 +32,7 @@ enum SocketSetup {
         }
         if ep.bindTo != nil || ep.bindPort != nil {
             let src = ep.bindTo ?? .any(ep.address.family)
-            let rc = SocketAddress.with(src, port: ep.bindPort ?? 0) { bind(fd, $0, $1) }
+            let rc = src.withSocketAddress(port: ep.bindPort ?? 0) { bind(fd, $0, $1) }
             if rc != 0 { return .connectError(.current, at: "bind \(src)") }
         }
         return nil
@@ -95,11 +59,11 @@ final class TCPConnection: CheckerSocket {
     /// (if not, wait for EPOLLOUT, then ask `result()`).
     static func begin(_ ep: Endpoint, reactor: Reactor) -> Result<(TCPConnection, established: Bool), CheckResult.Reason> {
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        let fd = socket(SocketAddress.family(ep.address), type, 0)
+        let fd = socket(ep.address.socketDomain, type, 0)
         guard fd >= 0 else { return .failure(.connectError(.current, at: "socket")) }
         let conn = TCPConnection(fd: fd, reactor: reactor)
         if let r = conn.prepare(ep) { return .failure(r) }
-        let rc = SocketAddress.with(ep.address, port: ep.port) { Glibc.connect(fd, $0, $1) }
+        let rc = ep.address.withSocketAddress(port: ep.port) { Glibc.connect(fd, $0, $1) }
         if rc == 0 { return .success((conn, true)) }
         let e = Errno.current
         guard e == .nowInProgress else { return .failure(.connectError(e)) }

@@ -9,7 +9,7 @@ final class UDPSocket: CheckerSocket {
     /// A socket connected to `ep` (with its mark, device and source address).
     static func connect(_ ep: Endpoint, reactor: Reactor) -> Result<UDPSocket, CheckResult.Reason> {
         let type = Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        let fd = socket(SocketAddress.family(ep.address), type, Int32(IPPROTO_UDP))
+        let fd = socket(ep.address.socketDomain, type, Int32(IPPROTO_UDP))
         guard fd >= 0 else { return .failure(.connectError(.current, at: "socket")) }
         let s = UDPSocket(fd: fd, reactor: reactor)
         var on: Int32 = 1
@@ -18,7 +18,7 @@ final class UDPSocket: CheckerSocket {
                     : setsockopt(fd, Int32(SOL_IPV6), IPV6_RECVERR, &on, socklen_t(4))
         if rc != 0 { return .failure(.connectError(.current, at: "IP\(v4 ? "" : "V6")_RECVERR")) }
         if let r = SocketSetup.apply(ep, to: fd) { return .failure(r) }
-        let crc = SocketAddress.with(ep.address, port: ep.port) { Glibc.connect(fd, $0, $1) }
+        let crc = ep.address.withSocketAddress(port: ep.port) { Glibc.connect(fd, $0, $1) }
         if crc != 0 { return .failure(.connectError(.current)) }
         return .success(s)
     }
