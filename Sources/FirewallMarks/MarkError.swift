@@ -37,7 +37,7 @@ public struct MarkError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The process exit code the CLI uses: 2 for bad input, 1 for everything else.
-    public var exitCode: Int32 { code == .invalidInput ? 2 : 1 }
+    public var exitCode: Int32 { code == .invalidValue ? 2 : 1 }
 
     public var description: String {
         var lines = [message]
@@ -56,15 +56,12 @@ public struct MarkError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     static func invalid(_ message: String, hint: String? = nil, column: Int? = nil) -> MarkError {
-        MarkError(code: .invalidInput, message: message, hint: hint, column: column)
+        MarkError(code: .invalidValue, message: message, hint: hint, column: column)
     }
 }
 
 /// The classes of `MarkError`.
 extension ErrorCode where Domain == MarkError {
-    /// The input (address, prefix, port, protocol, mark, save line, option) is not valid.
-    /// Nothing was changed. The CLI exits with 2.
-    public static var invalidInput: Self { Self(#function) }
     /// `delete` without `ifExists` found no such rule of ours.
     public static var notFound: Self { Self(#function) }
     /// Neither the requested nor any usable firewall tool is installed.
@@ -75,8 +72,6 @@ extension ErrorCode where Domain == MarkError {
     public static var commandFailed: Self { Self(#function) }
     /// A tool's output could not be understood.
     public static var unexpectedOutput: Self { Self(#function) }
-    /// A system call failed (spawning a process, pipes…).
-    public static var system: Self { Self(#function) }
 }
 
 /// Quotes a word for display the way a shell would need it (display only; nothing here

@@ -38,16 +38,17 @@ public struct HostNetworkError: DescribedFailure, Sendable, Hashable {
         public static let enterNamespace = Operation("enter network namespace")
     }
 
-    public var code: Code
+    // A record of what failed: its parts do not change afterwards.
+    public let code: Code
     /// The errno the kernel (or a system call) returned; nil when nothing was sent.
-    public var errno: Errno?
-    public var operation: Operation
+    public let errno: Errno?
+    public let operation: Operation
     /// What it was done to, as the description shows it: `198.51.100.39/24 to eth0`, `eth0`.
-    public var object: String
+    public let object: String
     /// The step that failed when the operation has several (`setsockopt IP_HDRINCL`), or nil.
-    public var step: String?
+    public let step: String?
     /// The kernel's extended-ack message, when it sent one.
-    public var kernelMessage: String?
+    public let kernelMessage: String?
 
     public init(code: Code, errno: Errno? = nil, operation: Operation, object: String,
                 step: String? = nil, kernelMessage: String? = nil) {
@@ -104,16 +105,8 @@ extension ErrorCode where Domain == HostNetworkError {
     public static var addressNotPresent: Self { Self(#function) }
     /// No interface by that name or index (ENODEV, or absent from the link dump).
     public static var noSuchInterface: Self { Self(#function) }
-    /// EPERM / EACCES: needs CAP_NET_ADMIN, CAP_NET_RAW or CAP_SYS_ADMIN.
-    public static var permissionDenied: Self { Self(#function) }
-    /// The kernel refused the values (EINVAL, EAFNOSUPPORT, EADDRNOTAVAIL on bind…).
-    public static var invalidArgument: Self { Self(#function) }
-    /// Rejected before anything reached the kernel.
-    public static var invalidValue: Self { Self(#function) }
     /// A network namespace could not be opened or entered.
     public static var namespace: Self { Self(#function) }
     /// A netlink reply or notification could not be decoded.
     public static var malformedMessage: Self { Self(#function) }
-    /// Any other errno from the kernel or a system call.
-    public static var system: Self { Self(#function) }
 }

@@ -33,13 +33,14 @@ public struct IPVSError: DescribedFailure, Sendable, Hashable {
         }
     }
 
-    public var code: Code
+    // A record of what failed: its parts do not change afterwards.
+    public let code: Code
     /// The errno the kernel (or a system call) returned; nil when nothing was sent.
-    public var errno: Errno?
-    public var operation: Operation
-    public var object: Object?
+    public let errno: Errno?
+    public let operation: Operation
+    public let object: Object?
     /// The precise reason, in words.
-    public var reason: String
+    public let reason: String
 
     public init(code: Code, errno: Errno? = nil, operation: Operation, object: Object? = nil, reason: String) {
         self.code = code
@@ -93,18 +94,11 @@ extension ErrorCode where Domain == IPVSError {
     public static var daemonRunning: Self { Self(#function) }
     public static var noDaemon: Self { Self(#function) }
     public static var noMemory: Self { Self(#function) }
-    public static var permissionDenied: Self { Self(#function) }
     public static var ipvsUnavailable: Self { Self(#function) }
-    /// The kernel refused the values (EINVAL, ERANGE, EAFNOSUPPORT…).
-    public static var invalidArgument: Self { Self(#function) }
-    /// Rejected before anything was sent.
-    public static var invalidValue: Self { Self(#function) }
     /// A namespace could not be entered or a socket not set up.
     public static var setupFailed: Self { Self(#function) }
     /// The kernel's reply could not be decoded.
     public static var malformedReply: Self { Self(#function) }
-    /// Any other errno from the kernel or a system call.
-    public static var system: Self { Self(#function) }
 }
 
 extension IPVSError {

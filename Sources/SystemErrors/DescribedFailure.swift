@@ -40,14 +40,15 @@ public enum FailureText {
 
 /// A system call that failed on something, and its errno: `SUBJECT: STEP: REASON`
 /// (`/run/swiftvs/control.sock: bind: Address already in use`). The error of the daemon's
-/// files, sockets and namespace, which have nothing to add to it.
+/// files, sockets and namespace, which have nothing to add to it. A record of a call that
+/// failed: its parts do not change afterwards.
 public struct SystemCallFailure: DescribedFailure, Sendable, Hashable {
     /// What it was done to: a path, an address, a namespace.
-    public var subject: String
+    public let subject: String
     /// The call or step that failed (`bind`, `fsync directory`).
-    public var step: String
+    public let step: String
     /// Why.
-    public var errno: Errno
+    public let errno: Errno
 
     /// `step` on `subject` failed with `errno`.
     public init(subject: String, step: String, errno: Errno) {

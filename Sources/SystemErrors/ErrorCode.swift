@@ -13,3 +13,17 @@ public struct ErrorCode<Domain>: Hashable, Sendable, CustomStringConvertible {
     /// A code named `name`; declared once per class as a static member of the domain's codes.
     package init(_ name: String) { description = name }
 }
+
+/// The classes every domain has, declared once: a domain's own classes are in its extension
+/// `where Domain == ThatError`.
+extension ErrorCode {
+    /// EPERM / EACCES: the operation needs a privilege (CAP_NET_ADMIN, CAP_NET_RAW…).
+    public static var permissionDenied: Self { Self(#function) }
+    /// The kernel refused the values (EINVAL, ERANGE, EAFNOSUPPORT…).
+    public static var invalidArgument: Self { Self(#function) }
+    /// The input was refused before anything was sent or changed (an address, a port, a
+    /// mark, a save line, an option).
+    public static var invalidValue: Self { Self(#function) }
+    /// Any other errno from the kernel or a system call.
+    public static var system: Self { Self(#function) }
+}
