@@ -66,8 +66,6 @@ extension ErrorCode where Domain == MarkError {
     public static var notFound: Self { Self(#function) }
     /// Neither the requested nor any usable firewall tool is installed.
     public static var toolMissing: Self { Self(#function) }
-    /// The named network namespace does not exist.
-    public static var namespaceMissing: Self { Self(#function) }
     /// A tool ran and failed (non-zero exit, killed, or timed out).
     public static var commandFailed: Self { Self(#function) }
     /// A tool's output could not be understood.

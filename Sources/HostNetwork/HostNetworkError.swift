@@ -105,8 +105,6 @@ extension ErrorCode where Domain == HostNetworkError {
     public static var addressNotPresent: Self { Self(#function) }
     /// No interface by that name or index (ENODEV, or absent from the link dump).
     public static var noSuchInterface: Self { Self(#function) }
-    /// A network namespace could not be opened or entered.
-    public static var namespace: Self { Self(#function) }
     /// A netlink reply or notification could not be decoded.
     public static var malformedMessage: Self { Self(#function) }
 }

@@ -24,6 +24,8 @@ extension ErrorCode {
     /// The input was refused before anything was sent or changed (an address, a port, a
     /// mark, a save line, an option).
     public static var invalidValue: Self { Self(#function) }
+    /// A network namespace could not be opened or entered (it does not exist, or may not be).
+    public static var namespace: Self { Self(#function) }
     /// Any other errno from the kernel or a system call.
     public static var system: Self { Self(#function) }
 }

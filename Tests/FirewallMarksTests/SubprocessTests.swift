@@ -118,7 +118,7 @@ struct SetupErrorTests {
 
     @Test func namespaces() {
         let missing = markError { _ = try MarkManager(backend: .iptables, namespace: "swvs-mark-missing-\(getpid())") }
-        #expect(missing?.code == .namespaceMissing)
+        #expect(missing?.code == .namespace)
         #expect(missing?.message == "network namespace 'swvs-mark-missing-\(getpid())' does not exist (no /run/netns/swvs-mark-missing-\(getpid()))")
         #expect(missing?.exitCode == 1)
         for bad in ["", "a/b", "..", ".", "x\ny"] {
