@@ -73,7 +73,7 @@ let package = Package(
         // The IPVS table as values: service keys, services, destinations, entries, timeouts, sync
         // daemons, changes, batch results and IPVSError. Pure Swift: the rules formats use it
         // without linking libnl.
-        .target(name: "IPVSModel", dependencies: ["NetworkModel"]),
+        .target(name: "IPVSModel", dependencies: ["NetworkModel", "SystemErrors"]),
         // The IPVS generic-netlink binding: wire encoding, the socket handle. Re-exports IPVSModel.
         .target(name: "IPVS", dependencies: ["CNetlink", "IPVSModel", "Serialization", "NetworkNamespaces", "SystemErrors"]),
         // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering, diff and plan.
@@ -96,7 +96,7 @@ let package = Package(
         .target(name: "CLinux"),
         // Code run inside another network namespace on a short-lived thread, without moving the
         // caller: the one implementation under the binding's --netns and HostNetwork's.
-        .target(name: "NetworkNamespaces", dependencies: ["CLinux"]),
+        .target(name: "NetworkNamespaces", dependencies: ["CLinux", "SystemErrors"]),
         // The epoll reactor (waits, timers, a TaskExecutor), the process runner that starts and
         // supervises scripts on it, and the system calls they need. Knows nothing of keepalived.
         .target(name: "EventLoop", dependencies: ["CLinux", "SystemErrors"]),
@@ -109,7 +109,7 @@ let package = Package(
         .target(
             name: "DaemonMetrics",
             dependencies: [
-                "IPVSModel",
+                "IPVSModel", "SystemErrors",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
@@ -162,8 +162,8 @@ let package = Package(
         // error, where the built executables are (Foundation; not a test target itself).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         // Host tests: no kernel IPVS needed.
-        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink"]),
-        .testTarget(name: "IPVSRulesTests", dependencies: ["IPVSRules", "IPVS", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink", "SystemErrors"]),
+        .testTarget(name: "IPVSRulesTests", dependencies: ["IPVSRules", "IPVS", "TestSupport", "SystemErrors"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "NetworkModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FirewallMarksTests", dependencies: ["FirewallMarks"]),
         .testTarget(name: "SerializationTests", dependencies: ["Serialization"]),

@@ -81,7 +81,4 @@ static inline int swiftvs_nl_build_major(void) { return LIBNL_VER_MAJ; }
 static inline int swiftvs_nl_build_minor(void) { return LIBNL_VER_MIN; }
 static inline int swiftvs_nl_build_micro(void) { return LIBNL_VER_MIC; }
 
-// errno is a macro over a thread-local; read it right after the failing call.
-static inline int swiftvs_errno(void) { return errno; }
-
 #endif

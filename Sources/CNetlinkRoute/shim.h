@@ -42,9 +42,6 @@ static inline unsigned short swiftvs_eth_p_arp(void) { return ETH_P_ARP; }
 static inline unsigned short swiftvs_eth_p_ipv6(void) { return ETH_P_IPV6; }
 static inline int swiftvs_sol_netlink(void) { return SOL_NETLINK; }
 
-// errno is a macro over a thread-local; read it right after the failing call.
-static inline int swiftvs_rt_errno(void) { return errno; }
-
 // struct in6_pktinfo is only declared under _GNU_SOURCE; this is the kernel's layout.
 struct swiftvs_in6_pktinfo { struct in6_addr addr; int ifindex; };
 

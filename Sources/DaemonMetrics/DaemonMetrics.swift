@@ -1,4 +1,5 @@
 import Prometheus
+import SystemErrors
 import Synchronization
 
 /// The daemon's event metrics: what happened since it started, counted as it happens and kept
@@ -112,7 +113,7 @@ public final class DaemonMetrics: Sendable {
     // MARK: - Kernel
 
     /// A batch of table changes: `applied` accepted, one errno per refused change.
-    public func kernelChanges(applied count: Int, refused errnos: [Int32?]) {
+    public func kernelChanges(applied count: Int, refused errnos: [Errno?]) {
         if count > 0 { applied.increment(by: Int64(count)) }
         for e in errnos {
             registry.counter("swiftvs_kernel_changes_refused_total", [("errno", ErrnoName.of(e))],

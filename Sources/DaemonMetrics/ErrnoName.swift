@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemErrors
 
 /// The symbolic name of an errno for a label (`EINVAL`), so that a dashboard does not depend on
 /// the numbers of one architecture; an errno without a name here is `errno_N`, none at all
@@ -18,8 +19,8 @@ public enum ErrnoName {
     ]
 
     /// `EINVAL`, `errno_N`, or `none` for nil.
-    public static func of(_ code: Int32?) -> String {
-        guard let code else { return "none" }
+    public static func of(_ errno: Errno?) -> String {
+        guard let code = errno?.rawValue else { return "none" }
         return names[code] ?? "errno_\(code)"
     }
 }

@@ -14,34 +14,23 @@ import SystemErrors
 public enum ControlSocket {
     public static let defaultPath = "/run/swiftvs/control.sock"
 
-    public struct SocketError: Error, Sendable, CustomStringConvertible {
-        public var path: String
-        public var step: String
-        public var errno: Int32
-        public var description: String { "\(path): \(step): \(Errno(rawValue: errno))" }
-    }
+    /// `PATH: STEP: REASON` (`/run/swiftvs/control.sock: bind: Address already in use`).
+    public typealias SocketError = SystemCallFailure
 
     /// Binds and listens on `path` (its directory is created, a stale socket replaced), mode 0600.
     public static func listen(path: String) throws(SocketError) -> Int32 {
-        do { try AtomicFile.makeDirectories(AtomicFile.directory(of: path)) } catch {
-            throw SocketError(path: error.path, step: error.step, errno: error.errno)
-        }
+        try AtomicFile.makeDirectories(AtomicFile.directory(of: path))
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        if fd < 0 { throw SocketError(path: path, step: "socket", errno: errno) }
+        if fd < 0 { throw SocketError(subject: path, step: "socket", errno: .current) }
         var st = stat()
         if lstat(path, &st) == 0 {
             guard st.st_mode & S_IFMT == S_IFSOCK else {
                 close(fd)
-                throw SocketError(path: path, step: "exists and is not a socket", errno: EEXIST)
+                throw SocketError(subject: path, step: "exists and is not a socket", errno: .fileExists)
             }
             unlink(path)
         }
-        /// The step that failed, with its errno; the socket closed.
-        func failed(_ step: String) -> SocketError {
-            let e = errno
-            close(fd)
-            return SocketError(path: path, step: step, errno: e)
-        }
+        func failed(_ step: String) -> SocketError { .closing(fd, subject: path, step: step) }
         if withAddress(path, { bind(fd, $0, $1) }) != 0 { throw failed("bind") }
         // Not listening yet, so nobody can connect before the mode is right.
         if chmod(path, 0o600) != 0 { throw failed("chmod 0600") }
@@ -104,15 +93,15 @@ public enum ControlSocket {
     /// Sends `request` to the daemon at `path` and returns its answer (blocking; for the CLI).
     public static func request(_ request: String, path: String, timeout: Int32 = 10) throws(SocketError) -> String {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        if fd < 0 { throw SocketError(path: path, step: "socket", errno: errno) }
+        if fd < 0 { throw SocketError(subject: path, step: "socket", errno: .current) }
         defer { close(fd) }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
         _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        if withAddress(path, { connect(fd, $0, $1) }) != 0 { throw SocketError(path: path, step: "connect", errno: errno) }
+        if withAddress(path, { connect(fd, $0, $1) }) != 0 { throw SocketError(subject: path, step: "connect", errno: .current) }
         let bytes = Array((request + "\n").utf8)
         if bytes.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) != bytes.count {
-            throw SocketError(path: path, step: "send", errno: errno)
+            throw SocketError(subject: path, step: "send", errno: .current)
         }
         var out: [UInt8] = []
         var buf = [UInt8](repeating: 0, count: 65536)
@@ -121,7 +110,7 @@ public enum ControlSocket {
             do {
                 n = try buf.withUnsafeMutableBytes { try FileDescriptor(rawValue: fd).read(into: $0) }   // EINTR retried
             } catch {
-                throw SocketError(path: path, step: "read", errno: (error as? Errno)?.rawValue ?? EIO)
+                throw SocketError(subject: path, step: "read", errno: error as? Errno ?? .ioError)
             }
             if n == 0 { break }
             out += buf[0..<n]

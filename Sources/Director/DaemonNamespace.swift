@@ -17,21 +17,24 @@ import SystemErrors
 /// has any other thread (first thing in `main`, before the first `await`).
 public enum DaemonNamespace {
     /// Why the namespace could not be entered.
-    public struct EnterError: Error, Sendable, CustomStringConvertible {
+    /// `network namespace 'NAME': STEP /run/netns/NAME: REASON`.
+    public struct EnterError: DescribedFailure, Sendable {
         public var name: String
         public var step: String
-        public var errno: Int32
-        public var description: String { "network namespace '\(name)': \(step) /run/netns/\(name): \(Errno(rawValue: errno))" }
+        public var errno: Errno
+        public var failureSubject: String { "network namespace '\(name)'" }
+        public var failureStep: String? { "\(step) /run/netns/\(name)" }
+        public var failureReason: String { errno.description }
     }
 
     /// Moves the calling thread (and the threads it starts from now on) into `/run/netns/NAME`.
     public static func enter(_ name: String) throws(EnterError) {
         guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
-            throw EnterError(name: name, step: "open", errno: EINVAL)
+            throw EnterError(name: name, step: "open", errno: .invalidArgument)
         }
         let fd = open("/run/netns/" + name, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw EnterError(name: name, step: "open", errno: errno) }
+        if fd < 0 { throw EnterError(name: name, step: "open", errno: .current) }
         defer { close(fd) }
-        if swiftvs_enter_netns(fd) != 0 { throw EnterError(name: name, step: "setns", errno: errno) }
+        if swiftvs_enter_netns(fd) != 0 { throw EnterError(name: name, step: "setns", errno: .current) }
     }
 }

@@ -2,6 +2,7 @@ import DaemonMetrics
 import HealthCheck
 import VRRPRouter
 import EventLoop
+import SystemErrors
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -199,7 +200,7 @@ struct StartupMemoryService: Service {
         guard started else { return }
         let released = SystemCalls.releaseStartupCode()
         if released < 0 {
-            logger.warning("releasing start-up code pages: madvise: \(SystemCalls.errnoString(Int32(-released)))")
+            logger.warning("\(FailureText.render(subject: "releasing start-up code pages", step: "madvise", errno: Errno(rawValue: Int32(-released))))")
         } else {
             logger.debug("released \(released / 1024) KB of start-up code and constants from the resident set")
         }

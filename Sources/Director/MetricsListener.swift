@@ -5,6 +5,7 @@ import Musl
 #endif
 import EventLoop
 import NetworkModel
+import SystemErrors
 import Synchronization
 
 /// The `--metrics` HTTP endpoint: `GET /metrics` answers the Prometheus text format, `GET /` a
@@ -30,28 +31,19 @@ public enum MetricsListener {
     }
 
     /// Why the listener could not be opened.
-    public struct SocketError: Error, Sendable, CustomStringConvertible {
-        public var address: MetricsAddress
-        public var step: String
-        public var errno: Int32
-        public var description: String { "\(address): \(step): \(String(cString: strerror(errno)))" }
-    }
+    /// `ADDRESS: STEP: REASON` (`127.0.0.1:9898: bind: Address already in use`).
+    public typealias SocketError = SystemCallFailure
 
     /// A bound, listening, non-blocking TCP socket on `address`.
     public static func listen(_ address: MetricsAddress) throws(SocketError) -> Int32 {
         let v6 = address.address.family == .inet6
-        let fd = socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        if fd < 0 { throw SocketError(address: address, step: "socket", errno: errno) }
+        let fd = socket(address.address.socketDomain, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        if fd < 0 { throw SocketError(subject: "\(address)", step: "socket", errno: .current) }
         var one: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         if v6 { _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size)) }
-        /// The step that failed, with its errno; the socket closed.
-        func failed(_ step: String) -> SocketError {
-            let e = errno
-            close(fd)
-            return SocketError(address: address, step: step, errno: e)
-        }
-        if withSocketAddress(address, { bind(fd, $0, $1) }) != 0 { throw failed("bind") }
+        func failed(_ step: String) -> SocketError { .closing(fd, subject: "\(address)", step: step) }
+        if address.address.withSocketAddress(port: address.port, { bind(fd, $0, $1) }) != 0 { throw failed("bind") }
         if Glibc.listen(fd, 64) != 0 { throw failed("listen") }
         return fd
     }
@@ -87,21 +79,5 @@ public enum MetricsListener {
             }
         }
         await clients.stopAll()
-    }
-
-    static func withSocketAddress<R>(_ a: MetricsAddress, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
-        let bytes = a.address.bytes
-        if a.address.family == .inet6 {
-            var sa = sockaddr_in6()
-            sa.sin6_family = sa_family_t(AF_INET6)
-            sa.sin6_port = a.port.bigEndian
-            withUnsafeMutableBytes(of: &sa.sin6_addr) { $0.copyBytes(from: bytes) }
-            return withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
-        }
-        var sa = sockaddr_in()
-        sa.sin_family = sa_family_t(AF_INET)
-        sa.sin_port = a.port.bigEndian
-        withUnsafeMutableBytes(of: &sa.sin_addr) { $0.copyBytes(from: bytes) }
-        return withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
     }
 }

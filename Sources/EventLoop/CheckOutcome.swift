@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import SystemErrors
 
 /// How a check process ended.
 public struct CheckOutcome: Sendable, Equatable {
@@ -15,7 +16,7 @@ public struct CheckOutcome: Sendable, Equatable {
         /// Ran past its timeout; its process group got SIGTERM, then SIGKILL if `killedWith` says so.
         case timedOut(killedWith: Int32)
         /// Never started: the spawn (or the user lookup) failed.
-        case spawnFailed(errno: Int32, message: String)
+        case spawnFailed(errno: Errno, message: String)
 
         /// As a log line says it ("exit status 1", "timed out (SIGKILL)"…).
         public var description: String {

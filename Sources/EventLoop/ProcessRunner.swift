@@ -106,7 +106,7 @@ public final class ProcessRunner: Sendable {
     public func spawnArgv(_ command: CheckCommand) -> Result<[String], SpawnError> {
         guard let user = command.user else { return .success(command.argv) }
         guard let (uid, gid) = Self.lookup(user: user, group: command.group) else {
-            return .failure(SpawnError(errno: ESRCH, message: "unknown user \(user)\(command.group.map { " or group \($0)" } ?? "")"))
+            return .failure(SpawnError(errno: .noSuchProcess, message: "unknown user \(user)\(command.group.map { " or group \($0)" } ?? "")"))
         }
         return .success([setprivPath, "--reuid=\(uid)", "--regid=\(gid)", "--init-groups", "--"] + command.argv)
     }
@@ -116,7 +116,7 @@ public final class ProcessRunner: Sendable {
     public func prepare(_ command: CheckCommand) -> PreparedCommand {
         switch spawnArgv(command) {
         case let .success(argv):
-            guard !argv.isEmpty else { return PreparedCommand(failure: SpawnError(errno: EINVAL, message: "empty command")) }
+            guard !argv.isEmpty else { return PreparedCommand(failure: SpawnError(errno: .invalidArgument, message: "empty command")) }
             return PreparedCommand(argv: argv)
         case let .failure(e):
             return PreparedCommand(failure: e)
@@ -126,7 +126,7 @@ public final class ProcessRunner: Sendable {
     /// Why a command could not be started: the errno and what failed.
     public struct SpawnError: Error, Sendable, Equatable {
         /// The errno.
-        public var errno: Int32
+        public var errno: Errno
         /// What failed, with strerror's text.
         public var message: String
     }
@@ -182,7 +182,7 @@ public final class ProcessRunner: Sendable {
                 return false
             }
             if cancelled {
-                completion(CheckOutcome(termination: .spawnFailed(errno: ECANCELED, message: "cancelled"), latency: .zero,
+                completion(CheckOutcome(termination: .spawnFailed(errno: .canceled, message: "cancelled"), latency: .zero,
                                         output: [], outputBytes: 0, pid: nil))
                 slots.release()
                 return
@@ -244,7 +244,7 @@ public final class ProcessRunner: Sendable {
     /// Spawns the child (see `swiftvs_spawn_start`); the failure is the outcome to report.
     private func begin(_ command: PreparedCommand, timeout: Duration, captureOutput: Bool) -> Result<Started, Failed> {
         let start = ContinuousClock.now
-        func failed(_ e: Int32, _ message: String) -> Result<Started, Failed> {
+        func failed(_ e: Errno, _ message: String) -> Result<Started, Failed> {
             .failure(Failed(CheckOutcome(termination: .spawnFailed(errno: e, message: message), latency: start.duration(to: .now),
                                          output: [], outputBytes: 0, pid: nil)))
         }
@@ -253,7 +253,8 @@ public final class ProcessRunner: Sendable {
         var readFD: Int32 = -1, writeFD = devNullOut
         if captureOutput {
             guard let fds = SystemCalls.pipe2(flags: SystemCalls.cloexec) else {
-                return failed(errno, "pipe2: \(Errno(rawValue: errno))")
+                let e = Errno.current
+                return failed(e, FailureText.render(subject: "pipe2", errno: e))
             }
             readFD = fds.read
             writeFD = fds.write
@@ -272,7 +273,8 @@ public final class ProcessRunner: Sendable {
         if captureOutput { close(writeFD) }
         if rc != 0 {
             if readFD >= 0 { close(readFD) }
-            return failed(rc, "\(command.program): \(Errno(rawValue: rc))")
+            let e = Errno(rawValue: rc)
+            return failed(e, FailureText.render(subject: command.program, errno: e))
         }
         started.withLock {
             $0.append(pid)
@@ -292,7 +294,8 @@ public final class ProcessRunner: Sendable {
 
     private func outcome(of child: Started, _ end: Reactor.ProcessEnd) -> CheckOutcome {
         if end.spawnError != 0 {
-            return CheckOutcome(termination: .spawnFailed(errno: end.spawnError, message: "\(child.program): \(Errno(rawValue: end.spawnError))"),
+            let e = Errno(rawValue: end.spawnError)
+            return CheckOutcome(termination: .spawnFailed(errno: e, message: FailureText.render(subject: child.program, errno: e)),
                                 latency: child.start.duration(to: end.ended), output: [], outputBytes: 0, pid: nil)
         }
         let termination: CheckOutcome.Termination

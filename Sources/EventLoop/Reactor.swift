@@ -88,9 +88,9 @@ public final class Reactor: TaskExecutor, Sendable {
     /// epoll or eventfd cannot be had (no descriptor left at start is no state to run in).
     public init() {
         epfd = SystemCalls.epollCreate1(flags: SystemCalls.cloexec)
-        precondition(epfd >= 0, "epoll_create1: \(Errno(rawValue: errno))")
+        precondition(epfd >= 0, FailureText.render(subject: "epoll_create1", errno: .current))
         wakeFD = SystemCalls.eventfd(0, flags: SystemCalls.cloexec | SystemCalls.nonblock)
-        precondition(wakeFD >= 0, "eventfd: \(Errno(rawValue: errno))")
+        precondition(wakeFD >= 0, FailureText.render(subject: "eventfd", errno: .current))
         scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 16384, alignment: 8)
         Self.control(epfd, SystemCalls.EPOLL_CTL_ADD, wakeFD, events: SystemCalls.EPOLLIN, data: 0)
         let box = Unmanaged.passRetained(self)

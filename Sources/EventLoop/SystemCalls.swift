@@ -109,9 +109,4 @@ public enum SystemCalls {
     public static func releaseStartupCode() -> Int {
         swiftvs_release_startup_code()
     }
-
-    /// strerror(3)'s text for `code`, as swift-system's `Errno` describes it.
-    public static func errnoString(_ code: Int32) -> String {
-        Errno(rawValue: code).description
-    }
 }

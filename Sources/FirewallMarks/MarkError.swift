@@ -1,33 +1,15 @@
+import SystemErrors
+
 /// Everything that can go wrong managing mark rules: what, where, a hint, and — when a
 /// tool ran — the command line, its exit status and what it wrote on stderr.
 ///
 /// `description` is the text for a terminal: the first line says what failed and where,
 /// then the hint and the tool's own words on following lines.
 public struct MarkError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The class of failure, stable for callers to compare with. A struct, like
-    /// `IPVSError.Code`, so that a new class is not a breaking change for callers' switches.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        let name: String
-        private init(_ name: String) { self.name = name }
-        /// The class's name (`invalidInput`, …).
-        public var description: String { name }
-
-        /// The input (address, prefix, port, protocol, mark, save line, option) is not valid.
-        /// Nothing was changed. The CLI exits with 2.
-        public static let invalidInput = Code("invalidInput")
-        /// `delete` without `ifExists` found no such rule of ours.
-        public static let notFound = Code("notFound")
-        /// Neither the requested nor any usable firewall tool is installed.
-        public static let toolMissing = Code("toolMissing")
-        /// The named network namespace does not exist.
-        public static let namespaceMissing = Code("namespaceMissing")
-        /// A tool ran and failed (non-zero exit, killed, or timed out).
-        public static let commandFailed = Code("commandFailed")
-        /// A tool's output could not be understood.
-        public static let unexpectedOutput = Code("unexpectedOutput")
-        /// A system call failed (spawning a process, pipes…).
-        public static let system = Code("system")
-    }
+    /// The class of failure, stable for callers to compare with (the codes: below). An
+    /// extensible struct shared by every domain, so that a new class is not a breaking change
+    /// for callers' switches.
+    public typealias Code = ErrorCode<MarkError>
 
     public var code: Code
     /// What failed and where, one line.
@@ -55,7 +37,7 @@ public struct MarkError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The process exit code the CLI uses: 2 for bad input, 1 for everything else.
-    public var exitCode: Int32 { code == .invalidInput ? 2 : 1 }
+    public var exitCode: Int32 { code == .invalidValue ? 2 : 1 }
 
     public var description: String {
         var lines = [message]
@@ -74,8 +56,20 @@ public struct MarkError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     static func invalid(_ message: String, hint: String? = nil, column: Int? = nil) -> MarkError {
-        MarkError(code: .invalidInput, message: message, hint: hint, column: column)
+        MarkError(code: .invalidValue, message: message, hint: hint, column: column)
     }
+}
+
+/// The classes of `MarkError`.
+extension ErrorCode where Domain == MarkError {
+    /// `delete` without `ifExists` found no such rule of ours.
+    public static var notFound: Self { Self(#function) }
+    /// Neither the requested nor any usable firewall tool is installed.
+    public static var toolMissing: Self { Self(#function) }
+    /// A tool ran and failed (non-zero exit, killed, or timed out).
+    public static var commandFailed: Self { Self(#function) }
+    /// A tool's output could not be understood.
+    public static var unexpectedOutput: Self { Self(#function) }
 }
 
 /// Quotes a word for display the way a shell would need it (display only; nothing here

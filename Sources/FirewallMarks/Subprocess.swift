@@ -30,8 +30,8 @@ enum Subprocess {
     static func run(_ argv: [String], input: String? = nil, timeout: Duration = .seconds(60),
                     outputLimit: Int = 16 << 20) throws(MarkError) -> CommandResult {
         precondition(!argv.isEmpty && argv[0].hasPrefix("/"), "Subprocess.run needs an absolute program path")
-        func failure(_ what: String, _ e: Int32) -> MarkError {
-            MarkError(code: .system, message: "cannot run \(argv[0]): \(what): \(Errno(rawValue: e))",
+        func failure(_ what: String, _ e: Errno) -> MarkError {
+            MarkError(code: .system, message: FailureText.render(subject: "cannot run \(argv[0])", step: what, errno: e),
                       command: argv)
         }
 
@@ -49,7 +49,7 @@ enum Subprocess {
         func makePipe(_ fds: inout [Int32]) throws(MarkError) {
             var raw: [Int32] = [-1, -1]
             guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &raw) == 0 else {
-                throw failure("socketpair", errno)
+                throw failure("socketpair", .current)
             }
             fds = [try aboveStdio(raw[0]), try aboveStdio(raw[1])]
             opened += fds
@@ -59,7 +59,7 @@ enum Subprocess {
         func aboveStdio(_ fd: Int32) throws(MarkError) -> Int32 {
             if fd > 2 { return fd }
             let moved = fcntl(fd, F_DUPFD_CLOEXEC, 3)
-            let e = errno
+            let e = Errno.current
             close(fd)
             guard moved >= 0 else { throw failure("fcntl", e) }
             return moved
@@ -69,10 +69,10 @@ enum Subprocess {
         if input != nil { try makePipe(&inPair) }
 
         let pid: pid_t
-        do throws(SpawnError) {
+        do throws(Errno) {
             pid = try spawn(argv, stdin: input != nil ? inPair[1] : nil, stdout: outPipe[1], stderr: errPipe[1])
         } catch {
-            throw failure("posix_spawn", error.errno)
+            throw failure("posix_spawn", error)
         }
 
         // The child's ends now belong to the child.
@@ -91,8 +91,8 @@ enum Subprocess {
         // Whatever happened, close our ends so a killed child cannot block, then reap.
         for fd in [io.stdoutFD, io.stderrFD, io.stdinFD] where fd >= 0 { close(fd) }
         let (status, waitError) = reap(pid)
-        if ioError != 0 { throw failure("reading its output", ioError) }
-        if waitError != 0 { throw failure("waitpid (is SIGCHLD ignored?)", waitError) }
+        if ioError != 0 { throw failure("reading its output", Errno(rawValue: ioError)) }
+        if let waitError { throw failure("waitpid (is SIGCHLD ignored?)", waitError) }
         let exitStatus: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         return CommandResult(argv: argv, status: exitStatus,
                              stdout: String(decoding: io.stdout, as: UTF8.self),
@@ -100,13 +100,10 @@ enum Subprocess {
                              stdoutTruncated: io.stdoutTruncated, timedOut: timedOut)
     }
 
-    /// posix_spawn's errno.
-    struct SpawnError: Error { var errno: Int32 }
-
     /// Starts `argv` (absolute path) with the fixed environment: stdin from `stdin` (or
     /// /dev/null), stdout and stderr onto the given descriptors, every other descriptor closed,
-    /// signals unblocked and at their defaults.
-    static func spawn(_ argv: [String], stdin: Int32?, stdout: Int32, stderr: Int32) throws(SpawnError) -> pid_t {
+    /// signals unblocked and at their defaults. Throws posix_spawn's errno.
+    static func spawn(_ argv: [String], stdin: Int32?, stdout: Int32, stderr: Int32) throws(Errno) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -139,7 +136,7 @@ enum Subprocess {
         }
         var pid = pid_t()
         let rc = posix_spawn(&pid, argv[0], &actions, &attributes, &cArgs, &cEnv)
-        guard rc == 0 else { throw SpawnError(errno: rc) }
+        guard rc == 0 else { throw Errno(rawValue: rc) }
         return pid
     }
 
@@ -163,11 +160,11 @@ enum Subprocess {
     }
 
     /// waitpid, retried on EINTR: the wait status, or the errno that stopped it.
-    static func reap(_ pid: pid_t) -> (status: Int32, waitError: Int32) {
+    static func reap(_ pid: pid_t) -> (status: Int32, waitError: Errno?) {
         var status: Int32 = 0
         switch valueOrErrno({ waitpid(pid, &status, 0) }) {
-        case .success: return (status, 0)
-        case let .failure(e): return (status, e.rawValue)
+        case .success: return (status, nil)
+        case let .failure(e): return (status, e)
         }
     }
 

@@ -18,7 +18,7 @@ struct ToolRunner: Sendable {
             try Self.validateNamespaceName(namespace)
             var st = stat()
             guard stat("/run/netns/" + namespace, &st) == 0 else {
-                throw MarkError(code: .namespaceMissing,
+                throw MarkError(code: .namespace,
                                 message: "network namespace '\(namespace)' does not exist (no /run/netns/\(namespace))",
                                 hint: "create it with 'ip netns add \(namespace)'; 'ip netns list' shows the existing ones")
             }

@@ -10,32 +10,9 @@ import SystemErrors
 ///
 /// `description` reads like keepalived's and ip(8)'s messages:
 /// `add address 198.51.100.39/24 to eth0: File exists`.
-public struct HostNetworkError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The class of failure, stable for callers to switch on.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        let name: String
-        private init(_ name: String) { self.name = name }
-        public var description: String { name }
-
-        /// Adding an address that the interface already has (EEXIST).
-        public static let addressExists = Code("addressExists")
-        /// Deleting an address that the interface does not have (EADDRNOTAVAIL).
-        public static let addressNotPresent = Code("addressNotPresent")
-        /// No interface by that name or index (ENODEV, or absent from the link dump).
-        public static let noSuchInterface = Code("noSuchInterface")
-        /// EPERM / EACCES: needs CAP_NET_ADMIN, CAP_NET_RAW or CAP_SYS_ADMIN.
-        public static let permissionDenied = Code("permissionDenied")
-        /// The kernel refused the values (EINVAL, EAFNOSUPPORT, EADDRNOTAVAIL on bind…).
-        public static let invalidArgument = Code("invalidArgument")
-        /// Rejected before anything reached the kernel.
-        public static let invalidValue = Code("invalidValue")
-        /// A network namespace could not be opened or entered.
-        public static let namespace = Code("namespace")
-        /// A netlink reply or notification could not be decoded.
-        public static let malformedMessage = Code("malformedMessage")
-        /// Any other errno from the kernel or a system call.
-        public static let system = Code("system")
-    }
+public struct HostNetworkError: DescribedFailure, Sendable, Hashable {
+    /// The class of failure, stable for callers to switch on (the codes: below).
+    public typealias Code = ErrorCode<HostNetworkError>
 
     /// What was being done, in the words the description starts with.
     public struct Operation: Hashable, Sendable, CustomStringConvertible {
@@ -61,18 +38,19 @@ public struct HostNetworkError: Error, Sendable, Hashable, CustomStringConvertib
         public static let enterNamespace = Operation("enter network namespace")
     }
 
-    public var code: Code
-    /// The errno the kernel (or a system call) returned, positive; nil when nothing was sent.
-    public var errno: Int32?
-    public var operation: Operation
+    // A record of what failed: its parts do not change afterwards.
+    public let code: Code
+    /// The errno the kernel (or a system call) returned; nil when nothing was sent.
+    public let errno: Errno?
+    public let operation: Operation
     /// What it was done to, as the description shows it: `198.51.100.39/24 to eth0`, `eth0`.
-    public var object: String
+    public let object: String
     /// The step that failed when the operation has several (`setsockopt IP_HDRINCL`), or nil.
-    public var step: String?
+    public let step: String?
     /// The kernel's extended-ack message, when it sent one.
-    public var kernelMessage: String?
+    public let kernelMessage: String?
 
-    public init(code: Code, errno: Int32? = nil, operation: Operation, object: String,
+    public init(code: Code, errno: Errno? = nil, operation: Operation, object: String,
                 step: String? = nil, kernelMessage: String? = nil) {
         self.code = code
         self.errno = errno
@@ -82,16 +60,15 @@ public struct HostNetworkError: Error, Sendable, Hashable, CustomStringConvertib
         self.kernelMessage = kernelMessage
     }
 
-    /// `OPERATION OBJECT[: STEP]: REASON`, the reason being strerror(errno) as ip(8) and
-    /// keepalived print it (`add address 198.51.100.39/24 to eth0: File exists`), or the
-    /// kernel's message when there is no errno. `detailedDescription` adds the kernel's
-    /// extended-ack text too.
-    public var description: String {
-        var text = object.isEmpty ? operation.description : "\(operation) \(object)"
-        if let step { text += ": \(step)" }
-        if let errno { text += ": \(Errno(rawValue: errno))" } else if let kernelMessage { text += ": \(kernelMessage)" }
-        return text
-    }
+    /// `OPERATION OBJECT` in `OPERATION OBJECT[: STEP]: REASON` (`add address 198.51.100.39/24
+    /// to eth0: File exists`).
+    public var failureSubject: String { object.isEmpty ? operation.description : "\(operation) \(object)" }
+
+    public var failureStep: String? { step }
+
+    /// strerror(errno) as ip(8) and keepalived print it, or the kernel's message when there is
+    /// no errno. `detailedDescription` adds the kernel's extended-ack text too.
+    public var failureReason: String { errno?.description ?? kernelMessage ?? "" }
 
     /// `description` followed by the kernel's extended-ack message in parentheses when it
     /// sent one: `add address 198.51.100.39/24 to eth0: File exists (ipv4: Address already assigned)`.
@@ -101,15 +78,15 @@ public struct HostNetworkError: Error, Sendable, Hashable, CustomStringConvertib
     }
 
     /// An error from a failed system call, classified by its errno.
-    static func system(_ errno: Int32, _ operation: Operation, _ object: String,
+    static func system(_ errno: Errno, _ operation: Operation, _ object: String,
                        step: String? = nil, kernelMessage: String? = nil) -> HostNetworkError {
         HostNetworkError(code: classify(errno, operation), errno: errno, operation: operation,
                          object: object, step: step, kernelMessage: kernelMessage)
     }
 
     /// The code a given errno means for an operation.
-    static func classify(_ errno: Int32, _ operation: Operation) -> Code {
-        switch errno {
+    static func classify(_ errno: Errno, _ operation: Operation) -> Code {
+        switch errno.rawValue {
         case EEXIST where operation == .addAddress: return .addressExists
         case EADDRNOTAVAIL where operation == .deleteAddress: return .addressNotPresent
         case ENODEV, ENXIO: return .noSuchInterface
@@ -118,4 +95,16 @@ public struct HostNetworkError: Error, Sendable, Hashable, CustomStringConvertib
         default: return .system
         }
     }
+}
+
+/// The classes of `HostNetworkError`.
+extension ErrorCode where Domain == HostNetworkError {
+    /// Adding an address that the interface already has (EEXIST).
+    public static var addressExists: Self { Self(#function) }
+    /// Deleting an address that the interface does not have (EADDRNOTAVAIL).
+    public static var addressNotPresent: Self { Self(#function) }
+    /// No interface by that name or index (ENODEV, or absent from the link dump).
+    public static var noSuchInterface: Self { Self(#function) }
+    /// A netlink reply or notification could not be decoded.
+    public static var malformedMessage: Self { Self(#function) }
 }

@@ -54,7 +54,7 @@ extension NamespaceThread.Failure {
         case .startThread:
             return HostNetworkError(code: .system, errno: errno, operation: .enterNamespace, object: name, step: "pthread_create")
         case .enter:
-            return HostNetworkError(code: errno == EPERM ? .permissionDenied : .namespace, errno: errno,
+            return HostNetworkError(code: errno == .notPermitted ? .permissionDenied : .namespace, errno: errno,
                                     operation: .enterNamespace, object: name, step: "setns")
         }
     }

@@ -24,7 +24,7 @@ struct OwnedDescriptor: ~Copyable, Sendable {
                    _ operation: HostNetworkError.Operation, _ object: String) throws(HostNetworkError) {
         var v = value
         if setsockopt(rawValue, level, name, &v, socklen_t(MemoryLayout<Int32>.size)) != 0 {
-            throw .system(Glibc.errno, operation, object, step: "setsockopt \(label)")
+            throw .system(.current, operation, object, step: "setsockopt \(label)")
         }
     }
 
@@ -35,7 +35,7 @@ struct OwnedDescriptor: ~Copyable, Sendable {
             setsockopt(rawValue, level, name, raw.baseAddress, socklen_t(raw.count))
         }
         if rc != 0 {
-            throw .system(Glibc.errno, operation, object, step: "setsockopt \(label)")
+            throw .system(.current, operation, object, step: "setsockopt \(label)")
         }
     }
 
@@ -44,14 +44,14 @@ struct OwnedDescriptor: ~Copyable, Sendable {
         let rc = name.withCString { p in
             setsockopt(rawValue, SOL_SOCKET, SO_BINDTODEVICE, p, socklen_t(strlen(p) + 1))
         }
-        if rc != 0 { throw .system(Glibc.errno, operation, object, step: "setsockopt SO_BINDTODEVICE \(name)") }
+        if rc != 0 { throw .system(.current, operation, object, step: "setsockopt SO_BINDTODEVICE \(name)") }
     }
 
     /// Opens a socket, non-blocking and close-on-exec.
     static func socket(_ domain: Int32, _ type: Int32, _ proto: Int32, label: String,
                        _ operation: HostNetworkError.Operation, _ object: String) throws(HostNetworkError) -> OwnedDescriptor {
         let fd = Glibc.socket(domain, type | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), proto)
-        if fd < 0 { throw .system(Glibc.errno, operation, object, step: "socket(\(label))") }
+        if fd < 0 { throw .system(.current, operation, object, step: "socket(\(label))") }
         return OwnedDescriptor(fd)
     }
 

@@ -28,7 +28,7 @@ struct PacketSocket: ~Copyable, Sendable {
         let rc = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(d.rawValue, $0, socklen_t(MemoryLayout<sockaddr_ll>.size)) }
         }
-        if rc != 0 { throw .system(errno, op, object, step: "bind to interface index \(interface.index)") }
+        if rc != 0 { throw .system(.current, op, object, step: "bind to interface index \(interface.index)") }
         descriptor = d
         self.interface = interface
         self.mac = mac
@@ -37,9 +37,9 @@ struct PacketSocket: ~Copyable, Sendable {
     /// Sends one frame (Ethernet header included) out of the interface.
     func send(_ frame: [UInt8], _ op: HostNetworkError.Operation, _ object: String) throws(HostNetworkError) {
         let sent = frame.withUnsafeBytes { Glibc.send(descriptor.rawValue, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
-        if sent < 0 { throw .system(errno, op, object) }
+        if sent < 0 { throw .system(.current, op, object) }
         if sent != frame.count {
-            throw HostNetworkError(code: .system, errno: EMSGSIZE, operation: op, object: object, step: "sent \(sent) of \(frame.count) bytes")
+            throw HostNetworkError(code: .system, errno: .messageTooLong, operation: op, object: object, step: "sent \(sent) of \(frame.count) bytes")
         }
     }
 }

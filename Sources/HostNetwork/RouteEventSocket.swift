@@ -32,7 +32,7 @@ public struct RouteEventSocket: ~Copyable, Sendable {
         let rc = withUnsafePointer(to: &local) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(d.rawValue, $0, socklen_t(MemoryLayout<sockaddr_nl>.size)) }
         }
-        if rc != 0 { throw .system(errno, .openEventSocket, "", step: "bind") }
+        if rc != 0 { throw .system(.current, .openEventSocket, "", step: "bind") }
         for (group, label) in [(swiftvs_rtmgrp_link(), "RTNLGRP_LINK"), (swiftvs_rtmgrp_ipv4_ifaddr(), "RTNLGRP_IPV4_IFADDR"),
                                (swiftvs_rtmgrp_ipv6_ifaddr(), "RTNLGRP_IPV6_IFADDR")] {
             try d.setOption(swiftvs_sol_netlink(), NETLINK_ADD_MEMBERSHIP, Int32(group), "NETLINK_ADD_MEMBERSHIP \(label)",
@@ -61,7 +61,7 @@ public struct RouteEventSocket: ~Copyable, Sendable {
             case let .success(count): n = count
             case .failure(.resourceTemporarilyUnavailable): return events
             case .failure(.noBufferSpace): events.append(.overflow); return events
-            case let .failure(e): throw .system(e.rawValue, .receiveEvents, "")
+            case let .failure(e): throw .system(e, .receiveEvents, "")
             }
             let decoded = buffer.withUnsafeBytes { raw in
                 Result { () throws(RouteMessageDecoder.DecodeError) in

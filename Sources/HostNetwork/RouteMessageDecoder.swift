@@ -1,4 +1,5 @@
 import NetworkModel
+import SystemErrors
 
 /// Decodes rtnetlink messages (link and address) from the bytes of one netlink datagram.
 /// Pure: shared by the dumps of `RouteNetlink` and the notifications of `RouteEventSocket`,
@@ -12,7 +13,7 @@ enum RouteMessageDecoder {
         /// NLMSG_DONE: a dump ended.
         case done
         /// NLMSG_ERROR with a nonzero errno (positive), for the request with this sequence.
-        case error(errno: Int32, sequence: UInt32)
+        case error(errno: Errno, sequence: UInt32)
         /// A dump was interrupted by a change (NLM_F_DUMP_INTR): it must be redone.
         case interrupted
         /// Anything else (other types, other families such as AF_BRIDGE link messages).
@@ -59,7 +60,7 @@ enum RouteMessageDecoder {
             let e = Int32(bitPattern: read32(body, 0))
             // 0 is an ACK, -1…-4095 an errno; anything else (INT_MIN has no negation) is no reply.
             guard e <= 0, e > -4096 else { throw DecodeError(reason: "NLMSG_ERROR with error \(e), not an errno") }
-            return e == 0 ? .ignored : .error(errno: -e, sequence: sequence)
+            return e == 0 ? .ignored : .error(errno: Errno(rawValue: -e), sequence: sequence)
         case rtmNewLink, rtmDelLink:
             return try link(body, deleted: type == rtmDelLink)
         case rtmNewAddr, rtmDelAddr:

@@ -31,20 +31,20 @@ public struct RouteNetlink: ~Copyable, @unchecked Sendable {
     /// Opens and connects the socket, with extended acks so kernel messages reach errors.
     public init() throws(HostNetworkError) {
         guard let s = nl_socket_alloc() else {
-            throw HostNetworkError(code: .system, errno: ENOMEM, operation: .openRouteSocket, object: "", step: "nl_socket_alloc")
+            throw HostNetworkError(code: .system, errno: .noMemory, operation: .openRouteSocket, object: "", step: "nl_socket_alloc")
         }
         let rc = nl_connect(s, NETLINK_ROUTE)
         if rc < 0 {
-            let e = swiftvs_rt_errno()
+            let e = Errno.current
             nl_socket_free(s)
-            throw .system(e == 0 ? EPROTO : e, .openRouteSocket, "", step: "nl_connect: \(String(cString: nl_geterror(rc)))")
+            throw .system(e.rawValue == 0 ? .protocolError : e, .openRouteSocket, "", step: "nl_connect: \(String(cString: nl_geterror(rc)))")
         }
         var on: Int32 = 1
         _ = setsockopt(nl_socket_get_fd(s), swiftvs_sol_netlink(), NETLINK_EXT_ACK, &on, socklen_t(MemoryLayout<Int32>.size))
         _ = setsockopt(nl_socket_get_fd(s), swiftvs_sol_netlink(), NETLINK_CAP_ACK, &on, socklen_t(MemoryLayout<Int32>.size))
         var timeout = timeval(tv_sec: Int(Self.replyTimeout.components.seconds), tv_usec: 0)
         if setsockopt(nl_socket_get_fd(s), SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) != 0 {
-            let e = swiftvs_rt_errno()
+            let e = Errno.current
             nl_socket_free(s)
             throw .system(e, .openRouteSocket, "", step: "setsockopt SO_RCVTIMEO")
         }
@@ -79,7 +79,7 @@ public struct RouteNetlink: ~Copyable, @unchecked Sendable {
     /// The interface called `name`; `.noSuchInterface` ("find interface eth9: No such device").
     public func interface(named name: String) throws(HostNetworkError) -> NetworkInterface {
         guard let found = try interfaces().first(where: { $0.name == name }) else {
-            throw HostNetworkError(code: .noSuchInterface, errno: ENODEV, operation: .findInterface, object: name)
+            throw HostNetworkError(code: .noSuchInterface, errno: .operationNotSupportedByDevice, operation: .findInterface, object: name)
         }
         return found
     }
@@ -87,7 +87,7 @@ public struct RouteNetlink: ~Copyable, @unchecked Sendable {
     /// The interface with index `index`; `.noSuchInterface` otherwise.
     public func interface(index: Int32) throws(HostNetworkError) -> NetworkInterface {
         guard let found = try interfaces().first(where: { $0.index == index }) else {
-            throw HostNetworkError(code: .noSuchInterface, errno: ENODEV, operation: .findInterface, object: "index \(index)")
+            throw HostNetworkError(code: .noSuchInterface, errno: .operationNotSupportedByDevice, operation: .findInterface, object: "index \(index)")
         }
         return found
     }
@@ -155,7 +155,7 @@ public struct RouteNetlink: ~Copyable, @unchecked Sendable {
     private func change(_ address: InterfaceAddress, operation: HostNetworkError.Operation,
                         _ request: (OpaquePointer, OpaquePointer) -> Int32) throws(HostNetworkError) {
         guard let addr = rtnl_addr_alloc() else {
-            throw HostNetworkError(code: .system, errno: ENOMEM, operation: operation, object: "\(address)", step: "rtnl_addr_alloc")
+            throw HostNetworkError(code: .system, errno: .noMemory, operation: operation, object: "\(address)", step: "rtnl_addr_alloc")
         }
         defer { rtnl_addr_put(addr) }
         rtnl_addr_set_ifindex(addr, address.interfaceIndex)
@@ -176,7 +176,7 @@ public struct RouteNetlink: ~Copyable, @unchecked Sendable {
         lastError.pointee.error = 0
         let rc = request(sock, addr)
         guard rc < 0 else { return }
-        let e = lastError.pointee.error != 0 ? lastError.pointee.error : libnlErrno(rc)
+        let e = lastError.pointee.error != 0 ? Errno(rawValue: lastError.pointee.error) : libnlErrno(rc)
         let message = withUnsafeBytes(of: lastError.pointee.message) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }
@@ -188,7 +188,7 @@ public struct RouteNetlink: ~Copyable, @unchecked Sendable {
                             _ address: InterfaceAddress, _ set: (OpaquePointer, OpaquePointer) -> Int32) throws(HostNetworkError) {
         var bytes = ip.bytes
         guard let nl = nl_addr_build(Int32(ip.family.rawValue), &bytes, bytes.count) else {
-            throw HostNetworkError(code: .system, errno: ENOMEM, operation: operation, object: "\(address)", step: "nl_addr_build")
+            throw HostNetworkError(code: .system, errno: .noMemory, operation: operation, object: "\(address)", step: "nl_addr_build")
         }
         defer { nl_addr_put(nl) }
         let rc = set(addr, nl)
@@ -207,15 +207,15 @@ public struct RouteNetlink: ~Copyable, @unchecked Sendable {
     }
 
     /// The errno behind a libnl error code when no NLMSG_ERROR was seen (a local failure).
-    private func libnlErrno(_ rc: Int32) -> Int32 {
+    private func libnlErrno(_ rc: Int32) -> Errno {
         switch -rc {
-        case NLE_EXIST: return EEXIST
-        case NLE_NOADDR: return EADDRNOTAVAIL
-        case NLE_NODEV: return ENODEV
-        case NLE_PERM: return EPERM
-        case NLE_NOMEM: return ENOMEM
-        case NLE_INVAL: return EINVAL
-        default: return swiftvs_rt_errno() != 0 ? swiftvs_rt_errno() : EPROTO
+        case NLE_EXIST: return .fileExists
+        case NLE_NOADDR: return .addressNotAvailable
+        case NLE_NODEV: return .operationNotSupportedByDevice
+        case NLE_PERM: return .notPermitted
+        case NLE_NOMEM: return .noMemory
+        case NLE_INVAL: return .invalidArgument
+        default: return Errno.current.rawValue != 0 ? .current : .protocolError
         }
     }
 
@@ -234,7 +234,7 @@ public struct RouteNetlink: ~Copyable, @unchecked Sendable {
     private func dumpOnce(_ type: UInt16, family: UInt8, _ operation: HostNetworkError.Operation,
                           _ object: String) throws(HostNetworkError) -> [RouteMessageDecoder.Message] {
         let rc = nl_rtgen_request(sock, Int32(type), Int32(family), Int32(NLM_F_DUMP))
-        if rc < 0 { throw .system(swiftvs_rt_errno() != 0 ? swiftvs_rt_errno() : EIO, operation, object, step: "send RTM_GET request") }
+        if rc < 0 { throw .system(Errno.current.rawValue != 0 ? .current : .ioError, operation, object, step: "send RTM_GET request") }
         let fd = nl_socket_get_fd(sock)
         var buffer = [UInt8](repeating: 0, count: Self.receiveSize)
         var all: [RouteMessageDecoder.Message] = []
@@ -242,9 +242,9 @@ public struct RouteNetlink: ~Copyable, @unchecked Sendable {
             let n: Int
             switch valueOrErrno({ buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_TRUNC)) } }) {
             case let .success(count): n = count
-            case let .failure(e): throw .system(e.rawValue, operation, object, step: "recv")
+            case let .failure(e): throw .system(e, operation, object, step: "recv")
             }
-            if n > buffer.count { throw .system(EMSGSIZE, operation, object, step: "recv: a \(n)-byte datagram") }
+            if n > buffer.count { throw .system(.messageTooLong, operation, object, step: "recv: a \(n)-byte datagram") }
             let decoded = buffer.withUnsafeBytes { raw in
                 Result { () throws(RouteMessageDecoder.DecodeError) in
                     try RouteMessageDecoder.decode(UnsafeRawBufferPointer(rebasing: raw[0..<n]))

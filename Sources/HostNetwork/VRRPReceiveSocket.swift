@@ -92,7 +92,7 @@ public struct VRRPReceiveSocket: ~Copyable, Sendable {
             switch received {
             case let .success(n): datagrams.append(datagram(Array(buffer[0..<Int(n)]), info))
             case .failure(.resourceTemporarilyUnavailable): return datagrams
-            case let .failure(e): throw .system(e.rawValue, .receiveVRRP, "on \(interface.name)")
+            case let .failure(e): throw .system(e, .receiveVRRP, "on \(interface.name)")
             }
         }
         return datagrams
@@ -117,7 +117,7 @@ public struct VRRPReceiveSocket: ~Copyable, Sendable {
     private static func bind(_ d: borrowing OwnedDescriptor, _ address: IPAddress, scope: UInt32,
                              _ op: HostNetworkError.Operation, _ object: String) throws(HostNetworkError) {
         let rc = address.withSocketAddress(scope: scope) { Glibc.bind(d.rawValue, $0, $1) }
-        if rc != 0 { throw .system(errno, op, object, step: "bind \(address)") }
+        if rc != 0 { throw .system(.current, op, object, step: "bind \(address)") }
     }
 
     private static func join(_ d: borrowing OwnedDescriptor, _ group: IPAddress, _ interface: NetworkInterface,

@@ -69,7 +69,7 @@ public struct VRRPSendSocket: ~Copyable, Sendable {
             try d.setOption(Int32(IPPROTO_IPV6), IPV6_TCLASS, 0xc0, "IPV6_TCLASS 0xc0", op, object)
         }
         if swiftvs_attach_drop_all_filter(d.rawValue) != 0 {
-            throw .system(errno, op, object, step: "setsockopt SO_ATTACH_FILTER (drop all)")
+            throw .system(.current, op, object, step: "setsockopt SO_ATTACH_FILTER (drop all)")
         }
         descriptor = d
         self.family = family
@@ -146,10 +146,10 @@ public struct VRRPSendSocket: ~Copyable, Sendable {
             }
         }
         if sent < 0 {
-            throw .system(errno, .sendVRRP, "to \(destination) on \(interface.name)")
+            throw .system(.current, .sendVRRP, "to \(destination) on \(interface.name)")
         }
         if sent != packet.count {
-            throw HostNetworkError(code: .system, errno: EMSGSIZE, operation: .sendVRRP, object: "to \(destination) on \(interface.name)",
+            throw HostNetworkError(code: .system, errno: .messageTooLong, operation: .sendVRRP, object: "to \(destination) on \(interface.name)",
                                    step: "sent \(sent) of \(packet.count) bytes")
         }
     }

@@ -70,10 +70,10 @@ struct Connection: ~Copyable {
 
     private func sendError(_ e: SystemCallError, _ request: Request) -> IPVSError {
         if e.errno == .notPermitted || e.errno == .permissionDenied {
-            return IPVSError.fromKernel(errno: e.errno.rawValue, request: request, extAck: nil)
+            return IPVSError.fromKernel(errno: e.errno, request: request, extAck: nil)
         }
-        return IPVSError(code: .system, errno: e.errno.rawValue, operation: request.operation, object: request.object,
-                         reason: "\(e.call) failed: \(e.text)")
+        return IPVSError(code: .system, errno: e.errno, operation: request.operation, object: request.object,
+                         reason: "\(e.call) failed: \(e.errno)")
     }
 
     /// Receives the next datagram and splits it into messages addressed to us.
@@ -81,7 +81,7 @@ struct Connection: ~Copyable {
         let n: Int
         do { n = try socket.receive(into: &buffer) } catch {
             if error.errno == .noBufferSpace {
-                throw IPVSError(code: .system, errno: ENOBUFS, operation: request.operation, object: request.object,
+                throw IPVSError(code: .system, errno: .noBufferSpace, operation: request.operation, object: request.object,
                                 reason: "replies were lost: the socket's receive buffer overflowed")
             }
             throw sendError(error, request)
@@ -113,7 +113,7 @@ struct Connection: ~Copyable {
             return try socket.receiveMany(into: &dumpBuffer, slot: slot, count: Self.dumpSlots, lengths: &dumpLengths)
         } catch {
             if error.errno == .noBufferSpace {
-                throw IPVSError(code: .system, errno: ENOBUFS, operation: request.operation, object: request.object,
+                throw IPVSError(code: .system, errno: .noBufferSpace, operation: request.operation, object: request.object,
                                 reason: "replies were lost: the socket's receive buffer overflowed")
             }
             throw sendError(error, request)
@@ -134,7 +134,7 @@ struct Connection: ~Copyable {
                 if msg.type == NetlinkConstants.error {
                     let reply = try kernelError(msg, request)
                     if reply.error == 0 { continue }
-                    throw IPVSError.fromKernel(errno: -reply.error, request: request, extAck: reply.message)
+                    throw IPVSError.fromKernel(errno: reply.errno, request: request, extAck: reply.message)
                 }
                 return msg
             }
@@ -150,7 +150,7 @@ struct Connection: ~Copyable {
             for msg in try receiveMessages(for: request) where msg.sequence == seq && msg.type == NetlinkConstants.error {
                 let reply = try kernelError(msg, request)
                 if reply.error == 0 { return }
-                throw IPVSError.fromKernel(errno: -reply.error, request: request, extAck: reply.message)
+                throw IPVSError.fromKernel(errno: reply.errno, request: request, extAck: reply.message)
             }
         }
     }
@@ -204,7 +204,7 @@ struct Connection: ~Copyable {
                                     throw IPVSError(code: .malformedReply, operation: request.operation, object: request.object,
                                                     reason: "malformed netlink datagram: NLMSG_DONE with status \(status), not an errno")
                                 }
-                                throw IPVSError.fromKernel(errno: -status, request: request, extAck: nil)
+                                throw IPVSError.fromKernel(errno: Errno(rawValue: -status), request: request, extAck: nil)
                             }
                             return true
                         case NetlinkConstants.error:
@@ -213,11 +213,11 @@ struct Connection: ~Copyable {
                                                        body: ByteView(Array(body.bytes)))
                             let reply = try kernelError(copy, request)
                             if reply.error == 0 { return true }
-                            throw IPVSError.fromKernel(errno: -reply.error, request: request, extAck: reply.message)
+                            throw IPVSError.fromKernel(errno: reply.errno, request: request, extAck: reply.message)
                         case NetlinkConstants.noop:
                             continue
                         case NetlinkConstants.overrun:
-                            throw IPVSError(code: .system, errno: ENOBUFS, operation: request.operation, object: request.object,
+                            throw IPVSError(code: .system, errno: .noBufferSpace, operation: request.operation, object: request.object,
                                             reason: "the dump overran the receive buffer")
                         default:
                             try handle(msg, body)
@@ -304,7 +304,7 @@ struct Connection: ~Copyable {
                     if reply.error != 0 {
                         failures.append(BatchFailure(
                             index: index, change: changes[index],
-                            error: IPVSError.fromKernel(errno: -reply.error, request: request, extAck: reply.message)))
+                            error: IPVSError.fromKernel(errno: reply.errno, request: request, extAck: reply.message)))
                     }
                     if msg.sequence == lastSeq { finished = true }
                 }

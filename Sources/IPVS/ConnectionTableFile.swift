@@ -24,7 +24,7 @@ public struct ConnectionTableFile: ~Copyable {
     public init(namespace: String? = nil) throws(IPVSError) {
         guard let namespace else {
             let fd = open(Self.path, O_RDONLY | O_CLOEXEC)
-            if fd < 0 { throw Self.openError(swiftvs_errno(), path: Self.path, namespace: nil) }
+            if fd < 0 { throw Self.openError(.current, path: Self.path, namespace: nil) }
             self.fd = fd
             return
         }
@@ -33,10 +33,11 @@ public struct ConnectionTableFile: ~Copyable {
 
     deinit { close(fd) }
 
-    private static func openError(_ e: Int32, path: String, namespace: String?) -> IPVSError {
-        let code: IPVSError.Code = e == ENOENT ? .ipvsUnavailable : e == EACCES || e == EPERM ? .permissionDenied : .system
+    private static func openError(_ e: Errno, path: String, namespace: String?) -> IPVSError {
+        let code: IPVSError.Code = e == .noSuchFileOrDirectory ? .ipvsUnavailable
+            : e == .permissionDenied || e == .notPermitted ? .permissionDenied : .system
         return IPVSError(code: code, errno: e, operation: .listConnections, object: namespace.map { .namespace($0) },
-                         reason: "cannot open file \(path): \(Errno(rawValue: e))")
+                         reason: FailureText.render(subject: "cannot open file \(path)", errno: e))
     }
 
     /// Opened through /proc/thread-self on a thread in the namespace (see `NamespaceThread`).
@@ -44,7 +45,7 @@ public struct ConnectionTableFile: ~Copyable {
         try NamespaceThread.run(in: name, operation: .listConnections) { () -> Result<Int32, IPVSError> in
             let path = "/proc/thread-self/net/ip_vs_conn"
             let fd = open(path, O_RDONLY | O_CLOEXEC)
-            return fd < 0 ? .failure(ConnectionTableFile.openError(swiftvs_errno(), path: path, namespace: name)) : .success(fd)
+            return fd < 0 ? .failure(ConnectionTableFile.openError(.current, path: path, namespace: name)) : .success(fd)
         }
     }
 }

@@ -12,20 +12,21 @@ extension IPVSError {
         IPVSError(code: .invalidValue, operation: op, object: object, reason: reason)
     }
 
-    static func unavailable(_ op: Operation, errno: Int32?, detail: String) -> IPVSError {
+    static func unavailable(_ op: Operation, errno: Errno?, detail: String) -> IPVSError {
         IPVSError(code: .ipvsUnavailable, errno: errno, operation: op,
                   reason: "IPVS is not available (is the ip_vs module loaded?): \(detail)")
     }
 
     /// Maps a kernel errno for a request to a code and a message at least as precise as
     /// ipvsadm's `ipvs_strerror`, sharpening EINVAL with what the request itself says.
-    static func fromKernel(errno e: Int32, request: Request, extAck: String?) -> IPVSError {
+    static func fromKernel(errno: Errno, request: Request, extAck: String?) -> IPVSError {
+        let e = errno.rawValue
         let op = request.operation
         let object = request.object
         func make(_ code: Code, _ reason: String) -> IPVSError {
             var r = reason
             if let extAck, !extAck.isEmpty { r += " (kernel: \(extAck))" }
-            return IPVSError(code: code, errno: e, operation: op, object: object, reason: r)
+            return IPVSError(code: code, errno: errno, operation: op, object: object, reason: r)
         }
         switch (request, e) {
         case (.change(.addService), EEXIST):
@@ -62,7 +63,7 @@ extension IPVSError {
         case (_, EINVAL), (_, ERANGE), (_, EAFNOSUPPORT), (_, EOPNOTSUPP):
             return make(.invalidArgument, invalidReason(errno: e, request: request))
         default:
-            return make(.system, Errno(rawValue: e).description)
+            return make(.system, errno.description)
         }
     }
 

@@ -30,14 +30,14 @@ extension NamespaceThread.Failure {
         var code = IPVSError.Code.setupFailed
         switch step {
         case .open:
-            reason = "cannot open \(path): \(Errno(rawValue: errno))"
+            reason = FailureText.render(subject: "cannot open \(path)", errno: errno)
         case .startThread:
-            reason = "cannot start a thread to enter the namespace: \(Errno(rawValue: errno))"
-        case .enter where errno == EPERM:
+            reason = FailureText.render(subject: "cannot start a thread to enter the namespace", errno: errno)
+        case .enter where errno == .notPermitted:
             code = .permissionDenied
             reason = "cannot enter the namespace: Operation not permitted (needs CAP_SYS_ADMIN)"
         case .enter:
-            reason = "cannot enter the namespace: \(Errno(rawValue: errno))"
+            reason = FailureText.render(subject: "cannot enter the namespace", errno: errno)
         }
         return IPVSError(code: code, errno: errno, operation: operation, object: .namespace(name), reason: reason)
     }

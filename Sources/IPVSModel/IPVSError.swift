@@ -1,34 +1,10 @@
+import SystemErrors
+
 /// Everything that can go wrong talking to IPVS: what was attempted, on what, and why,
 /// with the kernel's errno when the kernel said no.
-public struct IPVSError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The class of failure, stable for callers to switch on.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        let name: String
-        private init(_ name: String) { self.name = name }
-        public var description: String { name }
-
-        public static let serviceExists = Code("serviceExists")
-        public static let noSuchService = Code("noSuchService")
-        public static let destinationExists = Code("destinationExists")
-        public static let noSuchDestination = Code("noSuchDestination")
-        public static let schedulerNotFound = Code("schedulerNotFound")
-        public static let persistenceEngineNotFound = Code("persistenceEngineNotFound")
-        public static let daemonRunning = Code("daemonRunning")
-        public static let noDaemon = Code("noDaemon")
-        public static let noMemory = Code("noMemory")
-        public static let permissionDenied = Code("permissionDenied")
-        public static let ipvsUnavailable = Code("ipvsUnavailable")
-        /// The kernel refused the values (EINVAL, ERANGE, EAFNOSUPPORT…).
-        public static let invalidArgument = Code("invalidArgument")
-        /// Rejected before anything was sent.
-        public static let invalidValue = Code("invalidValue")
-        /// A namespace could not be entered or a socket not set up.
-        public static let setupFailed = Code("setupFailed")
-        /// The kernel's reply could not be decoded.
-        public static let malformedReply = Code("malformedReply")
-        /// Any other errno from the kernel or a system call.
-        public static let system = Code("system")
-    }
+public struct IPVSError: DescribedFailure, Sendable, Hashable {
+    /// The class of failure, stable for callers to switch on (the codes: below).
+    public typealias Code = ErrorCode<IPVSError>
 
     /// What was being done.
     public enum Operation: String, Sendable, Hashable {
@@ -57,15 +33,16 @@ public struct IPVSError: Error, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var code: Code
-    /// The errno the kernel (or a system call) returned, positive; nil when nothing was sent.
-    public var errno: Int32?
-    public var operation: Operation
-    public var object: Object?
+    // A record of what failed: its parts do not change afterwards.
+    public let code: Code
+    /// The errno the kernel (or a system call) returned; nil when nothing was sent.
+    public let errno: Errno?
+    public let operation: Operation
+    public let object: Object?
     /// The precise reason, in words.
-    public var reason: String
+    public let reason: String
 
-    public init(code: Code, errno: Int32? = nil, operation: Operation, object: Object? = nil, reason: String) {
+    public init(code: Code, errno: Errno? = nil, operation: Operation, object: Object? = nil, reason: String) {
         self.code = code
         self.errno = errno
         self.operation = operation
@@ -73,12 +50,13 @@ public struct IPVSError: Error, Sendable, Hashable, CustomStringConvertible {
         self.reason = reason
     }
 
-    /// "add service TCP 192.0.2.1:80: Service already exists"
-    public var description: String {
-        var s = Self.verb(operation)
-        if let object { s += " \(object)" }
-        return s + ": " + reason
+    /// "add service TCP 192.0.2.1:80" in "add service TCP 192.0.2.1:80: Service already exists".
+    public var failureSubject: String {
+        guard let object else { return Self.verb(operation) }
+        return "\(Self.verb(operation)) \(object)"
     }
+
+    public var failureReason: String { reason }
 
     package static func verb(_ op: Operation) -> String {
         switch op {
@@ -103,6 +81,24 @@ public struct IPVSError: Error, Sendable, Hashable, CustomStringConvertible {
         case .listConnections: return "list connections"
         }
     }
+}
+
+/// The classes of `IPVSError`.
+extension ErrorCode where Domain == IPVSError {
+    public static var serviceExists: Self { Self(#function) }
+    public static var noSuchService: Self { Self(#function) }
+    public static var destinationExists: Self { Self(#function) }
+    public static var noSuchDestination: Self { Self(#function) }
+    public static var schedulerNotFound: Self { Self(#function) }
+    public static var persistenceEngineNotFound: Self { Self(#function) }
+    public static var daemonRunning: Self { Self(#function) }
+    public static var noDaemon: Self { Self(#function) }
+    public static var noMemory: Self { Self(#function) }
+    public static var ipvsUnavailable: Self { Self(#function) }
+    /// A namespace could not be entered or a socket not set up.
+    public static var setupFailed: Self { Self(#function) }
+    /// The kernel's reply could not be decoded.
+    public static var malformedReply: Self { Self(#function) }
 }
 
 extension IPVSError {

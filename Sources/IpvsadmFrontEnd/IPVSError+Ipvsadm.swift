@@ -22,7 +22,7 @@ extension IPVSError {
             }
             return Self.ipvsadmMessage(errno: code == .ipvsUnavailable ? ENOPROTOOPT : EINVAL, operation: operation)
         }
-        return Self.ipvsadmMessage(errno: e, operation: operation)
+        return Self.ipvsadmMessage(errno: e.rawValue, operation: operation)
     }
 
     /// `ipvs_strerror(errno)` after the libipvs call that stands for `operation`.

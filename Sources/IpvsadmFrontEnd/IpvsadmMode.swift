@@ -91,7 +91,7 @@ public enum IpvsadmMode {
             } catch {
                 // Without the IPVS family libipvs falls back to the old socket option interface,
                 // whose getsockopt then fails with ENOPROTOOPT: "Protocol not available".
-                let e = error.code == .ipvsUnavailable ? ENOPROTOOPT : (error.errno ?? ENOPROTOOPT)
+                let e = error.code == .ipvsUnavailable ? ENOPROTOOPT : (error.errno?.rawValue ?? ENOPROTOOPT)
                 let reason = IPVSError.ipvsadmMessage(errno: e, operation: .open)
                 IpvsadmMode.writeErr("Can't initialize ipvs: \(reason)\nAre you sure that IP Virtual Server is built in the kernel or as module?\n")
                 throw Exit(status: 2)

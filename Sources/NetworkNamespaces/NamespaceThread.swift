@@ -4,6 +4,7 @@ import Glibc
 import Musl
 #endif
 import CLinux
+import SystemErrors
 
 /// Runs code inside another network namespace without moving the calling thread: a short-lived
 /// pthread opens nothing of its own, enters the namespace (`setns(CLONE_NEWNET)`), runs the body
@@ -28,7 +29,7 @@ public enum NamespaceThread {
 
         public var step: Step
         /// The step's errno.
-        public var errno: Int32
+        public var errno: Errno
         /// The namespace's path, as opened.
         public var path: String
     }
@@ -45,7 +46,7 @@ public enum NamespaceThread {
     public static func run<Result: ~Copyable>(in name: String, _ body: () -> Result) throws(Failure) -> Result {
         let path = path(of: name)
         let nsfd = open(path, O_RDONLY | O_CLOEXEC)
-        if nsfd < 0 { throw Failure(step: .open, errno: errno, path: path) }
+        if nsfd < 0 { throw Failure(step: .open, errno: .current, path: path) }
         defer { close(nsfd) }
         return try withoutActuallyEscaping(body) { escapable throws(Failure) -> Result in
             let job = Job(nsfd: nsfd, body: escapable)
@@ -57,10 +58,10 @@ public enum NamespaceThread {
             }, context)
             if rc != 0 {
                 Unmanaged<ThreadEntry>.fromOpaque(context).release()
-                throw Failure(step: .startThread, errno: rc, path: path)
+                throw Failure(step: .startThread, errno: Errno(rawValue: rc), path: path)
             }
             pthread_join(thread, nil)
-            guard let value = job.result.take() else { throw Failure(step: .enter, errno: job.setnsErrno, path: path) }
+            guard let value = job.result.take() else { throw Failure(step: .enter, errno: Errno(rawValue: job.setnsErrno), path: path) }
             return value
         }
     }

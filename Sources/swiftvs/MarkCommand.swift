@@ -159,7 +159,7 @@ struct MarkSaveCommand: ParsableCommand {
     func run() throws {
         try runMarkCommand("mark save") { () throws(MarkError) in
             if ipv4 && ipv6 {
-                throw MarkError(code: .invalidInput, message: "-4 and -6 together: choose one family, or neither for both",
+                throw MarkError(code: .invalidValue, message: "-4 and -6 together: choose one family, or neither for both",
                                 hint: "iptables-restore takes IPv4 rules, ip6tables-restore IPv6 rules")
             }
             let family: AddressFamily? = ipv4 ? .inet : ipv6 ? .inet6 : nil

@@ -185,7 +185,7 @@ struct ManagerTests {
                     let r = try MarkRule(destination: c.d, protocol: c.p, ports: c.dport, mark: c.mark)
                     try m.add(r)
                 }
-                #expect(e?.code == .invalidInput)
+                #expect(e?.code == .invalidValue)
                 #expect(e?.exitCode == 2)
                 #expect(e?.message == c.message)
                 #expect(e?.hint != nil)

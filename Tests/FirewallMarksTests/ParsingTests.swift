@@ -31,7 +31,7 @@ struct ValueTests {
         ] {
             let e = markError { _ = try MarkNetwork(text) }
             #expect(e?.message == message)
-            #expect(e?.code == .invalidInput)
+            #expect(e?.code == .invalidValue)
         }
         #expect(markError { _ = try MarkNetwork("[2001:db8::1]") }?.hint == "write IPv6 addresses without brackets")
     }
@@ -44,14 +44,14 @@ struct ValueTests {
         #expect(try MarkRule.parseMark("4294967295") == UInt32.max)
         #expect(try MarkRule.parseMark("007") == 7)
         for bad in ["", "0", "00", "0x00000000", "-5", "+5", "1e3", "0x1g", "80 ", "4294967296", "99999999999999999999999"] {
-            #expect(markError { _ = try MarkRule.parseMark(bad) }?.code == .invalidInput, "mark '\(bad)'")
+            #expect(markError { _ = try MarkRule.parseMark(bad) }?.code == .invalidValue, "mark '\(bad)'")
         }
         #expect(try MarkRule.parsePorts("80") == 80...80)
         #expect(try MarkRule.parsePorts("0") == 0...0)
         #expect(try MarkRule.parsePorts("80:80") == 80...80)
         #expect(try MarkRule.parsePorts("1:65535") == 1...65535)
         for bad in ["", ":", "80:", ":80", "80-81", "80:81:82", "65536", "123456", "-1", "8O"] {
-            #expect(markError { _ = try MarkRule.parsePorts(bad) }?.code == .invalidInput, "ports '\(bad)'")
+            #expect(markError { _ = try MarkRule.parsePorts(bad) }?.code == .invalidValue, "ports '\(bad)'")
         }
         #expect(try MarkRule.parseProtocol("TCP") == .tcp)
         #expect(try MarkRule.parseProtocol("sctp") == .sctp)
@@ -104,7 +104,7 @@ struct ValueTests {
             let e = markError({ _ = try MarkRule.parseSaveLine(line) }, sourceLocation: sourceLocation)
             #expect(e?.column == column, sourceLocation: sourceLocation)
             #expect(e?.message == message, sourceLocation: sourceLocation)
-            #expect(e?.code == .invalidInput, sourceLocation: sourceLocation)
+            #expect(e?.code == .invalidValue, sourceLocation: sourceLocation)
             #expect(e?.hint != nil, sourceLocation: sourceLocation)
         }
         //    1234567890123456789012345678901234567890

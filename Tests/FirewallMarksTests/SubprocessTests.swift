@@ -93,14 +93,14 @@ struct SetupErrorTests {
         #expect(try MarkBackendKind.detect(searchPath: ToolLocator.defaultSearchPath, environmentValue: "nft") == .nft)
         #expect(try MarkBackendKind.detect(searchPath: ["/nonexistent"], environmentValue: "iptables") == .iptables)
         let bad = markError { _ = try MarkBackendKind.detect(searchPath: ToolLocator.defaultSearchPath, environmentValue: "pf") }
-        #expect(bad?.code == .invalidInput)
+        #expect(bad?.code == .invalidValue)
         #expect(bad?.message == "$SWIFTVS_MARK_BACKEND=pf: the backend must be iptables or nft")
         let none = markError { _ = try MarkBackendKind.detect(searchPath: ["/nonexistent"], environmentValue: nil) }
         #expect(none?.code == .toolMissing)
         #expect(none?.message == "neither iptables nor nft is installed (looked in /nonexistent)")
         #expect(none?.exitCode == 1)
         #expect(try MarkBackendKind(parsing: "nftables") == .nft)
-        #expect(markError { _ = try MarkBackendKind(parsing: "ebtables") }?.code == .invalidInput)
+        #expect(markError { _ = try MarkBackendKind(parsing: "ebtables") }?.code == .invalidValue)
     }
 
     @Test(.enabled(if: Namespaces.available, Namespaces.reason))
@@ -118,12 +118,12 @@ struct SetupErrorTests {
 
     @Test func namespaces() {
         let missing = markError { _ = try MarkManager(backend: .iptables, namespace: "swvs-mark-missing-\(getpid())") }
-        #expect(missing?.code == .namespaceMissing)
+        #expect(missing?.code == .namespace)
         #expect(missing?.message == "network namespace 'swvs-mark-missing-\(getpid())' does not exist (no /run/netns/swvs-mark-missing-\(getpid()))")
         #expect(missing?.exitCode == 1)
         for bad in ["", "a/b", "..", ".", "x\ny"] {
             let e = markError { _ = try MarkManager(backend: .nft, namespace: bad) }
-            #expect(e?.code == .invalidInput, "\(bad)")
+            #expect(e?.code == .invalidValue, "\(bad)")
         }
     }
 

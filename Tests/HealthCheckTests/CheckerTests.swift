@@ -28,7 +28,7 @@ final class TestServer: Sendable {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, 4)
-        guard SocketAddress.with(.v4(127, 0, 0, 1), port: 0, { bind(fd, $0, $1) }) == 0, listen(fd, 64) == 0 else {
+        guard IPAddress.v4(127, 0, 0, 1).withSocketAddress(port: 0, { bind(fd, $0, $1) }) == 0, listen(fd, 64) == 0 else {
             throw TestError("bind/listen: \(errno)")
         }
         var sa = sockaddr_in()
@@ -85,7 +85,7 @@ final class TestServer: Sendable {
 func closedPort(_ type: __socket_type = SOCK_STREAM) -> UInt16 {
     let fd = socket(AF_INET, Int32(type.rawValue), 0)
     defer { close(fd) }
-    _ = SocketAddress.with(.v4(127, 0, 0, 1), port: 0) { bind(fd, $0, $1) }
+    _ = IPAddress.v4(127, 0, 0, 1).withSocketAddress(port: 0) { bind(fd, $0, $1) }
     var sa = sockaddr_in()
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafeMutablePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
@@ -114,7 +114,7 @@ struct CheckerTests {
     @Test func tcpCheckFailsOnAClosedPort() async {
         let r = await TCPChecker(endpoint: Endpoint(address: .v4(127, 0, 0, 1), port: closedPort()), timeout: generous, reactor: testReactor).check()
         #expect(!r.success)
-        #expect(r.reason == .connectFailed(errno: ECONNREFUSED, message: "Connection refused"))
+        #expect(r.reason == .connectFailed(errno: .connectionRefused, message: "Connection refused"))
         #expect("\(r)" == "failure: connect failed: Connection refused")
     }
 
@@ -126,7 +126,7 @@ struct CheckerTests {
         ep.bindTo = .v4(192, 0, 2, 1)  // not ours: bind fails, nothing is sent
         let r = await TCPChecker(endpoint: ep, timeout: generous, reactor: testReactor).check()
         guard case let .connectFailed(e, _) = r.reason else { Issue.record("\(r)"); return }
-        #expect(e == EADDRNOTAVAIL)
+        #expect(e == .addressNotAvailable)
     }
 
     @Test func httpGetChecksStatus() async throws {
@@ -170,7 +170,7 @@ struct CheckerTests {
 
     @Test func httpClosedPortAndGarbage() async throws {
         let closed = await HTTPChecker(endpoint: Endpoint(address: .v4(127, 0, 0, 1), port: closedPort()), urls: [URLCheckConfig(path: "/")], timeout: generous, reactor: testReactor).check()
-        #expect(closed.reason == .connectFailed(errno: ECONNREFUSED, message: "Connection refused"))
+        #expect(closed.reason == .connectFailed(errno: .connectionRefused, message: "Connection refused"))
         let server = try TestServer(response: Array("SSH-2.0-OpenSSH\r\n\r\n".utf8))
         let r = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/")], timeout: generous, reactor: testReactor).check()
         #expect(r.reason == .badResponse("bad status line 'SSH-2.0-OpenSSH'"))

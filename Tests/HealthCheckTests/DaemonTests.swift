@@ -48,7 +48,7 @@ final class FakeTable: KernelTable {
             return s.entries.first { $0.service.key == key }
         }
         guard let found else {
-            throw IPVSError(code: .noSuchService, errno: ESRCH, operation: .getService, object: .service(key), reason: "No such service")
+            throw IPVSError(code: .noSuchService, errno: .noSuchProcess, operation: .getService, object: .service(key), reason: "No such service")
         }
         return found
     }
@@ -60,7 +60,7 @@ final class FakeTable: KernelTable {
                 s.sent.append(c)
                 if case let .addDestination(d, k) = c, s.refuse.contains(d.address) {
                     failures.append(BatchFailure(index: i, change: c, error: IPVSError(
-                        code: .invalidValue, errno: EINVAL, operation: .addDestination, object: .destination(d.key, in: k),
+                        code: .invalidValue, errno: .invalidArgument, operation: .addDestination, object: .destination(d.key, in: k),
                         reason: "refused by the fake kernel")))
                     continue
                 }
@@ -68,7 +68,7 @@ final class FakeTable: KernelTable {
                 s.entries = sim.table
                 if !sim.rejected.isEmpty {
                     failures.append(BatchFailure(index: i, change: c, error: IPVSError(
-                        code: .invalidValue, errno: EEXIST, operation: .addService, reason: "rejected")))
+                        code: .invalidValue, errno: .fileExists, operation: .addService, reason: "rejected")))
                 }
             }
             return BatchResult(processed: changes.count, failures: failures)
@@ -167,7 +167,7 @@ struct DaemonHarness {
     static func checker(_ n: Int) -> CheckerID { CheckerID(virtualServer: 0, realServer: n - 1, checker: 0) }
 
     func fail(_ n: Int, times: Int = 1) async {
-        for _ in 0..<times { await engine.deliver(Self.checker(n), .failed(.connectFailed(errno: ECONNREFUSED, message: "Connection refused"))) }
+        for _ in 0..<times { await engine.deliver(Self.checker(n), .failed(.connectFailed(errno: .connectionRefused, message: "Connection refused"))) }
     }
 
     func succeed(_ n: Int) async { await engine.deliver(Self.checker(n), .ok(latency: .milliseconds(1))) }

@@ -212,11 +212,11 @@ struct ProcessRunnerTests {
 
     @Test func failuresOfPreparedCommandsAreReportedPerRun() async {
         let prepared = runner.prepare(.exec(["/bin/true"], user: "no-such-user-hopefully"))
-        #expect(prepared.failure == ProcessRunner.SpawnError(errno: ESRCH, message: "unknown user no-such-user-hopefully"))
+        #expect(prepared.failure == ProcessRunner.SpawnError(errno: .noSuchProcess, message: "unknown user no-such-user-hopefully"))
         let o = await runner.run(prepared, timeout: .seconds(1), captureOutput: false)
-        #expect(o.termination == .spawnFailed(errno: ESRCH, message: "unknown user no-such-user-hopefully"))
+        #expect(o.termination == .spawnFailed(errno: .noSuchProcess, message: "unknown user no-such-user-hopefully"))
         let missing = await runner.run(runner.prepare(.exec(["/nonexistent/check"])), timeout: .seconds(1), captureOutput: false)
-        #expect(missing.termination == .spawnFailed(errno: ENOENT, message: "/nonexistent/check: \(String(cString: strerror(ENOENT)))"))
+        #expect(missing.termination == .spawnFailed(errno: .noSuchFileOrDirectory, message: "/nonexistent/check: \(String(cString: strerror(ENOENT)))"))
         assertNoChildren()
     }
 
@@ -233,7 +233,7 @@ struct ProcessRunnerTests {
         var it = ends.makeAsyncIterator()
         let first = await it.next(), second = await it.next()
         #expect(first?.0 == "running" && first?.1.termination == .timedOut(killedWith: SIGKILL))
-        #expect(second?.0 == "queued" && second?.1.termination == .spawnFailed(errno: ECANCELED, message: "cancelled"))
+        #expect(second?.0 == "queued" && second?.1.termination == .spawnFailed(errno: .canceled, message: "cancelled"))
         // And one that runs to its end: the one slot was given back.
         let done = await withCheckedContinuation { c in
             _ = one.start(one.prepare(.exec(["/bin/sh", "-c", "exit 5"])), timeout: .seconds(5), captureOutput: false) { c.resume(returning: $0) }
@@ -247,12 +247,12 @@ struct ProcessRunnerTests {
             Issue.record("expected spawn failure, got \(o.termination)")
             return
         }
-        #expect(e == ENOENT)
+        #expect(e == .noSuchFileOrDirectory)
         #expect(message.contains("/nonexistent/check"))
         let r = MiscChecker.interpret(o, dynamic: true)
         #expect(!r.success)
         let unknown = await runner.run(.exec(["/bin/true"], user: "no-such-user-hopefully"), timeout: .seconds(1))
-        #expect(unknown.termination == .spawnFailed(errno: ESRCH, message: "unknown user no-such-user-hopefully"))
+        #expect(unknown.termination == .spawnFailed(errno: .noSuchProcess, message: "unknown user no-such-user-hopefully"))
         assertNoChildren()
     }
 
@@ -261,7 +261,7 @@ struct ProcessRunnerTests {
         #expect(o.termination == .exited(0))
         #expect(o.outputText == "found\n")
         let missing = await runner.run(.exec(["no-such-program-hopefully"]), timeout: .seconds(5))
-        #expect(missing.termination == .spawnFailed(errno: ENOENT, message: "no-such-program-hopefully: \(String(cString: strerror(ENOENT)))"))
+        #expect(missing.termination == .spawnFailed(errno: .noSuchFileOrDirectory, message: "no-such-program-hopefully: \(String(cString: strerror(ENOENT)))"))
         assertNoChildren()
     }
 

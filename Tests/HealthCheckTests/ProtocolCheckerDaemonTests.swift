@@ -142,7 +142,7 @@ struct ProtocolCheckerDaemonTests {
         #expect(s.weight == nil)
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         defer { close(fd) }
-        #expect(SocketAddress.with(.v4(127, 0, 0, 1), port: port) { bind(fd, $0, $1) } == 0)
+        #expect(IPAddress.v4(127, 0, 0, 1).withSocketAddress(port: port) { bind(fd, $0, $1) } == 0)
         #expect(try await eventually { s.weight == 10 }, "a silent listener is up without require_reply")
         close(fd)
         #expect(try await eventually { s.weight == nil }, "down again once nothing listens")

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 @testable import EventLoop
+import NetworkModel
 @_spi(Fuzzing) @testable import HealthCheck
 import Testing
 
@@ -79,7 +80,7 @@ struct ProtocolCheckerTests {
         // the ClientHello.
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
-        _ = SocketAddress.with(.v4(127, 0, 0, 1), port: 0) { bind(fd, $0, $1) }
+        _ = IPAddress.v4(127, 0, 0, 1).withSocketAddress(port: 0) { bind(fd, $0, $1) }
         listen(fd, 4)
         var sa = sockaddr_in()
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)

@@ -70,7 +70,7 @@ struct SchedulerTests {
     }
 
     static let ok = CheckResult.ok()
-    static let fail = CheckResult.failed(.connectFailed(errno: 111, message: "Connection refused"))
+    static let fail = CheckResult.failed(.connectFailed(errno: .connectionRefused, message: "Connection refused"))
 
     /// A virtual server with real servers 192.0.2.11, .12, ... (delay_loop 10 unless `vsExtra`
     /// says otherwise) and an engine whose checkers are `checkers` (by real server), on `clock`.

@@ -42,7 +42,7 @@ struct ScrapeDuringChecksTests {
         func start(_ completion: @escaping @Sendable (CheckResult) -> Void) -> @Sendable () -> Void {
             counter.starts.add(1, ordering: .relaxed)
             if target == "203.0.113.1", counter.failing.load(ordering: .relaxed) {
-                completion(.failed(.connectFailed(errno: ECONNREFUSED, message: "Connection refused"), latency: .milliseconds(1)))
+                completion(.failed(.connectFailed(errno: .connectionRefused, message: "Connection refused"), latency: .milliseconds(1)))
             } else {
                 completion(.ok(latency: .milliseconds(1)))
             }

@@ -8,7 +8,7 @@ private func config(_ text: String) throws -> DaemonConfig {
 }
 
 private let ok = CheckResult.ok()
-private let fail = CheckResult.failed(.connectFailed(errno: 111, message: "Connection refused"))
+private let fail = CheckResult.failed(.connectFailed(errno: .connectionRefused, message: "Connection refused"))
 private func id(_ r: Int, _ c: Int = 0, vs: Int = 0) -> CheckerID { CheckerID(virtualServer: vs, realServer: r, checker: c) }
 private let rs1 = DestinationKey(address: .v4(192, 0, 2, 11), port: 80)
 private let rs2 = DestinationKey(address: .v4(192, 0, 2, 12), port: 80)

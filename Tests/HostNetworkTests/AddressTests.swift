@@ -38,7 +38,7 @@ struct AddressTests {
 
             let duplicate = hostError { try route.addAddress(vip) }
             #expect(duplicate?.code == .addressExists)
-            #expect(duplicate?.errno == 17)
+            #expect(duplicate?.errno == .fileExists)
             #expect(duplicate?.description == "add address 198.51.100.39/24 to eth0: File exists")
             #expect(duplicate?.detailedDescription == "add address 198.51.100.39/24 to eth0: File exists (ipv4: Address already assigned)")
             #expect(try route.addAddressIfAbsent(vip) == false)
@@ -76,7 +76,7 @@ struct AddressTests {
             let vip = InterfaceAddress(address: .v4(198, 51, 100, 39), prefixLength: 24, interfaceIndex: 9999)
             let error = hostError { try route.addAddress(vip) }
             #expect(error?.code == .noSuchInterface)
-            #expect(error?.errno == 19)
+            #expect(error?.errno == .operationNotSupportedByDevice)
             #expect(error?.description == "add address 198.51.100.39/24 to interface index 9999: No such device")
             #expect(error?.kernelMessage == "ipv4: Device not found")
         }

@@ -73,9 +73,9 @@ import NetworkModel
     }
 
     @Test func errorDescriptionsReadLikeIp() {
-        let e = HostNetworkError(code: .addressExists, errno: 17, operation: .addAddress, object: "198.51.100.39/24 to eth0")
+        let e = HostNetworkError(code: .addressExists, errno: .fileExists, operation: .addAddress, object: "198.51.100.39/24 to eth0")
         #expect(e.description == "add address 198.51.100.39/24 to eth0: File exists")
-        let s = HostNetworkError(code: .permissionDenied, errno: 1, operation: .openVRRPSendSocket, object: "on eth0",
+        let s = HostNetworkError(code: .permissionDenied, errno: .notPermitted, operation: .openVRRPSendSocket, object: "on eth0",
                                  step: "socket(AF_INET, SOCK_RAW, 112)")
         #expect(s.description == "open VRRP send socket on eth0: socket(AF_INET, SOCK_RAW, 112): Operation not permitted")
     }

@@ -19,7 +19,7 @@ import Testing
         // The same message with a real errno is that errno; with 0, an ACK.
         var eperm = Array(datagram[0..<20])
         eperm.replaceSubrange(16..<20, with: withUnsafeBytes(of: Int32(-1)) { Array($0) })
-        #expect(try eperm.withUnsafeBytes { try RouteMessageDecoder.decode($0) } == [.error(errno: 1, sequence: 0x3100)])
+        #expect(try eperm.withUnsafeBytes { try RouteMessageDecoder.decode($0) } == [.error(errno: .notPermitted, sequence: 0x3100)])
         var ack = eperm
         ack.replaceSubrange(16..<20, with: [0, 0, 0, 0])
         #expect(try ack.withUnsafeBytes { try RouteMessageDecoder.decode($0) } == [.ignored])

@@ -1,6 +1,7 @@
 import Testing
 @testable import IPVS
 @testable import IPVSRules
+import SystemErrors
 import TestSupport
 
 private func v4(_ s: String) -> IPAddress { IPAddress(s)! }
@@ -102,7 +103,7 @@ struct PlanTests {
     @Test("the applied part of a batch: sent and not failed")
     func appliedPart() {
         let changes: [Change] = [.flush, .addService(Service(key: k80)), .addService(Service(key: k53)), .deleteService(k443)]
-        let err = IPVSError(code: .noSuchService, errno: 3, operation: .addService, reason: "x")
+        let err = IPVSError(code: .noSuchService, errno: .noSuchProcess, operation: .addService, reason: "x")
         let result = BatchResult(processed: 3, failures: [BatchFailure(index: 1, change: changes[1], error: err)])
         #expect(Plan.applied(changes, result: result) == [.flush, .addService(Service(key: k53))])
     }
@@ -140,7 +141,7 @@ struct PlanTests {
             // A batch cut short, with some failures: undo exactly what went through.
             let processed = Int.random(in: 0...changes.count, using: &rng)
             let failed = (0..<processed).filter { _ in Int.random(in: 0..<5, using: &rng) == 0 }
-            let err = IPVSError(code: .invalidArgument, errno: 22, operation: .addService, reason: "x")
+            let err = IPVSError(code: .invalidArgument, errno: .invalidArgument, operation: .addService, reason: "x")
             let result = BatchResult(processed: processed,
                                      failures: failed.map { BatchFailure(index: $0, change: changes[$0], error: err) })
             let sent = Plan.applied(changes, result: result)

@@ -1,5 +1,6 @@
 import Testing
 @testable import IPVS
+import SystemErrors
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -148,19 +149,19 @@ struct ErrorTests {
     @Test func messagesNameOperationAndObject() {
         let key = ServiceKey.address(.tcp, IPAddress("192.0.2.1")!, port: 80)
         let d = Destination(address: IPAddress("192.0.2.11")!, port: 80)
-        #expect(IPVSError.fromKernel(errno: EEXIST, request: .change(.addService(Service(key: key))), extAck: nil).description
+        #expect(IPVSError.fromKernel(errno: Errno(rawValue: EEXIST), request: .change(.addService(Service(key: key))), extAck: nil).description
                 == "add service TCP 192.0.2.1:80: Service already exists")
-        #expect(IPVSError.fromKernel(errno: ENOENT, request: .change(.deleteDestination(d.key, from: key)), extAck: nil).description
+        #expect(IPVSError.fromKernel(errno: Errno(rawValue: ENOENT), request: .change(.deleteDestination(d.key, from: key)), extAck: nil).description
                 == "delete destination 192.0.2.11:80 of service TCP 192.0.2.1:80: No such destination")
-        #expect(IPVSError.fromKernel(errno: ESRCH, request: .change(.deleteDestination(d.key, from: key)), extAck: nil).reason
+        #expect(IPVSError.fromKernel(errno: Errno(rawValue: ESRCH), request: .change(.deleteDestination(d.key, from: key)), extAck: nil).reason
                 == "Service not defined")
-        #expect(IPVSError.fromKernel(errno: EPERM, request: .change(.flush), extAck: nil).description
+        #expect(IPVSError.fromKernel(errno: Errno(rawValue: EPERM), request: .change(.flush), extAck: nil).description
                 == "flush the table: Operation not permitted (needs CAP_NET_ADMIN)")
-        #expect(IPVSError.fromKernel(errno: ENOMEM, request: .dumpServices, extAck: nil).reason == "Memory allocation problem")
+        #expect(IPVSError.fromKernel(errno: Errno(rawValue: ENOMEM), request: .dumpServices, extAck: nil).reason == "Memory allocation problem")
         let v6 = ServiceKey.fwmark(1, family: .inet6)
-        #expect(IPVSError.fromKernel(errno: EINVAL, request: .change(.addDestination(Destination(address: IPAddress("192.0.2.9")!), to: v6)), extAck: nil)
+        #expect(IPVSError.fromKernel(errno: Errno(rawValue: EINVAL), request: .change(.addDestination(Destination(address: IPAddress("192.0.2.9")!), to: v6)), extAck: nil)
                 .reason.contains("Mixed address families"))
-        #expect(IPVSError.fromKernel(errno: EINVAL, request: .change(.addDestination(d, to: key)), extAck: "bad attr").reason
+        #expect(IPVSError.fromKernel(errno: Errno(rawValue: EINVAL), request: .change(.addDestination(d, to: key)), extAck: "bad attr").reason
                 .hasSuffix("(kernel: bad attr)"))
     }
 }

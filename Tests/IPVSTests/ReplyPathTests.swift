@@ -160,7 +160,7 @@ struct ReplyPathTests {
         #expect(fake.send(Self.serviceMessage(1001), to: port))
         let e = Self.dumpError(&c)
         #expect(e?.code == .system)
-        #expect(e?.errno == EAGAIN)
+        #expect(e?.errno == .resourceTemporarilyUnavailable)
         #expect(e?.description == "list services: recvmmsg failed: Resource temporarily unavailable")
     }
 
@@ -171,7 +171,7 @@ struct ReplyPathTests {
         let port = c.socket.localPort
         #expect(fake.send(Self.serviceMessage(1001) + netlinkMessage(type: NetlinkConstants.overrun, sequence: 1001, payload: []), to: port))
         let e = Self.dumpError(&c)
-        #expect(e?.errno == ENOBUFS)
+        #expect(e?.errno == .noBufferSpace)
         #expect(e?.description == "list services: the dump overran the receive buffer")
     }
 
@@ -191,7 +191,7 @@ struct ReplyPathTests {
         #expect(setsockopt(fd, NetlinkConstants.solNetlink, NETLINK_ADD_MEMBERSHIP, &group, socklen_t(MemoryLayout<Int32>.size)) == 0)
         for _ in 0..<64 { fake.send(Self.serviceMessage(7), group: 1 << 4) }
         let e = Self.dumpError(&c)
-        #expect(e?.errno == ENOBUFS)
+        #expect(e?.errno == .noBufferSpace)
         #expect(e?.description == "list services: replies were lost: the socket's receive buffer overflowed")
     }
 

@@ -166,7 +166,7 @@ extension Kernel {
                     Issue.record("expected \(code)")
                 } catch {
                     #expect(error.code == code)
-                    #expect(error.errno == errno)
+                    #expect(error.errno?.rawValue == errno)
                     #expect(error.description.contains(text), "\(error)")
                 }
             }

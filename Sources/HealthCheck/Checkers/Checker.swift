@@ -1,4 +1,5 @@
 import IPVS
+import SystemErrors
 
 /// What one check found.
 public struct CheckResult: Sendable, Equatable, CustomStringConvertible {
@@ -9,7 +10,7 @@ public struct CheckResult: Sendable, Equatable, CustomStringConvertible {
         case killedBySignal(Int32)
         case scriptTimedOut
         case cannotRun(String)
-        case connectFailed(errno: Int32, message: String)
+        case connectFailed(errno: Errno, message: String)
         case timedOut(String)
         case httpStatus(Int)
         case digestMismatch(expected: String, actual: String)
@@ -87,6 +88,14 @@ extension CheckResult {
         let reason = await body()
         let latency = start.duration(to: .now)
         return reason.map { .failed($0, latency: latency) } ?? .ok(latency: latency)
+    }
+}
+
+extension CheckResult.Reason {
+    /// `connectFailed` after a system call failed with `errno`, worded `STEP: REASON` (the
+    /// errno's text alone without a step): `bind 192.0.2.1: Cannot assign requested address`.
+    static func connectError(_ errno: Errno, at step: String? = nil) -> Self {
+        .connectFailed(errno: errno, message: FailureText.render(subject: step ?? "", errno: errno))
     }
 }
 

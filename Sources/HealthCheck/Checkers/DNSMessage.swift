@@ -125,7 +125,7 @@ public struct DNSChecker: Checker {
                 case let .failure(rcode): return .badResponse("DNS answer rcode \(rcode) (\(DNSMessage.rcodeName(rcode)))")
                 }
             case let .unreachable(code): return .unreachable("ICMP destination unreachable, code \(code)")
-            case let .error(e): return .connectFailed(errno: e, message: "recv: \(Errno(rawValue: e))")
+            case let .error(e): return .connectError(e, at: "recv")
             case .timedOut: return .timedOut("no DNS answer")
             case .cancelled: return .timedOut("cancelled")
             }

@@ -28,9 +28,9 @@ public struct FileChecker: Checker {
             let dir = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
             fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
             if fd < 0 {
-                setupError = .trackedFile("inotify_init1: \(Errno(rawValue: errno))")
+                setupError = .trackedFile(FailureText.render(subject: "inotify_init1", errno: .current))
             } else if inotify_add_watch(fd, dir.isEmpty ? "/" : dir, UInt32(IN_CLOSE_WRITE | IN_DELETE | IN_MOVE)) < 0 {
-                setupError = .trackedFile("watch \(dir.isEmpty ? "/" : dir): \(Errno(rawValue: errno))")
+                setupError = .trackedFile(FailureText.render(subject: "watch \(dir.isEmpty ? "/" : dir)", errno: .current))
             } else {
                 setupError = nil
             }
@@ -150,10 +150,10 @@ public struct FileChecker: Checker {
             guard st.st_mode & S_IFMT == S_IFREG else { return "cannot initialise \(c.path): it is not a regular file" }
         }
         let fd = open(c.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return "cannot initialise \(c.path): \(Errno(rawValue: errno))" }
+        guard fd >= 0 else { return FailureText.render(subject: "cannot initialise \(c.path)", errno: .current) }
         defer { close(fd) }
         let text = Array("\(v)\n".utf8)
         let n = text.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
-        return n == text.count ? nil : "cannot initialise \(c.path): \(n < 0 ? Errno(rawValue: errno).description : "short write")"
+        return n == text.count ? nil : FailureText.render(subject: "cannot initialise \(c.path)", reason: n < 0 ? Errno.current.description : "short write")
     }
 }

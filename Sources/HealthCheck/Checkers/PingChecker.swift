@@ -27,12 +27,12 @@ public struct PingChecker: Checker {
         let proto = v6 ? Int32(IPPROTO_ICMPV6) : Int32(IPPROTO_ICMP)
         let flags = Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
         var raw = false
-        var fd = socket(SocketAddress.family(address), Int32(SOCK_DGRAM.rawValue) | flags, proto)
+        var fd = socket(address.socketDomain, Int32(SOCK_DGRAM.rawValue) | flags, proto)
         if fd < 0 {
-            fd = socket(SocketAddress.family(address), Int32(SOCK_RAW.rawValue) | flags, proto)
+            fd = socket(address.socketDomain, Int32(SOCK_RAW.rawValue) | flags, proto)
             raw = true
         }
-        guard fd >= 0 else { return .failed(.icmp("socket: \(Errno(rawValue: errno))"), latency: start.duration(to: .now)) }
+        guard fd >= 0 else { return .failed(.icmp(FailureText.render(subject: "socket", errno: .current)), latency: start.duration(to: .now)) }
         defer { close(fd) }
 
         let ident = UInt16(truncatingIfNeeded: getpid() ^ Int32(truncatingIfNeeded: Int(bitPattern: UInt(fd))))
@@ -44,10 +44,10 @@ public struct PingChecker: Checker {
             packet[2] = UInt8(sum >> 8)
             packet[3] = UInt8(sum & 0xFF)
         }
-        let sent = SocketAddress.with(address, port: 0) { sa, len in
+        let sent = address.withSocketAddress(port: 0) { sa, len in
             packet.withUnsafeBytes { sendto(fd, $0.baseAddress!, $0.count, 0, sa, len) }
         }
-        guard sent == packet.count else { return .failed(.icmp("send: \(Errno(rawValue: errno))"), latency: start.duration(to: .now)) }
+        guard sent == packet.count else { return .failed(.icmp(FailureText.render(subject: "send", errno: .current)), latency: start.duration(to: .now)) }
 
         var buf = [UInt8](repeating: 0, count: 1500)
         while true {

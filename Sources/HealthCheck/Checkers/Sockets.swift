@@ -16,48 +16,6 @@ public struct Endpoint: Sendable, Hashable {
     public var fwmark: UInt32?
 }
 
-struct SocketError: Error {
-    var errno: Int32
-    var what: String
-    var message: String { "\(what): \(Errno(rawValue: errno))" }
-}
-
-enum SocketAddress {
-    /// Calls `body` with a sockaddr for `address:port`.
-    static func with<R>(_ address: IPAddress, port: UInt16, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
-        switch address {
-        case .v4:
-            var sa = sockaddr_in()
-            sa.sin_family = sa_family_t(AF_INET)
-            sa.sin_port = port.bigEndian
-            copy(address, into: &sa.sin_addr)
-            return pass(&sa, body)
-        case .v6:
-            var sa = sockaddr_in6()
-            sa.sin6_family = sa_family_t(AF_INET6)
-            sa.sin6_port = port.bigEndian
-            copy(address, into: &sa.sin6_addr)
-            return pass(&sa, body)
-        }
-    }
-
-    /// The address's network-order bytes into an `in_addr` or `in6_addr`.
-    private static func copy<T>(_ address: IPAddress, into storage: inout T) {
-        withUnsafeMutableBytes(of: &storage) { raw in
-            for (i, b) in address.bytes.enumerated() { raw[i] = b }
-        }
-    }
-
-    /// `body` with `sa` as a `sockaddr` and its length.
-    private static func pass<T, R>(_ sa: inout T, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
-        withUnsafePointer(to: &sa) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<T>.size)) }
-        }
-    }
-
-    static func family(_ a: IPAddress) -> Int32 { a.family == .inet ? AF_INET : AF_INET6 }
-}
-
 /// The checker's own end of a socket, TCP or UDP: its mark, device and source address.
 enum SocketSetup {
     /// fwmark (SO_MARK), bind_if (SO_BINDTODEVICE), bindto / bind_port (bind), in that order.
@@ -65,17 +23,17 @@ enum SocketSetup {
         if let mark = ep.fwmark {
             var m = mark
             if setsockopt(fd, SOL_SOCKET, 36 /* SO_MARK */, &m, socklen_t(4)) != 0 {
-                return .connectFailed(errno: errno, message: "SO_MARK: \(Errno(rawValue: errno))")
+                return .connectError(.current, at: "SO_MARK")
             }
         }
         if let ifname = ep.bindInterface {
             let rc = ifname.withCString { setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, $0, socklen_t(strlen($0) + 1)) }
-            if rc != 0 { return .connectFailed(errno: errno, message: "bind_if \(ifname): \(Errno(rawValue: errno))") }
+            if rc != 0 { return .connectError(.current, at: "bind_if \(ifname)") }
         }
         if ep.bindTo != nil || ep.bindPort != nil {
             let src = ep.bindTo ?? .any(ep.address.family)
-            let rc = SocketAddress.with(src, port: ep.bindPort ?? 0) { bind(fd, $0, $1) }
-            if rc != 0 { return .connectFailed(errno: errno, message: "bind \(src): \(Errno(rawValue: errno))") }
+            let rc = src.withSocketAddress(port: ep.bindPort ?? 0) { bind(fd, $0, $1) }
+            if rc != 0 { return .connectError(.current, at: "bind \(src)") }
         }
         return nil
     }
@@ -101,13 +59,14 @@ final class TCPConnection: CheckerSocket {
     /// (if not, wait for EPOLLOUT, then ask `result()`).
     static func begin(_ ep: Endpoint, reactor: Reactor) -> Result<(TCPConnection, established: Bool), CheckResult.Reason> {
         let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        let fd = socket(SocketAddress.family(ep.address), type, 0)
-        guard fd >= 0 else { return .failure(.connectFailed(errno: errno, message: "socket: \(Errno(rawValue: errno))")) }
+        let fd = socket(ep.address.socketDomain, type, 0)
+        guard fd >= 0 else { return .failure(.connectError(.current, at: "socket")) }
         let conn = TCPConnection(fd: fd, reactor: reactor)
         if let r = conn.prepare(ep) { return .failure(r) }
-        let rc = SocketAddress.with(ep.address, port: ep.port) { Glibc.connect(fd, $0, $1) }
+        let rc = ep.address.withSocketAddress(port: ep.port) { Glibc.connect(fd, $0, $1) }
         if rc == 0 { return .success((conn, true)) }
-        guard errno == EINPROGRESS else { return .failure(.connectFailed(errno: errno, message: Errno(rawValue: errno).description)) }
+        let e = Errno.current
+        guard e == .nowInProgress else { return .failure(.connectError(e)) }
         return .success((conn, false))
     }
 
@@ -117,7 +76,7 @@ final class TCPConnection: CheckerSocket {
         var err: Int32 = 0
         var len = socklen_t(MemoryLayout<Int32>.size)
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
-        return err == 0 ? nil : .connectFailed(errno: err, message: Errno(rawValue: err).description)
+        return err == 0 ? nil : .connectError(Errno(rawValue: err))
     }
 
     /// Connects before `deadline`.
@@ -145,7 +104,7 @@ final class TCPConnection: CheckerSocket {
         while sent < bytes.count {
             switch valueOrErrno({ bytes.withUnsafeBytes { send(fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL)) } }) {
             case let .success(n) where n > 0: sent += n; continue
-            case .success: return .badResponse("send: \(Errno(rawValue: errno))")
+            case .success: return .badResponse(FailureText.render(subject: "send", errno: .current))
             case .failure(.resourceTemporarilyUnavailable): break
             case let .failure(e): return .badResponse("send: \(e)")
             }

@@ -95,7 +95,7 @@ final class TLSStream: ByteStream {
             let e = errno
             let detail = context.lastError()
             if rc == 0 || e == 0 { return detail.isEmpty ? .closed : .failed(.tls("\(what): \(detail)")) }
-            return .failed(.tls("\(what): \(Errno(rawValue: e))"))
+            return .failed(.tls(FailureText.render(subject: what, errno: Errno(rawValue: e))))
         default:
             return .failed(.tls("\(what): \(context.lastError())"))
         }

@@ -29,7 +29,7 @@ public struct UDPChecker: Checker {
         switch await sock.receive(max: config.maxReplyLength + 1, deadline: deadline) {
         case let .datagram(d): return config.requireReply ? Self.mismatch(d, config) : nil
         case let .unreachable(code): return .unreachable("ICMP destination unreachable, code \(code)")
-        case let .error(e): return .connectFailed(errno: e, message: "recv: \(Errno(rawValue: e))")
+        case let .error(e): return .connectError(e, at: "recv")
         case .timedOut: return config.requireReply ? .timedOut("no UDP reply") : nil
         case .cancelled: return .timedOut("cancelled")
         }

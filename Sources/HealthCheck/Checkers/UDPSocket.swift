@@ -9,17 +9,17 @@ final class UDPSocket: CheckerSocket {
     /// A socket connected to `ep` (with its mark, device and source address).
     static func connect(_ ep: Endpoint, reactor: Reactor) -> Result<UDPSocket, CheckResult.Reason> {
         let type = Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)
-        let fd = socket(SocketAddress.family(ep.address), type, Int32(IPPROTO_UDP))
-        guard fd >= 0 else { return .failure(.connectFailed(errno: errno, message: "socket: \(Errno(rawValue: errno))")) }
+        let fd = socket(ep.address.socketDomain, type, Int32(IPPROTO_UDP))
+        guard fd >= 0 else { return .failure(.connectError(.current, at: "socket")) }
         let s = UDPSocket(fd: fd, reactor: reactor)
         var on: Int32 = 1
         let v4 = ep.address.family == .inet
         let rc = v4 ? setsockopt(fd, Int32(SOL_IP), IP_RECVERR, &on, socklen_t(4))
                     : setsockopt(fd, Int32(SOL_IPV6), IPV6_RECVERR, &on, socklen_t(4))
-        if rc != 0 { return .failure(.connectFailed(errno: errno, message: "IP\(v4 ? "" : "V6")_RECVERR: \(Errno(rawValue: errno))")) }
+        if rc != 0 { return .failure(.connectError(.current, at: "IP\(v4 ? "" : "V6")_RECVERR")) }
         if let r = SocketSetup.apply(ep, to: fd) { return .failure(r) }
-        let crc = SocketAddress.with(ep.address, port: ep.port) { Glibc.connect(fd, $0, $1) }
-        if crc != 0 { return .failure(.connectFailed(errno: errno, message: Errno(rawValue: errno).description)) }
+        let crc = ep.address.withSocketAddress(port: ep.port) { Glibc.connect(fd, $0, $1) }
+        if crc != 0 { return .failure(.connectError(.current)) }
         return .success(s)
     }
 
@@ -33,7 +33,7 @@ final class UDPSocket: CheckerSocket {
         switch valueOrErrno({ bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) } }) {
         case let .success(n) where n == bytes.count: return nil
         case let .success(n): return .badResponse("send: \(n) of \(bytes.count) bytes sent")
-        case let .failure(e): return .connectFailed(errno: e.rawValue, message: "send: \(e)")
+        case let .failure(e): return .connectError(e, at: "send")
         }
     }
 
@@ -44,7 +44,7 @@ final class UDPSocket: CheckerSocket {
         /// An ICMP destination unreachable about what was sent (its ICMP code).
         case unreachable(code: UInt8)
         /// recv failed with this errno (a pending socket error other than unreachable).
-        case error(Int32)
+        case error(Errno)
         case timedOut
         case cancelled
     }
@@ -59,7 +59,7 @@ final class UDPSocket: CheckerSocket {
             case .failure(.resourceTemporarilyUnavailable): break
             case let .failure(e):
                 if let code = unreachableInErrorQueue() { return .unreachable(code: code) }
-                return .error(e.rawValue)
+                return .error(e)
             }
             switch await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN, deadline: deadline) {
             case .ready: continue

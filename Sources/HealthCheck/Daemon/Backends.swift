@@ -50,7 +50,7 @@ public struct VIPMark: Sendable, Hashable, CustomStringConvertible {
     /// Parses `ADDRESS=MARK` (`192.0.2.100=80`, `2001:db8::100=0x50`).
     public init(parsing text: String) throws(MarkError) {
         guard let eq = text.lastIndex(of: "=") else {
-            throw MarkError(code: .invalidInput, message: "--vip-mark \(text): expected ADDRESS=MARK",
+            throw MarkError(code: .invalidValue, message: "--vip-mark \(text): expected ADDRESS=MARK",
                             hint: "e.g. --vip-mark 192.0.2.100=80")
         }
         rule = try MarkRule(destination: String(text[..<eq]), mark: String(text[text.index(after: eq)...]))

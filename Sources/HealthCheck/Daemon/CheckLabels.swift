@@ -57,7 +57,7 @@ enum CheckLabels {
         case .killedBySignal: return "signal"
         case .scriptTimedOut, .timedOut: return "timeout"
         case .cannotRun: return "cannot_run"
-        case let .connectFailed(e, _): return e == ECONNREFUSED ? "refused" : (e == ETIMEDOUT ? "timeout" : "connect_error")
+        case let .connectFailed(e, _): return e == .connectionRefused ? "refused" : (e == .timedOut ? "timeout" : "connect_error")
         case .httpStatus: return "http_status"
         case .digestMismatch: return "digest"
         case .regexMismatch: return "regex"

@@ -13,8 +13,6 @@ import SystemErrors
 struct SystemCallError: Error {
     var call: String
     var errno: Errno
-    /// strerror's text.
-    var text: String { errno.description }
 }
 
 /// Owns one libnl generic-netlink socket for its whole life; freed exactly once in `deinit`.
@@ -85,11 +83,11 @@ struct NetlinkSocket: ~Copyable {
         guard id > 0 else {
             nl_socket_free(created)
             if id == -NLE_OBJ_NOTFOUND {
-                throw IPVSError.unavailable(.open, errno: ENOENT,
+                throw IPVSError.unavailable(.open, errno: .noSuchFileOrDirectory,
                     detail: "the kernel has no \"IPVS\" generic-netlink family")
             }
             if id == -NLE_PERM || id == -NLE_NOACCESS {
-                throw IPVSError(code: .permissionDenied, errno: EPERM, operation: .open,
+                throw IPVSError(code: .permissionDenied, errno: .notPermitted, operation: .open,
                                 reason: "Operation not permitted (needs CAP_NET_ADMIN)")
             }
             throw IPVSError(code: .setupFailed, operation: .open,
@@ -109,7 +107,7 @@ struct NetlinkSocket: ~Copyable {
     /// like any other socket.
     init(userPeer peerPort: UInt32, familyID: UInt16, receiveLength: Int = NetlinkSocket.receiveLength) throws(IPVSError) {
         guard let s = nl_socket_alloc() else {
-            throw IPVSError(code: .noMemory, errno: ENOMEM, operation: .open, reason: "Memory allocation problem (nl_socket_alloc)")
+            throw IPVSError(code: .noMemory, errno: .noMemory, operation: .open, reason: "Memory allocation problem (nl_socket_alloc)")
         }
         let rc = nl_connect(s, NETLINK_USERSOCK)
         if rc < 0 {
@@ -140,7 +138,7 @@ struct NetlinkSocket: ~Copyable {
 
     func send(_ raw: UnsafeRawBufferPointer) throws(SystemCallError) {
         let sent = nl_sendto(sock, UnsafeMutableRawPointer(mutating: raw.baseAddress), raw.count)
-        if sent < 0 { throw SystemCallError(call: "sendto", errno: Errno(rawValue: swiftvs_errno())) }
+        if sent < 0 { throw SystemCallError(call: "sendto", errno: .current) }
         if Int(sent) != raw.count { throw SystemCallError(call: "sendto", errno: .messageTooLong) }
     }
 
@@ -183,11 +181,11 @@ struct NetlinkSocket: ~Copyable {
 
     private static func createAndConnect(operation: IPVSError.Operation) throws(IPVSError) -> OpaquePointer {
         guard let s = nl_socket_alloc() else {
-            throw IPVSError(code: .noMemory, errno: ENOMEM, operation: operation, reason: "Memory allocation problem (nl_socket_alloc)")
+            throw IPVSError(code: .noMemory, errno: .noMemory, operation: operation, reason: "Memory allocation problem (nl_socket_alloc)")
         }
         let rc = genl_connect(s)
         if rc < 0 {
-            let e = swiftvs_errno()
+            let e = Errno.current
             nl_socket_free(s)
             throw IPVSError(code: .setupFailed, errno: e, operation: operation,
                             reason: "cannot open a generic-netlink socket: \(String(cString: nl_geterror(rc)))")

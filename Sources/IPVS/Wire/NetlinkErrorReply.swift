@@ -1,9 +1,13 @@
+import SystemErrors
+
 /// The content of an NLMSG_ERROR message: 0 is an ACK, otherwise a negative errno.
 struct NetlinkErrorReply {
     let error: Int32
     let originalSequence: UInt32
     /// The kernel's own words (extended ack), when it gave any.
     let message: String?
+    /// The errno of an error reply (`error` negated).
+    var errno: Errno { Errno(rawValue: -error) }
 
     init(_ msg: ReceivedMessage) throws(DecodeError) {
         error = try msg.body.native(Int32.self, at: 0)

@@ -20,7 +20,7 @@ public struct VRRPEngineError: Error, Sendable, CustomStringConvertible {
 
     /// What an admin can do about it.
     public var hint: String? {
-        switch underlying.errno {
+        switch underlying.errno?.rawValue {
         case EPERM?, EACCES?: return "VRRP needs CAP_NET_RAW and CAP_NET_ADMIN (run as root)"
         case EADDRNOTAVAIL?: return "unicast_src_ip must be an address of the instance's interface"
         case ENODEV?: return "check the instance's 'interface' (ip link)"
