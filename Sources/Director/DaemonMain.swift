@@ -305,9 +305,8 @@ public enum DaemonMain {
     /// whatever the host runs real-time itself. Scripts and checks started from it run as
     /// ordinary processes. Without CAP_SYS_NICE the daemon runs on, with a warning.
     static func realtimeEventLoop(_ reactor: Reactor, priority: Int32, logger: Logger) async {
-        let code = await reactor.makeRealtime(priority: priority)
-        if code != 0 {
-            logger.warning("vrrp: the event loop stays an ordinary thread (sched_setscheduler SCHED_RR \(priority): \(String(cString: strerror(code)))); under load its timers may be late")
+        if let failure = await reactor.makeRealtime(priority: priority) {
+            logger.warning("vrrp: the event loop stays an ordinary thread (sched_setscheduler SCHED_RR \(priority): \(failure)); under load its timers may be late")
         }
     }
 

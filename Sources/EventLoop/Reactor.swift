@@ -403,9 +403,9 @@ public final class Reactor: TaskExecutor, Sendable {
     /// `SystemCalls.makeThisThreadRealtime`), so that a timer's wake-up preempts whatever
     /// ordinary thread has the core: on a loaded node an ordinary thread's wake-up waited behind
     /// the others' slices (VRRP takeovers up to 130 ms past Master_Down_Interval). Children and
-    /// threads it starts are ordinary ones. Returns the errno of sched_setscheduler, 0 on success.
-    public func makeRealtime(priority: Int32) async -> Int32 {
-        await withCheckedContinuation { (done: CheckedContinuation<Int32, Never>) in
+    /// threads it starts are ordinary ones. Returns the errno of sched_setscheduler, nil on success.
+    public func makeRealtime(priority: Int32) async -> Errno? {
+        await withCheckedContinuation { (done: CheckedContinuation<Errno?, Never>) in
             schedule(at: .now) { done.resume(returning: SystemCalls.makeThisThreadRealtime(priority: priority)) }
         }
     }

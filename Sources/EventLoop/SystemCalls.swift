@@ -85,9 +85,10 @@ public enum SystemCalls {
     /// Makes the calling thread a real-time one (SCHED_RR at `priority`, 1–99), whose wake-ups
     /// preempt every ordinary thread of the host; the threads and processes it clones start as
     /// ordinary ones (SCHED_RESET_ON_FORK), so scripts never run real-time. Returns the errno
-    /// (EPERM without CAP_SYS_NICE), 0 on success.
-    public static func makeThisThreadRealtime(priority: Int32) -> Int32 {
-        swiftvs_realtime_this_thread(priority)
+    /// (EPERM without CAP_SYS_NICE), nil on success.
+    public static func makeThisThreadRealtime(priority: Int32) -> Errno? {
+        let code = swiftvs_realtime_this_thread(priority)
+        return code == 0 ? nil : Errno(rawValue: code)
     }
 
     /// pidfd_open(2) for a process that is not our child (the runner gets its children's
