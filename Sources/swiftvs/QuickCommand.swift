@@ -190,6 +190,45 @@ enum QuickCommand {
                                         positional: false),
               o["-c"] != nil, !(o["--sort"] != nil && o["--nosort"] != nil)
         else { return nil }
+        guard let service = serviceArguments(o) else { return nil }
+        return ConnectionListRequest(numeric: o["-n"] != nil, persistentConnections: o["--persistent-conn"] != nil,
+                                     json: o["--json"] != nil, summary: o["--summary"] != nil,
+                                     serviceArguments: service, server: o["--server"], state: o["--state"],
+                                     namespace: o["--netns"])
+    }
+
+    /// `list` without `-c`, written plainly: each of `-n`/`--numeric`, `--stats`, `--rate`,
+    /// `--thresholds`, `--persistent-conn`, `--tun-info`, `--exact`, `--sort`/`--nosort`,
+    /// `--timeout`, `--daemon`, `--json` at most once, `--netns NAME`, and at most one of
+    /// `-t`/`-u`/`--sctp-service`/`-f` (with `-6`) with its value. Anything else (`-c`, help,
+    /// `--opt=value`, bundled flags, a repeated option, `--server` without `-c`…) goes through
+    /// ArgumentParser, whose checks this repeats. `list -n -t VIP:PORT` is one request and its
+    /// answer: ArgumentParser's setup would be most of its time.
+    static func list(_ args: [String]) -> ListRequest? {
+        guard args.first == "list",
+              let (o, _) = plainOptions(args.dropFirst(),
+                                        flags: ["-n": "-n", "--numeric": "-n", "--stats": "--stats", "--rate": "--rate",
+                                                "--thresholds": "--thresholds", "--persistent-conn": "--persistent-conn",
+                                                "--tun-info": "--tun-info", "--exact": "--exact", "--sort": "--sort",
+                                                "--nosort": "--nosort", "--timeout": "--timeout", "--daemon": "--daemon",
+                                                "--json": "--json", "-6": "-6", "--ipv6": "-6"],
+                                        valued: ["--netns", "-t", "--tcp-service", "-u", "--udp-service",
+                                                 "--sctp-service", "-f", "--fwmark-service"],
+                                        positional: false),
+              !(o["--sort"] != nil && o["--nosort"] != nil),
+              let service = serviceArguments(o)
+        else { return nil }
+        return ListRequest(numeric: o["-n"] != nil, stats: o["--stats"] != nil, rate: o["--rate"] != nil,
+                           thresholds: o["--thresholds"] != nil, persistentConnections: o["--persistent-conn"] != nil,
+                           tunnelInfo: o["--tun-info"] != nil, exact: o["--exact"] != nil, noSort: o["--nosort"] != nil,
+                           timeout: o["--timeout"] != nil, daemon: o["--daemon"] != nil, json: o["--json"] != nil,
+                           serviceArguments: service, namespace: o["--netns"])
+    }
+
+    /// The service options among `o` as `ServiceOptions.arguments` gives them (`-t VIP:PORT`,
+    /// `-f MARK -6`, or none), or nil where ServiceOptions' validation refuses them: more than
+    /// one service (or one given twice under two spellings), `-6` without `-f`.
+    private static func serviceArguments(_ o: [String: String]) -> [String]? {
         var service: [String] = []
         for (names, canonical) in [(["-t", "--tcp-service"], "-t"), (["-u", "--udp-service"], "-u"),
                                    (["--sctp-service"], "--sctp-service"), (["-f", "--fwmark-service"], "-f")] {
@@ -202,9 +241,6 @@ enum QuickCommand {
             guard service.first == "-f" else { return nil }
             service.append("-6")
         }
-        return ConnectionListRequest(numeric: o["-n"] != nil, persistentConnections: o["--persistent-conn"] != nil,
-                                     json: o["--json"] != nil, summary: o["--summary"] != nil,
-                                     serviceArguments: service, server: o["--server"], state: o["--state"],
-                                     namespace: o["--netns"])
+        return service
     }
 }
