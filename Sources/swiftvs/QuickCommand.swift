@@ -179,18 +179,10 @@ enum QuickCommand {
     /// repeats: --sort with --nosort is left to it). Listing 100 000 entries takes about as
     /// long as ArgumentParser's setup would add in the VM.
     static func connections(_ args: [String]) -> ConnectionListRequest? {
-        guard args.first == "list",
-              let (o, _) = plainOptions(args.dropFirst(),
-                                        flags: ["-c": "-c", "--connection": "-c", "-n": "-n", "--numeric": "-n",
-                                                "--persistent-conn": "--persistent-conn", "--exact": "--exact",
-                                                "--json": "--json", "--summary": "--summary", "--sort": "--sort",
-                                                "--nosort": "--nosort", "-6": "-6", "--ipv6": "-6"],
-                                        valued: ["--netns", "--server", "--state", "-t", "--tcp-service", "-u",
-                                                 "--udp-service", "--sctp-service", "-f", "--fwmark-service"],
-                                        positional: false),
-              o["-c"] != nil, !(o["--sort"] != nil && o["--nosort"] != nil)
+        guard let (o, service) = plainList(args, flags: ["-c": "-c", "--connection": "-c", "--summary": "--summary"],
+                                           valued: ["--server", "--state"]),
+              o["-c"] != nil
         else { return nil }
-        guard let service = serviceArguments(o) else { return nil }
         return ConnectionListRequest(numeric: o["-n"] != nil, persistentConnections: o["--persistent-conn"] != nil,
                                      json: o["--json"] != nil, summary: o["--summary"] != nil,
                                      serviceArguments: service, server: o["--server"], state: o["--state"],
@@ -205,24 +197,36 @@ enum QuickCommand {
     /// ArgumentParser, whose checks this repeats. `list -n -t VIP:PORT` is one request and its
     /// answer: ArgumentParser's setup would be most of its time.
     static func list(_ args: [String]) -> ListRequest? {
-        guard args.first == "list",
-              let (o, _) = plainOptions(args.dropFirst(),
-                                        flags: ["-n": "-n", "--numeric": "-n", "--stats": "--stats", "--rate": "--rate",
-                                                "--thresholds": "--thresholds", "--persistent-conn": "--persistent-conn",
-                                                "--tun-info": "--tun-info", "--exact": "--exact", "--sort": "--sort",
-                                                "--nosort": "--nosort", "--timeout": "--timeout", "--daemon": "--daemon",
-                                                "--json": "--json", "-6": "-6", "--ipv6": "-6"],
-                                        valued: ["--netns", "-t", "--tcp-service", "-u", "--udp-service",
-                                                 "--sctp-service", "-f", "--fwmark-service"],
-                                        positional: false),
-              !(o["--sort"] != nil && o["--nosort"] != nil),
-              let service = serviceArguments(o)
+        guard let (o, service) = plainList(args, flags: ["--stats": "--stats", "--rate": "--rate", "--thresholds": "--thresholds",
+                                                         "--tun-info": "--tun-info", "--timeout": "--timeout",
+                                                         "--daemon": "--daemon"],
+                                           valued: [])
         else { return nil }
         return ListRequest(numeric: o["-n"] != nil, stats: o["--stats"] != nil, rate: o["--rate"] != nil,
                            thresholds: o["--thresholds"] != nil, persistentConnections: o["--persistent-conn"] != nil,
                            tunnelInfo: o["--tun-info"] != nil, exact: o["--exact"] != nil, noSort: o["--nosort"] != nil,
                            timeout: o["--timeout"] != nil, daemon: o["--daemon"] != nil, json: o["--json"] != nil,
                            serviceArguments: service, namespace: o["--netns"])
+    }
+
+    /// `list` (with or without `-c`) written plainly: the flags both take (`-n`, `--numeric`,
+    /// `--persistent-conn`, `--exact`, `--json`, `--sort`, `--nosort`, `-6`, `--ipv6`) and
+    /// `flags`, `--netns`, the service options and `valued`. The options given and the service's
+    /// arguments, or nil where ArgumentParser is to answer (see `plainOptions`, `--sort` with
+    /// `--nosort`, `serviceArguments`).
+    private static func plainList(_ args: [String], flags: [String: String],
+                                  valued: Set<String>) -> (options: [String: String], service: [String])? {
+        let common = ["-n": "-n", "--numeric": "-n", "--persistent-conn": "--persistent-conn", "--exact": "--exact",
+                      "--json": "--json", "--sort": "--sort", "--nosort": "--nosort", "-6": "-6", "--ipv6": "-6"]
+        let services: Set<String> = ["--netns", "-t", "--tcp-service", "-u", "--udp-service", "--sctp-service", "-f",
+                                     "--fwmark-service"]
+        guard args.first == "list",
+              let (o, _) = plainOptions(args.dropFirst(), flags: common.merging(flags) { a, _ in a },
+                                        valued: services.union(valued), positional: false),
+              !(o["--sort"] != nil && o["--nosort"] != nil),
+              let service = serviceArguments(o)
+        else { return nil }
+        return (o, service)
     }
 
     /// The service options among `o` as `ServiceOptions.arguments` gives them (`-t VIP:PORT`,

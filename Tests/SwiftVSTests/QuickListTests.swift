@@ -30,14 +30,6 @@ import Testing
         ["list", "-n", "--stats", "--exact"],
     ]
 
-    @Test func plainListsTakeTheQuickRouteWithArgumentParsersAnswer() {
-        for args in Self.plain {
-            let quick = QuickCommand.list(args)
-            #expect(quick != nil, "declined: \(args)")
-            #expect(quick == Self.viaArgumentParser(args), "\(args)")
-        }
-    }
-
     /// The forms the kernel suite uses for the ArgumentParser route (`--opt=value`, bundled
     /// short flags) and whatever else is not plain are declined: they fall back to ArgumentParser.
     @Test func anythingElseIsLeftToArgumentParser() {
@@ -53,9 +45,9 @@ import Testing
         }
     }
 
-    /// Every variation of the plain lines (a word dropped, doubled, swapped with the next,
-    /// `=` forms, a stray word or option): the quick route answers as ArgumentParser does, or
-    /// declines.
+    /// The plain lines take the quick route with ArgumentParser's answer, and every variation
+    /// of them (a word dropped, doubled, swapped with the next, `=` forms, a stray word or
+    /// option) is answered as ArgumentParser does, or declined.
     @Test func quickRouteNeverDisagreesWithArgumentParser() {
         let (tried, answered) = QuickCommandTests.quickRouteAgrees(Self.plain, quick: QuickCommand.list,
                                                                    argumentParser: Self.viaArgumentParser)
