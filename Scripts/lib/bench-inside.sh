@@ -272,6 +272,10 @@ case_edit() {
   edit_one edit-zero "zero" "$svc" "" ipvsadm -Z $svc -- "$SV" zero $svc || return 0
   edit_one edit-list "list" "-n $svc (output)" "" ipvsadm -L -n $svc -- "$SV" list -n $svc || return 0
   sanity "list of one service: the same text (byte for byte)" cmp -s "$W/anchor.out" "$W/swiftvs.out"
+  edit_one edit-lfwm "list" "-n -f 2 (output)" "" ipvsadm -L -n -f 2 -- "$SV" list -n -f 2 || return 0
+  sanity "list of one mark service: the same text (byte for byte)" cmp -s "$W/anchor.out" "$W/swiftvs.out"
+  edit_one edit-lipv "ipvsadm-name -Ln" "$svc (output)" "" ipvsadm -Ln $svc -- "$W/names/ipvsadm" -Ln $svc || return 0
+  sanity "ipvsadm-name -Ln of one service: the same text (byte for byte)" cmp -s "$W/anchor.out" "$W/swiftvs.out"
   sanity "and the table is back to the original afterwards" table_is "$f"
 }
 

@@ -78,35 +78,17 @@ struct List: ParsableCommand {
                               state: state, namespace: common.namespace)
     }
 
+    /// What the command line asks for without `-c` (the same from `QuickCommand.list`).
+    var request: ListRequest {
+        ListRequest(numeric: numeric, stats: stats, rate: rate, thresholds: thresholds,
+                    persistentConnections: persistentConnections, tunnelInfo: tunnelInfo, exact: exact,
+                    noSort: noSort, timeout: timeout, daemon: daemon, json: json,
+                    serviceArguments: service.arguments, namespace: common.namespace)
+    }
+
     func run() throws {
         if connection { try connectionRequest.run() }
-        let ipvs = try common.open()
-        let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()
-        if timeout {
-            let t = try report { () throws(IPVSError) in try ipvs.timeouts() }
-            print(ListFormat.timeouts(t), terminator: "")
-            return
-        }
-        if daemon {
-            let d = try report { () throws(IPVSError) in try ipvs.syncDaemons() }
-            print(ListFormat.daemons(d), terminator: "")
-            return
-        }
-        let options = ListOptions(numeric: numeric, stats: stats, rate: rate, thresholds: thresholds,
-                                  persistentConnections: persistentConnections, tunnelInfo: tunnelInfo,
-                                  exact: exact, sort: !noSort)
-        if service.given > 0 {
-            guard case let .change(.zero(key?)) = exitOnBadInput("list", { () throws(RulesError) in
-                try ruleAction(["-Z"] + service.arguments, command: "list", numeric: numeric)
-            }) else { return }
-            let entry = try report { () throws(IPVSError) in try ipvs.service(key) }
-            print(json ? JSONFormat.render([entry], sorted: !noSort) : ListFormat.render(service: entry, options: options, resolver: resolver),
-                  terminator: "")
-            return
-        }
-        let (info, services) = try report { () throws(IPVSError) in (try ipvs.info(), try ipvs.services()) }
-        print(json ? JSONFormat.render(services, sorted: !noSort) : ListFormat.render(services, info: info, options: options, resolver: resolver),
-              terminator: "")
+        try request.run()
     }
 }
 

@@ -179,17 +179,60 @@ enum QuickCommand {
     /// repeats: --sort with --nosort is left to it). Listing 100 000 entries takes about as
     /// long as ArgumentParser's setup would add in the VM.
     static func connections(_ args: [String]) -> ConnectionListRequest? {
-        guard args.first == "list",
-              let (o, _) = plainOptions(args.dropFirst(),
-                                        flags: ["-c": "-c", "--connection": "-c", "-n": "-n", "--numeric": "-n",
-                                                "--persistent-conn": "--persistent-conn", "--exact": "--exact",
-                                                "--json": "--json", "--summary": "--summary", "--sort": "--sort",
-                                                "--nosort": "--nosort", "-6": "-6", "--ipv6": "-6"],
-                                        valued: ["--netns", "--server", "--state", "-t", "--tcp-service", "-u",
-                                                 "--udp-service", "--sctp-service", "-f", "--fwmark-service"],
-                                        positional: false),
-              o["-c"] != nil, !(o["--sort"] != nil && o["--nosort"] != nil)
+        guard let (o, service) = plainList(args, flags: ["-c": "-c", "--connection": "-c", "--summary": "--summary"],
+                                           valued: ["--server", "--state"]),
+              o["-c"] != nil
         else { return nil }
+        return ConnectionListRequest(numeric: o["-n"] != nil, persistentConnections: o["--persistent-conn"] != nil,
+                                     json: o["--json"] != nil, summary: o["--summary"] != nil,
+                                     serviceArguments: service, server: o["--server"], state: o["--state"],
+                                     namespace: o["--netns"])
+    }
+
+    /// `list` without `-c`, written plainly: each of `-n`/`--numeric`, `--stats`, `--rate`,
+    /// `--thresholds`, `--persistent-conn`, `--tun-info`, `--exact`, `--sort`/`--nosort`,
+    /// `--timeout`, `--daemon`, `--json` at most once, `--netns NAME`, and at most one of
+    /// `-t`/`-u`/`--sctp-service`/`-f` (with `-6`) with its value. Anything else (`-c`, help,
+    /// `--opt=value`, bundled flags, a repeated option, `--server` without `-c`…) goes through
+    /// ArgumentParser, whose checks this repeats. `list -n -t VIP:PORT` is one request and its
+    /// answer: ArgumentParser's setup would be most of its time.
+    static func list(_ args: [String]) -> ListRequest? {
+        guard let (o, service) = plainList(args, flags: ["--stats": "--stats", "--rate": "--rate", "--thresholds": "--thresholds",
+                                                         "--tun-info": "--tun-info", "--timeout": "--timeout",
+                                                         "--daemon": "--daemon"],
+                                           valued: [])
+        else { return nil }
+        return ListRequest(numeric: o["-n"] != nil, stats: o["--stats"] != nil, rate: o["--rate"] != nil,
+                           thresholds: o["--thresholds"] != nil, persistentConnections: o["--persistent-conn"] != nil,
+                           tunnelInfo: o["--tun-info"] != nil, exact: o["--exact"] != nil, noSort: o["--nosort"] != nil,
+                           timeout: o["--timeout"] != nil, daemon: o["--daemon"] != nil, json: o["--json"] != nil,
+                           serviceArguments: service, namespace: o["--netns"])
+    }
+
+    /// `list` (with or without `-c`) written plainly: the flags both take (`-n`, `--numeric`,
+    /// `--persistent-conn`, `--exact`, `--json`, `--sort`, `--nosort`, `-6`, `--ipv6`) and
+    /// `flags`, `--netns`, the service options and `valued`. The options given and the service's
+    /// arguments, or nil where ArgumentParser is to answer (see `plainOptions`, `--sort` with
+    /// `--nosort`, `serviceArguments`).
+    private static func plainList(_ args: [String], flags: [String: String],
+                                  valued: Set<String>) -> (options: [String: String], service: [String])? {
+        let common = ["-n": "-n", "--numeric": "-n", "--persistent-conn": "--persistent-conn", "--exact": "--exact",
+                      "--json": "--json", "--sort": "--sort", "--nosort": "--nosort", "-6": "-6", "--ipv6": "-6"]
+        let services: Set<String> = ["--netns", "-t", "--tcp-service", "-u", "--udp-service", "--sctp-service", "-f",
+                                     "--fwmark-service"]
+        guard args.first == "list",
+              let (o, _) = plainOptions(args.dropFirst(), flags: common.merging(flags) { a, _ in a },
+                                        valued: services.union(valued), positional: false),
+              !(o["--sort"] != nil && o["--nosort"] != nil),
+              let service = serviceArguments(o)
+        else { return nil }
+        return (o, service)
+    }
+
+    /// The service options among `o` as `ServiceOptions.arguments` gives them (`-t VIP:PORT`,
+    /// `-f MARK -6`, or none), or nil where ServiceOptions' validation refuses them: more than
+    /// one service (or one given twice under two spellings), `-6` without `-f`.
+    private static func serviceArguments(_ o: [String: String]) -> [String]? {
         var service: [String] = []
         for (names, canonical) in [(["-t", "--tcp-service"], "-t"), (["-u", "--udp-service"], "-u"),
                                    (["--sctp-service"], "--sctp-service"), (["-f", "--fwmark-service"], "-f")] {
@@ -202,9 +245,6 @@ enum QuickCommand {
             guard service.first == "-f" else { return nil }
             service.append("-6")
         }
-        return ConnectionListRequest(numeric: o["-n"] != nil, persistentConnections: o["--persistent-conn"] != nil,
-                                     json: o["--json"] != nil, summary: o["--summary"] != nil,
-                                     serviceArguments: service, server: o["--server"], state: o["--state"],
-                                     namespace: o["--netns"])
+        return service
     }
 }

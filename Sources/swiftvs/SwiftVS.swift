@@ -68,6 +68,10 @@ struct SwiftVS: AsyncParsableCommand {
         if let connections = QuickCommand.connections(arguments) {
             do { try connections.run() } catch { exit(withError: error) }
         }
+        if let list = QuickCommand.list(arguments) {
+            do { try list.run() } catch { exit(withError: error) }
+            return
+        }
         if let save = QuickCommand.save(arguments) {
             do { try save.run() } catch { exit(withError: error) }
             return
