@@ -178,21 +178,8 @@ struct ScrapeDuringChecksTests {
     /// until the reactor has shown it runs (`reactorRuns`). (With the results taken on the
     /// reactor, as before, the read held the reactor and the test waits out its deadline.)
     @Test func checksRunWhileATransitionReadsTheKernelTable() async throws {
-        let reactor = Reactor()
-        let counter = Counter()
-        let table = SlowTable(counter: counter, reactor: reactor)
-        let engine = try Self.engine(reactor: reactor, events: DaemonMetrics(), counter: counter, table: table)
-        await engine.start()
-        let total = Self.virtualServers * Self.perVirtualServer
-        try await Self.twoRounds(engine)
-        counter.blockReads.store(true, ordering: .relaxed)
-        counter.failing.store(true, ordering: .relaxed)
-        let read = await Task.detached { Self.block(until: .now + .seconds(120)) { !counter.blockReads.load(ordering: .relaxed) } }.value
-        try #require(read, "a transition read the table")
-        let done = await Task.detached { Self.block(until: .now + .seconds(120)) { table.inner.entries.allSatisfy { $0.destinations.count < Self.perVirtualServer } } }.value
-        await engine.stop()
-        let released = counter.released.load(ordering: .relaxed)
-        #expect(released, "checks started while the table was read: \(counter.value) starts")
+        let (released, done, starts) = try await Self.transitionWithABlockedRead(startsAsked: 0)
+        #expect(released, "checks started while the table was read: \(starts) starts")
         #expect(done, "203.0.113.1 left the table")
     }
 
@@ -202,10 +189,18 @@ struct ScrapeDuringChecksTests {
     /// result. (With the timer set by the engine's answer, as before, no check started while the
     /// engine was held, and the read waits out its 60 s deadline.)
     @Test func checksKeepTheirSlotsWhileTheEngineIsBusy() async throws {
+        let (released, done, starts) = try await Self.transitionWithABlockedRead(startsAsked: 2 * Self.virtualServers * Self.perVirtualServer)
+        #expect(released, "two rounds of checks started while the engine was held: \(starts) starts")
+        #expect(done, "203.0.113.1 left the table")
+    }
+
+    /// Two rounds of every check, then 203.0.113.1 fails: the transition's table read blocks
+    /// until the reactor has run timers and `startsAsked` more checks have started (`SlowTable`).
+    /// Whether that happened in time, whether the server then left the table, and the starts.
+    static func transitionWithABlockedRead(startsAsked: Int) async throws -> (released: Bool, done: Bool, starts: Int) {
         let reactor = Reactor()
         let counter = Counter()
-        let total = Self.virtualServers * Self.perVirtualServer
-        let table = SlowTable(counter: counter, reactor: reactor, starts: 2 * total)
+        let table = SlowTable(counter: counter, reactor: reactor, starts: startsAsked)
         let engine = try Self.engine(reactor: reactor, events: DaemonMetrics(), counter: counter, table: table)
         await engine.start()
         try await Self.twoRounds(engine)
@@ -215,9 +210,7 @@ struct ScrapeDuringChecksTests {
         try #require(read, "a transition read the table")
         let done = await Task.detached { Self.block(until: .now + .seconds(120)) { table.inner.entries.allSatisfy { $0.destinations.count < Self.perVirtualServer } } }.value
         await engine.stop()
-        let released = counter.released.load(ordering: .relaxed)
-        #expect(released, "two rounds of checks started while the engine was held: \(counter.value) starts")
-        #expect(done, "203.0.113.1 left the table")
+        return (counter.released.load(ordering: .relaxed), done, counter.value)
     }
 }
 
