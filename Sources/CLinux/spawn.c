@@ -45,10 +45,15 @@
 
 /* System calls for the child, returning -errno instead of setting errno: without CLONE_VFORK
  * the child runs concurrently with the thread that cloned it, on the same memory and TLS, so it
- * must not write that thread's errno. */
+ * must not write that thread's errno. Child code too, and always inlined: a debug build does not
+ * inline a `static inline` function, and under -fsanitize=thread its entry and exit hooks then
+ * ran in the child on the cloning thread's TSan state, beside that thread (seen in
+ * Scripts/sanitize thread: __tsan_func_entry/exit in raw6, then the runtime's CHECK
+ * tsan_rtl.cpp:1086 on the parent's threads, and a child spinning for minutes before its exec). */
+#define CHILD_SYSCALL CHILD_CODE __attribute__((always_inline))
 #if defined(__x86_64__)
 #define SPAWN_ASYNC 1
-static inline long raw6(long n, long a, long b, long c, long d, long e, long f) {
+CHILD_SYSCALL static inline long raw6(long n, long a, long b, long c, long d, long e, long f) {
     long ret;
     register long r10 __asm__("r10") = d;
     register long r8 __asm__("r8") = e;
@@ -61,7 +66,7 @@ static inline long raw6(long n, long a, long b, long c, long d, long e, long f) 
 }
 #elif defined(__aarch64__)
 #define SPAWN_ASYNC 1
-static inline long raw6(long n, long a, long b, long c, long d, long e, long f) {
+CHILD_SYSCALL static inline long raw6(long n, long a, long b, long c, long d, long e, long f) {
     register long x8 __asm__("x8") = n;
     register long x0 __asm__("x0") = a;
     register long x1 __asm__("x1") = b;
@@ -76,7 +81,7 @@ static inline long raw6(long n, long a, long b, long c, long d, long e, long f) 
 /* Elsewhere: glibc's syscall(), and CLONE_VFORK (the caller is suspended until the exec, so
  * the errno it sets is harmless). */
 #define SPAWN_ASYNC 0
-static inline long raw6(long n, long a, long b, long c, long d, long e, long f) {
+CHILD_SYSCALL static inline long raw6(long n, long a, long b, long c, long d, long e, long f) {
     long r = syscall(n, a, b, c, d, e, f);
     return r < 0 ? -errno : r;
 }

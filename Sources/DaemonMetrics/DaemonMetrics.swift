@@ -20,11 +20,14 @@ public final class DaemonMetrics: Sendable {
         .seconds(5), .seconds(10), .seconds(30),
     ]
     /// How late a check started after its planned slot (up to the spawn of its process, for a
-    /// MISC_CHECK that waited for a slot). The whole seconds up to 10 are there so that "late by
-    /// more than one delay_loop" can be read off the histogram for the common delay_loops.
+    /// MISC_CHECK that waited for a slot). The common delay_loops (1, 2, 3, 5, 6, 10, 15, 20, 30
+    /// and 60 s) are bounds, so that "late by more than one delay_loop" is read off the
+    /// histogram exactly (the `+Inf` count minus the bucket at the delay_loop), not estimated
+    /// from a smaller bucket.
     public static let latenessBuckets: [Duration] = [
         .milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(500), .seconds(1),
-        .seconds(2), .seconds(3), .seconds(5), .seconds(6), .seconds(10), .seconds(30), .seconds(60),
+        .seconds(2), .seconds(3), .seconds(5), .seconds(6), .seconds(10), .seconds(15), .seconds(20),
+        .seconds(30), .seconds(60),
     ]
     /// A check counts as late when it starts this long after its slot (timer and executor
     /// noise stay below it).

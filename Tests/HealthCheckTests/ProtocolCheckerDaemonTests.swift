@@ -140,11 +140,16 @@ struct ProtocolCheckerDaemonTests {
         // Down from the start (alpha) and kept down by the ICMP port unreachable.
         #expect(try await eventually(within: .seconds(10)) { await s.engine.checksRun >= 3 })
         #expect(s.weight == nil)
-        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        defer { close(fd) }
+        // Closed once: by hand to take the listener away, or at the end if an expectation threw
+        // first. (It used to be closed by hand and again by a defer: the second close took
+        // whatever descriptor another test running in parallel had been given that number, and
+        // statusRoundTripOverTheControlSocket's client socket read EBADF under full load.)
+        var fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { if fd >= 0 { close(fd) } }
         #expect(IPAddress.v4(127, 0, 0, 1).withSocketAddress(port: port) { bind(fd, $0, $1) } == 0)
         #expect(try await eventually { s.weight == 10 }, "a silent listener is up without require_reply")
         close(fd)
+        fd = -1
         #expect(try await eventually { s.weight == nil }, "down again once nothing listens")
         await s.engine.stop()
     }

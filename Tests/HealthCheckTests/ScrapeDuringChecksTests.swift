@@ -52,19 +52,21 @@ struct ScrapeDuringChecksTests {
 
     /// A kernel table whose reads, once `Counter.blockReads` is set, wait (blocking the thread
     /// that reads, as a netlink dump does) until the reactor has shown it runs timers
-    /// (`reactorRuns`; no check starts asked for: results queued behind the read have no next
-    /// timer yet).
+    /// (`reactorRuns`), and `starts` more checks have started.
     final class SlowTable: KernelTable {
         let inner = FakeTable()
         let counter: Counter
         let reactor: Reactor
-        init(counter: Counter, reactor: Reactor) {
+        /// Check starts the blocked read waits for besides the reactor's timers.
+        let starts: Int
+        init(counter: Counter, reactor: Reactor, starts: Int = 0) {
             self.counter = counter
             self.reactor = reactor
+            self.starts = starts
         }
         func services() throws(IPVSError) -> [ServiceEntry] {
             if counter.blockReads.exchange(false, ordering: .relaxed) {
-                counter.released.store(ScrapeDuringChecksTests.reactorRuns(reactor, counter, starts: 0, deadline: .now + .seconds(60)), ordering: .relaxed)
+                counter.released.store(ScrapeDuringChecksTests.reactorRuns(reactor, counter, starts: starts, deadline: .now + .seconds(60)), ordering: .relaxed)
             }
             return try inner.services()
         }
@@ -174,15 +176,33 @@ struct ScrapeDuringChecksTests {
     /// engine takes the checks' results off the reactor thread, so the reactor goes on firing
     /// the checks' timers (and reaping their processes) meanwhile: the read does not return
     /// until the reactor has shown it runs (`reactorRuns`). (With the results taken on the
-    /// reactor, as before, the read held the reactor and the test waits out its deadline.) The
-    /// checks' next slots are still set by the engine once it answers.
+    /// reactor, as before, the read held the reactor and the test waits out its deadline.)
     @Test func checksRunWhileATransitionReadsTheKernelTable() async throws {
+        let (released, done, starts) = try await Self.transitionWithABlockedRead(startsAsked: 0)
+        #expect(released, "checks started while the table was read: \(starts) starts")
+        #expect(done, "203.0.113.1 left the table")
+    }
+
+    /// While the engine is held by a transition (its table read blocks), every checker keeps
+    /// its schedule: the read does not return until two more rounds of all 500 checks (delay_loop
+    /// 1) have started. Their timers are set when each check ends, not when the engine takes the
+    /// result. (With the timer set by the engine's answer, as before, no check started while the
+    /// engine was held, and the read waits out its 60 s deadline.)
+    @Test func checksKeepTheirSlotsWhileTheEngineIsBusy() async throws {
+        let (released, done, starts) = try await Self.transitionWithABlockedRead(startsAsked: 2 * Self.virtualServers * Self.perVirtualServer)
+        #expect(released, "two rounds of checks started while the engine was held: \(starts) starts")
+        #expect(done, "203.0.113.1 left the table")
+    }
+
+    /// Two rounds of every check, then 203.0.113.1 fails: the transition's table read blocks
+    /// until the reactor has run timers and `startsAsked` more checks have started (`SlowTable`).
+    /// Whether that happened in time, whether the server then left the table, and the starts.
+    static func transitionWithABlockedRead(startsAsked: Int) async throws -> (released: Bool, done: Bool, starts: Int) {
         let reactor = Reactor()
         let counter = Counter()
-        let table = SlowTable(counter: counter, reactor: reactor)
+        let table = SlowTable(counter: counter, reactor: reactor, starts: startsAsked)
         let engine = try Self.engine(reactor: reactor, events: DaemonMetrics(), counter: counter, table: table)
         await engine.start()
-        let total = Self.virtualServers * Self.perVirtualServer
         try await Self.twoRounds(engine)
         counter.blockReads.store(true, ordering: .relaxed)
         counter.failing.store(true, ordering: .relaxed)
@@ -190,9 +210,7 @@ struct ScrapeDuringChecksTests {
         try #require(read, "a transition read the table")
         let done = await Task.detached { Self.block(until: .now + .seconds(120)) { table.inner.entries.allSatisfy { $0.destinations.count < Self.perVirtualServer } } }.value
         await engine.stop()
-        let released = counter.released.load(ordering: .relaxed)
-        #expect(released, "checks started while the table was read: \(counter.value) starts")
-        #expect(done, "203.0.113.1 left the table")
+        return (counter.released.load(ordering: .relaxed), done, counter.value)
     }
 }
 

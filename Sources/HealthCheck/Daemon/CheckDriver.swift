@@ -2,13 +2,18 @@ import DaemonMetrics
 import Synchronization
 
 /// Runs one `StartableChecker` on its schedule with no task of its own: a reactor timer starts
-/// the check, its completion (on the reactor thread) queues the result for the engine, and the
-/// engine's answer (`next`) sets the next timer. A checker then costs this object, one timer and,
-/// while a check runs, its process watch, instead of a suspended task with its stack slabs.
+/// the check, its completion (on the reactor thread) queues the result for the engine and sets
+/// the next timer itself, at the last *planned* slot + delay_loop; the engine's answer (`next`)
+/// only moves that timer when the state machine asks for another delay (delay_before_retry).
+/// A checker then costs this object, one timer and, while a check runs, its process watch,
+/// instead of a suspended task with its stack slabs.
 ///
-/// Same schedule as the task loop: the first check after the warmup jitter, then the next slot
-/// is the previous *planned* one plus the delay the state machine returns (no drift), or now
-/// when that has already passed (an overrun check is started again at once, once).
+/// No drift: the next slot is the previous planned one plus the delay, or now when that has
+/// already passed (an overrun check is started again at once, once). A busy engine (a batch
+/// with a transition reads and changes the kernel table and writes the state file: seconds at
+/// 500 real servers in a debug build under emulation) delays no check that follows delay_loop:
+/// its timer was set when the check ended, not when the engine got round to the result. (It
+/// used to be set by the engine's answer, so every check behind a busy engine started late.)
 final class CheckDriver: Sendable {
     let serial: Int
     private let checker: any StartableChecker
@@ -17,15 +22,22 @@ final class CheckDriver: Sendable {
     private let results: ResultQueue
     /// Where a late start is counted.
     private let metrics: DaemonMetrics?
+    /// The delay after a check unless the state machine says otherwise (its checker's delay_loop).
+    private let delayLoop: Duration
 
     private struct State {
+        /// The planned slot of the running (or last) check.
         var slot: ContinuousClock.Instant
+        /// The planned slot of the next check, once the last one ended.
+        var nextSlot: ContinuousClock.Instant
         /// What the next start's lateness is counted from: its planned slot, or when the last
-        /// check ended if that was later (an overrun check is not late in itself), even when
-        /// the engine answered after the slot (the start then comes at once, but late).
+        /// check ended if that was later (an overrun check is not late in itself).
         var due: ContinuousClock.Instant
         /// When the running check ended (set on the reactor thread).
         var ended: ContinuousClock.Instant?
+        /// Counts the checks started: an answer of the engine to an older check than the last
+        /// one started comes too late to move anything.
+        var generation = 0
         var timer: UInt64 = 0
         var cancel: (@Sendable () -> Void)?
         var stopped = false
@@ -33,32 +45,43 @@ final class CheckDriver: Sendable {
     private let state: Mutex<State>
 
     init(serial: Int, checker: any StartableChecker, clock: any CheckClock, results: ResultQueue, first: ContinuousClock.Instant,
-         metrics: DaemonMetrics? = nil) {
+         delayLoop: Duration, metrics: DaemonMetrics? = nil) {
         self.metrics = metrics
         self.serial = serial
         self.checker = checker
         self.clock = clock
         self.results = results
-        state = Mutex(State(slot: first, due: first))
+        self.delayLoop = delayLoop
+        state = Mutex(State(slot: first, nextSlot: first, due: first))
     }
 
     func begin() {
         state.withLock { s in
             guard !s.stopped else { return }
-            s.timer = clock.schedule(at: s.slot) { [self] in fire() }
+            s.timer = clock.schedule(at: s.nextSlot) { [self] in fire() }
         }
     }
 
-    /// The engine has taken the last result: the next check is `delay` after the last slot.
-    func next(after delay: Duration) {
+    /// The engine has taken the result of check `generation`: the next check is `delay` after
+    /// that check's slot. Nothing to do when that is delay_loop (the timer is set already), or
+    /// when a newer check has started meanwhile (the engine answered after the slot it would
+    /// have moved).
+    func next(after delay: Duration, generation: Int) {
         state.withLock { s in
-            guard !s.stopped else { return }
-            s.slot = s.slot + delay
-            s.due = max(s.slot, s.ended ?? s.slot)
-            let now = clock.now
-            if s.slot < now { s.slot = now }
-            s.timer = clock.schedule(at: s.slot) { [self] in fire() }
+            guard !s.stopped, s.generation == generation, s.timer != 0, delay != delayLoop else { return }
+            clock.cancelTimer(s.timer)
+            plan(&s, after: delay)
         }
+    }
+
+    /// Sets the timer of the next check, `delay` after the last planned slot (or now, if that
+    /// has passed: the schedule is then counted on from now).
+    private func plan(_ s: inout State, after delay: Duration) {
+        s.nextSlot = s.slot + delay
+        s.due = max(s.nextSlot, s.ended ?? s.nextSlot)
+        let now = clock.now
+        if s.nextSlot < now { s.nextSlot = now }
+        s.timer = clock.schedule(at: s.nextSlot) { [self] in fire() }
     }
 
     /// No more checks; a running one is stopped (its result is not delivered).
@@ -73,10 +96,12 @@ final class CheckDriver: Sendable {
     }
 
     private func fire() {
-        let (go, due) = state.withLock { s -> (Bool, ContinuousClock.Instant) in
+        let (go, due, generation) = state.withLock { s -> (Bool, ContinuousClock.Instant, Int) in
             s.timer = 0
             s.ended = nil
-            return (!s.stopped, s.due)
+            s.slot = s.nextSlot
+            s.generation += 1
+            return (!s.stopped, s.due, s.generation)
         }
         guard go else { return }
         // How late it started: counted when it really begins (a MISC_CHECK's process may wait
@@ -85,16 +110,18 @@ final class CheckDriver: Sendable {
         let cancel = checker.start(began: began) { [self] result in
             let deliver = state.withLock { s -> Bool in
                 s.cancel = nil
+                guard !s.stopped else { return false }
                 s.ended = clock.now
-                return !s.stopped
+                plan(&s, after: delayLoop)
+                return true
             }
-            if deliver { results.push(serial, result) }
+            if deliver { results.push(serial, result, generation: generation) }
         }
         // The check may have ended already (a failed spawn completes at once), or the driver
         // been stopped meanwhile.
         let stopNow = state.withLock { s -> Bool in
             if s.stopped { return true }
-            s.cancel = cancel
+            if s.generation == generation, s.ended == nil { s.cancel = cancel }
             return false
         }
         if stopNow { cancel() }
@@ -104,7 +131,8 @@ final class CheckDriver: Sendable {
 /// Results of the drivers' checks on their way to the engine: pushed on the reactor thread,
 /// taken in batches by one task (one actor hop per batch, not per check).
 final class ResultQueue: Sendable {
-    typealias Item = (serial: Int, result: CheckResult)
+    /// A result, the checker's serial and which of its checks it ends (`CheckDriver`'s generation).
+    typealias Item = (serial: Int, result: CheckResult, generation: Int)
     private struct State {
         var items: [Item] = []
         var waiter: CheckedContinuation<[Item]?, Never>?
@@ -112,10 +140,10 @@ final class ResultQueue: Sendable {
     }
     private let state = Mutex(State())
 
-    func push(_ serial: Int, _ result: CheckResult) {
+    func push(_ serial: Int, _ result: CheckResult, generation: Int) {
         let handoff = state.withLock { s -> (CheckedContinuation<[Item]?, Never>, [Item])? in
             guard !s.closed else { return nil }
-            s.items.append((serial, result))
+            s.items.append((serial, result, generation))
             guard let w = s.waiter else { return nil }
             s.waiter = nil
             let items = s.items

@@ -360,11 +360,11 @@ public actor DaemonEngine {
     /// timers and the reaping of check processes stopped for seconds.)
     private func deliver(_ batch: [ResultQueue.Item]) {
         var events: [HealthEvent] = []
-        for (serial, result) in batch {
+        for (serial, result, generation) in batch {
             guard running, let d = drivers[serial], let id = idOf[serial] else { continue }
             let (next, e) = record(id, result)
             events += e
-            d.next(after: next)
+            d.next(after: next, generation: generation)
         }
         if !events.isEmpty { reconcile(because: reason(for: events), virtualServers: Set(events.map(\.virtualServer))) }
         retryFaults()
@@ -385,7 +385,7 @@ public actor DaemonEngine {
         let clock = self.clock
         if let clock, let startable = checker as? any StartableChecker {
             let d = CheckDriver(serial: serial, checker: startable, clock: clock, results: resultQueue(),
-                                first: clock.now + first, metrics: metrics)
+                                first: clock.now + first, delayLoop: c.delayLoop, metrics: metrics)
             drivers[serial] = d
             d.begin()
             return
