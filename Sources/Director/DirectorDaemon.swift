@@ -37,11 +37,14 @@ public struct DirectorDaemon: Sendable {
     public let metrics: DirectorMetrics?
     /// The last reload: what `swiftvs status` shows.
     let lastReload = LastReload()
+    /// Reads the file for a reload, again only where it changed since the last good read.
+    public let reader: IncrementalConfigReader
 
     public init(configPath: String, lvs: DaemonEngine?, vrrp: VRRPEngine?, reactor: Reactor, logger: Logger,
                 processLimit: Int? = nil, runner: ProcessRunner? = nil, metrics: DirectorMetrics? = nil,
-                configID: String? = nil) {
+                configID: String? = nil, reader: IncrementalConfigReader? = nil) {
         self.configID = configID
+        self.reader = reader ?? IncrementalConfigReader(file: configPath, configID: configID)
         self.metrics = metrics
         self.runner = runner
         self.configPath = configPath
@@ -59,8 +62,14 @@ public struct DirectorDaemon: Sendable {
         logger.notice("reload: reading \(configPath)")
         let started = ContinuousClock.now
         let files = HashingFileSystem()
-        let result = DirectorCheckResult.check(file: configPath, fileSystem: files, configID: configID)
+        let reading = reader.read(files: files)
+        let result = reading.result
         let read = ContinuousClock.now - started
+        if let (n, of) = reading.reread {
+            logger.notice("reload: \(n) of \(of) top-level blocks read again, the rest unchanged")
+        } else if let why = reading.wholeFileReason {
+            logger.notice("reload: the whole file read (\(why))")
+        }
         guard let config = result.config, !result.hasErrors else {
             for e in result.errors { logger.error("reload: \(e)") }
             logger.error("reload: \(configPath) has \(result.errors.count) error\(result.errors.count == 1 ? "" : "s"); keeping the running configuration")
@@ -75,7 +84,7 @@ public struct DirectorDaemon: Sendable {
         if let lvs { await lvs.reload(config.lvs) } else if !config.lvs.virtualServers.isEmpty {
             logger.error("reload: \(configPath) now has virtual servers, but this daemon started without IPVS; restart it to run them")
         }
-        if let vrrp { await vrrp.reload(config.vrrp) } else if !config.vrrp.isEmpty {
+        if let vrrp { if !reading.vrrpUnchanged { await vrrp.reload(config.vrrp) } } else if !config.vrrp.isEmpty {
             logger.error("reload: \(configPath) now has vrrp_instance blocks; restart the daemon to run them")
         }
         logger.notice("reload: \(configPath) applied (read and checked in \(Self.seconds(read)), applied in \(Self.seconds(ContinuousClock.now - started - read)))")

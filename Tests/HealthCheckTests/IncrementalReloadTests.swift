@@ -1,0 +1,148 @@
+import Director
+import HealthCheck
+import KeepalivedConfig
+import Logging
+import Testing
+
+/// A reload reads again only the top-level blocks that changed (`IncrementalConfigReader`),
+/// and gives what a read of the whole file gives.
+@Suite struct IncrementalReloadTests {
+    static let file = "/etc/keepalived/keepalived.conf"
+
+    /// `count` virtual servers 192.0.2.1…, ports 80+i, two real servers each; `extra` adds a
+    /// third to virtual server `extra`; `header` goes first.
+    static func config(count: Int = 4, extra: Int? = nil, header: String = "global_defs {\n  router_id lb1\n}\n",
+                       port: String? = nil, algo: [Int: String] = [:]) -> String {
+        var s = header
+        for v in 0..<count {
+            s += "virtual_server 192.0.2.\(v + 1) \(port ?? String(80 + v)) {\n  delay_loop 10\n  lb_algo \(algo[v] ?? "wlc")\n  lb_kind DR\n  protocol TCP\n"
+            for r in 1...(extra == v ? 3 : 2) {
+                s += "  real_server 198.51.100.\(r) 80 {\n    weight 1\n    TCP_CHECK {\n      connect_timeout 2\n    }\n  }\n"
+            }
+            s += "}\n"
+        }
+        return s
+    }
+
+    static func read(_ reader: IncrementalConfigReader, _ text: String) -> ConfigRead {
+        reader.read(files: InMemoryFileSystem(files: [file: text]))
+    }
+
+    /// The whole file's read of `text`, to compare with.
+    static func whole(_ text: String) -> DirectorCheckResult {
+        DirectorCheckResult.check(file: file, fileSystem: InMemoryFileSystem(files: [file: text]))
+    }
+
+    @Test func oneChangedRealServerRereadsOnlyItsBlock() throws {
+        let reader = IncrementalConfigReader(file: Self.file, configID: nil)
+        let first = Self.read(reader, Self.config())
+        #expect(first.reread == nil, "the first read is the whole file")
+        #expect(first.result.config?.lvs.virtualServers.count == 4)
+
+        let changed = Self.config(extra: 1)
+        let second = Self.read(reader, changed)
+        let reread = try #require(second.reread, "\(second.wholeFileReason ?? "")")
+        #expect(reread.chunks == 1 && reread.of == 5, "global_defs and four virtual servers; only the second read again")
+        let got = try #require(second.result.config)
+        let want = try #require(Self.whole(changed).config)
+        #expect(got.lvs == want.lvs, "the same virtual servers as a whole read, with the moved ones at their new lines")
+        #expect(got.lvs.virtualServers[2].location.line == want.lvs.virtualServers[2].location.line)
+        #expect(got.lvs.virtualServers[1].realServers.count == 3)
+        #expect(second.result.diagnostics == Self.whole(changed).diagnostics)
+
+        // No change: nothing read again.
+        let third = Self.read(reader, changed)
+        #expect(third.reread?.chunks == 0)
+        #expect(third.result.config?.lvs == want.lvs)
+    }
+
+    @Test func aDefinitionChangeReadsTheWholeFile() throws {
+        let reader = IncrementalConfigReader(file: Self.file, configID: nil)
+        let before = Self.config(header: "$PORT=80\n", port: "$PORT")
+        #expect(Self.read(reader, before).reread == nil)
+        // A definition changes blocks whose text did not change: the whole file is read.
+        let after = Self.config(header: "$PORT=8080\n", port: "$PORT")
+        let read = Self.read(reader, after)
+        #expect(read.reread == nil)
+        let config = try #require(read.result.config)
+        let ports = config.lvs.virtualServers.map { vs -> UInt16? in if case let .address(_, port) = vs.address { return port }; return nil }
+        #expect(ports == [8080, 8080, 8080, 8080])
+
+        // The definition moved after the first block, whose text did not change: that block's
+        // $PORT is now undefined, which only a read of the whole file sees.
+        let lines = Self.config(header: "", port: "$PORT").split(separator: "\n", omittingEmptySubsequences: false)
+        let blockEnd = try #require(lines.firstIndex(of: "}", after: 0))
+        let moved = (lines[...blockEnd] + ["$PORT=8080"] + lines[(blockEnd + 1)...]).joined(separator: "\n")
+        let movedRead = Self.read(reader, moved)
+        #expect(movedRead.reread == nil)
+        #expect(movedRead.result.diagnostics == Self.whole(moved).diagnostics)
+        #expect(movedRead.result.hasErrors)
+
+        // A definition inside the first block, used by every block: only that block's text
+        // changes, but every block's weight does.
+        func weights(_ w: Int) -> String {
+            var text = Self.config().replacingOccurrences("weight 1", "weight $W")
+            if let r = text.range(of: "  delay_loop 10\n") { text.replaceSubrange(r, with: "  delay_loop 10\n$W=\(w)\n") }
+            return text
+        }
+        let inside = IncrementalConfigReader(file: Self.file, configID: nil)
+        _ = Self.read(inside, weights(5))
+        let reweighed = Self.read(inside, weights(7))
+        #expect(reweighed.reread == nil)
+        let all = try #require(reweighed.result.config).lvs.virtualServers.flatMap { $0.realServers.map(\.weight) }
+        #expect(all == Array(repeating: 7, count: 8))
+
+        // global_defs changed: the whole file too.
+        let plain = IncrementalConfigReader(file: Self.file, configID: nil)
+        _ = Self.read(plain, Self.config())
+        let changedGlobals = Self.read(plain, Self.config(header: "global_defs {\n  router_id lb2\n}\n"))
+        #expect(changedGlobals.reread == nil)
+        #expect(changedGlobals.wholeFileReason?.contains("global_defs") == true)
+    }
+
+    @Test func aDuplicateAddedBlockIsRefusedAtItsLine() throws {
+        let reader = IncrementalConfigReader(file: Self.file, configID: nil)
+        _ = Self.read(reader, Self.config())
+        // A fifth block that repeats the first's service: the check across blocks still runs.
+        let text = Self.config() + "virtual_server 192.0.2.1 80 {\n  lb_kind DR\n  protocol TCP\n}\n"
+        let read = Self.read(reader, text)
+        #expect(read.reread?.chunks == 1)
+        #expect(read.result.config == nil)
+        #expect(read.result.errors.map(\.description) == Self.whole(text).errors.map(\.description))
+        #expect(read.result.errors.first?.description.hasPrefix("\(Self.file):\(text.split(separator: "\n").count - 3):1: duplicate virtual_server") == true,
+                "\(read.result.errors)")
+    }
+
+    @Test func aBrokenChangedBlockIsRefusedWithItsLocationAndTheRunningConfigurationStays() async throws {
+        let dir = try TempDir()
+        let file = try dir.write("keepalived.conf", Self.config())
+        let h = try DaemonHarness(config: Self.config())
+        let daemon = DirectorDaemon(configPath: file, lvs: h.engine, vrrp: nil, reactor: testReactor,
+                                    logger: Logger(label: "t", factory: { _ in CapturingLogHandler(lines: h.logs) }))
+        await h.engine.start(runCheckers: false)
+        #expect(await daemon.reload(), "the first reload reads the whole file")
+        h.table.resetLog()
+        // A real server more in the first block moves the others down 6 lines; the third's
+        // scheduler is wrong.
+        let broken = Self.config(extra: 0, algo: [2: "nope"])
+        try dir.write("keepalived.conf", broken)
+        #expect(await daemon.reload() == false)
+        #expect(h.logs.contains("2 of 5 top-level blocks read again"), "\(h.logs.all)")
+        let line = try #require(broken.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("lb_algo nope") }) + 1
+        #expect(h.logs.contains("\(file):\(line):11: lb_algo: unknown scheduler 'nope'"), "\(h.logs.all)")
+        #expect(h.table.sent.isEmpty)
+        #expect(await h.engine.config.virtualServers[0].realServers.count == 2)
+        // Fixed: taken, one destination added.
+        try dir.write("keepalived.conf", Self.config(extra: 0))
+        #expect(await daemon.reload())
+        #expect(h.table.sent.count == 1, "\(h.table.sent)")
+        #expect(await h.engine.config.virtualServers[0].realServers.count == 3)
+    }
+}
+
+private extension Array where Element == Substring {
+    /// The first index at or after `start` whose line is `line`.
+    func firstIndex(of line: Substring, after start: Int) -> Int? {
+        self[start...].firstIndex(of: line)
+    }
+}
