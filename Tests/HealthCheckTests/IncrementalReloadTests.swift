@@ -3,6 +3,7 @@ import HealthCheck
 import KeepalivedConfig
 import Logging
 import Testing
+import Glibc
 
 /// A reload reads again only the top-level blocks that changed (`IncrementalConfigReader`),
 /// and gives what a read of the whole file gives.
@@ -144,5 +145,35 @@ private extension Array where Element == Substring {
     /// The first index at or after `start` whose line is `line`.
     func firstIndex(of line: Substring, after start: Int) -> Int? {
         self[start...].firstIndex(of: line)
+    }
+}
+
+/// The reload of Scripts/bench's daemon-scale file natively: SWIFTVS_SCALE_CONF (the base file,
+/// Scripts/lib/bench-scale.awk) and SWIFTVS_SCALE_CONF_NEXT (with `-v add=1`). Off by default:
+/// it prints the times of a whole read, a read of the changed block, and the engine's apply.
+@Suite struct IncrementalReloadScaleTests {
+    static let base = Glibc.getenv("SWIFTVS_SCALE_CONF").map { String(cString: $0) }
+    static let next = Glibc.getenv("SWIFTVS_SCALE_CONF_NEXT").map { String(cString: $0) }
+
+    @Test(.enabled(if: base != nil && next != nil, "set SWIFTVS_SCALE_CONF and SWIFTVS_SCALE_CONF_NEXT"))
+    func timesOfAOneServerReloadAtScale() async throws {
+        let base = try #require(Self.base), next = try #require(Self.next)
+        let baseText = try LocalFileSystem().read(base), nextText = try LocalFileSystem().read(next)
+        let reader = IncrementalConfigReader(file: "keepalived.conf", configID: nil)
+        let clock = ContinuousClock()
+        var t = clock.now
+        let first = reader.read(files: InMemoryFileSystem(files: ["keepalived.conf": baseText], executables: ["/usr/local/bin/bench-check"]))
+        let whole = clock.now - t
+        t = clock.now
+        let second = reader.read(files: InMemoryFileSystem(files: ["keepalived.conf": nextText], executables: ["/usr/local/bin/bench-check"]))
+        let incremental = clock.now - t
+        let old = try #require(first.result.config), new = try #require(second.result.config)
+        #expect(second.reread?.chunks == 1)
+        let h = try DaemonHarness(config: "")
+        await h.engine.reload(old.lvs)
+        t = clock.now
+        await h.engine.reload(new.lvs)
+        let apply = clock.now - t
+        print("scale reload: whole read \(whole), changed block read \(incremental) (\(second.reread!.chunks) of \(second.reread!.of)), engine apply \(apply)")
     }
 }
