@@ -190,7 +190,7 @@ public enum DaemonMain {
 
         let files = HashingFileSystem()
         let reader = IncrementalConfigReader(file: config, configID: options.configID)
-        let checked = reader.read(files: files).result
+        let checked = reader.read(files: files, deferSnapshot: true).result
         if checked.hasErrors {
             for d in checked.diagnostics { printError(d.description) }
             fail("daemon: \(config) has \(checked.errors.count) error\(checked.errors.count == 1 ? "" : "s")",

@@ -81,7 +81,7 @@ public struct DirectorDaemon: Sendable {
         lastReload.set(ok: true, errors: 0)
         for w in result.warnings { logger.warning("reload: \(w)") }
         if let processLimit, let w = config.lvs.processLimitWarning(limit: processLimit) { logger.warning("reload: \(configPath): \(w)") }
-        if let lvs { await lvs.reload(config.lvs) } else if !config.lvs.virtualServers.isEmpty {
+        if let lvs { await lvs.reload(config.lvs, unchanged: reading.unchanged) } else if !config.lvs.virtualServers.isEmpty {
             logger.error("reload: \(configPath) now has virtual servers, but this daemon started without IPVS; restart it to run them")
         }
         if let vrrp { if !reading.vrrpUnchanged { await vrrp.reload(config.vrrp) } } else if !config.vrrp.isEmpty {
@@ -133,7 +133,9 @@ public struct DirectorDaemon: Sendable {
         if let lvs { add(EngineService(engine: lvs, started: lvsStarted), "engine") }
         let vrrpStarted = vrrp.map { _ in StartGate() }
         if let vrrp { add(VRRPService(engine: vrrp, logger: logger, after: lvsStarted, started: vrrpStarted), "vrrp") }
-        if let last = vrrpStarted ?? lvsStarted { add(StartupMemoryService(after: last, logger: logger), "memory") }
+        if let last = vrrpStarted ?? lvsStarted {
+            add(StartupMemoryService(after: last, logger: logger, afterStart: { [reader] in reader.completeSnapshot() }), "memory")
+        }
         add(ReloadService(daemon: self, hangups: hangups), "reload")
         if let controlFD { add(ControlService(daemon: self, fd: controlFD, path: controlPath), "control") }
         if let metricsFD, let metrics { add(MetricsService(metrics: metrics, reactor: reactor, fd: metricsFD), "metrics") }
@@ -198,6 +200,8 @@ struct VRRPService: Service {
 struct StartupMemoryService: Service {
     let after: StartGate
     let logger: Logger
+    /// Run once both halves have started (the reload reader's snapshot of the start-up read).
+    var afterStart: @Sendable () -> Void = {}
 
     func run() async throws {
         // A half that fails to start shuts the group down without opening the gate.
@@ -206,6 +210,7 @@ struct StartupMemoryService: Service {
             return !Task.isCancelled
         }
         guard started else { return }
+        afterStart()
         let released = SystemCalls.releaseStartupCode()
         if released < 0 {
             logger.warning("releasing start-up code pages: madvise: \(SystemCalls.errnoString(Int32(-released)))")

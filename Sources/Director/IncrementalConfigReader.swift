@@ -11,6 +11,9 @@ public struct ConfigRead: Sendable {
     public var reread: (chunks: Int, of: Int)?
     /// Why the whole file was read, when it was (for the log).
     public var wholeFileReason: String?
+    /// Virtual servers of the result whose block is the same text as the running one's: index
+    /// in the new configuration -> index in the last (see `DaemonEngine.reload`).
+    public var unchanged: [Int: Int] = [:]
     /// Whether the VRRP half is the running one unchanged (only virtual_server blocks changed).
     public var vrrpUnchanged: Bool { reread != nil }
 }
@@ -47,6 +50,10 @@ public final class IncrementalConfigReader: Sendable {
     public let file: String
     public let configID: String?
     private let last = Mutex<Snapshot?>(nil)
+    /// A start-up's read, whose snapshot is made once the daemon has started
+    /// (`completeSnapshot`): cutting the file into chunks is not on the way to the first
+    /// kernel change.
+    private let pending = Mutex<(text: String, config: DirectorConfig, diagnostics: [Diagnostic])?>(nil)
 
     public init(file: String, configID: String?) {
         self.file = file
@@ -59,6 +66,8 @@ public final class IncrementalConfigReader: Sendable {
         /// Per chunk: the virtual server it read to (a `virtual_server` chunk), its index
         /// among the others before it, and the warnings within its lines.
         var servers: [VirtualServerConfig?]
+        /// Per chunk: its virtual server's index in `config.lvs.virtualServers`.
+        var serverIndex: [Int?]
         var othersBefore: [Int]
         var warnings: [[Diagnostic]]
         var config: DirectorConfig
@@ -70,7 +79,18 @@ public final class IncrementalConfigReader: Sendable {
 
     /// Reads the configuration through `files` (the main file once; included files only when
     /// the whole file is read) and keeps what the next read compares with when it has no error.
-    public func read(files: any ConfigFileSystem) -> ConfigRead {
+    /// With `deferSnapshot` (start-up) that is made later, by `completeSnapshot()`.
+    public func read(files: any ConfigFileSystem, deferSnapshot: Bool = false) -> ConfigRead {
+        completeSnapshot()
+        if deferSnapshot {
+            let text = try? files.read(file)
+            let fs: any ConfigFileSystem = text.map { ReadOnce(file: file, text: $0, base: files) } ?? files
+            let result = DirectorCheckResult.check(file: file, fileSystem: fs, configID: configID)
+            if let text, let config = result.config, !result.hasErrors {
+                pending.withLock { $0 = (text, config, result.diagnostics) }
+            }
+            return ConfigRead(result: result, reread: nil, wholeFileReason: "start-up")
+        }
         let text: String
         do { text = try files.read(file) } catch {
             return whole(files: files, text: nil, reason: "the file could not be read")
@@ -82,6 +102,13 @@ public final class IncrementalConfigReader: Sendable {
         case let .read(read): return read
         case let .whole(reason): return whole(files: files, text: text, chunks: chunks, reason: reason)
         }
+    }
+
+    /// Makes the snapshot of a start-up's read (`read(files:deferSnapshot:)`), if one waits.
+    public func completeSnapshot() {
+        guard let (text, config, diagnostics) = pending.withLock({ p in defer { p = nil }; return p }) else { return }
+        let snapshot = ConfigChunks.split(text).flatMap { Self.snapshot(chunks: $0, config: config, diagnostics: diagnostics, file: file) }
+        last.withLock { $0 = snapshot }
     }
 
     /// Forgets the last read: the next one reads the whole file.
@@ -106,6 +133,7 @@ public final class IncrementalConfigReader: Sendable {
     /// `virtual_server` chunk.
     static func snapshot(chunks: [ConfigChunk], config: DirectorConfig, diagnostics: [Diagnostic], file: String) -> Snapshot? {
         var servers = [VirtualServerConfig?](repeating: nil, count: chunks.count)
+        var serverIndex = [Int?](repeating: nil, count: chunks.count)
         var othersBefore = [Int](repeating: 0, count: chunks.count)
         var warnings = [[Diagnostic]](repeating: [], count: chunks.count)
         var others = 0
@@ -113,17 +141,19 @@ public final class IncrementalConfigReader: Sendable {
             othersBefore[i] = others
             if !c.isVirtualServer { others += 1 }
         }
-        for vs in config.lvs.virtualServers {
+        for (n, vs) in config.lvs.virtualServers.enumerated() {
             guard vs.location.file == file, let i = chunkIndex(line: vs.location.line, in: chunks),
                   chunks[i].isVirtualServer, servers[i] == nil else { return nil }
             servers[i] = vs
+            serverIndex[i] = n
         }
         for (i, c) in chunks.enumerated() where c.isVirtualServer && servers[i] == nil { return nil }
         for d in diagnostics {
             guard d.location.file == file, let i = chunkIndex(line: d.location.line, in: chunks) else { return nil }
             warnings[i].append(d)
         }
-        return Snapshot(chunks: chunks, servers: servers, othersBefore: othersBefore, warnings: warnings, config: config)
+        return Snapshot(chunks: chunks, servers: servers, serverIndex: serverIndex, othersBefore: othersBefore, warnings: warnings,
+                        config: config)
     }
 
     /// The chunk whose lines hold `line`.
@@ -187,9 +217,11 @@ public final class IncrementalConfigReader: Sendable {
         if lvs.config != nil, fresh.count != readAgain.count { return .whole("a block read again gave no virtual server") }
         // The running virtual servers, moved to their new lines, and the new ones, in file order.
         var servers: [VirtualServerConfig] = []
+        var unchanged: [Int: Int] = [:]
         servers.reserveCapacity(chunks.count)
         for (i, c) in chunks.enumerated() {
             if let o = reused[i] {
+                if let was = old.serverIndex[o] { unchanged[servers.count] = was }
                 let delta = c.lines.lowerBound - old.chunks[o].lines.lowerBound
                 servers.append(old.servers[o]!.moved(lines: delta))
                 diagnostics += old.warnings[o].map { Self.moved($0, lines: delta) }
@@ -208,7 +240,7 @@ public final class IncrementalConfigReader: Sendable {
         config.lvs = DaemonConfig(virtualServers: servers, warnings: diagnostics.filter { $0.severity == .warning })
         let result = DirectorCheckResult(config: config, diagnostics: diagnostics)
         last.withLock { $0 = Self.snapshot(chunks: chunks, config: config, diagnostics: diagnostics, file: file) }
-        return .read(ConfigRead(result: result, reread: (readAgain.count, chunks.count)))
+        return .read(ConfigRead(result: result, reread: (readAgain.count, chunks.count), unchanged: unchanged))
     }
 
     static func moved(_ d: Diagnostic, lines delta: Int) -> Diagnostic {

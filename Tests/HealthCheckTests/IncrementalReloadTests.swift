@@ -1,5 +1,6 @@
 import Director
-import HealthCheck
+import IPVS
+@testable import HealthCheck
 import KeepalivedConfig
 import Logging
 import Testing
@@ -139,6 +140,29 @@ import Glibc
         #expect(h.table.sent.count == 1, "\(h.table.sent)")
         #expect(await h.engine.config.virtualServers[0].realServers.count == 3)
     }
+
+    @Test func unchangedVirtualServersKeepTheirCheckStateAndAreNotDiffed() async throws {
+        let dir = try TempDir()
+        let file = try dir.write("keepalived.conf", Self.config())
+        let h = try DaemonHarness(config: Self.config())
+        let daemon = DirectorDaemon(configPath: file, lvs: h.engine, vrrp: nil, reactor: testReactor,
+                                    logger: Logger(label: "t", factory: { _ in CapturingLogHandler(lines: h.logs) }))
+        await h.engine.start(runCheckers: false)
+        #expect(await daemon.reload())
+        // The fourth virtual server's first real server goes down.
+        let fourth = ServiceKey.address(.tcp, IPAddress("192.0.2.4")!, port: 83)
+        for _ in 0..<3 { await h.engine.deliver(CheckerID(virtualServer: 3, realServer: 0, checker: 0), CheckResult.failed(.timedOut("connect"))) }
+        #expect(h.destinations(fourth).count == 1)
+        h.table.resetLog()
+        // A real server more in the first: the fourth's block is the same text, its state stays.
+        try dir.write("keepalived.conf", Self.config(extra: 0))
+        #expect(await daemon.reload())
+        #expect(h.logs.contains("1 of 5 top-level blocks read again"), "\(h.logs.all)")
+        #expect(h.logs.contains("8 checkers kept their state, 1 new, 0 stopped; 1 kernel changes"), "\(h.logs.all)")
+        #expect(h.table.sent.count == 1, "\(h.table.sent)")
+        #expect(h.destinations(fourth).count == 1, "the down server stays out")
+        #expect(await h.engine.state.isCheckerUp(CheckerID(virtualServer: 3, realServer: 0, checker: 0)) == false)
+    }
 }
 
 private extension Array where Element == Substring {
@@ -146,6 +170,7 @@ private extension Array where Element == Substring {
     func firstIndex(of line: Substring, after start: Int) -> Int? {
         self[start...].firstIndex(of: line)
     }
+
 }
 
 /// The reload of Scripts/bench's daemon-scale file natively: SWIFTVS_SCALE_CONF (the base file,
