@@ -58,6 +58,17 @@ import Glibc
         #expect(third.result.config?.lvs == want.lvs)
     }
 
+    @Test func aStartUpReadServesTheFirstReloadOnceItsSnapshotIsMade() throws {
+        let reader = IncrementalConfigReader(file: Self.file, configID: nil)
+        let files = InMemoryFileSystem(files: [Self.file: Self.config()])
+        let start = reader.read(files: files, deferSnapshot: true)
+        #expect(start.result.config?.lvs.virtualServers.count == 4)
+        reader.completeSnapshot()
+        let reload = Self.read(reader, Self.config(extra: 3))
+        #expect(reload.reread?.chunks == 1, "\(reload.wholeFileReason ?? "")")
+        #expect(reload.result.config?.lvs == Self.whole(Self.config(extra: 3)).config?.lvs)
+    }
+
     @Test func aDefinitionChangeReadsTheWholeFile() throws {
         let reader = IncrementalConfigReader(file: Self.file, configID: nil)
         let before = Self.config(header: "$PORT=80\n", port: "$PORT")
@@ -197,8 +208,10 @@ private extension Array where Element == Substring {
         let h = try DaemonHarness(config: "")
         await h.engine.reload(old.lvs)
         t = clock.now
-        await h.engine.reload(new.lvs)
+        await h.engine.reload(new.lvs, unchanged: second.unchanged)
         let apply = clock.now - t
+        #expect(second.unchanged.count == new.lvs.virtualServers.count - 1)
+        print("sizes: CheckerConfig \(MemoryLayout<CheckerConfig>.size) B, RealServerConfig \(MemoryLayout<RealServerConfig>.size) B")
         print("scale reload: whole read \(whole), changed block read \(incremental) (\(second.reread!.chunks) of \(second.reread!.of)), engine apply \(apply)")
     }
 }
