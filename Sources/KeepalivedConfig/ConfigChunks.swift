@@ -99,8 +99,8 @@ public enum ConfigChunks {
                 // Blank or comment lines before the first statement: a chunk of their own.
                 current = ChunkBuilder(firstLine: line, start: start, keyword: "")
             }
-            current!.lastLine = line
-            current!.end = end < n ? end + 1 : end
+            current!.lines = current!.lines.lowerBound...line
+            current!.bytes = current!.bytes.lowerBound..<(end < n ? end + 1 : end)
             start = end + 1
             if end >= n { break }
         }
@@ -120,30 +120,24 @@ public enum ConfigChunks {
 
 /// One chunk while its lines are read.
 private struct ChunkBuilder {
-    var firstLine: Int
-    var lastLine: Int
-    var start: Int
-    var end: Int
+    /// Its first and last line so far, and its bytes.
+    var lines: ClosedRange<Int>
+    var bytes: Range<Int>
     var keyword: String
-    /// Top-level statements seen.
-    var statements = 0
-    var opened = false
+    /// Top-level statements seen, and whether one opened a block.
+    var statements = 0, opened = false
     var digest: ChunkDigest?
 
     init(firstLine: Int, start: Int, keyword: String) {
-        self.firstLine = firstLine
-        lastLine = firstLine
-        self.start = start
-        end = start
-        self.keyword = keyword
+        (lines, bytes, self.keyword) = (firstLine...firstLine, start..<start, keyword)
     }
 
     mutating func close(_ b: UnsafeRawBufferPointer) {
-        digest = ChunkDigest(UnsafeRawBufferPointer(rebasing: b[start..<end]))
+        digest = ChunkDigest(UnsafeRawBufferPointer(rebasing: b[bytes]))
     }
 
     var chunk: ConfigChunk {
-        ConfigChunk(lines: firstLine...lastLine, bytes: start..<end, keyword: keyword,
+        ConfigChunk(lines: lines, bytes: bytes, keyword: keyword,
                     isVirtualServer: keyword == "virtual_server" && statements == 1 && opened,
                     digest: digest!)
     }

@@ -35,6 +35,18 @@ import Glibc
         DirectorCheckResult.check(file: file, fileSystem: InMemoryFileSystem(files: [file: text]))
     }
 
+    /// A daemon on `config()` in a file, started, whose first reload read the whole file.
+    static func started() async throws -> (TempDir, String, DaemonHarness, DirectorDaemon) {
+        let dir = try TempDir()
+        let file = try dir.write("keepalived.conf", config())
+        let h = try DaemonHarness(config: config())
+        let daemon = DirectorDaemon(configPath: file, lvs: h.engine, vrrp: nil, reactor: testReactor,
+                                    logger: Logger(label: "t", factory: { _ in CapturingLogHandler(lines: h.logs) }))
+        await h.engine.start(runCheckers: false)
+        #expect(await daemon.reload(), "the first reload reads the whole file")
+        return (dir, file, h, daemon)
+    }
+
     @Test func oneChangedRealServerRereadsOnlyItsBlock() throws {
         let reader = IncrementalConfigReader(file: Self.file, configID: nil)
         let first = Self.read(reader, Self.config())
@@ -127,13 +139,7 @@ import Glibc
     }
 
     @Test func aBrokenChangedBlockIsRefusedWithItsLocationAndTheRunningConfigurationStays() async throws {
-        let dir = try TempDir()
-        let file = try dir.write("keepalived.conf", Self.config())
-        let h = try DaemonHarness(config: Self.config())
-        let daemon = DirectorDaemon(configPath: file, lvs: h.engine, vrrp: nil, reactor: testReactor,
-                                    logger: Logger(label: "t", factory: { _ in CapturingLogHandler(lines: h.logs) }))
-        await h.engine.start(runCheckers: false)
-        #expect(await daemon.reload(), "the first reload reads the whole file")
+        let (dir, file, h, daemon) = try await Self.started()
         h.table.resetLog()
         // A real server more in the first block moves the others down 6 lines; the third's
         // scheduler is wrong.
@@ -153,13 +159,7 @@ import Glibc
     }
 
     @Test func unchangedVirtualServersKeepTheirCheckStateAndAreNotDiffed() async throws {
-        let dir = try TempDir()
-        let file = try dir.write("keepalived.conf", Self.config())
-        let h = try DaemonHarness(config: Self.config())
-        let daemon = DirectorDaemon(configPath: file, lvs: h.engine, vrrp: nil, reactor: testReactor,
-                                    logger: Logger(label: "t", factory: { _ in CapturingLogHandler(lines: h.logs) }))
-        await h.engine.start(runCheckers: false)
-        #expect(await daemon.reload())
+        let (dir, _, h, daemon) = try await Self.started()
         // The fourth virtual server's first real server goes down.
         let fourth = ServiceKey.address(.tcp, IPAddress("192.0.2.4")!, port: 83)
         for _ in 0..<3 { await h.engine.deliver(CheckerID(virtualServer: 3, realServer: 0, checker: 0), CheckResult.failed(.timedOut("connect"))) }
