@@ -824,6 +824,20 @@ case_daemon_scale() {
   kp_setup || { detail "SANITY FAILED: kprobes on IPVS (tracefs) unavailable: kernel changes cannot be counted"; FAILED=$((FAILED + 1)); return 0; }
   SCALE_WAIT=$SCALE_WAIT scale_files
   detail "configuration: $(grep -c '^virtual_server' "$W/scale-base.conf") virtual servers, $(grep -c '^-a' "$W/scale-base.save") real servers ($(grep -c TCP_CHECK "$W/scale-base.conf") TCP_CHECK, $(grep -c MISC_CHECK "$W/scale-base.conf") MISC_CHECK), $(wc -l <"$W/scale-base.conf") lines"
+  # The kernel's floor for the start-up: the same table (the file's, scale-base.save) made by
+  # ipvsadm-restore and by `swiftvs restore`, each in a fresh namespace with the kprobes on, as
+  # they are while the daemons start: no daemon can fill the table faster than this.
+  local floor_a="" floor_s=""
+  settle; fresh_ns
+  if TIN=$W/scale-base.save timed ip netns exec "$NS" ipvsadm-restore; then floor_a=$T_REAL; fi
+  ip netns exec "$NS" ipvsadm-save -n >"$W/floor.save"; drop_ns "$NS"
+  sanity "ipvsadm-restore built the scale table" sorted_same "$W/scale-base.save" "$W/floor.save"
+  fresh_ns
+  if timed ip netns exec "$NS" "$SV" restore "$W/scale-base.save"; then floor_s=$T_REAL; fi
+  ip netns exec "$NS" ipvsadm-save -n >"$W/floor.save"; drop_ns "$NS"
+  sanity "swiftvs restore built the scale table" sorted_same "$W/scale-base.save" "$W/floor.save"
+  printf '%-12s %-12s swiftvs restore %s s  ipvsadm-restore %s s  (the kernel floor of scale-table)\n' scale-floor "${SCALE_VS}x${SCALE_RS}" \
+    "$(fmt "${floor_s:-0}")" "$(fmt "${floor_a:-0}")"
   for who in swiftvs keepalived; do
     rm -f "$W/scale-$who.res"
     local todo="none add chg" runs=0

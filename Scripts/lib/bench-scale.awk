@@ -48,19 +48,21 @@ BEGIN {
       if (change > 0 && j == 0 && i % step == 0 && i / step < change) w += 10
       server(addr, w)
     }
-    if (add && i == mid) server("192.0.2.250", 1)
+    # The added server takes no turn of the MISC_CHECK count, so the other real servers keep
+    # their checkers: the file differs from the base one by this server only.
+    if (add && i == mid) server("192.0.2.250", 1, 1)
     print "}"
   }
 }
-function server(addr, w) {
+function server(addr, w, added) {
   if (port) printf "  real_server %s %d {\n", addr, port; else printf "  real_server %s {\n", addr
   printf "    weight %d\n", w
-  if (k % misc_every == misc_every - 1) {
+  if (!added && k % misc_every == misc_every - 1) {
     printf "    MISC_CHECK {\n      misc_path \"%s %s rs%d\"\n      misc_timeout 5\n      warmup %d\n    }\n", prog, count, k, warmup
   } else {
     printf "    TCP_CHECK {\n      connect_timeout 5\n%s      warmup %d\n    }\n", port ? "" : "      connect_port 80\n", warmup
   }
   print "  }"
   printf "-a %s -r %s:%d -g -w %d\n", key, addr, port, w > save
-  k++
+  if (!added) k++
 }

@@ -189,7 +189,8 @@ public enum DaemonMain {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
 
         let files = HashingFileSystem()
-        let checked = DirectorCheckResult.check(file: config, fileSystem: files, configID: options.configID)
+        let reader = IncrementalConfigReader(file: config, configID: options.configID)
+        let checked = reader.read(files: files, deferSnapshot: true).result
         if checked.hasErrors {
             for d in checked.diagnostics { printError(d.description) }
             fail("daemon: \(config) has \(checked.errors.count) error\(checked.errors.count == 1 ? "" : "s")",
@@ -242,7 +243,7 @@ public enum DaemonMain {
         if let m = options.metrics { logger.notice("metrics: http://\(m)/metrics") }
         let daemon = DirectorDaemon(configPath: config, lvs: engine, vrrp: vrrp, reactor: reactor, logger: logger,
                                     processLimit: options.maxProcesses, runner: runner, metrics: metrics,
-                                    configID: options.configID)
+                                    configID: options.configID, reader: reader)
         do {
             try await daemon.run(hangups: hangups, controlFD: controlFD, controlPath: control, metricsFD: metricsFD)
         } catch {

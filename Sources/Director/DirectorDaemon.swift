@@ -38,11 +38,14 @@ public struct DirectorDaemon: Sendable {
     public let metrics: DirectorMetrics?
     /// The last reload: what `swiftvs status` shows.
     let lastReload = LastReload()
+    /// Reads the file for a reload, again only where it changed since the last good read.
+    public let reader: IncrementalConfigReader
 
     public init(configPath: String, lvs: DaemonEngine?, vrrp: VRRPEngine?, reactor: Reactor, logger: Logger,
                 processLimit: Int? = nil, runner: ProcessRunner? = nil, metrics: DirectorMetrics? = nil,
-                configID: String? = nil) {
+                configID: String? = nil, reader: IncrementalConfigReader? = nil) {
         self.configID = configID
+        self.reader = reader ?? IncrementalConfigReader(file: configPath, configID: configID)
         self.metrics = metrics
         self.runner = runner
         self.configPath = configPath
@@ -60,8 +63,14 @@ public struct DirectorDaemon: Sendable {
         logger.notice("reload: reading \(configPath)")
         let started = ContinuousClock.now
         let files = HashingFileSystem()
-        let result = DirectorCheckResult.check(file: configPath, fileSystem: files, configID: configID)
+        let reading = reader.read(files: files)
+        let result = reading.result
         let read = ContinuousClock.now - started
+        if let (n, of) = reading.reread {
+            logger.notice("reload: \(n) of \(of) top-level blocks read again, the rest unchanged")
+        } else if let why = reading.wholeFileReason {
+            logger.notice("reload: the whole file read (\(why))")
+        }
         guard let config = result.config, !result.hasErrors else {
             for e in result.errors { logger.error("reload: \(e)") }
             logger.error("reload: \(configPath) has \(result.errors.count) error\(result.errors.count == 1 ? "" : "s"); keeping the running configuration")
@@ -73,10 +82,10 @@ public struct DirectorDaemon: Sendable {
         lastReload.set(ok: true, errors: 0)
         for w in result.warnings { logger.warning("reload: \(w)") }
         if let processLimit, let w = config.lvs.processLimitWarning(limit: processLimit) { logger.warning("reload: \(configPath): \(w)") }
-        if let lvs { await lvs.reload(config.lvs) } else if !config.lvs.virtualServers.isEmpty {
+        if let lvs { await lvs.reload(config.lvs, unchanged: reading.unchanged) } else if !config.lvs.virtualServers.isEmpty {
             logger.error("reload: \(configPath) now has virtual servers, but this daemon started without IPVS; restart it to run them")
         }
-        if let vrrp { await vrrp.reload(config.vrrp) } else if !config.vrrp.isEmpty {
+        if let vrrp { if !reading.vrrpUnchanged { await vrrp.reload(config.vrrp) } } else if !config.vrrp.isEmpty {
             logger.error("reload: \(configPath) now has vrrp_instance blocks; restart the daemon to run them")
         }
         logger.notice("reload: \(configPath) applied (read and checked in \(Self.seconds(read)), applied in \(Self.seconds(ContinuousClock.now - started - read)))")
@@ -125,7 +134,9 @@ public struct DirectorDaemon: Sendable {
         if let lvs { add(EngineService(engine: lvs, started: lvsStarted), "engine") }
         let vrrpStarted = vrrp.map { _ in StartGate() }
         if let vrrp { add(VRRPService(engine: vrrp, logger: logger, after: lvsStarted, started: vrrpStarted), "vrrp") }
-        if let last = vrrpStarted ?? lvsStarted { add(StartupMemoryService(after: last, logger: logger), "memory") }
+        if let last = vrrpStarted ?? lvsStarted {
+            add(StartupMemoryService(after: last, logger: logger, afterStart: { [reader] in reader.completeSnapshot() }), "memory")
+        }
         add(ReloadService(daemon: self, hangups: hangups), "reload")
         if let controlFD { add(ControlService(daemon: self, fd: controlFD, path: controlPath), "control") }
         if let metricsFD, let metrics { add(MetricsService(metrics: metrics, reactor: reactor, fd: metricsFD), "metrics") }
@@ -190,6 +201,8 @@ struct VRRPService: Service {
 struct StartupMemoryService: Service {
     let after: StartGate
     let logger: Logger
+    /// Run once both halves have started (the reload reader's snapshot of the start-up read).
+    var afterStart: @Sendable () -> Void = {}
 
     func run() async throws {
         // A half that fails to start shuts the group down without opening the gate.
@@ -198,6 +211,7 @@ struct StartupMemoryService: Service {
             return !Task.isCancelled
         }
         guard started else { return }
+        afterStart()
         let released = SystemCalls.releaseStartupCode()
         if released < 0 {
             logger.warning("\(FailureText.render(subject: "releasing start-up code pages", step: "madvise", errno: Errno(rawValue: Int32(-released))))")

@@ -19,6 +19,21 @@ public struct ConfigDocument {
         let statements = builder.build(file: file)
         return ConfigDocument(statements: statements, diagnostics: builder.diagnostics)
     }
+
+    /// Reads pieces of `file`'s text (chunks from `ConfigChunks.split`, each with its first
+    /// line), in order, as one document whose statements and diagnostics are located where the
+    /// pieces are in the file. Each piece is read on its own: a brace left open in one is an
+    /// error there. Only for text `ConfigChunks.split` took (no preprocessing, no include).
+    public static func load(pieces: [(text: Substring, firstLine: Int)], file: String, fileSystem: ConfigFileSystem) -> ConfigDocument {
+        var statements: [Statement] = []
+        var diagnostics: [Diagnostic] = []
+        for piece in pieces {
+            var builder = TreeBuilder(fileSystem: fileSystem, configID: nil)
+            statements += builder.build(piece: piece.text, file: file, firstLine: piece.firstLine)
+            diagnostics += builder.diagnostics
+        }
+        return ConfigDocument(statements: statements, diagnostics: diagnostics)
+    }
 }
 
 extension ConfigDocument {

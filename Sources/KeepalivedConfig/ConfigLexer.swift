@@ -16,8 +16,13 @@ struct Line: Sendable {
 enum ConfigLexer {
     /// Calls `body` with each line of `text` (split on "\n") and its number, from 1.
     static func forEachLine(of text: String, _ body: (Substring, Int) -> Void) {
+        forEachLine(of: text[...], body)
+    }
+
+    /// Calls `body` with each line of `text` (split on "\n") and its number, from `firstLine`.
+    static func forEachLine(of text: Substring, firstLine: Int = 1, _ body: (Substring, Int) -> Void) {
         var start = text.startIndex
-        var number = 0
+        var number = firstLine - 1
         while true {
             let end = text[start...].firstIndex(of: "\n") ?? text.endIndex
             number += 1

@@ -33,10 +33,22 @@ struct TreeBuilder {
     mutating func build(file: String) -> [Statement] {
         do {
             let text = try fileSystem.read(file)
-            feed(text: text, file: file)
+            feed(text: text[...], file: file)
         } catch {
             diagnostics.append(Diagnostic(.error, SourceLocation(file: file, line: 1, column: 1), "cannot read configuration: \((error as? FileReadError)?.reason ?? "\(error)")"))
         }
+        return finish()
+    }
+
+    /// The statements of `text`, a piece of `file` that starts at line `firstLine` (a chunk a
+    /// reload reads again: see `ConfigChunks`), located where they are in the file.
+    mutating func build(piece text: Substring, file: String, firstLine: Int) -> [Statement] {
+        feed(text: text, file: file, firstLine: firstLine)
+        return finish()
+    }
+
+    /// Closes the blocks still open (each an error) and returns the top-level statements.
+    private mutating func finish() -> [Statement] {
         while stack.count > 1 {
             let (owner, children) = stack.removeLast()
             // A block opened by a stray '{' has no statement: it was reported ("unexpected
@@ -49,11 +61,11 @@ struct TreeBuilder {
         return stack[0].children
     }
 
-    private mutating func feed(text: String, file: String) {
+    private mutating func feed(text: Substring, file: String, firstLine: Int = 1) {
         reading.append(file)
         defer { reading.removeLast() }
         let first = diagnostics.count
-        ConfigLexer.forEachLine(of: text) { raw, number in
+        ConfigLexer.forEachLine(of: text, firstLine: firstLine) { raw, number in
             if raw.utf8.count >= Self.keepalivedPieceBytes {
                 feedPieces(raw, number: number, file: file, newline: raw.endIndex < text.endIndex)
             } else if let line = preprocessor.asWritten(raw, number: number, file: file) {
@@ -233,7 +245,7 @@ struct TreeBuilder {
             includedFiles += 1
             do {
                 let text = try fileSystem.read(path)
-                feed(text: text, file: path)
+                feed(text: text[...], file: path)
             } catch {
                 diagnostics.append(Diagnostic(.error, patternTok.location, "cannot read included file \(path): \((error as? FileReadError)?.reason ?? "\(error)")"))
             }

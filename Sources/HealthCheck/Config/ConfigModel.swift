@@ -262,7 +262,11 @@ public struct MiscCheckConfig: Sendable, Hashable {
 }
 
 public struct CheckerConfig: Sendable, Hashable {
-    public enum Kind: Sendable, Hashable {
+    /// What is checked. Indirect: the settings of an HTTP, MISC, SMTP, DNS, UDP or FILE check
+    /// are held once, behind a reference, so a TCP_CHECK's configuration is not as large as
+    /// the largest kind's (344 bytes a checker before, at 37,000 checkers about 12 MB, held by the
+    /// configuration and again by the state machine).
+    public indirect enum Kind: Sendable, Hashable {
         case tcp
         case http(HTTPCheckConfig)
         case misc(MiscCheckConfig)

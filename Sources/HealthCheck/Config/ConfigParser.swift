@@ -47,6 +47,24 @@ public enum ConfigParser {
         return ConfigCheckResult(config: hasErrors ? nil : out, diagnostics: diags)
     }
 
+    /// An error at each virtual server (in file order) that declares a kernel service an
+    /// earlier one declared already.
+    public static func duplicates(_ servers: [VirtualServerConfig]) -> [Diagnostic] {
+        var seenKeys: [ServiceKey: SourceLocation] = [:]
+        seenKeys.reserveCapacity(servers.count)
+        var out: [Diagnostic] = []
+        for vs in servers {
+            for svc in vs.services {
+                if let first = seenKeys[svc.key] {
+                    out.append(Diagnostic(.error, vs.location, "duplicate virtual_server \(svc.key) (first at \(first))"))
+                } else {
+                    seenKeys[svc.key] = vs.location
+                }
+            }
+        }
+        return out
+    }
+
     /// Diagnostics in source order: files in the order they were first reported, then line and
     /// column, then the order they were found in.
     public static func sortedBySource(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
@@ -161,24 +179,13 @@ struct Semantics {
         for st in tree where st.keyword.text == "virtual_server_group" { parseGroup(st) }
         for st in tree where st.keyword.text == "SSL" { parseSSL(st) }
         var servers: [VirtualServerConfig] = []
-        var seenKeys: [ServiceKey: SourceLocation] = [:]
         let count = tree.reduce(0) { $0 + ($1.keyword.text == "virtual_server" ? 1 : 0) }
         servers.reserveCapacity(count)
-        seenKeys.reserveCapacity(count)
         for st in tree {
             let kw = st.keyword.text
             switch kw {
             case "virtual_server":
-                if let vs = parseVirtualServer(st) {
-                    for svc in vs.services {
-                        if let first = seenKeys[svc.key] {
-                            error(vs.location, "duplicate virtual_server \(svc.key) (first at \(first))")
-                        } else {
-                            seenKeys[svc.key] = vs.location
-                        }
-                    }
-                    servers.append(vs)
-                }
+                if let vs = parseVirtualServer(st) { servers.append(vs) }
                 if releaseBlocks { st.releaseBlock() }
             case "virtual_server_group", "SSL":
                 break
@@ -196,6 +203,7 @@ struct Semantics {
                 }
             }
         }
+        for d in ConfigParser.duplicates(servers) { error(d.location, d.message) }
         return DaemonConfig(virtualServers: servers)
     }
 

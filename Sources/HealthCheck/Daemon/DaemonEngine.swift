@@ -220,10 +220,13 @@ public actor DaemonEngine {
     }
 
     /// Applies a new configuration: only the difference reaches the kernel, and checkers whose
-    /// real server and configuration are unchanged keep their state and schedule.
-    public func reload(_ new: DaemonConfig) {
+    /// real server and configuration are unchanged keep their state and schedule. `unchanged`
+    /// maps virtual servers of `new` to the running one they repeat (see
+    /// `HealthStateMachine.reloaded`): those keep their state as it is, and only the others'
+    /// services (and removed ones) are diffed against the table as last read.
+    public func reload(_ new: DaemonConfig, unchanged: [Int: Int] = [:]) {
         let oldKeys = Set(config.services.map(\.key))
-        let (m, carried) = HealthStateMachine.reloaded(new, from: machine)
+        let (m, carried) = HealthStateMachine.reloaded(new, from: machine, unchanged: unchanged)
         var newSerialOf: [CheckerID: Int] = [:]
         var kept = Set<Int>()
         var toStart: [(Int, CheckerConfig)] = []
@@ -263,7 +266,8 @@ public actor DaemonEngine {
         primeTrackedFiles(toStart)
         handle(machine.start())
         ensureMarks()
-        let n = reconcileFromKnown(because: "reload") ?? reconcile(because: "reload")
+        let changed = unchanged.isEmpty ? nil : Set(new.virtualServers.indices).subtracting(unchanged.keys)
+        let n = reconcileFromKnown(because: "reload", only: changed) ?? reconcile(because: "reload")
         if !pendingRemoval.isEmpty, let known { pendingRemoval = pendingRemoval.filter { known[$0] != nil } }
         if stateWriteDue != nil { writeState() }
         logger.notice("reloaded: \(new.virtualServers.count) virtual servers; \(kept.count) checkers kept their state, \(toStart.count) new, \(stopped) stopped; \(n) kernel changes")
@@ -560,12 +564,18 @@ public actor DaemonEngine {
     /// on its own (one get and one destination dump). A read that fails leaves `known` unset,
     /// so the retry and the next transition read the whole table.
     private func reconcile(because why: String, only: Set<Int>) -> Int {
+        let desired = desiredEntries(of: only)
+        return reconcile(because: why, desired: desired, keys: Set(desired.map(\.service.key)))
+    }
+
+    /// The desired table of virtual servers `only`.
+    private func desiredEntries(of only: Set<Int>) -> [ServiceEntry] {
         var desired: [ServiceEntry] = []
         for v in only.sorted() where config.virtualServers.indices.contains(v) {
             let dests = machine.desiredDestinations(virtualServer: v).map { DestinationEntry(destination: $0) }
             for svc in config.virtualServers[v].services { desired.append(ServiceEntry(service: svc, destinations: dests)) }
         }
-        return reconcile(because: why, desired: desired, keys: Set(desired.map(\.service.key)))
+        return desired
     }
 
     /// A reload's reconciliation when the table as last read is at hand and no fault is
@@ -575,9 +585,11 @@ public actor DaemonEngine {
     /// change): then the whole table is read. A reload so repairs what the daemon's own view
     /// says differs, not a change someone else made since behind its back; start-up and the
     /// retry after a fault read the whole table.
-    private func reconcileFromKnown(because why: String) -> Int? {
+    /// With `only`, the desired table is that of those virtual servers (the others repeat
+    /// what is running, with the same state: nothing of theirs to change).
+    private func reconcileFromKnown(because why: String, only: Set<Int>? = nil) -> Int? {
         guard let known, kernelRetryAt == nil else { return nil }
-        let desired = desiredTable
+        let desired = only.map { desiredEntries(of: $0) } ?? desiredTable
         let managed = Set(desired.map(\.service.key)).union(pendingRemoval)
         let cached = known.values.filter { managed.contains($0.service.key) }
         let changes = Reconciler.changes(current: cached, desired: desired, managed: managed)

@@ -126,7 +126,11 @@ public struct HealthStateMachine: Sendable {
     /// the file may move); a virtual server keeps its quorum and sorry-server state. Everything
     /// else starts as at startup. `carried` maps each kept checker to its id in `old`.
     /// Call `start()` afterwards to settle quorum.
-    public static func reloaded(_ config: DaemonConfig, from old: HealthStateMachine)
+    /// `unchanged` maps virtual servers of `config` to the one of `old` whose configuration
+    /// they repeat (only their lines moved: `IncrementalConfigReader` knows it from the text):
+    /// those keep every checker's state as it is, without matching real servers and checkers.
+    /// A pair whose shape differs (identity, real servers, checkers) is matched as the others.
+    public static func reloaded(_ config: DaemonConfig, from old: HealthStateMachine, unchanged: [Int: Int] = [:])
         -> (machine: HealthStateMachine, carried: [CheckerID: CheckerID]) {
         var machine = HealthStateMachine(config: config)
         var carried: [CheckerID: CheckerID] = [:]
@@ -137,9 +141,15 @@ public struct HealthStateMachine: Sendable {
         oldByIdentity.reserveCapacity(old.vss.count)
         for i in old.vss.indices { oldByIdentity[VirtualServerIdentity(old.vss[i].config), default: []].append(i) }
         var nextOfIdentity: [VirtualServerIdentity: Int] = [:]
+        var taken = Set<Int>()
+        for (v, ov) in unchanged where machine.keepState(v, of: old, at: ov, carried: &carried) { taken.insert(ov) }
         for v in machine.vss.indices {
             let vsConfig = machine.vss[v].config
             let identity = VirtualServerIdentity(vsConfig)
+            if let ov = unchanged[v], taken.contains(ov) {
+                nextOfIdentity[identity, default: 0] += 1
+                continue
+            }
             let taken = nextOfIdentity[identity, default: 0]
             guard let candidates = oldByIdentity[identity], taken < candidates.count else { continue }
             nextOfIdentity[identity] = taken + 1
@@ -173,6 +183,32 @@ public struct HealthStateMachine: Sendable {
             }
         }
         return (machine, carried)
+    }
+
+    /// Virtual server `v` takes the whole check state of `old`'s `ov` (a reload that knows the
+    /// two are the same configuration): false, and nothing taken, when their shapes differ.
+    private mutating func keepState(_ v: Int, of old: HealthStateMachine, at ov: Int, carried: inout [CheckerID: CheckerID]) -> Bool {
+        guard vss.indices.contains(v), old.vss.indices.contains(ov) else { return false }
+        let (new, was) = (vss[v], old.vss[ov])
+        guard VirtualServerIdentity(new.config) == VirtualServerIdentity(was.config), new.reals.count == was.reals.count,
+              zip(new.reals, was.reals).allSatisfy({ $0.config.key == $1.config.key && $0.checkers.count == $1.checkers.count })
+        else { return false }
+        vss[v].quorumUp = was.quorumUp
+        vss[v].sorryActive = was.sorryActive && new.config.sorryServer != nil
+        for r in was.reals.indices {
+            for c in was.reals[r].checkers.indices {
+                let o = was.reals[r].checkers[c]
+                vss[v].reals[r].checkers[c].up = o.up
+                vss[v].reals[r].checkers[c].retriesLeft = o.retriesLeft
+                vss[v].reals[r].checkers[c].dynamicWeight = o.dynamicWeight
+                vss[v].reals[r].checkers[c].weightOffset = o.weightOffset
+                if o.config.enabled {
+                    carried[CheckerID(virtualServer: v, realServer: r, checker: c)] = CheckerID(virtualServer: ov, realServer: r, checker: c)
+                }
+            }
+            vss[v].reals[r].alive = was.reals[r].alive
+        }
+        return true
     }
 
     /// The same virtual server for a reload: same address (or mark, or group) and protocol.

@@ -1,0 +1,262 @@
+import HealthCheck
+import KeepalivedConfig
+import Synchronization
+import VRRPRouter
+
+/// What a reload read: the checked configuration, and how much of the file was read again.
+public struct ConfigRead: Sendable {
+    public var result: DirectorCheckResult
+    /// Top-level chunks read again and chunks in the file, when only the changed ones were
+    /// read (`ConfigChunks`); nil when the whole file was read.
+    public var reread: (chunks: Int, of: Int)?
+    /// Why the whole file was read, when it was (for the log).
+    public var wholeFileReason: String?
+    /// Virtual servers of the result whose block is the same text as the running one's: index
+    /// in the new configuration -> index in the last (see `DaemonEngine.reload`).
+    public var unchanged: [Int: Int] = [:]
+    /// Whether the VRRP half is the running one unchanged (only virtual_server blocks changed).
+    public var vrrpUnchanged: Bool { reread != nil }
+}
+
+/// Reads a daemon's configuration for a reload, again only where it changed.
+///
+/// After each successful read it keeps, for the main file, the digest of each top-level chunk
+/// (`ConfigChunks`) and the virtual server each `virtual_server` chunk read to. The next read
+/// splits the file again and, when every chunk that is not a `virtual_server` is the same text
+/// as before, reads only the `virtual_server` chunks whose text is new (with the
+/// `virtual_server_group`, `SSL` and `track_file` blocks they may name) and reuses the others'
+/// virtual servers, moved to their new lines. Diagnostics of what is read again are where the
+/// text is in the file; the warnings of what is reused are the last read's, moved with it.
+///
+/// The whole file is read (as by `DirectorCheckResult.check`) when:
+/// * there is no earlier read of it to compare with (the first read, or the last one failed
+///   or could not be split);
+/// * `ConfigChunks.split` refuses the file: a `$` definition or substitution, an `@` config-id
+///   line, `~SEQ`, a continued line or an `include` anywhere (each can change the text of
+///   chunks that did not change themselves, or brings text the digests do not cover), a line
+///   too long for keepalived's buffer, or braces that do not balance;
+/// * a chunk that is not exactly one `virtual_server` changed, appeared, went or changed
+///   places: `global_defs`, VRRP blocks, groups, `SSL`, `track_file` (their meaning reaches
+///   the virtual servers or the VRRP half, which is then read again as a whole);
+/// * a VRRP or `global_defs` chunk moved to other lines (the VRRP half's locations would be
+///   stale), or, with `track_file` blocks in the file, a reused virtual server now has another
+///   number of other chunks before it (a FILE_CHECK names only a track_file defined before it);
+/// * a chunk read again does not read to exactly one virtual server.
+///
+/// What is not read again: the files a reused block names (a MISC_CHECK's program that became
+/// executable or not since, a track_file's file) are looked at by the running checkers, not
+/// by the reload's check.
+public final class IncrementalConfigReader: Sendable {
+    public let file: String
+    public let configID: String?
+    private let last = Mutex<Snapshot?>(nil)
+    /// A start-up's read, whose snapshot is made once the daemon has started
+    /// (`completeSnapshot`): cutting the file into chunks is not on the way to the first
+    /// kernel change.
+    private let pending = Mutex<(text: String, config: DirectorConfig, diagnostics: [Diagnostic])?>(nil)
+
+    public init(file: String, configID: String?) {
+        self.file = file
+        self.configID = configID
+    }
+
+    /// The last successful read, as the next one compares with it.
+    struct Snapshot: Sendable {
+        var chunks: [ConfigChunk]
+        /// Per chunk: the virtual server it read to (a `virtual_server` chunk), its index
+        /// among the others before it, and the warnings within its lines.
+        var servers: [VirtualServerConfig?]
+        /// Per chunk: its virtual server's index in `config.lvs.virtualServers`.
+        var serverIndex: [Int?]
+        var othersBefore: [Int]
+        var warnings: [[Diagnostic]]
+        var config: DirectorConfig
+    }
+
+    /// Blocks of the LVS pass whose meaning reaches the virtual servers: read again with every
+    /// virtual server that is.
+    static let sharedLVSBlocks: Set<String> = ["virtual_server_group", "SSL", "track_file", "vrrp_track_file"]
+
+    /// Reads the configuration through `files` (the main file once; included files only when
+    /// the whole file is read) and keeps what the next read compares with when it has no error.
+    /// With `deferSnapshot` (start-up) that is made later, by `completeSnapshot()`.
+    public func read(files: any ConfigFileSystem, deferSnapshot: Bool = false) -> ConfigRead {
+        completeSnapshot()
+        if deferSnapshot {
+            let text = try? files.read(file)
+            let fs: any ConfigFileSystem = text.map { ReadOnce(file: file, text: $0, base: files) } ?? files
+            let result = DirectorCheckResult.check(file: file, fileSystem: fs, configID: configID)
+            if let text, let config = result.config, !result.hasErrors {
+                pending.withLock { $0 = (text, config, result.diagnostics) }
+            }
+            return ConfigRead(result: result, reread: nil, wholeFileReason: "start-up")
+        }
+        let text: String
+        do { text = try files.read(file) } catch {
+            return whole(files: files, text: nil, reason: "the file could not be read")
+        }
+        let chunks = ConfigChunks.split(text)
+        guard let chunks else { return whole(files: files, text: text, reason: "it uses the preprocessor or include") }
+        guard let snapshot = last.withLock({ $0 }) else { return whole(files: files, text: text, chunks: chunks, reason: "no earlier read to compare with") }
+        switch changed(text: text, chunks: chunks, from: snapshot, files: files) {
+        case let .read(read): return read
+        case let .whole(reason): return whole(files: files, text: text, chunks: chunks, reason: reason)
+        }
+    }
+
+    /// Makes the snapshot of a start-up's read (`read(files:deferSnapshot:)`), if one waits.
+    public func completeSnapshot() {
+        guard let (text, config, diagnostics) = pending.withLock({ p in defer { p = nil }; return p }) else { return }
+        let snapshot = ConfigChunks.split(text).flatMap { Self.snapshot(chunks: $0, config: config, diagnostics: diagnostics, file: file) }
+        last.withLock { $0 = snapshot }
+    }
+
+    /// Forgets the last read: the next one reads the whole file.
+    public func forget() { last.withLock { $0 = nil } }
+
+    private enum Outcome {
+        case read(ConfigRead)
+        case whole(String)
+    }
+
+    private func whole(files: any ConfigFileSystem, text: String?, chunks: [ConfigChunk]? = nil, reason: String) -> ConfigRead {
+        let fs: any ConfigFileSystem = text.map { ReadOnce(file: file, text: $0, base: files) } ?? files
+        let result = DirectorCheckResult.check(file: file, fileSystem: fs, configID: configID)
+        let snapshot = result.hasErrors ? nil : result.config.flatMap { config in
+            chunks.flatMap { Self.snapshot(chunks: $0, config: config, diagnostics: result.diagnostics, file: file) }
+        }
+        last.withLock { $0 = snapshot }
+        return ConfigRead(result: result, reread: nil, wholeFileReason: reason)
+    }
+
+    /// The snapshot of a whole read: nil when its virtual servers are not one per
+    /// `virtual_server` chunk.
+    static func snapshot(chunks: [ConfigChunk], config: DirectorConfig, diagnostics: [Diagnostic], file: String) -> Snapshot? {
+        var servers = [VirtualServerConfig?](repeating: nil, count: chunks.count)
+        var serverIndex = [Int?](repeating: nil, count: chunks.count)
+        var othersBefore = [Int](repeating: 0, count: chunks.count)
+        var warnings = [[Diagnostic]](repeating: [], count: chunks.count)
+        var others = 0
+        for (i, c) in chunks.enumerated() {
+            othersBefore[i] = others
+            if !c.isVirtualServer { others += 1 }
+        }
+        for (n, vs) in config.lvs.virtualServers.enumerated() {
+            guard vs.location.file == file, let i = chunkIndex(line: vs.location.line, in: chunks),
+                  chunks[i].isVirtualServer, servers[i] == nil else { return nil }
+            servers[i] = vs
+            serverIndex[i] = n
+        }
+        for (i, c) in chunks.enumerated() where c.isVirtualServer && servers[i] == nil { return nil }
+        for d in diagnostics {
+            guard d.location.file == file, let i = chunkIndex(line: d.location.line, in: chunks) else { return nil }
+            warnings[i].append(d)
+        }
+        return Snapshot(chunks: chunks, servers: servers, serverIndex: serverIndex, othersBefore: othersBefore, warnings: warnings,
+                        config: config)
+    }
+
+    /// The chunk whose lines hold `line`.
+    static func chunkIndex(line: Int, in chunks: [ConfigChunk]) -> Int? {
+        var lo = 0, hi = chunks.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if chunks[mid].lines.upperBound < line { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < chunks.count && chunks[lo].lines.contains(line) ? lo : nil
+    }
+
+    private func changed(text: String, chunks: [ConfigChunk], from old: Snapshot, files: any ConfigFileSystem) -> Outcome {
+        // Every chunk that is not one virtual_server: the same text, in the same order.
+        let oldOthers = old.chunks.indices.filter { !old.chunks[$0].isVirtualServer }
+        let newOthers = chunks.indices.filter { !chunks[$0].isVirtualServer }
+        guard oldOthers.count == newOthers.count else { return .whole("a block other than a virtual_server was added or removed") }
+        var trackFiles = false
+        for (o, n) in zip(oldOthers, newOthers) {
+            guard old.chunks[o].digest == chunks[n].digest else { return .whole("'\(chunks[n].keyword)' at line \(chunks[n].lines.lowerBound) changed") }
+            let keyword = chunks[n].keyword
+            if keyword == "track_file" || keyword == "vrrp_track_file" { trackFiles = true }
+            if !Self.sharedLVSBlocks.contains(keyword), old.chunks[o].lines != chunks[n].lines {
+                return .whole("'\(keyword)' moved from line \(old.chunks[o].lines.lowerBound) to \(chunks[n].lines.lowerBound)")
+            }
+        }
+        // The old virtual_server chunks by digest, each list in file order.
+        var reusable: [ChunkDigest: [Int]] = [:]
+        for i in old.chunks.indices.reversed() where old.chunks[i].isVirtualServer { reusable[old.chunks[i].digest, default: []].append(i) }
+        var reused = [Int?](repeating: nil, count: chunks.count)
+        var others = 0
+        var pieces: [(text: Substring, firstLine: Int)] = []
+        var readAgain: [Int] = []
+        let utf8 = text.utf8
+        func piece(_ c: ConfigChunk) -> Substring {
+            Substring(utf8[utf8.index(utf8.startIndex, offsetBy: c.bytes.lowerBound)..<utf8.index(utf8.startIndex, offsetBy: c.bytes.upperBound)])
+        }
+        for (i, c) in chunks.enumerated() {
+            if !c.isVirtualServer {
+                if Self.sharedLVSBlocks.contains(c.keyword) { pieces.append((piece(c), c.lines.lowerBound)) }
+                others += 1
+                continue
+            }
+            if let o = reusable[c.digest]?.popLast(), !(trackFiles && old.othersBefore[o] != others) {
+                reused[i] = o
+            } else {
+                pieces.append((piece(c), c.lines.lowerBound))
+                readAgain.append(i)
+            }
+        }
+        let document = ConfigDocument.load(pieces: pieces, file: file, fileSystem: files)
+        let lvs = ConfigParser.check(document: document, fileSystem: files, otherPasses: VRRPConfigReader.ownedKeywords,
+                                     releasingBlocks: true)
+        var fresh: [Int: VirtualServerConfig] = [:]
+        for vs in lvs.config?.virtualServers ?? [] {
+            guard let i = Self.chunkIndex(line: vs.location.line, in: chunks), chunks[i].isVirtualServer, reused[i] == nil,
+                  fresh[i] == nil else { return .whole("a block read again gave another virtual server than its own") }
+            fresh[i] = vs
+        }
+        var diagnostics = lvs.diagnostics
+        if lvs.config != nil, fresh.count != readAgain.count { return .whole("a block read again gave no virtual server") }
+        // The running virtual servers, moved to their new lines, and the new ones, in file order.
+        var servers: [VirtualServerConfig] = []
+        var unchanged: [Int: Int] = [:]
+        servers.reserveCapacity(chunks.count)
+        for (i, c) in chunks.enumerated() {
+            if let o = reused[i] {
+                if let was = old.serverIndex[o] { unchanged[servers.count] = was }
+                let delta = c.lines.lowerBound - old.chunks[o].lines.lowerBound
+                servers.append(old.servers[o]!.moved(lines: delta))
+                diagnostics += old.warnings[o].map { Self.moved($0, lines: delta) }
+            } else if let vs = fresh[i] {
+                servers.append(vs)
+            }
+        }
+        for o in oldOthers where !Self.sharedLVSBlocks.contains(old.chunks[o].keyword) { diagnostics += old.warnings[o] }
+        if lvs.config != nil { diagnostics += ConfigParser.duplicates(servers) }
+        diagnostics = ConfigParser.sortedBySource(diagnostics)
+        let hasErrors = diagnostics.contains { $0.severity == .error }
+        guard !hasErrors else {
+            return .read(ConfigRead(result: DirectorCheckResult(config: nil, diagnostics: diagnostics), reread: (readAgain.count, chunks.count)))
+        }
+        var config = old.config
+        config.lvs = DaemonConfig(virtualServers: servers, warnings: diagnostics.filter { $0.severity == .warning })
+        let result = DirectorCheckResult(config: config, diagnostics: diagnostics)
+        last.withLock { $0 = Self.snapshot(chunks: chunks, config: config, diagnostics: diagnostics, file: file) }
+        return .read(ConfigRead(result: result, reread: (readAgain.count, chunks.count), unchanged: unchanged))
+    }
+
+    static func moved(_ d: Diagnostic, lines delta: Int) -> Diagnostic {
+        var d = d
+        d.location.line += delta
+        return d
+    }
+}
+
+/// The main file as already read, the rest from `base`.
+private struct ReadOnce: ConfigFileSystem {
+    let file: String
+    let text: String
+    let base: any ConfigFileSystem
+    func read(_ path: String) throws -> String { path == file ? text : try base.read(path) }
+    func glob(_ pattern: String) -> [String] { base.glob(pattern) }
+    func isExecutable(_ path: String) -> Bool { base.isExecutable(path) }
+    func workingDirectory() -> String { base.workingDirectory() }
+}
