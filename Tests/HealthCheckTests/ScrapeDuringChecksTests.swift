@@ -133,6 +133,16 @@ struct ScrapeDuringChecksTests {
         return block(until: deadline) { fired.load(ordering: .relaxed) >= 20 && counter.value >= starts }
     }
 
+    /// Waits, sleeping between looks (no thread held), until `condition` holds or `deadline`
+    /// passes; whether it held.
+    static func poll(until deadline: ContinuousClock.Instant, _ condition: @Sendable () -> Bool) async throws -> Bool {
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        return condition()
+    }
+
     /// Waits (blocking this thread: it stands for the scrape's netlink dump) until `condition`
     /// holds or `deadline` passes; whether it held.
     static func block(until deadline: ContinuousClock.Instant, _ condition: () -> Bool) -> Bool {
@@ -206,9 +216,12 @@ struct ScrapeDuringChecksTests {
         try await Self.twoRounds(engine)
         counter.blockReads.store(true, ordering: .relaxed)
         counter.failing.store(true, ordering: .relaxed)
-        let read = await Task.detached { Self.block(until: .now + .seconds(120)) { !counter.blockReads.load(ordering: .relaxed) } }.value
+        // Waited for without holding a thread: the blocked read already holds one of the
+        // cooperative pool's (two on this machine), and a second blocked waiter left none for
+        // every other suite running beside this one (SSL_GET's timeouts fired seconds late).
+        let read = try await poll(until: .now + .seconds(120)) { !counter.blockReads.load(ordering: .relaxed) }
         try #require(read, "a transition read the table")
-        let done = await Task.detached { Self.block(until: .now + .seconds(120)) { table.inner.entries.allSatisfy { $0.destinations.count < Self.perVirtualServer } } }.value
+        let done = try await poll(until: .now + .seconds(120)) { table.inner.entries.allSatisfy { $0.destinations.count < Self.perVirtualServer } }
         await engine.stop()
         return (counter.released.load(ordering: .relaxed), done, counter.value)
     }
