@@ -48,7 +48,7 @@ struct ProtocolCheckerTests {
               }
               virtualhost www.example.test
               enable_sni
-              connect_timeout 2
+              connect_timeout 10
             }
             """, port: peer.port)
         let ok = await good.check()
@@ -88,7 +88,10 @@ struct ProtocolCheckerTests {
         let checker = try makeChecker("SSL_GET {\n url {\n path /\n }\n connect_timeout 0.5\n}", port: UInt16(bigEndian: sa.sin_port))
         let r = await checker.check()
         #expect(r.reason == .timedOut("TLS handshake"))
-        #expect(r.latency >= .milliseconds(450) && r.latency < .seconds(3), "\(r.latency)")
+        // The ceiling only tells "gave up at its timeout" from "waited for something else"; it
+        // is wide because the unit pass saturates both cores with the command-line suites'
+        // process spawns, and this check's timer then fires late (seen up to 2.5 s).
+        #expect(r.latency >= .milliseconds(450) && r.latency < .seconds(10), "\(r.latency)")
     }
 
     @Test func sslGetAgainstAPlainTextServerIsAHandshakeError() async throws {
@@ -105,7 +108,7 @@ struct ProtocolCheckerTests {
         func ssl(_ password: String) -> String {
             "SSL {\n password \(password)\n certificate \(cert)\n key \(key)\n ca \(cert)\n}\n"
         }
-        let block = "SSL_GET {\n url {\n path /health\n }\n connect_timeout 2\n}"
+        let block = "SSL_GET {\n url {\n path /health\n }\n connect_timeout 10\n}"
         let good = await (try makeChecker(block, port: peer.port, leading: ssl("s3cret"))).check()
         #expect(good.success, "\(good) (the CA file is loaded but, as in keepalived, the server is not verified)")
         let bad = await (try makeChecker(block, port: peer.port, leading: ssl("wrong"))).check()
