@@ -7,8 +7,13 @@ import Testing
 /// (Tests/KernelTests/ListRouteKernelTests.swift) runs both routes of the binary and compares
 /// their bytes.
 @Suite struct QuickListTests {
+    /// ArgumentParser's answer: the request, or nil when it refuses the line (a usage error,
+    /// another command, `-c`). A refusal is an answer here, compared like a request: the quick
+    /// route must then decline too (`quickRouteAgrees` fails on a request against nil).
     static func viaArgumentParser(_ args: [String]) -> ListRequest? {
-        guard let list = (try? SwiftVS.parseAsRoot(args)) as? List, !list.connection else { return nil }
+        let parsed: any ParsableCommand
+        do { parsed = try SwiftVS.parseAsRoot(args) } catch { return nil }
+        guard let list = parsed as? List, !list.connection else { return nil }
         return list.request
     }
 
