@@ -21,7 +21,7 @@ struct DecodeTests {
             w.beginNested(IPVSWire.CommandAttr.service)
             w.put(IPVSWire.ServiceAttr.af, u16: 2)
             w.put(IPVSWire.ServiceAttr.fwmark, u32: 80)
-            w.put(99, bytes: [1, 2, 3, 4, 5])          // an attribute from a future kernel
+            w.put(UInt16(99), bytes: [1, 2, 3, 4, 5])          // an attribute from a future kernel
             w.put(IPVSWire.ServiceAttr.schedName, string: "lc")
             w.put(IPVSWire.ServiceAttr.flags, bytes: [0x03, 0, 0, 0, 0xff, 0xff, 0xff, 0xff])  // persistent|hashed
             w.put(IPVSWire.ServiceAttr.timeout, u32: 360)
@@ -29,10 +29,10 @@ struct DecodeTests {
             w.beginNested(IPVSWire.ServiceAttr.stats64)
             w.put(IPVSWire.StatsAttr.conns, bytes: withUnsafeBytes(of: UInt64(5_000_000_000)) { Array($0) })
             w.put(IPVSWire.StatsAttr.inBytes, bytes: withUnsafeBytes(of: UInt64(1) << 40) { Array($0) })
-            w.put(42, u32: 1)                           // unknown stats field
+            w.put(UInt16(42), u32: 1)                           // unknown stats field
             w.endNested()
             w.endNested()
-            w.put(77, string: "top-level future attribute")
+            w.put(UInt16(77), string: "top-level future attribute")
         }
         let entry = try IPVSWire.decodeService(body)
         #expect(entry.service == Service(key: .fwmark(80, family: .inet), scheduler: "lc", flags: [.persistent],
@@ -240,7 +240,7 @@ struct CapturedReplyTests {
         var extended = original
         // Grow the service nest (first attribute after the 4-byte genl header) by one attribute.
         var extra = MessageWriter()
-        extra.put(200, bytes: [0xde, 0xad, 0xbe, 0xef])
+        extra.put(UInt16(200), bytes: [0xde, 0xad, 0xbe, 0xef])
         let nestLength = Int(UInt16(extended[4]) | UInt16(extended[5]) << 8)
         extended.insert(contentsOf: extra.bytes, at: 4 + nestLength)
         let newLength = UInt16(nestLength + extra.bytes.count)

@@ -76,7 +76,7 @@ struct EncodeTests {
     ]
 
     func referenceService(_ r: LibnlReference, _ s: Service, full: Bool) {
-        r.nest(IPVSWire.CommandAttr.service) {
+        r.nest(IPVSWire.CommandAttr.service.rawValue) {
             r.u16(UInt16(IPVS_SVC_ATTR_AF), s.key.family.rawValue)
             switch s.key {
             case let .fwmark(mark, _):
@@ -98,7 +98,7 @@ struct EncodeTests {
     }
 
     func referenceDest(_ r: LibnlReference, _ d: Destination, full: Bool) {
-        r.nest(IPVSWire.CommandAttr.dest) {
+        r.nest(IPVSWire.CommandAttr.dest.rawValue) {
             r.addr(UInt16(IPVS_DEST_ATTR_ADDR), d.address)
             r.port(UInt16(IPVS_DEST_ATTR_PORT), d.port)
             if full {
@@ -207,7 +207,7 @@ struct EncodeTests {
         let d = SyncDaemon(role: .backup, interface: "eth0", syncID: 9, maxLength: 1400,
                            group: IPAddress("ff02::81")!, port: 8848, ttl: 2)
         var r = LibnlReference(command: UInt8(IPVS_CMD_NEW_DAEMON), flags: reqAck)
-        r.nest(IPVSWire.CommandAttr.daemon) {
+        r.nest(IPVSWire.CommandAttr.daemon.rawValue) {
             r.u32(UInt16(IPVS_DAEMON_ATTR_STATE), UInt32(IP_VS_STATE_BACKUP))
             r.string(UInt16(IPVS_DAEMON_ATTR_MCAST_IFN), "eth0")
             r.u32(UInt16(IPVS_DAEMON_ATTR_SYNC_ID), 9)
@@ -220,7 +220,7 @@ struct EncodeTests {
         r.free()
 
         r = LibnlReference(command: UInt8(IPVS_CMD_DEL_DAEMON), flags: reqAck)
-        r.nest(IPVSWire.CommandAttr.daemon) {
+        r.nest(IPVSWire.CommandAttr.daemon.rawValue) {
             r.u32(UInt16(IPVS_DAEMON_ATTR_STATE), UInt32(IP_VS_STATE_MASTER))
         }
         #expect(encoded(.stopDaemon(.master), flags: ackFlags) == r.bytes)
@@ -244,19 +244,43 @@ struct EncodeTests {
 
 @Suite("Wire constants match the kernel's headers")
 struct ConstantTests {
-    @Test func commandsAndAttributes() {
+    @Test func commands() {
         #expect(IPVSWire.Command.newService.rawValue == UInt8(IPVS_CMD_NEW_SERVICE))
         #expect(IPVSWire.Command.flush.rawValue == UInt8(IPVS_CMD_FLUSH))
         #expect(IPVSWire.Command.zero.rawValue == UInt8(IPVS_CMD_ZERO))
         #expect(IPVSWire.Command.getInfo.rawValue == UInt8(IPVS_CMD_GET_INFO))
-        #expect(IPVSWire.ServiceAttr.stats64 == UInt16(IPVS_SVC_ATTR_STATS64))
-        #expect(IPVSWire.ServiceAttr.peName == UInt16(IPVS_SVC_ATTR_PE_NAME))
-        #expect(IPVSWire.DestAttr.tunFlags == UInt16(IPVS_DEST_ATTR_TUN_FLAGS))
-        #expect(IPVSWire.DestAttr.addrFamily == UInt16(IPVS_DEST_ATTR_ADDR_FAMILY))
-        #expect(IPVSWire.DaemonAttr.mcastTTL == UInt16(IPVS_DAEMON_ATTR_MCAST_TTL))
-        #expect(IPVSWire.StatsAttr.outBPS == UInt16(IPVS_STATS_ATTR_OUTBPS))
-        #expect(IPVSWire.InfoAttr.connTabSize == UInt16(IPVS_INFO_ATTR_CONN_TAB_SIZE))
-        #expect(IPVSWire.CommandAttr.timeoutUDP == UInt16(IPVS_CMD_ATTR_TIMEOUT_UDP))
+    }
+
+    /// Every attribute type, in the header's order: the binding's enums are numbered by
+    /// their order, as the header's are, so a case out of place would show here.
+    @Test func everyAttributeTypeHasTheHeadersNumber() {
+        func numbers(_ constants: [some BinaryInteger]) -> [UInt16] { constants.map { UInt16($0) } }
+        #expect(IPVSWire.CommandAttr.allCases.map(\.rawValue) == numbers([
+            IPVS_CMD_ATTR_SERVICE, IPVS_CMD_ATTR_DEST, IPVS_CMD_ATTR_DAEMON,
+            IPVS_CMD_ATTR_TIMEOUT_TCP, IPVS_CMD_ATTR_TIMEOUT_TCP_FIN, IPVS_CMD_ATTR_TIMEOUT_UDP]))
+        #expect(IPVSWire.ServiceAttr.allCases.map(\.rawValue) == numbers([
+            IPVS_SVC_ATTR_AF, IPVS_SVC_ATTR_PROTOCOL, IPVS_SVC_ATTR_ADDR, IPVS_SVC_ATTR_PORT,
+            IPVS_SVC_ATTR_FWMARK, IPVS_SVC_ATTR_SCHED_NAME, IPVS_SVC_ATTR_FLAGS, IPVS_SVC_ATTR_TIMEOUT,
+            IPVS_SVC_ATTR_NETMASK, IPVS_SVC_ATTR_STATS, IPVS_SVC_ATTR_PE_NAME, IPVS_SVC_ATTR_STATS64]))
+        #expect(IPVSWire.DestAttr.allCases.map(\.rawValue) == numbers([
+            IPVS_DEST_ATTR_ADDR, IPVS_DEST_ATTR_PORT, IPVS_DEST_ATTR_FWD_METHOD, IPVS_DEST_ATTR_WEIGHT,
+            IPVS_DEST_ATTR_U_THRESH, IPVS_DEST_ATTR_L_THRESH, IPVS_DEST_ATTR_ACTIVE_CONNS,
+            IPVS_DEST_ATTR_INACT_CONNS, IPVS_DEST_ATTR_PERSIST_CONNS, IPVS_DEST_ATTR_STATS,
+            IPVS_DEST_ATTR_ADDR_FAMILY, IPVS_DEST_ATTR_STATS64, IPVS_DEST_ATTR_TUN_TYPE,
+            IPVS_DEST_ATTR_TUN_PORT, IPVS_DEST_ATTR_TUN_FLAGS]))
+        #expect(IPVSWire.DaemonAttr.allCases.map(\.rawValue) == numbers([
+            IPVS_DAEMON_ATTR_STATE, IPVS_DAEMON_ATTR_MCAST_IFN, IPVS_DAEMON_ATTR_SYNC_ID,
+            IPVS_DAEMON_ATTR_SYNC_MAXLEN, IPVS_DAEMON_ATTR_MCAST_GROUP, IPVS_DAEMON_ATTR_MCAST_GROUP6,
+            IPVS_DAEMON_ATTR_MCAST_PORT, IPVS_DAEMON_ATTR_MCAST_TTL]))
+        #expect(IPVSWire.StatsAttr.allCases.map(\.rawValue) == numbers([
+            IPVS_STATS_ATTR_CONNS, IPVS_STATS_ATTR_INPKTS, IPVS_STATS_ATTR_OUTPKTS, IPVS_STATS_ATTR_INBYTES,
+            IPVS_STATS_ATTR_OUTBYTES, IPVS_STATS_ATTR_CPS, IPVS_STATS_ATTR_INPPS, IPVS_STATS_ATTR_OUTPPS,
+            IPVS_STATS_ATTR_INBPS, IPVS_STATS_ATTR_OUTBPS]))
+        #expect(IPVSWire.InfoAttr.allCases.map(\.rawValue) == numbers([
+            IPVS_INFO_ATTR_VERSION, IPVS_INFO_ATTR_CONN_TAB_SIZE]))
+        #expect(IPVSWire.ForwardingCode.allCases.map(\.rawValue) == [
+            IP_VS_CONN_F_MASQ, IP_VS_CONN_F_LOCALNODE, IP_VS_CONN_F_TUNNEL, IP_VS_CONN_F_DROUTE,
+            IP_VS_CONN_F_BYPASS].map { UInt32($0) })
     }
 
     @Test func flags() {

@@ -200,7 +200,7 @@ struct ReplyPathTests {
         let fake = try FakeKernelSocket()
         var c = try Self.connect(fake)
         let port = c.socket.localPort
-        let body = serviceBody(dropping: [IPVSWire.ServiceAttr.schedName])
+        let body = serviceBody(dropping: [IPVSWire.ServiceAttr.schedName.rawValue])
         #expect(fake.send(Self.serviceMessage(1001, body) + doneMessage(1001), to: port))
         let e = Self.dumpError(&c)
         #expect(e?.code == .malformedReply)
@@ -230,8 +230,8 @@ struct ExactDecodeErrorTests {
         (IPVSWire.ServiceAttr.timeout, "missing service timeout attribute"),
         (IPVSWire.ServiceAttr.netmask, "missing service netmask attribute"),
     ])
-    func missingServiceAttribute(_ type: UInt16, _ message: String) {
-        #expect(decodeError(serviceBody(dropping: [type])) == message)
+    func missingServiceAttribute(_ type: IPVSWire.ServiceAttr, _ message: String) {
+        #expect(decodeError(serviceBody(dropping: [type.rawValue])) == message)
     }
 
     /// A reply cut at any length: the exact error for each cut.

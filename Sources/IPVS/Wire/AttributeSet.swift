@@ -66,7 +66,8 @@ struct AttributeSet {
         }
     }
 
-    subscript(_ type: UInt16) -> Attribute? {
+    subscript(_ attributeType: some AttributeType) -> Attribute? {
+        let type = attributeType.number
         let index = Int(type)
         guard index < Self.indexedTypes else { return large?[type] }
         guard spans[2 * index] > 0 else { return nil }
@@ -74,13 +75,14 @@ struct AttributeSet {
         return Attribute(type: type, payload: view.slice(start..<(start + Int(spans[2 * index + 1]))))
     }
 
-    func require(_ type: UInt16, _ what: String) throws(DecodeError) -> Attribute {
+    func require(_ type: some AttributeType, _ what: String) throws(DecodeError) -> Attribute {
         guard let a = self[type] else { throw DecodeError(message: "missing \(what) attribute") }
         return a
     }
 
     /// Whether an attribute of `type` is present.
-    func contains(_ type: UInt16) -> Bool {
+    func contains(_ attributeType: some AttributeType) -> Bool {
+        let type = attributeType.number
         let index = Int(type)
         guard index < Self.indexedTypes else { return large?[type] != nil }
         return spans[2 * index] > 0
@@ -89,7 +91,8 @@ struct AttributeSet {
     /// A fixed-size integer attribute read in place (no `Attribute` in between), nil when
     /// absent; the same checks and errors as `Attribute.u8()` ... `u64()`.
     @inline(__always)
-    private func scalar<T: FixedWidthInteger>(_ type: UInt16, _: T.Type) throws(DecodeError) -> T? {
+    private func scalar<T: FixedWidthInteger>(_ attributeType: some AttributeType, _: T.Type) throws(DecodeError) -> T? {
+        let type = attributeType.number
         let index = Int(type)
         guard index < Self.indexedTypes else {
             guard let a = large?[type] else { return nil }
@@ -106,14 +109,14 @@ struct AttributeSet {
         return try view.native(T.self, at: Int(spans[2 * index]) - 1)
     }
 
-    func u8(_ type: UInt16) throws(DecodeError) -> UInt8? { try scalar(type, UInt8.self) }
-    func u16(_ type: UInt16) throws(DecodeError) -> UInt16? { try scalar(type, UInt16.self) }
-    func u32(_ type: UInt16) throws(DecodeError) -> UInt32? { try scalar(type, UInt32.self) }
-    func u64(_ type: UInt16) throws(DecodeError) -> UInt64? { try scalar(type, UInt64.self) }
-    func be16(_ type: UInt16) throws(DecodeError) -> UInt16? { try scalar(type, UInt16.self).map { UInt16(bigEndian: $0) } }
+    func u8(_ type: some AttributeType) throws(DecodeError) -> UInt8? { try scalar(type, UInt8.self) }
+    func u16(_ type: some AttributeType) throws(DecodeError) -> UInt16? { try scalar(type, UInt16.self) }
+    func u32(_ type: some AttributeType) throws(DecodeError) -> UInt32? { try scalar(type, UInt32.self) }
+    func u64(_ type: some AttributeType) throws(DecodeError) -> UInt64? { try scalar(type, UInt64.self) }
+    func be16(_ type: some AttributeType) throws(DecodeError) -> UInt16? { try scalar(type, UInt16.self).map { UInt16(bigEndian: $0) } }
 
     /// `u32(type)`, or "missing WHAT attribute".
-    func requireU32(_ type: UInt16, _ what: String) throws(DecodeError) -> UInt32 {
+    func requireU32(_ type: some AttributeType, _ what: String) throws(DecodeError) -> UInt32 {
         guard let v = try u32(type) else { throw DecodeError(message: "missing \(what) attribute") }
         return v
     }

@@ -14,83 +14,45 @@ enum IPVSWire {
         case zero, flush
     }
 
-    enum CommandAttr {
-        static let service: UInt16 = 1
-        static let dest: UInt16 = 2
-        static let daemon: UInt16 = 3
-        static let timeoutTCP: UInt16 = 4
-        static let timeoutTCPFin: UInt16 = 5
-        static let timeoutUDP: UInt16 = 6
+    // The attribute types of include/uapi/linux/ip_vs.h, numbered from 1 in the header's
+    // order as its enumerations number them (`IPVS_CMD_ATTR_UNSPEC` is 0).
+
+    /// `IPVS_CMD_ATTR_*`: a message's top-level attributes.
+    enum CommandAttr: UInt16, AttributeType, CaseIterable {
+        case service = 1, dest, daemon, timeoutTCP, timeoutTCPFin, timeoutUDP
     }
 
-    enum ServiceAttr {
-        static let af: UInt16 = 1
-        static let `protocol`: UInt16 = 2
-        static let addr: UInt16 = 3
-        static let port: UInt16 = 4
-        static let fwmark: UInt16 = 5
-        static let schedName: UInt16 = 6
-        static let flags: UInt16 = 7
-        static let timeout: UInt16 = 8
-        static let netmask: UInt16 = 9
-        static let stats: UInt16 = 10
-        static let peName: UInt16 = 11
-        static let stats64: UInt16 = 12
+    /// `IPVS_SVC_ATTR_*`: the attributes of a service nest.
+    enum ServiceAttr: UInt16, AttributeType, CaseIterable {
+        case af = 1, `protocol`, addr, port, fwmark, schedName, flags, timeout, netmask, stats, peName, stats64
     }
 
-    enum DestAttr {
-        static let addr: UInt16 = 1
-        static let port: UInt16 = 2
-        static let fwdMethod: UInt16 = 3
-        static let weight: UInt16 = 4
-        static let upperThreshold: UInt16 = 5
-        static let lowerThreshold: UInt16 = 6
-        static let activeConns: UInt16 = 7
-        static let inactiveConns: UInt16 = 8
-        static let persistConns: UInt16 = 9
-        static let stats: UInt16 = 10
-        static let addrFamily: UInt16 = 11
-        static let stats64: UInt16 = 12
-        static let tunType: UInt16 = 13
-        static let tunPort: UInt16 = 14
-        static let tunFlags: UInt16 = 15
+    /// `IPVS_DEST_ATTR_*`: the attributes of a destination nest.
+    enum DestAttr: UInt16, AttributeType, CaseIterable {
+        case addr = 1, port, fwdMethod, weight, upperThreshold, lowerThreshold
+        case activeConns, inactiveConns, persistConns, stats, addrFamily, stats64
+        case tunType, tunPort, tunFlags
     }
 
-    enum DaemonAttr {
-        static let state: UInt16 = 1
-        static let mcastInterface: UInt16 = 2
-        static let syncID: UInt16 = 3
-        static let syncMaxLen: UInt16 = 4
-        static let mcastGroup: UInt16 = 5
-        static let mcastGroup6: UInt16 = 6
-        static let mcastPort: UInt16 = 7
-        static let mcastTTL: UInt16 = 8
+    /// `IPVS_DAEMON_ATTR_*`: the attributes of a sync daemon nest.
+    enum DaemonAttr: UInt16, AttributeType, CaseIterable {
+        case state = 1, mcastInterface, syncID, syncMaxLen, mcastGroup, mcastGroup6, mcastPort, mcastTTL
     }
 
-    enum StatsAttr {
-        static let conns: UInt16 = 1
-        static let inPkts: UInt16 = 2
-        static let outPkts: UInt16 = 3
-        static let inBytes: UInt16 = 4
-        static let outBytes: UInt16 = 5
-        static let cps: UInt16 = 6
-        static let inPPS: UInt16 = 7
-        static let outPPS: UInt16 = 8
-        static let inBPS: UInt16 = 9
-        static let outBPS: UInt16 = 10
+    /// `IPVS_STATS_ATTR_*`: the counters of a STATS or STATS64 nest.
+    enum StatsAttr: UInt16, AttributeType, CaseIterable {
+        case conns = 1, inPkts, outPkts, inBytes, outBytes, cps, inPPS, outPPS, inBPS, outBPS
     }
 
-    enum InfoAttr {
-        static let version: UInt16 = 1
-        static let connTabSize: UInt16 = 2
+    /// `IPVS_INFO_ATTR_*`: GET_INFO's reply.
+    enum InfoAttr: UInt16, AttributeType, CaseIterable {
+        case version = 1, connTabSize
     }
 
-    enum ForwardingCode {
-        static let masq: UInt32 = 0
-        static let localNode: UInt32 = 1
-        static let tunnel: UInt32 = 2
-        static let directRoute: UInt32 = 3
-        static let bypass: UInt32 = 4
+    /// `IP_VS_CONN_F_*` forwarding methods: the low three bits of a destination's
+    /// `IPVS_DEST_ATTR_FWD_METHOD` (``mask``).
+    enum ForwardingCode: UInt32, CaseIterable {
+        case masq = 0, localNode, tunnel, directRoute, bypass
         static let mask: UInt32 = 0x7
     }
 
@@ -171,13 +133,15 @@ extension IPVSWire {
     }
 
     static func forwardingCode(_ f: ForwardingMethod) -> UInt32 {
+        let code: ForwardingCode
         switch f {
-        case .masquerade: return ForwardingCode.masq
-        case .local: return ForwardingCode.localNode
-        case .tunnel: return ForwardingCode.tunnel
-        case .directRouting: return ForwardingCode.directRoute
-        case .bypass: return ForwardingCode.bypass
+        case .masquerade: code = .masq
+        case .local: code = .localNode
+        case .tunnel: code = .tunnel
+        case .directRouting: code = .directRoute
+        case .bypass: code = .bypass
         }
+        return code.rawValue
     }
 
     /// A complete destination, as NEW_DEST and SET_DEST need it.
@@ -421,11 +385,11 @@ extension IPVSWire {
 
     /// The payload of the last top-level attribute of `type` (after the genl header), or
     /// "missing WHAT attribute": a dump entry's one nest, found without a whole attribute set.
-    static func topLevel(_ body: RawView, _ type: UInt16, _ what: String) throws(DecodeError) -> RawView {
+    static func topLevel(_ body: RawView, _ type: CommandAttr, _ what: String) throws(DecodeError) -> RawView {
         let attrs = try afterHeader(body)
         var found: Range<Int>? = nil
         try AttributeSet.forEach(in: attrs) { (t: UInt16, payload: Range<Int>) throws(DecodeError) in
-            if t == type { found = payload }
+            if t == type.rawValue { found = payload }
         }
         guard let found else { throw DecodeError(message: "missing \(what) attribute") }
         return attrs.slice(found)
@@ -467,13 +431,13 @@ extension IPVSWire {
 
     /// Reads STATS64 when present (kernel 4.1+), else the 32-bit STATS nest (whose byte
     /// counters are 64-bit already).
-    static func decodeStats(_ attrs: RawAttributes, stats64 type64: UInt16, stats type32: UInt16) throws(DecodeError) -> Stats {
+    static func decodeStats<Nest: AttributeType>(_ attrs: RawAttributes, stats64 type64: Nest, stats type32: Nest) throws(DecodeError) -> Stats {
         var s = Stats()
         let wide = attrs[type64]
         guard let nest = wide ?? attrs[type32] else { return s }
         let a = try RawAttributes(parsing: nest)
         /// A counter that is 64-bit in STATS64 and 32-bit in STATS.
-        func counter(_ type: UInt16) throws(DecodeError) -> UInt64 {
+        func counter(_ type: StatsAttr) throws(DecodeError) -> UInt64 {
             wide != nil ? try a.u64(type) ?? 0 : UInt64(try a.u32(type) ?? 0)
         }
         s.connections = try counter(StatsAttr.conns)
@@ -556,12 +520,12 @@ extension IPVSWire {
         guard let rawCode = try a.u32(DestAttr.fwdMethod) else { throw DecodeError(message: "missing forwarding method attribute") }
         let code = rawCode & ForwardingCode.mask
         let forwarding: ForwardingMethod
-        switch code {
-        case ForwardingCode.masq: forwarding = .masquerade
-        case ForwardingCode.localNode: forwarding = .local
-        case ForwardingCode.directRoute: forwarding = .directRouting
-        case ForwardingCode.bypass: forwarding = .bypass
-        case ForwardingCode.tunnel:
+        switch ForwardingCode(rawValue: code) {
+        case .masq: forwarding = .masquerade
+        case .localNode: forwarding = .local
+        case .directRoute: forwarding = .directRouting
+        case .bypass: forwarding = .bypass
+        case .tunnel:
             var t = Tunnel()
             if let raw = try a.u8(DestAttr.tunType) {
                 guard let kind = Tunnel.Kind(rawValue: raw) else { throw DecodeError(message: "unknown tunnel type \(raw)") }
@@ -573,7 +537,7 @@ extension IPVSWire {
                 t.checksum = csum
             }
             forwarding = .tunnel(t)
-        default:
+        case nil:
             throw DecodeError(message: "unknown forwarding method \(code)")
         }
         guard let weight = try a.u32(DestAttr.weight) else { throw DecodeError(message: "missing weight attribute") }

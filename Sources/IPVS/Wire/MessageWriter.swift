@@ -61,7 +61,7 @@ struct MessageWriter: ~Copyable {
         buffer.pointer(at: messageStart).storeBytes(of: UInt32(count - messageStart), as: UInt32.self)
     }
 
-    mutating func beginNested(_ type: UInt16) {
+    mutating func beginNested(_ type: some AttributeType) {
         precondition(depth < Self.maxDepth, "nested attributes deeper than \(Self.maxDepth)")
         let start = count
         withUnsafeMutableBytes(of: &nests) { $0.storeBytes(of: start, toByteOffset: depth * MemoryLayout<Int>.stride, as: Int.self) }
@@ -86,28 +86,28 @@ struct MessageWriter: ~Copyable {
         precondition(a.offset == size, "attributes of \(a.offset) bytes stored in \(size)")
     }
 
-    mutating func put(_ type: UInt16, bytes payload: some Collection<UInt8>) {
+    mutating func put(_ type: some AttributeType, bytes payload: some Collection<UInt8>) {
         store(align4(NetlinkConstants.attributeHeaderLength + payload.count)) { $0.bytes(type, payload) }
     }
 
-    mutating func put(_ type: UInt16, u8 value: UInt8) { store(8) { $0.u8(type, value) } }
-    mutating func put(_ type: UInt16, u16 value: UInt16) { store(8) { $0.u16(type, value) } }
-    mutating func put(_ type: UInt16, u32 value: UInt32) { store(8) { $0.u32(type, value) } }
-    mutating func put(_ type: UInt16, be16 value: UInt16) { store(8) { $0.be16(type, value) } }
-    mutating func put(_ type: UInt16, be32 value: UInt32) { store(8) { $0.be32(type, value) } }
+    mutating func put(_ type: some AttributeType, u8 value: UInt8) { store(8) { $0.u8(type, value) } }
+    mutating func put(_ type: some AttributeType, u16 value: UInt16) { store(8) { $0.u16(type, value) } }
+    mutating func put(_ type: some AttributeType, u32 value: UInt32) { store(8) { $0.u32(type, value) } }
+    mutating func put(_ type: some AttributeType, be16 value: UInt16) { store(8) { $0.be16(type, value) } }
+    mutating func put(_ type: some AttributeType, be32 value: UInt32) { store(8) { $0.be32(type, value) } }
 
     /// An address as `union nf_inet_addr` (16 bytes, IPv4 in the first four).
-    mutating func put(_ type: UInt16, inetAddr address: IPAddress) {
+    mutating func put(_ type: some AttributeType, inetAddr address: IPAddress) {
         store(AttributeStore.inetAddrSize) { $0.inetAddr(type, address) }
     }
 
     /// Two native u32s in one attribute (`struct ip_vs_flags { flags; mask; }`).
-    mutating func put(_ type: UInt16, u32 first: UInt32, u32 second: UInt32) {
+    mutating func put(_ type: some AttributeType, u32 first: UInt32, u32 second: UInt32) {
         store(12) { $0.u32(type, first, second) }
     }
 
     /// A NUL-terminated string, as the kernel's NLA_NUL_STRING policy wants.
-    mutating func put(_ type: UInt16, string: String) {
+    mutating func put(_ type: some AttributeType, string: String) {
         store(AttributeStore.stringSize(string)) { $0.string(type, string) }
     }
 }

@@ -26,9 +26,9 @@ struct RawAttributes {
 
     /// The payload of `type`, nil when absent (`type` below `indexedTypes`).
     @inline(__always)
-    subscript(_ type: UInt16) -> RawView? {
-        guard type < Self.indexedTypes else { return nil }
-        let span = spans[Int(type)]
+    subscript(_ type: some AttributeType) -> RawView? {
+        guard type.number < Self.indexedTypes else { return nil }
+        let span = spans[Int(type.number)]
         guard span != 0 else { return nil }
         let start = Int(span >> 16) &- 1
         return view.slice(start..<(start &+ Int(span & 0xFFFF)))
@@ -36,38 +36,38 @@ struct RawAttributes {
 
     /// The payload of `type`, or "missing WHAT attribute".
     @inline(__always)
-    func require(_ type: UInt16, _ what: String) throws(DecodeError) -> RawView {
+    func require(_ type: some AttributeType, _ what: String) throws(DecodeError) -> RawView {
         guard let a = self[type] else { throw DecodeError(message: "missing \(what) attribute") }
         return a
     }
 
     /// A fixed-size integer attribute, nil when absent; the errors of `AttributeSet.u32` etc.
     @inline(__always)
-    func scalar<T: FixedWidthInteger>(_ type: UInt16, _: T.Type) throws(DecodeError) -> T? {
+    func scalar<T: FixedWidthInteger>(_ type: some AttributeType, _: T.Type) throws(DecodeError) -> T? {
         guard let payload = self[type] else { return nil }
         return try Self.exact(payload, type, T.self)
     }
 
     /// `payload` as one `T`, or "attribute TYPE: expected N bytes, got M".
     @inline(__always)
-    static func exact<T: FixedWidthInteger>(_ payload: RawView, _ type: UInt16, _: T.Type) throws(DecodeError) -> T {
+    static func exact<T: FixedWidthInteger>(_ payload: RawView, _ type: some AttributeType, _: T.Type) throws(DecodeError) -> T {
         guard payload.count == MemoryLayout<T>.size else {
-            throw DecodeError(message: "attribute \(type): expected \(MemoryLayout<T>.size) bytes, got \(payload.count)")
+            throw DecodeError(message: "attribute \(type.number): expected \(MemoryLayout<T>.size) bytes, got \(payload.count)")
         }
         return payload.bytes.loadUnaligned(as: T.self)
     }
 
-    @inline(__always) func u8(_ type: UInt16) throws(DecodeError) -> UInt8? { try scalar(type, UInt8.self) }
-    @inline(__always) func u16(_ type: UInt16) throws(DecodeError) -> UInt16? { try scalar(type, UInt16.self) }
-    @inline(__always) func u32(_ type: UInt16) throws(DecodeError) -> UInt32? { try scalar(type, UInt32.self) }
-    @inline(__always) func u64(_ type: UInt16) throws(DecodeError) -> UInt64? { try scalar(type, UInt64.self) }
-    @inline(__always) func be16(_ type: UInt16) throws(DecodeError) -> UInt16? {
+    @inline(__always) func u8(_ type: some AttributeType) throws(DecodeError) -> UInt8? { try scalar(type, UInt8.self) }
+    @inline(__always) func u16(_ type: some AttributeType) throws(DecodeError) -> UInt16? { try scalar(type, UInt16.self) }
+    @inline(__always) func u32(_ type: some AttributeType) throws(DecodeError) -> UInt32? { try scalar(type, UInt32.self) }
+    @inline(__always) func u64(_ type: some AttributeType) throws(DecodeError) -> UInt64? { try scalar(type, UInt64.self) }
+    @inline(__always) func be16(_ type: some AttributeType) throws(DecodeError) -> UInt16? {
         try scalar(type, UInt16.self).map { UInt16(bigEndian: $0) }
     }
 
     /// `u32(type)`, or "missing WHAT attribute".
     @inline(__always)
-    func requireU32(_ type: UInt16, _ what: String) throws(DecodeError) -> UInt32 {
+    func requireU32(_ type: some AttributeType, _ what: String) throws(DecodeError) -> UInt32 {
         guard let v = try u32(type) else { throw DecodeError(message: "missing \(what) attribute") }
         return v
     }

@@ -22,7 +22,7 @@ struct RawView {
     func slice(_ sub: Range<Int>) -> RawView { RawView(UnsafeRawBufferPointer(rebasing: bytes[sub])) }
 
     /// `Attribute.string()` on these bytes: up to the first NUL, which must be UTF-8.
-    func string(type: UInt16) throws(DecodeError) -> String {
+    func string(type: some AttributeType) throws(DecodeError) -> String {
         // Every RawView borrows the storage of a [UInt8] (ByteView.withRaw, a receive buffer).
         let utf8 = bytes.assumingMemoryBound(to: UInt8.self)
         let end = utf8.firstIndex(of: 0) ?? utf8.count
@@ -30,7 +30,7 @@ struct RawView {
         // ASCII (every scheduler and engine name) needs no validation to speak of.
         if !text.contains(where: { $0 >= 0x80 }) { return String(decoding: text, as: UTF8.self) }
         guard let s = String(validating: text, as: UTF8.self) else {
-            throw DecodeError(message: "attribute \(type): string is not UTF-8")
+            throw DecodeError(message: "attribute \(type.number): string is not UTF-8")
         }
         return s
     }
