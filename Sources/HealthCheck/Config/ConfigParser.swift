@@ -113,14 +113,23 @@ private struct InheritedSettings {
     }
 }
 
+/// An address and a port a checker block may each set (connect_ip / connect_port, bindto /
+/// bind_port: one sockaddr in keepalived's conn_opts); what it leaves out comes from elsewhere.
+private struct EndpointSetting {
+    var address: IPAddress?
+    var port: UInt16?
+
+    var isEmpty: Bool { address == nil && port == nil }
+}
+
 private struct PendingChecker {
     var location: SourceLocation
     var kind: CheckerConfig.Kind
     var cascade = InheritedSettings()
-    var connectIP: IPAddress?
-    var connectPort: UInt16?
-    var bindTo: IPAddress?
-    var bindPort: UInt16?
+    /// connect_ip / connect_port, each in place of the real server's.
+    var connect = EndpointSetting()
+    /// bindto / bind_port.
+    var bind = EndpointSetting()
     var bindInterface: String?
     var fwmark: UInt32?
     var enabled = true
@@ -919,7 +928,7 @@ struct Semantics {
             if !smtpHosts.isEmpty {
                 warn(st.location, "The SMTP_CHECK host block is deprecated. Please define additional checkers.")
                 // keepalived keeps the block's own connection only when it set one.
-                let own = c.connectIP != nil || c.connectPort != nil || c.bindTo != nil || c.bindPort != nil
+                let own = !c.connect.isEmpty || !c.bind.isEmpty
                     || c.bindInterface != nil || c.fwmark != nil || c.cascade.connectTimeout != nil
                 return (own ? [c] : []) + smtpHosts
             }
@@ -968,14 +977,14 @@ struct Semantics {
         case "connect_timeout": c.cascade.connectTimeout = timer(s, allowZero: false, limit: StatementReader.checkerTimerLimit) ?? c.cascade.connectTimeout
         case "connect_ip":
             noBlock(s)
-            if let t = arg(s) { c.connectIP = address(t, what: "connect_ip") }
+            if let t = arg(s) { c.connect.address = address(t, what: "connect_ip") }
             noMoreArgs(s, after: 1)
-        case "connect_port": if let v = integer(s, 1...65535) { c.connectPort = UInt16(v) }
+        case "connect_port": if let v = integer(s, 1...65535) { c.connect.port = UInt16(v) }
         case "bindto":
             noBlock(s)
-            if let t = arg(s) { c.bindTo = address(t, what: "bindto") }
+            if let t = arg(s) { c.bind.address = address(t, what: "bindto") }
             noMoreArgs(s, after: 1)
-        case "bind_port": if let v = integer(s, 1...65535) { c.bindPort = UInt16(v) }
+        case "bind_port": if let v = integer(s, 1...65535) { c.bind.port = UInt16(v) }
         case "bind_if": c.bindInterface = string(s)
         case "fwmark": if let v = integer(s, 0...Int64(UInt32.max)) { c.fwmark = UInt32(v) }
         default: return false
@@ -1183,7 +1192,7 @@ struct Semantics {
         default: break
         }
         var enabled = c.enabled
-        let port = c.connectPort ?? rs.port
+        let port = c.connect.port ?? rs.port
         switch kind {
         case .tcp, .http, .smtp, .dns, .udp:
             if port == 0 {
@@ -1192,12 +1201,13 @@ struct Semantics {
             }
         default: break
         }
-        if let bind = c.bindTo, bind.family != (c.connectIP ?? rs.address).family {
-            error(c.location, "bindto \(bind) does not match the address family of \(c.connectIP ?? rs.address)")
+        let connectIP = c.connect.address ?? rs.address
+        if let bind = c.bind.address, bind.family != connectIP.family {
+            error(c.location, "bindto \(bind) does not match the address family of \(connectIP)")
         }
         return CheckerConfig(
-            location: c.location, kind: kind, connectIP: c.connectIP ?? rs.address, connectPort: port,
-            bindTo: c.bindTo, bindPort: c.bindPort, bindInterface: c.bindInterface, fwmark: c.fwmark,
+            location: c.location, kind: kind, connectIP: connectIP, connectPort: port,
+            bindTo: c.bind.address, bindPort: c.bind.port, bindInterface: c.bindInterface, fwmark: c.fwmark,
             connectTimeout: cascade.connectTimeout ?? .seconds(5), retry: cascade.retry ?? retryDefault,
             delayBeforeRetry: cascade.delayBeforeRetry ?? dbrDefault, delayLoop: delayLoop,
             warmup: cascade.warmup ?? delayLoop, alpha: cascade.alpha ?? false, enabled: enabled)
