@@ -449,20 +449,8 @@ public actor DaemonEngine {
     // MARK: - Events and scripts
 
     private func describe(_ e: HealthEvent) -> String {
-        var s = config.virtualServers.indices.contains(e.virtualServer) ? config.virtualServers[e.virtualServer].name : "vs\(e.virtualServer)"
-        if let server = e.server { s += " \(server)" }
-        switch e.kind {
-        case .checkerUp: s += " \(checkerName(e.checker)) up"
-        case .checkerDown: s += " \(checkerName(e.checker)) down"
-        case .realServerUp: s += " UP"
-        case .realServerDown: s += " DOWN"
-        case let .weightChanged(f, t): s += " weight \(f) -> \(t)"
-        case let .quorumGained(w): s += " quorum gained (live weight \(w))"
-        case let .quorumLost(w): s += " quorum lost (live weight \(w))"
-        case .sorryServerIn: s += " sorry server in"
-        case .sorryServerOut: s += " sorry server out"
-        }
-        return e.reason.isEmpty ? s : s + ": " + e.reason
+        let service = config.virtualServers.indices.contains(e.virtualServer) ? config.virtualServers[e.virtualServer].name : "vs\(e.virtualServer)"
+        return e.words(service: service, checker: checkerName(e.checker), weightLabel: "live weight")
     }
 
     private func checkerName(_ id: CheckerID?) -> String {

@@ -37,16 +37,23 @@ public struct HealthEvent: Sendable, Equatable, CustomStringConvertible {
     public var script: ScriptConfig?
 
     public var description: String {
-        var s = "vs\(virtualServer)"
+        words(service: "vs\(virtualServer)", checker: "checker \(checker?.checker ?? 0)", weightLabel: "weight")
+    }
+
+    /// `SERVICE [SERVER] WHAT[: REASON]`: the event in words, the virtual server named
+    /// `service`, a checker's transition naming it `checkerName`, and `weightLabel` before a
+    /// quorum's weight (the daemon's log says "live weight", what it is).
+    func words(service: String, checker checkerName: String, weightLabel: String) -> String {
+        var s = service
         if let server { s += " \(server)" }
         switch kind {
-        case .checkerUp: s += " checker \(checker?.checker ?? 0) up"
-        case .checkerDown: s += " checker \(checker?.checker ?? 0) down"
+        case .checkerUp: s += " \(checkerName) up"
+        case .checkerDown: s += " \(checkerName) down"
         case .realServerUp: s += " UP"
         case .realServerDown: s += " DOWN"
         case let .weightChanged(f, t): s += " weight \(f) -> \(t)"
-        case let .quorumGained(w): s += " quorum gained (weight \(w))"
-        case let .quorumLost(w): s += " quorum lost (weight \(w))"
+        case let .quorumGained(w): s += " quorum gained (\(weightLabel) \(w))"
+        case let .quorumLost(w): s += " quorum lost (\(weightLabel) \(w))"
         case .sorryServerIn: s += " sorry server in"
         case .sorryServerOut: s += " sorry server out"
         }
