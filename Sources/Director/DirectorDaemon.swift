@@ -138,8 +138,16 @@ public struct DirectorDaemon: Sendable {
             add(StartupMemoryService(after: last, logger: logger, afterStart: { [reader] in reader.completeSnapshot() }), "memory")
         }
         add(ReloadService(daemon: self, hangups: hangups), "reload")
-        if let controlFD { add(ControlService(daemon: self, fd: controlFD, path: controlPath), "control") }
-        if let metricsFD, let metrics { add(MetricsService(metrics: metrics, reactor: reactor, fd: metricsFD), "metrics") }
+        if let controlFD {
+            add(ListenerService { [self, reactor] in
+                await ControlSocket.serve(fd: controlFD, path: controlPath, reactor: reactor) { await self.answer($0) }
+            }, "control")
+        }
+        if let metricsFD, let metrics {
+            add(ListenerService { [reactor] in
+                await MetricsListener.serve(fd: metricsFD, reactor: reactor) { await metrics.scrape() }
+            }, "metrics")
+        }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
@@ -233,28 +241,12 @@ struct ReloadService: Service {
     }
 }
 
-struct ControlService: Service {
-    let daemon: DirectorDaemon
-    let fd: Int32
-    let path: String
+/// A listening socket's accept loop as a service (the control socket's, the metrics
+/// endpoint's): it serves until the group's graceful shutdown cancels it.
+struct ListenerService: Service {
+    let serve: @Sendable () async -> Void
 
     func run() async throws {
-        let daemon = daemon, fd = fd, path = path
-        await cancelWhenGracefulShutdown {
-            await ControlSocket.serve(fd: fd, path: path, reactor: daemon.reactor) { await daemon.answer($0) }
-        }
-    }
-}
-
-struct MetricsService: Service {
-    let metrics: DirectorMetrics
-    let reactor: Reactor
-    let fd: Int32
-
-    func run() async throws {
-        let metrics = metrics, reactor = reactor, fd = fd
-        await cancelWhenGracefulShutdown {
-            await MetricsListener.serve(fd: fd, reactor: reactor) { await metrics.scrape() }
-        }
+        await cancelWhenGracefulShutdown(serve)
     }
 }
