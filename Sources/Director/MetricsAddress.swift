@@ -6,11 +6,6 @@ public struct MetricsAddress: Sendable, Hashable, CustomStringConvertible {
     public var address: IPAddress
     public var port: UInt16
 
-    public init(address: IPAddress, port: UInt16) {
-        self.address = address
-        self.port = port
-    }
-
     /// Why a `--metrics` value is not an address and port.
     public struct ParseError: Error, Sendable, CustomStringConvertible {
         public var text: String

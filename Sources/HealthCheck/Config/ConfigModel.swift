@@ -59,11 +59,6 @@ public struct ScriptConfig: Sendable, Hashable {
     /// The script as written (after keepalived's first unquoting).
     public var text: String
     public var command: CheckCommand
-
-    public init(text: String, command: CheckCommand) {
-        self.text = text
-        self.command = command
-    }
 }
 
 /// What `virtual_server` names.
