@@ -60,6 +60,30 @@ enum QuickCommand {
         return o
     }()
 
+    /// Runs `arguments` if one of the quick routes reads them (`parse`, `restore`,
+    /// `connections`, `list`, `save`): true when it ran (a failure has exited with its message
+    /// and status, as ArgumentParser's commands do), false when ArgumentParser is to read them.
+    static func run(_ arguments: [String]) -> Bool {
+        do {
+            if let quick = parse(arguments) {
+                try perform(quick.action, on: try openIPVS(namespace: quick.namespace))
+            } else if let restore = restore(arguments) {
+                try restore.run()
+            } else if let connections = connections(arguments) {
+                try connections.run()
+            } else if let list = list(arguments) {
+                try list.run()
+            } else if let save = save(arguments) {
+                try save.run()
+            } else {
+                return false
+            }
+        } catch {
+            SwiftVS.exit(withError: error)
+        }
+        return true
+    }
+
     /// The action and namespace, or nil: parse with ArgumentParser.
     static func parse(_ args: [String]) -> Parsed? {
         guard let sub = args.first else { return nil }
