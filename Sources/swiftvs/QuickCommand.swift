@@ -203,14 +203,13 @@ enum QuickCommand {
     /// repeats: --sort with --nosort is left to it). Listing 100 000 entries takes about as
     /// long as ArgumentParser's setup would add in the VM.
     static func connections(_ args: [String]) -> ConnectionListRequest? {
-        guard let (o, service) = plainList(args, flags: ["-c": "-c", "--connection": "-c", "--summary": "--summary"],
-                                           valued: ["--server", "--state"]),
+        guard let (o, scope) = plainList(args, flags: ["-c": "-c", "--connection": "-c", "--summary": "--summary"],
+                                         valued: ["--server", "--state"]),
               o["-c"] != nil
         else { return nil }
-        return ConnectionListRequest(numeric: o["-n"] != nil, persistentConnections: o["--persistent-conn"] != nil,
+        return ConnectionListRequest(scope: scope, persistentConnections: o["--persistent-conn"] != nil,
                                      json: o["--json"] != nil, summary: o["--summary"] != nil,
-                                     serviceArguments: service, server: o["--server"], state: o["--state"],
-                                     namespace: o["--netns"])
+                                     server: o["--server"], state: o["--state"])
     }
 
     /// `list` without `-c`, written plainly: each of `-n`/`--numeric`, `--stats`, `--rate`,
@@ -221,25 +220,24 @@ enum QuickCommand {
     /// ArgumentParser, whose checks this repeats. `list -n -t VIP:PORT` is one request and its
     /// answer: ArgumentParser's setup would be most of its time.
     static func list(_ args: [String]) -> ListRequest? {
-        guard let (o, service) = plainList(args, flags: ["--stats": "--stats", "--rate": "--rate", "--thresholds": "--thresholds",
-                                                         "--tun-info": "--tun-info", "--timeout": "--timeout",
-                                                         "--daemon": "--daemon"],
-                                           valued: [])
+        guard let (o, scope) = plainList(args, flags: ["--stats": "--stats", "--rate": "--rate", "--thresholds": "--thresholds",
+                                                       "--tun-info": "--tun-info", "--timeout": "--timeout",
+                                                       "--daemon": "--daemon"],
+                                         valued: [])
         else { return nil }
-        return ListRequest(numeric: o["-n"] != nil, stats: o["--stats"] != nil, rate: o["--rate"] != nil,
+        return ListRequest(scope: scope, stats: o["--stats"] != nil, rate: o["--rate"] != nil,
                            thresholds: o["--thresholds"] != nil, persistentConnections: o["--persistent-conn"] != nil,
                            tunnelInfo: o["--tun-info"] != nil, exact: o["--exact"] != nil, noSort: o["--nosort"] != nil,
-                           timeout: o["--timeout"] != nil, daemon: o["--daemon"] != nil, json: o["--json"] != nil,
-                           serviceArguments: service, namespace: o["--netns"])
+                           timeout: o["--timeout"] != nil, daemon: o["--daemon"] != nil, json: o["--json"] != nil)
     }
 
     /// `list` (with or without `-c`) written plainly: the flags both take (`-n`, `--numeric`,
     /// `--persistent-conn`, `--exact`, `--json`, `--sort`, `--nosort`, `-6`, `--ipv6`) and
-    /// `flags`, `--netns`, the service options and `valued`. The options given and the service's
-    /// arguments, or nil where ArgumentParser is to answer (see `plainOptions`, `--sort` with
-    /// `--nosort`, `serviceArguments`).
+    /// `flags`, `--netns`, the service options and `valued`. The options given and what both
+    /// listings take (`-n`, `--netns`, the service), or nil where ArgumentParser is to answer (see
+    /// `plainOptions`, `--sort` with `--nosort`, `serviceArguments`).
     private static func plainList(_ args: [String], flags: [String: String],
-                                  valued: Set<String>) -> (options: [String: String], service: [String])? {
+                                  valued: Set<String>) -> (options: [String: String], scope: ListScope)? {
         let common = ["-n": "-n", "--numeric": "-n", "--persistent-conn": "--persistent-conn", "--exact": "--exact",
                       "--json": "--json", "--sort": "--sort", "--nosort": "--nosort", "-6": "-6", "--ipv6": "-6"]
         let services: Set<String> = ["--netns", "-t", "--tcp-service", "-u", "--udp-service", "--sctp-service", "-f",
@@ -250,7 +248,7 @@ enum QuickCommand {
               !(o["--sort"] != nil && o["--nosort"] != nil),
               let service = serviceArguments(o)
         else { return nil }
-        return (o, service)
+        return (o, ListScope(numeric: o["-n"] != nil, serviceArguments: service, namespace: o["--netns"]))
     }
 
     /// The service options among `o` as `ServiceOptions.arguments` gives them (`-t VIP:PORT`,
