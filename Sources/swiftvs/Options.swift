@@ -31,13 +31,8 @@ struct ServiceOptions: ParsableArguments {
 
     /// ipvsadm's tokens for the service, or none.
     var arguments: [String] {
-        var a: [String] = []
-        if let tcp { a += ["-t", tcp] }
-        if let udp { a += ["-u", udp] }
-        if let sctp { a += ["--sctp-service", sctp] }
-        if let fwmark { a += ["-f", fwmark] }
-        if ipv6 { a.append("-6") }
-        return a
+        IpvsadmWord.arguments([.option("-t", tcp), .option("-u", udp), .option("--sctp-service", sctp),
+                               .option("-f", fwmark), .flag("-6", ipv6)])
     }
 
     func validate(required: Bool) throws {
@@ -73,15 +68,10 @@ struct ServiceAttributeOptions: ParsableArguments {
     @Option(name: .customLong("pe"), help: ArgumentHelp("Persistence engine (sip).", valueName: "engine"))
     var persistenceEngine: String?
 
+    /// ipvsadm's tokens for the attributes given.
     var arguments: [String] {
-        var a: [String] = []
-        if let scheduler { a += ["-s", scheduler] }
-        if let persistent { a += ["-p", persistent] }
-        if let netmask { a += ["-M", netmask] }
-        if let schedulerFlags { a += ["-b", schedulerFlags] }
-        if onePacket { a.append("-o") }
-        if let persistenceEngine { a += ["--pe", persistenceEngine] }
-        return a
+        IpvsadmWord.arguments([.option("-s", scheduler), .option("-p", persistent), .option("-M", netmask),
+                               .option("-b", schedulerFlags), .flag("-o", onePacket), .option("--pe", persistenceEngine)])
     }
 }
 
@@ -136,20 +126,13 @@ struct ServerAttributeOptions: ParsableArguments {
         }
     }
 
+    /// ipvsadm's tokens for the attributes given.
     var arguments: [String] {
-        var a: [String] = []
-        if gatewaying { a.append("-g") }
-        if tunnelling { a.append("-i") }
-        if masquerading { a.append("-m") }
-        if let weight { a += ["-w", weight] }
-        if let upperThreshold { a += ["-x", upperThreshold] }
-        if let lowerThreshold { a += ["-y", lowerThreshold] }
-        if let tunnelType { a += ["--tun-type", tunnelType] }
-        if let tunnelPort { a += ["--tun-port", tunnelPort] }
-        if tunnelNoChecksum { a.append("--tun-nocsum") }
-        if tunnelChecksum { a.append("--tun-csum") }
-        if tunnelRemoteChecksum { a.append("--tun-remcsum") }
-        return a
+        IpvsadmWord.arguments([.flag("-g", gatewaying), .flag("-i", tunnelling), .flag("-m", masquerading),
+                               .option("-w", weight), .option("-x", upperThreshold), .option("-y", lowerThreshold),
+                               .option("--tun-type", tunnelType), .option("--tun-port", tunnelPort),
+                               .flag("--tun-nocsum", tunnelNoChecksum), .flag("--tun-csum", tunnelChecksum),
+                               .flag("--tun-remcsum", tunnelRemoteChecksum)])
     }
 }
 
