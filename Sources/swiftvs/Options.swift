@@ -36,9 +36,19 @@ struct ServiceOptions: ParsableArguments {
     }
 
     func validate(required: Bool) throws {
-        if given > 1 { throw ValidationError("Give one service: -t, -u, --sctp-service or -f, not several.") }
-        if required && given == 0 { throw ValidationError("Missing the service: -t, -u, --sctp-service or -f.") }
-        if ipv6 && fwmark == nil { throw ValidationError("-6 applies to a firewall-mark service (-f) only.") }
+        if let problem = Self.problem(given: given, required: required, ipv6: ipv6, fwmark: fwmark != nil) {
+            throw ValidationError(problem)
+        }
+    }
+
+    /// The rules of the service options, here and in `QuickCommand`: at most one service
+    /// (`given` of -t, -u, --sctp-service, -f), one if `required`, -6 only with -f. The
+    /// message of the first rule broken, or nil.
+    static func problem(given: Int, required: Bool, ipv6: Bool, fwmark: Bool) -> String? {
+        if given > 1 { return "Give one service: -t, -u, --sctp-service or -f, not several." }
+        if required && given == 0 { return "Missing the service: -t, -u, --sctp-service or -f." }
+        if ipv6 && !fwmark { return "-6 applies to a firewall-mark service (-f) only." }
+        return nil
     }
 }
 
@@ -118,12 +128,18 @@ struct ServerAttributeOptions: ParsableArguments {
     var tunnelRemoteChecksum = false
 
     func validate() throws {
-        if [gatewaying, tunnelling, masquerading].filter({ $0 }).count > 1 {
-            throw ValidationError("Give one forwarding method: -g, -i or -m.")
-        }
-        if [tunnelNoChecksum, tunnelChecksum, tunnelRemoteChecksum].filter({ $0 }).count > 1 {
-            throw ValidationError("Give one of --tun-nocsum, --tun-csum, --tun-remcsum.")
-        }
+        let forwarding = [gatewaying, tunnelling, masquerading].filter { $0 }.count
+        let checksums = [tunnelNoChecksum, tunnelChecksum, tunnelRemoteChecksum].filter { $0 }.count
+        if let problem = Self.problem(forwarding: forwarding, checksums: checksums) { throw ValidationError(problem) }
+    }
+
+    /// The rules of these options, here and in `QuickCommand`: at most one forwarding method
+    /// and one tunnel checksum option (how many of each were given). The message of the first
+    /// rule broken, or nil.
+    static func problem(forwarding: Int, checksums: Int) -> String? {
+        if forwarding > 1 { return "Give one forwarding method: -g, -i or -m." }
+        if checksums > 1 { return "Give one of --tun-nocsum, --tun-csum, --tun-remcsum." }
+        return nil
     }
 
     /// ipvsadm's tokens for the attributes given.

@@ -110,15 +110,16 @@ enum QuickCommand {
                 i += 1
             }
         }
-        // The subcommands' validate(): one service (zero: at most one), -6 only with -f, a
-        // real server where one is required, one forwarding method, one tunnel checksum option.
+        // The subcommands' validate(): the service options' rules (zero: the service is
+        // optional), a real server where one is required, the server attributes' rules.
+        func given(_ names: [String]) -> Int { names.filter { values[$0] != nil }.count }
         let services = ["-t", "-u", "--sctp-service", "-f"]
-        let serviceCount = services.filter({ values[$0] != nil }).count
-        guard serviceCount == 1 || (kind == "zero" && serviceCount == 0) else { return nil }
-        if values["-6"] != nil && values["-f"] == nil { return nil }
+        guard ServiceOptions.problem(given: given(services), required: kind != "zero",
+                                     ipv6: values["-6"] != nil, fwmark: values["-f"] != nil) == nil,
+              ServerAttributeOptions.problem(forwarding: given(["-g", "-i", "-m"]),
+                                             checksums: given(["--tun-nocsum", "--tun-csum", "--tun-remcsum"])) == nil
+        else { return nil }
         if (kind == "server" || kind == "serverKey") && values["-r"] == nil { return nil }
-        if ["-g", "-i", "-m"].filter({ values[$0] != nil }).count > 1 { return nil }
-        if ["--tun-nocsum", "--tun-csum", "--tun-remcsum"].filter({ values[$0] != nil }).count > 1 { return nil }
 
         // The argument list in the order the subcommands build it.
         var out = [op]
@@ -252,8 +253,8 @@ enum QuickCommand {
     }
 
     /// The service options among `o` as `ServiceOptions.arguments` gives them (`-t VIP:PORT`,
-    /// `-f MARK -6`, or none), or nil where ServiceOptions' validation refuses them: more than
-    /// one service (or one given twice under two spellings), `-6` without `-f`.
+    /// `-f MARK -6`, or none), or nil where ArgumentParser is to answer: one given twice under
+    /// two spellings, or what ServiceOptions' rules refuse (`ServiceOptions.problem`).
     private static func serviceArguments(_ o: [String: String]) -> [String]? {
         var service: [String] = []
         for (names, canonical) in [(["-t", "--tcp-service"], "-t"), (["-u", "--udp-service"], "-u"),
@@ -262,11 +263,10 @@ enum QuickCommand {
             if given.count > 1 { return nil }
             if let v = given.first { service += [canonical, v] }
         }
-        if service.count > 2 { return nil }
-        if o["-6"] != nil {
-            guard service.first == "-f" else { return nil }
-            service.append("-6")
-        }
-        return service
+        let ipv6 = o["-6"] != nil
+        guard ServiceOptions.problem(given: service.count / 2, required: false, ipv6: ipv6,
+                                     fwmark: service.first == "-f") == nil
+        else { return nil }
+        return ipv6 ? service + ["-6"] : service
     }
 }
