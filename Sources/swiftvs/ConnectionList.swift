@@ -9,21 +9,19 @@ import IPVSRules
 /// `swiftvs list -c`: what ipvsadm -L -c shows, plus filters and a summary. The work is
 /// IPVSRules' `ConnectionListing`; this only turns the options into its inputs.
 struct ConnectionListRequest: Equatable {
-    var numeric = false
+    /// `-n`, `--netns`, and the service filter.
+    var scope = ListScope()
     var persistentConnections = false
     var json = false
     var summary = false
-    /// ipvsadm's tokens for a service filter (`-t VIP:PORT`, `-f MARK`…), or none.
-    var serviceArguments: [String] = []
     var server: String?
     var state: String?
-    var namespace: String?
 
     func run() throws -> Never {
         let filter = try makeFilter()
         let table: ConnectionTableFile
         do {
-            table = try ConnectionTableFile(namespace: namespace)
+            table = try ConnectionTableFile(namespace: scope.namespace)
         } catch {
             fail(error.description, hint: error.hint, status: 1)
         }
@@ -33,8 +31,8 @@ struct ConnectionListRequest: Equatable {
         } else if json {
             mode = .json
         } else {
-            let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()
-            mode = .text(ConnectionFormat(numeric: numeric, persistentConnections: persistentConnections, resolver: resolver))
+            mode = .text(ConnectionFormat(numeric: scope.numeric, persistentConnections: persistentConnections,
+                                          resolver: scope.resolver))
         }
         do {
             try ConnectionListing.run(input: table.fd, path: ConnectionTableFile.path, output: STDOUT_FILENO,
@@ -54,15 +52,13 @@ struct ConnectionListRequest: Equatable {
             filter.serverAddress = address
             filter.serverPort = port
         }
-        if !serviceArguments.isEmpty {
-            guard case let .change(.zero(key?)) = exitOnBadInput("list", { () throws(RulesError) in
-                try ruleAction(["-Z"] + serviceArguments, command: "list", numeric: numeric)
-            }) else { fail("list: the service filter names no service", status: 2) }
+        if !scope.serviceArguments.isEmpty {
+            guard let key = scope.serviceKey else { fail("list: the service filter names no service", status: 2) }
             filter.service = key
             if key.isFirewallMark {
                 // The entries do not carry the mark: its real servers and the address
                 // services (whose entries are not the mark service's) come from the kernel.
-                let ipvs = try openIPVS(namespace: namespace)
+                let ipvs = try openIPVS(namespace: scope.namespace)
                 let all = try report { () throws(IPVSError) in try ipvs.services(statistics: false) }
                 guard let entry = all.first(where: { $0.service.key == key }) else {
                     fail("list: no such service: \(key)", hint: "'swiftvs list -n' shows the services the kernel has", status: 1)

@@ -6,7 +6,8 @@ import Serialization
 /// `List` (ArgumentParser) and by `QuickCommand.list` alike, so both routes print the same
 /// bytes and the same errors.
 struct ListRequest: Equatable {
-    var numeric = false
+    /// `-n`, `--netns`, and the one service to list.
+    var scope = ListScope()
     var stats = false
     var rate = false
     var thresholds = false
@@ -17,13 +18,10 @@ struct ListRequest: Equatable {
     var timeout = false
     var daemon = false
     var json = false
-    /// ipvsadm's tokens for one service (`-t VIP:PORT`, `-f MARK -6`…), or none: the whole table.
-    var serviceArguments: [String] = []
-    var namespace: String?
 
     func run() throws {
-        let ipvs = try openIPVS(namespace: namespace)
-        let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()
+        let ipvs = try openIPVS(namespace: scope.namespace)
+        let resolver = scope.resolver
         if timeout {
             let t = try report { () throws(IPVSError) in try ipvs.timeouts() }
             print(ListFormat.timeouts(t), terminator: "")
@@ -34,13 +32,11 @@ struct ListRequest: Equatable {
             print(ListFormat.daemons(d), terminator: "")
             return
         }
-        let options = ListOptions(numeric: numeric, stats: stats, rate: rate, thresholds: thresholds,
+        let options = ListOptions(numeric: scope.numeric, stats: stats, rate: rate, thresholds: thresholds,
                                   persistentConnections: persistentConnections, tunnelInfo: tunnelInfo,
                                   exact: exact, sort: !noSort)
-        if !serviceArguments.isEmpty {
-            guard case let .change(.zero(key?)) = exitOnBadInput("list", { () throws(RulesError) in
-                try ruleAction(["-Z"] + serviceArguments, command: "list", numeric: numeric)
-            }) else { return }
+        if !scope.serviceArguments.isEmpty {
+            guard let key = scope.serviceKey else { return }
             let entry = try report { () throws(IPVSError) in try ipvs.service(key) }
             print(json ? JSONFormat.render([entry], sorted: !noSort) : ListFormat.render(service: entry, options: options, resolver: resolver),
                   terminator: "")

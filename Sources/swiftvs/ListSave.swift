@@ -71,19 +71,22 @@ struct List: ParsableCommand {
         }
     }
 
+    /// What both `-c` and the table listing take (the same from `QuickCommand`).
+    var scope: ListScope {
+        ListScope(numeric: numeric, serviceArguments: service.arguments, namespace: common.namespace)
+    }
+
     /// What `-c` asks for (the same from `QuickCommand.connections`).
     var connectionRequest: ConnectionListRequest {
-        ConnectionListRequest(numeric: numeric, persistentConnections: persistentConnections, json: json,
-                              summary: summary, serviceArguments: service.arguments, server: server,
-                              state: state, namespace: common.namespace)
+        ConnectionListRequest(scope: scope, persistentConnections: persistentConnections, json: json,
+                              summary: summary, server: server, state: state)
     }
 
     /// What the command line asks for without `-c` (the same from `QuickCommand.list`).
     var request: ListRequest {
-        ListRequest(numeric: numeric, stats: stats, rate: rate, thresholds: thresholds,
+        ListRequest(scope: scope, stats: stats, rate: rate, thresholds: thresholds,
                     persistentConnections: persistentConnections, tunnelInfo: tunnelInfo, exact: exact,
-                    noSort: noSort, timeout: timeout, daemon: daemon, json: json,
-                    serviceArguments: service.arguments, namespace: common.namespace)
+                    noSort: noSort, timeout: timeout, daemon: daemon, json: json)
     }
 
     func run() throws {

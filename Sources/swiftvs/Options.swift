@@ -31,19 +31,24 @@ struct ServiceOptions: ParsableArguments {
 
     /// ipvsadm's tokens for the service, or none.
     var arguments: [String] {
-        var a: [String] = []
-        if let tcp { a += ["-t", tcp] }
-        if let udp { a += ["-u", udp] }
-        if let sctp { a += ["--sctp-service", sctp] }
-        if let fwmark { a += ["-f", fwmark] }
-        if ipv6 { a.append("-6") }
-        return a
+        IpvsadmWord.arguments([.option("-t", tcp), .option("-u", udp), .option("--sctp-service", sctp),
+                               .option("-f", fwmark), .flag("-6", ipv6)])
     }
 
     func validate(required: Bool) throws {
-        if given > 1 { throw ValidationError("Give one service: -t, -u, --sctp-service or -f, not several.") }
-        if required && given == 0 { throw ValidationError("Missing the service: -t, -u, --sctp-service or -f.") }
-        if ipv6 && fwmark == nil { throw ValidationError("-6 applies to a firewall-mark service (-f) only.") }
+        if let problem = Self.problem(given: given, required: required, ipv6: ipv6, fwmark: fwmark != nil) {
+            throw ValidationError(problem)
+        }
+    }
+
+    /// The rules of the service options, here and in `QuickCommand`: at most one service
+    /// (`given` of -t, -u, --sctp-service, -f), one if `required`, -6 only with -f. The
+    /// message of the first rule broken, or nil.
+    static func problem(given: Int, required: Bool, ipv6: Bool, fwmark: Bool) -> String? {
+        if given > 1 { return "Give one service: -t, -u, --sctp-service or -f, not several." }
+        if required && given == 0 { return "Missing the service: -t, -u, --sctp-service or -f." }
+        if ipv6 && !fwmark { return "-6 applies to a firewall-mark service (-f) only." }
+        return nil
     }
 }
 
@@ -73,15 +78,10 @@ struct ServiceAttributeOptions: ParsableArguments {
     @Option(name: .customLong("pe"), help: ArgumentHelp("Persistence engine (sip).", valueName: "engine"))
     var persistenceEngine: String?
 
+    /// ipvsadm's tokens for the attributes given.
     var arguments: [String] {
-        var a: [String] = []
-        if let scheduler { a += ["-s", scheduler] }
-        if let persistent { a += ["-p", persistent] }
-        if let netmask { a += ["-M", netmask] }
-        if let schedulerFlags { a += ["-b", schedulerFlags] }
-        if onePacket { a.append("-o") }
-        if let persistenceEngine { a += ["--pe", persistenceEngine] }
-        return a
+        IpvsadmWord.arguments([.option("-s", scheduler), .option("-p", persistent), .option("-M", netmask),
+                               .option("-b", schedulerFlags), .flag("-o", onePacket), .option("--pe", persistenceEngine)])
     }
 }
 
@@ -128,28 +128,27 @@ struct ServerAttributeOptions: ParsableArguments {
     var tunnelRemoteChecksum = false
 
     func validate() throws {
-        if [gatewaying, tunnelling, masquerading].filter({ $0 }).count > 1 {
-            throw ValidationError("Give one forwarding method: -g, -i or -m.")
-        }
-        if [tunnelNoChecksum, tunnelChecksum, tunnelRemoteChecksum].filter({ $0 }).count > 1 {
-            throw ValidationError("Give one of --tun-nocsum, --tun-csum, --tun-remcsum.")
-        }
+        let forwarding = [gatewaying, tunnelling, masquerading].filter { $0 }.count
+        let checksums = [tunnelNoChecksum, tunnelChecksum, tunnelRemoteChecksum].filter { $0 }.count
+        if let problem = Self.problem(forwarding: forwarding, checksums: checksums) { throw ValidationError(problem) }
     }
 
+    /// The rules of these options, here and in `QuickCommand`: at most one forwarding method
+    /// and one tunnel checksum option (how many of each were given). The message of the first
+    /// rule broken, or nil.
+    static func problem(forwarding: Int, checksums: Int) -> String? {
+        if forwarding > 1 { return "Give one forwarding method: -g, -i or -m." }
+        if checksums > 1 { return "Give one of --tun-nocsum, --tun-csum, --tun-remcsum." }
+        return nil
+    }
+
+    /// ipvsadm's tokens for the attributes given.
     var arguments: [String] {
-        var a: [String] = []
-        if gatewaying { a.append("-g") }
-        if tunnelling { a.append("-i") }
-        if masquerading { a.append("-m") }
-        if let weight { a += ["-w", weight] }
-        if let upperThreshold { a += ["-x", upperThreshold] }
-        if let lowerThreshold { a += ["-y", lowerThreshold] }
-        if let tunnelType { a += ["--tun-type", tunnelType] }
-        if let tunnelPort { a += ["--tun-port", tunnelPort] }
-        if tunnelNoChecksum { a.append("--tun-nocsum") }
-        if tunnelChecksum { a.append("--tun-csum") }
-        if tunnelRemoteChecksum { a.append("--tun-remcsum") }
-        return a
+        IpvsadmWord.arguments([.flag("-g", gatewaying), .flag("-i", tunnelling), .flag("-m", masquerading),
+                               .option("-w", weight), .option("-x", upperThreshold), .option("-y", lowerThreshold),
+                               .option("--tun-type", tunnelType), .option("--tun-port", tunnelPort),
+                               .flag("--tun-nocsum", tunnelNoChecksum), .flag("--tun-csum", tunnelChecksum),
+                               .flag("--tun-remcsum", tunnelRemoteChecksum)])
     }
 }
 

@@ -20,97 +20,109 @@ enum QuickCommand {
         var namespace: String?
     }
 
-    private struct Spec {
-        /// The spelling the subcommands' `arguments` use.
-        var canonical: String
+    /// An option of the one-change commands: its spellings, the first the one the subcommands'
+    /// `arguments` write (`ServiceOptions.arguments` and friends), and whether a value follows.
+    private struct Word: Equatable {
+        var spellings: [String]
         var takesValue: Bool
-        var kinds: Set<String>   // "service", "server", "serverKey"
+        var canonical: String { spellings[0] }
+
+        static func valued(_ spellings: String...) -> Word { Word(spellings: spellings, takesValue: true) }
+        static func flag(_ spellings: String...) -> Word { Word(spellings: spellings, takesValue: false) }
     }
 
-    private static let serviceKinds: Set<String> = ["service", "server", "serverKey", "zero"]
-    private static let options: [String: Spec] = {
-        var o: [String: Spec] = [:]
-        func add(_ names: [String], _ canonical: String, value: Bool, _ kinds: Set<String>) {
-            for n in names { o[n] = Spec(canonical: canonical, takesValue: value, kinds: kinds) }
+    /// The options by group, each group in the order the subcommands' `arguments` give them.
+    private static let serviceKey: [Word] = [
+        .valued("-t", "--tcp-service"), .valued("-u", "--udp-service"), .valued("--sctp-service"),
+        .valued("-f", "--fwmark-service"), .flag("-6", "--ipv6"),
+    ]
+    private static let serviceAttributes: [Word] = [
+        .valued("-s", "--scheduler"), .valued("-p", "--persistent"), .valued("-M", "--netmask"),
+        .valued("-b", "--sched-flags"), .flag("-o", "--ops"), .valued("--pe"),
+    ]
+    private static let realServer: [Word] = [.valued("-r", "--real-server")]
+    private static let serverAttributes: [Word] = [
+        .flag("-g", "--gatewaying"), .flag("-i", "--ipip"), .flag("-m", "--masquerading"),
+        .valued("-w", "--weight"), .valued("-x", "--u-threshold"), .valued("-y", "--l-threshold"),
+        .valued("--tun-type"), .valued("--tun-port"), .flag("--tun-nocsum"), .flag("--tun-csum"), .flag("--tun-remcsum"),
+    ]
+    private static let namespace = Word.valued("--netns")
+
+    /// The one-change commands: ipvsadm's command option, and the groups the subcommand takes
+    /// after the service (`serviceKey`, and `--netns`), in the order its `arguments` give them.
+    private static func command(_ name: String) -> (option: String, groups: [[Word]])? {
+        switch name {
+        case "add-service": return ("-A", [serviceAttributes])
+        case "edit-service": return ("-E", [serviceAttributes])
+        case "add-server": return ("-a", [realServer, serverAttributes])
+        case "edit-server": return ("-e", [realServer, serverAttributes])
+        case "delete-server": return ("-d", [realServer])
+        case "zero": return ("-Z", [])
+        default: return nil
         }
-        add(["-t", "--tcp-service"], "-t", value: true, serviceKinds)
-        add(["-u", "--udp-service"], "-u", value: true, serviceKinds)
-        add(["--sctp-service"], "--sctp-service", value: true, serviceKinds)
-        add(["-f", "--fwmark-service"], "-f", value: true, serviceKinds)
-        add(["-6", "--ipv6"], "-6", value: false, serviceKinds)
-        add(["--netns"], "--netns", value: true, serviceKinds)
-        add(["-s", "--scheduler"], "-s", value: true, ["service"])
-        add(["-p", "--persistent"], "-p", value: true, ["service"])
-        add(["-M", "--netmask"], "-M", value: true, ["service"])
-        add(["-b", "--sched-flags"], "-b", value: true, ["service"])
-        add(["-o", "--ops"], "-o", value: false, ["service"])
-        add(["--pe"], "--pe", value: true, ["service"])
-        add(["-r", "--real-server"], "-r", value: true, ["server", "serverKey"])
-        add(["-g", "--gatewaying"], "-g", value: false, ["server"])
-        add(["-i", "--ipip"], "-i", value: false, ["server"])
-        add(["-m", "--masquerading"], "-m", value: false, ["server"])
-        add(["-w", "--weight"], "-w", value: true, ["server"])
-        add(["-x", "--u-threshold"], "-x", value: true, ["server"])
-        add(["-y", "--l-threshold"], "-y", value: true, ["server"])
-        add(["--tun-type"], "--tun-type", value: true, ["server"])
-        add(["--tun-port"], "--tun-port", value: true, ["server"])
-        add(["--tun-nocsum"], "--tun-nocsum", value: false, ["server"])
-        add(["--tun-csum"], "--tun-csum", value: false, ["server"])
-        add(["--tun-remcsum"], "--tun-remcsum", value: false, ["server"])
-        return o
-    }()
+    }
+
+    /// Runs `arguments` if one of the quick routes reads them (`parse`, `restore`,
+    /// `connections`, `list`, `save`): true when it ran (a failure has exited with its message
+    /// and status, as ArgumentParser's commands do), false when ArgumentParser is to read them.
+    static func run(_ arguments: [String]) -> Bool {
+        do {
+            if let quick = parse(arguments) {
+                try perform(quick.action, on: try openIPVS(namespace: quick.namespace))
+            } else if let restore = restore(arguments) {
+                try restore.run()
+            } else if let connections = connections(arguments) {
+                try connections.run()
+            } else if let list = list(arguments) {
+                try list.run()
+            } else if let save = save(arguments) {
+                try save.run()
+            } else {
+                return false
+            }
+        } catch {
+            SwiftVS.exit(withError: error)
+        }
+        return true
+    }
 
     /// The action and namespace, or nil: parse with ArgumentParser.
     static func parse(_ args: [String]) -> Parsed? {
-        guard let sub = args.first else { return nil }
-        let op: String, kind: String
-        switch sub {
-        case "add-service": (op, kind) = ("-A", "service")
-        case "edit-service": (op, kind) = ("-E", "service")
-        case "add-server": (op, kind) = ("-a", "server")
-        case "edit-server": (op, kind) = ("-e", "server")
-        case "delete-server": (op, kind) = ("-d", "serverKey")
-        case "zero": (op, kind) = ("-Z", "zero")
-        default: return nil
+        guard let sub = args.first, let (op, groups) = command(sub) else { return nil }
+        let words = Array(([serviceKey] + groups).joined())
+        var spelled: [String: Word] = [:]
+        for w in words + [namespace] {
+            for name in w.spellings { spelled[name] = w }
         }
+        // Each option once (under any of its spellings), its value in the next word.
         var values: [String: String] = [:]
         var i = 1
         while i < args.count {
-            guard let spec = options[args[i]], spec.kinds.contains(kind), values[spec.canonical] == nil else { return nil }
-            if spec.takesValue {
+            guard let w = spelled[args[i]], values[w.canonical] == nil else { return nil }
+            if w.takesValue {
                 guard i + 1 < args.count, let first = args[i + 1].first, first != "-" else { return nil }
-                values[spec.canonical] = args[i + 1]
+                values[w.canonical] = args[i + 1]
                 i += 2
             } else {
-                values[spec.canonical] = ""
+                values[w.canonical] = ""
                 i += 1
             }
         }
-        // The subcommands' validate(): one service (zero: at most one), -6 only with -f, a
-        // real server where one is required, one forwarding method, one tunnel checksum option.
-        let services = ["-t", "-u", "--sctp-service", "-f"]
-        let serviceCount = services.filter({ values[$0] != nil }).count
-        guard serviceCount == 1 || (kind == "zero" && serviceCount == 0) else { return nil }
-        if values["-6"] != nil && values["-f"] == nil { return nil }
-        if (kind == "server" || kind == "serverKey") && values["-r"] == nil { return nil }
-        if ["-g", "-i", "-m"].filter({ values[$0] != nil }).count > 1 { return nil }
-        if ["--tun-nocsum", "--tun-csum", "--tun-remcsum"].filter({ values[$0] != nil }).count > 1 { return nil }
+        // The subcommands' validate(): the service options' rules (zero: the service is
+        // optional), a real server where one is required, the server attributes' rules.
+        func given(_ names: [String]) -> Int { names.filter { values[$0] != nil }.count }
+        guard ServiceOptions.problem(given: given(serviceKey.filter(\.takesValue).map(\.canonical)), required: sub != "zero",
+                                     ipv6: values["-6"] != nil, fwmark: values["-f"] != nil) == nil,
+              ServerAttributeOptions.problem(forwarding: given(["-g", "-i", "-m"]),
+                                             checksums: given(["--tun-nocsum", "--tun-csum", "--tun-remcsum"])) == nil,
+              values["-r"] != nil || !groups.contains(realServer)
+        else { return nil }
 
         // The argument list in the order the subcommands build it.
         var out = [op]
-        func take(_ names: [String]) {
-            for n in names {
-                guard let v = values[n] else { continue }
-                out.append(n)
-                if !v.isEmpty || options[n]!.takesValue { out.append(v) }
-            }
-        }
-        take(services + ["-6"])
-        if kind == "service" {
-            take(["-s", "-p", "-M", "-b", "-o", "--pe"])
-        } else {
-            take(["-r"])
-            take(["-g", "-i", "-m", "-w", "-x", "-y", "--tun-type", "--tun-port", "--tun-nocsum", "--tun-csum", "--tun-remcsum"])
+        for w in words {
+            guard let v = values[w.canonical] else { continue }
+            out += w.takesValue ? [w.canonical, v] : [w.canonical]
         }
         guard let action = try? ruleAction(out, command: sub) else { return nil }
         return Parsed(action: action, namespace: values["--netns"])
@@ -179,14 +191,13 @@ enum QuickCommand {
     /// repeats: --sort with --nosort is left to it). Listing 100 000 entries takes about as
     /// long as ArgumentParser's setup would add in the VM.
     static func connections(_ args: [String]) -> ConnectionListRequest? {
-        guard let (o, service) = plainList(args, flags: ["-c": "-c", "--connection": "-c", "--summary": "--summary"],
-                                           valued: ["--server", "--state"]),
+        guard let (o, scope) = plainList(args, flags: ["-c": "-c", "--connection": "-c", "--summary": "--summary"],
+                                         valued: ["--server", "--state"]),
               o["-c"] != nil
         else { return nil }
-        return ConnectionListRequest(numeric: o["-n"] != nil, persistentConnections: o["--persistent-conn"] != nil,
+        return ConnectionListRequest(scope: scope, persistentConnections: o["--persistent-conn"] != nil,
                                      json: o["--json"] != nil, summary: o["--summary"] != nil,
-                                     serviceArguments: service, server: o["--server"], state: o["--state"],
-                                     namespace: o["--netns"])
+                                     server: o["--server"], state: o["--state"])
     }
 
     /// `list` without `-c`, written plainly: each of `-n`/`--numeric`, `--stats`, `--rate`,
@@ -197,54 +208,50 @@ enum QuickCommand {
     /// ArgumentParser, whose checks this repeats. `list -n -t VIP:PORT` is one request and its
     /// answer: ArgumentParser's setup would be most of its time.
     static func list(_ args: [String]) -> ListRequest? {
-        guard let (o, service) = plainList(args, flags: ["--stats": "--stats", "--rate": "--rate", "--thresholds": "--thresholds",
-                                                         "--tun-info": "--tun-info", "--timeout": "--timeout",
-                                                         "--daemon": "--daemon"],
-                                           valued: [])
+        guard let (o, scope) = plainList(args, flags: ["--stats": "--stats", "--rate": "--rate", "--thresholds": "--thresholds",
+                                                       "--tun-info": "--tun-info", "--timeout": "--timeout",
+                                                       "--daemon": "--daemon"],
+                                         valued: [])
         else { return nil }
-        return ListRequest(numeric: o["-n"] != nil, stats: o["--stats"] != nil, rate: o["--rate"] != nil,
+        return ListRequest(scope: scope, stats: o["--stats"] != nil, rate: o["--rate"] != nil,
                            thresholds: o["--thresholds"] != nil, persistentConnections: o["--persistent-conn"] != nil,
                            tunnelInfo: o["--tun-info"] != nil, exact: o["--exact"] != nil, noSort: o["--nosort"] != nil,
-                           timeout: o["--timeout"] != nil, daemon: o["--daemon"] != nil, json: o["--json"] != nil,
-                           serviceArguments: service, namespace: o["--netns"])
+                           timeout: o["--timeout"] != nil, daemon: o["--daemon"] != nil, json: o["--json"] != nil)
     }
 
     /// `list` (with or without `-c`) written plainly: the flags both take (`-n`, `--numeric`,
     /// `--persistent-conn`, `--exact`, `--json`, `--sort`, `--nosort`, `-6`, `--ipv6`) and
-    /// `flags`, `--netns`, the service options and `valued`. The options given and the service's
-    /// arguments, or nil where ArgumentParser is to answer (see `plainOptions`, `--sort` with
-    /// `--nosort`, `serviceArguments`).
+    /// `flags`, `--netns`, the service options and `valued`. The options given and what both
+    /// listings take (`-n`, `--netns`, the service), or nil where ArgumentParser is to answer (see
+    /// `plainOptions`, `--sort` with `--nosort`, `serviceArguments`).
     private static func plainList(_ args: [String], flags: [String: String],
-                                  valued: Set<String>) -> (options: [String: String], service: [String])? {
+                                  valued: Set<String>) -> (options: [String: String], scope: ListScope)? {
         let common = ["-n": "-n", "--numeric": "-n", "--persistent-conn": "--persistent-conn", "--exact": "--exact",
                       "--json": "--json", "--sort": "--sort", "--nosort": "--nosort", "-6": "-6", "--ipv6": "-6"]
-        let services: Set<String> = ["--netns", "-t", "--tcp-service", "-u", "--udp-service", "--sctp-service", "-f",
-                                     "--fwmark-service"]
+        let services = Set(serviceKey.filter(\.takesValue).flatMap(\.spellings) + namespace.spellings)
         guard args.first == "list",
               let (o, _) = plainOptions(args.dropFirst(), flags: common.merging(flags) { a, _ in a },
                                         valued: services.union(valued), positional: false),
               !(o["--sort"] != nil && o["--nosort"] != nil),
               let service = serviceArguments(o)
         else { return nil }
-        return (o, service)
+        return (o, ListScope(numeric: o["-n"] != nil, serviceArguments: service, namespace: o["--netns"]))
     }
 
     /// The service options among `o` as `ServiceOptions.arguments` gives them (`-t VIP:PORT`,
-    /// `-f MARK -6`, or none), or nil where ServiceOptions' validation refuses them: more than
-    /// one service (or one given twice under two spellings), `-6` without `-f`.
+    /// `-f MARK -6`, or none), or nil where ArgumentParser is to answer: one given twice under
+    /// two spellings, or what ServiceOptions' rules refuse (`ServiceOptions.problem`).
     private static func serviceArguments(_ o: [String: String]) -> [String]? {
         var service: [String] = []
-        for (names, canonical) in [(["-t", "--tcp-service"], "-t"), (["-u", "--udp-service"], "-u"),
-                                   (["--sctp-service"], "--sctp-service"), (["-f", "--fwmark-service"], "-f")] {
-            let given = names.compactMap { o[$0] }
+        for w in serviceKey where w.takesValue {
+            let given = w.spellings.compactMap { o[$0] }
             if given.count > 1 { return nil }
-            if let v = given.first { service += [canonical, v] }
+            if let v = given.first { service += [w.canonical, v] }
         }
-        if service.count > 2 { return nil }
-        if o["-6"] != nil {
-            guard service.first == "-f" else { return nil }
-            service.append("-6")
-        }
-        return service
+        let ipv6 = o["-6"] != nil
+        guard ServiceOptions.problem(given: service.count / 2, required: false, ipv6: ipv6,
+                                     fwmark: service.first == "-f") == nil
+        else { return nil }
+        return ipv6 ? service + ["-6"] : service
     }
 }

@@ -7,9 +7,7 @@ import ArgumentParser
 import HealthCheck
 import Director
 import IPVS
-import IpvsadmFrontEnd
 
-@main
 struct SwiftVS: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swiftvs",
@@ -30,20 +28,11 @@ struct SwiftVS: AsyncParsableCommand {
     )
 
     /// ArgumentParser's usage errors exit 64; swiftvs keeps ipvsadm's convention of 2 for
-    /// bad usage and input, with the message first and the usage after it.
+    /// bad usage and input, with the message first and the usage after it. Started by `Entry`
+    /// when no quick route took the command line.
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        // Called as ipvsadm, ipvsadm-save or ipvsadm-restore (symlinks), or `swiftvs ipvsadm …`:
-        // ipvsadm's command line, before anything else is set up.
-        if let program = CommandLine.arguments.first, let entry = IpvsadmMode.entry(forProgram: program) {
-            Glibc.exit(entry(program, arguments))
-        }
-        if arguments.first == "ipvsadm" {
-            Glibc.exit(IpvsadmMode.ipvsadm(program: "ipvsadm", Array(arguments.dropFirst())))
-        }
         if arguments.first == "daemon" {
-            DaemonMain.limitMemory()
-            DaemonMain.settleProcess()
             // Written plainly, the daemon's options need no ArgumentParser: straight to
             // swiftvs-healthd (or the daemon in this process when it is not installed).
             if let options = HealthDaemonOptions(plain: Array(arguments.dropFirst())) {
@@ -51,30 +40,6 @@ struct SwiftVS: AsyncParsableCommand {
                 await DaemonMain.run(options)
                 return
             }
-        }
-        if let quick = QuickCommand.parse(arguments) {
-            // Plainly written one-change commands skip ArgumentParser's setup (see QuickCommand).
-            do {
-                try perform(quick.action, on: try openIPVS(namespace: quick.namespace))
-            } catch {
-                exit(withError: error)
-            }
-            return
-        }
-        if let restore = QuickCommand.restore(arguments) {
-            do { try restore.run() } catch { exit(withError: error) }
-            return
-        }
-        if let connections = QuickCommand.connections(arguments) {
-            do { try connections.run() } catch { exit(withError: error) }
-        }
-        if let list = QuickCommand.list(arguments) {
-            do { try list.run() } catch { exit(withError: error) }
-            return
-        }
-        if let save = QuickCommand.save(arguments) {
-            do { try save.run() } catch { exit(withError: error) }
-            return
         }
         do {
             var command = try parseAsRoot(normalizedArguments(arguments))

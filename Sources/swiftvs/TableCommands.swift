@@ -241,15 +241,11 @@ struct DaemonOptions: ParsableArguments {
     @Option(name: .customLong("mcast-ttl"), help: "Multicast TTL.")
     var ttl: String?
 
+    /// ipvsadm's tokens for the options given.
     var arguments: [String] {
-        var a: [String] = []
-        if let interface { a += ["--mcast-interface", interface] }
-        if let syncID { a += ["--syncid", syncID] }
-        if let maxLength { a += ["--sync-maxlen", maxLength] }
-        if let group { a += ["--mcast-group", group] }
-        if let port { a += ["--mcast-port", port] }
-        if let ttl { a += ["--mcast-ttl", ttl] }
-        return a
+        IpvsadmWord.arguments([.option("--mcast-interface", interface), .option("--syncid", syncID),
+                               .option("--sync-maxlen", maxLength), .option("--mcast-group", group),
+                               .option("--mcast-port", port), .option("--mcast-ttl", ttl)])
     }
 }
 
