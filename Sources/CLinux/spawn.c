@@ -275,7 +275,15 @@ CHILD_CODE static int child(void *arg) {
     long r;
     /* Every signal is blocked (the mask the parent had at the clone) until all of them are
      * back at SIG_DFL: no handler of the parent's can run on this shared memory. */
-    struct kernel_sigaction dfl = { SIG_DFL, 0, 0, 0 };
+    /* Field by field: an initialiser of all zeros is a call to memset in a debug build (seen with
+     * objdump), and under -fsanitize=thread memset is the runtime's interceptor, which ran here,
+     * in the child, on the cloning thread's TSan state beside that thread: its ignore count went
+     * wrong, the cause of the runtime's CHECK tsan_rtl.cpp:1086 (docs/reliability.md). */
+    struct kernel_sigaction dfl;
+    dfl.handler = SIG_DFL;
+    dfl.flags = 0;
+    dfl.restorer = 0;
+    dfl.mask = 0;
     for (int sig = 1; sig <= 64; sig++) {
         if (sig == SIGKILL || sig == SIGSTOP) continue;
         raw(SYS_rt_sigaction, sig, &dfl, 0, sizeof dfl.mask);

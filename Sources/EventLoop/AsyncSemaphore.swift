@@ -1,11 +1,10 @@
 import Synchronization
 
-/// FIFO counting semaphore for tasks, and for callers without one (`acquire(orWhenFree:)`).
+/// FIFO counting semaphore whose waiters are functions (`acquire(orWhenFree:)`), run on the
+/// thread that frees a slot: no task waits on it, so no executor has to run for a slot to be
+/// handed on (`ProcessRunner.run`'s tasks wait for their outcome, not for a slot).
 final class AsyncSemaphore: Sendable {
-    enum Waiter {
-        case task(CheckedContinuation<Void, Never>)
-        case callback(@Sendable () -> Void)
-    }
+    typealias Waiter = @Sendable () -> Void
 
     private struct State {
         var available: Int
@@ -21,37 +20,16 @@ final class AsyncSemaphore: Sendable {
     var inUse: Int { state.withLock { $0.inUse } }
     var waiting: Int { state.withLock { $0.queue.count - $0.head } }
 
-    /// Takes a slot if one is free, without suspending.
-    func tryAcquire() -> Bool {
-        state.withLock { s in
-            guard s.available > 0 else { return false }
-            s.available -= 1
-            s.inUse += 1
-            return true
-        }
-    }
-
-    func acquire() async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            if takeOrQueue(.task(c)) { c.resume() }
-        }
-    }
-
     /// Takes a slot now (true), or queues `body` to run (on the releasing thread, holding the
     /// slot) when one frees up (false).
-    func acquire(orWhenFree body: @escaping @Sendable () -> Void) -> Bool {
-        takeOrQueue(.callback(body))
-    }
-
-    /// Takes a slot if one is free (true), else queues `waiter` (false).
-    private func takeOrQueue(_ waiter: Waiter) -> Bool {
+    func acquire(orWhenFree body: @escaping Waiter) -> Bool {
         state.withLock { s in
             if s.available > 0 {
                 s.available -= 1
                 s.inUse += 1
                 return true
             }
-            s.queue.append((s.nextID, waiter))
+            s.queue.append((s.nextID, body))
             s.nextID += 1
             return false
         }
@@ -72,10 +50,6 @@ final class AsyncSemaphore: Sendable {
             s.inUse -= 1
             return nil
         }
-        switch next {
-        case let .task(c): c.resume()
-        case let .callback(f): f()
-        case nil: break
-        }
+        next?()
     }
 }

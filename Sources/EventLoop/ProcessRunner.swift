@@ -92,14 +92,41 @@ public final class ProcessRunner: Sendable {
     /// Runs a command prepared once (`prepare`), as a checker that runs the same one again and
     /// again does. Without `captureOutput` the child's stdout and stderr go to /dev/null (as
     /// keepalived's MISC_CHECK does), so no pipe is made or read.
+    ///
+    /// It is `start` with the caller's task waiting for the outcome: the wait for a slot, the
+    /// spawn, the timeout and the reaping all happen on the reactor thread (or the thread that
+    /// frees the slot), never on the caller's executor, so a command queued behind others
+    /// starts when its slot frees up even while the cooperative pool's threads are blocked. (It
+    /// used to be resumed on the caller's executor for its slot, and spawned from there.)
+    /// Cancelling the task kills the command's process group (`timedOut(killedWith: SIGKILL)`),
+    /// or, while it waits for a slot, ends it as `spawnFailed(ECANCELED)` without running it.
     public func run(_ command: PreparedCommand, timeout: Duration, captureOutput: Bool = true) async -> CheckOutcome {
-        if !slots.tryAcquire() {
-            let queuedAt = ContinuousClock.now
-            await slots.acquire()
-            slotWait?(.now - queuedAt)
+        let stop = StopSwitch()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (done: CheckedContinuation<CheckOutcome, Never>) in
+                stop.arm(start(command, timeout: timeout, captureOutput: captureOutput) { done.resume(returning: $0) })
+            }
+        } onCancel: {
+            stop.trip()
         }
-        defer { slots.release() }
-        return await runNow(command, timeout: timeout, captureOutput: captureOutput)
+    }
+
+    /// The cancel function of a started command, and whether the task was cancelled before it
+    /// was known: whichever comes second calls it.
+    private final class StopSwitch: Sendable {
+        private struct State {
+            var cancel: (@Sendable () -> Void)?
+            var tripped = false
+        }
+        private let state = Mutex(State())
+
+        func arm(_ cancel: @escaping @Sendable () -> Void) {
+            if state.withLock({ s -> Bool in s.cancel = cancel; return s.tripped }) { cancel() }
+        }
+
+        func trip() {
+            state.withLock { s -> (@Sendable () -> Void)? in s.tripped = true; return s.cancel }?()
+        }
     }
 
     /// The argv actually spawned, with the setpriv prefix when a user is set.
@@ -228,17 +255,6 @@ public final class ProcessRunner: Sendable {
         var spec: Reactor.ProcessSpec
         var program: String
         var start: ContinuousClock.Instant
-    }
-
-    private func runNow(_ command: PreparedCommand, timeout: Duration, captureOutput: Bool) async -> CheckOutcome {
-        switch begin(command, timeout: timeout, captureOutput: captureOutput) {
-        case let .failure(failed):
-            return failed.outcome
-        case let .success(child):
-            // From here the reactor follows the child on its own thread: output, timeout, exit,
-            // reaping. This task is resumed once, with the result.
-            return outcome(of: child, await reactor.watch(child.spec))
-        }
     }
 
     /// Spawns the child (see `swiftvs_spawn_start`); the failure is the outcome to report.

@@ -21,9 +21,9 @@ import Synchronization
 ///   the lock, before the waiter resumes) when it ends, so a caller may close it right after
 ///   `wait` returns. Only one wait per descriptor may be outstanding.
 /// * `sleep(until:)` is a timer on the same heap (no libdispatch timer, no extra thread).
-/// * `watch(_:)` follows a started child process to its end entirely on the reactor thread:
-///   its output pipe is drained as it is written, its timeout and kill grace are timers, and the
-///   awaiting task is resumed once, with the outcome.
+/// * `watch(_:completion:)` follows a started child process to its end entirely on the reactor
+///   thread: its output pipe is drained as it is written, its timeout and kill grace are timers,
+///   and its completion is called once, on that thread, with the outcome.
 ///
 /// There is no process-wide instance: whoever needs one makes it and hands it on (the daemon
 /// makes one at its start, for its process runner, its checkers and its control socket). Its
@@ -302,7 +302,7 @@ public final class Reactor: TaskExecutor, Sendable {
         let spec: ProcessSpec
         /// The spec's pidfd, or -1 once it turned out unusable (then the leader is polled).
         var pidfd: Int32
-        /// Who gets the end: a task, or a callback on the reactor thread; nil once delivered.
+        /// Who gets the end (a callback on the reactor thread); nil once delivered.
         var resumer: Resumer<ProcessEnd>?
         var pipeOpen: Bool
         var output: [UInt8] = []
@@ -323,42 +323,19 @@ public final class Reactor: TaskExecutor, Sendable {
     /// Follows a started child to its end: drains its output (the first `outputLimit` bytes kept),
     /// at the deadline sends SIGTERM to its process group and SIGKILL `killGrace` later, and once
     /// the leader has exited SIGKILLs the rest of the group (with `killStragglers`, or after a
-    /// timeout), reaps the leader and closes `pidfd` and `output`. Cancellation kills the group.
-    func watch(_ spec: ProcessSpec) async -> ProcessEnd {
-        let id = state.withLock { $0.newID() }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (cont: CheckedContinuation<ProcessEnd, Never>) in
-                let wake = state.withLock { s -> Bool in
-                    let early = s.cancelledEarly.remove(id) != nil
-                    return follow(&s, id: id, spec: spec, resumer: .task(cont), killNow: early)
-                }
-                if wake { poke() }
-            }
-        } onCancel: {
-            state.withLock { s in
-                guard let w = s.processes[id] else {
-                    s.cancelledEarly.insert(id)
-                    return
-                }
-                w.killedWith = SIGKILL
-                kill(-w.spec.pid, SIGKILL)
-            }
-        }
-    }
-
-    /// `watch` for callers without a task: `completion` is called once, on the reactor thread,
-    /// with the end. Returns the id for `cancelWatch`.
+    /// timeout), reaps the leader and closes `pidfd` and `output`. `completion` is called once,
+    /// on the reactor thread, with the end. Returns the id for `cancelWatch`.
     func watch(_ spec: ProcessSpec, completion: @escaping @Sendable (ProcessEnd) -> Void) -> UInt64 {
         let (id, wake) = state.withLock { s -> (UInt64, Bool) in
             let id = s.newID()
-            return (id, follow(&s, id: id, spec: spec, resumer: .callback(completion), killNow: false))
+            return (id, follow(&s, id: id, spec: spec, resumer: .callback(completion)))
         }
         if wake { poke() }
         return id
     }
 
-    /// Kills the process group of a child followed by `watch(_:completion:)` (what cancelling
-    /// the task of `watch(_:)` does); its completion still comes, with `killedWith` SIGKILL.
+    /// Kills the process group of a child followed by `watch(_:completion:)`; its completion
+    /// still comes, with `killedWith` SIGKILL.
     func cancelWatch(_ id: UInt64) {
         state.withLock { s in
             guard let w = s.processes[id], w.resumer != nil else { return }
@@ -367,13 +344,9 @@ public final class Reactor: TaskExecutor, Sendable {
         }
     }
 
-    private func follow(_ s: inout State, id: UInt64, spec: ProcessSpec, resumer: Resumer<ProcessEnd>, killNow: Bool) -> Bool {
+    private func follow(_ s: inout State, id: UInt64, spec: ProcessSpec, resumer: Resumer<ProcessEnd>) -> Bool {
         let w = ProcessWatch(id: id, spec: spec)
         w.resumer = resumer
-        if killNow {
-            w.killedWith = SIGKILL
-            kill(-spec.pid, SIGKILL)
-        }
         s.processes[id] = w
         if spec.output >= 0 {
             Self.control(epfd, SystemCalls.EPOLL_CTL_ADD, spec.output, events: SystemCalls.EPOLLIN, data: id | Self.pipeTag)

@@ -82,6 +82,47 @@ extension Kernel {
             return atBound.map { all - $0 }
         }
 
+        /// `vs rs` of server number `k` (0..<500), as the daemon's log names it.
+        static func server(_ k: Int) -> String { "\(vs(k / perVirtualServer)) \(rs(k % perVirtualServer + 1))" }
+
+        /// Each server's transitions in the log against its flips: a server marked down and up
+        /// again without a flip (a check that failed on a healthy server, e.g. its misc_timeout
+        /// passed) makes two transitions and, when both land in one batch of results, no kernel
+        /// change; a flip never seen makes none. Either is named here, with the server's log.
+        struct Books {
+            var unbalanced: [String] = []
+            var detail = ""
+            var summary = ""
+        }
+
+        static func balance(transitions: [Substring], flips: [String: [Double]], log: [Substring]) -> Books {
+            var seen: [String: Int] = [:]
+            for line in transitions {
+                guard let key = serverKey(in: line) else { continue }
+                seen[key, default: 0] += 1
+            }
+            var books = Books()
+            for key in Set(seen.keys).union(flips.keys).sorted() where seen[key, default: 0] != flips[key, default: []].count {
+                books.unbalanced.append(key)
+                if books.unbalanced.count <= 10 {
+                    let times = flips[key, default: []].map { String(Int($0)) }.joined(separator: ", ")
+                    books.detail += "\(key): \(seen[key, default: 0]) transitions, \(flips[key, default: []].count) flips (at \(times) s)\n"
+                    books.detail += log.filter { $0.contains(" \(key) ") || $0.contains("-r \(key.split(separator: " ").last ?? "")") && $0.contains("-t \(key.split(separator: " ").first ?? "")") }
+                        .map { "    \($0)" }.joined(separator: "\n") + "\n"
+                }
+            }
+            let timedOut = log.filter { $0.contains(" down: script timed out") }.count
+            books.summary = "\(books.unbalanced.count) servers whose transitions differ from their flips; \(timedOut) checker-down lines for a timed-out script"
+            return books
+        }
+
+        /// The `vs rs` pair a transition line names: the two words before `DOWN:` or `UP:`.
+        static func serverKey(in line: Substring) -> String? {
+            let words = line.split(separator: " ")
+            guard let i = words.firstIndex(where: { $0 == "DOWN:" || $0 == "UP:" }), i >= 2 else { return nil }
+            return "\(words[i - 2]) \(words[i - 1])"
+        }
+
         @Test static func soakWith500FlappingServers() async throws {
             let duration = try #require(seconds)
             _ = try freshTable()
@@ -110,6 +151,8 @@ extension Kernel {
             let hold = Double(3 * delayLoop)
             var lastFlip: [Int: Double] = [:]
             var flips = 0
+            /// When each server's file was flipped (seconds into the run), by `server(k)`.
+            var flipsOf: [String: [Double]] = [:]
             var series = SampleSeries(warmUp: min(120, duration / 3))
             let start = ContinuousClock.now
             var nextSample = 0.0, nextFlip = 0.0
@@ -143,6 +186,7 @@ extension Kernel {
                         if access(f, F_OK) == 0 { unlink(f) } else { _ = FileManager.default.createFile(atPath: f, contents: nil) }
                         lastFlip[k] = now
                         flips += 1
+                        flipsOf[Self.server(k), default: []].append(now)
                     }
                     nextFlip += 1 / flipsPerSecond
                 }
@@ -155,7 +199,9 @@ extension Kernel {
             #expect(ok, "the table follows the files at the end")
             let during = String(decoding: Array(daemon.logText.utf8.dropFirst(logStart)), as: UTF8.self).split(separator: "\n")
             let applied = Double(during.filter { $0.contains(" kernel: -a -t ") || $0.contains(" kernel: -d -t ") }.count)
-            let transitions = during.filter { !$0.contains(" kernel: ") && ($0.hasSuffix(": all checkers up") || $0.contains(" DOWN: ")) }.count
+            let transitionLines = during.filter { !$0.contains(" kernel: ") && ($0.hasSuffix(": all checkers up") || $0.contains(" DOWN: ")) }
+            let transitions = transitionLines.count
+            let books = Self.balance(transitions: transitionLines, flips: flipsOf, log: during)
             let scrapeStart = ContinuousClock.now
             let after = scrape(timeout: 300)
             let scrapeTime = DaemonFaultKernelTests.seconds(since: scrapeStart)
@@ -169,6 +215,8 @@ extension Kernel {
             DaemonFaultKernelTests.say("lateness series: " + after.split(separator: "\n").filter {
                 $0.hasPrefix("swiftvs_check_start_delay_seconds") || $0.hasPrefix("swiftvs_checks_late_total") || $0.hasPrefix("swiftvs_kernel_changes")
             }.joined(separator: " | "))
+            DaemonFaultKernelTests.say("soak books: \(books.summary)")
+            #expect(books.unbalanced.isEmpty, "servers whose transitions are not their flips:\n\(books.detail)")
             #expect(transitions == flips, "transitions the daemon saw \(transitions) == flips made \(flips)")
             #expect(Int(applied) == flips, "transitions applied by the daemon \(Int(applied)) == flips made \(flips)\n\(ending)")
             #expect(refused == 0)

@@ -107,7 +107,9 @@ public struct DNSChecker: Checker {
     public var timeout: Duration
     let reactor: Reactor
 
-    public func check() async -> CheckResult { await .timing { await ask(deadline: .now + timeout) } }
+    /// One check, resumed on the reactor after each wait (`Reactor.resumingHere`): its timeouts
+    /// and latency do not depend on the caller's executor.
+    public func check() async -> CheckResult { await reactor.resumingHere { await .timing { await ask(deadline: .now + timeout) } } }
 
     private func ask(deadline: ContinuousClock.Instant) async -> CheckResult.Reason? {
         let id = UInt16.random(in: 0...UInt16.max)

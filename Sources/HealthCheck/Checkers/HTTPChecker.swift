@@ -38,7 +38,11 @@ public struct HTTPChecker: Checker {
         self.reactor = reactor
     }
 
-    public func check() async -> CheckResult {
+    /// One check, resumed on the reactor after each wait (`Reactor.resumingHere`): its timeouts
+    /// and latency do not depend on the caller's executor.
+    public func check() async -> CheckResult { await reactor.resumingHere { await probe() } }
+
+    private func probe() async -> CheckResult {
         let start = ContinuousClock.now
         for url in urls {
             if let failure = await fetch(url) {

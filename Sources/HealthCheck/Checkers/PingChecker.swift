@@ -20,7 +20,11 @@ public struct PingChecker: Checker {
 
     private static let sequence = Atomic<UInt16>(0)
 
-    public func check() async -> CheckResult {
+    /// One check, resumed on the reactor after each wait (`Reactor.resumingHere`): its timeouts
+    /// and latency do not depend on the caller's executor.
+    public func check() async -> CheckResult { await reactor.resumingHere { await probe() } }
+
+    private func probe() async -> CheckResult {
         let start = ContinuousClock.now
         let deadline = start + timeout
         let v6 = address.family == .inet6

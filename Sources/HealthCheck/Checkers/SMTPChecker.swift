@@ -13,7 +13,9 @@ public struct SMTPChecker: Checker {
     /// keepalived's buffer: a line longer than this is cut (it wraps and restarts the buffer).
     static let lineLimit = 511
 
-    public func check() async -> CheckResult { await .timing { await converse() } }
+    /// One check, resumed on the reactor after each wait (`Reactor.resumingHere`): its timeouts
+    /// and latency do not depend on the caller's executor.
+    public func check() async -> CheckResult { await reactor.resumingHere { await .timing { await converse() } } }
 
     private func converse() async -> CheckResult.Reason? {
         let conn: TCPConnection

@@ -143,7 +143,11 @@ public struct TCPChecker: StartableChecker {
     public var timeout: Duration
     let reactor: Reactor
 
-    public func check() async -> CheckResult {
+    /// One check, resumed on the reactor after each wait (`Reactor.resumingHere`): its timeouts
+    /// and latency do not depend on the caller's executor.
+    public func check() async -> CheckResult { await reactor.resumingHere { await probe() } }
+
+    private func probe() async -> CheckResult {
         let start = ContinuousClock.now
         switch await TCPConnection.connect(endpoint, deadline: start + timeout, reactor: reactor) {
         case .success: return .ok(latency: start.duration(to: .now))

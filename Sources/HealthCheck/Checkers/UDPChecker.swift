@@ -18,7 +18,9 @@ public struct UDPChecker: Checker {
     /// What keepalived sends without a payload: 32 bytes of "keepalived check - " repeated.
     public static let defaultPayload: [UInt8] = Array(String(repeating: "keepalived check - ", count: 2).utf8.prefix(32))
 
-    public func check() async -> CheckResult { await .timing { await exchange(deadline: .now + timeout) } }
+    /// One check, resumed on the reactor after each wait (`Reactor.resumingHere`): its timeouts
+    /// and latency do not depend on the caller's executor.
+    public func check() async -> CheckResult { await reactor.resumingHere { await .timing { await exchange(deadline: .now + timeout) } } }
 
     private func exchange(deadline: ContinuousClock.Instant) async -> CheckResult.Reason? {
         let sock: UDPSocket
