@@ -47,11 +47,15 @@ import Testing
         Self.report("snapshot made")
         if let next = Self.next {
             try FileCopy.replace(path, with: next)
+            let clock = ContinuousClock()
+            var t = clock.now
             let read = reader.read(files: HashingFileSystem())
+            let readTime = clock.now - t
             let new = try #require(read.result.config)
-            Self.report("reload read (\(read.reread.map { "\($0.chunks) of \($0.of) chunks" } ?? "whole file"))")
+            Self.report("reload read (\(read.reread.map { "\($0.chunks) of \($0.of) chunks" } ?? "whole file") in \(readTime.logSeconds))")
+            t = clock.now
             await engine.reload(new.lvs, unchanged: read.unchanged)
-            Self.report("reloaded (\(table.count) destinations in the table)")
+            Self.report("reloaded in \((clock.now - t).logSeconds) (\(table.count) destinations in the table)")
         }
         await engine.stop()
         #expect(table.count > 0)
