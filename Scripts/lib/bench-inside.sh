@@ -727,6 +727,23 @@ scale_files() { # -> SC_CONF[base|add|chg] SC_SAVE[...] in $W
   done
 }
 res() { echo "$1 $2" >>"$SCALE_RES"; }   # KEY VALUE into this daemon's result file
+scale_log() { # WHO: the daemon's log of this run, kept in the output (what a reload read, how
+  # long each phase took, why it read the whole file): swiftvs's lines above info (start, the
+  # reloads, transitions, errors), keepalived's about starting, reloading and failing; at most
+  # 150 lines (the first 100 and the last 50), with a count of the others
+  local who=$1 f=$W/$1-scale.log keep total
+  [[ -s $f ]] || { detail "$who's log: empty"; return 0; }
+  total=$(wc -l <"$f")
+  if [[ $who == keepalived ]]; then
+    keep=$(grep -aiE 'start|stop|reload|sighup|signal|error|fail|too many|remov|exit' "$f" || true)
+  else
+    keep=$(grep -avE '^[^ ]+ (info|debug|trace) ' "$f" || true)
+  fi
+  local n=0; [[ -z $keep ]] || n=$(printf '%s\n' "$keep" | wc -l)
+  detail "$who's log: $total lines, $n selected$( ((n > 150)) && echo " (the first 100 and the last 50)")"
+  { if ((n > 150)); then printf '%s\n' "$keep" | head -100; echo "[... $((n - 150)) more ...]"; printf '%s\n' "$keep" | tail -50
+    elif ((n > 0)); then printf '%s\n' "$keep"; fi; } | cut -c1-400 | sed 's/^/      | /'
+}
 # One daemon (SCALE_WHO) in this namespace: start-up, then the reloads in SCALE_RELOADS (in
 # order), stopping at the first that runs out of time. Results: key/value lines in SCALE_RES.
 case_scale_one() {
@@ -757,7 +774,7 @@ case_scale_one() {
   done
   if [[ -z $t_table ]]; then
     kill -0 "$pid" 2>/dev/null || { detail "$who exited early:"; tail -5 "$W/$who-scale.log" | sed 's/^/      /'; FAILED=$((FAILED + 1)); }
-    res start_table ">$SCALE_WAIT"; stop_tree "$pid"; kill "$lpid"; return 0
+    res start_table ">$SCALE_WAIT"; stop_tree "$pid"; kill "$lpid"; scale_log "$who"; return 0
   fi
   res start_table "$t_table"; res start_changes "$(kp_total)"; res start_changes_kinds "$(kp_summary)"
   while :; do   # -> the first complete round: every TCP_CHECK's SYN and every MISC_CHECK's line
@@ -809,6 +826,7 @@ case_scale_one() {
   tree_rss_mb "$pid" >"$W/rss"; res rss "$(<"$W/rss")"; res rss_detail "$CK_RSS_DETAIL"
   read -r cpu _ < <(tree_cpu "$pid"); res cpu "$cpu"
   kill -KILL "$pid" 2>/dev/null; daemon_pids "$pid"; kill -KILL "${DPIDS[@]}" 2>/dev/null; wait "$pid" 2>/dev/null
+  scale_log "$who"
   kill "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null || true
   nft delete table inet bench 2>/dev/null || true
 }

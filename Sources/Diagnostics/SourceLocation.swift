@@ -11,9 +11,20 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
     /// The file's path as it was named (or a stand-in such as `command line`).
     public var file: String
     /// 1-based line.
-    public var line: Int
+    public var line: Int {
+        get { Int(storedLine) }
+        set { storedLine = Int32(clamping: newValue) }
+    }
     /// 1-based column (characters).
-    public var column: Int
+    public var column: Int {
+        get { Int(storedColumn) }
+        set { storedColumn = Int32(clamping: newValue) }
+    }
+    /// Line and column as 32 bits each, and the note behind one reference: a location is 32
+    /// bytes, not 57 (every token of a configuration's statement tree has one, and so has
+    /// every checker and real server of the configuration a daemon holds).
+    private var storedLine: Int32
+    private var storedColumn: Int32
     /// For text that a configuration's parameter substitution put here (keepalived.conf's
     /// `$NAME`, `~SEQ`): where it came from, e.g. `in $VIP defined at keepalived.conf:2:1`;
     /// nil for text written where it is. Not part of `description`; `Diagnostic` prints it.
@@ -31,7 +42,7 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
     /// Whether there is a note (without making a deferred one).
     public var hasNote: Bool { storedNote != nil }
 
-    private enum Note: Sendable {
+    private indirect enum Note: Sendable {
         case text(String)
         case deferred(any DeferredNote, Int)
     }
@@ -43,16 +54,16 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
     /// A location.
     public init(file: String, line: Int, column: Int, note: String? = nil) {
         self.file = file
-        self.line = line
-        self.column = column
-        self.note = note
+        storedLine = Int32(clamping: line)
+        storedColumn = Int32(clamping: column)
+        storedNote = note.map { .text($0) }
     }
 
     /// A location whose note `source` makes when it is read (for its character `offset`).
     public init(file: String, line: Int, column: Int, deferredNote source: any DeferredNote, offset: Int) {
         self.file = file
-        self.line = line
-        self.column = column
+        storedLine = Int32(clamping: line)
+        storedColumn = Int32(clamping: column)
         storedNote = .deferred(source, offset)
     }
 
@@ -61,13 +72,13 @@ public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
 
     /// Same place and same note.
     public static func == (a: SourceLocation, b: SourceLocation) -> Bool {
-        a.file == b.file && a.line == b.line && a.column == b.column && a.note == b.note
+        a.file == b.file && a.storedLine == b.storedLine && a.storedColumn == b.storedColumn && a.note == b.note
     }
 
     /// The place (equal locations have equal places; the note is not made for a hash).
     public func hash(into hasher: inout Hasher) {
         hasher.combine(file)
-        hasher.combine(line)
-        hasher.combine(column)
+        hasher.combine(storedLine)
+        hasher.combine(storedColumn)
     }
 }

@@ -113,11 +113,7 @@ public struct DirectorDaemon: Sendable {
     static func unixTime() -> Double { Double(WallTime.now.nanoseconds) / 1e9 }
 
     /// A duration as the log gives it: seconds with three decimals ("1.234 s").
-    static func seconds(_ d: Duration) -> String {
-        let ms = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
-        let frac = String(ms % 1000)
-        return "\(ms / 1000).\(String(repeating: "0", count: 3 - frac.count))\(frac) s"
-    }
+    static func seconds(_ d: Duration) -> String { d.logSeconds }
 
     /// Runs until SIGTERM or SIGINT. `hangups` must be created before anything else runs, so
     /// that an early SIGHUP is caught rather than killing the process; `controlFD` is a

@@ -61,12 +61,15 @@ public enum ConfigChunks {
         var line = 0
         var start = 0
         let n = b.count
+        // One token list for every line, emptied in place (a list per line was an allocation
+        // per line: 292,665 at the daemon-scale size, on the way of every reload).
+        var tokens = LineTokens()
         while start < n || (start == n && line == 0) {
             line += 1
             var end = start
             while end < n && b[end] != 0x0A { end += 1 }
             if end - start >= 1023 { return nil }
-            var tokens = LineTokens()
+            tokens.kinds.removeAll(keepingCapacity: true)
             guard tokens.scan(b, start..<end) else { return nil }
             if tokens.count > 0 {
                 // A statement starts a new chunk at depth 0, unless it is the '{' of the one before.
@@ -112,10 +115,15 @@ public enum ConfigChunks {
         return chunks.map(\.chunk)
     }
 
+    /// Whether the word at `r` starts with `include`: its bytes compared, no string made
+    /// (this is asked of every word of the file).
     private static func isInclude(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) -> Bool {
-        let word = String(decoding: UnsafeRawBufferPointer(rebasing: b[r]), as: UTF8.self)
-        return word.hasPrefix("include")
+        guard r.count >= includeBytes.count else { return false }
+        for (k, c) in includeBytes.enumerated() where b[r.lowerBound + k] != c { return false }
+        return true
     }
+
+    private static let includeBytes = Array("include".utf8)
 }
 
 /// One chunk while its lines are read.

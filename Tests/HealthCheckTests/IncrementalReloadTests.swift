@@ -125,6 +125,22 @@ import Glibc
         #expect(changedGlobals.wholeFileReason?.contains("global_defs") == true)
     }
 
+    @Test func anIncludeReadsTheWholeFileWithWhatItBrings() throws {
+        let reader = IncrementalConfigReader(file: Self.file, configID: nil)
+        let included = "virtual_server 203.0.113.9 80 {\n  lb_kind DR\n  protocol TCP\n  real_server 198.51.100.9 80 {\n  }\n}\n"
+        func read(_ text: String) -> ConfigRead {
+            reader.read(files: InMemoryFileSystem(files: [Self.file: text, "/etc/more.conf": included]))
+        }
+        _ = read(Self.config())
+        // The file an include names is text the chunks' digests do not cover: the whole file
+        // is read, because of the include, and the included virtual server is there.
+        let reread = read(Self.config() + "include /etc/more.conf\n")
+        #expect(reread.reread == nil)
+        #expect(reread.wholeFileReason == "it uses the preprocessor or include")
+        let names = try #require(reread.result.config).lvs.virtualServers.map(\.name)
+        #expect(names.contains("203.0.113.9:80"), "\(names) \(reread.result.diagnostics)")
+    }
+
     @Test func aDuplicateAddedBlockIsRefusedAtItsLine() throws {
         let reader = IncrementalConfigReader(file: Self.file, configID: nil)
         _ = Self.read(reader, Self.config())

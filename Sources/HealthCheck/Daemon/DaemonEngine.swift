@@ -169,10 +169,12 @@ public actor DaemonEngine {
         running = true
         self.runCheckers = runCheckers
         startedAt = .now
-        var toStart: [(Int, CheckerConfig)] = []
-        for (id, c) in machine.checkers {
+        // Serials and ids only: the configurations stay in `config` (an array of 37,000 copies
+        // was 16 MB at its peak).
+        var toStart: [(Int, CheckerID)] = []
+        for id in machine.checkerIDs {
             let s = newSerial(for: id)
-            toStart.append((s, c))
+            toStart.append((s, id))
         }
         primeTrackedFiles(toStart)
         handle(machine.start())
@@ -180,7 +182,7 @@ public actor DaemonEngine {
         let n = reconcile(because: "startup")
         if n == 0 { writeState() }
         logger.notice("started: \(config.virtualServers.count) virtual servers, \(config.virtualServers.reduce(0) { $0 + $1.realServers.count }) real servers, \(toStart.count) checkers; \(n == 0 ? "kernel table adopted as it is" : "\(n) kernel changes")")
-        if runCheckers { for (s, c) in toStart { launch(serial: s, config: c) } }
+        if runCheckers { for (s, id) in toStart { launch(serial: s, config: machine.checkerConfig(id)) } }
     }
 
     /// Stops every checker. Virtual servers with `omega` run their scripts and are removed from
@@ -225,12 +227,15 @@ public actor DaemonEngine {
     /// `HealthStateMachine.reloaded`): those keep their state as it is, and only the others'
     /// services (and removed ones) are diffed against the table as last read.
     public func reload(_ new: DaemonConfig, unchanged: [Int: Int] = [:]) {
+        let began = ContinuousClock.now
         let oldKeys = Set(config.services.map(\.key))
         let (m, carried) = HealthStateMachine.reloaded(new, from: machine, unchanged: unchanged)
         var newSerialOf: [CheckerID: Int] = [:]
+        newSerialOf.reserveCapacity(serialOf.count)
         var kept = Set<Int>()
-        var toStart: [(Int, CheckerConfig)] = []
-        for (id, c) in m.checkers {
+        kept.reserveCapacity(serialOf.count)
+        var toStart: [(Int, CheckerID)] = []
+        for id in m.checkerIDs {
             if let old = carried[id], let s = serialOf[old] {
                 newSerialOf[id] = s
                 kept.insert(s)
@@ -238,7 +243,7 @@ public actor DaemonEngine {
                 let s = nextSerial
                 nextSerial += 1
                 newSerialOf[id] = s
-                toStart.append((s, c))
+                toStart.append((s, id))
             }
         }
         var stopped = 0
@@ -267,19 +272,21 @@ public actor DaemonEngine {
         handle(machine.start())
         ensureMarks()
         let changed = unchanged.isEmpty ? nil : Set(new.virtualServers.indices).subtracting(unchanged.keys)
+        let carriedOver = ContinuousClock.now
         let n = reconcileFromKnown(because: "reload", only: changed) ?? reconcile(because: "reload")
         if !pendingRemoval.isEmpty, let known { pendingRemoval = pendingRemoval.filter { known[$0] != nil } }
         if stateWriteDue != nil { writeState() }
-        logger.notice("reloaded: \(new.virtualServers.count) virtual servers; \(kept.count) checkers kept their state, \(toStart.count) new, \(stopped) stopped; \(n) kernel changes")
-        if running && runCheckers { for (s, c) in toStart { launch(serial: s, config: c) } }
+        let done = ContinuousClock.now
+        logger.notice("reloaded: \(new.virtualServers.count) virtual servers (\(changed.map { "\($0.count) changed" } ?? "all compared")); \(kept.count) checkers kept their state, \(toStart.count) new, \(stopped) stopped; \(n) kernel changes (check state carried over in \((carriedOver - began).logSeconds), kernel and state file in \((done - carriedOver).logSeconds))")
+        if running && runCheckers { for (s, id) in toStart { launch(serial: s, config: machine.checkerConfig(id)) } }
     }
 
     /// FILE_CHECKs about to start: their init_file written, and their file read now, before the
     /// table is reconciled, so a real server enters the kernel with its tracked weight (or stays
     /// out), as keepalived reads its track files before it starts.
-    private func primeTrackedFiles(_ starting: [(Int, CheckerConfig)]) {
-        for (serial, c) in starting {
-            guard case let .file(f) = c.kind, let id = idOf[serial] else { continue }
+    private func primeTrackedFiles(_ starting: [(Int, CheckerID)]) {
+        for (serial, id) in starting {
+            guard case let .file(f) = machine.checkerConfig(id).kind, idOf[serial] == id else { continue }
             if let problem = FileChecker.initialise(f) { logger.error("track_file \(f.name): \(problem)") }
             let (_, events) = machine.record(id, FileChecker.result(value: FileChecker.read(f.path) ?? 0, f))
             handle(events)

@@ -77,25 +77,33 @@ public struct HealthEvent: Sendable, Equatable, CustomStringConvertible {
 ///   quorum + hysteresis. While lost, a configured sorry server replaces the real servers;
 /// * `omega`: `shutdown()` reports real servers down and quorum lost, with their scripts.
 public struct HealthStateMachine: Sendable {
+    /// A checker's state. Its configuration is `config`'s (not copied here: at 37,000
+    /// checkers a copy per state was about 20 MB, and a reload held two machines).
     struct CheckerState: Sendable {
-        var config: CheckerConfig
         var up: Bool
+        /// The configuration's `enabled`, kept here: whether the real server is alive reads it
+        /// for every checker at every result.
+        var enabled: Bool
         var retriesLeft: Int
         var dynamicWeight: Int32?
         /// FILE_CHECK: what it adds to the server's weight (0 while down).
         var weightOffset: Int64 = 0
     }
 
+    /// A real server's state; its configuration is `config`'s.
     struct RealState: Sendable {
-        var config: RealServerConfig
         var checkers: [CheckerState]
         var alive: Bool
-        /// misc_dynamic's weight (or the configured one) plus the FILE_CHECK offsets, clamped to
+
+        /// Alive: every enabled checker is up.
+        static func alive(_ checkers: [CheckerState]) -> Bool { checkers.allSatisfy { $0.up || !$0.enabled } }
+
+        /// misc_dynamic's weight (or `configured`) plus the FILE_CHECK offsets, clamped to
         /// 0…65535 as keepalived's real_weight does.
-        var weight: Int32 {
+        func weight(configured: Int32) -> Int32 {
             // The last checker's misc_dynamic weight wins; no array made (this is read twice
             // per check result).
-            var base = Int64(config.weight), offsets: Int64 = 0
+            var base = Int64(configured), offsets: Int64 = 0
             for c in checkers {
                 if let w = c.dynamicWeight { base = Int64(w) }
                 offsets += c.weightOffset
@@ -104,8 +112,8 @@ public struct HealthStateMachine: Sendable {
         }
     }
 
+    /// A virtual server's state; its configuration is `config`'s.
     struct VirtualState: Sendable {
-        var config: VirtualServerConfig
         var reals: [RealState]
         var quorumUp: Bool
         var sorryActive: Bool
@@ -119,12 +127,21 @@ public struct HealthStateMachine: Sendable {
         vss = config.virtualServers.map { vs in
             let reals = vs.realServers.map { rs in
                 let checkers = rs.checkers.map { c in
-                    CheckerState(config: c, up: !(c.alpha || rs.alpha) || !c.enabled, retriesLeft: c.retry, dynamicWeight: nil)
+                    CheckerState(up: !(c.alpha || rs.alpha) || !c.enabled, enabled: c.enabled, retriesLeft: c.retry, dynamicWeight: nil)
                 }
-                return RealState(config: rs, checkers: checkers, alive: checkers.allSatisfy { $0.up || !$0.config.enabled })
+                return RealState(checkers: checkers, alive: RealState.alive(checkers))
             }
-            return VirtualState(config: vs, reals: reals, quorumUp: true, sorryActive: false)
+            return VirtualState(reals: reals, quorumUp: true, sorryActive: false)
         }
+    }
+
+    /// Virtual server `v`'s configuration.
+    private func vsConfig(_ v: Int) -> VirtualServerConfig { config.virtualServers[v] }
+    /// Real server `r` of virtual server `v`: its configuration.
+    private func rsConfig(_ v: Int, _ r: Int) -> RealServerConfig { config.virtualServers[v].realServers[r] }
+    /// A checker's configuration.
+    public func checkerConfig(_ id: CheckerID) -> CheckerConfig {
+        config.virtualServers[id.virtualServer].realServers[id.realServer].checkers[id.checker]
     }
 
     /// A machine for `config` that keeps the check state of what it shares with `old` (a
@@ -146,12 +163,12 @@ public struct HealthStateMachine: Sendable {
         // reload quadratic in their number: 2.6 M comparisons at 2,284 virtual servers).
         var oldByIdentity: [VirtualServerIdentity: [Int]] = [:]
         oldByIdentity.reserveCapacity(old.vss.count)
-        for i in old.vss.indices { oldByIdentity[VirtualServerIdentity(old.vss[i].config), default: []].append(i) }
+        for i in old.vss.indices { oldByIdentity[VirtualServerIdentity(old.vsConfig(i)), default: []].append(i) }
         var nextOfIdentity: [VirtualServerIdentity: Int] = [:]
         var taken = Set<Int>()
         for (v, ov) in unchanged where machine.keepState(v, of: old, at: ov, carried: &carried) { taken.insert(ov) }
         for v in machine.vss.indices {
-            let vsConfig = machine.vss[v].config
+            let vsConfig = machine.vsConfig(v)
             let identity = VirtualServerIdentity(vsConfig)
             if let ov = unchanged[v], taken.contains(ov) {
                 nextOfIdentity[identity, default: 0] += 1
@@ -164,16 +181,18 @@ public struct HealthStateMachine: Sendable {
             machine.vss[v].quorumUp = old.vss[ov].quorumUp
             machine.vss[v].sorryActive = old.vss[ov].sorryActive && vsConfig.sorryServer != nil
             var usedRS = Set<Int>()
+            let oldReals = old.vsConfig(ov).realServers
             for r in machine.vss[v].reals.indices {
-                let key = machine.vss[v].reals[r].config.key
-                guard let or = old.vss[ov].reals.indices.first(where: { !usedRS.contains($0) && old.vss[ov].reals[$0].config.key == key })
+                let rsConfig = vsConfig.realServers[r]
+                let key = rsConfig.key
+                guard let or = oldReals.indices.first(where: { !usedRS.contains($0) && oldReals[$0].key == key })
                 else { continue }
                 usedRS.insert(or)
                 var usedC = Set<Int>()
                 for c in machine.vss[v].reals[r].checkers.indices {
-                    let want = Self.identity(machine.vss[v].reals[r].checkers[c].config)
-                    guard let oc = old.vss[ov].reals[or].checkers.indices.first(where: {
-                        !usedC.contains($0) && Self.identity(old.vss[ov].reals[or].checkers[$0].config) == want
+                    let want = Self.identity(rsConfig.checkers[c])
+                    guard let oc = oldReals[or].checkers.indices.first(where: {
+                        !usedC.contains($0) && Self.identity(oldReals[or].checkers[$0]) == want
                     }) else { continue }
                     usedC.insert(oc)
                     let o = old.vss[ov].reals[or].checkers[oc]
@@ -181,12 +200,11 @@ public struct HealthStateMachine: Sendable {
                     machine.vss[v].reals[r].checkers[c].retriesLeft = o.retriesLeft
                     machine.vss[v].reals[r].checkers[c].dynamicWeight = o.dynamicWeight
                     machine.vss[v].reals[r].checkers[c].weightOffset = o.weightOffset
-                    if o.config.enabled {
+                    if o.enabled {
                         carried[CheckerID(virtualServer: v, realServer: r, checker: c)] = CheckerID(virtualServer: ov, realServer: or, checker: oc)
                     }
                 }
-                let rs = machine.vss[v].reals[r]
-                machine.vss[v].reals[r].alive = rs.checkers.allSatisfy { $0.up || !$0.config.enabled }
+                machine.vss[v].reals[r].alive = RealState.alive(machine.vss[v].reals[r].checkers)
             }
         }
         return (machine, carried)
@@ -196,12 +214,15 @@ public struct HealthStateMachine: Sendable {
     /// two are the same configuration): false, and nothing taken, when their shapes differ.
     private mutating func keepState(_ v: Int, of old: HealthStateMachine, at ov: Int, carried: inout [CheckerID: CheckerID]) -> Bool {
         guard vss.indices.contains(v), old.vss.indices.contains(ov) else { return false }
-        let (new, was) = (vss[v], old.vss[ov])
-        guard VirtualServerIdentity(new.config) == VirtualServerIdentity(was.config), new.reals.count == was.reals.count,
-              zip(new.reals, was.reals).allSatisfy({ $0.config.key == $1.config.key && $0.checkers.count == $1.checkers.count })
+        // The configurations are compared, and no copy of `vss[v]` is held while it changes
+        // (a copy made every real server array of the new machine be copied once more).
+        let (newConfig, oldConfig) = (vsConfig(v), old.vsConfig(ov))
+        let was = old.vss[ov]
+        guard VirtualServerIdentity(newConfig) == VirtualServerIdentity(oldConfig), newConfig.realServers.count == oldConfig.realServers.count,
+              zip(newConfig.realServers, oldConfig.realServers).allSatisfy({ $0.key == $1.key && $0.checkers.count == $1.checkers.count })
         else { return false }
         vss[v].quorumUp = was.quorumUp
-        vss[v].sorryActive = was.sorryActive && new.config.sorryServer != nil
+        vss[v].sorryActive = was.sorryActive && newConfig.sorryServer != nil
         for r in was.reals.indices {
             for c in was.reals[r].checkers.indices {
                 let o = was.reals[r].checkers[c]
@@ -209,7 +230,7 @@ public struct HealthStateMachine: Sendable {
                 vss[v].reals[r].checkers[c].retriesLeft = o.retriesLeft
                 vss[v].reals[r].checkers[c].dynamicWeight = o.dynamicWeight
                 vss[v].reals[r].checkers[c].weightOffset = o.weightOffset
-                if o.config.enabled {
+                if o.enabled {
                     carried[CheckerID(virtualServer: v, realServer: r, checker: c)] = CheckerID(virtualServer: ov, realServer: r, checker: c)
                 }
             }
@@ -241,15 +262,18 @@ public struct HealthStateMachine: Sendable {
     }
 
     /// Real server `r` of virtual server `v` (for status).
-    public func realServerConfig(virtualServer v: Int, realServer r: Int) -> RealServerConfig { vss[v].reals[r].config }
+    public func realServerConfig(virtualServer v: Int, realServer r: Int) -> RealServerConfig { rsConfig(v, r) }
 
     /// Every enabled checker, for the scheduler.
-    public var checkers: [(id: CheckerID, config: CheckerConfig)] {
-        var out: [(CheckerID, CheckerConfig)] = []
+    public var checkers: [(id: CheckerID, config: CheckerConfig)] { checkerIDs.map { ($0, checkerConfig($0)) } }
+
+    /// Every enabled checker's id, in file order (its configuration: `checkerConfig(_:)`).
+    public var checkerIDs: [CheckerID] {
+        var out: [CheckerID] = []
         for (v, vs) in vss.enumerated() {
             for (r, rs) in vs.reals.enumerated() {
-                for (c, ch) in rs.checkers.enumerated() where ch.config.enabled {
-                    out.append((CheckerID(virtualServer: v, realServer: r, checker: c), ch.config))
+                for (c, ch) in rs.checkers.enumerated() where ch.enabled {
+                    out.append(CheckerID(virtualServer: v, realServer: r, checker: c))
                 }
             }
         }
@@ -267,12 +291,13 @@ public struct HealthStateMachine: Sendable {
     public func isCheckerUp(_ id: CheckerID) -> Bool { vss[id.virtualServer].reals[id.realServer].checkers[id.checker].up }
     public func hasQuorum(virtualServer v: Int) -> Bool { vss[v].quorumUp }
     public func isSorryServerActive(virtualServer v: Int) -> Bool { vss[v].sorryActive }
-    public func weight(virtualServer v: Int, realServer r: Int) -> Int32 { vss[v].reals[r].weight }
+    public func weight(virtualServer v: Int, realServer r: Int) -> Int32 { vss[v].reals[r].weight(configured: rsConfig(v, r).weight) }
 
     /// The summed weight of live real servers.
     public func liveWeight(virtualServer v: Int) -> Int64 {
         var total: Int64 = 0
-        for rs in vss[v].reals where rs.alive { total += Int64(rs.weight) }
+        let configs = vsConfig(v).realServers
+        for (r, rs) in vss[v].reals.enumerated() where rs.alive { total += Int64(rs.weight(configured: configs[r].weight)) }
         return total
     }
 
@@ -281,73 +306,75 @@ public struct HealthStateMachine: Sendable {
         var events: [HealthEvent] = []
         let (v, r, c) = (id.virtualServer, id.realServer, id.checker)
         var ch = vss[v].reals[r].checkers[c]
-        let key = vss[v].reals[r].config.key
-        var next = ch.config.delayLoop
-        let oldWeight = vss[v].reals[r].weight
+        let rsConfig = rsConfig(v, r)
+        let cc = rsConfig.checkers[c]
+        let key = rsConfig.key
+        var next = cc.delayLoop
+        let oldWeight = vss[v].reals[r].weight(configured: rsConfig.weight)
 
         if result.success {
-            ch.retriesLeft = ch.config.retry
+            ch.retriesLeft = cc.retry
             if let w = result.weight { ch.dynamicWeight = w }
             if let o = result.weightOffset { ch.weightOffset = o }
             if !ch.up {
                 ch.up = true
-                events.append(HealthEvent(kind: .checkerUp, virtualServer: v, server: key, checker: id, reason: "\(ch.config.kind.name) succeeded"))
+                events.append(HealthEvent(kind: .checkerUp, virtualServer: v, server: key, checker: id, reason: "\(cc.kind.name) succeeded"))
             }
         } else if ch.up {
             ch.weightOffset = 0
             if ch.retriesLeft > 0 {
                 ch.retriesLeft -= 1
-                next = ch.config.delayBeforeRetry
+                next = cc.delayBeforeRetry
             } else {
                 ch.up = false
-                ch.retriesLeft = ch.config.retry
+                ch.retriesLeft = cc.retry
                 events.append(HealthEvent(kind: .checkerDown, virtualServer: v, server: key, checker: id,
-                                          reason: "\(ch.config.kind.name) \(result.reason)" + (ch.config.retry > 0 ? " after \(ch.config.retry) retries" : "")))
+                                          reason: "\(cc.kind.name) \(result.reason)" + (cc.retry > 0 ? " after \(cc.retry) retries" : "")))
             }
         }
         vss[v].reals[r].checkers[c] = ch
 
-        let rs = vss[v].reals[r]
-        let alive = rs.checkers.allSatisfy { $0.up || !$0.config.enabled }
-        if alive != rs.alive {
+        let wasAlive = vss[v].reals[r].alive
+        let alive = RealState.alive(vss[v].reals[r].checkers)
+        if alive != wasAlive {
             vss[v].reals[r].alive = alive
             events.append(HealthEvent(kind: alive ? .realServerUp : .realServerDown, virtualServer: v, server: key,
-                                      checker: id, reason: alive ? "all checkers up" : "\(ch.config.kind.name) \(result.reason)",
-                                      script: alive ? rs.config.notifyUp : rs.config.notifyDown))
+                                      checker: id, reason: alive ? "all checkers up" : "\(cc.kind.name) \(result.reason)",
+                                      script: alive ? rsConfig.notifyUp : rsConfig.notifyDown))
         }
-        let newWeight = vss[v].reals[r].weight
+        let newWeight = vss[v].reals[r].weight(configured: rsConfig.weight)
         if newWeight != oldWeight {
             events.append(HealthEvent(kind: .weightChanged(from: oldWeight, to: newWeight), virtualServer: v, server: key,
-                                      checker: id, reason: ch.config.kind.name == "FILE_CHECK" ? "tracked file" : "misc_dynamic"))
+                                      checker: id, reason: cc.kind.name == "FILE_CHECK" ? "tracked file" : "misc_dynamic"))
         }
         // The live weight changes only with this server's state or weight: the quorum is
         // settled again only then (it summed every real server of the virtual server at each
         // result: at 100 real servers, most of the engine's time per check).
-        if alive != rs.alive || newWeight != oldWeight { updateQuorum(v, &events) }
+        if alive != wasAlive || newWeight != oldWeight { updateQuorum(v, &events) }
         return (next, events)
     }
 
     /// omega: on shutdown, the scripts keepalived runs (real servers down, quorum lost).
     public mutating func shutdown() -> [HealthEvent] {
         var events: [HealthEvent] = []
-        for v in vss.indices where vss[v].config.omega {
+        for v in vss.indices where vsConfig(v).omega {
             for r in vss[v].reals.indices where vss[v].reals[r].alive {
                 vss[v].reals[r].alive = false
-                let rs = vss[v].reals[r]
-                events.append(HealthEvent(kind: .realServerDown, virtualServer: v, server: rs.config.key, reason: "shutdown",
-                                          script: rs.config.notifyDown))
+                let rs = rsConfig(v, r)
+                events.append(HealthEvent(kind: .realServerDown, virtualServer: v, server: rs.key, reason: "shutdown",
+                                          script: rs.notifyDown))
             }
             if vss[v].quorumUp {
                 vss[v].quorumUp = false
                 events.append(HealthEvent(kind: .quorumLost(weight: 0), virtualServer: v, reason: "shutdown",
-                                          script: vss[v].config.quorumDown))
+                                          script: vsConfig(v).quorumDown))
             }
         }
         return events
     }
 
     private mutating func updateQuorum(_ v: Int, _ events: inout [HealthEvent]) {
-        let vs = vss[v].config
+        let vs = vsConfig(v)
         let weight = liveWeight(virtualServer: v)
         if vss[v].quorumUp && weight < vs.quorum - vs.hysteresis {
             vss[v].quorumUp = false
@@ -373,18 +400,20 @@ public struct HealthStateMachine: Sendable {
     /// The destinations virtual server `v`'s services should have now.
     public func desiredDestinations(virtualServer v: Int) -> [Destination] {
         let vs = vss[v]
+        let vsConfig = vsConfig(v)
         var out: [Destination] = []
-        for rs in vs.reals {
-            var d = rs.config.destination
+        for (r, rs) in vs.reals.enumerated() {
+            let rsConfig = vsConfig.realServers[r]
+            var d = rsConfig.destination
             if vs.sorryActive || !rs.alive {
-                guard rs.config.inhibitOnFailure else { continue }
+                guard rsConfig.inhibitOnFailure else { continue }
                 d.weight = 0
             } else {
-                d.weight = rs.weight
+                d.weight = rs.weight(configured: rsConfig.weight)
             }
             out.append(d)
         }
-        if let sorry = vs.config.sorryServer {
+        if let sorry = vsConfig.sorryServer {
             if vs.sorryActive {
                 out.append(sorry.destination)
             } else if sorry.inhibit {
@@ -399,9 +428,9 @@ public struct HealthStateMachine: Sendable {
     /// Every service with the destinations it should have now.
     public var desiredTable: [ServiceKey: [Destination]] {
         var table: [ServiceKey: [Destination]] = [:]
-        for (v, vs) in vss.enumerated() {
+        for v in vss.indices {
             let dests = desiredDestinations(virtualServer: v)
-            for svc in vs.config.services { table[svc.key] = dests }
+            for svc in vsConfig(v).services { table[svc.key] = dests }
         }
         return table
     }

@@ -1,0 +1,112 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+@testable import Director
+@testable import EventLoop
+@testable import HealthCheck
+import IPVS
+import Diagnostics
+import IPVSRules
+import KeepalivedConfig
+import Logging
+import Synchronization
+import Testing
+
+/// What the daemon holds at Scripts/bench's daemon-scale size, natively and without IPVS:
+/// SWIFTVS_SCALE_CONF (Scripts/lib/bench-scale.awk's base file) is read as `swiftvs daemon`
+/// reads it, the engine starts on an in-memory table with the real checkers (run it in a
+/// network namespace of its own: the TCP_CHECKs' connects then fail at once, nothing leaves
+/// it), and SWIFTVS_SCALE_CONF_NEXT (if set) is the reload. Prints the resident set and the
+/// heap in use after each step; meant for heaptrack (`heaptrack .build/debug/swiftvsPackageTests.xctest
+/// --testing-library swift-testing --filter DaemonMemoryScale`). Off by default.
+@Suite struct DaemonMemoryScaleTests {
+    static let base = Glibc.getenv("SWIFTVS_SCALE_CONF").map { String(cString: $0) }
+    static let next = Glibc.getenv("SWIFTVS_SCALE_CONF_NEXT").map { String(cString: $0) }
+
+    @Test(.enabled(if: base != nil, "set SWIFTVS_SCALE_CONF (and SWIFTVS_SCALE_CONF_NEXT for a reload)"))
+    func residentSetOfTheDaemonAtScale() async throws {
+        let path = try #require(Self.base)
+        print("sizes: SourceLocation \(MemoryLayout<Diagnostics.SourceLocation>.size) B, CheckerConfig \(MemoryLayout<CheckerConfig>.size) B, RealServerConfig \(MemoryLayout<RealServerConfig>.size) B, VirtualServerConfig \(MemoryLayout<VirtualServerConfig>.size) B, Destination \(MemoryLayout<Destination>.size) B, DestinationEntry \(MemoryLayout<DestinationEntry>.size) B")
+        Self.report("before the read")
+        let reader = IncrementalConfigReader(file: path, configID: nil)
+        let checked = reader.read(files: HashingFileSystem(), deferSnapshot: true).result
+        let director = try #require(checked.config, "\(checked.errors)")
+        Self.report("read (\(director.lvs.virtualServers.count) virtual servers)")
+        let reactor = Reactor()
+        let runner = ProcessRunner(reactor: reactor)
+        let factory = CheckerFactory(runner: runner)
+        let table = ScaleTable()
+        let engine = DaemonEngine(
+            config: director.lvs, table: table, marks: nil, settings: DaemonSettings(),
+            logger: Logger(label: "scale", factory: { _ in SwiftLogNoOpLogHandler() }),
+            makeChecker: { factory.make($0) }, runScript: { await runner.run($0, timeout: $1) },
+            checkLoop: reactor)
+        await engine.start()
+        Self.report("started (\(table.count) destinations in the table)")
+        reader.completeSnapshot()
+        Self.report("snapshot made")
+        if let next = Self.next {
+            try FileCopy.replace(path, with: next)
+            let clock = ContinuousClock()
+            var t = clock.now
+            let read = reader.read(files: HashingFileSystem())
+            let readTime = clock.now - t
+            let new = try #require(read.result.config)
+            Self.report("reload read (\(read.reread.map { "\($0.chunks) of \($0.of) chunks" } ?? "whole file") in \(readTime.logSeconds))")
+            t = clock.now
+            await engine.reload(new.lvs, unchanged: read.unchanged)
+            Self.report("reloaded in \((clock.now - t).logSeconds) (\(table.count) destinations in the table)")
+        }
+        await engine.stop()
+        #expect(table.count > 0)
+    }
+
+    /// VmRSS, VmHWM and RssAnon now, on standard output.
+    static func report(_ step: String) {
+        var fields: [String: String] = [:]
+        if let status = try? LocalFileSystem().read("/proc/self/status") {
+            for line in status.split(separator: "\n") {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                fields[String(line[..<colon])] = String(line[line.index(after: colon)...]).trimmingSpaces
+            }
+        }
+        print("memory: \(step): rss \(fields["VmRSS"] ?? "?"), peak \(fields["VmHWM"] ?? "?"), anonymous \(fields["RssAnon"] ?? "?")")
+    }
+}
+
+/// An in-memory kernel table for a large configuration: a batch is applied in one
+/// `Plan.simulate` (not one per change, as `FakeTable` does).
+final class ScaleTable: KernelTable {
+    private let entries = Mutex<[ServiceEntry]>([])
+
+    var count: Int { entries.withLock { $0.reduce(0) { $0 + $1.destinations.count } } }
+
+    func services() throws(IPVSError) -> [ServiceEntry] { entries.withLock { $0 } }
+
+    func service(_ key: ServiceKey, statistics: Bool) throws(IPVSError) -> ServiceEntry {
+        guard let e = entries.withLock({ $0.first { $0.service.key == key } }) else {
+            throw IPVSError(code: .noSuchService, errno: .noSuchProcess, operation: .getService, object: .service(key), reason: "No such service")
+        }
+        return e
+    }
+
+    func apply(_ changes: [Change], stopAtFirstFailure: Bool) throws(IPVSError) -> BatchResult {
+        entries.withLock { t in
+            let sim = Plan.simulate(changes, on: t)
+            t = sim.table
+            return BatchResult(processed: changes.count, failures: [])
+        }
+    }
+}
+
+/// The file at `path` takes `other`'s text (a reload's new configuration at the same path).
+enum FileCopy {
+    static func replace(_ path: String, with other: String) throws {
+        let text = try LocalFileSystem().read(other)
+        try AtomicFile.write(text, to: path)
+    }
+}
+
+extension StringProtocol {
+    var trimmingSpaces: String { String(drop { $0 == " " || $0 == "\t" }) }
+}
