@@ -10,7 +10,7 @@
 // it. Linked, the loader relocated libcrypto's 1.2 MB of read-only data in every daemon, never
 // initialised (docs/benchmarks.md, "A VRRP director's resident set"). The first SSL_GET context
 // loads libssl.so.N (and through it libcrypto) with dlopen and takes every function it calls from
-// it: `swiftvs_openssl_load`. The headers give the types, constants and prototypes only.
+// it: `swiftvs_openssl_load` (given SWIFTVS_LIBSSL_SONAME; a test gives a name that is missing). The headers give the types, constants and prototypes only.
 
 #include <dlfcn.h>
 #include <stdint.h>
@@ -55,8 +55,8 @@ typedef struct swiftvs_openssl {
 /// Loads libssl (`SWIFTVS_LIBSSL_SONAME`; libcrypto comes with it) and resolves every function
 /// of `swiftvs_openssl`. Returns the table (allocated once, kept with the library for the
 /// process's life: the caller loads once), or NULL with dlerror()'s text in `error`.
-static inline const swiftvs_openssl *swiftvs_openssl_load(char *error, size_t size) {
-    void *lib = dlopen(SWIFTVS_LIBSSL_SONAME, RTLD_NOW | RTLD_LOCAL);
+static inline const swiftvs_openssl *swiftvs_openssl_load(const char *soname, char *error, size_t size) {
+    void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
         snprintf(error, size, "%s", dlerror());
         return NULL;

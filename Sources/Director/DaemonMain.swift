@@ -236,8 +236,9 @@ public enum DaemonMain {
                 runScript: { await runner.run($0, timeout: $1) },
                 checkLoop: reactor, metrics: events)
         }
-        let vrrp = director.vrrp.isEmpty ? nil : openVRRP(director.vrrp, reactor: reactor, runner: runner, ipvs: ipvs, logger: logger)
-        if vrrp != nil { await realtimeEventLoop(reactor, priority: director.vrrp.globals.realtimePriority, logger: logger) }
+        // Also without vrrp_instance blocks, so that a reload that adds the first ones runs them
+        // (and the event loop then turns real-time: `VRRPEngine.applyRealtime`).
+        let vrrp = openVRRP(director.vrrp, reactor: reactor, runner: runner, ipvs: ipvs, logger: logger)
         logger.notice("swiftvs daemon: config \(config), control \(control)\(noState || ipvs == nil ? "" : ", state \(state)"), \(daemonConfig.virtualServers.count) virtual servers, \(director.vrrp.instances.count) vrrp instances, pid \(getpid())")
         let metrics = events.map { DirectorMetrics(events: $0, runner: runner, ipvs: ipvs, lvs: engine, vrrp: vrrp) }
         if let m = options.metrics { logger.notice("metrics: http://\(m)/metrics") }
@@ -299,26 +300,18 @@ public enum DaemonMain {
         }
     }
 
-    /// VRRP's timers on a real-time thread: Master_Down and the advert timer fire on time on a
-    /// loaded node (an ordinary thread's wake-up waited behind the other threads' slices;
-    /// keepalived does the same with `vrrp_rt_priority`, off by default there). The priority
-    /// is `vrrp_rt_priority`'s, 1 when it is not given: above every ordinary thread, below
-    /// whatever the host runs real-time itself. Scripts and checks started from it run as
-    /// ordinary processes. Without CAP_SYS_NICE the daemon runs on, with a warning.
-    static func realtimeEventLoop(_ reactor: Reactor, priority: Int32, logger: Logger) async {
-        if let failure = await reactor.makeRealtime(priority: priority) {
-            logger.warning("vrrp: the event loop stays an ordinary thread (sched_setscheduler SCHED_RR \(priority): \(failure)); under load its timers may be late")
-        }
-    }
-
-    /// The VRRP engine's netlink sockets; an instance's own sockets open when it starts.
+    /// The VRRP engine's netlink sockets; an instance's own sockets open when it starts. A
+    /// configuration without instances runs on when they cannot be opened (a reload that adds
+    /// instances then asks for a restart).
     static func openVRRP(_ config: VRRPConfiguration, reactor: Reactor, runner: ProcessRunner, ipvs: IPVSHandle?,
-                         logger: Logger) -> VRRPEngine {
+                         logger: Logger) -> VRRPEngine? {
         let sync = ipvs.map { IPVSSyncDaemon(ipvs: $0) }
         do {
             return try VRRPEngine(config: config, reactor: reactor, runner: runner, logger: logger, syncDaemon: sync)
         } catch {
-            fail("daemon: \(error)", hint: error.hint, status: 1)
+            guard config.isEmpty else { fail("daemon: \(error)", hint: error.hint, status: 1) }
+            logger.warning("vrrp: \(error); vrrp_instance blocks added by a reload will need a restart")
+            return nil
         }
     }
 

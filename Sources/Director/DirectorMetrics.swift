@@ -54,7 +54,7 @@ public struct DirectorMetrics: Sendable {
         out.append(events)
         writeSlots(into: &out)
         lvs?.write(into: &out)
-        if let vrrp { Self.write(vrrp, into: &out) }
+        if let vrrp, !vrrp.isEmpty { Self.write(vrrp, into: &out) }
         if let ipvsDump { Self.writeIPVS(ipvsDump, into: &out) }
         return out.bytes
     }

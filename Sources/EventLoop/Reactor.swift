@@ -17,6 +17,11 @@ import Synchronization
 /// on the same thread, keepalived's single-threaded event loop in effect. Jobs enqueued from
 /// other threads wake the loop through an eventfd.
 ///
+/// It is a `SerialExecutor` too: an actor whose executor it is (the VRRP engine) runs on its
+/// thread, and a callback of the reactor enters it synchronously (`assumeIsolated`).
+///
+/// * `register(fd:events:_:)` watches a descriptor for good: its body runs on the reactor
+///   thread at every pass that finds it ready (a socket read for the process's life).
 /// * `wait(fd:)` is one-shot: the descriptor is added when the wait starts and removed (under
 ///   the lock, before the waiter resumes) when it ends, so a caller may close it right after
 ///   `wait` returns. Only one wait per descriptor may be outstanding.
@@ -28,7 +33,7 @@ import Synchronization
 /// There is no process-wide instance: whoever needs one makes it and hands it on (the daemon
 /// makes one at its start, for its process runner, its checkers and its control socket). Its
 /// thread holds it, so a reactor lives, with its thread, for the rest of the process.
-public final class Reactor: TaskExecutor, Sendable {
+public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
     /// How a `wait(fd:events:deadline:)` ended.
     public enum Outcome: Sendable, Equatable {
         /// The epoll events that fired (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP…).
@@ -45,6 +50,13 @@ public final class Reactor: TaskExecutor, Sendable {
         var resume: Resumer<Outcome>
     }
 
+    /// A descriptor watched until `unregister`, its body called on the reactor thread at every
+    /// pass that finds it ready.
+    private struct Registration {
+        var fd: Int32
+        var body: @Sendable (UInt32) -> Void
+    }
+
     private enum Timed {
         case waiter
         case sleeper(CheckedContinuation<Void, any Error>)
@@ -54,6 +66,8 @@ public final class Reactor: TaskExecutor, Sendable {
 
     private struct State {
         var waiters: [UInt64: Waiter] = [:]
+        /// Persistent descriptor registrations (`register(fd:events:_:)`), by id.
+        var registrations: [UInt64: Registration] = [:]
         /// What each live timer id stands for (waiters' timers are looked up in `waiters`).
         var timed: [UInt64: Timed] = [:]
         var processes: [UInt64: ProcessWatch] = [:]
@@ -83,6 +97,8 @@ public final class Reactor: TaskExecutor, Sendable {
     private let state = Mutex(State())
     /// Read buffer for child output; only the reactor thread uses it (under the lock).
     private nonisolated(unsafe) let scratch: UnsafeMutableRawBufferPointer
+    /// The reactor thread's pthread_t (0 until it runs): `isIsolatingCurrentContext`.
+    private let thread = Atomic<UInt>(0)
 
     /// Starts a reactor on a thread of its own, named `swiftvs-reactor`. Stops the process when
     /// epoll or eventfd cannot be had (no descriptor left at start is no state to run in).
@@ -121,6 +137,27 @@ public final class Reactor: TaskExecutor, Sendable {
             return true
         }
         if wake { poke() }
+    }
+
+    // MARK: - SerialExecutor
+
+    /// An actor whose `unownedExecutor` is this reactor runs on its thread, and code already
+    /// running there (a `register` body, a `schedule` callback) may enter it synchronously
+    /// with `assumeIsolated`: no task, no job, no hop. The reactor runs one thing at a time, so
+    /// it is a serial executor as it stands.
+    public func isIsolatingCurrentContext() -> Bool? {
+        isReactorThread
+    }
+
+    /// Stops the process unless called on the reactor thread (`assumeIsolated` asks this).
+    public func checkIsolated() {
+        precondition(isReactorThread, "not on the swiftvs-reactor thread")
+    }
+
+    /// Whether the caller runs on the reactor thread.
+    public var isReactorThread: Bool {
+        let t = thread.load(ordering: .acquiring)
+        return t != 0 && t == UInt(pthread_self())
     }
 
     // MARK: - Waits
@@ -206,6 +243,29 @@ public final class Reactor: TaskExecutor, Sendable {
             return w
         }
         waiter?.resume(.cancelled)
+    }
+
+    /// Watches `fd` until `unregister(_:)`: `body` is called on the reactor thread, with the
+    /// epoll events, in every pass of the loop that finds it ready (level-triggered: a body that
+    /// leaves data queued is called again in the next pass). No task, continuation or epoll_ctl
+    /// per event, where a `wait` loop costs all three each time: for a socket that is read
+    /// for the life of the process (VRRP adverts). A body may be called once more in the pass
+    /// in which it is unregistered. Returns the errno of epoll_ctl when `fd` cannot be added.
+    public func register(fd: Int32, events: UInt32, _ body: @escaping @Sendable (UInt32) -> Void) -> Result<UInt64, Errno> {
+        state.withLock { s -> Result<UInt64, Errno> in
+            let id = s.newID()
+            guard Self.control(epfd, SystemCalls.EPOLL_CTL_ADD, fd, events: events, data: id) == 0 else { return .failure(.current) }
+            s.registrations[id] = Registration(fd: fd, body: body)
+            return .success(id)
+        }
+    }
+
+    /// Ends a `register`: the descriptor leaves the epoll set (call it before closing it).
+    public func unregister(_ id: UInt64) {
+        state.withLock { s in
+            guard let r = s.registrations.removeValue(forKey: id) else { return }
+            SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, r.fd)
+        }
     }
 
     /// Sleeps until `deadline` on the reactor's timer heap; throws CancellationError when the
@@ -501,6 +561,7 @@ public final class Reactor: TaskExecutor, Sendable {
     /// waits, slept timers, ended processes, callback timers.
     private struct Resumptions {
         var ready: [(Resumer<Outcome>, Outcome)] = []
+        var registered: [(@Sendable (UInt32) -> Void, UInt32)] = []
         var woken: [CheckedContinuation<Void, any Error>] = []
         var ended: [(Resumer<ProcessEnd>, ProcessEnd)] = []
         var callbacks: [@Sendable () -> Void] = []
@@ -508,11 +569,13 @@ public final class Reactor: TaskExecutor, Sendable {
         /// Resumes them all and empties the lists (keeping their capacity for the next pass).
         mutating func resumeAll() {
             for (r, o) in ready { r(o) }
+            for (body, events) in registered { body(events) }
             for c in woken { c.resume() }
             for (c, e) in ended { c(e) }
             for f in callbacks { f() }
             callbacks.removeAll(keepingCapacity: true)
             ready.removeAll(keepingCapacity: true)
+            registered.removeAll(keepingCapacity: true)
             woken.removeAll(keepingCapacity: true)
             ended.removeAll(keepingCapacity: true)
         }
@@ -521,11 +584,12 @@ public final class Reactor: TaskExecutor, Sendable {
     private func run() {
         // Otherwise it would carry the name of whichever thread created it.
         SystemCalls.nameThisThread("swiftvs-reactor")
+        thread.store(UInt(pthread_self()), ordering: .releasing)
         let capacity = 256
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity * SystemCalls.epollEventSize, alignment: 8)
         var due = Resumptions()
         var jobs: [UnownedJob] = []
-        let executor = asUnownedTaskExecutor()
+        let executor = asUnownedTaskExecutor(), serial = asUnownedSerialExecutor()
         while true {
             let n = SystemCalls.epollWait(epfd, buffer, capacity: Int32(capacity), timeout: nextTimeout())
             // EINTR (a signal) goes round again below. Any other failure (EBADF, EFAULT, EINVAL)
@@ -547,7 +611,7 @@ public final class Reactor: TaskExecutor, Sendable {
                 swap(&jobs, &s.jobs)
             }
             due.resumeAll()
-            runJobs(&jobs, on: executor)
+            runJobs(&jobs, on: executor, serial)
         }
     }
 
@@ -585,6 +649,8 @@ public final class Reactor: TaskExecutor, Sendable {
             SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, w.fd)
             s.timed[data] = nil
             due.ready.append((w.resume, .ready(events)))
+        } else if let r = s.registrations[data] {
+            due.registered.append((r.body, events))
         }
     }
 
@@ -614,10 +680,12 @@ public final class Reactor: TaskExecutor, Sendable {
     /// Runs the queued jobs. They run after the resumptions, which enqueue the jobs of tasks
     /// preferring this executor: those run in this same pass (up to a bound, then I/O is
     /// polled again, the rest first in the queue).
-    private func runJobs(_ jobs: inout [UnownedJob], on executor: UnownedTaskExecutor) {
+    /// Every job runs as the serial executor it is too (see `isIsolatingCurrentContext`): a
+    /// task that prefers the reactor then enters an actor isolated to it without a hop.
+    private func runJobs(_ jobs: inout [UnownedJob], on executor: UnownedTaskExecutor, _ serial: UnownedSerialExecutor) {
         var budget = 256
         while !jobs.isEmpty && budget > 0 {
-            for j in jobs { j.runSynchronously(on: executor) }
+            for j in jobs { j.runSynchronously(isolatedTo: serial, taskExecutor: executor) }
             budget -= jobs.count
             jobs.removeAll(keepingCapacity: true)
             state.withLock { swap(&jobs, &$0.jobs) }

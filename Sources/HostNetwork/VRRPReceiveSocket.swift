@@ -80,22 +80,35 @@ public struct VRRPReceiveSocket: ~Copyable, Sendable {
     /// (never blocks). Call again after a full batch: more may be waiting.
     public func receive(limit: Int = 64) throws(HostNetworkError) -> [VRRPDatagram] {
         var datagrams: [VRRPDatagram] = []
-        var buffer = [UInt8](repeating: 0, count: Self.maximumDatagramSize)
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: Self.maximumDatagramSize)
+        defer { buffer.deallocate() }
+        try receive(into: buffer, limit: limit) { datagrams.append($0) }
+        return datagrams
+    }
+
+    /// Reads the datagrams queued now, up to `limit`, into `buffer` one at a time (at least
+    /// `maximumDatagramSize` bytes, reused for each) and hands each to `body`, oldest first;
+    /// returns how many were read (never blocks). The daemon's receive path: one buffer for the
+    /// socket's life, no array of datagrams per read.
+    @discardableResult
+    public func receive(into buffer: UnsafeMutableBufferPointer<UInt8>, limit: Int = 64,
+                        _ body: (VRRPDatagram) -> Void) throws(HostNetworkError) -> Int {
         var info = swiftvs_recv_info()
         let domain = family == .inet ? AF_INET : AF_INET6
-        while datagrams.count < limit {
+        var count = 0
+        while count < limit {
             let received = valueOrErrno {
-                buffer.withUnsafeMutableBufferPointer {
-                    swiftvs_recv_with_info(descriptor.rawValue, domain, $0.baseAddress, $0.count, &info)
-                }
+                swiftvs_recv_with_info(descriptor.rawValue, domain, buffer.baseAddress, min(buffer.count, Self.maximumDatagramSize), &info)
             }
             switch received {
-            case let .success(n): datagrams.append(datagram(Array(buffer[0..<Int(n)]), info))
-            case .failure(.resourceTemporarilyUnavailable): return datagrams
+            case let .success(n):
+                count += 1
+                body(datagram(Array(buffer[0..<Int(n)]), info))
+            case .failure(.resourceTemporarilyUnavailable): return count
             case let .failure(e): throw .system(e, .receiveVRRP, "on \(interface.name)")
             }
         }
-        return datagrams
+        return count
     }
 
     /// Turns the C receive record into a datagram (addresses per family; the IPv4 TTL from

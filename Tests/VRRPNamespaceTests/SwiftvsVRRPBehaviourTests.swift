@@ -51,6 +51,9 @@ extension VRRPNamespace {
         @Test("SIGHUP with an unchanged configuration: no transition, no gap, no GARP")
         func reloadUnchanged() async throws { try await VRRPContinuityCases.reloadUnchanged([.swiftvs, .swiftvs]) }
 
+        @Test("the first vrrp_instance added by SIGHUP runs, and the event loop turns real-time")
+        func firstInstanceByReload() async throws { try await VRRPReloadCases.firstInstanceByReload() }
+
         @Test("a reload that blocks longer than the peer's Master_Down_Interval: the master keeps advertising, no takeover",
               arguments: [[VRRPImplementation.swiftvs, .swiftvs], [.keepalived, .swiftvs]])
         func slowReload(_ impls: [VRRPImplementation]) async throws { try await VRRPContinuityCases.slowReload(impls) }

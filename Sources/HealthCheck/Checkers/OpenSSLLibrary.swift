@@ -14,12 +14,14 @@ struct OpenSSLLibrary: @unchecked Sendable {
     /// kept too, so each context made reports it without trying again.
     static let shared: Result<OpenSSLLibrary, TLSContext.Failure> = load()
 
-    private static func load() -> Result<OpenSSLLibrary, TLSContext.Failure> {
+    /// Loads the library file `name` (`soname`; internal so that a test can name one that is
+    /// missing and read the error a host without libssl3 gets).
+    static func load(_ name: String = soname) -> Result<OpenSSLLibrary, TLSContext.Failure> {
         var error = [CChar](repeating: 0, count: 512)
-        guard let api = swiftvs_openssl_load(&error, error.count) else {
+        guard let api = swiftvs_openssl_load(name, &error, error.count) else {
             let detail = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             return .failure(TLSContext.Failure(
-                what: "cannot load OpenSSL's \(soname) (SSL_GET needs it: Debian package libssl3)", detail: detail))
+                what: "cannot load OpenSSL's \(name) (SSL_GET needs it: Debian package libssl3)", detail: detail))
         }
         return .success(OpenSSLLibrary(api: api))
     }

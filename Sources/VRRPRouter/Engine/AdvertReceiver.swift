@@ -20,18 +20,28 @@ struct ReceiverKey: Hashable, Sendable, CustomStringConvertible {
 /// bind: with a socket per instance, N instances on one interface made the kernel clone each
 /// advert N times (charged to the sender, on veth) and the daemon wake, read and validate it N
 /// times, to keep one. Shared, each advert is read once and given to the instance with its
-/// VRID. Owned by the `VRRPEngine` actor.
+/// VRID. Owned by the `VRRPEngine` actor; its socket is registered on the reactor for as
+/// long as it has members, and read into one buffer kept for its life.
 final class AdvertReceiver {
     let key: ReceiverKey
     let socket: VRRPReceiveSocket
     /// Instance names by VRID (more than one only in a configuration keepalived would refuse).
     private(set) var members: [UInt8: [String]] = [:]
-    /// The task that waits on the socket and drains it.
-    var task: Task<Void, Never>?
+    /// The socket's reactor registration (`Reactor.register`), once a member has started.
+    var registration: UInt64?
+    /// The receive buffer, reused for every datagram.
+    private let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: VRRPReceiveSocket.maximumDatagramSize)
 
     init(key: ReceiverKey, socket: consuming VRRPReceiveSocket) {
         self.key = key
         self.socket = socket
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Reads every datagram queued now (in batches of 64) and hands each to `body`.
+    func receive(_ body: (VRRPDatagram) -> Void) throws(HostNetworkError) {
+        while try socket.receive(into: buffer, limit: 64, body) == 64 {}
     }
 
     var isEmpty: Bool { members.isEmpty }

@@ -12,12 +12,10 @@ extension VRRPEngine {
         case .removeVirtualAddresses: removeAddresses(r)
         case let .sendAnnouncements(reason): announce(r, reason)
         case let .setSyncDaemonRole(role): setSyncRole(role, for: r)
-        // Master_Down deadlines share one timer; a cancelled one is simply gone from the machine.
-        case let .setTimer(.masterDown, deadline): armMasterDownSweep(deadline)
-        case .cancelTimer(.masterDown): break
-        case let .setTimer(timer, deadline): arm(r, timer, deadline)
-        case let .cancelTimer(timer):
-            if let t = r.timers.removeValue(forKey: timer) { reactor.cancelTimer(t.id) }
+        // Every protocol timer is the one sweep's: a cancelled one is simply gone from the
+        // machine, a later one is found not due when the sweep fires.
+        case let .setTimer(_, deadline): armSweep(deadline)
+        case .cancelTimer: break
         case let .stateChanged(from, to, reason): stateChanged(r, from: from, to: to, reason: reason)
         }
     }
@@ -31,29 +29,6 @@ extension VRRPEngine {
                 report(r, "send advert to \(destination): \(error)")
             }
         }
-    }
-
-    /// Arms the reactor timer of a protocol timer for `deadline`, unless the one armed already
-    /// fires earlier: that one then finds the state machine's deadline moved on and arms itself
-    /// again for it (`timerFired`). A backup hears an advert every interval from each master
-    /// and each pushes its Master_Down deadline back: re-arming for every advert cost a cancel,
-    /// a schedule (a closure and a stale heap entry) per advert, where this costs a comparison
-    /// per advert and one timer per Master_Down_Interval.
-    func arm(_ r: VirtualRouter, _ timer: VRRPTimer, _ deadline: ContinuousClock.Instant) {
-        if let old = r.timers[timer] {
-            if old.deadline <= deadline { return }
-            reactor.cancelTimer(old.id)
-        }
-        let name = r.name
-        r.timerGeneration += 1
-        let generation = r.timerGeneration
-        // The task prefers the reactor, so the engine (a default actor) runs the timer on the
-        // reactor thread that fired it: no hop to a pool thread, whose wake-up on a busy node
-        // came on top of the protocol's timers (tens of milliseconds under load).
-        let id = reactor.schedule(at: deadline) { [self, reactor] in
-            Task(executorPreference: reactor) { await self.timerFired(name, timer, generation: generation) }
-        }
-        r.timers[timer] = (id, generation, deadline)
     }
 
     func addAddresses(_ r: VirtualRouter) {

@@ -26,8 +26,8 @@ extension VRRPEngine {
     func scheduleAnnouncement(_ r: VirtualRouter, after delay: Duration, count: Int, then refresh: Duration?) {
         let epoch = r.epoch, name = r.name
         if r.announcementTimer != 0 { reactor.cancelTimer(r.announcementTimer) }
-        r.announcementTimer = reactor.schedule(at: .now + delay) { [self, reactor] in
-            Task(executorPreference: reactor) { await self.announcementDue(name, epoch: epoch, count: count, refresh: refresh) }
+        r.announcementTimer = reactor.schedule(at: .now + delay) { [self] in
+            assumeIsolated { $0.announcementDue(name, epoch: epoch, count: count, refresh: refresh) }
         }
     }
 

@@ -10,6 +10,7 @@ extension VRRPEngine {
         guard running else { config = new; return }
         let old = config
         config = new
+        applyRealtime()   // the first instances may come now: real-time before they start
         let newByName = Dictionary(new.instances.map { ($0.name, $0.behaviour) }, uniquingKeysWith: { a, _ in a })
         for inst in old.instances where newByName[inst.name] != inst.behaviour {
             if let r = routers.removeValue(forKey: inst.name) {
@@ -18,11 +19,12 @@ extension VRRPEngine {
             }
         }
         reloadScripts(old: old, new: new)
+        let now = ContinuousClock.now
         for inst in new.instances where routers[inst.name] == nil {
             do {
                 let r = try open(inst)
                 routers[inst.name] = r
-                startRouter(r)
+                startRouter(r, now: now)
             } catch {
                 logger.error("reload: \(error)\(error.hint.map { " (\($0))" } ?? "")")
             }
@@ -39,7 +41,8 @@ extension VRRPEngine {
         guard !LVSSyncDaemonConfig.sameSettings(old, new), let syncDaemon else { return }
         logger.notice("reload: lvs_sync_daemon \(new.map { "changed to \($0.settingsDescription)" } ?? "removed")")
         guard let new else {
-            guard let old else { return }
+            // Nothing to stop when no instance ever set a role (a daemon without instances).
+            guard let old, syncRole != nil || !routers.isEmpty else { return }
             syncRole = nil
             syncError = nil
             let previous = syncChange, logger = logger

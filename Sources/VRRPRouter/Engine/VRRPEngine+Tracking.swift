@@ -71,14 +71,13 @@ extension VRRPEngine {
 
     // MARK: - Link events
 
+    /// The link-event socket, registered on the reactor and read on its thread.
     func startEvents() {
-        let fd = events.fileDescriptor, reactor = reactor
-        eventTask = Task(executorPreference: reactor) {
-            while !Task.isCancelled {
-                let outcome = await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN)
-                if case .cancelled = outcome { return }
-                await self.drainEvents()
-            }
+        switch reactor.register(fd: events.fileDescriptor, events: SystemCalls.EPOLLIN, { [self] _ in
+            assumeIsolated { $0.drainEvents() }
+        }) {
+        case let .success(id): eventRegistration = id
+        case let .failure(e): logger.error("vrrp: link events: epoll_ctl: \(e); link changes are not followed")
         }
     }
 

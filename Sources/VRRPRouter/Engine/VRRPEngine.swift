@@ -5,12 +5,18 @@ import VRRP
 import Logging
 
 /// The VRRP half of the daemon: every `vrrp_instance` of the configuration, driven on the
-/// daemon's reactor. Adverts are read as they arrive (one task per receive socket, which the
-/// instances of an interface share, handing each advert to the instance with its VRID), protocol timers are reactor timers, link state comes from rtnetlink events, track
-/// scripts and notify scripts run through the daemon's process runner. All state lives in this
-/// actor; the protocol decisions are `VRRPStateMachine`'s.
+/// daemon's reactor. The actor is isolated to the reactor (its executor), so what the reactor
+/// thread calls runs the engine directly: each receive socket (shared by the instances of an
+/// interface) is registered on the reactor for good and drained there, each advert handed to the
+/// instance with its VRID and through its state machine in the same pass, with no task, no
+/// continuation and no hop per advert; the protocol timers of all instances are one reactor
+/// timer (`armSweep`). Only work that waits (scripts, the sync daemon, reloads, status) goes
+/// through tasks. Link state comes from rtnetlink events; track and notify scripts run through
+/// the daemon's process runner. The protocol decisions are `VRRPStateMachine`'s.
 public actor VRRPEngine {
     let reactor: Reactor
+    /// The reactor: the engine runs on its thread.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { reactor.asUnownedSerialExecutor() }
     let runner: ProcessRunner
     let logger: Logger
     let syncDaemon: (any SyncDaemonController)?
@@ -39,7 +45,8 @@ public actor VRRPEngine {
     /// Interfaces by name, from the same dump and events: instances look theirs up here
     /// instead of a link dump each.
     var interfacesByName: [String: NetworkInterface] = [:]
-    var eventTask: Task<Void, Never>?
+    /// The link-event socket's reactor registration.
+    var eventRegistration: UInt64?
     var running = false
     /// The sync daemon's role as last set (for status).
     public internal(set) var syncRole: SyncDaemonRole?
@@ -47,10 +54,12 @@ public actor VRRPEngine {
     public internal(set) var syncError: String?
     /// The last sync daemon change handed to the kernel (the next one waits for it).
     var syncChange: Task<Void, Never>?
-    /// The Master_Down sweep's reactor timer and the deadline it is armed for
-    /// (`armMasterDownSweep`), and its generation (a fired timer of an older one does nothing).
-    var masterDownSweep: (id: UInt64, deadline: ContinuousClock.Instant)?
+    /// The timer sweep's reactor timer and the deadline it is armed for (`armSweep`), and its
+    /// generation (a fired timer of an older one does nothing).
+    var sweep: (id: UInt64, deadline: ContinuousClock.Instant)?
     var sweepGeneration = 0
+    /// The SCHED_RR priority last asked for the reactor's thread (`applyRealtime`); nil: none.
+    var realtimePriority: Int32?
     /// How long a notify script may run.
     let scriptTimeout: Duration
 
@@ -82,13 +91,17 @@ public actor VRRPEngine {
         try refreshLinks()
         for inst in config.instances { routers[inst.name] = try open(inst) }
         running = true
+        applyRealtime()
         for (name, script) in config.scripts where isTracked(name) { startScript(script) }
         startEvents()
         if config.globals.startupDelay > .zero {
             logger.notice("vrrp: waiting vrrp_startup_delay \(config.globals.startupDelay) before the first election")
             try? await reactor.sleep(until: .now + config.globals.startupDelay)
         }
-        for inst in config.instances { if let r = routers[inst.name] { startRouter(r) } }
+        // One moment for all: instances that start together keep one advert deadline (see
+        // `armSweep`).
+        let now = ContinuousClock.now
+        for inst in config.instances { if let r = routers[inst.name] { startRouter(r, now: now) } }
     }
 
     /// Every instance leaves: a master sends priority 0 and removes its addresses; every
@@ -98,32 +111,34 @@ public actor VRRPEngine {
         running = false
         for s in scripts.values { s.stop() }
         scripts = [:]
-        eventTask?.cancel()
+        if let id = eventRegistration { reactor.unregister(id) }
+        eventRegistration = nil
         for r in routers.values { stopRouter(r) }
-        cancelMasterDownSweep()
+        cancelSweep()
         for q in notifyQueues.values { await q.finish() }
         notifyQueues = [:]
         await syncChange?.value
         syncChange = nil
-        if let sync = config.globals.lvsSyncDaemon, let syncDaemon, let error = await syncDaemon.stop(config: sync) {
+        // An engine that never ran an instance (a daemon without any yet) started no sync daemon.
+        if let sync = config.globals.lvsSyncDaemon, let syncDaemon, !routers.isEmpty || syncRole != nil,
+           let error = await syncDaemon.stop(config: sync) {
             logger.error("lvs_sync_daemon: stopping on \(sync.interface): \(error)")
         }
         routers = [:]
     }
 
-    func startRouter(_ r: VirtualRouter) {
+    func startRouter(_ r: VirtualRouter, now: ContinuousClock.Instant = .now) {
         applyWeights(r, initial: true)
-        handle(.start, on: r)
+        handle(.start, on: r, now: now)
         guard let receiver = receivers[r.receiverKey] else { return }
         receiver.add(r.name, vrid: r.config.virtualRouterID)
-        guard receiver.task == nil else { return }
-        let fd = receiver.socket.fileDescriptor, key = receiver.key
-        receiver.task = Task(executorPreference: reactor) { [reactor] in
-            while !Task.isCancelled {
-                let outcome = await reactor.wait(fd: fd, events: SystemCalls.EPOLLIN)
-                if case .cancelled = outcome { return }
-                await self.drain(key)
-            }
+        guard receiver.registration == nil else { return }
+        let key = receiver.key
+        switch reactor.register(fd: receiver.socket.fileDescriptor, events: SystemCalls.EPOLLIN, { [self] _ in
+            assumeIsolated { $0.drain(key) }
+        }) {
+        case let .success(id): receiver.registration = id
+        case let .failure(e): report(r, "receive: epoll_ctl: \(e)")
         }
     }
 
@@ -131,13 +146,11 @@ public actor VRRPEngine {
         if let receiver = receivers[r.receiverKey] {
             receiver.remove(r.name, vrid: r.config.virtualRouterID)
             if receiver.isEmpty {
-                receiver.task?.cancel()
+                if let id = receiver.registration { reactor.unregister(id) }
                 receivers[r.receiverKey] = nil
             }
         }
         handle(.stop, on: r)
-        for t in r.timers.values { reactor.cancelTimer(t.id) }
-        r.timers = [:]
         if r.announcementTimer != 0 { reactor.cancelTimer(r.announcementTimer) }
         // Addresses go whatever the state was (a crash of an earlier run may have left them).
         removeAddresses(r)
@@ -145,55 +158,41 @@ public actor VRRPEngine {
 
     // MARK: - Events into the state machine
 
-    func handle(_ event: VRRPEvent, on r: VirtualRouter) {
+    func handle(_ event: VRRPEvent, on r: VirtualRouter, now: ContinuousClock.Instant = .now) {
         let from = r.machine.state, faultsBefore = ownFaults(r)
-        let actions = r.machine.handle(event, now: .now)
+        let actions = r.machine.handle(event, now: now)
         for a in actions { perform(a, on: r) }
         syncGroup(after: r, from: from, faultsBefore: faultsBefore)
     }
 
-    /// Reads every queued datagram of a receive socket and feeds each to the instances with its
-    /// VRID; the valid ones reach their state machines.
+    /// Reads every datagram queued on a receive socket (the reactor found it readable) and
+    /// feeds each to the instances with its VRID, all at the time of the read (one clock read
+    /// per batch); the valid ones reach their state machines.
     func drain(_ key: ReceiverKey) {
         guard running, let receiver = receivers[key] else { return }
-        let datagrams: [VRRPDatagram]
-        do { datagrams = try receiver.socket.receive() } catch {
-            for name in receiver.members.values.joined() { if let r = routers[name] { report(r, "receive: \(error)") } }
-            return
-        }
-        for d in datagrams {
-            for name in receiver.recipients(of: d) {
-                if let r = routers[name] { deliver(d, to: r) }
+        do {
+            let now = ContinuousClock.now
+            try receiver.receive { d in
+                for name in receiver.recipients(of: d) {
+                    if let r = routers[name] { deliver(d, to: r, now: now) }
+                }
             }
+        } catch {
+            for name in receiver.members.values.joined() { if let r = routers[name] { report(r, "receive: \(error)") } }
         }
     }
 
-    func deliver(_ d: VRRPDatagram, to r: VirtualRouter) {
+    func deliver(_ d: VRRPDatagram, to r: VirtualRouter, now: ContinuousClock.Instant) {
         switch r.validate(d) {
         case let .success(advert):
-            handle(.advertReceived(advert.event), on: r)
+            handle(.advertReceived(advert.event), on: r, now: now)
         case let .failure(rejection):
             // Other VRIDs share the group (multicast): not ours, not an error.
             guard rejection.cause != .wrongVRID else { return }
-            handle(.advertRejected(rejection.cause), on: r)
+            handle(.advertRejected(rejection.cause), on: r, now: now)
             if r.loggedRejections.insert(rejection.cause).inserted {
                 logger.warning("(\(r.name)) advert from \(d.source) rejected: \(rejection.message)")
             }
-        }
-    }
-
-    func timerFired(_ name: String, _ timer: VRRPTimer, generation: Int) {
-        guard running, let r = routers[name], r.timers[timer]?.generation == generation else { return }
-        r.timers[timer] = nil
-        // Armed for an earlier deadline than the state machine's now (`arm`): wait for that one.
-        if let due = r.machine.deadlines[timer], due > .now {
-            arm(r, timer, due)
-            return
-        }
-        switch timer {
-        case .advert: handle(.advertTimerFired, on: r)
-        case .masterDown: handle(masterDownEvent(for: r), on: r)   // the sweep's now (armMasterDownSweep)
-        case .preemptDelay: handle(.preemptDelayExpired, on: r)
         }
     }
 

@@ -21,11 +21,8 @@ final class VirtualRouter {
     let announcer: AnnouncementSender
     /// The addresses this router adds and removes, with the interface each goes on.
     let addresses: [InterfaceAddress]
-    /// Reactor timer ids, by protocol timer (with the deadline each was armed for), and for the
-    /// announcement schedule. An armed timer may be earlier than the state machine's deadline
-    /// for it: a later deadline does not re-arm (see `VRRPEngine.arm`).
-    var timers: [VRRPTimer: (id: UInt64, generation: Int, deadline: ContinuousClock.Instant)] = [:]
-    var timerGeneration = 0
+    /// The reactor timer of the next announcement burst (0: none); the protocol timers are
+    /// the engine's sweep (`VRRPEngine.armSweep`).
     var announcementTimer: UInt64 = 0
     /// Bumped at every state change, so announcements scheduled for an earlier mastership
     /// are not sent.

@@ -1,0 +1,114 @@
+import Testing
+import Glibc
+import Synchronization
+import HealthCheck
+import EventLoop
+import SystemErrors
+
+/// An actor that runs on the test reactor, as `VRRPEngine` runs on the daemon's.
+private actor OnReactor {
+    let reactor: Reactor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { reactor.asUnownedSerialExecutor() }
+    var entered = 0
+
+    init(_ reactor: Reactor) { self.reactor = reactor }
+
+    func enter() -> Bool {
+        entered += 1
+        return reactor.isReactorThread
+    }
+}
+
+/// A non-blocking pipe, closed by `close()`.
+private struct Pipe {
+    let read: Int32, write: Int32
+
+    init() throws {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw Errno(rawValue: errno) }
+        read = fds[0]
+        write = fds[1]
+        _ = fcntl(read, F_SETFL, O_NONBLOCK)
+    }
+
+    func put(_ bytes: Int) {
+        let data = [UInt8](repeating: 1, count: bytes)
+        _ = data.withUnsafeBytes { Glibc.write(write, $0.baseAddress, bytes) }
+    }
+
+    /// Reads at most `count` bytes; how many there were.
+    func take(_ count: Int) -> Int {
+        var data = [UInt8](repeating: 0, count: count)
+        return max(0, data.withUnsafeMutableBytes { Glibc.read(read, $0.baseAddress, count) })
+    }
+
+    func close() {
+        Glibc.close(read)
+        Glibc.close(write)
+    }
+}
+
+/// Polls `condition` until it holds or `limit` passes.
+private func eventually(_ limit: Duration = .seconds(20), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + limit
+    while !condition() {
+        if ContinuousClock.now > deadline { return false }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return true
+}
+
+@Suite("reactor: persistent registrations and serial isolation")
+struct ReactorRegistrationTests {
+    @Test func aRegisteredDescriptorIsReportedAtEveryPassUntilUnregistered() async throws {
+        let reactor = testReactor
+        let p = try Pipe(), q = try Pipe()
+        defer { p.close(); q.close() }
+        // Level-triggered: a body that reads one byte of three is called again for the rest.
+        let calls = Mutex((count: 0, offThread: 0))
+        let id = try reactor.register(fd: p.read, events: SystemCalls.EPOLLIN) { _ in
+            let n = p.take(1)
+            calls.withLock { $0.count += n; if !reactor.isReactorThread { $0.offThread += 1 } }
+        }.get()
+        p.put(3)
+        #expect(await eventually { calls.withLock { $0.count } == 3 })
+        p.put(1)
+        #expect(await eventually { calls.withLock { $0.count } == 4 })
+        #expect(calls.withLock { $0.offThread } == 0)
+
+        reactor.unregister(id)
+        p.put(1)
+        // A pass of the loop after that write: a second descriptor's event.
+        let second = Mutex(false)
+        let other = try reactor.register(fd: q.read, events: SystemCalls.EPOLLIN) { _ in
+            _ = q.take(1)
+            second.withLock { $0 = true }
+        }.get()
+        defer { reactor.unregister(other) }
+        q.put(1)
+        #expect(await eventually { second.withLock { $0 } })
+        #expect(calls.withLock { $0.count } == 4)
+        #expect(p.take(8) == 1)   // still queued: nobody read it
+    }
+
+    @Test func aBadDescriptorIsRefusedWithItsErrno() {
+        let result = testReactor.register(fd: -1, events: SystemCalls.EPOLLIN) { _ in }
+        #expect(throws: Errno.badFileDescriptor) { try result.get() }
+    }
+
+    @Test func anActorOnTheReactorIsEnteredSynchronouslyFromItsCallbacks() async throws {
+        let reactor = testReactor
+        let actor = OnReactor(reactor)
+        #expect(!reactor.isReactorThread)
+        // Its methods run on the reactor thread.
+        #expect(await actor.enter())
+        // A timer callback enters it with no task and no hop.
+        let entered = await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
+            reactor.schedule(at: .now) {
+                done.resume(returning: actor.assumeIsolated { $0.enter() })
+            }
+        }
+        #expect(entered)
+        #expect(await actor.entered == 2)
+    }
+}
