@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <link.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -79,16 +80,37 @@ int swiftvs_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
     return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }
 
-struct release_totals { long bytes; int error; int done; };
+struct release_totals { long bytes; int error; };
+
+/* Whether an object was linked with text relocations: its "read-only" segments were then
+   written by the dynamic loader, and dropping their pages would lose the relocations. */
+static int has_text_relocations(const struct dl_phdr_info *info) {
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_DYNAMIC) continue;
+        for (const ElfW(Dyn) *d = (const ElfW(Dyn) *)(info->dlpi_addr + ph->p_vaddr); d->d_tag != DT_NULL; d++) {
+            if (d->d_tag == DT_TEXTREL || (d->d_tag == DT_FLAGS && (d->d_un.d_val & DF_TEXTREL))) return 1;
+        }
+    }
+    return 0;
+}
+
+/* The kernel's vDSO (a special mapping, not a file): its program headers lie in its image. */
+static int is_vdso(const struct dl_phdr_info *info) {
+    uintptr_t vdso = (uintptr_t)getauxval(AT_SYSINFO_EHDR);
+    uintptr_t phdr = (uintptr_t)info->dlpi_phdr;
+    return vdso != 0 && phdr >= vdso && phdr < vdso + 65536;
+}
 
 static int release_segments(struct dl_phdr_info *info, size_t size, void *data) {
     (void)size;
     struct release_totals *totals = data;
-    if (totals->done) return 1;
-    totals->done = 1;  /* the first object is the executable */
+    if (is_vdso(info) || has_text_relocations(info)) return 0;
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        /* Writable segments hold data and, once relocated, the RELRO pages (GOT, vtables):
+           those pages are the process's own and must stay. */
         if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W)) continue;
         uintptr_t start = (info->dlpi_addr + ph->p_vaddr + page - 1) & ~(page - 1);
         uintptr_t end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz) & ~(page - 1);
@@ -100,11 +122,11 @@ static int release_segments(struct dl_phdr_info *info, size_t size, void *data) 
         }
         totals->bytes += (long)(end - start);
     }
-    return 1;
+    return 0;
 }
 
 long swiftvs_release_startup_code(void) {
-    struct release_totals totals = {0, 0, 0};
+    struct release_totals totals = {0, 0};
     dl_iterate_phdr(release_segments, &totals);
     return totals.error ? -totals.error : totals.bytes;
 }

@@ -103,10 +103,11 @@ public enum SystemCalls {
         if flags >= 0 { _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
     }
 
-    /// Drops from this process's page tables the executable's code and constant data that
-    /// start-up touched (and the kernel mapped around it), with read-ahead off there, so a
-    /// long-running daemon's resident size is what it runs, not what it ran once. Returns the
-    /// bytes of the segments released, or -errno of the madvise that failed.
+    /// Drops from this process's page tables the code and constant data, of the executable and
+    /// of its shared libraries, that start-up touched (and the kernel mapped around it), with
+    /// read-ahead off there, so a long-running daemon's resident size is what it runs, not what
+    /// it ran once. Returns the bytes of the segments released, or -errno of the madvise that
+    /// failed.
     public static func releaseStartupCode() -> Int {
         swiftvs_release_startup_code()
     }

@@ -117,12 +117,14 @@ int swiftvs_m_arena_max(void);
 /// where the C library does not have it (it is linked weakly, so the binary still loads there).
 int swiftvs_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
 
-/// Unmaps from this process the pages of the executable's read-only segments (its code and
-/// constant data: never written, so they come back from the page cache as they are when
-/// touched again), after asking the kernel for no read-ahead there (MADV_RANDOM). Called once
-/// a daemon has started, it drops the start-up code and whatever the kernel mapped around it;
-/// what the daemon runs afterwards is mapped again as it is used. Returns the bytes released
-/// from the page tables' reach (0 when the segments could not be found), or -errno.
+/// Unmaps from this process the pages of the read-only segments (code and constant data:
+/// never written, so they come back from the page cache as they are when touched again) of
+/// the executable and of every shared library loaded (libc, libm, libnl, the dynamic loader),
+/// after asking the kernel for no read-ahead there (MADV_RANDOM). Not the vDSO, nor an object
+/// linked with text relocations. Called once a daemon has started, it drops the start-up code
+/// (and the libraries' IFUNC resolvers and relocation work) and whatever the kernel mapped
+/// around it; what the daemon runs afterwards is mapped again as it is used. Returns the bytes
+/// released from the page tables' reach (0 when no segment was found), or -errno.
 long swiftvs_release_startup_code(void);
 
 #endif
