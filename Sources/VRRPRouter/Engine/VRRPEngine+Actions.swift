@@ -84,10 +84,12 @@ extension VRRPEngine {
 
     /// The instance's notify scripts, in transition order (its sync group's run once per group
     /// state: see `syncGroup(after:from:faultsBefore:)`).
+    /// An instance with no notify script gets no queue (about 3.7 KB each).
     func notify(_ r: VirtualRouter, state: VRRPState) {
-        let queue = notifyQueue(for: r.name)
         let scripts = notifyScripts(r.config.notify, state: state, kind: "INSTANCE", name: r.name,
                                     priority: r.machine.effectivePriority)
+        guard !scripts.isEmpty else { return }
+        let queue = notifyQueue(for: r.name)
         for script in scripts { queue.enqueue(script) }
     }
 
