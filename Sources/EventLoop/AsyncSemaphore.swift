@@ -35,8 +35,12 @@ final class AsyncSemaphore: Sendable {
         }
     }
 
-    func release() {
-        let next = state.withLock { s -> Waiter? in
+    /// Frees a slot, or hands it to the first queued body, which it returns for the caller to
+    /// run (outside any lock, holding the slot). So a caller can report an end before it
+    /// starts the next command (`ProcessRunner.start`) with `inUse` and `waiting` already
+    /// counting the freed slot.
+    func handOff() -> Waiter? {
+        state.withLock { s -> Waiter? in
             if s.head < s.queue.count {
                 let c = s.queue[s.head].1
                 s.head += 1
@@ -50,6 +54,5 @@ final class AsyncSemaphore: Sendable {
             s.inUse -= 1
             return nil
         }
-        next?()
     }
 }

@@ -202,6 +202,12 @@ public final class ProcessRunner: Sendable {
         enum Phase { case queued, cancelledWhileQueued, running(UInt64), done }
         let phase = Mutex(Phase.queued)
         let queuedAt = ContinuousClock.now
+        // The slot is free (or handed on) before the end is reported; the next command starts after.
+        let finish: @Sendable (CheckOutcome) -> Void = { [slots] outcome in
+            let next = slots.handOff()
+            completion(outcome)
+            next?()
+        }
         let go: @Sendable (_ waited: Bool) -> Void = { [self] waited in
             if let began { began() } else if waited { slotWait?(.now - queuedAt) }
             let cancelled = phase.withLock { p -> Bool in
@@ -209,22 +215,19 @@ public final class ProcessRunner: Sendable {
                 return false
             }
             if cancelled {
-                completion(CheckOutcome(termination: .spawnFailed(errno: .canceled, message: "cancelled"), latency: .zero,
-                                        output: [], outputBytes: 0, pid: nil))
-                slots.release()
+                finish(CheckOutcome(termination: .spawnFailed(errno: .canceled, message: "cancelled"), latency: .zero,
+                                    output: [], outputBytes: 0, pid: nil))
                 return
             }
             let begun = begin(command, timeout: timeout, captureOutput: captureOutput)
             switch begun {
             case let .failure(failed):
                 phase.withLock { $0 = .done }
-                completion(failed.outcome)
-                slots.release()
+                finish(failed.outcome)
             case let .success(child):
                 let id = reactor.watch(child.spec) { [self] end in
                     phase.withLock { $0 = .done }
-                    completion(outcome(of: child, end))
-                    slots.release()
+                    finish(outcome(of: child, end))
                 }
                 // A cancel that came while the spawn was under way is carried out now.
                 let cancelNow = phase.withLock { p -> Bool in

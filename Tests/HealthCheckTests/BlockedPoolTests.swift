@@ -90,6 +90,14 @@ struct BlockedPoolTests {
     @Test func aQueuedCommandStartsWhenItsSlotFreesWithThePoolBlocked() async throws {
         let runner = ProcessRunner(reactor: testReactor, maxConcurrent: 1)
         let first = Task { await runner.run(.exec(["/bin/sleep", "1.5"]), timeout: .seconds(10)) }
+        // The second is started once the first holds the slot: two tasks started together may
+        // run in either order, and a `cat` that took the slot first would end before it is seen.
+        var holding = false
+        for _ in 0..<200 where !holding {
+            holding = runner.running == 1
+            if !holding { try await testReactor.sleep(until: .now + .milliseconds(5)) }
+        }
+        try #require(holding, "the first command holds the slot")
         let second = Task { await runner.run(.exec(["/bin/cat", "/proc/uptime"]), timeout: .seconds(10)) }
         var queued = false
         for _ in 0..<200 where !queued {
