@@ -48,12 +48,12 @@ private struct Pipe {
     }
 }
 
-/// Polls `condition` until it holds or `limit` passes.
-private func eventually(_ limit: Duration = .seconds(20), _ condition: () -> Bool) async -> Bool {
+/// Polls `condition` until it holds or `limit` passes; a cancelled test stops here (thrown).
+private func eventually(_ limit: Duration = .seconds(20), _ condition: () -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + limit
     while !condition() {
         if ContinuousClock.now > deadline { return false }
-        try? await Task.sleep(for: .milliseconds(5))
+        try await Task.sleep(for: .milliseconds(5))
     }
     return true
 }
@@ -71,9 +71,9 @@ struct ReactorRegistrationTests {
             calls.withLock { $0.count += n; if !reactor.isReactorThread { $0.offThread += 1 } }
         }.get()
         p.put(3)
-        #expect(await eventually { calls.withLock { $0.count } == 3 })
+        #expect(try await eventually { calls.withLock { $0.count } == 3 })
         p.put(1)
-        #expect(await eventually { calls.withLock { $0.count } == 4 })
+        #expect(try await eventually { calls.withLock { $0.count } == 4 })
         #expect(calls.withLock { $0.offThread } == 0)
 
         reactor.unregister(id)
@@ -86,7 +86,7 @@ struct ReactorRegistrationTests {
         }.get()
         defer { reactor.unregister(other) }
         q.put(1)
-        #expect(await eventually { second.withLock { $0 } })
+        #expect(try await eventually { second.withLock { $0 } })
         #expect(calls.withLock { $0.count } == 4)
         #expect(p.take(8) == 1)   // still queued: nobody read it
     }

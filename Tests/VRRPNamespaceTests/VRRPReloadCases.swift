@@ -9,9 +9,11 @@ enum VRRPReloadCases {
     static func firstInstanceByReload() async throws {
         var n2Instances: [VRRPInstanceSpec] = []
         let s = try await VRRPScenario(implementations: [.swiftvs, .swiftvs], priorities: [100, 110], configure: { _, i, config in
-            guard i == 1 else { return }
-            n2Instances = config.instances
-            config.instances = []
+            // Only n2 (node 1) starts without its instance.
+            if i == 1 {
+                n2Instances = config.instances
+                config.instances = []
+            }
         })
         defer { s.teardown() }
         let n1 = s.node("n1"), n2 = try #require(s.node("n2") as? SwiftvsNode)
