@@ -88,7 +88,7 @@ public struct DirectorDaemon: Sendable {
         if let vrrp { if !reading.vrrpUnchanged { await vrrp.reload(config.vrrp) } } else if !config.vrrp.isEmpty {
             logger.error("reload: \(configPath) now has vrrp_instance blocks; restart the daemon to run them")
         }
-        logger.notice("reload: \(configPath) applied (read and checked in \(Self.seconds(read)), applied in \(Self.seconds(ContinuousClock.now - started - read)))")
+        logger.notice("reload: \(configPath) applied (read and checked in \(read.logSeconds), applied in \((ContinuousClock.now - started - read).logSeconds))")
         return true
     }
 
@@ -111,9 +111,6 @@ public struct DirectorDaemon: Sendable {
     }
 
     static func unixTime() -> Double { Double(WallTime.now.nanoseconds) / 1e9 }
-
-    /// A duration as the log gives it: seconds with three decimals ("1.234 s").
-    static func seconds(_ d: Duration) -> String { d.logSeconds }
 
     /// Runs until SIGTERM or SIGINT. `hangups` must be created before anything else runs, so
     /// that an early SIGHUP is caught rather than killing the process; `controlFD` is a
