@@ -25,12 +25,16 @@ struct DescribedFailureTests {
     }
 
     @Test func closingReadsTheErrnoBeforeItClosesTheDescriptor() throws {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        try #require(fd >= 0)
+        // A socket pair, so that the close is seen from the other end: the descriptor's number
+        // itself may be reused at once by a test running in parallel.
+        var ends: [Int32] = [-1, -1]
+        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
+        defer { close(ends[1]) }
         #expect(open("/nonexistent/st3", O_RDONLY) == -1)
-        let failure = SystemCallFailure.closing(fd, subject: "x", step: "open")
+        let failure = SystemCallFailure.closing(ends[0], subject: "x", step: "open")
         #expect(failure.errno == .noSuchFileOrDirectory)
-        #expect(fcntl(fd, F_GETFD) == -1 && Errno.current == .badFileDescriptor)  // closed
+        var byte: UInt8 = 0
+        #expect(read(ends[1], &byte, 1) == 0, "the closed end reads as end of file from its peer")
         // A close that fails itself (EBADF) does not replace the errno being reported.
         #expect(open("/nonexistent/st3", O_RDONLY) == -1)
         #expect(SystemCallFailure.closing(-1, subject: "x", step: "open").errno == .noSuchFileOrDirectory)
