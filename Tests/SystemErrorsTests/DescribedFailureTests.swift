@@ -34,7 +34,7 @@ struct DescribedFailureTests {
         let failure = SystemCallFailure.closing(ends[0], subject: "x", step: "open")
         #expect(failure.errno == .noSuchFileOrDirectory)
         var byte: UInt8 = 0
-        #expect(read(ends[1], &byte, 1) == 0, "the closed end reads as end of file from its peer")
+        #expect(recv(ends[1], &byte, 1, Int32(MSG_DONTWAIT)) == 0, "the closed end reads as end of file from its peer")
         // A close that fails itself (EBADF) does not replace the errno being reported.
         #expect(open("/nonexistent/st3", O_RDONLY) == -1)
         #expect(SystemCallFailure.closing(-1, subject: "x", step: "open").errno == .noSuchFileOrDirectory)
