@@ -6,80 +6,10 @@ import Testing
 import IPVS
 @testable import HealthCheck
 
-/// A TCP listener on 127.0.0.1 (ephemeral port) that answers each connection with `response`
-/// (or nothing, when nil) and records what it received.
 /// The timeout of checks that must not time out (the server answers, the port refuses):
 /// generous, so a machine loaded by other suites' tests cannot turn them into "timed out".
 /// Tests of timing out use their own short timeouts.
 let generous: Duration = .seconds(10)
-
-final class TestServer: Sendable {
-    final class Log: Sendable {
-        let m = Mutex<[String]>([])
-        func withLock<R>(_ body: (inout [String]) -> R) -> R { m.withLock { body(&$0) } }
-    }
-
-    let fd: Int32
-    let port: UInt16
-    let requests = Log()
-    private let task: Task<Void, Never>
-
-    init(response: [UInt8]?) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, 4)
-        guard IPAddress.v4(127, 0, 0, 1).withSocketAddress(port: 0, { bind(fd, $0, $1) }) == 0, listen(fd, 64) == 0 else {
-            throw TestError("bind/listen: \(errno)")
-        }
-        var sa = sockaddr_in()
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        self.fd = fd
-        port = UInt16(bigEndian: sa.sin_port)
-        let requests = self.requests
-        task = Task {
-            var held: [Int32] = []
-            defer { for c in held { close(c) } }
-            while !Task.isCancelled {
-                let c = SystemCalls.accept4(fd, flags: Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue))
-                if c < 0 {
-                    if case .ready = await testReactor.wait(fd: fd, events: SystemCalls.EPOLLIN) { continue }
-                    return
-                }
-                // Read the request head without blocking a cooperative thread.
-                var got: [UInt8] = []
-                var buf = [UInt8](repeating: 0, count: 4096)
-                while HTTPChecker.headerEnd(got) == nil {
-                    let n = recv(c, &buf, buf.count, 0)
-                    if n > 0 { got += buf[0..<n]; continue }
-                    if n < 0 && errno == EAGAIN, case .ready = await testReactor.wait(fd: c, events: SystemCalls.EPOLLIN, deadline: .now + .seconds(5)) { continue }
-                    break
-                }
-                requests.withLock { $0.append(String(decoding: got, as: UTF8.self)) }
-                guard let response else { held.append(c); continue }
-                var sent = 0
-                while sent < response.count {
-                    let n = response.withUnsafeBytes { send(c, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
-                    if n > 0 { sent += n; continue }
-                    if n < 0 && errno == EAGAIN, case .ready = await testReactor.wait(fd: c, events: SystemCalls.EPOLLOUT, deadline: .now + .seconds(5)) { continue }
-                    break
-                }
-                close(c)
-            }
-        }
-    }
-
-    deinit {
-        task.cancel()
-        close(fd)
-    }
-
-    var endpoint: Endpoint { Endpoint(address: .v4(127, 0, 0, 1), port: port) }
-
-    static func http(_ status: String, body: String, headers: String = "") -> [UInt8] {
-        Array("HTTP/1.0 \(status)\r\nContent-Type: text/plain\r\n\(headers)\r\n\(body)".utf8)
-    }
-}
 
 /// A port on 127.0.0.1 with nothing listening (TCP, or UDP with SOCK_DGRAM).
 func closedPort(_ type: __socket_type = SOCK_STREAM) -> UInt16 {
