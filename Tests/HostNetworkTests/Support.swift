@@ -54,6 +54,21 @@ struct Topology: Sendable {
             try ipTool("-n", ns, "link", "set", "eth0", "up")
             try ipTool("-n", ns, "addr", "add", "\(ipv4(i))/24", "dev", "eth0")
         }
+        try awaitLinkLocalAddresses()
+    }
+
+    /// Waits until every node's eth0 has its IPv6 link-local address. The kernel gives it only
+    /// once the veth has carrier, which it notes asynchronously (linkwatch, up to a second after
+    /// `link set up`): read or used at once, it was missing (sourceAddress nil, and an IPv6
+    /// multicast datagram sent then was never received; 2 runs in 4 of VRRPSocketTests).
+    private func awaitLinkLocalAddresses() throws {
+        for i in nodes.indices {
+            let index = try eth0(i).index
+            let present = try eventually(timeout: .seconds(10)) {
+                try route(i).sourceAddress(interfaceIndex: index, family: .inet6) != nil
+            }
+            guard present else { throw SetupError("\(nodes[i]): eth0 has no IPv6 link-local address 10 s after it was set up") }
+        }
     }
 
     func remove() {
