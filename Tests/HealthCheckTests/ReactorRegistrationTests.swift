@@ -91,6 +91,44 @@ struct ReactorRegistrationTests {
         #expect(p.take(8) == 1)   // still queued: nobody read it
     }
 
+    /// A VRRP backup's receive socket: a burst of datagrams wakes the reactor for the first, the
+    /// second, and once at the window's end, however many come between; readiness is watched
+    /// again after it.
+    @Test func aCoalescingRegistrationReadsABurstInThreeCalls() async throws {
+        let reactor = testReactor
+        var fds: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0, &fds) == 0)
+        let (reader, writer) = (fds[0], fds[1])
+        defer { close(reader); close(writer) }
+        _ = fcntl(reader, F_SETFL, O_NONBLOCK)
+        let seen = Mutex((calls: 0, datagrams: 0))
+        let id = try reactor.register(fd: reader, events: SystemCalls.EPOLLIN, coalescing: .seconds(3)) { _ in
+            var byte: UInt8 = 0
+            var n = 0
+            while recv(reader, &byte, 1, 0) == 1 { n += 1 }
+            seen.withLock { $0.calls += 1; $0.datagrams += n }
+        }.get()
+        defer { reactor.unregister(id) }
+        func put() {
+            var byte: UInt8 = 7
+            _ = send(writer, &byte, 1, 0)
+        }
+        put()
+        #expect(try await eventually { seen.withLock { $0.datagrams } == 1 })
+        put()   // again within the window: read, then the socket is left out of the wait
+        #expect(try await eventually { seen.withLock { $0.datagrams } == 2 })
+        for _ in 0..<38 {
+            put()
+            try await Task.sleep(for: .milliseconds(1))   // spaced: each would be a wake-up of its own
+        }
+        #expect(seen.withLock { $0.calls } == 2)
+        #expect(try await eventually { seen.withLock { $0.datagrams } == 40 })
+        #expect(seen.withLock { $0.calls } == 3)
+        put()   // watched again: reported at once
+        #expect(try await eventually { seen.withLock { $0.datagrams } == 41 })
+        #expect(seen.withLock { $0.calls } == 4)
+    }
+
     @Test func aBadDescriptorIsRefusedWithItsErrno() {
         let result = testReactor.register(fd: -1, events: SystemCalls.EPOLLIN) { _ in }
         #expect(throws: Errno.badFileDescriptor) { try result.get() }
