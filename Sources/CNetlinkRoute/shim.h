@@ -184,4 +184,68 @@ static inline long swiftvs_send_v6(int fd, const unsigned char *buf, size_t len,
     return sendmsg(fd, &msg, MSG_DONTWAIT);
 }
 
+// Up to this many datagrams per sendmmsg(2) call of swiftvs_send_batch (the mmsghdr arrays live
+// on the stack).
+#define SWIFTVS_SEND_BATCH_MAX 32
+
+// struct mmsghdr and sendmmsg are only declared under _GNU_SOURCE; this is the kernel's layout,
+// and the call goes through syscall(2).
+#include <sys/syscall.h>
+struct swiftvs_mmsghdr { struct msghdr msg_hdr; unsigned int msg_len; };
+
+// sendmmsg(2) of `count` (at most SWIFTVS_SEND_BATCH_MAX) datagrams in one call: datagram i is
+// `lengths[i]` bytes at `data + offsets[i]`, to the address in `destinations + 16 * i` (4 bytes
+// used for AF_INET), with `ifindex` as its scope id where `needs_scope[i]`; for AF_INET6 with an IPV6_PKTINFO control message
+// choosing the source `sources + 16 * i` and `ifindex` when `has_source[i]` (as swiftvs_send_v6).
+// `sent[i]` receives the bytes the kernel took for each datagram it accepted. Returns how many
+// were sent (the first ones), or -1 with errno when the first could not be.
+static inline int swiftvs_send_batch(int fd, int family, const unsigned char *data, const unsigned int *offsets,
+                                     const unsigned int *lengths, const unsigned char *destinations,
+                                     const unsigned char *needs_scope, const unsigned char *sources,
+                                     const unsigned char *has_source, int ifindex, unsigned int count,
+                                     unsigned int *sent) {
+    if (count > SWIFTVS_SEND_BATCH_MAX) count = SWIFTVS_SEND_BATCH_MAX;
+    struct swiftvs_mmsghdr msgs[SWIFTVS_SEND_BATCH_MAX];
+    struct iovec iovs[SWIFTVS_SEND_BATCH_MAX];
+    union { struct sockaddr_in v4; struct sockaddr_in6 v6; } to[SWIFTVS_SEND_BATCH_MAX];
+    union { struct cmsghdr align; unsigned char bytes[CMSG_SPACE(sizeof(struct swiftvs_in6_pktinfo))]; }
+        control[SWIFTVS_SEND_BATCH_MAX];
+    memset(msgs, 0, count * sizeof msgs[0]);
+    memset(to, 0, count * sizeof to[0]);
+    for (unsigned int i = 0; i < count; i++) {
+        iovs[i].iov_base = (void *)(data + offsets[i]);
+        iovs[i].iov_len = lengths[i];
+        struct msghdr *m = &msgs[i].msg_hdr;
+        m->msg_iov = &iovs[i];
+        m->msg_iovlen = 1;
+        m->msg_name = &to[i];
+        if (family == AF_INET) {
+            to[i].v4.sin_family = AF_INET;
+            memcpy(&to[i].v4.sin_addr, destinations + 16 * i, 4);
+            m->msg_namelen = sizeof to[i].v4;
+        } else {
+            to[i].v6.sin6_family = AF_INET6;
+            memcpy(&to[i].v6.sin6_addr, destinations + 16 * i, 16);
+            to[i].v6.sin6_scope_id = needs_scope[i] ? (unsigned int)ifindex : 0;
+            m->msg_namelen = sizeof to[i].v6;
+            if (has_source[i]) {
+                memset(&control[i], 0, sizeof control[i]);
+                m->msg_control = control[i].bytes;
+                m->msg_controllen = sizeof control[i].bytes;
+                struct cmsghdr *c = CMSG_FIRSTHDR(m);
+                c->cmsg_level = IPPROTO_IPV6;
+                c->cmsg_type = IPV6_PKTINFO;
+                c->cmsg_len = CMSG_LEN(sizeof(struct swiftvs_in6_pktinfo));
+                struct swiftvs_in6_pktinfo pi;
+                memcpy(&pi.addr, sources + 16 * i, 16);
+                pi.ifindex = ifindex;
+                memcpy(CMSG_DATA(c), &pi, sizeof pi);
+            }
+        }
+    }
+    int n = (int)syscall(SYS_sendmmsg, fd, msgs, count, MSG_DONTWAIT);
+    for (int i = 0; i < n; i++) sent[i] = msgs[i].msg_len;
+    return n;
+}
+
 #endif

@@ -54,7 +54,14 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
     /// pass that finds it ready.
     private struct Registration {
         var fd: Int32
+        var events: UInt32
         var body: @Sendable (UInt32) -> Void
+        /// `register(fd:events:coalescing:_:)`'s window (nil: every readiness is reported).
+        var window: Duration?
+        /// When it was last found ready (for the window).
+        var lastReady: ContinuousClock.Instant?
+        /// Readiness is not watched until the window's timer (`Timed.resume`).
+        var paused = false
     }
 
     private enum Timed {
@@ -62,6 +69,8 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
         case sleeper(CheckedContinuation<Void, any Error>)
         case process(ProcessWatch)
         case callback(@Sendable () -> Void)
+        /// The end of a coalescing window: the registration is drained and watched again.
+        case resume(UInt64)
     }
 
     private struct State {
@@ -251,11 +260,20 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
     /// per event, where a `wait` loop costs all three each time: for a socket that is read
     /// for the life of the process (VRRP adverts). A body may be called once more in the pass
     /// in which it is unregistered. Returns the errno of epoll_ctl when `fd` cannot be added.
-    public func register(fd: Int32, events: UInt32, _ body: @escaping @Sendable (UInt32) -> Void) -> Result<UInt64, Errno> {
+    ///
+    /// With a `coalescing` window, readiness that comes again within the window of the last
+    /// (a burst of datagrams arriving one after another) is not waited for one by one: the
+    /// descriptor is left out of the wait, and `body` is called once more at the end of the
+    /// window (whatever is queued then, possibly nothing) before it is watched again. A burst
+    /// then costs the thread three wake-ups (the first datagram, the second, the window's end)
+    /// however long it is, where each datagram could wake it; readiness further apart than the
+    /// window is reported at once, as without one. What is read is late by at most the window.
+    public func register(fd: Int32, events: UInt32, coalescing window: Duration? = nil,
+                         _ body: @escaping @Sendable (UInt32) -> Void) -> Result<UInt64, Errno> {
         state.withLock { s -> Result<UInt64, Errno> in
             let id = s.newID()
             guard Self.control(epfd, SystemCalls.EPOLL_CTL_ADD, fd, events: events, data: id) == 0 else { return .failure(.current) }
-            s.registrations[id] = Registration(fd: fd, body: body)
+            s.registrations[id] = Registration(fd: fd, events: events, body: body, window: window)
             return .success(id)
         }
     }
@@ -592,6 +610,7 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
         let executor = asUnownedTaskExecutor(), serial = asUnownedSerialExecutor()
         while true {
             let n = SystemCalls.epollWait(epfd, buffer, capacity: Int32(capacity), timeout: nextTimeout())
+            let now = ContinuousClock.now
             // EINTR (a signal) goes round again below. Any other failure (EBADF, EFAULT, EINVAL)
             // means the reactor's own descriptor or buffer is broken: a programming error that no
             // retry mends. It used to `continue`, a busy spin at full CPU with every wait, timer
@@ -601,9 +620,9 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
                 s.polling = false
                 for i in 0..<max(Int(n), 0) {
                     let (events, data) = SystemCalls.epollEvent(buffer, i)
-                    handleEvent(&s, events: events, data: data, &due)
+                    handleEvent(&s, events: events, data: data, now: now, &due)
                 }
-                fireTimers(&s, now: ContinuousClock.now, &due)
+                fireTimers(&s, now: now, &due)
                 // Drop stale timers (finished waits) once they dominate the heap.
                 if s.timers.count > 64 && s.timers.count > 4 * s.timed.count {
                     s.timers.retain { s.timed[$0] != nil }
@@ -629,7 +648,8 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
     }
 
     /// One epoll event: the wake-up eventfd, a child's pipe or pidfd, or a descriptor wait.
-    private func handleEvent(_ s: inout State, events: UInt32, data: UInt64, _ due: inout Resumptions) {
+    private func handleEvent(_ s: inout State, events: UInt32, data: UInt64, now: ContinuousClock.Instant,
+                             _ due: inout Resumptions) {
         if data == 0 {
             var sink: UInt64 = 0
             _ = Glibc.read(wakeFD, &sink, 8)
@@ -651,7 +671,30 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
             due.ready.append((w.resume, .ready(events)))
         } else if let r = s.registrations[data] {
             due.registered.append((r.body, events))
+            if let window = r.window { coalesce(&s, r, id: data, window: window, now: now) }
         }
+    }
+
+    /// A coalescing registration was found ready: a second time within its window, it is left
+    /// out of the wait (only an error would still be reported, once) until the window's end.
+    private func coalesce(_ s: inout State, _ r: Registration, id: UInt64, window: Duration, now: ContinuousClock.Instant) {
+        defer { s.registrations[id]?.lastReady = now }
+        guard let last = r.lastReady, now < last + window, !r.paused else { return }
+        guard Self.control(epfd, SystemCalls.EPOLL_CTL_MOD, r.fd, events: SystemCalls.EPOLLONESHOT, data: id) == 0 else { return }
+        s.registrations[id]?.paused = true
+        let t = s.newID()
+        s.timed[t] = .resume(id)
+        s.timers.push(deadline: now + window, id: t)
+    }
+
+    /// A coalescing window ended: the body drains what came meanwhile, and readiness is
+    /// watched again (epoll reports at once what is queued after that).
+    private func resume(_ s: inout State, id: UInt64, now: ContinuousClock.Instant, _ due: inout Resumptions) {
+        guard let r = s.registrations[id], r.paused else { return }
+        due.registered.append((r.body, 0))
+        s.registrations[id]?.paused = false
+        s.registrations[id]?.lastReady = now
+        Self.control(epfd, SystemCalls.EPOLL_CTL_MOD, r.fd, events: r.events, data: id)
     }
 
     /// Every timer due by `now`: wait timeouts, sleeps, process timers, callbacks.
@@ -671,6 +714,8 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
                 if let c = w.resumer, let end = processTimer(&s, w, now: now) { due.ended.append((c, end)) }
             case let .callback(f):
                 due.callbacks.append(f)
+            case let .resume(id):
+                resume(&s, id: id, now: now, &due)
             case nil:
                 break
             }

@@ -103,7 +103,9 @@ public struct VRRPReceiveSocket: ~Copyable, Sendable {
             switch received {
             case let .success(n):
                 count += 1
-                body(datagram(Array(buffer[0..<Int(n)]), info))
+                // From a buffer pointer, not a slice of one: the copy is then a memcpy, not the
+                // generic element-by-element path (a fifth of a backup's CPU per advert).
+                body(datagram(Array(UnsafeBufferPointer(rebasing: buffer[0..<Int(n)])), info))
             case .failure(.resourceTemporarilyUnavailable): return count
             case let .failure(e): throw .system(e, .receiveVRRP, "on \(interface.name)")
             }
@@ -115,8 +117,8 @@ public struct VRRPReceiveSocket: ~Copyable, Sendable {
     /// the header, 0 if the datagram is too short to hold one).
     private func datagram(_ bytes: [UInt8], _ info: swiftvs_recv_info) -> VRRPDatagram {
         let width = family == .inet ? 4 : 16
-        let source = withUnsafeBytes(of: info.source) { IPAddress(bytes: $0.prefix(width))! }
-        let destination = withUnsafeBytes(of: info.destination) { IPAddress(bytes: $0.prefix(width))! }
+        let source = withUnsafeBytes(of: info.source) { IPAddress(contiguous: UnsafeRawBufferPointer(rebasing: $0[..<width]))! }
+        let destination = withUnsafeBytes(of: info.destination) { IPAddress(contiguous: UnsafeRawBufferPointer(rebasing: $0[..<width]))! }
         let hop: UInt8
         if family == .inet {
             hop = bytes.count > 8 ? bytes[8] : 0

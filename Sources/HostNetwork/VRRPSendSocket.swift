@@ -96,6 +96,72 @@ public struct VRRPSendSocket: ~Copyable, Sendable {
         try result.get()
     }
 
+    /// Sends every datagram of `batch` (each as `send(_:to:from:)` would) with as few
+    /// sendmmsg(2) calls as the kernel allows, in order. A datagram the kernel refuses is
+    /// reported in the result, with its index in the batch, and the rest are still sent: one
+    /// peer's failure (EAGAIN on a full queue, an unreachable address) never stops the others'.
+    /// The batch is left as it was.
+    public func send(_ batch: VRRPSendBatch) -> [(index: Int, error: HostNetworkError)] {
+        var failures: [(index: Int, error: HostNetworkError)] = []
+        var sent = [UInt32](repeating: 0, count: Int(SWIFTVS_SEND_BATCH_MAX))
+        let domain = family == .inet ? AF_INET : AF_INET6
+        var next = 0
+        while next < batch.count {
+            if batch.destinationAddresses[next].family != family {
+                failures.append((next, wrongFamily(batch.destinationAddresses[next])))
+                next += 1
+                continue
+            }
+            // Up to the next datagram of the wrong family (reported on its own above).
+            var end = next
+            while end < batch.count, end - next < Int(SWIFTVS_SEND_BATCH_MAX),
+                  batch.destinationAddresses[end].family == family { end += 1 }
+            let n = call(batch, from: next, count: end - next, domain: domain, &sent)
+            if n < 0 {
+                failures.append((next, .system(.current, .sendVRRP, "to \(batch.destinationAddresses[next]) on \(interface.name)")))
+                next += 1
+                continue
+            }
+            for i in 0..<n where sent[i] != batch.lengths[next + i] {
+                failures.append((next + i, HostNetworkError(code: .system, errno: .messageTooLong, operation: .sendVRRP,
+                                                            object: "to \(batch.destinationAddresses[next + i]) on \(interface.name)",
+                                                            step: "sent \(sent[i]) of \(batch.lengths[next + i]) bytes")))
+            }
+            next += n
+        }
+        return failures
+    }
+
+    /// One sendmmsg of `count` datagrams of `batch` from `first`: how many were sent, or -1.
+    private func call(_ batch: VRRPSendBatch, from first: Int, count: Int, domain: Int32, _ sent: inout [UInt32]) -> Int {
+        batch.data.withUnsafeBufferPointer { data in
+            batch.offsets.withUnsafeBufferPointer { offsets in
+                batch.lengths.withUnsafeBufferPointer { lengths in
+                    batch.destinations.withUnsafeBufferPointer { destinations in
+                        batch.needsScope.withUnsafeBufferPointer { needsScope in
+                            batch.sources.withUnsafeBufferPointer { sources in
+                                batch.hasSource.withUnsafeBufferPointer { hasSource in
+                                    sent.withUnsafeMutableBufferPointer { sent in
+                                        Int(swiftvs_send_batch(descriptor.rawValue, domain, data.baseAddress,
+                                                               offsets.baseAddress! + first, lengths.baseAddress! + first,
+                                                               destinations.baseAddress! + 16 * first, needsScope.baseAddress! + first,
+                                                               sources.baseAddress! + 16 * first, hasSource.baseAddress! + first,
+                                                               interface.index, UInt32(count), sent.baseAddress))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private func wrongFamily(_ destination: IPAddress) -> HostNetworkError {
+        HostNetworkError(code: .invalidValue, operation: .sendVRRP, object: "to \(destination) on \(interface.name)",
+                         step: "an \(family == .inet ? "IPv4" : "IPv6") socket cannot send to \(destination)")
+    }
+
     /// Sends a VRRP message with the headers VRRP uses, so callers deal in VRRP bytes only:
     /// IPv4: prefixes `ipv4Header(source:destination:payloadLength:ttl:)` (TTL 255 unless
     /// keepalived's `unicast_ttl` says otherwise); IPv6: the message as is, from `source`

@@ -36,6 +36,13 @@ public struct IPv6Bytes: Sendable, Hashable, RandomAccessCollection, MutableColl
     /// From exactly 16 bytes in network order.
     public init(_ bytes: some Collection<UInt8>) {
         precondition(bytes.count == 16, "an IPv6 address has 16 bytes, not \(bytes.count)")
+        var copied = IPv6Bytes()
+        if bytes.withContiguousStorageIfAvailable({ b in
+            withUnsafeMutableBytes(of: &copied) { $0.copyMemory(from: UnsafeRawBufferPointer(b)) }
+        }) != nil {
+            self = copied
+            return
+        }
         withUnsafeMutableBytes(of: &self) { raw in
             for (i, b) in bytes.enumerated() { raw[i] = b }
         }
@@ -78,10 +85,28 @@ public enum IPAddress: Sendable, Hashable, Comparable {
 
     /// Builds an address from network-order bytes (4 or 16 of them).
     public init?(bytes: some Collection<UInt8>) {
+        // From the storage when there is one (no array, no iterator: this runs per advert).
+        if let made = bytes.withContiguousStorageIfAvailable({ IPAddress(contiguous: UnsafeRawBufferPointer($0)) }) {
+            guard let made else { return nil }
+            self = made
+            return
+        }
         let b = Array(bytes)
         switch b.count {
         case 4: self = .v4(b[0], b[1], b[2], b[3])
         case 16: self = .v6(bytes: IPv6Bytes(b))
+        default: return nil
+        }
+    }
+
+    /// From 4 or 16 network-order bytes in memory; nil for any other count.
+    public init?(contiguous b: UnsafeRawBufferPointer) {
+        switch b.count {
+        case 4: self = .v4(b[0], b[1], b[2], b[3])
+        case 16:
+            var v6 = IPv6Bytes()
+            withUnsafeMutableBytes(of: &v6) { $0.copyMemory(from: b) }
+            self = .v6(bytes: v6)
         default: return nil
         }
     }

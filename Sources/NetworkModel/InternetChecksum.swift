@@ -12,6 +12,10 @@ public struct InternetChecksum: Sendable, Hashable {
 
     /// Adds bytes; a trailing odd byte counts as the high half of a word padded with zero.
     public mutating func add(_ bytes: some Sequence<UInt8>) {
+        // Arrays, slices and buffers (every caller's case) are summed from their storage: the
+        // element-by-element walk below, called across modules unspecialized, went through an
+        // iterator's witness per byte (7-8% of a VRRP backup's CPU per advert checksummed).
+        if bytes.withContiguousStorageIfAvailable({ add(contiguous: UnsafeRawBufferPointer($0)) }) != nil { return }
         var high: UInt8? = nil
         for byte in bytes {
             if let h = high {
@@ -22,6 +26,20 @@ public struct InternetChecksum: Sendable, Hashable {
             }
         }
         if let h = high { sum &+= UInt32(h) << 8 }
+        fold()
+    }
+
+    /// Adds the bytes of one contiguous region (as `add(_:)` does).
+    private mutating func add(contiguous bytes: UnsafeRawBufferPointer) {
+        var i = 0
+        let n = bytes.count
+        while i + 1 < n {
+            sum &+= UInt32(bytes[i]) << 8 | UInt32(bytes[i + 1])
+            i += 2
+            // Fold now and then so that the 32-bit sum never overflows, whatever the length.
+            if i & 0xFFFE == 0 { fold() }
+        }
+        if i < n { sum &+= UInt32(bytes[i]) << 8 }
         fold()
     }
 

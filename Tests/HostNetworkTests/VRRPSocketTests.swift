@@ -80,6 +80,36 @@ struct VRRPSocketTests {
         }
     }
 
+    /// A master's adverts of one sweep go out as one batch (sendmmsg): every datagram arrives,
+    /// in order, byte for byte; more than one call's worth (32) is split; a datagram the socket
+    /// cannot send is reported by its index and the others still go.
+    @Test func aBatchArrivesInOrderAndAFailureIsReportedByIndex() throws {
+        try Topology.with(nodes: 2) { t in
+            let inB = try receiver(t, 1, .inet)
+            let fromA = try sender(t, 0, .inet, unicast: false)
+            var batch = VRRPSendBatch()
+            for prio in 1...40 as ClosedRange<UInt8> {
+                var a = advert
+                a[2] = prio
+                batch.append(ipv4Datagram(from: t.ipv4(0), to: group4, payload: a), to: group4)
+                if prio == 35 { batch.append(advert, to: IPAddress("ff02::12")!) }   // the wrong family
+            }
+            let failures = fromA.send(batch)
+            #expect(failures.map(\.index) == [35])
+            #expect(failures.first?.error.description == "send VRRP advertisement to ff02::12 on eth0: an IPv4 socket cannot send to ff02::12")
+            let got = try collect(inB, count: 40)
+            #expect(got.map { $0.bytes[22] } == Array(1...40))
+            #expect(got.allSatisfy { $0.source == t.ipv4(0) && $0.hopLimit == 255 && Array($0.bytes[20...]).count == advert.count })
+
+            // The same batch storage, emptied, serves the next one.
+            batch.removeAll()
+            #expect(batch.isEmpty && batch.destinationAddresses.isEmpty)
+            batch.append(ipv4Datagram(from: t.ipv4(0), to: group4, payload: advert), to: group4)
+            #expect(fromA.send(batch).isEmpty)
+            #expect(try collect(inB, count: 1).map { Array($0.bytes[20...]) } == [advert])
+        }
+    }
+
     @Test func ipv4UnicastToTheBoundSource() throws {
         try Topology.with(nodes: 2) { t in
             let inB = try receiver(t, 1, .inet, unicastSource: t.ipv4(1))
@@ -114,6 +144,18 @@ struct VRRPSocketTests {
             let pseudo = linkLocalA.bytes + group6.bytes + [0, 0, 0, UInt8(d.bytes.count), 0, 0, 0, 112]
             #expect(InternetChecksum.of(pseudo + d.bytes) == 0)
             #expect(d.bytes[6] != 0 || d.bytes[7] != 0)
+
+            // A batch (sendmmsg) carries each datagram's source (IPV6_PKTINFO) and the scope.
+            var batch = VRRPSendBatch()
+            for vrid in [61, 62] as [UInt8] {
+                var m = v3
+                m[1] = vrid
+                batch.append(m, to: group6, from: linkLocalA)
+            }
+            #expect(fromA.send(batch).isEmpty)
+            let both = try collect(inB, count: 2)
+            #expect(both.map { $0.bytes[1] } == [61, 62])
+            #expect(both.allSatisfy { $0.source == linkLocalA && $0.destination == group6 && $0.hopLimit == 255 })
         }
     }
 

@@ -56,4 +56,22 @@ public struct AdvertEncoder: Sendable, Hashable {
         nextIdentification = nextIdentification == UInt16.max ? 1 : nextIdentification + 1
         return header.encoded() + payload
     }
+
+    /// Makes `datagram`, bytes that `encode` returned earlier for the same priority and
+    /// destination, the bytes `encode` would return now: only the IPv4 identification (and so
+    /// the header checksum) differs from one advert to the next, so a master builds its advert
+    /// once per priority and restamps it for each send. Advances the identification exactly as
+    /// `encode` does. IPv6 messages are returned as they are.
+    public mutating func restamp(_ datagram: inout [UInt8], newAdvert: Bool = true) {
+        guard source.family == .inet, datagram.count >= 20 else { return }
+        if !newAdvert { nextIdentification = nextIdentification == 1 ? UInt16.max : nextIdentification - 1 }
+        datagram[4] = UInt8(nextIdentification >> 8)
+        datagram[5] = UInt8(nextIdentification & 0xff)
+        datagram[10] = 0
+        datagram[11] = 0
+        let checksum = InternetChecksum.of(datagram[0..<20])
+        datagram[10] = UInt8(checksum >> 8)
+        datagram[11] = UInt8(checksum & 0xff)
+        nextIdentification = nextIdentification == UInt16.max ? 1 : nextIdentification + 1
+    }
 }

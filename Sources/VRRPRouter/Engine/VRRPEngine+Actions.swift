@@ -5,9 +5,15 @@ import VRRP
 
 extension VRRPEngine {
     /// Carries out one action of the state machine.
+    /// Adverts wait in the pass's batch (`gatheringAdverts`); any other effect that leaves
+    /// the engine sends them first, so the wire sees every effect in the machine's order.
     func perform(_ action: VRRPAction, on r: VirtualRouter) {
         switch action {
-        case let .sendAdvert(priority): sendAdvert(r, priority: priority)
+        case .sendAdvert, .setTimer, .cancelTimer: break
+        default: flushAdverts()
+        }
+        switch action {
+        case let .sendAdvert(priority): queueAdvert(r, priority: priority)
         case .addVirtualAddresses: addAddresses(r)
         case .removeVirtualAddresses: removeAddresses(r)
         case let .sendAnnouncements(reason): announce(r, reason)
@@ -17,17 +23,6 @@ extension VRRPEngine {
         case let .setTimer(_, deadline): armSweep(deadline)
         case .cancelTimer: break
         case let .stateChanged(from, to, reason): stateChanged(r, from: from, to: to, reason: reason)
-        }
-    }
-
-    func sendAdvert(_ r: VirtualRouter, priority: UInt8) {
-        for (destination, bytes) in r.advert(priority: priority) {
-            do {
-                try r.sender.socket.send(bytes, to: destination, from: r.config.family == .inet6 ? r.source : nil)
-                r.lastError = nil
-            } catch {
-                report(r, "send advert to \(destination): \(error)")
-            }
         }
     }
 

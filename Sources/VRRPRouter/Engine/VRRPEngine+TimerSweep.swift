@@ -41,7 +41,9 @@ extension VRRPEngine {
         due.sort { ($0.deadline, $0.order) < ($1.deadline, $1.order) }
         // A timer an earlier event of this sweep moved or cancelled is no longer due in its
         // machine, which then does nothing with the event.
-        for d in due { handle(event(of: d.timer, for: d.router), on: d.router, now: now) }
+        gatheringAdverts {
+            for d in due { handle(event(of: d.timer, for: d.router), on: d.router, now: now) }
+        }
         if let next = earliestDeadline() { armSweep(next) }
     }
 

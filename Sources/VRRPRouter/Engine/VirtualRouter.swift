@@ -29,6 +29,9 @@ final class VirtualRouter {
     var epoch = 0
     /// Builds the adverts (and numbers the IPv4 ones per instance, as keepalived does).
     var encoder: AdvertEncoder
+    /// The datagrams of the last advert built (`appendAdvert`) and the priority they carry.
+    private var built: [(destination: IPAddress, bytes: [UInt8])] = []
+    private var builtPriority: UInt8?
     /// Rejections logged so far, once per cause.
     var loggedRejections: Set<RejectionCause> = []
     /// Errors from sends and address changes: logged once per text until the next success.
@@ -89,6 +92,21 @@ final class VirtualRouter {
         return destinations.enumerated().map { i, dst in
             (dst, encoder.encode(priority: priority, destination: dst, newAdvert: i == 0))
         }
+    }
+
+    /// Appends the datagrams of one advert with `priority` to `batch` (the same bytes and
+    /// identification sequence as `advert(priority:)`). The datagrams are built once per priority
+    /// and kept: the next advert at that priority only restamps the IPv4 identification and header
+    /// checksum (`AdvertEncoder.restamp`), so a steady master builds nothing per advert.
+    func appendAdvert(priority: UInt8, to batch: inout VRRPSendBatch) {
+        if builtPriority == priority {
+            for i in built.indices { encoder.restamp(&built[i].bytes, newAdvert: i == 0) }
+        } else {
+            built = advert(priority: priority)
+            builtPriority = priority
+        }
+        let from = config.family == .inet6 ? source : nil
+        for d in built { batch.append(d.bytes, to: d.destination, from: from) }
     }
 
     /// Validates one received datagram.
