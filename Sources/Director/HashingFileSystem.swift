@@ -12,7 +12,7 @@ final class HashingFileSystem: ConfigFileSystem {
 
     func read(_ path: String) throws -> String {
         let text = try base.read(path)
-        hash.withLock { $0.add(text.utf8) }
+        hash.withLock { $0.add(text: text) }
         return text
     }
 

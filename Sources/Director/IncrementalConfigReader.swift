@@ -16,6 +16,26 @@ public struct ConfigRead: Sendable {
     public var unchanged: [Int: Int] = [:]
     /// Whether the VRRP half is the running one unchanged (only virtual_server blocks changed).
     public var vrrpUnchanged: Bool { reread != nil }
+    /// How long each step of the read took, in order (for the reload's log).
+    public var phases = ReadPhases()
+}
+
+/// The steps of a reload's read and how long each took: `file 0.010 s, cut and digested
+/// 0.120 s, …` in the daemon's log.
+public struct ReadPhases: Sendable, CustomStringConvertible {
+    public private(set) var steps: [(name: String, time: Duration)] = []
+    private var mark = ContinuousClock.now
+
+    public init() {}
+
+    /// Ends the step that began at the last call (or at `init`), named `name`.
+    public mutating func end(_ name: String) {
+        let now = ContinuousClock.now
+        steps.append((name, now - mark))
+        mark = now
+    }
+
+    public var description: String { steps.map { "\($0.name) \($0.time.logSeconds)" }.joined(separator: ", ") }
 }
 
 /// Reads a daemon's configuration for a reload, again only where it changed.
@@ -91,16 +111,21 @@ public final class IncrementalConfigReader: Sendable {
             }
             return ConfigRead(result: result, reread: nil, wholeFileReason: "start-up")
         }
+        var phases = ReadPhases()
         let text: String
         do { text = try files.read(file) } catch {
-            return whole(files: files, text: nil, reason: "the file could not be read")
+            return whole(files: files, text: nil, reason: "the file could not be read", phases: phases)
         }
+        phases.end("file")
         let chunks = ConfigChunks.split(text)
-        guard let chunks else { return whole(files: files, text: text, reason: "it uses the preprocessor or include") }
-        guard let snapshot = last.withLock({ $0 }) else { return whole(files: files, text: text, chunks: chunks, reason: "no earlier read to compare with") }
-        switch changed(text: text, chunks: chunks, from: snapshot, files: files) {
+        phases.end("cut and digested")
+        guard let chunks else { return whole(files: files, text: text, reason: "it uses the preprocessor or include", phases: phases) }
+        guard let snapshot = last.withLock({ $0 }) else {
+            return whole(files: files, text: text, chunks: chunks, reason: "no earlier read to compare with", phases: phases)
+        }
+        switch changed(text: text, chunks: chunks, from: snapshot, files: files, phases: &phases) {
         case let .read(read): return read
-        case let .whole(reason): return whole(files: files, text: text, chunks: chunks, reason: reason)
+        case let .whole(reason): return whole(files: files, text: text, chunks: chunks, reason: reason, phases: phases)
         }
     }
 
@@ -119,14 +144,18 @@ public final class IncrementalConfigReader: Sendable {
         case whole(String)
     }
 
-    private func whole(files: any ConfigFileSystem, text: String?, chunks: [ConfigChunk]? = nil, reason: String) -> ConfigRead {
+    private func whole(files: any ConfigFileSystem, text: String?, chunks: [ConfigChunk]? = nil, reason: String,
+                       phases: ReadPhases) -> ConfigRead {
+        var phases = phases
         let fs: any ConfigFileSystem = text.map { ReadOnce(file: file, text: $0, base: files) } ?? files
         let result = DirectorCheckResult.check(file: file, fileSystem: fs, configID: configID)
+        phases.end("read and checked whole")
         let snapshot = result.hasErrors ? nil : result.config.flatMap { config in
             chunks.flatMap { Self.snapshot(chunks: $0, config: config, diagnostics: result.diagnostics, file: file) }
         }
         last.withLock { $0 = snapshot }
-        return ConfigRead(result: result, reread: nil, wholeFileReason: reason)
+        phases.end("snapshot")
+        return ConfigRead(result: result, reread: nil, wholeFileReason: reason, phases: phases)
     }
 
     /// The snapshot of a whole read: nil when its virtual servers are not one per
@@ -166,7 +195,8 @@ public final class IncrementalConfigReader: Sendable {
         return lo < chunks.count && chunks[lo].lines.contains(line) ? lo : nil
     }
 
-    private func changed(text: String, chunks: [ConfigChunk], from old: Snapshot, files: any ConfigFileSystem) -> Outcome {
+    private func changed(text: String, chunks: [ConfigChunk], from old: Snapshot, files: any ConfigFileSystem,
+                         phases: inout ReadPhases) -> Outcome {
         // Every chunk that is not one virtual_server: the same text, in the same order.
         let oldOthers = old.chunks.indices.filter { !old.chunks[$0].isVirtualServer }
         let newOthers = chunks.indices.filter { !chunks[$0].isVirtualServer }
@@ -204,9 +234,11 @@ public final class IncrementalConfigReader: Sendable {
                 readAgain.append(i)
             }
         }
+        phases.end("compared")
         let document = ConfigDocument.load(pieces: pieces, file: file, fileSystem: files)
         let lvs = ConfigParser.check(document: document, fileSystem: files, otherPasses: VRRPConfigReader.ownedKeywords,
                                      releasingBlocks: true)
+        phases.end("\(readAgain.count) block\(readAgain.count == 1 ? "" : "s") parsed")
         var fresh: [Int: VirtualServerConfig] = [:]
         for vs in lvs.config?.virtualServers ?? [] {
             guard let i = Self.chunkIndex(line: vs.location.line, in: chunks), chunks[i].isVirtualServer, reused[i] == nil,
@@ -232,15 +264,18 @@ public final class IncrementalConfigReader: Sendable {
         for o in oldOthers where !Self.sharedLVSBlocks.contains(old.chunks[o].keyword) { diagnostics += old.warnings[o] }
         if lvs.config != nil { diagnostics += ConfigParser.duplicates(servers) }
         diagnostics = ConfigParser.sortedBySource(diagnostics)
+        phases.end("merged")
         let hasErrors = diagnostics.contains { $0.severity == .error }
         guard !hasErrors else {
-            return .read(ConfigRead(result: DirectorCheckResult(config: nil, diagnostics: diagnostics), reread: (readAgain.count, chunks.count)))
+            return .read(ConfigRead(result: DirectorCheckResult(config: nil, diagnostics: diagnostics), reread: (readAgain.count, chunks.count),
+                                    phases: phases))
         }
         var config = old.config
         config.lvs = DaemonConfig(virtualServers: servers, warnings: diagnostics.filter { $0.severity == .warning })
         let result = DirectorCheckResult(config: config, diagnostics: diagnostics)
         last.withLock { $0 = Self.snapshot(chunks: chunks, config: config, diagnostics: diagnostics, file: file) }
-        return .read(ConfigRead(result: result, reread: (readAgain.count, chunks.count), unchanged: unchanged))
+        phases.end("snapshot")
+        return .read(ConfigRead(result: result, reread: (readAgain.count, chunks.count), unchanged: unchanged, phases: phases))
     }
 
     static func moved(_ d: Diagnostic, lines delta: Int) -> Diagnostic {

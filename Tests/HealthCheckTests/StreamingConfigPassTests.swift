@@ -107,6 +107,15 @@ struct StreamingConfigPassTests {
         #expect(!whole.diagnostics.isEmpty)
         #expect(streamed.diagnostics.map(\.description) == whole.diagnostics.map(\.description))
         #expect(streamed.config == whole.config)
+        // Both go through the same pass: what it must say, whichever way it is fed. The group
+        // defined after its virtual server is found; that virtual server's FILE_CHECK still
+        // sees only the track file defined before it; the included file's come after the
+        // main file's.
+        let messages = streamed.diagnostics.map(\.description)
+        #expect(!messages.contains { $0.contains("unknown virtual_server_group") }, "\(messages)")
+        #expect(messages.contains("\(path):15:18: track_file late not found"), "\(messages)")
+        #expect(messages.contains("\(path):44:3: invalid virtual_server_group address or range '192.0.2.300'"), "\(messages)")
+        #expect(messages.last == "/etc/keepalived/more.conf:9:1: unknown keyword 'unknown_top'", "\(messages)")
     }
 
     /// Without errors (so the configuration is compared, not only nil): the virtual server
