@@ -62,7 +62,7 @@ public struct DirectorDaemon: Sendable {
     public func reload() async -> Bool {
         logger.notice("reload: reading \(configPath)")
         let started = ContinuousClock.now
-        let files = HashingFileSystem()
+        let files = HashingFileSystem(hashing: metrics != nil)
         let reading = reader.read(files: files)
         let result = reading.result
         let read = ContinuousClock.now - started

@@ -40,9 +40,10 @@ public struct ReadPhases: Sendable, CustomStringConvertible {
 
 /// Reads a daemon's configuration for a reload, again only where it changed.
 ///
-/// After each successful read it keeps, for the main file, the digest of each top-level chunk
-/// (`ConfigChunks`) and the virtual server each `virtual_server` chunk read to. The next read
-/// splits the file again and, when every chunk that is not a `virtual_server` is the same text
+/// After each successful read it keeps, for the main file, its text, the digest of each
+/// top-level chunk (`ConfigChunks`) and the virtual server each `virtual_server` chunk read to.
+/// The next read splits the file again (cutting only the bytes between the chunks that are the
+/// same at its start and end, `ConfigChunks.split(_:previous:chunks:)`) and, when every chunk that is not a `virtual_server` is the same text
 /// as before, reads only the `virtual_server` chunks whose text is new (with the
 /// `virtual_server_group`, `SSL` and `track_file` blocks they may name) and reuses the others'
 /// virtual servers, moved to their new lines. Diagnostics of what is read again are where the
@@ -82,6 +83,9 @@ public final class IncrementalConfigReader: Sendable {
 
     /// The last successful read, as the next one compares with it.
     struct Snapshot: Sendable {
+        /// The text read: the next read compares its own with it (`ConfigChunks.split(_:previous:chunks:)`)
+        /// and cuts only what differs.
+        var text: String
         var chunks: [ConfigChunk]
         /// Per chunk: the virtual server it read to (a `virtual_server` chunk), its index
         /// among the others before it, and the warnings within its lines.
@@ -117,10 +121,11 @@ public final class IncrementalConfigReader: Sendable {
             return whole(files: files, text: nil, reason: "the file could not be read", phases: phases)
         }
         phases.end("file")
-        let chunks = ConfigChunks.split(text)
+        let previous = last.withLock { $0 }
+        let chunks = previous.map { ConfigChunks.split(text, previous: $0.text, chunks: $0.chunks) } ?? ConfigChunks.split(text)
         phases.end("cut and digested")
         guard let chunks else { return whole(files: files, text: text, reason: "it uses the preprocessor or include", phases: phases) }
-        guard let snapshot = last.withLock({ $0 }) else {
+        guard let snapshot = previous else {
             return whole(files: files, text: text, chunks: chunks, reason: "no earlier read to compare with", phases: phases)
         }
         switch changed(text: text, chunks: chunks, from: snapshot, files: files, phases: &phases) {
@@ -132,7 +137,7 @@ public final class IncrementalConfigReader: Sendable {
     /// Makes the snapshot of a start-up's read (`read(files:deferSnapshot:)`), if one waits.
     public func completeSnapshot() {
         guard let (text, config, diagnostics) = pending.withLock({ p in defer { p = nil }; return p }) else { return }
-        let snapshot = ConfigChunks.split(text).flatMap { Self.snapshot(chunks: $0, config: config, diagnostics: diagnostics, file: file) }
+        let snapshot = ConfigChunks.split(text).flatMap { Self.snapshot(text: text, chunks: $0, config: config, diagnostics: diagnostics, file: file) }
         last.withLock { $0 = snapshot }
     }
 
@@ -151,7 +156,7 @@ public final class IncrementalConfigReader: Sendable {
         let result = DirectorCheckResult.check(file: file, fileSystem: fs, configID: configID)
         phases.end("read and checked whole")
         let snapshot = result.hasErrors ? nil : result.config.flatMap { config in
-            chunks.flatMap { Self.snapshot(chunks: $0, config: config, diagnostics: result.diagnostics, file: file) }
+            chunks.flatMap { c in text.flatMap { Self.snapshot(text: $0, chunks: c, config: config, diagnostics: result.diagnostics, file: file) } }
         }
         last.withLock { $0 = snapshot }
         phases.end("snapshot")
@@ -160,7 +165,7 @@ public final class IncrementalConfigReader: Sendable {
 
     /// The snapshot of a whole read: nil when its virtual servers are not one per
     /// `virtual_server` chunk.
-    static func snapshot(chunks: [ConfigChunk], config: DirectorConfig, diagnostics: [Diagnostic], file: String) -> Snapshot? {
+    static func snapshot(text: String, chunks: [ConfigChunk], config: DirectorConfig, diagnostics: [Diagnostic], file: String) -> Snapshot? {
         var servers = [VirtualServerConfig?](repeating: nil, count: chunks.count)
         var serverIndex = [Int?](repeating: nil, count: chunks.count)
         var othersBefore = [Int](repeating: 0, count: chunks.count)
@@ -181,7 +186,7 @@ public final class IncrementalConfigReader: Sendable {
             guard d.location.file == file, let i = chunkIndex(line: d.location.line, in: chunks) else { return nil }
             warnings[i].append(d)
         }
-        return Snapshot(chunks: chunks, servers: servers, serverIndex: serverIndex, othersBefore: othersBefore, warnings: warnings,
+        return Snapshot(text: text, chunks: chunks, servers: servers, serverIndex: serverIndex, othersBefore: othersBefore, warnings: warnings,
                         config: config)
     }
 
@@ -273,7 +278,7 @@ public final class IncrementalConfigReader: Sendable {
         var config = old.config
         config.lvs = DaemonConfig(virtualServers: servers, warnings: diagnostics.filter { $0.severity == .warning })
         let result = DirectorCheckResult(config: config, diagnostics: diagnostics)
-        last.withLock { $0 = Self.snapshot(chunks: chunks, config: config, diagnostics: diagnostics, file: file) }
+        last.withLock { $0 = Self.snapshot(text: text, chunks: chunks, config: config, diagnostics: diagnostics, file: file) }
         phases.end("snapshot")
         return .read(ConfigRead(result: result, reread: (readAgain.count, chunks.count), unchanged: unchanged, phases: phases))
     }
