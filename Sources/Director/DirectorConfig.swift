@@ -20,11 +20,14 @@ public struct DirectorCheckResult: DiagnosedResult, Sendable {
 
     /// Reads `file` once and runs both passes over it. `configID` selects the `@ID` lines
     /// (`--config-id`); nil: the host name, as keepalived's default.
+    ///
+    /// The LVS pass reads each top-level block as soon as it is finished and lets it go
+    /// (`LVSConfigPass`): the document keeps only the VRRP pass's blocks, so the statement tree
+    /// of a file of thousands of virtual servers is never held whole.
     public static func check(file: String, fileSystem: ConfigFileSystem = LocalFileSystem(), configID: String? = nil) -> DirectorCheckResult {
-        let document = ConfigDocument.load(file: file, fileSystem: fileSystem, configID: configID)
-        // The VRRP pass reads no virtual_server block: the LVS pass lets go of each once read.
-        let lvs = ConfigParser.check(document: document, fileSystem: fileSystem, otherPasses: VRRPConfigReader.ownedKeywords,
-                                     releasingBlocks: true)
+        var pass = LVSConfigPass(fileSystem: fileSystem, otherPasses: VRRPConfigReader.ownedKeywords)
+        let document = ConfigDocument.load(file: file, fileSystem: fileSystem, configID: configID) { pass.take($0) }
+        let lvs = pass.finish(document: document)
         let vrrp = VRRPConfigReader.read(document)
         // Both passes start from the document's own diagnostics: keep one copy.
         let vrrpOwn = vrrp.diagnostics.dropFirst(document.diagnostics.count)

@@ -62,14 +62,14 @@ public struct DirectorDaemon: Sendable {
     public func reload() async -> Bool {
         logger.notice("reload: reading \(configPath)")
         let started = ContinuousClock.now
-        let files = HashingFileSystem()
+        let files = HashingFileSystem(hashing: metrics != nil)
         let reading = reader.read(files: files)
         let result = reading.result
         let read = ContinuousClock.now - started
         if let (n, of) = reading.reread {
-            logger.notice("reload: \(n) of \(of) top-level blocks read again, the rest unchanged")
+            logger.notice("reload: \(n) of \(of) top-level blocks read again, the rest unchanged (\(reading.phases))")
         } else if let why = reading.wholeFileReason {
-            logger.notice("reload: the whole file read (\(why))")
+            logger.notice("reload: the whole file read (\(why); \(reading.phases))")
         }
         guard let config = result.config, !result.hasErrors else {
             for e in result.errors { logger.error("reload: \(e)") }

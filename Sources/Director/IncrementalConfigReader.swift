@@ -16,13 +16,34 @@ public struct ConfigRead: Sendable {
     public var unchanged: [Int: Int] = [:]
     /// Whether the VRRP half is the running one unchanged (only virtual_server blocks changed).
     public var vrrpUnchanged: Bool { reread != nil }
+    /// How long each step of the read took, in order (for the reload's log).
+    public var phases = ReadPhases()
+}
+
+/// The steps of a reload's read and how long each took: `file 0.010 s, cut and digested
+/// 0.120 s, …` in the daemon's log.
+public struct ReadPhases: Sendable, CustomStringConvertible {
+    public private(set) var steps: [(name: String, time: Duration)] = []
+    private var mark = ContinuousClock.now
+
+    public init() {}
+
+    /// Ends the step that began at the last call (or at `init`), named `name`.
+    public mutating func end(_ name: String) {
+        let now = ContinuousClock.now
+        steps.append((name, now - mark))
+        mark = now
+    }
+
+    public var description: String { steps.map { "\($0.name) \($0.time.logSeconds)" }.joined(separator: ", ") }
 }
 
 /// Reads a daemon's configuration for a reload, again only where it changed.
 ///
-/// After each successful read it keeps, for the main file, the digest of each top-level chunk
-/// (`ConfigChunks`) and the virtual server each `virtual_server` chunk read to. The next read
-/// splits the file again and, when every chunk that is not a `virtual_server` is the same text
+/// After each successful read it keeps, for the main file, its text, the digest of each
+/// top-level chunk (`ConfigChunks`) and the virtual server each `virtual_server` chunk read to.
+/// The next read splits the file again (cutting only the bytes between the chunks that are the
+/// same at its start and end, `ConfigChunks.split(_:previous:chunks:)`) and, when every chunk that is not a `virtual_server` is the same text
 /// as before, reads only the `virtual_server` chunks whose text is new (with the
 /// `virtual_server_group`, `SSL` and `track_file` blocks they may name) and reuses the others'
 /// virtual servers, moved to their new lines. Diagnostics of what is read again are where the
@@ -62,6 +83,9 @@ public final class IncrementalConfigReader: Sendable {
 
     /// The last successful read, as the next one compares with it.
     struct Snapshot: Sendable {
+        /// The text read: the next read compares its own with it (`ConfigChunks.split(_:previous:chunks:)`)
+        /// and cuts only what differs.
+        var text: String
         var chunks: [ConfigChunk]
         /// Per chunk: the virtual server it read to (a `virtual_server` chunk), its index
         /// among the others before it, and the warnings within its lines.
@@ -91,23 +115,29 @@ public final class IncrementalConfigReader: Sendable {
             }
             return ConfigRead(result: result, reread: nil, wholeFileReason: "start-up")
         }
+        var phases = ReadPhases()
         let text: String
         do { text = try files.read(file) } catch {
-            return whole(files: files, text: nil, reason: "the file could not be read")
+            return whole(files: files, text: nil, reason: "the file could not be read", phases: phases)
         }
-        let chunks = ConfigChunks.split(text)
-        guard let chunks else { return whole(files: files, text: text, reason: "it uses the preprocessor or include") }
-        guard let snapshot = last.withLock({ $0 }) else { return whole(files: files, text: text, chunks: chunks, reason: "no earlier read to compare with") }
-        switch changed(text: text, chunks: chunks, from: snapshot, files: files) {
+        phases.end("file")
+        let previous = last.withLock { $0 }
+        let chunks = previous.map { ConfigChunks.split(text, previous: $0.text, chunks: $0.chunks) } ?? ConfigChunks.split(text)
+        phases.end("cut and digested")
+        guard let chunks else { return whole(files: files, text: text, reason: "it uses the preprocessor or include", phases: phases) }
+        guard let snapshot = previous else {
+            return whole(files: files, text: text, chunks: chunks, reason: "no earlier read to compare with", phases: phases)
+        }
+        switch changed(text: text, chunks: chunks, from: snapshot, files: files, phases: &phases) {
         case let .read(read): return read
-        case let .whole(reason): return whole(files: files, text: text, chunks: chunks, reason: reason)
+        case let .whole(reason): return whole(files: files, text: text, chunks: chunks, reason: reason, phases: phases)
         }
     }
 
     /// Makes the snapshot of a start-up's read (`read(files:deferSnapshot:)`), if one waits.
     public func completeSnapshot() {
         guard let (text, config, diagnostics) = pending.withLock({ p in defer { p = nil }; return p }) else { return }
-        let snapshot = ConfigChunks.split(text).flatMap { Self.snapshot(chunks: $0, config: config, diagnostics: diagnostics, file: file) }
+        let snapshot = ConfigChunks.split(text).flatMap { Self.snapshot(text: text, chunks: $0, config: config, diagnostics: diagnostics, file: file) }
         last.withLock { $0 = snapshot }
     }
 
@@ -119,19 +149,23 @@ public final class IncrementalConfigReader: Sendable {
         case whole(String)
     }
 
-    private func whole(files: any ConfigFileSystem, text: String?, chunks: [ConfigChunk]? = nil, reason: String) -> ConfigRead {
+    private func whole(files: any ConfigFileSystem, text: String?, chunks: [ConfigChunk]? = nil, reason: String,
+                       phases: ReadPhases) -> ConfigRead {
+        var phases = phases
         let fs: any ConfigFileSystem = text.map { ReadOnce(file: file, text: $0, base: files) } ?? files
         let result = DirectorCheckResult.check(file: file, fileSystem: fs, configID: configID)
+        phases.end("read and checked whole")
         let snapshot = result.hasErrors ? nil : result.config.flatMap { config in
-            chunks.flatMap { Self.snapshot(chunks: $0, config: config, diagnostics: result.diagnostics, file: file) }
+            chunks.flatMap { c in text.flatMap { Self.snapshot(text: $0, chunks: c, config: config, diagnostics: result.diagnostics, file: file) } }
         }
         last.withLock { $0 = snapshot }
-        return ConfigRead(result: result, reread: nil, wholeFileReason: reason)
+        phases.end("snapshot")
+        return ConfigRead(result: result, reread: nil, wholeFileReason: reason, phases: phases)
     }
 
     /// The snapshot of a whole read: nil when its virtual servers are not one per
     /// `virtual_server` chunk.
-    static func snapshot(chunks: [ConfigChunk], config: DirectorConfig, diagnostics: [Diagnostic], file: String) -> Snapshot? {
+    static func snapshot(text: String, chunks: [ConfigChunk], config: DirectorConfig, diagnostics: [Diagnostic], file: String) -> Snapshot? {
         var servers = [VirtualServerConfig?](repeating: nil, count: chunks.count)
         var serverIndex = [Int?](repeating: nil, count: chunks.count)
         var othersBefore = [Int](repeating: 0, count: chunks.count)
@@ -152,7 +186,7 @@ public final class IncrementalConfigReader: Sendable {
             guard d.location.file == file, let i = chunkIndex(line: d.location.line, in: chunks) else { return nil }
             warnings[i].append(d)
         }
-        return Snapshot(chunks: chunks, servers: servers, serverIndex: serverIndex, othersBefore: othersBefore, warnings: warnings,
+        return Snapshot(text: text, chunks: chunks, servers: servers, serverIndex: serverIndex, othersBefore: othersBefore, warnings: warnings,
                         config: config)
     }
 
@@ -166,7 +200,8 @@ public final class IncrementalConfigReader: Sendable {
         return lo < chunks.count && chunks[lo].lines.contains(line) ? lo : nil
     }
 
-    private func changed(text: String, chunks: [ConfigChunk], from old: Snapshot, files: any ConfigFileSystem) -> Outcome {
+    private func changed(text: String, chunks: [ConfigChunk], from old: Snapshot, files: any ConfigFileSystem,
+                         phases: inout ReadPhases) -> Outcome {
         // Every chunk that is not one virtual_server: the same text, in the same order.
         let oldOthers = old.chunks.indices.filter { !old.chunks[$0].isVirtualServer }
         let newOthers = chunks.indices.filter { !chunks[$0].isVirtualServer }
@@ -204,9 +239,11 @@ public final class IncrementalConfigReader: Sendable {
                 readAgain.append(i)
             }
         }
+        phases.end("compared")
         let document = ConfigDocument.load(pieces: pieces, file: file, fileSystem: files)
         let lvs = ConfigParser.check(document: document, fileSystem: files, otherPasses: VRRPConfigReader.ownedKeywords,
                                      releasingBlocks: true)
+        phases.end("\(readAgain.count) block\(readAgain.count == 1 ? "" : "s") parsed")
         var fresh: [Int: VirtualServerConfig] = [:]
         for vs in lvs.config?.virtualServers ?? [] {
             guard let i = Self.chunkIndex(line: vs.location.line, in: chunks), chunks[i].isVirtualServer, reused[i] == nil,
@@ -232,15 +269,18 @@ public final class IncrementalConfigReader: Sendable {
         for o in oldOthers where !Self.sharedLVSBlocks.contains(old.chunks[o].keyword) { diagnostics += old.warnings[o] }
         if lvs.config != nil { diagnostics += ConfigParser.duplicates(servers) }
         diagnostics = ConfigParser.sortedBySource(diagnostics)
+        phases.end("merged")
         let hasErrors = diagnostics.contains { $0.severity == .error }
         guard !hasErrors else {
-            return .read(ConfigRead(result: DirectorCheckResult(config: nil, diagnostics: diagnostics), reread: (readAgain.count, chunks.count)))
+            return .read(ConfigRead(result: DirectorCheckResult(config: nil, diagnostics: diagnostics), reread: (readAgain.count, chunks.count),
+                                    phases: phases))
         }
         var config = old.config
         config.lvs = DaemonConfig(virtualServers: servers, warnings: diagnostics.filter { $0.severity == .warning })
         let result = DirectorCheckResult(config: config, diagnostics: diagnostics)
-        last.withLock { $0 = Self.snapshot(chunks: chunks, config: config, diagnostics: diagnostics, file: file) }
-        return .read(ConfigRead(result: result, reread: (readAgain.count, chunks.count), unchanged: unchanged))
+        last.withLock { $0 = Self.snapshot(text: text, chunks: chunks, config: config, diagnostics: diagnostics, file: file) }
+        phases.end("snapshot")
+        return .read(ConfigRead(result: result, reread: (readAgain.count, chunks.count), unchanged: unchanged, phases: phases))
     }
 
     static func moved(_ d: Diagnostic, lines delta: Int) -> Diagnostic {

@@ -20,6 +20,20 @@ public struct ConfigDocument {
         return ConfigDocument(statements: statements, diagnostics: builder.diagnostics)
     }
 
+    /// Reads `file` as `load(file:fileSystem:configID:)` does, offering each top-level
+    /// statement to `taking` as soon as it is finished (its block closed; a statement without
+    /// a block once the next one starts), in file order. A statement `taking` returns true for
+    /// is the caller's: it is not in `statements`, so a pass that reads each block as it comes
+    /// and lets it go holds one block at a time, not the whole file's tree. The diagnostics
+    /// are the same as `load`'s; they are complete only when this returns.
+    public static func load(file: String, fileSystem: ConfigFileSystem, configID: String? = nil,
+                            taking: @escaping (Statement) -> Bool) -> ConfigDocument {
+        var builder = TreeBuilder(fileSystem: fileSystem, configID: configID ?? defaultConfigID())
+        builder.take = taking
+        let statements = builder.build(file: file)
+        return ConfigDocument(statements: statements, diagnostics: builder.diagnostics)
+    }
+
     /// Reads pieces of `file`'s text (chunks from `ConfigChunks.split`, each with its first
     /// line), in order, as one document whose statements and diagnostics are located where the
     /// pieces are in the file. Each piece is read on its own: a brace left open in one is an

@@ -24,6 +24,13 @@ struct TreeBuilder {
     /// A `random_seed` met while a line was being expanded: given to the preprocessor when
     /// the line is done.
     private var deferredSeed: UInt32?
+    /// Offered each finished top-level statement as soon as nothing later can add to it (a
+    /// statement without a block is offered when the next one starts, since a `{` alone on the
+    /// next line opens its block); one it takes (returns true for) is not kept in the tree.
+    /// nil: every statement is kept. See `ConfigDocument.load(file:fileSystem:configID:taking:)`.
+    var take: ((Statement) -> Bool)?
+    /// The top-level statements offered to `take` and not taken, in file order.
+    private var kept: [Statement] = []
 
     init(fileSystem: ConfigFileSystem, configID: String?) {
         self.fileSystem = fileSystem
@@ -58,7 +65,20 @@ struct TreeBuilder {
             diagnostics.append(Diagnostic(.error, owner.blockOpen ?? owner.location, "missing '}' for '\(owner.keyword.text)' block opened here"))
             stack[stack.count - 1].children.append(owner)
         }
-        return stack[0].children
+        handOver(keepingLast: false)
+        return take == nil ? stack[0].children : kept
+    }
+
+    /// Offers `take` the finished top-level statements: all but a last one without a block
+    /// (a `{` alone on the next line would still open its block), or all of them at the end.
+    private mutating func handOver(keepingLast: Bool) {
+        guard let take, !stack[0].children.isEmpty else { return }
+        var end = stack[0].children.count
+        if keepingLast, stack[0].children[end - 1].block == nil { end -= 1 }
+        guard end > 0 else { return }
+        let done = stack[0].children[..<end]
+        stack[0].children.removeFirst(end)
+        for st in done where !take(st) { kept.append(st) }
     }
 
     private mutating func feed(text: Substring, file: String, firstLine: Int = 1) {
@@ -190,6 +210,7 @@ struct TreeBuilder {
             }
         }
         flush(&self, opening: nil)
+        handOver(keepingLast: true)
     }
 
     /// global_defs' `random_seed N` seeds `${_RANDOM}` from here on (its value is checked by

@@ -25,7 +25,9 @@ public enum ConfigParser {
 
     /// Every diagnostic for `file`, errors and warnings, in source order.
     public static func check(file: String, fileSystem: ConfigFileSystem = LocalFileSystem(), configID: String? = nil) -> ConfigCheckResult {
-        check(document: ConfigDocument.load(file: file, fileSystem: fileSystem, configID: configID), fileSystem: fileSystem)
+        var pass = LVSConfigPass(fileSystem: fileSystem)
+        let document = ConfigDocument.load(file: file, fileSystem: fileSystem, configID: configID) { pass.take($0) }
+        return pass.finish(document: document)
     }
 
     /// The LVS pass over a loaded document. Top-level keywords in `otherPasses` belong to
@@ -39,7 +41,13 @@ public enum ConfigParser {
         var sema = Semantics(fileSystem: fileSystem, diagnostics: document.diagnostics)
         sema.otherPasses = otherPasses
         sema.releaseBlocks = releasingBlocks
-        let config = sema.run(document.statements)
+        for st in document.statements { _ = sema.take(st) }
+        return result(of: &sema)
+    }
+
+    /// The pass's result once every statement was taken.
+    static func result(of sema: inout Semantics) -> ConfigCheckResult {
+        let config = sema.finish()
         let diags = sortedBySource(sema.diagnostics)
         let hasErrors = diags.contains { $0.severity == .error }
         var out = config
@@ -163,9 +171,13 @@ struct Semantics {
         case fwmark(UInt32, AddressFamily?)
     }
 
+    /// The document's own diagnostics, put first by `finish`.
+    private var documentDiagnostics: [Diagnostic]
+
     init(fileSystem: ConfigFileSystem, diagnostics: [Diagnostic]) {
         self.fileSystem = fileSystem
-        reader = StatementReader(diagnostics: diagnostics)
+        documentDiagnostics = diagnostics
+        reader = StatementReader()
     }
 
     static let ignoredTopLevel: Set<String> = [
@@ -183,37 +195,106 @@ struct Semantics {
     mutating func error(_ loc: SourceLocation, _ msg: String) { reader.error(loc, msg) }
     mutating func warn(_ loc: SourceLocation, _ msg: String) { reader.warn(loc, msg) }
 
-    mutating func run(_ tree: [Statement]) -> DaemonConfig {
-        // Groups first: a virtual_server may name a group defined after it.
-        for st in tree where st.keyword.text == "virtual_server_group" { parseGroup(st) }
-        for st in tree where st.keyword.text == "SSL" { parseSSL(st) }
-        var servers: [VirtualServerConfig] = []
-        let count = tree.reduce(0) { $0 + ($1.keyword.text == "virtual_server" ? 1 : 0) }
-        servers.reserveCapacity(count)
-        for st in tree {
-            let kw = st.keyword.text
-            switch kw {
-            case "virtual_server":
-                if let vs = parseVirtualServer(st) { servers.append(vs) }
+    /// The document's diagnostics, when they are known only after the statements were taken.
+    mutating func setDocumentDiagnostics(_ diagnostics: [Diagnostic]) { documentDiagnostics = diagnostics }
+
+    // MARK: the pass, one top-level statement at a time
+
+    /// Diagnostics found so far, kept apart in the order the whole-tree pass reported them:
+    /// the groups' (read before anything else), the SSL block's, then each other top-level
+    /// statement's by its place in the file (a virtual server read late, below, still reports
+    /// at its place), then the duplicate services.
+    private var groupDiagnostics: [Diagnostic] = []
+    private var sslDiagnostics: [Diagnostic] = []
+    private var statementDiagnostics: [(index: Int, diagnostics: [Diagnostic])] = []
+    /// Top-level statements taken so far.
+    private var taken = 0
+    /// Virtual servers read so far, each with its statement's place in the file.
+    private var servers: [(index: Int, config: VirtualServerConfig)] = []
+    /// Virtual servers that wait for the end: one that names a group not yet defined, or has an
+    /// SSL_GET before the `SSL` block (keepalived applies both wherever they are in the file).
+    /// Each keeps the track files defined before it, which is all its FILE_CHECKs may name.
+    private var waiting: [(index: Int, statement: Statement, trackFiles: [String: FileCheckConfig])] = []
+
+    /// Reads one top-level statement, in file order (`ConfigDocument.load(…taking:)` offers
+    /// each as soon as it is finished). Returns false for a keyword another pass owns (left in
+    /// the document for it); every other statement is read here and may be let go of.
+    mutating func take(_ st: Statement) -> Bool {
+        let index = taken
+        taken += 1
+        let kw = st.keyword.text
+        switch kw {
+        case "virtual_server_group":
+            parseGroup(st)
+            groupDiagnostics += drainDiagnostics()
+            return true
+        case "SSL":
+            parseSSL(st)
+            sslDiagnostics += drainDiagnostics()
+            return true
+        case "virtual_server":
+            if mustWait(st) {
+                waiting.append((index, st, trackFiles))
+            } else {
+                if let vs = parseVirtualServer(st) { servers.append((index, vs)) }
                 if releaseBlocks { st.releaseBlock() }
-            case "virtual_server_group", "SSL":
-                break
-            case "track_file", "vrrp_track_file":
-                parseTrackFile(st)
-            case _ where otherPasses.contains(kw):
-                break
-            default:
-                if Self.ignoredTopLevel.contains(kw) || kw.hasPrefix("vrrp_") || kw.hasPrefix("static_") {
-                    if warnedBlocks.insert(kw).inserted {
-                        warn(st.location, "'\(kw)' is not handled by swiftvs (only the LVS part is); ignored")
-                    }
-                } else {
-                    error(st.location, "unknown keyword '\(kw)'")
+            }
+        case "track_file", "vrrp_track_file":
+            parseTrackFile(st)
+        case _ where otherPasses.contains(kw):
+            return false
+        default:
+            if Self.ignoredTopLevel.contains(kw) || kw.hasPrefix("vrrp_") || kw.hasPrefix("static_") {
+                if warnedBlocks.insert(kw).inserted {
+                    warn(st.location, "'\(kw)' is not handled by swiftvs (only the LVS part is); ignored")
                 }
+            } else {
+                error(st.location, "unknown keyword '\(kw)'")
             }
         }
-        for d in ConfigParser.duplicates(servers) { error(d.location, d.message) }
-        return DaemonConfig(virtualServers: servers)
+        let found = drainDiagnostics()
+        if !found.isEmpty { statementDiagnostics.append((index, found)) }
+        return true
+    }
+
+    /// The configuration once every statement was taken: the virtual servers that waited are
+    /// read (every group and the SSL block known now), and the duplicate services found.
+    /// `diagnostics` then holds everything, the document's first (`init`'s).
+    mutating func finish() -> DaemonConfig {
+        let known = trackFiles
+        for w in waiting {
+            trackFiles = w.trackFiles
+            if let vs = parseVirtualServer(w.statement) { servers.append((w.index, vs)) }
+            if releaseBlocks { w.statement.releaseBlock() }
+            let found = drainDiagnostics()
+            if !found.isEmpty { statementDiagnostics.append((w.index, found)) }
+        }
+        trackFiles = known
+        if !waiting.isEmpty {
+            servers.sort { $0.index < $1.index }
+            statementDiagnostics.sort { $0.index < $1.index }
+        }
+        waiting = []
+        let config = DaemonConfig(virtualServers: servers.map(\.config))
+        servers = []
+        reader.diagnostics = documentDiagnostics + groupDiagnostics + sslDiagnostics + statementDiagnostics.flatMap(\.diagnostics)
+        for d in ConfigParser.duplicates(config.virtualServers) { error(d.location, d.message) }
+        return config
+    }
+
+    /// What the reader found since the last call (it is emptied).
+    private mutating func drainDiagnostics() -> [Diagnostic] {
+        guard !reader.diagnostics.isEmpty else { return [] }
+        defer { reader.diagnostics = [] }
+        return reader.diagnostics
+    }
+
+    /// Whether a virtual server must wait for the end of the file: it names a group not
+    /// defined yet, or has an SSL_GET checker and no `SSL` block was read yet.
+    private func mustWait(_ st: Statement) -> Bool {
+        if st.args.count > 1, st.args[0].text == "group", groups[st.args[1].text] == nil { return true }
+        guard ssl == nil, let block = st.block else { return false }
+        return block.contains { s in s.keyword.text == "SSL_GET" || (s.block?.contains { $0.keyword.text == "SSL_GET" } ?? false) }
     }
 
     // MARK: value helpers (KeepalivedConfig's StatementReader)

@@ -15,13 +15,28 @@ import Synchronization
 /// its timer was set when the check ended, not when the engine got round to the result. (It
 /// used to be set by the engine's answer, so every check behind a busy engine started late.)
 final class CheckDriver: Sendable {
+    /// What every driver of an engine shares (one object, not three references in each of
+    /// 37,000 drivers).
+    final class Shared: Sendable {
+        /// The reactor in the daemon (a `CheckClock`); a hand-driven clock in tests.
+        let clock: any CheckClock
+        let results: ResultQueue
+        /// Where a late start is counted.
+        let metrics: DaemonMetrics?
+
+        init(clock: any CheckClock, results: ResultQueue, metrics: DaemonMetrics?) {
+            self.clock = clock
+            self.results = results
+            self.metrics = metrics
+        }
+    }
+
     let serial: Int
     private let checker: any StartableChecker
-    /// The reactor in the daemon (a `CheckClock`); a hand-driven clock in tests.
-    private let clock: any CheckClock
-    private let results: ResultQueue
-    /// Where a late start is counted.
-    private let metrics: DaemonMetrics?
+    private let shared: Shared
+    private var clock: any CheckClock { shared.clock }
+    private var results: ResultQueue { shared.results }
+    private var metrics: DaemonMetrics? { shared.metrics }
     /// The delay after a check unless the state machine says otherwise (its checker's delay_loop).
     private let delayLoop: Duration
 
@@ -44,13 +59,10 @@ final class CheckDriver: Sendable {
     }
     private let state: Mutex<State>
 
-    init(serial: Int, checker: any StartableChecker, clock: any CheckClock, results: ResultQueue, first: ContinuousClock.Instant,
-         delayLoop: Duration, metrics: DaemonMetrics? = nil) {
-        self.metrics = metrics
+    init(serial: Int, checker: any StartableChecker, shared: Shared, first: ContinuousClock.Instant, delayLoop: Duration) {
         self.serial = serial
         self.checker = checker
-        self.clock = clock
-        self.results = results
+        self.shared = shared
         self.delayLoop = delayLoop
         state = Mutex(State(slot: first, nextSlot: first, due: first))
     }

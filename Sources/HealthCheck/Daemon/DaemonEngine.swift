@@ -58,9 +58,21 @@ public actor DaemonEngine {
     public typealias ScriptRunner = @Sendable (CheckCommand, Duration) async -> CheckOutcome
     public typealias CheckerMaker = @Sendable (CheckerConfig) -> any Checker
 
+    /// A checker's last result as the status shows it: 48 bytes, where the whole `CheckResult`
+    /// and its time took 96 (one per checker, 37,000 at a large director).
     struct CheckRecord: Sendable {
-        var result: CheckResult
+        /// Why it failed; `.ok` when it passed.
+        var reason: CheckResult.Reason
+        var success: Bool
+        var latency: Duration
         var at: WallTime
+
+        init(_ result: CheckResult, at: WallTime) {
+            reason = result.success ? .ok : result.reason
+            success = result.success
+            latency = result.latency
+            self.at = at
+        }
     }
 
     struct Refusal: Sendable {
@@ -100,6 +112,8 @@ public actor DaemonEngine {
     /// their results.
     private var drivers: [Int: CheckDriver] = [:]
     private var results: ResultQueue?
+    /// What the drivers share (`driverShared`).
+    private var sharedByDrivers: CheckDriver.Shared?
     private var resultTask: Task<Void, Never>?
     private var nextSerial = 0
     private var lastResult: [Int: CheckRecord] = [:]
@@ -176,6 +190,9 @@ public actor DaemonEngine {
             let s = newSerial(for: id)
             toStart.append((s, id))
         }
+        // Room for every checker's last result at once: grown by doubling, the table left its
+        // old storage behind at each step (about a third of its size again at 37,000 checkers).
+        lastResult.reserveCapacity(toStart.count)
         primeTrackedFiles(toStart)
         handle(machine.start())
         ensureMarks()
@@ -196,6 +213,7 @@ public actor DaemonEngine {
         drivers = [:]
         results?.close()
         results = nil
+        sharedByDrivers = nil
         resultTask = nil
         handle(machine.shutdown())
         let omega = config.virtualServers.filter(\.omega)
@@ -264,6 +282,7 @@ public actor DaemonEngine {
         config = new
         serialOf = newSerialOf
         idOf = Dictionary(uniqueKeysWithValues: newSerialOf.map { ($1, $0) })
+        lastResult.reserveCapacity(newSerialOf.count)
         let newKeys = Set(new.services.map(\.key))
         pendingRemoval.formUnion(oldKeys.subtracting(newKeys))
         pendingRemoval.subtract(newKeys)
@@ -275,9 +294,10 @@ public actor DaemonEngine {
         let carriedOver = ContinuousClock.now
         let n = reconcileFromKnown(because: "reload", only: changed) ?? reconcile(because: "reload")
         if !pendingRemoval.isEmpty, let known { pendingRemoval = pendingRemoval.filter { known[$0] != nil } }
+        let reconciled = ContinuousClock.now
         if stateWriteDue != nil { writeState() }
         let done = ContinuousClock.now
-        logger.notice("reloaded: \(new.virtualServers.count) virtual servers (\(changed.map { "\($0.count) changed" } ?? "all compared")); \(kept.count) checkers kept their state, \(toStart.count) new, \(stopped) stopped; \(n) kernel changes (check state carried over in \((carriedOver - began).logSeconds), kernel and state file in \((done - carriedOver).logSeconds))")
+        logger.notice("reloaded: \(new.virtualServers.count) virtual servers (\(changed.map { "\($0.count) changed" } ?? "all compared")); \(kept.count) checkers kept their state, \(toStart.count) new, \(stopped) stopped; \(n) kernel changes (check state carried over in \((carriedOver - began).logSeconds), diff and kernel changes in \((reconciled - carriedOver).logSeconds), state file in \((done - reconciled).logSeconds))")
         if running && runCheckers { for (s, id) in toStart { launch(serial: s, config: machine.checkerConfig(id)) } }
     }
 
@@ -327,7 +347,7 @@ public actor DaemonEngine {
     private func record(_ id: CheckerID, _ result: CheckResult) -> (Duration, [HealthEvent]) {
         checksRun += 1
         let serial = serialOf[id]
-        if let serial { lastResult[serial] = CheckRecord(result: result, at: .now) }
+        if let serial { lastResult[serial] = CheckRecord(result, at: .now) }
         series(of: id, serial: serial)?.ended(duration: result.latency, failure: result.success ? nil : CheckLabels.reason(result.reason))
         let (next, events) = machine.record(id, result)
         if !events.isEmpty { handle(events) }
@@ -395,8 +415,8 @@ public actor DaemonEngine {
         let loop = checkLoop
         let clock = self.clock
         if let clock, let startable = checker as? any StartableChecker {
-            let d = CheckDriver(serial: serial, checker: startable, clock: clock, results: resultQueue(),
-                                first: clock.now + first, delayLoop: c.delayLoop, metrics: metrics)
+            let d = CheckDriver(serial: serial, checker: startable, shared: driverShared(clock: clock),
+                                first: clock.now + first, delayLoop: c.delayLoop)
             drivers[serial] = d
             d.begin()
             return
@@ -434,6 +454,14 @@ public actor DaemonEngine {
     /// under emulation) then never holds the reactor thread, whose timers start the checks and
     /// whose pidfds reap their processes. The drivers' timers are set from here through the
     /// reactor's lock.
+    /// What the drivers share: the clock, the result queue and the metrics (made with the queue).
+    private func driverShared(clock: any CheckClock) -> CheckDriver.Shared {
+        if let shared = sharedByDrivers, shared.results === results { return shared }
+        let shared = CheckDriver.Shared(clock: clock, results: resultQueue(), metrics: metrics)
+        sharedByDrivers = shared
+        return shared
+    }
+
     private func resultQueue() -> ResultQueue {
         if let results { return results }
         let q = ResultQueue()
@@ -847,8 +875,8 @@ public actor DaemonEngine {
                         type: ch.kind.name, location: ch.location.description,
                         target: ch.kind == .ping || isMisc(ch) ? ch.connectIP.description : DestinationKey(address: ch.connectIP, port: ch.connectPort).description,
                         state: !ch.enabled ? "disabled" : (machine.isCheckerUp(id) ? "up" : "down"),
-                        lastResult: rec.map { $0.result.success ? "ok" : $0.result.reason.description },
-                        latency: rec?.result.latency, lastCheck: rec?.at))
+                        lastResult: rec.map { $0.success ? "ok" : $0.reason.description },
+                        latency: rec?.latency, lastCheck: rec?.at))
                 }
                 let alive = machine.isAlive(virtualServer: v, realServer: r)
                 let latest = checkers.compactMap { c in c.lastCheck.map { (c, $0) } }.max { $0.1 < $1.1 }?.0
