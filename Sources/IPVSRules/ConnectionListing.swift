@@ -70,7 +70,9 @@ public enum ConnectionListing {
         var count = 0
         let keepAll = filter.isEmpty
         let result = try reader.forEachLine { (line) throws(WriteFailed) in
-            guard let c = Connection(line: line), keepAll || filter.matches(c) else { return }
+            let c: Connection
+            do { c = try Connection(parsing: line) } catch { return }   // not an entry: skipped, as before
+            guard keepAll || filter.matches(c) else { return }
             render(c, count, &out)
             count += 1
             if out.count >= flushSize {

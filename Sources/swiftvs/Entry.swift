@@ -25,6 +25,14 @@ enum Entry {
         if let connections = ConnectionArguments.request(argc: CommandLine.argc, argv: CommandLine.unsafeArgv) {
             do { try connections.run() } catch { SwiftVS.exit(withError: error) }
         }
+        otherRoutes()
+    }
+
+    /// Everything but `list -c` with flags only. A function of its own, never inlined: the
+    /// optimiser hoists the metadata the `Task` below needs (`TaskPriority?`, made at run time)
+    /// to the start of the function that holds it, which `list -c` would then pay for.
+    @inline(never)
+    private static func otherRoutes() -> Never {
         let arguments = Array(CommandLine.arguments.dropFirst())
         // Called as ipvsadm, ipvsadm-save or ipvsadm-restore (symlinks), or `swiftvs ipvsadm …`:
         // ipvsadm's command line, before anything else is set up.
