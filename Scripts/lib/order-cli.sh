@@ -56,4 +56,34 @@ ls "$W"/cg.* >/dev/null 2>&1 || { echo "order-cli: no profile was written" >&2; 
 # recursion level, "0x…" an address without a symbol.
 for ((i = 1; i <= n; i++)); do [[ -f $W/cg.$i ]] && cat "$W/cg.$i"; done |
   sed -n -E "s/^c?fn=\([0-9]+\) (.*)$/\1/p" | sed -E "s/'[0-9]+$//" |
-  grep -v -E '^(0x[0-9a-f]+|\(below main\))$' | awk '!seen[$0]++'
+  grep -v -E '^(0x[0-9a-f]+|\(below main\))$' | awk '!seen[$0]++' >"$W/seen"
+# What the profile cannot see, next to what it saw: glibc picks a string function's variant by
+# the CPU (valgrind's CPU has AVX2 and no AVX-512, the test VM's the same; a director with
+# AVX-512 runs the evex and avx512 ones), so each `__NAME_avx…` seen brings the variants of
+# NAME for AVX-512; and crtbegin's frame_dummy, which runs before main.
+nm --defined-only "$BIN/swiftvs" | awk '{ print $3 }' | grep -E '^__[a-z0-9]+_(evex|avx512)' | sort -u >"$W/variants" || true
+awk -v variants="$W/variants" '
+  BEGIN { while ((getline l < variants) > 0) v[++n] = l; print "frame_dummy" }
+  { print }
+  match($0, /^__[a-z0-9]+_avx/) {
+    base = substr($0, 1, RLENGTH - 3)
+    for (i = 1; i <= n; i++) if (index(v[i], base) == 1 && !(v[i] in done)) { print v[i]; done[v[i]] = 1 }
+  }' "$W/seen" | awk '!seen[$0]++' >"$W/names"
+# The names in three groups, each in the order seen: the functions of this package's objects
+# (each in a section of its own: -function-sections), then the libraries' (glibc's objects, the
+# runtime's C++ pieces, the standard library's functions that have sections of their own), then
+# those in the standard library's one 1.6 MB `.text` of Swift.o. lld gives a section the place
+# of the first name it holds: one early name of Swift.o's `.text` (or of a glibc object) put
+# all of it among ours, and `list -c`'s own code lay spread from 0x6f0000 to 0x8e0000 among
+# the library's, touching twice the 64 KB windows it fills when it is one block. A name Swift.o's
+# `.text` defines goes last even when our objects have it too (a specialization both emit): lld
+# takes the place for every symbol of that name, local ones included, and the standard
+# library's strong definition wins over our weak one.
+find "$BIN" -path '*.build/*.o' -print0 | xargs -0 nm --defined-only 2>/dev/null |
+  awk 'NF == 3 && $2 ~ /^[TtWw]$/ { print $3 }' | sort -u >"$W/own"
+core=$(dirname "$(dirname "$(readlink -f "$(command -v swiftc)")")")/lib/swift_static/linux/libswiftCore.a
+(cd "$W" && ar x "$core" Swift.o && readelf -sW Swift.o | awk '$7 == 2 { print $8 }' | sort -u >"$W/core-text")
+awk -v own="$W/own" -v core="$W/core-text" '
+  BEGIN { while ((getline l < own) > 0) o[l] = 1; while ((getline l < core) > 0) c[l] = 1 }
+  { g = ($0 in c) ? 3 : ($0 in o) ? 1 : 2; names[g] = names[g] $0 "\n" }
+  END { printf "%s%s%s", names[1], names[2], names[3] }' "$W/names"

@@ -23,7 +23,9 @@ public struct ConnectionTableFile: ~Copyable {
     /// namespace's entries whoever reads it.
     public init(namespace: String? = nil) throws(IPVSError) {
         guard let namespace else {
-            let fd = open(Self.path, O_RDONLY | O_CLOEXEC)
+            // withCString: the literal's own NUL-terminated bytes. Passed as a String, the
+            // conversion copies it into an Array<Int8> first (code `list -c` needs nowhere else).
+            let fd = Self.path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
             if fd < 0 { throw Self.openError(.current, path: Self.path, namespace: nil) }
             self.fd = fd
             return

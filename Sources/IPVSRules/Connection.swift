@@ -47,13 +47,24 @@ extension Connection {
     /// Parses one line of /proc/net/ip_vs_conn (without its newline); nil when it has fewer
     /// than the nine fields every entry has or a field is not what the kernel writes.
     public init?(line: UnsafeBufferPointer<UInt8>) {
+        do { try self.init(parsing: line) } catch { return nil }
+    }
+
+    /// A line that is not an entry as the kernel writes it.
+    public struct Malformed: Error {}
+
+    /// Parses one line of /proc/net/ip_vs_conn (without its newline), or throws `Malformed`
+    /// (see `init?(line:)`). The listing's form: a failure is a trivial error, not an optional
+    /// entry, whose destruction goes through `Optional<Connection>`'s metadata (made at run
+    /// time, on pages nothing else of `list -c` needs).
+    public init(parsing line: UnsafeBufferPointer<UInt8>) throws(Malformed) {
         var fields = FieldScanner(line)
         guard let proto = fields.next(), let c = fields.next(), let cp = fields.next(), let v = fields.next(),
               let vp = fields.next(), let d = fields.next(), let dp = fields.next(), let st = fields.next(),
-              let ex = fields.next() else { return nil }
+              let ex = fields.next() else { throw Malformed() }
         guard let client = Self.address(c), let virtual = Self.address(v), let destination = Self.address(d),
               let clientPort = Self.hex16(cp), let virtualPort = Self.hex16(vp), let destinationPort = Self.hex16(dp),
-              let expires = Self.decimal(ex) else { return nil }
+              let expires = Self.decimal(ex) else { throw Malformed() }
         self.init(protocolName: String(decoding: proto, as: UTF8.self), client: client, clientPort: clientPort,
                   virtual: virtual, virtualPort: virtualPort, destination: destination, destinationPort: destinationPort,
                   state: String(decoding: st, as: UTF8.self), expires: expires)

@@ -23,17 +23,14 @@ public struct ConnectionFormat {
         self.resolver = resolver
     }
 
-    /// The two title lines ipvsadm prints before the entries.
-    public static func header(persistentConnections: Bool) -> String {
-        if persistentConnections {
-            return "IPVS connection entries\n"
-                + "pro expire " + IpvsadmPrintf.left("state", 11) + " " + IpvsadmPrintf.left("source", 18) + " "
-                + IpvsadmPrintf.left("virtual", 18) + " " + IpvsadmPrintf.left("destination", 18) + " "
-                + IpvsadmPrintf.left("pe name", 16) + " pe_data\n"
-        }
-        return "IPVS connection entries\n"
-            + "pro expire " + IpvsadmPrintf.left("state", 11) + " " + IpvsadmPrintf.left("source", 18) + " "
-            + IpvsadmPrintf.left("virtual", 18) + " destination\n"
+    /// The two title lines ipvsadm prints before the entries: `list_conn`'s
+    /// `"pro expire %-11s %-18s %-18s %s\n"` of state, source, virtual and destination (with the
+    /// persistence engine's columns, `"… %-18s %-16s %s\n"` of destination, pe name and pe_data).
+    /// Static bytes: `list -c` writes them without building a String.
+    public static func header(persistentConnections: Bool) -> StaticString {
+        persistentConnections
+            ? "IPVS connection entries\npro expire state       source             virtual            destination        pe name          pe_data\n"
+            : "IPVS connection entries\npro expire state       source             virtual            destination\n"
     }
 
     /// One entry's line, newline included.

@@ -9,7 +9,7 @@ import SystemErrors
 
 /// The whole of `list -c`: reads the connection table from a descriptor in one pass, keeps
 /// the entries the filter takes, and writes them as ipvsadm's text, JSON, or a summary to
-/// another descriptor, in pieces of about 64 KB. Nothing but the current read, the current
+/// another descriptor, in pieces of about 16 KB. Nothing but the current read, the current
 /// output piece and (for the summary) one counter per real server and state is held, so a
 /// table of any size lists in constant memory.
 public enum ConnectionListing {
@@ -36,40 +36,50 @@ public enum ConnectionListing {
                            filter: ConnectionFilter = ConnectionFilter(),
                            readSize: Int = 64 << 10) throws(Failure) -> Int {
         let reader = ConnectionReader(fd: input, path: path, bufferSize: readSize)
-        var out = ByteBuffer(capacity: 80 << 10)
-        var count = 0
-        var summary = ConnectionSummary()
-        var format: ConnectionFormat? = nil
+        var out = ByteBuffer(capacity: flushSize + (4 << 10))
+        let count: Int
+        // Each mode streams with its own renderer (no optional state to unwrap per entry).
         switch mode {
-        case let .text(f):
-            format = f
-            out.append(contentsOf: ConnectionFormat.header(persistentConnections: f.persistentConnections))
+        case var .text(format):
+            out.append(ConnectionFormat.header(persistentConnections: format.persistentConnections))
+            count = try stream(reader, filter, &out, output, path) { c, _, out in format.render(c, into: &out) }
         case .json:
             out.append(ConnectionJSON.opening)
-        case .summary:
-            break
-        }
-        let keepAll = filter.isEmpty
-        // Nothing printed when the file had not even a header (as ipvsadm): the reader throws.
-        let result = try reader.forEachLine { (line) throws(WriteFailed) in
-            guard let c = Connection(line: line), keepAll || filter.matches(c) else { return }
-            switch mode {
-            case .text: format!.render(c, into: &out)
-            case .json: ConnectionJSON.render(c, index: count, into: &out)
-            case .summary: summary.add(c)
+            count = try stream(reader, filter, &out, output, path) { c, index, out in
+                ConnectionJSON.render(c, index: index, into: &out)
             }
+            out.append(ConnectionJSON.closing(count: count))
+        case let .summary(json):
+            var summary = ConnectionSummary()
+            count = try stream(reader, filter, &out, output, path) { c, _, _ in summary.add(c) }
+            out.append(contentsOf: json ? summary.json() : summary.text())
+        }
+        if let e = flush(&out, to: output) { throw Failure(kind: .write, errno: e, path: path) }
+        return count
+    }
+
+    /// The output is written whenever this much has gathered (ipvsadm's stdio writes 4 KB).
+    private static let flushSize = 16 << 10
+
+    /// Calls `render` with each entry the filter keeps and its index, flushing `out` to
+    /// `output` as it fills; the number of entries kept. Nothing is printed when the file
+    /// had not even a header (as ipvsadm): the reader throws.
+    private static func stream(_ reader: borrowing ConnectionReader, _ filter: ConnectionFilter, _ out: inout ByteBuffer,
+                               _ output: Int32, _ path: String,
+                               _ render: (Connection, Int, inout ByteBuffer) -> Void) throws(Failure) -> Int {
+        var count = 0
+        let keepAll = filter.isEmpty
+        let result = try reader.forEachLine { (line) throws(WriteFailed) in
+            let c: Connection
+            do { c = try Connection(parsing: line) } catch { return }   // not an entry: skipped, as before
+            guard keepAll || filter.matches(c) else { return }
+            render(c, count, &out)
             count += 1
-            if out.count >= 64 << 10 {
+            if out.count >= flushSize {
                 if let e = flush(&out, to: output) { throw WriteFailed(errno: e) }
             }
         }
         if case let .failure(w) = result { throw Failure(kind: .write, errno: w.errno, path: path) }
-        switch mode {
-        case .text: break
-        case .json: out.append(ConnectionJSON.closing(count: count))
-        case let .summary(json): out.append(contentsOf: json ? summary.json() : summary.text())
-        }
-        if let e = flush(&out, to: output) { throw Failure(kind: .write, errno: e, path: path) }
         return count
     }
 

@@ -9,7 +9,8 @@ import IpvsadmFrontEnd
 
 /// Where the process starts: synchronously, with the concurrency runtime not yet started.
 ///
-/// The quick routes — ipvsadm's names and `swiftvs ipvsadm …`, and `list`, `list -c`, `save`,
+/// The quick routes — first `list -c` with flags only, read from the C argument vector
+/// (`ConnectionArguments`), then ipvsadm's names and `swiftvs ipvsadm …`, and `list`, `list -c`, `save`,
 /// `restore` and the one-change commands written plainly (`QuickCommand`) — do all their work
 /// here and exit. A static Swift program that starts from an `async` `main` holds about 0.6 MB
 /// more before it does anything (the concurrency runtime, the main queue and its threads:
@@ -20,6 +21,18 @@ import IpvsadmFrontEnd
 @main
 enum Entry {
     static func main() {
+        // `list -c` with flags only, before CommandLine.arguments is built (see the type).
+        if let connections = ConnectionArguments.request(argc: CommandLine.argc, argv: CommandLine.unsafeArgv) {
+            do { try connections.run() } catch { SwiftVS.exit(withError: error) }
+        }
+        otherRoutes()
+    }
+
+    /// Everything but `list -c` with flags only. A function of its own, never inlined: the
+    /// optimiser hoists the metadata the `Task` below needs (`TaskPriority?`, made at run time)
+    /// to the start of the function that holds it, which `list -c` would then pay for.
+    @inline(never)
+    private static func otherRoutes() -> Never {
         let arguments = Array(CommandLine.arguments.dropFirst())
         // Called as ipvsadm, ipvsadm-save or ipvsadm-restore (symlinks), or `swiftvs ipvsadm …`:
         // ipvsadm's command line, before anything else is set up.

@@ -1,9 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import ArgumentParser
+import Diagnostics
 import FirewallMarks
 
 /// `swiftvs mark add|delete|list|save`: the mangle-table rules that give a VIP's packets
@@ -76,7 +72,27 @@ struct MarkRuleOptions: ParsableArguments {
     }
 }
 
-struct MarkAddCommand: ParsableCommand {
+/// A `mark` subcommand: its work is `perform`, whose `MarkError` becomes
+/// "swiftvs mark add: <what, where>" and its details on stderr, and exit status 2 (bad input)
+/// or 1 (failure).
+protocol MarkSubcommand: ParsableCommand {
+    /// The command's work on the rules.
+    func perform() throws(MarkError)
+}
+
+extension MarkSubcommand {
+    func run() throws {
+        do {
+            try perform()
+        } catch {
+            var stderr = StandardError()
+            print("swiftvs mark \(Self.configuration.commandName!): \(error.description)", to: &stderr)
+            throw ExitCode(error.exitCode)
+        }
+    }
+}
+
+struct MarkAddCommand: MarkSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
         abstract: "Add a mark rule (nothing happens if it is already there).")
@@ -84,15 +100,13 @@ struct MarkAddCommand: ParsableCommand {
     @OptionGroup var rule: MarkRuleOptions
     @OptionGroup var target: MarkBackendOptions
 
-    func run() throws {
-        try runMarkCommand("mark add") { () throws(MarkError) in
-            let r = try rule.rule()
-            try target.manager().add(r)
-        }
+    func perform() throws(MarkError) {
+        let r = try rule.rule()
+        try target.manager().add(r)
     }
 }
 
-struct MarkDeleteCommand: ParsableCommand {
+struct MarkDeleteCommand: MarkSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "delete",
         abstract: "Delete a mark rule of swiftvs's.")
@@ -103,15 +117,13 @@ struct MarkDeleteCommand: ParsableCommand {
     @Flag(name: .customLong("if-exists"), help: "A missing rule is not an error.")
     var ifExists = false
 
-    func run() throws {
-        try runMarkCommand("mark delete") { () throws(MarkError) in
-            let r = try rule.rule()
-            try target.manager().delete(r, ifExists: ifExists)
-        }
+    func perform() throws(MarkError) {
+        let r = try rule.rule()
+        try target.manager().delete(r, ifExists: ifExists)
     }
 }
 
-struct MarkListCommand: ParsableCommand {
+struct MarkListCommand: MarkSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
         abstract: "List swiftvs's mark rules, one per line in 'mark add' syntax.")
@@ -121,23 +133,21 @@ struct MarkListCommand: ParsableCommand {
     @Flag(name: .customLong("json"), help: "Print a JSON array of rule objects.")
     var json = false
 
-    func run() throws {
-        try runMarkCommand("mark list") { () throws(MarkError) in
-            let manager = try target.manager()
-            let listing = try manager.listing()
-            for u in listing.unrecognised {
-                markWriteStderr("swiftvs mark list: warning: left alone, tagged as swiftvs's but not a rule swiftvs makes: \(u)\n")
-            }
-            if json {
-                print(MarkRule.json(listing.rules))
-            } else {
-                for r in listing.rules { print(r.description) }
-            }
+    func perform() throws(MarkError) {
+        let listing = try target.manager().listing()
+        var stderr = StandardError()
+        for u in listing.unrecognised {
+            print("swiftvs mark list: warning: left alone, tagged as swiftvs's but not a rule swiftvs makes: \(u)", to: &stderr)
+        }
+        if json {
+            print(MarkRule.json(listing.rules))
+        } else {
+            for r in listing.rules { print(r.description) }
         }
     }
 }
 
-struct MarkSaveCommand: ParsableCommand {
+struct MarkSaveCommand: MarkSubcommand {
     static let configuration = CommandConfiguration(
         commandName: "save",
         abstract: "Print swiftvs's mark rules in the backend's restore format.",
@@ -156,38 +166,12 @@ struct MarkSaveCommand: ParsableCommand {
     @Flag(name: .customShort("6"), help: "IPv6 rules only.")
     var ipv6 = false
 
-    func run() throws {
-        try runMarkCommand("mark save") { () throws(MarkError) in
-            if ipv4 && ipv6 {
-                throw MarkError(code: .invalidValue, message: "-4 and -6 together: choose one family, or neither for both",
-                                hint: "iptables-restore takes IPv4 rules, ip6tables-restore IPv6 rules")
-            }
-            let family: AddressFamily? = ipv4 ? .inet : ipv6 ? .inet6 : nil
-            let text = try target.manager().saveText(family: family)
-            print(text, terminator: "")
+    func perform() throws(MarkError) {
+        if ipv4 && ipv6 {
+            throw MarkError(code: .invalidValue, message: "-4 and -6 together: choose one family, or neither for both",
+                            hint: "iptables-restore takes IPv4 rules, ip6tables-restore IPv6 rules")
         }
-    }
-}
-
-/// Runs a mark subcommand: a `MarkError` becomes "swiftvs mark add: <what, where>" and
-/// its details on stderr, and exit status 2 (bad input) or 1 (failure).
-private func runMarkCommand(_ name: String, _ body: () throws(MarkError) -> Void) throws {
-    do {
-        try body()
-    } catch {
-        markWriteStderr("swiftvs \(name): \(error.description)\n")
-        throw ExitCode(error.exitCode)
-    }
-}
-
-private func markWriteStderr(_ text: String) {
-    var s = text
-    s.withUTF8 { buf in
-        var offset = 0
-        while offset < buf.count {
-            let n = write(2, buf.baseAddress! + offset, buf.count - offset)
-            if n <= 0 { break }
-            offset += n
-        }
+        let family: AddressFamily? = ipv4 ? .inet : ipv6 ? .inet6 : nil
+        print(try target.manager().saveText(family: family), terminator: "")
     }
 }

@@ -113,7 +113,7 @@ struct ConnectionTests {
         }
         let header = "Pro FromIP   FPrt ToIP     TPrt DestIP   DPrt State       Expires PEName PEData\n"
         #expect(try Self.list(header, mode: .text(ConnectionFormat(numeric: true, resolver: NumericResolver())))
-                == ConnectionFormat.header(persistentConnections: false))
+                == ConnectionFormat.header(persistentConnections: false).description)
         #expect(try Self.list(header, mode: .json) == "{\n  \"format\": \"swiftvs-connections/1\",\n  \"connections\": []\n}\n")
     }
 

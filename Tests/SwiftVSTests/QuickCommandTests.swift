@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import IPVS
 import IPVSRules
@@ -195,5 +198,66 @@ import Testing
                      ["list", "-c", "--sort", "--nosort"], ["list", "-c", "--help"], ["list", "-c", "--state"]] {
             #expect(QuickCommand.connections(args) == nil, "\(args)")
         }
+    }
+}
+
+/// `list -c` with flags only, read from the C argument vector (`ConnectionArguments`): the request
+/// `QuickCommand.connections` and ArgumentParser give for the same words, or declined.
+@Suite struct ConnectionArgumentsTests {
+    /// `ConnectionArguments.request` over `program` and `args` as a C argument vector.
+    static func request(_ args: [String], program: String = "/usr/sbin/swiftvs") -> ConnectionListRequest? {
+        let words = ([program] + args).map { strdup($0) }
+        defer { words.forEach { free($0) } }
+        var argv = words + [nil]
+        return argv.withUnsafeMutableBufferPointer {
+            ConnectionArguments.request(argc: Int32(words.count), argv: $0.baseAddress!)
+        }
+    }
+
+    static let flags = ["-c", "--connection", "-n", "--numeric", "--persistent-conn", "--exact", "--json", "--summary",
+                        "--sort", "--nosort"]
+
+    @Test func flagsOnlyGiveWhatTheOtherRoutesGive() {
+        for args in [["list", "-c"], ["list", "-c", "-n"], ["list", "-n", "-c"], ["list", "--connection", "--numeric"],
+                     ["list", "-c", "-n", "--persistent-conn", "--exact", "--sort"], ["list", "-c", "--json", "--summary", "--nosort"]] {
+            let lean = Self.request(args)
+            #expect(lean != nil, "declined: \(args)")
+            #expect(lean == QuickCommand.connections(args), "\(args)")
+            #expect(lean == QuickConnectionListTests.viaArgumentParser(args), "\(args)")
+        }
+        #expect(Self.request(["list", "-c", "-n", "--persistent-conn", "--json"])
+                == ConnectionListRequest(scope: ListScope(numeric: true), persistentConnections: true, json: true))
+    }
+
+    /// Every list of one or two flags after `list`: where the lean route answers, the others agree.
+    @Test func neverDisagreesWithTheOtherRoutes() {
+        var answered = 0
+        for a in Self.flags {
+            for b in [nil] + Self.flags {
+                let args = ["list", a] + (b.map { [$0] } ?? [])
+                guard let lean = Self.request(args) else { continue }
+                answered += 1
+                #expect(lean == QuickCommand.connections(args), "\(args)")
+                #expect(lean == QuickConnectionListTests.viaArgumentParser(args), "\(args)")
+            }
+        }
+        // -c or --connection alone (2), or with one of the eight other spellings, either order.
+        #expect(answered == 2 + 2 * (2 * 8))
+    }
+
+    @Test func anythingElseIsLeftToTheOtherRoutes() {
+        for args in [["list"], ["list", "-n"], ["list", "-cn"], ["list", "-c", "-c"], ["list", "-c", "--connection"],
+                     ["list", "-c", "-n", "--numeric"], ["list", "-c", "--sort", "--nosort"], ["list", "-c", "--stats"],
+                     ["list", "-c", "--netns", "blue"], ["list", "-c", "-t", "192.0.2.100:80"], ["list", "-c", "--help"],
+                     ["list", "-c", "--state", "UDP"], ["list", "-c", "-"], ["list", "-c", ""], ["list", "-c", "-nx"],
+                     ["lis", "-c"], ["listx", "-c"], ["save", "-c"], ["-c", "list"]] {
+            #expect(Self.request(args) == nil, "\(args)")
+        }
+        // ipvsadm's names take ipvsadm's command line, even with these words.
+        for program in ["ipvsadm", "/sbin/ipvsadm", "ipvsadm-save", "/usr/sbin/ipvsadm-restore"] {
+            #expect(Self.request(["list", "-c"], program: program) == nil, "\(program)")
+        }
+        #expect(Self.request(["list", "-c"], program: "swiftvs") != nil)
+        #expect(Self.request(["list", "-c"], program: "/opt/ipvsadm/bin/swiftvs") != nil)
     }
 }
