@@ -35,9 +35,12 @@ extension Kernel {
         /// 3 × 1 s + (256 − 100)/256 s.
         static let skew = Double(256 - 100) / 256
         static let masterDown = 3 + skew
-        /// Scheduling under TCG emulation on a shared host (the daemons' timers fire late when
-        /// the VM's two emulated CPUs are busy).
-        static let slack = 1.0
+        /// Packet times are the kernel's wall clock (tcpdump), the daemons' timers run on the
+        /// monotonic clock: the two agree to well under a millisecond here (no NTP in the VM),
+        /// and tcpdump prints microseconds.
+        static let clockTolerance = 0.002
+        /// What the longest gap of the stream may exceed twice the outage by (see `expectGap`).
+        static let gapAllowance = 1.0
 
         // MARK: - The tests
 
@@ -50,6 +53,7 @@ extension Kernel {
         @Test static func streamSurvivesMasterCrash() async throws {
             try await withPair(sync: true) { pair in
                 try await pair.startVIPSampler()
+                let wire = try await Wire.start(on: "d2")
                 var windows: [ClosedRange<Double>] = []
                 let stream = try await pair.startStream()
                 try await pair.expectEntryOnBackup(stream, in: "d2")
@@ -57,47 +61,47 @@ extension Kernel {
                 let servedBefore = try await stream.server()
                 let answered = try await stream.answered()
 
-                let killed = try await pair.crash("d1")
+                let killed = try await pair.crash("d1").timeIntervalSince1970
                 let seen = try await measure(within: masterDown + 10) { try await pair.holdsVIP("d2") }
-                #expect(seen != nil, "d2 takes the VIP\n\(pair.log("d2"))")
-                // The daemon's own transition time (status, ms), not the test's polling, which
-                // spawns a process per sample and lags by seconds when the VM is busy.
-                let takeover = try await pair.masterSince("d2").map { $0.timeIntervalSince(killed) }
-                print("DirectorPair: kill -9: d2 MASTER \(fmt(takeover)) s after the crash, VIP seen there after \(fmt(seen)) s (Master_Down_Interval \(fmt(masterDown)) s)")
-                #expect(takeover != nil, "d2 reports MASTER")
-                if let takeover { #expect(takeover <= masterDown + slack, "takeover within Master_Down_Interval") }
-                #expect(try await stream.waitAnswered(answered + 30), "the stream flows again through d2\n\(stream.log)")
-                #expect(try await stream.server() == servedBefore, "same real server before and after")
-                windows.append(killed.timeIntervalSince1970...(killed.timeIntervalSince1970 + (seen ?? 60) + 0.5))
-                #expect(try await pair.addressOwners() == ["d1", "d2"], "kill -9 leaves the dead director's VIP (on its cut link)")
-                #expect(try await pair.table("d1") == pair.table("d2"), "both directors keep the same table")
+                #expect(seen != nil, "d2 takes the VIP within \(fmt(masterDown + 10)) s of the crash\n\(pair.tail("d2"))")
+                let crash = try await wire.handover(from: "d1", to: "d2", since: killed, within: .seconds(20))
+                let takeover = try await pair.masterSince("d2").map { $0.timeIntervalSince1970 - killed }
+                print("DirectorPair: kill -9: d2 MASTER \(fmt(takeover)) s after the crash, VIP seen there after \(fmt(seen)) s; \(crash.summary(trigger: killed))")
+                #expect(takeover != nil, "d2 reports MASTER\n\(pair.tail("d2"))")
+                expectTakeoverOnSilence(crash, wire: wire, logs: pair.tail("d2"))
+                #expect(try await stream.waitAnswered(answered + 30), "the stream flows again through d2\n\(stream.tail())")
+                #expect(try await stream.server() == servedBefore, "same real server before and after (\(servedBefore))\n\(stream.tail())")
+                windows.append(killed...(killed + (seen ?? 60) + 0.5))
+                let owners = try await pair.addressOwners()
+                #expect(owners == ["d1", "d2"], "kill -9 leaves the dead director's VIP (on its cut link): holders \(owners)")
+                try await pair.expectSameTables(after: "the crash")
                 try await pair.expectConnectionStates(stream, after: "the crash")
 
                 // Back: the daemon restarts while the link is still down, and removes the VIP
                 // it left before its first election; then the link comes back.
                 try await pair.startDaemon("d1")
                 let cleaned = try await until(within: .seconds(20)) { try await pair.addressOwners() == ["d2"] }
-                #expect(cleaned, "the restarted daemon removes its leftover VIP\n\(pair.log("d1"))")
+                let nowOwners = try await pair.addressOwners()
+                #expect(cleaned, "the restarted daemon removes its leftover VIP within 20 s: holders \(nowOwners)\n\(pair.tail("d1"))")
                 let answered2 = try await stream.answered()
                 let linkUp = Date().timeIntervalSince1970
                 try await DaemonKernelTests.shell("ip -n swvp-d1 link set eth0 up")
                 let back = try await measure(within: masterDown + 15) { try await pair.addressOwners() == ["d1"] }
                 windows.append(linkUp...(linkUp + (back ?? 60) + 0.5))
-                #expect(back != nil, "d1 takes the VIP back (preemption)\n\(pair.log("d1"))")
-                print("DirectorPair: preemption: d1 holds the VIP alone \(fmt(back)) s after its link came back")
-                #expect(try await stream.waitAnswered(answered2 + 30), "the stream flows through d1 again\n\(stream.log)")
-                #expect(try await stream.server() == servedBefore, "same real server after the preemption")
-                #expect(try await pair.table("d1") == pair.table("d2"), "both directors keep the same table")
+                #expect(back != nil, "d1 takes the VIP back (preemption) within \(fmt(masterDown + 15)) s\n\(pair.tail("d1"))\n\(pair.tail("d2"))")
+                let preemption = try await wire.handover(from: "d2", to: "d1", since: linkUp, within: .seconds(20))
+                print("DirectorPair: preemption: d1 holds the VIP alone \(fmt(back)) s after its link came back; \(preemption.summary(trigger: linkUp))")
+                #expect(try await stream.waitAnswered(answered2 + 30), "the stream flows through d1 again\n\(stream.tail())")
+                #expect(try await stream.server() == servedBefore, "same real server after the preemption (\(servedBefore))\n\(stream.tail())")
+                try await pair.expectSameTables(after: "the preemption")
                 try await pair.expectConnectionStates(stream, after: "the preemption")
 
                 let summary = try await stream.finish()
                 print("DirectorPair: kill -9: \(summary.answered) lines answered, longest gap \(fmt(summary.maxGap)) s, error \(summary.error ?? "none")")
-                #expect(summary.error == nil, "no line lost, no reset")
-                // TCP's retransmission timer doubles while the path is down: the first
-                // retransmission after the takeover comes at most one more outage later.
-                let bound = 2 * (masterDown + slack) + 0.5
-                #expect(summary.maxGap <= bound, "longest gap \(summary.maxGap) s, bound \(bound) s")
-                #expect(try await pair.addressOwners() == ["d1"])
+                #expect(summary.error == nil, "no line lost, no reset: \(summary.error ?? "")\n\(stream.tail())")
+                expectGap(summary, outages: [crash.outage(from: killed), preemption.outage(from: preemption.newMaster)], stream: stream, wire: wire)
+                let owners2 = try await pair.addressOwners()
+                #expect(owners2 == ["d1"], "d1 alone holds the VIP at the end: \(owners2)")
                 try await pair.expectOneVIPHolder(outside: windows)
             }
         }
@@ -107,37 +111,44 @@ extension Kernel {
         @Test static func streamSurvivesCleanStop() async throws {
             try await withPair(sync: true) { pair in
                 try await pair.startVIPSampler()
+                let wire = try await Wire.start(on: "d2")
                 let stream = try await pair.startStream()
                 try await pair.expectEntryOnBackup(stream, in: "d2")
                 try await pair.expectConnectionStates(stream, after: "the stream started")
                 let servedBefore = try await stream.server()
                 let answered = try await stream.answered()
 
-                let stopped = Date()
+                let stopped = Date().timeIntervalSince1970
                 try await pair.signal("d1", SIGTERM)
-                let seen = try await measure(within: 10) { try await pair.addressOwners() == ["d2"] }
-                let window = stopped.timeIntervalSince1970...(stopped.timeIntervalSince1970 + (seen ?? 60) + 0.5)
-                #expect(seen != nil, "the VIP moves to d2 alone\n\(pair.log("d1"))\n\(pair.log("d2"))")
-                let takeover = try await pair.masterSince("d2").map { $0.timeIntervalSince(stopped) }
-                print("DirectorPair: SIGTERM: d2 MASTER \(fmt(takeover)) s after the stop, VIP on d2 alone after \(fmt(seen)) s (skew \(fmt(skew)) s)")
-                #expect(takeover != nil, "d2 reports MASTER")
-                if let takeover { #expect(takeover <= skew + slack, "takeover within the skew") }
-                #expect(try await pair.waitExit("d1"), "d1 exits\n\(pair.log("d1"))")
-                #expect(pair.log("d1").contains("Entering STOP STATE") && pair.log("d1").contains("[HealthCheck] stopped"),
-                        "d1 stops cleanly\n\(pair.log("d1"))")
-                #expect(try await stream.waitAnswered(answered + 30), "the stream flows through d2\n\(stream.log)")
-                #expect(try await stream.server() == servedBefore, "same real server before and after")
-                #expect(try await pair.syncDaemons("d1").isEmpty, "a stopped director leaves no sync daemon")
-                #expect(try await pair.syncDaemons("d2").contains("master"), "d2 runs the master sync daemon")
-                #expect(try await pair.table("d1") == pair.table("d2"), "the stopped director left its table as it was, equal to d2's")
+                let exit = pair.watchExit("d1")
+                let seen = try await measure(within: 20) { try await pair.addressOwners() == ["d2"] }
+                let window = stopped...(stopped + (seen ?? 60) + 0.5)
+                let nowOwners = try await pair.addressOwners()
+                #expect(seen != nil, "the VIP moves to d2 alone within 20 s: holders \(nowOwners)\n\(pair.tail("d1"))\n\(pair.tail("d2"))")
+                let stop = try await wire.handover(from: "d1", to: "d2", since: stopped, within: .seconds(20))
+                let takeover = try await pair.masterSince("d2").map { $0.timeIntervalSince1970 - stopped }
+                print("DirectorPair: SIGTERM: d2 MASTER \(fmt(takeover)) s after the signal, VIP on d2 alone after \(fmt(seen)) s; \(stop.summary(trigger: stopped))")
+                #expect(takeover != nil, "d2 reports MASTER\n\(pair.tail("d2"))")
+                expectTakeoverOnPriorityZero(stop, wire: wire, logs: pair.tail("d1") + "\n" + pair.tail("d2"))
+                let status = try await pair.status("d2")
+                #expect(status.contains("priority 0 received 1,"), "d2 counts the one priority-0 advert it received:\n\(status)")
+                try await pair.expectCleanExit("d1", watch: exit)
+                #expect(try await stream.waitAnswered(answered + 30), "the stream flows through d2\n\(stream.tail())")
+                #expect(try await stream.server() == servedBefore, "same real server before and after (\(servedBefore))\n\(stream.tail())")
+                let d1Sync = try await pair.syncDaemons("d1")
+                #expect(d1Sync.isEmpty, "a stopped director leaves no sync daemon: \(d1Sync)\n\(pair.tail("d1"))")
+                // d2 switches its sync daemon after the transition, in a task of its own.
+                let d2Master = try await until(within: .seconds(20)) { try await pair.syncDaemons("d2").contains("master") }
+                let nowSync = try await pair.syncDaemons("d2")
+                #expect(d2Master, "d2 runs the master sync daemon within 20 s: \(nowSync)\n\(pair.tail("d2"))")
+                try await pair.expectSameTables(after: "the clean stop (the stopped director left its table as it was)")
                 try await pair.expectConnectionStates(stream, after: "the clean stop")
                 try await pair.expectOneVIPHolder(outside: [window])
 
                 let summary = try await stream.finish()
                 print("DirectorPair: SIGTERM: \(summary.answered) lines answered, longest gap \(fmt(summary.maxGap)) s, error \(summary.error ?? "none")")
-                #expect(summary.error == nil, "no line lost, no reset")
-                let bound = 2 * (skew + slack) + 0.5
-                #expect(summary.maxGap <= bound, "longest gap \(summary.maxGap) s, bound \(bound) s")
+                #expect(summary.error == nil, "no line lost, no reset: \(summary.error ?? "")\n\(stream.tail())")
+                expectGap(summary, outages: [stop.outage(from: stop.priorityZero ?? stopped)], stream: stream, wire: wire)
             }
         }
 
@@ -150,18 +161,20 @@ extension Kernel {
                 let answered = try await stream.answered()
                 // Give a sync daemon (were one running) time to send: entries go out on the
                 // third packet of a connection and the master flushes at least every 2 s.
-                #expect(try await stream.waitAnswered(answered + 30))
-                #expect(try await pair.connectionEntry(stream, in: "d2") == nil, "no entry reaches d2 without sync")
+                #expect(try await stream.waitAnswered(answered + 30), "the stream flows through d1\n\(stream.tail())")
+                let entry = try await pair.connectionEntry(stream, in: "d2")
+                #expect(entry == nil, "no entry reaches d2 without sync: \(entry ?? "")")
                 let daemons = (try await pair.syncDaemons("d1"), try await pair.syncDaemons("d2"))
                 #expect(daemons.0.isEmpty && daemons.1.isEmpty, "no sync daemon configured, none runs: \(daemons)")
 
                 try await pair.signal("d1", SIGTERM)
-                let takeover = try await measure(within: 10) { try await pair.addressOwners() == ["d2"] }
-                #expect(takeover != nil)
+                let takeover = try await measure(within: 20) { try await pair.addressOwners() == ["d2"] }
+                let nowOwners = try await pair.addressOwners()
+                #expect(takeover != nil, "the VIP moves to d2 alone within 20 s: holders \(nowOwners)\n\(pair.tail("d1"))\n\(pair.tail("d2"))")
                 _ = try await until(within: .seconds(20)) { try await stream.stopped() }
                 let summary = try await stream.finish()
                 print("DirectorPair: no sync: \(summary.answered) lines answered, then: \(summary.error ?? "none")")
-                #expect(summary.error != nil, "without sync the stream is reset or stalls")
+                #expect(summary.error != nil, "without sync the stream is reset or stalls: \(summary.answered) lines answered, longest gap \(fmt(summary.maxGap)) s\n\(stream.tail())")
             }
         }
 
@@ -181,33 +194,39 @@ extension Kernel {
                     let before = pair.log(d)
                     try await pair.signal(d, SIGHUP)
                     let reloaded = try await until(within: .seconds(20)) { pair.log(d).dropFirst(before.count).contains("reloaded:") }
-                    #expect(reloaded, "\(d) reloads\n\(pair.log(d))")
+                    #expect(reloaded, "\(d) reloads within 20 s of SIGHUP\n\(pair.tail(d))")
                 }
                 // Absence of a flap: watch for longer than Master_Down_Interval.
                 try await Task.sleep(for: .seconds(masterDown + 1))
                 for (d, n) in [("d1", logLength.0), ("d2", logLength.1)] {
                     let after = String(pair.log(d).dropFirst(n))
-                    #expect(!after.contains("Entering"), "\(d): no VRRP transition: \(after)")
-                    #expect(!after.contains("lvs_sync_daemon"), "\(d): sync daemon untouched: \(after)")
-                    #expect(!pair.log(d).contains("reload: changed"), "\(d): the instance is not restarted")
+                    #expect(!after.contains("Entering"), "\(d): no VRRP transition: \(lastLines(after))")
+                    #expect(!after.contains("lvs_sync_daemon"), "\(d): sync daemon untouched: \(lastLines(after))")
+                    #expect(!pair.log(d).contains("reload: changed"), "\(d): the instance is not restarted\n\(pair.tail(d))")
                 }
-                #expect(try await pair.syncThreads() == threads, "the kernel's sync threads were not restarted")
-                #expect(try await (pair.syncDaemons("d1"), pair.syncDaemons("d2")) == daemons)
-                #expect(try await (pair.table("d1"), pair.table("d2")) == tables)
-                #expect(try await pair.addressOwners() == ["d1"])
+                let threadsAfter = try await pair.syncThreads()
+                #expect(threadsAfter == threads, "the kernel's sync threads were not restarted: \(threads) before, \(threadsAfter) after")
+                let daemonsAfter = try await (pair.syncDaemons("d1"), pair.syncDaemons("d2"))
+                #expect(daemonsAfter == daemons, "the sync daemons as they were: \(daemons) before, \(daemonsAfter) after")
+                let tablesAfter = try await (pair.table("d1"), pair.table("d2"))
+                #expect(tablesAfter == tables, "the tables as they were: \(tables) before, \(tablesAfter) after")
+                let owners = try await pair.addressOwners()
+                #expect(owners == ["d1"], "the VIP on d1 alone: holders \(owners)")
 
                 // A backup's daemon that crashes and restarts finds the kernel's backup daemon
                 // running as configured, and keeps it (same thread), rather than restarting it.
                 let before = pair.log("d2").count
                 try await DaemonKernelTests.shell("kill -9 \(pair.pid("d2") ?? 0)")
-                #expect(try await pair.waitExit("d2"))
+                #expect(try await pair.waitExit("d2"), "d2 exits within 20 s of kill -9")
                 try await pair.startDaemon("d2")
                 let rejoined = try await until(within: .seconds(30)) {
                     pair.log("d2").dropFirst(before).contains("lvs_sync_daemon on eth0: backup")
                 }
-                #expect(rejoined, "d2 back as BACKUP\n\(pair.log("d2"))")
-                #expect(try await pair.syncThreads() == threads, "the kernel's backup daemon was kept")
-                #expect(try await pair.addressOwners() == ["d1"])
+                #expect(rejoined, "d2 back as BACKUP within 30 s\n\(pair.tail("d2"))")
+                let threadsRejoined = try await pair.syncThreads()
+                #expect(threadsRejoined == threads, "the kernel's backup daemon was kept: \(threads) before, \(threadsRejoined) after")
+                let ownersRejoined = try await pair.addressOwners()
+                #expect(ownersRejoined == ["d1"], "the VIP on d1 alone: holders \(ownersRejoined)\n\(pair.tail("d2"))")
             }
         }
 
@@ -223,7 +242,7 @@ extension Kernel {
                     let before = pair.log(d)
                     try await pair.signal(d, SIGHUP)
                     let reloaded = try await until(within: .seconds(20)) { pair.log(d).dropFirst(before.count).contains("reloaded:") }
-                    #expect(reloaded, "\(d) reloads\n\(pair.log(d))")
+                    #expect(reloaded, "\(d) reloads within 20 s of SIGHUP\n\(pair.tail(d))")
                 }
                 let applied = try await until(within: .seconds(20)) {
                     let (m, b) = (try await pair.syncDaemons("d1"), try await pair.syncDaemons("d2"))
@@ -231,20 +250,21 @@ extension Kernel {
                         && b.contains("backup sync daemon") && b.contains("syncid=7") && b.contains("port=8849") && !b.contains("master")
                 }
                 print("DirectorPair: after SIGHUP with '\(changed)': d1 \(try await pair.syncDaemons("d1")), d2 \(try await pair.syncDaemons("d2"))")
-                #expect(applied, "the kernel's daemons run with the new sync id in the same roles\n\(pair.log("d1"))\n\(pair.log("d2"))")
+                #expect(applied, "the kernel's daemons run with the new sync id in the same roles within 20 s\n\(pair.tail("d1"))\n\(pair.tail("d2"))")
                 // Absence of a flap: watch for longer than Master_Down_Interval.
                 try await Task.sleep(for: .seconds(masterDown + 1))
                 for (d, n) in [("d1", logLength.0), ("d2", logLength.1)] {
                     let after = String(pair.log(d).dropFirst(n))
-                    #expect(!after.contains("Entering"), "\(d): no VRRP transition: \(after)")
-                    #expect(after.contains("reload: lvs_sync_daemon changed to eth0 VI_1 id 7 port 8849"), "\(d) says what changed: \(after)")
+                    #expect(!after.contains("Entering"), "\(d): no VRRP transition: \(lastLines(after))")
+                    #expect(after.contains("reload: lvs_sync_daemon changed to eth0 VI_1 id 7 port 8849"), "\(d) says what changed: \(lastLines(after))")
                 }
-                #expect(try await pair.addressOwners() == ["d1"])
-                #expect(try await pair.table("d1") == pair.table("d2"))
+                let owners = try await pair.addressOwners()
+                #expect(owners == ["d1"], "the VIP on d1 alone: holders \(owners)")
+                try await pair.expectSameTables(after: "the sync daemon's change")
                 let stream = try await pair.startStream()
                 try await pair.expectEntryOnBackup(stream, in: "d2")
                 let summary = try await stream.finish()
-                #expect(summary.error == nil)
+                #expect(summary.error == nil, "the stream under the new sync daemons: \(summary.error ?? "")\n\(stream.tail())")
             }
         }
 
@@ -260,24 +280,29 @@ extension Kernel {
             try await withPair(sync: true, syncLine: "lvs_sync_daemon sync0 VI_1", prepare: prepare) { pair in
                 for (d, role) in [("d1", "master"), ("d2", "backup")] {
                     let said = try await until(within: .seconds(20)) { pair.log(d).contains("lvs_sync_daemon: \(role) on sync0:") }
-                    #expect(said, "\(d) logs the kernel's refusal\n\(pair.log(d))")
-                    #expect(pair.log(d).contains("the director keeps serving"))
+                    #expect(said, "\(d) logs the kernel's refusal within 20 s\n\(pair.tail(d))")
+                    #expect(pair.log(d).contains("the director keeps serving"), "\(d) says it keeps serving\n\(pair.tail(d))")
                     let status = try await DaemonKernelTests.shell("'\(try DaemonKernelTests.swiftvsPath())' status --control \(work)/\(d).sock")
                     let line = status.split(separator: "\n").filter { $0.contains("lvs_sync_daemon") }.joined()
                     print("DirectorPair: refused sync daemon, \(d)'s status: \(line)")
                     #expect(line.contains("lvs_sync_daemon \(role) (not running: "), "\(d)'s status says so: \(status)")
-                    #expect(try await !pair.syncDaemons(d).contains("sync daemon"), "no sync daemon runs on \(d)")
+                    let running = try await pair.syncDaemons(d)
+                    #expect(!running.contains("sync daemon"), "no sync daemon runs on \(d): \(running)")
                 }
-                #expect(try await pair.table("d1") == pair.table("d2"), "the table is unaffected")
-                #expect(try await pair.addressOwners() == ["d1"])
+                try await pair.expectSameTables(after: "the refusal (the table is unaffected)")
+                let owners = try await pair.addressOwners()
+                #expect(owners == ["d1"], "the VIP on d1 alone: holders \(owners)")
                 let first = try await pair.startStream()   // throws unless it flows through d1
-                #expect(try await first.finish().error == nil)
+                let firstError = try await first.finish().error
+                #expect(firstError == nil, "a stream through d1: \(firstError ?? "")\n\(first.tail())")
 
                 try await pair.signal("d1", SIGTERM)
                 let took = try await until(within: .seconds(15)) { try await pair.addressOwners() == ["d2"] }
-                #expect(took, "d2 takes over when d1 stops\n\(pair.log("d2"))")
+                let nowOwners = try await pair.addressOwners()
+                #expect(took, "d2 takes over within 15 s of d1's stop: holders \(nowOwners)\n\(pair.tail("d1"))\n\(pair.tail("d2"))")
                 let stream = try await pair.startStream()   // throws unless it flows through d2
-                #expect(try await stream.finish().error == nil)
+                let error = try await stream.finish().error
+                #expect(error == nil, "a stream through d2: \(error ?? "")\n\(stream.tail())")
             }
         }
 
@@ -293,7 +318,7 @@ extension Kernel {
                 try await pair.setUp()
                 try await body(pair)
             } catch {
-                print(pair.log("d1"), pair.log("d2"))
+                print(pair.tail("d1"), pair.tail("d2"), separator: "\n")
                 await Pair.tearDown()
                 throw error
             }
@@ -354,26 +379,26 @@ extension Kernel {
                     try config(d).write(toFile: "\(work)/\(d).conf", atomically: true, encoding: .utf8)
                 }
                 try await startDaemon("d1")
-                let d1Master = try await until(within: .seconds(30)) { try await holdsVIP("d1") }
-                guard d1Master else { throw SetupError(message: "d1 did not become master\n\(log("d1"))") }
+                let d1Master = try await until(within: .seconds(90)) { try await holdsVIP("d1") }
+                guard d1Master else { throw SetupError(message: "d1 did not become master\n\(tail("d1"))") }
                 try await startDaemon("d2")
-                let settled = try await until(within: .seconds(30)) {
+                let settled = try await until(within: .seconds(90)) {
                     let table = try await table("d2")
                     return log("d2").contains("Entering BACKUP") && table.contains("-a -f 80")
                 }
-                guard settled else { throw SetupError(message: "d2 did not settle as backup\n\(log("d2"))") }
+                guard settled else { throw SetupError(message: "d2 did not settle as backup\n\(tail("d2"))") }
                 for d in ["d1", "d2"] {
                     let l = log(d)
                     let ready = l.range(of: "[HealthCheck] started:"), vrrp = l.range(of: "Entering BACKUP STATE")
                     #expect(ready != nil && vrrp != nil && ready!.lowerBound < vrrp!.lowerBound,
-                            "\(d): the table is in place before VRRP starts\n\(l)")
+                            "\(d): the table is in place before VRRP starts\n\(tail(d))")
                 }
                 if sync && syncLine == nil {
-                    let roles = try await until(within: .seconds(10)) {
+                    let roles = try await until(within: .seconds(30)) {
                         let (m, b) = (try await syncDaemons("d1"), try await syncDaemons("d2"))
                         return m.contains("master") && b.contains("backup")
                     }
-                    guard roles else { throw SetupError(message: "sync daemons not in place\n\(log("d1"))\n\(log("d2"))") }
+                    guard roles else { throw SetupError(message: "sync daemons not in place\n\(tail("d1"))\n\(tail("d2"))") }
                 }
             }
 
@@ -487,8 +512,57 @@ extension Kernel {
                 return try await until(within: .seconds(20)) { kill(pid, 0) != 0 }
             }
 
+            /// Watches, from now on (just after a signal), for the daemon's exit: the seconds it
+            /// took, polled every 50 ms (nil if it has not exited within 80 s).
+            func watchExit(_ d: String) -> Task<Double?, any Error> {
+                let pid = pid(d) ?? 0
+                return Task { try await measure(within: 80) { kill(pid, 0) != 0 } }
+            }
+
+            /// After SIGTERM: the daemon exits within 20 s, having logged both halves' stop. If it
+            /// has not after 20 s, where its threads wait is taken then, for the message.
+            func expectCleanExit(_ d: String, watch: Task<Double?, any Error>) async throws {
+                let within = try await until(within: .seconds(20)) { pid(d).map { kill($0, 0) != 0 } ?? true }
+                let threads = within ? "" : try await threads(d)
+                let took = try await watch.value
+                print("DirectorPair: SIGTERM: \(d) exited \(fmt(took)) s after the signal")
+                #expect(took.map { $0 <= 20 } ?? false,
+                        "\(d) exits within 20 s of SIGTERM: \(took.map { "it took \(fmt($0)) s" } ?? "not within 80 s")\(within ? "" : "; its threads 20 s after the signal (after the test's own waits before):\n\(threads)")\n\(tail(d))")
+                let l = log(d)
+                #expect(l.contains("Entering STOP STATE") && l.contains("[HealthCheck] stopped"),
+                        "\(d) stops cleanly (Entering STOP STATE, then [HealthCheck] stopped)\n\(tail(d))")
+            }
+
+            /// Where a daemon's threads wait: state, wchan and kernel stack of each, and the
+            /// kernel's sync threads (bounded to 120 lines).
+            func threads(_ d: String) async throws -> String {
+                guard let pid = pid(d) else { return "no pid" }
+                return try await DaemonKernelTests.shell("""
+                    { if cd /proc/\(pid) 2>/dev/null; then
+                        for t in task/*; do
+                          echo "thread ${t#task/} $(cat $t/comm) state $(cut -d' ' -f3 $t/stat) wchan $(cat $t/wchan)"
+                          head -8 $t/stack 2>/dev/null | sed 's/^/    /'
+                        done
+                      else echo "pid \(pid) gone"; fi
+                      ps -eo pid,stat,wchan:32,comm | grep -E ' ipvs-[mb]:' || true
+                      echo "sockets (fd -> inode) and its netlink sockets (Eth 16: generic netlink, 0: route):"
+                      ls -l /proc/\(pid)/fd 2>/dev/null | grep -o '[0-9]* -> socket:.*' | tr '\\n' ' '; echo
+                      cat /proc/\(pid)/net/netlink 2>/dev/null
+                      dmesg | grep -i ipvs | tail -6; } | head -120
+                    timeout 60 gdb -p \(pid) -batch -ex 'thread apply all bt 14' 2>/dev/null | grep -E '^Thread|^#' | head -100 || true
+                    """)
+            }
+
             func log(_ d: String) -> String {
                 (try? String(contentsOfFile: "\(work)/\(d).log", encoding: .utf8)) ?? ""
+            }
+
+            /// The end of a director's log, for failure messages (a CI log keeps only so much).
+            func tail(_ d: String) -> String { "--- \(d).log ---\n" + lastLines(log(d)) }
+
+            /// `swiftvs status` of a director (text).
+            func status(_ d: String) async throws -> String {
+                try await DaemonKernelTests.shell("'\(try DaemonKernelTests.swiftvsPath())' status --control \(work)/\(d).sock")
             }
 
             // MARK: Kernel state
@@ -506,6 +580,17 @@ extension Kernel {
 
             func table(_ d: String) async throws -> String {
                 try await DaemonKernelTests.shell("ip netns exec swvp-\(d) ipvsadm-save -n")
+            }
+
+            /// Both directors hold the same table: at once, or within 20 s when a health check
+            /// of one of them is changing it (its log says so), as a busy VM may make one flap.
+            func expectSameTables(after step: String) async throws {
+                var tables = ("", "")
+                let same = try await until(within: .seconds(20)) {
+                    tables = (try await table("d1"), try await table("d2"))
+                    return tables.0 == tables.1
+                }
+                #expect(same, "\(step): both directors hold the same table\n--- d1 ---\n\(tables.0)--- d2 ---\n\(tables.1)\(tail("d1"))\n\(tail("d2"))")
             }
 
             /// `ipvsadm -L --daemon` in the director's namespace.
@@ -535,7 +620,7 @@ extension Kernel {
                     entry = try await connectionEntry(stream, in: d)
                     return entry != nil
                 }
-                #expect(synced, "the connection entry reaches \(d) before the failover")
+                #expect(synced, "the connection entry reaches \(d) within 15 s, before the failover\n\(tail(d))")
                 guard let entry else { return }
                 print("DirectorPair: on \(d) before the failover: \(entry)")
                 let served = try await stream.server()
@@ -566,7 +651,7 @@ extension Kernel {
                         }
                     }
                 }
-                #expect(seen >= 1, "\(step): the stream's entry is on a director")
+                #expect(seen >= 1, "\(step): the stream's entry (client port \(port)) is on a director")
             }
 
             /// Records, from now on, when each director's eth0 goes up or down and when the VIP
@@ -631,8 +716,10 @@ extension Kernel {
                     t += 0.02
                 }
                 print("DirectorPair: VIP holders over \(fmt(end - first)) s: \(changes.count) link/address events, \(samples) samples at 20 ms, \(outside) outside the takeover windows, \(wrong.count) of those without exactly one holder")
-                #expect(changes.contains { $0.vip != nil }, "the monitors saw the VIP move")
-                #expect(wrong.isEmpty, "the VIP on exactly one director (link up) outside the takeover windows: \(wrong.prefix(10))")
+                let events = changes.map { String(format: "%.3f %@ %@", $0.t, $0.d, $0.up.map { $0 ? "up" : "down" } ?? ($0.vip! ? "+vip" : "-vip")) }
+                let windowText = windows.map { String(format: "%.3f...%.3f", $0.lowerBound, $0.upperBound) }
+                #expect(changes.contains { $0.vip != nil }, "the monitors saw the VIP move: events \(events.suffix(40))")
+                #expect(wrong.isEmpty, "the VIP on exactly one director (link up) outside the takeover windows \(windowText): \(wrong.count) samples, first \(wrong.prefix(10)); events \(events.suffix(40))")
             }
 
             /// `ip -ts`'s "2026-12-04T20:51:54.737131" (local time) as seconds since the epoch.
@@ -659,7 +746,7 @@ extension Kernel {
                     ip netns exec swvp-cl python3 \(Pair.scripts)/stream.py \(vip) 80 \(stream.logPath) \(stream.stopPath) </dev/null >\(work)/stream.err 2>&1 &
                     """)
                 guard try await stream.waitAnswered(10) else {
-                    throw SetupError(message: "the stream does not flow: \(stream.log)\((try? String(contentsOfFile: "\(work)/stream.err", encoding: .utf8)) ?? "")")
+                    throw SetupError(message: "the stream does not flow: \(stream.tail())\((try? String(contentsOfFile: "\(work)/stream.err", encoding: .utf8)) ?? "")")
                 }
                 return stream
             }
@@ -671,6 +758,9 @@ extension Kernel {
             init(log: String, stop: String) { logPath = log; stopPath = stop }
 
             var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+            /// The end of the stream's log, for failure messages.
+            func tail() -> String { "--- stream.log ---\n" + lastLines(log) }
             var lines: [Substring] { log.split(separator: "\n") }
 
             func port() async throws -> Int {
@@ -739,5 +829,12 @@ extension Kernel {
         }
 
         static func fmt(_ v: Double?) -> String { v.map { String(format: "%.2f", $0) } ?? "-" }
+
+        /// The last `n` lines of a text, said to be such when there were more.
+        static func lastLines(_ text: String, _ n: Int = 40) -> String {
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            let cut = lines.count > n ? "(last \(n) of \(lines.count) lines)\n" : ""
+            return cut + lines.suffix(n).joined(separator: "\n")
+        }
     }
 }

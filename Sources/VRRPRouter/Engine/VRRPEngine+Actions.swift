@@ -42,8 +42,13 @@ extension VRRPEngine {
         }
     }
 
+    /// Not at shutdown (`stop()` has cleared `running` before its instances leave): a master's
+    /// switch to backup there would start a backup daemon that `stop()` stops right after,
+    /// and a kernel sync thread stopped before it first ran makes the stop fail with EINTR,
+    /// which netlink answers with no acknowledgement at all: the daemon waited for it forever
+    /// (a clean stop that never ended, seen in the director-pair kernel test).
     func setSyncRole(_ role: SyncDaemonRole, for r: VirtualRouter) {
-        guard var sync = config.globals.lvsSyncDaemon, let syncDaemon,
+        guard running, var sync = config.globals.lvsSyncDaemon, let syncDaemon,
               sync.instance == nil || sync.instance == r.name, syncRole != role else { return }
         // keepalived's default sync id is the instance's VRID.
         if sync.syncID == nil, sync.instance != nil { sync.syncID = r.config.virtualRouterID }
