@@ -102,6 +102,50 @@ struct ProtocolCheckerTests {
         #expect(message.hasPrefix("handshake: ") && message.contains("wrong version number"), "\(message)")
     }
 
+    /// An OpenSSL error left on the thread's queue (here by a failed certificate load: fopen's
+    /// system error first) is not taken for a read's: SSL_get_error looks at the oldest error
+    /// of the queue, and a stale system error made a read that only has to wait say
+    /// SSL_ERROR_SYSCALL. (SSL_connect clears the queue itself; SSL_read and SSL_write don't.)
+    /// All on the reactor thread, where checks run; the server sends nothing before a request.
+    @Test func aStaleOpenSSLErrorOnTheThreadIsNotTakenForARead() async throws {
+        let peer = try Self.tlsServer()
+        let context = try TLSContext(nil)
+        let tcp = try await TCPConnection.connect(Endpoint(address: .v4(127, 0, 0, 1), port: peer.port),
+                                                  deadline: .now + .seconds(10), reactor: testReactor).get()
+        let r = await testReactor.resumingHere { () async -> Result<Int, CheckResult.Reason> in
+            switch await TLSStream.handshake(over: tcp, context: context, serverName: nil, deadline: .now + .seconds(10)) {
+            case let .failure(reason): return .failure(reason)
+            case let .success(stream):
+                _ = context.ssl.api.pointee.SSL_CTX_use_certificate_chain_file(context.ctx, "/nonexistent/swiftvs-test.pem")
+                return await stream.read(max: 512, deadline: .now + .milliseconds(300)).map(\.count)
+            }
+        }
+        #expect(r == .failure(.timedOut("TLS read")), "nothing to read: the read waits until its deadline")
+    }
+
+    /// The handshake's first SSL_connect fails at once (the SMTP banner is already there),
+    /// often on the caller's thread, and the check goes on on the reactor thread: OpenSSL's
+    /// answer is read on the thread that made the call. (Read after the hop, SSL_get_error found
+    /// the reactor thread's empty queue and said SSL_ERROR_SYSCALL, and the reason was that
+    /// thread's errno: "Resource temporarily unavailable", or "connection closed by the server"
+    /// for errno 0.) Where the first call runs is the runtime's choice, so the test makes the
+    /// race twenty times (the old code failed about one in four).
+    @Test func aHandshakeThatFailsBeforeItsFirstWaitKeepsOpenSSLsReason() async throws {
+        let peer = try PeerProcess("smtp")
+        let context = try TLSContext(nil)
+        for _ in 0..<20 {
+            let tcp = try await TCPConnection.connect(Endpoint(address: .v4(127, 0, 0, 1), port: peer.port),
+                                                      deadline: .now + .seconds(10), reactor: testReactor).get()
+            var banner = pollfd(fd: tcp.fd, events: Int16(POLLIN), revents: 0)
+            try #require(poll(&banner, 1, 10_000) == 1, "the banner arrives")
+            let r = await testReactor.resumingHere {
+                await TLSStream.handshake(over: tcp, context: context, serverName: nil, deadline: .now + .seconds(10)).map { _ in true }
+            }
+            guard case let .failure(.tls(message)) = r else { Issue.record("expected a TLS failure, got \(r)"); return }
+            #expect(message.hasPrefix("handshake: ") && message.contains("wrong version number"), "\(message)")
+        }
+    }
+
     @Test func sslBlockLoadsAClientCertificateWithAnEncryptedKey() async throws {
         let peer = try Self.tlsServer()
         let (cert, key) = try PeerProcess.certificate(in: peer.dir, name: "client", keyPassword: "s3cret")

@@ -39,9 +39,11 @@ final class TLSStream: ByteStream {
             return .failure(.tls("SNI \(serverName): \(context.lastError())"))
         }
         while true {
+            o.pointee.ERR_clear_error()
             let rc = o.pointee.SSL_connect(ssl)
             if rc == 1 { return .success(stream) }
-            switch await stream.waitFor(rc, deadline: deadline, what: "handshake") {
+            let outcome = stream.outcome(of: rc, what: "handshake")   // before any await: see outcome(of:what:)
+            switch await stream.next(after: outcome, deadline: deadline, what: "handshake") {
             case .retry: continue
             case let .failed(reason): return .failure(reason)
             case .closed: return .failure(.tls("handshake: connection closed by the server"))
@@ -52,9 +54,11 @@ final class TLSStream: ByteStream {
     func writeAll(_ bytes: [UInt8], deadline: ContinuousClock.Instant) async -> CheckResult.Reason? {
         var sent = 0
         while sent < bytes.count {
+            o.pointee.ERR_clear_error()
             let rc = bytes.withUnsafeBytes { o.pointee.SSL_write(ssl, $0.baseAddress! + sent, Int32(bytes.count - sent)) }
             if rc > 0 { sent += Int(rc); continue }
-            switch await waitFor(rc, deadline: deadline, what: "send") {
+            let outcome = outcome(of: rc, what: "send")
+            switch await next(after: outcome, deadline: deadline, what: "send") {
             case .retry: continue
             case let .failed(reason): return reason
             case .closed: return .tls("send: connection closed by the server")
@@ -66,9 +70,11 @@ final class TLSStream: ByteStream {
     func read(max: Int, deadline: ContinuousClock.Instant) async -> Result<[UInt8], CheckResult.Reason> {
         var buf = [UInt8](repeating: 0, count: max)
         while true {
+            o.pointee.ERR_clear_error()
             let rc = buf.withUnsafeMutableBytes { o.pointee.SSL_read(ssl, $0.baseAddress!, Int32(max)) }
             if rc > 0 { return .success(Array(buf[0..<Int(rc)])) }
-            switch await waitFor(rc, deadline: deadline, what: "read") {
+            let outcome = outcome(of: rc, what: "read")
+            switch await next(after: outcome, deadline: deadline, what: "read") {
             case .retry: continue
             case let .failed(reason): return .failure(reason)
             case .closed: return .success([])
@@ -82,14 +88,27 @@ final class TLSStream: ByteStream {
         case failed(CheckResult.Reason)
     }
 
-    /// What OpenSSL's answer `rc` asks for: a wait for the socket, the end of the stream, or
-    /// a failure with OpenSSL's reason.
-    private func waitFor(_ rc: Int32, deadline: ContinuousClock.Instant, what: String) async -> Next {
+    /// What OpenSSL's answer `rc` asks for: the socket readable or writable (the events to
+    /// wait for), the end of the stream, or a failure with OpenSSL's reason.
+    private enum Outcome {
+        case wait(UInt32)
+        case closed
+        case failed(CheckResult.Reason)
+    }
+
+    /// Reads OpenSSL's answer to the call just made, synchronously, on the thread that made it:
+    /// SSL_get_error and the reason read the thread's error queue, and errno is the thread's.
+    /// (They were read after an await, which may resume on another thread: a check starts on
+    /// its caller's thread and continues on the reactor's. A "wrong version number" pushed on
+    /// the first thread's queue was then read from the second's empty one as SSL_ERROR_SYSCALL,
+    /// with the second's errno: EAGAIN, or 0 for "connection closed".) For the same reason
+    /// every SSL call above starts with an empty queue: SSL_get_error looks at the oldest error,
+    /// and one left there before would be taken for the call's own.
+    private func outcome(of rc: Int32, what: String) -> Outcome {
         let err = o.pointee.SSL_get_error(ssl, rc)
-        let events: UInt32
         switch err {
-        case SSL_ERROR_WANT_READ: events = SystemCalls.EPOLLIN
-        case SSL_ERROR_WANT_WRITE: events = SystemCalls.EPOLLOUT
+        case SSL_ERROR_WANT_READ: return .wait(SystemCalls.EPOLLIN)
+        case SSL_ERROR_WANT_WRITE: return .wait(SystemCalls.EPOLLOUT)
         case SSL_ERROR_ZERO_RETURN: return .closed
         case SSL_ERROR_SYSCALL:
             let e = errno
@@ -98,6 +117,16 @@ final class TLSStream: ByteStream {
             return .failed(.tls(FailureText.render(subject: what, errno: Errno(rawValue: e))))
         default:
             return .failed(.tls("\(what): \(context.lastError())"))
+        }
+    }
+
+    /// Waits for the socket when `outcome` asks for it.
+    private func next(after outcome: Outcome, deadline: ContinuousClock.Instant, what: String) async -> Next {
+        let events: UInt32
+        switch outcome {
+        case let .wait(wanted): events = wanted
+        case .closed: return .closed
+        case let .failed(reason): return .failed(reason)
         }
         switch await tcp.reactor.wait(fd: tcp.fd, events: events, deadline: deadline) {
         case .ready: return .retry
