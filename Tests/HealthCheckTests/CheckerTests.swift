@@ -85,6 +85,7 @@ struct CheckerTests {
         let good = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/", digest: digest)],
                                      version: .http11, virtualhost: "www.example.com", timeout: generous, reactor: testReactor).check()
         #expect(good.success)
+        #expect(server.failures.withLock { $0 }.isEmpty, "the server sent the whole body: \(server.failures.withLock { $0 })")
         #expect(server.requests.withLock { $0.last } == "GET / HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nHost: www.example.com\r\nConnection: close\r\n\r\n")
         let bad = await HTTPChecker(endpoint: server.endpoint, urls: [URLCheckConfig(path: "/", digest: String(repeating: "0", count: 32))], timeout: generous, reactor: testReactor).check()
         #expect(bad.reason == .digestMismatch(expected: String(repeating: "0", count: 32), actual: digest))

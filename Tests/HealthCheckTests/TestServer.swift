@@ -20,6 +20,9 @@ final class TestServer: Sendable {
 
     let port: UInt16
     let requests = Log()
+    /// Sends the server gave up, each with its reason (a client that stops reading and closes,
+    /// as a check that has seen enough does, makes one): for a test to look at.
+    let failures = Log()
     /// One end of a socket pair whose closing ends the serving thread.
     private let stop: Int32
 
@@ -42,9 +45,9 @@ final class TestServer: Sendable {
             throw TestError("socketpair: \(String(cString: strerror(errno)))")
         }
         stop = ends[1]
-        let requests = self.requests
+        let (requests, failures) = (self.requests, self.failures)
         let stopped = ends[0]
-        Thread { Self.serve(fd, until: stopped, response: response, requests: requests) }.start()
+        Thread { Self.serve(fd, until: stopped, response: response, requests: requests, failures: failures) }.start()
     }
 
     deinit { close(stop) }
@@ -56,7 +59,7 @@ final class TestServer: Sendable {
     }
 
     /// Accepts until `stopped` reads as closed, then closes every descriptor it holds.
-    private static func serve(_ fd: Int32, until stopped: Int32, response: [UInt8]?, requests: Log) {
+    private static func serve(_ fd: Int32, until stopped: Int32, response: [UInt8]?, requests: Log, failures: Log) {
         var held: [Int32] = []
         defer { for c in held + [fd, stopped] { close(c) } }
         while ready(fd, for: Int16(POLLIN), unless: stopped, within: -1) {
@@ -64,7 +67,7 @@ final class TestServer: Sendable {
             guard c >= 0 else { continue }   // the client gave up before the accept
             requests.withLock { $0.append(String(decoding: head(of: c, unless: stopped), as: UTF8.self)) }
             guard let response else { held.append(c); continue }
-            send(response, to: c, unless: stopped)
+            if let failure = send(response, to: c, unless: stopped) { failures.withLock { $0.append(failure) } }
             close(c)
         }
     }
@@ -81,13 +84,19 @@ final class TestServer: Sendable {
         return got
     }
 
-    private static func send(_ response: [UInt8], to c: Int32, unless stopped: Int32) {
+    /// Sends the whole response; why it stopped short, if it did.
+    private static func send(_ response: [UInt8], to c: Int32, unless stopped: Int32) -> String? {
         var sent = 0
         while sent < response.count {
             let n = response.withUnsafeBytes { Glibc.send(c, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
             if n > 0 { sent += n; continue }
-            guard n < 0, errno == EAGAIN || errno == EINTR, ready(c, for: Int16(POLLOUT), unless: stopped, within: 5000) else { return }
+            let e = errno
+            guard n < 0, e == EAGAIN || e == EINTR else { return "send after \(sent) of \(response.count) bytes: \(String(cString: strerror(e)))" }
+            guard ready(c, for: Int16(POLLOUT), unless: stopped, within: 5000) else {
+                return "send after \(sent) of \(response.count) bytes: not writable within 5 s, or the server stopped"
+            }
         }
+        return nil
     }
 
     /// Whether `fd` became ready for `events` before the timeout (milliseconds; -1: none) and

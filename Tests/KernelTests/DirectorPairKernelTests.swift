@@ -746,7 +746,7 @@ extension Kernel {
                     ip netns exec swvp-cl python3 \(Pair.scripts)/stream.py \(vip) 80 \(stream.logPath) \(stream.stopPath) </dev/null >\(work)/stream.err 2>&1 &
                     """)
                 guard try await stream.waitAnswered(10) else {
-                    throw SetupError(message: "the stream does not flow: \(stream.tail())\((try? String(contentsOfFile: "\(work)/stream.err", encoding: .utf8)) ?? "")")
+                    throw SetupError(message: "the stream does not flow: \(stream.tail())\n--- stream.err ---\n\(quoted("\(work)/stream.err"))")
                 }
                 return stream
             }

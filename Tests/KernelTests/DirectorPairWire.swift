@@ -18,23 +18,27 @@ extension Kernel.DirectorPairKernelTests {
             try await Kernel.DaemonKernelTests.shell("""
                 ip netns exec swvp-\(d) tcpdump -i eth0 -nn -tt -l -Z root 'ip proto 112 or arp' </dev/null >\(wire.path) 2>\(wire.path).err &
                 """)
-            let listening = try await until(within: .seconds(20)) { wire.read("\(wire.path).err").contains("listening on") }
-            guard listening else { throw SetupError(message: "tcpdump in swvp-\(d) does not listen: \(wire.read("\(wire.path).err"))") }
+            // tcpdump's shell redirection makes the file before the test reads it: a read that
+            // fails is the test's failure, not "not listening yet".
+            let listening = try await until(within: .seconds(20)) { try wire.read("\(wire.path).err").contains("listening on") }
+            guard listening else { throw SetupError(message: "tcpdump in swvp-\(d) does not listen: \(quoted("\(wire.path).err"))") }
             return wire
         }
 
-        func read(_ file: String) -> String { (try? String(contentsOfFile: file, encoding: .utf8)) ?? "" }
+        /// The capture as data: a capture that cannot be read fails the test (read as empty, it
+        /// would show "no priority 0 on the wire" where nothing was looked at).
+        func read(_ file: String) throws -> String { try String(contentsOfFile: file, encoding: .utf8) }
 
         /// The last `n` lines captured, for failure messages.
         func tail(_ n: Int = 40) -> String {
-            let lines = read(path).split(separator: "\n")
+            let lines = quoted(path).split(separator: "\n")
             return "--- tcpdump on eth0, last \(min(n, lines.count)) of \(lines.count) lines ---\n" + lines.suffix(n).joined(separator: "\n")
         }
 
         /// Every VRRP advert captured so far, oldest first. tcpdump's line for one:
         /// `1733400000.123456 IP 192.0.2.2 > 192.0.2.3: VRRPv2, Advertisement, vrid 51, prio 150, …`.
-        func adverts() -> [Advert] {
-            read(path).split(separator: "\n").compactMap { line in
+        func adverts() throws -> [Advert] {
+            try read(path).split(separator: "\n").compactMap { line in
                 let f = line.split(separator: " ")
                 guard f.count > 4, f[1] == "IP", line.contains(" VRRPv"), let time = Double(f[0]),
                       let p = f.firstIndex(of: "prio"), p + 1 < f.count,
@@ -45,8 +49,8 @@ extension Kernel.DirectorPairKernelTests {
 
         /// When the VIP was announced (a gratuitous ARP request or reply for it), oldest first:
         /// `… ARP, Request who-has VIP tell VIP, …` or `… ARP, Reply VIP is-at MAC, …`.
-        func announcements() -> [Double] {
-            read(path).split(separator: "\n").compactMap { line in
+        func announcements() throws -> [Double] {
+            try read(path).split(separator: "\n").compactMap { line in
                 guard line.contains(" ARP, "), line.contains("tell \(vip),") || line.contains("Reply \(vip) is-at") else { return nil }
                 return line.split(separator: " ").first.flatMap { Double($0) }
             }
@@ -57,13 +61,15 @@ extension Kernel.DirectorPairKernelTests {
         func handover(from old: String, to new: String, since: Double, within limit: Duration) async throws -> Handover {
             let (oldIP, newIP) = (directors[old]!, directors[new]!)
             var h = Handover()
+            // Not seen within the limit: the fields stay nil, and each caller's expectation on
+            // them says which packet the wire lacks.
             _ = try await until(within: limit) {
-                let adverts = adverts()
+                let adverts = try adverts()
                 h.priorityZero = adverts.first { $0.source == oldIP && $0.priority == 0 && $0.time >= since }?.time
                 let end = h.priorityZero ?? since
                 h.lastAdvert = adverts.last { $0.source == oldIP && $0.priority > 0 && $0.time <= end }?.time
                 h.newMaster = adverts.first { $0.source == newIP && $0.time >= since }?.time
-                h.announced = h.newMaster.flatMap { m in announcements().first { $0 >= m } }
+                h.announced = try h.newMaster.flatMap { m in try announcements().first { $0 >= m } }
                 return h.announced != nil
             }
             return h

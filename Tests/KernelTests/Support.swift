@@ -156,3 +156,9 @@ var swiftvsBinary: String { TestBinaries.path("swiftvs") }
 func swiftvs(_ args: [String], input: String? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
     try run([swiftvsBinary] + args, input: input)
 }
+
+/// A file quoted in a failure message: its text, or why it could not be read (a message that
+/// quotes nothing would hide that the file is missing).
+func quoted(_ path: String) -> String {
+    do { return try String(contentsOfFile: path, encoding: .utf8) } catch { return "(\(path) cannot be read: \(error.localizedDescription))" }
+}
