@@ -692,9 +692,16 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
     private func resume(_ s: inout State, id: UInt64, now: ContinuousClock.Instant, _ due: inout Resumptions) {
         guard let r = s.registrations[id], r.paused else { return }
         due.registered.append((r.body, 0))
-        s.registrations[id]?.paused = false
         s.registrations[id]?.lastReady = now
-        Self.control(epfd, SystemCalls.EPOLL_CTL_MOD, r.fd, events: r.events, data: id)
+        guard Self.control(epfd, SystemCalls.EPOLL_CTL_MOD, r.fd, events: r.events, data: id) == 0 else {
+            // Not watched again: the body drains the descriptor once more at the next window's
+            // end, rather than never again (a VRRP backup would stop hearing its master).
+            let t = s.newID()
+            s.timed[t] = .resume(id)
+            s.timers.push(deadline: now + (r.window ?? .milliseconds(10)), id: t)
+            return
+        }
+        s.registrations[id]?.paused = false
     }
 
     /// Every timer due by `now`: wait timeouts, sleeps, process timers, callbacks.
