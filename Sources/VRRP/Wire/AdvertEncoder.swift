@@ -50,10 +50,8 @@ public struct AdvertEncoder: Sendable, Hashable {
         let payload = packet.encoded(coverage: .standard(version: version, source: source, destination: destination,
                                                          omitIPv4PseudoHeader: omitIPv4PseudoHeader))
         guard source.family == .inet else { return payload }
-        if !newAdvert { nextIdentification = nextIdentification == 1 ? UInt16.max : nextIdentification - 1 }
         let header = IPv4Header.vrrp(source: source, destination: destination, payloadLength: payload.count,
-                                     identification: nextIdentification, ttl: ttl)
-        nextIdentification = nextIdentification == UInt16.max ? 1 : nextIdentification + 1
+                                     identification: takeIdentification(newAdvert: newAdvert), ttl: ttl)
         return header.encoded() + payload
     }
 
@@ -64,14 +62,21 @@ public struct AdvertEncoder: Sendable, Hashable {
     /// `encode` does. IPv6 messages are returned as they are.
     public mutating func restamp(_ datagram: inout [UInt8], newAdvert: Bool = true) {
         guard source.family == .inet, datagram.count >= 20 else { return }
-        if !newAdvert { nextIdentification = nextIdentification == 1 ? UInt16.max : nextIdentification - 1 }
-        datagram[4] = UInt8(nextIdentification >> 8)
-        datagram[5] = UInt8(nextIdentification & 0xff)
+        let identification = takeIdentification(newAdvert: newAdvert)
+        datagram[4] = UInt8(identification >> 8)
+        datagram[5] = UInt8(identification & 0xff)
         datagram[10] = 0
         datagram[11] = 0
         let checksum = InternetChecksum.of(datagram[0..<20])
         datagram[10] = UInt8(checksum >> 8)
         datagram[11] = UInt8(checksum & 0xff)
-        nextIdentification = nextIdentification == UInt16.max ? 1 : nextIdentification + 1
+    }
+
+    /// The identification of the datagram being made (a second copy of one advert, to another
+    /// unicast peer, takes the previous one again), and the next one after it (0 is skipped).
+    private mutating func takeIdentification(newAdvert: Bool) -> UInt16 {
+        if !newAdvert { nextIdentification = nextIdentification == 1 ? UInt16.max : nextIdentification - 1 }
+        defer { nextIdentification = nextIdentification == UInt16.max ? 1 : nextIdentification + 1 }
+        return nextIdentification
     }
 }
