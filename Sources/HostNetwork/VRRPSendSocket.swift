@@ -193,10 +193,7 @@ public struct VRRPSendSocket: ~Copyable, Sendable {
 
     /// The same from raw bytes.
     public func send(_ packet: UnsafeRawBufferPointer, to destination: IPAddress, from source: IPAddress? = nil) throws(HostNetworkError) {
-        guard destination.family == family else {
-            throw HostNetworkError(code: .invalidValue, operation: .sendVRRP, object: "to \(destination) on \(interface.name)",
-                                   step: "an \(family == .inet ? "IPv4" : "IPv6") socket cannot send to \(destination)")
-        }
+        guard destination.family == family else { throw wrongFamily(destination) }
         let sent: Int
         switch family {
         case .inet:
