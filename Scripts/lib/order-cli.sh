@@ -61,7 +61,8 @@ for ((i = 1; i <= n; i++)); do [[ -f $W/cg.$i ]] && cat "$W/cg.$i"; done |
 # the CPU (valgrind's CPU has AVX2 and no AVX-512, the test VM's the same; a director with
 # AVX-512 runs the evex and avx512 ones), so each `__NAME_avx…` seen brings the variants of
 # NAME for AVX-512; and crtbegin's frame_dummy, which runs before main.
-nm --defined-only "$BIN/swiftvs" | awk '{ print $3 }' | grep -E '^__[a-z0-9]+_(evex|avx512)' | sort -u >"$W/variants" || true
+nm --defined-only "$BIN/swiftvs" >"$W/symbols"   # a failed nm stops the script (set -e)
+{ awk '{ print $3 }' "$W/symbols" | grep -E '^__[a-z0-9]+_(evex|avx512)' || true; } | sort -u >"$W/variants"   # none: a static glibc without them
 awk -v variants="$W/variants" '
   BEGIN { while ((getline l < variants) > 0) v[++n] = l; print "frame_dummy" }
   { print }
@@ -79,7 +80,7 @@ awk -v variants="$W/variants" '
 # `.text` defines goes last even when our objects have it too (a specialization both emit): lld
 # takes the place for every symbol of that name, local ones included, and the standard
 # library's strong definition wins over our weak one.
-find "$BIN" -path '*.build/*.o' -print0 | xargs -0 nm --defined-only 2>/dev/null |
+find "$BIN" -path '*.build/*.o' -print0 | xargs -0 nm --defined-only |
   awk 'NF == 3 && $2 ~ /^[TtWw]$/ { print $3 }' | sort -u >"$W/own"
 core=$(dirname "$(dirname "$(readlink -f "$(command -v swiftc)")")")/lib/swift_static/linux/libswiftCore.a
 (cd "$W" && ar x "$core" Swift.o && readelf -sW Swift.o | awk '$7 == 2 { print $8 }' | sort -u >"$W/core-text")
