@@ -110,7 +110,9 @@ public enum ControlSocket {
             do {
                 n = try buf.withUnsafeMutableBytes { try FileDescriptor(rawValue: fd).read(into: $0) }   // EINTR retried
             } catch {
-                throw SocketError(subject: path, step: "read", errno: error as? Errno ?? .ioError)
+                let e = error as? Errno ?? .ioError
+                // SO_RCVTIMEO ran out: say so, not only errno's "Resource temporarily unavailable".
+                throw SocketError(subject: path, step: e == .resourceTemporarilyUnavailable ? "read: no answer within \(timeout) s" : "read", errno: e)
             }
             if n == 0 { break }
             out += buf[0..<n]

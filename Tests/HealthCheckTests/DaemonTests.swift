@@ -458,15 +458,17 @@ struct DaemonControlTests {
         let server = Task { await ControlSocket.serve(fd: fd, path: path, reactor: testReactor) { await daemon.answer($0) } }
         defer { server.cancel() }
 
-        let json = try await Task.detached { try ControlSocket.request("status json", path: path) }.value
+        // The daemon's answer hops to the engine actor, which waits in the cooperative pool's
+        // queue behind the other suites' tests (10 s and more on a loaded machine): a long limit.
+        let json = try await Task.detached { try ControlSocket.request("status json", path: path, timeout: 60) }.value
         #expect(json.hasPrefix("{\"started_at\":\""))
         #expect(json.contains("\"address\":\"192.0.2.102:80\",\"state\":\"down\""), "\(json)")
         #expect(json.contains("\"last_result\":\"connect failed: Connection refused\""))
         #expect(json.contains("\"address\":\"192.0.2.101:80\",\"state\":\"up\",\"weight\":1,\"configured_weight\":1,\"last_result\":\"ok\",\"latency_ms\":1.000"), "\(json)")
-        let text = try await Task.detached { try ControlSocket.request("status", path: path) }.value
+        let text = try await Task.detached { try ControlSocket.request("status", path: path, timeout: 60) }.value
         #expect(text.contains("virtual_server 192.0.2.100:80 (wlc)"))
         #expect(text.contains("192.0.2.102:80  DOWN"))
-        #expect(try await Task.detached { try ControlSocket.request("ping", path: path) }.value == "pong\n")
+        #expect(try await Task.detached { try ControlSocket.request("ping", path: path, timeout: 60) }.value == "pong\n")
         server.cancel()
         await server.value
         #expect(access(path, F_OK) != 0, "the socket is removed when the server stops")
