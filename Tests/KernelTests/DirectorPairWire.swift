@@ -15,11 +15,13 @@ extension Kernel.DirectorPairKernelTests {
         /// Starts tcpdump in the director's namespace and returns once it listens.
         static func start(on d: String) async throws -> Wire {
             let wire = Wire(path: "\(work)/wire-\(d).txt")
+            // The files are made in the foreground: the background job's own redirections may
+            // run after the shell returns. So a read that fails below is the test's failure,
+            // not "not listening yet".
             try await Kernel.DaemonKernelTests.shell("""
-                ip netns exec swvp-\(d) tcpdump -i eth0 -nn -tt -l -Z root 'ip proto 112 or arp' </dev/null >\(wire.path) 2>\(wire.path).err &
+                : >\(wire.path); : >\(wire.path).err
+                ip netns exec swvp-\(d) tcpdump -i eth0 -nn -tt -l -Z root 'ip proto 112 or arp' </dev/null >>\(wire.path) 2>>\(wire.path).err &
                 """)
-            // tcpdump's shell redirection makes the file before the test reads it: a read that
-            // fails is the test's failure, not "not listening yet".
             let listening = try await until(within: .seconds(20)) { try wire.read("\(wire.path).err").contains("listening on") }
             guard listening else { throw SetupError(message: "tcpdump in swvp-\(d) does not listen: \(quoted("\(wire.path).err"))") }
             return wire
