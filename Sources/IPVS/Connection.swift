@@ -76,16 +76,25 @@ struct Connection: ~Copyable {
                          reason: "\(e.call) failed: \(e.errno)")
     }
 
+    /// A failed receive as the request's error: lost replies (ENOBUFS) and an answer that
+    /// never came (the receive timeout) said as such, anything else as the call's errno.
+    private func receiveError(_ e: SystemCallError, _ request: Request) -> IPVSError {
+        switch e.errno {
+        case .noBufferSpace:
+            return IPVSError(code: .system, errno: .noBufferSpace, operation: request.operation, object: request.object,
+                             reason: "replies were lost: the socket's receive buffer overflowed")
+        case .resourceTemporarilyUnavailable:
+            return IPVSError(code: .noAnswer, errno: e.errno, operation: request.operation, object: request.object,
+                             reason: "the kernel did not answer within \(socket.answerTimeout)")
+        default:
+            return sendError(e, request)
+        }
+    }
+
     /// Receives the next datagram and splits it into messages addressed to us.
     private mutating func receiveMessages(for request: Request) throws(IPVSError) -> [ReceivedMessage] {
         let n: Int
-        do { n = try socket.receive(into: &buffer) } catch {
-            if error.errno == .noBufferSpace {
-                throw IPVSError(code: .system, errno: .noBufferSpace, operation: request.operation, object: request.object,
-                                reason: "replies were lost: the socket's receive buffer overflowed")
-            }
-            throw sendError(error, request)
-        }
+        do { n = try socket.receive(into: &buffer) } catch { throw receiveError(error, request) }
         // The messages keep a reference to the bytes they view: hand them a copy of just this
         // datagram, so `buffer` stays uniquely owned and the next receive does not copy all of it.
         let datagram = Array(buffer[0..<n])
@@ -112,11 +121,7 @@ struct Connection: ~Copyable {
         do {
             return try socket.receiveMany(into: &dumpBuffer, slot: slot, count: Self.dumpSlots, lengths: &dumpLengths)
         } catch {
-            if error.errno == .noBufferSpace {
-                throw IPVSError(code: .system, errno: .noBufferSpace, operation: request.operation, object: request.object,
-                                reason: "replies were lost: the socket's receive buffer overflowed")
-            }
-            throw sendError(error, request)
+            throw receiveError(error, request)
         }
     }
 

@@ -99,6 +99,9 @@ extension ErrorCode where Domain == IPVSError {
     public static var setupFailed: Self { Self(#function) }
     /// The kernel's reply could not be decoded.
     public static var malformedReply: Self { Self(#function) }
+    /// The kernel did not answer a request within the socket's receive timeout (it sends no
+    /// acknowledgement for a request whose handler was interrupted).
+    public static var noAnswer: Self { Self(#function) }
 }
 
 extension IPVSError {

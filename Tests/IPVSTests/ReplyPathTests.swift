@@ -98,11 +98,10 @@ let fakeFamily: UInt16 = 0x1c
 @Suite("Netlink reply paths: fabricated replies through a real socket")
 struct ReplyPathTests {
     /// A connection to a fresh fake kernel whose first request will carry sequence 1001.
-    /// (Every receive gives up after a second, so a broken path fails instead of hanging.)
-    static func connect(_ fake: FakeKernelSocket) throws -> Connection {
-        let c = Connection(socket: try NetlinkSocket(userPeer: fake.port, familyID: fakeFamily), firstSequence: 1000)
-        receiveTimeout(c.socket.fd, ms: 1000)
-        return c
+    /// (Every receive gives up after `answerTimeout`, so a broken path fails instead of hanging.)
+    static func connect(_ fake: FakeKernelSocket, answerTimeout: Duration = .seconds(1)) throws -> Connection {
+        Connection(socket: try NetlinkSocket(userPeer: fake.port, familyID: fakeFamily, answerTimeout: answerTimeout),
+                   firstSequence: 1000)
     }
 
     static func serviceMessage(_ sequence: UInt32, _ body: [UInt8] = serviceBody()) -> [UInt8] {
@@ -120,12 +119,6 @@ struct ReplyPathTests {
         } catch {
             return error
         }
-    }
-
-    /// Makes every receive on `fd` give up after `ms` milliseconds (EAGAIN) instead of waiting.
-    static func receiveTimeout(_ fd: Int32, ms: Int) {
-        var tv = timeval(tv_sec: ms / 1000, tv_usec: (ms % 1000) * 1000)
-        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
     @Test func aDumpEndsAtItsDoneMessage() throws {
@@ -151,17 +144,45 @@ struct ReplyPathTests {
     }
 
     /// Data without NLMSG_DONE is not a complete dump: the connection keeps waiting for the
-    /// end (here a receive timeout ends the wait), it never returns the part it has.
+    /// end until the socket's answer timeout, and never returns the part it has.
     @Test func aDumpWithoutItsEndIsNotComplete() throws {
         let fake = try FakeKernelSocket()
-        var c = try Self.connect(fake)
-        let port = c.socket.localPort, fd = c.socket.fd
-        Self.receiveTimeout(fd, ms: 200)
+        var c = try Self.connect(fake, answerTimeout: .milliseconds(200))
+        let port = c.socket.localPort
         #expect(fake.send(Self.serviceMessage(1001), to: port))
         let e = Self.dumpError(&c)
-        #expect(e?.code == .system)
+        #expect(e?.code == .noAnswer)
         #expect(e?.errno == .resourceTemporarilyUnavailable)
-        #expect(e?.description == "list services: recvmmsg failed: Resource temporarily unavailable")
+        #expect(e?.description == "list services: the kernel did not answer within 0.2 seconds")
+    }
+
+    /// A request the kernel never acknowledges (it sends nothing for a request whose handler
+    /// was interrupted) fails when the socket's answer timeout runs out: the caller's thread
+    /// is not held for good. The socket's own setting is what bounds it (no test override).
+    @Test func aRequestWithoutAnAnswerFailsAfterTheTimeout() throws {
+        let fake = try FakeKernelSocket()
+        var c = try Self.connect(fake, answerTimeout: .milliseconds(300))
+        let started = ContinuousClock.now
+        do throws(IPVSError) {
+            try c.requestAck(.stopDaemon(.backup))
+            Issue.record("the request succeeded without an answer")
+        } catch {
+            #expect(error.code == .noAnswer)
+            #expect(error.errno == .resourceTemporarilyUnavailable)
+            #expect(error.reason == "the kernel did not answer within 0.3 seconds")
+        }
+        #expect(ContinuousClock.now - started >= .milliseconds(250))
+    }
+
+    /// Every socket bounds its wait for an answer by default (SO_RCVTIMEO of `answerTimeout`).
+    @Test func everySocketBoundsItsWaitForAnAnswer() throws {
+        let fake = try FakeKernelSocket()
+        let socket = try NetlinkSocket(userPeer: fake.port, familyID: fakeFamily)
+        var limit = timeval()
+        var length = socklen_t(MemoryLayout<timeval>.size)
+        #expect(getsockopt(socket.fd, SOL_SOCKET, SO_RCVTIMEO, &limit, &length) == 0)
+        #expect(Duration.seconds(limit.tv_sec) + .microseconds(limit.tv_usec) == NetlinkSocket.answerTimeout)
+        #expect(NetlinkSocket.answerTimeout == .seconds(30))
     }
 
     /// NLMSG_OVERRUN in a dump: the dump is lost, said as ENOBUFS.
@@ -182,8 +203,7 @@ struct ReplyPathTests {
     func aReceiveBufferOverflowFailsTheDump() throws {
         let fake = try FakeKernelSocket()
         var c = try Self.connect(fake)
-        let port = c.socket.localPort, fd = c.socket.fd
-        _ = port   // the overflow comes by multicast
+        let fd = c.socket.fd   // the overflow comes by multicast
         var small: Int32 = 1   // the kernel's minimum
         _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &small, socklen_t(MemoryLayout<Int32>.size))
         _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))

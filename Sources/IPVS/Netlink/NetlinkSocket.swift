@@ -23,6 +23,8 @@ struct NetlinkSocket: ~Copyable {
     let localPort: UInt32
     /// The length every receive on this socket offers the kernel (see `receiveLength`).
     let receiveLength: Int
+    /// How long a receive waits before the request fails (see `answerTimeout`).
+    let answerTimeout: Duration
 
     static let receiveBufferSize: Int32 = 8 << 20
     static let sendBufferSize: Int32 = 2 << 20
@@ -51,6 +53,17 @@ struct NetlinkSocket: ~Copyable {
     /// Receives for big dumps: the kernel's largest dump datagrams (32 KiB).
     static let bulkReceiveLength = 64 << 10
 
+    /// How long a receive waits for the kernel (SO_RCVTIMEO) before the request fails.
+    ///
+    /// A correct exchange never waits: the kernel handles a generic-netlink request inside
+    /// the `sendto` that carries it, so its answer is queued before the send returns, and it
+    /// makes a dump's next part inside the receive that asks for it. But a request whose
+    /// handler is interrupted (EINTR: stopping a sync daemon whose thread is still starting,
+    /// say) gets no acknowledgement at all (`netlink_rcv_skb` skips it), and an unbounded
+    /// receive would hold the caller's thread for good. 30 s is far beyond any answer a
+    /// loaded, emulated machine gives, and short enough for a daemon to go on.
+    static let answerTimeout: Duration = .seconds(30)
+
     /// Whether the running kernel's release is at least MAJOR.MINOR (false if unreadable).
     static func kernelAtLeast(_ major: Int, _ minor: Int) -> Bool {
         var u = utsname()
@@ -65,7 +78,8 @@ struct NetlinkSocket: ~Copyable {
 
     /// Opens a socket (inside `/run/netns/NAME` when `namespace` is given) and resolves the
     /// IPVS family. With `loadModule`, a missing family triggers one `modprobe ip_vs`, as ipvsadm does.
-    init(namespace: String?, loadModule: Bool, receiveLength: Int = NetlinkSocket.receiveLength) throws(IPVSError) {
+    init(namespace: String?, loadModule: Bool, receiveLength: Int = NetlinkSocket.receiveLength,
+         answerTimeout: Duration = NetlinkSocket.answerTimeout) throws(IPVSError) {
         let created: OpaquePointer
         if let namespace {
             created = try Self.createInNamespace(namespace)
@@ -98,14 +112,16 @@ struct NetlinkSocket: ~Copyable {
         localPort = nl_socket_get_local_port(created)
         familyID = UInt16(id)
         self.receiveLength = receiveLength
-        Self.tune(fd)
+        self.answerTimeout = answerTimeout
+        Self.tune(fd, answerTimeout: answerTimeout)
     }
 
     /// A socket whose "kernel" is another user-space socket: a NETLINK_USERSOCK socket that
     /// sends to port `peerPort` instead of the kernel, with `familyID` taken as the IPVS family.
     /// For tests of the receive paths with fabricated replies (the host has no IPVS); tuned
     /// like any other socket.
-    init(userPeer peerPort: UInt32, familyID: UInt16, receiveLength: Int = NetlinkSocket.receiveLength) throws(IPVSError) {
+    init(userPeer peerPort: UInt32, familyID: UInt16, receiveLength: Int = NetlinkSocket.receiveLength,
+         answerTimeout: Duration = NetlinkSocket.answerTimeout) throws(IPVSError) {
         guard let s = nl_socket_alloc() else {
             throw IPVSError(code: .noMemory, errno: .noMemory, operation: .open, reason: "Memory allocation problem (nl_socket_alloc)")
         }
@@ -121,7 +137,8 @@ struct NetlinkSocket: ~Copyable {
         localPort = nl_socket_get_local_port(s)
         self.familyID = familyID
         self.receiveLength = receiveLength
-        Self.tune(fd)
+        self.answerTimeout = answerTimeout
+        Self.tune(fd, answerTimeout: answerTimeout)
     }
 
     deinit {
@@ -194,8 +211,9 @@ struct NetlinkSocket: ~Copyable {
     }
 
     /// Bigger buffers let a batch of thousands of requests and their replies through in one
-    /// go; NETLINK_CAP_ACK keeps error replies small; NETLINK_EXT_ACK asks for the kernel's words.
-    private static func tune(_ fd: Int32) {
+    /// go; NETLINK_CAP_ACK keeps error replies small; NETLINK_EXT_ACK asks for the kernel's
+    /// words; the receive timeout bounds the wait for an answer that never comes.
+    private static func tune(_ fd: Int32, answerTimeout: Duration) {
         var on: Int32 = 1
         let size = MemoryLayout<Int32>.size
         _ = setsockopt(fd, NetlinkConstants.solNetlink, NetlinkConstants.capAck, &on, socklen_t(size))
@@ -206,6 +224,9 @@ struct NetlinkSocket: ~Copyable {
                 _ = setsockopt(fd, SOL_SOCKET, plain, &value, socklen_t(size))
             }
         }
+        let (seconds, attoseconds) = answerTimeout.components
+        var limit = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
     }
 
     /// The socket's send buffer as the kernel granted it: a batch datagram must stay below it.
