@@ -56,6 +56,8 @@ public final class ProcessRunner: Sendable {
     /// Told how long each command that found no free slot waited for one (on the thread that
     /// freed it): how the daemon counts checks that started late.
     private let slotWait: (@Sendable (Duration) -> Void)?
+    /// Where a freed slot's next start runs: in a loop, never nested in the end before it.
+    private let handOffs = HandOffChain()
 
     /// A runner whose children `reactor` follows; the defaults are the daemon's.
     public init(reactor: Reactor, maxConcurrent: Int = 64, outputLimit: Int = 4096, killGrace: Duration = .seconds(2),
@@ -203,10 +205,10 @@ public final class ProcessRunner: Sendable {
         let phase = Mutex(Phase.queued)
         let queuedAt = ContinuousClock.now
         // The slot is free (or handed on) before the end is reported; the next command starts after.
-        let finish: @Sendable (CheckOutcome) -> Void = { [slots] outcome in
+        let finish: @Sendable (CheckOutcome) -> Void = { [slots, handOffs] outcome in
             let next = slots.handOff()
             completion(outcome)
-            next?()
+            if let next { handOffs.run(next) }
         }
         let go: @Sendable (_ waited: Bool) -> Void = { [self] waited in
             if let began { began() } else if waited { slotWait?(.now - queuedAt) }

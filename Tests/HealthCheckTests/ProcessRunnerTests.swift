@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 import Testing
 @testable import HealthCheck
 @testable import EventLoop
@@ -81,11 +82,13 @@ struct ProcessRunnerTests {
         let dir = try TempDir()
         let script = try dir.script("stubborn.sh", "trap '' TERM\necho ready\nwhile :; do sleep 0.05; done")
         let start = ContinuousClock.now
-        let o = await runner.run(.exec([script]), timeout: .milliseconds(200))
+        // The timeout leaves the shell time to start and set its trap on a loaded host (at
+        // 0.2 s a SIGTERM once came first and ended it).
+        let o = await runner.run(.exec([script]), timeout: .seconds(1))
         let took = start.duration(to: .now)
         #expect(o.termination == .timedOut(killedWith: SIGKILL))
-        // SIGTERM at 0.2 s is ignored; SIGKILL follows the 2 s grace (the script never ends by itself).
-        #expect(took >= .milliseconds(2200))
+        // SIGTERM at 1 s is ignored; SIGKILL follows the 2 s grace (the script never ends by itself).
+        #expect(took >= .milliseconds(3000))
         #expect(o.outputText == "ready\n")
         #expect(groupDies(try #require(o.pid)))
         assertNoChildren()
@@ -239,6 +242,33 @@ struct ProcessRunnerTests {
             _ = one.start(one.prepare(.exec(["/bin/sh", "-c", "exit 5"])), timeout: .seconds(5), captureOutput: false) { c.resume(returning: $0) }
         }
         #expect(done.termination == .exited(5))
+    }
+
+    /// Queued commands that cannot start hand the slot on one after another without nesting:
+    /// each failed start reports its end and starts the next queued command, and that chain
+    /// used to recurse on the releasing thread's stack, a frame set per command (a daemon with
+    /// tens of thousands of checks queued behind a full set of slots when spawning fails, an
+    /// unknown `user` say, overflowed it). All 50,000 ends come, in order, on one slot.
+    @Test func aLongQueueOfFailingStartsDoesNotNest() async throws {
+        let one = ProcessRunner(reactor: testReactor, maxConcurrent: 1)
+        let failing = one.prepare(.exec(["/bin/true"], user: "no-such-user-hopefully"))
+        let count = 50_000
+        let ends = Mutex<[Int]>([])
+        let (done, sink) = AsyncStream.makeStream(of: Void.self)
+        let cancelHolder = one.start(one.prepare(.shell("sleep 100")), timeout: .seconds(60)) { _ in }
+        for i in 0..<count {
+            _ = one.start(failing, timeout: .seconds(5), captureOutput: false) { outcome in
+                let expected = outcome.termination == .spawnFailed(errno: .noSuchProcess, message: "unknown user no-such-user-hopefully")
+                let n = ends.withLock { $0.append(expected ? i : -1); return $0.count }
+                if n == count { sink.finish() }
+            }
+        }
+        #expect(one.queued == count)
+        cancelHolder()   // its end hands the slot to the first queued command, and so on
+        for await _ in done {}
+        let got = ends.withLock { $0 }
+        #expect(got == Array(0..<count))
+        #expect(one.running == 0 && one.queued == 0)
     }
 
     @Test func spawnFailureIsReported() async {
