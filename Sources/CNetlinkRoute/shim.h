@@ -193,17 +193,25 @@ static inline long swiftvs_send_v6(int fd, const unsigned char *buf, size_t len,
 #include <sys/syscall.h>
 struct swiftvs_mmsghdr { struct msghdr msg_hdr; unsigned int msg_len; };
 
-// sendmmsg(2) of `count` (at most SWIFTVS_SEND_BATCH_MAX) datagrams in one call: datagram i is
-// `lengths[i]` bytes at `data + offsets[i]`, to the address in `destinations + 16 * i` (4 bytes
-// used for AF_INET), with `ifindex` as its scope id where `needs_scope[i]`; for AF_INET6 with an IPV6_PKTINFO control message
-// choosing the source `sources + 16 * i` and `ifindex` when `has_source[i]` (as swiftvs_send_v6).
+// One datagram of a swiftvs_send_batch call: `length` bytes at the batch's data + `offset`, to
+// `destination` (4 bytes used for AF_INET), with the interface as its scope id where
+// `needs_scope`; for AF_INET6 from `source` (IPV6_PKTINFO) when `has_source`.
+struct swiftvs_send_item {
+    unsigned int offset;
+    unsigned int length;
+    unsigned char needs_scope;
+    unsigned char has_source;
+    unsigned char destination[16];
+    unsigned char source[16];
+};
+
+// sendmmsg(2) of `count` (at most SWIFTVS_SEND_BATCH_MAX) datagrams of `items` in one call, the
+// interface `ifindex` being the scope and IPV6_PKTINFO interface (as swiftvs_send_v6).
 // `sent[i]` receives the bytes the kernel took for each datagram it accepted. Returns how many
 // were sent (the first ones), or -1 with errno when the first could not be.
-static inline int swiftvs_send_batch(int fd, int family, const unsigned char *data, const unsigned int *offsets,
-                                     const unsigned int *lengths, const unsigned char *destinations,
-                                     const unsigned char *needs_scope, const unsigned char *sources,
-                                     const unsigned char *has_source, int ifindex, unsigned int count,
-                                     unsigned int *sent) {
+static inline int swiftvs_send_batch(int fd, int family, const unsigned char *data,
+                                     const struct swiftvs_send_item *items, int ifindex,
+                                     unsigned int count, unsigned int *sent) {
     if (count > SWIFTVS_SEND_BATCH_MAX) count = SWIFTVS_SEND_BATCH_MAX;
     struct swiftvs_mmsghdr msgs[SWIFTVS_SEND_BATCH_MAX];
     struct iovec iovs[SWIFTVS_SEND_BATCH_MAX];
@@ -213,22 +221,23 @@ static inline int swiftvs_send_batch(int fd, int family, const unsigned char *da
     memset(msgs, 0, count * sizeof msgs[0]);
     memset(to, 0, count * sizeof to[0]);
     for (unsigned int i = 0; i < count; i++) {
-        iovs[i].iov_base = (void *)(data + offsets[i]);
-        iovs[i].iov_len = lengths[i];
+        const struct swiftvs_send_item *item = &items[i];
+        iovs[i].iov_base = (void *)(data + item->offset);
+        iovs[i].iov_len = item->length;
         struct msghdr *m = &msgs[i].msg_hdr;
         m->msg_iov = &iovs[i];
         m->msg_iovlen = 1;
         m->msg_name = &to[i];
         if (family == AF_INET) {
             to[i].v4.sin_family = AF_INET;
-            memcpy(&to[i].v4.sin_addr, destinations + 16 * i, 4);
+            memcpy(&to[i].v4.sin_addr, item->destination, 4);
             m->msg_namelen = sizeof to[i].v4;
         } else {
             to[i].v6.sin6_family = AF_INET6;
-            memcpy(&to[i].v6.sin6_addr, destinations + 16 * i, 16);
-            to[i].v6.sin6_scope_id = needs_scope[i] ? (unsigned int)ifindex : 0;
+            memcpy(&to[i].v6.sin6_addr, item->destination, 16);
+            to[i].v6.sin6_scope_id = item->needs_scope ? (unsigned int)ifindex : 0;
             m->msg_namelen = sizeof to[i].v6;
-            if (has_source[i]) {
+            if (item->has_source) {
                 memset(&control[i], 0, sizeof control[i]);
                 m->msg_control = control[i].bytes;
                 m->msg_controllen = sizeof control[i].bytes;
@@ -237,7 +246,7 @@ static inline int swiftvs_send_batch(int fd, int family, const unsigned char *da
                 c->cmsg_type = IPV6_PKTINFO;
                 c->cmsg_len = CMSG_LEN(sizeof(struct swiftvs_in6_pktinfo));
                 struct swiftvs_in6_pktinfo pi;
-                memcpy(&pi.addr, sources + 16 * i, 16);
+                memcpy(&pi.addr, item->source, 16);
                 pi.ifindex = ifindex;
                 memcpy(CMSG_DATA(c), &pi, sizeof pi);
             }

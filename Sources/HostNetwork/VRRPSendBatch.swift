@@ -9,67 +9,56 @@ import NetworkModel
 public struct VRRPSendBatch: Sendable {
     /// The datagrams' bytes, one after the other.
     var data: [UInt8] = []
-    var offsets: [UInt32] = []
-    var lengths: [UInt32] = []
-    /// 16 bytes per datagram (4 used for IPv4).
-    var destinations: [UInt8] = []
-    /// 1 where the destination needs the interface as its scope (IPv6 link-local and
-    /// link-scope multicast).
-    var needsScope: [UInt8] = []
-    /// 16 bytes per datagram: the IPv6 source (IPV6_PKTINFO) when `hasSource` says so.
-    var sources: [UInt8] = []
-    var hasSource: [UInt8] = []
+    /// Where each datagram lies in `data`, where it goes and from where, as the C call reads it.
+    var items: [swiftvs_send_item] = []
     /// What each datagram was added with, in order.
     public private(set) var destinationAddresses: [IPAddress] = []
 
     public init() {}
 
     /// How many datagrams are gathered.
-    public var count: Int { lengths.count }
+    public var count: Int { items.count }
 
-    public var isEmpty: Bool { lengths.isEmpty }
+    public var isEmpty: Bool { items.isEmpty }
 
     /// Adds one datagram, in the form `VRRPSendSocket.send(_:to:from:)` takes it (IPv4: the
     /// whole datagram with its header; IPv6: the VRRP message, `source` its IPV6_PKTINFO
     /// source).
     public mutating func append(_ bytes: some Collection<UInt8>, to destination: IPAddress, from source: IPAddress? = nil) {
-        offsets.append(UInt32(data.count))
-        lengths.append(UInt32(bytes.count))
-        data.append(contentsOf: bytes)
-        Self.append16(destination, to: &destinations)
-        needsScope.append(destination.needsScope ? 1 : 0)
+        var item = swiftvs_send_item()
+        item.offset = UInt32(data.count)
+        item.length = UInt32(bytes.count)
+        item.needs_scope = destination.needsScope ? 1 : 0
+        Self.copy(destination, into: &item.destination)
         if let source {
-            Self.append16(source, to: &sources)
-            hasSource.append(1)
-        } else {
-            sources.append(contentsOf: repeatElement(0, count: 16))
-            hasSource.append(0)
+            Self.copy(source, into: &item.source)
+            item.has_source = 1
         }
+        data.append(contentsOf: bytes)
+        items.append(item)
         destinationAddresses.append(destination)
     }
 
     /// Empties the batch, keeping its storage for the next one.
     public mutating func removeAll() {
         data.removeAll(keepingCapacity: true)
-        offsets.removeAll(keepingCapacity: true)
-        lengths.removeAll(keepingCapacity: true)
-        destinations.removeAll(keepingCapacity: true)
-        needsScope.removeAll(keepingCapacity: true)
-        sources.removeAll(keepingCapacity: true)
-        hasSource.removeAll(keepingCapacity: true)
+        items.removeAll(keepingCapacity: true)
         destinationAddresses.removeAll(keepingCapacity: true)
     }
 
-    private static func append16(_ address: IPAddress, to storage: inout [UInt8]) {
-        switch address {
-        case let .v4(a, b, c, d):
-            storage.append(a)
-            storage.append(b)
-            storage.append(c)
-            storage.append(d)
-            storage.append(contentsOf: repeatElement(0, count: 12))
-        case let .v6(bytes):
-            storage.append(contentsOf: bytes)
+    /// The address's bytes at the start of a 16-byte C array (4 of them for IPv4, the rest 0).
+    private static func copy<Field>(_ address: IPAddress, into field: inout Field) {
+        withUnsafeMutableBytes(of: &field) { raw in
+            precondition(raw.count == 16)
+            switch address {
+            case let .v4(a, b, c, d):
+                raw[0] = a
+                raw[1] = b
+                raw[2] = c
+                raw[3] = d
+            case let .v6(bytes):
+                for (i, byte) in bytes.enumerated() { raw[i] = byte }
+            }
         }
     }
 }

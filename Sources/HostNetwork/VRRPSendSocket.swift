@@ -103,8 +103,6 @@ public struct VRRPSendSocket: ~Copyable, Sendable {
     /// The batch is left as it was.
     public func send(_ batch: VRRPSendBatch) -> [(index: Int, error: HostNetworkError)] {
         var failures: [(index: Int, error: HostNetworkError)] = []
-        var sent = [UInt32](repeating: 0, count: Int(SWIFTVS_SEND_BATCH_MAX))
-        let domain = family == .inet ? AF_INET : AF_INET6
         var next = 0
         while next < batch.count {
             if batch.destinationAddresses[next].family != family {
@@ -116,44 +114,33 @@ public struct VRRPSendSocket: ~Copyable, Sendable {
             var end = next
             while end < batch.count, end - next < Int(SWIFTVS_SEND_BATCH_MAX),
                   batch.destinationAddresses[end].family == family { end += 1 }
-            let n = call(batch, from: next, count: end - next, domain: domain, &sent)
-            if n < 0 {
-                failures.append((next, .system(.current, .sendVRRP, "to \(batch.destinationAddresses[next]) on \(interface.name)")))
-                next += 1
-                continue
-            }
-            for i in 0..<n where sent[i] != batch.lengths[next + i] {
-                failures.append((next + i, HostNetworkError(code: .system, errno: .messageTooLong, operation: .sendVRRP,
-                                                            object: "to \(batch.destinationAddresses[next + i]) on \(interface.name)",
-                                                            step: "sent \(sent[i]) of \(batch.lengths[next + i]) bytes")))
-            }
-            next += n
+            next += call(batch, from: next, count: end - next, &failures)
         }
         return failures
     }
 
-    /// One sendmmsg of `count` datagrams of `batch` from `first`: how many were sent, or -1.
-    private func call(_ batch: VRRPSendBatch, from first: Int, count: Int, domain: Int32, _ sent: inout [UInt32]) -> Int {
-        batch.data.withUnsafeBufferPointer { data in
-            batch.offsets.withUnsafeBufferPointer { offsets in
-                batch.lengths.withUnsafeBufferPointer { lengths in
-                    batch.destinations.withUnsafeBufferPointer { destinations in
-                        batch.needsScope.withUnsafeBufferPointer { needsScope in
-                            batch.sources.withUnsafeBufferPointer { sources in
-                                batch.hasSource.withUnsafeBufferPointer { hasSource in
-                                    sent.withUnsafeMutableBufferPointer { sent in
-                                        Int(swiftvs_send_batch(descriptor.rawValue, domain, data.baseAddress,
-                                                               offsets.baseAddress! + first, lengths.baseAddress! + first,
-                                                               destinations.baseAddress! + 16 * first, needsScope.baseAddress! + first,
-                                                               sources.baseAddress! + 16 * first, hasSource.baseAddress! + first,
-                                                               interface.index, UInt32(count), sent.baseAddress))
-                                    }
-                                }
-                            }
-                        }
-                    }
+    /// One sendmmsg of `count` datagrams of `batch` from `first`; returns how many it took
+    /// (at least one: a datagram the kernel refused is reported in `failures` and passed).
+    private func call(_ batch: VRRPSendBatch, from first: Int, count: Int,
+                      _ failures: inout [(index: Int, error: HostNetworkError)]) -> Int {
+        let domain = family == .inet ? AF_INET : AF_INET6
+        return withUnsafeTemporaryAllocation(of: UInt32.self, capacity: Int(SWIFTVS_SEND_BATCH_MAX)) { sent -> Int in
+            let n = batch.data.withUnsafeBufferPointer { data in
+                batch.items.withUnsafeBufferPointer { items in
+                    Int(swiftvs_send_batch(descriptor.rawValue, domain, data.baseAddress, items.baseAddress! + first,
+                                           interface.index, UInt32(count), sent.baseAddress))
                 }
             }
+            if n < 0 {
+                failures.append((first, .system(.current, .sendVRRP, "to \(batch.destinationAddresses[first]) on \(interface.name)")))
+                return 1
+            }
+            for i in 0..<n where sent[i] != batch.items[first + i].length {
+                failures.append((first + i, HostNetworkError(code: .system, errno: .messageTooLong, operation: .sendVRRP,
+                                                             object: "to \(batch.destinationAddresses[first + i]) on \(interface.name)",
+                                                             step: "sent \(sent[i]) of \(batch.items[first + i].length) bytes")))
+            }
+            return n
         }
     }
 
