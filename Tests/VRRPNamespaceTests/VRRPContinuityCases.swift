@@ -73,7 +73,12 @@ enum VRRPContinuityCases {
         for (i, t) in takeovers.enumerated() {
             let next = i + 1 < takeovers.count ? takeovers[i + 1].at - 0.2 : end
             let mac = s.node(t.name).node.mac
-            let burst = announcements.filter { $0.time >= t.at - 0.2 && $0.time < next }
+            // A stale holder's kernel answers the new master's gratuitous requests for an address
+            // it still has (after kill -9 the old master keeps the VIP): that reply, sender and
+            // target the VIP, is the kernel's, not an announcement; any other packet counts.
+            let burst = announcements.filter {
+                $0.time >= t.at - 0.2 && $0.time < next && !($0.kind == .arpReply && $0.senderMAC != mac)
+            }
             let first = burst.first?.time ?? 0
             report.append(String(format: "%@ %d (%.0f ms after the VIP)", t.name, burst.count, (first - t.at) * 1000))
             #expect(burst.count == garpRepeat && burst.allSatisfy { $0.senderMAC == mac && $0.kind == .arpRequest },
