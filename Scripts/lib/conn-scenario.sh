@@ -48,7 +48,13 @@ setup() {
   # Real servers: HTTP on 80 and 8080 (IPv4 and IPv6).
   $rs $py -m http.server 80 --bind :: >/dev/null 2>&1 &
   $rs $py -m http.server 8080 --bind :: >/dev/null 2>&1 &
-  for _ in $(seq 100); do $rs sh -c 'ss -ltn | grep -q ":8080 " && ss -ltn | grep -q ":80 "' && break; sleep 0.1; done
+  # Python's start in a loaded TCG VM can take tens of seconds: wait up to 180 s, then say so
+  # (a scenario without listeners leaves only SYN_RECV entries, and the tests would say less).
+  local deadline=$((SECONDS + 180))
+  until $rs sh -c 'l=$(ss -ltnH); echo "$l" | grep -q ":8080 " && echo "$l" | grep -q ":80 "'; do
+    ((SECONDS < deadline)) || { echo "conn-scenario: the real servers do not listen on :80 and :8080 after 180 s" >&2; exit 1; }
+    sleep 0.2
+  done
 
   ipvsadm -A -t 192.0.2.100:80 -s rr
   ipvsadm -a -t 192.0.2.100:80 -r 198.51.100.11 -g
@@ -90,10 +96,11 @@ traffic() {
   $t udp 2001:db8::100 53 2
   $t sctp 192.0.2.100 5672 2 || true
   ipvsadm -L -u 192.0.2.100:5060 -n >/dev/null 2>&1 && $t sip 192.0.2.100 5060 a84b4c76e66710@client.example
-  # Wait for the held connections (and the rest) to be in the table.
-  for _ in $(seq 100); do
-    [ "$(grep -c ESTABLISHED /proc/net/ip_vs_conn)" -ge 9 ] && break
-    sleep 0.1
+  # Wait for the held connections (3 + 2 + 2 + 2) to be established in the table.
+  local deadline=$((SECONDS + 180))
+  until [ "$(grep -c ESTABLISHED /proc/net/ip_vs_conn)" -ge 9 ]; do
+    ((SECONDS < deadline)) || { echo "conn-scenario: the held connections are not all ESTABLISHED after 180 s:" >&2; cat /proc/net/ip_vs_conn >&2; exit 1; }
+    sleep 0.2
   done
 }
 
