@@ -57,6 +57,15 @@ struct swiftvs_recv_info {
     int truncated;       // 1 when the datagram was larger than the buffer
 };
 
+// IP_PKTINFO / IPV6_PKTINFO: the datagram's destination address (4 or 16 bytes) and the
+// interface it arrived on.
+static inline void swiftvs_take_pktinfo(struct swiftvs_recv_info *info, const void *destination,
+                                        size_t length, int ifindex) {
+    memcpy(info->destination, destination, length);
+    info->ifindex = ifindex;
+    info->have_pktinfo = 1;
+}
+
 // recvmsg(2) on a raw IPv4 or IPv6 socket with the control messages walked (CMSG_* are macros).
 // Returns the byte count or -1 with errno (EAGAIN when nothing is queued on a non-blocking socket).
 static inline long swiftvs_recv_with_info(int fd, int family, unsigned char *buf, size_t len,
@@ -83,15 +92,11 @@ static inline long swiftvs_recv_with_info(int fd, int family, unsigned char *buf
         if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
             struct in_pktinfo pi;
             memcpy(&pi, CMSG_DATA(c), sizeof pi);
-            memcpy(info->destination, &pi.ipi_addr, 4);
-            info->ifindex = pi.ipi_ifindex;
-            info->have_pktinfo = 1;
+            swiftvs_take_pktinfo(info, &pi.ipi_addr, sizeof pi.ipi_addr, pi.ipi_ifindex);
         } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
             struct swiftvs_in6_pktinfo pi;
             memcpy(&pi, CMSG_DATA(c), sizeof pi);
-            memcpy(info->destination, &pi.addr, 16);
-            info->ifindex = pi.ifindex;
-            info->have_pktinfo = 1;
+            swiftvs_take_pktinfo(info, &pi.addr, sizeof pi.addr, pi.ifindex);
         } else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT) {
             int h;
             memcpy(&h, CMSG_DATA(c), sizeof h);

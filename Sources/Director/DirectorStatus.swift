@@ -25,7 +25,7 @@ public struct DirectorStatus: Sendable {
             out += "\nvrrp_instance \(i.name)  \(i.state.rawValue)  on \(i.interface) vrid \(i.virtualRouterID)\n"
             let weights = i.weights.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value > 0 ? "+" : "")\($0.value)" }
             out += "  priority \(i.effectivePriority) (configured \(i.configuredPriority)\(weights.isEmpty ? "" : "; " + weights.joined(separator: ", ")))"
-            out += "  advert_int \(Self.seconds(i.advertInterval)) s  master \(i.masterAddress?.description ?? "-")\n"
+            out += "  advert_int \(i.advertInterval.secondsText) s  master \(i.masterAddress?.description ?? "-")\n"
             if !i.faults.isEmpty { out += "  faults: \(i.faults.joined(separator: "; "))\n" }
             if let t = i.lastTransition {
                 out += "  last transition \(t.from.rawValue) -> \(t.to.rawValue) at \(Self.wallTime(t.at)): \(t.reason)\n"
@@ -95,7 +95,7 @@ public struct DirectorStatus: Sendable {
                     }
                     w.array("faults", i.faults) { w.value($0) }
                     w.field("master", i.masterAddress?.description)
-                    w.rawField("advert_int", Self.seconds(i.advertInterval))
+                    w.rawField("advert_int", i.advertInterval.secondsText)
                     w.field("last_transition", i.lastTransition.map { "\($0.from.rawValue) -> \($0.to.rawValue): \($0.reason)" })
                     w.field("last_transition_at", i.lastTransition.map { Self.wallTime($0.at) })
                     w.field("adverts_sent", i.counters.advertsSent)
@@ -114,11 +114,6 @@ public struct DirectorStatus: Sendable {
         var base = lvs.json
         while base.last == "\n" || base.last == "}" { if base.removeLast() == "}" { break } }
         return base + "," + vrrpPart + "}\n"
-    }
-
-    static func seconds(_ d: Duration) -> String {
-        let ms = d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000
-        return "\(ms / 1000).\(String(ms % 1000 + 1000).dropFirst())"
     }
 
     static func wallTime(_ instant: ContinuousClock.Instant) -> String {

@@ -12,11 +12,6 @@ public struct GratuitousARPSender: ~Copyable, Sendable {
         socket = try PacketSocket(interface: interface, .openARPSocket)
     }
 
-    /// The socket's descriptor (non-blocking; it never becomes readable).
-    public var fileDescriptor: Int32 {
-        borrowing get { socket.descriptor.rawValue }
-    }
-
     /// Sends one gratuitous ARP for `address` (an IPv4 address).
     public func send(for address: IPAddress) throws(HostNetworkError) {
         let object = "for \(address) on \(socket.interface.name)"

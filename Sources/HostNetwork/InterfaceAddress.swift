@@ -6,35 +6,22 @@ public struct AddressScope: RawRepresentable, Sendable, Hashable, CustomStringCo
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     public static let global = AddressScope(rawValue: 0)
-    public static let site = AddressScope(rawValue: 200)
     public static let link = AddressScope(rawValue: 253)
-    public static let host = AddressScope(rawValue: 254)
-    public static let nowhere = AddressScope(rawValue: 255)
 
-    /// keepalived's and ip(8)'s names: global, site, link, host, nowhere, or a number 0-255.
+    /// The scopes ip(8) and keepalived name (rt_scopes), with their numbers.
+    public static let named: [(name: String, scope: AddressScope)] = [
+        ("global", .global), ("site", AddressScope(rawValue: 200)), ("link", .link),
+        ("host", AddressScope(rawValue: 254)), ("nowhere", AddressScope(rawValue: 255)),
+    ]
+
+    /// A scope of `named`, by its name or its number (as keepalived's `scope` takes them).
     public init?(name: String) {
-        switch name {
-        case "global": self = .global
-        case "site": self = .site
-        case "link": self = .link
-        case "host": self = .host
-        case "nowhere": self = .nowhere
-        default:
-            guard let n = UInt8(name) else { return nil }
-            self.init(rawValue: n)
-        }
+        guard let s = Self.named.first(where: { $0.name == name || String($0.scope.rawValue) == name }) else { return nil }
+        self = s.scope
     }
 
-    public var description: String {
-        switch self {
-        case .global: return "global"
-        case .site: return "site"
-        case .link: return "link"
-        case .host: return "host"
-        case .nowhere: return "nowhere"
-        default: return String(rawValue)
-        }
-    }
+    /// Its name in `named`, or its number.
+    public var description: String { Self.named.first { $0.scope == self }?.name ?? String(rawValue) }
 }
 
 /// An address on an interface: what `ip addr add ADDR/LEN dev IF [label L] [scope S] [brd B]`

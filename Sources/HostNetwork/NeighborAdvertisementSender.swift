@@ -13,11 +13,6 @@ public struct NeighborAdvertisementSender: ~Copyable, Sendable {
         socket = try PacketSocket(interface: interface, .openNDSocket)
     }
 
-    /// The socket's descriptor (non-blocking; it never becomes readable).
-    public var fileDescriptor: Int32 {
-        borrowing get { socket.descriptor.rawValue }
-    }
-
     /// Sends one unsolicited NA for `address` (an IPv6 address). `router` sets the R flag;
     /// keepalived sets it when IPv6 forwarding is on for the interface.
     public func send(for address: IPAddress, router: Bool = false) throws(HostNetworkError) {

@@ -99,6 +99,19 @@ enum IpvsadmNames {
         return IpvsadmPrintf.truncate("\(open)\(host)\(close):\(service)", 59)
     }
 
+    /// A service as a listing names it, `KIND NAME`: `kind` is the word for its protocol (nil
+    /// for a firewall-mark service); the name is the mark (`ipv6Mark` after an IPv6 one) or
+    /// `addressPort`'s text.
+    static func serviceName(_ key: ServiceKey, numeric: Bool, resolver: any NameResolver, ipv6Mark: String,
+                            kind: (TransportProtocol?) -> String) -> String {
+        switch key {
+        case let .fwmark(mark, family):
+            return kind(nil) + " " + IpvsadmPrintf.fwmark(mark) + (family == .inet6 ? ipv6Mark : "")
+        case let .address(proto, address, port):
+            return kind(proto) + " " + addressPort(address, port, proto, numeric: numeric, resolver: resolver)
+        }
+    }
+
     /// A persistent service's netmask as ipvsadm prints it, when it is not the full one
     /// (dotted quad for IPv4, a prefix length for IPv6); nil for /32 and /128.
     static func persistenceMask(_ s: Service) -> String? {

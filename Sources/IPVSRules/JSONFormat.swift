@@ -117,16 +117,7 @@ public enum JSONFormat {
 
         func stats(_ s: Stats) {
             object {
-                field("connections", s.connections)
-                field("inPackets", s.inPackets)
-                field("outPackets", s.outPackets)
-                field("inBytes", s.inBytes)
-                field("outBytes", s.outBytes)
-                field("connectionRate", s.connectionRate)
-                field("inPacketRate", s.inPacketRate)
-                field("outPacketRate", s.outPacketRate)
-                field("inByteRate", s.inByteRate)
-                field("outByteRate", s.outByteRate)
+                for (name, counter) in JSONFormat.statsFields { field(name, s[keyPath: counter]) }
             }
         }
 
@@ -166,27 +157,13 @@ public enum JSONFormat {
                 field("address", d.address.description)
                 field("family", d.address.family == .inet ? "inet" : "inet6")
                 field("port", d.port)
-                let forwarding: String
-                switch d.forwarding {
-                case .masquerade: forwarding = "masq"
-                case .directRouting: forwarding = "route"
-                case .tunnel: forwarding = "tunnel"
-                case .local: forwarding = "local"
-                case .bypass: forwarding = "bypass"
-                }
-                field("forwarding", forwarding)
+                field("forwarding", JSONFormat.forwardingName(d.forwarding))
                 key("tunnel")
                 if case let .tunnel(t) = d.forwarding {
                     object {
                         field("type", IpvsadmNames.tunnelType(t.kind))
                         field("port", t.port)
-                        let c: String
-                        switch t.checksum {
-                        case .none: c = "none"
-                        case .checksum: c = "csum"
-                        case .remote: c = "remcsum"
-                        }
-                        field("checksum", c)
+                        field("checksum", JSONFormat.checksumName(t.checksum))
                     }
                 } else {
                     string(nil)
@@ -199,6 +176,40 @@ public enum JSONFormat {
                 field("persistentConnections", e.persistentConnections)
                 key("stats"); stats(e.stats)
             }
+        }
+    }
+
+    /// `STATS`' counters in their order, by their JSON names.
+    static let statsFields: [(name: String, counter: KeyPath<Stats, UInt64> & Sendable)] = [
+        ("connections", \.connections),
+        ("inPackets", \.inPackets),
+        ("outPackets", \.outPackets),
+        ("inBytes", \.inBytes),
+        ("outBytes", \.outBytes),
+        ("connectionRate", \.connectionRate),
+        ("inPacketRate", \.inPacketRate),
+        ("outPacketRate", \.outPacketRate),
+        ("inByteRate", \.inByteRate),
+        ("outByteRate", \.outByteRate),
+    ]
+
+    /// `"forwarding"`: masq, route, tunnel, local, bypass.
+    static func forwardingName(_ f: ForwardingMethod) -> String {
+        switch f {
+        case .masquerade: "masq"
+        case .directRouting: "route"
+        case .tunnel: "tunnel"
+        case .local: "local"
+        case .bypass: "bypass"
+        }
+    }
+
+    /// A tunnel's `"checksum"`: none, csum, remcsum.
+    static func checksumName(_ c: Tunnel.Checksum) -> String {
+        switch c {
+        case .none: "none"
+        case .checksum: "csum"
+        case .remote: "remcsum"
         }
     }
 

@@ -378,18 +378,20 @@ struct LineParser {
         }
     }
 
-    /// One option, in order, as ipvsadm's `parse_options` applies it.
+    /// One option, in order, as ipvsadm's `parse_options` applies it; `v` is its value ("" for
+    /// none), for the group's function.
     mutating func apply(_ occ: Occurrence, to s: inout LineState) {
+        let v = occ.value ?? ""
         switch occ.option {
         case .tcp, .udp, .sctp, .fwmark, .ipv6:
-            applyServiceKey(occ, to: &s)
+            applyServiceKey(occ, v, to: &s)
         case .scheduler, .persistent, .netmask, .ops, .pe, .schedFlags:
-            applyServiceAttribute(occ, to: &s)
+            applyServiceAttribute(occ, v, to: &s)
         case .realServer, .masquerading, .ipip, .gatewaying, .weight, .uThreshold, .lThreshold,
              .tunType, .tunPort, .tunNocsum, .tunCsum, .tunRemcsum:
-            applyServerOption(occ, to: &s)
+            applyServerOption(occ, v, to: &s)
         case .mcastInterface, .syncid, .mcastGroup, .mcastPort, .mcastTTL, .syncMaxlen:
-            applyDaemonOption(occ, to: &s)
+            applyDaemonOption(occ, v, to: &s)
         case .command, .sort, .numeric, .connection, .timeout, .daemon, .stats, .rate, .thresholds,
              .persistentConn, .nosort, .exact, .tunInfo:
             break
@@ -417,8 +419,7 @@ struct LineParser {
     }
 
     /// The virtual service: `-t -u --sctp-service ADDRESS[:PORT]`, `-f MARK`, `-6`.
-    private mutating func applyServiceKey(_ occ: Occurrence, to s: inout LineState) {
-        let v = occ.value ?? ""
+    private mutating func applyServiceKey(_ occ: Occurrence, _ v: String, to s: inout LineState) {
         switch occ.option {
         case .tcp, .udp, .sctp:
             let proto: TransportProtocol = occ.option == .tcp ? .tcp : occ.option == .udp ? .udp : .sctp
@@ -460,8 +461,7 @@ struct LineParser {
     }
 
     /// The service's attributes: scheduler, persistence, netmask, one-packet, engine, scheduler flags.
-    private mutating func applyServiceAttribute(_ occ: Occurrence, to s: inout LineState) {
-        let v = occ.value ?? ""
+    private mutating func applyServiceAttribute(_ occ: Occurrence, _ v: String, to s: inout LineState) {
         switch occ.option {
         case .scheduler:
             if v.isEmpty {
@@ -508,8 +508,7 @@ struct LineParser {
     }
 
     /// The real server: address, forwarding, weight, thresholds, tunnel.
-    private mutating func applyServerOption(_ occ: Occurrence, to s: inout LineState) {
-        let v = occ.value ?? ""
+    private mutating func applyServerOption(_ occ: Occurrence, _ v: String, to s: inout LineState) {
         switch occ.option {
         case .realServer:
             s.serverToken = occ.valueToken
@@ -555,8 +554,7 @@ struct LineParser {
     }
 
     /// The sync daemon: interface, id, multicast group, port and TTL, message length.
-    private mutating func applyDaemonOption(_ occ: Occurrence, to s: inout LineState) {
-        let v = occ.value ?? ""
+    private mutating func applyDaemonOption(_ occ: Occurrence, _ v: String, to s: inout LineState) {
         switch occ.option {
         case .mcastInterface:
             s.interface = kernelName(occ, &s, "invalid multicast interface name '\(v)'", "an interface name is 1 to 15 characters")

@@ -123,14 +123,10 @@ public enum ListFormat {
 
     /// The service column: `TCP  192.0.2.1:80` (IPv4 cut at 33 bytes), `FWM  80 IPv6`.
     static func serviceName(_ key: ServiceKey, numeric: Bool, resolver: any NameResolver) -> String {
-        switch key {
-        case let .fwmark(mark, family):
-            return family == .inet6 ? "FWM  \(IpvsadmPrintf.fwmark(mark)) IPv6" : "FWM  \(IpvsadmPrintf.fwmark(mark))"
-        case let .address(proto, address, port):
-            let v = IpvsadmNames.addressPort(address, port, proto, numeric: numeric, resolver: resolver)
-            let name = IpvsadmPrintf.left(proto.description, 4) + " " + v
-            return address.family == .inet6 ? name : IpvsadmPrintf.truncate(name, 33)
+        let name = IpvsadmNames.serviceName(key, numeric: numeric, resolver: resolver, ipv6Mark: " IPv6") {
+            IpvsadmPrintf.left($0?.description ?? "FWM", 4)
         }
+        return key.family == .inet6 ? name : IpvsadmPrintf.truncate(name, 33)
     }
 
     /// The destination column: IPv4 cut at 28 bytes.

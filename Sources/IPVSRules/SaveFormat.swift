@@ -168,12 +168,8 @@ public enum SaveFormat {
 
     /// `-t 192.0.2.1:80`, `--sctp-service [2001:db8::1]:5060`, `-f 80`, `-f 80 -6`.
     static func serviceName(_ key: ServiceKey, numeric: Bool, resolver: any NameResolver) -> String {
-        switch key {
-        case let .fwmark(mark, family):
-            return family == .inet6 ? "-f \(IpvsadmPrintf.fwmark(mark)) -6" : "-f \(IpvsadmPrintf.fwmark(mark))"
-        case let .address(proto, address, port):
-            let v = IpvsadmNames.addressPort(address, port, proto, numeric: numeric, resolver: resolver)
-            return "\(IpvsadmNames.serviceOption(proto)) \(v)"
+        IpvsadmNames.serviceName(key, numeric: numeric, resolver: resolver, ipv6Mark: " -6") {
+            $0.map { "\(IpvsadmNames.serviceOption($0))" } ?? "-f"
         }
     }
 

@@ -33,13 +33,16 @@ public struct IPv6Bytes: Sendable, Hashable, RandomAccessCollection, MutableColl
     /// ::
     public init() {}
 
+    /// From exactly 16 bytes in memory, in network order.
+    public init(copying raw: UnsafeRawBufferPointer) {
+        precondition(raw.count == 16, "an IPv6 address has 16 bytes, not \(raw.count)")
+        withUnsafeMutableBytes(of: &self) { $0.copyMemory(from: raw) }
+    }
+
     /// From exactly 16 bytes in network order.
     public init(_ bytes: some Collection<UInt8>) {
         precondition(bytes.count == 16, "an IPv6 address has 16 bytes, not \(bytes.count)")
-        var copied = IPv6Bytes()
-        if bytes.withContiguousStorageIfAvailable({ b in
-            withUnsafeMutableBytes(of: &copied) { $0.copyMemory(from: UnsafeRawBufferPointer(b)) }
-        }) != nil {
+        if let copied = bytes.withContiguousStorageIfAvailable({ IPv6Bytes(copying: UnsafeRawBufferPointer($0)) }) {
             self = copied
             return
         }
@@ -103,10 +106,7 @@ public enum IPAddress: Sendable, Hashable, Comparable {
     public init?(contiguous b: UnsafeRawBufferPointer) {
         switch b.count {
         case 4: self = .v4(b[0], b[1], b[2], b[3])
-        case 16:
-            var v6 = IPv6Bytes()
-            withUnsafeMutableBytes(of: &v6) { $0.copyMemory(from: b) }
-            self = .v6(bytes: v6)
+        case 16: self = .v6(bytes: IPv6Bytes(copying: b))
         default: return nil
         }
     }
@@ -117,7 +117,7 @@ public enum IPAddress: Sendable, Hashable, Comparable {
         if s.contains(":") {
             var storage = in6_addr()
             guard inet_pton(AF_INET6, s, &storage) == 1 else { return nil }
-            self = .v6(bytes: withUnsafeBytes(of: storage) { IPv6Bytes($0) })
+            self = .v6(bytes: withUnsafeBytes(of: storage) { IPv6Bytes(copying: $0) })
         } else {
             var storage = in_addr()
             guard inet_pton(AF_INET, s, &storage) == 1 else { return nil }

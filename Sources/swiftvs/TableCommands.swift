@@ -149,17 +149,17 @@ struct DeleteService: ServiceCommand {
     }
 }
 
-struct AddServer: ServiceCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "add-server",
-        abstract: "Add a real server to a service (ipvsadm -a).",
-        discussion: """
-            Examples:
-              swiftvs add-server -f 80 -r 192.0.2.101 -g
-              swiftvs add-server -t 192.0.2.100:80 -r 192.0.2.11:8080 -m -w 3
-            """)
+/// What tells `add-server` and `edit-server` apart: their name, help and ipvsadm's command
+/// option. They take the same options and make the same ipvsadm line (`ServerChange`).
+protocol ServerChangeVerb {
+    static var configuration: CommandConfiguration { get }
+    static var ipvsadmOption: String { get }
+}
 
-    static let ipvsadmOption = "-a"
+/// A real server of a service, with its attributes: `add-server` or `edit-server`.
+struct ServerChange<Verb: ServerChangeVerb>: ServiceCommand {
+    static var configuration: CommandConfiguration { Verb.configuration }
+    static var ipvsadmOption: String { Verb.ipvsadmOption }
 
     @OptionGroup var service: ServiceOptions
     @OptionGroup var server: ServerAddressOption
@@ -169,19 +169,26 @@ struct AddServer: ServiceCommand {
     var extraArguments: [String] { ["-r", server.server] + attributes.arguments }
 }
 
-struct EditServer: ServiceCommand {
+typealias AddServer = ServerChange<AddServerVerb>
+typealias EditServer = ServerChange<EditServerVerb>
+
+enum AddServerVerb: ServerChangeVerb {
+    static let configuration = CommandConfiguration(
+        commandName: "add-server",
+        abstract: "Add a real server to a service (ipvsadm -a).",
+        discussion: """
+            Examples:
+              swiftvs add-server -f 80 -r 192.0.2.101 -g
+              swiftvs add-server -t 192.0.2.100:80 -r 192.0.2.11:8080 -m -w 3
+            """)
+    static let ipvsadmOption = "-a"
+}
+
+enum EditServerVerb: ServerChangeVerb {
     static let configuration = CommandConfiguration(
         commandName: "edit-server",
         abstract: "Edit a real server (ipvsadm -e); options left out take their defaults, as with ipvsadm.")
-
     static let ipvsadmOption = "-e"
-
-    @OptionGroup var service: ServiceOptions
-    @OptionGroup var server: ServerAddressOption
-    @OptionGroup var attributes: ServerAttributeOptions
-    @OptionGroup var common: CommonOptions
-
-    var extraArguments: [String] { ["-r", server.server] + attributes.arguments }
 }
 
 struct DeleteServer: ServiceCommand {

@@ -92,7 +92,7 @@ import NetworkModel
         #expect(r.all == [])
         let v = try #require(r.instance).virtualAddresses
         #expect(v.map { $0.broadcast?.description ?? "-" } == ["-", "198.51.100.255", "198.51.100.0", "198.51.100.63", "-"])
-        #expect(v.map { $0.scope?.rawValue ?? "-" } == ["-", "-", "-", "link", "site"])
+        #expect(v.map { $0.scope?.description ?? "-" } == ["-", "-", "-", "link", "site"])
     }
 
     @Test func virtualAddressErrors() {

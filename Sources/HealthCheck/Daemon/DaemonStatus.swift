@@ -47,17 +47,6 @@ public struct DaemonStatus: Sendable, Hashable {
     public var reloads: Int
     public var virtualServers: [VirtualServer]
 
-    static func milliseconds(_ d: Duration) -> String {
-        let us = d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
-        let ms = Double(us) / 1000
-        return String(Int((ms * 1000).rounded()) / 1000) + "." + pad3(Int((ms * 1000).rounded()) % 1000)
-    }
-
-    private static func pad3(_ v: Int) -> String {
-        let s = String(v)
-        return String(repeating: "0", count: max(0, 3 - s.count)) + s
-    }
-
     /// A human-readable report, one block per virtual server.
     public var text: String {
         var out = "swiftvs daemon: started \(startedAt?.description ?? "-"), \(checksRun) checks, \(kernelChanges) kernel changes"
@@ -68,11 +57,11 @@ public struct DaemonStatus: Sendable, Hashable {
             if let sorry = vs.sorryServer { out += "  sorry server \(sorry) \(vs.sorryServerActive ? "IN" : "out")" }
             out += "\n"
             for rs in vs.realServers {
-                let latency = rs.latency.map { " \(Self.milliseconds($0)) ms" } ?? ""
+                let latency = rs.latency.map { " \($0.millisecondsText) ms" } ?? ""
                 out += "  \(rs.address)  \(rs.state == "up" ? "UP  " : "DOWN")  weight \(rs.weight)"
                 out += "  last \(rs.lastResult ?? "-")\(latency)  since \(rs.lastChange?.description ?? "-")\n"
                 for c in rs.checkers {
-                    let l = c.latency.map { " \(Self.milliseconds($0)) ms" } ?? ""
+                    let l = c.latency.map { " \($0.millisecondsText) ms" } ?? ""
                     out += "    \(c.type) \(c.target)  \(c.state)  \(c.lastResult ?? "not run yet")\(l)\(c.lastCheck.map { " at \($0)" } ?? "")\n"
                 }
             }
@@ -107,7 +96,7 @@ public struct DaemonStatus: Sendable, Hashable {
                             w.field("weight", Int(rs.weight))
                             w.field("configured_weight", Int(rs.configuredWeight))
                             w.field("last_result", rs.lastResult)
-                            w.rawField("latency_ms", rs.latency.map(Self.milliseconds))
+                            w.rawField("latency_ms", rs.latency.map(\.millisecondsText))
                             w.field("last_change", rs.lastChange?.description)
                             w.array("checkers", rs.checkers) { c in
                                 w.object {
@@ -116,7 +105,7 @@ public struct DaemonStatus: Sendable, Hashable {
                                     w.field("target", c.target)
                                     w.field("state", c.state)
                                     w.field("last_result", c.lastResult)
-                                    w.rawField("latency_ms", c.latency.map(Self.milliseconds))
+                                    w.rawField("latency_ms", c.latency.map(\.millisecondsText))
                                     w.field("last_check", c.lastCheck?.description)
                                 }
                             }

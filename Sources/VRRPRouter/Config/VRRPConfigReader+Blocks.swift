@@ -1,5 +1,6 @@
 import NetworkModel
 import KeepalivedConfig
+import HostNetwork
 
 extension VRRPConfigReader {
     /// `unicast_peer { IP [min_ttl N] [max_ttl N] … }`.
@@ -97,7 +98,7 @@ extension VRRPConfigReader {
             case "label": vip.label = v.text
             case "brd", "broadcast": vip.broadcast = broadcast(v, of: vip)
             case "scope":
-                guard let scope = VirtualAddress.Scope(rawValue: v.text) ?? Self.numberedScopes[v.text] else {
+                guard let scope = AddressScope(name: v.text) else {
                     reader.error(v.location, "virtual address \(vip.address): unknown scope '\(v.text)' (global, site, link, host, nowhere, or 0, 200, 253, 254, 255)")
                     return nil
                 }
@@ -112,11 +113,6 @@ extension VRRPConfigReader {
         }
         return vip
     }
-
-    /// The scopes by number, as ip(8) and keepalived also take them (rt_scopes).
-    static let numberedScopes: [String: VirtualAddress.Scope] = [
-        "0": .global, "200": .site, "253": .link, "254": .host, "255": .nowhere,
-    ]
 
     /// `brd ADDR`, or ip(8)'s `brd +` (host bits set) and `brd -` (host bits clear), which
     /// keepalived takes too.

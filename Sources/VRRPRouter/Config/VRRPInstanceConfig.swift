@@ -1,4 +1,5 @@
 import NetworkModel
+import HostNetwork
 import KeepalivedConfig
 import EventLoop
 import VRRP
@@ -76,22 +77,18 @@ public struct VRRPInstanceConfig: Sendable, Hashable {
 
 /// One address of `virtual_ipaddress`: `ADDR[/LEN] [dev IF] [label L] [scope S] [brd B]`.
 public struct VirtualAddress: Sendable, Hashable, CustomStringConvertible {
-    public enum Scope: String, Sendable, Hashable {
-        case global, site, link, host, nowhere
-    }
-
     public var address: IPAddress
     /// /32 or /128 when the line gives none (keepalived's default).
     public var prefixLength: UInt8
     /// The interface it goes on; nil: the instance's.
     public var device: String?
     public var label: String?
-    public var scope: Scope?
+    public var scope: AddressScope?
     public var broadcast: IPAddress?
     public var location: SourceLocation
 
     public init(address: IPAddress, prefixLength: UInt8, device: String? = nil, label: String? = nil,
-                scope: Scope? = nil, broadcast: IPAddress? = nil, location: SourceLocation) {
+                scope: AddressScope? = nil, broadcast: IPAddress? = nil, location: SourceLocation) {
         self.address = address
         self.prefixLength = prefixLength
         self.device = device

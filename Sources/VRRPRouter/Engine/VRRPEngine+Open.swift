@@ -63,7 +63,7 @@ extension VRRPEngine {
 
     func interfaceAddress(_ v: VirtualAddress, default interface: NetworkInterface) throws(HostNetworkError) -> InterfaceAddress {
         let index = try v.device.map { d throws(HostNetworkError) in try self.interface(named: d).index } ?? interface.index
-        let scope = v.scope.flatMap { AddressScope(name: $0.rawValue) } ?? .global
+        let scope = v.scope ?? .global
         return InterfaceAddress(address: v.address, prefixLength: v.prefixLength, interfaceIndex: index,
                                 label: v.label, scope: scope, broadcast: v.broadcast)
     }

@@ -60,12 +60,16 @@ final class VirtualRouter {
     var name: String { config.name }
 
     static func machineConfiguration(_ c: VRRPInstanceConfig, source: IPAddress) -> VRRPInstanceConfiguration {
-        VRRPInstanceConfiguration(
-            version: c.version == 3 ? .v3 : .v2,
-            initialState: c.initialState == .master ? .master : .backup,
-            priority: c.priority, nopreempt: c.nopreempt, preemptDelay: c.preemptDelay,
-            advertInterval: c.advertInterval, lowerPriorityNoAdvert: c.lowerPriorityNoAdvert,
-            higherPrioritySendAdvert: c.higherPrioritySendAdvert, localAddress: source)
+        var m = VRRPInstanceConfiguration(localAddress: source)
+        m.version = c.version == 3 ? .v3 : .v2
+        m.initialState = c.initialState == .master ? .master : .backup
+        m.priority = c.priority
+        m.nopreempt = c.nopreempt
+        m.preemptDelay = c.preemptDelay
+        m.advertInterval = c.advertInterval
+        m.lowerPriorityNoAdvert = c.lowerPriorityNoAdvert
+        m.higherPrioritySendAdvert = c.higherPrioritySendAdvert
+        return m
     }
 
     static func expectation(_ c: VRRPInstanceConfig) -> AdvertExpectation {
