@@ -24,6 +24,10 @@ rs="ip netns exec cn-rs"
 
 setup() {
   sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+  # The real servers answer direct-routed connections from the VIP through the director (their
+  # only router here), which holds the VIP itself: without accept_local it drops those answers
+  # as martians (source address local), and IPv4 DR connections never get past SYN_RECV.
+  sysctl -qw net.ipv4.conf.all.accept_local=1
   sysctl -qw net.ipv4.vs.conntrack=1 2>/dev/null || true
   modprobe sctp 2>/dev/null || true
   ip link add cnvip type dummy && ip link set cnvip up
