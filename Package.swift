@@ -150,7 +150,7 @@ let package = Package(
             name: "swiftvs",
             dependencies: [
                 "IPVS", "IPVSRules", "IpvsadmFrontEnd", "FirewallMarks", "HealthCheck", "Director", "Diagnostics", "BuildInfo", "DaemonMetrics", "Serialization",
-                "SystemErrors",
+                "SystemErrors", "CLinux",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

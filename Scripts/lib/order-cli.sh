@@ -60,11 +60,16 @@ for ((i = 1; i <= n; i++)); do [[ -f $W/cg.$i ]] && cat "$W/cg.$i"; done |
 # What the profile cannot see, next to what it saw: glibc picks a string function's variant by
 # the CPU (valgrind's CPU has AVX2 and no AVX-512, the test VM's the same; a director with
 # AVX-512 runs the evex and avx512 ones), so each `__NAME_avx…` seen brings the variants of
-# NAME for AVX-512; and crtbegin's frame_dummy, which runs before main.
+# NAME for AVX-512; crtbegin's frame_dummy, which runs before main; and glibc's set-up of the
+# vDSO in a static program (_dl_non_dynamic_init: the kernel's vDSO image made a link map and its
+# symbols looked up), which valgrind skips (it gives the program no vDSO): at the end of .text,
+# unordered, they were a 64 KB window of their own in every start (perf record -e page-faults).
 nm --defined-only "$BIN/swiftvs" >"$W/symbols"   # a failed nm stops the script (set -e)
 { awk '{ print $3 }' "$W/symbols" | grep -E '^__[a-z0-9]+_(evex|avx512)' || true; } | sort -u >"$W/variants"   # none: a static glibc without them
 awk -v variants="$W/variants" '
-  BEGIN { while ((getline l < variants) > 0) v[++n] = l; print "frame_dummy" }
+  BEGIN { while ((getline l < variants) > 0) v[++n] = l; print "frame_dummy"
+          split("_dl_new_object _dl_add_to_namespace_list _dl_setup_hash _dl_lookup_symbol_x do_lookup_x check_match", vdso, " ")
+          for (i = 1; i in vdso; i++) print vdso[i] }
   { print }
   match($0, /^__[a-z0-9]+_avx/) {
     base = substr($0, 1, RLENGTH - 3)

@@ -10,8 +10,11 @@ import SystemErrors
 /// The kernel's connection table as text: /proc/net/ip_vs_conn of a network namespace, the
 /// file `ipvsadm -L -c` reads. Read it with IPVSRules' `ConnectionListing`/`ConnectionReader`.
 public struct ConnectionTableFile: ~Copyable {
-    /// The path ipvsadm opens (in the caller's own namespace).
-    public static let path = "/proc/net/ip_vs_conn"
+    /// The path ipvsadm opens (in the caller's own namespace). Static text, computed: using
+    /// it makes no String (one made and ended on `list -c`'s route runs the standard library's
+    /// String value witnesses) and reads no global (a stored `let` lies in `.data.rel.ro`, a
+    /// 64 KB window `list -c` needs nowhere else: docs/benchmarks.md, the connection table).
+    public static var path: StaticString { "/proc/net/ip_vs_conn" }
 
     /// The open descriptor (read-only, close-on-exec); closed when this value ends.
     public let fd: Int32
@@ -23,10 +26,10 @@ public struct ConnectionTableFile: ~Copyable {
     /// namespace's entries whoever reads it.
     public init(namespace: String? = nil) throws(IPVSError) {
         guard let namespace else {
-            // withCString: the literal's own NUL-terminated bytes. Passed as a String, the
-            // conversion copies it into an Array<Int8> first (code `list -c` needs nowhere else).
-            let fd = Self.path.withCString { open($0, O_RDONLY | O_CLOEXEC) }
-            if fd < 0 { throw Self.openError(.current, path: Self.path, namespace: nil) }
+            // The literal's own NUL-terminated bytes. Passed as a String, the conversion copies
+            // it into an Array<Int8> first (code `list -c` needs nowhere else).
+            let fd = open(UnsafeRawPointer(Self.path.utf8Start).assumingMemoryBound(to: CChar.self), O_RDONLY | O_CLOEXEC)
+            if fd < 0 { throw Self.openError(.current, path: Self.path.description, namespace: nil) }
             self.fd = fd
             return
         }

@@ -11,7 +11,7 @@ import IPVSModel
 /// carries the mark as its virtual address (`0.0.0.80` for mark 80).
 public struct Connection: Sendable, Hashable {
     /// The protocol as the kernel names it: `TCP`, `UDP`, `SCTP`, `IP` (templates), `IP_n`.
-    public var protocolName: String
+    public var protocolWord: ConnectionWord
     public var client: IPAddress
     public var clientPort: UInt16
     public var virtual: IPAddress
@@ -19,7 +19,7 @@ public struct Connection: Sendable, Hashable {
     public var destination: IPAddress
     public var destinationPort: UInt16
     /// The state word: `ESTABLISHED`, `SYN_RECV`, `UDP`, `ASSURED`, `NONE`, …
-    public var state: String
+    public var stateWord: ConnectionWord
     /// Seconds until the entry expires.
     public var expires: UInt32
     /// The persistence engine's name and data (`sip` and the Call-ID), when the entry has them.
@@ -29,23 +29,28 @@ public struct Connection: Sendable, Hashable {
     /// The transport protocol whose service names apply (ipvsadm looks names up for TCP, UDP
     /// and SCTP only); nil for templates and anything else.
     public var transport: TransportProtocol? {
-        switch protocolName {
-        case "TCP": return .tcp
-        case "UDP": return .udp
-        case "SCTP": return .sctp
-        default: return nil
-        }
+        if protocolWord.equals("UDP") { return .udp }
+        if protocolWord.equals("TCP") { return .tcp }
+        if protocolWord.equals("SCTP") { return .sctp }
+        return nil
     }
 
     /// True for a persistence template (protocol `IP`).
-    public var isTemplate: Bool { protocolName == "IP" }
+    public var isTemplate: Bool { protocolWord.equals("IP") }
+
+    /// The protocol as text (see `protocolWord`).
+    public var protocolName: String { protocolWord.string }
+
+    /// The state as text (see `stateWord`).
+    public var state: String { stateWord.string }
 }
 
 // The parsers in an extension, so that the struct keeps its memberwise initializer (the
 // module's, which they call: nothing outside makes a Connection from its fields).
 extension Connection {
     /// Parses one line of /proc/net/ip_vs_conn (without its newline); nil when it has fewer
-    /// than the nine fields every entry has or a field is not what the kernel writes.
+    /// than the nine fields every entry has or a field is not what the kernel writes (a
+    /// protocol or state longer than `ConnectionWord.capacity` among them).
     public init?(line: UnsafeBufferPointer<UInt8>) {
         do { try self.init(parsing: line) } catch { return nil }
     }
@@ -64,10 +69,11 @@ extension Connection {
               let ex = fields.next() else { throw Malformed() }
         guard let client = Self.address(c), let virtual = Self.address(v), let destination = Self.address(d),
               let clientPort = Self.hex16(cp), let virtualPort = Self.hex16(vp), let destinationPort = Self.hex16(dp),
-              let expires = Self.decimal(ex) else { throw Malformed() }
-        self.init(protocolName: String(decoding: proto, as: UTF8.self), client: client, clientPort: clientPort,
+              let expires = Self.decimal(ex), let protocolWord = ConnectionWord(proto),
+              let stateWord = ConnectionWord(st) else { throw Malformed() }
+        self.init(protocolWord: protocolWord, client: client, clientPort: clientPort,
                   virtual: virtual, virtualPort: virtualPort, destination: destination, destinationPort: destinationPort,
-                  state: String(decoding: st, as: UTF8.self), expires: expires)
+                  stateWord: stateWord, expires: expires)
         if let name = fields.next(), let data = fields.next() {
             persistenceEngine = String(decoding: name, as: UTF8.self)
             persistenceData = String(decoding: data, as: UTF8.self)

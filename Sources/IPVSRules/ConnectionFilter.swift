@@ -37,7 +37,7 @@ public struct ConnectionFilter: Sendable {
             if c.destination != serverAddress { return false }
             if let serverPort, c.destinationPort != serverPort { return false }
         }
-        if let upperState, c.state != upperState { return false }
+        if let upperState, c.stateWord.string != upperState { return false }
         if let service, !Self.belongs(c, to: service, fwmarkDestinations, addressServices) { return false }
         return true
     }

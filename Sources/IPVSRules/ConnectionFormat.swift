@@ -13,14 +13,37 @@ import Serialization
 public struct ConnectionFormat {
     public let numeric: Bool
     public let persistentConnections: Bool
-    private let resolver: any NameResolver
-    private var hostNames: [IPAddress: String] = [:]
-    private var serviceNames: [UInt32: String] = [:]
+    /// The resolver and the names it gave; nil when numeric. A numeric format holds no
+    /// existential and no dictionary: copying or ending one touches no type metadata (the
+    /// resolver's value witnesses) and no code of the standard library's (docs/benchmarks.md,
+    /// the connection table). A class: an optional reference is a nullable pointer, where an
+    /// optional struct holding an existential has its metadata made at run time.
+    fileprivate var names: Names?
+
+    /// Names looked up once per address and per port (shared by the copies of a format).
+    fileprivate final class Names {
+        let resolver: any NameResolver
+        var hosts: [IPAddress: String] = [:]
+        var services: [UInt32: String] = [:]
+
+        init(resolver: any NameResolver) { self.resolver = resolver }
+    }
 
     public init(numeric: Bool, persistentConnections: Bool = false, resolver: any NameResolver) {
         self.numeric = numeric
         self.persistentConnections = persistentConnections
-        self.resolver = resolver
+        names = numeric ? nil : Names(resolver: resolver)
+    }
+
+    /// A numeric format (`-n`), made without a resolver.
+    public static func numeric(persistentConnections: Bool = false) -> ConnectionFormat {
+        ConnectionFormat(persistentConnections: persistentConnections)
+    }
+
+    private init(persistentConnections: Bool) {
+        numeric = true
+        self.persistentConnections = persistentConnections
+        names = nil
     }
 
     /// The two title lines ipvsadm prints before the entries: `list_conn`'s
@@ -36,7 +59,7 @@ public struct ConnectionFormat {
     /// One entry's line, newline included.
     public mutating func render(_ c: Connection, into out: inout ByteBuffer) {
         let start = out.count
-        out.append(contentsOf: c.protocolName)
+        out.append(c.protocolWord)
         pad(&out, from: start, to: 3)
         out.append(" ")
         let expireStart = out.count
@@ -45,7 +68,9 @@ public struct ConnectionFormat {
         Self.twoDigits(c.expires % 60, into: &out)
         pad(&out, from: expireStart, to: 6)
         out.append(" ")
-        field(c.state, width: 11, into: &out)
+        let stateStart = out.count
+        out.append(c.stateWord)
+        pad(&out, from: stateStart, to: 11)
         out.append(" ")
         let proto = c.transport
         addressPort(c.client, c.clientPort, proto, width: 18, into: &out)
@@ -111,7 +136,7 @@ public struct ConnectionFormat {
     private mutating func addressPort(_ a: IPAddress, _ port: UInt16, _ proto: TransportProtocol?, width: Int,
                                       into out: inout ByteBuffer) {
         let start = out.count
-        if numeric {
+        if numeric || names == nil {
             switch a {
             case let .v4(b0, b1, b2, b3):
                 out.reserve(22)
@@ -133,22 +158,29 @@ public struct ConnectionFormat {
     }
 
     /// The named form, cut at 59 bytes as ipvsadm's 60-byte buffer cuts it.
-    private mutating func name(_ a: IPAddress, _ port: UInt16, _ proto: TransportProtocol?) -> String {
+    private func name(_ a: IPAddress, _ port: UInt16, _ proto: TransportProtocol?) -> String {
+        names!.name(a, port, proto)
+    }
+}
+
+extension ConnectionFormat.Names {
+    /// `addrport_to_anyname`'s text, cut at 59 bytes.
+    func name(_ a: IPAddress, _ port: UInt16, _ proto: TransportProtocol?) -> String {
         let host: String
-        if let known = hostNames[a] {
+        if let known = hosts[a] {
             host = known
         } else {
             host = resolver.hostName(for: a) ?? a.description
-            hostNames[a] = host
+            hosts[a] = host
         }
         var service = String(port)
         if let proto {
             let key = UInt32(port) << 8 | UInt32(Self.protocolNumber(proto))
-            if let known = serviceNames[key] {
+            if let known = services[key] {
                 service = known
             } else {
                 service = resolver.serviceName(port: port, protocol: proto) ?? String(port)
-                serviceNames[key] = service
+                services[key] = service
             }
         }
         let text = a.family == .inet ? "\(host):\(service)" : "[\(host)]:\(service)"

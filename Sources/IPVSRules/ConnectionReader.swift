@@ -34,14 +34,15 @@ public struct ConnectionReader: ~Copyable {
     }
 
     private let fd: Int32
-    private let path: String
     private let buffer: UnsafeMutablePointer<UInt8>
     private let capacity: Int
 
-    /// Reads from `fd` (not closed here); `path` names it in errors.
-    public init(fd: Int32, path: String, bufferSize: Int = 64 << 10) {
+    /// Reads from `fd` (not closed here). The reader keeps no String (the path for errors is
+    /// `forEachLine`'s): ending a String it owned went through the standard library's
+    /// outlined destroy, which calls String's value witnesses, three 64 KB windows of its
+    /// code that `list -c` needs nowhere else (docs/benchmarks.md, the connection table).
+    public init(fd: Int32, bufferSize: Int = 16 << 10) {
         self.fd = fd
-        self.path = path
         capacity = max(bufferSize, 512)
         buffer = .allocate(capacity: capacity)
     }
@@ -49,8 +50,9 @@ public struct ConnectionReader: ~Copyable {
     deinit { buffer.deallocate() }
 
     /// Calls `body` with each entry line after the header (without its newline), in the
-    /// kernel's order. The line's memory is valid only during the call.
-    public func forEachLine<E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> Void) throws(Failure) -> Result<Void, E> {
+    /// kernel's order; `path` names the file in errors (asked for only then). The line's memory
+    /// is valid only during the call.
+    public func forEachLine<E: Error>(path: () -> String, _ body: (UnsafeBufferPointer<UInt8>) throws(E) -> Void) throws(Failure) -> Result<Void, E> {
         var filled = 0        // bytes in buffer
         var sawHeader = false
         var eof = false
@@ -65,7 +67,7 @@ public struct ConnectionReader: ~Copyable {
             do {
                 n = try FileDescriptor(rawValue: fd).read(into: UnsafeMutableRawBufferPointer(start: buffer + filled, count: capacity - filled))
             } catch {
-                throw Failure(kind: .read, errno: error as? Errno, path: path)
+                throw Failure(kind: .read, errno: error as? Errno, path: path())
             }
             if n == 0 { eof = true; break }
             let end = filled + n
@@ -86,7 +88,7 @@ public struct ConnectionReader: ~Copyable {
         if filled > 0, let e = deliver(UnsafeBufferPointer(start: buffer, count: filled), &sawHeader, body) {
             return .failure(e)
         }
-        if !sawHeader { throw Failure(kind: .noHeader, path: path) }
+        if !sawHeader { throw Failure(kind: .noHeader, path: path()) }
         return .success(())
     }
 

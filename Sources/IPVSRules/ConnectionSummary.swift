@@ -20,8 +20,8 @@ public struct ConnectionSummary: Sendable {
 
     private struct Key: Hashable {
         var destination: DestinationKey
-        var protocolName: String
-        var state: String
+        var protocolWord: ConnectionWord
+        var stateWord: ConnectionWord
     }
 
     private var counts: [Key: Int] = [:]
@@ -32,13 +32,14 @@ public struct ConnectionSummary: Sendable {
 
     public mutating func add(_ c: Connection) {
         counts[Key(destination: DestinationKey(address: c.destination, port: c.destinationPort),
-                   protocolName: c.protocolName, state: c.state), default: 0] += 1
+                   protocolWord: c.protocolWord, stateWord: c.stateWord), default: 0] += 1
         total += 1
     }
 
     /// The rows, by real server (address, then port), protocol and state.
     public var rows: [Row] {
-        counts.map { Row(destination: $0.key.destination, protocolName: $0.key.protocolName, state: $0.key.state, count: $0.value) }
+        counts.map { Row(destination: $0.key.destination, protocolName: $0.key.protocolWord.string,
+                         state: $0.key.stateWord.string, count: $0.value) }
             .sorted()
     }
 

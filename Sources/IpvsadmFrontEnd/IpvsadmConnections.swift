@@ -17,10 +17,11 @@ func ipvsadmListConnections(numeric: Bool, persistentConnections: Bool) -> Int32
         IpvsadmMode.writeErr("cannot open file \(path)\n")
         return 1
     }
-    let resolver: any NameResolver = numeric ? NumericResolver() : SystemResolver()
-    let format = ConnectionFormat(numeric: numeric, persistentConnections: persistentConnections, resolver: resolver)
+    var format = numeric
+        ? ConnectionFormat.numeric(persistentConnections: persistentConnections)
+        : ConnectionFormat(numeric: false, persistentConnections: persistentConnections, resolver: SystemResolver())
     do {
-        try ConnectionListing.run(input: table.fd, path: path, output: STDOUT_FILENO, mode: .text(format))
+        try ConnectionListing.text(input: table.fd, path: { path.description }, output: STDOUT_FILENO, format: &format)
         return 0
     } catch {
         IpvsadmMode.writeErr("\(error)\n")

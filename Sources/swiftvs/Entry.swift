@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CLinux
 import Director
 import Dispatch
 import IpvsadmFrontEnd
@@ -21,8 +22,14 @@ import IpvsadmFrontEnd
 @main
 enum Entry {
     static func main() {
-        // `list -c` with flags only, before CommandLine.arguments is built (see the type).
-        if let connections = ConnectionArguments.request(argc: CommandLine.argc, argv: CommandLine.unsafeArgv) {
+        // `list -c` with flags only, before CommandLine.arguments is built (see the type), from
+        // the argument vector the C library handed the constructors: `CommandLine.unsafeArgv`'s
+        // first use runs the standard library's lazy initialisation, code `list -c` needs nowhere
+        // else (docs/benchmarks.md, the connection table).
+        var argc: Int32 = 0
+        var argv = swiftvs_arguments(&argc)
+        if argv == nil { (argc, argv) = (CommandLine.argc, CommandLine.unsafeArgv) }
+        if let argv, let connections = ConnectionArguments.request(argc: argc, argv: argv) {
             do { try connections.run() } catch { SwiftVS.exit(withError: error) }
         }
         otherRoutes()

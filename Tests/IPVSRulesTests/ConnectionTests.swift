@@ -55,6 +55,15 @@ struct ConnectionTests {
     /// Runs the listing over `text` (through a file, as from /proc) and returns what it wrote.
     static func list(_ text: String, mode: ConnectionListing.Mode, filter: ConnectionFilter = ConnectionFilter(),
                      readSize: Int = 64 << 10) throws -> String {
+        try withFiles(text) { inFD, outFD in
+            try ConnectionListing.run(input: inFD, path: "/proc/net/ip_vs_conn", output: outFD, mode: mode,
+                                      filter: filter, readSize: readSize)
+        }
+    }
+
+    /// Calls `body` with a descriptor reading `text` from a file (as from /proc) and one writing
+    /// to another file; returns what was written.
+    static func withFiles(_ text: String, _ body: (Int32, Int32) throws -> Void) throws -> String {
         let dir = FileManager.default.temporaryDirectory
         let input = dir.appendingPathComponent("conn-in-\(UUID().uuidString)")
         let output = dir.appendingPathComponent("conn-out-\(UUID().uuidString)")
@@ -63,8 +72,7 @@ struct ConnectionTests {
         defer { try? FileManager.default.removeItem(at: input); try? FileManager.default.removeItem(at: output) }
         let inFD = open(input.path, O_RDONLY), outFD = open(output.path, O_WRONLY)
         defer { close(inFD); close(outFD) }
-        try ConnectionListing.run(input: inFD, path: "/proc/net/ip_vs_conn", output: outFD, mode: mode,
-                                  filter: filter, readSize: readSize)
+        try body(inFD, outFD)
         return try String(contentsOf: output, encoding: .utf8)
     }
 
@@ -130,6 +138,45 @@ struct ConnectionTests {
         #expect(sip.persistenceEngine == "sip" && sip.persistenceData == "a84b4c76e66710@client.example")
         #expect(Connection(line: "TCP CB0071 A9EA C0000264 1F90 C633640B 1F90 ESTABLISHED 782") == nil)
         #expect(Connection(line: "TCP CB007102 A9EA C0000264") == nil)
+    }
+
+    @Test("words: protocols and states kept inline, up to ConnectionWord.capacity bytes; a longer field is not an entry")
+    func words() throws {
+        let sctp = try #require(Connection(line: "SCTP CB007102 A9EA C0000264 1F90 C633640B 1F90 SHUTDOWN_ACK_SENT       7"))
+        #expect(sctp.protocolName == "SCTP" && sctp.transport == .sctp && !sctp.isTemplate)
+        #expect(sctp.state == "SHUTDOWN_ACK_SENT" && sctp.stateWord == ConnectionWord("SHUTDOWN_ACK_SENT"))
+        let template = try #require(Connection(line: "IP  CB007102 0000 C0000264 1F90 C633640B 1F90 NONE          300"))
+        #expect(template.isTemplate && template.transport == nil && template.protocolName == "IP")
+        let other = try #require(Connection(line: "IP_47 CB007102 0000 C0000264 0000 C633640B 0000 ERR!             60"))
+        #expect(!other.isTemplate && other.transport == nil && other.protocolName == "IP_47" && other.state == "ERR!")
+        let udp = try #require(Connection(line: "UDP CB007102 A9EA C0000264 0035 C633640B 0035 UDP             201"))
+        #expect(udp.transport == .udp && udp.state == "UDP" && udp.stateWord != sctp.stateWord)
+        let longest = String(repeating: "S", count: ConnectionWord.capacity)
+        #expect(Connection(line: "TCP CB007102 A9EA C0000264 1F90 C633640B 1F90 \(longest) 782")?.state == longest)
+        #expect(Connection(line: "TCP CB007102 A9EA C0000264 1F90 C633640B 1F90 \(longest)S 782") == nil)
+        #expect(Connection(line: "\(longest)S CB007102 A9EA C0000264 1F90 C633640B 1F90 ESTABLISHED 782") == nil)
+        #expect(ConnectionWord(longest + "S") == nil && ConnectionWord("TCP")?.count == 3)
+    }
+
+    @Test("text(): the numeric format made without a resolver prints what run() with NumericResolver prints")
+    func numericFormatWithoutResolver() throws {
+        for c in Self.cases {
+            for persistent in [false, true] {
+                let viaRun = try Self.list(c.proc, mode: .text(ConnectionFormat(numeric: true, persistentConnections: persistent,
+                                                                                    resolver: NumericResolver())))
+                var format = ConnectionFormat.numeric(persistentConnections: persistent)
+                let viaText = try Self.withFiles(c.proc) { input, output in
+                    try ConnectionListing.text(input: input, path: { "/proc/net/ip_vs_conn" }, output: output, format: &format)
+                }
+                #expect(viaText == viaRun, "\(c.name), persistent \(persistent)")
+            }
+        }
+        var format = ConnectionFormat.numeric()
+        #expect(throws: ConnectionListing.Failure(kind: .noHeader, path: "/proc/net/ip_vs_conn")) {
+            try Self.withFiles("") { input, output in
+                try ConnectionListing.text(input: input, path: { "/proc/net/ip_vs_conn" }, output: output, format: &format)
+            }
+        }
     }
 
     @Test("names: ipvsadm's 60-byte buffer cuts a long host:service at 59 bytes; minutes past 99")

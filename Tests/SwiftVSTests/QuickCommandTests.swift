@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
+import CLinux
 import IPVS
 import IPVSRules
 import Testing
@@ -259,5 +260,15 @@ import Testing
         }
         #expect(Self.request(["list", "-c"], program: "swiftvs") != nil)
         #expect(Self.request(["list", "-c"], program: "/opt/ipvsadm/bin/swiftvs") != nil)
+    }
+
+    /// What `Entry.main` reads the words from: the vector glibc handed the constructors
+    /// (CLinux's arguments.c), which must be the process's own arguments.
+    @Test func theConstructorsArgumentVectorIsTheProcesss() throws {
+        var argc: Int32 = 0
+        let argv = try #require(swiftvs_arguments(&argc))
+        #expect(argc == CommandLine.argc)
+        #expect((0..<Int(argc)).map { String(cString: argv[$0]!) } == CommandLine.arguments)
+        #expect(argv[Int(argc)] == nil)
     }
 }

@@ -6,7 +6,7 @@
 // whose child function cannot be written in Swift. This header only declares, with types the
 // Glibc module knows: the definitions are in system.c and spawn.c, compiled with _GNU_SOURCE.
 // (Defining _GNU_SOURCE here would change libc's own structs, fd_set for one, in this module
-// and make them clash with Glibc's.) No global state.
+// and make them clash with Glibc's.) No global state but the argument vector (arguments.c).
 
 #include <spawn.h>
 #include <stddef.h>
@@ -126,5 +126,13 @@ int swiftvs_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
 /// around it; what the daemon runs afterwards is mapped again as it is used. Returns the bytes
 /// released from the page tables' reach (0 when no segment was found), or -errno.
 long swiftvs_release_startup_code(void);
+
+// MARK: - Arguments (arguments.c)
+
+/// The process's argument vector as the C library gave it to the program's constructors (argc
+/// in `*argc`), or NULL where the C library passes constructors no arguments (musl): then use
+/// Swift's `CommandLine`. The one piece of process state this shim keeps, written once before
+/// `main` (see arguments.c for why).
+char **swiftvs_arguments(int *argc);
 
 #endif
