@@ -105,8 +105,8 @@ public actor DaemonEngine {
 
     public private(set) var config: DaemonConfig
     private var machine: HealthStateMachine
-    private var serialOf: [CheckerID: Int] = [:]
-    private var idOf: [Int: CheckerID] = [:]
+    /// Each running checker's serial (what its task or driver and last result are kept by).
+    private var serials = CheckerSerials()
     private var tasks: [Int: Task<Void, Never>] = [:]
     /// Checkers run from reactor timers (`StartableChecker`), and the one task that takes
     /// their results.
@@ -115,7 +115,6 @@ public actor DaemonEngine {
     /// What the drivers share (`driverShared`).
     private var sharedByDrivers: CheckDriver.Shared?
     private var resultTask: Task<Void, Never>?
-    private var nextSerial = 0
     private var lastResult: [Int: CheckRecord] = [:]
     /// Each checker's event series by serial, looked up once (emptied at a reload).
     private var checkerSeries: [Int: CheckerSeries] = [:]
@@ -185,11 +184,7 @@ public actor DaemonEngine {
         startedAt = .now
         // Serials and ids only: the configurations stay in `config` (an array of 37,000 copies
         // was 16 MB at its peak).
-        var toStart: [(Int, CheckerID)] = []
-        for id in machine.checkerIDs {
-            let s = newSerial(for: id)
-            toStart.append((s, id))
-        }
+        let toStart = serials.assign(config)
         // Room for every checker's last result at once: grown by doubling, the table left its
         // old storage behind at each step (about a third of its size again at 37,000 checkers).
         lastResult.reserveCapacity(toStart.count)
@@ -247,83 +242,71 @@ public actor DaemonEngine {
     public func reload(_ new: DaemonConfig, unchanged: [Int: Int] = [:]) {
         let began = ContinuousClock.now
         let oldKeys = Set(config.services.map(\.key))
-        let (m, carried) = HealthStateMachine.reloaded(new, from: machine, unchanged: unchanged)
-        var newSerialOf: [CheckerID: Int] = [:]
-        newSerialOf.reserveCapacity(serialOf.count)
-        var kept = Set<Int>()
-        kept.reserveCapacity(serialOf.count)
-        var toStart: [(Int, CheckerID)] = []
-        for id in m.checkerIDs {
-            if let old = carried[id], let s = serialOf[old] {
-                newSerialOf[id] = s
-                kept.insert(s)
-            } else {
-                let s = nextSerial
-                nextSerial += 1
-                newSerialOf[id] = s
-                toStart.append((s, id))
-            }
-        }
+        let made = HealthStateMachine.reloaded(new, from: machine, unchanged: unchanged)
+        let moved = serials.reload(new, whole: made.whole, carried: made.carried)
         var stopped = 0
-        for (s, t) in tasks where !kept.contains(s) {
-            t.cancel()
-            tasks[s] = nil
-            stopped += 1
+        for (s, _) in moved.stopped {
+            if let t = tasks.removeValue(forKey: s) {
+                t.cancel()
+                stopped += 1
+            }
+            if let d = drivers.removeValue(forKey: s) {
+                d.stop()
+                stopped += 1
+            }
+            lastResult[s] = nil
         }
-        for (s, d) in drivers where !kept.contains(s) {
-            d.stop()
-            drivers[s] = nil
-            stopped += 1
-        }
-        for s in lastResult.keys where !kept.contains(s) { lastResult[s] = nil }
         checkerSeries = [:]
-        forgetRemovedCheckers(kept: kept, new: new)
-        machine = m
+        forgetRemovedCheckers(moved.stopped, new: new)
+        machine = made.machine
         config = new
-        serialOf = newSerialOf
-        idOf = Dictionary(uniqueKeysWithValues: newSerialOf.map { ($1, $0) })
-        lastResult.reserveCapacity(newSerialOf.count)
         let newKeys = Set(new.services.map(\.key))
         pendingRemoval.formUnion(oldKeys.subtracting(newKeys))
         pendingRemoval.subtract(newKeys)
         reloads += 1
+        let toStart = moved.started
         primeTrackedFiles(toStart)
-        handle(machine.start())
+        // The virtual servers carried over whole have their quorum settled and their
+        // services as they were: only the others are settled and diffed.
+        let changed = new.virtualServers.indices.filter { made.whole[$0] == nil }
+        handle(machine.start(virtualServers: changed))
         ensureMarks()
-        let changed = unchanged.isEmpty ? nil : Set(new.virtualServers.indices).subtracting(unchanged.keys)
         let carriedOver = ContinuousClock.now
-        let n = reconcileFromKnown(because: "reload", only: changed) ?? reconcile(because: "reload")
+        let n = reconcileFromKnown(because: "reload", only: unchanged.isEmpty ? nil : Set(changed)) ?? reconcile(because: "reload")
         if !pendingRemoval.isEmpty, let known { pendingRemoval = pendingRemoval.filter { known[$0] != nil } }
         let reconciled = ContinuousClock.now
         if stateWriteDue != nil { writeState() }
         let done = ContinuousClock.now
-        logger.notice("reloaded: \(new.virtualServers.count) virtual servers (\(changed.map { "\($0.count) changed" } ?? "all compared")); \(kept.count) checkers kept their state, \(toStart.count) new, \(stopped) stopped; \(n) kernel changes (check state carried over in \((carriedOver - began).logSeconds), diff and kernel changes in \((reconciled - carriedOver).logSeconds), state file in \((done - reconciled).logSeconds))")
+        logger.notice("reloaded: \(new.virtualServers.count) virtual servers (\(unchanged.isEmpty ? "all compared" : "\(changed.count) changed"), \(made.whole.count) carried over whole); \(moved.kept) checkers kept their state, \(toStart.count) new, \(stopped) stopped; \(n) kernel changes (check state carried over in \((carriedOver - began).logSeconds), diff and kernel changes in \((reconciled - carriedOver).logSeconds), state file in \((done - reconciled).logSeconds))")
         if running && runCheckers { for (s, id) in toStart { launch(serial: s, config: machine.checkerConfig(id)) } }
     }
 
     /// FILE_CHECKs about to start: their init_file written, and their file read now, before the
     /// table is reconciled, so a real server enters the kernel with its tracked weight (or stays
     /// out), as keepalived reads its track files before it starts.
-    private func primeTrackedFiles(_ starting: [(Int, CheckerID)]) {
+    private func primeTrackedFiles(_ starting: [(serial: Int, id: CheckerID)]) {
         for (serial, id) in starting {
-            guard case let .file(f) = machine.checkerConfig(id).kind, idOf[serial] == id else { continue }
+            guard case let .file(f) = machine.checkerConfig(id).kind, serials.id(of: serial) == id else { continue }
             if let problem = FileChecker.initialise(f) { logger.error("track_file \(f.name): \(problem)") }
             let (_, events) = machine.record(id, FileChecker.result(value: FileChecker.read(f.path) ?? 0, f))
             handle(events)
         }
     }
 
-    /// The metrics of the checkers a reload removed (run with the old configuration still in
-    /// place); a label set the new configuration still has keeps its series.
-    private func forgetRemovedCheckers(kept: Set<Int>, new: DaemonConfig) {
-        guard let metrics else { return }
+    /// The metrics of the checkers a reload stopped (`stopped`: their ids in the running
+    /// configuration, still in place); a label set the new configuration still has keeps its
+    /// series. Only the new virtual servers with the identity of one that lost a checker can
+    /// have such a label set (a checker's labels begin with its virtual server's).
+    private func forgetRemovedCheckers(_ stopped: [(serial: Int, id: CheckerID)], new: DaemonConfig) {
+        guard let metrics, !stopped.isEmpty else { return }
+        let losing = Set(stopped.compactMap { config.virtualServers[safe: $0.id.virtualServer]?.address })
         var remaining = Set<String>()
-        for vs in new.virtualServers {
+        for vs in new.virtualServers where losing.contains(vs.address) {
             for rs in vs.realServers {
                 for c in rs.checkers { remaining.insert(DaemonMetrics.key(CheckLabels.checker(vs, rs, c))) }
             }
         }
-        for (s, id) in idOf where !kept.contains(s) {
+        for (_, id) in stopped {
             guard let vs = config.virtualServers[safe: id.virtualServer], let rs = vs.realServers[safe: id.realServer],
                   let c = rs.checkers[safe: id.checker] else { continue }
             let labels = CheckLabels.checker(vs, rs, c)
@@ -346,7 +329,7 @@ public actor DaemonEngine {
     /// returns the delay to the next check and the events, without touching the kernel.
     private func record(_ id: CheckerID, _ result: CheckResult) -> (Duration, [HealthEvent]) {
         checksRun += 1
-        let serial = serialOf[id]
+        let serial = serials.serial(of: id)
         if let serial { lastResult[serial] = CheckRecord(result, at: .now) }
         series(of: id, serial: serial)?.ended(duration: result.latency, failure: result.success ? nil : CheckLabels.reason(result.reason))
         let (next, events) = machine.record(id, result)
@@ -381,7 +364,7 @@ public actor DaemonEngine {
     }
 
     private func deliver(serial: Int, _ result: CheckResult) -> Duration? {
-        guard running, let id = idOf[serial] else { return nil }
+        guard running, let id = serials.id(of: serial) else { return nil }
         return deliver(id, result)
     }
 
@@ -392,21 +375,13 @@ public actor DaemonEngine {
     private func deliver(_ batch: [ResultQueue.Item]) {
         var events: [HealthEvent] = []
         for (serial, result, generation) in batch {
-            guard running, let d = drivers[serial], let id = idOf[serial] else { continue }
+            guard running, let d = drivers[serial], let id = serials.id(of: serial) else { continue }
             let (next, e) = record(id, result)
             events += e
             d.next(after: next, generation: generation)
         }
         if !events.isEmpty { reconcile(because: reason(for: events), virtualServers: Set(events.map(\.virtualServer))) }
         retryFaults()
-    }
-
-    private func newSerial(for id: CheckerID) -> Int {
-        let s = nextSerial
-        nextSerial += 1
-        serialOf[id] = s
-        idOf[s] = id
-        return s
     }
 
     private func launch(serial: Int, config c: CheckerConfig) {
@@ -870,7 +845,7 @@ public actor DaemonEngine {
                 var checkers: [DaemonStatus.Checker] = []
                 for (c, ch) in rs.checkers.enumerated() {
                     let id = CheckerID(virtualServer: v, realServer: r, checker: c)
-                    let rec = serialOf[id].flatMap { lastResult[$0] }
+                    let rec = serials.serial(of: id).flatMap { lastResult[$0] }
                     checkers.append(DaemonStatus.Checker(
                         type: ch.kind.name, location: ch.location.description,
                         target: ch.kind == .ping || isMisc(ch) ? ch.connectIP.description : DestinationKey(address: ch.connectIP, port: ch.connectPort).description,
