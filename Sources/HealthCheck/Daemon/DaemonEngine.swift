@@ -129,9 +129,11 @@ public actor DaemonEngine {
     private var running = false
     private var runCheckers = true
     public private(set) var startedAt: WallTime?
-    /// Every change the kernel accepted from this daemon, oldest first (bounded), for tests
-    /// and the status report.
-    public private(set) var appliedChanges: [Change] = []
+    /// How many changes the kernel accepted from this daemon, for the status report: counted
+    /// up to 10,000, where the list of them it was once counted from stopped. (That list was
+    /// read by nothing else, and kept the capacity of the largest batch: 3.5 MB after a
+    /// start-up at 37,000 real servers.)
+    public private(set) var appliedChangeCount = 0
     /// Changes the kernel refused so far.
     public private(set) var refusedChanges = 0
     public private(set) var checksRun = 0
@@ -726,8 +728,7 @@ public actor DaemonEngine {
         }
         refusedChanges += result.failures.count
         metrics?.kernelChanges(applied: applied.count, refused: result.failures.map(\.error.errno))
-        appliedChanges.append(contentsOf: applied)
-        if appliedChanges.count > 10_000 { appliedChanges.removeFirst(appliedChanges.count - 10_000) }
+        appliedChangeCount = min(appliedChangeCount + applied.count, 10_000)
         return applied
     }
 
@@ -873,7 +874,7 @@ public actor DaemonEngine {
                 sorryServer: vs.sorryServer.map { DestinationKey(address: $0.address, port: $0.port).description },
                 sorryServerActive: machine.isSorryServerActive(virtualServer: v), realServers: reals))
         }
-        return DaemonStatus(startedAt: startedAt, checksRun: checksRun, kernelChanges: appliedChanges.count,
+        return DaemonStatus(startedAt: startedAt, checksRun: checksRun, kernelChanges: appliedChangeCount,
                             refusedChanges: refusedChanges, reloads: reloads, virtualServers: vss)
     }
 
