@@ -130,10 +130,37 @@ public struct RealServerConfig: Sendable, Hashable {
     public var inhibitOnFailure: Bool
     /// Starts down until its checkers first succeed.
     public var alpha: Bool
-    public var notifyUp: ScriptConfig?
-    public var notifyDown: ScriptConfig?
+    public var notifyUp: ScriptConfig? {
+        get { scripts?.up }
+        set { scripts = NotifyScripts.make(up: newValue, down: notifyDown) }
+    }
+    public var notifyDown: ScriptConfig? {
+        get { scripts?.down }
+        set { scripts = NotifyScripts.make(up: notifyUp, down: newValue) }
+    }
     public var virtualhost: String?
     public var checkers: [CheckerConfig]
+    /// notify_up and notify_down behind one reference, nil when neither is set: inline, the
+    /// two optional scripts were 146 of the real server's 248 bytes, at 37,000 real servers
+    /// about 5 MB of a configuration that rarely has one.
+    private var scripts: NotifyScripts?
+
+    public init(location: SourceLocation, address: IPAddress, port: UInt16, weight: Int32, forwarding: ForwardingMethod,
+                upperThreshold: UInt32, lowerThreshold: UInt32, inhibitOnFailure: Bool, alpha: Bool,
+                notifyUp: ScriptConfig?, notifyDown: ScriptConfig?, virtualhost: String?, checkers: [CheckerConfig]) {
+        self.location = location
+        self.address = address
+        self.port = port
+        self.weight = weight
+        self.forwarding = forwarding
+        self.upperThreshold = upperThreshold
+        self.lowerThreshold = lowerThreshold
+        self.inhibitOnFailure = inhibitOnFailure
+        self.alpha = alpha
+        self.virtualhost = virtualhost
+        self.checkers = checkers
+        scripts = NotifyScripts.make(up: notifyUp, down: notifyDown)
+    }
 
     /// The destination as configured (up, configured weight).
     public var destination: Destination {
