@@ -161,6 +161,8 @@ struct Semantics {
     /// Let go of each virtual_server's block once read (`check(document:…releasingBlocks:)`).
     var releaseBlocks = false
     private var groups: [String: (SourceLocation, [GroupEntry])] = [:]
+    /// The checkers' settings, each distinct one held once.
+    private var checkerSettings = CheckerSettingsPool()
     /// The `SSL { }` block, read before the virtual servers (it applies wherever it is).
     private var ssl: SSLConfig?
     /// `track_file` blocks read so far (a FILE_CHECK names one defined before it).
@@ -1267,9 +1269,9 @@ struct Semantics {
         case .file:
             // Not a polled check: it waits for the file to change, with no retry and no alpha.
             return CheckerConfig(
-                location: c.location, kind: kind, connectIP: rs.address, connectPort: rs.port, bindTo: nil, bindPort: nil,
-                bindInterface: nil, fwmark: nil, connectTimeout: .seconds(5), retry: 0, delayBeforeRetry: .zero,
-                delayLoop: .zero, warmup: .zero, alpha: false, enabled: true)
+                location: c.location, connectIP: rs.address, connectPort: rs.port, settings: checkerSettings.share(.init(
+                    kind: kind, bindTo: nil, bindPort: nil, bindInterface: nil, fwmark: nil, connectTimeout: .seconds(5),
+                    retry: 0, delayBeforeRetry: .zero, delayLoop: .zero, warmup: .zero, alpha: false, enabled: true)))
         default: break
         }
         var enabled = c.enabled
@@ -1287,11 +1289,11 @@ struct Semantics {
             error(c.location, "bindto \(bind) does not match the address family of \(connectIP)")
         }
         return CheckerConfig(
-            location: c.location, kind: kind, connectIP: connectIP, connectPort: port,
-            bindTo: c.bind.address, bindPort: c.bind.port, bindInterface: c.bindInterface, fwmark: c.fwmark,
-            connectTimeout: cascade.connectTimeout ?? .seconds(5), retry: cascade.retry ?? retryDefault,
-            delayBeforeRetry: cascade.delayBeforeRetry ?? dbrDefault, delayLoop: delayLoop,
-            warmup: cascade.warmup ?? delayLoop, alpha: cascade.alpha ?? false, enabled: enabled)
+            location: c.location, connectIP: connectIP, connectPort: port, settings: checkerSettings.share(.init(
+                kind: kind, bindTo: c.bind.address, bindPort: c.bind.port, bindInterface: c.bindInterface, fwmark: c.fwmark,
+                connectTimeout: cascade.connectTimeout ?? .seconds(5), retry: cascade.retry ?? retryDefault,
+                delayBeforeRetry: cascade.delayBeforeRetry ?? dbrDefault, delayLoop: delayLoop,
+                warmup: cascade.warmup ?? delayLoop, alpha: cascade.alpha ?? false, enabled: enabled)))
     }
 }
 
