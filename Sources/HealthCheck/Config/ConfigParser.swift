@@ -161,6 +161,8 @@ struct Semantics {
     /// Let go of each virtual_server's block once read (`check(document:…releasingBlocks:)`).
     var releaseBlocks = false
     private var groups: [String: (SourceLocation, [GroupEntry])] = [:]
+    /// The checkers' settings, each distinct one held once.
+    private var checkerSettings = CheckerSettingsPool()
     /// The `SSL { }` block: it applies wherever it is in the file, so it is given to the
     /// SSL_GETs once the file is read (`finish`).
     private var ssl: SSLConfig?
@@ -282,7 +284,11 @@ struct Semantics {
         }
         waiting = []
         if let ssl, !withSSLGet.isEmpty {
-            for i in servers.indices where withSSLGet.contains(servers[i].index) { Self.give(ssl, to: &servers[i].config) }
+            for i in servers.indices where withSSLGet.contains(servers[i].index) {
+                var vs = servers[i].config
+                give(ssl, to: &vs)
+                servers[i].config = vs
+            }
         }
         let config = DaemonConfig(virtualServers: servers.map(\.config))
         servers = []
@@ -300,13 +306,17 @@ struct Semantics {
     }
 
     /// The `SSL` block's settings given to every SSL_GET of `vs` (keepalived has one SSL
-    /// context, made once the whole file is read).
-    private static func give(_ ssl: SSLConfig, to vs: inout VirtualServerConfig) {
+    /// context, made once the whole file is read); the checkers' settings still shared.
+    private mutating func give(_ ssl: SSLConfig, to vs: inout VirtualServerConfig) {
         for r in vs.realServers.indices {
             for c in vs.realServers[r].checkers.indices {
-                guard case var .http(http) = vs.realServers[r].checkers[c].kind, http.tls else { continue }
+                let checker = vs.realServers[r].checkers[c]
+                guard case var .http(http) = checker.kind, http.tls else { continue }
                 http.ssl = ssl
-                vs.realServers[r].checkers[c].kind = .http(http)
+                var settings = checker.settings
+                settings.kind = .http(http)
+                vs.realServers[r].checkers[c] = CheckerConfig(location: checker.location, connectIP: checker.connectIP,
+                                                              connectPort: checker.connectPort, settings: checkerSettings.share(settings))
             }
         }
     }
@@ -1294,9 +1304,9 @@ struct Semantics {
         case .file:
             // Not a polled check: it waits for the file to change, with no retry and no alpha.
             return CheckerConfig(
-                location: c.location, kind: kind, connectIP: rs.address, connectPort: rs.port, bindTo: nil, bindPort: nil,
-                bindInterface: nil, fwmark: nil, connectTimeout: .seconds(5), retry: 0, delayBeforeRetry: .zero,
-                delayLoop: .zero, warmup: .zero, alpha: false, enabled: true)
+                location: c.location, connectIP: rs.address, connectPort: rs.port, settings: checkerSettings.share(.init(
+                    kind: kind, bindTo: nil, bindPort: nil, bindInterface: nil, fwmark: nil, connectTimeout: .seconds(5),
+                    retry: 0, delayBeforeRetry: .zero, delayLoop: .zero, warmup: .zero, alpha: false, enabled: true)))
         default: break
         }
         var enabled = c.enabled
@@ -1314,11 +1324,11 @@ struct Semantics {
             error(c.location, "bindto \(bind) does not match the address family of \(connectIP)")
         }
         return CheckerConfig(
-            location: c.location, kind: kind, connectIP: connectIP, connectPort: port,
-            bindTo: c.bind.address, bindPort: c.bind.port, bindInterface: c.bindInterface, fwmark: c.fwmark,
-            connectTimeout: cascade.connectTimeout ?? .seconds(5), retry: cascade.retry ?? retryDefault,
-            delayBeforeRetry: cascade.delayBeforeRetry ?? dbrDefault, delayLoop: delayLoop,
-            warmup: cascade.warmup ?? delayLoop, alpha: cascade.alpha ?? false, enabled: enabled)
+            location: c.location, connectIP: connectIP, connectPort: port, settings: checkerSettings.share(.init(
+                kind: kind, bindTo: c.bind.address, bindPort: c.bind.port, bindInterface: c.bindInterface, fwmark: c.fwmark,
+                connectTimeout: cascade.connectTimeout ?? .seconds(5), retry: cascade.retry ?? retryDefault,
+                delayBeforeRetry: cascade.delayBeforeRetry ?? dbrDefault, delayLoop: delayLoop,
+                warmup: cascade.warmup ?? delayLoop, alpha: cascade.alpha ?? false, enabled: enabled)))
     }
 }
 
