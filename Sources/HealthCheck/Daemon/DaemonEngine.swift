@@ -182,6 +182,7 @@ public actor DaemonEngine {
         // Serials and ids only: the configurations stay in `config` (an array of 37,000 copies
         // was 16 MB at its peak).
         let ids = machine.checkerIDs
+        slots.removeAll()   // a start after a stop numbers its checkers afresh
         // Room for every checker at once: grown by doubling, the table left its old storage
         // behind at each step (about a third of its size again at 37,000 checkers).
         slots.reserve(ids.count)
@@ -203,7 +204,7 @@ public actor DaemonEngine {
     public func stop() async {
         guard running else { return }
         running = false
-        slots.removeAll()
+        slots.stopAll()
         results?.close()
         results = nil
         sharedByDrivers = nil
@@ -244,6 +245,7 @@ public actor DaemonEngine {
         // The carried checkers keep their serial (moved to their new id); the others' slots
         // are emptied, and the new checkers take slots (a freed one first).
         var moves: [(serial: Int, id: CheckerID)] = []
+        moves.reserveCapacity(slots.count)
         var kept = [Bool](repeating: false, count: slots.capacity)
         var newIDs: [CheckerID] = []
         for id in m.checkerIDs {
