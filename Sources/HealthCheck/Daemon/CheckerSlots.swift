@@ -218,6 +218,17 @@ struct CheckerSlots {
         return out
     }
 
+    /// Stops every checker; their ids, last results and series stay (the status after a stop
+    /// still shows them, as it did).
+    mutating func stopAll() {
+        for s in slots.indices {
+            slots[s]?.task?.cancel()
+            slots[s]?.driver?.stop()
+            slots[s]?.task = nil
+            slots[s]?.driver = nil
+        }
+    }
+
     /// Stops every checker and empties the table.
     mutating func removeAll() {
         for s in slots.indices { remove(s) }

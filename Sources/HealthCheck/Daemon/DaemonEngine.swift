@@ -181,6 +181,7 @@ public actor DaemonEngine {
         startedAt = .now
         // Serials and ids only: the configurations stay in `config` (an array of 37,000 copies
         // was 16 MB at its peak).
+        slots.removeAll()   // a start after a stop numbers its checkers afresh
         // Room for every checker at once (`assign`): grown by doubling, the table left its old
         // storage behind at each step (about a third of its size again at 37,000 checkers).
         let toStart = slots.assign(config)
@@ -198,7 +199,7 @@ public actor DaemonEngine {
     public func stop() async {
         guard running else { return }
         running = false
-        slots.removeAll()
+        slots.stopAll()
         results?.close()
         results = nil
         sharedByDrivers = nil
