@@ -406,8 +406,8 @@ gone() { # PID: true once the process no longer exists (or is a zombie, its exit
 stop_clean() { # PID WHO: the daemon and every process it started killed and reaped, and its
   # pid files removed. The tree is frozen first (no check is started meanwhile) and taken while
   # its root lives: a keepalived checker process whose parent was killed first is no longer
-  # found under it, lives on with its checks, and its pid file then refuses the next start
-  # ("daemon is already running", the 12:30 full run).
+  # found under it and lives on with its checks and its pid file, which refuses the next start
+  # ("daemon is already running": most likely what stopped the 12:30 full run's restart).
   local pid=$1 who=$2 pids i p left
   freeze "$pid" STOP
   pids=$(tree_pids "$pid")
