@@ -397,6 +397,31 @@ stop_tree() { # PID
   kill -KILL "$1" 2>/dev/null || true
   wait "$1" 2>/dev/null || true
 }
+gone() { # PID: true once the process no longer exists (or is a zombie, its exit done)
+  local s
+  { read -r s <"/proc/$1/stat"; } 2>/dev/null || return 0
+  s=${s##*) }
+  [[ ${s%% *} == Z ]]
+}
+stop_clean() { # PID WHO: the daemon and every process it started killed and reaped, and its
+  # pid files removed. The tree is frozen first (no check is started meanwhile) and taken while
+  # its root lives: a keepalived checker process whose parent was killed first is no longer
+  # found under it and lives on with its checks and its pid file, which refuses the next start
+  # ("daemon is already running": most likely what stopped the 12:30 full run's restart).
+  local pid=$1 who=$2 pids i p left
+  freeze "$pid" STOP
+  pids=$(tree_pids "$pid")
+  # shellcheck disable=SC2086
+  kill -KILL $pids 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    left=""; for p in $pids; do gone "$p" || left+=" $p"; done
+    [[ -n $left ]] || break
+    sleep 0.1
+  done
+  [[ -z $left ]] || detail "NOTE: $who's processes$left still there 10 s after SIGKILL"
+  [[ $who != keepalived ]] || rm -f "$W/kd.pid" "$W/kdc.pid"
+}
 sv_probe() { # SV_CONTROL: does this swiftvs daemon take --control (asked once: a CLI start each time)
   [[ -n ${SV_CONTROL:-} ]] || { "$SV" daemon --help 2>&1 | grep -q -- --control && SV_CONTROL=yes || SV_CONTROL=no; }
 }
@@ -651,9 +676,12 @@ case_checks_down() {
 # (kprobe_profile's hit counts), so a delete and re-add, or a counter reset, is seen whoever
 # does it. A reload's end is the daemon going idle (its own processes under 10% of a CPU over
 # half a second). keepalived 2.2.7's reload at this size takes minutes (keepalived #2318): each
-# wait is bounded by SCALE_WAIT seconds and reported as "> N s"; a reload that ran out leaves
-# that keepalived busy, so the next one is measured on a keepalived started afresh (once: at
-# most two start-ups per daemon, to bound the run).
+# wait is bounded by SCALE_WAIT seconds and reported as "> N s" (a ratio against it is then a
+# lower bound, "> N x"); a reload that ran out leaves that daemon busy, so it is stopped cleanly
+# (`stop_clean`: every process it started killed and reaped, its pid files removed, its
+# namespace and table dropped) and the next reload is measured on a daemon started afresh in a
+# fresh namespace, from the configuration that reload follows: each of the three reloads has a
+# figure or a bound for both daemons (at most three start-ups per daemon).
 # Every change is one call of ip_vs_genl_set_cmd (generic netlink) or do_ip_vs_set_ctl (the
 # older setsockopt interface): their hits are the count; the others say which kind (this
 # kernel inlines ip_vs_del_service: a deleted service is what the kinds leave unexplained).
@@ -744,10 +772,15 @@ scale_log() { # WHO: the daemon's log of this run, kept in the output (what a re
   { if ((n > 150)); then printf '%s\n' "$keep" | head -100; echo "[... $((n - 150)) more ...]"; printf '%s\n' "$keep" | tail -50
     elif ((n > 0)); then printf '%s\n' "$keep"; fi; } | cut -c1-400 | sed 's/^/      | /'
 }
-# One daemon (SCALE_WHO) in this namespace: start-up, then the reloads in SCALE_RELOADS (in
-# order), stopping at the first that runs out of time. Results: key/value lines in SCALE_RES.
+# The configuration a reload starts from when it is the first of a run: `add` adds a real
+# server to the base file, `chg` changes 100 weights of the `add` file, `none` reloads the file
+# as it is (the base file on a fresh start).
+scale_before() { case $1 in none|add) echo base ;; chg) echo add ;; esac; }
+# One daemon (SCALE_WHO) in this namespace: start-up on the configuration the first reload of
+# SCALE_RELOADS follows, then those reloads in order, stopping at the first that runs out of
+# time. Results: key/value lines in SCALE_RES.
 case_scale_one() {
-  local who=${SCALE_WHO:?} pid t0 i n ports=(80) p dests misc_n tcp_n
+  local who=${SCALE_WHO:?} pid t0 i n ports=(80) p dests misc_n tcp_n first start
   scale_files
   # The real servers: every address of the generated file on the dummy, a listener on each port.
   { for ((i = 10; i <= 250; i++)); do echo "addr add 192.0.2.$i/32 dev swvs0"; done
@@ -758,9 +791,12 @@ case_scale_one() {
     nft add chain inet bench in '{ type filter hook input priority 0; }' &&
     nft add rule inet bench in tcp flags '& (syn|ack) == syn' counter name syns || { detail "SANITY FAILED: nft counter"; FAILED=$((FAILED + 1)); return 1; }
   kp_mount || { detail "SANITY FAILED: tracefs"; FAILED=$((FAILED + 1)); return 1; }
-  misc_n=$(grep -c MISC_CHECK "$W/scale-base.conf"); n=$(grep -c '^-a' "$W/scale-base.save"); tcp_n=$((n - misc_n))
+  first=${SCALE_RELOADS%% *}; start=$(scale_before "$first")
+  res start_from "$start"
+  misc_n=$(grep -c MISC_CHECK "$W/scale-$start.conf"); n=$(grep -c '^-a' "$W/scale-$start.save"); tcp_n=$((n - misc_n))
   rm -f "$W/scale.count" "$W/state" "$W/state-scale"
-  cp "$W/scale-base.conf" "$W/scale-live.conf"
+  [[ $who != keepalived ]] || { [[ ! -e $W/kd.pid && ! -e $W/kdc.pid ]] || detail "NOTE: keepalived pid files left from before: $(cat "$W/kd.pid" "$W/kdc.pid" 2>/dev/null | tr '\n' ' ')"; rm -f "$W/kd.pid" "$W/kdc.pid"; }
+  cp "$W/scale-$start.conf" "$W/scale-live.conf"
   [[ $who == keepalived ]] || sv_probe   # start_daemon's question, asked outside the timing
   kp_snap; t0=$EPOCHREALTIME
   start_daemon "$who" "$W/scale-live.conf" -scale; pid=$DAEMON_PID
@@ -774,7 +810,7 @@ case_scale_one() {
   done
   if [[ -z $t_table ]]; then
     kill -0 "$pid" 2>/dev/null || { detail "$who exited early:"; tail -5 "$W/$who-scale.log" | sed 's/^/      /'; FAILED=$((FAILED + 1)); }
-    res start_table ">$SCALE_WAIT"; stop_tree "$pid"; kill "$lpid"; scale_log "$who"; return 0
+    res start_table ">$SCALE_WAIT"; stop_clean "$pid" "$who"; kill "$lpid"; scale_log "$who"; return 0
   fi
   res start_table "$t_table"; res start_changes "$(kp_total)"; res start_changes_kinds "$(kp_summary)"
   while :; do   # -> the first complete round: every TCP_CHECK's SYN and every MISC_CHECK's line
@@ -790,10 +826,12 @@ case_scale_one() {
   res start_idle "${IDLE_AT:->$SCALE_WAIT}"
   read -r cpu _ < <(tree_cpu "$pid"); res start_cpu "$cpu"
   ipvsadm-save -n >"$W/scale-$who-start.table"
-  sorted_same "$W/scale-base.save" "$W/scale-$who-start.table" && res start_table_ok 1 || res start_table_ok 0
-  local v prev=base want kind
+  sorted_same "$W/scale-$start.save" "$W/scale-$who-start.table" && res start_table_ok 1 || res start_table_ok 0
+  detail "$who (from $start): table after $t_table s, first round after ${t_round:->$SCALE_WAIT} s, idle after ${IDLE_AT:->$SCALE_WAIT} s"
+  local v want kind cur=$start
   for v in $SCALE_RELOADS; do
-    case $v in none) want=0 kind=base ;; add) want=1 kind=add ;; chg) want=100 kind=chg ;; esac
+    case $v in none) want=0 kind=$cur ;; add) want=1 kind=add ;; chg) want=100 kind=chg ;; esac
+    cur=$kind
     cp "$W/scale-$kind.conf" "$W/scale-live.conf"
     local c0; c0=$(tree_cpu "$pid" | cut -d' ' -f1)
     kp_snap; t0=$EPOCHREALTIME
@@ -807,12 +845,28 @@ case_scale_one() {
       sleep 0.02
     done
     if ((want > 0)) && [[ -z $t_applied ]]; then
+      kill -0 "$pid" 2>/dev/null || { detail "$who exited during the reload ($v)"; FAILED=$((FAILED + 1)); }
       res "hup_$v" ">$SCALE_WAIT"; res "hup_${v}_changes" "$(kp_read; kp_total) ($(kp_summary)) so far"
+      detail "$who: SIGHUP ($v): no change within $SCALE_WAIT s ($(kp_total) kernel changes so far): a lower bound; stopped"
       res timed_out "$v"; break
     fi
     if ! wait_idle "$pid" "$t0" "$SCALE_WAIT"; then
       kill -0 "$pid" 2>/dev/null || { detail "$who exited during the reload ($v)"; FAILED=$((FAILED + 1)); }
-      res "hup_$v" ">$SCALE_WAIT"; res "hup_${v}_changes" "$(kp_read; kp_total) ($(kp_summary)) so far"; res timed_out "$v"; break
+      kp_read
+      if [[ -n $t_applied ]]; then
+        # The change reached the kernel (what is timed); the daemon is still busy after it
+        # (keepalived restarts every checker): its next reload is run on a fresh start.
+        res "hup_$v" "$t_applied"; res "hup_${v}_idle" ">$SCALE_WAIT"
+        res "hup_${v}_changes" "$(kp_total)"; res "hup_${v}_kinds" "$(kp_summary) (while still busy)"
+        res "hup_${v}_cpu" "$(awk -v a="$(tree_cpu "$pid" | cut -d' ' -f1)" -v b="$c0" 'BEGIN { print a - b }')"
+        ipvsadm-save -n >"$W/scale-$who-$v.table"
+        sorted_same "$W/scale-$kind.save" "$W/scale-$who-$v.table" && res "hup_${v}_table_ok" 1 || res "hup_${v}_table_ok" 0
+        detail "$who: SIGHUP ($v): applied after $t_applied s, not idle within $SCALE_WAIT s ($(kp_total) kernel changes so far): stopped"
+      else
+        res "hup_$v" ">$SCALE_WAIT"; res "hup_${v}_changes" "$(kp_total) ($(kp_summary)) so far"
+        detail "$who: SIGHUP ($v): not idle within $SCALE_WAIT s ($(kp_total) kernel changes so far): a lower bound; stopped"
+      fi
+      res timed_out "$v"; break
     fi
     ((want > 0)) || t_applied=$IDLE_AT
     sleep 2; kp_read   # changes a little after the reload are still the reload's
@@ -821,21 +875,28 @@ case_scale_one() {
     res "hup_${v}_cpu" "$(awk -v a="$(tree_cpu "$pid" | cut -d' ' -f1)" -v b="$c0" 'BEGIN { print a - b }')"
     ipvsadm-save -n >"$W/scale-$who-$v.table"
     sorted_same "$W/scale-$kind.save" "$W/scale-$who-$v.table" && res "hup_${v}_table_ok" 1 || res "hup_${v}_table_ok" 0
-    prev=$kind
+    detail "$who: SIGHUP ($v): applied after $t_applied s, idle after $IDLE_AT s, $(kp_total) kernel changes ($(kp_summary))"
   done
   tree_rss_mb "$pid" >"$W/rss"; res rss "$(<"$W/rss")"; res rss_detail "$CK_RSS_DETAIL"
   read -r cpu _ < <(tree_cpu "$pid"); res cpu "$cpu"
-  kill -KILL "$pid" 2>/dev/null; daemon_pids "$pid"; kill -KILL "${DPIDS[@]}" 2>/dev/null; wait "$pid" 2>/dev/null
+  stop_clean "$pid" "$who"
   scale_log "$who"
   kill "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null || true
   nft delete table inet bench 2>/dev/null || true
 }
 rv() { awk -v k="$2" '$1 == k { $1 = ""; sub(/^ /, ""); v = $0 } END { print v }' "$1"; }   # FILE KEY
-scale_run() { # WHO RELOADS -> appends to $W/scale-WHO.res (a fresh namespace)
+scale_run() { # WHO RELOADS RES: one daemon's run in a fresh namespace, its results in RES;
+  # the namespace then dropped with its table (the next run starts from an empty one), and
+  # any process still in it (none, after stop_clean) killed and named
   fresh_ns
-  SCALE_WHO=$1 SCALE_RELOADS=$2 SCALE_RES=$W/scale-$1.res ip netns exec "$NS" bash "$0" --case scale_one || FAILED=$((FAILED + 1))
-  ip netns exec "$NS" ipvsadm -C 2>/dev/null || true
-  ip netns del "$NS"; settle
+  SCALE_WHO=$1 SCALE_RELOADS=$2 SCALE_RES=$3 ip netns exec "$NS" bash "$0" --case scale_one || FAILED=$((FAILED + 1))
+  local left; left=$(ip netns pids "$NS" 2>/dev/null | tr '\n' ' ')
+  if [[ -n ${left// /} ]]; then
+    detail "NOTE: processes left in the namespace after $1's run: $left(killed)"
+    # shellcheck disable=SC2086
+    kill -KILL $left 2>/dev/null || true
+  fi
+  drop_ns "$NS"
 }
 case_daemon_scale() {
   local who size="${SCALE_VS}x${SCALE_RS}"
@@ -856,19 +917,30 @@ case_daemon_scale() {
   sanity "swiftvs restore built the scale table" sorted_same "$W/scale-base.save" "$W/floor.save"
   printf '%-12s %-12s swiftvs restore %s s  ipvsadm-restore %s s  (the kernel floor of scale-table)\n' scale-floor "${SCALE_VS}x${SCALE_RS}" \
     "$(fmt "${floor_s:-0}")" "$(fmt "${floor_a:-0}")"
+  # Per daemon: a run from the start through the three reloads; after a reload that ran out,
+  # the next reloads on a daemon started afresh (its own run, results in .res.N: its hup_*
+  # keys join the first run's, its start-up is shown in the details). keepalived's one-server
+  # reload comes first (the goal's ratio; each of its reloads at full size has run out so far,
+  # costing a start-up and a first round each: the last one may be cut by whoever runs it).
+  local -A runs_of=()
   for who in swiftvs keepalived; do
-    rm -f "$W/scale-$who.res"
-    local todo="none add chg" runs=0
-    while [[ -n $todo ]] && ((runs < 2)); do
-      scale_run "$who" "$todo"; runs=$((runs + 1))
-      local f=$W/scale-$who.res t
+    rm -f "$W/scale-$who.res" "$W/scale-$who.res".*
+    local todo="none add chg" run=0 f t key
+    [[ $who == swiftvs ]] || todo="add chg none"
+    while [[ -n $todo ]]; do
+      run=$((run + 1)); f=$W/scale-$who.res; ((run == 1)) || f=$W/scale-$who.res.$run
+      scale_run "$who" "$todo" "$f"
+      if ((run > 1)); then
+        grep -E '^(hup_|rss |rss_detail |cpu )' "$f" | sed 's/^rss /rss_run /; s/^rss_detail /rss_detail_run /; s/^cpu /cpu_run /' >>"$W/scale-$who.res" || true
+      fi
+      runs_of[$who]="${runs_of[$who]:-} $run:$(rv "$f" start_from):${todo// /,}"
       t=$(rv "$f" timed_out)
       [[ -n $t ]] || break
-      # the reloads after the one that ran out, on a fresh daemon
+      [[ $(rv "$f" start_table) != '>'* ]] || { detail "$who: no full table within $SCALE_WAIT s on the start for ($todo): its later reloads not measured"; break; }
       todo=$(echo "$todo" | sed "s/.*\b$t\b *//")
-      sed -i '/^timed_out /d' "$f"
-      [[ $(rv "$f" start_table) != '>'* ]] || break
+      [[ -z $todo ]] || detail "$who: the reloads after ($t) on a daemon started afresh: ($todo)"
     done
+    sed -i '/^timed_out /d' "$W/scale-$who.res"
   done
   local S=$W/scale-swiftvs.res K=$W/scale-keepalived.res k s key label
   sline() { # LABEL KEY [UNIT]
@@ -889,14 +961,32 @@ case_daemon_scale() {
     detail "$who: start-up: table after $(rv "$f" start_table) s with $(rv "$f" start_changes) kernel changes ($(rv "$f" start_changes_kinds)); first round after $(rv "$f" start_round) s ($(rv "$f" start_round_counts)); idle after $(rv "$f" start_idle) s; CPU $(rv "$f" start_cpu) s"
     for v in none add chg; do
       [[ -n $(rv "$f" "hup_$v") ]] || { detail "$who: reload ($v): not measured"; continue; }
-      detail "$who: SIGHUP ($v): applied after $(rv "$f" "hup_$v") s, idle after $(rv "$f" "hup_${v}_idle") s, $(rv "$f" "hup_${v}_changes") kernel changes ($(rv "$f" "hup_${v}_kinds")), CPU $(rv "$f" "hup_${v}_cpu") s"
+      if [[ $(rv "$f" "hup_$v") == '>'* ]]; then
+        detail "$who: SIGHUP ($v): no end within $SCALE_WAIT s ($(rv "$f" "hup_${v}_changes") kernel changes): a lower bound"
+      else
+        detail "$who: SIGHUP ($v): applied after $(rv "$f" "hup_$v") s, idle after $(rv "$f" "hup_${v}_idle") s, $(rv "$f" "hup_${v}_changes") kernel changes ($(rv "$f" "hup_${v}_kinds")), CPU $(rv "$f" "hup_${v}_cpu") s"
+      fi
     done
-    detail "$who: peak RSS $(rv "$f" rss) MB ($(rv "$f" rss_detail)); CPU in all $(rv "$f" cpu) s"
+    local r more="" n from what
+    for r in ${runs_of[$who]}; do
+      IFS=: read -r n from what <<<"$r"
+      ((n == 1)) && continue
+      t=$W/scale-$who.res.$n
+      more+="; run $n (started afresh on the $from file for (${what//,/ })): table after $(rv "$t" start_table) s, first round after $(rv "$t" start_round) s, peak RSS $(rv "$t" rss) MB, CPU $(rv "$t" cpu) s"
+    done
+    detail "$who: peak RSS $(rv "$f" rss) MB ($(rv "$f" rss_detail)); CPU in all $(rv "$f" cpu) s; runs: $(echo "${runs_of[$who]}" | wc -w)$more"
   done
   for who in swiftvs keepalived; do
     f=$W/scale-$who.res
     [[ $(rv "$f" start_table) == '>'* ]] && { detail "$who: no full table within $SCALE_WAIT s: no sanity check of its table"; continue; }
     sanity "$who: the table after start-up is the configuration's (ipvsadm-save -n)" test "$(rv "$f" start_table_ok)" = 1
+    for r in ${runs_of[$who]}; do
+      IFS=: read -r n from what <<<"$r"
+      ((n == 1)) && continue
+      t=$W/scale-$who.res.$n
+      [[ $(rv "$t" start_table) == '>'* ]] && continue
+      sanity "$who: run $n: the table after start-up (on the $from file) is the configuration's (ipvsadm-save -n)" test "$(rv "$t" start_table_ok)" = 1
+    done
     for v in none add chg; do
       local ok; ok=$(rv "$f" "hup_${v}_table_ok"); [[ -n $ok ]] || continue
       sanity "$who: after SIGHUP ($v) the table is the configuration's (ipvsadm-save -n)" test "$ok" = 1

@@ -38,7 +38,7 @@ import Testing
         let table = ScaleTable()
         let engine = DaemonEngine(
             config: director.lvs, table: table, marks: nil, settings: DaemonSettings(),
-            logger: Logger(label: "scale", factory: { _ in SwiftLogNoOpLogHandler() }),
+            logger: Self.noticeLogger,
             makeChecker: { factory.make($0) }, runScript: { await runner.run($0, timeout: $1) },
             checkLoop: reactor)
         await engine.start()
@@ -63,6 +63,13 @@ import Testing
         }
         await engine.stop()
         #expect(table.count > 0)
+    }
+
+    /// The engine's notices (start-up, the reload's phases) on standard output.
+    static var noticeLogger: Logger {
+        var logger = Logger(label: "scale", factory: { StreamLogHandler.standardOutput(label: $0) })
+        logger.logLevel = .notice
+        return logger
     }
 
     /// VmRSS, VmHWM and RssAnon now, on standard output; an unreadable /proc/self/status fails

@@ -190,6 +190,38 @@ import Glibc
         #expect(h.destinations(fourth).count == 1, "the down server stays out")
         #expect(await h.engine.state.isCheckerUp(CheckerID(virtualServer: 3, realServer: 0, checker: 0)) == false)
     }
+
+    /// The virtual servers whose block did not change are carried over whole: their state is
+    /// the running one's arrays, shared and not built again (nothing is done per real server
+    /// or checker for them), their checkers keep their serials (the last result the status
+    /// shows is kept by it), and only the changed one is settled and diffed.
+    @Test func unchangedVirtualServersAreCarriedOverWholeNotRebuilt() async throws {
+        let (dir, _, h, daemon) = try await Self.started()
+        let third = CheckerID(virtualServer: 2, realServer: 1, checker: 0)
+        await h.engine.deliver(third, CheckResult.failed(.timedOut("connect")))
+        let before = await h.engine.state
+        let lastResult = await h.engine.status().virtualServers[2].realServers[1].checkers[0].lastResult
+        #expect(lastResult != nil)
+        h.table.resetLog()
+        // A real server more in the second virtual server: the other three are the same text.
+        try dir.write("keepalived.conf", Self.config(extra: 1))
+        #expect(await daemon.reload())
+        #expect(h.logs.contains("reloaded: 4 virtual servers (1 changed, 3 carried over whole); 8 checkers kept their state, 1 new, 0 stopped; 1 kernel changes"), "\(h.logs.all)")
+        let after = await h.engine.state
+        for v in [0, 2, 3] {
+            #expect(Self.storage(after.vss[v].reals) == Self.storage(before.vss[v].reals), "virtual server \(v)'s state was built again")
+        }
+        #expect(Self.storage(after.vss[1].reals) != Self.storage(before.vss[1].reals), "the changed one is made for its new configuration")
+        #expect(after.vss[1].reals.count == 3)
+        #expect(await h.engine.status().virtualServers[2].realServers[1].checkers[0].lastResult == lastResult)
+        #expect(h.table.sent.count == 1, "\(h.table.sent)")
+        // The carried state goes on: the third's checker has used its retry, one more failure takes its server out.
+        await h.engine.deliver(third, CheckResult.failed(.timedOut("connect")))
+        #expect(await h.engine.state.isAlive(virtualServer: 2, realServer: 1) == false)
+    }
+
+    /// Where an array's elements are (the same for two arrays that share their storage).
+    static func storage<T>(_ a: [T]) -> UnsafeRawPointer? { a.withUnsafeBufferPointer { $0.baseAddress.map(UnsafeRawPointer.init) } }
 }
 
 private extension Array where Element == Substring {

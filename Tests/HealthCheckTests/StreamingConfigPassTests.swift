@@ -165,6 +165,60 @@ struct StreamingConfigPassTests {
         #expect(http.ssl?.ca == "/etc/ssl/ca.pem")
     }
 
+    /// A virtual server with an SSL_GET is read as it comes, whether the `SSL` block comes
+    /// after it or not at all: it does not wait for the end of the file (its statement is gone
+    /// when the next is offered), its SSL_GET still has the SSL block's settings, and the
+    /// result is the whole tree's.
+    @Test(arguments: [true, false]) func anSSLGetIsReadAsItComes(sslBlockAfter: Bool) throws {
+        let main = """
+        virtual_server 192.0.2.1 443 {
+          lb_algo nope
+          real_server 192.0.2.11 443 {
+            SSL_GET {
+              url {
+                path /
+                status_code 200
+              }
+            }
+          }
+        }
+        virtual_server 192.0.2.2 80 {
+          real_server 192.0.2.12 80 {
+            TCP_CHECK {
+              connect_timeout 0
+            }
+          }
+        }
+
+        """ + (sslBlockAfter ? "SSL {\n  ca /etc/ssl/ca.pem\n}\n" : "")
+        let fs = Self.files(main)
+        var pass = LVSConfigPass(fileSystem: fs)
+        weak var first: Statement?
+        var offered = 0
+        var firstHeldAtTheNext: Bool?
+        let document = ConfigDocument.load(file: path, fileSystem: fs, configID: "lb1") { st in
+            if offered == 0 { first = st } else if offered == 1 { firstHeldAtTheNext = first != nil }
+            offered += 1
+            return pass.take(st)
+        }
+        let streamed = pass.finish(document: document)
+        #expect(firstHeldAtTheNext == false, "the SSL_GET's virtual server waited for the end of the file")
+        let whole = Self.wholeTree(fs)
+        #expect(streamed.diagnostics.map(\.description) == whole.diagnostics.map(\.description))
+        let lines = streamed.diagnostics.map(\.location.line)
+        #expect(lines == lines.sorted() && lines.contains(2) && lines.contains(15), "in the file's order: \(streamed.diagnostics)")
+        // Without the error, the configuration: the SSL block's settings reach the SSL_GET.
+        let valid = main.replacingOccurrences("  lb_algo nope\n", "").replacingOccurrences("connect_timeout 0", "connect_timeout 3")
+        let config = try #require(ConfigParser.check(file: path, fileSystem: Self.files(valid), configID: "lb1").config)
+        #expect(config == Self.wholeTree(Self.files(valid)).config)
+        guard case let .http(http) = config.virtualServers[0].realServers[0].checkers[0].kind else {
+            Issue.record("not an SSL_GET: \(config.virtualServers[0].realServers[0].checkers[0].kind)")
+            return
+        }
+        #expect(http.tls)
+        #expect(http.ssl?.ca == (sslBlockAfter ? "/etc/ssl/ca.pem" : nil))
+    }
+
     /// The daemon's read (both passes): the same as the LVS pass over the whole tree plus the
     /// VRRP pass over the same tree.
     @Test func directorCheckMatchesBothPassesOverTheWholeTree() {

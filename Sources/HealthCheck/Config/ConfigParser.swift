@@ -161,8 +161,15 @@ struct Semantics {
     /// Let go of each virtual_server's block once read (`check(document:…releasingBlocks:)`).
     var releaseBlocks = false
     private var groups: [String: (SourceLocation, [GroupEntry])] = [:]
-    /// The `SSL { }` block, read before the virtual servers (it applies wherever it is).
+    /// The checkers' settings, each distinct one held once.
+    private var checkerSettings = CheckerSettingsPool()
+    /// The `SSL { }` block: it applies wherever it is in the file, so it is given to the
+    /// SSL_GETs once the file is read (`finish`).
     private var ssl: SSLConfig?
+    /// Whether the virtual server being read has an SSL_GET (`parseChecker` sets it).
+    private var readSSLGet = false
+    /// The top-level statements whose virtual server has an SSL_GET.
+    private var withSSLGet: Set<Int> = []
     /// `track_file` blocks read so far (a FILE_CHECK names one defined before it).
     private var trackFiles: [String: FileCheckConfig] = [:]
 
@@ -211,9 +218,10 @@ struct Semantics {
     private var taken = 0
     /// Virtual servers read so far, each with its statement's place in the file.
     private var servers: [(index: Int, config: VirtualServerConfig)] = []
-    /// Virtual servers that wait for the end: one that names a group not yet defined, or has an
-    /// SSL_GET before the `SSL` block (keepalived applies both wherever they are in the file).
-    /// Each keeps the track files defined before it, which is all its FILE_CHECKs may name.
+    /// Virtual servers that wait for the end: one that names a group not yet defined (keepalived
+    /// applies a group wherever it is in the file). Each keeps the track files defined before
+    /// it, which is all its FILE_CHECKs may name. (An SSL_GET does not wait for the `SSL`
+    /// block: its settings are given at the end, to every SSL_GET.)
     private var waiting: [(index: Int, statement: Statement, trackFiles: [String: FileCheckConfig])] = []
 
     /// Reads one top-level statement, in file order (`ConfigDocument.load(…taking:)` offers
@@ -236,7 +244,7 @@ struct Semantics {
             if mustWait(st) {
                 waiting.append((index, st, trackFiles))
             } else {
-                if let vs = parseVirtualServer(st) { servers.append((index, vs)) }
+                read(st, at: index)
                 if releaseBlocks { st.releaseBlock() }
             }
         case "track_file", "vrrp_track_file":
@@ -264,7 +272,7 @@ struct Semantics {
         let known = trackFiles
         for w in waiting {
             trackFiles = w.trackFiles
-            if let vs = parseVirtualServer(w.statement) { servers.append((w.index, vs)) }
+            read(w.statement, at: w.index)
             if releaseBlocks { w.statement.releaseBlock() }
             let found = drainDiagnostics()
             if !found.isEmpty { statementDiagnostics.append((w.index, found)) }
@@ -275,11 +283,42 @@ struct Semantics {
             statementDiagnostics.sort { $0.index < $1.index }
         }
         waiting = []
+        if let ssl, !withSSLGet.isEmpty {
+            for i in servers.indices where withSSLGet.contains(servers[i].index) {
+                var vs = servers[i].config
+                give(ssl, to: &vs)
+                servers[i].config = vs
+            }
+        }
         let config = DaemonConfig(virtualServers: servers.map(\.config))
         servers = []
         reader.diagnostics = documentDiagnostics + groupDiagnostics + sslDiagnostics + statementDiagnostics.flatMap(\.diagnostics)
         for d in ConfigParser.duplicates(config.virtualServers) { error(d.location, d.message) }
         return config
+    }
+
+    /// Reads the virtual server of top-level statement `index`.
+    private mutating func read(_ st: Statement, at index: Int) {
+        readSSLGet = false
+        guard let vs = parseVirtualServer(st) else { return }
+        servers.append((index, vs))
+        if readSSLGet { withSSLGet.insert(index) }
+    }
+
+    /// The `SSL` block's settings given to every SSL_GET of `vs` (keepalived has one SSL
+    /// context, made once the whole file is read); the checkers' settings still shared.
+    private mutating func give(_ ssl: SSLConfig, to vs: inout VirtualServerConfig) {
+        for r in vs.realServers.indices {
+            for c in vs.realServers[r].checkers.indices {
+                let checker = vs.realServers[r].checkers[c]
+                guard case var .http(http) = checker.kind, http.tls else { continue }
+                http.ssl = ssl
+                var settings = checker.settings
+                settings.kind = .http(http)
+                vs.realServers[r].checkers[c] = CheckerConfig(location: checker.location, connectIP: checker.connectIP,
+                                                              connectPort: checker.connectPort, settings: checkerSettings.share(settings))
+            }
+        }
     }
 
     /// What the reader found since the last call (it is emptied).
@@ -290,11 +329,9 @@ struct Semantics {
     }
 
     /// Whether a virtual server must wait for the end of the file: it names a group not
-    /// defined yet, or has an SSL_GET checker and no `SSL` block was read yet.
+    /// defined yet.
     private func mustWait(_ st: Statement) -> Bool {
-        if st.args.count > 1, st.args[0].text == "group", groups[st.args[1].text] == nil { return true }
-        guard ssl == nil, let block = st.block else { return false }
-        return block.contains { s in s.keyword.text == "SSL_GET" || (s.block?.contains { $0.keyword.text == "SSL_GET" } ?? false) }
+        st.args.count > 1 && st.args[0].text == "group" && groups[st.args[1].text] == nil
     }
 
     // MARK: value helpers (KeepalivedConfig's StatementReader)
@@ -994,7 +1031,7 @@ struct Semantics {
                 warn(st.location, "\(kw) has no url; checker disabled")
                 c.enabled = false
             }
-            if http.tls { http.ssl = ssl }
+            if http.tls { readSSLGet = true }   // its `ssl`: given by `finish`
             c.kind = .http(http)
         case "SMTP_CHECK":
             c.kind = .smtp(smtp)
@@ -1267,9 +1304,9 @@ struct Semantics {
         case .file:
             // Not a polled check: it waits for the file to change, with no retry and no alpha.
             return CheckerConfig(
-                location: c.location, kind: kind, connectIP: rs.address, connectPort: rs.port, bindTo: nil, bindPort: nil,
-                bindInterface: nil, fwmark: nil, connectTimeout: .seconds(5), retry: 0, delayBeforeRetry: .zero,
-                delayLoop: .zero, warmup: .zero, alpha: false, enabled: true)
+                location: c.location, connectIP: rs.address, connectPort: rs.port, settings: checkerSettings.share(.init(
+                    kind: kind, bindTo: nil, bindPort: nil, bindInterface: nil, fwmark: nil, connectTimeout: .seconds(5),
+                    retry: 0, delayBeforeRetry: .zero, delayLoop: .zero, warmup: .zero, alpha: false, enabled: true)))
         default: break
         }
         var enabled = c.enabled
@@ -1287,11 +1324,11 @@ struct Semantics {
             error(c.location, "bindto \(bind) does not match the address family of \(connectIP)")
         }
         return CheckerConfig(
-            location: c.location, kind: kind, connectIP: connectIP, connectPort: port,
-            bindTo: c.bind.address, bindPort: c.bind.port, bindInterface: c.bindInterface, fwmark: c.fwmark,
-            connectTimeout: cascade.connectTimeout ?? .seconds(5), retry: cascade.retry ?? retryDefault,
-            delayBeforeRetry: cascade.delayBeforeRetry ?? dbrDefault, delayLoop: delayLoop,
-            warmup: cascade.warmup ?? delayLoop, alpha: cascade.alpha ?? false, enabled: enabled)
+            location: c.location, connectIP: connectIP, connectPort: port, settings: checkerSettings.share(.init(
+                kind: kind, bindTo: c.bind.address, bindPort: c.bind.port, bindInterface: c.bindInterface, fwmark: c.fwmark,
+                connectTimeout: cascade.connectTimeout ?? .seconds(5), retry: cascade.retry ?? retryDefault,
+                delayBeforeRetry: cascade.delayBeforeRetry ?? dbrDefault, delayLoop: delayLoop,
+                warmup: cascade.warmup ?? delayLoop, alpha: cascade.alpha ?? false, enabled: enabled)))
     }
 }
 

@@ -127,7 +127,7 @@ final class CheckDriver: Sendable {
                 plan(&s, after: delayLoop)
                 return true
             }
-            if deliver { results.push(serial, result, generation: generation) }
+            if deliver { results.push(self, result, generation: generation) }
         }
         // The check may have ended already (a failed spawn completes at once), or the driver
         // been stopped meanwhile.
@@ -143,8 +143,9 @@ final class CheckDriver: Sendable {
 /// Results of the drivers' checks on their way to the engine: pushed on the reactor thread,
 /// taken in batches by one task (one actor hop per batch, not per check).
 final class ResultQueue: Sendable {
-    /// A result, the checker's serial and which of its checks it ends (`CheckDriver`'s generation).
-    typealias Item = (serial: Int, result: CheckResult, generation: Int)
+    /// A result, the driver whose check it is (its serial may be another checker's once it was
+    /// stopped) and which of its checks it ends (`CheckDriver`'s generation).
+    typealias Item = (driver: CheckDriver, result: CheckResult, generation: Int)
     private struct State {
         var items: [Item] = []
         var waiter: CheckedContinuation<[Item]?, Never>?
@@ -152,10 +153,10 @@ final class ResultQueue: Sendable {
     }
     private let state = Mutex(State())
 
-    func push(_ serial: Int, _ result: CheckResult, generation: Int) {
+    func push(_ driver: CheckDriver, _ result: CheckResult, generation: Int) {
         let handoff = state.withLock { s -> (CheckedContinuation<[Item]?, Never>, [Item])? in
             guard !s.closed else { return nil }
-            s.items.append((serial, result, generation))
+            s.items.append((driver, result, generation))
             guard let w = s.waiter else { return nil }
             s.waiter = nil
             let items = s.items

@@ -105,20 +105,14 @@ public actor DaemonEngine {
 
     public private(set) var config: DaemonConfig
     private var machine: HealthStateMachine
-    private var serialOf: [CheckerID: Int] = [:]
-    private var idOf: [Int: CheckerID] = [:]
-    private var tasks: [Int: Task<Void, Never>] = [:]
-    /// Checkers run from reactor timers (`StartableChecker`), and the one task that takes
-    /// their results.
-    private var drivers: [Int: CheckDriver] = [:]
+    /// Every checker by serial: its id, its driver (run from reactor timers, a
+    /// `StartableChecker`) or task, its last result and its metrics series.
+    private var slots = CheckerSlots()
+    /// The one task that takes the drivers' results.
     private var results: ResultQueue?
     /// What the drivers share (`driverShared`).
     private var sharedByDrivers: CheckDriver.Shared?
     private var resultTask: Task<Void, Never>?
-    private var nextSerial = 0
-    private var lastResult: [Int: CheckRecord] = [:]
-    /// Each checker's event series by serial, looked up once (emptied at a reload).
-    private var checkerSeries: [Int: CheckerSeries] = [:]
     private var lastChange: [ServerRef: WallTime] = [:]
     /// Services removed from the configuration that are still to be deleted from the kernel.
     private var pendingRemoval: Set<ServiceKey> = []
@@ -135,9 +129,11 @@ public actor DaemonEngine {
     private var running = false
     private var runCheckers = true
     public private(set) var startedAt: WallTime?
-    /// Every change the kernel accepted from this daemon, oldest first (bounded), for tests
-    /// and the status report.
-    public private(set) var appliedChanges: [Change] = []
+    /// How many changes the kernel accepted from this daemon, for the status report: counted
+    /// up to 10,000, where the list of them it was once counted from stopped. (That list was
+    /// read by nothing else, and kept the capacity of the largest batch: 3.5 MB after a
+    /// start-up at 37,000 real servers.)
+    public private(set) var appliedChangeCount = 0
     /// Changes the kernel refused so far.
     public private(set) var refusedChanges = 0
     public private(set) var checksRun = 0
@@ -185,14 +181,10 @@ public actor DaemonEngine {
         startedAt = .now
         // Serials and ids only: the configurations stay in `config` (an array of 37,000 copies
         // was 16 MB at its peak).
-        var toStart: [(Int, CheckerID)] = []
-        for id in machine.checkerIDs {
-            let s = newSerial(for: id)
-            toStart.append((s, id))
-        }
-        // Room for every checker's last result at once: grown by doubling, the table left its
-        // old storage behind at each step (about a third of its size again at 37,000 checkers).
-        lastResult.reserveCapacity(toStart.count)
+        slots.removeAll()   // a start after a stop numbers its checkers afresh
+        // Room for every checker at once (`assign`): grown by doubling, the table left its old
+        // storage behind at each step (about a third of its size again at 37,000 checkers).
+        let toStart = slots.assign(config)
         primeTrackedFiles(toStart)
         handle(machine.start())
         ensureMarks()
@@ -207,10 +199,7 @@ public actor DaemonEngine {
     public func stop() async {
         guard running else { return }
         running = false
-        for t in tasks.values { t.cancel() }
-        tasks = [:]
-        for d in drivers.values { d.stop() }
-        drivers = [:]
+        slots.stopAll()
         results?.close()
         results = nil
         sharedByDrivers = nil
@@ -247,83 +236,61 @@ public actor DaemonEngine {
     public func reload(_ new: DaemonConfig, unchanged: [Int: Int] = [:]) {
         let began = ContinuousClock.now
         let oldKeys = Set(config.services.map(\.key))
-        let (m, carried) = HealthStateMachine.reloaded(new, from: machine, unchanged: unchanged)
-        var newSerialOf: [CheckerID: Int] = [:]
-        newSerialOf.reserveCapacity(serialOf.count)
-        var kept = Set<Int>()
-        kept.reserveCapacity(serialOf.count)
-        var toStart: [(Int, CheckerID)] = []
-        for id in m.checkerIDs {
-            if let old = carried[id], let s = serialOf[old] {
-                newSerialOf[id] = s
-                kept.insert(s)
-            } else {
-                let s = nextSerial
-                nextSerial += 1
-                newSerialOf[id] = s
-                toStart.append((s, id))
-            }
-        }
-        var stopped = 0
-        for (s, t) in tasks where !kept.contains(s) {
-            t.cancel()
-            tasks[s] = nil
-            stopped += 1
-        }
-        for (s, d) in drivers where !kept.contains(s) {
-            d.stop()
-            drivers[s] = nil
-            stopped += 1
-        }
-        for s in lastResult.keys where !kept.contains(s) { lastResult[s] = nil }
-        checkerSeries = [:]
-        forgetRemovedCheckers(kept: kept, new: new)
-        machine = m
+        let made = HealthStateMachine.reloaded(new, from: machine, unchanged: unchanged)
+        // The virtual servers carried over whole keep their checkers as they are; in the
+        // others the carried checkers keep their serial (moved to their new place), the other
+        // slots are emptied, and the new checkers take slots (a freed one first).
+        let moved = slots.reload(new, whole: made.whole, carried: made.carried)
+        forgetRemovedCheckers(moved.removed, new: new)
+        machine = made.machine
         config = new
-        serialOf = newSerialOf
-        idOf = Dictionary(uniqueKeysWithValues: newSerialOf.map { ($1, $0) })
-        lastResult.reserveCapacity(newSerialOf.count)
         let newKeys = Set(new.services.map(\.key))
         pendingRemoval.formUnion(oldKeys.subtracting(newKeys))
         pendingRemoval.subtract(newKeys)
         reloads += 1
+        let toStart = moved.started
         primeTrackedFiles(toStart)
-        handle(machine.start())
+        // The virtual servers carried over whole have their quorum settled and their
+        // services as they were: only the others are settled and diffed.
+        let changed = new.virtualServers.indices.filter { made.whole[$0] == nil }
+        handle(machine.start(virtualServers: changed))
         ensureMarks()
-        let changed = unchanged.isEmpty ? nil : Set(new.virtualServers.indices).subtracting(unchanged.keys)
         let carriedOver = ContinuousClock.now
-        let n = reconcileFromKnown(because: "reload", only: changed) ?? reconcile(because: "reload")
+        let n = reconcileFromKnown(because: "reload", only: unchanged.isEmpty ? nil : Set(changed)) ?? reconcile(because: "reload")
         if !pendingRemoval.isEmpty, let known { pendingRemoval = pendingRemoval.filter { known[$0] != nil } }
         let reconciled = ContinuousClock.now
         if stateWriteDue != nil { writeState() }
         let done = ContinuousClock.now
-        logger.notice("reloaded: \(new.virtualServers.count) virtual servers (\(changed.map { "\($0.count) changed" } ?? "all compared")); \(kept.count) checkers kept their state, \(toStart.count) new, \(stopped) stopped; \(n) kernel changes (check state carried over in \((carriedOver - began).logSeconds), diff and kernel changes in \((reconciled - carriedOver).logSeconds), state file in \((done - reconciled).logSeconds))")
+        logger.notice("reloaded: \(new.virtualServers.count) virtual servers (\(unchanged.isEmpty ? "all compared" : "\(changed.count) changed"), \(made.whole.count) carried over whole); \(moved.kept) checkers kept their state, \(toStart.count) new, \(moved.stopped) stopped; \(n) kernel changes (check state carried over in \((carriedOver - began).logSeconds), diff and kernel changes in \((reconciled - carriedOver).logSeconds), state file in \((done - reconciled).logSeconds))")
         if running && runCheckers { for (s, id) in toStart { launch(serial: s, config: machine.checkerConfig(id)) } }
     }
 
     /// FILE_CHECKs about to start: their init_file written, and their file read now, before the
     /// table is reconciled, so a real server enters the kernel with its tracked weight (or stays
     /// out), as keepalived reads its track files before it starts.
-    private func primeTrackedFiles(_ starting: [(Int, CheckerID)]) {
+    private func primeTrackedFiles(_ starting: [(serial: Int, id: CheckerID)]) {
         for (serial, id) in starting {
-            guard case let .file(f) = machine.checkerConfig(id).kind, idOf[serial] == id else { continue }
+            guard case let .file(f) = machine.checkerConfig(id).kind, slots.id(of: serial) == id else { continue }
             if let problem = FileChecker.initialise(f) { logger.error("track_file \(f.name): \(problem)") }
             let (_, events) = machine.record(id, FileChecker.result(value: FileChecker.read(f.path) ?? 0, f))
             handle(events)
         }
     }
 
-    /// The metrics of the checkers a reload removed (run with the old configuration still in
-    /// place); a label set the new configuration still has keeps its series.
-    private func forgetRemovedCheckers(kept: Set<Int>, new: DaemonConfig) {
-        guard let metrics else { return }
+    /// The metrics of the checkers a reload removed (`removed`: their ids in the running
+    /// configuration, still in place); a label set the new configuration still has keeps its
+    /// series. Only the new virtual servers with the address of one that lost a checker can
+    /// have such a label set (a checker's labels begin with its virtual server's).
+    private func forgetRemovedCheckers(_ removed: [CheckerID], new: DaemonConfig) {
+        guard let metrics, !removed.isEmpty else { return }
+        let losing = Set(removed.compactMap { config.virtualServers[safe: $0.virtualServer]?.address })
         var remaining = Set<String>()
-        for vs in new.virtualServers {
+        for vs in new.virtualServers where losing.contains(vs.address) {
             for rs in vs.realServers {
                 for c in rs.checkers { remaining.insert(DaemonMetrics.key(CheckLabels.checker(vs, rs, c))) }
             }
         }
-        for (s, id) in idOf where !kept.contains(s) {
+        for id in removed {
             guard let vs = config.virtualServers[safe: id.virtualServer], let rs = vs.realServers[safe: id.realServer],
                   let c = rs.checkers[safe: id.checker] else { continue }
             let labels = CheckLabels.checker(vs, rs, c)
@@ -346,8 +313,8 @@ public actor DaemonEngine {
     /// returns the delay to the next check and the events, without touching the kernel.
     private func record(_ id: CheckerID, _ result: CheckResult) -> (Duration, [HealthEvent]) {
         checksRun += 1
-        let serial = serialOf[id]
-        if let serial { lastResult[serial] = CheckRecord(result, at: .now) }
+        let serial = slots.serial(of: id)
+        if let serial { slots.setLast(CheckRecord(result, at: .now), at: serial) }
         series(of: id, serial: serial)?.ended(duration: result.latency, failure: result.success ? nil : CheckLabels.reason(result.reason))
         let (next, events) = machine.record(id, result)
         if !events.isEmpty { handle(events) }
@@ -356,11 +323,11 @@ public actor DaemonEngine {
 
     /// The event series of checker `id`: kept by its serial once looked up.
     private func series(of id: CheckerID, serial: Int?) -> CheckerSeries? {
-        if let serial, let known = checkerSeries[serial] { return known }
+        if let serial, let known = slots.series(serial) { return known }
         guard let metrics, let vs = config.virtualServers[safe: id.virtualServer], let rs = vs.realServers[safe: id.realServer],
               let c = rs.checkers[safe: id.checker] else { return nil }
         let made = metrics.series(CheckLabels.checker(vs, rs, c))
-        if let serial { checkerSeries[serial] = made }
+        if let serial { slots.setSeries(made, at: serial) }
         return made
     }
 
@@ -381,7 +348,8 @@ public actor DaemonEngine {
     }
 
     private func deliver(serial: Int, _ result: CheckResult) -> Duration? {
-        guard running, let id = idOf[serial] else { return nil }
+        // A cancelled task's result is not its serial's (the slot may be another checker's now).
+        guard running, !Task.isCancelled, let id = slots.id(of: serial) else { return nil }
         return deliver(id, result)
     }
 
@@ -391,22 +359,16 @@ public actor DaemonEngine {
     /// timers and the reaping of check processes stopped for seconds.)
     private func deliver(_ batch: [ResultQueue.Item]) {
         var events: [HealthEvent] = []
-        for (serial, result, generation) in batch {
-            guard running, let d = drivers[serial], let id = idOf[serial] else { continue }
+        for (driver, result, generation) in batch {
+            let serial = driver.serial
+            // A stopped driver's result is dropped (its serial may be another checker's now).
+            guard running, let d = slots.driver(serial), d === driver, let id = slots.id(of: serial) else { continue }
             let (next, e) = record(id, result)
             events += e
             d.next(after: next, generation: generation)
         }
         if !events.isEmpty { reconcile(because: reason(for: events), virtualServers: Set(events.map(\.virtualServer))) }
         retryFaults()
-    }
-
-    private func newSerial(for id: CheckerID) -> Int {
-        let s = nextSerial
-        nextSerial += 1
-        serialOf[id] = s
-        idOf[s] = id
-        return s
     }
 
     private func launch(serial: Int, config c: CheckerConfig) {
@@ -417,14 +379,14 @@ public actor DaemonEngine {
         if let clock, let startable = checker as? any StartableChecker {
             let d = CheckDriver(serial: serial, checker: startable, shared: driverShared(clock: clock),
                                 first: clock.now + first, delayLoop: c.delayLoop)
-            drivers[serial] = d
+            slots.setDriver(d, at: serial)
             d.begin()
             return
         }
         // With a loop, the task's jobs (the check, the result, this engine's `deliver`, the
         // sleep) all run on the loop's thread: a check costs no thread switch.
         let metrics = self.metrics
-        tasks[serial] = Task(executorPreference: loop) { [weak self] in
+        let task = Task(executorPreference: loop) { [weak self] in
             var slot = (clock?.now ?? .now).advanced(by: first)
             func sleep() async throws {
                 if let clock { try await clock.sleep(until: slot) } else { try await ContinuousClock().sleep(until: slot, tolerance: nil) }
@@ -446,6 +408,7 @@ public actor DaemonEngine {
                 // Only sleep throws, and only on cancellation: the checker was stopped.
             }
         }
+        slots.setTask(task, at: serial)
     }
 
     /// The queue of the drivers' results, and its task. The task runs on the global executor,
@@ -748,8 +711,7 @@ public actor DaemonEngine {
         }
         refusedChanges += result.failures.count
         metrics?.kernelChanges(applied: applied.count, refused: result.failures.map(\.error.errno))
-        appliedChanges.append(contentsOf: applied)
-        if appliedChanges.count > 10_000 { appliedChanges.removeFirst(appliedChanges.count - 10_000) }
+        appliedChangeCount = min(appliedChangeCount + applied.count, 10_000)
         return applied
     }
 
@@ -870,7 +832,7 @@ public actor DaemonEngine {
                 var checkers: [DaemonStatus.Checker] = []
                 for (c, ch) in rs.checkers.enumerated() {
                     let id = CheckerID(virtualServer: v, realServer: r, checker: c)
-                    let rec = serialOf[id].flatMap { lastResult[$0] }
+                    let rec = slots.serial(of: id).flatMap { slots.last($0) }
                     checkers.append(DaemonStatus.Checker(
                         type: ch.kind.name, location: ch.location.description,
                         target: ch.kind == .ping || isMisc(ch) ? ch.connectIP.description : DestinationKey(address: ch.connectIP, port: ch.connectPort).description,
@@ -895,7 +857,7 @@ public actor DaemonEngine {
                 sorryServer: vs.sorryServer.map { DestinationKey(address: $0.address, port: $0.port).description },
                 sorryServerActive: machine.isSorryServerActive(virtualServer: v), realServers: reals))
         }
-        return DaemonStatus(startedAt: startedAt, checksRun: checksRun, kernelChanges: appliedChanges.count,
+        return DaemonStatus(startedAt: startedAt, checksRun: checksRun, kernelChanges: appliedChangeCount,
                             refusedChanges: refusedChanges, reloads: reloads, virtualServers: vss)
     }
 
