@@ -38,6 +38,10 @@ setup() {
   ip link add cnrs0 type veth peer name eth0 netns cn-rs
   ip addr add 203.0.113.1/24 dev cncl0; ip -6 addr add 2001:db8:c::1/64 dev cncl0 nodad; ip link set cncl0 up
   ip addr add 198.51.100.1/24 dev cnrs0; ip -6 addr add 2001:db8:5::1/64 dev cnrs0 nodad; ip link set cnrs0 up
+  # The kernel suites' shared dummy (swvs0, Tests/KernelTests/Support.swift) may hold
+  # 198.51.100.1/24 too, and its route came first: the real servers' packets went into the
+  # dummy. Host routes to them through cnrs0 win over either /24.
+  ip route replace 198.51.100.11/32 dev cnrs0; ip route replace 198.51.100.12/32 dev cnrs0
   $cl sh -ec 'ip link set lo up; ip link set eth0 up
     for a in 2 3 4 5; do ip addr add 203.0.113.$a/24 dev eth0; done
     ip -6 addr add 2001:db8:c::2/64 dev eth0 nodad

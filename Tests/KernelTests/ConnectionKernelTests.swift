@@ -23,8 +23,11 @@ extension Kernel {
             // Leftovers of an interrupted earlier run (best effort: a failure shows at set-up).
             _ = try? run(["/bin/bash", scenario, "teardown"])
             // Not freshTable(): its dummy holds 198.51.100.1/24, the scenario's real-server link.
-            try IPVSHandle().flush()
-            try sh("bash \(scenario) setup && bash \(scenario) traffic")
+            let ipvs = try IPVSHandle()
+            try ipvs.flush()
+            try ipvs.setTimeouts(kernelDefaultTimeouts)
+            // The teardown is due from here on, also when the set-up fails half way: its links
+            // (203.0.113.1/24 on cncl0) left behind made a later suite's broadcast address stay one.
             defer {
                 // A teardown that leaves links behind broke the next case's set-up once: say so here.
                 do {
@@ -35,6 +38,7 @@ extension Kernel {
                     }
                 } catch { Issue.record("scenario teardown: \(error)") }
             }
+            try sh("bash \(scenario) setup && bash \(scenario) traffic")
             try body()
         }
 

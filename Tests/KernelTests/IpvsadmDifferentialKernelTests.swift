@@ -219,7 +219,7 @@ extension Kernel {
         /// Back to the starting table, default timeouts and no sync daemon, in this process.
         static func reset(_ ipvs: IPVSHandle, to base: [ServiceEntry]) throws {
             try ipvs.flush()
-            try ipvs.setTimeouts(Timeouts(tcp: 900, tcpFin: 120, udp: 300))
+            try ipvs.setTimeouts(kernelDefaultTimeouts)
             for d in try ipvs.syncDaemons() { try ipvs.stopSyncDaemon(d.role) }
             for entry in base {
                 try ipvs.addService(entry.service)

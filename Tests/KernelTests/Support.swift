@@ -64,8 +64,14 @@ func freshTable() throws -> IPVSHandle {
     _ = networkReady
     let ipvs = try IPVSHandle()
     try ipvs.flush()
+    try ipvs.setTimeouts(kernelDefaultTimeouts)
     return ipvs
 }
+
+/// The kernel's own connection timeouts (tcp 900 s, tcpfin 120 s, udp 300 s). The suites share
+/// the VM's IPVS, and some set others (the `timeouts` fixture leaves tcp 100 s and udp 30 s):
+/// every suite starts from these, or a later one's connection entries expire under it.
+let kernelDefaultTimeouts = Timeouts(tcp: 900, tcpFin: 120, udp: 300)
 
 let vip4 = IPAddress("192.0.2.100")!
 let vip6 = IPAddress("2001:db8::100")!
