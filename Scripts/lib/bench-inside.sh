@@ -745,6 +745,12 @@ wait_idle() { # PID T0 LIMIT -> IDLE_AT: seconds after T0 of the last 0.1 s in w
     awk -v s="$(since "$t0")" -v l="$limit" 'BEGIN { exit !(s > l) }' && { IDLE_AT=""; return 1; }
   done
 }
+reload_books() { # V: a reload's CPU, its table saved, and whether that table is the file's
+  # (uses the caller's pid, c0, who, kind, W)
+  res "hup_${1}_cpu" "$(awk -v a="$(tree_cpu "$pid" | cut -d' ' -f1)" -v b="$c0" 'BEGIN { print a - b }')"
+  ipvsadm-save -n >"$W/scale-$who-$1.table"
+  sorted_same "$W/scale-$kind.save" "$W/scale-$who-$1.table" && res "hup_${1}_table_ok" 1 || res "hup_${1}_table_ok" 0
+}
 syns() { nft list counter inet bench syns 2>/dev/null | awk '/packets/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'; }
 scale_files() { # -> SC_CONF[base|add|chg] SC_SAVE[...] in $W
   local v extra
@@ -858,9 +864,7 @@ case_scale_one() {
         # (keepalived restarts every checker): its next reload is run on a fresh start.
         res "hup_$v" "$t_applied"; res "hup_${v}_idle" ">$SCALE_WAIT"
         res "hup_${v}_changes" "$(kp_total)"; res "hup_${v}_kinds" "$(kp_summary) (while still busy)"
-        res "hup_${v}_cpu" "$(awk -v a="$(tree_cpu "$pid" | cut -d' ' -f1)" -v b="$c0" 'BEGIN { print a - b }')"
-        ipvsadm-save -n >"$W/scale-$who-$v.table"
-        sorted_same "$W/scale-$kind.save" "$W/scale-$who-$v.table" && res "hup_${v}_table_ok" 1 || res "hup_${v}_table_ok" 0
+        reload_books "$v"
         detail "$who: SIGHUP ($v): applied after $t_applied s, not idle within $SCALE_WAIT s ($(kp_total) kernel changes so far): stopped"
       else
         res "hup_$v" ">$SCALE_WAIT"; res "hup_${v}_changes" "$(kp_total) ($(kp_summary)) so far"
@@ -872,9 +876,7 @@ case_scale_one() {
     sleep 2; kp_read   # changes a little after the reload are still the reload's
     res "hup_$v" "$t_applied"; res "hup_${v}_idle" "$IDLE_AT"
     res "hup_${v}_changes" "$(kp_total)"; res "hup_${v}_kinds" "$(kp_summary)"
-    res "hup_${v}_cpu" "$(awk -v a="$(tree_cpu "$pid" | cut -d' ' -f1)" -v b="$c0" 'BEGIN { print a - b }')"
-    ipvsadm-save -n >"$W/scale-$who-$v.table"
-    sorted_same "$W/scale-$kind.save" "$W/scale-$who-$v.table" && res "hup_${v}_table_ok" 1 || res "hup_${v}_table_ok" 0
+    reload_books "$v"
     detail "$who: SIGHUP ($v): applied after $t_applied s, idle after $IDLE_AT s, $(kp_total) kernel changes ($(kp_summary))"
   done
   tree_rss_mb "$pid" >"$W/rss"; res rss "$(<"$W/rss")"; res rss_detail "$CK_RSS_DETAIL"
