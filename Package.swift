@@ -67,6 +67,9 @@ let package = Package(
         // Writing bytes and text: the one growable byte buffer (netlink messages, save text) and
         // the one JSON string escaping. Dependency-free.
         .target(name: "Serialization"),
+        // Value layouts that keep large tables small: `SparsePair`, two seldom-set optionals
+        // behind one reference. Dependency-free.
+        .target(name: "CompactStorage"),
         // The one errno vocabulary: swift-system's Errno and FileDescriptor (re-exported) and the
         // EINTR retry for the calls it does not wrap (`valueOrErrno`).
         .target(name: "SystemErrors", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
@@ -77,7 +80,7 @@ let package = Package(
         // The IPVS generic-netlink binding: wire encoding, the socket handle. Re-exports IPVSModel.
         .target(name: "IPVS", dependencies: ["CNetlink", "IPVSModel", "Serialization", "NetworkNamespaces", "SystemErrors"]),
         // ipvsadm-save / ipvsadm-restore text format and ipvsadm -L rendering, diff and plan.
-        .target(name: "IPVSRules", dependencies: ["IPVSModel", "Diagnostics", "Serialization", "SystemErrors"]),
+        .target(name: "IPVSRules", dependencies: ["IPVSModel", "Diagnostics", "Serialization", "CompactStorage", "SystemErrors"]),
         // The VRRP protocol core: wire format, receive validation, timers, state machine. Pure:
         // no sockets, no clock of its own.
         .target(name: "VRRP", dependencies: ["NetworkModel"]),
@@ -118,7 +121,7 @@ let package = Package(
         .target(
             name: "HealthCheck",
             dependencies: [
-                "IPVS", "NetworkModel", "Serialization", "IPVSRules", "FirewallMarks", "CLinux", "EventLoop", "KeepalivedConfig", "DaemonMetrics",
+                "IPVS", "NetworkModel", "Serialization", "CompactStorage", "IPVSRules", "FirewallMarks", "CLinux", "EventLoop", "KeepalivedConfig", "DaemonMetrics",
                 "COpenSSL", "CPCRE2", "SystemErrors",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
@@ -167,6 +170,7 @@ let package = Package(
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "NetworkModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FirewallMarksTests", dependencies: ["FirewallMarks"]),
         .testTarget(name: "SerializationTests", dependencies: ["Serialization"]),
+        .testTarget(name: "CompactStorageTests", dependencies: ["CompactStorage"]),
         .testTarget(name: "SystemErrorsTests", dependencies: ["SystemErrors"]),
         .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "Director", "EventLoop", "KeepalivedConfig", "IPVS", "IPVSRules",
                                                            "FirewallMarks", "DaemonMetrics",

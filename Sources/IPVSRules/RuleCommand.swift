@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CompactStorage
 import IPVSModel
 
 /// A parsed line: what it does and where it is.
@@ -14,16 +15,16 @@ public struct RuleCommand: Hashable, Sendable {
     /// Where the service and real-server arguments are, for diagnostics about them (nil for
     /// lines read by ``CanonicalLine``). Kept in one box, so that a command, which a big
     /// restore copies several times per line, is a few words shorter.
-    private var argumentTokens: ArgumentTokens?
+    private var argumentTokens: SparsePair<LocatedToken>?
 
     var serviceToken: LocatedToken? {
-        get { argumentTokens?.service }
-        set { argumentTokens = ArgumentTokens.make(service: newValue, server: argumentTokens?.server) }
+        get { argumentTokens?.first }
+        set { argumentTokens = .make(newValue, argumentTokens?.second) }
     }
 
     var serverToken: LocatedToken? {
-        get { argumentTokens?.server }
-        set { argumentTokens = ArgumentTokens.make(service: argumentTokens?.service, server: newValue) }
+        get { argumentTokens?.second }
+        set { argumentTokens = .make(argumentTokens?.first, newValue) }
     }
 
     public init(location: SourceLocation, action: RuleAction) {

@@ -1,24 +1,14 @@
+import CompactStorage
+
 /// A real server's notify_up and notify_down, held by `RealServerConfig` behind one reference
-/// (an immutable object: a change makes a new one). Equal and hashed by value, so a real
-/// server's configuration compares as it did with the scripts inline.
-final class NotifyScripts: Sendable, Hashable {
-    let up: ScriptConfig?
-    let down: ScriptConfig?
+/// (`SparsePair`: nil when neither is set; equal and hashed by value, so a real server's
+/// configuration compares as it did with the scripts inline).
+typealias NotifyScripts = SparsePair<ScriptConfig>
 
-    private init(up: ScriptConfig?, down: ScriptConfig?) {
-        self.up = up
-        self.down = down
-    }
+extension SparsePair where Value == ScriptConfig {
+    var up: ScriptConfig? { first }
+    var down: ScriptConfig? { second }
 
-    /// The object for these scripts; nil when neither is set.
-    static func make(up: ScriptConfig?, down: ScriptConfig?) -> NotifyScripts? {
-        up == nil && down == nil ? nil : NotifyScripts(up: up, down: down)
-    }
-
-    static func == (a: NotifyScripts, b: NotifyScripts) -> Bool { a.up == b.up && a.down == b.down }
-
-    func hash(into h: inout Hasher) {
-        h.combine(up)
-        h.combine(down)
-    }
+    /// The pair for these scripts; nil when neither is set.
+    static func make(up: ScriptConfig?, down: ScriptConfig?) -> NotifyScripts? { make(up, down) }
 }
