@@ -1,7 +1,8 @@
 /// Why a received packet was not taken as an advert for this instance. Each cause is counted
 /// and logged once per cause (by the caller); a rejected packet never touches the state
-/// machine's timers.
-public enum RejectionCause: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+/// machine's timers. Its name, as the status and the metrics' `cause` label write it, is its
+/// raw value.
+public enum RejectionCause: String, Sendable, Hashable, CaseIterable {
     /// The IPv4 header cannot be read (version not 4, bad IHL).
     case malformedIPHeader = "malformed-ip-header"
     /// Lengths disagree: IP total length vs bytes received, too short for a VRRP header, or
@@ -33,8 +34,6 @@ public enum RejectionCause: String, Sendable, Hashable, CaseIterable, CustomStri
     case addressCountMismatch = "address-count-mismatch"
     /// One of our virtual addresses is not in the advert.
     case addressMissing = "address-missing"
-
-    public var description: String { rawValue }
 }
 
 /// A rejected packet: its cause and a message worded like keepalived's log line for it.
