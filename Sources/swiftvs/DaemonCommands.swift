@@ -47,8 +47,7 @@ struct HealthCheckDaemon: AsyncParsableCommand {
     @Option(name: .customLong("vip-mark"), help: ArgumentHelp("The VIP of a firewall-mark virtual server (repeatable).", valueName: "address=mark"))
     var vipMarks: [String] = []
 
-    @Option(name: .customLong("mark-backend"), help: "iptables or nft (default: as 'swiftvs mark').")
-    var markBackend: String?
+    @OptionGroup var markBackend: MarkBackendSetting
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
@@ -87,7 +86,7 @@ struct HealthCheckDaemon: AsyncParsableCommand {
         o.noState = noState
         o.control = control
         o.vipMarks = vipMarks
-        o.markBackend = markBackend
+        o.markBackend = markBackend.name
         o.logLevel = logLevel
         o.maxProcesses = maxProcesses
         o.metrics = metrics

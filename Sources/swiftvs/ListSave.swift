@@ -109,13 +109,12 @@ struct Save: ParsableCommand {
     var numeric = false
     @Flag(name: .customLong("with-marks"), help: "Append swiftvs's mangle MARK rules (# swiftvs-mark lines).")
     var withMarks = false
-    @Option(name: .customLong("mark-backend"), help: "iptables or nft (default: as 'swiftvs mark').")
-    var backend: String?
+    @OptionGroup var markBackend: MarkBackendSetting
     @OptionGroup var common: CommonOptions
 
     /// What the command line asks for (the same from `QuickCommand.save`).
     var request: SaveRequest {
-        SaveRequest(numeric: numeric, withMarks: withMarks, backend: backend, namespace: common.namespace)
+        SaveRequest(numeric: numeric, withMarks: withMarks, backend: markBackend.name, namespace: common.namespace)
     }
 
     func run() throws { try request.run() }

@@ -43,8 +43,7 @@ struct Restore: ParsableCommand {
     var dryRun = false
     @Flag(name: [.customShort("n"), .customLong("numeric")], help: "Refuse host and service names in the file.")
     var numeric = false
-    @Option(name: .customLong("mark-backend"), help: "iptables or nft (default: as 'swiftvs mark').")
-    var backend: String?
+    @OptionGroup var markBackend: MarkBackendSetting
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -54,7 +53,7 @@ struct Restore: ParsableCommand {
     /// What the command line asks for (the same from `QuickCommand.restore`).
     var request: RestoreRequest {
         RestoreRequest(file: file, flush: flush, append: append, dryRun: dryRun, numeric: numeric,
-                       backend: backend, namespace: common.namespace)
+                       backend: markBackend.name, namespace: common.namespace)
     }
 
     func run() throws { try request.run() }

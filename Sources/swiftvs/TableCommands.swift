@@ -27,8 +27,7 @@ struct VIPMarkOptions: ParsableArguments {
     @Option(name: .customLong("vip-dport"), help: ArgumentHelp("With --vip-protocol: destination port or range.", valueName: "port[:port]"))
     var vipPorts: String?
 
-    @Option(name: .customLong("mark-backend"), help: "iptables or nft (default: as 'swiftvs mark').")
-    var backend: String?
+    @OptionGroup var backend: MarkBackendSetting
 }
 
 /// A table command that is one ipvsadm command on a service (-A, -E, -D, -a, -e, -d, -Z): its
@@ -74,7 +73,7 @@ struct AddService: ServiceCommand {
         if mark.vip != nil && service.fwmark == nil {
             throw ValidationError("--vip installs a mark rule for a firewall-mark service: use it with -f.")
         }
-        if mark.vip == nil && (mark.vipProtocol != nil || mark.vipPorts != nil || mark.backend != nil) {
+        if mark.vip == nil && (mark.vipProtocol != nil || mark.vipPorts != nil || mark.backend.name != nil) {
             throw ValidationError("--vip-protocol, --vip-dport and --mark-backend go with --vip.")
         }
     }
@@ -91,7 +90,7 @@ struct AddService: ServiceCommand {
             rule = try markCall("add-service") { () throws(MarkError) in
                 try MarkRule(destination: vip, protocol: mark.vipProtocol, ports: mark.vipPorts, mark: String(value))
             }
-            marks = try markManager(mark.backend, namespace: common.namespace, command: "add-service")
+            marks = try markManager(mark.backend.name, namespace: common.namespace, command: "add-service")
         }
         let ipvs = try common.open()
         try perform(action, on: ipvs)
@@ -130,8 +129,7 @@ struct DeleteService: ServiceCommand {
     @OptionGroup var service: ServiceOptions
     @Flag(name: .customLong("keep-marks"), help: "Leave the mark rules of a firewall-mark service alone.")
     var keepMarks = false
-    @Option(name: .customLong("mark-backend"), help: "iptables or nft (default: as 'swiftvs mark').")
-    var backend: String?
+    @OptionGroup var markBackend: MarkBackendSetting
     @OptionGroup var common: CommonOptions
 
     static let ipvsadmOption = "-D"
@@ -141,7 +139,7 @@ struct DeleteService: ServiceCommand {
         let ipvs = try common.open()
         try perform(action, on: ipvs)
         guard !keepMarks, case let .change(.deleteService(key)) = action, case let .fwmark(value, family) = key else { return }
-        let marks = try markManager(backend, namespace: common.namespace, command: "delete-service")
+        let marks = try markManager(markBackend.name, namespace: common.namespace, command: "delete-service")
         let ours = try markCall("delete-service") { () throws(MarkError) in try marks.list() }
         for rule in ours where rule.mark == value && rule.family == family {
             _ = try markCall("delete-service") { () throws(MarkError) in try marks.delete(rule, ifExists: true) }
