@@ -293,8 +293,7 @@ public enum DaemonMain {
 
     static func openMarks(_ options: HealthDaemonOptions) -> MarkManager {
         do {
-            let kind = try options.markBackend.map { (b: String) throws(MarkError) in try MarkBackendKind(parsing: b) }
-            return try MarkManager(backend: kind)
+            return try MarkManager(backendName: options.markBackend)
         } catch {
             fail("daemon: mark rules: \(error.message)", hint: error.hint, status: error.exitCode)
         }

@@ -37,6 +37,13 @@ public struct MarkManager: Sendable {
                       searchPath: ToolLocator.defaultSearchPath)
     }
 
+    /// The manager for a backend as a command line names it (`iptables`, `nft`: see
+    /// `MarkBackendKind(parsing:)`; nil to detect), in `namespace`.
+    public init(backendName: String?, namespace: String? = nil) throws(MarkError) {
+        let kind = try backendName.map { (b: String) throws(MarkError) in try MarkBackendKind(parsing: b) }
+        try self.init(backend: kind, namespace: namespace)
+    }
+
     init(backend: MarkBackendKind?, namespace: String?, commandTimeout: Duration,
          searchPath: [String]) throws(MarkError) {
         if let namespace { try ToolRunner.validateNamespaceName(namespace) }

@@ -44,8 +44,7 @@ struct MarkBackendOptions: ParsableArguments {
     var namespace: String?
 
     func manager() throws(MarkError) -> MarkManager {
-        let kind = try backend.map { (b: String) throws(MarkError) in try MarkBackendKind(parsing: b) }
-        return try MarkManager(backend: kind, namespace: namespace)
+        try MarkManager(backendName: backend, namespace: namespace)
     }
 }
 
