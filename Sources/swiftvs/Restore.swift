@@ -35,28 +35,34 @@ struct Restore: ParsableCommand {
     @Argument(help: ArgumentHelp("The rules file; - or nothing for standard input.", valueName: "file"))
     var file: String?
 
+    @OptionGroup var mode: RestoreModeOptions
+    @Flag(name: [.customShort("n"), .customLong("numeric")], help: "Refuse host and service names in the file.")
+    var numeric = false
+    @OptionGroup var markBackend: MarkBackendSetting
+    @OptionGroup var common: CommonOptions
+
+    /// What the command line asks for (the same from `QuickCommand.restore`).
+    var request: RestoreRequest {
+        RestoreRequest(file: file, flush: mode.flush, append: mode.append, dryRun: mode.dryRun, numeric: numeric,
+                       backend: markBackend.name, namespace: common.namespace)
+    }
+
+    func run() throws { try request.run() }
+}
+
+/// How a restore changes the table (the "Modes" of `restore --help`): by default only the
+/// difference; `--flush` or `--append`, not both; `--dry-run` with either or neither.
+struct RestoreModeOptions: ParsableArguments {
     @Flag(name: .customLong("flush"), help: "Clear the table first, then add (ipvsadm-restore).")
     var flush = false
     @Flag(name: .customLong("append"), help: "Only add the file's entries (ipvsadm -R).")
     var append = false
     @Flag(name: .customLong("dry-run"), help: "Print the planned changes and change nothing.")
     var dryRun = false
-    @Flag(name: [.customShort("n"), .customLong("numeric")], help: "Refuse host and service names in the file.")
-    var numeric = false
-    @OptionGroup var markBackend: MarkBackendSetting
-    @OptionGroup var common: CommonOptions
 
     func validate() throws {
         if flush && append { throw ValidationError("--flush and --append exclude each other.") }
     }
-
-    /// What the command line asks for (the same from `QuickCommand.restore`).
-    var request: RestoreRequest {
-        RestoreRequest(file: file, flush: flush, append: append, dryRun: dryRun, numeric: numeric,
-                       backend: markBackend.name, namespace: common.namespace)
-    }
-
-    func run() throws { try request.run() }
 }
 
 /// A restore as asked for on the command line; `run` does it.
