@@ -5,8 +5,8 @@ import Musl
 #endif
 import IPVSModel
 
-/// ipvsadm's commands.
-enum IpvsadmCommand: Hashable, Sendable {
+/// ipvsadm's commands, with their spellings (`IpvsadmOption.specs` takes them from here).
+enum IpvsadmCommand: Hashable, Sendable, CaseIterable {
     case add, edit, delete, flush, list, zero, addServer, editServer, deleteServer
     case set, help, version, restore, save, startDaemon, stopDaemon
 
@@ -52,6 +52,12 @@ enum IpvsadmCommand: Hashable, Sendable {
         case .stopDaemon: return "--stop-daemon"
         }
     }
+
+    /// The letter of the short option (`-A`: A); nil for a command that has only a long one.
+    var letter: Character? { short.count == 2 ? short.last : nil }
+
+    /// Whether the command option takes a value: the sync daemon's role.
+    var takesRole: Bool { self == .startDaemon || self == .stopDaemon }
 
     var allowedInRules: Bool {
         switch self {

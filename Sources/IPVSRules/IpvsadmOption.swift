@@ -24,24 +24,12 @@ enum IpvsadmOption: Hashable, Sendable {
         var option: IpvsadmOption
     }
 
-    static let specs: [Spec] = [
-        Spec(long: "add-service", short: "A", argument: .none, option: .command(.add)),
-        Spec(long: "edit-service", short: "E", argument: .none, option: .command(.edit)),
-        Spec(long: "delete-service", short: "D", argument: .none, option: .command(.delete)),
-        Spec(long: "clear", short: "C", argument: .none, option: .command(.flush)),
-        Spec(long: "list", short: "L", argument: .none, option: .command(.list)),
+    /// The commands as `IpvsadmCommand` spells them, ipvsadm's second letter for --list (`-l`),
+    /// then the other options.
+    static let specs: [Spec] = IpvsadmCommand.allCases.map { c in
+        Spec(long: c.name, short: c.letter, argument: c.takesRole ? .required : .none, option: .command(c))
+    } + [
         Spec(long: "list", short: "l", argument: .none, option: .command(.list)),
-        Spec(long: "zero", short: "Z", argument: .none, option: .command(.zero)),
-        Spec(long: "add-server", short: "a", argument: .none, option: .command(.addServer)),
-        Spec(long: "edit-server", short: "e", argument: .none, option: .command(.editServer)),
-        Spec(long: "delete-server", short: "d", argument: .none, option: .command(.deleteServer)),
-        Spec(long: "set", short: nil, argument: .none, option: .command(.set)),
-        Spec(long: "help", short: "h", argument: .none, option: .command(.help)),
-        Spec(long: "version", short: "v", argument: .none, option: .command(.version)),
-        Spec(long: "restore", short: "R", argument: .none, option: .command(.restore)),
-        Spec(long: "save", short: "S", argument: .none, option: .command(.save)),
-        Spec(long: "start-daemon", short: nil, argument: .required, option: .command(.startDaemon)),
-        Spec(long: "stop-daemon", short: nil, argument: .required, option: .command(.stopDaemon)),
         Spec(long: "tcp-service", short: "t", argument: .required, option: .tcp),
         Spec(long: "udp-service", short: "u", argument: .required, option: .udp),
         Spec(long: "sctp-service", short: nil, argument: .required, option: .sctp),
