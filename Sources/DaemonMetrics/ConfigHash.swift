@@ -6,17 +6,9 @@ public struct ConfigHash: Sendable {
 
     public init() {}
 
-    /// Adds `bytes` (one file's contents).
-    public mutating func add(_ bytes: some Sequence<UInt8>) {
-        for b in bytes {
-            value ^= UInt64(b)
-            value = value &* 0x0000_0100_0000_01b3
-        }
-    }
-
-    /// Adds a file's text: its UTF-8 bytes, as `add(text.utf8)` does, but over the contiguous
-    /// buffer (the generic sequence went through a witness call per byte from another module:
-    /// a reload of a 4.8 MB file paid for it every time).
+    /// Adds a file's text: its UTF-8 bytes, over the contiguous buffer (a generic sequence of
+    /// bytes went through a witness call per byte from another module: a reload of a 4.8 MB
+    /// file paid for it every time).
     public mutating func add(text: String) {
         var text = text
         text.withUTF8 { buffer in

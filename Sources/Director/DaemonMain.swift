@@ -188,7 +188,7 @@ public enum DaemonMain {
         // SIGHUP is caught from here on (its default action would end the process).
         let hangups = await UnixSignalsSequence(trapping: .sighup)
 
-        let files = HashingFileSystem()
+        let files = HashingFileSystem(hashing: prepared.events != nil)
         let reader = IncrementalConfigReader(file: config, configID: options.configID)
         let checked = reader.read(files: files, deferSnapshot: true).result
         if checked.hasErrors {

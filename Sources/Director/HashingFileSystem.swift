@@ -11,7 +11,7 @@ final class HashingFileSystem: ConfigFileSystem {
     /// over every byte of a 4.8 MB file at each reload, for nothing).
     private let hashing: Bool
 
-    init(_ base: any ConfigFileSystem = LocalFileSystem(), hashing: Bool = true) {
+    init(_ base: any ConfigFileSystem = LocalFileSystem(), hashing: Bool) {
         self.base = base
         self.hashing = hashing
     }

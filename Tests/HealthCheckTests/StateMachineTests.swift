@@ -170,7 +170,7 @@ struct StateMachineTests {
         }
         """)
         var m = HealthStateMachine(config: c)
-        #expect(m.checkers.isEmpty)
+        #expect(m.checkerIDs.isEmpty)
         #expect(m.start().isEmpty)
         #expect(m.desiredTable == [.fwmark(80, family: .inet): [
             Destination(address: .v4(192, 0, 2, 11), forwarding: .masquerade),

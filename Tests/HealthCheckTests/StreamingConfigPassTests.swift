@@ -36,23 +36,10 @@ struct StreamingConfigPassTests {
     virtual_server 192.0.2.1 443
     {
       lb_algo nope
-      real_server 192.0.2.11 443 {
-        SSL_GET {
-          url {
-            path /
-            status_code 200
-          }
-        }
-      }
+    \(Self.sslGetRealServer)
     }
     include /etc/keepalived/more.conf
-    virtual_server 192.0.2.2 80 {
-      real_server 192.0.2.12 80 {
-        TCP_CHECK {
-          connect_timeout 0
-        }
-      }
-    }
+    \(Self.zeroTimeoutServer)
     track_file late {
       file /tmp/swsc-late
     }
@@ -76,6 +63,27 @@ struct StreamingConfigPassTests {
     }
     virtual_server 192.0.2.1 443 {
       real_server 192.0.2.13 443 {
+      }
+    }
+    """
+    /// The real server with an SSL_GET the cases share (inside a virtual_server block).
+    static let sslGetRealServer = """
+      real_server 192.0.2.11 443 {
+        SSL_GET {
+          url {
+            path /
+            status_code 200
+          }
+        }
+      }
+    """
+    /// A virtual server whose TCP_CHECK has an error (connect_timeout 0) on its line 4.
+    static let zeroTimeoutServer = """
+    virtual_server 192.0.2.2 80 {
+      real_server 192.0.2.12 80 {
+        TCP_CHECK {
+          connect_timeout 0
+        }
       }
     }
     """
@@ -131,14 +139,7 @@ struct StreamingConfigPassTests {
           }
         }
         virtual_server 192.0.2.1 443 {
-          real_server 192.0.2.11 443 {
-            SSL_GET {
-              url {
-                path /
-                status_code 200
-              }
-            }
-          }
+        \(Self.sslGetRealServer)
         }
         virtual_server_group g {
           192.0.2.100 80
@@ -173,22 +174,9 @@ struct StreamingConfigPassTests {
         let main = """
         virtual_server 192.0.2.1 443 {
           lb_algo nope
-          real_server 192.0.2.11 443 {
-            SSL_GET {
-              url {
-                path /
-                status_code 200
-              }
-            }
-          }
+        \(Self.sslGetRealServer)
         }
-        virtual_server 192.0.2.2 80 {
-          real_server 192.0.2.12 80 {
-            TCP_CHECK {
-              connect_timeout 0
-            }
-          }
-        }
+        \(Self.zeroTimeoutServer)
 
         """ + (sslBlockAfter ? "SSL {\n  ca /etc/ssl/ca.pem\n}\n" : "")
         let fs = Self.files(main)

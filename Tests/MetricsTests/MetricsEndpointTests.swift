@@ -1,3 +1,4 @@
+import DaemonMetrics
 import Foundation
 import Testing
 
@@ -131,6 +132,14 @@ struct MetricsEndpointTests {
         #expect(sample(text, "swiftvs_config_last_reload_successful") == 1)
         let hashAfter = text.split(separator: "\n").first { $0.hasPrefix("swiftvs_config_info{") }
         #expect(hashBefore != nil && hashAfter != nil && hashBefore != hashAfter, "\(String(describing: hashBefore)) \(String(describing: hashAfter))")
+        // The hash is the file's: the start-up one's until a reload succeeds, then the new one's.
+        func hashLabel(_ text: String) -> String {
+            var h = ConfigHash()
+            h.add(text: text)
+            return #"hash="\#(h.hex)""#
+        }
+        #expect(hashBefore?.contains(hashLabel(MetricsDaemon.vrrpConfig)) == true, "\(String(describing: hashBefore))")
+        #expect(hashAfter?.contains(hashLabel(MetricsDaemon.vrrpConfig + "# changed\n")) == true, "\(String(describing: hashAfter))")
         let json = try check([Binaries.swiftvs, "status", "--json", "--control", d.controlPath])
         let root = try #require(JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], "\(json)")
         let slots = try #require(root["process_slots"] as? [String: Any], "\(json)")

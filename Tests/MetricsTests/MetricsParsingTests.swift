@@ -53,11 +53,19 @@ struct MetricsParsingTests {
 
     @Test func configHash() {
         var a = ConfigHash()
-        a.add("vrrp_instance".utf8)
+        a.add(text: "vrrp_instance")
         var b = ConfigHash()
-        b.add("vrrp_instancf".utf8)
+        b.add(text: "vrrp_instancf")
         #expect(a.hex.count == 16)
         #expect(a.hex != b.hex)
         #expect(ConfigHash().hex == "cbf29ce484222325")
+        // FNV-1a 64's published vectors; two adds are the hash of the text they make together.
+        var fnv = ConfigHash()
+        fnv.add(text: "a")
+        #expect(fnv.hex == "af63dc4c8601ec8c")
+        fnv.add(text: "bc")
+        var whole = ConfigHash()
+        whole.add(text: "abc")
+        #expect(fnv.hex == whole.hex && whole.hex == "e71fa2190541574b")
     }
 }

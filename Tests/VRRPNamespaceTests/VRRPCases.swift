@@ -31,7 +31,7 @@ enum VRRPCases {
         let mdi = VRRPTiming.masterDown(priority: 130)
         let tag = "cold start (\(label(impls)))"
 
-        let first = try #require(try s.adverts(from: "n2").first, "\(s.diagnostics())")
+        let first = try await s.firstAdvert(from: "n2")
         let election = first.time - e.n2Started
         print(String(format: "[vrrp] %@: n2 (p130) first advert %.3f s after start (MDI %.3f s), VIP held %.3f s after start",
                      tag, election, mdi, e.held - e.n2Started))

@@ -104,7 +104,7 @@ enum VRRPContinuityCases {
         let mdi = VRRPTiming.masterDown(priority: 130)
         try await s.awaitHolders("back on n2 alone", within: .seconds(mdi + 4)) { $0 == ["n2"] }
         let removed = try #require(try s.sampler.firstTime(notHeldBy: "n2", after: restarted))
-        let firstAdvert = try #require(try s.adverts(from: "n2").first { $0.time >= restarted })
+        let firstAdvert = try await s.firstAdvert(from: "n2", after: restarted)
         print(String(format: "[vrrp] %@: the stale VIP went %.3f s after the restart, n2's first advert %.3f s after the restart",
                      tag, removed - restarted, firstAdvert.time - restarted))
         #expect(removed < firstAdvert.time, "removed before any election")

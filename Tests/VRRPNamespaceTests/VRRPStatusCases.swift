@@ -30,7 +30,7 @@ enum VRRPStatusCases {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let at = (j2["last_transition_at"] as? String).flatMap { formatter.date(from: $0) }
-        let firstAdvert = try #require(try s.adverts(from: "n2").first).time
+        let firstAdvert = try await s.firstAdvert(from: "n2").time
         let skew = try #require(at, "last_transition_at \(j2["last_transition_at"] ?? "-")").timeIntervalSince1970 - firstAdvert
         #expect(abs(skew) < 0.1, "last_transition_at \(j2["last_transition_at"] ?? "-") vs the first advert at \(firstAdvert)")
         #expect(j2["advert_int"] as? Double == 1 || j2["advert_int"] as? Int == 1, "advert_int \(j2["advert_int"] ?? "-")")

@@ -38,7 +38,7 @@ enum VRRPVariantCases {
         defer { s.teardown() }
         let tag = "\(variant.rawValue) (\(VRRPCases.label(impls)))"
         let e = try await VRRPCases.elect(s)
-        let first = try #require(try s.adverts(from: "n2").first, "\(s.diagnostics())")
+        let first = try await s.firstAdvert(from: "n2")
         let mdi130 = variant.masterDown(130)
         // At advert_int 0.1 the first advert can come before chk's first result (priority 110),
         // so the fields are checked on an advert once n2 holds the VIP.

@@ -277,9 +277,6 @@ public struct HealthStateMachine: Sendable {
     /// Real server `r` of virtual server `v` (for status).
     public func realServerConfig(virtualServer v: Int, realServer r: Int) -> RealServerConfig { rsConfig(v, r) }
 
-    /// Every enabled checker, for the scheduler.
-    public var checkers: [(id: CheckerID, config: CheckerConfig)] { checkerIDs.map { ($0, checkerConfig($0)) } }
-
     /// Every enabled checker's id, in file order (its configuration: `checkerConfig(_:)`).
     public var checkerIDs: [CheckerID] {
         var out: [CheckerID] = []

@@ -110,6 +110,15 @@ final class VRRPScenario: @unchecked Sendable {
         }
     }
 
+    /// The first advert from `name` at or after `after`, once the capture has it. An election
+    /// seen by the sampler (the VIP on the new master) is no sign that tcpdump has written the
+    /// advert sent before it: tcpdump is a process of its own that must be scheduled to read
+    /// the packet and write it, and on a loaded machine its file lags the wire. The times are
+    /// the kernel's, however late tcpdump writes them.
+    func firstAdvert(from name: String, after: Double = 0) async throws -> AdvertEvent {
+        try await awaitAdvert(from: name, after: after, within: .seconds(30))
+    }
+
     /// Waits until the VIP's holders satisfy `condition` (see `VIPSampler.awaitHolders`).
     @discardableResult
     func awaitHolders(_ what: String, within limit: Duration,
