@@ -111,7 +111,7 @@ public actor DaemonEngine {
     /// The one task that takes the drivers' results.
     private var results: ResultQueue?
     /// What the drivers share (`driverShared`).
-    private var sharedByDrivers: CheckDriver.Shared?
+    private var sharedByDrivers: CheckDriverShared?
     private var resultTask: Task<Void, Never>?
     private var lastChange: [ServerRef: WallTime] = [:]
     /// Services removed from the configuration that are still to be deleted from the kernel.
@@ -377,7 +377,7 @@ public actor DaemonEngine {
         let loop = checkLoop
         let clock = self.clock
         if let clock, let startable = checker as? any StartableChecker {
-            let d = CheckDriver(serial: serial, checker: startable, shared: driverShared(clock: clock),
+            let d = Self.driver(serial: serial, checker: startable, shared: driverShared(clock: clock),
                                 first: clock.now + first, delayLoop: c.delayLoop)
             slots.setDriver(d, at: serial)
             d.begin()
@@ -409,6 +409,13 @@ public actor DaemonEngine {
             }
         }
         slots.setTask(task, at: serial)
+    }
+
+    /// A driver of the checker's own type (the existential opened: the checker is kept in the
+    /// driver, not in a box of its own).
+    private static func driver<C: StartableChecker>(serial: Int, checker: C, shared: CheckDriverShared,
+                                                    first: ContinuousClock.Instant, delayLoop: Duration) -> any ScheduledCheck {
+        CheckDriver(serial: serial, checker: checker, shared: shared, first: first, delayLoop: delayLoop)
     }
 
     /// The queue of the drivers' results, and its task. The task runs on the global executor,
