@@ -17,30 +17,25 @@ import Testing
 /// reads it, the engine starts on an in-memory table with the real checkers (run it in a
 /// network namespace of its own: the TCP_CHECKs' connects then fail at once, nothing leaves
 /// it), and SWIFTVS_SCALE_CONF_NEXT (if set) is the reload. Prints the resident set and the
-/// heap in use after each step; meant for heaptrack (`heaptrack .build/debug/swiftvsPackageTests.xctest
+/// heap in use after each step (SWIFTVS_SCALE_STATE: the state file's path, as `--state`); meant for heaptrack (`heaptrack .build/debug/swiftvsPackageTests.xctest
 /// --testing-library swift-testing --filter DaemonMemoryScale`). Off by default.
 @Suite struct DaemonMemoryScaleTests {
     static let base = Glibc.getenv("SWIFTVS_SCALE_CONF").map { String(cString: $0) }
     static let next = Glibc.getenv("SWIFTVS_SCALE_CONF_NEXT").map { String(cString: $0) }
+    /// Where the state file is written, as `swiftvs daemon --state` writes it (the bench's
+    /// daemon does: at start-up and after a reload's change it renders the whole table).
+    static let state = Glibc.getenv("SWIFTVS_SCALE_STATE").map { String(cString: $0) }
 
     @Test(.enabled(if: base != nil, "set SWIFTVS_SCALE_CONF (and SWIFTVS_SCALE_CONF_NEXT for a reload)"))
     func residentSetOfTheDaemonAtScale() async throws {
         let path = try #require(Self.base)
-        print("sizes: SourceLocation \(MemoryLayout<Diagnostics.SourceLocation>.size) B, CheckerConfig \(MemoryLayout<CheckerConfig>.size) B, RealServerConfig \(MemoryLayout<RealServerConfig>.size) B, VirtualServerConfig \(MemoryLayout<VirtualServerConfig>.size) B, Destination \(MemoryLayout<Destination>.size) B, DestinationEntry \(MemoryLayout<DestinationEntry>.size) B, CheckResult \(MemoryLayout<CheckResult>.size) B, last result \(MemoryLayout<DaemonEngine.CheckRecord>.size) B")
+        print("sizes: SourceLocation \(MemoryLayout<Diagnostics.SourceLocation>.size) B, CheckerConfig \(MemoryLayout<CheckerConfig>.size) B, RealServerConfig \(MemoryLayout<RealServerConfig>.size) B, VirtualServerConfig \(MemoryLayout<VirtualServerConfig>.size) B, Destination \(MemoryLayout<Destination>.size) B, DestinationEntry \(MemoryLayout<DestinationEntry>.size) B, TCPChecker \(MemoryLayout<TCPChecker>.size) B, CheckResult \(MemoryLayout<CheckResult>.size) B, last result \(MemoryLayout<DaemonEngine.CheckRecord>.size) B")
         try Self.report("before the read")
         let reader = IncrementalConfigReader(file: path, configID: nil)
-        let checked = reader.read(files: HashingFileSystem(hashing: false), deferSnapshot: true).result
-        let director = try #require(checked.config, "\(checked.errors)")
-        try Self.report("read (\(director.lvs.virtualServers.count) virtual servers)")
         let reactor = Reactor()
         let runner = ProcessRunner(reactor: reactor)
-        let factory = CheckerFactory(runner: runner)
         let table = ScaleTable()
-        let engine = DaemonEngine(
-            config: director.lvs, table: table, marks: nil, settings: DaemonSettings(),
-            logger: Self.noticeLogger,
-            makeChecker: { factory.make($0) }, runScript: { await runner.run($0, timeout: $1) },
-            checkLoop: reactor)
+        let engine = try Self.engine(reading: reader, table: table, runner: runner)
         await engine.start()
         try Self.report("started (\(table.count) destinations in the table)")
         // A first round of checks as the daemon holds it afterwards (each checker's last
@@ -63,6 +58,20 @@ import Testing
         }
         await engine.stop()
         #expect(table.count > 0)
+    }
+
+    /// The engine of the start-up's read, as `swiftvs daemon` makes it (`DaemonMain.assemble`):
+    /// nothing of the read is held past it but what the engine and the reader keep.
+    static func engine(reading reader: IncrementalConfigReader, table: ScaleTable, runner: ProcessRunner) throws -> DaemonEngine {
+        let checked = reader.read(files: HashingFileSystem(hashing: false), deferSnapshot: true).result
+        let director = try #require(checked.config, "\(checked.errors)")
+        try Self.report("read (\(director.lvs.virtualServers.count) virtual servers)")
+        let factory = CheckerFactory(runner: runner)
+        return DaemonEngine(
+            config: director.lvs, table: table, marks: nil, settings: DaemonSettings(statePath: Self.state),
+            logger: Self.noticeLogger,
+            makeChecker: { factory.make($0) }, runScript: { await runner.run($0, timeout: $1) },
+            checkLoop: runner.reactor)
     }
 
     /// The engine's notices (start-up, the reload's phases) on standard output.

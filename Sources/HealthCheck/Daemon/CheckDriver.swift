@@ -14,26 +14,13 @@ import Synchronization
 /// 500 real servers in a debug build under emulation) delays no check that follows delay_loop:
 /// its timer was set when the check ended, not when the engine got round to the result. (It
 /// used to be set by the engine's answer, so every check behind a busy engine started late.)
-final class CheckDriver: Sendable {
-    /// What every driver of an engine shares (one object, not three references in each of
-    /// 37,000 drivers).
-    final class Shared: Sendable {
-        /// The reactor in the daemon (a `CheckClock`); a hand-driven clock in tests.
-        let clock: any CheckClock
-        let results: ResultQueue
-        /// Where a late start is counted.
-        let metrics: DaemonMetrics?
-
-        init(clock: any CheckClock, results: ResultQueue, metrics: DaemonMetrics?) {
-            self.clock = clock
-            self.results = results
-            self.metrics = metrics
-        }
-    }
-
+///
+/// Generic over its checker (a `TCPChecker`, a `MiscChecker`): the checker is kept inline, not
+/// boxed; the engine holds the driver as a `ScheduledCheck`.
+final class CheckDriver<C: StartableChecker>: ScheduledCheck {
     let serial: Int
-    private let checker: any StartableChecker
-    private let shared: Shared
+    private let checker: C
+    private let shared: CheckDriverShared
     private var clock: any CheckClock { shared.clock }
     private var results: ResultQueue { shared.results }
     private var metrics: DaemonMetrics? { shared.metrics }
@@ -59,7 +46,7 @@ final class CheckDriver: Sendable {
     }
     private let state: Mutex<State>
 
-    init(serial: Int, checker: any StartableChecker, shared: Shared, first: ContinuousClock.Instant, delayLoop: Duration) {
+    init(serial: Int, checker: C, shared: CheckDriverShared, first: ContinuousClock.Instant, delayLoop: Duration) {
         self.serial = serial
         self.checker = checker
         self.shared = shared
@@ -145,7 +132,7 @@ final class CheckDriver: Sendable {
 final class ResultQueue: Sendable {
     /// A result, the driver whose check it is (its serial may be another checker's once it was
     /// stopped) and which of its checks it ends (`CheckDriver`'s generation).
-    typealias Item = (driver: CheckDriver, result: CheckResult, generation: Int)
+    typealias Item = (driver: any ScheduledCheck, result: CheckResult, generation: Int)
     private struct State {
         var items: [Item] = []
         var waiter: CheckedContinuation<[Item]?, Never>?
@@ -153,7 +140,7 @@ final class ResultQueue: Sendable {
     }
     private let state = Mutex(State())
 
-    func push(_ driver: CheckDriver, _ result: CheckResult, generation: Int) {
+    func push(_ driver: any ScheduledCheck, _ result: CheckResult, generation: Int) {
         let handoff = state.withLock { s -> (CheckedContinuation<[Item]?, Never>, [Item])? in
             guard !s.closed else { return nil }
             s.items.append((driver, result, generation))

@@ -30,7 +30,7 @@ struct CheckerSlots {
 
     struct Slot {
         var place: Place
-        var driver: CheckDriver?
+        var driver: (any ScheduledCheck)?
         var task: Task<Void, Never>?
         var last: DaemonEngine.CheckRecord?
         var series: CheckerSeries?
@@ -125,12 +125,12 @@ struct CheckerSlots {
         guard let p = slots[safe: serial]??.place, let v = indexOfBlock[p.block] else { return nil }
         return CheckerID(virtualServer: v, realServer: Int(p.realServer), checker: Int(p.checker))
     }
-    func driver(_ serial: Int) -> CheckDriver? { slots[safe: serial]??.driver }
+    func driver(_ serial: Int) -> (any ScheduledCheck)? { slots[safe: serial]??.driver }
     func last(_ serial: Int) -> DaemonEngine.CheckRecord? { slots[safe: serial]??.last }
     func series(_ serial: Int) -> CheckerSeries? { slots[safe: serial]??.series }
     func hasTask(_ serial: Int) -> Bool { slots[safe: serial]??.task != nil }
 
-    mutating func setDriver(_ d: CheckDriver, at serial: Int) { slots[serial]?.driver = d }
+    mutating func setDriver(_ d: any ScheduledCheck, at serial: Int) { slots[serial]?.driver = d }
     mutating func setTask(_ t: Task<Void, Never>, at serial: Int) { slots[serial]?.task = t }
     mutating func setLast(_ r: DaemonEngine.CheckRecord, at serial: Int) { slots[serial]?.last = r }
     mutating func setSeries(_ s: CheckerSeries, at serial: Int) { slots[serial]?.series = s }

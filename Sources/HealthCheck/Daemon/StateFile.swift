@@ -12,11 +12,17 @@ public enum AtomicFile {
     public typealias WriteError = SystemCallFailure
 
     public static func write(_ text: String, to path: String, mode: mode_t = 0o644) throws(WriteError) {
+        try write(bytes: text.utf8, to: path, mode: mode)
+    }
+
+    /// `write`, of bytes rendered elsewhere (a state file's, where they were written: no
+    /// String of them made first).
+    public static func write(bytes: some Sequence<UInt8>, to path: String, mode: mode_t = 0o644) throws(WriteError) {
         let dir = directory(of: path)
         let tmp = path + ".tmp.\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         if fd < 0 { throw WriteError(subject: tmp, step: "open", errno: .current) }
-        do { _ = try FileDescriptor(rawValue: fd).writeAll(text.utf8) } catch {
+        do { _ = try FileDescriptor(rawValue: fd).writeAll(bytes) } catch {
             close(fd)
             unlink(tmp)
             throw WriteError(subject: tmp, step: "write", errno: error as? Errno ?? .ioError)
