@@ -9,18 +9,22 @@ import IPVS
 /// equals the files, no change was refused, no check started more than one delay_loop late
 /// (the daemon's own lateness histogram), and RSS and descriptors are flat after the warm-up.
 ///
-/// Runs only when `SWIFTVS_SOAK_SECONDS` is set (Scripts/soak sets it), so the kernel pass of
-/// Scripts/test does not pay for it. `SWIFTVS_SOAK_DELAY_LOOP` (default 20 s: 25 check processes a
-/// second, about half of what the test VM spawns at most; see docs/reliability.md) and
-/// `SWIFTVS_SOAK_FLIPS_PER_SECOND` (default 2) tune the load.
-/// How long the soak runs (seconds), from `SWIFTVS_SOAK_SECONDS`; nil: not asked for.
+/// Runs only when `SWIFTVS_SOAK_SECONDS` is set: Scripts/test's kernel pass sets 120 s (CI's short
+/// run, with the debug daemon that pass builds), Scripts/soak the minutes asked for (the release
+/// daemon). `SWIFTVS_SOAK_DELAY_LOOP` (default 20 s: 25 check processes a second, about half of
+/// what the test VM spawns at most; see docs/reliability.md) and `SWIFTVS_SOAK_FLIPS_PER_SECOND`
+/// (default 2) tune the load. A run shorter than six minutes has a shorter warm-up than the full
+/// run's 120 s (a third of the run): its descriptors are judged over what follows, but not its
+/// RSS, which still climbs to the daemon's working set for minutes after the start (see
+/// `judgesRSS`); it says so in its output. Growth over minutes is the full run's to find.
+/// How long the soak runs (seconds), from `SWIFTVS_SOAK_SECONDS`; nil (unset or empty): not asked for.
 enum SoakDuration {
     static let seconds = ProcessInfo.processInfo.environment["SWIFTVS_SOAK_SECONDS"].flatMap { Double($0) }
 }
 
 extension Kernel {
     @Suite("soak: 500 real servers flapping", .serialized,
-           .enabled(if: SoakDuration.seconds != nil, "the soak runs only from Scripts/soak (SWIFTVS_SOAK_SECONDS)"))
+           .enabled(if: SoakDuration.seconds != nil, "the soak runs only when SWIFTVS_SOAK_SECONDS is set (Scripts/test's kernel pass: a short run; Scripts/soak)"))
     struct SoakKernelTests {
         static let dir = "/tmp/swvs-soak"
         static var seconds: Double? { SoakDuration.seconds }
@@ -123,12 +127,33 @@ extension Kernel {
             return "\(words[i - 2]) \(words[i - 1])"
         }
 
+        /// Seconds of the run whose samples are not judged: 120, or a third of a shorter run.
+        static func warmUp(_ duration: Double) -> Double { min(120, duration / 3) }
+
+        /// Whether a run of `duration` seconds can judge RSS: only with the full 120 s warm-up.
+        /// The daemon's heap grows to its working set for minutes after the start (the debug
+        /// build under TCG: about 14 MB at 40 s, 16 MB at 2 minutes, 20.7 MB by 8 minutes, then
+        /// flat), so a shorter run would judge that climb, not a leak: one 2-minute run here grew
+        /// 1,988 KiB of its 2,048 KiB allowance in 80 s (docs/reliability.md). Descriptors have
+        /// no such climb and are judged in every run.
+        static func judgesRSS(_ duration: Double) -> Bool { warmUp(duration) >= 120 }
+
+        /// What a run of `duration` seconds can say about growth, for its output.
+        static func growthNote(_ duration: Double, _ series: SampleSeries) -> String {
+            let judged = Int(duration - warmUp(duration))
+            guard !judgesRSS(duration) else { return "RSS and descriptors judged over \(judged) s after a 120 s warm-up" }
+            return "a short run: descriptors judged over \(judged) s after a \(Int(warmUp(duration))) s warm-up; RSS NOT judged (\(series.rss.first) KiB "
+                + "after the warm-up, \(series.rss.last) KiB in the last third: the daemon's heap still grows to its working set for minutes after the start); "
+                + "runs of six minutes or more judge both (Scripts/soak --minutes 20)"
+        }
+
         @Test static func soakWith500FlappingServers() async throws {
             let duration = try #require(seconds)
             _ = try freshTable()
             try await DaemonFaultKernelTests.shell("rm -rf \(dir); mkdir -p \(dir)")
             for v in 0..<virtualServers { for n in 1...perVirtualServer { _ = FileManager.default.createFile(atPath: upFile(v, n), contents: nil) } }
             try config.write(toFile: "\(dir)/swiftvs.conf", atomically: true, encoding: .utf8)
+            let launched = ContinuousClock.now
             let daemon = try DaemonKernelTests.DaemonProcess(
                 arguments: ["--config", "\(dir)/swiftvs.conf", "--state", "\(dir)/ipvs.rules", "--control", "\(dir)/control.sock",
                             "--metrics", "127.0.0.1:\(metricsPort)", "--max-processes", "64", "--log-level", "info"],
@@ -139,6 +164,7 @@ extension Kernel {
                 _ = try? freshTable()
             }
             var ok = try await DaemonFaultKernelTests.until(.seconds(120)) { try DaemonReconcileKernelTests.table() == desired() }
+            let startUp = DaemonFaultKernelTests.seconds(since: launched)
             #expect(ok, "500 servers in the kernel\n\(daemon.logText.suffix(2000))")
             // Counted from the log, not the metrics: a scrape of 500 servers' series keeps the
             // reactor busy for seconds in the VM (see docs/reliability.md), so it is taken once,
@@ -153,7 +179,7 @@ extension Kernel {
             var flips = 0
             /// When each server's file was flipped (seconds into the run), by `server(k)`.
             var flipsOf: [String: [Double]] = [:]
-            var series = SampleSeries(warmUp: min(120, duration / 3))
+            var series = SampleSeries(warmUp: Self.warmUp(duration))
             let start = ContinuousClock.now
             var nextSample = 0.0, nextFlip = 0.0
             var stallReported = false
@@ -195,7 +221,9 @@ extension Kernel {
             #expect(ProcessSample.take(pid, at: 0) != nil, "the daemon is alive at the end\n\(daemon.logText.suffix(2000))")
 
             // Settle: every last flip seen, then the books must balance.
+            let settling = ContinuousClock.now
             ok = try await DaemonFaultKernelTests.until(.seconds(Int64(3 * delayLoop + 30))) { try DaemonReconcileKernelTests.table() == desired() }
+            let settled = DaemonFaultKernelTests.seconds(since: settling)
             #expect(ok, "the table follows the files at the end")
             let during = String(decoding: Array(daemon.logText.utf8.dropFirst(logStart)), as: UTF8.self).split(separator: "\n")
             let applied = Double(during.filter { $0.contains(" kernel: -a -t ") || $0.contains(" kernel: -d -t ") }.count)
@@ -209,13 +237,14 @@ extension Kernel {
             let late = try #require(Self.late(after, beyond: Double(delayLoop)), "the lateness histogram has a bucket at delay_loop \(delayLoop) s")
             let lateAny = metric(after, "swiftvs_checks_late_total")
             let checks = metric(after, "swiftvs_check_runs_total")
-            DaemonFaultKernelTests.say("soak \(Int(duration)) s, 500 servers, delay_loop \(delayLoop) s: \(flips) flips, \(transitions) transitions logged, \(Int(applied)) kernel changes, scrape \(Int(scrapeTime)) s (\(after.utf8.count) bytes), "
+            DaemonFaultKernelTests.say("soak \(Int(duration)) s, 500 servers, delay_loop \(delayLoop) s (start-up \(Int(startUp)) s, settled \(Int(settled)) s after): \(flips) flips, \(transitions) transitions logged, \(Int(applied)) kernel changes, scrape \(Int(scrapeTime)) s (\(after.utf8.count) bytes), "
                 + "\(Int(refused)) refused, \(Int(checks)) checks, \(Int(lateAny)) started ≥10 ms late, \(Int(late)) more than a delay_loop late; \(series.summary)")
             let ending = "threads: \(ProcessSample.threads(of: pid))\nlog (end): \(daemon.logText.suffix(3000))"
             DaemonFaultKernelTests.say("lateness series: " + after.split(separator: "\n").filter {
                 $0.hasPrefix("swiftvs_check_start_delay_seconds") || $0.hasPrefix("swiftvs_checks_late_total") || $0.hasPrefix("swiftvs_kernel_changes")
             }.joined(separator: " | "))
             DaemonFaultKernelTests.say("soak books: \(books.summary)")
+            DaemonFaultKernelTests.say("soak growth: \(Self.growthNote(duration, series))")
             #expect(books.unbalanced.isEmpty, "servers whose transitions are not their flips:\n\(books.detail)")
             #expect(transitions == flips, "transitions the daemon saw \(transitions) == flips made \(flips)")
             #expect(Int(applied) == flips, "transitions applied by the daemon \(Int(applied)) == flips made \(flips)\n\(ending)")
@@ -224,7 +253,9 @@ extension Kernel {
             #expect(series.lingeringZombies.isEmpty, "zombies: \(series.lingeringZombies)")
             // Each running check holds a pidfd: descriptors beyond the running children.
             #expect(series.fdsBeyondChildren.last <= series.fdsBeyondChildren.first + 4, "descriptors grow: \(series.summary)")
-            #expect(series.rss.last <= series.rss.first + max(2048, series.rss.first / 20), "RSS grows: \(series.summary)")
+            if Self.judgesRSS(duration) {
+                #expect(series.rss.last <= series.rss.first + max(2048, series.rss.first / 20), "RSS grows: \(series.summary)")
+            }
             kill(pid, SIGTERM)
             #expect(await daemon.exit.value.termination == .exited(0))
         }
