@@ -777,11 +777,7 @@ public actor DaemonEngine {
 
     /// The table in ipvsadm-save -n format, plus swiftvs's mark rules when the daemon keeps any.
     public func stateText() throws -> String {
-        try stateText(of: table.services(statistics: false))
-    }
-
-    private func stateText(of entries: [ServiceEntry]) throws -> String {
-        SaveFormat.render(entries, numeric: true, marks: try markLines())
+        SaveFormat.render(try table.services(statistics: false), numeric: true, marks: try markLines())
     }
 
     /// swiftvs's mark rules as the state file lists them (none unless the daemon keeps any).
