@@ -305,7 +305,7 @@ public enum DaemonMain {
 
     static func openMarks(_ options: HealthDaemonOptions) -> MarkManager {
         do {
-            return try MarkManager(backendName: options.markBackend)
+            return try MarkManager(backendName: options.markBackend, option: "--mark-backend")
         } catch {
             fail("daemon: mark rules: \(error.message)", hint: error.hint, status: error.exitCode)
         }

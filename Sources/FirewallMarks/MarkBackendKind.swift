@@ -22,14 +22,15 @@ public enum MarkBackendKind: String, Sendable, Hashable, CaseIterable {
     /// The environment variable that overrides auto-detection (`iptables` or `nft`).
     public static let environmentVariable = "SWIFTVS_MARK_BACKEND"
 
-    /// Parses `iptables` or `nft` (also `nftables`).
-    public init(parsing text: some StringProtocol) throws(MarkError) {
+    /// Parses `iptables` or `nft` (also `nftables`); an error names `option`, the option the
+    /// user wrote it with (`mark`'s `--backend`, the table commands' `--mark-backend`).
+    public init(parsing text: some StringProtocol, option: String = "--backend") throws(MarkError) {
         switch text.lowercased() {
         case "iptables", "ip6tables", "xtables": self = .iptables
         case "nft", "nftables": self = .nft
         default:
-            throw .invalid("--backend \(text): the backend must be iptables or nft",
-                           hint: "leave --backend out to pick one automatically")
+            throw .invalid("\(option) \(text): the backend must be iptables or nft",
+                           hint: "leave \(option) out to pick one automatically")
         }
     }
 

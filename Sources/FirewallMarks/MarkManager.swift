@@ -38,9 +38,10 @@ public struct MarkManager: Sendable {
     }
 
     /// The manager for a backend as a command line names it (`iptables`, `nft`: see
-    /// `MarkBackendKind(parsing:)`; nil to detect), in `namespace`.
-    public init(backendName: String?, namespace: String? = nil) throws(MarkError) {
-        let kind = try backendName.map { (b: String) throws(MarkError) in try MarkBackendKind(parsing: b) }
+    /// `MarkBackendKind(parsing:option:)`; nil to detect), in `namespace`. A name that is
+    /// neither is an error that names `option`, the option it came with.
+    public init(backendName: String?, option: String = "--backend", namespace: String? = nil) throws(MarkError) {
+        let kind = try backendName.map { (b: String) throws(MarkError) in try MarkBackendKind(parsing: b, option: option) }
         try self.init(backend: kind, namespace: namespace)
     }
 

@@ -286,5 +286,5 @@ func markCall<T>(_ command: String, _ body: () throws(MarkError) -> T) throws ->
 
 /// The mark rules' manager for `--mark-backend` and `--netns`, or the explained error.
 func markManager(_ backend: String?, namespace: String?, command: String) throws -> MarkManager {
-    try markCall(command) { () throws(MarkError) in try MarkManager(backendName: backend, namespace: namespace) }
+    try markCall(command) { () throws(MarkError) in try MarkManager(backendName: backend, option: "--mark-backend", namespace: namespace) }
 }

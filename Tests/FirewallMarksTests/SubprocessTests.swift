@@ -101,6 +101,12 @@ struct SetupErrorTests {
         #expect(none?.exitCode == 1)
         #expect(try MarkBackendKind(parsing: "nftables") == .nft)
         #expect(markError { _ = try MarkBackendKind(parsing: "ebtables") }?.code == .invalidValue)
+        // The error names the option the name came with: the table commands' and the daemon's
+        // --mark-backend, or mark's own --backend.
+        let table = markError { _ = try MarkManager(backendName: "ebtables", option: "--mark-backend") }
+        #expect(table?.message == "--mark-backend ebtables: the backend must be iptables or nft")
+        #expect(table?.hint == "leave --mark-backend out to pick one automatically")
+        #expect(markError { _ = try MarkManager(backendName: "ebtables") }?.message == "--backend ebtables: the backend must be iptables or nft")
     }
 
     @Test(.enabled(if: Namespaces.available, Namespaces.reason))
