@@ -338,25 +338,25 @@ public struct CheckerConfig: Sendable, Hashable {
 
     /// `Settings` behind a reference (immutable: a change makes a new one); equal and hashed
     /// by value.
-    final class SharedSettings: Sendable, Hashable {
-        let value: Settings
-        init(_ value: Settings) { self.value = value }
-        static func == (a: SharedSettings, b: SharedSettings) -> Bool { a === b || a.value == b.value }
-        func hash(into h: inout Hasher) { h.combine(value) }
+    @usableFromInline final class SharedSettings: Sendable, Hashable {
+        @usableFromInline let value: Settings
+        @usableFromInline init(_ value: Settings) { self.value = value }
+        @usableFromInline static func == (a: SharedSettings, b: SharedSettings) -> Bool { a === b || a.value == b.value }
+        @usableFromInline func hash(into h: inout Hasher) { h.combine(value) }
     }
 
     public var location: SourceLocation
     /// Where to connect: connect_ip/connect_port or the real server's address and port.
     public var connectIP: IPAddress
     public var connectPort: UInt16
-    private var shared: SharedSettings
+    @usableFromInline var shared: SharedSettings
 
     /// The settings this checker shares with others.
     public var settings: Settings { shared.value }
 
     /// A setting (`checker.retry`, `checker.kind = …`): read from the shared object; a write
     /// changes this checker's settings only.
-    public subscript<Value>(dynamicMember setting: WritableKeyPath<Settings, Value>) -> Value {
+    @inlinable public subscript<Value>(dynamicMember setting: WritableKeyPath<Settings, Value>) -> Value {
         get { shared.value[keyPath: setting] }
         set { change { $0[keyPath: setting] = newValue } }
     }
@@ -379,7 +379,7 @@ public struct CheckerConfig: Sendable, Hashable {
     }
 
     /// Changes this checker's settings only (the shared object is left as it is).
-    private mutating func change(_ body: (inout Settings) -> Void) {
+    @usableFromInline mutating func change(_ body: (inout Settings) -> Void) {
         var v = shared.value
         body(&v)
         shared = SharedSettings(v)
