@@ -60,15 +60,7 @@ struct HealthCheckDaemon: AsyncParsableCommand {
                                valueName: "address:port"))
     var metrics: String?
 
-    @Option(name: .customLong("netns"),
-            help: ArgumentHelp("Run in the named network namespace (/run/netns/NAME): IPVS, mark rules, checks and VRRP there; --control and --metrics where given.",
-                               valueName: "name"))
-    var namespace: String?
-
-    @Option(name: .customLong("config-id"),
-            help: ArgumentHelp("The id '@ID' lines of the configuration are for (keepalived's --config-id; default: the host name up to its first '.').",
-                               valueName: "id"))
-    var configID: String?
+    @OptionGroup var placement: DaemonPlacement<DaemonPlacementHelp>
 
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else {
@@ -90,8 +82,8 @@ struct HealthCheckDaemon: AsyncParsableCommand {
         o.logLevel = logLevel
         o.maxProcesses = maxProcesses
         o.metrics = metrics
-        o.netns = namespace
-        o.configID = configID
+        o.netns = placement.namespace
+        o.configID = placement.configID
         return o
     }
 
@@ -101,7 +93,7 @@ struct HealthCheckDaemon: AsyncParsableCommand {
         DaemonMain.exec(options: options)
         // Here the process has threads already: the move into a namespace would take only this
         // one, so --netns is for swiftvs-healthd, which makes it before its first thread.
-        if let namespace {
+        if let namespace = placement.namespace {
             fail("daemon: --netns \(namespace) needs \(DaemonMain.helperName) installed next to swiftvs",
                  hint: "install both executables from the same build (Scripts/build-release)", status: 1)
         }
@@ -133,17 +125,11 @@ struct CheckConfig: ParsableCommand {
         }
     }
 
-    @Option(name: .customLong("netns"), help: ArgumentHelp("Check as the daemon would run in this network namespace.", valueName: "name"))
-    var namespace: String?
-
-    @Option(name: .customLong("config-id"),
-            help: ArgumentHelp("Read the '@ID' lines for this id, as 'swiftvs daemon --config-id' would (default: the host name up to its first '.').",
-                               valueName: "id"))
-    var configID: String?
+    @OptionGroup var placement: DaemonPlacement<CheckConfigPlacementHelp>
 
     func run() throws {
-        enterNamespace(namespace, for: "check-config")
-        let result = DirectorCheckResult.check(file: file, configID: configID)
+        enterNamespace(placement.namespace, for: "check-config")
+        let result = DirectorCheckResult.check(file: file, configID: placement.configID)
         var stderr = StandardError()
         for d in result.diagnostics { print(d.description, to: &stderr) }
         if result.hasErrors {

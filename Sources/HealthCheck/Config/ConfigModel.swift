@@ -283,6 +283,7 @@ public struct MiscCheckConfig: Sendable, Hashable {
     public var group: String?
 }
 
+@dynamicMemberLookup
 public struct CheckerConfig: Sendable, Hashable {
     /// What is checked. Indirect: the settings of an HTTP, MISC, SMTP, DNS, UDP or FILE check
     /// are held once, behind a reference, so a TCP_CHECK's configuration is not as large as
@@ -321,85 +322,43 @@ public struct CheckerConfig: Sendable, Hashable {
         public var bindTo: IPAddress?
         public var bindPort: UInt16?
         public var bindInterface: String?
+        /// SO_MARK for the checker's packets.
         public var fwmark: UInt32?
         public var connectTimeout: Duration
+        /// Additional attempts after a failure before the server is declared down.
         public var retry: Int
         public var delayBeforeRetry: Duration
         public var delayLoop: Duration
+        /// Random initial delay up to this; 0 disables.
         public var warmup: Duration
         public var alpha: Bool
+        /// False when keepalived would disable it (e.g. its MISC_CHECK program does not exist).
         public var enabled: Bool
     }
 
     /// `Settings` behind a reference (immutable: a change makes a new one); equal and hashed
     /// by value.
-    final class SharedSettings: Sendable, Hashable {
-        let value: Settings
-        init(_ value: Settings) { self.value = value }
-        static func == (a: SharedSettings, b: SharedSettings) -> Bool { a === b || a.value == b.value }
-        func hash(into h: inout Hasher) { h.combine(value) }
+    @usableFromInline final class SharedSettings: Sendable, Hashable {
+        @usableFromInline let value: Settings
+        @usableFromInline init(_ value: Settings) { self.value = value }
+        @usableFromInline static func == (a: SharedSettings, b: SharedSettings) -> Bool { a === b || a.value == b.value }
+        @usableFromInline func hash(into h: inout Hasher) { h.combine(value) }
     }
 
     public var location: SourceLocation
     /// Where to connect: connect_ip/connect_port or the real server's address and port.
     public var connectIP: IPAddress
     public var connectPort: UInt16
-    private var shared: SharedSettings
+    @usableFromInline var shared: SharedSettings
 
     /// The settings this checker shares with others.
     public var settings: Settings { shared.value }
 
-    public var kind: Kind {
-        get { shared.value.kind }
-        set { change { $0.kind = newValue } }
-    }
-    public var bindTo: IPAddress? {
-        get { shared.value.bindTo }
-        set { change { $0.bindTo = newValue } }
-    }
-    public var bindPort: UInt16? {
-        get { shared.value.bindPort }
-        set { change { $0.bindPort = newValue } }
-    }
-    public var bindInterface: String? {
-        get { shared.value.bindInterface }
-        set { change { $0.bindInterface = newValue } }
-    }
-    /// SO_MARK for the checker's packets.
-    public var fwmark: UInt32? {
-        get { shared.value.fwmark }
-        set { change { $0.fwmark = newValue } }
-    }
-    public var connectTimeout: Duration {
-        get { shared.value.connectTimeout }
-        set { change { $0.connectTimeout = newValue } }
-    }
-    /// Additional attempts after a failure before the server is declared down.
-    public var retry: Int {
-        get { shared.value.retry }
-        set { change { $0.retry = newValue } }
-    }
-    public var delayBeforeRetry: Duration {
-        get { shared.value.delayBeforeRetry }
-        set { change { $0.delayBeforeRetry = newValue } }
-    }
-    public var delayLoop: Duration {
-        get { shared.value.delayLoop }
-        set { change { $0.delayLoop = newValue } }
-    }
-    /// Random initial delay up to this; 0 disables.
-    public var warmup: Duration {
-        get { shared.value.warmup }
-        set { change { $0.warmup = newValue } }
-    }
-    public var alpha: Bool {
-        get { shared.value.alpha }
-        set { change { $0.alpha = newValue } }
-    }
-    /// False when keepalived would disable it (e.g. its MISC_CHECK program does not exist).
-    public var enabled: Bool {
-        get { shared.value.enabled }
-        set { change { $0.enabled = newValue } }
+    /// A setting (`checker.retry`, `checker.kind = …`): read from the shared object; a write
+    /// changes this checker's settings only.
+    @inlinable public subscript<Value>(dynamicMember setting: WritableKeyPath<Settings, Value>) -> Value {
+        get { shared.value[keyPath: setting] }
+        set { change { $0[keyPath: setting] = newValue } }
     }
 
     public init(location: SourceLocation, kind: Kind, connectIP: IPAddress, connectPort: UInt16, bindTo: IPAddress?,
@@ -420,7 +379,7 @@ public struct CheckerConfig: Sendable, Hashable {
     }
 
     /// Changes this checker's settings only (the shared object is left as it is).
-    private mutating func change(_ body: (inout Settings) -> Void) {
+    @usableFromInline mutating func change(_ body: (inout Settings) -> Void) {
         var v = shared.value
         body(&v)
         shared = SharedSettings(v)
@@ -428,7 +387,7 @@ public struct CheckerConfig: Sendable, Hashable {
 
     /// The MISC_CHECK timeout in force.
     public var miscTimeout: Duration? {
-        if case let .misc(m) = kind { return m.timeout ?? delayLoop }
+        if case let .misc(m) = self.kind { return m.timeout ?? self.delayLoop }
         return nil
     }
 }
