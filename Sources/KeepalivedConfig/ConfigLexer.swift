@@ -20,15 +20,31 @@ enum ConfigLexer {
     }
 
     /// Calls `body` with each line of `text` (split on "\n") and its number, from `firstLine`.
+    ///
+    /// The split is the Character "\n"'s, found by bytes: a "\n" right after a "\r" is the
+    /// Character "\r\n", which is not "\n", so it ends no line (the line runs on to the next
+    /// lone "\n", as the Character search had it); any other "\n" byte is a Character of its
+    /// own (nothing joins a line feed to what follows it). At 290,000 lines the Character
+    /// search, grapheme breaking every byte of the file, was an eighth of the start-up's read.
     static func forEachLine(of text: Substring, firstLine: Int = 1, _ body: (Substring, Int) -> Void) {
-        var start = text.startIndex
+        let bytes = text.utf8
+        var start = bytes.startIndex
         var number = firstLine - 1
+        var previous: UInt8 = 0   // the byte before the one looked at ("\r" or not)
+        var i = start
         while true {
-            let end = text[start...].firstIndex(of: "\n") ?? text.endIndex
+            while i < bytes.endIndex {
+                let b = bytes[i]
+                if b == 0x0A && previous != 0x0D { break }
+                previous = b
+                bytes.formIndex(after: &i)
+            }
             number += 1
-            body(text[start..<end], number)
-            if end == text.endIndex { return }
-            start = text.index(after: end)
+            body(text[start..<i], number)
+            if i == bytes.endIndex { return }
+            previous = 0x0A
+            bytes.formIndex(after: &i)
+            start = i
         }
     }
 

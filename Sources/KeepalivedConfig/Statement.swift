@@ -4,9 +4,13 @@ public final class Statement {
     public let keyword: Token
     /// The words after it on its line (up to a brace).
     public let args: [Token]
-    /// The line it was written on (comment removed, a slice of the file's text) up to the brace
-    /// that follows the keyword on that line, if any: what a script keyword re-splits.
-    private let text: Substring
+    /// The line it was written on (comment removed, a slice of the file's text).
+    private let line: Substring
+    /// Where (in characters) the brace that follows the keyword on its line is, if one does:
+    /// what a script keyword re-splits ends there. Cut only when asked (`quotedEscapedWords`):
+    /// cutting every statement's line at its brace walked the line's Characters, a hundredth
+    /// of the start-up's read of a big file, for the few script keywords that read it.
+    private let brace: Int?
     /// The statements of its `{ … }` block; nil when it opened none.
     public internal(set) var block: [Statement]?
     /// Where its block's `{` is.
@@ -15,8 +19,8 @@ public final class Statement {
     init(keyword: Token, args: [Token], line: Line) {
         self.keyword = keyword
         self.args = args
-        let brace = line.tokens.first { $0.offset > keyword.offset && ($0.isOpen || $0.isClose) }
-        text = brace.map { line.text.prefix($0.offset) } ?? line.text
+        self.line = line.text
+        brace = line.tokens.first { $0.offset > keyword.offset && ($0.isOpen || $0.isClose) }?.offset
     }
 
     /// Where its keyword is.
@@ -32,6 +36,7 @@ public final class Statement {
     /// keepalived's re-split of a script keyword's line (`alloc_strvec_quoted_escaped` on the
     /// line from the keyword to the end, or to a brace that follows on the same line).
     public func quotedEscapedWords() -> [String]? {
-        KeepalivedQuoting.splitQuotedEscaped(String(text.dropFirst(keyword.offset)))
+        let text = brace.map { line.prefix($0) } ?? line
+        return KeepalivedQuoting.splitQuotedEscaped(String(text.dropFirst(keyword.offset)))
     }
 }

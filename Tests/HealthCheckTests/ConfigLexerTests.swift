@@ -52,4 +52,27 @@ struct ConfigLexerTests {
         }
         #expect(b.contains { !$0.1.isEmpty }, "the unterminated quote's error is there")
     }
+
+    /// The line split by bytes (`forEachLine`) against the Character "\n"'s split it replaced:
+    /// the same lines, also where "\r\n" (one Character, not "\n") and non-ASCII text are.
+    @Test(arguments: ["a b\nc\n", "a\r\nb\nc", "\r\r\n\n\r\n", "\n\r", "\n", "", "x\r", "é\ne\u{301}\n\u{301}z\n",
+                      "\u{A0}a\n\r\n\r\nb\r\n", "\r\n"])
+    func linesSplitAsTheCharacterSearchSplitThem(text: String) {
+        var byBytes: [(Substring, Int)] = []
+        ConfigLexer.forEachLine(of: text) { byBytes.append(($0, $1)) }
+        var byCharacters: [(Substring, Int)] = []
+        let t = text[...]
+        var start = t.startIndex, number = 0
+        while true {
+            let end = t[start...].firstIndex(of: "\n") ?? t.endIndex
+            number += 1
+            byCharacters.append((t[start..<end], number))
+            if end == t.endIndex { break }
+            start = t.index(after: end)
+        }
+        #expect(byBytes.map { String($0.0) } == byCharacters.map { String($0.0) })
+        #expect(byBytes.map(\.1) == byCharacters.map(\.1))
+        // The pieces are the same slices of the text, not only equal strings.
+        #expect(byBytes.map { $0.0.startIndex } == byCharacters.map { $0.0.startIndex })
+    }
 }
