@@ -16,6 +16,9 @@ struct CounterStorage: Hashable, Sendable {
 
     var stats: Stats { box?.stats ?? Stats() }
 
+    /// Whether a box is held (some counter is not zero).
+    var isBoxed: Bool { box != nil }
+
     static func == (a: CounterStorage, b: CounterStorage) -> Bool {
         a.box === b.box || a.stats == b.stats
     }

@@ -12,6 +12,9 @@ public struct DestinationEntry: Hashable, Sendable {
         set { counters = CounterStorage(newValue) }
     }
 
+    /// Whether it holds a reference (its counters' box): not when they are all zero.
+    var holdsCounters: Bool { counters.isBoxed }
+
     public init(destination: Destination, activeConnections: UInt32 = 0, inactiveConnections: UInt32 = 0,
                 persistentConnections: UInt32 = 0, stats: Stats = Stats()) {
         self.destination = destination
