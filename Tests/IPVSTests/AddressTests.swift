@@ -1,5 +1,6 @@
 import Testing
 @testable import IPVS
+@testable import IPVSModel
 
 @Suite("addresses") struct AddressTests {
     @Test func ipv6BytesRoundTrip() throws {
@@ -18,11 +19,22 @@ import Testing
     }
 
     /// Keys and destinations are plain values (no reference counting when a big table is
-    /// copied around): what the inline IPv6 storage is for.
+    /// copied around): what the inline IPv6 storage is for. A table entry keeps its counters
+    /// in a box made only when one is not zero (`CounterStorage`): an entry read without them
+    /// (as the daemon reads its table) holds no reference, and is 64 bytes, not 136.
     @Test func keysAndDestinationsArePlainValues() {
         #expect(_isPOD(IPAddress.self))
         #expect(_isPOD(ServiceKey.self))
         #expect(_isPOD(Destination.self))
-        #expect(_isPOD(DestinationEntry.self))
+        #expect(MemoryLayout<DestinationEntry>.size <= 64)
+        let plain = DestinationEntry(destination: Destination(address: .v4(192, 0, 2, 1), port: 80))
+        #expect(!plain.holdsCounters)
+        var counted = plain
+        var stats = Stats()
+        stats.inBytes = 1
+        counted.stats = stats
+        #expect(counted.holdsCounters && counted.stats.inBytes == 1 && counted != plain)
+        counted.stats = Stats()
+        #expect(!counted.holdsCounters && counted == plain && Set([counted, plain]).count == 1)
     }
 }

@@ -90,17 +90,22 @@ public struct HealthStateMachine: Sendable {
         var weightOffset: Int64 = 0
     }
 
-    /// A real server's state; its configuration is `config`'s.
+    /// A real server's state; its configuration is `config`'s, its checkers' states are in
+    /// its virtual server's `checkers`.
     struct RealState: Sendable {
-        var checkers: [CheckerState]
+        /// Where its checkers' states begin in `VirtualState.checkers`, and how many there are.
+        var firstChecker: Int32
+        var checkerCount: Int32
         var alive: Bool
 
-        /// Alive: every enabled checker is up.
-        static func alive(_ checkers: [CheckerState]) -> Bool { checkers.allSatisfy { $0.up || !$0.enabled } }
+        var checkerRange: Range<Int> { Int(firstChecker)..<Int(firstChecker + checkerCount) }
 
-        /// misc_dynamic's weight (or `configured`) plus the FILE_CHECK offsets, clamped to
-        /// 0…65535 as keepalived's real_weight does.
-        func weight(configured: Int32) -> Int32 {
+        /// Alive: every enabled checker is up.
+        static func alive(_ checkers: some Sequence<CheckerState>) -> Bool { checkers.allSatisfy { $0.up || !$0.enabled } }
+
+        /// misc_dynamic's weight (or `configured`) plus the FILE_CHECK offsets of `checkers`
+        /// (its own), clamped to 0…65535 as keepalived's real_weight does.
+        static func weight(configured: Int32, checkers: ArraySlice<CheckerState>) -> Int32 {
             // The last checker's misc_dynamic weight wins; no array made (this is read twice
             // per check result).
             var base = Int64(configured), offsets: Int64 = 0
@@ -115,8 +120,23 @@ public struct HealthStateMachine: Sendable {
     /// A virtual server's state; its configuration is `config`'s.
     struct VirtualState: Sendable {
         var reals: [RealState]
+        /// Every real server's checkers' states, real server after real server: one array a
+        /// virtual server, not one a real server (37,000 of them were 3 MB).
+        var checkers: [CheckerState]
         var quorumUp: Bool
         var sorryActive: Bool
+
+        /// Real server `r`'s checkers' states.
+        func checkers(of r: Int) -> ArraySlice<CheckerState> { checkers[reals[r].checkerRange] }
+
+        /// Checker `c` of real server `r`.
+        subscript(real r: Int, checker c: Int) -> CheckerState {
+            get { checkers[Int(reals[r].firstChecker) + c] }
+            set { checkers[Int(reals[r].firstChecker) + c] = newValue }
+        }
+
+        /// Real server `r`'s weight (see `RealState.weight`).
+        func weight(of r: Int, configured: Int32) -> Int32 { RealState.weight(configured: configured, checkers: checkers(of: r)) }
     }
 
     public let config: DaemonConfig
@@ -136,13 +156,17 @@ public struct HealthStateMachine: Sendable {
 
     /// A virtual server's state at start-up: its checkers up unless `alpha`, quorum up.
     private static func initialState(_ vs: VirtualServerConfig) -> VirtualState {
+        var checkers: [CheckerState] = []
+        checkers.reserveCapacity(vs.realServers.reduce(0) { $0 + $1.checkers.count })
         let reals = vs.realServers.map { rs in
-            let checkers = rs.checkers.map { c in
-                CheckerState(up: !(c.alpha || rs.alpha) || !c.enabled, enabled: c.enabled, retriesLeft: c.retry, dynamicWeight: nil)
+            let first = checkers.count
+            for c in rs.checkers {
+                checkers.append(CheckerState(up: !(c.alpha || rs.alpha) || !c.enabled, enabled: c.enabled, retriesLeft: c.retry, dynamicWeight: nil))
             }
-            return RealState(checkers: checkers, alive: RealState.alive(checkers))
+            return RealState(firstChecker: Int32(first), checkerCount: Int32(rs.checkers.count),
+                             alive: RealState.alive(checkers[first...]))
         }
-        return VirtualState(reals: reals, quorumUp: true, sorryActive: false)
+        return VirtualState(reals: reals, checkers: checkers, quorumUp: true, sorryActive: false)
     }
 
     /// Virtual server `v`'s configuration.
@@ -221,22 +245,22 @@ public struct HealthStateMachine: Sendable {
                 else { continue }
                 usedRS.insert(or)
                 var usedC = Set<Int>()
-                for c in machine.vss[v].reals[r].checkers.indices {
+                for c in 0..<Int(machine.vss[v].reals[r].checkerCount) {
                     let want = Self.identity(rsConfig.checkers[c])
                     guard let oc = oldReals[or].checkers.indices.first(where: {
                         !usedC.contains($0) && Self.identity(oldReals[or].checkers[$0]) == want
                     }) else { continue }
                     usedC.insert(oc)
-                    let o = old.vss[ov].reals[or].checkers[oc]
-                    machine.vss[v].reals[r].checkers[c].up = o.up
-                    machine.vss[v].reals[r].checkers[c].retriesLeft = o.retriesLeft
-                    machine.vss[v].reals[r].checkers[c].dynamicWeight = o.dynamicWeight
-                    machine.vss[v].reals[r].checkers[c].weightOffset = o.weightOffset
+                    let o = old.vss[ov][real: or, checker: oc]
+                    machine.vss[v][real: r, checker: c].up = o.up
+                    machine.vss[v][real: r, checker: c].retriesLeft = o.retriesLeft
+                    machine.vss[v][real: r, checker: c].dynamicWeight = o.dynamicWeight
+                    machine.vss[v][real: r, checker: c].weightOffset = o.weightOffset
                     if o.enabled {
                         carried[CheckerID(virtualServer: v, realServer: r, checker: c)] = CheckerID(virtualServer: ov, realServer: or, checker: oc)
                     }
                 }
-                machine.vss[v].reals[r].alive = RealState.alive(machine.vss[v].reals[r].checkers)
+                machine.vss[v].reals[r].alive = RealState.alive(machine.vss[v].checkers(of: r))
             }
         }
         return Reload(machine: machine, carried: carried, whole: whole)
@@ -281,8 +305,8 @@ public struct HealthStateMachine: Sendable {
     public var checkerIDs: [CheckerID] {
         var out: [CheckerID] = []
         for (v, vs) in vss.enumerated() {
-            for (r, rs) in vs.reals.enumerated() {
-                for (c, ch) in rs.checkers.enumerated() where ch.enabled {
+            for r in vs.reals.indices {
+                for (c, ch) in vs.checkers(of: r).enumerated() where ch.enabled {
                     out.append(CheckerID(virtualServer: v, realServer: r, checker: c))
                 }
             }
@@ -302,16 +326,17 @@ public struct HealthStateMachine: Sendable {
     }
 
     public func isAlive(virtualServer v: Int, realServer r: Int) -> Bool { vss[v].reals[r].alive }
-    public func isCheckerUp(_ id: CheckerID) -> Bool { vss[id.virtualServer].reals[id.realServer].checkers[id.checker].up }
+    public func isCheckerUp(_ id: CheckerID) -> Bool { vss[id.virtualServer][real: id.realServer, checker: id.checker].up }
     public func hasQuorum(virtualServer v: Int) -> Bool { vss[v].quorumUp }
     public func isSorryServerActive(virtualServer v: Int) -> Bool { vss[v].sorryActive }
-    public func weight(virtualServer v: Int, realServer r: Int) -> Int32 { vss[v].reals[r].weight(configured: rsConfig(v, r).weight) }
+    public func weight(virtualServer v: Int, realServer r: Int) -> Int32 { vss[v].weight(of: r, configured: rsConfig(v, r).weight) }
 
     /// The summed weight of live real servers.
     public func liveWeight(virtualServer v: Int) -> Int64 {
         var total: Int64 = 0
         let configs = vsConfig(v).realServers
-        for (r, rs) in vss[v].reals.enumerated() where rs.alive { total += Int64(rs.weight(configured: configs[r].weight)) }
+        let vs = vss[v]
+        for (r, rs) in vs.reals.enumerated() where rs.alive { total += Int64(vs.weight(of: r, configured: configs[r].weight)) }
         return total
     }
 
@@ -319,12 +344,12 @@ public struct HealthStateMachine: Sendable {
     public mutating func record(_ id: CheckerID, _ result: CheckResult) -> (next: Duration, events: [HealthEvent]) {
         var events: [HealthEvent] = []
         let (v, r, c) = (id.virtualServer, id.realServer, id.checker)
-        var ch = vss[v].reals[r].checkers[c]
+        var ch = vss[v][real: r, checker: c]
         let rsConfig = rsConfig(v, r)
         let cc = rsConfig.checkers[c]
         let key = rsConfig.key
         var next = cc.delayLoop
-        let oldWeight = vss[v].reals[r].weight(configured: rsConfig.weight)
+        let oldWeight = vss[v].weight(of: r, configured: rsConfig.weight)
 
         if result.success {
             ch.retriesLeft = cc.retry
@@ -346,17 +371,17 @@ public struct HealthStateMachine: Sendable {
                                           reason: "\(cc.kind.name) \(result.reason)" + (cc.retry > 0 ? " after \(cc.retry) retries" : "")))
             }
         }
-        vss[v].reals[r].checkers[c] = ch
+        vss[v][real: r, checker: c] = ch
 
         let wasAlive = vss[v].reals[r].alive
-        let alive = RealState.alive(vss[v].reals[r].checkers)
+        let alive = RealState.alive(vss[v].checkers(of: r))
         if alive != wasAlive {
             vss[v].reals[r].alive = alive
             events.append(HealthEvent(kind: alive ? .realServerUp : .realServerDown, virtualServer: v, server: key,
                                       checker: id, reason: alive ? "all checkers up" : "\(cc.kind.name) \(result.reason)",
                                       script: alive ? rsConfig.notifyUp : rsConfig.notifyDown))
         }
-        let newWeight = vss[v].reals[r].weight(configured: rsConfig.weight)
+        let newWeight = vss[v].weight(of: r, configured: rsConfig.weight)
         if newWeight != oldWeight {
             events.append(HealthEvent(kind: .weightChanged(from: oldWeight, to: newWeight), virtualServer: v, server: key,
                                       checker: id, reason: cc.kind.name == "FILE_CHECK" ? "tracked file" : "misc_dynamic"))
@@ -423,7 +448,7 @@ public struct HealthStateMachine: Sendable {
                 guard rsConfig.inhibitOnFailure else { continue }
                 d.weight = 0
             } else {
-                d.weight = rs.weight(configured: rsConfig.weight)
+                d.weight = vs.weight(of: r, configured: rsConfig.weight)
             }
             out.append(d)
         }
