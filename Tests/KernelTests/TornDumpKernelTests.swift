@@ -81,12 +81,14 @@ extension Kernel {
                     wrong.append("\(whole.count) entries, \(Set(whole).count) distinct, \(others.subtracting(whole).count) never deleted left out")
                 }
             }
-            // Each round of changes runs while a single and a whole read do, the one or the
-            // other first in turn; the next round waits for the reads and the round before.
+            // Each round's change runs while a single and a whole read do, the one or the
+            // other first, in turn every two rounds (deletions and additions alternate: every
+            // round would pair each kind of change with one order); the next round waits for the
+            // reads and the change before.
             let deadline = Date().addingTimeInterval(60)
             while Date() < deadline, tornRaw < 5 || wholeReads < 50 {
                 churn.go.signal()
-                if rawReads % 2 == 0 {
+                if rawReads / 2 % 2 == 0 {
                     try readSingle()
                     try readWhole()
                 } else {
