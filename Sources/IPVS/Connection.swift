@@ -171,11 +171,13 @@ struct Connection: ~Copyable {
     }
 
     /// A dump, handing each data message (its header, and its body in the receive buffer)
-    /// to `handle` as it arrives. The body is valid only during the call.
+    /// to `handle` as it arrives. The body is valid only during the call. Returns the parts
+    /// the kernel answered it in.
     ///
     /// The request is encoded into `requestWriter`, kept for the connection's life: a big
     /// listing sends one dump request per service.
-    mutating func dump(_ request: Request, each handle: (RawMessage, RawView) throws(IPVSError) -> Void) throws(IPVSError) {
+    @discardableResult
+    mutating func dump(_ request: Request, each handle: (RawMessage, RawView) throws(IPVSError) -> Void) throws(IPVSError) -> DumpParts {
         requestWriter.removeAll()
         let seq = nextSequence()
         IPVSWire.appendMessage(request, family: socket.familyID, flags: NetlinkConstants.request | NetlinkConstants.dump,
@@ -184,12 +186,15 @@ struct Connection: ~Copyable {
             throw sendError(error, request)
         }
         let slot = buffer.count
+        var parts = DumpParts()
         while true {
             let received = try receiveDumpDatagrams(for: request)
             let finished = try Self.withBytes(dumpBuffer) { (all: RawView) throws(IPVSError) -> Bool in
                 for i in 0..<received {
                     let datagram = all.slice((i * slot)..<(i * slot + dumpLengths[i]))
                     var offset = 0
+                    var entries = false
+                    defer { if entries { parts.add(length: dumpLengths[i]) } }
                     while true {
                         let next: RawMessage?
                         do throws(DecodeError) { next = try RawMessage.parse(datagram, at: offset) } catch {
@@ -225,13 +230,14 @@ struct Connection: ~Copyable {
                             throw IPVSError(code: .system, errno: .noBufferSpace, operation: request.operation, object: request.object,
                                             reason: "the dump overran the receive buffer")
                         default:
+                            entries = true
                             try handle(msg, body)
                         }
                     }
                 }
                 return false
             }
-            if finished { return }
+            if finished { return parts }
         }
     }
 
@@ -240,9 +246,11 @@ struct Connection: ~Copyable {
         try ByteView(array).withRaw(body)
     }
 
-    mutating func dumpServices(statistics: Bool = true) throws(IPVSError) -> [ServiceEntry] {
+    /// The services, as one read lists them, and the parts it came in (`readWhole` reads
+    /// again when they may be torn).
+    mutating func dumpServices(statistics: Bool = true, parts: inout DumpParts) throws(IPVSError) -> [ServiceEntry] {
         var result: [ServiceEntry] = []
-        try dump(.dumpServices) { (_: RawMessage, body: RawView) throws(IPVSError) in
+        parts = try dump(.dumpServices) { (_: RawMessage, body: RawView) throws(IPVSError) in
             result.append(try Self.decode(.dumpServices) { () throws(DecodeError) in
                 try IPVSWire.decodeService(body, statistics: statistics)
             })
@@ -250,12 +258,13 @@ struct Connection: ~Copyable {
         return result
     }
 
-    mutating func dumpDestinations(_ key: ServiceKey, statistics: Bool = true) throws(IPVSError) -> [DestinationEntry] {
+    /// One service's destinations, as one read lists them, and the parts it came in.
+    mutating func dumpDestinations(_ key: ServiceKey, statistics: Bool = true, parts: inout DumpParts) throws(IPVSError) -> [DestinationEntry] {
         let request = Request.dumpDestinations(key)
         let family = key.family
         var result: [DestinationEntry] = []
         result.reserveCapacity(4)   // the usual few, in one allocation instead of three
-        try dump(request) { (_: RawMessage, body: RawView) throws(IPVSError) in
+        parts = try dump(request) { (_: RawMessage, body: RawView) throws(IPVSError) in
             result.append(try Self.decode(request) { () throws(DecodeError) in
                 try IPVSWire.decodeDestination(body, serviceFamily: family, statistics: statistics)
             })

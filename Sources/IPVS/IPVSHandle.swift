@@ -70,10 +70,10 @@ public final class IPVSHandle: Sendable {
     public func services(statistics: Bool) throws(IPVSError) -> [ServiceEntry] {
         try perform { c throws(IPVSError) in
             var entries = try bulkConnection().connection.withLock { (b: inout Connection) throws(IPVSError) in
-                try b.dumpServices(statistics: statistics)
+                try b.dumpServicesWhole(statistics: statistics)
             }
             for i in entries.indices {
-                entries[i].destinations = try c.dumpDestinations(entries[i].service.key, statistics: statistics)
+                entries[i].destinations = try c.dumpDestinationsWhole(entries[i].service.key, statistics: statistics)
             }
             return entries
         }
@@ -100,13 +100,13 @@ public final class IPVSHandle: Sendable {
         try perform { c throws(IPVSError) in
             let reply = try c.requestOne(.getService(key))
             var entry = try c.decode(.getService(key)) { () throws(DecodeError) in try IPVSWire.decodeService(reply.body) }
-            entry.destinations = try c.dumpDestinations(key, statistics: statistics)
+            entry.destinations = try c.dumpDestinationsWhole(key, statistics: statistics)
             return entry
         }
     }
 
     public func destinations(of key: ServiceKey) throws(IPVSError) -> [DestinationEntry] {
-        try perform { c throws(IPVSError) in try c.dumpDestinations(key) }
+        try perform { c throws(IPVSError) in try c.dumpDestinationsWhole(key) }
     }
 
     // MARK: Changes

@@ -102,6 +102,9 @@ extension ErrorCode where Domain == IPVSError {
     /// The kernel did not answer a request within the socket's receive timeout (it sends no
     /// acknowledgement for a request whose handler was interrupted).
     public static var noAnswer: Self { Self(#function) }
+    /// Every read of a dump may have been torn: the table changed between the parts the
+    /// kernel answered it in (an entry listed twice, or reads that disagree).
+    public static var tornDump: Self { Self(#function) }
 }
 
 extension IPVSError {

@@ -126,20 +126,10 @@ extension Kernel {
         /// The kernel's virtual servers (address:port, or `fwmark N`) and their real servers'
         /// weights, read through netlink (no exec: polled every 20 ms).
         ///
-        /// A dump is not one atomic read: the kernel answers it in parts (at least one filled
-        /// and the empty one that ends it), taking its lock for each and resuming by index, and
-        /// it adds a real server at the head of its service's list. A real server added between
-        /// two parts (the daemon under test is changing the table while it is polled) shows its
-        /// neighbour twice: that read is no table the kernel held, so it is read again.
+        /// The daemon under test changes the table while it is polled, so a dump can be torn
+        /// between its parts; the binding reads those again (`Connection.readWhole`). A real
+        /// server listed twice here would be a torn read the binding let through: it fails.
         static func table() throws -> [String: [String: Int32]] {
-            for _ in 0..<50 {
-                if let table = try tableIfWhole() { return table }
-            }
-            throw SetupError("the IPVS table read torn (a real server listed twice in its service) 50 times in a row")
-        }
-
-        /// One read of the table; nil when a service lists a real server twice (a torn dump).
-        private static func tableIfWhole() throws -> [String: [String: Int32]]? {
             var out: [String: [String: Int32]] = [:]
             for e in try IPVSHandle().services() {
                 let name: String
@@ -150,7 +140,9 @@ extension Kernel {
                 var weights: [String: Int32] = [:]
                 for d in e.destinations {
                     let key = "\(d.destination.address):\(d.destination.port)"
-                    guard weights.updateValue(d.destination.weight, forKey: key) == nil else { return nil }
+                    guard weights.updateValue(d.destination.weight, forKey: key) == nil else {
+                        throw SetupError("the binding returned a torn read: \(key) listed twice in \(name)")
+                    }
                 }
                 out[name] = weights
             }

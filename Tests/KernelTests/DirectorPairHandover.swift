@@ -11,8 +11,9 @@ extension Kernel.DirectorPairKernelTests {
         var priorityZero: Double?
         /// The new master's first advert.
         var newMaster: Double?
-        /// The first announcement (gratuitous ARP) of the VIP at or after that advert: from
-        /// then on the client sends to the new master.
+        /// The first announcement (gratuitous ARP) of the VIP at or after the trigger: from
+        /// then on the client sends to the new master. It may precede the new master's first
+        /// advert on the wire by a neighbour resolution (see `Wire.handover`).
         var announced: Double?
 
         var description: String {
@@ -30,10 +31,11 @@ extension Kernel.DirectorPairKernelTests {
 
         /// How long the VIP led nowhere: from `start` (the crash; the priority 0, which the old
         /// master sends before it removes the VIP; the new master's first advert, which makes
-        /// the old one step down) until the new master announced the VIP.
+        /// the old one step down) until the new master announced the VIP; none when it
+        /// announced the VIP before that advert reached the wire.
         func outage(from start: Double?) -> Double? {
             guard let start, let announced else { return nil }
-            return announced - start
+            return max(0, announced - start)
         }
     }
 
