@@ -164,9 +164,13 @@ let package = Package(
         // What the test targets share: the process runner for their set-up and checks, the set-up
         // error, where the built executables are (Foundation; not a test target itself).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // The rules fixtures (Tests/IPVSRulesTests/Fixtures) and what reads them: the host suites
+        // of IPVSRulesTests and the kernel suite that replays them in the VM (KernelTests' LiveTests).
+        .target(name: "RulesTestSupport", dependencies: ["IPVSRules", "IPVS", "TestSupport"], path: "Tests/RulesTestSupport"),
         // Host tests: no kernel IPVS needed.
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink", "SystemErrors"]),
-        .testTarget(name: "IPVSRulesTests", dependencies: ["IPVSRules", "IPVS", "TestSupport", "SystemErrors"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "IPVSRulesTests", dependencies: ["IPVSRules", "IPVS", "TestSupport", "RulesTestSupport", "SystemErrors"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "VRRPTests", dependencies: ["VRRP", "NetworkModel"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FirewallMarksTests", dependencies: ["FirewallMarks"]),
         .testTarget(name: "SerializationTests", dependencies: ["Serialization"]),
@@ -191,7 +195,8 @@ let package = Package(
         // Host tests in network namespaces: need root (skipped otherwise).
         .testTarget(name: "HostNetworkTests", dependencies: ["HostNetwork", "NetworkModel", "CNetlinkRoute", "TestSupport"]),
         // Kernel tests: run inside the VM (Scripts/vm-run) against the real ip_vs modules.
-        .testTarget(name: "KernelTests", dependencies: ["IPVS", "FirewallMarks", "HealthCheck", "DaemonMetrics", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "KernelTests", dependencies: ["IPVS", "IPVSRules", "FirewallMarks", "HealthCheck", "DaemonMetrics", "TestSupport",
+                                                        "RulesTestSupport"], exclude: ["Fixtures"]),
         // The metrics endpoint on the host: the HTTP listener against slow and hostile clients,
         // promtool, and a real Prometheus scraping a VRRP-only daemon (root, namespaces).
         .testTarget(name: "MetricsTests", dependencies: ["DaemonMetrics", "Director", "EventLoop", "IPVSModel", "HealthCheck", "TestSupport",

@@ -36,7 +36,7 @@ public struct NumericResolver: NameResolver {
 public struct SystemResolver: NameResolver {
     public init() {}
 
-    static func protocolName(_ p: TransportProtocol) -> String {
+    public static func protocolName(_ p: TransportProtocol) -> String {
         switch p {
         case .tcp: return "tcp"
         case .udp: return "udp"

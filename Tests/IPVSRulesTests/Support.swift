@@ -2,82 +2,9 @@ import Foundation
 import Testing
 import IPVS
 @testable import IPVSRules
+@_exported import RulesTestSupport
 
-/// A resolver that answers from a fixed table: the `names` file of a fixture case
-/// (what the VM's resolver said), or names given in a test.
-struct TableResolver: NameResolver {
-    var hosts: [IPAddress: String] = [:]
-    var services: [String: String] = [:]   // "80/tcp" -> "http"
-
-    init(hosts: [IPAddress: String] = [:], services: [String: String] = [:]) {
-        self.hosts = hosts
-        self.services = services
-    }
-
-    /// `host ADDR NAME` and `service PORT/PROTO NAME` lines.
-    init(namesFile: String) {
-        for line in namesFile.split(separator: "\n") {
-            let f = line.split(separator: " ").map(String.init)
-            guard f.count == 3 else { continue }
-            if f[0] == "host", let a = IPAddress(f[1]) { hosts[a] = f[2] }
-            if f[0] == "service" { services[f[1]] = f[2] }
-        }
-    }
-
-    func hostName(for address: IPAddress) -> String? { hosts[address] }
-    func serviceName(port: UInt16, protocol p: TransportProtocol) -> String? {
-        services["\(port)/\(SystemResolver.protocolName(p))"]
-    }
-    func ipv4Address(forHost name: String) -> IPAddress? {
-        hosts.first { $0.value == name && $0.key.family == .inet }?.key
-    }
-    func ipv6Address(forHost name: String) -> IPAddress? {
-        hosts.first { $0.value == name && $0.key.family == .inet6 }?.key
-    }
-    func port(forService name: String, protocol p: TransportProtocol) -> UInt16? {
-        let suffix = "/" + SystemResolver.protocolName(p)
-        guard let k = services.first(where: { $0.value == name && $0.key.hasSuffix(suffix) })?.key else { return nil }
-        return UInt16(k.dropLast(suffix.count))
-    }
-}
-
-/// One directory of Tests/IPVSRulesTests/Fixtures, written by Scripts/make-rules-fixtures.
-struct Fixture: CustomTestStringConvertible, Sendable {
-    let name: String
-    let directory: URL
-
-    var testDescription: String { name }
-
-    static let root: URL = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!
-
-    static func named(_ name: String) -> Fixture {
-        Fixture(name: name, directory: root.appendingPathComponent(name))
-    }
-
-    /// The cases that hold a whole captured table.
-    static let tables: [Fixture] = {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-        return names.sorted().map(named).filter { $0.has("commands") && $0.has("list-n-nosort") }
-    }()
-
-    func has(_ file: String) -> Bool {
-        FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path)
-    }
-
-    func text(_ file: String) throws -> String {
-        try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
-    }
-
-    var resolver: TableResolver {
-        TableResolver(namesFile: (try? text("names")) ?? "")
-    }
-
-    /// The table the case's ipvsadm commands built, parsed with our parser.
-    func commandTable() throws -> [ServiceEntry] {
-        let file = try RulesFile.parse(try text("commands"), fileName: "\(name)/commands", resolver: resolver)
-        return try file.table()
-    }
-
+extension Fixture {
     /// The command table in the kernel's order, with the kernel's counters and connection
     /// counts read from the exact listings: everything needed to render every listing.
     func kernelTable() throws -> [ServiceEntry] {
@@ -141,11 +68,6 @@ struct Fixture: CustomTestStringConvertible, Sendable {
     }
 }
 
-struct FixtureError: Error, CustomStringConvertible {
-    var description: String
-    init(_ d: String) { description = d }
-}
-
 extension Stats {
     /// Five counters from --stats and five rates from --rate.
     init(_ counters: [UInt64], _ rates: [UInt64]) {
@@ -190,43 +112,4 @@ struct KernelListing {
             }
         }
     }
-}
-
-/// Service configurations and their destinations' configurations, keyed, for comparing
-/// tables regardless of order and counters.
-struct TableConfig: Equatable, CustomStringConvertible {
-    var services: [ServiceKey: Service] = [:]
-    var destinations: [ServiceKey: [DestinationKey: Destination]] = [:]
-
-    init(_ table: [ServiceEntry]) {
-        for e in table {
-            services[e.service.key] = e.service
-            var d: [DestinationKey: Destination] = [:]
-            for de in e.destinations { d[de.destination.key] = de.destination }
-            destinations[e.service.key] = d
-        }
-    }
-
-    var description: String {
-        services.keys.sorted().map { k in
-            "\(services[k]!) -> \(destinations[k]!.keys.sorted().map { "\(destinations[k]![$0]!)" })"
-        }.joined(separator: "\n")
-    }
-}
-
-/// Compares two texts line by line, so a failure names the first differing line.
-func expectSameText(_ actual: String, _ expected: String, _ what: String,
-                    sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-    if actual == expected { return }
-    let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
-    let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
-    for i in 0..<max(a.count, e.count) {
-        let al = i < a.count ? String(a[i]) : "<end>"
-        let el = i < e.count ? String(e[i]) : "<end>"
-        if al != el {
-            Issue.record("\(what): line \(i + 1) differs\n  ours:    \"\(al)\"\n  ipvsadm: \"\(el)\"", sourceLocation: sourceLocation)
-            return
-        }
-    }
-    Issue.record("\(what): texts differ", sourceLocation: sourceLocation)
 }

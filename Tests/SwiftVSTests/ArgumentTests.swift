@@ -214,7 +214,8 @@ struct ExitStatusTests {
     }
 
     /// This host has no IPVS: valid commands say so and exit 1.
-    @Test(.enabled(if: access("/proc/net/ip_vs", F_OK) != 0 && access("/sys/module/ip_vs", F_OK) != 0))
+    @Test(.enabled(if: access("/proc/net/ip_vs", F_OK) != 0 && access("/sys/module/ip_vs", F_OK) != 0,
+                   "needs a kernel without IPVS (the host; the VM has ip_vs loaded)"))
     func withoutIPVSTheReasonIsGiven() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build swiftvs first")
         for args in [["info"], ["list", "-n"], ["save", "-n"], ["add-service", "-f", "80", "-s", "lc"],
