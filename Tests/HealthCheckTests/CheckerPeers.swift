@@ -180,6 +180,18 @@ def udp_answer(q, m):
     if m == "silent": return None
     return b"PONG" + q[:4] if m == "ok" else b"NOPE"
 
+def exit_with_parent():
+    # The test process normally kills this server (PeerProcess.deinit); if it dies first, the
+    # server must not outlive it holding its output pipe open (swift test would wait for EOF
+    # forever): the parent's pidfd becomes readable when it exits.
+    import select
+    parent = os.getppid()
+    if parent == 1: os._exit(0)   # already orphaned
+    fd = os.pidfd_open(parent)
+    select.select([fd], [], [])
+    os._exit(0)
+
+threading.Thread(target=exit_with_parent, daemon=True).start()
 kind = sys.argv[1]
 {"tls-http": lambda: tls_http(*sys.argv[2:5]), "smtp": lambda: smtp(sys.argv[2]),
  "dns": lambda: datagrams(sys.argv[2], "dns.log", dns_answer),
