@@ -26,7 +26,7 @@ struct FixtureTests {
     func save(_ fx: Fixture) throws {
         let table = try fx.kernelTable()
         expectSameText(SaveFormat.render(table, numeric: true), try fx.text("save-n"), "\(fx.name)/save-n")
-        expectSameText(SaveFormat.render(table, numeric: false, resolver: fx.resolver), try fx.text("save"), "\(fx.name)/save")
+        expectSameText(SaveFormat.render(table, numeric: false, resolver: try fx.resolver), try fx.text("save"), "\(fx.name)/save")
         // What `swiftvs save` writes: the same bytes, handed over without an array.
         let written = SaveFormat.withRenderedBytes(table, numeric: true) { Array($0) }
         expectSameText(String(decoding: written, as: UTF8.self), try fx.text("save-n"), "\(fx.name)/save-n in place")
@@ -35,7 +35,7 @@ struct FixtureTests {
     @Test("ipvsadm -Ln, -L, --nosort", .tags(.fixtures), arguments: Fixture.tables)
     func list(_ fx: Fixture) throws {
         let table = try fx.kernelTable()
-        let r = fx.resolver
+        let r = try fx.resolver
         expectSameText(ListFormat.render(table, info: Self.info, options: ListOptions(numeric: true)),
                        try fx.text("list-n"), "\(fx.name)/list-n")
         expectSameText(ListFormat.render(table, info: Self.info, options: ListOptions(numeric: true, sort: false)),
@@ -82,7 +82,7 @@ struct FixtureTests {
     func timeouts(_ fx: Fixture) throws {
         // The kernel's defaults, then every --set of the commands (0 leaves a value).
         var t = Timeouts(tcp: 900, tcpFin: 120, udp: 300)
-        for c in try RulesFile.parse(try fx.text("commands"), fileName: fx.name, resolver: fx.resolver).commands {
+        for c in try RulesFile.parse(try fx.text("commands"), fileName: fx.name, resolver: try fx.resolver).commands {
             if case let .setTimeouts(s) = c.action {
                 if s.tcp != 0 { t.tcp = s.tcp }
                 if s.tcpFin != 0 { t.tcpFin = s.tcpFin }
@@ -122,8 +122,9 @@ struct FixtureTests {
     func namedSaveRoundTrip(_ fx: Fixture) throws {
         let numeric = try RulesFile.parse(try fx.text("save-n"), fileName: "save-n", resolver: NumericResolver()).table()
         let named = try fx.text("save")
+        let resolver = try fx.resolver
         do {
-            let table = try RulesFile.parse(named, fileName: "save", resolver: fx.resolver).table()
+            let table = try RulesFile.parse(named, fileName: "save", resolver: resolver).table()
             #expect(TableConfig(table) == TableConfig(numeric), "\(fx.name): save vs save -n")
         } catch {
             // ipvsadm cuts ADDRESS:PORT names at 59 bytes; such lines cannot be read back
@@ -145,7 +146,7 @@ struct RestoreFixtureTests {
     func restoreSyntax() throws {
         let fx = Fixture.named("restore-syntax")
         #expect(try fx.text("status") == "0\n")
-        let file = try RulesFile.parse(try fx.text("input"), fileName: "input", resolver: fx.resolver)
+        let file = try RulesFile.parse(try fx.text("input"), fileName: "input", resolver: try fx.resolver)
         let table = try file.table()
         expectSameText(SaveFormat.render(table, numeric: true), try fx.text("save-n"), "restore-syntax")
         // The non-table commands are there too.

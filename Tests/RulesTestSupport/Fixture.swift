@@ -21,8 +21,15 @@ public struct Fixture: CustomTestStringConvertible, Sendable {
 
     /// The cases that hold a whole captured table.
     public static let tables: [Fixture] = {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
-        return names.sorted().map(named).filter { $0.has("commands") && $0.has("list-n-nosort") }
+        // An unreadable or empty fixture directory must not turn every parameterised test over
+        // the tables into a test of no cases, which would pass.
+        let names: [String]
+        do { names = try FileManager.default.contentsOfDirectory(atPath: root.path) } catch {
+            fatalError("cannot list the table fixtures in \(root.path): \(error)")
+        }
+        let tables = names.sorted().map(named).filter { $0.has("commands") && $0.has("list-n-nosort") }
+        precondition(!tables.isEmpty, "no table fixture (commands + list-n-nosort) in \(root.path)")
+        return tables
     }()
 
     public func has(_ file: String) -> Bool {
@@ -33,8 +40,10 @@ public struct Fixture: CustomTestStringConvertible, Sendable {
         try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
     }
 
+    /// The case's resolver: its `names` file if it has one (a case without one resolves
+    /// nothing); a `names` file that cannot be read is an error, not an empty resolver.
     public var resolver: TableResolver {
-        TableResolver(namesFile: (try? text("names")) ?? "")
+        get throws { TableResolver(namesFile: has("names") ? try text("names") : "") }
     }
 
     /// The table the case's ipvsadm commands built, parsed with our parser.
