@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 @testable import Director
 @testable import EventLoop
 @testable import HealthCheck
@@ -20,22 +17,17 @@ import Testing
 /// heap in use after each step (SWIFTVS_SCALE_STATE: the state file's path, as `--state`); meant for heaptrack (`heaptrack .build/debug/swiftvsPackageTests.xctest
 /// --testing-library swift-testing --filter DaemonMemoryScale`). Off by default.
 @Suite struct DaemonMemoryScaleTests {
-    static let base = Glibc.getenv("SWIFTVS_SCALE_CONF").map { String(cString: $0) }
-    static let next = Glibc.getenv("SWIFTVS_SCALE_CONF_NEXT").map { String(cString: $0) }
-    /// Where the state file is written, as `swiftvs daemon --state` writes it (the bench's
-    /// daemon does: at start-up and after a reload's change it renders the whole table).
-    static let state = Glibc.getenv("SWIFTVS_SCALE_STATE").map { String(cString: $0) }
-
-    @Test(.enabled(if: base != nil, "set SWIFTVS_SCALE_CONF (and SWIFTVS_SCALE_CONF_NEXT for a reload)"))
+    @Test(.enabled(if: DaemonScaleSetUp.base != nil, "set SWIFTVS_SCALE_CONF (and SWIFTVS_SCALE_CONF_NEXT for a reload)"))
     func residentSetOfTheDaemonAtScale() async throws {
-        let path = try #require(Self.base)
+        let path = try #require(DaemonScaleSetUp.base)
         print("sizes: SourceLocation \(MemoryLayout<Diagnostics.SourceLocation>.size) B, CheckerConfig \(MemoryLayout<CheckerConfig>.size) B, RealServerConfig \(MemoryLayout<RealServerConfig>.size) B, VirtualServerConfig \(MemoryLayout<VirtualServerConfig>.size) B, Destination \(MemoryLayout<Destination>.size) B, DestinationEntry \(MemoryLayout<DestinationEntry>.size) B, TCPChecker \(MemoryLayout<TCPChecker>.size) B, CheckResult \(MemoryLayout<CheckResult>.size) B, last result \(MemoryLayout<DaemonEngine.CheckRecord>.size) B")
         try Self.report("before the read")
         let reader = IncrementalConfigReader(file: path, configID: nil)
         let reactor = Reactor()
         let runner = ProcessRunner(reactor: reactor)
         let table = ScaleTable()
-        let engine = try Self.engine(reading: reader, table: table, runner: runner)
+        let engine = try DaemonScaleSetUp.engine(reading: reader, table: table, runner: runner, logger: Self.noticeLogger,
+                                                 afterRead: { try Self.report("read (\($0) virtual servers)") })
         await engine.start()
         try Self.report("started (\(table.count) destinations in the table)")
         // A first round of checks as the daemon holds it afterwards (each checker's last
@@ -44,7 +36,7 @@ import Testing
         try Self.report("a first round of results delivered")
         reader.completeSnapshot()
         try Self.report("snapshot made")
-        if let next = Self.next {
+        if let next = DaemonScaleSetUp.next {
             try FileCopy.replace(path, with: next)
             let clock = ContinuousClock()
             var t = clock.now
@@ -58,20 +50,6 @@ import Testing
         }
         await engine.stop()
         #expect(table.count > 0)
-    }
-
-    /// The engine of the start-up's read, as `swiftvs daemon` makes it (`DaemonMain.assemble`):
-    /// nothing of the read is held past it but what the engine and the reader keep.
-    static func engine(reading reader: IncrementalConfigReader, table: ScaleTable, runner: ProcessRunner) throws -> DaemonEngine {
-        let checked = reader.read(files: HashingFileSystem(hashing: false), deferSnapshot: true).result
-        let director = try #require(checked.config, "\(checked.errors)")
-        try Self.report("read (\(director.lvs.virtualServers.count) virtual servers)")
-        let factory = CheckerFactory(runner: runner)
-        return DaemonEngine(
-            config: director.lvs, table: table, marks: nil, settings: DaemonSettings(statePath: Self.state),
-            logger: Self.noticeLogger,
-            makeChecker: { factory.make($0) }, runScript: { await runner.run($0, timeout: $1) },
-            checkLoop: runner.reactor)
     }
 
     /// The engine's notices (start-up, the reload's phases) on standard output.

@@ -18,12 +18,9 @@ import Testing
 /// wall and CPU time; meant for a release build and `perf record` (run it in a network namespace of
 /// its own, `unshare -n`). Off by default.
 @Suite struct DaemonStartupScaleTests {
-    static let base = Glibc.getenv("SWIFTVS_SCALE_CONF").map { String(cString: $0) }
-    static let state = Glibc.getenv("SWIFTVS_SCALE_STATE").map { String(cString: $0) }
-
-    @Test(.enabled(if: base != nil, "set SWIFTVS_SCALE_CONF (and SWIFTVS_SCALE_STATE for the state file)"))
+    @Test(.enabled(if: DaemonScaleSetUp.base != nil, "set SWIFTVS_SCALE_CONF (and SWIFTVS_SCALE_STATE for the state file)"))
     func startUpPhasesAtScale() async throws {
-        let path = try #require(Self.base)
+        let path = try #require(DaemonScaleSetUp.base)
         let clock = ContinuousClock()
         var mark = (clock.now, Self.cpuTime())
         func phase(_ name: String) {
@@ -34,21 +31,12 @@ import Testing
         let table = AppendingTable()
         let reactor = Reactor()
         let runner = ProcessRunner(reactor: reactor)
-        let engine: DaemonEngine
-        do {
-            let reader = IncrementalConfigReader(file: path, configID: nil)
-            let checked = reader.read(files: HashingFileSystem(hashing: false), deferSnapshot: true).result
-            let director = try #require(checked.config, "\(checked.errors)")
-            phase("read and checked (\(director.lvs.virtualServers.count) virtual servers)")
-            let factory = CheckerFactory(runner: runner)
-            var logger = Logger(label: "swiftvs", factory: { StreamLogHandler.standardError(label: $0) })
-            logger.logLevel = .info
-            engine = DaemonEngine(
-                config: director.lvs, table: table, marks: nil, settings: DaemonSettings(statePath: Self.state),
-                logger: logger, makeChecker: { factory.make($0) }, runScript: { await runner.run($0, timeout: $1) },
-                checkLoop: reactor)
-            phase("engine made")
-        }
+        var logger = Logger(label: "swiftvs", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = .info
+        let engine = try DaemonScaleSetUp.engine(
+            reading: IncrementalConfigReader(file: path, configID: nil), table: table, runner: runner, logger: logger,
+            afterRead: { phase("read and checked (\($0) virtual servers)") })
+        phase("engine made")
         await engine.start()
         phase("started (\(table.count) destinations)")
         await engine.stop()

@@ -236,12 +236,10 @@ private extension Array where Element == Substring {
 /// Scripts/lib/bench-scale.awk) and SWIFTVS_SCALE_CONF_NEXT (with `-v add=1`). Off by default:
 /// it prints the times of a whole read, a read of the changed block, and the engine's apply.
 @Suite struct IncrementalReloadScaleTests {
-    static let base = Glibc.getenv("SWIFTVS_SCALE_CONF").map { String(cString: $0) }
-    static let next = Glibc.getenv("SWIFTVS_SCALE_CONF_NEXT").map { String(cString: $0) }
-
-    @Test(.enabled(if: base != nil && next != nil, "set SWIFTVS_SCALE_CONF and SWIFTVS_SCALE_CONF_NEXT"))
+    @Test(.enabled(if: DaemonScaleSetUp.base != nil && DaemonScaleSetUp.next != nil,
+                   "set SWIFTVS_SCALE_CONF and SWIFTVS_SCALE_CONF_NEXT"))
     func timesOfAOneServerReloadAtScale() async throws {
-        let base = try #require(Self.base), next = try #require(Self.next)
+        let base = try #require(DaemonScaleSetUp.base), next = try #require(DaemonScaleSetUp.next)
         let baseText = try LocalFileSystem().read(base), nextText = try LocalFileSystem().read(next)
         let reader = IncrementalConfigReader(file: "keepalived.conf", configID: nil)
         let clock = ContinuousClock()
