@@ -26,8 +26,12 @@ enum Live {
         return r.stdout
     }
 
-    static let setUp: Void = {
+    /// The test namespace, made once (`set -e`: the first command that fails stops the script;
+    /// the steps an earlier run may have done already carry `|| true`): nil when made, else
+    /// the error of the command that makes it.
+    private static let setUpFailure: String? = {
         let script = """
+            set -e
             ip netns add \(namespace) 2>/dev/null || true
             ip -n \(namespace) link set lo up
             ip -n \(namespace) link add d0 type dummy 2>/dev/null || true
@@ -37,12 +41,23 @@ enum Live {
             ip -n \(namespace) addr add 203.0.113.1/24 dev d0 2>/dev/null || true
             ip -n \(namespace) -6 addr add 2001:db8::1/32 dev d0 nodad 2>/dev/null || true
             """
-        _ = try? run(["/bin/sh", "-c", script])
+        do {
+            try TestProcess.check(["/bin/sh", "-c", script])
+            return nil
+        } catch {
+            return "set-up of network namespace \(namespace): \(error)"
+        }
     }()
+
+    /// Makes the test namespace (the first call); throws the set-up's error to every test that
+    /// needs the namespace when it could not be made.
+    static func setUp() throws {
+        if let setUpFailure { throw SetupError(setUpFailure) }
+    }
 
     /// Flushes the namespace's table and replays a fixture's commands with ipvsadm.
     static func load(_ fx: Fixture) throws {
-        _ = setUp
+        try setUp()
         _ = try ipvsadm(["-C"])
         _ = try ipvsadm(["--set", "900", "120", "300"])
         for line in try fx.text("commands").split(separator: "\n") where !line.isEmpty && !line.hasPrefix("#") {
@@ -115,12 +130,18 @@ extension Kernel {
 
         @Test("ipvsadm -L --daemon")
         func daemons() throws {
-            _ = Live.setUp
+            try Live.setUp()
             _ = try Live.ipvsadm(["-C"])
             let handle = try IPVSHandle(namespace: Live.namespace)
             defer {
-                _ = try? Live.ipvsadm(["--stop-daemon", "master"])
-                _ = try? Live.ipvsadm(["--stop-daemon", "backup"])
+                // Sync daemons left running would outlive the table's flush into the next test.
+                for role in ["master", "backup"] {
+                    do {
+                        _ = try Live.ipvsadm(["--stop-daemon", role])
+                    } catch {
+                        Issue.record(error, "clean-up: stopping the \(role) sync daemon")
+                    }
+                }
             }
             for line in try Fixture.named("daemon").text("commands").split(separator: "\n") {
                 _ = try Live.ipvsadm(line.split(separator: " ").map(String.init))
