@@ -94,14 +94,8 @@ struct ServerAddressOption: ParsableArguments {
 
 /// A real server's attributes: `-g|-i|-m -w -x -y --tun-*`.
 struct ServerAttributeOptions: ParsableArguments {
-    @Flag(name: [.customShort("g"), .customLong("gatewaying")], help: "Direct routing (the default).")
-    var gatewaying = false
-
-    @Flag(name: [.customShort("i"), .customLong("ipip")], help: "Tunnelling (IPIP, GUE or GRE).")
-    var tunnelling = false
-
-    @Flag(name: [.customShort("m"), .customLong("masquerading")], help: "NAT.")
-    var masquerading = false
+    /// The forwarding flags given (`-g -g` is one).
+    @Flag var forwarding: [ForwardingFlag] = []
 
     @Option(name: [.customShort("w"), .customLong("weight")], help: "Weight, 0 to 65535 (default 1).")
     var weight: String?
@@ -118,19 +112,13 @@ struct ServerAttributeOptions: ParsableArguments {
     @Option(name: .customLong("tun-port"), help: "Tunnel (GUE) destination port.")
     var tunnelPort: String?
 
-    @Flag(name: .customLong("tun-nocsum"), help: "Tunnel without checksum.")
-    var tunnelNoChecksum = false
-
-    @Flag(name: .customLong("tun-csum"), help: "Tunnel with checksum.")
-    var tunnelChecksum = false
-
-    @Flag(name: .customLong("tun-remcsum"), help: "Tunnel with remote checksum offload.")
-    var tunnelRemoteChecksum = false
+    /// The tunnel checksum flags given.
+    @Flag var tunnelChecksums: [TunnelChecksumFlag] = []
 
     func validate() throws {
-        let forwarding = [gatewaying, tunnelling, masquerading].filter { $0 }.count
-        let checksums = [tunnelNoChecksum, tunnelChecksum, tunnelRemoteChecksum].filter { $0 }.count
-        if let problem = Self.problem(forwarding: forwarding, checksums: checksums) { throw ValidationError(problem) }
+        if let problem = Self.problem(forwarding: Set(forwarding).count, checksums: Set(tunnelChecksums).count) {
+            throw ValidationError(problem)
+        }
     }
 
     /// The rules of these options, here and in `QuickCommand`: at most one forwarding method
@@ -144,11 +132,15 @@ struct ServerAttributeOptions: ParsableArguments {
 
     /// ipvsadm's tokens for the attributes given.
     var arguments: [String] {
-        IpvsadmWord.arguments([.flag("-g", gatewaying), .flag("-i", tunnelling), .flag("-m", masquerading),
-                               .option("-w", weight), .option("-x", upperThreshold), .option("-y", lowerThreshold),
-                               .option("--tun-type", tunnelType), .option("--tun-port", tunnelPort),
-                               .flag("--tun-nocsum", tunnelNoChecksum), .flag("--tun-csum", tunnelChecksum),
-                               .flag("--tun-remcsum", tunnelRemoteChecksum)])
+        IpvsadmWord.arguments(Self.flags(forwarding)
+                              + [.option("-w", weight), .option("-x", upperThreshold), .option("-y", lowerThreshold),
+                                 .option("--tun-type", tunnelType), .option("--tun-port", tunnelPort)]
+                              + Self.flags(tunnelChecksums))
+    }
+
+    /// A flag for each of the choice's cases, in their order, set for those given.
+    private static func flags<Choice: ServerFlagChoice>(_ given: [Choice]) -> [IpvsadmWord] {
+        Choice.allCases.map { .flag($0.ipvsadmWord, given.contains($0)) }
     }
 }
 
