@@ -177,7 +177,7 @@ let package = Package(
         .testTarget(name: "CompactStorageTests", dependencies: ["CompactStorage"]),
         .testTarget(name: "SystemErrorsTests", dependencies: ["SystemErrors"]),
         .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "Director", "EventLoop", "KeepalivedConfig", "IPVS", "IPVSRules",
-                                                           "FirewallMarks", "DaemonMetrics",
+                                                           "FirewallMarks", "DaemonMetrics", "CLinux",
                                                            .product(name: "Logging", package: "swift-log")],
                     exclude: ["Fixtures"]),
         .testTarget(name: "SwiftVSTests", dependencies: [

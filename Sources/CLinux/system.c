@@ -75,6 +75,14 @@ int swiftvs_mallopt(int param, int value) { return mallopt(param, value); }
 
 int swiftvs_m_arena_max(void) { return M_ARENA_MAX; }
 
+int swiftvs_m_mmap_threshold(void) { return M_MMAP_THRESHOLD; }
+
+void swiftvs_heap_usage(size_t *held, size_t *in_use) {
+    struct mallinfo2 m = mallinfo2();
+    *held = m.arena + m.hblkhd;
+    *in_use = m.uordblks + m.hblkhd;
+}
+
 int swiftvs_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
     if (!posix_spawn_file_actions_addclosefrom_np) return ENOSYS;
     return posix_spawn_file_actions_addclosefrom_np(actions, from);

@@ -1,3 +1,4 @@
+import CLinux
 @testable import Director
 @testable import EventLoop
 @testable import HealthCheck
@@ -13,13 +14,17 @@ import Testing
 /// SWIFTVS_SCALE_CONF (Scripts/lib/bench-scale.awk's base file) is read as `swiftvs daemon`
 /// reads it, the engine starts on an in-memory table with the real checkers (run it in a
 /// network namespace of its own: the TCP_CHECKs' connects then fail at once, nothing leaves
-/// it), and SWIFTVS_SCALE_CONF_NEXT (if set) is the reload. Prints the resident set and the
-/// heap in use after each step (SWIFTVS_SCALE_STATE: the state file's path, as `--state`); meant for heaptrack (`heaptrack .build/debug/swiftvsPackageTests.xctest
+/// it), and SWIFTVS_SCALE_CONF_NEXT (if set) is the reload (several, separated by ':'). Prints the resident set and the
+/// heap malloc holds and uses after each step (SWIFTVS_SCALE_STATE: the state file's path, as `--state`); meant for heaptrack (`MALLOC_ARENA_MAX=1 heaptrack .build/debug/swiftvsPackageTests.xctest
 /// --testing-library swift-testing --filter DaemonMemoryScale`). Off by default.
 @Suite struct DaemonMemoryScaleTests {
     @Test(.enabled(if: DaemonScaleSetUp.base != nil, "set SWIFTVS_SCALE_CONF (and SWIFTVS_SCALE_CONF_NEXT for a reload)"))
     func residentSetOfTheDaemonAtScale() async throws {
         let path = try #require(DaemonScaleSetUp.base)
+        // malloc as `swiftvs daemon` sets it first thing (one arena: here only with
+        // MALLOC_ARENA_MAX=1 in the environment, the test runner's threads having allocated
+        // already; without it the figures mix several arenas' partly used heaps).
+        DaemonMain.limitMemory()
         print("sizes: SourceLocation \(MemoryLayout<Diagnostics.SourceLocation>.size) B, CheckerConfig \(MemoryLayout<CheckerConfig>.size) B, RealServerConfig \(MemoryLayout<RealServerConfig>.size) B, VirtualServerConfig \(MemoryLayout<VirtualServerConfig>.size) B, Destination \(MemoryLayout<Destination>.size) B, DestinationEntry \(MemoryLayout<DestinationEntry>.size) B, TCPChecker \(MemoryLayout<TCPChecker>.size) B, CheckResult \(MemoryLayout<CheckResult>.size) B, last result \(MemoryLayout<DaemonEngine.CheckRecord>.size) B")
         try Self.report("before the read")
         let reader = IncrementalConfigReader(file: path, configID: nil)
@@ -36,7 +41,9 @@ import Testing
         try Self.report("a first round of results delivered")
         reader.completeSnapshot()
         try Self.report("snapshot made")
-        if let next = DaemonScaleSetUp.next {
+        // SWIFTVS_SCALE_CONF_NEXT may name several files, separated by ':' (the bench's
+        // reloads in its order: the same file, one server added, 100 weights): one reload each.
+        for next in DaemonScaleSetUp.next.map({ $0.split(separator: ":").map(String.init) }) ?? [] {
             try FileCopy.replace(path, with: next)
             let clock = ContinuousClock()
             var t = clock.now
@@ -67,7 +74,9 @@ import Testing
             guard let colon = line.firstIndex(of: ":") else { continue }
             fields[String(line[..<colon])] = String(line[line.index(after: colon)...]).trimmingSpaces
         }
-        print("memory: \(step): rss \(fields["VmRSS"] ?? "?"), peak \(fields["VmHWM"] ?? "?"), anonymous \(fields["RssAnon"] ?? "?")")
+        var held = 0, inUse = 0
+        swiftvs_heap_usage(&held, &inUse)
+        print("memory: \(step): rss \(fields["VmRSS"] ?? "?"), peak \(fields["VmHWM"] ?? "?"), anonymous \(fields["RssAnon"] ?? "?"), heap held \(held / 1024) kB, in use \(inUse / 1024) kB")
     }
 }
 

@@ -113,6 +113,14 @@ int swiftvs_mallopt(int param, int value);
 /// M_ARENA_MAX, the `param` of `swiftvs_mallopt` that bounds malloc's arenas.
 int swiftvs_m_arena_max(void);
 
+/// M_MMAP_THRESHOLD, the `param` of `swiftvs_mallopt` from which size on an allocation is a
+/// mapping of its own (given back to the system when freed).
+int swiftvs_m_mmap_threshold(void);
+
+/// mallinfo2(3) in two figures: the bytes malloc holds from the system (heap and mappings),
+/// and of those the bytes in use.
+void swiftvs_heap_usage(size_t *held, size_t *in_use);
+
 /// posix_spawn_file_actions_addclosefrom_np(3) (glibc 2.34): 0, the error number, or ENOSYS
 /// where the C library does not have it (it is linked weakly, so the binary still loads there).
 int swiftvs_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
