@@ -161,17 +161,6 @@ final class StartGate: Sendable {
     func wait() async { for await _ in stream {} }
 }
 
-struct ReloadService: Service {
-    let daemon: DirectorDaemon
-    let hangups: UnixSignalsSequence
-
-    func run() async throws {
-        for await _ in hangups.cancelOnGracefulShutdown() {
-            await daemon.reload()
-        }
-    }
-}
-
 /// A listening socket's accept loop as a service (the control socket's, the metrics
 /// endpoint's): it serves until the group's graceful shutdown cancels it.
 struct ListenerService: Service {
