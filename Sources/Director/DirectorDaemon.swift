@@ -160,13 +160,3 @@ final class StartGate: Sendable {
     /// Returns when the gate is open (one waiter).
     func wait() async { for await _ in stream {} }
 }
-
-/// A listening socket's accept loop as a service (the control socket's, the metrics
-/// endpoint's): it serves until the group's graceful shutdown cancels it.
-struct ListenerService: Service {
-    let serve: @Sendable () async -> Void
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown(serve)
-    }
-}
