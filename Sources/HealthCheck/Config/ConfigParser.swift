@@ -2,13 +2,6 @@ import IPVS
 import KeepalivedConfig
 import EventLoop
 
-/// The outcome of checking a configuration: every diagnostic, and the configuration when
-/// there were no errors.
-public struct ConfigCheckResult: DiagnosedResult, Sendable {
-    public var config: DaemonConfig?
-    public var diagnostics: [Diagnostic]
-}
-
 /// Parses the LVS part of keepalived.conf (keepalived 2.2 keywords and defaults).
 public enum ConfigParser {
     /// Parses `file`; throws every error found.
