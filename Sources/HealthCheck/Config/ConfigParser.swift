@@ -95,19 +95,6 @@ private struct TextOverlay: ConfigFileSystem {
 
 // MARK: - Semantics
 
-private struct PendingChecker {
-    var location: SourceLocation
-    var kind: CheckerConfig.Kind
-    var cascade = InheritedSettings()
-    /// connect_ip / connect_port, each in place of the real server's.
-    var connect = EndpointSetting()
-    /// bindto / bind_port.
-    var bind = EndpointSetting()
-    var bindInterface: String?
-    var fwmark: UInt32?
-    var enabled = true
-}
-
 private struct PendingRS {
     var config: RealServerConfig
     var cascade = InheritedSettings()
