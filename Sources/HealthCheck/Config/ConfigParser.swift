@@ -95,13 +95,6 @@ private struct TextOverlay: ConfigFileSystem {
 
 // MARK: - Semantics
 
-private struct PendingRS {
-    var config: RealServerConfig
-    var cascade = InheritedSettings()
-    var checkers: [PendingChecker] = []
-    var forwarding: ForwardingMethod?
-}
-
 struct Semantics {
     let fileSystem: ConfigFileSystem
     /// The generic value readers, and every diagnostic so far (the document's first).
