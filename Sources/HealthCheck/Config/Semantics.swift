@@ -441,10 +441,37 @@ struct Semantics {
         return vsAddr
     }
 
-    /// One statement of a virtual_server block.
+    /// One statement of a virtual_server block: a real server, a setting its checkers inherit,
+    /// the kernel service's, the quorum's or the sorry server's.
     private mutating func virtualServerStatement(_ s: Statement, vsAddr: VirtualServerAddress?,
                                                  into vs: inout VirtualServerConfig, _ said: inout VirtualServerStatements) {
         let kw = s.keyword.text
+        if kw == "real_server" { addRealServer(s, vsAddr: vsAddr, &said); return }
+        if cascadedKeyword(s, kw, &vs, &said) || serviceKeyword(s, kw, &vs, &said)
+            || quorumKeyword(s, kw, &vs, &said) || sorryServerKeyword(s, kw, &vs, &said) { return }
+        if Self.checkerKeywords.contains(kw) {
+            error(s.location, "\(kw) must be inside a real_server block")
+        } else {
+            error(s.location, "unknown keyword '\(kw)' in virtual_server")
+        }
+    }
+
+    /// `real_server`: read, unless the virtual server has one with its address and port already.
+    private mutating func addRealServer(_ s: Statement, vsAddr: VirtualServerAddress?, _ said: inout VirtualServerStatements) {
+        guard var rs = parseRealServer(s, vsAddress: vsAddr) else { return }
+        if let prev = said.seenRS[rs.config.key] {
+            error(s.location, "duplicate real_server \(rs.config.key) (first at \(prev))")
+            return
+        }
+        said.seenRS[rs.config.key] = s.location
+        if rs.config.weight < 0 { rs.config.weight = 1 }
+        said.pending.append(rs)
+    }
+
+    /// The virtual server's settings its real servers and checkers inherit (delay_loop, retry,
+    /// alpha, virtualhost…). False when `kw` is none of them.
+    private mutating func cascadedKeyword(_ s: Statement, _ kw: String, _ vs: inout VirtualServerConfig,
+                                          _ said: inout VirtualServerStatements) -> Bool {
         switch kw {
         case "delay_loop": said.cascade.delayLoop = timer(s, allowZero: false) ?? said.cascade.delayLoop
         case "delay_before_retry": said.cascade.delayBeforeRetry = timer(s, allowZero: true) ?? said.cascade.delayBeforeRetry
@@ -456,7 +483,17 @@ struct Semantics {
             if let v = integer(s, 1...Int64(UInt32.max)) { said.cascade.retry = Int(v) }
         case "inhibit_on_failure": said.cascade.inhibit = virtualServerSwitch(s)
         case "alpha": said.cascade.alpha = virtualServerSwitch(s); vs.alpha = true
-        case "omega": vs.omega = virtualServerSwitch(s)
+        case "virtualhost": said.cascade.virtualhost = string(s)
+        default: return false
+        }
+        return true
+    }
+
+    /// The kernel service's keywords: scheduler and its flags, forwarding, protocol, family,
+    /// persistence. False when `kw` is none of them.
+    private mutating func serviceKeyword(_ s: Statement, _ kw: String, _ vs: inout VirtualServerConfig,
+                                         _ said: inout VirtualServerStatements) -> Bool {
+        switch kw {
         case "lb_algo", "lvs_sched":
             if let v = string(s) {
                 if Self.schedulers.contains(v) { said.scheduler = v } else { error(s.args[0].location, "\(kw): unknown scheduler '\(v)'") }
@@ -471,6 +508,24 @@ struct Semantics {
                 default: error(s.args[0].location, "protocol: unknown protocol '\(v)' (TCP, UDP or SCTP)")
                 }
             }
+        case "ip_family":
+            if let v = string(s) {
+                switch v {
+                case "inet": said.family = .inet
+                case "inet6": said.family = .inet6
+                default: error(s.args[0].location, "ip_family: expected inet or inet6, got '\(v)'")
+                }
+            }
+        default: return persistenceKeyword(s, kw, &vs, &said) || schedulerFlagKeyword(s, kw, &vs, &said)
+        }
+        return true
+    }
+
+    /// persistence_timeout, persistence_granularity, persistence_engine. False when `kw` is
+    /// none of them.
+    private mutating func persistenceKeyword(_ s: Statement, _ kw: String, _ vs: inout VirtualServerConfig,
+                                             _ said: inout VirtualServerStatements) -> Bool {
+        switch kw {
         case "persistence_timeout":
             noBlock(s)
             if s.args.isEmpty { vs.persistenceTimeout = Service.defaultPersistenceTimeout }
@@ -480,22 +535,16 @@ struct Semantics {
             said.granularityTok = arg(s)
             noMoreArgs(s, after: 1)
         case "persistence_engine": vs.persistenceEngine = string(s)
-        case "quorum": if let v = integer(s, 1...Int64(UInt32.max)) { vs.quorum = v }
-        case "hysteresis": if let v = integer(s, 0...Int64(UInt32.max)) { vs.hysteresis = v; said.hysteresisSet = true }
-        case "quorum_up": vs.quorumUp = script(s)
-        case "quorum_down": vs.quorumDown = script(s)
-        case "ip_family":
-            if let v = string(s) {
-                switch v {
-                case "inet": said.family = .inet
-                case "inet6": said.family = .inet6
-                default: error(s.args[0].location, "ip_family: expected inet or inet6, got '\(v)'")
-                }
-            }
-        case "virtualhost": said.cascade.virtualhost = string(s)
-        case "ha_suspend": noBlock(s); noMoreArgs(s, after: 0); vs.haSuspend = true
-        case "smtp_alert": _ = flag(s)
-        case "snmp_name": _ = string(s)
+        default: return false
+        }
+        return true
+    }
+
+    /// The scheduler's flags (ops, flag-N, sh-/mh- flags) and the keywords keepalived reads and
+    /// ignores beside them (hashed, weight). False when `kw` is none of them.
+    private mutating func schedulerFlagKeyword(_ s: Statement, _ kw: String, _ vs: inout VirtualServerConfig,
+                                               _ said: inout VirtualServerStatements) -> Bool {
+        switch kw {
         case "ops": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.onePacket)
         case "hashed":
             noBlock(s); noMoreArgs(s, after: 0)
@@ -509,9 +558,36 @@ struct Semantics {
         case "weight":
             warn(s.location, "virtual_server weight is ignored (set weight on each real_server)")
             _ = integer(s, 0...65535)
+        default: return false
+        }
+        return true
+    }
+
+    /// quorum, hysteresis and their scripts, omega, ha_suspend, and the alerting keywords
+    /// (read, not used). False when `kw` is none of them.
+    private mutating func quorumKeyword(_ s: Statement, _ kw: String, _ vs: inout VirtualServerConfig,
+                                        _ said: inout VirtualServerStatements) -> Bool {
+        switch kw {
+        case "omega": vs.omega = virtualServerSwitch(s)
+        case "quorum": if let v = integer(s, 1...Int64(UInt32.max)) { vs.quorum = v }
+        case "hysteresis": if let v = integer(s, 0...Int64(UInt32.max)) { vs.hysteresis = v; said.hysteresisSet = true }
+        case "quorum_up": vs.quorumUp = script(s)
+        case "quorum_down": vs.quorumDown = script(s)
+        case "ha_suspend": noBlock(s); noMoreArgs(s, after: 0); vs.haSuspend = true
+        case "smtp_alert": _ = flag(s)
+        case "snmp_name": _ = string(s)
+        default: return false
+        }
+        return true
+    }
+
+    /// sorry_server, sorry_server_inhibit, sorry_server_lvs_method. False when `kw` is none of them.
+    private mutating func sorryServerKeyword(_ s: Statement, _ kw: String, _ vs: inout VirtualServerConfig,
+                                             _ said: inout VirtualServerStatements) -> Bool {
+        switch kw {
         case "sorry_server":
             noBlock(s)
-            guard let a = arg(s, what: "address"), let ip = address(a, what: "sorry server") else { return }
+            guard let a = arg(s, what: "address"), let ip = address(a, what: "sorry server") else { return true }
             var p: UInt16 = 0
             if s.args.count > 1, let v = port(s.args[1], name: "sorry server port") { p = v }
             noMoreArgs(s, after: 2)
@@ -521,22 +597,9 @@ struct Semantics {
             _ = flag(s)
             said.sorryLoc = s.location
         case "sorry_server_lvs_method": said.sorryForwarding = tunnelMethod(s) ?? said.sorryForwarding
-        case "real_server":
-            guard var rs = parseRealServer(s, vsAddress: vsAddr) else { return }
-            if let prev = said.seenRS[rs.config.key] {
-                error(s.location, "duplicate real_server \(rs.config.key) (first at \(prev))")
-                return
-            }
-            said.seenRS[rs.config.key] = s.location
-            if rs.config.weight < 0 { rs.config.weight = 1 }
-            said.pending.append(rs)
-        default:
-            if Self.checkerKeywords.contains(kw) {
-                error(s.location, "\(kw) must be inside a real_server block")
-            } else {
-                error(s.location, "unknown keyword '\(kw)' in virtual_server")
-            }
+        default: return false
         }
+        return true
     }
 
     /// A virtual_server's `alpha`, `omega` or `inhibit_on_failure`: keepalived 2.2.7 turns it
