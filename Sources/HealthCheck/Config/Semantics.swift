@@ -856,125 +856,204 @@ struct Semantics {
 
     // MARK: checkers
 
-    /// One checker block; SMTP_CHECK's deprecated `host { }` sub-blocks each make a checker of
-    /// their own, as keepalived 2.2.7 turns them into one.
-    private mutating func parseChecker(_ st: Statement) -> [PendingChecker] {
-        let kw = st.keyword.text
-        noMoreArgs(st, after: 0)
-        var c: PendingChecker
-        var http = HTTPCheckConfig(urls: [], version: .http10, virtualhost: nil, fastRecovery: false, tls: kw == "SSL_GET", enableSNI: false)
+    /// A checker block's own settings while it is read (keepalived's checker-specific data),
+    /// made the checker's kind at the block's end (`finishChecker`).
+    private struct CheckerBlock {
+        /// TCP_CHECK, HTTP_GET, SSL_GET, MISC_CHECK, PING_CHECK, SMTP_CHECK, DNS_CHECK, UDP_CHECK.
+        let keyword: String
+        var http: HTTPCheckConfig
         var misc = MiscCheckConfig(path: "", command: .exec([]), timeout: nil, dynamic: false, user: nil, group: nil)
+        var miscPathSeen = false
         var smtp = SMTPCheckConfig(heloName: "smtpchecker.keepalived.org")
+        var smtpHosts: [PendingChecker] = []
         var dns = DNSCheckConfig(type: .soa, name: "")
         var dnsNameSeen = false
         var udp = UDPCheckConfig(payload: nil, requireReply: false, reply: nil, replyMask: nil, minReplyLength: 0, maxReplyLength: 255)
-        var smtpHosts: [PendingChecker] = []
-        var miscPathSeen = false
-        switch kw {
-        case "TCP_CHECK": c = PendingChecker(location: st.location, kind: .tcp)
-        case "PING_CHECK": c = PendingChecker(location: st.location, kind: .ping)
-        case "MISC_CHECK": c = PendingChecker(location: st.location, kind: .misc(misc))
-        case "SMTP_CHECK": c = PendingChecker(location: st.location, kind: .smtp(smtp))
-        case "DNS_CHECK": c = PendingChecker(location: st.location, kind: .dns(dns))
-        case "UDP_CHECK": c = PendingChecker(location: st.location, kind: .udp(udp))
-        default: c = PendingChecker(location: st.location, kind: .http(http))
+
+        init(keyword: String) {
+            self.keyword = keyword
+            http = HTTPCheckConfig(urls: [], version: .http10, virtualhost: nil, fastRecovery: false, tls: keyword == "SSL_GET", enableSNI: false)
         }
-        let isMisc = kw == "MISC_CHECK", isHTTP = kw == "HTTP_GET" || kw == "SSL_GET"
-        for s in st.block ?? [] {
-            let k = s.keyword.text
-            if commonCheckerKeyword(s, into: &c, connection: !isMisc) { continue }
-            switch k {
-            case "misc_path" where isMisc:
-                miscPathSeen = true
-                if let sc = script(s, allowUser: false) {
-                    misc.path = sc.text
-                    misc.command = sc.command
-                }
-            case "misc_timeout" where isMisc: misc.timeout = timer(s, allowZero: false) ?? misc.timeout
-            case "misc_dynamic" where isMisc: noBlock(s); noMoreArgs(s, after: 0); misc.dynamic = true
-            case "user" where isMisc:
-                noBlock(s)
-                if let u = arg(s, what: "user name") { misc.user = u.text }
-                if s.args.count > 1 { misc.group = s.args[1].text }
-                noMoreArgs(s, after: 2)
-            case "url" where isHTTP:
-                if let u = parseURL(s) { http.urls.append(u) }
-            case "http_protocol" where isHTTP:
-                if let v = string(s) {
-                    if let p = HTTPCheckConfig.ProtocolVersion(rawValue: v) { http.version = p } else { error(s.args[0].location, "http_protocol: expected 1.0, 1.0C or 1.1, got '\(v)'") }
-                }
-            case "fast_recovery" where isHTTP: if let b = flag(s) { http.fastRecovery = b }
-            case "virtualhost" where isHTTP: http.virtualhost = string(s)
-            case "enable_sni" where kw == "SSL_GET": if let b = flag(s) { http.enableSNI = b }
-            case "helo_name" where kw == "SMTP_CHECK":
-                noBlock(s)
-                if s.args.isEmpty { error(s.location, "SMTP_CHECK helo name missing") } else { smtp.heloName = s.args.map(\.text).joined(separator: " ") }
-            case "host" where kw == "SMTP_CHECK":
-                smtpHosts.append(parseSMTPHost(s, checker: &c))
-            case "type" where kw == "DNS_CHECK":
-                if let t = string(s) {
-                    if let v = DNSQuestionType(name: t) { dns.type = v } else { error(s.args[0].location, "Unknown DNS check type \(t) - ignoring") }
-                }
-            case "name" where kw == "DNS_CHECK":
-                if let n = string(s) {
-                    if dnsNameSeen { error(s.location, "DNS_CHECK name already specified - ignoring") }
-                    else if (n.hasPrefix(".") && n != ".") || n.contains("..") { error(s.args[0].location, "DNS_CHECK name '\(n)' has empty label - ignoring") }
-                    else { dns.name = n; dnsNameSeen = true }
-                }
-            case "payload" where kw == "UDP_CHECK":
-                noBlock(s)
-                if s.args.isEmpty { error(s.location, "UDP_CHECK payload requires a payload"); continue }
-                if let h = UDPChecker.hexBytes(s.args.map(\.text).joined(separator: " "), wildcards: false) { udp.payload = h.bytes }
-                else { error(s.args[0].location, "Invalid hex string for UDP_CHECK payload") }
-            case "require_reply" where kw == "UDP_CHECK":
-                noBlock(s)
-                udp.requireReply = true
-                guard !s.args.isEmpty else { continue }
-                if let h = UDPChecker.hexBytes(s.args.map(\.text).joined(separator: " "), wildcards: true) { udp.reply = h.bytes; udp.replyMask = h.mask }
-                else { error(s.args[0].location, "Invalid hex string for UDP_CHECK reply") }
-            case "min_reply_length" where kw == "UDP_CHECK": if let v = integer(s, 0...65535) { udp.minReplyLength = Int(v) }
-            case "max_reply_length" where kw == "UDP_CHECK": if let v = integer(s, 0...65535) { udp.maxReplyLength = Int(v) }
-            default:
-                error(s.location, "unknown keyword '\(k)' in \(kw)")
+
+        /// The checker's kind before its block is read.
+        var kind: CheckerConfig.Kind {
+            switch keyword {
+            case "TCP_CHECK": return .tcp
+            case "PING_CHECK": return .ping
+            case "MISC_CHECK": return .misc(misc)
+            case "SMTP_CHECK": return .smtp(smtp)
+            case "DNS_CHECK": return .dns(dns)
+            case "UDP_CHECK": return .udp(udp)
+            default: return .http(http)
             }
         }
-        switch kw {
+    }
+
+    /// One checker block; SMTP_CHECK's deprecated `host { }` sub-blocks each make a checker of
+    /// their own, as keepalived 2.2.7 turns them into one.
+    private mutating func parseChecker(_ st: Statement) -> [PendingChecker] {
+        noMoreArgs(st, after: 0)
+        var block = CheckerBlock(keyword: st.keyword.text)
+        var c = PendingChecker(location: st.location, kind: block.kind)
+        let connection = block.keyword != "MISC_CHECK"
+        for s in st.block ?? [] where !commonCheckerKeyword(s, into: &c, connection: connection) && !checkerKeyword(s, &block, &c) {
+            error(s.location, "unknown keyword '\(s.keyword.text)' in \(block.keyword)")
+        }
+        return finishChecker(st, &block, c)
+    }
+
+    /// A keyword of the block's own kind of checker. False when `s` is none of them.
+    private mutating func checkerKeyword(_ s: Statement, _ b: inout CheckerBlock, _ c: inout PendingChecker) -> Bool {
+        switch b.keyword {
+        case "MISC_CHECK": return miscKeyword(s, &b)
+        case "HTTP_GET", "SSL_GET": return httpKeyword(s, &b)
+        case "SMTP_CHECK": return smtpKeyword(s, &b, &c)
+        case "DNS_CHECK": return dnsKeyword(s, &b)
+        case "UDP_CHECK": return udpKeyword(s, &b)
+        default: return false
+        }
+    }
+
+    /// MISC_CHECK's misc_path, misc_timeout, misc_dynamic, user. False when `s` is none of them.
+    private mutating func miscKeyword(_ s: Statement, _ b: inout CheckerBlock) -> Bool {
+        switch s.keyword.text {
+        case "misc_path":
+            b.miscPathSeen = true
+            if let sc = script(s, allowUser: false) {
+                b.misc.path = sc.text
+                b.misc.command = sc.command
+            }
+        case "misc_timeout": b.misc.timeout = timer(s, allowZero: false) ?? b.misc.timeout
+        case "misc_dynamic": noBlock(s); noMoreArgs(s, after: 0); b.misc.dynamic = true
+        case "user":
+            noBlock(s)
+            if let u = arg(s, what: "user name") { b.misc.user = u.text }
+            if s.args.count > 1 { b.misc.group = s.args[1].text }
+            noMoreArgs(s, after: 2)
+        default: return false
+        }
+        return true
+    }
+
+    /// HTTP_GET's and SSL_GET's url, http_protocol, fast_recovery, virtualhost; SSL_GET's
+    /// enable_sni. False when `s` is none of them.
+    private mutating func httpKeyword(_ s: Statement, _ b: inout CheckerBlock) -> Bool {
+        switch s.keyword.text {
+        case "url":
+            if let u = parseURL(s) { b.http.urls.append(u) }
+        case "http_protocol":
+            if let v = string(s) {
+                if let p = HTTPCheckConfig.ProtocolVersion(rawValue: v) { b.http.version = p } else { error(s.args[0].location, "http_protocol: expected 1.0, 1.0C or 1.1, got '\(v)'") }
+            }
+        case "fast_recovery": if let on = flag(s) { b.http.fastRecovery = on }
+        case "virtualhost": b.http.virtualhost = string(s)
+        case "enable_sni" where b.keyword == "SSL_GET": if let on = flag(s) { b.http.enableSNI = on }
+        default: return false
+        }
+        return true
+    }
+
+    /// SMTP_CHECK's helo_name and `host { }`. False when `s` is neither.
+    private mutating func smtpKeyword(_ s: Statement, _ b: inout CheckerBlock, _ c: inout PendingChecker) -> Bool {
+        switch s.keyword.text {
+        case "helo_name":
+            noBlock(s)
+            if s.args.isEmpty { error(s.location, "SMTP_CHECK helo name missing") } else { b.smtp.heloName = s.args.map(\.text).joined(separator: " ") }
+        case "host":
+            b.smtpHosts.append(parseSMTPHost(s, checker: &c))
+        default: return false
+        }
+        return true
+    }
+
+    /// DNS_CHECK's type and name. False when `s` is neither.
+    private mutating func dnsKeyword(_ s: Statement, _ b: inout CheckerBlock) -> Bool {
+        switch s.keyword.text {
+        case "type":
+            if let t = string(s) {
+                if let v = DNSQuestionType(name: t) { b.dns.type = v } else { error(s.args[0].location, "Unknown DNS check type \(t) - ignoring") }
+            }
+        case "name":
+            if let n = string(s) {
+                if b.dnsNameSeen { error(s.location, "DNS_CHECK name already specified - ignoring") }
+                else if (n.hasPrefix(".") && n != ".") || n.contains("..") { error(s.args[0].location, "DNS_CHECK name '\(n)' has empty label - ignoring") }
+                else { b.dns.name = n; b.dnsNameSeen = true }
+            }
+        default: return false
+        }
+        return true
+    }
+
+    /// UDP_CHECK's payload, require_reply, min_reply_length, max_reply_length. False when `s`
+    /// is none of them.
+    private mutating func udpKeyword(_ s: Statement, _ b: inout CheckerBlock) -> Bool {
+        switch s.keyword.text {
+        case "payload":
+            noBlock(s)
+            if s.args.isEmpty { error(s.location, "UDP_CHECK payload requires a payload"); return true }
+            if let h = UDPChecker.hexBytes(s.args.map(\.text).joined(separator: " "), wildcards: false) { b.udp.payload = h.bytes }
+            else { error(s.args[0].location, "Invalid hex string for UDP_CHECK payload") }
+        case "require_reply":
+            noBlock(s)
+            b.udp.requireReply = true
+            guard !s.args.isEmpty else { return true }
+            if let h = UDPChecker.hexBytes(s.args.map(\.text).joined(separator: " "), wildcards: true) { b.udp.reply = h.bytes; b.udp.replyMask = h.mask }
+            else { error(s.args[0].location, "Invalid hex string for UDP_CHECK reply") }
+        case "min_reply_length": if let v = integer(s, 0...65535) { b.udp.minReplyLength = Int(v) }
+        case "max_reply_length": if let v = integer(s, 0...65535) { b.udp.maxReplyLength = Int(v) }
+        default: return false
+        }
+        return true
+    }
+
+    /// The checkers a block makes once it is read: `c` with its kind's settings, after the
+    /// checks keepalived makes at a block's end; none for a MISC_CHECK without misc_path.
+    private mutating func finishChecker(_ st: Statement, _ b: inout CheckerBlock, _ c: PendingChecker) -> [PendingChecker] {
+        var c = c
+        switch b.keyword {
         case "MISC_CHECK":
-            guard finishMisc(st, &misc, miscPathSeen: miscPathSeen, &c) else { return [] }
+            guard finishMisc(st, &b.misc, miscPathSeen: b.miscPathSeen, &c) else { return [] }
         case "HTTP_GET", "SSL_GET":
-            if http.urls.isEmpty {
-                warn(st.location, "\(kw) has no url; checker disabled")
+            if b.http.urls.isEmpty {
+                warn(st.location, "\(b.keyword) has no url; checker disabled")
                 c.enabled = false
             }
-            if http.tls { readSSLGet = true }   // its `ssl`: given by `finish`
-            c.kind = .http(http)
+            if b.http.tls { readSSLGet = true }   // its `ssl`: given by `finish`
+            c.kind = .http(b.http)
         case "SMTP_CHECK":
-            c.kind = .smtp(smtp)
-            // Each host is a copy of the whole block (whatever order its keywords came in), with
-            // its own connection and connect_timeout.
-            for i in smtpHosts.indices {
-                let timeout = smtpHosts[i].cascade.connectTimeout
-                smtpHosts[i].cascade = c.cascade
-                smtpHosts[i].cascade.connectTimeout = timeout
-                smtpHosts[i].kind = .smtp(smtp)
-            }
-            if !smtpHosts.isEmpty {
-                warn(st.location, "The SMTP_CHECK host block is deprecated. Please define additional checkers.")
-                // keepalived keeps the block's own connection only when it set one.
-                let own = !c.connect.isEmpty || !c.bind.isEmpty
-                    || c.bindInterface != nil || c.fwmark != nil || c.cascade.connectTimeout != nil
-                return (own ? [c] : []) + smtpHosts
-            }
-        case "DNS_CHECK": c.kind = .dns(dns)
+            return smtpCheckers(st, b.smtp, hosts: b.smtpHosts, block: c)
+        case "DNS_CHECK": c.kind = .dns(b.dns)
         case "UDP_CHECK":
-            if udp.minReplyLength > udp.maxReplyLength {
-                error(st.location, "UDP_CHECK min_reply length \(udp.minReplyLength) > max_reply_length \(udp.maxReplyLength) - will always fail")
+            if b.udp.minReplyLength > b.udp.maxReplyLength {
+                error(st.location, "UDP_CHECK min_reply length \(b.udp.minReplyLength) > max_reply_length \(b.udp.maxReplyLength) - will always fail")
             }
-            c.kind = .udp(udp)
+            c.kind = .udp(b.udp)
         default:
             break
         }
         return [c]
+    }
+
+    /// SMTP_CHECK's checkers: the block's own, and one per `host { }`. Each host is a copy of
+    /// the whole block (whatever order its keywords came in), with its own connection and
+    /// connect_timeout; with hosts, the block's own checker is kept only when it set a
+    /// connection of its own, as keepalived does.
+    private mutating func smtpCheckers(_ st: Statement, _ smtp: SMTPCheckConfig, hosts: [PendingChecker],
+                                       block c: PendingChecker) -> [PendingChecker] {
+        var c = c
+        c.kind = .smtp(smtp)
+        guard !hosts.isEmpty else { return [c] }
+        var hosts = hosts
+        for i in hosts.indices {
+            let timeout = hosts[i].cascade.connectTimeout
+            hosts[i].cascade = c.cascade
+            hosts[i].cascade.connectTimeout = timeout
+            hosts[i].kind = .smtp(smtp)
+        }
+        warn(st.location, "The SMTP_CHECK host block is deprecated. Please define additional checkers.")
+        let own = !c.connect.isEmpty || !c.bind.isEmpty
+            || c.bindInterface != nil || c.fwmark != nil || c.cascade.connectTimeout != nil
+        return (own ? [c] : []) + hosts
     }
 
     /// The keywords every checker block shares (keepalived's install_checker_common_keywords);
