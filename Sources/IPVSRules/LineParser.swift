@@ -182,42 +182,76 @@ struct LineParser {
 
     // MARK: Lines
 
+    /// One line's command, once every check passed; the problems found otherwise (in
+    /// `diagnostics`).
     mutating func parse(_ tokens: [Tokenizer.Token]) -> Result {
         if let word = tokens.first, !word.text.hasPrefix("-") || word.text == "-" {
-            error(word, "expected a command, found '\(word.text)'",
-                  "begin the line with -A, -E, -D, -C, -a, -e, -d, -Z, --set, --start-daemon or --stop-daemon")
+            error(word, "expected a command, found '\(word.text)'", Self.commandHint)
             return Result()
         }
         let (occurrences, positional) = expand(tokens)
+        guard let lead = leadingCommand(occurrences, positional) else { return Result() }
+        let (first, command) = (lead.occurrence, lead.command)
+        var state = LineState(command: command, commandToken: first.located)
+        readSyncRole(first, &state)
+        let seen = applyOptions(occurrences.dropFirst(), after: first, &state)
+        // Positional arguments: only --set takes them.
+        let rest = command == .set ? readTimeouts(positional[...], first, &state) : positional[...]
+        rejectArguments(rest, &state)
+        readSchedulerFlags(&state)
+        checkAllowed(seen, first, &state)
+        switch command {
+        case .add, .edit:
+            checkService(&state, seen)
+        case .addServer, .editServer:
+            checkDestination(&state, seen)
+        default:
+            break
+        }
+        return build(state, seen)
+    }
 
+    static let commandHint = "begin the line with -A, -E, -D, -C, -a, -e, -d, -Z, --set, --start-daemon or --stop-daemon"
+
+    /// The line's command: its first option, one a rules file may hold. Nil (and the reason
+    /// reported) otherwise.
+    mutating func leadingCommand(_ occurrences: [Occurrence], _ positional: [Tokenizer.Token])
+        -> (occurrence: Occurrence, command: IpvsadmCommand)?
+    {
         guard let first = occurrences.first, case let .command(command) = first.option else {
             if let first = occurrences.first {
-                error(first.located, "a line must start with a command, not \(first.spelled)",
-                      "begin the line with -A, -E, -D, -C, -a, -e, -d, -Z, --set, --start-daemon or --stop-daemon")
+                error(first.located, "a line must start with a command, not \(first.spelled)", Self.commandHint)
             } else if let p = positional.first {
-                error(p, "expected a command, found '\(p.text)'",
-                      "begin the line with -A, -E, -D, -C, -a, -e, -d, -Z, --set, --start-daemon or --stop-daemon")
+                error(p, "expected a command, found '\(p.text)'", Self.commandHint)
             }
-            return Result()
+            return nil
         }
         guard command.allowedInRules else {
             error(first.located, "\(first.spelled) (\(command.name)) cannot be used in a rules file",
                   "rules files hold -A, -E, -D, -C, -a, -e, -d, -Z, --set, --start-daemon and --stop-daemon lines")
-            return Result()
+            return nil
         }
-        var state = LineState(command: command, commandToken: first.located)
-        if command == .startDaemon || command == .stopDaemon {
-            switch first.value {
-            case "master": state.role = .master
-            case "backup": state.role = .backup
-            default:
-                reject(first.valueToken, "invalid sync daemon role '\(first.value ?? "")'",
-                       "write \(first.spelled) master or \(first.spelled) backup", &state)
-            }
-        }
+        return (first, command)
+    }
 
+    /// --start-daemon's and --stop-daemon's value: master or backup.
+    mutating func readSyncRole(_ first: Occurrence, _ state: inout LineState) {
+        guard state.command == .startDaemon || state.command == .stopDaemon else { return }
+        switch first.value {
+        case "master": state.role = .master
+        case "backup": state.role = .backup
+        default:
+            reject(first.valueToken, "invalid sync daemon role '\(first.value ?? "")'",
+                   "write \(first.spelled) master or \(first.spelled) backup", &state)
+        }
+    }
+
+    /// The options after the command, in order, each applied unless it is a second command or
+    /// one of a class given already; returns the options applied, by class.
+    mutating func applyOptions(_ occurrences: ArraySlice<Occurrence>, after first: Occurrence,
+                               _ state: inout LineState) -> SeenOptions {
         var seen = SeenOptions()
-        for occ in occurrences.dropFirst() {
+        for occ in occurrences {
             if case .command = occ.option {
                 reject(occ.located, "more than one command on a line (\(first.spelled) and \(occ.spelled))",
                        "put each command on its own line", &state)
@@ -237,28 +271,35 @@ struct LineParser {
             }
             apply(occ, to: &state)
         }
+        return seen
+    }
 
-        // Positional arguments: only --set takes them.
-        var rest = positional[...]
-        if command == .set {
-            var values: [UInt32] = []
-            while values.count < 3, let p = rest.first {
-                rest = rest.dropFirst()
-                if let v = IpvsadmScan.number(p.text, 0...Self.maxTimeout) {
-                    values.append(UInt32(v))
-                } else {
-                    error(p, "invalid timeout '\(p.text)'", "a timeout is 0 to \(Self.maxTimeout) seconds (0 leaves it unchanged)")
-                    values.append(0)
-                    state.broken = true
-                }
-            }
-            if values.count < 3 {
-                reject(first.located, "--set needs 3 timeout values", "write --set TCP TCPFIN UDP, in seconds (0 leaves one unchanged)", &state)
+    /// --set's three timeouts, the first positional arguments; returns the arguments after them.
+    mutating func readTimeouts(_ positional: ArraySlice<Tokenizer.Token>, _ first: Occurrence,
+                               _ state: inout LineState) -> ArraySlice<Tokenizer.Token> {
+        var rest = positional
+        var values: [UInt32] = []
+        while values.count < 3, let p = rest.first {
+            rest = rest.dropFirst()
+            if let v = IpvsadmScan.number(p.text, 0...Self.maxTimeout) {
+                values.append(UInt32(v))
             } else {
-                state.timeouts = Timeouts(tcp: values[0], tcpFin: values[1], udp: values[2])
+                error(p, "invalid timeout '\(p.text)'", "a timeout is 0 to \(Self.maxTimeout) seconds (0 leaves it unchanged)")
+                values.append(0)
+                state.broken = true
             }
         }
-        for p in rest {
+        if values.count < 3 {
+            reject(first.located, "--set needs 3 timeout values", "write --set TCP TCPFIN UDP, in seconds (0 leaves one unchanged)", &state)
+        } else {
+            state.timeouts = Timeouts(tcp: values[0], tcpFin: values[1], udp: values[2])
+        }
+        return rest
+    }
+
+    /// Positional arguments no option takes: each an error.
+    mutating func rejectArguments(_ arguments: ArraySlice<Tokenizer.Token>, _ state: inout LineState) {
+        for p in arguments {
             if p.text.hasPrefix("#") {
                 error(p, "unexpected argument '\(p.text)'",
                       "comments must be on a line of their own, starting with # in column 1")
@@ -267,25 +308,30 @@ struct LineParser {
             }
             state.broken = true
         }
+    }
 
-        // Scheduler flags are read last, against the final scheduler (default wlc).
-        if let occ = state.schedFlags {
-            if let arg = occ.value {
-                if !arg.isEmpty {
-                    state.flags.subtract(IpvsadmNames.anySchedulerFlag)
-                    parseSchedulerFlags(arg, occ, &state)
-                }
-            } else if state.scheduler == "sh" || state.scheduler == "mh" {
-                // ipvsadm-save names only two flags of sh and mh, and writes a bare "-b"
-                // at the end of the line when just the third is set: read it back as that.
+    /// Scheduler flags are read last, against the final scheduler (default wlc).
+    mutating func readSchedulerFlags(_ state: inout LineState) {
+        guard let occ = state.schedFlags else { return }
+        if let arg = occ.value {
+            if !arg.isEmpty {
                 state.flags.subtract(IpvsadmNames.anySchedulerFlag)
-                state.flags.insert(.schedulerFlag3)
-            } else {
-                reject(occ.located, "option \(occ.spelled) needs a value", Self.valueHint(.schedFlags, occ.spelled), &state)
+                parseSchedulerFlags(arg, occ, &state)
             }
+        } else if state.scheduler == "sh" || state.scheduler == "mh" {
+            // ipvsadm-save names only two flags of sh and mh, and writes a bare "-b"
+            // at the end of the line when just the third is set: read it back as that.
+            state.flags.subtract(IpvsadmNames.anySchedulerFlag)
+            state.flags.insert(.schedulerFlag3)
+        } else {
+            reject(occ.located, "option \(occ.spelled) needs a value", Self.valueHint(.schedFlags, occ.spelled), &state)
         }
+    }
 
-        // ipvsadm's table of legal options per command.
+    /// ipvsadm's table of legal options per command: each option the command does not take,
+    /// and each it needs that is missing, an error.
+    mutating func checkAllowed(_ seen: SeenOptions, _ first: Occurrence, _ state: inout LineState) {
+        let command = state.command
         for (cls, occ) in seen.sorted(by: { $0.value.column < $1.value.column }) {
             if !command.required.contains(cls) && !command.optional.contains(cls) {
                 reject(occ.located, "option \(occ.spelled) cannot be used with \(first.spelled) (\(command.name))",
@@ -295,16 +341,6 @@ struct LineParser {
         for cls in command.required where seen[cls] == nil {
             reject(first.located, "\(first.spelled) (\(command.name)) needs \(cls.what)", Self.allowedHint(command, first.spelled), &state)
         }
-
-        switch command {
-        case .add, .edit:
-            checkService(&state, seen)
-        case .addServer, .editServer:
-            checkDestination(&state, seen)
-        default:
-            break
-        }
-        return build(state, seen)
     }
 
     static let maxTimeout = 86400 * 31
