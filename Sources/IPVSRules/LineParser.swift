@@ -59,95 +59,105 @@ struct LineParser {
             i += 1
             if optionsEnded || !Self.hasDashes(t.text, 1) || t.text == "-" {
                 positional.append(t)
-                continue
-            }
-            if t.text == "--" {
+            } else if t.text == "--" {
                 optionsEnded = true
-                continue
-            }
-            if Self.hasDashes(t.text, 2) {
-                let body = t.text.dropFirst(2)
-                let name: String
-                var inline: String? = nil
-                if let eq = body.firstIndex(of: "=") {
-                    name = String(body[..<eq])
-                    inline = String(body[body.index(after: eq)...])
-                } else {
-                    name = String(body)
-                }
-                let spelled = "--" + name
-                guard let spec = IpvsadmOption.byLong[name] else {
-                    error(LocatedToken(column: t.column, text: spelled), "unknown option \(spelled)", Self.unknownOptionHint(spelled))
-                    continue
-                }
-                let valueColumn = t.column + 2 + name.count + 1
-                switch spec.argument {
-                case .none:
-                    if inline != nil {
-                        error(LocatedToken(column: t.column, text: t.text), "option \(spelled) takes no value",
-                              "write \(spelled) alone")
-                        continue
-                    }
-                    options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column, value: nil, valueColumn: t.column))
-                case .required:
-                    if let inline {
-                        options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column, value: inline, valueColumn: valueColumn))
-                    } else if i < tokens.count {
-                        options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column,
-                                                  value: tokens[i].text, valueColumn: tokens[i].column))
-                        i += 1
-                    } else if spec.option == .schedFlags {
-                        // Bare at the end of the line: what ipvsadm-save writes for flag-3 of sh/mh.
-                        options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column, value: nil, valueColumn: t.column))
-                    } else {
-                        error(LocatedToken(column: t.column, text: spelled), "option \(spelled) needs a value", Self.valueHint(spec.option, spelled))
-                    }
-                case .optional:
-                    if let inline {
-                        options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column, value: inline, valueColumn: valueColumn))
-                    } else if i < tokens.count, !tokens[i].text.hasPrefix("-") {
-                        options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column,
-                                                  value: tokens[i].text, valueColumn: tokens[i].column))
-                        i += 1
-                    } else {
-                        options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column, value: nil, valueColumn: t.column))
-                    }
-                }
-                continue
-            }
-            // A bundle of short options: -At, -w5, -mw3.
-            let chars = Array(t.text)
-            var k = 1
-            while k < chars.count {
-                let c = chars[k]
-                // The first option of a bundle is located at its dash, later ones at their letter.
-                let column = k == 1 ? t.column : t.column + k
-                let spelled = "-" + String(c)
-                guard let spec = IpvsadmOption.short(c) else {
-                    error(LocatedToken(column: column, text: spelled), "unknown option \(spelled)", Self.unknownOptionHint(spelled))
-                    break
-                }
-                let rest = k + 1 < chars.count ? String(chars[(k + 1)...]) : ""
-                if spec.argument == .none {
-                    options.append(Occurrence(option: spec.option, spelled: spelled, column: column, value: nil, valueColumn: column))
-                    k += 1
-                    continue
-                }
-                if !rest.isEmpty {
-                    options.append(Occurrence(option: spec.option, spelled: spelled, column: column, value: rest, valueColumn: t.column + k + 1))
-                } else if i < tokens.count, spec.argument == .required || !tokens[i].text.hasPrefix("-") {
-                    options.append(Occurrence(option: spec.option, spelled: spelled, column: column,
-                                              value: tokens[i].text, valueColumn: tokens[i].column))
-                    i += 1
-                } else if spec.argument == .optional || spec.option == .schedFlags {
-                    options.append(Occurrence(option: spec.option, spelled: spelled, column: column, value: nil, valueColumn: column))
-                } else {
-                    error(LocatedToken(column: column, text: spelled), "option \(spelled) needs a value", Self.valueHint(spec.option, spelled))
-                }
-                break
+            } else if Self.hasDashes(t.text, 2) {
+                expandLong(t, tokens, &i, into: &options)
+            } else {
+                expandBundle(t, tokens, &i, into: &options)
             }
         }
         return (options, positional)
+    }
+
+    /// A long option, `--name` or `--name=value`; a value written apart is the next token,
+    /// tokens[i] (`i` then moves past it).
+    mutating func expandLong(_ t: Tokenizer.Token, _ tokens: [Tokenizer.Token], _ i: inout Int,
+                             into options: inout [Occurrence]) {
+        let body = t.text.dropFirst(2)
+        let name: String
+        var inline: String? = nil
+        if let eq = body.firstIndex(of: "=") {
+            name = String(body[..<eq])
+            inline = String(body[body.index(after: eq)...])
+        } else {
+            name = String(body)
+        }
+        let spelled = "--" + name
+        guard let spec = IpvsadmOption.byLong[name] else {
+            error(LocatedToken(column: t.column, text: spelled), "unknown option \(spelled)", Self.unknownOptionHint(spelled))
+            return
+        }
+        let valueColumn = t.column + 2 + name.count + 1
+        func occurrence(_ value: String?, _ valueColumn: Int) -> Occurrence {
+            Occurrence(option: spec.option, spelled: spelled, column: t.column, value: value, valueColumn: valueColumn)
+        }
+        switch spec.argument {
+        case .none:
+            if inline != nil {
+                error(LocatedToken(column: t.column, text: t.text), "option \(spelled) takes no value",
+                      "write \(spelled) alone")
+                return
+            }
+            options.append(occurrence(nil, t.column))
+        case .required:
+            if let inline {
+                options.append(occurrence(inline, valueColumn))
+            } else if i < tokens.count {
+                options.append(occurrence(tokens[i].text, tokens[i].column))
+                i += 1
+            } else if spec.option == .schedFlags {
+                // Bare at the end of the line: what ipvsadm-save writes for flag-3 of sh/mh.
+                options.append(occurrence(nil, t.column))
+            } else {
+                error(LocatedToken(column: t.column, text: spelled), "option \(spelled) needs a value", Self.valueHint(spec.option, spelled))
+            }
+        case .optional:
+            if let inline {
+                options.append(occurrence(inline, valueColumn))
+            } else if i < tokens.count, !tokens[i].text.hasPrefix("-") {
+                options.append(occurrence(tokens[i].text, tokens[i].column))
+                i += 1
+            } else {
+                options.append(occurrence(nil, t.column))
+            }
+        }
+    }
+
+    /// A bundle of short options: -At, -w5, -mw3. An option that takes a value ends the
+    /// bundle: the rest of it is the value, else the next token, tokens[i] (`i` then moves past it).
+    mutating func expandBundle(_ t: Tokenizer.Token, _ tokens: [Tokenizer.Token], _ i: inout Int,
+                               into options: inout [Occurrence]) {
+        let chars = Array(t.text)
+        var k = 1
+        while k < chars.count {
+            let c = chars[k]
+            // The first option of a bundle is located at its dash, later ones at their letter.
+            let column = k == 1 ? t.column : t.column + k
+            let spelled = "-" + String(c)
+            guard let spec = IpvsadmOption.short(c) else {
+                error(LocatedToken(column: column, text: spelled), "unknown option \(spelled)", Self.unknownOptionHint(spelled))
+                break
+            }
+            let rest = k + 1 < chars.count ? String(chars[(k + 1)...]) : ""
+            if spec.argument == .none {
+                options.append(Occurrence(option: spec.option, spelled: spelled, column: column, value: nil, valueColumn: column))
+                k += 1
+                continue
+            }
+            if !rest.isEmpty {
+                options.append(Occurrence(option: spec.option, spelled: spelled, column: column, value: rest, valueColumn: t.column + k + 1))
+            } else if i < tokens.count, spec.argument == .required || !tokens[i].text.hasPrefix("-") {
+                options.append(Occurrence(option: spec.option, spelled: spelled, column: column,
+                                          value: tokens[i].text, valueColumn: tokens[i].column))
+                i += 1
+            } else if spec.argument == .optional || spec.option == .schedFlags {
+                options.append(Occurrence(option: spec.option, spelled: spelled, column: column, value: nil, valueColumn: column))
+            } else {
+                error(LocatedToken(column: column, text: spelled), "option \(spelled) needs a value", Self.valueHint(spec.option, spelled))
+            }
+            break
+        }
     }
 
     /// `text.hasPrefix(String(repeating: "-", count: n))` for n = 1 or 2, on bytes when the
