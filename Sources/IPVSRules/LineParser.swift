@@ -643,6 +643,17 @@ struct LineParser {
             error(located, "invalid \(role) address '\(text)'", hint)
             return nil
         }
+        guard let parsed = addressAndPortText(text, located, role: role, hint: hint) else { return nil }
+        guard let portToken = parsed.portToken else { return (parsed.address, nil) }
+        guard let port = portNumber(portToken, protocol: proto) else { return nil }
+        return (parsed.address, port)
+    }
+
+    /// The address of `text` (`ADDRESS[:PORT]`, `IPV6`, `[IPV6]:PORT`; a host name resolved),
+    /// and its port's text where it has one. Nil, reported at `located`, when there is no address.
+    mutating func addressAndPortText(_ text: String, _ located: LocatedToken, role: String, hint: String)
+        -> (address: IPAddress, portToken: LocatedToken?)?
+    {
         var host = text
         var portText: String? = nil
         var portColumn = located.column
@@ -686,25 +697,24 @@ struct LineParser {
             }
             address = a
         }
-        var port: UInt16? = nil
-        if let p = portText {
-            let portToken = LocatedToken(column: portColumn, text: p)
-            if let n = IpvsadmScan.number(p, 0...65535) {
-                port = UInt16(n)
-            } else if let proto, let n = resolver.port(forService: p, protocol: proto) {
-                port = n
-            } else if IpvsadmScan.integer(p) != nil {
-                error(portToken, "port \(p) is out of range", "a port is 0 to 65535")
-                return nil
-            } else {
-                let known = proto.map { " for \(SystemResolver.protocolName($0))" } ?? ""
-                error(portToken, "unknown port or service name '\(p)'\(known)",
-                      proto == nil ? "give the virtual service before -r, or write the port as a number"
-                                   : "write the port as a number, or a name from /etc/services")
-                return nil
-            }
+        return (address, portText.map { LocatedToken(column: portColumn, text: $0) })
+    }
+
+    /// A port: a number from 0 to 65535, or a service name of `proto`. Nil, reported at
+    /// `portToken`, otherwise.
+    mutating func portNumber(_ portToken: LocatedToken, protocol proto: TransportProtocol?) -> UInt16? {
+        let p = portToken.text
+        if let n = IpvsadmScan.number(p, 0...65535) { return UInt16(n) }
+        if let proto, let n = resolver.port(forService: p, protocol: proto) { return n }
+        if IpvsadmScan.integer(p) != nil {
+            error(portToken, "port \(p) is out of range", "a port is 0 to 65535")
+        } else {
+            let known = proto.map { " for \(SystemResolver.protocolName($0))" } ?? ""
+            error(portToken, "unknown port or service name '\(p)'\(known)",
+                  proto == nil ? "give the virtual service before -r, or write the port as a number"
+                               : "write the port as a number, or a name from /etc/services")
         }
-        return (address, port)
+        return nil
     }
 
     /// ipvsadm's `parse_sched_flags`.
