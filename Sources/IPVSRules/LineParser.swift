@@ -422,6 +422,27 @@ struct LineParser {
             guard let p = serviceProtocol, let a = serviceAddress, !serviceBroken else { return nil }
             return .address(p, a, port: servicePort)
         }
+
+        /// The virtual service `key` with the line's attributes (-A, -E).
+        func service(_ key: ServiceKey) -> Service {
+            Service(key: key, scheduler: scheduler, flags: flags, timeout: timeout, netmask: netmask,
+                    persistenceEngine: pe)
+        }
+
+        /// The real server (-a, -e); nil without -r.
+        var destination: Destination? {
+            guard let a = destinationAddress else { return nil }
+            let f: ForwardingMethod
+            switch forwarding {
+            case .masquerade: f = .masquerade
+            case .directRouting: f = .directRouting
+            case .tunnel:
+                f = .tunnel(Tunnel(kind: tunnelKind, port: tunnelPort,
+                                   checksum: Tunnel.Checksum(rawValue: tunnelFlags) ?? .none))
+            }
+            return Destination(address: a, port: destinationPort, forwarding: f, weight: weight,
+                               upperThreshold: upperThreshold, lowerThreshold: lowerThreshold)
+        }
     }
 
     /// One option, in order, as ipvsadm's `parse_options` applies it; `v` is its value ("" for
@@ -823,32 +844,15 @@ struct LineParser {
         guard !s.broken, !s.serviceBroken, !s.destinationBroken, diagnostics.isEmpty else { return result }
         let location = SourceLocation(file: file, line: line, column: s.commandToken.column)
         let action: RuleAction
-        func service(_ key: ServiceKey) -> Service {
-            Service(key: key, scheduler: s.scheduler, flags: s.flags, timeout: s.timeout, netmask: s.netmask,
-                    persistenceEngine: s.pe)
-        }
-        func destination() -> Destination? {
-            guard let a = s.destinationAddress else { return nil }
-            let f: ForwardingMethod
-            switch s.forwarding {
-            case .masquerade: f = .masquerade
-            case .directRouting: f = .directRouting
-            case .tunnel:
-                f = .tunnel(Tunnel(kind: s.tunnelKind, port: s.tunnelPort,
-                                   checksum: Tunnel.Checksum(rawValue: s.tunnelFlags) ?? .none))
-            }
-            return Destination(address: a, port: s.destinationPort, forwarding: f, weight: s.weight,
-                               upperThreshold: s.upperThreshold, lowerThreshold: s.lowerThreshold)
-        }
         switch s.command {
         case .add, .edit:
             guard let key = s.serviceKey else { return result }
-            action = s.command == .add ? .change(.addService(service(key))) : .change(.editService(service(key)))
+            action = s.command == .add ? .change(.addService(s.service(key))) : .change(.editService(s.service(key)))
         case .delete:
             guard let key = s.serviceKey else { return result }
             action = .change(.deleteService(key))
         case .addServer, .editServer:
-            guard let key = s.serviceKey, let d = destination() else { return result }
+            guard let key = s.serviceKey, let d = s.destination else { return result }
             action = s.command == .addServer ? .change(.addDestination(d, to: key)) : .change(.editDestination(d, in: key))
         case .deleteServer:
             guard let key = s.serviceKey, let a = s.destinationAddress else { return result }
