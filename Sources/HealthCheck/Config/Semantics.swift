@@ -470,8 +470,7 @@ struct Semantics {
 
     /// The virtual server's settings its real servers and checkers inherit (delay_loop, retry,
     /// alpha, virtualhost…). False when `kw` is none of them.
-    private mutating func cascadedKeyword(_ s: Statement, _ kw: String, _ vs: inout VirtualServerConfig,
-                                          _ said: inout VirtualServerStatements) -> Bool {
+    private mutating func cascadedKeyword(_ s: Statement, _ kw: String, _ vs: inout VirtualServerConfig, _ said: inout VirtualServerStatements) -> Bool {
         switch kw {
         case "delay_loop": said.cascade.delayLoop = timer(s, allowZero: false) ?? said.cascade.delayLoop
         case "delay_before_retry": said.cascade.delayBeforeRetry = timer(s, allowZero: true) ?? said.cascade.delayBeforeRetry
@@ -491,8 +490,7 @@ struct Semantics {
 
     /// The kernel service's keywords: scheduler and its flags, forwarding, protocol, family,
     /// persistence. False when `kw` is none of them.
-    private mutating func serviceKeyword(_ s: Statement, _ kw: String, _ vs: inout VirtualServerConfig,
-                                         _ said: inout VirtualServerStatements) -> Bool {
+    private mutating func serviceKeyword(_ s: Statement, _ kw: String, _ vs: inout VirtualServerConfig, _ said: inout VirtualServerStatements) -> Bool {
         switch kw {
         case "lb_algo", "lvs_sched":
             if let v = string(s) {
@@ -523,8 +521,7 @@ struct Semantics {
 
     /// persistence_timeout, persistence_granularity, persistence_engine. False when `kw` is
     /// none of them.
-    private mutating func persistenceKeyword(_ s: Statement, _ kw: String, _ vs: inout VirtualServerConfig,
-                                             _ said: inout VirtualServerStatements) -> Bool {
+    private mutating func persistenceKeyword(_ s: Statement, _ kw: String, _ vs: inout VirtualServerConfig, _ said: inout VirtualServerStatements) -> Bool {
         switch kw {
         case "persistence_timeout":
             noBlock(s)
@@ -542,8 +539,7 @@ struct Semantics {
 
     /// The scheduler's flags (ops, flag-N, sh-/mh- flags) and the keywords keepalived reads and
     /// ignores beside them (hashed, weight). False when `kw` is none of them.
-    private mutating func schedulerFlagKeyword(_ s: Statement, _ kw: String, _ vs: inout VirtualServerConfig,
-                                               _ said: inout VirtualServerStatements) -> Bool {
+    private mutating func schedulerFlagKeyword(_ s: Statement, _ kw: String, _ vs: inout VirtualServerConfig, _ said: inout VirtualServerStatements) -> Bool {
         switch kw {
         case "ops": noBlock(s); noMoreArgs(s, after: 0); vs.flags.insert(.onePacket)
         case "hashed":
@@ -565,8 +561,7 @@ struct Semantics {
 
     /// quorum, hysteresis and their scripts, omega, ha_suspend, and the alerting keywords
     /// (read, not used). False when `kw` is none of them.
-    private mutating func quorumKeyword(_ s: Statement, _ kw: String, _ vs: inout VirtualServerConfig,
-                                        _ said: inout VirtualServerStatements) -> Bool {
+    private mutating func quorumKeyword(_ s: Statement, _ kw: String, _ vs: inout VirtualServerConfig, _ said: inout VirtualServerStatements) -> Bool {
         switch kw {
         case "omega": vs.omega = virtualServerSwitch(s)
         case "quorum": if let v = integer(s, 1...Int64(UInt32.max)) { vs.quorum = v }
@@ -582,8 +577,7 @@ struct Semantics {
     }
 
     /// sorry_server, sorry_server_inhibit, sorry_server_lvs_method. False when `kw` is none of them.
-    private mutating func sorryServerKeyword(_ s: Statement, _ kw: String, _ vs: inout VirtualServerConfig,
-                                             _ said: inout VirtualServerStatements) -> Bool {
+    private mutating func sorryServerKeyword(_ s: Statement, _ kw: String, _ vs: inout VirtualServerConfig, _ said: inout VirtualServerStatements) -> Bool {
         switch kw {
         case "sorry_server":
             noBlock(s)
