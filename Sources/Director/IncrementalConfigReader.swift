@@ -3,24 +3,6 @@ import KeepalivedConfig
 import Synchronization
 import VRRPRouter
 
-/// The steps of a reload's read and how long each took: `file 0.010 s, cut and digested
-/// 0.120 s, …` in the daemon's log.
-public struct ReadPhases: Sendable, CustomStringConvertible {
-    public private(set) var steps: [(name: String, time: Duration)] = []
-    private var mark = ContinuousClock.now
-
-    public init() {}
-
-    /// Ends the step that began at the last call (or at `init`), named `name`.
-    public mutating func end(_ name: String) {
-        let now = ContinuousClock.now
-        steps.append((name, now - mark))
-        mark = now
-    }
-
-    public var description: String { steps.map { "\($0.name) \($0.time.logSeconds)" }.joined(separator: ", ") }
-}
-
 /// Reads a daemon's configuration for a reload, again only where it changed.
 ///
 /// After each successful read it keeps, for the main file, its text, the digest of each
