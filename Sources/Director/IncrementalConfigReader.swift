@@ -172,21 +172,62 @@ public final class IncrementalConfigReader: Sendable {
         return lo < chunks.count && chunks[lo].lines.contains(line) ? lo : nil
     }
 
+    /// The read of `text` against the last one: only its changed virtual_server chunks read
+    /// again, or why the whole file must be.
     private func changed(text: String, chunks: [ConfigChunk], from old: Snapshot, files: any ConfigFileSystem,
                          phases: inout ReadPhases) -> Outcome {
-        // Every chunk that is not one virtual_server: the same text, in the same order.
+        if let reason = Self.othersChanged(chunks, from: old) { return .whole(reason) }
+        let plan = Self.reuse(chunks, of: old, text: text)
+        phases.end("compared")
+        let document = ConfigDocument.load(pieces: plan.pieces, file: file, fileSystem: files)
+        let lvs = ConfigParser.check(document: document, fileSystem: files, otherPasses: VRRPConfigReader.ownedKeywords,
+                                     releasingBlocks: true)
+        phases.end("\(plan.readAgain.count) block\(plan.readAgain.count == 1 ? "" : "s") parsed")
+        guard let fresh = Self.fresh(lvs, in: chunks, reused: plan.reused) else {
+            return .whole("a block read again gave another virtual server than its own")
+        }
+        if lvs.config != nil, fresh.count != plan.readAgain.count { return .whole("a block read again gave no virtual server") }
+        var diagnostics = lvs.diagnostics
+        let (servers, unchanged) = Self.merge(chunks, reused: plan.reused, fresh: fresh, old: old, diagnostics: &diagnostics)
+        if lvs.config != nil { diagnostics += ConfigParser.duplicates(servers) }
+        diagnostics = ConfigParser.sortedBySource(diagnostics)
+        phases.end("merged")
+        let reread = (chunks: plan.readAgain.count, of: chunks.count)
+        guard !diagnostics.contains(where: { $0.severity == .error }) else {
+            return .read(ConfigRead(result: DirectorCheckResult(config: nil, diagnostics: diagnostics), reread: reread, phases: phases))
+        }
+        var config = old.config
+        config.lvs = DaemonConfig(virtualServers: servers, warnings: diagnostics.filter { $0.severity == .warning })
+        let result = DirectorCheckResult(config: config, diagnostics: diagnostics)
+        last.withLock { $0 = Self.snapshot(text: text, chunks: chunks, config: config, diagnostics: diagnostics, file: file) }
+        phases.end("snapshot")
+        return .read(ConfigRead(result: result, reread: reread, unchanged: unchanged, phases: phases))
+    }
+
+    /// Why the whole file must be read when a chunk that is not one virtual_server changed:
+    /// every such chunk must be the same text, in the same order (and VRRP's and global_defs'
+    /// on the same lines). Nil when they are.
+    private static func othersChanged(_ chunks: [ConfigChunk], from old: Snapshot) -> String? {
         let oldOthers = old.chunks.indices.filter { !old.chunks[$0].isVirtualServer }
         let newOthers = chunks.indices.filter { !chunks[$0].isVirtualServer }
-        guard oldOthers.count == newOthers.count else { return .whole("a block other than a virtual_server was added or removed") }
-        var trackFiles = false
+        guard oldOthers.count == newOthers.count else { return "a block other than a virtual_server was added or removed" }
         for (o, n) in zip(oldOthers, newOthers) {
-            guard old.chunks[o].digest == chunks[n].digest else { return .whole("'\(chunks[n].keyword)' at line \(chunks[n].lines.lowerBound) changed") }
+            guard old.chunks[o].digest == chunks[n].digest else { return "'\(chunks[n].keyword)' at line \(chunks[n].lines.lowerBound) changed" }
             let keyword = chunks[n].keyword
-            if keyword == "track_file" || keyword == "vrrp_track_file" { trackFiles = true }
-            if !Self.sharedLVSBlocks.contains(keyword), old.chunks[o].lines != chunks[n].lines {
-                return .whole("'\(keyword)' moved from line \(old.chunks[o].lines.lowerBound) to \(chunks[n].lines.lowerBound)")
+            if !sharedLVSBlocks.contains(keyword), old.chunks[o].lines != chunks[n].lines {
+                return "'\(keyword)' moved from line \(old.chunks[o].lines.lowerBound) to \(chunks[n].lines.lowerBound)"
             }
         }
+        return nil
+    }
+
+    /// Which virtual_server chunks reuse the virtual server of an old chunk of the same text
+    /// (`reused`: chunk -> old chunk; with track_file blocks, only one with as many other chunks
+    /// before it), which are read again, and the text to read: those and the shared LVS blocks.
+    private static func reuse(_ chunks: [ConfigChunk], of old: Snapshot, text: String)
+        -> (reused: [Int?], readAgain: [Int], pieces: [(text: Substring, firstLine: Int)])
+    {
+        let trackFiles = chunks.contains { !$0.isVirtualServer && ($0.keyword == "track_file" || $0.keyword == "vrrp_track_file") }
         // The old virtual_server chunks by digest, each list in file order.
         var reusable: [ChunkDigest: [Int]] = [:]
         for i in old.chunks.indices.reversed() where old.chunks[i].isVirtualServer { reusable[old.chunks[i].digest, default: []].append(i) }
@@ -200,7 +241,7 @@ public final class IncrementalConfigReader: Sendable {
         }
         for (i, c) in chunks.enumerated() {
             if !c.isVirtualServer {
-                if Self.sharedLVSBlocks.contains(c.keyword) { pieces.append((piece(c), c.lines.lowerBound)) }
+                if sharedLVSBlocks.contains(c.keyword) { pieces.append((piece(c), c.lines.lowerBound)) }
                 others += 1
                 continue
             }
@@ -211,20 +252,26 @@ public final class IncrementalConfigReader: Sendable {
                 readAgain.append(i)
             }
         }
-        phases.end("compared")
-        let document = ConfigDocument.load(pieces: pieces, file: file, fileSystem: files)
-        let lvs = ConfigParser.check(document: document, fileSystem: files, otherPasses: VRRPConfigReader.ownedKeywords,
-                                     releasingBlocks: true)
-        phases.end("\(readAgain.count) block\(readAgain.count == 1 ? "" : "s") parsed")
+        return (reused, readAgain, pieces)
+    }
+
+    /// The virtual servers read again, by chunk; nil when one is not its chunk's own (another
+    /// chunk's, a reused one's, or a second of the same chunk).
+    private static func fresh(_ lvs: ConfigCheckResult, in chunks: [ConfigChunk], reused: [Int?]) -> [Int: VirtualServerConfig]? {
         var fresh: [Int: VirtualServerConfig] = [:]
         for vs in lvs.config?.virtualServers ?? [] {
-            guard let i = Self.chunkIndex(line: vs.location.line, in: chunks), chunks[i].isVirtualServer, reused[i] == nil,
-                  fresh[i] == nil else { return .whole("a block read again gave another virtual server than its own") }
+            guard let i = chunkIndex(line: vs.location.line, in: chunks), chunks[i].isVirtualServer, reused[i] == nil,
+                  fresh[i] == nil else { return nil }
             fresh[i] = vs
         }
-        var diagnostics = lvs.diagnostics
-        if lvs.config != nil, fresh.count != readAgain.count { return .whole("a block read again gave no virtual server") }
-        // The running virtual servers, moved to their new lines, and the new ones, in file order.
+        return fresh
+    }
+
+    /// The running virtual servers, moved to their new lines, and the new ones, in file order,
+    /// with `unchanged` (new index -> old, see `ConfigRead.unchanged`); the reused blocks'
+    /// warnings, moved with them, and the other chunks' are added to `diagnostics`.
+    private static func merge(_ chunks: [ConfigChunk], reused: [Int?], fresh: [Int: VirtualServerConfig], old: Snapshot,
+                              diagnostics: inout [Diagnostic]) -> (servers: [VirtualServerConfig], unchanged: [Int: Int]) {
         var servers: [VirtualServerConfig] = []
         var unchanged: [Int: Int] = [:]
         servers.reserveCapacity(chunks.count)
@@ -233,26 +280,15 @@ public final class IncrementalConfigReader: Sendable {
                 if let was = old.serverIndex[o] { unchanged[servers.count] = was }
                 let delta = c.lines.lowerBound - old.chunks[o].lines.lowerBound
                 servers.append(old.servers[o]!.moved(lines: delta))
-                diagnostics += old.warnings[o].map { Self.moved($0, lines: delta) }
+                diagnostics += old.warnings[o].map { moved($0, lines: delta) }
             } else if let vs = fresh[i] {
                 servers.append(vs)
             }
         }
-        for o in oldOthers where !Self.sharedLVSBlocks.contains(old.chunks[o].keyword) { diagnostics += old.warnings[o] }
-        if lvs.config != nil { diagnostics += ConfigParser.duplicates(servers) }
-        diagnostics = ConfigParser.sortedBySource(diagnostics)
-        phases.end("merged")
-        let hasErrors = diagnostics.contains { $0.severity == .error }
-        guard !hasErrors else {
-            return .read(ConfigRead(result: DirectorCheckResult(config: nil, diagnostics: diagnostics), reread: (readAgain.count, chunks.count),
-                                    phases: phases))
+        for o in old.chunks.indices where !old.chunks[o].isVirtualServer && !sharedLVSBlocks.contains(old.chunks[o].keyword) {
+            diagnostics += old.warnings[o]
         }
-        var config = old.config
-        config.lvs = DaemonConfig(virtualServers: servers, warnings: diagnostics.filter { $0.severity == .warning })
-        let result = DirectorCheckResult(config: config, diagnostics: diagnostics)
-        last.withLock { $0 = Self.snapshot(text: text, chunks: chunks, config: config, diagnostics: diagnostics, file: file) }
-        phases.end("snapshot")
-        return .read(ConfigRead(result: result, reread: (readAgain.count, chunks.count), unchanged: unchanged, phases: phases))
+        return (servers, unchanged)
     }
 
     static func moved(_ d: Diagnostic, lines delta: Int) -> Diagnostic {
