@@ -175,18 +175,18 @@ struct LineParser {
 
     static func valueHint(_ option: IpvsadmOption, _ spelled: String) -> String {
         switch option {
-        case .tcp, .udp, .sctp: return "write \(spelled) ADDRESS:PORT, or \(spelled) [IPV6-ADDRESS]:PORT"
-        case .fwmark: return "write \(spelled) MARK, MARK an integer from 1 to 4294967295"
-        case .realServer: return "write \(spelled) ADDRESS[:PORT]"
-        case .scheduler: return "write \(spelled) NAME, e.g. rr, wrr, lc, wlc, sh, mh"
-        case .weight: return "write \(spelled) WEIGHT, 0 to 65535"
-        case .uThreshold, .lThreshold: return "write \(spelled) CONNECTIONS, 0 to 2147483647"
-        case .netmask: return "write \(spelled) 255.255.255.0 (IPv4) or \(spelled) 64 (IPv6)"
-        case .schedFlags: return "write \(spelled) FLAG[,FLAG...]"
-        case .tunType: return "write \(spelled) ipip|gue|gre"
-        case .tunPort: return "write \(spelled) PORT, 1 to 65535"
-        case .command(.startDaemon), .command(.stopDaemon): return "write \(spelled) master or \(spelled) backup"
-        default: return "write \(spelled) VALUE"
+        case .tcp, .udp, .sctp: "write \(spelled) ADDRESS:PORT, or \(spelled) [IPV6-ADDRESS]:PORT"
+        case .fwmark: "write \(spelled) MARK, MARK an integer from 1 to 4294967295"
+        case .realServer: "write \(spelled) ADDRESS[:PORT]"
+        case .scheduler: "write \(spelled) NAME, e.g. rr, wrr, lc, wlc, sh, mh"
+        case .weight: "write \(spelled) WEIGHT, 0 to 65535"
+        case .uThreshold, .lThreshold: "write \(spelled) CONNECTIONS, 0 to 2147483647"
+        case .netmask: "write \(spelled) 255.255.255.0 (IPv4) or \(spelled) 64 (IPv6)"
+        case .schedFlags: "write \(spelled) FLAG[,FLAG...]"
+        case .tunType: "write \(spelled) ipip|gue|gre"
+        case .tunPort: "write \(spelled) PORT, 1 to 65535"
+        case .command(.startDaemon), .command(.stopDaemon): "write \(spelled) master or \(spelled) backup"
+        default: "write \(spelled) VALUE"
         }
     }
 
@@ -357,16 +357,16 @@ struct LineParser {
 
     static func allowedHint(_ command: IpvsadmCommand, _ spelled: String) -> String {
         switch command {
-        case .add, .edit: return "\(spelled) takes a service and -s, -p, -M, -o, --pe, -b"
-        case .delete: return "\(spelled) takes a service only"
-        case .addServer, .editServer: return "\(spelled) takes a service, -r and -g|-i|-m, -w, -x, -y, --tun-type, --tun-port, --tun-nocsum|--tun-csum|--tun-remcsum"
-        case .deleteServer: return "\(spelled) takes a service and -r only"
-        case .zero: return "\(spelled) takes an optional service only"
-        case .flush: return "\(spelled) takes no options"
-        case .set: return "write --set TCP TCPFIN UDP"
-        case .startDaemon: return "\(spelled) takes --mcast-interface, --syncid, --mcast-group, --mcast-port, --mcast-ttl, --sync-maxlen"
-        case .stopDaemon: return "\(spelled) takes --syncid only"
-        default: return ""
+        case .add, .edit: "\(spelled) takes a service and -s, -p, -M, -o, --pe, -b"
+        case .delete: "\(spelled) takes a service only"
+        case .addServer, .editServer: "\(spelled) takes a service, -r and -g|-i|-m, -w, -x, -y, --tun-type, --tun-port, --tun-nocsum|--tun-csum|--tun-remcsum"
+        case .deleteServer: "\(spelled) takes a service and -r only"
+        case .zero: "\(spelled) takes an optional service only"
+        case .flush: "\(spelled) takes no options"
+        case .set: "write --set TCP TCPFIN UDP"
+        case .startDaemon: "\(spelled) takes --mcast-interface, --syncid, --mcast-group, --mcast-port, --mcast-ttl, --sync-maxlen"
+        case .stopDaemon: "\(spelled) takes --syncid only"
+        default: ""
         }
     }
 
