@@ -73,7 +73,7 @@ public final class IncrementalConfigReader: Sendable {
         completeSnapshot()
         if deferSnapshot {
             let text = try? files.read(file)
-            let fs: any ConfigFileSystem = text.map { ReadOnce(file: file, text: $0, base: files) } ?? files
+            let fs: any ConfigFileSystem = text.map { TextOverlay(file: file, text: $0, base: files) } ?? files
             let result = DirectorCheckResult.check(file: file, fileSystem: fs, configID: configID)
             if let text, let config = result.config, !result.hasErrors {
                 pending.withLock { $0 = (text, config, result.diagnostics) }
@@ -124,7 +124,7 @@ public final class IncrementalConfigReader: Sendable {
     private func whole(files: any ConfigFileSystem, text: String?, chunks: [ConfigChunk]? = nil, reason: String,
                        phases: ReadPhases) -> ConfigRead {
         var phases = phases
-        let fs: any ConfigFileSystem = text.map { ReadOnce(file: file, text: $0, base: files) } ?? files
+        let fs: any ConfigFileSystem = text.map { TextOverlay(file: file, text: $0, base: files) } ?? files
         let result = DirectorCheckResult.check(file: file, fileSystem: fs, configID: configID)
         phases.end("read and checked whole")
         let snapshot = result.hasErrors ? nil : result.config.flatMap { config in
@@ -296,15 +296,4 @@ public final class IncrementalConfigReader: Sendable {
         d.location.line += delta
         return d
     }
-}
-
-/// The main file as already read, the rest from `base`.
-private struct ReadOnce: ConfigFileSystem {
-    let file: String
-    let text: String
-    let base: any ConfigFileSystem
-    func read(_ path: String) throws -> String { path == file ? text : try base.read(path) }
-    func glob(_ pattern: String) -> [String] { base.glob(pattern) }
-    func isExecutable(_ path: String) -> Bool { base.isExecutable(path) }
-    func workingDirectory() -> String { base.workingDirectory() }
 }

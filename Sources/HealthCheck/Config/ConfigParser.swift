@@ -82,13 +82,3 @@ public enum ConfigParser {
         check(file: file, fileSystem: TextOverlay(file: file, text: text, base: fileSystem ?? LocalFileSystem()), configID: configID)
     }
 }
-
-private struct TextOverlay: ConfigFileSystem {
-    let file: String
-    let text: String
-    let base: ConfigFileSystem
-    func read(_ path: String) throws -> String { path == file ? text : try base.read(path) }
-    func glob(_ pattern: String) -> [String] { base.glob(pattern) }
-    func isExecutable(_ path: String) -> Bool { base.isExecutable(path) }
-    func workingDirectory() -> String { base.workingDirectory() }
-}
