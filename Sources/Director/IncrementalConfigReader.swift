@@ -3,41 +3,6 @@ import KeepalivedConfig
 import Synchronization
 import VRRPRouter
 
-/// What a reload read: the checked configuration, and how much of the file was read again.
-public struct ConfigRead: Sendable {
-    public var result: DirectorCheckResult
-    /// Top-level chunks read again and chunks in the file, when only the changed ones were
-    /// read (`ConfigChunks`); nil when the whole file was read.
-    public var reread: (chunks: Int, of: Int)?
-    /// Why the whole file was read, when it was (for the log).
-    public var wholeFileReason: String?
-    /// Virtual servers of the result whose block is the same text as the running one's: index
-    /// in the new configuration -> index in the last (see `DaemonEngine.reload`).
-    public var unchanged: [Int: Int] = [:]
-    /// Whether the VRRP half is the running one unchanged (only virtual_server blocks changed).
-    public var vrrpUnchanged: Bool { reread != nil }
-    /// How long each step of the read took, in order (for the reload's log).
-    public var phases = ReadPhases()
-}
-
-/// The steps of a reload's read and how long each took: `file 0.010 s, cut and digested
-/// 0.120 s, …` in the daemon's log.
-public struct ReadPhases: Sendable, CustomStringConvertible {
-    public private(set) var steps: [(name: String, time: Duration)] = []
-    private var mark = ContinuousClock.now
-
-    public init() {}
-
-    /// Ends the step that began at the last call (or at `init`), named `name`.
-    public mutating func end(_ name: String) {
-        let now = ContinuousClock.now
-        steps.append((name, now - mark))
-        mark = now
-    }
-
-    public var description: String { steps.map { "\($0.name) \($0.time.logSeconds)" }.joined(separator: ", ") }
-}
-
 /// Reads a daemon's configuration for a reload, again only where it changed.
 ///
 /// After each successful read it keeps, for the main file, its text, the digest of each
@@ -108,7 +73,7 @@ public final class IncrementalConfigReader: Sendable {
         completeSnapshot()
         if deferSnapshot {
             let text = try? files.read(file)
-            let fs: any ConfigFileSystem = text.map { ReadOnce(file: file, text: $0, base: files) } ?? files
+            let fs: any ConfigFileSystem = text.map { TextOverlay(file: file, text: $0, base: files) } ?? files
             let result = DirectorCheckResult.check(file: file, fileSystem: fs, configID: configID)
             if let text, let config = result.config, !result.hasErrors {
                 pending.withLock { $0 = (text, config, result.diagnostics) }
@@ -159,7 +124,7 @@ public final class IncrementalConfigReader: Sendable {
     private func whole(files: any ConfigFileSystem, text: String?, chunks: [ConfigChunk]? = nil, reason: String,
                        phases: ReadPhases) -> ConfigRead {
         var phases = phases
-        let fs: any ConfigFileSystem = text.map { ReadOnce(file: file, text: $0, base: files) } ?? files
+        let fs: any ConfigFileSystem = text.map { TextOverlay(file: file, text: $0, base: files) } ?? files
         let result = DirectorCheckResult.check(file: file, fileSystem: fs, configID: configID)
         phases.end("read and checked whole")
         let snapshot = result.hasErrors ? nil : result.config.flatMap { config in
@@ -205,21 +170,62 @@ public final class IncrementalConfigReader: Sendable {
         return lo < chunks.count && chunks[lo].lines.contains(line) ? lo : nil
     }
 
+    /// The read of `text` against the last one: only its changed virtual_server chunks read
+    /// again, or why the whole file must be.
     private func changed(text: String, chunks: [ConfigChunk], from old: Snapshot, files: any ConfigFileSystem,
                          phases: inout ReadPhases) -> Outcome {
-        // Every chunk that is not one virtual_server: the same text, in the same order.
+        if let reason = Self.othersChanged(chunks, from: old) { return .whole(reason) }
+        let plan = Self.reuse(chunks, of: old, text: text)
+        phases.end("compared")
+        let document = ConfigDocument.load(pieces: plan.pieces, file: file, fileSystem: files)
+        let lvs = ConfigParser.check(document: document, fileSystem: files, otherPasses: VRRPConfigReader.ownedKeywords,
+                                     releasingBlocks: true)
+        phases.end("\(plan.readAgain.count) block\(plan.readAgain.count == 1 ? "" : "s") parsed")
+        guard let fresh = Self.fresh(lvs, in: chunks, reused: plan.reused) else {
+            return .whole("a block read again gave another virtual server than its own")
+        }
+        if lvs.config != nil, fresh.count != plan.readAgain.count { return .whole("a block read again gave no virtual server") }
+        var diagnostics = lvs.diagnostics
+        let (servers, unchanged) = Self.merge(chunks, reused: plan.reused, fresh: fresh, old: old, diagnostics: &diagnostics)
+        if lvs.config != nil { diagnostics += ConfigParser.duplicates(servers) }
+        diagnostics = ConfigParser.sortedBySource(diagnostics)
+        phases.end("merged")
+        let reread = (chunks: plan.readAgain.count, of: chunks.count)
+        guard !diagnostics.contains(where: { $0.severity == .error }) else {
+            return .read(ConfigRead(result: DirectorCheckResult(config: nil, diagnostics: diagnostics), reread: reread, phases: phases))
+        }
+        var config = old.config
+        config.lvs = DaemonConfig(virtualServers: servers, warnings: diagnostics.filter { $0.severity == .warning })
+        let result = DirectorCheckResult(config: config, diagnostics: diagnostics)
+        last.withLock { $0 = Self.snapshot(text: text, chunks: chunks, config: config, diagnostics: diagnostics, file: file) }
+        phases.end("snapshot")
+        return .read(ConfigRead(result: result, reread: reread, unchanged: unchanged, phases: phases))
+    }
+
+    /// Why the whole file must be read when a chunk that is not one virtual_server changed:
+    /// every such chunk must be the same text, in the same order (and VRRP's and global_defs'
+    /// on the same lines). Nil when they are.
+    private static func othersChanged(_ chunks: [ConfigChunk], from old: Snapshot) -> String? {
         let oldOthers = old.chunks.indices.filter { !old.chunks[$0].isVirtualServer }
         let newOthers = chunks.indices.filter { !chunks[$0].isVirtualServer }
-        guard oldOthers.count == newOthers.count else { return .whole("a block other than a virtual_server was added or removed") }
-        var trackFiles = false
+        guard oldOthers.count == newOthers.count else { return "a block other than a virtual_server was added or removed" }
         for (o, n) in zip(oldOthers, newOthers) {
-            guard old.chunks[o].digest == chunks[n].digest else { return .whole("'\(chunks[n].keyword)' at line \(chunks[n].lines.lowerBound) changed") }
+            guard old.chunks[o].digest == chunks[n].digest else { return "'\(chunks[n].keyword)' at line \(chunks[n].lines.lowerBound) changed" }
             let keyword = chunks[n].keyword
-            if keyword == "track_file" || keyword == "vrrp_track_file" { trackFiles = true }
-            if !Self.sharedLVSBlocks.contains(keyword), old.chunks[o].lines != chunks[n].lines {
-                return .whole("'\(keyword)' moved from line \(old.chunks[o].lines.lowerBound) to \(chunks[n].lines.lowerBound)")
+            if !sharedLVSBlocks.contains(keyword), old.chunks[o].lines != chunks[n].lines {
+                return "'\(keyword)' moved from line \(old.chunks[o].lines.lowerBound) to \(chunks[n].lines.lowerBound)"
             }
         }
+        return nil
+    }
+
+    /// Which virtual_server chunks reuse the virtual server of an old chunk of the same text
+    /// (`reused`: chunk -> old chunk; with track_file blocks, only one with as many other chunks
+    /// before it), which are read again, and the text to read: those and the shared LVS blocks.
+    private static func reuse(_ chunks: [ConfigChunk], of old: Snapshot, text: String)
+        -> (reused: [Int?], readAgain: [Int], pieces: [(text: Substring, firstLine: Int)])
+    {
+        let trackFiles = chunks.contains { !$0.isVirtualServer && ($0.keyword == "track_file" || $0.keyword == "vrrp_track_file") }
         // The old virtual_server chunks by digest, each list in file order.
         var reusable: [ChunkDigest: [Int]] = [:]
         for i in old.chunks.indices.reversed() where old.chunks[i].isVirtualServer { reusable[old.chunks[i].digest, default: []].append(i) }
@@ -233,7 +239,7 @@ public final class IncrementalConfigReader: Sendable {
         }
         for (i, c) in chunks.enumerated() {
             if !c.isVirtualServer {
-                if Self.sharedLVSBlocks.contains(c.keyword) { pieces.append((piece(c), c.lines.lowerBound)) }
+                if sharedLVSBlocks.contains(c.keyword) { pieces.append((piece(c), c.lines.lowerBound)) }
                 others += 1
                 continue
             }
@@ -244,20 +250,26 @@ public final class IncrementalConfigReader: Sendable {
                 readAgain.append(i)
             }
         }
-        phases.end("compared")
-        let document = ConfigDocument.load(pieces: pieces, file: file, fileSystem: files)
-        let lvs = ConfigParser.check(document: document, fileSystem: files, otherPasses: VRRPConfigReader.ownedKeywords,
-                                     releasingBlocks: true)
-        phases.end("\(readAgain.count) block\(readAgain.count == 1 ? "" : "s") parsed")
+        return (reused, readAgain, pieces)
+    }
+
+    /// The virtual servers read again, by chunk; nil when one is not its chunk's own (another
+    /// chunk's, a reused one's, or a second of the same chunk).
+    private static func fresh(_ lvs: ConfigCheckResult, in chunks: [ConfigChunk], reused: [Int?]) -> [Int: VirtualServerConfig]? {
         var fresh: [Int: VirtualServerConfig] = [:]
         for vs in lvs.config?.virtualServers ?? [] {
-            guard let i = Self.chunkIndex(line: vs.location.line, in: chunks), chunks[i].isVirtualServer, reused[i] == nil,
-                  fresh[i] == nil else { return .whole("a block read again gave another virtual server than its own") }
+            guard let i = chunkIndex(line: vs.location.line, in: chunks), chunks[i].isVirtualServer, reused[i] == nil,
+                  fresh[i] == nil else { return nil }
             fresh[i] = vs
         }
-        var diagnostics = lvs.diagnostics
-        if lvs.config != nil, fresh.count != readAgain.count { return .whole("a block read again gave no virtual server") }
-        // The running virtual servers, moved to their new lines, and the new ones, in file order.
+        return fresh
+    }
+
+    /// The running virtual servers, moved to their new lines, and the new ones, in file order,
+    /// with `unchanged` (new index -> old, see `ConfigRead.unchanged`); the reused blocks'
+    /// warnings, moved with them, and the other chunks' are added to `diagnostics`.
+    private static func merge(_ chunks: [ConfigChunk], reused: [Int?], fresh: [Int: VirtualServerConfig], old: Snapshot,
+                              diagnostics: inout [Diagnostic]) -> (servers: [VirtualServerConfig], unchanged: [Int: Int]) {
         var servers: [VirtualServerConfig] = []
         var unchanged: [Int: Int] = [:]
         servers.reserveCapacity(chunks.count)
@@ -271,21 +283,10 @@ public final class IncrementalConfigReader: Sendable {
                 servers.append(vs)
             }
         }
-        for o in oldOthers where !Self.sharedLVSBlocks.contains(old.chunks[o].keyword) { diagnostics += old.warnings[o] }
-        if lvs.config != nil { diagnostics += ConfigParser.duplicates(servers) }
-        diagnostics = ConfigParser.sortedBySource(diagnostics)
-        phases.end("merged")
-        let hasErrors = diagnostics.contains { $0.severity == .error }
-        guard !hasErrors else {
-            return .read(ConfigRead(result: DirectorCheckResult(config: nil, diagnostics: diagnostics), reread: (readAgain.count, chunks.count),
-                                    phases: phases))
+        for o in old.chunks.indices where !old.chunks[o].isVirtualServer && !sharedLVSBlocks.contains(old.chunks[o].keyword) {
+            diagnostics += old.warnings[o]
         }
-        var config = old.config
-        config.lvs = DaemonConfig(virtualServers: servers, warnings: diagnostics.filter { $0.severity == .warning })
-        let result = DirectorCheckResult(config: config, diagnostics: diagnostics)
-        last.withLock { $0 = Self.snapshot(text: text, chunks: chunks, config: config, diagnostics: diagnostics, file: file) }
-        phases.end("snapshot")
-        return .read(ConfigRead(result: result, reread: (readAgain.count, chunks.count), unchanged: unchanged, phases: phases))
+        return (servers, unchanged)
     }
 
     static func moved(_ d: Diagnostic, lines delta: Int) -> Diagnostic {
@@ -293,15 +294,4 @@ public final class IncrementalConfigReader: Sendable {
         d.location.line += delta
         return d
     }
-}
-
-/// The main file as already read, the rest from `base`.
-private struct ReadOnce: ConfigFileSystem {
-    let file: String
-    let text: String
-    let base: any ConfigFileSystem
-    func read(_ path: String) throws -> String { path == file ? text : try base.read(path) }
-    func glob(_ pattern: String) -> [String] { base.glob(pattern) }
-    func isExecutable(_ path: String) -> Bool { base.isExecutable(path) }
-    func workingDirectory() -> String { base.workingDirectory() }
 }

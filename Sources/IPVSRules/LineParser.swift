@@ -59,95 +59,105 @@ struct LineParser {
             i += 1
             if optionsEnded || !Self.hasDashes(t.text, 1) || t.text == "-" {
                 positional.append(t)
-                continue
-            }
-            if t.text == "--" {
+            } else if t.text == "--" {
                 optionsEnded = true
-                continue
-            }
-            if Self.hasDashes(t.text, 2) {
-                let body = t.text.dropFirst(2)
-                let name: String
-                var inline: String? = nil
-                if let eq = body.firstIndex(of: "=") {
-                    name = String(body[..<eq])
-                    inline = String(body[body.index(after: eq)...])
-                } else {
-                    name = String(body)
-                }
-                let spelled = "--" + name
-                guard let spec = IpvsadmOption.byLong[name] else {
-                    error(LocatedToken(column: t.column, text: spelled), "unknown option \(spelled)", Self.unknownOptionHint(spelled))
-                    continue
-                }
-                let valueColumn = t.column + 2 + name.count + 1
-                switch spec.argument {
-                case .none:
-                    if inline != nil {
-                        error(LocatedToken(column: t.column, text: t.text), "option \(spelled) takes no value",
-                              "write \(spelled) alone")
-                        continue
-                    }
-                    options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column, value: nil, valueColumn: t.column))
-                case .required:
-                    if let inline {
-                        options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column, value: inline, valueColumn: valueColumn))
-                    } else if i < tokens.count {
-                        options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column,
-                                                  value: tokens[i].text, valueColumn: tokens[i].column))
-                        i += 1
-                    } else if spec.option == .schedFlags {
-                        // Bare at the end of the line: what ipvsadm-save writes for flag-3 of sh/mh.
-                        options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column, value: nil, valueColumn: t.column))
-                    } else {
-                        error(LocatedToken(column: t.column, text: spelled), "option \(spelled) needs a value", Self.valueHint(spec.option, spelled))
-                    }
-                case .optional:
-                    if let inline {
-                        options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column, value: inline, valueColumn: valueColumn))
-                    } else if i < tokens.count, !tokens[i].text.hasPrefix("-") {
-                        options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column,
-                                                  value: tokens[i].text, valueColumn: tokens[i].column))
-                        i += 1
-                    } else {
-                        options.append(Occurrence(option: spec.option, spelled: spelled, column: t.column, value: nil, valueColumn: t.column))
-                    }
-                }
-                continue
-            }
-            // A bundle of short options: -At, -w5, -mw3.
-            let chars = Array(t.text)
-            var k = 1
-            while k < chars.count {
-                let c = chars[k]
-                // The first option of a bundle is located at its dash, later ones at their letter.
-                let column = k == 1 ? t.column : t.column + k
-                let spelled = "-" + String(c)
-                guard let spec = IpvsadmOption.short(c) else {
-                    error(LocatedToken(column: column, text: spelled), "unknown option \(spelled)", Self.unknownOptionHint(spelled))
-                    break
-                }
-                let rest = k + 1 < chars.count ? String(chars[(k + 1)...]) : ""
-                if spec.argument == .none {
-                    options.append(Occurrence(option: spec.option, spelled: spelled, column: column, value: nil, valueColumn: column))
-                    k += 1
-                    continue
-                }
-                if !rest.isEmpty {
-                    options.append(Occurrence(option: spec.option, spelled: spelled, column: column, value: rest, valueColumn: t.column + k + 1))
-                } else if i < tokens.count, spec.argument == .required || !tokens[i].text.hasPrefix("-") {
-                    options.append(Occurrence(option: spec.option, spelled: spelled, column: column,
-                                              value: tokens[i].text, valueColumn: tokens[i].column))
-                    i += 1
-                } else if spec.argument == .optional || spec.option == .schedFlags {
-                    options.append(Occurrence(option: spec.option, spelled: spelled, column: column, value: nil, valueColumn: column))
-                } else {
-                    error(LocatedToken(column: column, text: spelled), "option \(spelled) needs a value", Self.valueHint(spec.option, spelled))
-                }
-                break
+            } else if Self.hasDashes(t.text, 2) {
+                expandLong(t, tokens, &i, into: &options)
+            } else {
+                expandBundle(t, tokens, &i, into: &options)
             }
         }
         return (options, positional)
+    }
+
+    /// A long option, `--name` or `--name=value`; a value written apart is the next token,
+    /// tokens[i] (`i` then moves past it).
+    mutating func expandLong(_ t: Tokenizer.Token, _ tokens: [Tokenizer.Token], _ i: inout Int,
+                             into options: inout [Occurrence]) {
+        let body = t.text.dropFirst(2)
+        let name: String
+        var inline: String? = nil
+        if let eq = body.firstIndex(of: "=") {
+            name = String(body[..<eq])
+            inline = String(body[body.index(after: eq)...])
+        } else {
+            name = String(body)
+        }
+        let spelled = "--" + name
+        guard let spec = IpvsadmOption.byLong[name] else {
+            error(LocatedToken(column: t.column, text: spelled), "unknown option \(spelled)", Self.unknownOptionHint(spelled))
+            return
+        }
+        let valueColumn = t.column + 2 + name.count + 1
+        func occurrence(_ value: String?, _ valueColumn: Int) -> Occurrence {
+            Occurrence(option: spec.option, spelled: spelled, column: t.column, value: value, valueColumn: valueColumn)
+        }
+        switch spec.argument {
+        case .none:
+            if inline != nil {
+                error(LocatedToken(column: t.column, text: t.text), "option \(spelled) takes no value",
+                      "write \(spelled) alone")
+                return
+            }
+            options.append(occurrence(nil, t.column))
+        case .required:
+            if let inline {
+                options.append(occurrence(inline, valueColumn))
+            } else if i < tokens.count {
+                options.append(occurrence(tokens[i].text, tokens[i].column))
+                i += 1
+            } else if spec.option == .schedFlags {
+                // Bare at the end of the line: what ipvsadm-save writes for flag-3 of sh/mh.
+                options.append(occurrence(nil, t.column))
+            } else {
+                error(LocatedToken(column: t.column, text: spelled), "option \(spelled) needs a value", Self.valueHint(spec.option, spelled))
+            }
+        case .optional:
+            if let inline {
+                options.append(occurrence(inline, valueColumn))
+            } else if i < tokens.count, !tokens[i].text.hasPrefix("-") {
+                options.append(occurrence(tokens[i].text, tokens[i].column))
+                i += 1
+            } else {
+                options.append(occurrence(nil, t.column))
+            }
+        }
+    }
+
+    /// A bundle of short options: -At, -w5, -mw3. An option that takes a value ends the
+    /// bundle: the rest of it is the value, else the next token, tokens[i] (`i` then moves past it).
+    mutating func expandBundle(_ t: Tokenizer.Token, _ tokens: [Tokenizer.Token], _ i: inout Int,
+                               into options: inout [Occurrence]) {
+        let chars = Array(t.text)
+        var k = 1
+        while k < chars.count {
+            let c = chars[k]
+            // The first option of a bundle is located at its dash, later ones at their letter.
+            let column = k == 1 ? t.column : t.column + k
+            let spelled = "-" + String(c)
+            guard let spec = IpvsadmOption.short(c) else {
+                error(LocatedToken(column: column, text: spelled), "unknown option \(spelled)", Self.unknownOptionHint(spelled))
+                break
+            }
+            let rest = k + 1 < chars.count ? String(chars[(k + 1)...]) : ""
+            if spec.argument == .none {
+                options.append(Occurrence(option: spec.option, spelled: spelled, column: column, value: nil, valueColumn: column))
+                k += 1
+                continue
+            }
+            if !rest.isEmpty {
+                options.append(Occurrence(option: spec.option, spelled: spelled, column: column, value: rest, valueColumn: t.column + k + 1))
+            } else if i < tokens.count, spec.argument == .required || !tokens[i].text.hasPrefix("-") {
+                options.append(Occurrence(option: spec.option, spelled: spelled, column: column,
+                                          value: tokens[i].text, valueColumn: tokens[i].column))
+                i += 1
+            } else if spec.argument == .optional || spec.option == .schedFlags {
+                options.append(Occurrence(option: spec.option, spelled: spelled, column: column, value: nil, valueColumn: column))
+            } else {
+                error(LocatedToken(column: column, text: spelled), "option \(spelled) needs a value", Self.valueHint(spec.option, spelled))
+            }
+            break
+        }
     }
 
     /// `text.hasPrefix(String(repeating: "-", count: n))` for n = 1 or 2, on bytes when the
@@ -165,59 +175,93 @@ struct LineParser {
 
     static func valueHint(_ option: IpvsadmOption, _ spelled: String) -> String {
         switch option {
-        case .tcp, .udp, .sctp: return "write \(spelled) ADDRESS:PORT, or \(spelled) [IPV6-ADDRESS]:PORT"
-        case .fwmark: return "write \(spelled) MARK, MARK an integer from 1 to 4294967295"
-        case .realServer: return "write \(spelled) ADDRESS[:PORT]"
-        case .scheduler: return "write \(spelled) NAME, e.g. rr, wrr, lc, wlc, sh, mh"
-        case .weight: return "write \(spelled) WEIGHT, 0 to 65535"
-        case .uThreshold, .lThreshold: return "write \(spelled) CONNECTIONS, 0 to 2147483647"
-        case .netmask: return "write \(spelled) 255.255.255.0 (IPv4) or \(spelled) 64 (IPv6)"
-        case .schedFlags: return "write \(spelled) FLAG[,FLAG...]"
-        case .tunType: return "write \(spelled) ipip|gue|gre"
-        case .tunPort: return "write \(spelled) PORT, 1 to 65535"
-        case .command(.startDaemon), .command(.stopDaemon): return "write \(spelled) master or \(spelled) backup"
-        default: return "write \(spelled) VALUE"
+        case .tcp, .udp, .sctp: "write \(spelled) ADDRESS:PORT, or \(spelled) [IPV6-ADDRESS]:PORT"
+        case .fwmark: "write \(spelled) MARK, MARK an integer from 1 to 4294967295"
+        case .realServer: "write \(spelled) ADDRESS[:PORT]"
+        case .scheduler: "write \(spelled) NAME, e.g. rr, wrr, lc, wlc, sh, mh"
+        case .weight: "write \(spelled) WEIGHT, 0 to 65535"
+        case .uThreshold, .lThreshold: "write \(spelled) CONNECTIONS, 0 to 2147483647"
+        case .netmask: "write \(spelled) 255.255.255.0 (IPv4) or \(spelled) 64 (IPv6)"
+        case .schedFlags: "write \(spelled) FLAG[,FLAG...]"
+        case .tunType: "write \(spelled) ipip|gue|gre"
+        case .tunPort: "write \(spelled) PORT, 1 to 65535"
+        case .command(.startDaemon), .command(.stopDaemon): "write \(spelled) master or \(spelled) backup"
+        default: "write \(spelled) VALUE"
         }
     }
 
     // MARK: Lines
 
+    /// One line's command, once every check passed; the problems found otherwise (in
+    /// `diagnostics`).
     mutating func parse(_ tokens: [Tokenizer.Token]) -> Result {
         if let word = tokens.first, !word.text.hasPrefix("-") || word.text == "-" {
-            error(word, "expected a command, found '\(word.text)'",
-                  "begin the line with -A, -E, -D, -C, -a, -e, -d, -Z, --set, --start-daemon or --stop-daemon")
+            error(word, "expected a command, found '\(word.text)'", Self.commandHint)
             return Result()
         }
         let (occurrences, positional) = expand(tokens)
+        guard let lead = leadingCommand(occurrences, positional) else { return Result() }
+        let (first, command) = (lead.occurrence, lead.command)
+        var state = LineState(command: command, commandToken: first.located)
+        readSyncRole(first, &state)
+        let seen = applyOptions(occurrences.dropFirst(), after: first, &state)
+        // Positional arguments: only --set takes them.
+        let rest = command == .set ? readTimeouts(positional[...], first, &state) : positional[...]
+        rejectArguments(rest, &state)
+        readSchedulerFlags(&state)
+        checkAllowed(seen, first, &state)
+        switch command {
+        case .add, .edit:
+            checkService(&state, seen)
+        case .addServer, .editServer:
+            checkDestination(&state, seen)
+        default:
+            break
+        }
+        return build(state, seen)
+    }
 
+    static let commandHint = "begin the line with -A, -E, -D, -C, -a, -e, -d, -Z, --set, --start-daemon or --stop-daemon"
+
+    /// The line's command: its first option, one a rules file may hold. Nil (and the reason
+    /// reported) otherwise.
+    mutating func leadingCommand(_ occurrences: [Occurrence], _ positional: [Tokenizer.Token])
+        -> (occurrence: Occurrence, command: IpvsadmCommand)?
+    {
         guard let first = occurrences.first, case let .command(command) = first.option else {
             if let first = occurrences.first {
-                error(first.located, "a line must start with a command, not \(first.spelled)",
-                      "begin the line with -A, -E, -D, -C, -a, -e, -d, -Z, --set, --start-daemon or --stop-daemon")
+                error(first.located, "a line must start with a command, not \(first.spelled)", Self.commandHint)
             } else if let p = positional.first {
-                error(p, "expected a command, found '\(p.text)'",
-                      "begin the line with -A, -E, -D, -C, -a, -e, -d, -Z, --set, --start-daemon or --stop-daemon")
+                error(p, "expected a command, found '\(p.text)'", Self.commandHint)
             }
-            return Result()
+            return nil
         }
         guard command.allowedInRules else {
             error(first.located, "\(first.spelled) (\(command.name)) cannot be used in a rules file",
                   "rules files hold -A, -E, -D, -C, -a, -e, -d, -Z, --set, --start-daemon and --stop-daemon lines")
-            return Result()
+            return nil
         }
-        var state = LineState(command: command, commandToken: first.located)
-        if command == .startDaemon || command == .stopDaemon {
-            switch first.value {
-            case "master": state.role = .master
-            case "backup": state.role = .backup
-            default:
-                reject(first.valueToken, "invalid sync daemon role '\(first.value ?? "")'",
-                       "write \(first.spelled) master or \(first.spelled) backup", &state)
-            }
-        }
+        return (first, command)
+    }
 
+    /// --start-daemon's and --stop-daemon's value: master or backup.
+    mutating func readSyncRole(_ first: Occurrence, _ state: inout LineState) {
+        guard state.command == .startDaemon || state.command == .stopDaemon else { return }
+        switch first.value {
+        case "master": state.role = .master
+        case "backup": state.role = .backup
+        default:
+            reject(first.valueToken, "invalid sync daemon role '\(first.value ?? "")'",
+                   "write \(first.spelled) master or \(first.spelled) backup", &state)
+        }
+    }
+
+    /// The options after the command, in order, each applied unless it is a second command or
+    /// one of a class given already; returns the options applied, by class.
+    mutating func applyOptions(_ occurrences: ArraySlice<Occurrence>, after first: Occurrence,
+                               _ state: inout LineState) -> SeenOptions {
         var seen = SeenOptions()
-        for occ in occurrences.dropFirst() {
+        for occ in occurrences {
             if case .command = occ.option {
                 reject(occ.located, "more than one command on a line (\(first.spelled) and \(occ.spelled))",
                        "put each command on its own line", &state)
@@ -237,28 +281,35 @@ struct LineParser {
             }
             apply(occ, to: &state)
         }
+        return seen
+    }
 
-        // Positional arguments: only --set takes them.
-        var rest = positional[...]
-        if command == .set {
-            var values: [UInt32] = []
-            while values.count < 3, let p = rest.first {
-                rest = rest.dropFirst()
-                if let v = IpvsadmScan.number(p.text, 0...Self.maxTimeout) {
-                    values.append(UInt32(v))
-                } else {
-                    error(p, "invalid timeout '\(p.text)'", "a timeout is 0 to \(Self.maxTimeout) seconds (0 leaves it unchanged)")
-                    values.append(0)
-                    state.broken = true
-                }
-            }
-            if values.count < 3 {
-                reject(first.located, "--set needs 3 timeout values", "write --set TCP TCPFIN UDP, in seconds (0 leaves one unchanged)", &state)
+    /// --set's three timeouts, the first positional arguments; returns the arguments after them.
+    mutating func readTimeouts(_ positional: ArraySlice<Tokenizer.Token>, _ first: Occurrence,
+                               _ state: inout LineState) -> ArraySlice<Tokenizer.Token> {
+        var rest = positional
+        var values: [UInt32] = []
+        while values.count < 3, let p = rest.first {
+            rest = rest.dropFirst()
+            if let v = IpvsadmScan.number(p.text, 0...Self.maxTimeout) {
+                values.append(UInt32(v))
             } else {
-                state.timeouts = Timeouts(tcp: values[0], tcpFin: values[1], udp: values[2])
+                error(p, "invalid timeout '\(p.text)'", "a timeout is 0 to \(Self.maxTimeout) seconds (0 leaves it unchanged)")
+                values.append(0)
+                state.broken = true
             }
         }
-        for p in rest {
+        if values.count < 3 {
+            reject(first.located, "--set needs 3 timeout values", "write --set TCP TCPFIN UDP, in seconds (0 leaves one unchanged)", &state)
+        } else {
+            state.timeouts = Timeouts(tcp: values[0], tcpFin: values[1], udp: values[2])
+        }
+        return rest
+    }
+
+    /// Positional arguments no option takes: each an error.
+    mutating func rejectArguments(_ arguments: ArraySlice<Tokenizer.Token>, _ state: inout LineState) {
+        for p in arguments {
             if p.text.hasPrefix("#") {
                 error(p, "unexpected argument '\(p.text)'",
                       "comments must be on a line of their own, starting with # in column 1")
@@ -267,25 +318,30 @@ struct LineParser {
             }
             state.broken = true
         }
+    }
 
-        // Scheduler flags are read last, against the final scheduler (default wlc).
-        if let occ = state.schedFlags {
-            if let arg = occ.value {
-                if !arg.isEmpty {
-                    state.flags.subtract(IpvsadmNames.anySchedulerFlag)
-                    parseSchedulerFlags(arg, occ, &state)
-                }
-            } else if state.scheduler == "sh" || state.scheduler == "mh" {
-                // ipvsadm-save names only two flags of sh and mh, and writes a bare "-b"
-                // at the end of the line when just the third is set: read it back as that.
+    /// Scheduler flags are read last, against the final scheduler (default wlc).
+    mutating func readSchedulerFlags(_ state: inout LineState) {
+        guard let occ = state.schedFlags else { return }
+        if let arg = occ.value {
+            if !arg.isEmpty {
                 state.flags.subtract(IpvsadmNames.anySchedulerFlag)
-                state.flags.insert(.schedulerFlag3)
-            } else {
-                reject(occ.located, "option \(occ.spelled) needs a value", Self.valueHint(.schedFlags, occ.spelled), &state)
+                parseSchedulerFlags(arg, occ, &state)
             }
+        } else if state.scheduler == "sh" || state.scheduler == "mh" {
+            // ipvsadm-save names only two flags of sh and mh, and writes a bare "-b"
+            // at the end of the line when just the third is set: read it back as that.
+            state.flags.subtract(IpvsadmNames.anySchedulerFlag)
+            state.flags.insert(.schedulerFlag3)
+        } else {
+            reject(occ.located, "option \(occ.spelled) needs a value", Self.valueHint(.schedFlags, occ.spelled), &state)
         }
+    }
 
-        // ipvsadm's table of legal options per command.
+    /// ipvsadm's table of legal options per command: each option the command does not take,
+    /// and each it needs that is missing, an error.
+    mutating func checkAllowed(_ seen: SeenOptions, _ first: Occurrence, _ state: inout LineState) {
+        let command = state.command
         for (cls, occ) in seen.sorted(by: { $0.value.column < $1.value.column }) {
             if !command.required.contains(cls) && !command.optional.contains(cls) {
                 reject(occ.located, "option \(occ.spelled) cannot be used with \(first.spelled) (\(command.name))",
@@ -295,32 +351,22 @@ struct LineParser {
         for cls in command.required where seen[cls] == nil {
             reject(first.located, "\(first.spelled) (\(command.name)) needs \(cls.what)", Self.allowedHint(command, first.spelled), &state)
         }
-
-        switch command {
-        case .add, .edit:
-            checkService(&state, seen)
-        case .addServer, .editServer:
-            checkDestination(&state, seen)
-        default:
-            break
-        }
-        return build(state, seen)
     }
 
     static let maxTimeout = 86400 * 31
 
     static func allowedHint(_ command: IpvsadmCommand, _ spelled: String) -> String {
         switch command {
-        case .add, .edit: return "\(spelled) takes a service and -s, -p, -M, -o, --pe, -b"
-        case .delete: return "\(spelled) takes a service only"
-        case .addServer, .editServer: return "\(spelled) takes a service, -r and -g|-i|-m, -w, -x, -y, --tun-type, --tun-port, --tun-nocsum|--tun-csum|--tun-remcsum"
-        case .deleteServer: return "\(spelled) takes a service and -r only"
-        case .zero: return "\(spelled) takes an optional service only"
-        case .flush: return "\(spelled) takes no options"
-        case .set: return "write --set TCP TCPFIN UDP"
-        case .startDaemon: return "\(spelled) takes --mcast-interface, --syncid, --mcast-group, --mcast-port, --mcast-ttl, --sync-maxlen"
-        case .stopDaemon: return "\(spelled) takes --syncid only"
-        default: return ""
+        case .add, .edit: "\(spelled) takes a service and -s, -p, -M, -o, --pe, -b"
+        case .delete: "\(spelled) takes a service only"
+        case .addServer, .editServer: "\(spelled) takes a service, -r and -g|-i|-m, -w, -x, -y, --tun-type, --tun-port, --tun-nocsum|--tun-csum|--tun-remcsum"
+        case .deleteServer: "\(spelled) takes a service and -r only"
+        case .zero: "\(spelled) takes an optional service only"
+        case .flush: "\(spelled) takes no options"
+        case .set: "write --set TCP TCPFIN UDP"
+        case .startDaemon: "\(spelled) takes --mcast-interface, --syncid, --mcast-group, --mcast-port, --mcast-ttl, --sync-maxlen"
+        case .stopDaemon: "\(spelled) takes --syncid only"
+        default: ""
         }
     }
 
@@ -375,6 +421,27 @@ struct LineParser {
             if fwmarkGiven { return fwmark == 0 ? nil : .fwmark(fwmark, family: serviceFamily ?? .inet) }
             guard let p = serviceProtocol, let a = serviceAddress, !serviceBroken else { return nil }
             return .address(p, a, port: servicePort)
+        }
+
+        /// The virtual service `key` with the line's attributes (-A, -E).
+        func service(_ key: ServiceKey) -> Service {
+            Service(key: key, scheduler: scheduler, flags: flags, timeout: timeout, netmask: netmask,
+                    persistenceEngine: pe)
+        }
+
+        /// The real server (-a, -e); nil without -r.
+        var destination: Destination? {
+            guard let a = destinationAddress else { return nil }
+            let f: ForwardingMethod
+            switch forwarding {
+            case .masquerade: f = .masquerade
+            case .directRouting: f = .directRouting
+            case .tunnel:
+                f = .tunnel(Tunnel(kind: tunnelKind, port: tunnelPort,
+                                   checksum: Tunnel.Checksum(rawValue: tunnelFlags) ?? .none))
+            }
+            return Destination(address: a, port: destinationPort, forwarding: f, weight: weight,
+                               upperThreshold: upperThreshold, lowerThreshold: lowerThreshold)
         }
     }
 
@@ -597,6 +664,17 @@ struct LineParser {
             error(located, "invalid \(role) address '\(text)'", hint)
             return nil
         }
+        guard let parsed = addressAndPortText(text, located, role: role, hint: hint) else { return nil }
+        guard let portToken = parsed.portToken else { return (parsed.address, nil) }
+        guard let port = portNumber(portToken, protocol: proto) else { return nil }
+        return (parsed.address, port)
+    }
+
+    /// The address of `text` (`ADDRESS[:PORT]`, `IPV6`, `[IPV6]:PORT`; a host name resolved),
+    /// and its port's text where it has one. Nil, reported at `located`, when there is no address.
+    mutating func addressAndPortText(_ text: String, _ located: LocatedToken, role: String, hint: String)
+        -> (address: IPAddress, portToken: LocatedToken?)?
+    {
         var host = text
         var portText: String? = nil
         var portColumn = located.column
@@ -640,25 +718,24 @@ struct LineParser {
             }
             address = a
         }
-        var port: UInt16? = nil
-        if let p = portText {
-            let portToken = LocatedToken(column: portColumn, text: p)
-            if let n = IpvsadmScan.number(p, 0...65535) {
-                port = UInt16(n)
-            } else if let proto, let n = resolver.port(forService: p, protocol: proto) {
-                port = n
-            } else if IpvsadmScan.integer(p) != nil {
-                error(portToken, "port \(p) is out of range", "a port is 0 to 65535")
-                return nil
-            } else {
-                let known = proto.map { " for \(SystemResolver.protocolName($0))" } ?? ""
-                error(portToken, "unknown port or service name '\(p)'\(known)",
-                      proto == nil ? "give the virtual service before -r, or write the port as a number"
-                                   : "write the port as a number, or a name from /etc/services")
-                return nil
-            }
+        return (address, portText.map { LocatedToken(column: portColumn, text: $0) })
+    }
+
+    /// A port: a number from 0 to 65535, or a service name of `proto`. Nil, reported at
+    /// `portToken`, otherwise.
+    mutating func portNumber(_ portToken: LocatedToken, protocol proto: TransportProtocol?) -> UInt16? {
+        let p = portToken.text
+        if let n = IpvsadmScan.number(p, 0...65535) { return UInt16(n) }
+        if let proto, let n = resolver.port(forService: p, protocol: proto) { return n }
+        if IpvsadmScan.integer(p) != nil {
+            error(portToken, "port \(p) is out of range", "a port is 0 to 65535")
+        } else {
+            let known = proto.map { " for \(SystemResolver.protocolName($0))" } ?? ""
+            error(portToken, "unknown port or service name '\(p)'\(known)",
+                  proto == nil ? "give the virtual service before -r, or write the port as a number"
+                               : "write the port as a number, or a name from /etc/services")
         }
-        return (address, port)
+        return nil
     }
 
     /// ipvsadm's `parse_sched_flags`.
@@ -767,32 +844,15 @@ struct LineParser {
         guard !s.broken, !s.serviceBroken, !s.destinationBroken, diagnostics.isEmpty else { return result }
         let location = SourceLocation(file: file, line: line, column: s.commandToken.column)
         let action: RuleAction
-        func service(_ key: ServiceKey) -> Service {
-            Service(key: key, scheduler: s.scheduler, flags: s.flags, timeout: s.timeout, netmask: s.netmask,
-                    persistenceEngine: s.pe)
-        }
-        func destination() -> Destination? {
-            guard let a = s.destinationAddress else { return nil }
-            let f: ForwardingMethod
-            switch s.forwarding {
-            case .masquerade: f = .masquerade
-            case .directRouting: f = .directRouting
-            case .tunnel:
-                f = .tunnel(Tunnel(kind: s.tunnelKind, port: s.tunnelPort,
-                                   checksum: Tunnel.Checksum(rawValue: s.tunnelFlags) ?? .none))
-            }
-            return Destination(address: a, port: s.destinationPort, forwarding: f, weight: s.weight,
-                               upperThreshold: s.upperThreshold, lowerThreshold: s.lowerThreshold)
-        }
         switch s.command {
         case .add, .edit:
             guard let key = s.serviceKey else { return result }
-            action = s.command == .add ? .change(.addService(service(key))) : .change(.editService(service(key)))
+            action = s.command == .add ? .change(.addService(s.service(key))) : .change(.editService(s.service(key)))
         case .delete:
             guard let key = s.serviceKey else { return result }
             action = .change(.deleteService(key))
         case .addServer, .editServer:
-            guard let key = s.serviceKey, let d = destination() else { return result }
+            guard let key = s.serviceKey, let d = s.destination else { return result }
             action = s.command == .addServer ? .change(.addDestination(d, to: key)) : .change(.editDestination(d, in: key))
         case .deleteServer:
             guard let key = s.serviceKey, let a = s.destinationAddress else { return result }

@@ -10,7 +10,7 @@ import Testing
 
     /// The parsers of the file: the LVS half, the VRRP half, and the language's include forms.
     static let parserFiles = [
-        "Sources/HealthCheck/Config/ConfigParser.swift",
+        "Sources/HealthCheck/Config/Semantics.swift",
         "Sources/VRRPRouter/Config/VRRPConfigReader.swift",
         "Sources/VRRPRouter/Config/VRRPConfigReader+Globals.swift",
         "Sources/VRRPRouter/Config/VRRPConfigReader+Instance.swift",
