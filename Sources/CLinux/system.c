@@ -83,6 +83,12 @@ void swiftvs_heap_usage(size_t *held, size_t *in_use) {
     *in_use = m.uordblks + m.hblkhd;
 }
 
+void swiftvs_heap_mappings(size_t *blocks, size_t *bytes) {
+    struct mallinfo2 m = mallinfo2();
+    *blocks = m.hblks;
+    *bytes = m.hblkhd;
+}
+
 int swiftvs_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
     if (!posix_spawn_file_actions_addclosefrom_np) return ENOSYS;
     return posix_spawn_file_actions_addclosefrom_np(actions, from);

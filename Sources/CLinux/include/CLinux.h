@@ -121,6 +121,9 @@ int swiftvs_m_mmap_threshold(void);
 /// and of those the bytes in use.
 void swiftvs_heap_usage(size_t *held, size_t *in_use);
 
+/// mallinfo2(3)'s mappings: how many blocks malloc holds as mappings of their own, and their bytes.
+void swiftvs_heap_mappings(size_t *blocks, size_t *bytes);
+
 /// posix_spawn_file_actions_addclosefrom_np(3) (glibc 2.34): 0, the error number, or ENOSYS
 /// where the C library does not have it (it is linked weakly, so the binary still loads there).
 int swiftvs_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
