@@ -77,16 +77,12 @@ int swiftvs_m_arena_max(void) { return M_ARENA_MAX; }
 
 int swiftvs_m_mmap_threshold(void) { return M_MMAP_THRESHOLD; }
 
-void swiftvs_heap_usage(size_t *held, size_t *in_use) {
+struct swiftvs_heap swiftvs_heap_figures(void) {
     struct mallinfo2 m = mallinfo2();
-    *held = m.arena + m.hblkhd;
-    *in_use = m.uordblks + m.hblkhd;
-}
-
-void swiftvs_heap_mappings(size_t *blocks, size_t *bytes) {
-    struct mallinfo2 m = mallinfo2();
-    *blocks = m.hblks;
-    *bytes = m.hblkhd;
+    return (struct swiftvs_heap){
+        .held = m.arena + m.hblkhd, .in_use = m.uordblks + m.hblkhd,
+        .mapped_blocks = m.hblks, .mapped_bytes = m.hblkhd,
+    };
 }
 
 int swiftvs_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {

@@ -74,9 +74,8 @@ import Testing
             guard let colon = line.firstIndex(of: ":") else { continue }
             fields[String(line[..<colon])] = String(line[line.index(after: colon)...]).trimmingSpaces
         }
-        var held = 0, inUse = 0
-        swiftvs_heap_usage(&held, &inUse)
-        print("memory: \(step): rss \(fields["VmRSS"] ?? "?"), peak \(fields["VmHWM"] ?? "?"), anonymous \(fields["RssAnon"] ?? "?"), heap held \(held / 1024) kB, in use \(inUse / 1024) kB")
+        let heap = swiftvs_heap_figures()
+        print("memory: \(step): rss \(fields["VmRSS"] ?? "?"), peak \(fields["VmHWM"] ?? "?"), anonymous \(fields["RssAnon"] ?? "?"), heap held \(heap.held / 1024) kB, in use \(heap.in_use / 1024) kB")
     }
 }
 

@@ -36,13 +36,12 @@ struct DaemonMallocSettingsTests {
             guard let big = malloc(8 << 20) else { exit(2) }
             memset(big, 1, 8 << 20)
             free(big)
-            var before = (blocks: 0, bytes: 0), after = (blocks: 0, bytes: 0)
-            swiftvs_heap_mappings(&before.blocks, &before.bytes)
+            let before = swiftvs_heap_figures()
             let block = malloc(256 << 10)
-            swiftvs_heap_mappings(&after.blocks, &after.bytes)
+            let after = swiftvs_heap_figures()
             free(block)
             // One more mapping, of at least the block's size.
-            exit(after.blocks == before.blocks + 1 && after.bytes >= before.bytes + (256 << 10) ? 0 : 1)
+            exit(after.mapped_blocks == before.mapped_blocks + 1 && after.mapped_bytes >= before.mapped_bytes + (256 << 10) ? 0 : 1)
         }
     }
 }

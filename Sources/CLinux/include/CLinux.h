@@ -117,12 +117,17 @@ int swiftvs_m_arena_max(void);
 /// mapping of its own (given back to the system when freed).
 int swiftvs_m_mmap_threshold(void);
 
-/// mallinfo2(3) in two figures: the bytes malloc holds from the system (heap and mappings),
-/// and of those the bytes in use.
-void swiftvs_heap_usage(size_t *held, size_t *in_use);
+/// What malloc holds, from mallinfo2(3): the bytes it holds from the system (heap and mappings),
+/// of those the bytes in use, and the blocks that are mappings of their own with their bytes.
+struct swiftvs_heap {
+    size_t held;
+    size_t in_use;
+    size_t mapped_blocks;
+    size_t mapped_bytes;
+};
 
-/// mallinfo2(3)'s mappings: how many blocks malloc holds as mappings of their own, and their bytes.
-void swiftvs_heap_mappings(size_t *blocks, size_t *bytes);
+/// The heap's figures now (the daemon's memory tests read them).
+struct swiftvs_heap swiftvs_heap_figures(void);
 
 /// posix_spawn_file_actions_addclosefrom_np(3) (glibc 2.34): 0, the error number, or ENOSYS
 /// where the C library does not have it (it is linked weakly, so the binary still loads there).
