@@ -519,6 +519,20 @@ class Daemon:
                     values[k] = int(v.split()[0]) / 1024
         return values["VmRSS"], values["VmHWM"], values["RssAnon"], values["RssFile"]
 
+    def resident_parts(self):
+        """Where the VRRP process's resident set is: KB per (object, permissions) from
+        /proc/PID/smaps, anonymous mappings as "[anon]", largest first."""
+        parts, key = {}, None
+        with open("/proc/%d/smaps" % self.vrrp_pid()) as f:
+            for text in f:
+                fields = text.split()
+                if fields and "-" in fields[0] and ":" not in fields[0]:
+                    name = os.path.basename(fields[5]) if len(fields) >= 6 else "[anon]"
+                    key = "%s %s" % (name, fields[1][:3])
+                elif key and fields[:1] == ["Rss:"]:
+                    parts[key] = parts.get(key, 0) + int(fields[1])
+        return sorted(((kb, k) for k, kb in parts.items() if kb), reverse=True)
+
     def count_log(self, needle):
         try:
             with open(self.log, errors="replace") as f:
@@ -823,6 +837,12 @@ def case_idle(args, workdir):
                       cpu[impl][1], 100 * cpu[impl][1] / (t1 - t0), fmt(ticks[impl][0]), fmt(ticks[impl][1])))
             detail("%s RSS: master %.1f MB (peak %.1f; anonymous %.1f, file %.1f), backup %.1f MB (peak %.1f; "
                    "anonymous %.1f, file %.1f)" % (impl, mr, mh, ma, mf, br, bh, ba, bf))
+        # Where each master's resident set lies (the mappings of 16 KB and more).
+        for impl, (m, _) in daemons.items():
+            parts = m.resident_parts()
+            detail("%s master's resident set by mapping (KB): %s; others %d KB"
+                   % (impl, ", ".join("%s %d" % (k, kb) for kb, k in parts if kb >= 16),
+                      sum(kb for kb, _ in parts if kb < 16)))
         for impl, s in segs.items():
             m_adv = [a for a in s.adverts(s.addr["n2"], t0) if a.time <= t1]
             b_adv = [a for a in s.adverts(s.addr["n1"], t0) if a.time <= t1]
