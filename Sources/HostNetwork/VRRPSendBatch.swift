@@ -23,8 +23,10 @@ public struct VRRPSendBatch: Sendable {
 
     /// Adds one datagram, in the form `VRRPSendSocket.send(_:to:from:)` takes it (IPv4: the
     /// whole datagram with its header; IPv6: the VRRP message, `source` its IPV6_PKTINFO
-    /// source).
-    public mutating func append(_ bytes: some Collection<UInt8>, to destination: IPAddress, from source: IPAddress? = nil) {
+    /// source). An array, not any collection: a master calls this for every advert from another
+    /// module, where a generic parameter left the copy to the standard library's unspecialised
+    /// code (its iterator and witness calls), whose pages the idle daemon then kept resident.
+    public mutating func append(_ bytes: [UInt8], to destination: IPAddress, from source: IPAddress? = nil) {
         var item = swiftvs_send_item()
         item.offset = UInt32(data.count)
         item.length = UInt32(bytes.count)
