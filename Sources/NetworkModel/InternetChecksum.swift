@@ -5,12 +5,16 @@
 /// summed whole except the last) and read ``value``. A region that already carries its
 /// checksum verifies when ``value`` is 0.
 public struct InternetChecksum: Sendable, Hashable {
-    private var sum: UInt32 = 0
+    @usableFromInline var sum: UInt32 = 0
 
     /// An empty sum.
     public init() {}
 
     /// Adds bytes; a trailing odd byte counts as the high half of a word padded with zero.
+    /// Inlinable, so that a caller in another module sums its own array or slice through code
+    /// specialised for it, not through the standard library's generic witnesses (which an idle
+    /// VRRP master otherwise runs for every advert it restamps).
+    @inlinable
     public mutating func add(_ bytes: some Sequence<UInt8>) {
         // Arrays, slices and buffers (every caller's case) are summed from their storage: the
         // element-by-element walk below, called across modules unspecialized, went through an
@@ -30,7 +34,8 @@ public struct InternetChecksum: Sendable, Hashable {
     }
 
     /// Adds the bytes of one contiguous region (as `add(_:)` does).
-    private mutating func add(contiguous bytes: UnsafeRawBufferPointer) {
+    @usableFromInline
+    mutating func add(contiguous bytes: UnsafeRawBufferPointer) {
         var i = 0
         let n = bytes.count
         while i + 1 < n {
@@ -53,13 +58,15 @@ public struct InternetChecksum: Sendable, Hashable {
     public var value: UInt16 { ~UInt16(truncatingIfNeeded: sum) }
 
     /// RFC 1071 checksum of one region.
+    @inlinable
     public static func of(_ bytes: some Sequence<UInt8>) -> UInt16 {
         var c = InternetChecksum()
         c.add(bytes)
         return c.value
     }
 
-    private mutating func fold() {
+    @usableFromInline
+    mutating func fold() {
         while sum > 0xFFFF { sum = (sum & 0xFFFF) &+ (sum >> 16) }
     }
 }
