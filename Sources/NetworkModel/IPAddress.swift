@@ -87,8 +87,11 @@ public enum IPAddress: Sendable, Hashable, Comparable {
     }
 
     /// Builds an address from network-order bytes (4 or 16 of them).
+    @inlinable
     public init?(bytes: some Collection<UInt8>) {
         // From the storage when there is one (no array, no iterator: this runs per advert).
+        // Inlinable: the VRRP decoder calls it per advert from another module, where the
+        // unspecialised generic went through the standard library's witnesses.
         if let made = bytes.withContiguousStorageIfAvailable({ IPAddress(contiguous: UnsafeRawBufferPointer($0)) }) {
             guard let made else { return nil }
             self = made
