@@ -16,7 +16,10 @@ public enum VRRPTimers {
     /// Master_Down_Interval: 3 × interval + skew.
     public static func masterDownInterval(priority: UInt8, advertInterval: Duration,
                                           version: VRRPVersion) -> Duration {
-        advertInterval * 3 + skew(priority: priority, advertInterval: advertInterval, version: version)
+        // Added, not `* 3`: Duration's multiplication by an integer is generic over the integer
+        // type, and a backup runs this for every advert it accepts.
+        advertInterval + advertInterval + advertInterval
+            + skew(priority: priority, advertInterval: advertInterval, version: version)
     }
 
     /// The skew of priority 255 (keepalived's VRRP_TIMER_SKEW_MIN): 1/256 s in v2,
