@@ -78,7 +78,8 @@ awk -v variants="$W/variants" '
 # The names in three groups, each in the order seen: the functions of this package's objects
 # (each in a section of its own: -function-sections), then the libraries' (glibc's objects, the
 # runtime's C++ pieces, the standard library's functions that have sections of their own), then
-# those in the standard library's one 1.6 MB `.text` of Swift.o. lld gives a section the place
+# those in the standard library's one 1.6 MB `.text` of Swift.o and the toolchain's other
+# whole-object sections (Scripts/lib/whole-object-names.py). lld gives a section the place
 # of the first name it holds: one early name of Swift.o's `.text` (or of a glibc object) put
 # all of it among ours, and `list -c`'s own code lay spread from 0x6f0000 to 0x8e0000 among
 # the library's, touching twice the 64 KB windows it fills when it is one block. A name Swift.o's
@@ -87,8 +88,8 @@ awk -v variants="$W/variants" '
 # library's strong definition wins over our weak one.
 find "$BIN" -path '*.build/*.o' -print0 | xargs -0 nm --defined-only |
   awk 'NF == 3 && $2 ~ /^[TtWw]$/ { print $3 }' | sort -u >"$W/own"
-core=$(dirname "$(dirname "$(readlink -f "$(command -v swiftc)")")")/lib/swift_static/linux/libswiftCore.a
-(cd "$W" && ar x "$core" Swift.o && readelf -sW Swift.o | awk '$7 == 2 { print $8 }' | sort -u >"$W/core-text")
+# The names of Swift.o's `.text` and of the toolchain's other whole-object code sections.
+python3 Scripts/lib/whole-object-names.py >"$W/core-text"
 awk -v own="$W/own" -v core="$W/core-text" '
   BEGIN { while ((getline l < own) > 0) o[l] = 1; while ((getline l < core) > 0) c[l] = 1 }
   { g = ($0 in c) ? 3 : ($0 in o) ? 1 : 2; names[g] = names[g] $0 "\n" }

@@ -27,10 +27,8 @@ of the build, so it runs a copy without debug information):
 C++ names a dump made without --demangle=no carries demangled are mapped back through nm.
 """
 import collections
-import glob
 import os
 import re
-import shutil
 import subprocess
 import sys
 
@@ -47,32 +45,6 @@ def symbols(exe):
             mangled.add(r[2])
             back.setdefault(d[2], r[2])
     return mangled, back
-
-
-def whole_object_names(limit=32 * 1024):
-    """Functions of the Swift toolchain's static libraries that sit in a code section larger than
-    `limit` holding a whole object's functions (the standard library's Swift.o: one 1.6 MB
-    .text; _Concurrency.o's 250 KB; libdispatch's queue.c.o): the link moves such a section
-    only as a whole, to where its first name in the order file puts it."""
-    swiftc = os.path.realpath(shutil.which("swiftc") or "/usr/bin/swiftc")
-    static = os.path.join(os.path.dirname(swiftc), "..", "lib", "swift_static", "linux")
-    names = set()
-    for archive in glob.glob(os.path.join(static, "*.a")):
-        big, member = {}, None
-        for line in subprocess.run(["readelf", "-SW", archive], capture_output=True, text=True, errors="replace").stdout.splitlines():
-            if line.startswith("File: "):
-                member = line[6:]
-            m = re.match(r"\s*\[\s*(\d+)\] (\S+)\s+PROGBITS\s+\S+\s+\S+\s+(\S+)", line)
-            if m and m.group(2) == ".text" and int(m.group(3), 16) > limit:
-                big.setdefault(member, set()).add(m.group(1))
-        for line in subprocess.run(["readelf", "-sW", archive], capture_output=True, text=True, errors="replace").stdout.splitlines():
-            if line.startswith("File: "):
-                member = line[6:]
-                continue
-            fields = line.split()
-            if len(fields) == 8 and fields[3] == "FUNC" and fields[6] in big.get(member, ()):
-                names.add(fields[7])
-    return names
 
 
 def self_costs(path, obj):
@@ -120,7 +92,8 @@ def main():
     # The functions that move one by one first, together; the ones that sit in a whole object's
     # section after them. Listed among the others, the standard library's 1.6 MB section went
     # where its hottest function was, and the daemon's idle functions lay on both sides of it.
-    whole = whole_object_names()
+    whole = set(subprocess.run([sys.executable, os.path.join(os.path.dirname(__file__), "whole-object-names.py")],
+                               check=True, capture_output=True, text=True).stdout.split())
     for symbol in [s for s in order if s not in whole] + [s for s in order if s in whole]:
         print(symbol)
     print("order-vrrp: %d functions (%d in whole-object sections, last), %d names not found in %s"
