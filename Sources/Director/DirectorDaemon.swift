@@ -128,7 +128,7 @@ public struct DirectorDaemon: Sendable {
         let vrrpStarted = vrrp.map { _ in StartGate() }
         if let vrrp { add(VRRPService(engine: vrrp, logger: logger, after: lvsStarted, started: vrrpStarted), "vrrp") }
         if let last = vrrpStarted ?? lvsStarted {
-            add(StartupMemoryService(after: last, logger: logger, firstElection: await vrrp?.config.firstElectionSpan,
+            add(StartupMemoryService(after: last, reactor: reactor, logger: logger, firstElection: await vrrp?.config.firstElectionSpan,
                                      afterStart: { [reader] in reader.completeSnapshot() }), "memory")
         }
         add(ReloadService(daemon: self, hangups: hangups), "reload")
