@@ -105,17 +105,17 @@ static int has_text_relocations(const struct dl_phdr_info *info) {
     return 0;
 }
 
-/* The kernel's vDSO (a special mapping, not a file): its program headers lie in its image. */
-static int is_vdso(const struct dl_phdr_info *info) {
+int swiftvs_is_vdso(const void *phdr) {
     uintptr_t vdso = (uintptr_t)getauxval(AT_SYSINFO_EHDR);
-    uintptr_t phdr = (uintptr_t)info->dlpi_phdr;
-    return vdso != 0 && phdr >= vdso && phdr < vdso + 65536;
+    if (vdso == 0) return 0;
+    const ElfW(Ehdr) *ehdr = (const ElfW(Ehdr) *)vdso;
+    return (uintptr_t)phdr == vdso + ehdr->e_phoff;
 }
 
 static int release_segments(struct dl_phdr_info *info, size_t size, void *data) {
     (void)size;
     struct release_totals *totals = data;
-    if (is_vdso(info) || has_text_relocations(info)) return 0;
+    if (swiftvs_is_vdso(info->dlpi_phdr) || has_text_relocations(info)) return 0;
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];

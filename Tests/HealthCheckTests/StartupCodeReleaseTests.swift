@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLinux
 import EventLoop
 import Testing
 
@@ -20,6 +21,39 @@ struct StartupCodeReleaseTests {
         // Its code and its relocated data still work: a call through libc and libm.
         #expect(strlen("swiftvs") == 7)
         #expect(cos(0.0) == 1.0)
+    }
+
+    /// The release leaves the vDSO alone and only it. The dynamic loader is mapped right after the
+    /// vDSO's pages here; the earlier test ("program headers within 64 KB of the vDSO") took the
+    /// loader for it, and an idle daemon kept its 150 KB of code mapped. (Whether the loader's
+    /// pages leave is not read from this process's resident set: its Swift libraries are shared
+    /// objects that reach their thread-local variables through the loader's `__tls_get_addr`, so
+    /// the test's other threads map that code again at once. The daemon links the runtime in.)
+    @Test func onlyTheVDSOIsTakenForTheVDSO() throws {
+        let maps = try #require(Self.read("/proc/self/maps"), "/proc/self/maps unreadable")
+        let vdso = try #require(Self.firstMapping(in: maps, named: { $0 == "[vdso]" }), "no vDSO mapped")
+        #expect(swiftvs_is_vdso(Self.programHeaders(at: vdso)) == 1)
+        for object in ["/ld-linux", "/libc.so"] {
+            let start = try #require(Self.firstMapping(in: maps, named: { $0.contains(object) }), "\(object) not mapped")
+            #expect(swiftvs_is_vdso(Self.programHeaders(at: start)) == 0,
+                    "\(object), mapped \(Int(bitPattern: start) - Int(bitPattern: vdso)) bytes from the vDSO, taken for it")
+        }
+    }
+
+    /// The start of the first mapping whose path satisfies `named` (its ELF header, offset 0).
+    static func firstMapping(in maps: String, named: (Substring) -> Bool) -> UInt? {
+        for line in maps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 6, named(fields[5]), fields[2] == "00000000" || fields[5] == "[vdso]" else { continue }
+            return fields[0].split(separator: "-").first.flatMap { UInt($0, radix: 16) }
+        }
+        return nil
+    }
+
+    /// The program headers of the ELF image mapped at `start` (its header's e_phoff after it).
+    static func programHeaders(at start: UInt) -> UnsafeRawPointer? {
+        guard let header = UnsafeRawPointer(bitPattern: start) else { return nil }
+        return header + Int(header.loadUnaligned(fromByteOffset: 32, as: UInt64.self))
     }
 
     /// The resident KB of the file-backed, never-written mappings of the object whose path

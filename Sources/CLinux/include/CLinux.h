@@ -143,6 +143,12 @@ int swiftvs_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
 /// released from the page tables' reach (0 when no segment was found), or -errno.
 long swiftvs_release_startup_code(void);
 
+/// Whether the program headers at `phdr` (a `dl_phdr_info`'s `dlpi_phdr`) are the kernel's
+/// vDSO's, which `swiftvs_release_startup_code` leaves alone (a special mapping, not a file):
+/// the ones its ELF header, at AT_SYSINFO_EHDR, points to. (Not "within 64 KB of it": the
+/// dynamic loader is often mapped right after the vDSO's two pages, and was taken for it.)
+int swiftvs_is_vdso(const void *phdr);
+
 // MARK: - Arguments (arguments.c)
 
 /// The process's argument vector as the C library gave it to the program's constructors (argc
