@@ -153,6 +153,7 @@ static int release_segments(struct dl_phdr_info *info, size_t size, void *data) 
 }
 
 long swiftvs_release_startup_code(void) {
+    malloc_trim(0);
     struct release_totals totals = {0, 0};
     dl_iterate_phdr(release_segments, &totals);
     return totals.error ? -totals.error : totals.bytes;
