@@ -90,7 +90,17 @@ int swiftvs_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
     return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }
 
-struct release_totals { long bytes; int error; };
+/* What a release will drop: the read-only segments of every loaded object, as page ranges, all
+   read from the program headers before any is released (the headers lie in each object's first
+   segment: reading the next one after releasing that segment mapped it whole again, 60 KB of
+   libm's, 64 KB of libc's). More ranges than fit are released as they are found. */
+enum { release_most = 128 };
+struct release_plan {
+    uintptr_t start[release_most], end[release_most];
+    int count;
+    long bytes;
+    int error;
+};
 
 /* Whether an object was linked with text relocations: its "read-only" segments were then
    written by the dynamic loader, and dropping their pages would lose the relocations. */
@@ -112,27 +122,21 @@ int swiftvs_is_vdso(const void *phdr) {
     return (uintptr_t)phdr == vdso + ehdr->e_phoff;
 }
 
-static int release_range(struct release_totals *totals, uintptr_t start, uintptr_t end) {
+static int release_range(struct release_plan *plan, uintptr_t start, uintptr_t end) {
     if (madvise((void *)start, end - start, MADV_RANDOM) != 0
         || madvise((void *)start, end - start, MADV_DONTNEED) != 0) {
-        totals->error = errno;
+        plan->error = errno;
         return 1;
     }
-    totals->bytes += (long)(end - start);
+    plan->bytes += (long)(end - start);
     return 0;
 }
 
-/* An object's read-only segments, all read from its program headers before any is released:
-   the headers lie in the first segment, and reading the next one after releasing it mapped that
-   whole segment again (ELF header, symbol tables: 60 KB of libm's, 64 KB of libc's). */
-static int release_segments(struct dl_phdr_info *info, size_t size, void *data) {
+static int collect_segments(struct dl_phdr_info *info, size_t size, void *data) {
     (void)size;
-    struct release_totals *totals = data;
+    struct release_plan *plan = data;
     if (swiftvs_is_vdso(info->dlpi_phdr) || has_text_relocations(info)) return 0;
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
-    enum { most = 16 };
-    uintptr_t starts[most], ends[most];
-    int count = 0;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         /* Writable segments hold data and, once relocated, the RELRO pages (GOT, vtables):
@@ -141,22 +145,32 @@ static int release_segments(struct dl_phdr_info *info, size_t size, void *data) 
         uintptr_t start = (info->dlpi_addr + ph->p_vaddr + page - 1) & ~(page - 1);
         uintptr_t end = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz) & ~(page - 1);
         if (end <= start) continue;
-        if (count == most) {   /* more than any linker makes: release these now, read on */
-            for (int k = 0; k < count; k++) if (release_range(totals, starts[k], ends[k])) return 1;
-            count = 0;
+        if (plan->count == release_most) {
+            if (release_range(plan, start, end)) return 1;
+            continue;
         }
-        starts[count] = start;
-        ends[count++] = end;
+        plan->start[plan->count] = start;
+        plan->end[plan->count++] = end;
     }
-    for (int k = 0; k < count; k++) if (release_range(totals, starts[k], ends[k])) return 1;
     return 0;
 }
 
 long swiftvs_release_startup_code(void) {
     malloc_trim(0);
-    struct release_totals totals = {0, 0};
-    dl_iterate_phdr(release_segments, &totals);
-    return totals.error ? -totals.error : totals.bytes;
+    struct release_plan plan = {.count = 0, .bytes = 0, .error = 0};
+    dl_iterate_phdr(collect_segments, &plan);
+    /* The range holding libc's madvise goes last: released earlier, each later call through the
+       wrapper mapped its 64 KB of libc again. What runs after the last one (the wrapper's
+       return, this function, its callers in the executable) is the code the daemon's layout
+       keeps among what it runs anyway (Scripts/lib/swiftvs-release.order). */
+    uintptr_t wrapper = (uintptr_t)&madvise;
+    for (int last = 0; last < 2 && !plan.error; last++) {
+        for (int k = 0; k < plan.count; k++) {
+            int holds = plan.start[k] <= wrapper && wrapper < plan.end[k];
+            if (holds == last && release_range(&plan, plan.start[k], plan.end[k])) break;
+        }
+    }
+    return plan.error ? -plan.error : plan.bytes;
 }
 
 int swiftvs_enter_netns(int fd) { return setns(fd, CLONE_NEWNET); }

@@ -136,11 +136,13 @@ int swiftvs_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from);
 /// Unmaps from this process the pages of the read-only segments (code and constant data:
 /// never written, so they come back from the page cache as they are when touched again) of
 /// the executable and of every shared library loaded (libc, libm, libnl, the dynamic loader),
-/// after asking the kernel for no read-ahead there (MADV_RANDOM). Not the vDSO, nor an object
-/// linked with text relocations. Called once a daemon has started, it drops the start-up code
-/// (and the libraries' IFUNC resolvers and relocation work) and whatever the kernel mapped
-/// around it; what the daemon runs afterwards is mapped again as it is used. Returns the bytes
-/// released from the page tables' reach (0 when no segment was found), or -errno.
+/// after asking the kernel for no read-ahead there (MADV_RANDOM), and first gives malloc's free
+/// pages back (malloc_trim). Not the vDSO, nor an object linked with text relocations. Called
+/// once a daemon has started, it drops the start-up code (and the libraries' IFUNC resolvers
+/// and relocation work) and whatever the kernel mapped around it; what the daemon runs
+/// afterwards is mapped again as it is used. Every range is found before any is released, and
+/// libc's code (where madvise is) goes last, so the release itself maps little back. Returns
+/// the bytes released from the page tables' reach (0 when no segment was found), or -errno.
 long swiftvs_release_startup_code(void);
 
 /// Whether the program headers at `phdr` (a `dl_phdr_info`'s `dlpi_phdr`) are the kernel's
