@@ -35,8 +35,8 @@ struct StartupMemoryService: Service {
         let now = ContinuousClock.now
         var timers = [release(what: "start-up", at: now)]
         if let firstElection { timers.append(release(what: "first-election", at: now + firstElection)) }
-        try? await gracefulShutdown()
-        for id in timers { reactor.cancelTimer(id) }
+        defer { for id in timers { reactor.cancelTimer(id) } }
+        try await gracefulShutdown()
     }
 
     /// Schedules one release on the reactor. The debug line comes before the release, the
