@@ -8,7 +8,10 @@ import Testing
 /// `SystemCalls.releaseStartupCode`: the read-only pages of the shared libraries (here libc's)
 /// leave the resident set as the executable's do, and the process runs on (they come back from
 /// the page cache when used). It releases this test process's pages as it does the daemon's;
-/// the other tests fault back what they run.
+/// the other tests fault back what they run. (That libc's first segment, its symbol tables,
+/// stays out after the release is not asserted here: any test that loads a library meanwhile,
+/// SSL_GET's dlopen of libssl among them, reads them again to bind its symbols. The full unit
+/// pass did, once in two runs; the release's own reads were traced instead, docs/benchmarks.md.)
 @Suite("Daemon: start-up code released from the resident set")
 struct StartupCodeReleaseTests {
     @Test func theLibrariesReadOnlyPagesLeaveTheResidentSet() throws {
@@ -18,10 +21,6 @@ struct StartupCodeReleaseTests {
         #expect(released > 0, "releaseStartupCode returned \(released)")
         let after = try Self.readOnlyResidentKB(of: "/libc.so")
         #expect(after < before, "libc's read-only pages resident: \(before) KB before, \(after) KB after")
-        // Its first segment (ELF header, program headers, symbol tables) is not read again by
-        // the release itself, which read the program headers there after releasing it.
-        let headers = try Self.readOnlyResidentKB(of: "/libc.so", offset: "00000000")
-        #expect(headers == 0, "libc's first segment resident after the release: \(headers) KB")
         // Its code and its relocated data still work: a call through libc and libm.
         #expect(strlen("swiftvs") == 7)
         #expect(cos(0.0) == 1.0)
@@ -61,16 +60,14 @@ struct StartupCodeReleaseTests {
     }
 
     /// The resident KB of the file-backed, never-written mappings of the object whose path
-    /// contains `name` (only the mapping at file offset `offset`, hex as smaps writes it, when
-    /// given), from /proc/self/smaps.
-    static func readOnlyResidentKB(of name: String, offset: String? = nil) throws -> Int {
+    /// contains `name`, from /proc/self/smaps.
+    static func readOnlyResidentKB(of name: String) throws -> Int {
         let text = try #require(Self.read("/proc/self/smaps"), "/proc/self/smaps unreadable")
         var total = 0, counting = false, rss = 0
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             if let first = fields.first, first.contains("-"), fields.count >= 5, first.first?.isHexDigit == true {
                 counting = fields.count >= 6 && fields[5].contains(name) && !fields[1].contains("w")
-                    && offset.map { fields[2] == $0 } ?? true
                 rss = 0
             } else if counting, fields.first == "Rss:", fields.count >= 2 {
                 rss = Int(fields[1]) ?? 0
