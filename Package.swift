@@ -70,6 +70,9 @@ let package = Package(
         // Value layouts that keep large tables small: `SparsePair`, two seldom-set optionals
         // behind one reference. Dependency-free.
         .target(name: "CompactStorage"),
+        // `Moment`: ContinuousClock's time as whole nanoseconds, for what runs at every wake-up
+        // of an idle daemon (the reactor's timers, VRRP deadlines). Dependency-free.
+        .target(name: "TimeBase"),
         // The one errno vocabulary: swift-system's Errno and FileDescriptor (re-exported) and the
         // EINTR retry for the calls it does not wrap (`valueOrErrno`).
         .target(name: "SystemErrors", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
@@ -176,6 +179,7 @@ let package = Package(
         .testTarget(name: "SerializationTests", dependencies: ["Serialization"]),
         .testTarget(name: "CompactStorageTests", dependencies: ["CompactStorage"]),
         .testTarget(name: "SystemErrorsTests", dependencies: ["SystemErrors"]),
+        .testTarget(name: "TimeBaseTests", dependencies: ["TimeBase"]),
         .testTarget(name: "HealthCheckTests", dependencies: ["HealthCheck", "Director", "EventLoop", "KeepalivedConfig", "IPVS", "IPVSRules",
                                                            "FirewallMarks", "DaemonMetrics", "CLinux",
                                                            .product(name: "Logging", package: "swift-log")],
