@@ -105,7 +105,7 @@ let package = Package(
         .target(name: "NetworkNamespaces", dependencies: ["CLinux", "SystemErrors"]),
         // The epoll reactor (waits, timers, a TaskExecutor), the process runner that starts and
         // supervises scripts on it, and the system calls they need. Knows nothing of keepalived.
-        .target(name: "EventLoop", dependencies: ["CLinux", "SystemErrors"]),
+        .target(name: "EventLoop", dependencies: ["CLinux", "SystemErrors", "TimeBase"]),
         // keepalived.conf as a language: lexer, statement tree with includes, locations and
         // diagnostics, the file-system seam, quoting, and the value readers every semantic pass
         // (LVS today, VRRP next) uses over the same tree.

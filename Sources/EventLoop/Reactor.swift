@@ -6,6 +6,7 @@ import Musl
 import CLinux
 import SystemErrors
 import Synchronization
+import TimeBase
 
 /// One epoll instance served by one dedicated thread. Every checker socket, MISC_CHECK child and
 /// timer waits here, so thousands of checks in flight cost one thread and one epoll_wait per
@@ -48,24 +49,32 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
         var fd: Int32
         /// A suspended task (`wait`) or a function (`watch`).
         var resume: Resumer<Outcome>
+        /// The deadline's timer (0: none).
+        var timerID: UInt64 = 0
     }
 
     /// A descriptor watched until `unregister`, its body called on the reactor thread at every
     /// pass that finds it ready.
     private struct Registration {
+        var id: UInt64
         var fd: Int32
         var events: UInt32
         var body: @Sendable (UInt32) -> Void
-        /// `register(fd:events:coalescing:_:)`'s window (nil: every readiness is reported).
-        var window: Duration?
+        /// `register(fd:events:coalescing:_:)`'s window in nanoseconds (nil: every readiness is
+        /// reported).
+        var window: Int64?
         /// When it was last found ready (for the window).
-        var lastReady: ContinuousClock.Instant?
+        var lastReady: Moment?
         /// Readiness is not watched until the window's timer (`Timed.resume`).
         var paused = false
     }
 
     private enum Timed {
-        case waiter
+        /// The deadline of the wait with this id.
+        case waiter(UInt64)
+        /// A `sleep` whose continuation is not in yet (its slot is taken first, so that a
+        /// cancellation can find it).
+        case sleeping
         case sleeper(CheckedContinuation<Void, any Error>)
         case process(ProcessWatch)
         case callback(@Sendable () -> Void)
@@ -75,10 +84,12 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
 
     private struct State {
         var waiters: [UInt64: Waiter] = [:]
-        /// Persistent descriptor registrations (`register(fd:events:_:)`), by id.
-        var registrations: [UInt64: Registration] = [:]
-        /// What each live timer id stands for (waiters' timers are looked up in `waiters`).
-        var timed: [UInt64: Timed] = [:]
+        /// Persistent descriptor registrations (`register(fd:events:_:)`): a handful for the
+        /// process's life, searched by id (a few comparisons, where a dictionary hashed the id at
+        /// every event).
+        var registrations: [Registration] = []
+        /// What each live timer stands for, under the ids in the heap's entries.
+        var timed = SlotTable<Timed>()
         var processes: [UInt64: ProcessWatch] = [:]
         var cancelledEarly: Set<UInt64> = []
         var nextID: UInt64 = 1
@@ -91,6 +102,10 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
         mutating func newID() -> UInt64 {
             defer { nextID += 1 }
             return nextID
+        }
+
+        func registrationIndex(_ id: UInt64) -> Int? {
+            registrations.firstIndex { $0.id == id }
         }
     }
 
@@ -192,11 +207,12 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
                         immediate = .ready(SystemCalls.EPOLLERR)
                         return
                     }
-                    s.waiters[id] = Waiter(fd: fd, resume: .task(cont))
+                    var waiter = Waiter(fd: fd, resume: .task(cont))
                     if let deadline {
-                        s.timed[id] = .waiter
-                        wake = addTimer(&s, deadline: deadline, id: id)
+                        waiter.timerID = s.timed.insert(.waiter(id))
+                        wake = addTimer(&s, deadline: Moment(deadline), id: waiter.timerID)
                     }
+                    s.waiters[id] = waiter
                 }
                 if let immediate { cont.resume(returning: immediate) }
                 if wake { poke() }
@@ -205,7 +221,7 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
             let waiter = state.withLock { s -> Waiter? in
                 if let w = s.waiters.removeValue(forKey: id) {
                     SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, w.fd)
-                    s.timed[id] = nil
+                    s.timed.remove(w.timerID)
                     return w
                 }
                 s.cancelledEarly.insert(id)
@@ -232,10 +248,11 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
                 failed = true
                 return (id, false)
             }
-            s.waiters[id] = Waiter(fd: fd, resume: .callback(body))
+            var waiter = Waiter(fd: fd, resume: .callback(body))
+            defer { s.waiters[id] = waiter }
             guard let deadline else { return (id, false) }
-            s.timed[id] = .waiter
-            return (id, addTimer(&s, deadline: deadline, id: id))
+            waiter.timerID = s.timed.insert(.waiter(id))
+            return (id, addTimer(&s, deadline: Moment(deadline), id: waiter.timerID))
         }
         if failed { body(.ready(SystemCalls.EPOLLERR)) }
         if wake { poke() }
@@ -248,7 +265,7 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
         let waiter = state.withLock { s -> Waiter? in
             guard let w = s.waiters.removeValue(forKey: id) else { return nil }
             SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, w.fd)
-            s.timed[id] = nil
+            s.timed.remove(w.timerID)
             return w
         }
         waiter?.resume(.cancelled)
@@ -273,7 +290,7 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
         state.withLock { s -> Result<UInt64, Errno> in
             let id = s.newID()
             guard Self.control(epfd, SystemCalls.EPOLL_CTL_ADD, fd, events: events, data: id) == 0 else { return .failure(.current) }
-            s.registrations[id] = Registration(fd: fd, events: events, body: body, window: window)
+            s.registrations.append(Registration(id: id, fd: fd, events: events, body: body, window: window?.inNanoseconds))
             return .success(id)
         }
     }
@@ -281,7 +298,8 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
     /// Ends a `register`: the descriptor leaves the epoll set (call it before closing it).
     public func unregister(_ id: UInt64) {
         state.withLock { s in
-            guard let r = s.registrations.removeValue(forKey: id) else { return }
+            guard let i = s.registrationIndex(id) else { return }
+            let r = s.registrations.remove(at: i)
             SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, r.fd)
         }
     }
@@ -289,30 +307,36 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
     /// Sleeps until `deadline` on the reactor's timer heap; throws CancellationError when the
     /// task is cancelled.
     public func sleep(until deadline: ContinuousClock.Instant) async throws {
-        let id = state.withLock { $0.newID() }
+        // The timer's slot first: a cancellation that comes before the continuation is in
+        // removes it, and the continuation then finds it gone.
+        let id = state.withLock { $0.timed.insert(.sleeping) }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Void, any Error>) in
                 var cancelled = false
                 var wake = false
                 state.withLock { s in
-                    if s.cancelledEarly.remove(id) != nil {
+                    guard case .sleeping = s.timed[id] else {
                         cancelled = true
                         return
                     }
                     s.timed[id] = .sleeper(cont)
-                    wake = addTimer(&s, deadline: deadline, id: id)
+                    wake = addTimer(&s, deadline: Moment(deadline), id: id)
                 }
                 if cancelled { cont.resume(throwing: CancellationError()) }
                 if wake { poke() }
             }
         } onCancel: {
             let sleeper = state.withLock { s -> CheckedContinuation<Void, any Error>? in
-                if case let .sleeper(c) = s.timed[id] {
-                    s.timed[id] = nil
+                switch s.timed[id] {
+                case let .sleeper(c):
+                    s.timed.remove(id)
                     return c
+                case .sleeping:
+                    s.timed.remove(id)
+                    return nil
+                default:
+                    return nil   // it has woken
                 }
-                s.cancelledEarly.insert(id)
-                return nil
             }
             sleeper?.resume(throwing: CancellationError())
         }
@@ -320,7 +344,7 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
 
     /// Adds a timer; true when the reactor thread must be woken to see it (it is polling with a
     /// later timeout).
-    private func addTimer(_ s: inout State, deadline: ContinuousClock.Instant, id: UInt64) -> Bool {
+    private func addTimer(_ s: inout State, deadline: Moment, id: UInt64) -> Bool {
         let earliest = s.timers.peek.map { deadline < $0.deadline } ?? true
         s.timers.push(deadline: deadline, id: id)
         if earliest && s.polling && !s.poked {
@@ -441,9 +465,15 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
     /// Calls `body` on the reactor thread once `deadline` has passed; the id is for `cancelTimer`.
     @discardableResult
     public func schedule(at deadline: ContinuousClock.Instant, _ body: @escaping @Sendable () -> Void) -> UInt64 {
+        schedule(at: Moment(deadline), body)
+    }
+
+    /// `schedule(at:_:)` with the deadline as a `Moment` (no conversion: for a timer armed at
+    /// every wake-up, such as the VRRP sweep's).
+    @discardableResult
+    public func schedule(at deadline: Moment, _ body: @escaping @Sendable () -> Void) -> UInt64 {
         let (id, wake) = state.withLock { s -> (UInt64, Bool) in
-            let id = s.newID()
-            s.timed[id] = .callback(body)
+            let id = s.timed.insert(.callback(body))
             return (id, addTimer(&s, deadline: deadline, id: id))
         }
         if wake { poke() }
@@ -457,24 +487,22 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
     /// threads it starts are ordinary ones. Returns the errno of sched_setscheduler, nil on success.
     public func makeRealtime(priority: Int32) async -> Errno? {
         await withCheckedContinuation { (done: CheckedContinuation<Errno?, Never>) in
-            schedule(at: .now) { done.resume(returning: SystemCalls.makeThisThreadRealtime(priority: priority)) }
+            schedule(at: Moment.now) { done.resume(returning: SystemCalls.makeThisThreadRealtime(priority: priority)) }
         }
     }
 
     /// Drops a timer of `schedule` that has not fired yet (nothing happens if it has).
     public func cancelTimer(_ id: UInt64) {
         state.withLock { s in
-            if case .callback = s.timed[id] { s.timed[id] = nil }
+            if case .callback = s.timed[id] { s.timed.remove(id) }
         }
     }
 
     @discardableResult
     private func setTimer(_ s: inout State, _ w: ProcessWatch, at deadline: ContinuousClock.Instant) -> Bool {
-        if w.timerID != 0 { s.timed[w.timerID] = nil }
-        let t = s.newID()
-        w.timerID = t
-        s.timed[t] = .process(w)
-        return addTimer(&s, deadline: deadline, id: t)
+        s.timed.remove(w.timerID)
+        w.timerID = s.timed.insert(.process(w))
+        return addTimer(&s, deadline: Moment(deadline), id: w.timerID)
     }
 
     /// Reads what the pipe holds; closes it at EOF.
@@ -526,7 +554,7 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
             SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, w.pidfd)
             close(w.pidfd)
         }
-        if w.timerID != 0 { s.timed[w.timerID] = nil }
+        s.timed.remove(w.timerID)
         s.processes[w.id] = nil
         w.resumer = nil
         return ProcessEnd(status: status, killedWith: w.killedWith, output: w.output, outputBytes: w.outputBytes, ended: ended,
@@ -534,7 +562,8 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
     }
 
     /// A process timer fired: timeout (SIGTERM), end of the grace (SIGKILL), or a poll tick.
-    private func processTimer(_ s: inout State, _ w: ProcessWatch, now: ContinuousClock.Instant) -> ProcessEnd? {
+    private func processTimer(_ s: inout State, _ w: ProcessWatch, now moment: Moment) -> ProcessEnd? {
+        let now = moment.instant
         if w.pidfd < 0 && Self.hasExited(w.spec.pid) { return finish(&s, w) }
         // A leader whose exit is not read yet (its pidfd event waits behind others after a busy
         // pass) has ended by itself: it is not a timeout, nor is its group signalled.
@@ -550,7 +579,7 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
         var next: ContinuousClock.Instant?
         if w.killedWith == 0 { next = w.spec.deadline } else if w.killedWith == SIGTERM, let t = w.sigtermAt { next = t + w.spec.killGrace }
         if w.pidfd < 0 { next = min(next ?? now + .milliseconds(5), now + .milliseconds(5)) }
-        if let next { setTimer(&s, w, at: next) } else if w.timerID != 0 { s.timed[w.timerID] = nil; w.timerID = 0 }
+        if let next { setTimer(&s, w, at: next) } else if w.timerID != 0 { s.timed.remove(w.timerID); w.timerID = 0 }
         return nil
     }
 
@@ -578,18 +607,35 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
     /// What one pass of the loop resumes once the lock is released, in this order: ready
     /// waits, slept timers, ended processes, callback timers.
     private struct Resumptions {
-        var ready: [(Resumer<Outcome>, Outcome)] = []
-        var registered: [(@Sendable (UInt32) -> Void, UInt32)] = []
+        // Structs, not tuples: emptying a list of tuples destroyed each through the runtime's
+        // generic tuple code (one more window of the Swift runtime mapped in an idle daemon).
+        struct Ready {
+            var resume: Resumer<Outcome>
+            var outcome: Outcome
+        }
+
+        struct Registered {
+            var body: @Sendable (UInt32) -> Void
+            var events: UInt32
+        }
+
+        struct Ended {
+            var resume: Resumer<ProcessEnd>
+            var end: ProcessEnd
+        }
+
+        var ready: [Ready] = []
+        var registered: [Registered] = []
         var woken: [CheckedContinuation<Void, any Error>] = []
-        var ended: [(Resumer<ProcessEnd>, ProcessEnd)] = []
+        var ended: [Ended] = []
         var callbacks: [@Sendable () -> Void] = []
 
         /// Resumes them all and empties the lists (keeping their capacity for the next pass).
         mutating func resumeAll() {
-            for (r, o) in ready { r(o) }
-            for (body, events) in registered { body(events) }
+            for r in ready { r.resume(r.outcome) }
+            for r in registered { r.body(r.events) }
             for c in woken { c.resume() }
-            for (c, e) in ended { c(e) }
+            for e in ended { e.resume(e.end) }
             for f in callbacks { f() }
             callbacks.removeAll(keepingCapacity: true)
             ready.removeAll(keepingCapacity: true)
@@ -609,8 +655,8 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
         var jobs: [UnownedJob] = []
         let executor = asUnownedTaskExecutor(), serial = asUnownedSerialExecutor()
         while true {
-            let n = SystemCalls.epollWait(epfd, buffer, capacity: Int32(capacity), timeout: nextTimeout())
-            let now = ContinuousClock.now
+            let n = SystemCalls.epollWait(epfd, buffer, capacity: Int32(capacity), timeoutNanoseconds: nextTimeout())
+            let now = Moment.now
             // EINTR (a signal) goes round again below. Any other failure (EBADF, EFAULT, EINVAL)
             // means the reactor's own descriptor or buffer is broken: a programming error that no
             // retry mends. It used to `continue`, a busy spin at full CPU with every wait, timer
@@ -625,7 +671,7 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
                 fireTimers(&s, now: now, &due)
                 // Drop stale timers (finished waits) once they dominate the heap.
                 if s.timers.count > 64 && s.timers.count > 4 * s.timed.count {
-                    s.timers.retain { s.timed[$0] != nil }
+                    s.timers.retain { s.timed.contains($0) }
                 }
                 swap(&jobs, &s.jobs)
             }
@@ -634,21 +680,21 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
         }
     }
 
-    /// How long the next epoll_wait may sleep: not at all with jobs queued, until the first
-    /// timer, or for ever. Marks the loop as polling (new work must then poke it).
-    private func nextTimeout() -> Duration? {
+    /// How many nanoseconds the next epoll_wait may sleep: none with jobs queued, until the
+    /// first timer, or for ever (-1). Marks the loop as polling (new work must then poke it).
+    private func nextTimeout() -> Int64 {
         // To the nanosecond (epoll_pwait2): a millisecond timeout rounded up made every
         // timer, a VRRP takeover's among them, up to 1 ms late.
         state.withLock { s in
-            if !s.jobs.isEmpty { return .zero }
+            if !s.jobs.isEmpty { return 0 }
             s.polling = true
-            guard let first = s.timers.peek else { return nil }
-            return max(.zero, ContinuousClock.now.duration(to: first.deadline))
+            guard let first = s.timers.peek else { return -1 }
+            return max(0, Moment.now.nanoseconds(to: first.deadline))
         }
     }
 
     /// One epoll event: the wake-up eventfd, a child's pipe or pidfd, or a descriptor wait.
-    private func handleEvent(_ s: inout State, events: UInt32, data: UInt64, now: ContinuousClock.Instant,
+    private func handleEvent(_ s: inout State, events: UInt32, data: UInt64, now: Moment,
                              _ due: inout Resumptions) {
         if data == 0 {
             var sink: UInt64 = 0
@@ -661,70 +707,69 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
             if data & Self.pipeTag != 0 {
                 drain(&s, w)
             } else if let c = w.resumer {
-                due.ended.append((c, finish(&s, w)))
+                due.ended.append(.init(resume: c, end: finish(&s, w)))
             }
             return
         }
-        if let w = s.waiters.removeValue(forKey: data) {
+        // Registrations first: a handful, and every event of an idle daemon is one of theirs.
+        if let i = s.registrationIndex(data) {
+            due.registered.append(.init(body: s.registrations[i].body, events: events))
+            if let window = s.registrations[i].window { coalesce(&s, at: i, window: window, now: now) }
+        } else if let w = s.waiters.removeValue(forKey: data) {
             SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, w.fd)
-            s.timed[data] = nil
-            due.ready.append((w.resume, .ready(events)))
-        } else if let r = s.registrations[data] {
-            due.registered.append((r.body, events))
-            if let window = r.window { coalesce(&s, r, id: data, window: window, now: now) }
+            s.timed.remove(w.timerID)
+            due.ready.append(.init(resume: w.resume, outcome: .ready(events)))
         }
     }
 
     /// A coalescing registration was found ready: a second time within its window, it is left
     /// out of the wait (only an error would still be reported, once) until the window's end.
-    private func coalesce(_ s: inout State, _ r: Registration, id: UInt64, window: Duration, now: ContinuousClock.Instant) {
-        defer { s.registrations[id]?.lastReady = now }
-        guard let last = r.lastReady, now < last + window, !r.paused else { return }
-        guard Self.control(epfd, SystemCalls.EPOLL_CTL_MOD, r.fd, events: SystemCalls.EPOLLONESHOT, data: id) == 0 else { return }
-        s.registrations[id]?.paused = true
-        let t = s.newID()
-        s.timed[t] = .resume(id)
-        s.timers.push(deadline: now + window, id: t)
+    private func coalesce(_ s: inout State, at i: Int, window: Int64, now: Moment) {
+        let r = s.registrations[i]
+        defer { s.registrations[i].lastReady = now }
+        guard let last = r.lastReady, now < last.advanced(byNanoseconds: window), !r.paused else { return }
+        guard Self.control(epfd, SystemCalls.EPOLL_CTL_MOD, r.fd, events: SystemCalls.EPOLLONESHOT, data: r.id) == 0 else { return }
+        s.registrations[i].paused = true
+        s.timers.push(deadline: now.advanced(byNanoseconds: window), id: s.timed.insert(.resume(r.id)))
     }
 
     /// A coalescing window ended: the body drains what came meanwhile, and readiness is
     /// watched again (epoll reports at once what is queued after that).
-    private func resume(_ s: inout State, id: UInt64, now: ContinuousClock.Instant, _ due: inout Resumptions) {
-        guard let r = s.registrations[id], r.paused else { return }
-        due.registered.append((r.body, 0))
-        s.registrations[id]?.lastReady = now
+    private func resume(_ s: inout State, id: UInt64, now: Moment, _ due: inout Resumptions) {
+        guard let i = s.registrationIndex(id), s.registrations[i].paused else { return }
+        let r = s.registrations[i]
+        due.registered.append(.init(body: r.body, events: 0))
+        s.registrations[i].lastReady = now
         guard Self.control(epfd, SystemCalls.EPOLL_CTL_MOD, r.fd, events: r.events, data: id) == 0 else {
             // Not watched again: the body drains the descriptor once more at the next window's
             // end, rather than never again (a VRRP backup would stop hearing its master).
-            let t = s.newID()
-            s.timed[t] = .resume(id)
-            s.timers.push(deadline: now + (r.window ?? .milliseconds(10)), id: t)
+            s.timers.push(deadline: now.advanced(byNanoseconds: r.window ?? 10_000_000), id: s.timed.insert(.resume(id)))
             return
         }
-        s.registrations[id]?.paused = false
+        s.registrations[i].paused = false
     }
 
     /// Every timer due by `now`: wait timeouts, sleeps, process timers, callbacks.
-    private func fireTimers(_ s: inout State, now: ContinuousClock.Instant, _ due: inout Resumptions) {
+    private func fireTimers(_ s: inout State, now: Moment, _ due: inout Resumptions) {
         while let first = s.timers.peek, first.deadline <= now {
             s.timers.pop()
-            switch s.timed.removeValue(forKey: first.id) {
-            case .waiter:
-                if let w = s.waiters.removeValue(forKey: first.id) {
+            switch s.timed.remove(first.id) {
+            case let .waiter(id):
+                if let w = s.waiters.removeValue(forKey: id) {
                     SystemCalls.epollCtl(epfd, SystemCalls.EPOLL_CTL_DEL, w.fd)
-                    due.ready.append((w.resume, .timedOut))
+                    due.ready.append(.init(resume: w.resume, outcome: .timedOut))
                 }
             case let .sleeper(c):
                 due.woken.append(c)
             case let .process(w):
                 if w.timerID == first.id { w.timerID = 0 }
-                if let c = w.resumer, let end = processTimer(&s, w, now: now) { due.ended.append((c, end)) }
+                if let c = w.resumer, let end = processTimer(&s, w, now: now) { due.ended.append(.init(resume: c, end: end)) }
             case let .callback(f):
                 due.callbacks.append(f)
             case let .resume(id):
                 resume(&s, id: id, now: now, &due)
-            case nil:
-                break
+            case .sleeping, nil:
+                break   // a sleep's timer is armed with its continuation; nil: a stale entry
             }
         }
     }

@@ -60,14 +60,10 @@ public enum SystemCalls {
     /// The size of one struct epoll_event (12 bytes on x86-64, where it is packed; 16 elsewhere).
     static var epollEventSize: Int { swiftvs_epoll_event_size() }
 
-    /// epoll_wait(2) into `buffer` (room for `capacity` events of `epollEventSize` bytes).
-    static func epollWait(_ epfd: Int32, _ buffer: UnsafeMutableRawPointer, capacity: Int32, timeout: Duration?) -> Int32 {
-        let ns: Int64 = timeout.map { t in
-            let (sec, atto) = t.components
-            return sec.multipliedReportingOverflow(by: 1_000_000_000).overflow
-                ? Int64.max : sec * 1_000_000_000 + (atto + 999_999_999) / 1_000_000_000
-        } ?? -1
-        return swiftvs_epoll_wait_ns(epfd, buffer, capacity, ns)
+    /// epoll_wait(2) into `buffer` (room for `capacity` events of `epollEventSize` bytes), for at
+    /// most `ns` nanoseconds (-1: until an event).
+    static func epollWait(_ epfd: Int32, _ buffer: UnsafeMutableRawPointer, capacity: Int32, timeoutNanoseconds ns: Int64) -> Int32 {
+        swiftvs_epoll_wait_ns(epfd, buffer, capacity, ns)
     }
 
     /// The events and data of the `index`th entry of an epoll_wait buffer.

@@ -1,11 +1,18 @@
+import TimeBase
+
 /// Binary min-heap of (deadline, timer id); stale entries are skipped when popped.
 struct TimerHeap {
-    private(set) var items: [(deadline: ContinuousClock.Instant, id: UInt64)] = []
-    var count: Int { items.count }
-    var peek: (deadline: ContinuousClock.Instant, id: UInt64)? { items.first }
+    struct Entry {
+        var deadline: Moment
+        var id: UInt64
+    }
 
-    mutating func push(deadline: ContinuousClock.Instant, id: UInt64) {
-        items.append((deadline, id))
+    private(set) var items: [Entry] = []
+    var count: Int { items.count }
+    var peek: Entry? { items.first }
+
+    mutating func push(deadline: Moment, id: UInt64) {
+        items.append(Entry(deadline: deadline, id: id))
         var i = items.count - 1
         while i > 0 {
             let p = (i - 1) / 2

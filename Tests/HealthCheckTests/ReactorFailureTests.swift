@@ -13,7 +13,7 @@ struct ReactorFailureTests {
             // Its own epoll descriptor closed under it (not libdispatch's, which this process
             // has too), then a reason to wait again.
             close(reactor.epfd)
-            reactor.schedule(at: .now) {}
+            reactor.schedule(at: ContinuousClock.now) {}
             // The process should end within this; polled, as the event awaited is our own death.
             let deadline = ContinuousClock.now + .seconds(3)
             while ContinuousClock.now < deadline { usleep(10_000) }

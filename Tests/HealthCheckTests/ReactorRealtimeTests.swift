@@ -11,14 +11,14 @@ struct ReactorRealtimeTests {
 
     /// The scheduling policy of the reactor's thread, read on it.
     static func policy(on reactor: Reactor) async -> Int32 {
-        await withCheckedContinuation { done in reactor.schedule(at: .now) { done.resume(returning: sched_getscheduler(0)) } }
+        await withCheckedContinuation { done in reactor.schedule(at: ContinuousClock.now) { done.resume(returning: sched_getscheduler(0)) } }
     }
 
     /// Spawns, from the reactor's thread, a shell that exits with its own policy (field 41 of
     /// /proc/PID/stat), and returns that exit status (-1 if the spawn failed).
     static func childPolicy(on reactor: Reactor) async -> Int32 {
         await withCheckedContinuation { done in
-            reactor.schedule(at: .now) {
+            reactor.schedule(at: ContinuousClock.now) {
                 let argv = ["/bin/sh", "-c", "set -- $(cat /proc/$$/stat); eval exit \\${41}"]
                 var cargs = argv.map { strdup($0) } + [nil]
                 defer { for a in cargs { free(a) } }

@@ -165,7 +165,7 @@ struct ReactorRegistrationTests {
         #expect(await actor.enter())
         // A timer callback enters it with no task and no hop.
         let entered = await withCheckedContinuation { (done: CheckedContinuation<Bool, Never>) in
-            reactor.schedule(at: .now) {
+            reactor.schedule(at: ContinuousClock.now) {
                 done.resume(returning: actor.assumeIsolated { $0.enter() })
             }
         }
