@@ -86,10 +86,10 @@ let package = Package(
         .target(name: "IPVSRules", dependencies: ["IPVSModel", "Diagnostics", "Serialization", "CompactStorage", "SystemErrors"]),
         // The VRRP protocol core: wire format, receive validation, timers, state machine. Pure:
         // no sockets, no clock of its own.
-        .target(name: "VRRP", dependencies: ["NetworkModel"]),
+        .target(name: "VRRP", dependencies: ["NetworkModel", "TimeBase"]),
         // Virtual routers as keepalived runs them: the vrrp_* configuration pass, and (next) the
         // engine that drives the protocol core over HostNetwork's sockets on the event loop.
-        .target(name: "VRRPRouter", dependencies: ["VRRP", "HostNetwork", "NetworkModel", "EventLoop", "KeepalivedConfig", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "VRRPRouter", dependencies: ["VRRP", "HostNetwork", "NetworkModel", "EventLoop", "KeepalivedConfig", "TimeBase", .product(name: "Logging", package: "swift-log")]),
         // The host effects VRRP needs: rtnetlink interfaces, addresses and events, VRRP raw
         // sockets, gratuitous ARP and unsolicited neighbour advertisements, namespaces for tests.
         .target(name: "HostNetwork", dependencies: ["CNetlinkRoute", "NetworkModel", "NetworkNamespaces", "SystemErrors"]),
@@ -138,7 +138,7 @@ let package = Package(
             name: "Director",
             dependencies: [
                 "HealthCheck", "VRRPRouter", "VRRP", "IPVS", "FirewallMarks", "EventLoop", "KeepalivedConfig", "CLinux",
-                "DaemonMetrics", "SystemErrors",
+                "DaemonMetrics", "SystemErrors", "TimeBase",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -174,7 +174,7 @@ let package = Package(
         .testTarget(name: "IPVSTests", dependencies: ["IPVS", "CNetlink", "SystemErrors"]),
         .testTarget(name: "IPVSRulesTests", dependencies: ["IPVSRules", "IPVS", "TestSupport", "RulesTestSupport", "SystemErrors"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "VRRPTests", dependencies: ["VRRP", "NetworkModel"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VRRPTests", dependencies: ["VRRP", "NetworkModel", "TimeBase"], resources: [.copy("Fixtures")]),
         .testTarget(name: "FirewallMarksTests", dependencies: ["FirewallMarks"]),
         .testTarget(name: "SerializationTests", dependencies: ["Serialization"]),
         .testTarget(name: "CompactStorageTests", dependencies: ["CompactStorage"]),

@@ -1,11 +1,12 @@
+import TimeBase
 import NetworkModel
 @testable import VRRP
 
 /// A manual clock: instants as offsets from one fixed start.
 enum Clock {
-    static let t0 = ContinuousClock.now
-    static func at(ms: Int) -> ContinuousClock.Instant { t0 + .milliseconds(ms) }
-    static func at(_ d: Duration) -> ContinuousClock.Instant { t0 + d }
+    static let t0 = Moment.now
+    static func at(ms: Int) -> Moment { t0 + .milliseconds(ms) }
+    static func at(_ d: Duration) -> Moment { t0 + d }
 }
 
 let addressA = IPAddress("198.51.100.11")!
@@ -33,7 +34,7 @@ struct Cluster {
     var now = Clock.t0
     var partitioned = false
     /// Every action taken: (node, time, action).
-    var log: [(node: Int, at: ContinuousClock.Instant, action: VRRPAction)] = []
+    var log: [(node: Int, at: Moment, action: VRRPAction)] = []
 
     init(_ nodes: [VRRPStateMachine]) { self.nodes = nodes }
 
@@ -57,9 +58,9 @@ struct Cluster {
     }
 
     /// Fires due timers in deadline order up to `end`.
-    mutating func run(until end: ContinuousClock.Instant) {
+    mutating func run(until end: Moment) {
         while true {
-            var next: (node: Int, timer: VRRPTimer, at: ContinuousClock.Instant)?
+            var next: (node: Int, timer: VRRPTimer, at: Moment)?
             for (i, n) in nodes.enumerated() {
                 for (timer, deadline) in n.deadlines where deadline <= end && (next == nil || deadline < next!.at) {
                     next = (i, timer, deadline)
@@ -77,7 +78,7 @@ struct Cluster {
     }
 
     /// When node `i` last entered MASTER.
-    func becameMaster(_ i: Int) -> ContinuousClock.Instant? {
+    func becameMaster(_ i: Int) -> Moment? {
         log.last { $0.node == i && $0.action.enteredMaster }?.at
     }
 }

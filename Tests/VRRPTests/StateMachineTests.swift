@@ -1,3 +1,4 @@
+import TimeBase
 import NetworkModel
 import Testing
 @testable import VRRP
@@ -9,7 +10,7 @@ import Testing
     let mdi120 = Duration.microseconds(3_531_250)   // v2, adv 1, p 120
 
     func becomeMasterActions(_ priority: UInt8, from: VRRPState, reason: String,
-                             advertAt: ContinuousClock.Instant) -> [VRRPAction] {
+                             advertAt: Moment) -> [VRRPAction] {
         [.sendAdvert(priority: priority), .addVirtualAddresses, .sendAnnouncements(.becameMaster),
          .stateChanged(from: from, to: .master, reason: reason), .setSyncDaemonRole(.master),
          .setTimer(.advert, deadline: advertAt)]

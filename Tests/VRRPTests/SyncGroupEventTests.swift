@@ -1,3 +1,4 @@
+import TimeBase
 import NetworkModel
 import Testing
 @testable import VRRP

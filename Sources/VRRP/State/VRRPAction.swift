@@ -1,3 +1,5 @@
+import TimeBase
+
 /// The timers the state machine asks its driver to run. Each has at most one deadline.
 public enum VRRPTimer: String, Sendable, Hashable, CaseIterable {
     /// MASTER: time to send the next advert.
@@ -32,7 +34,7 @@ public enum VRRPAction: Sendable, Hashable {
     /// Switch the connection-sync daemon (when one is bound to this instance).
     case setSyncDaemonRole(SyncDaemonRole)
     /// Arm `timer` for the absolute `deadline` (replacing any earlier deadline).
-    case setTimer(VRRPTimer, deadline: ContinuousClock.Instant)
+    case setTimer(VRRPTimer, deadline: Moment)
     /// Disarm `timer`.
     case cancelTimer(VRRPTimer)
     /// The state changed: the notify point (scripts, FIFO, log).

@@ -1,3 +1,5 @@
+import TimeBase
+
 /// Counters of one instance, for `swiftvs status`.
 public struct VRRPCounters: Sendable, Hashable {
     /// Adverts the machine asked to send (priority-0 ones included).
@@ -28,5 +30,5 @@ public struct VRRPTransition: Sendable, Hashable {
     /// Why.
     public var reason: String
     /// When.
-    public var at: ContinuousClock.Instant
+    public var at: Moment
 }

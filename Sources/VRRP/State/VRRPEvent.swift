@@ -1,4 +1,5 @@
 import NetworkModel
+import TimeBase
 
 /// An advert that passed ``AdvertValidator``, as the state machine sees it.
 public struct ReceivedAdvert: Sendable, Hashable {
@@ -6,9 +7,22 @@ public struct ReceivedAdvert: Sendable, Hashable {
     public var priority: UInt8
     /// Sender's address.
     public var source: IPAddress
-    /// The interval carried (v3 backups adopt it; v2 has already been checked equal).
-    public var advertInterval: Duration
+    /// The interval carried, in nanoseconds (v3 backups adopt it; v2 has already been checked
+    /// equal).
+    public var advertIntervalNanoseconds: Int64
 
+    /// The interval carried.
+    public var advertInterval: Duration { .nanoseconds(advertIntervalNanoseconds) }
+
+    public init(priority: UInt8, source: IPAddress, advertIntervalNanoseconds: Int64) {
+        self.priority = priority
+        self.source = source
+        self.advertIntervalNanoseconds = advertIntervalNanoseconds
+    }
+
+    public init(priority: UInt8, source: IPAddress, advertInterval: Duration) {
+        self.init(priority: priority, source: source, advertIntervalNanoseconds: advertInterval.inNanoseconds)
+    }
 }
 
 /// The inputs of ``VRRPStateMachine/handle(_:now:)``.

@@ -1,9 +1,14 @@
 import NetworkModel
+import TimeBase
 
 /// One VRRP instance's protocol state machine: RFC 3768 / RFC 5798 §6.4 with keepalived 2.2.7's
 /// start-up, preemption, priority-0, FAULT and STOP behaviour. Pure and deterministic: no
 /// clock, socket or timer of its own. The driver feeds it events with the current time and
 /// carries out the returned actions in order (timers as absolute deadlines).
+///
+/// Times are `Moment`s and intervals whole nanoseconds inside: a backup computes its down
+/// timer for every advert it accepts, and `Duration` arithmetic runs out-of-line 128-bit code
+/// of the Swift runtime (see `Moment`). The `Duration` properties are for status and tests.
 public struct VRRPStateMachine: Sendable {
     /// The instance's configuration.
     public private(set) var configuration: VRRPInstanceConfiguration
@@ -12,11 +17,16 @@ public struct VRRPStateMachine: Sendable {
     /// Priority now in force (``EffectivePriority``); starts at the configured one.
     public private(set) var effectivePriority: UInt8
     /// The interval the down timer uses: ours, or (v3 backup) the master's adopted one.
-    public private(set) var masterAdvertInterval: Duration
+    public var masterAdvertInterval: Duration { .nanoseconds(masterAdvertIntervalNanoseconds) }
+    private var masterAdvertIntervalNanoseconds: Int64
+    /// The configuration's interval as carried on the wire, and its effective preempt_delay,
+    /// in nanoseconds (converted once per configuration).
+    private var advertIntervalNanoseconds: Int64
+    private var preemptDelayNanoseconds: Int64
     /// The master's address as last heard (ours while MASTER; nil when unknown).
     public private(set) var masterAddress: IPAddress?
     /// Armed timers and their deadlines.
-    public private(set) var deadlines: [VRRPTimer: ContinuousClock.Instant] = [:]
+    public private(set) var deadlines = VRRPDeadlines()
     /// Faults in force, by reason, in the order they were raised.
     public private(set) var faults: [String] = []
     /// The last transition.
@@ -34,13 +44,15 @@ public struct VRRPStateMachine: Sendable {
     /// compute further effective priorities from base 254).
     public private(set) var ownerConflict = false
 
-    private var preemptDeadline: ContinuousClock.Instant?
+    private var preemptDeadline: Moment?
 
     /// A machine in INIT.
     public init(configuration: VRRPInstanceConfiguration) {
         self.configuration = configuration
         self.effectivePriority = configuration.priority
-        self.masterAdvertInterval = configuration.wireAdvertInterval
+        advertIntervalNanoseconds = configuration.wireAdvertInterval.inNanoseconds
+        preemptDelayNanoseconds = configuration.effectivePreemptDelay.inNanoseconds
+        masterAdvertIntervalNanoseconds = advertIntervalNanoseconds
     }
 
     /// The same instance under a new configuration (SIGHUP): state, timers, master, faults,
@@ -52,30 +64,37 @@ public struct VRRPStateMachine: Sendable {
     public func reconfigured(_ newConfiguration: VRRPInstanceConfiguration) -> VRRPStateMachine {
         var copy = self
         copy.configuration = newConfiguration
+        copy.advertIntervalNanoseconds = newConfiguration.wireAdvertInterval.inNanoseconds
+        copy.preemptDelayNanoseconds = newConfiguration.effectivePreemptDelay.inNanoseconds
         let owner = EffectivePriority.owner
         if (configuration.priority == owner) != (newConfiguration.priority == owner) {
             copy.effectivePriority = newConfiguration.priority
             copy.ownerConflict = false
         }
         if state != .backup || newConfiguration.version != configuration.version {
-            copy.masterAdvertInterval = newConfiguration.wireAdvertInterval
+            copy.masterAdvertIntervalNanoseconds = copy.advertIntervalNanoseconds
         }
         return copy
     }
 
     /// Skew_Time now (effective priority, adopted interval).
-    public var skew: Duration {
-        VRRPTimers.skew(priority: effectivePriority, advertInterval: masterAdvertInterval, version: configuration.version)
-    }
+    public var skew: Duration { .nanoseconds(skewNanoseconds) }
 
     /// Master_Down_Interval now.
-    public var masterDownInterval: Duration {
-        VRRPTimers.masterDownInterval(priority: effectivePriority, advertInterval: masterAdvertInterval,
-                                      version: configuration.version)
+    public var masterDownInterval: Duration { .nanoseconds(masterDownNanoseconds) }
+
+    private var skewNanoseconds: Int64 {
+        VRRPTimers.skewNanoseconds(priority: effectivePriority, advertInterval: masterAdvertIntervalNanoseconds,
+                                   version: configuration.version)
+    }
+
+    private var masterDownNanoseconds: Int64 {
+        VRRPTimers.masterDownIntervalNanoseconds(priority: effectivePriority, advertInterval: masterAdvertIntervalNanoseconds,
+                                                 version: configuration.version)
     }
 
     /// Applies one event at time `now`; returns the actions to carry out, in order.
-    public mutating func handle(_ event: VRRPEvent, now: ContinuousClock.Instant) -> [VRRPAction] {
+    public mutating func handle(_ event: VRRPEvent, now: Moment) -> [VRRPAction] {
         var out: [VRRPAction] = []
         switch event {
         case .start: start(now, &out)
@@ -98,7 +117,7 @@ public struct VRRPStateMachine: Sendable {
 
     // MARK: - Events
 
-    private mutating func start(_ now: ContinuousClock.Instant, _ out: inout [VRRPAction]) {
+    private mutating func start(_ now: Moment, _ out: inout [VRRPAction]) {
         guard state == .initialize || state == .stop else { return }
         out.append(.removeVirtualAddresses)
         if !faults.isEmpty {
@@ -113,9 +132,9 @@ public struct VRRPStateMachine: Sendable {
     /// with the down timer at interval + minimum skew for `state MASTER` and the full
     /// Master_Down_Interval for `state BACKUP`. Leaving FAULT, everybody enters BACKUP: the
     /// owner with `state MASTER` waits interval + skew, the others the full interval.
-    private mutating func enterRunning(from: VRRPState, reason: String, _ now: ContinuousClock.Instant,
+    private mutating func enterRunning(from: VRRPState, reason: String, _ now: Moment,
                                        _ out: inout [VRRPAction]) {
-        masterAdvertInterval = configuration.wireAdvertInterval
+        masterAdvertIntervalNanoseconds = advertIntervalNanoseconds
         preemptDeadline = nil
         wantsMaster = false
         let ownerMaster = configuration.priority == EffectivePriority.owner && configuration.initialState == .master
@@ -125,17 +144,18 @@ public struct VRRPStateMachine: Sendable {
         }
         out.append(.setSyncDaemonRole(.backup))
         transition(to: .backup, reason, now, &out)
-        let minimumSkew = VRRPTimers.minimumSkew(advertInterval: masterAdvertInterval, version: configuration.version)
-        let wait: Duration
+        let interval = masterAdvertIntervalNanoseconds
+        let minimumSkew = VRRPTimers.minimumSkewNanoseconds(advertInterval: interval, version: configuration.version)
+        let wait: Int64
         if from == .fault {
-            wait = ownerMaster ? masterAdvertInterval + skew : masterDownInterval
+            wait = ownerMaster ? interval + skewNanoseconds : masterDownNanoseconds
         } else {
-            wait = configuration.initialState == .master ? masterAdvertInterval + minimumSkew : masterDownInterval
+            wait = configuration.initialState == .master ? interval + minimumSkew : masterDownNanoseconds
         }
-        arm(.masterDown, now + wait, &out)
+        arm(.masterDown, now.advanced(byNanoseconds: wait), &out)
     }
 
-    private mutating func received(_ advert: ReceivedAdvert, _ now: ContinuousClock.Instant, _ out: inout [VRRPAction]) {
+    private mutating func received(_ advert: ReceivedAdvert, _ now: Moment, _ out: inout [VRRPAction]) {
         guard state == .backup || state == .master else { return }
         counters.advertsReceived += 1
         if advert.priority == 0 { counters.priorityZeroReceived += 1 }
@@ -147,14 +167,14 @@ public struct VRRPStateMachine: Sendable {
     }
 
     /// RFC 5798 §6.4.2 with keepalived's preempt_delay (`vrrp_state_backup`).
-    private mutating func backupReceived(_ advert: ReceivedAdvert, _ now: ContinuousClock.Instant,
+    private mutating func backupReceived(_ advert: ReceivedAdvert, _ now: Moment,
                                          _ out: inout [VRRPAction]) {
         if advert.priority == 0 {
-            arm(.masterDown, now + skew, &out)
+            arm(.masterDown, now.advanced(byNanoseconds: skewNanoseconds), &out)
             return
         }
-        let delay = configuration.effectivePreemptDelay
-        let delaying = delay > .zero && (preemptDeadline.map { $0 > now } ?? true)
+        let delay = preemptDelayNanoseconds
+        let delaying = delay > 0 && (preemptDeadline.map { $0 > now } ?? true)
         guard configuration.effectiveNopreempt || advert.priority >= effectivePriority || delaying else {
             // "received lower priority (%d) advert from %s - discarding": the timer runs on.
             counters.lowerPriorityDiscarded += 1
@@ -164,24 +184,24 @@ public struct VRRPStateMachine: Sendable {
         adoptInterval(advert)
         masterAddress = advert.source
         wantsMaster = false
-        if delay > .zero {
+        if delay > 0 {
             if advert.priority >= effectivePriority {
                 if preemptDeadline != nil {
                     preemptDeadline = nil
                     disarm(.preemptDelay, &out)
                 }
             } else if preemptDeadline == nil {
-                preemptDeadline = now + delay
-                arm(.preemptDelay, now + delay, &out)
+                preemptDeadline = now.advanced(byNanoseconds: delay)
+                arm(.preemptDelay, now.advanced(byNanoseconds: delay), &out)
             }
         }
-        arm(.masterDown, now + masterDownInterval, &out)
+        arm(.masterDown, now.advanced(byNanoseconds: masterDownNanoseconds), &out)
     }
 
     /// RFC 5798 §6.4.3 with keepalived's `vrrp_state_master_rx`: priority 0 is answered with
     /// an advert at once (the advert timer keeps its deadline, as in keepalived); two owners
     /// make the local one drop to 254 ("CONFIGURATION ERROR … reducing local priority").
-    private mutating func masterReceived(_ advert: ReceivedAdvert, _ now: ContinuousClock.Instant,
+    private mutating func masterReceived(_ advert: ReceivedAdvert, _ now: Moment,
                                          _ out: inout [VRRPAction]) {
         if advert.priority == 0 {
             out.append(.sendAdvert(priority: effectivePriority))
@@ -205,41 +225,41 @@ public struct VRRPStateMachine: Sendable {
         stepDown("received higher priority advert (\(advert.priority)) from \(advert.source)", master: advert.source, now, &out)
     }
 
-    private mutating func advertTick(_ now: ContinuousClock.Instant, _ out: inout [VRRPAction]) {
+    private mutating func advertTick(_ now: Moment, _ out: inout [VRRPAction]) {
         guard state == .master else { return }
         out.append(.sendAdvert(priority: effectivePriority))
-        arm(.advert, now + configuration.wireAdvertInterval, &out)
+        arm(.advert, now.advanced(byNanoseconds: advertIntervalNanoseconds), &out)
     }
 
-    private mutating func masterDown(_ now: ContinuousClock.Instant, _ out: inout [VRRPAction]) {
+    private mutating func masterDown(_ now: Moment, _ out: inout [VRRPAction]) {
         guard state == .backup else { return }
         becomeMaster("no advert received within the master down interval", now, &out)
     }
 
     /// Held back by the sync group: still BACKUP, wanting MASTER, the down timer armed again
     /// (its length hardly matters: the group's last member to want MASTER takes all of them).
-    private mutating func deferMaster(_ now: ContinuousClock.Instant, _ out: inout [VRRPAction]) {
+    private mutating func deferMaster(_ now: Moment, _ out: inout [VRRPAction]) {
         guard state == .backup else { return }
         wantsMaster = true
-        arm(.masterDown, now + masterDownInterval, &out)
+        arm(.masterDown, now.advanced(byNanoseconds: masterDownNanoseconds), &out)
     }
 
     /// MASTER to BACKUP, on a higher-priority advert (`master` is its sender) or because the
     /// sync group went there (`master` unknown): the sync daemon and the addresses go, and no
     /// priority-0 advert is sent (a better master is there, or about to be).
-    private mutating func stepDown(_ reason: String, master: IPAddress?, _ now: ContinuousClock.Instant,
+    private mutating func stepDown(_ reason: String, master: IPAddress?, _ now: Moment,
                                    _ out: inout [VRRPAction]) {
         disarm(.advert, &out)
         out.append(.setSyncDaemonRole(.backup))
         out.append(.removeVirtualAddresses)
         masterAddress = master
         transition(to: .backup, reason, now, &out)
-        arm(.masterDown, now + masterDownInterval, &out)
+        arm(.masterDown, now.advanced(byNanoseconds: masterDownNanoseconds), &out)
     }
 
     /// Becoming master: the advert first, then the addresses, the announcements, the notify
     /// point, the sync daemon (keepalived `vrrp_state_become_master`, `vrrp.c` 1654-1812).
-    private mutating func becomeMaster(_ reason: String, _ now: ContinuousClock.Instant, _ out: inout [VRRPAction]) {
+    private mutating func becomeMaster(_ reason: String, _ now: Moment, _ out: inout [VRRPAction]) {
         disarm(.masterDown, &out)
         disarm(.preemptDelay, &out)
         preemptDeadline = nil
@@ -251,43 +271,43 @@ public struct VRRPStateMachine: Sendable {
         transition(to: .master, reason, now, &out)
         counters.becameMaster += 1
         out.append(.setSyncDaemonRole(.master))
-        arm(.advert, now + configuration.wireAdvertInterval, &out)
+        arm(.advert, now.advanced(byNanoseconds: advertIntervalNanoseconds), &out)
     }
 
     /// keepalived's `vrrp_set_effective_priority`: the owner's priority never changes; a
     /// backup whose priority rises has its down timer brought forward by the shorter skew
     /// (a fall leaves the running timer as it is); a master advertises the new priority from
     /// its next advert on.
-    private mutating func changePriority(_ p: UInt8, _ now: ContinuousClock.Instant, _ out: inout [VRRPAction]) {
+    private mutating func changePriority(_ p: UInt8, _ now: Moment, _ out: inout [VRRPAction]) {
         guard configuration.priority != EffectivePriority.owner, p != effectivePriority else { return }
-        let oldInterval = masterDownInterval
+        let oldInterval = masterDownNanoseconds
         let rising = p > effectivePriority
         effectivePriority = p
         if state == .backup, rising, let deadline = deadlines[.masterDown] {
-            arm(.masterDown, deadline - (oldInterval - masterDownInterval), &out)
+            arm(.masterDown, deadline.advanced(byNanoseconds: masterDownNanoseconds - oldInterval), &out)
         }
     }
 
-    private mutating func raise(_ reason: String, _ now: ContinuousClock.Instant, _ out: inout [VRRPAction]) {
+    private mutating func raise(_ reason: String, _ now: Moment, _ out: inout [VRRPAction]) {
         if !faults.contains(reason) { faults.append(reason) }
         guard state == .backup || state == .master else { return }
         leaveRunning(to: .fault, "fault: \(reason)", now, &out)
     }
 
-    private mutating func clear(_ reason: String, _ now: ContinuousClock.Instant, _ out: inout [VRRPAction]) {
+    private mutating func clear(_ reason: String, _ now: Moment, _ out: inout [VRRPAction]) {
         faults.removeAll { $0 == reason }
         guard state == .fault, faults.isEmpty else { return }
         enterRunning(from: .fault, reason: "fault cleared: \(reason)", now, &out)
     }
 
-    private mutating func stop(_ now: ContinuousClock.Instant, _ out: inout [VRRPAction]) {
+    private mutating func stop(_ now: Moment, _ out: inout [VRRPAction]) {
         guard state != .stop && state != .initialize else { return }
         leaveRunning(to: .stop, "stopping", now, &out)
     }
 
     /// Leaving for FAULT or STOP: a master switches the sync daemon to backup, sends
     /// priority 0 and removes its addresses (`vrrp.c:1736`); everybody notifies.
-    private mutating func leaveRunning(to target: VRRPState, _ reason: String, _ now: ContinuousClock.Instant,
+    private mutating func leaveRunning(to target: VRRPState, _ reason: String, _ now: Moment,
                                        _ out: inout [VRRPAction]) {
         for timer in VRRPTimer.allCases { disarm(timer, &out) }
         preemptDeadline = nil
@@ -306,12 +326,12 @@ public struct VRRPStateMachine: Sendable {
     // MARK: - Helpers
 
     private mutating func adoptInterval(_ advert: ReceivedAdvert) {
-        if configuration.version == .v3 && advert.advertInterval > .zero {
-            masterAdvertInterval = advert.advertInterval
+        if configuration.version == .v3 && advert.advertIntervalNanoseconds > 0 {
+            masterAdvertIntervalNanoseconds = advert.advertIntervalNanoseconds
         }
     }
 
-    private mutating func transition(to target: VRRPState, _ reason: String, _ now: ContinuousClock.Instant,
+    private mutating func transition(to target: VRRPState, _ reason: String, _ now: Moment,
                                      _ out: inout [VRRPAction]) {
         let from = state
         state = target
@@ -320,17 +340,20 @@ public struct VRRPStateMachine: Sendable {
         out.append(.stateChanged(from: from, to: target, reason: reason))
     }
 
-    private mutating func arm(_ timer: VRRPTimer, _ deadline: ContinuousClock.Instant, _ out: inout [VRRPAction]) {
+    private mutating func arm(_ timer: VRRPTimer, _ deadline: Moment, _ out: inout [VRRPAction]) {
         deadlines[timer] = deadline
         out.append(.setTimer(timer, deadline: deadline))
     }
 
     private mutating func disarm(_ timer: VRRPTimer, _ out: inout [VRRPAction]) {
-        if deadlines.removeValue(forKey: timer) != nil { out.append(.cancelTimer(timer)) }
+        if deadlines[timer] != nil {
+            deadlines[timer] = nil
+            out.append(.cancelTimer(timer))
+        }
     }
 
     /// Whether `timer` is armed and due at `now` (a stale or early fire is ignored); disarms it.
-    private mutating func fired(_ timer: VRRPTimer, _ now: ContinuousClock.Instant) -> Bool {
+    private mutating func fired(_ timer: VRRPTimer, _ now: Moment) -> Bool {
         guard let deadline = deadlines[timer], deadline <= now else { return false }
         deadlines[timer] = nil
         return true

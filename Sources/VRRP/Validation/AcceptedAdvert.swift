@@ -19,6 +19,6 @@ public struct AcceptedAdvert: Sendable, Hashable {
 
     /// The state-machine event this advert makes.
     public var event: ReceivedAdvert {
-        ReceivedAdvert(priority: priority, source: source, advertInterval: advertInterval)
+        ReceivedAdvert(priority: priority, source: source, advertIntervalNanoseconds: packet.advertIntervalNanoseconds)
     }
 }

@@ -14,11 +14,14 @@ public struct AdvertValidator: Sendable, Hashable {
     public let expectation: AdvertExpectation
     /// The expectation's 8 auth bytes as sent, made once (every v2 advert is compared with them).
     private let authWire: [UInt8]
+    /// The interval v2 adverts must carry, in whole seconds (converted once, not per advert).
+    private let wireSeconds: UInt8
 
     /// A validator for one instance.
     public init(_ expectation: AdvertExpectation) {
         self.expectation = expectation
         authWire = expectation.authentication.wireData
+        wireSeconds = AdvertInterval.wireSeconds(expectation.advertInterval)
     }
 
     /// The VRID of an IPv4 datagram (`ipv4: true`, from the IP header on) or a bare VRRP
@@ -151,7 +154,7 @@ public struct AdvertValidator: Sendable, Hashable {
         if case .password = e.authentication, !AdvertValidator.constantTimeEqual(authData, authWire) {
             return Rejection(.passwordMismatch, "received an invalid passwd!")
         }
-        let mine = AdvertInterval.wireSeconds(e.advertInterval)
+        let mine = wireSeconds
         if seconds != mine {
             return Rejection(.intervalMismatch, "advertisement interval mismatch mine=\(mine) sec rcv'd=\(seconds) sec")
         }

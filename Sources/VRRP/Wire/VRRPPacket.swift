@@ -148,10 +148,13 @@ public struct VRRPPacket: Sendable, Hashable {
     }
 
     /// The advert interval carried: v2 seconds or v3 centiseconds, as a duration.
-    public var advertInterval: Duration {
+    public var advertInterval: Duration { .nanoseconds(advertIntervalNanoseconds) }
+
+    /// The advert interval carried, in nanoseconds (integer arithmetic, for every advert read).
+    public var advertIntervalNanoseconds: Int64 {
         switch fields {
-        case let .v2(_, seconds, _): return .seconds(Int(seconds))
-        case let .v3(_, cs): return .milliseconds(Int(cs) * 10)
+        case let .v2(_, seconds, _): return Int64(seconds) * 1_000_000_000
+        case let .v3(_, cs): return Int64(cs) * 10_000_000
         }
     }
 }

@@ -25,8 +25,10 @@ struct ReceiverKey: Hashable, Sendable, CustomStringConvertible {
 final class AdvertReceiver {
     let key: ReceiverKey
     let socket: VRRPReceiveSocket
-    /// Instance names by VRID (more than one only in a configuration keepalived would refuse).
-    private(set) var members: [UInt8: [String]] = [:]
+    /// The member instances by VRID, indexed by it (more than one only in a configuration
+    /// keepalived would refuse): every advert read is handed to its VRID's, with no hashing.
+    private var members = [[VirtualRouter]](repeating: [], count: 256)
+    private var memberCount = 0
     /// The socket's reactor registration (`Reactor.register`), once a member has started.
     var registration: UInt64?
     /// The receive buffer, reused for every datagram.
@@ -44,23 +46,31 @@ final class AdvertReceiver {
         while try socket.receive(into: buffer, limit: 64, body) == 64 {}
     }
 
-    var isEmpty: Bool { members.isEmpty }
+    var isEmpty: Bool { memberCount == 0 }
 
-    func add(_ name: String, vrid: UInt8) {
-        if members[vrid]?.contains(name) != true { members[vrid, default: []].append(name) }
+    /// Every member, whatever its VRID.
+    var allMembers: [VirtualRouter] { members.flatMap { $0 } }
+
+    func add(_ r: VirtualRouter) {
+        let vrid = Int(r.config.virtualRouterID)
+        guard !members[vrid].contains(where: { $0 === r }) else { return }
+        members[vrid].append(r)
+        memberCount += 1
     }
 
-    func remove(_ name: String, vrid: UInt8) {
-        members[vrid]?.removeAll { $0 == name }
-        if members[vrid]?.isEmpty == true { members[vrid] = nil }
+    func remove(_ r: VirtualRouter) {
+        let vrid = Int(r.config.virtualRouterID)
+        let before = members[vrid].count
+        members[vrid].removeAll { $0 === r }
+        memberCount -= before - members[vrid].count
     }
 
     /// The instances a datagram is for: those with its VRID, none when no member has it (another
     /// router's advert on a shared group), and every member when it is too short to carry a
     /// VRID (so each instance's validator rejects it with its reason, as before).
-    func recipients(of d: VRRPDatagram) -> [String] {
-        guard let vrid = Self.vrid(of: d.bytes, family: key.family) else { return members.values.flatMap { $0 } }
-        return members[vrid] ?? []
+    func recipients(of d: VRRPDatagram) -> [VirtualRouter] {
+        guard let vrid = Self.vrid(of: d.bytes, family: key.family) else { return allMembers }
+        return members[Int(vrid)]
     }
 
     /// The VRID byte: after the IPv4 header (raw IPv4 sockets return it), or the second byte of

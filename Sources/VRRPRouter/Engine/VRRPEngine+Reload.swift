@@ -1,4 +1,5 @@
 import VRRP
+import TimeBase
 
 extension VRRPEngine {
     /// Applies a new configuration without a flap: an instance whose block is unchanged keeps
@@ -19,7 +20,7 @@ extension VRRPEngine {
             }
         }
         reloadScripts(old: old, new: new)
-        let now = ContinuousClock.now
+        let now = Moment.now
         for inst in new.instances where routers[inst.name] == nil {
             do {
                 let r = try open(inst)
@@ -29,6 +30,7 @@ extension VRRPEngine {
                 logger.error("reload: \(error)\(error.hint.map { " (\($0))" } ?? "")")
             }
         }
+        routersInOrder = new.instances.compactMap { routers[$0.name] }   // a new order with no instance changed
         for r in routers.values { applyWeights(r) }
         reloadSyncDaemon(old: old.globals.lvsSyncDaemon, new: new.globals.lvsSyncDaemon)
     }

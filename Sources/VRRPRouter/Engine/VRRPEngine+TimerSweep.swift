@@ -1,5 +1,6 @@
 import EventLoop
 import VRRP
+import TimeBase
 
 extension VRRPEngine {
     /// One reactor timer for every protocol timer of every instance (advert, Master_Down,
@@ -13,7 +14,7 @@ extension VRRPEngine {
     /// one advert deadline, and 100 instances at advert_int 1 cost one wake-up a second on the
     /// master (and send their adverts in one burst, which the backup reads in few wake-ups),
     /// where a timer each cost a wake-up, a thread switch and a task per advert.
-    func armSweep(_ deadline: ContinuousClock.Instant) {
+    func armSweep(_ deadline: Moment) {
         if let armed = sweep {
             if armed.deadline <= deadline { return }
             reactor.cancelTimer(armed.id)
@@ -27,18 +28,32 @@ extension VRRPEngine {
         sweep = (id, deadline)
     }
 
+    /// A timer found due by the sweep.
+    struct DueTimer {
+        var deadline: Moment
+        /// The instance's place in the configuration (the order between equal deadlines).
+        var order: Int
+        var router: VirtualRouter
+        var timer: VRRPTimer
+
+        func precedes(_ other: DueTimer) -> Bool {
+            deadline != other.deadline ? deadline < other.deadline : order < other.order
+        }
+    }
+
     /// The sweep fired: the events of every due timer, earliest deadline first (configuration
     /// order between equal ones), all at one `now`; then the next sweep.
     func sweepTimers(generation: Int) {
         guard running, generation == sweepGeneration else { return }
         sweep = nil
-        let now = ContinuousClock.now
-        var due: [(deadline: ContinuousClock.Instant, order: Int, router: VirtualRouter, timer: VRRPTimer)] = []
-        for (order, inst) in config.instances.enumerated() {
-            guard let r = routers[inst.name] else { continue }
-            for (timer, deadline) in r.machine.deadlines where deadline <= now { due.append((deadline, order, r, timer)) }
+        let now = Moment.now
+        var due: [DueTimer] = []
+        for (order, r) in routersInOrder.enumerated() {
+            for (timer, deadline) in r.machine.deadlines where deadline <= now {
+                due.append(DueTimer(deadline: deadline, order: order, router: r, timer: timer))
+            }
         }
-        due.sort { ($0.deadline, $0.order) < ($1.deadline, $1.order) }
+        due.sort { $0.precedes($1) }
         // A timer an earlier event of this sweep moved or cancelled is no longer due in its
         // machine, which then does nothing with the event.
         gatheringAdverts {
@@ -56,10 +71,10 @@ extension VRRPEngine {
     }
 
     /// The earliest deadline of any instance's timers.
-    func earliestDeadline() -> ContinuousClock.Instant? {
-        var earliest: ContinuousClock.Instant?
-        for r in routers.values {
-            for deadline in r.machine.deadlines.values where earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+    func earliestDeadline() -> Moment? {
+        var earliest: Moment?
+        for r in routersInOrder {
+            if let d = r.machine.deadlines.earliest, earliest.map({ d < $0 }) ?? true { earliest = d }
         }
         return earliest
     }

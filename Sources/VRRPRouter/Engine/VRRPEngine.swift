@@ -2,6 +2,7 @@ import NetworkModel
 import HostNetwork
 import EventLoop
 import VRRP
+import TimeBase
 import Logging
 
 /// The VRRP half of the daemon: every `vrrp_instance` of the configuration, driven on the
@@ -23,7 +24,12 @@ public actor VRRPEngine {
     public internal(set) var config: VRRPConfiguration
     let netlink: RouteNetlink
     let events: RouteEventSocket
-    var routers: [String: VirtualRouter] = [:]
+    var routers: [String: VirtualRouter] = [:] {
+        didSet { routersInOrder = config.instances.compactMap { routers[$0.name] } }
+    }
+    /// The routers in configuration order (the timer sweep's order), kept with `routers`: the
+    /// sweep walks them every time it fires, without a lookup by name (a hash of each name).
+    var routersInOrder: [VirtualRouter] = []
     /// The receive sockets, each shared by the instances of one interface, family and unicast
     /// source; closed when the last of them stops.
     var receivers: [ReceiverKey: AdvertReceiver] = [:]
@@ -56,7 +62,7 @@ public actor VRRPEngine {
     var syncChange: Task<Void, Never>?
     /// The timer sweep's reactor timer and the deadline it is armed for (`armSweep`), and its
     /// generation (a fired timer of an older one does nothing).
-    var sweep: (id: UInt64, deadline: ContinuousClock.Instant)?
+    var sweep: (id: UInt64, deadline: Moment)?
     var sweepGeneration = 0
     /// Adverts made in the current pass, sent together at its end (`gatheringAdverts`).
     var outgoing = OutgoingAdverts()
@@ -110,8 +116,8 @@ public actor VRRPEngine {
         }
         // One moment for all: instances that start together keep one advert deadline (see
         // `armSweep`).
-        let now = ContinuousClock.now
-        for inst in config.instances { if let r = routers[inst.name] { startRouter(r, now: now) } }
+        let now = Moment.now
+        for r in routersInOrder { startRouter(r, now: now) }
     }
 
     /// Every instance leaves: a master sends priority 0 and removes its addresses; every
@@ -137,16 +143,18 @@ public actor VRRPEngine {
         routers = [:]
     }
 
-    func startRouter(_ r: VirtualRouter, now: ContinuousClock.Instant = .now) {
+    func startRouter(_ r: VirtualRouter, now: Moment = .now) {
         applyWeights(r, initial: true)
         handle(.start, on: r, now: now)
         guard let receiver = receivers[r.receiverKey] else { return }
-        receiver.add(r.name, vrid: r.config.virtualRouterID)
+        receiver.add(r)
         guard receiver.registration == nil else { return }
-        let key = receiver.key
+        // The receiver itself, not its key: a lookup by key hashed it at every wake-up. The
+        // body touches it only inside the engine's isolation (the reactor thread it runs on).
+        nonisolated(unsafe) let target = receiver
         switch reactor.register(fd: receiver.socket.fileDescriptor, events: SystemCalls.EPOLLIN,
                                 coalescing: Self.receiveCoalescing, { [self] _ in
-            assumeIsolated { $0.drain(key) }
+            assumeIsolated { $0.drain(target) }
         }) {
         case let .success(id): receiver.registration = id
         case let .failure(e): report(r, "receive: epoll_ctl: \(e)")
@@ -155,9 +163,10 @@ public actor VRRPEngine {
 
     func stopRouter(_ r: VirtualRouter) {
         if let receiver = receivers[r.receiverKey] {
-            receiver.remove(r.name, vrid: r.config.virtualRouterID)
+            receiver.remove(r)
             if receiver.isEmpty {
                 if let id = receiver.registration { reactor.unregister(id) }
+                receiver.registration = nil
                 receivers[r.receiverKey] = nil
             }
         }
@@ -169,7 +178,7 @@ public actor VRRPEngine {
 
     // MARK: - Events into the state machine
 
-    func handle(_ event: VRRPEvent, on r: VirtualRouter, now: ContinuousClock.Instant = .now) {
+    func handle(_ event: VRRPEvent, on r: VirtualRouter, now: Moment = .now) {
         let from = r.machine.state, faultsBefore = ownFaults(r)
         let actions = r.machine.handle(event, now: now)
         for a in actions { perform(a, on: r) }
@@ -179,23 +188,22 @@ public actor VRRPEngine {
     /// Reads every datagram queued on a receive socket (the reactor found it readable) and
     /// feeds each to the instances with its VRID, all at the time of the read (one clock read
     /// per batch); the valid ones reach their state machines.
-    func drain(_ key: ReceiverKey) {
-        guard running, let receiver = receivers[key] else { return }
+    func drain(_ receiver: AdvertReceiver) {
+        // Unregistered (its last member stopped): the reactor may call it once more.
+        guard running, receiver.registration != nil else { return }
         do {
-            let now = ContinuousClock.now
+            let now = Moment.now
             try gatheringAdverts { () throws(HostNetworkError) in
                 try receiver.receive { d in
-                    for name in receiver.recipients(of: d) {
-                        if let r = routers[name] { deliver(d, to: r, now: now) }
-                    }
+                    for r in receiver.recipients(of: d) { deliver(d, to: r, now: now) }
                 }
             }
         } catch {
-            for name in receiver.members.values.joined() { if let r = routers[name] { report(r, "receive: \(error)") } }
+            for r in receiver.allMembers { report(r, "receive: \(error)") }
         }
     }
 
-    func deliver(_ d: VRRPDatagram, to r: VirtualRouter, now: ContinuousClock.Instant) {
+    func deliver(_ d: VRRPDatagram, to r: VirtualRouter, now: Moment) {
         switch r.validate(d) {
         case let .success(advert):
             handle(.advertReceived(advert.event), on: r, now: now)
