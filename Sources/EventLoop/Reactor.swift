@@ -69,13 +69,21 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
         var paused = false
     }
 
+    /// A sleeping task's continuation, boxed: the Concurrency library's types are resilient
+    /// (their layout unknown when this is compiled), and an enum holding one inline is moved
+    /// and destroyed through the runtime's generic value witnesses at each timer.
+    private final class Sleeper {
+        let continuation: CheckedContinuation<Void, any Error>
+        init(_ continuation: CheckedContinuation<Void, any Error>) { self.continuation = continuation }
+    }
+
     private enum Timed {
         /// The deadline of the wait with this id.
         case waiter(UInt64)
         /// A `sleep` whose continuation is not in yet (its slot is taken first, so that a
         /// cancellation can find it).
         case sleeping
-        case sleeper(CheckedContinuation<Void, any Error>)
+        case sleeper(Sleeper)
         case process(ProcessWatch)
         case callback(@Sendable () -> Void)
         /// The end of a coalescing window: the registration is drained and watched again.
@@ -319,7 +327,7 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
                         cancelled = true
                         return
                     }
-                    s.timed[id] = .sleeper(cont)
+                    s.timed[id] = .sleeper(Sleeper(cont))
                     wake = addTimer(&s, deadline: Moment(deadline), id: id)
                 }
                 if cancelled { cont.resume(throwing: CancellationError()) }
@@ -330,7 +338,7 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
                 switch s.timed[id] {
                 case let .sleeper(c):
                     s.timed.remove(id)
-                    return c
+                    return c.continuation
                 case .sleeping:
                     s.timed.remove(id)
                     return nil
@@ -760,7 +768,7 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
                     due.ready.append(.init(resume: w.resume, outcome: .timedOut))
                 }
             case let .sleeper(c):
-                due.woken.append(c)
+                due.woken.append(c.continuation)
             case let .process(w):
                 if w.timerID == first.id { w.timerID = 0 }
                 if let c = w.resumer, let end = processTimer(&s, w, now: now) { due.ended.append(.init(resume: c, end: end)) }
