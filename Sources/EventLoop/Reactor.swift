@@ -99,7 +99,10 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
         /// What each live timer stands for, under the ids in the heap's entries.
         var timed = SlotTable<Timed>()
         var processes: [UInt64: ProcessWatch] = [:]
-        var cancelledEarly: Set<UInt64> = []
+        /// `wait`s begun whose continuation is not in yet: a cancellation then removes the id,
+        /// and the continuation, finding it gone, ends the wait as cancelled. (A set of the
+        /// cancelled ones instead kept, for ever, the id of a wait cancelled after it had ended.)
+        var pendingWaits: Set<UInt64> = []
         var nextID: UInt64 = 1
         var timers = TimerHeap()
         var jobs: [UnownedJob] = []
@@ -186,6 +189,9 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
         precondition(isReactorThread, "not on the swiftvs-reactor thread")
     }
 
+    /// How many `wait`s have begun without their continuation in (tests: 0 when none is starting).
+    var pendingWaitCount: Int { state.withLock { $0.pendingWaits.count } }
+
     /// Whether the caller runs on the reactor thread.
     public var isReactorThread: Bool {
         let t = thread.load(ordering: .acquiring)
@@ -197,13 +203,17 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
     /// Waits until `fd` reports one of `events` (EPOLLERR/EPOLLHUP are always reported),
     /// the deadline passes, or the task is cancelled.
     public func wait(fd: Int32, events: UInt32, deadline: ContinuousClock.Instant? = nil) async -> Outcome {
-        let id = state.withLock { $0.newID() }
+        let id = state.withLock { s -> UInt64 in
+            let id = s.newID()
+            s.pendingWaits.insert(id)
+            return id
+        }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (cont: CheckedContinuation<Outcome, Never>) in
                 var immediate: Outcome?
                 var wake = false
                 state.withLock { s in
-                    if s.cancelledEarly.remove(id) != nil {
+                    guard s.pendingWaits.remove(id) != nil else {
                         immediate = .cancelled
                         return
                     }
@@ -232,7 +242,8 @@ public final class Reactor: TaskExecutor, SerialExecutor, Sendable {
                     s.timed.remove(w.timerID)
                     return w
                 }
-                s.cancelledEarly.insert(id)
+                // Not begun (the continuation will find its id gone), or already ended.
+                s.pendingWaits.remove(id)
                 return nil
             }
             waiter?.resume(.cancelled)
