@@ -29,7 +29,7 @@ public struct DirectorStatus: Sendable {
             out += "  advert_int \(i.advertInterval.secondsText) s  master \(i.masterAddress?.description ?? "-")\n"
             if !i.faults.isEmpty { out += "  faults: \(i.faults.joined(separator: "; "))\n" }
             if let t = i.lastTransition {
-                out += "  last transition \(t.from.rawValue) -> \(t.to.rawValue) at \(Self.wallTime(t.at.instant)): \(t.reason)\n"
+                out += "  last transition \(t.from.rawValue) -> \(t.to.rawValue) at \(Self.wallTime(t.at)): \(t.reason)\n"
             }
             let c = i.counters
             out += "  adverts sent \(c.advertsSent), received \(c.advertsReceived), priority 0 received \(c.priorityZeroReceived), lower priority discarded \(c.lowerPriorityDiscarded)"
@@ -98,7 +98,7 @@ public struct DirectorStatus: Sendable {
                     w.field("master", i.masterAddress?.description)
                     w.rawField("advert_int", i.advertInterval.secondsText)
                     w.field("last_transition", i.lastTransition.map { "\($0.from.rawValue) -> \($0.to.rawValue): \($0.reason)" })
-                    w.field("last_transition_at", i.lastTransition.map { Self.wallTime($0.at.instant) })
+                    w.field("last_transition_at", i.lastTransition.map { Self.wallTime($0.at) })
                     w.field("adverts_sent", i.counters.advertsSent)
                     w.field("adverts_received", i.counters.advertsReceived)
                     w.array("adverts_rejected", i.counters.rejected.sorted { $0.key.rawValue < $1.key.rawValue }) { kv in
@@ -117,9 +117,7 @@ public struct DirectorStatus: Sendable {
         return base + "," + vrrpPart + "}\n"
     }
 
-    static func wallTime(_ instant: ContinuousClock.Instant) -> String {
-        let ago = ContinuousClock.now - instant
-        let ns = ago.components.seconds * 1_000_000_000 + ago.components.attoseconds / 1_000_000_000
-        return WallTime(nanoseconds: WallTime.now.nanoseconds - ns).description
+    static func wallTime(_ moment: Moment) -> String {
+        WallTime(nanoseconds: WallTime.now.nanoseconds - moment.nanoseconds(to: .now)).description
     }
 }

@@ -1,3 +1,5 @@
+import TimeBase
+
 /// Conversions of an advertisement interval to and from its wire units.
 public enum AdvertInterval {
     /// Whole seconds for a v2 advert: rounded to the nearest second, as keepalived rounds
@@ -23,7 +25,6 @@ public enum AdvertInterval {
     }
 
     static func milliseconds(_ d: Duration) -> Int64 {
-        let c = d.components
-        return max(0, c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000)
+        max(0, d.inNanoseconds / 1_000_000)
     }
 }
