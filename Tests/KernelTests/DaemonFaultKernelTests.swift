@@ -331,6 +331,7 @@ extension Kernel {
                 + "checks started ≥10 ms late \(Int(late)), more than one healthy delay_loop late (all checks) \(SoakKernelTests.late(metrics, beyond: healthyDelay).map { "\(Int($0))" } ?? "(no bucket)"); "
                 + "VM load \((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3).joined(separator: " ") ?? "")")
             say("zombies per sample: \(series.samples.map(\.zombies.count)); children per sample: \(series.samples.map(\.children)); "
+                + "RSS/anonymous KiB per sample: \(series.samples.map { "\($0.rssKiB)/\($0.anonKiB)" }); "
                 + "daemon CPU seconds per sample: \(zip(series.samples, series.samples.dropFirst()).map { String(format: "%.1f/%.1f", $1.cpu - $0.cpu, $1.at - $0.at) })")
             for line in stalls { say("stall: \(line)") }
 
@@ -359,8 +360,11 @@ extension Kernel {
             #expect(failures("exit_status") >= 80, "grandchildren and 1 MB of output: exit status 1")
             #expect(failures("signal") >= 40, "SIGSEGV and SIGKILL are reported as signals")
 
-            // Nothing grows: memory flat after the warm-up; zombies reaped.
-            #expect(series.rss.last <= series.rss.first + max(2048, series.rss.first / 20), "RSS grows: \(series.summary)")
+            // Nothing grows: private memory flat after the warm-up; zombies reaped. VmRSS is not
+            // judged: most of it is the debug binary's mapped code, which the VM's reclaim takes
+            // out under the hostile checks' load and the daemon faults back in (CI, stop 33: 14.6
+            // MB after the warm-up, 16.7 MB in the last third, with no more work than before).
+            #expect(series.anon.last <= series.anon.first + max(1024, series.anon.first / 10), "private memory grows: \(series.summary)")
             #expect(series.lingeringZombies.isEmpty, "zombie children: \(series.lingeringZombies)")
 
             // The hostile servers removed: every check process ends, nothing is left behind.

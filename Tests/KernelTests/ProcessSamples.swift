@@ -8,6 +8,9 @@ struct ProcessSample: Sendable {
     var at: Double
     /// VmRSS, in KiB.
     var rssKiB: Int
+    /// RssAnon, in KiB: the heap, the stacks and other private memory, without the mapped files
+    /// (code and constants), which the page cache and the start-up release move in and out.
+    var anonKiB: Int = 0
     /// Entries of /proc/PID/fd.
     var fds: Int
     /// Pids of the process's children in state Z.
@@ -22,11 +25,13 @@ struct ProcessSample: Sendable {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
               let rss = Int(line.split(separator: " ").dropFirst().first ?? ""),
+              let anonLine = status.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }),
+              let anon = Int(anonLine.split(separator: " ").dropFirst().first ?? ""),
               let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd"),
               let own = statFields(pid), own.count > 12, let utime = Double(own[11]), let stime = Double(own[12]) else { return nil }
         let children = children(of: pid)
         let zombies = children.filter { statFields($0)?.first == "Z" }
-        return ProcessSample(at: at, rssKiB: rss, fds: fds.count, zombies: Set(zombies), children: children.count,
+        return ProcessSample(at: at, rssKiB: rss, anonKiB: anon, fds: fds.count, zombies: Set(zombies), children: children.count,
                              cpu: (utime + stime) / Double(sysconf(Int32(_SC_CLK_TCK))))
     }
 
@@ -76,6 +81,11 @@ struct SampleSeries: Sendable {
         (firstThird.map(\.rssKiB).max() ?? 0, lastThird.map(\.rssKiB).max() ?? 0)
     }
 
+    /// Highest RssAnon (KiB) after the warm-up: first third, last third.
+    var anon: (first: Int, last: Int) {
+        (firstThird.map(\.anonKiB).max() ?? 0, lastThird.map(\.anonKiB).max() ?? 0)
+    }
+
     /// Most descriptors after the warm-up: first third, last third.
     var fds: (first: Int, last: Int) {
         (firstThird.map(\.fds).max() ?? 0, lastThird.map(\.fds).max() ?? 0)
@@ -101,7 +111,7 @@ struct SampleSeries: Sendable {
         let span = (samples.last?.at ?? 0) - (samples.first?.at ?? 0)
         let cpu = span > 0 ? ((samples.last?.cpu ?? 0) - (samples.first?.cpu ?? 0)) / span : 0
         return "daemon CPU \(Int(cpu * 100))%, children at most \(samples.map(\.children).max() ?? 0); \(samples.count) samples over \(Int(samples.last?.at ?? 0)) s (warm-up \(Int(warmUp)) s): "
-            + "RSS \(samples.first?.rssKiB ?? 0) KiB at start, max \(r.first) KiB after warm-up, max \(r.last) KiB in the last third; "
+            + "RSS \(samples.first?.rssKiB ?? 0) KiB at start, max \(r.first) KiB after warm-up, max \(r.last) KiB in the last third (anonymous: \(samples.first?.anonKiB ?? 0), \(anon.first), \(anon.last) KiB); "
             + "fds max \(f.first) after warm-up, max \(f.last) in the last third (beyond the running children: \(fdsBeyondChildren.first), \(fdsBeyondChildren.last)); zombies seen twice in a row: \(lingeringZombies.count)"
     }
 }
