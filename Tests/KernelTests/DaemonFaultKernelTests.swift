@@ -364,7 +364,7 @@ extension Kernel {
             // judged: most of it is the debug binary's mapped code, which the VM's reclaim takes
             // out under the hostile checks' load and the daemon faults back in (CI, stop 33: 14.6
             // MB after the warm-up, 16.7 MB in the last third, with no more work than before).
-            #expect(series.anon.last <= series.anon.first + max(1024, series.anon.first / 10), "private memory grows: \(series.summary)")
+            #expect(series.privateMemoryFlat, "private memory grows: \(series.summary)")
             #expect(series.lingeringZombies.isEmpty, "zombie children: \(series.lingeringZombies)")
 
             // The hostile servers removed: every check process ends, nothing is left behind.

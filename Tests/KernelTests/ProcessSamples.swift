@@ -86,6 +86,11 @@ struct SampleSeries: Sendable {
         (firstThird.map(\.anonKiB).max() ?? 0, lastThird.map(\.anonKiB).max() ?? 0)
     }
 
+    /// Whether private memory stayed flat after the warm-up: the last third's highest RssAnon
+    /// within max(1 MiB, 10 %) of the first third's. A leak grows it; mapped code that the
+    /// kernel's reclaim takes out and the daemon faults back in moves VmRSS, not this.
+    var privateMemoryFlat: Bool { anon.last <= anon.first + max(1024, anon.first / 10) }
+
     /// Most descriptors after the warm-up: first third, last third.
     var fds: (first: Int, last: Int) {
         (firstThird.map(\.fds).max() ?? 0, lastThird.map(\.fds).max() ?? 0)

@@ -18,13 +18,29 @@ struct SoakGrowthTests {
     @Test func ciShortRunSaysRSSIsNotJudged() {
         #expect(!Soak.judgesRSS(120))
         let note = Soak.growthNote(120, Self.series(warmUp: Soak.warmUp(120)))
-        #expect(note.hasPrefix("a short run: descriptors judged over 80 s after a 40 s warm-up; RSS NOT judged ("), "\(note)")
+        #expect(note.hasPrefix("a short run: descriptors and private memory judged over 80 s after a 40 s warm-up; RSS NOT judged ("), "\(note)")
     }
 
     @Test func runsWithTheFullWarmUpJudgeRSS() {
         #expect(Soak.warmUp(360) == 120)
         #expect(Soak.judgesRSS(360))
         #expect(Soak.judgesRSS(1200))
-        #expect(Soak.growthNote(1200, Self.series(warmUp: 120)) == "RSS and descriptors judged over 1080 s after a 120 s warm-up")
+        #expect(Soak.growthNote(1200, Self.series(warmUp: 120)) == "RSS, private memory and descriptors judged over 1080 s after a 120 s warm-up")
+    }
+
+    /// Private memory is judged on its own: VmRSS coming back (mapped code) does not count, a
+    /// heap that grows past max(1 MiB, 10 %) does.
+    @Test func privateMemoryIsFlatUnlessTheHeapGrows() {
+        func series(anon: [Int]) -> SampleSeries {
+            var s = SampleSeries(warmUp: 10)
+            for (i, a) in anon.enumerated() {
+                s.samples.append(ProcessSample(at: 10 + Double(i), rssKiB: 14_000 + 600 * i, anonKiB: a, fds: 21, zombies: [], children: 1, cpu: 0))
+            }
+            return s
+        }
+        #expect(series(anon: [2_864, 2_864, 2_864, 2_864, 2_864, 3_044]).privateMemoryFlat)
+        #expect(series(anon: [6_264, 6_264, 7_000, 7_288, 7_288, 7_288]).privateMemoryFlat)
+        #expect(!series(anon: [6_264, 6_264, 7_000, 8_000, 8_500, 9_172]).privateMemoryFlat)
+        #expect(!series(anon: [2_000, 2_000, 2_500, 2_800, 3_000, 3_100]).privateMemoryFlat)
     }
 }
