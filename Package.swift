@@ -125,7 +125,7 @@ let package = Package(
             name: "HealthCheck",
             dependencies: [
                 "IPVS", "NetworkModel", "Serialization", "CompactStorage", "IPVSRules", "FirewallMarks", "CLinux", "EventLoop", "KeepalivedConfig", "DaemonMetrics",
-                "COpenSSL", "CPCRE2", "SystemErrors",
+                "COpenSSL", "CPCRE2", "SystemErrors", "TimeBase",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -53,7 +53,7 @@ class CheckerSocket: @unchecked Sendable {  // immutable: a descriptor and a Sen
 }
 
 /// A non-blocking, close-on-exec TCP connection driven by the reactor.
-final class TCPConnection: CheckerSocket {
+final class TCPConnection: CheckerSocket, @unchecked Sendable {
     /// Starts a connection: the socket, its options and a non-blocking connect. `.failure`
     /// when it failed at once; otherwise the connection and whether it is established already
     /// (if not, wait for EPOLLOUT, then ask `result()`).

@@ -5,7 +5,7 @@ import SystemErrors
 
 /// A connected, non-blocking UDP socket of one check (UDP_CHECK, DNS_CHECK) that also receives
 /// the ICMP errors about what it sent (IP_RECVERR / IPV6_RECVERR, as keepalived sets them).
-final class UDPSocket: CheckerSocket {
+final class UDPSocket: CheckerSocket, @unchecked Sendable {
     /// A socket connected to `ep` (with its mark, device and source address).
     static func connect(_ ep: Endpoint, reactor: Reactor) -> Result<UDPSocket, CheckResult.Reason> {
         let type = Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue)

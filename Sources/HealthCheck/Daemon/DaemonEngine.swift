@@ -3,6 +3,7 @@ import FirewallMarks
 import IPVS
 import IPVSRules
 import Logging
+import TimeBase
 
 /// The daemon's settings that do not come from keepalived.conf.
 public struct DaemonSettings: Sendable {
@@ -447,7 +448,7 @@ public actor DaemonEngine {
 
     /// keepalived's warmup: the first check waits a random part of it.
     public static func jitter(_ warmup: Duration) -> Duration {
-        let ns = warmup.components.seconds * 1_000_000_000 + warmup.components.attoseconds / 1_000_000_000
+        let ns = warmup.inNanoseconds
         return ns > 0 ? .nanoseconds(Int64.random(in: 0..<ns)) : .zero
     }
 
