@@ -99,7 +99,7 @@ struct ProtocolCheckerDaemonTests {
         let s = try CheckedServer(port: peer.port, checker: checker)
         await s.start()
         #expect(try await eventually { s.weight == 10 }, "up")
-        weak var first: TLSContext? = s.factory.liveTLSContexts.first
+        weak let first: TLSContext? = s.factory.liveTLSContexts.first
         #expect(first != nil && s.factory.liveTLSContexts.count == 1)
 
         await s.engine.reload(try CheckedServer.config(port: peer.port, checker: checker))

@@ -67,7 +67,7 @@ extension Kernel {
             daemon.executableURL = URL(fileURLWithPath: swiftvsBinary)
             daemon.arguments = ["daemon", "--config", "\(Self.work)/swiftvs.conf", "--no-state", "--control", "\(Self.work)/control.sock",
                                 "--metrics", "127.0.0.1:\(Self.port)"]
-            FileManager.default.createFile(atPath: "\(Self.work)/daemon.log", contents: nil)
+            try #require(FileManager.default.createFile(atPath: "\(Self.work)/daemon.log", contents: nil), "the log file \(Self.work)/daemon.log")
             daemon.standardOutput = FileHandle(forWritingAtPath: "\(Self.work)/daemon.log")
             daemon.standardError = FileHandle(forWritingAtPath: "\(Self.work)/daemon.log")
             try daemon.run()
@@ -167,7 +167,7 @@ extension Kernel {
             daemon.executableURL = URL(fileURLWithPath: swiftvsBinary)
             daemon.arguments = ["daemon", "--netns", ns, "--config", "\(Self.work)/ns.conf", "--no-state",
                                 "--control", "\(Self.work)/ns.sock", "--metrics", "127.0.0.1:9543"]
-            FileManager.default.createFile(atPath: "\(Self.work)/ns.log", contents: nil)
+            try #require(FileManager.default.createFile(atPath: "\(Self.work)/ns.log", contents: nil), "the log file \(Self.work)/ns.log")
             daemon.standardOutput = FileHandle(forWritingAtPath: "\(Self.work)/ns.log")
             daemon.standardError = FileHandle(forWritingAtPath: "\(Self.work)/ns.log")
             try daemon.run()
@@ -205,7 +205,7 @@ extension Kernel {
             server.executableURL = URL(fileURLWithPath: "/usr/bin/prometheus")
             server.arguments = ["--config.file=\(Self.work)/prometheus.yml", "--storage.tsdb.path=\(Self.work)/data",
                                 "--web.listen-address=127.0.0.1:9542"]
-            FileManager.default.createFile(atPath: "\(Self.work)/prometheus.log", contents: nil)
+            try #require(FileManager.default.createFile(atPath: "\(Self.work)/prometheus.log", contents: nil), "the log file \(Self.work)/prometheus.log")
             server.standardOutput = FileHandle(forWritingAtPath: "\(Self.work)/prometheus.log")
             server.standardError = FileHandle(forWritingAtPath: "\(Self.work)/prometheus.log")
             try server.run()

@@ -172,7 +172,7 @@ struct MetricsEndpointTests {
         server.arguments = ["ip", "netns", "exec", d.namespace, "prometheus", "--config.file=\(config)",
                             "--storage.tsdb.path=\(d.directory)/data", "--web.listen-address=127.0.0.1:9090"]
         let log = d.directory + "/prometheus.log"
-        FileManager.default.createFile(atPath: log, contents: nil)
+        try #require(FileManager.default.createFile(atPath: log, contents: nil), "the log file \(log)")
         server.standardOutput = FileHandle(forWritingAtPath: log)
         server.standardError = FileHandle(forWritingAtPath: log)
         try server.run()

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Testing
 @_exported import TestSupport
 
 /// What the endpoint tests need from the host, and why they are skipped without it.
@@ -128,7 +129,7 @@ final class MetricsDaemon: @unchecked Sendable {
         let daemon = [Binaries.healthd, "--config", configPath, "--no-state", "--control", controlPath,
                       "--metrics", "127.0.0.1:\(port)"]
         p.arguments = viaNetnsOption ? daemon + ["--netns", namespace] : ["ip", "netns", "exec", namespace] + daemon
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        try #require(FileManager.default.createFile(atPath: logPath, contents: nil), "the log file \(logPath)")
         let log = FileHandle(forWritingAtPath: logPath)
         p.standardOutput = log
         p.standardError = log
