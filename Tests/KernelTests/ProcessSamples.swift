@@ -10,7 +10,7 @@ struct ProcessSample: Sendable {
     var rssKiB: Int
     /// RssAnon, in KiB: the heap, the stacks and other private memory, without the mapped files
     /// (code and constants), which the page cache and the start-up release move in and out.
-    var anonKiB: Int = 0
+    var anonKiB: Int
     /// Entries of /proc/PID/fd.
     var fds: Int
     /// Pids of the process's children in state Z.
@@ -23,16 +23,23 @@ struct ProcessSample: Sendable {
     /// Reads the sample of `pid` now (nil when the process is gone).
     static func take(_ pid: Int32, at: Double) -> ProcessSample? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let rss = Int(line.split(separator: " ").dropFirst().first ?? ""),
-              let anonLine = status.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }),
-              let anon = Int(anonLine.split(separator: " ").dropFirst().first ?? ""),
+              case let kiB = kilobytes(status), let rss = kiB["VmRSS"], let anon = kiB["RssAnon"],
               let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd"),
               let own = statFields(pid), own.count > 12, let utime = Double(own[11]), let stime = Double(own[12]) else { return nil }
         let children = children(of: pid)
         let zombies = children.filter { statFields($0)?.first == "Z" }
         return ProcessSample(at: at, rssKiB: rss, anonKiB: anon, fds: fds.count, zombies: Set(zombies), children: children.count,
                              cpu: (utime + stime) / Double(sysconf(Int32(_SC_CLK_TCK))))
+    }
+
+    /// The "Name: N kB" lines of /proc/PID/status, by name, read in one pass.
+    static func kilobytes(_ status: String) -> [Substring: Int] {
+        var out: [Substring: Int] = [:]
+        for line in status.split(separator: "\n") where line.hasSuffix(" kB") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            out[line[..<colon]] = Int(line[line.index(after: colon)...].split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+        }
+        return out
     }
 
     /// The fields of /proc/PID/stat after "PID (comm)": state, ppid, … (comm may hold spaces).
@@ -90,6 +97,10 @@ struct SampleSeries: Sendable {
     /// within max(1 MiB, 10 %) of the first third's. A leak grows it; mapped code that the
     /// kernel's reclaim takes out and the daemon faults back in moves VmRSS, not this.
     var privateMemoryFlat: Bool { anon.last <= anon.first + max(1024, anon.first / 10) }
+
+    /// Whether VmRSS stayed flat after the warm-up: the last third's highest within max(2 MiB,
+    /// 5 %) of the first third's (judged only after the full warm-up: see `judgesRSS`).
+    var rssFlat: Bool { rss.last <= rss.first + max(2048, rss.first / 20) }
 
     /// Most descriptors after the warm-up: first third, last third.
     var fds: (first: Int, last: Int) {

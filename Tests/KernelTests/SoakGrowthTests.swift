@@ -10,7 +10,7 @@ struct SoakGrowthTests {
     static func series(warmUp: Double) -> SampleSeries {
         var s = SampleSeries(warmUp: warmUp)
         for (i, rss) in [19_800, 14_300, 14_500, 15_200, 16_300].enumerated() {
-            s.samples.append(ProcessSample(at: warmUp * Double(i) / 2, rssKiB: rss, fds: 21, zombies: [], children: 1, cpu: 0))
+            s.samples.append(ProcessSample(at: warmUp * Double(i) / 2, rssKiB: rss, anonKiB: 2_000, fds: 21, zombies: [], children: 1, cpu: 0))
         }
         return s
     }
